@@ -1,0 +1,127 @@
+// A small TFTP read client (RFC 1350 + 2347 options + 7440 windows), used to check the listener in
+// tests and to load it in the benchmark. It reports the OACK the server sent so option negotiation
+// can be checked, and it fails on any error instead of retrying forever.
+
+import dgram from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import { OP, encodeAck, encodeRequest, parseError, parseOack } from './tftp-packets.ts';
+
+export interface TftpGetOptions {
+  host: string;
+  port: number;
+  file: string | Buffer;
+  mode?: 'octet' | 'netascii';
+  /** Options to request, e.g. { blksize: 1428, tsize: 0, windowsize: 4, timeout: 2 }. */
+  options?: Record<string, string | number>;
+  /** Resend the last packet after this long without news. Default 1000 ms. */
+  retransmitMs?: number;
+  /** Give up after this many retransmissions in a row. Default 5. */
+  retries?: number;
+}
+
+export interface TftpGetResult {
+  data: Buffer;
+  /** The server's OACK, or null when it answered with DATA directly. */
+  oack: Record<string, string> | null;
+  /** The server's transfer ID (source port of its answers). */
+  serverPort: number;
+}
+
+export class TftpRemoteError extends Error {
+  constructor(
+    readonly code: number,
+    readonly remoteMessage: string,
+  ) {
+    super(`TFTP error ${code}: ${remoteMessage}`);
+    this.name = 'TftpRemoteError';
+  }
+}
+
+export function tftpGet(o: TftpGetOptions): Promise<TftpGetResult> {
+  const retransmitMs = o.retransmitMs ?? 1000;
+  const maxRetries = o.retries ?? 5;
+  const sock = dgram.createSocket(isIPv6(o.host) ? 'udp6' : 'udp4');
+  const request = encodeRequest(OP.RRQ, o.file, o.mode ?? 'octet', o.options ?? {});
+
+  return new Promise<TftpGetResult>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let serverPort = 0;
+    let oack: Record<string, string> | null = null;
+    let blksize = 512;
+    let windowsize = 1;
+    let received = 0; // absolute number of the last in-order block
+    let inWindow = 0;
+    let lastPacket = request;
+    let lastPort = o.port;
+    let retries = maxRetries;
+    let finished = false;
+
+    const finish = (err: Error | null): void => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      // On the next turn, or the final ACK just sent could be dropped with the socket.
+      setImmediate(() => sock.close());
+      if (err) reject(err);
+      else resolve({ data: Buffer.concat(chunks), oack, serverPort });
+    };
+    const send = (packet: Buffer, port: number): void => {
+      lastPacket = packet;
+      lastPort = port;
+      sock.send(packet, port, o.host);
+    };
+    const timer = setTimeout(function tick() {
+      if (retries-- <= 0) return finish(new Error(`TFTP timeout: no answer after ${maxRetries} retransmissions`));
+      sock.send(lastPacket, lastPort, o.host);
+      timer.refresh();
+    }, retransmitMs);
+
+    sock.on('error', (err) => finish(err));
+    sock.on('message', (msg, rinfo) => {
+      if (finished || msg.length < 4) return;
+      if (serverPort === 0) serverPort = rinfo.port;
+      else if (rinfo.port !== serverPort) return;
+      const op = msg.readUInt16BE(0);
+      if (op === OP.ERROR) {
+        const e = parseError(msg);
+        return finish(new TftpRemoteError(e.code, e.message));
+      }
+      if (op === OP.OACK && received === 0 && chunks.length === 0) {
+        const parsed = parseOack(msg);
+        if (typeof parsed === 'string') return finish(new Error(parsed));
+        oack = parsed;
+        if (parsed.blksize) blksize = Number(parsed.blksize);
+        if (parsed.windowsize) windowsize = Number(parsed.windowsize);
+        retries = maxRetries;
+        timer.refresh();
+        return send(encodeAck(0), rinfo.port);
+      }
+      if (op !== OP.DATA) return;
+      const block = msg.readUInt16BE(2);
+      if (block !== ((received + 1) & 0xffff)) {
+        // Out of order: acknowledge what we have so the server resends from there (RFC 7440).
+        if (windowsize > 1 && block !== (received & 0xffff)) {
+          inWindow = 0;
+          send(encodeAck(received), rinfo.port);
+        }
+        return;
+      }
+      received++;
+      retries = maxRetries;
+      timer.refresh();
+      const payload = msg.subarray(4);
+      chunks.push(payload);
+      if (payload.length < blksize) {
+        send(encodeAck(received), rinfo.port);
+        // Linger briefly is what RFC 1350 suggests; the server resends the last block if our ACK
+        // is lost, and it is harmless to be gone by then.
+        return finish(null);
+      }
+      if (++inWindow >= windowsize) {
+        inWindow = 0;
+        send(encodeAck(received), rinfo.port);
+      }
+    });
+    send(request, o.port);
+  });
+}
