@@ -1,0 +1,75 @@
+// Stored values a VVX file cannot carry, reported at save time (Vendor.checkValues).
+// Things the renderer adapts silently are not reported: only the first NTP server and the first two
+// DNS servers are used (one tcpIpApp.sntp.address, device.dns.serverAddress + altSrvAddress), and
+// a contact's group has no place in the VVX directory.
+import type { RenderContext, ValueProblem } from '../types.ts';
+import { controlCharProblem } from '../common/escape.ts';
+import { isValidTimezone, timezoneRule } from '../common/timezone.ts';
+import { contactNumbers } from './directory.ts';
+import { MAX_APP_FILE_PATH } from './master.ts';
+import { findModel, maxKeyPositions } from './models.ts';
+import { MIN_POLL_SECONDS } from './params.ts';
+
+export function checkPolycomValues(ctx: RenderContext): ValueProblem[] {
+  const problems: ValueProblem[] = [];
+  const text = (field: string, v: string | undefined) => {
+    const msg = v === undefined ? null : controlCharProblem(v);
+    if (msg) problems.push({ field, message: msg });
+  };
+
+  const model = findModel(ctx.device.model);
+  if (!model) problems.push({ field: 'device.model', message: `"${ctx.device.model}" is not a known Poly VVX model` });
+
+  if (ctx.user) {
+    text('user.name', ctx.user.name);
+    text('user.sipAuthName', ctx.user.sipAuthName);
+    text('user.sipPassword', ctx.user.sipPassword);
+    text('user.voicemailNumber', ctx.user.voicemailNumber);
+  }
+
+  const capacity = model ? maxKeyPositions(model) : 0;
+  ctx.keys.forEach((k, i) => {
+    if (k.position > capacity) {
+      problems.push({ field: `keys[${i}].position`, message: `position ${k.position} is beyond the ${capacity} keys of a ${ctx.device.model}` });
+    }
+    text(`keys[${i}].label`, k.label);
+    text(`keys[${i}].value`, k.value);
+  });
+
+  const seen = new Map<string, string>();
+  for (const c of ctx.contacts) {
+    text(`contacts.${c.id}.name`, c.name);
+    const numbers = contactNumbers(c);
+    if (numbers.length === 0) {
+      problems.push({ field: `contacts.${c.id}`, message: 'has no number: the phone directory cannot list a contact without one' });
+    }
+    for (const { kind, ct } of numbers) {
+      const owner = seen.get(ct);
+      if (owner !== undefined && owner !== c.id) {
+        problems.push({ field: `contacts.${c.id}.${kind}`, message: `number ${ct} is already listed for another contact; the phone directory shows it once` });
+      } else seen.set(ct, c.id);
+    }
+  }
+
+  const net = ctx.network;
+  if (net.timezone !== undefined) {
+    if (!isValidTimezone(net.timezone)) {
+      problems.push({ field: 'network.timezone', message: `unknown time zone "${net.timezone}"` });
+    } else {
+      const dst = timezoneRule(net.timezone).dst;
+      // Polycom DST: whole hours only (start.time / stop.time 0–23), one hour of summer time.
+      if (dst && (dst.start.minute !== 0 || dst.end.minute !== 0 || dst.saveMinutes !== 60)) {
+        problems.push({ field: 'network.timezone', message: `${net.timezone}: summer time that is not one hour at a whole hour cannot be set on a VVX` });
+      }
+    }
+  }
+  if (net.resyncIntervalMinutes !== undefined && net.resyncIntervalMinutes > 0 && net.resyncIntervalMinutes * 60 < MIN_POLL_SECONDS) {
+    problems.push({ field: 'network.resyncIntervalMinutes', message: `a VVX polls at most every ${MIN_POLL_SECONDS / 60} minutes; it will use ${MIN_POLL_SECONDS / 60}` });
+  }
+  for (const [m, url] of Object.entries(net.firmware ?? {})) {
+    if (url.length > MAX_APP_FILE_PATH) {
+      problems.push({ field: `network.firmware.${m}`, message: `firmware URL longer than ${MAX_APP_FILE_PATH} characters` });
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,89 @@
+// `<MAC>-directory.xml`, the VVX local contact directory (polycom.md §8: item_list/item with fn, ln,
+// ct, sd, lb…; [PC-AG] SIP 3.0.2 p.4-11, CX5500 guide p.81). Built with xmlbuilder2: the structure
+// is data. Rules carried here:
+// - `ct` must be neither empty nor duplicated: a contact without a number has no item, and a number
+//   already listed (by an earlier contact or a speed dial) is not listed twice;
+// - fn / ln / lb hold at most 40 bytes of UTF-8, cut on a character boundary;
+// - `sd` (speed-dial index, 1–9999) only on the entries the speed-dial keys point at.
+import { create } from 'xmlbuilder2';
+import type { RenderContact } from '../types.ts';
+import type { KeyPlan } from './keys.ts';
+import { LABEL_BYTES } from './keys.ts';
+import { dialString, truncateUtf8, utf8Length } from './text.ts';
+
+interface Item {
+  fn: string;
+  ct: string;
+  sd?: number;
+  lb: string;
+  /** A speed-dial entry that no contact has named yet. */
+  speedDialOnly: boolean;
+}
+
+const NUMBER_KINDS = ['work', 'mobile', 'home'] as const;
+
+/** The numbers of a contact the phone can dial, in a fixed order. */
+export function contactNumbers(c: RenderContact): { kind: (typeof NUMBER_KINDS)[number]; ct: string }[] {
+  const out: { kind: (typeof NUMBER_KINDS)[number]; ct: string }[] = [];
+  for (const kind of NUMBER_KINDS) {
+    const raw = c[kind];
+    const ct = raw === undefined ? '' : dialString(raw);
+    if (ct) out.push({ kind, ct });
+  }
+  return out;
+}
+
+/** The label of one number of a contact: the name, plus the kind when the contact has several. */
+function itemLabel(name: string, kind: string, several: boolean): string {
+  if (!several) return truncateUtf8(name, LABEL_BYTES);
+  const suffix = ` (${kind})`;
+  return truncateUtf8(name, LABEL_BYTES - utf8Length(suffix)) + suffix;
+}
+
+export function directoryItems(contacts: readonly RenderContact[], plan: KeyPlan): Item[] {
+  const items: Item[] = [];
+  const byCt = new Map<string, Item>();
+  for (const s of plan.speedDials) {
+    const item: Item = { fn: s.label, ct: s.number, sd: s.sd, lb: s.label, speedDialOnly: true };
+    items.push(item);
+    byCt.set(s.number, item);
+  }
+  for (const c of contacts) {
+    const numbers = contactNumbers(c);
+    for (const { kind, ct } of numbers) {
+      const existing = byCt.get(ct);
+      if (existing) {
+        // The key keeps its label; the directory shows whose number it is.
+        if (existing.speedDialOnly) {
+          existing.fn = truncateUtf8(c.name, LABEL_BYTES);
+          existing.speedDialOnly = false;
+        }
+        continue;
+      }
+      const item: Item = {
+        fn: truncateUtf8(c.name, LABEL_BYTES),
+        ct,
+        lb: itemLabel(c.name, kind, numbers.length > 1),
+        speedDialOnly: false,
+      };
+      items.push(item);
+      byCt.set(ct, item);
+    }
+  }
+  return items;
+}
+
+export function renderDirectory(contacts: readonly RenderContact[], plan: KeyPlan): string {
+  const doc = create({ version: '1.0', encoding: 'UTF-8', standalone: true });
+  const list = doc.ele('directory').ele('item_list');
+  for (const it of directoryItems(contacts, plan)) {
+    const item = list.ele('item');
+    item.ele('fn').txt(it.fn);
+    item.ele('ct').txt(it.ct);
+    if (it.sd !== undefined) item.ele('sd').txt(String(it.sd));
+    item.ele('lb').txt(it.lb);
+    // No auto-divert, no auto-reject, no buddy watch / block (polycom.md §8 defaults written out).
+    for (const flag of ['ad', 'ar', 'bw', 'bb']) item.ele(flag).txt('0');
+  }
+  return doc.end({ prettyPrint: true, wellFormed: true }) + '\n';
+}

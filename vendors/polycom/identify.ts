@@ -1,0 +1,34 @@
+// Recognising a VVX request. Sources: polycom.md §10 (User-Agent
+// `FileTransport PolycomVVX-VVX_450-UA/6.4.6.2736 Type/Application`, Wazo regex
+// `^FileTransport Polycom\w+-(\w*?)-UA/([\d.]+)`, model = capture without `_`), §2 (OUIs from Wazo's
+// dhcpd_update/polycom.conf: 00:04:f2, 64:16:7f, 48:25:67).
+import type { IdentifyRequest, Identification } from '../types.ts';
+import { parseFileName } from './files.ts';
+
+export const POLYCOM_OUIS = ['0004f2', '64167f', '482567'];
+
+// Bounded quantifiers: the header comes from the network.
+const UA_RE = /^FileTransport Polycom[A-Za-z0-9]{1,40}-([A-Za-z0-9_]{1,40}?)-UA\/([0-9][0-9.]{0,39})/;
+
+export function parseUserAgent(ua: string): { model: string; firmware: string } | null {
+  const m = UA_RE.exec(ua);
+  if (!m) return null;
+  return { model: m[1].replace(/_/g, '').toUpperCase(), firmware: m[2] };
+}
+
+export function identifyPolycom(req: IdentifyRequest): Identification | null {
+  const fromUa = req.userAgent ? parseUserAgent(req.userAgent.slice(0, 512)) : null;
+  const file = parseFileName(req.file);
+  const mac = file && 'mac' in file ? file.mac : undefined;
+  // `<mac>.cfg` is also another vendor's name: without a VVX User-Agent, only a Polycom OUI claims it.
+  const claimedByName =
+    file !== null && (file.kind !== 'phoneMaster' || POLYCOM_OUIS.includes(file.mac.slice(0, 6)));
+  if (!fromUa && !claimedByName) return null;
+  const id: Identification = { vendor: 'polycom' };
+  if (mac) id.mac = mac;
+  if (fromUa) {
+    id.model = fromUa.model;
+    id.firmware = fromUa.firmware;
+  }
+  return id;
+}

@@ -1,0 +1,71 @@
+// Poly VVX (UC Software 5.x / 6.x). Files served, in the order a phone fetches them (polycom.md §2):
+//   <mac>.cfg            per-phone master: firmware for the model, CONFIG_FILES = <mac>-cadran.cfg
+//   000000000000.cfg     default master, only when <mac>.cfg is missing: neutral, same for every phone
+//   <mac>-cadran.cfg     the phone's parameters (templates/polycom/phone.cfg.hbs)
+//   <mac>-directory.xml  the user's contacts and the speed-dial entries of the keys
+// Everything else a VVX asks for (override and log uploads, licences, firmware images, the
+// directory seed) is not served.
+import type { ModelInfo, RenderContext, RenderedFile, TemplateSource, Vendor } from '../types.ts';
+import { checkPolycomValues } from './checks.ts';
+import { renderDirectory } from './directory.ts';
+import { directoryName, paramsName, parseFileName, phoneMasterName } from './files.ts';
+import { identifyPolycom, POLYCOM_OUIS } from './identify.ts';
+import { planKeys } from './keys.ts';
+import { renderDefaultMaster, renderPhoneMaster } from './master.ts';
+import { findModel, POLYCOM_MODELS } from './models.ts';
+import { paramsData } from './params.ts';
+
+const CONTENT_TYPE = 'application/xml; charset=utf-8';
+
+function xml(body: string, sensitive: boolean): RenderedFile {
+  return { contentType: CONTENT_TYPE, body: Buffer.from(body, 'utf8'), sensitive };
+}
+
+/** The firmware URL set for this model, matching `VVX450`, `vvx450` or `VVX 450` keys alike. */
+function firmwareFor(firmware: Record<string, string> | undefined, model: ModelInfo | undefined): string | undefined {
+  if (!firmware || !model) return undefined;
+  for (const [name, url] of Object.entries(firmware)) {
+    if (findModel(name)?.model === model.model && url.trim()) return url;
+  }
+  return undefined;
+}
+
+function render(file: string, ctx: RenderContext | null, templates: TemplateSource): RenderedFile | null {
+  const f = parseFileName(file);
+  if (!f || f.kind === 'vvxOnly') return null;
+  if (f.kind === 'defaultMaster') return xml(renderDefaultMaster(), false);
+  // A per-device file is only ever rendered from that very device's context.
+  if (!ctx || ctx.device.mac.toLowerCase() !== f.mac) return null;
+  const model = findModel(ctx.device.model);
+  switch (f.kind) {
+    case 'phoneMaster':
+      return xml(renderPhoneMaster(f.mac, firmwareFor(ctx.network.firmware, model)), false);
+    case 'params': {
+      const body = templates.render('polycom', 'phone.cfg.hbs', paramsData(ctx, planKeys(ctx.keys, model)));
+      return xml(body, Boolean(ctx.user || ctx.network.adminPassword));
+    }
+    case 'directory':
+      // Personal contacts are private to their user: never cached publicly.
+      return xml(renderDirectory(ctx.contacts, planKeys(ctx.keys, model)), true);
+  }
+}
+
+export const polycom: Vendor = {
+  id: 'polycom',
+  displayName: 'Poly VVX',
+  models: [...POLYCOM_MODELS],
+  ouis: POLYCOM_OUIS,
+  identify: identifyPolycom,
+  bootFiles(mac: string, _model: string): string[] {
+    const m = mac.toLowerCase();
+    return [phoneMasterName(m), paramsName(m), directoryName(m)];
+  },
+  render,
+  checkValues: checkPolycomValues,
+  // With checkSync.alwaysReboot="0" (set in every parameter file) a check-sync makes the phone
+  // fetch its files and restart only when they changed, which is what both a plain resync and a
+  // "reboot" resync need after a change; VVX has no separate reboot event (polycom.md §9).
+  notifyEvent(_reboot: boolean): string {
+    return 'check-sync';
+  },
+};

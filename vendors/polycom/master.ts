@@ -1,0 +1,37 @@
+// Master configuration files: one `APPLICATION` element whose attributes name the other files
+// (polycom.md §1, [PC-AG] SIP 3.x "Master Configuration Files"). APP_FILE_PATH is the firmware
+// image (≤255 characters), CONFIG_FILES the parameter files, first definition wins, so the
+// per-phone file comes first; CONTACTS_DIRECTORY empty = next to the master file, where cadran
+// serves `<MAC>-directory.xml`. `[PHONE_MAC_ADDRESS]` is expanded by the phone (polycom.md §1).
+import { create } from 'xmlbuilder2';
+import { cleanText } from '../common/escape.ts';
+import { PARAMS_SUFFIX } from './files.ts';
+
+/** What a VVX fetches when no firmware URL is set: cadran answers 404, the phone keeps its software. */
+export const NO_FIRMWARE = 'sip.ld';
+export const MAX_APP_FILE_PATH = 255;
+
+function application(appFilePath: string, configFiles: string): string {
+  const doc = create({ version: '1.0', encoding: 'UTF-8', standalone: true });
+  doc.ele('APPLICATION', {
+    APP_FILE_PATH: cleanText(appFilePath),
+    CONFIG_FILES: configFiles,
+    MISC_FILES: '',
+    LOG_FILE_DIRECTORY: '',
+    OVERRIDES_DIRECTORY: '',
+    CONTACTS_DIRECTORY: '',
+    LICENSE_DIRECTORY: '',
+  });
+  return doc.end({ prettyPrint: true, wellFormed: true }) + '\n';
+}
+
+/** `000000000000.cfg`: the same for every phone, no tenant data, no secret. It still names the
+ *  phone's own parameter file, so a phone pointed straight at this file gets its settings once claimed. */
+export function renderDefaultMaster(): string {
+  return application(NO_FIRMWARE, `[PHONE_MAC_ADDRESS]${PARAMS_SUFFIX}`);
+}
+
+/** `<mac>.cfg`: the phone's own parameter file and, when one is set for its model, its firmware. */
+export function renderPhoneMaster(mac: string, firmwareUrl: string | undefined): string {
+  return application(firmwareUrl?.trim() || NO_FIRMWARE, `${mac}${PARAMS_SUFFIX}`);
+}
