@@ -1,0 +1,45 @@
+// The admin listener's express app: REST API under /api/v1 (and the web cockpit, when present).
+import express, { type Express, type Router } from 'express';
+import cookieParser from 'cookie-parser';
+import type { AppContext } from '../app-context.ts';
+import { identify } from './auth.ts';
+import { errorHandler, notFoundRoute } from './errors.ts';
+import { sessionsRouter } from './routes/sessions.ts';
+import { tenantsRouter } from './routes/tenants.ts';
+import { usersRouter } from './routes/users.ts';
+import { devicesRouter } from './routes/devices.ts';
+
+/** Extra routers other modules mount under /api/v1 (imports, resync) and at / (web pages). */
+export interface AdminExtensions {
+  api?: Array<(app: AppContext) => Router>;
+  web?: (app: AppContext) => Router;
+}
+
+export function createAdminApp(app: AppContext, ext: AdminExtensions = {}): Express {
+  const server = express();
+  server.disable('x-powered-by');
+  server.set('trust proxy', 'loopback');
+  server.use(cookieParser());
+
+  const api = express.Router();
+  // CSV bodies (imports) are read as text by their own routes; JSON everywhere else.
+  api.use(express.json({ limit: '2mb', strict: false }));
+  api.use(identify(app.auth));
+  api.get('/', (_req, res) => {
+    res.json({ name: 'cadran', api: 'v1', docs: 'see README.md, section "REST API"' });
+  });
+  api.use(sessionsRouter(app));
+  api.use(tenantsRouter(app));
+  api.use(usersRouter(app));
+  api.use(devicesRouter(app));
+  for (const make of ext.api ?? []) api.use(make(app));
+  api.use(notFoundRoute);
+  api.use(errorHandler(app.log));
+  server.use('/api/v1', api);
+
+  if (ext.web) server.use(ext.web(app));
+  server.use((_req, res) => {
+    res.status(404).type('text/plain').send('not found\n');
+  });
+  return server;
+}

@@ -1,0 +1,48 @@
+// Authentication of admin API requests: `Authorization: Bearer <token>`, or the web session
+// cookie (then unsafe methods also need the session's CSRF token in `X-CSRF-Token`).
+import type { Request, RequestHandler } from 'express';
+import { DomainError } from '../domain/errors.ts';
+import type { Principal } from '../auth/principal.ts';
+import type { AuthService } from '../auth/service.ts';
+
+export const SESSION_COOKIE = 'cadran_session';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    principal?: Principal;
+    csrfToken?: string;
+  }
+}
+
+export function principal(req: Request): Principal {
+  if (!req.principal) throw new DomainError('unauthenticated', 'log in first: send a bearer token or a session cookie');
+  return req.principal;
+}
+
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Identify the caller when credentials are present; routes decide whether they need one. */
+export function identify(auth: AuthService): RequestHandler {
+  return (req, _res, next) => {
+    const h = req.get('authorization');
+    if (h) {
+      const m = /^Bearer\s+(\S+)$/i.exec(h);
+      const p = m ? auth.fromToken(m[1]!) : undefined;
+      if (!p) return next(new DomainError('unauthenticated', 'the bearer token is not valid'));
+      req.principal = p;
+      return next();
+    }
+    const sid = (req.cookies as Record<string, string> | undefined)?.[SESSION_COOKIE];
+    if (sid) {
+      const s = auth.fromSession(sid);
+      if (s) {
+        if (!SAFE.has(req.method) && req.get('x-csrf-token') !== s.csrfToken && req.body?._csrf !== s.csrfToken) {
+          return next(new DomainError('forbidden', 'missing or wrong CSRF token'));
+        }
+        req.principal = s.principal;
+        req.csrfToken = s.csrfToken;
+      }
+    }
+    next();
+  };
+}

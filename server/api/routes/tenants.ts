@@ -1,0 +1,46 @@
+import { Router } from 'express';
+import type { AppContext } from '../../app-context.ts';
+import { principal } from '../auth.ts';
+import { tenantView, userView } from '../views.ts';
+import { createTenant, deleteTenant, getTenant, listTenants, updateTenant } from '../../service/tenants.ts';
+import { createUser, listUsers } from '../../service/users.ts';
+import { getTenantNetwork, setTenantNetwork } from '../../service/network.ts';
+
+export function tenantsRouter(app: AppContext): Router {
+  const r = Router();
+  r.get('/tenants', (req, res) => {
+    const p = principal(req);
+    res.json(listTenants(app, p).map((t) => tenantView(t, p)));
+  });
+  r.post('/tenants', (req, res) => {
+    const p = principal(req);
+    res.status(201).json(tenantView(createTenant(app, p, req.body), p));
+  });
+  r.get('/tenants/:tenant', (req, res) => {
+    const p = principal(req);
+    res.json(tenantView(getTenant(app, p, req.params.tenant), p));
+  });
+  r.patch('/tenants/:tenant', (req, res) => {
+    const p = principal(req);
+    res.json(tenantView(updateTenant(app, p, req.params.tenant, req.body), p));
+  });
+  r.delete('/tenants/:tenant', (req, res) => {
+    deleteTenant(app, principal(req), req.params.tenant);
+    res.status(204).end();
+  });
+  r.get('/tenants/:tenant/users', (req, res) => {
+    const p = principal(req);
+    res.json(listUsers(app, p, req.params.tenant).map((u) => userView(u, p)));
+  });
+  r.post('/tenants/:tenant/users', async (req, res) => {
+    const p = principal(req);
+    res.status(201).json(userView(await createUser(app, p, req.params.tenant, req.body), p));
+  });
+  r.get('/tenants/:tenant/network', (req, res) => {
+    res.json(getTenantNetwork(app, principal(req), req.params.tenant));
+  });
+  r.put('/tenants/:tenant/network', (req, res) => {
+    res.json(setTenantNetwork(app, principal(req), req.params.tenant, req.body));
+  });
+  return r;
+}

@@ -1,0 +1,70 @@
+// What the API shows of each record. Password hashes never leave; SIP and provisioning secrets
+// are shown only to those who manage them.
+import { formatMac } from '../domain/mac.ts';
+import { isOperator, type Principal } from '../auth/principal.ts';
+import type { Contact, Device, Sighting, Tenant, User } from '../store/types.ts';
+
+export const tenantView = (t: Tenant, p: Principal) => ({
+  id: t.id,
+  name: t.name,
+  sipDomain: t.sipDomain,
+  sipProxy: t.sipProxy,
+  sipPort: t.sipPort,
+  sipTransport: t.sipTransport,
+  ...(isOperator(p) ? { security: t.security } : {}),
+  createdAt: t.createdAt,
+  updatedAt: t.updatedAt,
+});
+
+const managesUser = (p: Principal, u: User) =>
+  isOperator(p) || (p.kind === 'user' && (p.number === u.number || (p.role === 'admin' && p.tenantId === u.tenantId)));
+
+export const userView = (u: User, p: Principal) => {
+  const full = managesUser(p, u);
+  return {
+    number: u.number,
+    tenant: u.tenantId,
+    name: u.name,
+    ...(full
+      ? {
+          email: u.email,
+          role: u.role,
+          sipAuthName: u.sipAuthName,
+          sipPassword: u.sipPassword,
+          voicemailNumber: u.voicemailNumber,
+          hasPassword: !!u.passwordHash,
+          createdAt: u.createdAt,
+          updatedAt: u.updatedAt,
+        }
+      : {}),
+  };
+};
+
+export const deviceView = (d: Device, p: Principal, seen?: Sighting) => ({
+  mac: formatMac(d.mac),
+  vendor: d.vendor,
+  model: d.model,
+  tenant: d.tenantId,
+  user: d.userNumber,
+  label: d.label,
+  expansionModules: d.expansionModules,
+  ...(isOperator(p) || (p.kind === 'user' && p.role === 'admin')
+    ? { provisioningUsername: d.provisioningUsername, hasProvisioningPassword: !!d.provisioningPassword }
+    : {}),
+  lastSeen: seen
+    ? { at: seen.at, ip: seen.ip, userAgent: seen.userAgent, firmware: seen.firmware, file: seen.file, protocol: seen.protocol }
+    : null,
+  createdAt: d.createdAt,
+  updatedAt: d.updatedAt,
+});
+
+export const contactView = (c: Contact) => ({
+  id: c.id,
+  name: c.name,
+  work: c.work,
+  mobile: c.mobile,
+  home: c.home,
+  group: c.group,
+  createdAt: c.createdAt,
+  updatedAt: c.updatedAt,
+});

@@ -1,0 +1,73 @@
+// Who is acting, and the access rules in one place: an operator does anything; a tenant admin
+// manages their own tenant; a user manages their own keys, contacts and phone.
+import { forbidden, notFound } from '../domain/errors.ts';
+import type { Device, User } from '../store/types.ts';
+
+export type Principal =
+  | { kind: 'operator'; login: string }
+  | { kind: 'user'; number: string; tenantId: string; role: 'user' | 'admin' }
+  /** The local command line: whoever runs it owns the data directory. */
+  | { kind: 'system' };
+
+export const SYSTEM: Principal = { kind: 'system' };
+
+export const isOperator = (p: Principal): boolean => p.kind === 'operator' || p.kind === 'system';
+
+export function describe(p: Principal): string {
+  if (p.kind === 'operator') return `operator:${p.login}`;
+  if (p.kind === 'user') return `${p.role}:${p.number}`;
+  return 'cli';
+}
+
+/** Operators only: creating tenants, importing for any tenant, claiming unknown phones. */
+export function requireOperator(p: Principal): void {
+  if (!isOperator(p)) throw forbidden('only an operator may do this');
+}
+
+/** Operators, or an admin of this tenant. A user of another tenant learns nothing (404). */
+export function requireTenantAdmin(p: Principal, tenantId: string): void {
+  if (isOperator(p)) return;
+  if (p.kind === 'user' && p.tenantId === tenantId) {
+    if (p.role === 'admin') return;
+    throw forbidden('only an admin of this tenant may do this');
+  }
+  throw notFound(`tenant "${tenantId}"`);
+}
+
+/** Anyone of the tenant may read its basic facts (e.g. the colleagues to supervise). */
+export function requireTenantMember(p: Principal, tenantId: string): void {
+  if (isOperator(p)) return;
+  if (p.kind === 'user' && p.tenantId === tenantId) return;
+  throw notFound(`tenant "${tenantId}"`);
+}
+
+/** The user themself, an admin of their tenant, or an operator. Others get 404, not 403, so
+ *  numbers of other tenants cannot be probed. */
+export function requireUserAccess(p: Principal, user: User): void {
+  if (isOperator(p)) return;
+  if (p.kind === 'user') {
+    if (p.number === user.number) return;
+    if (p.tenantId === user.tenantId) {
+      if (p.role === 'admin') return;
+      throw forbidden('you may only manage your own licence');
+    }
+  }
+  throw notFound(`user ${user.number}`);
+}
+
+/** Managing another user's licence itself (rename, role, password reset): admins and operators. */
+export function requireUserAdmin(p: Principal, user: User): void {
+  requireUserAccess(p, user);
+  if (p.kind === 'user' && p.role !== 'admin') throw forbidden('only an admin may change this');
+}
+
+/** A device: operators; admins of its tenant; the user it is assigned to (read + resync). */
+export function requireDeviceAccess(p: Principal, device: Device, write: boolean): void {
+  if (isOperator(p)) return;
+  if (p.kind === 'user' && p.tenantId === device.tenantId) {
+    if (p.role === 'admin') return;
+    if (p.number === device.userNumber && !write) return;
+    if (p.number === device.userNumber) throw forbidden('only an admin may change a phone');
+  }
+  throw notFound(`device ${device.mac}`);
+}

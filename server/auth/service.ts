@@ -1,0 +1,87 @@
+// Logins, API tokens and web sessions. Tokens and session ids are random, shown once, and
+// stored only as SHA-256 hashes.
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { DomainError } from '../domain/errors.ts';
+import { verifyPassword } from './passwords.ts';
+import { FailureThrottle } from './throttle.ts';
+import type { Principal } from './principal.ts';
+import type { PrincipalKind, Store } from '../store/types.ts';
+
+export const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+const SESSION_TTL_MS = 12 * 3600_000;
+
+export interface LoginResult {
+  principal: Principal;
+  token: string;
+}
+
+export class AuthService {
+  readonly throttle = new FailureThrottle();
+
+  constructor(private readonly store: Store) {}
+
+  /** The principal behind a stored identity, or undefined when it no longer exists. */
+  principalOf(kind: PrincipalKind, id: string): Principal | undefined {
+    if (kind === 'operator') return this.store.operators.get(id) ? { kind: 'operator', login: id } : undefined;
+    const u = this.store.users.get(id);
+    return u ? { kind: 'user', number: u.number, tenantId: u.tenantId, role: u.role } : undefined;
+  }
+
+  issueToken(kind: PrincipalKind, id: string, label: string | null): string {
+    const token = `cdr_${randomBytes(32).toString('base64url')}`;
+    this.store.tokens.insert({
+      id: randomUUID(), tokenHash: sha256(token), principalKind: kind, principalId: id, label, createdAt: new Date().toISOString(),
+    });
+    return token;
+  }
+
+  fromToken(token: string): Principal | undefined {
+    const t = this.store.tokens.findByHash(sha256(token));
+    return t && this.principalOf(t.principalKind, t.principalId);
+  }
+
+  /**
+   * Check a login (10-digit number for users, the login for operators) and password. A wrong
+   * password and an unknown login give the same answer; repeated failures are slowed, then refused.
+   */
+  async login(login: string, password: string, address: string): Promise<Principal> {
+    const keys = [`login:${login}`, `addr:${address}`];
+    const delay = this.throttle.check(keys);
+    if (delay === 'locked') throw new DomainError('too_many_requests', 'too many failed logins; try again later');
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    const user = /^\d{10}$/.test(login) ? this.store.users.get(login) : undefined;
+    const operator = user ? undefined : this.store.operators.get(login);
+    const hash = user?.passwordHash ?? operator?.passwordHash;
+    if (await verifyPassword(password, hash)) {
+      this.throttle.succeed([`login:${login}`]);
+      if (user) return { kind: 'user', number: user.number, tenantId: user.tenantId, role: user.role };
+      return { kind: 'operator', login: operator!.login };
+    }
+    this.throttle.fail(keys);
+    throw new DomainError('unauthenticated', 'wrong login or password');
+  }
+
+  openSession(p: Principal): { sessionId: string; csrfToken: string } {
+    if (p.kind === 'system') throw new Error('the command line has no web session');
+    const sessionId = randomBytes(32).toString('base64url');
+    const csrfToken = randomBytes(24).toString('base64url');
+    this.store.sessions.insert(sha256(sessionId), {
+      principalKind: p.kind,
+      principalId: p.kind === 'operator' ? p.login : p.number,
+      csrfToken,
+      expiresAt: new Date(Date.now() + SESSION_TTL_MS).toISOString(),
+    });
+    return { sessionId, csrfToken };
+  }
+
+  fromSession(sessionId: string): { principal: Principal; csrfToken: string } | undefined {
+    const s = this.store.sessions.get(sha256(sessionId));
+    if (!s || s.expiresAt < new Date().toISOString()) return undefined;
+    const principal = this.principalOf(s.principalKind, s.principalId);
+    return principal && { principal, csrfToken: s.csrfToken };
+  }
+
+  closeSession(sessionId: string): void {
+    this.store.sessions.delete(sha256(sessionId));
+  }
+}

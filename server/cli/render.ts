@@ -1,0 +1,27 @@
+import type { Command } from 'commander';
+import { normalizeMac, formatMac } from '../domain/mac.ts';
+import { bootFilesOf, renderDeviceFile } from '../provision/render.ts';
+import { CliError, publicRoot, withLocalApp } from './common.ts';
+
+export function registerRenderCommand(program: Command): void {
+  program
+    .command('render <mac> [file]')
+    .description('print what the phone with this MAC would receive (every boot file when no file is named)')
+    .action(async (rawMac: string, file: string | undefined) => {
+      await withLocalApp((app) => {
+        const mac = normalizeMac(rawMac);
+        if (!app.store.devices.get(mac)) throw new CliError(`no device with MAC ${formatMac(mac)}`);
+        const files = file ? [file] : bootFilesOf(app, mac);
+        for (const name of files) {
+          const out = renderDeviceFile(app, mac, name, publicRoot(app));
+          if (!out) throw new CliError(`${name}: not a file this phone is served`);
+          if (file) process.stdout.write(out.body);
+          else {
+            process.stdout.write(`===== ${name} (${out.contentType}, ${out.body.length} bytes) =====\n`);
+            process.stdout.write(out.body);
+            if (!out.body.toString('utf8').endsWith('\n')) process.stdout.write('\n');
+          }
+        }
+      });
+    });
+}

@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../config.ts';
+import { createAppContext, startServer } from '../app.ts';
+import { features } from '../features.ts';
+import { createOperator } from './operator.ts';
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('serve phones (HTTP, TFTP), the admin REST API and the web UI')
+    .action(async () => {
+      const config = loadConfig();
+      const app = createAppContext(config);
+      // First start: an operator credential, printed once, so the installation can be used at all.
+      if (app.store.operators.count() === 0) {
+        const { password, token } = await createOperator(app, 'admin');
+        process.stdout.write(
+          [
+            '',
+            'First start: created operator "admin".',
+            `  web UI / POST /api/v1/sessions login: admin  password: ${password}`,
+            `  API token: ${token}`,
+            `  e.g. curl -H "Authorization: Bearer ${token}" http://${config.adminHost}:${config.adminPort}/api/v1/tenants`,
+            'This is shown only once; create more with `cadran operator create <login>`.',
+            '',
+          ].join('\n') + '\n',
+        );
+      }
+      const running = await startServer(app, features);
+      let stopping = false;
+      const stop = async (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        app.log.info({ signal }, 'stopping');
+        await running.close();
+        process.exit(0);
+      };
+      process.on('SIGINT', () => void stop('SIGINT'));
+      process.on('SIGTERM', () => void stop('SIGTERM'));
+    });
+}

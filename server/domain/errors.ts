@@ -1,0 +1,37 @@
+// Errors as values with a code the API maps to an HTTP status. The domain and the store throw
+// DomainError; nothing else should reach a client.
+
+export type ErrorCode =
+  | 'validation_failed' // 400/422: the input is malformed or breaks a rule
+  | 'unauthenticated' // 401
+  | 'forbidden' // 403
+  | 'not_found' // 404
+  | 'conflict' // 409: duplicate or owned elsewhere
+  | 'too_many_requests'; // 429
+
+export interface ErrorDetail {
+  field?: string;
+  line?: number;
+  message: string;
+}
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export const invalid = (field: string, message: string): DomainError =>
+  new DomainError('validation_failed', `${field}: ${message}`, [{ field, message }]);
+
+export const notFound = (what: string): DomainError => new DomainError('not_found', `${what} not found`);
+
+export const conflict = (field: string, message: string): DomainError =>
+  new DomainError('conflict', message, [{ field, message }]);
+
+export const forbidden = (message = 'you may not do this'): DomainError => new DomainError('forbidden', message);

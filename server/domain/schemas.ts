@@ -1,0 +1,149 @@
+// Input shapes of every resource, validated with zod. Unknown fields are refused (`strict`) so a
+// typo in a field name is an error, not a silently ignored value.
+import { z } from 'zod';
+import { displayText, hostName, textProblem } from './text.ts';
+import { dialable, userNumber } from './numbers.ts';
+import { isValidTimezone } from '../../vendors/common/timezone.ts';
+
+export const tenantId = z
+  .string()
+  .trim()
+  .regex(/^[a-z0-9-]{2,40}$/, 'must be 2–40 characters among a-z, 0-9 and -');
+
+export const sipTransport = z.enum(['udp', 'tcp', 'tls']);
+const port = z.number().int().min(1, 'must be 1–65535').max(65535, 'must be 1–65535');
+const secret = (min: number, max: number) =>
+  z
+    .string()
+    .min(min, `must be at least ${min} characters`)
+    .max(max, `must be at most ${max} characters`)
+    .superRefine((v, ctx) => {
+      const p = textProblem(v);
+      if (p) ctx.addIssue({ code: 'custom', message: p });
+    });
+
+export const cidr = z
+  .string()
+  .trim()
+  .regex(/^([0-9]{1,3}(\.[0-9]{1,3}){3}(\/\d{1,2})?|[0-9a-fA-F:]+(\/\d{1,3})?)$/, 'must be an IP address or CIDR (e.g. 192.0.2.0/24)');
+
+export const provisioningSecurity = z
+  .object({
+    allowlist: z.array(cidr).max(200).optional(),
+    auth: z
+      .object({
+        mode: z.enum(['none', 'basic', 'digest']),
+        username: z.string().trim().min(1).max(64).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces').optional(),
+        password: secret(8, 128).optional(),
+        perDevice: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
+    urlToken: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be 16–64 characters among A-Z a-z 0-9 _ -').nullable().optional(),
+  })
+  .strict();
+
+export const tenantCreate = z
+  .object({
+    id: tenantId,
+    name: displayText(100),
+    sipDomain: hostName,
+    sipProxy: hostName.nullable().optional(),
+    sipPort: port.optional(),
+    sipTransport: sipTransport.optional(),
+    security: provisioningSecurity.optional(),
+  })
+  .strict();
+export const tenantPatch = tenantCreate.omit({ id: true }).partial().strict();
+
+export const role = z.enum(['user', 'admin']);
+export const userPassword = secret(8, 200);
+
+export const userCreate = z
+  .object({
+    number: userNumber,
+    name: displayText(64),
+    email: z.email('must be an e-mail address').max(254).nullable().optional(),
+    role: role.default('user'),
+    password: userPassword.optional(),
+    sipAuthName: z.string().trim().regex(/^[A-Za-z0-9._~+-]{1,64}$/, 'must be 1–64 characters among A-Z a-z 0-9 . _ ~ + -').optional(),
+    sipPassword: z.string().regex(/^[\x21-\x7e]{8,64}$/, 'must be 8–64 printable ASCII characters without spaces').optional(),
+    voicemailNumber: z.string().trim().regex(/^[0-9*#+]{1,16}$/, 'must be digits, * or #').optional(),
+  })
+  .strict();
+export const userPatch = userCreate.omit({ number: true }).partial().strict();
+
+export const modelName = z
+  .string()
+  .trim()
+  .transform((v) => v.toUpperCase().replace(/[\s_-]/g, ''))
+  .pipe(z.string().regex(/^[A-Z0-9]{2,16}$/, 'must be a phone model such as T54W, VVX450 or D785'));
+
+export const deviceCreate = z
+  .object({
+    mac: z.string(),
+    model: modelName,
+    tenant: tenantId,
+    user: userNumber.nullable().optional(),
+    label: displayText(64).nullable().optional(),
+    expansionModules: z.number().int().min(0).max(6).optional(),
+    provisioningUsername: z.string().regex(/^[\x21-\x7e]{1,64}$/).nullable().optional(),
+    provisioningPassword: secret(8, 128).nullable().optional(),
+  })
+  .strict();
+export const devicePatch = deviceCreate.omit({ mac: true }).partial().strict();
+
+export const keyInput = z
+  .object({
+    position: z.number().int().min(1, 'positions start at 1').max(999),
+    type: z.enum(['line', 'blf', 'speeddial']),
+    value: z.string().trim().max(64).nullable().optional(),
+    label: displayText(32).nullable().optional(),
+  })
+  .strict();
+export const keyList = z.array(keyInput).max(500);
+
+export const networkProfile = z
+  .object({
+    vlanId: z.number().int().min(1, 'must be 1–4094').max(4094, 'must be 1–4094').nullable(),
+    vlanPriority: z.number().int().min(0, 'must be 0–7').max(7, 'must be 0–7').nullable(),
+    ntpServers: z.array(hostName).max(4),
+    timezone: z
+      .string()
+      .refine((v) => isValidTimezone(v), 'must be an IANA time zone name such as Europe/Paris')
+      .nullable(),
+    dnsServers: z.array(hostName).max(4),
+    syslogServer: hostName.nullable(),
+    dscpSip: z.number().int().min(0, 'must be 0–63').max(63, 'must be 0–63').nullable(),
+    dscpRtp: z.number().int().min(0, 'must be 0–63').max(63, 'must be 0–63').nullable(),
+    adminPassword: z.string().regex(/^[\x21-\x7e]{4,64}$/, 'must be 4–64 printable ASCII characters without spaces').nullable(),
+    resyncIntervalMinutes: z.number().int().min(5, 'must be 5–43200').max(43200, 'must be 5–43200').nullable(),
+    firmware: z.record(modelName, z.url({ protocol: /^(https?|tftp|ftp)$/, error: 'must be an http(s), ftp or tftp URL' }).max(1000)),
+  })
+  .partial()
+  .strict();
+
+export const contactInput = z
+  .object({
+    name: displayText(80),
+    work: dialable.nullable().optional(),
+    mobile: dialable.nullable().optional(),
+    home: dialable.nullable().optional(),
+    group: displayText(40).nullable().optional(),
+  })
+  .strict()
+  .refine((c) => c.work || c.mobile || c.home, { message: 'a contact needs at least one number (work, mobile or home)', path: ['work'] });
+
+export type TenantCreate = z.infer<typeof tenantCreate>;
+export type TenantPatch = z.infer<typeof tenantPatch>;
+export type UserCreate = z.infer<typeof userCreate>;
+export type UserPatch = z.infer<typeof userPatch>;
+export type DeviceCreate = z.infer<typeof deviceCreate>;
+export type DevicePatch = z.infer<typeof devicePatch>;
+export type KeyInput = z.infer<typeof keyInput>;
+export type NetworkProfileInput = z.infer<typeof networkProfile>;
+export type ContactInput = z.infer<typeof contactInput>;
+export type ProvisioningSecurity = z.infer<typeof provisioningSecurity>;
+
+/** Parse with a schema; on failure throw a DomainError naming every offending field. */
+export { parseInput } from './validate.ts';

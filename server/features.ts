@@ -1,0 +1,5 @@
+// The feature modules plugged into the server: each adds admin routes and/or background parts.
+// A new feature is one line here.
+import type { Feature } from './app.ts';
+
+export const features: Feature[] = [];

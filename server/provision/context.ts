@@ -1,0 +1,72 @@
+// Store rows → one plain RenderContext for a device: merged network profile, keys, contacts.
+// Vendors render from this and nothing else.
+import type { RenderContext } from '../../vendors/types.ts';
+import type { Store } from '../store/types.ts';
+import { effectiveProfile } from '../service/network.ts';
+
+export function buildRenderContext(store: Store, mac: string, baseUrl: string): RenderContext | null {
+  const device = store.devices.get(mac);
+  if (!device) return null;
+  const tenant = store.tenants.get(device.tenantId);
+  if (!tenant) return null;
+  const user = device.userNumber ? store.users.get(device.userNumber) : undefined;
+  const sec = tenant.security;
+  let provisioningAuth: RenderContext['provisioningAuth'];
+  if (sec.auth && sec.auth.mode !== 'none') {
+    if (device.provisioningUsername && device.provisioningPassword) {
+      provisioningAuth = { username: device.provisioningUsername, password: device.provisioningPassword };
+    } else if (sec.auth.username && sec.auth.password) {
+      provisioningAuth = { username: sec.auth.username, password: sec.auth.password };
+    }
+  }
+  const keys = user
+    ? store.keys.list(user.number).map((k) => {
+        // A BLF key without its own label shows the supervised colleague's licence name.
+        const label = k.label ?? (k.type === 'blf' && k.value ? store.users.get(k.value)?.name : undefined);
+        return { position: k.position, type: k.type, ...(k.value ? { value: k.value } : {}), ...(label ? { label } : {}) };
+      })
+    : [];
+  const contacts = user
+    ? store.contacts.list(user.number).map((c) => ({
+        id: String(c.id),
+        name: c.name,
+        ...(c.work ? { work: c.work } : {}),
+        ...(c.mobile ? { mobile: c.mobile } : {}),
+        ...(c.home ? { home: c.home } : {}),
+        ...(c.group ? { group: c.group } : {}),
+      }))
+    : [];
+  return {
+    device: { mac: device.mac, vendor: device.vendor, model: device.model, ...(device.label ? { label: device.label } : {}) },
+    tenant: {
+      id: tenant.id,
+      name: tenant.name,
+      sipDomain: tenant.sipDomain,
+      ...(tenant.sipProxy ? { sipProxy: tenant.sipProxy } : {}),
+      sipPort: tenant.sipPort,
+      sipTransport: tenant.sipTransport,
+    },
+    ...(user
+      ? {
+          user: {
+            number: user.number,
+            name: user.name,
+            sipAuthName: user.sipAuthName,
+            sipPassword: user.sipPassword,
+            voicemailNumber: user.voicemailNumber,
+          },
+        }
+      : {}),
+    keys,
+    contacts,
+    network: effectiveProfile(store, device.mac, device.tenantId),
+    baseUrl,
+    ...(provisioningAuth ? { provisioningAuth } : {}),
+  };
+}
+
+/** The URL prefix a tenant's phones use: with `/p/<token>/` when the tenant uses URL tokens. */
+export function tenantBaseUrl(root: string, urlToken: string | null | undefined): string {
+  const r = root.endsWith('/') ? root : root + '/';
+  return urlToken ? `${r}p/${urlToken}/` : r;
+}

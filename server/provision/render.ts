@@ -1,0 +1,33 @@
+// Render a named file for a device (or every file of its boot sequence): the one place that
+// goes from a MAC to bytes, used by the phone listeners and `cadran render`.
+import { vendorById } from '../../vendors/index.ts';
+import type { RenderedFile, TemplateSource } from '../../vendors/types.ts';
+import { notFound } from '../domain/errors.ts';
+import { formatMac } from '../domain/mac.ts';
+import type { Store } from '../store/types.ts';
+import { buildRenderContext, tenantBaseUrl } from './context.ts';
+
+export interface RenderDeps {
+  store: Store;
+  templates: TemplateSource;
+}
+
+/** Boot file names of a provisioned device, in the order the phone asks for them. */
+export function bootFilesOf(deps: RenderDeps, mac: string): string[] {
+  const d = deps.store.devices.get(mac);
+  if (!d) throw notFound(`device ${formatMac(mac)}`);
+  const vendor = vendorById(d.vendor);
+  if (!vendor) throw notFound(`vendor "${d.vendor}" of device ${formatMac(mac)}`);
+  return vendor.bootFiles(mac, d.model);
+}
+
+/** Render `file` for the provisioned device `mac`; null when that vendor serves no such file. */
+export function renderDeviceFile(deps: RenderDeps, mac: string, file: string, publicRoot: string): RenderedFile | null {
+  const d = deps.store.devices.get(mac);
+  if (!d) return null;
+  const vendor = vendorById(d.vendor);
+  const tenant = deps.store.tenants.get(d.tenantId);
+  if (!vendor || !tenant) return null;
+  const ctx = buildRenderContext(deps.store, mac, tenantBaseUrl(publicRoot, tenant.security.urlToken));
+  return vendor.render(file, ctx, deps.templates);
+}
