@@ -1,0 +1,64 @@
+// Values of a context that a Snom file cannot carry, reported at save time with the field named.
+import type { RenderContext, ValueProblem } from '../types.ts';
+import { controlCharProblem } from '../common/escape.ts';
+import { isValidTimezone } from '../common/timezone.ts';
+import { findSnomModel, maxKeyPosition } from './models.ts';
+
+/** Inside an fkey value a space or `|` would split `speed <number>` / `blf <uri>|<prefix>` differently. */
+const FKEY_ARGUMENT_BREAKERS = /[\s|]/;
+
+export function checkSnomValues(ctx: RenderContext): ValueProblem[] {
+  const problems: ValueProblem[] = [];
+  const text = (field: string, v: string | undefined): void => {
+    if (v === undefined) return;
+    const p = controlCharProblem(v);
+    if (p) problems.push({ field, message: p });
+  };
+
+  const model = findSnomModel(ctx.device.model);
+  if (!model) problems.push({ field: 'device.model', message: `${ctx.device.model} is not a known Snom model` });
+  const max = model ? maxKeyPosition(model) : 0;
+
+  text('device.label', ctx.device.label);
+  if (ctx.user) {
+    text('user.name', ctx.user.name);
+    text('user.sipAuthName', ctx.user.sipAuthName);
+    text('user.sipPassword', ctx.user.sipPassword);
+    text('user.voicemailNumber', ctx.user.voicemailNumber);
+  }
+  ctx.keys.forEach((k, i) => {
+    if (model && (k.position < 1 || k.position > max)) {
+      problems.push({
+        field: `keys[${i}].position`,
+        message: `position ${k.position} is beyond the ${max} keys a ${model.model} can address (phone and expansion modules)`,
+      });
+    }
+    text(`keys[${i}].label`, k.label);
+    text(`keys[${i}].value`, k.value);
+    if (k.type !== 'line' && k.value !== undefined && FKEY_ARGUMENT_BREAKERS.test(k.value)) {
+      problems.push({ field: `keys[${i}].value`, message: 'a Snom key number cannot contain spaces or "|"' });
+    }
+  });
+  ctx.contacts.forEach((c, i) => {
+    text(`contacts[${i}].name`, c.name);
+    text(`contacts[${i}].work`, c.work);
+    text(`contacts[${i}].mobile`, c.mobile);
+    text(`contacts[${i}].home`, c.home);
+    text(`contacts[${i}].group`, c.group);
+  });
+  const n = ctx.network;
+  n.ntpServers?.forEach((s, i) => text(`network.ntpServers[${i}]`, s));
+  n.dnsServers?.forEach((s, i) => text(`network.dnsServers[${i}]`, s));
+  text('network.syslogServer', n.syslogServer);
+  text('network.adminPassword', n.adminPassword);
+  for (const [m, url] of Object.entries(n.firmware ?? {})) text(`network.firmware.${m}`, url);
+  if (n.timezone !== undefined && !isValidTimezone(n.timezone)) {
+    problems.push({ field: 'network.timezone', message: `${n.timezone} is not a known IANA time zone` });
+  }
+  for (const [field, v] of [['network.dscpSip', n.dscpSip], ['network.dscpRtp', n.dscpRtp]] as const) {
+    if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v <= 63)) {
+      problems.push({ field, message: `DSCP ${v} is not between 0 and 63` });
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,77 @@
+// Snom desk phones (D3xx / D7xx / D8xx, firmware 10.x): the one object the core sees.
+// Facts and their sources: /work/shared/vendors/snom.md, cited in each module here.
+import type { RenderContext, RenderedFile, TemplateSource, Vendor } from '../types.ts';
+import { xmlAttr, xmlText } from '../common/escape.ts';
+import { SNOM_MODELS } from './models.ts';
+import { SNOM_OUIS, identifySnom } from './identify.ts';
+import { bootFileNames, fileNames, parseFileName } from './files.ts';
+import { firmwareUrlFor, settingsData } from './settings.ts';
+import { phonebookXml } from './phonebook.ts';
+import { checkSnomValues } from './checks.ts';
+
+const VENDOR = 'snom';
+const XML = 'application/xml; charset=utf-8';
+
+function xmlFile(text: string, sensitive: boolean): RenderedFile {
+  return { contentType: XML, body: Buffer.from(text, 'utf8'), sensitive };
+}
+
+/** A per-device file asked under another device's MAC is not this device's to render. */
+const sameMac = (ctx: RenderContext, mac: string): boolean => ctx.device.mac.toLowerCase() === mac;
+
+function render(file: string, ctx: RenderContext | null, templates: TemplateSource): RenderedFile | null {
+  const f = parseFileName(file);
+  if (!f) return null;
+  switch (f.kind) {
+    case 'model-list':
+      // Shared by every phone of the model, whoever asks: neutral, lists nothing (the phone goes on
+      // to snom<MODEL>-<MAC>.htm by itself, Wazo layout).
+      return xmlFile(
+        templates.render(VENDOR, 'setting-files.xml.hbs', {
+          comment: `general setting files of the ${f.model}: none, every setting is per device`,
+          files: [],
+        }),
+        false,
+      );
+    case 'device-list': {
+      if (!ctx || !sameMac(ctx, f.mac)) return null;
+      const names = [fileNames.settings(f.mac), fileNames.phonebook(f.mac)];
+      return xmlFile(
+        templates.render(VENDOR, 'setting-files.xml.hbs', {
+          comment: 'setting files of this phone',
+          files: names.map((n) => ({ url: xmlAttr(ctx.baseUrl + n) })),
+        }),
+        false,
+      );
+    }
+    case 'settings': {
+      if (!ctx || !sameMac(ctx, f.mac)) return null;
+      const sensitive =
+        ctx.user !== undefined || ctx.network.adminPassword !== undefined || ctx.provisioningAuth !== undefined;
+      return xmlFile(templates.render(VENDOR, 'settings.xml.hbs', settingsData(ctx)), sensitive);
+    }
+    case 'phonebook':
+      if (!ctx || !sameMac(ctx, f.mac)) return null;
+      // Personal contacts are private to their user: never cached publicly either.
+      return xmlFile(phonebookXml(ctx.user ? ctx.contacts : []), true);
+    case 'firmware': {
+      if (!ctx) return null;
+      const url = firmwareUrlFor(ctx, f.model);
+      if (url === undefined) return null;
+      return xmlFile(templates.render(VENDOR, 'firmware.xml.hbs', { firmwareUrl: xmlText(url) }), false);
+    }
+  }
+}
+
+export const snom: Vendor = {
+  id: VENDOR,
+  displayName: 'Snom',
+  models: [...SNOM_MODELS],
+  ouis: [...SNOM_OUIS],
+  identify: identifySnom,
+  bootFiles: bootFileNames,
+  render,
+  checkValues: checkSnomValues,
+  // Asterisk pjsip_notify.conf.sample [snom-check-cfg] / [snom-reboot]; Wazo synchronize() (snom.md §7).
+  notifyEvent: (reboot: boolean): string => `check-sync;reboot=${reboot ? 'true' : 'false'}`,
+};
