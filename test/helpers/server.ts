@@ -1,0 +1,106 @@
+// An in-process cadran for tests: temporary data dir, ports chosen by the OS, an operator token.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, type Config } from '../../server/config.ts';
+import { createAppContext, startServer, type Feature } from '../../server/app.ts';
+import { silentLogger } from '../../server/log.ts';
+import { createOperator } from '../../server/cli/operator.ts';
+import type { AppContext } from '../../server/app-context.ts';
+
+export interface ApiAnswer {
+  status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON answers
+  body: any;
+  headers: Headers;
+}
+
+export interface TestServer {
+  app: AppContext;
+  dataDir: string;
+  adminUrl: string;
+  operatorToken: string;
+  api(method: string, path: string, body?: unknown, token?: string | null, headers?: Record<string, string>): Promise<ApiAnswer>;
+  close(): Promise<void>;
+}
+
+export function testConfig(dataDir: string, env: Record<string, string> = {}): Config {
+  return loadConfig({
+    CADRAN_DATA_DIR: dataDir,
+    CADRAN_ADMIN_PORT: '0',
+    CADRAN_HTTP_PORT: '0',
+    CADRAN_TFTP_PORT: '0',
+    CADRAN_ADMIN_HOST: '127.0.0.1',
+    CADRAN_HTTP_HOST: '127.0.0.1',
+    CADRAN_TFTP_HOST: '127.0.0.1',
+    CADRAN_SIP_HOST: '127.0.0.1',
+    ...env,
+  });
+}
+
+export async function startTestServer(opts: { features?: Feature[]; env?: Record<string, string> } = {}): Promise<TestServer> {
+  process.env.CADRAN_BCRYPT_COST ??= '4';
+  const dataDir = mkdtempSync(join(tmpdir(), 'cadran-test-'));
+  const app = createAppContext(testConfig(dataDir, opts.env), silentLogger);
+  const { token } = await createOperator(app, 'ops');
+  const running = await startServer(app, opts.features ?? []);
+  const adminUrl = `http://127.0.0.1:${running.adminPort}`;
+  const api: TestServer['api'] = async (method, path, body, tok, headers = {}) => {
+    const h: Record<string, string> = { ...headers };
+    const t = tok === undefined ? token : tok;
+    if (t) h.authorization = `Bearer ${t}`;
+    let payload: string | undefined;
+    if (body !== undefined) {
+      if (typeof body === 'string') payload = body;
+      else {
+        payload = JSON.stringify(body);
+        h['content-type'] ??= 'application/json';
+      }
+    }
+    const res = await fetch(`${adminUrl}/api/v1${path}`, { method, headers: h, ...(payload !== undefined ? { body: payload } : {}) });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      /* not JSON: keep the text */
+    }
+    return { status: res.status, body: parsed, headers: res.headers };
+  };
+  return {
+    app,
+    dataDir,
+    adminUrl,
+    operatorToken: token,
+    api,
+    close: async () => {
+      await running.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A tenant `acme` with an admin, two users, and a tenant `globex` with one user. Returns their tokens. */
+export async function seedTwoTenants(s: TestServer) {
+  const ok = async (p: Promise<ApiAnswer>) => {
+    const r = await p;
+    if (r.status >= 300) throw new Error(`seed failed: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+  await ok(s.api('POST', '/tenants', { id: 'acme', name: 'Acme SAS', sipDomain: 'sip.acme.example' }));
+  await ok(s.api('POST', '/tenants', { id: 'globex', name: 'Globex', sipDomain: 'sip.globex.example' }));
+  const users = [
+    ['acme', '0100000001', 'Chloé Admin', 'admin'],
+    ['acme', '0100000002', 'Alice Martin', 'user'],
+    ['acme', '0100000003', 'Bob Durand', 'user'],
+    ['globex', '0200000001', 'Gus Globex', 'admin'],
+    ['globex', '0200000002', 'Gina Globex', 'user'],
+  ] as const;
+  const tokens: Record<string, string> = {};
+  for (const [tenant, number, name, role] of users) {
+    await ok(s.api('POST', `/tenants/${tenant}/users`, { number, name, role, password: `pw-${number}` }));
+    const login = await ok(s.api('POST', '/sessions', { login: number, password: `pw-${number}` }, null));
+    tokens[number] = login.token;
+  }
+  return tokens;
+}
