@@ -9,7 +9,7 @@ import { create } from 'xmlbuilder2';
 import type { RenderContact } from '../types.ts';
 import type { KeyPlan } from './keys.ts';
 import { LABEL_BYTES } from './keys.ts';
-import { dialString, truncateUtf8, utf8Length } from './text.ts';
+import { dialString, forXmlBuilder, truncateUtf8, utf8Length } from './text.ts';
 
 interface Item {
   fn: string;
@@ -78,10 +78,10 @@ export function renderDirectory(contacts: readonly RenderContact[], plan: KeyPla
   const list = doc.ele('directory').ele('item_list');
   for (const it of directoryItems(contacts, plan)) {
     const item = list.ele('item');
-    item.ele('fn').txt(it.fn);
-    item.ele('ct').txt(it.ct);
+    item.ele('fn').txt(forXmlBuilder(it.fn));
+    item.ele('ct').txt(forXmlBuilder(it.ct));
     if (it.sd !== undefined) item.ele('sd').txt(String(it.sd));
-    item.ele('lb').txt(it.lb);
+    item.ele('lb').txt(forXmlBuilder(it.lb));
     // No auto-divert, no auto-reject, no buddy watch / block (polycom.md §8 defaults written out).
     for (const flag of ['ad', 'ar', 'bw', 'bb']) item.ele(flag).txt('0');
   }

@@ -5,6 +5,7 @@
 // serves `<MAC>-directory.xml`. `[PHONE_MAC_ADDRESS]` is expanded by the phone (polycom.md §1).
 import { create } from 'xmlbuilder2';
 import { cleanText } from '../common/escape.ts';
+import { forXmlBuilder } from './text.ts';
 import { PARAMS_SUFFIX } from './files.ts';
 
 /** What a VVX fetches when no firmware URL is set: cadran answers 404, the phone keeps its software. */
@@ -14,8 +15,8 @@ export const MAX_APP_FILE_PATH = 255;
 function application(appFilePath: string, configFiles: string): string {
   const doc = create({ version: '1.0', encoding: 'UTF-8', standalone: true });
   doc.ele('APPLICATION', {
-    APP_FILE_PATH: cleanText(appFilePath),
-    CONFIG_FILES: configFiles,
+    APP_FILE_PATH: forXmlBuilder(appFilePath),
+    CONFIG_FILES: forXmlBuilder(configFiles),
     MISC_FILES: '',
     LOG_FILE_DIRECTORY: '',
     OVERRIDES_DIRECTORY: '',
@@ -33,5 +34,7 @@ export function renderDefaultMaster(): string {
 
 /** `<mac>.cfg`: the phone's own parameter file and, when one is set for its model, its firmware. */
 export function renderPhoneMaster(mac: string, firmwareUrl: string | undefined): string {
-  return application(firmwareUrl?.trim() || NO_FIRMWARE, `${mac}${PARAMS_SUFFIX}`);
+  const url = cleanText(firmwareUrl ?? '').trim();
+  // A path the phone would refuse is left out (checkValues reports it) rather than cut.
+  return application(url && url.length <= MAX_APP_FILE_PATH ? url : NO_FIRMWARE, `${mac}${PARAMS_SUFFIX}`);
 }

@@ -35,3 +35,13 @@ export function dialString(v: string): string {
   const clean = cleanText(v).trim();
   return PHONE_NUMBER.test(clean) ? clean.replace(/[ .\-()/]/g, '') : clean;
 }
+
+/**
+ * A value for xmlbuilder2 (`txt()` or an attribute). xmlbuilder2 4 leaves an `&` that already looks
+ * like an entity (`&amp;`, `&bogus;`, `&#65;`) unescaped (constants.js `nonEntityAmpersandRegex`),
+ * so the text `&amp;` would read back as `&`, and `&bogus;` would make the file invalid. Escaping
+ * every `&` first leaves only `&amp;` sequences, which it then writes as they are.
+ */
+export function forXmlBuilder(v: string): string {
+  return cleanText(v).replace(/&/g, '&amp;');
+}
