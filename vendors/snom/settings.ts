@@ -88,11 +88,21 @@ export function functionKeys(ctx: RenderContext): FkeyData[] {
 const tos = (dscp: number | undefined): string | undefined =>
   dscp === undefined || !Number.isInteger(dscp) || dscp < 0 || dscp > 63 ? undefined : String(dscp * 4);
 
-/** Data for settings.xml.hbs. Throws only for a time zone the tz database does not know. */
+/** A zone unknown to the tz database (old data; checkValues refuses it at save time) leaves the
+ *  phone's time settings alone rather than failing the whole file. */
+function timeOrNothing(iana: string): ReturnType<typeof snomTime> | undefined {
+  try {
+    return snomTime(iana);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Data for settings.xml.hbs. */
 export function settingsData(ctx: RenderContext): Record<string, unknown> {
   const { tenant, user, network: n } = ctx;
   const outboundHost = tenant.sipProxy ?? tenant.sipDomain;
-  const time = n.timezone ? snomTime(n.timezone) : undefined;
+  const time = n.timezone ? timeOrNothing(n.timezone) : undefined;
   const codec = tos(n.dscpRtp);
   const signaling = tos(n.dscpSip);
   const firmwareUrl = firmwareUrlFor(ctx, ctx.device.model);
