@@ -12,7 +12,8 @@ import {
   listTimezones,
   type DstTransition,
 } from '../vendors/common/timezone.ts';
-import { cfgValue, cleanText, controlCharProblem, xmlAttr, xmlText } from '../vendors/common/escape.ts';
+import { create } from 'xmlbuilder2';
+import { cfgValue, cleanText, controlCharProblem, xmlAttr, xmlBuilderValue, xmlText } from '../vendors/common/escape.ts';
 import { HandlebarsTemplates, defaultShippedTemplatesDir } from '../vendors/common/templates.ts';
 import { hostileStrings, injectEverywhere } from './fixtures/injection.ts';
 import { realisticContext } from './fixtures/render-context.ts';
@@ -155,6 +156,18 @@ function tempDirs() {
   writeFileSync(join(shipped, 'acme', 'f.cfg.hbs'), 'shipped {{name}} & {{{name}}}\n');
   return { root, shipped, override };
 }
+
+test('xmlBuilderValue: xmlbuilder2 output parses back to the exact text', () => {
+  for (const s of [...hostileStrings, '&amp; &lt; &#65; &#x41; &bogus;']) {
+    const xml = create({ version: '1.0', encoding: 'UTF-8' })
+      .ele('r', { a: xmlBuilderValue(s) })
+      .txt(xmlBuilderValue(s))
+      .end();
+    const root = parseXml(xml);
+    assert.is(root.attrs['a'], cleanText(s), JSON.stringify(s));
+    assert.is(textOf(root), cleanText(s), JSON.stringify(s));
+  }
+});
 
 test('strict test XML parser refuses malformed XML', () => {
   for (const bad of ['<a>&bogus;</a>', '<a><b></a>', '<a x="1" x="2"/>', '<a>&</a>', '<a x="<"/>', '<a>\u0000</a>', '<a/><b/>', '<a>]]></a>']) {

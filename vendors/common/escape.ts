@@ -52,3 +52,15 @@ export function cfgValue(v: string | number | boolean): string {
   if (typeof v === 'boolean') return v ? '1' : '0';
   return cleanText(v).trim();
 }
+
+/**
+ * A value for xmlbuilder2's `.txt()` / attributes. xmlbuilder2 4 escapes `<`, `>`, `"` but leaves
+ * any `&` that starts something shaped like a reference (`&amp;`, `&lt;`, `&bogus;`, `&#65;`)
+ * untouched (`nonEntityAmpersandRegex` in its BaseWriter): the text `Tom &amp; Jerry` would come
+ * back as `Tom & Jerry`, and `&bogus;` would make the XML ill-formed. Escaping every `&` first
+ * turns each into `&amp;`, which xmlbuilder2 then keeps as is, so the parsed text is exact.
+ * Tests parse every document back with a strict parser (test/fixtures/xml.ts) to hold this.
+ */
+export function xmlBuilderValue(v: string): string {
+  return cleanText(v).replace(/&/g, '&amp;');
+}
