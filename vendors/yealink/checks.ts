@@ -1,0 +1,53 @@
+// Values a Yealink file cannot carry faithfully, reported at save time (the renderer would
+// otherwise clean them silently, see vendors/common/escape.ts).
+import type { RenderContext, ValueProblem } from '../types.ts';
+import { controlCharProblem } from '../common/escape.ts';
+import { yealinkTime } from './timezone.ts';
+import { isValidTimezone } from '../common/timezone.ts';
+
+/** Admin password: ASCII 32–126 except `:`, within 32 characters ([YL-AG] T5 guide, see config.ts). */
+const ADMIN_PASSWORD = /^[\x20-\x39\x3b-\x7e]{1,32}$/;
+
+export function checkYealinkValues(ctx: RenderContext): ValueProblem[] {
+  const problems: ValueProblem[] = [];
+  const text = (field: string, v: string | undefined) => {
+    if (v === undefined) return;
+    const p = controlCharProblem(v);
+    if (p) problems.push({ field, message: `${field} ${p}` });
+  };
+  if (ctx.user) {
+    text('user.name', ctx.user.name);
+    text('user.sipAuthName', ctx.user.sipAuthName);
+    text('user.sipPassword', ctx.user.sipPassword);
+    text('user.voicemailNumber', ctx.user.voicemailNumber);
+  }
+  for (const k of ctx.keys) {
+    text(`keys[${k.position}].label`, k.label);
+    text(`keys[${k.position}].value`, k.value);
+  }
+  ctx.contacts.forEach((c, i) => {
+    for (const f of ['name', 'work', 'mobile', 'home', 'group'] as const) text(`contacts[${i}].${f}`, c[f]);
+  });
+  const n = ctx.network;
+  n.ntpServers?.forEach((s, i) => text(`network.ntpServers[${i}]`, s));
+  n.dnsServers?.forEach((s, i) => text(`network.dnsServers[${i}]`, s));
+  text('network.syslogServer', n.syslogServer);
+  for (const [m, url] of Object.entries(n.firmware ?? {})) text(`network.firmware.${m}`, url);
+  if (n.adminPassword !== undefined && !ADMIN_PASSWORD.test(n.adminPassword)) {
+    problems.push({
+      field: 'network.adminPassword',
+      message: 'the phone admin password must be 1 to 32 printable ASCII characters, without ":"',
+    });
+  }
+  if (n.dnsServers && n.dnsServers.length > 2) {
+    problems.push({ field: 'network.dnsServers', message: 'the phone takes 2 DNS servers; the others are ignored' });
+  }
+  if (n.ntpServers && n.ntpServers.length > 2) {
+    problems.push({ field: 'network.ntpServers', message: 'the phone takes 2 NTP servers; the others are ignored' });
+  }
+  if (n.timezone !== undefined && isValidTimezone(n.timezone)) {
+    const approx = yealinkTime(n.timezone).approximation;
+    if (approx) problems.push({ field: 'network.timezone', message: approx });
+  }
+  return problems;
+}
