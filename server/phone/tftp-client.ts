@@ -51,6 +51,7 @@ export function tftpGet(o: TftpGetOptions): Promise<TftpGetResult> {
     let windowsize = 1;
     let received = 0; // absolute number of the last in-order block
     let inWindow = 0;
+    let ackedAfterGap = -1;
     let lastPacket = request;
     let lastPort = o.port;
     let retries = maxRetries;
@@ -65,22 +66,45 @@ export function tftpGet(o: TftpGetOptions): Promise<TftpGetResult> {
       if (err) reject(err);
       else resolve({ data: Buffer.concat(chunks), oack, serverPort });
     };
+    // Once the server's transfer ID is known the socket is connected to it: cheaper sends, and the
+    // kernel filters everyone else.
+    let connected = false;
+    const transmit = (packet: Buffer, port: number): void => {
+      if (connected) sock.send(packet);
+      else sock.send(packet, port, o.host);
+    };
     const send = (packet: Buffer, port: number): void => {
       lastPacket = packet;
       lastPort = port;
-      sock.send(packet, port, o.host);
+      transmit(packet, port);
     };
     const timer = setTimeout(function tick() {
       if (retries-- <= 0) return finish(new Error(`TFTP timeout: no answer after ${maxRetries} retransmissions`));
-      sock.send(lastPacket, lastPort, o.host);
+      transmit(lastPacket, lastPort);
       timer.refresh();
     }, retransmitMs);
 
     sock.on('error', (err) => finish(err));
+    // Datagrams that arrive while connect() is under way wait here (sending meanwhile would fail).
+    let early: Buffer[] | null = null;
     sock.on('message', (msg, rinfo) => {
       if (finished || msg.length < 4) return;
-      if (serverPort === 0) serverPort = rinfo.port;
-      else if (rinfo.port !== serverPort) return;
+      if (serverPort === 0) {
+        serverPort = rinfo.port;
+        early = [msg];
+        sock.connect(serverPort, o.host, () => {
+          connected = true;
+          const queued = early ?? [];
+          early = null;
+          for (const m of queued) onPacket(m);
+        });
+      } else if (rinfo.port === serverPort) {
+        if (early) early.push(msg);
+        else onPacket(msg);
+      }
+    });
+    const onPacket = (msg: Buffer): void => {
+      if (finished) return;
       const op = msg.readUInt16BE(0);
       if (op === OP.ERROR) {
         const e = parseError(msg);
@@ -94,34 +118,37 @@ export function tftpGet(o: TftpGetOptions): Promise<TftpGetResult> {
         if (parsed.windowsize) windowsize = Number(parsed.windowsize);
         retries = maxRetries;
         timer.refresh();
-        return send(encodeAck(0), rinfo.port);
+        return send(encodeAck(0), serverPort);
       }
       if (op !== OP.DATA) return;
       const block = msg.readUInt16BE(2);
       if (block !== ((received + 1) & 0xffff)) {
-        // Out of order: acknowledge what we have so the server resends from there (RFC 7440).
-        if (windowsize > 1 && block !== (received & 0xffff)) {
+        // A repeat or a gap: acknowledge what we have, once, so the server resends from there
+        // (RFC 1350 after a lost ACK, RFC 7440 after a lost block in a window).
+        if (ackedAfterGap !== received) {
+          ackedAfterGap = received;
           inWindow = 0;
-          send(encodeAck(received), rinfo.port);
+          send(encodeAck(received), serverPort);
         }
         return;
       }
+      ackedAfterGap = -1;
       received++;
       retries = maxRetries;
       timer.refresh();
       const payload = msg.subarray(4);
       chunks.push(payload);
       if (payload.length < blksize) {
-        send(encodeAck(received), rinfo.port);
+        send(encodeAck(received), serverPort);
         // Linger briefly is what RFC 1350 suggests; the server resends the last block if our ACK
         // is lost, and it is harmless to be gone by then.
         return finish(null);
       }
       if (++inWindow >= windowsize) {
         inWindow = 0;
-        send(encodeAck(received), rinfo.port);
+        send(encodeAck(received), serverPort);
       }
-    });
+    };
     send(request, o.port);
   });
 }

@@ -1,7 +1,7 @@
 // One outgoing TFTP transfer (the server side of a read request) on its own UDP socket, i.e. its
 // own transfer ID: RFC 1350 lock-step, RFC 7440 windows, RFC 2347 OACK handshake. Retransmission
-// is driven by one refreshed timer; packets from any other address/port get error 5 and are
-// otherwise ignored, so a stranger cannot disturb the transfer.
+// is driven by one refreshed timer. The socket comes connected to the client's transfer ID, so the
+// kernel already drops packets from anyone else; the source check below is a second guard.
 
 import type { Socket, RemoteInfo } from 'node:dgram';
 import { OP, TFTP_ERR, dataHeader, encodeError, parseError } from './tftp-packets.ts';
@@ -48,6 +48,7 @@ export class OutgoingTransfer {
     this.handshake = s.oack !== null;
     this.retriesLeft = s.retries;
     sock.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
+    // On a connected socket, ECONNREFUSED means the client's port is gone (ICMP unreachable).
     sock.on('error', (err) => this.finish('socket-error', err.message));
   }
 
@@ -66,9 +67,6 @@ export class OutgoingTransfer {
   private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
     if (this.ended) return;
     if (rinfo.address !== this.peer.address || rinfo.port !== this.peer.port) {
-      if (msg.length >= 2 && msg.readUInt16BE(0) !== OP.ERROR) {
-        this.sock.send(encodeError(TFTP_ERR.UNKNOWN_TID, 'unknown transfer ID'), rinfo.port, rinfo.address);
-      }
       return;
     }
     if (msg.length < 4) return;
@@ -134,7 +132,7 @@ export class OutgoingTransfer {
   }
 
   private send(packet: Buffer | Buffer[]): void {
-    this.sock.send(packet, this.peer.port, this.peer.address);
+    this.sock.send(packet);
   }
 
   private finish(outcome: TransferOutcome, detail?: string): void {

@@ -200,7 +200,11 @@ export async function startTftpServer(opts: TftpServerOptions): Promise<TftpServ
     sock.once('error', (err) => {
       done(200, { outcome: 'socket-error', detail: err.message, bytes: 0 });
     });
-    sock.bind(0, opts.host, () => {
+    sock.bind(0, opts.host, () => sock.connect(rinfo.port, rinfo.address, onConnected));
+    // Connected to the client's transfer ID: the kernel drops datagrams from anyone else, sends
+    // skip the per-packet address lookup, and an ICMP "port unreachable" from a phone that went
+    // away ends the transfer at once instead of after all retransmissions.
+    const onConnected = (): void => {
       sock.removeAllListeners('error');
       if (closed) {
         sock.close();
@@ -218,7 +222,7 @@ export async function startTftpServer(opts: TftpServerOptions): Promise<TftpServ
       );
       active.set(key, transfer);
       transfer.start();
-    });
+    };
   };
 
   main.on('message', (msg, rinfo) => {
