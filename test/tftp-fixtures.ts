@@ -121,7 +121,8 @@ export async function rawPeer(): Promise<RawPeer> {
       }
       return queue.shift() ?? null;
     },
-    close: () => sock.close(),
+    // Deferred: dgram sends are asynchronous, an immediate close would drop the last one.
+    close: () => setImmediate(() => sock.close()),
   };
 }
 
