@@ -77,6 +77,12 @@ test('OACK grants blksize, tsize (the real size), timeout and windowsize', async
   assert.ok(r.data.equals(FILES['big.bin']));
 });
 
+test('tsize is not acknowledged for an empty file (curl refuses "tsize 0")', async () => {
+  const r = await get('empty.cfg', { tsize: 0, blksize: 1024 });
+  assert.equal(r.oack, { blksize: '1024' });
+  assert.is(r.data.length, 0);
+});
+
 test('option names are case-insensitive', async () => {
   const r = await get('small.cfg', { BLKSIZE: 1024, TSize: 0 });
   assert.equal(r.oack, { blksize: '1024', tsize: String(FILES['small.cfg'].length) });

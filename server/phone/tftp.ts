@@ -90,7 +90,11 @@ function negotiate(req: TftpRequest, size: number, t: Required<TftpTuning>): Neg
     else if (name === 'timeout' && v >= 1 && v <= 255) {
       oack.timeout = v;
       n.timeoutMs = v * 1000;
-    } else if (name === 'tsize') oack.tsize = size; // a read request sends 0 and gets the size back
+    } else if (name === 'tsize' && size > 0) {
+      // A read request sends 0 and gets the size back. Not for an empty file: curl (7.88) rejects
+      // "tsize 0" in an OACK as illegal, and leaving an option out is always allowed (RFC 2347).
+      oack.tsize = size;
+    }
   }
   if (Object.keys(oack).length > 0) n.oack = oack;
   return n;
@@ -216,7 +220,7 @@ export async function startTftpServer(opts: TftpServerOptions): Promise<TftpServ
         body,
         { blksize: n.blksize, windowsize: n.windowsize, timeoutMs: n.timeoutMs, retries: tuning.retries, oack: n.oack && encodeOack(n.oack) },
         (end: TransferEnd) => {
-          const extra = { bytes: end.bytes, size: body.length, outcome: end.outcome, blksize: n.blksize, windowsize: n.windowsize };
+          const extra = { bytes: end.bytes, size: body.length, outcome: end.outcome, mode: req.mode, options: n.oack, blksize: n.blksize, windowsize: n.windowsize };
           done(200, end.detail ? { ...extra, detail: end.detail } : extra);
         },
       );
