@@ -1,0 +1,258 @@
+// The resync engine: takes jobs (one device, a user's devices, a tenant), sends each device's
+// NOTIFY through the pacer, records every state change in the ResyncJobStore, and correlates
+// the phone's next fetch of its own file with the NOTIFY ("config fetched again").
+import { randomUUID } from 'node:crypto';
+import { systemTimers } from './clock.ts';
+import type { Timers } from './clock.ts';
+import { checkHeaderValue, isSipUri } from './message.ts';
+import { Pacer } from './pacer.ts';
+import type { NotifyRequest, SipOutcome } from './transaction.ts';
+import type { ResyncJobStore, ResyncState, ResyncTarget } from './types.ts';
+
+/** What the engine sends through; SipClient implements it. */
+export interface NotifySender {
+  notify(req: NotifyRequest): Promise<SipOutcome>;
+}
+
+export interface ResyncChange {
+  jobId: string;
+  deviceMac: string;
+  state: ResyncState;
+  code?: number;
+  reason?: string;
+}
+
+export interface ResyncEngineOptions {
+  store: ResyncJobStore;
+  sender: NotifySender;
+  /** Drives the pacer (tests: ManualClock). */
+  timers?: Timers;
+  /** Wall clock for the records, epoch ms. Default Date.now. */
+  now?: () => number;
+  /** NOTIFYs per second per tenant: a number, or per-tenant setting lookup. Default 20. */
+  ratePerTenant?: number | ((tenantId: string) => number);
+  /** NOTIFYs per second over all tenants. Default 200. */
+  globalRate?: number;
+  /** Most targets waiting in the pacer. Default 100,000. */
+  maxQueued?: number;
+  /** How long after the NOTIFY a fetch of the phone's own file counts as its effect. Default 10 min. */
+  fetchWindowMs?: number;
+  /** Every state change, after it is stored (logs, metrics, live UI). */
+  onChange?: (change: ResyncChange) => void;
+  /** Unexpected errors (a store failure while recording); the engine keeps going. */
+  onError?: (err: unknown) => void;
+}
+
+export interface NewResyncJob {
+  /** Default: a random UUID. */
+  jobId?: string;
+  tenantId: string;
+  label?: string;
+  targets: Array<Omit<ResyncTarget, 'jobId' | 'tenantId'>>;
+}
+
+/** 12 lower-case hex digits, or null. Accepts `80:5E:C0:..`, `80-5e-..`, `805ec0..`. */
+export function normalizeMac(mac: string): string | null {
+  const hex = mac.trim().toLowerCase().replace(/[:\-.]/g, '');
+  return /^[0-9a-f]{12}$/.test(hex) ? hex : null;
+}
+
+function checkTarget(t: Omit<ResyncTarget, 'jobId' | 'tenantId'>, index: number): string {
+  const mac = normalizeMac(String(t.deviceMac ?? ''));
+  const where = `target ${index + 1}${mac ? ` (${mac})` : ''}`;
+  if (!mac) throw new Error(`${where}: deviceMac ${JSON.stringify(t.deviceMac)} is not a MAC address`);
+  if (!t.target || typeof t.target.host !== 'string' || !/^[A-Za-z0-9.:\-[\]]{1,253}$/.test(t.target.host)) {
+    throw new Error(`${where}: target.host must be an IP address or host name`);
+  }
+  if (!Number.isInteger(t.target.port) || t.target.port < 1 || t.target.port > 65535) {
+    throw new Error(`${where}: target.port must be an integer from 1 to 65535`);
+  }
+  if (!isSipUri(t.requestUri)) throw new Error(`${where}: requestUri must be a sip: URI`);
+  if (!isSipUri(`sip:cadran@${t.fromDomain}`)) throw new Error(`${where}: fromDomain must be a domain or address`);
+  checkHeaderValue(`${where}: event`, t.event);
+  return mac;
+}
+
+export class ResyncEngine {
+  readonly #o: ResyncEngineOptions;
+  readonly #now: () => number;
+  readonly #window: number;
+  readonly #pacer: Pacer<ResyncTarget>;
+  /** `jobId mac` of targets waiting in the pacer. */
+  readonly #waiting = new Set<string>();
+  /** Targets whose NOTIFY transaction runs; `fetchedAt` once the phone fetched meanwhile. */
+  readonly #inFlight = new Map<string, { fetchedAt?: number }>();
+  #idle: Array<() => void> = [];
+  #closed = false;
+
+  constructor(opts: ResyncEngineOptions) {
+    this.#o = opts;
+    this.#now = opts.now ?? Date.now;
+    this.#window = opts.fetchWindowMs ?? 10 * 60_000;
+    this.#pacer = new Pacer<ResyncTarget>({
+      dispatch: (t) => this.#send(t),
+      rate: opts.ratePerTenant,
+      globalRate: opts.globalRate,
+      maxQueued: opts.maxQueued,
+      timers: opts.timers ?? systemTimers,
+      onError: (err) => this.#o.onError?.(err),
+    });
+  }
+
+  /** Targets waiting for their turn, and NOTIFY transactions under way. */
+  stats(): { queued: number; inFlight: number } {
+    return { queued: this.#pacer.size, inFlight: this.#inFlight.size };
+  }
+
+  /**
+   * Validates, stores (all `queued`) and queues a job. Throws a message naming the target and
+   * field on bad input, or when the queue has no room; nothing is stored then.
+   */
+  submit(job: NewResyncJob): { jobId: string; queued: number } {
+    if (this.#closed) throw new Error('resync engine is stopped');
+    if (!job.tenantId) throw new Error('tenantId is required');
+    const jobId = job.jobId ?? randomUUID();
+    const seen = new Set<string>();
+    const targets: ResyncTarget[] = [];
+    job.targets.forEach((t, i) => {
+      const mac = checkTarget(t, i);
+      if (seen.has(mac)) return; // the same phone twice in one job gets one NOTIFY
+      seen.add(mac);
+      targets.push({ ...t, jobId, tenantId: job.tenantId, deviceMac: mac, target: { host: t.target.host, port: t.target.port } });
+    });
+    if (targets.length === 0) throw new Error('no device to resync');
+    if (targets.length > this.#pacer.free) {
+      throw new Error(`resync queue is full: ${this.#pacer.size} waiting, ${targets.length} more asked`);
+    }
+    this.#o.store.createJob({ jobId, tenantId: job.tenantId, label: job.label, createdAt: this.#now() }, targets);
+    this.#queue(targets);
+    return { jobId, queued: targets.length };
+  }
+
+  /**
+   * After a restart: queues again what the store says is queued or was in flight. Returns how
+   * many targets were queued (targets already handled by this engine are skipped).
+   */
+  recover(): number {
+    const fresh = this.#o.store.pendingTargets().filter((t) => !this.#waiting.has(key(t)) && !this.#inFlight.has(key(t)));
+    const room = fresh.slice(0, this.#pacer.free);
+    if (room.length < fresh.length) {
+      this.#o.onError?.(new Error(`resync recovery: ${fresh.length - room.length} targets left queued (queue full)`));
+    }
+    this.#queue(room);
+    return room.length;
+  }
+
+  /** Cancels the job's targets not sent yet; NOTIFYs already sent finish normally. */
+  cancel(jobId: string): number {
+    for (const t of this.#pacer.cancel((t) => t.jobId === jobId)) this.#waiting.delete(key(t));
+    const macs = this.#o.store.cancelJob(jobId, this.#now());
+    for (const mac of macs) this.#emit({ jobId, deviceMac: mac, state: 'cancelled' });
+    this.#checkIdle();
+    return macs.length;
+  }
+
+  /**
+   * Call when a phone fetched its own (per-MAC) file over HTTP or TFTP. Every target of that
+   * MAC sent or answered within the window before `at` becomes `fetched`. Returns how many.
+   */
+  markConfigFetched(deviceMac: string, at: number = this.#now()): number {
+    const mac = normalizeMac(deviceMac);
+    if (!mac) return 0;
+    let n = 0;
+    for (const c of this.#o.store.awaitingFetch(mac, at - this.#window)) {
+      const flight = this.#inFlight.get(`${c.jobId} ${mac}`);
+      if (flight) flight.fetchedAt = at;
+      this.#record({ jobId: c.jobId, deviceMac: mac, state: 'fetched', code: c.code }, at);
+      n++;
+    }
+    return n;
+  }
+
+  /** Resolves once nothing is queued or in flight (benchmarks, tests, graceful shutdown). */
+  whenIdle(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#idle.push(resolve);
+      this.#checkIdle();
+    });
+  }
+
+  /**
+   * Stops sending. Targets still queued or in flight stay `queued` / `sent` in the store, and
+   * the next engine's recover() sends them again. Close the SipClient/transport afterwards.
+   */
+  close(): void {
+    this.#closed = true;
+    this.#pacer.close();
+    this.#waiting.clear();
+    this.#inFlight.clear();
+    this.#checkIdle();
+  }
+
+  #queue(targets: ResyncTarget[]): void {
+    const byTenant = new Map<string, ResyncTarget[]>();
+    for (const t of targets) {
+      this.#waiting.add(key(t));
+      byTenant.set(t.tenantId, [...(byTenant.get(t.tenantId) ?? []), t]);
+    }
+    for (const [tenant, list] of byTenant) this.#pacer.enqueue(tenant, list);
+  }
+
+  #send(t: ResyncTarget): void {
+    const k = key(t);
+    this.#waiting.delete(k);
+    const flight: { fetchedAt?: number } = {};
+    this.#inFlight.set(k, flight);
+    this.#record({ jobId: t.jobId, deviceMac: t.deviceMac, state: 'sent' }, this.#now());
+    const req: NotifyRequest = { dest: t.target, requestUri: t.requestUri, fromDomain: t.fromDomain, event: t.event, credentials: t.credentials };
+    this.#o.sender.notify(req).then(
+      (outcome) => this.#finish(t, flight, outcome),
+      (err: unknown) => this.#finish(t, flight, { status: 0, reason: err instanceof Error ? err.message : String(err) }),
+    );
+  }
+
+  #finish(t: ResyncTarget, flight: { fetchedAt?: number }, outcome: SipOutcome): void {
+    const k = key(t);
+    if (this.#closed || this.#inFlight.get(k) !== flight) return; // stopped: stays `sent` for recovery
+    this.#inFlight.delete(k);
+    const base = { jobId: t.jobId, deviceMac: t.deviceMac };
+    if ('timeout' in outcome) {
+      this.#record({ ...base, state: flight.fetchedAt !== undefined ? 'fetched' : 'timeout', reason: 'no final answer (Timer F)' }, flight.fetchedAt ?? this.#now());
+    } else if (flight.fetchedAt !== undefined) {
+      // The phone fetched its file before the answer came back: keep `fetched`, add the code.
+      this.#record({ ...base, state: 'fetched', code: outcome.status, reason: outcome.reason }, flight.fetchedAt);
+    } else {
+      const ok = outcome.status >= 200 && outcome.status < 300;
+      this.#record({ ...base, state: ok ? 'answered' : 'failed', code: outcome.status || undefined, reason: outcome.reason }, this.#now());
+    }
+    this.#checkIdle();
+  }
+
+  #record(change: ResyncChange, at: number): void {
+    try {
+      this.#o.store.setTargetState(change.jobId, change.deviceMac, change.state, { at, code: change.code, reason: change.reason });
+    } catch (err) {
+      this.#o.onError?.(err);
+    }
+    this.#emit(change);
+  }
+
+  #emit(change: ResyncChange): void {
+    try {
+      this.#o.onChange?.(change);
+    } catch (err) {
+      this.#o.onError?.(err);
+    }
+  }
+
+  #checkIdle(): void {
+    if (!this.#closed && (this.#pacer.size > 0 || this.#inFlight.size > 0)) return;
+    const waiting = this.#idle;
+    this.#idle = [];
+    for (const resolve of waiting) resolve();
+  }
+}
+
+function key(t: { jobId: string; deviceMac: string }): string {
+  return `${t.jobId} ${t.deviceMac}`;
+}
