@@ -1,6 +1,6 @@
 // TFTP benchmark: N parallel downloads of the same file from cadran's TFTP listener and from
 // Debian's tftpd-hpa (`in.tftpd`), in the same run, on loopback, with the same client.
-//   node bin/tsx-run.js bench/tftp.ts [--transfers 64] [--size-mb 5] [--blksize 1468] [--windowsize 8]
+//   node bin/tsx-run.js bench/tftp.ts [--transfers 64] [--size-mb 5] [--blksize 1468] [--windowsize 8] [--rounds 3]
 // Each server runs in its own process; the client (server/phone/tftp-client.ts) runs here, so
 // both servers see the same client cost. Two scenarios:
 //   lock-step  blksize + tsize only: both servers do exactly the same protocol work;
@@ -23,7 +23,9 @@ export interface TftpBenchOptions {
   blksize?: number;
   /** Window requested in the "windowed" scenario. */
   windowsize?: number;
-  /** Upper bound for one scenario against one server. */
+  /** Rounds per scenario; servers alternate who goes first, to even out background noise. */
+  rounds?: number;
+  /** Upper bound for one round against one server. */
   timeLimitMs?: number;
   print?: (line: string) => void;
 }
@@ -31,8 +33,10 @@ export interface TftpBenchOptions {
 export interface TftpBenchRow {
   scenario: string;
   server: 'cadran' | 'tftpd-hpa';
+  /** Transfers over all rounds. */
   transfers: number;
   failed: number;
+  /** Wall-clock seconds over all rounds. */
   seconds: number;
   mbPerSec: number;
   p50Ms: number;
@@ -164,7 +168,7 @@ async function loadOne(
   const outcome = await Promise.race([all, limit]);
   clearTimeout(timer);
   if (outcome === 'timeout') failed = transfers - durations.length;
-  return { seconds: (performance.now() - t0) / 1000, durations: durations.sort((a, b) => a - b), failed };
+  return { seconds: (performance.now() - t0) / 1000, durations, failed };
 }
 
 export async function runTftpBench(opts: TftpBenchOptions = {}): Promise<TftpBenchResult> {
@@ -172,6 +176,7 @@ export async function runTftpBench(opts: TftpBenchOptions = {}): Promise<TftpBen
   const size = opts.sizeBytes ?? 5 * 1024 * 1024;
   const blksize = opts.blksize ?? 1468;
   const windowsize = opts.windowsize ?? 8;
+  const rounds = opts.rounds ?? 3;
   const timeLimitMs = opts.timeLimitMs ?? 120_000;
   const print = opts.print ?? ((l: string) => console.log(l));
   const content = benchContent(size);
@@ -185,18 +190,29 @@ export async function runTftpBench(opts: TftpBenchOptions = {}): Promise<TftpBen
     servers.push(['cadran', await startCadranChild(size)]);
     servers.push(['tftpd-hpa', await startTftpdHpa(content)]);
     for (const [scenario, options] of scenarios) {
-      for (const [name, srv] of servers) {
-        const r = await loadOne(srv.port, content, transfers, options, timeLimitMs);
-        const ok = transfers - r.failed;
+      const acc = new Map(servers.map(([name]) => [name, { seconds: 0, failed: 0, durations: [] as number[] }]));
+      for (let round = 0; round < rounds; round++) {
+        const order = round % 2 === 0 ? servers : [...servers].reverse();
+        for (const [name, srv] of order) {
+          const r = await loadOne(srv.port, content, transfers, options, timeLimitMs);
+          const a = acc.get(name)!; // every server has an entry
+          a.seconds += r.seconds;
+          a.failed += r.failed;
+          a.durations.push(...r.durations);
+        }
+      }
+      for (const [name, a] of acc) {
+        const total = transfers * rounds;
+        a.durations.sort((x, y) => x - y);
         rows.push({
           scenario,
           server: name,
-          transfers,
-          failed: r.failed,
-          seconds: r.seconds,
-          mbPerSec: (ok * size) / (1024 * 1024) / r.seconds,
-          p50Ms: percentile(r.durations, 50),
-          p99Ms: percentile(r.durations, 99),
+          transfers: total,
+          failed: a.failed,
+          seconds: a.seconds,
+          mbPerSec: ((total - a.failed) * size) / (1024 * 1024) / a.seconds,
+          p50Ms: percentile(a.durations, 50),
+          p99Ms: percentile(a.durations, 99),
         });
       }
     }
@@ -209,7 +225,7 @@ export async function runTftpBench(opts: TftpBenchOptions = {}): Promise<TftpBen
     const h = rows.find((r) => r.scenario === scenario && r.server === 'tftpd-hpa');
     if (c && h) ratios[scenario] = c.mbPerSec / h.mbPerSec;
   }
-  print(`TFTP: ${transfers} parallel transfers of ${(size / 1024 / 1024).toFixed(1)} MB, blksize ${blksize}, loopback`);
+  print(`TFTP: ${transfers} parallel transfers of ${(size / 1024 / 1024).toFixed(1)} MB, blksize ${blksize}, loopback, ${rounds} rounds per server`);
   print('scenario    server      transfers  failed   total s    MB/s   p50 ms   p99 ms');
   for (const r of rows) {
     print(
@@ -251,6 +267,7 @@ if (invokedDirectly) {
       sizeBytes: sizeMb === undefined ? undefined : Math.round(sizeMb * 1024 * 1024),
       blksize: argNumber(args, '--blksize'),
       windowsize: argNumber(args, '--windowsize'),
+      rounds: argNumber(args, '--rounds'),
     });
   }
 }
