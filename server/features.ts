@@ -1,5 +1,6 @@
 // The feature modules plugged into the server: each adds admin routes and/or background parts.
 // A new feature is one line here.
 import type { Feature } from './app.ts';
+import { webFeature } from './web/feature.ts';
 
-export const features: Feature[] = [];
+export const features: Feature[] = [webFeature];

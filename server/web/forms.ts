@@ -1,0 +1,100 @@
+// Reading HTML forms (urlencoded, or multipart for uploads) and turning service errors into
+// messages next to the fields they concern.
+import type { Request, RequestHandler } from 'express';
+import express from 'express';
+import busboy from 'busboy';
+import { DomainError } from '../domain/errors.ts';
+
+export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
+
+export interface Upload {
+  filename: string;
+  text: string;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    upload?: Upload;
+  }
+}
+
+const urlencoded = express.urlencoded({ extended: false, limit: '6mb', parameterLimit: 5000 });
+
+/** Parse form bodies into `req.body` (strings); a multipart file goes to `req.upload` as UTF-8 text. */
+export const formBody: RequestHandler = (req, res, next) => {
+  if (!req.is('multipart/form-data')) return urlencoded(req, res, next);
+  let bb: busboy.Busboy;
+  try {
+    bb = busboy({ headers: req.headers, limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 50, fieldSize: 100_000 } });
+  } catch {
+    return next(new DomainError('validation_failed', 'malformed upload', [{ field: 'file', message: 'malformed upload' }]));
+  }
+  const body: Record<string, string> = {};
+  let failed: DomainError | undefined;
+  bb.on('field', (name, value) => {
+    body[name] = value;
+  });
+  bb.on('file', (name, stream, info) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('limit', () => {
+      failed = new DomainError('validation_failed', 'file too large', [{ field: name, message: 'file_too_large' }]);
+    });
+    stream.on('end', () => {
+      if (!failed) req.upload = { filename: info.filename ?? '', text: Buffer.concat(chunks).toString('utf8') };
+    });
+  });
+  bb.on('error', () => {
+    failed ??= new DomainError('validation_failed', 'malformed upload', [{ field: 'file', message: 'malformed upload' }]);
+    next(failed);
+  });
+  bb.on('close', () => {
+    req.body = body;
+    next(failed);
+  });
+  req.pipe(bb);
+};
+
+/** A form field as a trimmed string ('' when absent or repeated oddly). */
+export function field(req: Request, name: string): string {
+  const v = (req.body as Record<string, unknown> | undefined)?.[name];
+  const s = Array.isArray(v) ? v[v.length - 1] : v;
+  return typeof s === 'string' ? s.trim() : '';
+}
+
+/** Empty → null (clears an optional value). */
+export const orNull = (s: string): string | null => (s === '' ? null : s);
+
+/** A number field: empty → null; not a number → the raw text, so validation names the field. */
+export function numberOrNull(s: string): number | string | null {
+  if (s === '') return null;
+  const n = Number(s);
+  return Number.isFinite(n) && /^-?\d+(\.\d+)?$/.test(s) ? n : s;
+}
+
+/** One value per line (or comma / space separated) → list without blanks. */
+export const lines = (s: string): string[] => s.split(/[\s,;]+/).map((x) => x.trim()).filter(Boolean);
+
+export interface FormErrors {
+  /** field name → message */
+  fields: Record<string, string>;
+  /** Message not tied to a field. */
+  general?: string;
+}
+
+/**
+ * The messages of a DomainError keyed by form field. `rename` maps the service's field path
+ * (`keys.3.value`, `ntpServers.1`) to the form's field name; null drops the detail to the general list.
+ */
+export function formErrors(e: DomainError, rename: (field: string) => string | null = (f) => f): FormErrors {
+  const fields: Record<string, string> = {};
+  const loose: string[] = [];
+  for (const d of e.details) {
+    const name = d.field !== undefined ? rename(d.field) : null;
+    if (name && !fields[name]) fields[name] = d.message;
+    else if (!name) loose.push(d.message);
+  }
+  const out: FormErrors = { fields };
+  if (loose.length || !e.details.length) out.general = loose.length ? loose.join(' · ') : e.message;
+  return out;
+}

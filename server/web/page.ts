@@ -1,0 +1,118 @@
+// Rendering a page for the current visitor: the layout's navigation, flash message, errors, and
+// the error pages (no stack trace ever reaches a browser).
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import type { AppContext } from '../app-context.ts';
+import { DomainError } from '../domain/errors.ts';
+import type { Principal } from '../auth/principal.ts';
+import { hasMessage, translate, type Lang } from './i18n.ts';
+import { CsrfError } from './session.ts';
+import type { Views } from './views.ts';
+import type { FormErrors } from './forms.ts';
+
+export interface NavItem {
+  href: string;
+  key: string;
+  id: string;
+}
+
+export function navFor(p: Principal | undefined): NavItem[] {
+  if (!p) return [];
+  if (p.kind === 'operator' || p.kind === 'system') {
+    return [
+      { id: 'tenants', key: 'nav.tenants', href: '/ops/tenants' },
+      { id: 'unknown', key: 'nav.unknown', href: '/ops/unknown' },
+      { id: 'import', key: 'nav.import', href: '/ops/import' },
+    ];
+  }
+  const own = `/users/${p.number}`;
+  const items: NavItem[] = [
+    { id: 'phone', key: 'nav.phone', href: `${own}/phone` },
+    { id: 'keys', key: 'nav.keys', href: `${own}/keys` },
+    { id: 'contacts', key: 'nav.contacts', href: `${own}/contacts` },
+  ];
+  if (p.role === 'admin') {
+    const t = `/tenants/${p.tenantId}`;
+    items.push(
+      { id: 'licences', key: 'nav.licences', href: `${t}/users` },
+      { id: 'devices', key: 'nav.devices', href: `${t}/devices` },
+      { id: 'network', key: 'nav.network', href: `${t}/network` },
+    );
+  }
+  return items;
+}
+
+/** Where a visitor lands after logging in. */
+export function homeOf(p: Principal): string {
+  return navFor(p)[0]?.href ?? '/login';
+}
+
+export interface Renderer {
+  (req: Request, res: Response, page: string, data?: Record<string, unknown>, status?: number): void;
+}
+
+export function makeRenderer(app: AppContext, views: Views): Renderer {
+  return (req, res, page, data = {}, status = 200) => {
+    const web = req.web!;
+    const p = web.principal;
+    let me: Record<string, unknown> | undefined;
+    if (p?.kind === 'user') {
+      const u = app.store.users.get(p.number);
+      me = { name: u?.name ?? p.number, number: p.number, role: p.role, tenant: app.store.tenants.get(p.tenantId)?.name ?? p.tenantId };
+    } else if (p?.kind === 'operator') me = { name: p.login, operator: true };
+    const active = typeof data.active === 'string' ? data.active : '';
+    const done = typeof req.query.done === 'string' && hasMessage(`flash.${req.query.done}`) ? `flash.${req.query.done}` : undefined;
+    const errors = data.errors as FormErrors | undefined;
+    const titleKey = typeof data.titleKey === 'string' ? data.titleKey : 'app.name';
+    const html = views.render(page, {
+      lang: web.lang,
+      otherLang: web.lang === 'fr' ? 'en' : 'fr',
+      csrf: web.csrf,
+      title: translate(web.lang, titleKey, (data.titleVars ?? {}) as Record<string, unknown>),
+      me,
+      nav: navFor(p).map((n) => ({ ...n, active: n.id === active })),
+      flash: done,
+      fieldErrors: errors?.fields ?? {},
+      generalError: errors?.general,
+      ...data,
+    });
+    res.status(status).type('html').set('Cache-Control', 'no-store').send(html);
+  };
+}
+
+/** Error key shown for each DomainError code. */
+const ERROR_PAGE: Record<string, { status: number; key: string }> = {
+  not_found: { status: 404, key: 'error.not_found' },
+  forbidden: { status: 403, key: 'error.forbidden' },
+  validation_failed: { status: 422, key: 'error.invalid' },
+  conflict: { status: 409, key: 'error.conflict' },
+  too_many_requests: { status: 429, key: 'error.too_many' },
+};
+
+export function notFoundPage(render: Renderer): RequestHandler {
+  return (req, res) => render(req, res, 'error', { titleKey: 'error.title', messageKey: 'error.not_found' }, 404);
+}
+
+export function webErrorHandler(app: AppContext, render: Renderer): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    if (res.headersSent) return void res.end();
+    if (!req.web) req.web = { lang: 'fr' as Lang, csrf: '' };
+    if (err instanceof CsrfError) {
+      return render(req, res, 'error', { titleKey: 'error.title', messageKey: 'error.csrf' }, 403);
+    }
+    if (err instanceof DomainError) {
+      if (err.code === 'unauthenticated') return res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
+      const e = ERROR_PAGE[err.code] ?? { status: 400, key: 'error.invalid' };
+      return render(req, res, 'error', { titleKey: 'error.title', messageKey: e.key, detail: err.code === 'not_found' || err.code === 'forbidden' ? undefined : err.message }, e.status);
+    }
+    const status = (err as { status?: number }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return render(req, res, 'error', { titleKey: 'error.title', messageKey: status === 413 ? 'error.too_large' : 'error.bad_request' }, status);
+    }
+    app.log.error({ err, method: req.method, path: req.path }, 'unexpected error in web page');
+    try {
+      render(req, res, 'error', { titleKey: 'error.title', messageKey: 'error.internal' }, 500);
+    } catch {
+      res.status(500).type('text/plain').send('internal error\n');
+    }
+  };
+}

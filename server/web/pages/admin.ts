@@ -1,0 +1,215 @@
+// Tenant admin pages (operators reach them too): licences, phones, network profile, per-device
+// overrides, resync with live progress. Access is checked by the services (requireTenantAdmin).
+import { Router, type Request, type Response } from 'express';
+import type { AppContext } from '../../app-context.ts';
+import { DomainError, notFound } from '../../domain/errors.ts';
+import { requireTenantAdmin, type Principal } from '../../auth/principal.ts';
+import { getTenant, updateTenant } from '../../service/tenants.ts';
+import { getUser, listUsers, updateUser } from '../../service/users.ts';
+import { getDevice, listDevices, updateDevice } from '../../service/devices.ts';
+import { getDeviceNetwork, getTenantNetwork, setDeviceNetwork, setTenantNetwork } from '../../service/network.ts';
+import type { Tenant, User } from '../../store/types.ts';
+import { field, formErrors, numberOrNull, orNull, type FormErrors } from '../forms.ts';
+import { translate } from '../i18n.ts';
+import type { Renderer } from '../page.ts';
+import { webPorts } from '../ports.ts';
+import { allModels, networkField, profileForm, profileInput, timezones } from '../network-form.ts';
+import { deviceRow } from './shared.ts';
+
+const who = (req: Request): Principal => {
+  const p = req.web!.principal;
+  if (!p) throw new DomainError('unauthenticated', 'log in first');
+  return p;
+};
+
+/** The tenant, after checking the visitor administers it. */
+function adminTenant(app: AppContext, p: Principal, id: string): Tenant {
+  const t = getTenant(app, p, id);
+  requireTenantAdmin(p, t.id);
+  return t;
+}
+
+const invalidOnly = (e: unknown): DomainError => {
+  if (e instanceof DomainError && (e.code === 'validation_failed' || e.code === 'conflict')) return e;
+  throw e;
+};
+
+export function adminPages(app: AppContext, render: Renderer): Router {
+  const r = Router();
+  const base = (p: Principal, t: Tenant, tab: string) => ({
+    tenant: t, tab, isOperator: p.kind === 'operator', active: p.kind === 'operator' ? 'tenants' : tab,
+  });
+
+  // ---- licences
+  r.get('/tenants/:tenant/users', (req, res) => {
+    const p = who(req);
+    const t = adminTenant(app, p, req.params.tenant);
+    const devices = app.store.devices.list({ tenantId: t.id }).map((d) => deviceRow(app, d));
+    const users = listUsers(app, p, t.id).map((u) => ({ ...u, devices: devices.filter((d) => d.userNumber === u.number) }));
+    render(req, res, 'licences', { titleKey: 'licences.title', ...base(p, t, 'licences'), users });
+  });
+
+  const showLicence = (req: Request, res: Response, t: Tenant, u: User, form: Record<string, unknown>, errors?: FormErrors, status = 200) => {
+    const p = who(req);
+    render(req, res, 'licence', { titleKey: 'licence.title', ...base(p, t, 'licences'), user: u, form, errors, self: p.kind === 'user' && p.number === u.number }, status);
+  };
+  const licenceOf = (req: Request) => {
+    const p = who(req);
+    const t = adminTenant(app, p, req.params.tenant as string);
+    const u = getUser(app, p, req.params.number as string);
+    if (u.tenantId !== t.id) throw notFound(`user ${u.number}`);
+    return { p, t, u };
+  };
+  r.get('/tenants/:tenant/users/:number', (req, res) => {
+    const { t, u } = licenceOf(req);
+    showLicence(req, res, t, u, { name: u.name, email: u.email ?? '', role: u.role });
+  });
+  r.post('/tenants/:tenant/users/:number', async (req, res) => {
+    const { p, t, u } = licenceOf(req);
+    const form = { name: field(req, 'name'), email: orNull(field(req, 'email')), role: field(req, 'role') };
+    try {
+      await updateUser(app, p, u.number, form);
+      res.redirect(303, `/tenants/${t.id}/users/${u.number}?done=licence_saved`);
+    } catch (e) {
+      showLicence(req, res, t, u, form, formErrors(invalidOnly(e)), 422);
+    }
+  });
+  r.post('/tenants/:tenant/users/:number/password', async (req, res) => {
+    const { p, t, u } = licenceOf(req);
+    const password = typeof req.body?.password === 'string' ? (req.body.password as string) : '';
+    const form = { name: u.name, email: u.email ?? '', role: u.role };
+    if (!password) {
+      return showLicence(req, res, t, u, form, { fields: { password: translate(req.web!.lang, 'licence.password_required') } }, 422);
+    }
+    try {
+      await updateUser(app, p, u.number, { password });
+      res.redirect(303, `/tenants/${t.id}/users/${u.number}?done=password_changed`);
+    } catch (e) {
+      showLicence(req, res, t, u, form, formErrors(invalidOnly(e), () => 'password'), 422);
+    }
+  });
+
+  // ---- phones of the parc
+  r.get('/tenants/:tenant/devices', async (req, res) => {
+    const p = who(req);
+    const t = adminTenant(app, p, req.params.tenant);
+    const devices = listDevices(app, p, { tenantId: t.id }).map((d) => deviceRow(app, d));
+    const ports = await webPorts(app);
+    render(req, res, 'devices', { titleKey: 'devices.title', ...base(p, t, 'devices'), devices, canResync: !!ports.resyncTenant });
+  });
+
+  const deviceOf = (req: Request) => {
+    const p = who(req);
+    const d = getDevice(app, p, req.params.mac as string);
+    const t = adminTenant(app, p, d.tenantId);
+    return { p, d, t };
+  };
+  const showDevice = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
+    const { p, d, t } = deviceOf(req);
+    const net = getDeviceNetwork(app, p, d.mac);
+    const ports = await webPorts(app);
+    render(req, res, 'device', {
+      titleKey: 'device.title',
+      ...base(p, t, 'devices'),
+      device: deviceRow(app, d),
+      users: listUsers(app, p, t.id).map((u) => ({ number: u.number, name: u.name })),
+      assign: { user: d.userNumber ?? '', label: d.label ?? '', expansionModules: String(d.expansionModules) },
+      net: profileForm(net.overrides),
+      inherited: profileForm(app.store.network.getTenant(t.id)),
+      models: allModels([d.model]),
+      timezones: timezones(),
+      canResync: !!ports.resyncDevice,
+      ...extra,
+    }, status);
+  };
+  r.get('/devices/:mac', (req, res) => showDevice(req, res));
+  r.post('/devices/:mac', async (req, res) => {
+    const { p, d } = deviceOf(req);
+    const assign = { user: field(req, 'user'), label: field(req, 'label'), expansionModules: field(req, 'expansionModules') };
+    try {
+      updateDevice(app, p, d.mac, { user: orNull(assign.user), label: orNull(assign.label), expansionModules: numberOrNull(assign.expansionModules) ?? 0 });
+      res.redirect(303, `/devices/${d.mac}?done=device_saved`);
+    } catch (e) {
+      await showDevice(req, res, { assign, errors: formErrors(invalidOnly(e)) }, 422);
+    }
+  });
+  r.post('/devices/:mac/network', async (req, res) => {
+    const { p, d } = deviceOf(req);
+    const { input, form } = profileInput(req, app.store.network.getDevice(d.mac), [d.model]);
+    try {
+      setDeviceNetwork(app, p, d.mac, input);
+      res.redirect(303, `/devices/${d.mac}?done=overrides_saved`);
+    } catch (e) {
+      await showDevice(req, res, { net: form, errors: formErrors(invalidOnly(e), networkField) }, 422);
+    }
+  });
+
+  // ---- network profile of the parc
+  const showNetwork = (req: Request, res: Response, t: Tenant, net: Record<string, string>, sip: Record<string, unknown>, errors?: FormErrors, status = 200) => {
+    const p = who(req);
+    const models = allModels();
+    const byVendor = [...new Set(models.map((m) => m.vendor))].map((v) => ({ vendor: v, models: models.filter((m) => m.vendor === v) }));
+    const firmwareSet = models.some((m) => net[`fw_${m.model}`]);
+    render(req, res, 'network', { titleKey: 'network.title', ...base(p, t, 'network'), net, sip, byVendor, firmwareSet, timezones: timezones(), errors }, status);
+  };
+  r.get('/tenants/:tenant/network', (req, res) => {
+    const p = who(req);
+    const t = adminTenant(app, p, req.params.tenant);
+    showNetwork(req, res, t, profileForm(getTenantNetwork(app, p, t.id)), { sipTransport: t.sipTransport, sipPort: String(t.sipPort), sipProxy: t.sipProxy ?? '' });
+  });
+  r.post('/tenants/:tenant/network', (req, res) => {
+    const p = who(req);
+    const t = adminTenant(app, p, req.params.tenant);
+    const { input, form } = profileInput(req, getTenantNetwork(app, p, t.id), allModels().map((m) => m.model));
+    try {
+      setTenantNetwork(app, p, t.id, input);
+      res.redirect(303, `/tenants/${t.id}/network?done=network_saved`);
+    } catch (e) {
+      showNetwork(req, res, t, form, { sipTransport: t.sipTransport, sipPort: String(t.sipPort), sipProxy: t.sipProxy ?? '' }, formErrors(invalidOnly(e), networkField), 422);
+    }
+  });
+  r.post('/tenants/:tenant/sip', (req, res) => {
+    const p = who(req);
+    const t = adminTenant(app, p, req.params.tenant);
+    const sip = { sipTransport: field(req, 'sipTransport'), sipPort: field(req, 'sipPort'), sipProxy: field(req, 'sipProxy') };
+    try {
+      updateTenant(app, p, t.id, { sipTransport: sip.sipTransport, sipPort: numberOrNull(sip.sipPort) ?? 5060, sipProxy: orNull(sip.sipProxy) });
+      res.redirect(303, `/tenants/${t.id}/network?done=sip_saved`);
+    } catch (e) {
+      showNetwork(req, res, t, profileForm(getTenantNetwork(app, p, t.id)), sip, formErrors(invalidOnly(e)), 422);
+    }
+  });
+
+  // ---- resync, with a live progress page
+  r.post('/devices/:mac/resync', async (req, res) => {
+    const { p, d } = deviceOf(req);
+    const ports = await webPorts(app);
+    if (!ports.resyncDevice) return render(req, res, 'error', { titleKey: 'error.title', messageKey: 'resync.unavailable' }, 503);
+    const job = await ports.resyncDevice(p, d.mac);
+    res.redirect(303, `/resync-jobs/${encodeURIComponent(job.id)}`);
+  });
+  r.post('/tenants/:tenant/resync', async (req, res) => {
+    const p = who(req);
+    const t = adminTenant(app, p, req.params.tenant);
+    const ports = await webPorts(app);
+    if (!ports.resyncTenant) return render(req, res, 'error', { titleKey: 'error.title', messageKey: 'resync.unavailable' }, 503);
+    const job = await ports.resyncTenant(p, t.id);
+    res.redirect(303, `/resync-jobs/${encodeURIComponent(job.id)}`);
+  });
+  const jobOf = async (req: Request) => {
+    const p = who(req);
+    const ports = await webPorts(app);
+    if (!ports.resyncJob) throw notFound(`resync job ${req.params.id}`);
+    const job = await ports.resyncJob(p, req.params.id as string);
+    const done = job.targets.filter((x) => !['pending', 'queued', 'sent'].includes(x.state)).length;
+    return { ...job, total: job.targets.length, done, percent: job.targets.length ? Math.round((100 * done) / job.targets.length) : 100 };
+  };
+  r.get('/resync-jobs/:id.json', async (req, res) => {
+    res.set('Cache-Control', 'no-store').json(await jobOf(req));
+  });
+  r.get('/resync-jobs/:id', async (req, res) => {
+    const job = await jobOf(req);
+    render(req, res, 'resync-job', { titleKey: 'resync.title', job, active: '' });
+  });
+  return r;
+}

@@ -1,0 +1,160 @@
+// Operator pages: tenants, provisioning security per tenant, unknown phones to claim, MAC import.
+import { Router, type Request, type Response } from 'express';
+import type { AppContext } from '../../app-context.ts';
+import { DomainError, notFound } from '../../domain/errors.ts';
+import { formatMac, normalizeMac } from '../../domain/mac.ts';
+import { requireOperator, type Principal } from '../../auth/principal.ts';
+import { createTenant, getTenant, listTenants, updateTenant } from '../../service/tenants.ts';
+import { createDevice } from '../../service/devices.ts';
+import type { Tenant } from '../../store/types.ts';
+import { field, formErrors, lines, orNull, type FormErrors } from '../forms.ts';
+import { translate } from '../i18n.ts';
+import type { Renderer } from '../page.ts';
+import { webPorts } from '../ports.ts';
+import { allModels } from '../network-form.ts';
+import { importView } from './shared.ts';
+
+const operator = (req: Request): Principal => {
+  const p = req.web!.principal;
+  if (!p) throw new DomainError('unauthenticated', 'log in first');
+  // A tenant user learns nothing of the operator pages.
+  if (p.kind !== 'operator') throw notFound('page');
+  requireOperator(p);
+  return p;
+};
+
+const invalidOnly = (e: unknown): DomainError => {
+  if (e instanceof DomainError && (e.code === 'validation_failed' || e.code === 'conflict')) return e;
+  throw e;
+};
+
+export function operatorPages(app: AppContext, render: Renderer): Router {
+  const r = Router();
+
+  // ---- tenants
+  const showTenants = (req: Request, res: Response, form: Record<string, unknown> = {}, errors?: FormErrors, status = 200) => {
+    const p = operator(req);
+    const tenants = listTenants(app, p).map((t) => ({
+      ...t,
+      users: app.store.users.list(t.id).length,
+      devices: app.store.devices.list({ tenantId: t.id }).length,
+    }));
+    render(req, res, 'tenants', { titleKey: 'tenants.title', active: 'tenants', tenants, form, errors }, status);
+  };
+  r.get('/ops/tenants', (req, res) => showTenants(req, res));
+  r.post('/ops/tenants', (req, res) => {
+    const p = operator(req);
+    const form = { id: field(req, 'id'), name: field(req, 'name'), sipDomain: field(req, 'sipDomain') };
+    try {
+      const t = createTenant(app, p, form);
+      res.redirect(303, `/ops/tenants?done=tenant_created#t-${t.id}`);
+    } catch (e) {
+      showTenants(req, res, form, formErrors(invalidOnly(e)), 422);
+    }
+  });
+
+  // ---- provisioning security of a tenant
+  const securityForm = (t: Tenant) => ({
+    allowlist: (t.security.allowlist ?? []).join('\n'),
+    authMode: t.security.auth?.mode ?? 'none',
+    authUsername: t.security.auth?.username ?? '',
+    hasAuthPassword: t.security.auth?.password ? '1' : '',
+    perDevice: t.security.auth?.perDevice ? '1' : '',
+    urlToken: t.security.urlToken ?? '',
+  });
+  const showSecurity = (req: Request, res: Response, t: Tenant, form: Record<string, unknown>, errors?: FormErrors, status = 200) => {
+    const p = operator(req);
+    render(req, res, 'security', { titleKey: 'security.title', active: 'tenants', tenant: t, tab: 'security', isOperator: p.kind === 'operator', form, errors }, status);
+  };
+  r.get('/tenants/:tenant/security', (req, res) => {
+    const p = operator(req);
+    const t = getTenant(app, p, req.params.tenant);
+    showSecurity(req, res, t, securityForm(t));
+  });
+  r.post('/tenants/:tenant/security', (req, res) => {
+    const p = operator(req);
+    const t = getTenant(app, p, req.params.tenant);
+    const form = {
+      allowlist: field(req, 'allowlist'),
+      authMode: field(req, 'authMode') || 'none',
+      authUsername: field(req, 'authUsername'),
+      perDevice: field(req, 'perDevice'),
+      urlToken: field(req, 'urlToken'),
+      hasAuthPassword: t.security.auth?.password ? '1' : '',
+    };
+    const password = field(req, 'authPassword') || t.security.auth?.password;
+    const security = {
+      ...(lines(form.allowlist).length ? { allowlist: lines(form.allowlist) } : {}),
+      ...(form.authMode !== 'none' || form.authUsername || password
+        ? {
+            auth: {
+              mode: form.authMode,
+              ...(form.authUsername ? { username: form.authUsername } : {}),
+              ...(password ? { password } : {}),
+              ...(form.perDevice === '1' ? { perDevice: true } : {}),
+            },
+          }
+        : {}),
+      urlToken: orNull(form.urlToken),
+    };
+    try {
+      updateTenant(app, p, t.id, { security });
+      res.redirect(303, `/tenants/${t.id}/security?done=security_saved`);
+    } catch (e) {
+      const errors = formErrors(invalidOnly(e), (f) => {
+        const [a, b] = f.replace(/^security\./, '').split('.');
+        if (a === 'auth') return b === 'username' ? 'authUsername' : b === 'password' ? 'authPassword' : 'authMode';
+        return a ?? null;
+      });
+      showSecurity(req, res, t, form, errors, 422);
+    }
+  });
+
+  // ---- unknown phones
+  const showUnknown = (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
+    const p = operator(req);
+    const unknown = app.store.unknownDevices.list().map((u) => ({ ...u, macText: formatMac(u.mac) }));
+    render(req, res, 'unknown', { titleKey: 'unknown.title', active: 'unknown', unknown, tenants: listTenants(app, p), models: allModels(), ...extra }, status);
+  };
+  r.get('/ops/unknown', (req, res) => showUnknown(req, res));
+  r.post('/ops/unknown/:mac/claim', (req, res) => {
+    const p = operator(req);
+    const mac = normalizeMac(req.params.mac);
+    const form = { tenant: field(req, 'tenant'), model: field(req, 'model'), user: field(req, 'user') };
+    try {
+      createDevice(app, p, { mac, tenant: form.tenant, model: form.model, user: orNull(form.user) });
+      // Claimed: it is no longer an unknown phone.
+      app.store.unknownDevices.delete(mac);
+      res.redirect(303, `/devices/${mac}?done=device_claimed`);
+    } catch (e) {
+      showUnknown(req, res, { claiming: mac, form, errors: formErrors(invalidOnly(e)) }, 422);
+    }
+  });
+
+  // ---- MAC import: upload → dry-run report → confirm
+  r.get('/ops/import', async (req, res) => {
+    operator(req);
+    const ports = await webPorts(app);
+    render(req, res, 'devices-import', { titleKey: 'import.devices_title', active: 'import', available: !!ports.importDevices, skipInvalid: false });
+  });
+  r.post('/ops/import', async (req, res) => {
+    const p = operator(req);
+    const ports = await webPorts(app);
+    if (!ports.importDevices) return render(req, res, 'error', { titleKey: 'error.title', messageKey: 'import.unavailable' }, 503);
+    const confirm = field(req, 'step') === 'confirm';
+    const skipInvalid = field(req, 'skipInvalid') === '1';
+    const csv = confirm ? String(req.body?.csv ?? '') : req.upload?.text ?? '';
+    const base = { titleKey: 'import.devices_title', active: 'import', available: true, skipInvalid };
+    if (!csv.trim()) {
+      return render(req, res, 'devices-import', { ...base, errors: { fields: { file: translate(req.web!.lang, 'import.file_required') } } }, 422);
+    }
+    try {
+      const report = await ports.importDevices(p, csv, { dryRun: !confirm, skipInvalid });
+      if (confirm) return render(req, res, 'devices-import', { ...base, report: importView(report), done: true });
+      render(req, res, 'devices-import', { ...base, report: importView(report), csv, filename: req.upload?.filename });
+    } catch (e) {
+      render(req, res, 'devices-import', { ...base, errors: formErrors(invalidOnly(e), () => 'file') }, 422);
+    }
+  });
+  return r;
+}

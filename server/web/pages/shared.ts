@@ -1,0 +1,38 @@
+// View models shared by several pages.
+import type { AppContext } from '../../app-context.ts';
+import { formatMac } from '../../domain/mac.ts';
+import { findModel, keyCapacity } from '../../../vendors/index.ts';
+import type { Device } from '../../store/types.ts';
+import type { ImportReport } from '../ports.ts';
+
+/** A phone counts as "in touch" when it fetched its files within this delay. */
+const RECENT_MS = 26 * 3600_000;
+
+export function deviceRow(app: AppContext, d: Device, now = Date.now()) {
+  const found = findModel(d.model);
+  const seen = app.store.sightings.get(d.mac);
+  const user = d.userNumber ? app.store.users.get(d.userNumber) : undefined;
+  const status = !seen ? 'never' : now - Date.parse(seen.at) < RECENT_MS ? 'ok' : 'stale';
+  return {
+    mac: d.mac,
+    macText: formatMac(d.mac),
+    model: d.model,
+    vendor: found?.vendor.displayName ?? d.vendor,
+    keys: found ? keyCapacity(found.model, d.expansionModules) : null,
+    expansionModules: d.expansionModules,
+    label: d.label,
+    tenant: d.tenantId,
+    userNumber: d.userNumber,
+    userName: user?.name ?? null,
+    status,
+    seen: seen ? { at: seen.at, ip: seen.ip, firmware: seen.firmware, file: seen.file, protocol: seen.protocol, userAgent: seen.userAgent } : null,
+  };
+}
+
+export function importView(r: ImportReport) {
+  return {
+    ...r,
+    lines: r.lines.map((l) => ({ ...l, ok: l.status !== 'rejected' })),
+    anyValid: r.created + r.updated > 0,
+  };
+}

@@ -1,0 +1,264 @@
+// A licence's own pages: the phone, the function keys, the personal contacts. A user reaches only
+// their own; an admin of the tenant (and an operator) reaches anyone's — getUser() decides.
+import { Router, type Request, type Response } from 'express';
+import type { AppContext } from '../../app-context.ts';
+import { DomainError } from '../../domain/errors.ts';
+import { formatMac } from '../../domain/mac.ts';
+import { getUser, listUsers } from '../../service/users.ts';
+import { keyLimit, listKeys, replaceKeys } from '../../service/keys.ts';
+import { createContact, deleteContact, getContact, listContacts, updateContact } from '../../service/contacts.ts';
+import { getDevice } from '../../service/devices.ts';
+import { findModel, keyCapacity } from '../../../vendors/index.ts';
+import type { Principal } from '../../auth/principal.ts';
+import type { Contact, FunctionKey, User } from '../../store/types.ts';
+import { field, formErrors, orNull } from '../forms.ts';
+import { translate } from '../i18n.ts';
+import type { Renderer } from '../page.ts';
+import { webPorts } from '../ports.ts';
+import { deviceRow, importView } from './shared.ts';
+
+const who = (req: Request): Principal => {
+  const p = req.web!.principal;
+  if (!p) throw new DomainError('unauthenticated', 'log in first');
+  return p;
+};
+
+/** The nav entry to highlight: "mine" when it is the visitor's own licence, "licences" otherwise. */
+const activeFor = (p: Principal, u: User, mine: string) => (p.kind === 'user' && p.number === u.number ? mine : 'licences');
+
+interface Slot {
+  position: number;
+  type: string;
+  value: string;
+  label: string;
+}
+
+/** How the key grid is drawn: the phone's own keys, then one panel per expansion module. */
+function keyPanels(app: AppContext, user: User, slots: Slot[]) {
+  const devices = app.store.devices.list({ userNumber: user.number });
+  const { limit } = keyLimit(app.store, user.number);
+  const device = devices
+    .map((d) => ({ d, found: findModel(d.model) }))
+    .filter((x) => x.found)
+    .sort((a, b) => keyCapacity(a.found!.model, a.d.expansionModules) - keyCapacity(b.found!.model, b.d.expansionModules))[0];
+  const onPhone = device ? device.found!.model.lineKeys : slots.length;
+  const perModule = device?.found!.model.expansion?.keysPerModule ?? 0;
+  const panels: Array<{ kind: string; index: number; slots: Slot[] }> = [{ kind: 'phone', index: 0, slots: slots.slice(0, onPhone) }];
+  let rest = slots.slice(onPhone);
+  for (let i = 1; rest.length && perModule; i++) {
+    panels.push({ kind: 'module', index: i, slots: rest.slice(0, perModule) });
+    rest = rest.slice(perModule);
+  }
+  if (rest.length) panels.push({ kind: 'beyond', index: 0, slots: rest });
+  return { panels, model: device ? device.d.model : null, limit: device ? limit : null, hasPhone: !!device };
+}
+
+/** Slots 1..n: the phone's capacity, or room for what exists (+ a few) when there is no phone. */
+function slotCount(app: AppContext, user: User, keys: FunctionKey[]): number {
+  const { limit } = keyLimit(app.store, user.number);
+  const highest = Math.max(0, ...keys.map((k) => k.position));
+  return Math.min(999, Math.max(limit === 999 ? Math.max(12, highest + 4) : limit, highest));
+}
+
+function slotsFromKeys(keys: FunctionKey[], n: number): Slot[] {
+  const byPos = new Map(keys.map((k) => [k.position, k]));
+  return Array.from({ length: n }, (_, i) => {
+    const k = byPos.get(i + 1);
+    return { position: i + 1, type: k?.type ?? '', value: k?.value ?? '', label: k?.label ?? '' };
+  });
+}
+
+function slotsFromForm(req: Request, n: number): Slot[] {
+  return Array.from({ length: n }, (_, i) => {
+    const pos = i + 1;
+    return { position: pos, type: field(req, `type_${pos}`), value: field(req, `value_${pos}`), label: field(req, `label_${pos}`) };
+  });
+}
+
+export function contactsCsv(contacts: Contact[]): string {
+  // Text cells that a spreadsheet would run as a formula are prefixed with a quote.
+  const cell = (v: string | null, text: boolean) => {
+    let s = v ?? '';
+    if (text && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+    return /[",;\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  const rows = contacts.map((c) => [cell(c.name, true), cell(c.work, false), cell(c.mobile, false), cell(c.home, false), cell(c.group, true)].join(','));
+  return `\ufeffname,work,mobile,home,group\r\n${rows.map((r) => `${r}\r\n`).join('')}`;
+}
+
+export function userPages(app: AppContext, render: Renderer): Router {
+  const r = Router();
+
+  // ---- my phone
+  r.get('/users/:number/phone', (req, res) => {
+    const p = who(req);
+    const u = getUser(app, p, req.params.number);
+    const devices = app.store.devices.list({ userNumber: u.number }).map((d) => deviceRow(app, d));
+    render(req, res, 'phone', { titleKey: 'phone.title', active: activeFor(p, u, 'phone'), user: u, devices, own: p.kind === 'user' && p.number === u.number });
+  });
+
+  r.post('/users/:number/phone/:mac/resync', async (req, res) => {
+    const p = who(req);
+    const u = getUser(app, p, req.params.number);
+    const d = getDevice(app, p, req.params.mac);
+    if (d.userNumber !== u.number) throw new DomainError('not_found', `device ${formatMac(d.mac)} not found`);
+    const ports = await webPorts(app);
+    if (!ports.resyncDevice) return render(req, res, 'error', { titleKey: 'error.title', messageKey: 'resync.unavailable' }, 503);
+    const job = await ports.resyncDevice(p, d.mac);
+    res.redirect(303, `/resync-jobs/${encodeURIComponent(job.id)}`);
+  });
+
+  // ---- function keys
+  const showKeys = (req: Request, res: Response, u: User, slots: Slot[], errors?: ReturnType<typeof formErrors>, status = 200) => {
+    const p = who(req);
+    const colleagues = listUsers(app, p, u.tenantId).filter((c) => c.number !== u.number).map((c) => ({ number: c.number, name: c.name }));
+    render(req, res, 'keys', {
+      titleKey: 'keys.title', active: activeFor(p, u, 'keys'), user: u, colleagues, ...keyPanels(app, u, slots), slotCount: slots.length, errors,
+    }, status);
+  };
+
+  r.get('/users/:number/keys', (req, res) => {
+    const p = who(req);
+    const u = getUser(app, p, req.params.number);
+    const keys = listKeys(app, p, u.number);
+    showKeys(req, res, u, slotsFromKeys(keys, slotCount(app, u, keys)));
+  });
+
+  r.post('/users/:number/keys', (req, res) => {
+    const p = who(req);
+    const u = getUser(app, p, req.params.number);
+    const n = slotCount(app, u, listKeys(app, p, u.number));
+    const slots = slotsFromForm(req, n);
+    // Reorder: swap a key with its neighbour, then save like any other change.
+    const move = /^(\d{1,3}):(up|down)$/.exec(field(req, 'move'));
+    if (move) {
+      const i = Number(move[1]) - 1;
+      const j = move[2] === 'up' ? i - 1 : i + 1;
+      if (i >= 0 && i < n && j >= 0 && j < n) {
+        const a = slots[i]!;
+        const b = slots[j]!;
+        slots[i] = { ...b, position: a.position };
+        slots[j] = { ...a, position: b.position };
+      }
+    }
+    const used = slots.filter((s) => s.type !== '');
+    const input = used.map((s) => ({ position: s.position, type: s.type, value: orNull(s.value), label: orNull(s.label) }));
+    try {
+      replaceKeys(app, p, u.number, input);
+      res.redirect(303, `/users/${u.number}/keys?done=keys_saved`);
+    } catch (e) {
+      if (!(e instanceof DomainError) || e.code !== 'validation_failed') throw e;
+      const errors = formErrors(e, (f) => {
+        const m = /^keys\.(\d+)\.(\w+)/.exec(f);
+        const s = m ? used[Number(m[1])] : undefined;
+        if (!s) return null;
+        return m![2] === 'label' ? `label_${s.position}` : m![2] === 'value' ? `value_${s.position}` : `type_${s.position}`;
+      });
+      errors.general ??= translate(req.web!.lang, 'form.fix_errors');
+      showKeys(req, res, u, slots, errors, 422);
+    }
+  });
+
+  // ---- contacts
+  r.get('/users/:number/contacts', (req, res) => {
+    const p = who(req);
+    const u = getUser(app, p, req.params.number);
+    const q = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 80) : '';
+    const all = listContacts(app, p, u.number);
+    const needle = q.toLowerCase();
+    const contacts = needle
+      ? all.filter((c) => [c.name, c.work, c.mobile, c.home, c.group].some((v) => v?.toLowerCase().includes(needle)))
+      : all;
+    contacts.sort((a, b) => a.name.localeCompare(b.name, req.web!.lang));
+    render(req, res, 'contacts', { titleKey: 'contacts.title', active: activeFor(p, u, 'contacts'), user: u, contacts, q, total: all.length });
+  });
+
+  r.get('/users/:number/contacts.csv', (req, res) => {
+    const p = who(req);
+    const u = getUser(app, p, req.params.number);
+    res
+      .type('text/csv; charset=utf-8')
+      .set('Content-Disposition', `attachment; filename="contacts-${u.number}.csv"`)
+      .set('Cache-Control', 'no-store')
+      .send(contactsCsv(listContacts(app, p, u.number)));
+  });
+
+  const contactForm = (req: Request) => ({
+    name: field(req, 'name'), work: orNull(field(req, 'work')), mobile: orNull(field(req, 'mobile')), home: orNull(field(req, 'home')), group: orNull(field(req, 'group')),
+  });
+  const showContact = (req: Request, res: Response, u: User, form: Record<string, unknown>, id?: number, errors?: ReturnType<typeof formErrors>) => {
+    const p = who(req);
+    render(req, res, 'contact-edit', { titleKey: id ? 'contacts.edit' : 'contacts.new', active: activeFor(p, u, 'contacts'), user: u, form, id, errors }, errors ? 422 : 200);
+  };
+
+  r.get('/users/:number/contacts/new', (req, res) => {
+    const u = getUser(app, who(req), req.params.number);
+    showContact(req, res, u, {});
+  });
+  r.post('/users/:number/contacts/new', (req, res) => {
+    const p = who(req);
+    const u = getUser(app, p, req.params.number);
+    const form = contactForm(req);
+    try {
+      createContact(app, p, u.number, form);
+      res.redirect(303, `/users/${u.number}/contacts?done=contact_saved`);
+    } catch (e) {
+      if (!(e instanceof DomainError) || e.code !== 'validation_failed') throw e;
+      showContact(req, res, u, form, undefined, formErrors(e));
+    }
+  });
+  r.get('/users/:number/contacts/:id/edit', (req, res) => {
+    const p = who(req);
+    const u = getUser(app, p, req.params.number);
+    const c = getContact(app, p, u.number, req.params.id);
+    showContact(req, res, u, { ...c }, c.id);
+  });
+  r.post('/users/:number/contacts/:id/edit', (req, res) => {
+    const p = who(req);
+    const u = getUser(app, p, req.params.number);
+    const c = getContact(app, p, u.number, req.params.id);
+    const form = contactForm(req);
+    try {
+      updateContact(app, p, u.number, String(c.id), form);
+      res.redirect(303, `/users/${u.number}/contacts?done=contact_saved`);
+    } catch (e) {
+      if (!(e instanceof DomainError) || e.code !== 'validation_failed') throw e;
+      showContact(req, res, u, form, c.id, formErrors(e));
+    }
+  });
+  r.post('/users/:number/contacts/:id/delete', (req, res) => {
+    const p = who(req);
+    const u = getUser(app, p, req.params.number);
+    deleteContact(app, p, u.number, req.params.id);
+    res.redirect(303, `/users/${u.number}/contacts?done=contact_deleted`);
+  });
+
+  // ---- contacts import: upload → dry-run report → confirm
+  r.get('/users/:number/contacts/import', async (req, res) => {
+    const p = who(req);
+    const u = getUser(app, p, req.params.number);
+    const ports = await webPorts(app);
+    render(req, res, 'contacts-import', { titleKey: 'import.contacts_title', active: activeFor(p, u, 'contacts'), user: u, available: !!ports.importContacts });
+  });
+  r.post('/users/:number/contacts/import', async (req, res) => {
+    const p = who(req);
+    const u = getUser(app, p, req.params.number);
+    const ports = await webPorts(app);
+    if (!ports.importContacts) return render(req, res, 'error', { titleKey: 'error.title', messageKey: 'import.unavailable' }, 503);
+    const confirm = field(req, 'step') === 'confirm';
+    const csv = confirm ? String(req.body?.csv ?? '') : req.upload?.text ?? '';
+    const base = { titleKey: 'import.contacts_title', active: activeFor(p, u, 'contacts'), user: u, available: true };
+    if (!csv.trim()) {
+      return render(req, res, 'contacts-import', { ...base, errors: { fields: { file: translate(req.web!.lang, 'import.file_required') } } }, 422);
+    }
+    try {
+      const report = await ports.importContacts(p, u.number, csv, !confirm);
+      if (confirm) return res.redirect(303, `/users/${u.number}/contacts?done=contacts_imported`);
+      render(req, res, 'contacts-import', { ...base, report: importView(report), csv, filename: req.upload?.filename });
+    } catch (e) {
+      if (!(e instanceof DomainError) || e.code !== 'validation_failed') throw e;
+      render(req, res, 'contacts-import', { ...base, errors: formErrors(e, () => 'file') }, 422);
+    }
+  });
+  return r;
+}

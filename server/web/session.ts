@@ -1,0 +1,74 @@
+// Who is browsing, and CSRF protection of every form. Logged-in visitors carry the session cookie
+// (its CSRF token is stored with the session); anonymous forms (login, forgotten password) use a
+// double-submit cookie. Every POST must send the right token in the `_csrf` field.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Request, RequestHandler, Response } from 'express';
+import { SESSION_COOKIE } from '../api/auth.ts';
+import type { AppContext } from '../app-context.ts';
+import type { Principal } from '../auth/principal.ts';
+import { pickLang, type Lang } from './i18n.ts';
+
+export const ANON_CSRF_COOKIE = 'cadran_csrf';
+
+export interface WebState {
+  lang: Lang;
+  csrf: string;
+  principal?: Principal;
+  sessionId?: string;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    web?: WebState;
+  }
+}
+
+export function cookieOptions(req: Request) {
+  return { httpOnly: true, sameSite: 'lax' as const, secure: req.secure, path: '/' };
+}
+
+export function setSessionCookie(req: Request, res: Response, sessionId: string): void {
+  res.cookie(SESSION_COOKIE, sessionId, cookieOptions(req));
+}
+
+const sameToken = (a: string, b: string): boolean => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
+};
+
+/** Fills `req.web`: language, principal of the session cookie, the CSRF token forms must carry. */
+export function webSession(app: AppContext): RequestHandler {
+  return (req, res, next) => {
+    const lang = pickLang(req, res);
+    const cookies = (req.cookies ?? {}) as Record<string, string>;
+    const sid = cookies[SESSION_COOKIE];
+    const s = sid ? app.auth.fromSession(sid) : undefined;
+    if (s) {
+      req.web = { lang, csrf: s.csrfToken, principal: s.principal, sessionId: sid };
+      return next();
+    }
+    let anon = cookies[ANON_CSRF_COOKIE];
+    if (!anon || !/^[A-Za-z0-9_-]{32}$/.test(anon)) {
+      anon = randomBytes(24).toString('base64url');
+      res.cookie(ANON_CSRF_COOKIE, anon, { ...cookieOptions(req), sameSite: 'strict' });
+    }
+    req.web = { lang, csrf: anon };
+    next();
+  };
+}
+
+/** Refuse any POST whose `_csrf` field is not the visitor's token. */
+export const csrfCheck: RequestHandler = (req, res, next) => {
+  if (req.method !== 'POST') return next();
+  const sent = (req.body as Record<string, unknown> | undefined)?._csrf;
+  if (typeof sent === 'string' && req.web && sameToken(sent, req.web.csrf)) return next();
+  res.locals.csrfFailed = true;
+  next(new CsrfError());
+};
+
+export class CsrfError extends Error {
+  constructor() {
+    super('missing or wrong CSRF token');
+  }
+}
