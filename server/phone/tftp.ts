@@ -159,9 +159,9 @@ export async function startTftpServer(opts: TftpServerOptions): Promise<TftpServ
     }
     const name = checkTftpFileName(req.rawName);
     const shownName = name.ok ? name.file : req.rawName.toString('latin1').replace(/[^\x20-\x7e]/g, '?').slice(0, 100);
-    const refuse = (code: number, reason: string, status?: number): void => {
+    const refuse = (code: number, reason: string): void => {
       reply(rinfo, code, reason);
-      logger.info({ file: shownName, remote, status: status ?? 'refused', tftpError: code, reason, bytes: 0, durationMs: 0 }, 'tftp request refused');
+      logger.info({ file: shownName, remote, status: 'refused', tftpError: code, reason, bytes: 0, durationMs: 0 }, 'tftp request refused');
     };
     if (req.opcode === OP.WRQ) return refuse(TFTP_ERR.ACCESS, 'this server is read-only: write requests are refused');
     if (req.mode !== 'octet' && req.mode !== 'netascii') {
@@ -172,7 +172,11 @@ export async function startTftpServer(opts: TftpServerOptions): Promise<TftpServ
     if (active.has(key)) return; // the client repeated its request while we are answering it
     if (active.size >= tuning.maxTransfers) return refuse(TFTP_ERR.UNDEFINED, 'server busy, try again later');
     active.set(key, 'pending');
-    void serve(req, name.file, rinfo, key);
+    serve(req, name.file, rinfo, key).catch((err: unknown) => {
+      // Only a bug can get here; the slot is freed so the client can try again.
+      if (active.get(key) === 'pending') active.delete(key);
+      logger.warn({ file: name.file, remote, err: err instanceof Error ? err.message : String(err) }, 'tftp: request handling failed');
+    });
   };
 
   const serve = async (req: TftpRequest, file: string, rinfo: RemoteInfo, key: string): Promise<void> => {
@@ -202,6 +206,7 @@ export async function startTftpServer(opts: TftpServerOptions): Promise<TftpServ
     // A fresh socket per transfer: its port is the server's transfer ID (RFC 1350 section 4).
     const sock: Socket = dgram.createSocket(family);
     sock.once('error', (err) => {
+      sock.close();
       done(200, { outcome: 'socket-error', detail: err.message, bytes: 0 });
     });
     sock.bind(0, opts.host, () => sock.connect(rinfo.port, rinfo.address, onConnected));
