@@ -1,0 +1,78 @@
+// Header names as people type them: case, accents, spaces, dashes and dots do not matter, and
+// the usual French names are accepted (`Adresse MAC`, `Modèle`, `Libellé`, `Prénom`...).
+import { DomainError } from '../domain/errors.ts';
+
+/** `Adresse MAC` → `adressemac`, `Modèle` → `modele`, `first_name` → `firstname`. */
+export function headerKey(raw: string): string {
+  return raw
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '');
+}
+
+/** Each column the import knows, with every header spelling it accepts (already as keys). */
+export type ColumnSpec<K extends string> = Record<K, readonly string[]>;
+
+export interface ColumnMap<K extends string> {
+  index: Partial<Record<K, number>>;
+  /** Header cells that name no known column (reported as a warning, never an error). */
+  ignored: string[];
+  width: number;
+}
+
+const shown = (s: string) => `"${s.trim().slice(0, 40)}"`;
+
+/** Map the header row to the known columns; throws a DomainError naming line 1 when unusable. */
+export function mapColumns<K extends string>(header: string[], spec: ColumnSpec<K>, what: string): ColumnMap<K> {
+  const byAlias = new Map<string, K>();
+  for (const key of Object.keys(spec) as K[]) for (const alias of spec[key]) byAlias.set(alias, key);
+  const index: Partial<Record<K, number>> = {};
+  const ignored: string[] = [];
+  header.forEach((cell, i) => {
+    const key = byAlias.get(headerKey(cell));
+    if (key === undefined) {
+      if (cell.trim() !== '') ignored.push(cell.trim().slice(0, 40));
+      return;
+    }
+    const prev = index[key];
+    if (prev !== undefined) {
+      throw new DomainError('validation_failed', `line 1: columns ${shown(header[prev]!)} and ${shown(cell)} both give the ${key}; keep only one`, [
+        { field: key, line: 1, message: 'column given twice' },
+      ]);
+    }
+    index[key] = i;
+  });
+  if (Object.keys(index).length === 0) {
+    const expected = (Object.keys(spec) as K[]).map((k) => k).join(', ');
+    const looksLikeData = header.some((c) => /^([0-9a-f]{2}[:-]?){5}[0-9a-f]{2}$/i.test(c.trim()) || /^\+?[\d .]{8,}$/.test(c.trim()));
+    throw new DomainError(
+      'validation_failed',
+      looksLikeData
+        ? `line 1 must be a header naming the columns (${expected}) but it holds data: add a header line`
+        : `line 1: no known column in the header (${header.slice(0, 8).map(shown).join(', ')}${header.length > 8 ? ', …' : ''}); ${what} expects ${expected}`,
+      [{ field: 'header', line: 1, message: 'no known column' }],
+    );
+  }
+  return { index, ignored: ignored.slice(0, 50), width: header.length };
+}
+
+/** The trimmed cell of `key` on a row, or undefined when absent or empty. Capped in length:
+ *  every column's valid values are far shorter, so a capped value still fails validation. */
+export function cell<K extends string>(fields: string[], map: ColumnMap<K>, key: K): string | undefined {
+  const i = map.index[key];
+  if (i === undefined) return undefined;
+  const v = fields[i]?.trim();
+  return v ? v.slice(0, 200) : undefined;
+}
+
+/** A reason when a row has non-empty cells beyond the header's columns (an unquoted separator). */
+export function extraCellsProblem(fields: string[], width: number, delimiterHint = 'separator'): string | null {
+  if (fields.length <= width) return null;
+  for (let i = width; i < fields.length; i++) {
+    if (fields[i]!.trim() !== '') {
+      return `${fields.length} values but the header has ${width} columns (a value containing the ${delimiterHint} must be in double quotes)`;
+    }
+  }
+  return null;
+}

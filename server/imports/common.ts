@@ -1,0 +1,84 @@
+// Small pieces both imports share.
+import { DomainError } from '../domain/errors.ts';
+import type { Store } from '../store/types.ts';
+import type { ImportMode, ReportBuilder, ReportLine } from './report.ts';
+
+export type ImportProgress = { phase: 'read'; bytes: number } | { phase: 'apply'; done: number; total: number };
+
+/** Thrown inside the store transaction to undo it (dry run, all-or-nothing with rejections). */
+class Rollback extends Error {
+  constructor() {
+    super('import rolled back');
+  }
+}
+
+/** The message of a domain error, for a report line; anything else is a bug and propagates. */
+export function reasonOf(e: unknown): string {
+  if (e instanceof DomainError) return e.message;
+  if (e instanceof Error && 'code' in e && typeof e.code === 'string' && e.code.startsWith('SQLITE_')) return `the database refused it (${e.code})`;
+  throw e;
+}
+
+/** `true`/`1`/`yes` → true; absent → undefined; anything else is an error naming the parameter. */
+export function parseFlag(name: string, v: unknown): boolean | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (typeof v === 'string') {
+    const s = v.toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(s)) return true;
+    if (['false', '0', 'no', 'off'].includes(s)) return false;
+  }
+  throw new DomainError('validation_failed', `${name}: expected true or false`, [{ field: name, message: 'expected true or false' }]);
+}
+
+/** What pass 2 decided for one line: a rejection, nothing to do, or a write to run. */
+export type Outcome = { reason: string } | 'unchanged' | { status: 'created' | 'updated'; write: () => void };
+
+export interface ApplyOptions<C> {
+  mode: ImportMode;
+  dryRun: boolean;
+  report: ReportBuilder;
+  /** How a line is named in the report (`{mac}` or `{name}`). */
+  label: (c: C) => Pick<ReportLine, 'mac' | 'name'>;
+  onProgress?: (p: ImportProgress) => void;
+}
+
+/**
+ * Pass 2 of an import: decide and write every line inside ONE store transaction. In
+ * all-or-nothing mode the first rejection stops the writes and the transaction is rolled back
+ * at the end (deciding goes on, so the report is complete); a dry run never writes. Returns
+ * whether the transaction was committed.
+ */
+export function applyInOneTransaction<C extends { line: number }>(store: Store, items: C[], o: ApplyOptions<C>, decide: (c: C) => Outcome): boolean {
+  let writing = !o.dryRun && !(o.mode === 'all-or-nothing' && o.report.counts.rejected > 0);
+  const stopOnReject = o.mode === 'all-or-nothing';
+  let committed = false;
+  try {
+    store.transaction(() => {
+      items.forEach((c, i) => {
+        if (i % 2000 === 0) o.onProgress?.({ phase: 'apply', done: i, total: items.length });
+        const d = decide(c);
+        const entry = { line: c.line, ...o.label(c) };
+        if (d === 'unchanged') return o.report.add({ ...entry, status: 'unchanged' });
+        if ('reason' in d) {
+          if (stopOnReject) writing = false;
+          return o.report.add({ ...entry, status: 'rejected', reason: d.reason });
+        }
+        if (writing) {
+          try {
+            d.write();
+          } catch (e) {
+            if (stopOnReject) writing = false;
+            return o.report.add({ ...entry, status: 'rejected', reason: `not saved: ${reasonOf(e)}` });
+          }
+        }
+        o.report.add({ ...entry, status: d.status });
+      });
+      o.onProgress?.({ phase: 'apply', done: items.length, total: items.length });
+      if (!writing) throw new Rollback();
+      committed = true;
+    });
+  } catch (e) {
+    if (!(e instanceof Rollback)) throw e;
+  }
+  return committed;
+}

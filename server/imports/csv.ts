@@ -1,0 +1,203 @@
+// Reading a CSV as spreadsheets write it, streamed: UTF-8 with or without BOM (or Windows-1252,
+// what Excel's plain "CSV" export writes in a French locale), CRLF / LF / CR line ends, `,` `;`
+// or tab separated (detected on the header line), quoted fields. The parsing itself is csv-parse;
+// this module decodes the bytes, refuses what is not text, and numbers the lines as a
+// spreadsheet user sees them (header = line 1).
+import { Readable } from 'node:stream';
+import { TextDecoder } from 'node:util';
+import { parse, type CsvError } from 'csv-parse';
+import { DomainError } from '../domain/errors.ts';
+
+export interface CsvRow {
+  /** Line of the file where the record starts (1 = the header). */
+  line: number;
+  fields: string[];
+}
+
+export interface CsvReadOptions {
+  /** Refuse more bytes than this (uploads); `TooLargeError` is thrown. */
+  maxBytes?: number;
+  /** `charset` declared by the sender; otherwise UTF-8, falling back to Windows-1252. */
+  charset?: string;
+  /** Called with the number of bytes read so far (progress bars). */
+  onBytes?: (bytes: number) => void;
+}
+
+/** Longest record accepted, in characters: far beyond any real line, short of a runaway one. */
+export const MAX_RECORD_CHARS = 1_000_000;
+/** How much is looked at before choosing the encoding and the separator. */
+const SNIFF_BYTES = 64 * 1024;
+
+export class TooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`the file is larger than the limit of ${formatBytes(limit)}`);
+  }
+}
+
+export function formatBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${Math.round(n / (1024 * 1024))} MB` : `${Math.round(n / 1024)} KB`;
+}
+
+const fileError = (message: string, line?: number): DomainError =>
+  new DomainError('validation_failed', line ? `line ${line}: ${message}` : message, [{ field: 'file', ...(line ? { line } : {}), message }]);
+
+/** Formats people upload by mistake, recognised by their first bytes. */
+function refuseKnownBinary(head: Buffer): void {
+  const starts = (...bytes: number[]) => bytes.every((b, i) => head[i] === b);
+  if (starts(0x50, 0x4b, 0x03, 0x04)) throw fileError('this is a workbook or a zip archive, not a CSV file: in the spreadsheet, use "Save as" → "CSV UTF-8"');
+  if (starts(0xd0, 0xcf, 0x11, 0xe0)) throw fileError('this is an old Excel workbook (.xls), not a CSV file: in the spreadsheet, use "Save as" → "CSV UTF-8"');
+  if (starts(0x25, 0x50, 0x44, 0x46)) throw fileError('this is a PDF document, not a CSV file');
+  if (starts(0xff, 0xfe) || starts(0xfe, 0xff)) throw fileError('this file is UTF-16 text: save it as "CSV UTF-8"');
+}
+
+function normalizeCharset(charset: string | undefined): 'utf-8' | 'windows-1252' | undefined {
+  if (!charset) return undefined;
+  const c = charset.trim().toLowerCase();
+  if (c === 'utf-8' || c === 'utf8' || c === 'us-ascii' || c === 'ascii') return 'utf-8';
+  if (['windows-1252', 'cp1252', 'iso-8859-1', 'latin1', 'iso-8859-15', 'latin-9'].includes(c)) return 'windows-1252';
+  throw fileError(`unsupported charset "${charset.slice(0, 40)}": send UTF-8 or Windows-1252`);
+}
+
+/** The separator used on the header line: the most frequent of `;` `,` tab outside quotes. */
+export function detectDelimiter(text: string): string {
+  let inQuotes = false;
+  const counts: Record<string, number> = { ';': 0, ',': 0, '\t': 0 };
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') inQuotes = !inQuotes;
+    else if (!inQuotes && c === '\n') break;
+    else if (!inQuotes && c in counts) counts[c]!++;
+  }
+  let best = ',';
+  for (const d of [';', '\t']) if (counts[d]! > counts[best]!) best = d;
+  return best;
+}
+
+/**
+ * Bytes → text with every line end turned into `\n`, so that csv-parse's line counter is exact
+ * (it counts an embedded CRLF twice otherwise). Throws a DomainError on non-text content.
+ */
+async function* decodeText(input: AsyncIterable<Buffer | string>, opts: CsvReadOptions, state: { lines: number }): AsyncGenerator<string> {
+  let bytes = 0;
+  let decoder: TextDecoder | undefined;
+  let encoding = normalizeCharset(opts.charset);
+  let pendingCr = false;
+  let head: Buffer[] = [];
+  let headBytes = 0;
+
+  const toText = (buf: Buffer, final: boolean): string => {
+    if (buf.includes(0)) throw fileError('the file contains NUL bytes: it is not a CSV text file (export the sheet as "CSV UTF-8")', state.lines + 1);
+    let text: string;
+    try {
+      text = decoder!.decode(buf, { stream: !final });
+    } catch {
+      throw fileError('the file is not valid UTF-8 text from here on: save it again as "CSV UTF-8"', state.lines + 1);
+    }
+    if (pendingCr) text = '\r' + text;
+    pendingCr = !final && text.endsWith('\r');
+    if (pendingCr) text = text.slice(0, -1);
+    const out = text.replace(/\r\n?/g, '\n');
+    for (let i = out.indexOf('\n'); i >= 0; i = out.indexOf('\n', i + 1)) state.lines++;
+    return out;
+  };
+
+  const start = (): string => {
+    const buf = Buffer.concat(head);
+    head = [];
+    refuseKnownBinary(buf);
+    if (!encoding) {
+      try {
+        new TextDecoder('utf-8', { fatal: true }).decode(buf, { stream: true });
+        encoding = 'utf-8';
+      } catch {
+        encoding = 'windows-1252';
+      }
+    }
+    decoder = new TextDecoder(encoding, { fatal: encoding === 'utf-8' });
+    return toText(buf, false);
+  };
+
+  for await (const chunk of input) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    bytes += buf.length;
+    if (opts.maxBytes !== undefined && bytes > opts.maxBytes) throw new TooLargeError(opts.maxBytes);
+    opts.onBytes?.(bytes);
+    if (!decoder) {
+      head.push(buf);
+      headBytes += buf.length;
+      if (headBytes < SNIFF_BYTES) continue;
+      yield start();
+      continue;
+    }
+    const text = toText(buf, false);
+    if (text) yield text;
+  }
+  if (!decoder) {
+    if (headBytes === 0) throw fileError('the file is empty');
+    const text = start();
+    if (text) yield text;
+  }
+  const rest = toText(Buffer.alloc(0), true);
+  if (rest) yield rest;
+}
+
+function csvErrorMessage(e: CsvError & { lines?: number }): DomainError {
+  const line = typeof e.lines === 'number' ? e.lines : undefined;
+  switch (e.code) {
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return fileError('a quoted value is opened here and never closed (a " is missing)', line);
+    case 'CSV_MAX_RECORD_SIZE':
+      return fileError(`a line longer than ${MAX_RECORD_CHARS.toLocaleString('en')} characters: is this really a CSV file?`, line);
+    case 'CSV_INVALID_CLOSING_QUOTE':
+      return fileError('a quoted value is followed by other characters before the separator (write "" for a quote inside quotes)', line);
+    default:
+      return fileError(`the CSV cannot be read: ${e.message}`, line);
+  }
+}
+
+/**
+ * The records of a CSV file, header first, each with the line where it starts. Blank lines and
+ * lines of empty cells (spreadsheets add them) are skipped.
+ */
+export async function* readCsv(input: AsyncIterable<Buffer | string>, opts: CsvReadOptions = {}): AsyncGenerator<CsvRow> {
+  const state = { lines: 0 };
+  const text = decodeText(input, opts, state);
+  // The separator is chosen on the header line, from the first decoded chunk.
+  const first = await text.next();
+  const firstText = first.done ? '' : first.value;
+  const delimiter = detectDelimiter(firstText.replace(/^\s*\n/, ''));
+  const parser = parse({
+    delimiter,
+    record_delimiter: '\n',
+    info: true,
+    bom: true,
+    relax_quotes: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    skip_records_with_empty_values: true,
+    max_record_size: MAX_RECORD_CHARS,
+  });
+  async function* all(): AsyncGenerator<string> {
+    if (!first.done) yield first.value;
+    yield* text;
+  }
+  const source = Readable.from(all(), { objectMode: false });
+  source.on('error', (e) => parser.destroy(e));
+  source.pipe(parser);
+  try {
+    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      const { record, info } = item;
+      // info.lines is the line where the record ends; a quoted value may span lines.
+      let inner = 0;
+      for (const f of record) for (let i = f.indexOf('\n'); i >= 0; i = f.indexOf('\n', i + 1)) inner++;
+      yield { line: info.lines - inner, fields: record };
+    }
+  } catch (e) {
+    if (e instanceof DomainError || e instanceof TooLargeError) throw e;
+    if ((e as CsvError).code?.startsWith('CSV_')) throw csvErrorMessage(e as CsvError);
+    throw e;
+  } finally {
+    source.destroy();
+    parser.destroy();
+  }
+}

@@ -1,0 +1,281 @@
+// Bulk MAC import. Two passes: the file is streamed and each line checked on its own (MAC,
+// model, vendor, user number, label, duplicates); then, in ONE store transaction, each remaining
+// line is checked against the database (ownership, tenant, user, keys) and written. Nothing is
+// kept of a rejected line but its report entry, so a file of garbage does not grow memory.
+import { DomainError, forbidden, invalid } from '../domain/errors.ts';
+import { formatMac, normalizeMac } from '../domain/mac.ts';
+import { userNumber } from '../domain/numbers.ts';
+import { deviceCreate, modelName } from '../domain/schemas.ts';
+import { isOperator, requireTenantAdmin, type Principal } from '../auth/principal.ts';
+import { checkKeysFit, resolveModel } from '../service/devices.ts';
+import type { ServiceDeps } from '../service/context.ts';
+import type { Vendor } from '../../vendors/types.ts';
+import { vendorById, vendorForMac, vendors } from '../../vendors/index.ts';
+import { readCsv, type CsvReadOptions } from './csv.ts';
+import { cell, extraCellsProblem, headerKey, mapColumns, type ColumnSpec } from './columns.ts';
+import { ReportBuilder, type ImportMode, type ImportOptions, type ImportReport } from './report.ts';
+import { applyInOneTransaction, reasonOf, type ImportProgress, type Outcome } from './common.ts';
+
+/** Accepted header spellings, compared with `headerKey` (no case, accents, spaces). */
+export const DEVICE_COLUMNS: ColumnSpec<'mac' | 'vendor' | 'model' | 'tenant' | 'user' | 'label'> = {
+  mac: ['mac', 'adressemac', 'macaddress', 'macadresse', 'adressephysique'],
+  vendor: ['vendor', 'fabricant', 'marque', 'constructeur', 'manufacturer', 'brand'],
+  model: ['model', 'modele', 'type'],
+  tenant: ['tenant', 'tenantid', 'locataire', 'parc', 'client'],
+  user: ['user', 'usernumber', 'utilisateur', 'numero', 'numerodutilisateur', 'numeroutilisateur', 'licence', 'license'],
+  label: ['label', 'libelle', 'etiquette', 'description', 'name', 'nom'],
+};
+
+export interface DeviceImportOptions extends ImportOptions, Pick<CsvReadOptions, 'maxBytes' | 'charset'> {
+  /** Tenant given to new devices on lines without a tenant. */
+  defaultTenant?: string;
+  onProgress?: (p: ImportProgress) => void;
+}
+
+/** A line that passed the checks that need no database. */
+interface Candidate {
+  line: number;
+  mac: string;
+  /** Canonical model name, and its vendor id, when the line names one. */
+  model?: string;
+  modelVendor?: Vendor;
+  /** The vendor column, when given. */
+  vendorCol?: Vendor;
+  tenant?: string;
+  user?: string;
+  label?: string;
+  /** Later lines with the same MAC and different values. */
+  conflictLines?: number[];
+}
+
+/** Operators (and the local CLI) import for any tenant, a tenant admin for their own. */
+export function requireDeviceImporter(p: Principal): void {
+  if (isOperator(p)) return;
+  if (p.kind === 'user' && p.role === 'admin') return;
+  throw forbidden('only an operator or a tenant admin may import phones');
+}
+
+const vendorName = (v: Vendor) => v.displayName;
+
+function memo<T>(fn: (key: string) => T): (key: string) => T {
+  const cache = new Map<string, T>();
+  return (key) => {
+    let v = cache.get(key);
+    if (v === undefined && !cache.has(key)) {
+      v = fn(key);
+      cache.set(key, v);
+    }
+    return v as T;
+  };
+}
+
+type Checked<T> = { ok: T } | { reason: string };
+
+const checkModel = memo((raw: string): Checked<{ model: string; vendor: Vendor }> => {
+  const parsed = modelName.safeParse(raw);
+  try {
+    const found = resolveModel(parsed.success ? parsed.data : raw);
+    return { ok: { model: found.model.model, vendor: found.vendor } };
+  } catch (e) {
+    return { reason: reasonOf(e) };
+  }
+});
+
+const checkVendor = memo((raw: string): Checked<Vendor> => {
+  const k = headerKey(raw);
+  const v = vendors.find((x) => headerKey(x.id) === k || headerKey(x.displayName) === k);
+  return v ? { ok: v } : { reason: `vendor: unknown vendor "${raw}" (known: ${vendors.map(vendorName).join(', ')})` };
+});
+
+function checkUserNumber(raw: string): Checked<string> {
+  const compact = raw.replace(/[\s.\-]/g, '');
+  const r = userNumber.safeParse(compact);
+  if (r.success) return { ok: r.data };
+  const hint = /^[1-9]\d{8}$/.test(compact) ? ' (the spreadsheet may have dropped the leading 0: format the column as text)' : '';
+  return { reason: `user: "${raw}" must be a 10-digit number${hint}` };
+}
+
+function checkLabel(raw: string): Checked<string> {
+  const r = deviceCreate.shape.label.safeParse(raw);
+  if (r.success && r.data) return { ok: r.data };
+  return { reason: `label: ${r.success ? 'must not be empty' : r.error.issues[0]!.message}` };
+}
+
+/** Vendors named by the MAC prefix, the model and the vendor column must agree. */
+function vendorMismatch(mac: string, byModel: Vendor | undefined, byColumn: Vendor | undefined, modelName_: string | undefined): string | null {
+  const byOui = vendorForMac(mac);
+  if (byColumn && byModel && byColumn !== byModel) {
+    return `vendor "${vendorName(byColumn)}" does not match model ${modelName_} (a ${vendorName(byModel)} phone)`;
+  }
+  const claimed = byModel ?? byColumn;
+  if (byOui && claimed && byOui !== claimed) {
+    const what = byModel ? `model ${modelName_} is a ${vendorName(byModel)} phone` : `vendor says ${vendorName(claimed)}`;
+    return `MAC ${formatMac(mac)} has a ${vendorName(byOui)} prefix (${formatMac(mac).slice(0, 8)}) but ${what}`;
+  }
+  return null;
+}
+
+export async function importDevices(
+  deps: ServiceDeps,
+  p: Principal,
+  input: AsyncIterable<Buffer | string>,
+  opts: DeviceImportOptions = {},
+): Promise<ImportReport> {
+  requireDeviceImporter(p);
+  const mode: ImportMode = opts.mode ?? 'all-or-nothing';
+  const dryRun = opts.dryRun ?? false;
+  const ownTenant = p.kind === 'user' ? p.tenantId : undefined;
+  const defaultTenant = opts.defaultTenant?.trim().toLowerCase() || ownTenant;
+  if (opts.defaultTenant) {
+    if (!deps.store.tenants.get(defaultTenant!)) throw invalid('tenant', `tenant "${opts.defaultTenant}" does not exist`);
+    requireTenantAdmin(p, defaultTenant!);
+  }
+
+  const report = new ReportBuilder(opts.maxRejectedDetail);
+  const reject = (line: number, mac: string, reason: string) => report.add({ line, mac, status: 'rejected', reason });
+
+  // Pass 1: stream the file, keep the lines that may be valid.
+  const candidates: Candidate[] = [];
+  const seen = new Map<string, { line: number; sig: string; cand?: Candidate }>();
+  let map: ReturnType<typeof mapColumns<keyof typeof DEVICE_COLUMNS>> | undefined;
+  const rows = readCsv(input, { maxBytes: opts.maxBytes, charset: opts.charset, onBytes: (bytes) => opts.onProgress?.({ phase: 'read', bytes }) });
+  for await (const { line, fields } of rows) {
+    if (!map) {
+      map = mapColumns(fields, DEVICE_COLUMNS, 'a MAC import');
+      if (map.index.mac === undefined) {
+        throw new DomainError('validation_failed', 'line 1: the header has no "mac" column (also accepted: "adresse mac")', [
+          { field: 'mac', line: 1, message: 'missing column' },
+        ]);
+      }
+      if (map.ignored.length) report.warnings.push(`ignored columns: ${map.ignored.join(', ')}`);
+      continue;
+    }
+    const rawMac = cell(fields, map, 'mac');
+    const shownMac = rawMac?.slice(0, 40) ?? '';
+    if (!rawMac) {
+      reject(line, '', 'mac: empty');
+      continue;
+    }
+    let mac: string;
+    try {
+      mac = normalizeMac(rawMac);
+    } catch (e) {
+      reject(line, shownMac, reasonOf(e));
+      continue;
+    }
+    const get = (k: keyof typeof DEVICE_COLUMNS) => cell(fields, map!, k);
+    const raw = { vendor: get('vendor'), model: get('model'), tenant: get('tenant')?.toLowerCase(), user: get('user'), label: get('label') };
+    const sig = `${raw.model?.toUpperCase()}|${raw.vendor?.toLowerCase()}|${raw.tenant}|${raw.user}|${raw.label}`;
+    const first = seen.get(mac);
+    if (first) {
+      const same = first.sig === sig;
+      if (!same && first.cand) (first.cand.conflictLines ??= []).push(line);
+      reject(line, formatMac(mac), `duplicate MAC: already on line ${first.line}${same ? '' : ' with different values'}`);
+      continue;
+    }
+    const entry: { line: number; sig: string; cand?: Candidate } = { line, sig };
+    seen.set(mac, entry);
+
+    const problem =
+      extraCellsProblem(fields, map.width) ??
+      ((): string | null => {
+        const cand: Candidate = { line, mac };
+        if (raw.model) {
+          const m = checkModel(raw.model);
+          if ('reason' in m) return m.reason;
+          cand.model = m.ok.model;
+          cand.modelVendor = m.ok.vendor;
+        }
+        if (raw.vendor) {
+          const v = checkVendor(raw.vendor);
+          if ('reason' in v) return v.reason;
+          cand.vendorCol = v.ok;
+        }
+        const mismatch = vendorMismatch(mac, cand.modelVendor, cand.vendorCol, cand.model);
+        if (mismatch) return mismatch;
+        if (raw.user) {
+          const u = checkUserNumber(raw.user);
+          if ('reason' in u) return u.reason;
+          cand.user = u.ok;
+        }
+        if (raw.label) {
+          const l = checkLabel(raw.label);
+          if ('reason' in l) return l.reason;
+          cand.label = l.ok;
+        }
+        if (raw.tenant) cand.tenant = raw.tenant;
+        entry.cand = cand;
+        candidates.push(cand);
+        return null;
+      })();
+    if (problem) reject(line, formatMac(mac), problem);
+  }
+  if (!map) throw new DomainError('validation_failed', 'the file is empty: expected a header line (mac;model;tenant;user;label) and data lines', [{ field: 'file', message: 'empty' }]);
+  if (report.counts.rejected + candidates.length === 0) {
+    throw new DomainError('validation_failed', 'the file has a header but no data line: nothing to import', [{ field: 'file', line: 2, message: 'no data' }]);
+  }
+
+  // Pass 2: one transaction; check against the database and write.
+  const { store } = deps;
+  const written: string[] = [];
+  const tenantExists = memo((id: string) => store.tenants.get(id) !== undefined);
+  const userOf = memo((n: string) => store.users.get(n) ?? null);
+  const keysFit = new Set<string>();
+
+  const decide = (c: Candidate): Outcome => {
+    const existing = store.devices.get(c.mac);
+    if (c.conflictLines) return { reason: `MAC repeated with different values on line${c.conflictLines.length > 1 ? 's' : ''} ${c.conflictLines.join(', ')}` };
+    if (ownTenant && c.tenant && c.tenant !== ownTenant) return { reason: `tenant: you may only import into your own tenant "${ownTenant}"` };
+    const tenantId = c.tenant ?? defaultTenant ?? existing?.tenantId;
+    if (existing && existing.tenantId !== tenantId) {
+      return { reason: isOperator(p) ? `MAC ${formatMac(c.mac)} is registered in tenant "${existing.tenantId}"` : `MAC ${formatMac(c.mac)} is registered by another tenant` };
+    }
+    if (!tenantId) return { reason: 'tenant required for a new device (add a tenant column or give a default tenant)' };
+    if (!tenantExists(tenantId)) return { reason: `tenant "${tenantId}" does not exist` };
+    if (!existing && !c.model) return { reason: 'model required for a new device' };
+    const model = c.model ?? existing!.model;
+    const vendor = c.modelVendor?.id ?? existing!.vendor;
+    if (!c.model) {
+      const mismatch = vendorMismatch(c.mac, vendorById(vendor), c.vendorCol, model);
+      if (mismatch) return { reason: mismatch };
+    }
+    const user = c.user ?? existing?.userNumber ?? null;
+    if (c.user) {
+      const u = userOf(c.user);
+      if (!u) return { reason: `user ${c.user} does not exist` };
+      if (u.tenantId !== tenantId) return { reason: `user ${c.user} belongs to another tenant` };
+    }
+    const label = c.label ?? existing?.label ?? null;
+    const expansionModules = existing?.expansionModules ?? 0;
+    if (user && (!existing || existing.userNumber !== user || existing.model !== model)) {
+      const k = `${user}|${model}|${expansionModules}`;
+      if (!keysFit.has(k)) {
+        try {
+          checkKeysFit(store, user, { model, expansionModules, mac: c.mac });
+          keysFit.add(k);
+        } catch (e) {
+          return { reason: reasonOf(e) };
+        }
+      }
+    }
+    if (existing && existing.model === model && existing.vendor === vendor && existing.userNumber === user && existing.label === label) return 'unchanged';
+    const next = {
+      tenantId, vendor, model, userNumber: user, label, expansionModules,
+      provisioningUsername: existing?.provisioningUsername ?? null,
+      provisioningPassword: existing?.provisioningPassword ?? null,
+    };
+    return {
+      status: existing ? 'updated' : 'created',
+      write: () => {
+        if (existing) store.devices.update(c.mac, next);
+        else store.devices.insert({ mac: c.mac, ...next });
+        written.push(c.mac);
+      },
+    };
+  };
+
+  const applied = applyInOneTransaction(store, candidates, { mode, dryRun, report, label: (c) => ({ mac: formatMac(c.mac) }), onProgress: opts.onProgress }, decide);
+  // After the commit only: listeners (rendered-file caches) must not see a rolled-back state.
+  if (applied && written.length) deps.changes.devicesChanged(written, 'import');
+  return report.finish({ dryRun, mode, applied, what: 'phones' });
+}
