@@ -9,7 +9,8 @@ export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 
 export interface Upload {
   filename: string;
-  text: string;
+  /** The file as sent: the importers detect BOM and charset themselves. */
+  bytes: Buffer;
 }
 
 declare module 'express-serve-static-core' {
@@ -41,7 +42,7 @@ export const formBody: RequestHandler = (req, res, next) => {
       failed = new DomainError('validation_failed', 'file too large', [{ field: name, message: 'file_too_large' }]);
     });
     stream.on('end', () => {
-      if (!failed) req.upload = { filename: info.filename ?? '', text: Buffer.concat(chunks).toString('utf8') };
+      if (!failed) req.upload = { filename: info.filename ?? '', bytes: Buffer.concat(chunks) };
     });
   });
   bb.on('error', () => {
@@ -97,4 +98,14 @@ export function formErrors(e: DomainError, rename: (field: string) => string | n
   const out: FormErrors = { fields };
   if (loose.length || !e.details.length) out.general = loose.length ? loose.join(' · ') : e.message;
   return out;
+}
+
+/**
+ * The CSV of an import: the uploaded file at the dry run, or the same bytes carried back (base64
+ * in a hidden field) when the visitor confirms. Empty when nothing was sent.
+ */
+export function importBytes(req: Request): { bytes: Buffer; carried: string; confirm: boolean } {
+  const confirm = field(req, 'step') === 'confirm';
+  const bytes = confirm ? Buffer.from(field(req, 'csv'), 'base64') : (req.upload?.bytes ?? Buffer.alloc(0));
+  return { bytes, carried: bytes.toString('base64'), confirm };
 }

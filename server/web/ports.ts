@@ -27,8 +27,8 @@ export interface ResyncJobView {
 }
 
 export interface WebPorts {
-  importContacts?(p: Principal, number: string, csv: string, dryRun: boolean): Promise<ImportReport>;
-  importDevices?(p: Principal, csv: string, opts: { dryRun: boolean; skipInvalid: boolean }): Promise<ImportReport>;
+  importContacts?(p: Principal, number: string, csv: Buffer, dryRun: boolean): Promise<ImportReport>;
+  importDevices?(p: Principal, csv: Buffer, opts: { dryRun: boolean; skipInvalid: boolean }): Promise<ImportReport>;
   resyncDevice?(p: Principal, mac: string): Promise<{ id: string }>;
   resyncTenant?(p: Principal, tenantId: string): Promise<{ id: string }>;
   resyncJob?(p: Principal, id: string): Promise<ResyncJobView>;
@@ -52,9 +52,33 @@ export function webPorts(app: AppContext): Promise<WebPorts> {
   return cached;
 }
 
-async function resolvePorts(_app: AppContext): Promise<WebPorts> {
+type Fn = (...args: unknown[]) => unknown;
+const fn = (mod: Record<string, unknown> | undefined, name: string): Fn | undefined =>
+  typeof mod?.[name] === 'function' ? (mod[name] as Fn) : undefined;
+
+/** The importers read a stream of chunks; the page hands them the uploaded bytes at once. */
+async function* once(bytes: Buffer): AsyncGenerator<Buffer> {
+  yield bytes;
+}
+
+async function resolvePorts(app: AppContext): Promise<WebPorts> {
   const ports: WebPorts = {};
-  // Wired as the modules land; see the report for what is still missing.
-  void optional;
+  const devices = fn(await optional('../imports/devices.ts'), 'importDevices');
+  if (devices) {
+    ports.importDevices = async (p, csv, o) =>
+      (await devices(app, p, once(csv), { dryRun: o.dryRun, mode: o.skipInvalid ? 'skip-invalid' : 'all-or-nothing' })) as ImportReport;
+  }
+  const contacts = fn(await optional('../imports/contacts.ts'), 'importContacts');
+  if (contacts) {
+    ports.importContacts = async (p, number, csv, dryRun) => (await contacts(app, p, number, once(csv), { dryRun })) as ImportReport;
+  }
+  // Resync (server/sip/): expected as service functions taking (app, principal, ...).
+  const sip = await optional('../sip/service.ts');
+  const rd = fn(sip, 'resyncDevice');
+  const rt = fn(sip, 'resyncTenant');
+  const rj = fn(sip, 'getResyncJob');
+  if (rd) ports.resyncDevice = async (p, mac) => (await rd(app, p, mac)) as { id: string };
+  if (rt) ports.resyncTenant = async (p, tenant) => (await rt(app, p, tenant)) as { id: string };
+  if (rj) ports.resyncJob = async (p, id) => (await rj(app, p, id)) as ResyncJobView;
   return ports;
 }

@@ -7,7 +7,7 @@ import { requireOperator, type Principal } from '../../auth/principal.ts';
 import { createTenant, getTenant, listTenants, updateTenant } from '../../service/tenants.ts';
 import { createDevice } from '../../service/devices.ts';
 import type { Tenant } from '../../store/types.ts';
-import { field, formErrors, lines, orNull, type FormErrors } from '../forms.ts';
+import { field, formErrors, importBytes, lines, orNull, type FormErrors } from '../forms.ts';
 import { translate } from '../i18n.ts';
 import type { Renderer } from '../page.ts';
 import { webPorts } from '../ports.ts';
@@ -141,17 +141,16 @@ export function operatorPages(app: AppContext, render: Renderer): Router {
     const p = operator(req);
     const ports = await webPorts(app);
     if (!ports.importDevices) return render(req, res, 'error', { titleKey: 'error.title', messageKey: 'import.unavailable' }, 503);
-    const confirm = field(req, 'step') === 'confirm';
+    const { bytes, carried, confirm } = importBytes(req);
     const skipInvalid = field(req, 'skipInvalid') === '1';
-    const csv = confirm ? String(req.body?.csv ?? '') : req.upload?.text ?? '';
     const base = { titleKey: 'import.devices_title', active: 'import', available: true, skipInvalid };
-    if (!csv.trim()) {
+    if (!bytes.toString('utf8').trim()) {
       return render(req, res, 'devices-import', { ...base, errors: { fields: { file: translate(req.web!.lang, 'import.file_required') } } }, 422);
     }
     try {
-      const report = await ports.importDevices(p, csv, { dryRun: !confirm, skipInvalid });
+      const report = await ports.importDevices(p, bytes, { dryRun: !confirm, skipInvalid });
       if (confirm) return render(req, res, 'devices-import', { ...base, report: importView(report), done: true });
-      render(req, res, 'devices-import', { ...base, report: importView(report), csv, filename: req.upload?.filename });
+      render(req, res, 'devices-import', { ...base, report: importView(report), csv: carried, filename: req.upload?.filename });
     } catch (e) {
       render(req, res, 'devices-import', { ...base, errors: formErrors(invalidOnly(e), () => 'file') }, 422);
     }

@@ -11,7 +11,7 @@ import { getDevice } from '../../service/devices.ts';
 import { findModel, keyCapacity } from '../../../vendors/index.ts';
 import type { Principal } from '../../auth/principal.ts';
 import type { Contact, FunctionKey, User } from '../../store/types.ts';
-import { field, formErrors, orNull } from '../forms.ts';
+import { field, formErrors, importBytes, orNull } from '../forms.ts';
 import { translate } from '../i18n.ts';
 import type { Renderer } from '../page.ts';
 import { webPorts } from '../ports.ts';
@@ -245,16 +245,15 @@ export function userPages(app: AppContext, render: Renderer): Router {
     const u = getUser(app, p, req.params.number);
     const ports = await webPorts(app);
     if (!ports.importContacts) return render(req, res, 'error', { titleKey: 'error.title', messageKey: 'import.unavailable' }, 503);
-    const confirm = field(req, 'step') === 'confirm';
-    const csv = confirm ? String(req.body?.csv ?? '') : req.upload?.text ?? '';
+    const { bytes, carried, confirm } = importBytes(req);
     const base = { titleKey: 'import.contacts_title', active: activeFor(p, u, 'contacts'), user: u, available: true };
-    if (!csv.trim()) {
+    if (!bytes.toString('utf8').trim()) {
       return render(req, res, 'contacts-import', { ...base, errors: { fields: { file: translate(req.web!.lang, 'import.file_required') } } }, 422);
     }
     try {
-      const report = await ports.importContacts(p, u.number, csv, !confirm);
+      const report = await ports.importContacts(p, u.number, bytes, !confirm);
       if (confirm) return res.redirect(303, `/users/${u.number}/contacts?done=contacts_imported`);
-      render(req, res, 'contacts-import', { ...base, report: importView(report), csv, filename: req.upload?.filename });
+      render(req, res, 'contacts-import', { ...base, report: importView(report), csv: carried, filename: req.upload?.filename });
     } catch (e) {
       if (!(e instanceof DomainError) || e.code !== 'validation_failed') throw e;
       render(req, res, 'contacts-import', { ...base, errors: formErrors(e, () => 'file') }, 422);
