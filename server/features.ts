@@ -2,5 +2,6 @@
 // A new feature is one line here.
 import type { Feature } from './app.ts';
 import { webFeature } from './web/feature.ts';
+import { phoneFeature } from './phone/feature.ts';
 
-export const features: Feature[] = [webFeature];
+export const features: Feature[] = [webFeature, phoneFeature];
