@@ -1,0 +1,102 @@
+// The phone-facing feature: HTTP(S) (in this process, or in `phoneWorkers` worker processes
+// sharing the port), TFTP (always in this process, same phone service), the activity flusher and
+// the cache subscription. `phoneListeners(app)` tells where they listen (ports chosen by the OS
+// in tests and benchmarks).
+import { randomBytes } from 'node:crypto';
+import type { AppContext } from '../app-context.ts';
+import type { Feature } from '../app.ts';
+import type { Logger } from '../log.ts';
+import { storeSink } from '../provision/activity.ts';
+import { createPhoneProcess } from './process.ts';
+import { startTftpServer, type TftpLogger } from './tftp.ts';
+import { startWorkerPool, type WorkerPool } from './workers.ts';
+
+export interface PhoneListeners {
+  httpPort: number;
+  httpsPort: number | null;
+  tftpPort: number;
+  workers: number;
+}
+
+const listeners = new WeakMap<AppContext, PhoneListeners>();
+
+/** Where the phone listeners of a running app listen; undefined before start. */
+export function phoneListeners(app: AppContext): PhoneListeners | undefined {
+  return listeners.get(app);
+}
+
+/**
+ * The TFTP listener logs each transfer; the phone service already logs one line per request with
+ * MAC, vendor and model, so transfer lines go to debug. Refusals before the service (bad names,
+ * write requests) stay at info: they are that request's one line.
+ */
+function tftpLogger(log: Logger): TftpLogger {
+  return {
+    info: (obj, msg) => (msg === 'tftp request refused' ? log.info({ ...obj, proto: 'tftp' }, msg) : log.debug(obj, msg)),
+    warn: (obj, msg) => log.warn(obj, msg),
+  };
+}
+
+export const phoneFeature: Feature = {
+  name: 'phone',
+  async start(app: AppContext) {
+    const log = app.log.child({ concern: 'phone' });
+    const config = app.config;
+    if (config.httpsPort !== null && !(config.tlsCert && config.tlsKey)) {
+      log.warn({ httpsPort: config.httpsPort }, 'HTTPS port set without a certificate and key (CADRAN_TLS_CERT, CADRAN_TLS_KEY): HTTPS not served');
+    }
+    const digestSecret = randomBytes(32);
+    const sink = storeSink(app.store);
+    let pool: WorkerPool | null = null;
+    const phone = createPhoneProcess({
+      config,
+      log,
+      store: app.store,
+      templates: app.templates,
+      changes: app.changes,
+      digestSecret,
+      sink,
+      onBlock: (ip, until) => pool?.block(ip, until),
+    });
+    const stops: Array<() => Promise<void>> = [];
+    const stopAll = async (): Promise<void> => {
+      for (const stop of stops.reverse()) await stop();
+      phone.stop();
+      listeners.delete(app);
+    };
+    try {
+      let httpPort: number;
+      let httpsPort: number | null;
+      if (config.phoneWorkers > 1) {
+        pool = await startWorkerPool({
+          count: config.phoneWorkers,
+          config,
+          digestSecret,
+          log,
+          changes: app.changes,
+          sink,
+          onBlock: (ip, until) => phone.guard.block(ip, until),
+        });
+        stops.push(pool.close);
+        ({ port: httpPort, httpsPort } = pool);
+      } else {
+        const http = await phone.listen(true);
+        stops.push(http.close);
+        ({ port: httpPort, httpsPort } = http);
+        log.info({ host: config.httpHost, port: httpPort, httpsPort }, 'phone HTTP listening');
+      }
+      const tftp = await startTftpServer({
+        host: config.tftpHost,
+        port: config.tftpPort,
+        provider: phone.service.provider,
+        logger: tftpLogger(log),
+      });
+      stops.push(tftp.close);
+      listeners.set(app, { httpPort, httpsPort, tftpPort: tftp.port, workers: config.phoneWorkers });
+    } catch (err) {
+      await stopAll();
+      throw err;
+    }
+    return stopAll;
+  },
+};

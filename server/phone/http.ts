@@ -1,0 +1,188 @@
+// Phone-facing HTTP(S) listener on bare node:http (express costs 3–4× the throughput on this
+// path): parse the target, ask the phone service, answer with validators and conditional 304s,
+// log one line per request.
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../log.ts';
+import type { PhoneAnswer, PhoneService } from '../provision/provider.ts';
+import { parsePhonePath, parseQuery } from '../provision/resolve.ts';
+import type { CachedFile } from '../provision/cache.ts';
+
+export interface PhoneHttpOptions {
+  host: string;
+  port: number;
+  /** HTTPS listener, when a certificate and key are configured. */
+  https?: { port: number; cert: string; key: string } | null;
+  /** Fixed URL root for links inside files; null: taken from the request's Host. */
+  publicUrl: string | null;
+  /** `exclusive: false` lets cluster workers share the listening socket. */
+  exclusive?: boolean;
+}
+
+export interface PhoneHttp {
+  port: number;
+  httpsPort: number | null;
+  close(): Promise<void>;
+}
+
+const HOST_RE = /^[A-Za-z0-9.-]{1,253}(?::[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](?::[0-9]{1,5})?$/;
+
+/** `If-None-Match` first (RFC 9110 §13.2.2), else `If-Modified-Since`. */
+export function notModified(req: IncomingMessage, f: CachedFile): boolean {
+  const inm = req.headers['if-none-match'];
+  if (inm !== undefined) {
+    if (inm.trim() === '*') return true;
+    // Weak comparison: W/"x" matches "x".
+    return inm.split(',').some((t) => t.trim().replace(/^W\//, '') === f.etag);
+  }
+  const ims = req.headers['if-modified-since'];
+  if (ims !== undefined) {
+    const t = Date.parse(ims);
+    return !Number.isNaN(t) && f.lastModified <= t;
+  }
+  return false;
+}
+
+function cacheControl(a: Extract<PhoneAnswer, { status: 200 }>): string {
+  if (a.file.sensitive) return 'private, no-store';
+  return a.private ? 'private, no-cache' : 'no-cache';
+}
+
+export function phoneRequestHandler(service: PhoneService, log: Logger, opts: { publicUrl: string | null; scheme: 'http' | 'https' }) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const started = performance.now();
+    const remoteAddress = req.socket.remoteAddress ?? '';
+    const method = req.method ?? 'GET';
+    let target = req.url ?? '/';
+    // Absolute form (`GET http://host/x`, RFC 9112 §3.2.2): keep the path only.
+    if (!target.startsWith('/')) {
+      const m = /^https?:\/\/[^/?#]*(\/[^#]*)?$/i.exec(target);
+      target = m ? (m[1] ?? '/') : '';
+    }
+    const q = target.indexOf('?');
+    const path = q < 0 ? target : target.slice(0, q);
+    const finish = (status: number, bytes: number, fields: Record<string, unknown>): void => {
+      log.info(
+        { ...fields, status, bytes, ms: Math.round((performance.now() - started) * 100) / 100, ip: remoteAddress, proto: opts.scheme },
+        'phone request',
+      );
+    };
+    const plain = (status: number, text: string, headers: Record<string, string | number> = {}): number => {
+      const body = `${text}\n`;
+      res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), ...headers });
+      res.end(method === 'HEAD' ? undefined : body);
+      return method === 'HEAD' ? 0 : Buffer.byteLength(body);
+    };
+
+    if (method !== 'GET' && method !== 'HEAD') {
+      // Uploads (phone logs, local settings) are not accepted: nothing is written from the network.
+      const bytes = plain(405, 'method not allowed', { Allow: 'GET, HEAD', Connection: 'close' });
+      return finish(405, bytes, { method, path: path.slice(0, 200) });
+    }
+    const parsed = parsePhonePath(path);
+    if (!parsed.ok) {
+      const bytes = plain(parsed.status, parsed.status === 400 ? 'bad request' : 'file not found');
+      return finish(parsed.status, bytes, { path: path.slice(0, 200), detail: parsed.reason });
+    }
+    const host = req.headers.host;
+    const root = opts.publicUrl ?? (host && HOST_RE.test(host) ? `${opts.scheme}://${host}/` : undefined);
+    const ua = req.headers['user-agent'];
+    const query = q < 0 ? undefined : parseQuery(target.slice(q + 1));
+    let answer: PhoneAnswer;
+    try {
+      answer = service.serve({
+        file: parsed.file,
+        remoteAddress,
+        protocol: 'http',
+        scheme: opts.scheme,
+        method,
+        uri: req.url ?? target,
+        ...(ua !== undefined ? { userAgent: ua } : {}),
+        ...(query ? { query } : {}),
+        ...(req.headers.authorization !== undefined ? { authorization: req.headers.authorization } : {}),
+        urlToken: parsed.token,
+        ...(root ? { root } : {}),
+      });
+    } catch (err) {
+      const bytes = plain(500, 'internal server error');
+      log.error({ err, file: parsed.file }, 'phone request failed');
+      return finish(500, bytes, { file: parsed.file });
+    }
+    const send = (): void => {
+      const fields = { mac: answer.mac, vendor: answer.vendor, model: answer.model, file: parsed.file, ...(answer.detail ? { detail: answer.detail } : {}) };
+      if (answer.status === 200) {
+        const f = answer.file;
+        const common = { ETag: f.etag, 'Last-Modified': f.lastModifiedHttp, 'Cache-Control': cacheControl(answer) };
+        if (notModified(req, f)) {
+          res.writeHead(304, common);
+          res.end();
+          return finish(304, 0, fields);
+        }
+        res.writeHead(200, { ...common, 'Content-Type': f.contentType, 'Content-Length': f.body.length });
+        res.end(method === 'HEAD' ? undefined : f.body);
+        return finish(200, method === 'HEAD' ? 0 : f.body.length, fields);
+      }
+      const extra: Record<string, string | number> = {};
+      if (answer.status === 401) extra['WWW-Authenticate'] = answer.wwwAuthenticate;
+      if (answer.status === 429) extra['Retry-After'] = answer.retryAfterSeconds;
+      const bytes = plain(answer.status, answer.reason, extra);
+      finish(answer.status, bytes, fields);
+    };
+    if (answer.delayMs) setTimeout(send, answer.delayMs).unref();
+    else send();
+  };
+}
+
+function listen(server: Server, port: number, host: string, exclusive: boolean): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port, host, exclusive }, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Slow or silent clients must not hold sockets: phones send a short GET at once. */
+function harden(server: Server): void {
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 15_000;
+  server.keepAliveTimeout = 5_000;
+  server.maxHeadersCount = 100;
+}
+
+export async function startPhoneHttp(service: PhoneService, log: Logger, opts: PhoneHttpOptions): Promise<PhoneHttp> {
+  const exclusive = opts.exclusive ?? true;
+  const servers: Server[] = [];
+  const http = createHttpServer(phoneRequestHandler(service, log, { publicUrl: opts.publicUrl, scheme: 'http' }));
+  harden(http);
+  const port = await listen(http, opts.port, opts.host, exclusive);
+  servers.push(http);
+  let httpsPort: number | null = null;
+  if (opts.https) {
+    const https = createHttpsServer(
+      { cert: readFileSync(opts.https.cert), key: readFileSync(opts.https.key) },
+      phoneRequestHandler(service, log, { publicUrl: opts.publicUrl, scheme: 'https' }),
+    );
+    harden(https);
+    httpsPort = await listen(https, opts.https.port, opts.host, exclusive);
+    servers.push(https);
+  }
+  return {
+    port,
+    httpsPort,
+    close: async () => {
+      await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              s.close(() => resolve());
+              s.closeAllConnections();
+            }),
+        ),
+      );
+    },
+  };
+}

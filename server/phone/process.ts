@@ -1,0 +1,62 @@
+// The phone-serving parts one process needs, whether it is the main process (phoneWorkers = 1)
+// or one of the phone workers: guard, activity recorder, phone service, HTTP(S) listeners.
+import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
+import type { Store } from '../store/types.ts';
+import type { ChangeFeed } from '../service/changes.ts';
+import type { TemplateSource } from '../../vendors/types.ts';
+import { ActivityRecorder, type ActivitySink } from '../provision/activity.ts';
+import { createPhoneService, type PhoneService } from '../provision/provider.ts';
+import { Guard } from './guard.ts';
+import { startPhoneHttp, type PhoneHttp } from './http.ts';
+
+export interface PhoneProcessDeps {
+  config: Config;
+  /** Logger of the phone concern. */
+  log: Logger;
+  store: Store;
+  templates: TemplateSource & { generation?(): number };
+  changes: ChangeFeed;
+  digestSecret: Buffer;
+  /** Where sightings and unknown phones go every second. */
+  sink: ActivitySink;
+  /** A block decided here (to tell the other processes). */
+  onBlock?: (ip: string, untilMs: number) => void;
+}
+
+export interface PhoneProcess {
+  guard: Guard;
+  service: PhoneService;
+  activity: ActivityRecorder;
+  /** Start the HTTP(S) listeners (`exclusive: false` when sharing the port with other workers). */
+  listen(exclusive: boolean): Promise<PhoneHttp>;
+  /** Flush pending activity and stop the flusher (listeners are closed by their owner). */
+  stop(): void;
+}
+
+export function createPhoneProcess(deps: PhoneProcessDeps): PhoneProcess {
+  const guard = new Guard({ ...deps.config.probe, log: deps.log, ...(deps.onBlock ? { onBlock: deps.onBlock } : {}) });
+  const activity = new ActivityRecorder(deps.sink, (err) =>
+    deps.log.error({ err: err instanceof Error ? err.message : String(err) }, 'recording phone activity failed'),
+  );
+  activity.start();
+  const service = createPhoneService({ ...deps, guard, activity });
+  const c = deps.config;
+  return {
+    guard,
+    service,
+    activity,
+    listen: (exclusive) =>
+      startPhoneHttp(service, deps.log, {
+        host: c.httpHost,
+        port: c.httpPort,
+        https: c.httpsPort !== null && c.tlsCert && c.tlsKey ? { port: c.httpsPort, cert: c.tlsCert, key: c.tlsKey } : null,
+        publicUrl: c.publicUrl,
+        exclusive,
+      }),
+    stop: () => {
+      activity.stop();
+      service.close();
+    },
+  };
+}

@@ -1,0 +1,63 @@
+// Entry point of a phone worker process (forked by workers.ts through bin/tsx-run.js): opens the
+// database and the templates itself, serves HTTP(S) on the shared socket, and talks to the
+// primary over IPC (cache invalidations in; activity batches and probe blocks out).
+import cluster from 'node:cluster';
+import { createLogger } from '../log.ts';
+import { SqliteStore } from '../store/sqlite.ts';
+import { ChangeFeed } from '../service/changes.ts';
+import { HandlebarsTemplates, defaultShippedTemplatesDir } from '../../vendors/common/templates.ts';
+import { createPhoneProcess } from './process.ts';
+import { WORKER_ENV, type FromWorker, type ToWorker, type WorkerSpec } from './workers.ts';
+
+function tell(m: FromWorker): void {
+  if (process.connected) process.send!(m);
+}
+
+async function run(): Promise<void> {
+  const raw = process.env[WORKER_ENV];
+  if (!raw || !process.send) throw new Error('phone worker started without its settings (run through cadran serve)');
+  const spec = JSON.parse(raw) as WorkerSpec;
+  const config = spec.config;
+  const log = createLogger(config.logLevel).child({ concern: 'phone', worker: cluster.worker?.id ?? 0 });
+  const store = new SqliteStore({ file: config.databaseFile });
+  const changes = new ChangeFeed();
+  const phone = createPhoneProcess({
+    config,
+    log,
+    store,
+    templates: new HandlebarsTemplates({ shippedDir: defaultShippedTemplatesDir(), overrideDir: config.templateOverrideDir }),
+    changes,
+    digestSecret: Buffer.from(spec.digestSecretHex, 'hex'),
+    sink: (batch) => tell({ cadran: 'activity', batch }),
+    onBlock: (ip, until) => tell({ cadran: 'block', ip, until }),
+  });
+  const http = await phone.listen(false);
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    await http.close();
+    phone.stop(); // sends the last activity batch
+    store.close();
+    // IPC sends are asynchronous and ordered: once this one is out, the last batch is too.
+    if (process.connected) await new Promise<void>((resolve) => process.send!({ cadran: 'stopped' } satisfies FromWorker, () => resolve()));
+    process.exit(0);
+  };
+  process.on('message', (m: ToWorker) => {
+    if (m.cadran === 'changes') changes.devicesChanged(m.macs, 'change in the primary process');
+    else if (m.cadran === 'block') phone.guard.block(m.ip, m.until);
+    else if (m.cadran === 'stop') void stop();
+  });
+  // The primary went away: nothing would record activity or invalidate caches any more.
+  process.on('disconnect', () => {
+    if (!stopping) process.exit(1);
+  });
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => {}); // Ctrl-C reaches the whole group: the primary stops us.
+  tell({ cadran: 'ready', port: http.port, httpsPort: http.httpsPort });
+}
+
+run().catch((err: Error) => {
+  tell({ cadran: 'failed', message: `phone worker: ${err.message}` });
+  process.exit(1);
+});

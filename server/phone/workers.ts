@@ -1,0 +1,182 @@
+// Several processes serving phones over HTTP(S) on one port (config.phoneWorkers > 1).
+//
+// Design. One bare node:http process tops out near 0.4× nginx when every request is a new
+// connection (a boot storm); connection setup is per-process CPU work, so it takes processes.
+//   - node:cluster with SCHED_NONE: the primary opens the listening socket once and hands it to
+//     every worker; the kernel spreads accepted connections (no primary hop per connection).
+//   - Each worker opens the SQLite database itself (WAL: readers never block the writer) and
+//     keeps its own rendered-file cache, so a request never leaves the worker.
+//   - The primary stays the only writer: admin API writes happen there, and their ChangeFeed
+//     events are forwarded to every worker over IPC to invalidate caches (a render is one
+//     synchronous step, so it either ran before the invalidation arrives — and is dropped by it —
+//     or after the commit, and saw it). Operator template overrides are detected by every process
+//     itself (templates.generation()).
+//   - Workers batch sightings and unknown phones for a second and send each batch to the primary,
+//     which writes it in one transaction (one writer, no busy retries).
+//   - Probe protection counts per process; a block decided anywhere is relayed to all.
+//   - A Digest nonce secret made by the primary is shared, so any worker accepts any nonce.
+// A worker that dies is restarted (at most 5 times a minute).
+import cluster, { type Worker } from 'node:cluster';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
+import type { ChangeFeed } from '../service/changes.ts';
+import type { ActivityBatch, ActivitySink } from '../provision/activity.ts';
+
+/** Environment variable carrying a worker's settings (JSON of WorkerSpec). */
+export const WORKER_ENV = 'CADRAN_PHONE_WORKER_SPEC';
+
+export interface WorkerSpec {
+  config: Config;
+  digestSecretHex: string;
+}
+
+/** Messages between the primary and the phone workers (all carry `cadran`). */
+export type ToWorker =
+  | { cadran: 'changes'; macs: string[] | '*' }
+  | { cadran: 'block'; ip: string; until: number }
+  | { cadran: 'stop' };
+export type FromWorker =
+  | { cadran: 'ready'; port: number; httpsPort: number | null }
+  | { cadran: 'failed'; message: string }
+  | { cadran: 'stopped' }
+  | { cadran: 'activity'; batch: ActivityBatch }
+  | { cadran: 'block'; ip: string; until: number };
+
+export interface WorkerPoolOptions {
+  count: number;
+  config: Config;
+  digestSecret: Buffer;
+  log: Logger;
+  changes: ChangeFeed;
+  sink: ActivitySink;
+  /** A worker blocked an address: apply it in the primary (TFTP) too. */
+  onBlock: (ip: string, until: number) => void;
+}
+
+export interface WorkerPool {
+  port: number;
+  httpsPort: number | null;
+  /** Relay a block decided in the primary (TFTP) to every worker. */
+  block(ip: string, until: number): void;
+  close(): Promise<void>;
+}
+
+const STARTUP_MS = 30_000;
+const STOP_MS = 5_000;
+
+function isFromWorker(m: unknown): m is FromWorker {
+  return typeof m === 'object' && m !== null && typeof (m as { cadran?: unknown }).cadran === 'string';
+}
+
+export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPool> {
+  // Must be set before the first fork; SCHED_NONE = the kernel distributes connections.
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
+  cluster.setupPrimary({
+    exec: fileURLToPath(new URL('../../bin/tsx-run.js', import.meta.url)),
+    args: [fileURLToPath(new URL('./worker-main.ts', import.meta.url))],
+    execArgv: [],
+  });
+  // Workers log at the level of the process that starts them (silent in tests).
+  const spec: WorkerSpec = { config: { ...opts.config, logLevel: opts.log.level }, digestSecretHex: opts.digestSecret.toString('hex') };
+  const workers = new Set<Worker>();
+  let stopping = false;
+  const restarts: number[] = [];
+
+  const send = (w: Worker, m: ToWorker): void => {
+    if (w.isConnected()) w.send(m);
+  };
+  const broadcast = (m: ToWorker, except?: Worker): void => {
+    for (const w of workers) if (w !== except) send(w, m);
+  };
+  const unsubscribe = opts.changes.onChange((c) => broadcast({ cadran: 'changes', macs: c.macs }));
+
+  const fork = (): Promise<{ port: number; httpsPort: number | null }> =>
+    new Promise((resolve, reject) => {
+      const w = cluster.fork({ [WORKER_ENV]: JSON.stringify(spec) });
+      workers.add(w);
+      let ready = false;
+      const timer = setTimeout(() => {
+        w.kill();
+        reject(new Error(`phone worker did not start within ${STARTUP_MS / 1000} s`));
+      }, STARTUP_MS);
+      w.on('message', (m: unknown) => {
+        if (!isFromWorker(m)) return;
+        switch (m.cadran) {
+          case 'ready':
+            ready = true;
+            clearTimeout(timer);
+            resolve({ port: m.port, httpsPort: m.httpsPort });
+            break;
+          case 'failed':
+            clearTimeout(timer);
+            reject(new Error(m.message));
+            break;
+          case 'activity':
+            try {
+              opts.sink(m.batch);
+            } catch (err) {
+              opts.log.error({ err: err instanceof Error ? err.message : String(err) }, 'recording phone activity failed');
+            }
+            break;
+          case 'block':
+            opts.onBlock(m.ip, m.until);
+            broadcast({ cadran: 'block', ip: m.ip, until: m.until }, w);
+            break;
+        }
+      });
+      w.on('exit', (code, signal) => {
+        workers.delete(w);
+        clearTimeout(timer);
+        if (!ready) return reject(new Error(`phone worker exited during startup (code ${code ?? signal})`));
+        if (stopping) return;
+        const now = Date.now();
+        while (restarts.length && now - restarts[0]! > 60_000) restarts.shift();
+        if (restarts.length >= 5) {
+          opts.log.error({ code, signal }, 'phone worker died again: not restarted (5 restarts in the last minute)');
+          return;
+        }
+        restarts.push(now);
+        opts.log.error({ code, signal }, 'phone worker died: restarting it');
+        fork().catch((err: Error) => opts.log.error({ err: err.message }, 'phone worker restart failed'));
+      });
+    });
+
+  const stopAll = async (): Promise<void> => {
+    stopping = true;
+    unsubscribe();
+    await Promise.all(
+      [...workers].map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            const t = setTimeout(() => w.process.kill('SIGKILL'), STOP_MS);
+            w.once('exit', () => {
+              clearTimeout(t);
+              resolve();
+            });
+            if (w.isConnected()) send(w, { cadran: 'stop' });
+            else w.process.kill('SIGTERM');
+          }),
+      ),
+    );
+  };
+
+  let first: { port: number; httpsPort: number | null };
+  try {
+    // The first worker makes the primary create the shared socket; the others join it. With
+    // port 0 they all ask for "port 0" too: cluster keys the shared handle by the requested
+    // address and port, so they get the same socket (asking for the chosen port would not).
+    first = await fork();
+    await Promise.all(Array.from({ length: opts.count - 1 }, () => fork()));
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  opts.log.info({ workers: opts.count, port: first.port, httpsPort: first.httpsPort }, 'phone HTTP workers listening');
+  return {
+    port: first.port,
+    httpsPort: first.httpsPort,
+    block: (ip, until) => broadcast({ cadran: 'block', ip, until }),
+    close: stopAll,
+  };
+}

@@ -1,0 +1,122 @@
+// What phones did: last seen of provisioned phones (sightings) and phones nobody provisioned
+// (unknown devices). The phone path only appends to in-memory maps; a flush every second writes
+// one batch (one transaction) — or, in a phone worker process, hands the batch to the primary
+// process, which writes it. Other features (resync: "config fetched again") subscribe to fetches
+// with `onPhoneFetch`.
+import { EventEmitter } from 'node:events';
+import type { Sighting, Store, UnknownDevice } from '../store/types.ts';
+
+export type UnknownSighting = Omit<UnknownDevice, 'firstSeen' | 'count'> & { hits: number };
+
+export interface ActivityBatch {
+  sightings: Sighting[];
+  unknown: UnknownSighting[];
+}
+
+export type ActivitySink = (batch: ActivityBatch) => void;
+
+export const FLUSH_INTERVAL_MS = 1000;
+
+export class ActivityRecorder {
+  #sightings = new Map<string, Sighting>();
+  #unknown = new Map<string, UnknownSighting>();
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly sink: ActivitySink,
+    private readonly onError: (err: unknown) => void = () => {},
+  ) {}
+
+  /** A provisioned phone fetched a file: only its latest fetch is kept until the flush. */
+  sighting(s: Sighting): void {
+    this.#sightings.set(s.mac, s);
+  }
+
+  /** An unknown phone asked for a file: hits add up until the flush. */
+  unknown(u: Omit<UnknownSighting, 'hits'>): void {
+    const prev = this.#unknown.get(u.mac);
+    this.#unknown.set(u.mac, {
+      ...u,
+      vendor: u.vendor ?? prev?.vendor ?? null,
+      model: u.model ?? prev?.model ?? null,
+      userAgent: u.userAgent ?? prev?.userAgent ?? null,
+      hits: (prev?.hits ?? 0) + 1,
+    });
+  }
+
+  start(intervalMs = FLUSH_INTERVAL_MS): void {
+    if (this.#timer) return;
+    this.#timer = setInterval(() => this.flush(), intervalMs);
+    this.#timer.unref();
+  }
+
+  flush(): void {
+    if (this.#sightings.size === 0 && this.#unknown.size === 0) return;
+    const batch: ActivityBatch = { sightings: [...this.#sightings.values()], unknown: [...this.#unknown.values()] };
+    this.#sightings = new Map();
+    this.#unknown = new Map();
+    try {
+      this.sink(batch);
+    } catch (err) {
+      this.onError(err);
+    }
+  }
+
+  /** Stop the timer and write what is pending. */
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    this.flush();
+  }
+}
+
+export interface PhoneFetch {
+  mac: string;
+  file: string;
+  at: string;
+  ip: string;
+  protocol: string;
+}
+
+// One emitter per store (i.e. per running installation), so tests with several servers stay apart.
+const emitters = new WeakMap<object, EventEmitter>();
+
+function emitterOf(store: Store): EventEmitter {
+  let e = emitters.get(store);
+  if (!e) {
+    e = new EventEmitter();
+    e.setMaxListeners(50);
+    emitters.set(store, e);
+  }
+  return e;
+}
+
+/** Be told of every file a provisioned phone fetched (after the batch reached the database). */
+export function onPhoneFetch(store: Store, listener: (f: PhoneFetch) => void): () => void {
+  const e = emitterOf(store);
+  e.on('fetch', listener);
+  return () => e.off('fetch', listener);
+}
+
+/**
+ * The sink of the process that owns the database: one transaction per list (each `record` is
+ * one), written independently so a failure of one does not lose the other; then the listeners.
+ */
+export function storeSink(store: Store): ActivitySink {
+  return (batch) => {
+    let failure: unknown = null;
+    if (batch.unknown.length) {
+      try {
+        store.unknownDevices.record(batch.unknown);
+      } catch (err) {
+        failure = err;
+      }
+    }
+    if (batch.sightings.length) store.sightings.record(batch.sightings);
+    if (failure) throw failure;
+    const e = emitters.get(store);
+    if (e && e.listenerCount('fetch') > 0) {
+      for (const s of batch.sightings) e.emit('fetch', { mac: s.mac, file: s.file, at: s.at, ip: s.ip, protocol: s.protocol } satisfies PhoneFetch);
+    }
+  };
+}

@@ -1,0 +1,242 @@
+// The one decision point of phone-facing serving, shared by HTTP(S) and TFTP: identify the phone,
+// apply probe protection and the tenant's provisioning security, then answer from the rendered-
+// file cache. Rules:
+//   - an unknown MAC never gets a secret: only a vendor's neutral file (render(file, null)) or 404,
+//     and it is recorded in the unknown-devices list;
+//   - a device's files are served only within its tenant's rules (allowlist, URL token, Basic /
+//     Digest credentials — the device's own when it has them, else the tenant's);
+//   - TFTP carries no credentials and no token: a device whose tenant requires either is refused
+//     over TFTP (its files are secrets behind those), the allowlist applies to TFTP too.
+// `serve` is synchronous (better-sqlite3 is, templates are) so the HTTP hot path awaits nothing.
+import { vendorById } from '../../vendors/index.ts';
+import type { TemplateSource } from '../../vendors/types.ts';
+import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
+import type { Store } from '../store/types.ts';
+import type { ChangeFeed } from '../service/changes.ts';
+import type { PhoneFileAnswer, PhoneFileProvider, PhoneFileRequest } from '../phone/types.ts';
+import type { Guard } from '../phone/guard.ts';
+import { NonceIssuer, allowed, challenge, checkAuthorization, normalizeIp, sameSecret, type Credentials } from '../phone/security.ts';
+import type { ActivityRecorder } from './activity.ts';
+import { RenderCache, type CachedFile } from './cache.ts';
+import { DeviceDirectory, identifyPhone, type DeviceAccess, type PhoneIdentity } from './resolve.ts';
+import { renderDeviceFile } from './render.ts';
+
+/** A phone request as the HTTP listener knows it (TFTP fills only the base fields). */
+export interface PhoneRequest extends PhoneFileRequest {
+  /** `http` | `https` for the sightings; `protocol` stays 'http' for both. */
+  scheme?: 'http' | 'https';
+  method?: string;
+  /** The request target as sent (Digest covers it). */
+  uri?: string;
+  authorization?: string;
+  /** From `/p/<token>/<file>`. */
+  urlToken?: string | null;
+  /** URL root phones reach this listener under (links inside files); default: the configured one. */
+  root?: string;
+}
+
+interface AnswerMeta {
+  mac?: string;
+  vendor?: string;
+  model?: string;
+  /** Why, for the log (the client only sees `reason`). */
+  detail?: string;
+  /** Slow-down applied before answering (probe protection). */
+  delayMs?: number;
+}
+
+export type PhoneAnswer =
+  | ({ status: 200; body: Buffer; contentType: string; file: CachedFile; private: boolean } & AnswerMeta)
+  | ({ status: 401; reason: string; wwwAuthenticate: string } & AnswerMeta)
+  | ({ status: 403 | 404; reason: string } & AnswerMeta)
+  | ({ status: 429; reason: string; retryAfterSeconds: number } & AnswerMeta);
+
+export interface PhoneServiceDeps {
+  store: Store;
+  templates: TemplateSource & { generation?(): number };
+  changes: ChangeFeed;
+  config: Pick<Config, 'publicUrl' | 'httpPort'>;
+  guard: Guard;
+  activity: ActivityRecorder;
+  /** Shared by every phone process so Digest nonces issued by one are valid in another. */
+  digestSecret: Buffer;
+  log: Pick<Logger, 'warn'>;
+}
+
+export interface PhoneService {
+  serve(req: PhoneRequest): PhoneAnswer;
+  /** The same decisions for the TFTP listener (slow-down applied by waiting). */
+  provider: PhoneFileProvider;
+  /** The URL root used when a request brings none (TFTP, `cadran render`). */
+  defaultRoot: string;
+  /** Drop cached files of these devices (changes made in another process). */
+  invalidate(macs: readonly string[] | '*'): void;
+  close(): void;
+}
+
+const NOT_FOUND = 'file not found';
+
+/** Same root as `cadran render` (server/cli/common.ts publicRoot), so both give the same bytes. */
+export function configuredRoot(config: Pick<Config, 'publicUrl' | 'httpPort'>): string {
+  return config.publicUrl ?? `http://localhost:${config.httpPort}/`;
+}
+
+export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
+  const cache = new RenderCache(deps.templates.generation ? { generation: () => deps.templates.generation!() } : {});
+  const directory = new DeviceDirectory(deps.store);
+  const nonces = new NonceIssuer(deps.digestSecret);
+  const defaultRoot = configuredRoot(deps.config);
+  const invalidate = (macs: readonly string[] | '*'): void => {
+    directory.invalidate(macs);
+    cache.invalidate(macs);
+  };
+  const unsubscribe = deps.changes.onChange((c) => invalidate(c.macs));
+
+  const neutral = (id: PhoneIdentity, file: string, root: string): CachedFile | null => {
+    const vendor = id.vendor ? vendorById(id.vendor) : undefined;
+    if (!vendor) return null;
+    return cache.get(`@${vendor.id}\n${file}\n${root}`, null, () => vendor.render(file, null, deps.templates));
+  };
+
+  const ok = (f: CachedFile, isPrivate: boolean, meta: AnswerMeta): PhoneAnswer => ({
+    status: 200,
+    body: f.body,
+    contentType: f.contentType,
+    file: f,
+    private: isPrivate,
+    ...meta,
+  });
+
+  /** The tenant's rules for one device; null when the request may have its files. */
+  const refuse = (a: DeviceAccess, req: PhoneRequest, ip: string, meta: AnswerMeta): PhoneAnswer | null => {
+    const sec = a.tenant.security;
+    if (a.allowlist && !allowed(a.allowlist, ip)) {
+      deps.guard.strike(ip, 'auth');
+      return { status: 403, reason: 'forbidden', ...meta, detail: `address not in the allowlist of tenant ${a.tenant.id}` };
+    }
+    const mode = sec.auth?.mode ?? 'none';
+    if (req.protocol === 'tftp') {
+      if (mode !== 'none' || sec.urlToken) {
+        return { status: 403, reason: 'access violation: use HTTP(S) for this phone', ...meta, detail: `tenant ${a.tenant.id} requires credentials or a URL token` };
+      }
+      return null;
+    }
+    // A token names one tenant: it never opens another tenant's device, and a tenant with a
+    // token serves its devices only under it.
+    const token = req.urlToken ?? null;
+    if (sec.urlToken ? token === null || !sameSecret(token, sec.urlToken) : token !== null) {
+      deps.guard.strike(ip, 'unknown', `token:${token ?? ''}`);
+      return { status: 404, reason: NOT_FOUND, ...meta, detail: 'URL token does not match the device tenant' };
+    }
+    if (mode === 'none') return null;
+    const expected: Credentials | null =
+      a.device.provisioningUsername && a.device.provisioningPassword
+        ? { username: a.device.provisioningUsername, password: a.device.provisioningPassword }
+        : !sec.auth?.perDevice && sec.auth?.username && sec.auth.password
+          ? { username: sec.auth.username, password: sec.auth.password }
+          : null;
+    const outcome = expected
+      ? checkAuthorization(mode, req.authorization, expected, { method: req.method ?? 'GET', uri: req.uri ?? `/${req.file}` }, nonces)
+      : req.authorization
+        ? 'wrong'
+        : 'missing';
+    if (outcome === 'ok') return null;
+    if (outcome === 'wrong') deps.guard.strike(ip, 'auth');
+    return {
+      status: 401,
+      reason: 'authentication required',
+      wwwAuthenticate: challenge(mode, nonces, outcome === 'stale'),
+      ...meta,
+      detail: expected ? `authentication ${outcome}` : `tenant ${a.tenant.id} requires credentials but none are configured for this device`,
+    };
+  };
+
+  const serve = (req: PhoneRequest): PhoneAnswer => {
+    const ip = normalizeIp(req.remoteAddress);
+    const verdict = deps.guard.check(ip);
+    if (verdict.blocked) {
+      return { status: 429, reason: 'too many requests', retryAfterSeconds: verdict.retryAfterSeconds, detail: 'client blocked by probe protection' };
+    }
+    const delay = verdict.delayMs > 0 ? { delayMs: verdict.delayMs } : {};
+    const id = identifyPhone(req.file, req.userAgent, req.query);
+    const root = req.root ?? defaultRoot;
+    const meta: AnswerMeta = {
+      ...delay,
+      ...(id.mac ? { mac: id.mac } : {}),
+      ...(id.vendor ? { vendor: id.vendor } : {}),
+      ...(id.model ? { model: id.model } : {}),
+    };
+
+    if (id.mac) {
+      const access = directory.get(id.mac);
+      if (!access) {
+        // Seen, unknown: recorded for an operator to claim; at most a neutral file.
+        deps.activity.unknown({
+          mac: id.mac,
+          vendor: id.vendor,
+          model: id.model,
+          ip,
+          userAgent: req.userAgent?.slice(0, 256) ?? null,
+          lastSeen: new Date().toISOString(),
+        });
+        deps.guard.strike(ip, 'unknown', id.mac);
+        if (req.urlToken && !directory.tenantOfToken(req.urlToken)) {
+          return { status: 404, reason: NOT_FOUND, ...meta, detail: 'unknown URL token' };
+        }
+        const f = neutral(id, req.file, root);
+        return f ? ok(f, false, meta) : { status: 404, reason: NOT_FOUND, ...meta, detail: 'unknown device' };
+      }
+      meta.vendor = access.device.vendor;
+      meta.model = access.device.model;
+      const refused = refuse(access, req, ip, meta);
+      if (refused) return refused;
+      const mac = id.mac;
+      const f = cache.get(`${mac}\n${req.file}\n${root}`, mac, () => renderDeviceFile(deps, mac, req.file, root));
+      if (!f) return { status: 404, reason: NOT_FOUND, ...meta, detail: 'not a file of this phone' };
+      deps.activity.sighting({
+        mac,
+        at: new Date().toISOString(),
+        ip,
+        userAgent: req.userAgent?.slice(0, 256) ?? null,
+        firmware: id.firmware,
+        file: req.file,
+        protocol: req.scheme ?? req.protocol,
+      });
+      return ok(f, true, meta);
+    }
+
+    // No MAC: a file shared by every phone of a vendor, always neutral.
+    if (req.urlToken) {
+      const t = directory.tenantOfToken(req.urlToken);
+      if (!t) {
+        deps.guard.strike(ip, 'unknown', `token:${req.urlToken}`);
+        return { status: 404, reason: NOT_FOUND, ...meta, detail: 'unknown URL token' };
+      }
+      if (t.allowlist && !allowed(t.allowlist, ip)) {
+        deps.guard.strike(ip, 'auth');
+        return { status: 403, reason: 'forbidden', ...meta, detail: `address not in the allowlist of tenant ${t.tenant.id}` };
+      }
+    }
+    const f = id.vendor ? neutral(id, req.file, root) : null;
+    if (!f) {
+      if (!id.vendor) deps.guard.strike(ip, 'unknown', `file:${req.file}`);
+      return { status: 404, reason: NOT_FOUND, ...meta, detail: id.vendor ? 'not a file of this vendor' : 'no vendor recognises this request' };
+    }
+    return ok(f, false, meta);
+  };
+
+  const provider: PhoneFileProvider = async (req) => {
+    const a = serve(req);
+    if (a.delayMs) await new Promise((r) => setTimeout(r, a.delayMs));
+    return a satisfies PhoneFileAnswer;
+  };
+
+  return {
+    serve,
+    provider,
+    defaultRoot,
+    invalidate,
+    close: unsubscribe,
+  };
+}

@@ -1,0 +1,162 @@
+// From a phone request to "which file, for which device of which tenant": the HTTP path grammar
+// (`/<file>` or `/p/<token>/<file>`), identification through the vendor registry, and a small
+// in-memory directory of provisioned devices with their tenant's security settings (kept in
+// step with the change feed, so the hot path reads no database row for a known phone).
+import type { BlockList } from 'node:net';
+import { identifyRequest, vendorForMac } from '../../vendors/index.ts';
+import type { Identification } from '../../vendors/types.ts';
+import type { Device, Store, Tenant } from '../store/types.ts';
+import { parseMac } from '../domain/mac.ts';
+import { compileAllowlist } from '../phone/security.ts';
+
+export type PathResult =
+  | { ok: true; file: string; token: string | null }
+  | { ok: false; status: 400 | 404; reason: string };
+
+const MAX_NAME = 255;
+
+/** The same rules as TFTP names: one bare printable-ASCII name, never a path. */
+export function checkFileName(file: string): { ok: true } | { ok: false; status: 400 | 404; reason: string } {
+  if (file === '') return { ok: false, status: 404, reason: 'empty file name' };
+  if (file.length > MAX_NAME) return { ok: false, status: 404, reason: 'file name too long' };
+  if (!/^[\x20-\x7e]+$/.test(file)) return { ok: false, status: 400, reason: 'file name outside printable ASCII' };
+  if (file.includes('..')) return { ok: false, status: 400, reason: "path traversal refused ('..')" };
+  if (file.includes('/') || file.includes('\\')) return { ok: false, status: 400, reason: 'directories are not served' };
+  return { ok: true };
+}
+
+function decode(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Split a request path (without the query) into the file name and the optional tenant URL token.
+ * Percent-encoding is decoded once, then the name is checked, so `%2e%2e%2f` is refused like
+ * `../`; anything with more levels than the two layouts is not served.
+ */
+export function parsePhonePath(path: string): PathResult {
+  if (!path.startsWith('/')) return { ok: false, status: 400, reason: 'request target is not a path' };
+  if (path.length > 1024) return { ok: false, status: 404, reason: 'path too long' };
+  const raw = path.slice(1).split('/');
+  const segments: string[] = [];
+  for (const s of raw) {
+    const d = decode(s);
+    if (d === null) return { ok: false, status: 400, reason: 'malformed percent-encoding' };
+    if (d === '..' || d === '.' || d.includes('/') || d.includes('\\') || d.includes('\0')) {
+      return { ok: false, status: 400, reason: 'path traversal refused' };
+    }
+    segments.push(d);
+  }
+  let file: string;
+  let token: string | null = null;
+  if (segments.length === 1) file = segments[0]!;
+  else if (segments.length === 3 && segments[0] === 'p' && /^[A-Za-z0-9_-]{1,64}$/.test(segments[1]!)) {
+    token = segments[1]!;
+    file = segments[2]!;
+  } else return { ok: false, status: 404, reason: 'no such path' };
+  const check = checkFileName(file);
+  if (!check.ok) return check;
+  return { ok: true, file, token };
+}
+
+/** `?a=b&c=d` → first value of each name, bounded (it only feeds identification). */
+export function parseQuery(search: string): Record<string, string> | undefined {
+  if (search === '' || search.length > 2048) return undefined;
+  const out: Record<string, string> = {};
+  let n = 0;
+  for (const [k, v] of new URLSearchParams(search)) {
+    if (++n > 20) break;
+    if (!(k in out) && k.length <= 32) out[k] = v.slice(0, 128);
+  }
+  return out;
+}
+
+export interface PhoneIdentity {
+  /** The vendor that recognised the request, or that owns the MAC's OUI. */
+  vendor: string | null;
+  mac: string | null;
+  model: string | null;
+  firmware: string | null;
+}
+
+/**
+ * Identify a request through the vendor modules; when none recognises it, a MAC written in the
+ * file name is still taken (a provisioned phone outside the known OUI ranges must be served).
+ */
+export function identifyPhone(file: string, userAgent: string | undefined, query: Record<string, string> | undefined): PhoneIdentity {
+  let id: Identification | null = null;
+  try {
+    id = identifyRequest({ file, ...(userAgent !== undefined ? { userAgent } : {}), ...(query ? { query } : {}) });
+  } catch {
+    id = null; // a vendor's parser must not take the listener down with hostile input
+  }
+  let mac = id?.mac ?? null;
+  if (!mac) {
+    const m = /(?:^|[^0-9a-f])([0-9a-f]{12})(?![0-9a-f])/i.exec(file);
+    if (m) mac = parseMac(m[1]!);
+  }
+  return {
+    vendor: id?.vendor ?? (mac ? vendorForMac(mac)?.id ?? null : null),
+    mac,
+    model: id?.model ?? null,
+    firmware: id?.firmware ?? null,
+  };
+}
+
+export interface TenantAccess {
+  tenant: Tenant;
+  /** Null when the tenant has no allowlist. */
+  allowlist: BlockList | null;
+}
+
+export interface DeviceAccess extends TenantAccess {
+  device: Device;
+}
+
+function tenantAccess(tenant: Tenant): TenantAccess {
+  const list = tenant.security.allowlist;
+  return { tenant, allowlist: list && list.length > 0 ? compileAllowlist(list) : null };
+}
+
+/** Provisioned devices with their tenant, cached per MAC until a change names them. */
+export class DeviceDirectory {
+  readonly #byMac = new Map<string, DeviceAccess>();
+  #tokens: { at: number; map: Map<string, TenantAccess> } | null = null;
+
+  constructor(private readonly store: Store) {}
+
+  get(mac: string): DeviceAccess | undefined {
+    const hit = this.#byMac.get(mac);
+    if (hit) return hit;
+    const device = this.store.devices.get(mac);
+    if (!device) return undefined;
+    const tenant = this.store.tenants.get(device.tenantId);
+    if (!tenant) return undefined;
+    const access: DeviceAccess = { device, ...tenantAccess(tenant) };
+    this.#byMac.set(mac, access);
+    return access;
+  }
+
+  /**
+   * The tenant whose URL token this is. A token change on a tenant without devices emits no
+   * device change, so the map is also rebuilt every few seconds.
+   */
+  tenantOfToken(token: string, now = Date.now()): TenantAccess | undefined {
+    if (!this.#tokens || now - this.#tokens.at > 5000) {
+      const map = new Map<string, TenantAccess>();
+      for (const t of this.store.tenants.list()) if (t.security.urlToken) map.set(t.security.urlToken, tenantAccess(t));
+      this.#tokens = { at: now, map };
+    }
+    return this.#tokens.map.get(token);
+  }
+
+  invalidate(macs: readonly string[] | '*'): void {
+    this.#tokens = null;
+    if (macs === '*') this.#byMac.clear();
+    else for (const mac of macs) this.#byMac.delete(mac);
+  }
+}
