@@ -1,0 +1,105 @@
+// "Forgot password": an e-mail through SMTP (a sink on loopback) with a single-use, expiring link.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { startTestServer, seedTwoTenants, type TestServer } from './helpers/server.ts';
+import { startSmtpSink, type SmtpSink } from './helpers/smtp-sink.ts';
+import { WebClient, fieldError } from './helpers/web-client.ts';
+import { webFeature } from '../server/web/feature.ts';
+import { passwordResetsOf, RESET_TTL_MS } from '../server/auth/password-reset.ts';
+
+let s: TestServer;
+let sink: SmtpSink;
+
+const linkOf = (data: string) => {
+  // Quoted-printable bodies fold long lines with `=` + CRLF.
+  const body = data.replace(/=\r\n/g, '').replace(/=3D/g, '=');
+  const m = /(http:\/\/[^\s]+\/password\/reset\/[A-Za-z0-9_-]+)/.exec(body);
+  assert.ok(m, 'the mail holds a reset link');
+  return new URL(m![1]!);
+};
+
+test.before(async () => {
+  sink = await startSmtpSink();
+  s = await startTestServer({ features: [webFeature], env: { CADRAN_SMTP_HOST: '127.0.0.1', CADRAN_SMTP_PORT: String(sink.port), CADRAN_SMTP_FROM: 'cadran@test.example' } });
+  await seedTwoTenants(s);
+  await s.api('PATCH', '/users/0100000002', { email: 'alice@acme.example' });
+});
+test.after(async () => {
+  await s.close();
+  await sink.close();
+});
+
+test('a reset link arrives by e-mail and works exactly once', async () => {
+  const c = new WebClient(s.adminUrl);
+  await c.get('/password/forgot');
+  const before = sink.messages.length;
+  const r = await c.post('/password/forgot', { number: '0100000002' });
+  assert.is(r.status, 200);
+  assert.match(r.html, 'un lien vient de lui être envoyé');
+  const mail = await sink.waitFor(before);
+  assert.equal(mail.to, ['<alice@acme.example>']);
+  assert.match(mail.data, 'Subject: Votre nouveau mot de passe cadran');
+  const link = linkOf(mail.data);
+  assert.is(link.host, new URL(s.adminUrl).host, 'the link uses the host the visitor used');
+
+  const form = await c.get(link.pathname);
+  assert.is(form.status, 200);
+  let done = await c.post(link.pathname, { password: 'nouveau-secret-1', confirm: 'autre-chose' });
+  assert.is(done.status, 422);
+  assert.is(fieldError(done.html, 'confirm'), 'Les deux mots de passe ne sont pas identiques.');
+  done = await c.post(link.pathname, { password: 'court', confirm: 'court' });
+  assert.is(done.status, 422);
+  assert.ok(fieldError(done.html, 'password'), 'too short: said next to the field, link not burnt');
+  done = await c.post(link.pathname, { password: 'nouveau-secret-1', confirm: 'nouveau-secret-1' });
+  assert.is(done.status, 303);
+  assert.is(done.location, '/login?done=password_reset');
+  assert.is((await new WebClient(s.adminUrl).login('0100000002', 'nouveau-secret-1')).status, 303);
+
+  const again = await c.get(link.pathname);
+  assert.is(again.status, 410);
+  assert.match(again.html, 'déjà été utilisé');
+  const reuse = await c.post(link.pathname, { password: 'encore-un-autre', confirm: 'encore-un-autre' });
+  assert.is(reuse.status, 410);
+  assert.is((await new WebClient(s.adminUrl).login('0100000002', 'encore-un-autre')).status, 401);
+});
+
+test('unknown numbers and licences without e-mail get the same answer and no mail', async () => {
+  const c = new WebClient(s.adminUrl);
+  await c.get('/password/forgot');
+  const before = sink.messages.length;
+  for (const number of ['0999999999', '0100000003']) {
+    const r = await c.post('/password/forgot', { number });
+    assert.is(r.status, 200);
+    assert.match(r.html, 'un lien vient de lui être envoyé');
+  }
+  const bad = await c.post('/password/forgot', { number: '12' });
+  assert.is(bad.status, 422);
+  assert.ok(fieldError(bad.html, 'number'));
+  // A known address gets its mail: those before it were never sent.
+  await s.api('PATCH', '/users/0100000003', { email: 'bob@acme.example' });
+  await c.post('/password/forgot', { number: '0100000003' });
+  const mail = await sink.waitFor(before);
+  assert.equal(mail.to, ['<bob@acme.example>']);
+});
+
+test('tokens: stored hashed, expire after an hour, one mail a minute at most', () => {
+  const resets = passwordResetsOf(s.app.store);
+  const t0 = Date.parse('2030-01-01T10:00:00Z');
+  const token = resets.issue('0200000002', t0)!;
+  assert.ok(token);
+  assert.is(resets.issue('0200000002', t0 + 1000), null, 'no second mail right away');
+  const db = (s.app.store as unknown as { db: { prepare(sql: string): { all(): Array<{ token_hash: string }> } } }).db;
+  assert.not.ok(db.prepare('SELECT token_hash FROM password_resets').all().some((r) => r.token_hash === token), 'only a hash is stored');
+  assert.is(resets.peek(token, t0 + RESET_TTL_MS - 1000), '0200000002');
+  assert.is(resets.peek(token, t0 + RESET_TTL_MS + 1000), undefined, 'expired');
+  assert.is(resets.peek('not-a-token'), undefined);
+});
+
+test('an expired or forged link shows a clear page', async () => {
+  const c = new WebClient(s.adminUrl);
+  const r = await c.get('/password/reset/forged-token');
+  assert.is(r.status, 410);
+  assert.match(r.html, 'Demander un nouveau lien');
+});
+
+test.run();
