@@ -3,5 +3,6 @@
 import type { Feature } from './app.ts';
 import { webFeature } from './web/feature.ts';
 import { phoneFeature } from './phone/feature.ts';
+import { importsFeature } from './imports/feature.ts';
 
-export const features: Feature[] = [webFeature, phoneFeature];
+export const features: Feature[] = [webFeature, phoneFeature, importsFeature];

@@ -1,4 +1,5 @@
 // Commands added by feature modules (import, resync): one line each.
 import type { Command } from 'commander';
+import { registerImportCommand } from './import.ts';
 
-export const cliExtensions: Array<(program: Command) => void> = [];
+export const cliExtensions: Array<(program: Command) => void> = [registerImportCommand];

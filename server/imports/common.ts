@@ -40,6 +40,8 @@ export interface ApplyOptions<C> {
   /** How a line is named in the report (`{mac}` or `{name}`). */
   label: (c: C) => Pick<ReportLine, 'mac' | 'name'>;
   onProgress?: (p: ImportProgress) => void;
+  /** Run first inside the transaction (read the state the decisions depend on). */
+  before?: () => void;
 }
 
 /**
@@ -54,6 +56,7 @@ export function applyInOneTransaction<C extends { line: number }>(store: Store, 
   let committed = false;
   try {
     store.transaction(() => {
+      o.before?.();
       items.forEach((c, i) => {
         if (i % 2000 === 0) o.onProgress?.({ phase: 'apply', done: i, total: items.length });
         const d = decide(c);

@@ -1,0 +1,92 @@
+// CSV imports over the API: `POST /devices/import` (technicians' MAC lists) and
+// `POST /users/{number}/contacts/import` (personal contacts). The body is a CSV (`text/csv`) or a
+// multipart upload, read as a stream; `?dryRun=true`, `?mode=skip-invalid`, `?tenant=<id>`.
+// The answer is the report as JSON (or CSV with `Accept: text/csv`): 200 when applied or for a
+// dry run, 422 (with the report) when an all-or-nothing import wrote nothing.
+import { Router, type Request, type Response } from 'express';
+import type { AppContext } from '../../app-context.ts';
+import { principal } from '../auth.ts';
+import { errorBody } from '../errors.ts';
+import { DomainError } from '../../domain/errors.ts';
+import { getUser } from '../../service/users.ts';
+import { importDevices, requireDeviceImporter } from '../../imports/devices.ts';
+import { importContacts } from '../../imports/contacts.ts';
+import { openUpload, DEFAULT_MAX_UPLOAD_BYTES, type Upload } from '../../imports/upload.ts';
+import { TooLargeError } from '../../imports/csv.ts';
+import { parseFlag } from '../../imports/common.ts';
+import { reportToCsv, type ImportMode, type ImportReport } from '../../imports/report.ts';
+
+export interface ImportsRouterOptions {
+  /** Largest CSV accepted, in bytes (default 64 MB). */
+  maxUploadBytes?: number;
+}
+
+interface Options {
+  dryRun: boolean;
+  mode: ImportMode;
+  tenant?: string;
+}
+
+function options(req: Request, form: Record<string, string>): Options {
+  const q = { ...form, ...(req.query as Record<string, unknown>) };
+  const dryRun = parseFlag('dryRun', q.dryRun ?? q.dryrun) ?? false;
+  const mode = q.mode ?? 'all-or-nothing';
+  if (mode !== 'all-or-nothing' && mode !== 'skip-invalid') {
+    throw new DomainError('validation_failed', 'mode: expected all-or-nothing or skip-invalid', [{ field: 'mode', message: 'expected all-or-nothing or skip-invalid' }]);
+  }
+  const tenant = typeof q.tenant === 'string' && q.tenant.trim() ? q.tenant : undefined;
+  return { dryRun, mode, ...(tenant ? { tenant } : {}) };
+}
+
+function send(req: Request, res: Response, report: ImportReport): void {
+  const failed = !report.dryRun && !report.applied;
+  res.status(failed ? 422 : 200);
+  if (req.accepts(['application/json', 'text/csv']) === 'text/csv') {
+    res.type('text/csv; charset=utf-8').send(reportToCsv(report));
+    return;
+  }
+  if (!failed) {
+    res.json(report);
+    return;
+  }
+  const details = report.lines.filter((l) => l.status === 'rejected').slice(0, 100).map((l) => ({ line: l.line, message: l.reason ?? 'rejected' }));
+  res.json({ ...errorBody('validation_failed', report.message, details), ...report });
+}
+
+/** Read the upload and run the import; a body over the cap is a 413, and any failure once the
+ *  body is being read closes the connection (the rest of it is not worth reading). */
+async function withUpload(req: Request, res: Response, maxBytes: number, run: (u: Upload) => Promise<ImportReport>): Promise<void> {
+  try {
+    const upload = await openUpload(req, maxBytes);
+    send(req, res, await run(upload));
+  } catch (e) {
+    if (!req.complete) res.set('Connection', 'close');
+    if (e instanceof TooLargeError) {
+      res.status(413).json(errorBody('payload_too_large', `${e.message}; split it into smaller files`));
+      return;
+    }
+    throw e;
+  }
+}
+
+export function importsRouter(app: AppContext, o: ImportsRouterOptions = {}): Router {
+  const maxBytes = o.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+  const r = Router();
+  r.post('/devices/import', async (req, res) => {
+    const p = principal(req);
+    requireDeviceImporter(p);
+    await withUpload(req, res, maxBytes, (u) => {
+      const opt = options(req, u.fields);
+      return importDevices(app, p, u.source, { dryRun: opt.dryRun, mode: opt.mode, defaultTenant: opt.tenant, charset: u.charset, maxBytes });
+    });
+  });
+  r.post('/users/:number/contacts/import', async (req, res) => {
+    const p = principal(req);
+    getUser(app, p, req.params.number!);
+    await withUpload(req, res, maxBytes, (u) => {
+      const opt = options(req, u.fields);
+      return importContacts(app, p, req.params.number!, u.source, { dryRun: opt.dryRun, mode: opt.mode, charset: u.charset, maxBytes });
+    });
+  });
+  return r;
+}

@@ -1,0 +1,74 @@
+// The CSV of an API import, as a stream: either the raw request body (`text/csv`) or the first
+// file of a `multipart/form-data` upload (busboy). Nothing is buffered here; the size cap is
+// enforced on the bytes actually read (and up front from Content-Length).
+import type { Request } from 'express';
+import busboy from 'busboy';
+import { DomainError } from '../domain/errors.ts';
+import { TooLargeError } from './csv.ts';
+
+export const DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
+
+export interface Upload {
+  source: AsyncIterable<Buffer>;
+  /** Charset declared with the body, if any. */
+  charset?: string;
+  /** Form fields sent before the file (a web form's options), by name. */
+  fields: Record<string, string>;
+}
+
+const badRequest = (message: string) => new DomainError('validation_failed', message, [{ field: 'body', message }]);
+
+function charsetOf(contentType: string | undefined): string | undefined {
+  const m = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? '');
+  return m?.[1];
+}
+
+/** Raw CSV media types (and what browsers and spreadsheets send for a .csv). */
+const RAW_TYPES = new Set(['text/csv', 'text/plain', 'application/csv', 'text/comma-separated-values', 'application/vnd.ms-excel', 'application/octet-stream']);
+
+export function openUpload(req: Request, maxBytes = DEFAULT_MAX_UPLOAD_BYTES): Promise<Upload> {
+  const declared = Number(req.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) return Promise.reject(new TooLargeError(maxBytes));
+  const contentType = req.get('content-type') ?? '';
+  const media = contentType.split(';')[0]!.trim().toLowerCase();
+  if (media === 'multipart/form-data') return openMultipart(req, maxBytes);
+  if (media !== '' && !RAW_TYPES.has(media)) {
+    return Promise.reject(badRequest(`send the CSV file as the body with Content-Type text/csv, or as a multipart/form-data upload (got ${media.slice(0, 60)})`));
+  }
+  return Promise.resolve({ source: req, charset: charsetOf(contentType), fields: {} });
+}
+
+function openMultipart(req: Request, maxBytes: number): Promise<Upload> {
+  return new Promise((resolve, reject) => {
+    let bb: busboy.Busboy;
+    try {
+      // fileSize one byte over the cap, so the CSV reader sees the excess and reports it.
+      bb = busboy({ headers: req.headers, limits: { files: 1, fileSize: maxBytes + 1, fields: 20, fieldSize: 4096, parts: 40 } });
+    } catch {
+      reject(badRequest('the multipart/form-data body has no boundary'));
+      return;
+    }
+    const fields: Record<string, string> = {};
+    let file: NodeJS.ReadableStream | undefined;
+    bb.on('field', (name, value) => {
+      fields[name] = value;
+    });
+    bb.on('file', (_name, stream, info) => {
+      if (file) {
+        stream.resume();
+        return;
+      }
+      file = stream;
+      resolve({ source: stream as AsyncIterable<Buffer>, charset: charsetOf(info.mimeType), fields });
+    });
+    bb.on('error', (e) => {
+      const err = badRequest(`the multipart/form-data body is malformed (${(e as Error).message})`);
+      if (file) (file as unknown as { destroy(e: Error): void }).destroy(err);
+      else reject(err);
+    });
+    bb.on('close', () => {
+      if (!file) reject(badRequest('the multipart/form-data body has no file: attach the CSV file'));
+    });
+    req.pipe(bb);
+  });
+}
