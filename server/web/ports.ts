@@ -70,7 +70,7 @@ async function resolvePorts(app: AppContext): Promise<WebPorts> {
   }
   const contacts = fn(await optional('../imports/contacts.ts'), 'importContacts');
   if (contacts) {
-    ports.importContacts = async (p, number, csv, dryRun) => (await contacts(app, p, number, once(csv), { dryRun })) as ImportReport;
+    ports.importContacts = async (p, number, csv, dryRun) => (await contacts(app, p, number, once(csv), { dryRun, mode: 'skip-invalid' })) as ImportReport;
   }
   // Resync (server/sip/): expected as service functions taking (app, principal, ...).
   const sip = await optional('../sip/service.ts');
