@@ -72,7 +72,7 @@ export class Pacer<T> {
       lane = { bucket: this.#bucket(this.#rateOf(key)), items: [], head: 0 };
       this.#lanes.set(key, lane);
     }
-    lane.items.push(...items);
+    for (const item of items) lane.items.push(item); // no spread: 100,000 arguments overflow the stack
     this.#queued += items.length;
     this.#schedule(0);
   }

@@ -193,7 +193,9 @@ export class ResyncEngine {
     const byTenant = new Map<string, ResyncTarget[]>();
     for (const t of targets) {
       this.#waiting.add(key(t));
-      byTenant.set(t.tenantId, [...(byTenant.get(t.tenantId) ?? []), t]);
+      const list = byTenant.get(t.tenantId);
+      if (list) list.push(t);
+      else byTenant.set(t.tenantId, [t]);
     }
     for (const [tenant, list] of byTenant) this.#pacer.enqueue(tenant, list);
   }
