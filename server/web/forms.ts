@@ -101,11 +101,11 @@ export function formErrors(e: DomainError, rename: (field: string) => string | n
 }
 
 /**
- * The CSV of an import: the uploaded file at the dry run, or the same bytes carried back (base64
+ * The CSV of an import: the uploaded file at the dry run, or the same bytes carried back (base64url
  * in a hidden field) when the visitor confirms. Empty when nothing was sent.
  */
 export function importBytes(req: Request): { bytes: Buffer; carried: string; confirm: boolean } {
   const confirm = field(req, 'step') === 'confirm';
-  const bytes = confirm ? Buffer.from(field(req, 'csv'), 'base64') : (req.upload?.bytes ?? Buffer.alloc(0));
-  return { bytes, carried: bytes.toString('base64'), confirm };
+  const bytes = confirm ? Buffer.from(field(req, 'csv'), 'base64url') : (req.upload?.bytes ?? Buffer.alloc(0));
+  return { bytes, carried: bytes.toString('base64url'), confirm };
 }
