@@ -106,7 +106,7 @@ export function webErrorHandler(app: AppContext, render: Renderer): ErrorRequest
     }
     const status = (err as { status?: number }).status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      return render(req, res, 'error', { titleKey: 'error.title', messageKey: status === 413 ? 'error.too_large' : 'error.bad_request' }, status);
+      return render(req, res, 'error', { titleKey: 'error.title', messageKey: status === 413 ? 'error.too_large' : status === 404 ? 'error.not_found' : 'error.bad_request' }, status);
     }
     app.log.error({ err, method: req.method, path: req.path }, 'unexpected error in web page');
     try {

@@ -52,6 +52,12 @@ export function webPorts(app: AppContext): Promise<WebPorts> {
   return cached;
 }
 
+/** Replace some ports (tests of the pages with a stand-in module). */
+export function overrideWebPorts(app: AppContext, extra: Partial<WebPorts>): void {
+  const base = webPorts(app);
+  cached = base.then((p) => ({ ...p, ...extra }));
+}
+
 type Fn = (...args: unknown[]) => unknown;
 const fn = (mod: Record<string, unknown> | undefined, name: string): Fn | undefined =>
   typeof mod?.[name] === 'function' ? (mod[name] as Fn) : undefined;
@@ -77,8 +83,24 @@ async function resolvePorts(app: AppContext): Promise<WebPorts> {
   const rd = fn(sip, 'resyncDevice');
   const rt = fn(sip, 'resyncTenant');
   const rj = fn(sip, 'getResyncJob');
-  if (rd) ports.resyncDevice = async (p, mac) => (await rd(app, p, mac)) as { id: string };
-  if (rt) ports.resyncTenant = async (p, tenant) => (await rt(app, p, tenant)) as { id: string };
-  if (rj) ports.resyncJob = async (p, id) => (await rj(app, p, id)) as ResyncJobView;
+  if (rd) ports.resyncDevice = async (p, mac) => ({ id: jobId(await rd(app, p, mac)) });
+  if (rt) ports.resyncTenant = async (p, tenant) => ({ id: jobId(await rt(app, p, tenant)) });
+  if (rj) ports.resyncJob = async (p, id) => jobView(await rj(app, p, id));
   return ports;
+}
+
+type Loose = Record<string, unknown>;
+const jobId = (j: unknown): string => String((j as Loose).id ?? (j as Loose).jobId);
+
+/** The job as the pages show it, whichever spelling the resync module uses (id/jobId, mac/deviceMac). */
+function jobView(j: unknown): ResyncJobView {
+  const job = j as Loose;
+  const targets = ((job.targets ?? job.devices ?? []) as Loose[]).map((t) => ({
+    mac: String(t.mac ?? t.deviceMac ?? ''),
+    state: String(t.state ?? ''),
+    code: typeof t.code === 'number' ? t.code : null,
+    reason: typeof t.reason === 'string' ? t.reason : null,
+  }));
+  const state = typeof job.state === 'string' ? job.state : job.finished === true ? 'finished' : 'running';
+  return { id: jobId(job), state, targets };
 }

@@ -46,7 +46,7 @@ document.addEventListener('DOMContentLoaded', function () {
           if (!j) return;
           document.getElementById('job-done').textContent = j.done;
           document.getElementById('job-total').textContent = j.total;
-          document.getElementById('job-state').textContent = j.state;
+          document.getElementById('job-state').textContent = j.stateLabel;
           var bar = job.querySelector('.progress-bar');
           bar.dataset.width = j.percent;
           job.querySelector('.progress').setAttribute('aria-valuenow', j.percent);
@@ -54,11 +54,11 @@ document.addEventListener('DOMContentLoaded', function () {
           body.textContent = '';
           j.targets.forEach(function (t) {
             var tr = document.createElement('tr');
-            [t.mac, t.state, t.code == null ? '' : String(t.code), t.reason || ''].forEach(function (v, i) {
+            [t.mac, t.stateLabel, t.code == null ? '' : String(t.code), t.reason || ''].forEach(function (v, i) {
               var td = document.createElement('td');
               if (i === 1) {
                 var b = document.createElement('span');
-                b.className = 'badge resync-' + v;
+                b.className = 'badge resync-' + t.state;
                 b.textContent = v;
                 td.appendChild(b);
               } else td.textContent = v;

@@ -10,7 +10,7 @@ import { getDevice, listDevices, updateDevice } from '../../service/devices.ts';
 import { getDeviceNetwork, getTenantNetwork, setDeviceNetwork, setTenantNetwork } from '../../service/network.ts';
 import type { Tenant, User } from '../../store/types.ts';
 import { field, formErrors, numberOrNull, orNull, type FormErrors } from '../forms.ts';
-import { translate } from '../i18n.ts';
+import { hasMessage, translate } from '../i18n.ts';
 import type { Renderer } from '../page.ts';
 import { webPorts } from '../ports.ts';
 import { allModels, networkField, profileForm, profileInput, timezones } from '../network-form.ts';
@@ -202,7 +202,16 @@ export function adminPages(app: AppContext, render: Renderer): Router {
     if (!ports.resyncJob) throw notFound(`resync job ${req.params.id}`);
     const job = await ports.resyncJob(p, req.params.id as string);
     const done = job.targets.filter((x) => !['pending', 'queued', 'sent'].includes(x.state)).length;
-    return { ...job, total: job.targets.length, done, percent: job.targets.length ? Math.round((100 * done) / job.targets.length) : 100 };
+    const lang = req.web!.lang;
+    const label = (state: string) => (hasMessage(`resync.state_${state}`) ? translate(lang, `resync.state_${state}`) : state);
+    return {
+      ...job,
+      stateLabel: label(job.state),
+      targets: job.targets.map((x) => ({ ...x, stateLabel: label(x.state) })),
+      total: job.targets.length,
+      done,
+      percent: job.targets.length ? Math.round((100 * done) / job.targets.length) : 100,
+    };
   };
   r.get('/resync-jobs/:id.json', async (req, res) => {
     res.set('Cache-Control', 'no-store').json(await jobOf(req));
