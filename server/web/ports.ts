@@ -34,13 +34,13 @@ export interface WebPorts {
   resyncJob?(p: Principal, id: string): Promise<ResyncJobView>;
 }
 
-/** Import a module that may not exist yet; undefined when it is missing. */
-async function optional(path: string): Promise<Record<string, unknown> | undefined> {
+/** Import a module that may not exist yet; undefined when it is missing or fails to load (logged). */
+async function optional(app: AppContext, path: string): Promise<Record<string, unknown> | undefined> {
   try {
     return (await import(new URL(path, import.meta.url).href)) as Record<string, unknown>;
-  } catch (e) {
-    if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') return undefined;
-    throw e;
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') app.log.error({ err, module: path }, 'web cockpit: a feature module failed to load');
+    return undefined;
   }
 }
 
@@ -69,17 +69,17 @@ async function* once(bytes: Buffer): AsyncGenerator<Buffer> {
 
 async function resolvePorts(app: AppContext): Promise<WebPorts> {
   const ports: WebPorts = {};
-  const devices = fn(await optional('../imports/devices.ts'), 'importDevices');
+  const devices = fn(await optional(app, '../imports/devices.ts'), 'importDevices');
   if (devices) {
     ports.importDevices = async (p, csv, o) =>
       (await devices(app, p, once(csv), { dryRun: o.dryRun, mode: o.skipInvalid ? 'skip-invalid' : 'all-or-nothing' })) as ImportReport;
   }
-  const contacts = fn(await optional('../imports/contacts.ts'), 'importContacts');
+  const contacts = fn(await optional(app, '../imports/contacts.ts'), 'importContacts');
   if (contacts) {
     ports.importContacts = async (p, number, csv, dryRun) => (await contacts(app, p, number, once(csv), { dryRun, mode: 'skip-invalid' })) as ImportReport;
   }
   // Resync (server/sip/): expected as service functions taking (app, principal, ...).
-  const sip = await optional('../sip/service.ts');
+  const sip = await optional(app, '../sip/service.ts');
   const rd = fn(sip, 'resyncDevice');
   const rt = fn(sip, 'resyncTenant');
   const rj = fn(sip, 'getResyncJob');
