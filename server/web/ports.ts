@@ -44,18 +44,18 @@ async function optional(app: AppContext, path: string): Promise<Record<string, u
   }
 }
 
-let cached: Promise<WebPorts> | undefined;
+const resolved = new WeakMap<AppContext, Promise<WebPorts>>();
 
-/** The available ports, resolved once per process. */
+/** The available ports, resolved once per application context. */
 export function webPorts(app: AppContext): Promise<WebPorts> {
-  cached ??= resolvePorts(app);
-  return cached;
+  let ports = resolved.get(app);
+  if (!ports) resolved.set(app, (ports = resolvePorts(app)));
+  return ports;
 }
 
 /** Replace some ports (tests of the pages with a stand-in module). */
 export function overrideWebPorts(app: AppContext, extra: Partial<WebPorts>): void {
-  const base = webPorts(app);
-  cached = base.then((p) => ({ ...p, ...extra }));
+  resolved.set(app, webPorts(app).then((p) => ({ ...p, ...extra })));
 }
 
 type Fn = (...args: unknown[]) => unknown;
