@@ -1,0 +1,321 @@
+// Boot storm: thousands of distinct provisioned phones (every vendor of the registry) fetching
+// their full boot sequence over HTTP, one new connection per request like phones, with bounded
+// concurrency, on loopback — against cadran (phone workers, seeded through the store into a
+// temporary data dir) and against nginx serving the very same bytes as static files, in the
+// same run, with the same client.
+//   node bin/tsx-run.js bench/boot-storm.ts
+// Knobs: CADRAN_BENCH_PHONES (10000), CADRAN_BENCH_CONCURRENCY (128), CADRAN_BENCH_WORKERS
+// (max(2, cores)), CADRAN_BENCH_ROUNDS (2 measured rounds per server), CADRAN_BENCH_LIMIT_S (time
+// limit of one pass, 120).
+// The client writes a raw `GET … Connection: close` on a fresh socket and reads to the end: the
+// cheapest correct client, so that it costs as little CPU as possible to both servers.
+import { connect } from 'node:net';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../server/config.ts';
+import { createAppContext, startServer, type Running } from '../server/app.ts';
+import { createLogger } from '../server/log.ts';
+import { phoneFeature, phoneListeners } from '../server/phone/feature.ts';
+import { renderDeviceFile } from '../server/provision/render.ts';
+import type { AppContext } from '../server/app-context.ts';
+import { vendors } from '../vendors/index.ts';
+import { startStaticNginx, type StaticNginx } from './nginx.ts';
+
+export interface BootStormOptions {
+  phones?: number;
+  concurrency?: number;
+  /** Phone worker processes of cadran. */
+  workers?: number;
+  /** Measured rounds per server (after one unmeasured cold pass of cadran). */
+  rounds?: number;
+  /** Upper bound of one pass. */
+  passLimitMs?: number;
+  print?: (line: string) => void;
+}
+
+export interface BootStormRow {
+  server: string;
+  requests: number;
+  failed: number;
+  seconds: number;
+  reqPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  mbPerSec: number;
+}
+
+export interface BootStormResult {
+  phones: number;
+  requestsPerPass: number;
+  rows: BootStormRow[];
+  /** cadran req/s ÷ nginx req/s (measured rounds). */
+  ratio: number;
+  cadranP99Ms: number;
+  /** True when cadran reached ≥ 0.7× nginx with p99 < 50 ms. */
+  targetMet: boolean;
+}
+
+interface Fetch {
+  request: Buffer;
+  /** Body bytes expected: a shorter answer is a failure. */
+  size: number;
+}
+
+const ROOT = 'http://127.0.0.1:8080/';
+const TENANTS = 10;
+
+const envNum = (name: string): number | undefined => {
+  const v = process.env[name];
+  return v === undefined || v === '' ? undefined : Number(v);
+};
+
+/** Phones, users, keys and contacts straight through the store (one transaction). */
+function seed(app: AppContext, phones: number): Array<{ mac: string; files: string[] }> {
+  const out: Array<{ mac: string; files: string[] }> = [];
+  const s = app.store;
+  s.transaction(() => {
+    for (let t = 0; t < TENANTS; t++) {
+      s.tenants.insert({ id: `tenant-${t}`, name: `Tenant ${t}`, sipDomain: `sip${t}.bench.example`, sipProxy: null, sipPort: 5060, sipTransport: 'udp', security: {} });
+      s.network.setTenant(`tenant-${t}`, { timezone: 'Europe/Paris', ntpServers: ['ntp.bench.example'] });
+    }
+    for (let i = 0; i < phones; i++) {
+      const tenantId = `tenant-${i % TENANTS}`;
+      const number = `01${String(i).padStart(8, '0')}`;
+      s.users.insert({
+        number, tenantId, name: `User ${i}`, email: null, role: 'user', passwordHash: null,
+        sipAuthName: number, sipPassword: `secret-${i}-bench`, voicemailNumber: '123',
+      });
+    }
+    for (let i = 0; i < phones; i++) {
+      const number = `01${String(i).padStart(8, '0')}`;
+      // A BLF on a colleague of the same tenant, a speed dial, two contacts.
+      const colleague = i + TENANTS < phones ? `01${String(i + TENANTS).padStart(8, '0')}` : null;
+      s.keys.replace(number, [
+        { position: 1, type: 'line', value: null, label: null },
+        ...(colleague ? [{ position: 2, type: 'blf' as const, value: colleague, label: null }] : []),
+        { position: 3, type: 'speeddial', value: '0612345678', label: 'Mobile' },
+      ]);
+      for (let c = 0; c < 2; c++) {
+        s.contacts.insert({ userNumber: number, name: `Contact ${c} of ${i}`, work: `01450000${String(c).padStart(2, '0')}`, mobile: null, home: null, group: null });
+      }
+      const vendor = vendors[i % vendors.length]!;
+      const model = vendor.models[Math.floor(i / vendors.length) % vendor.models.length]!;
+      const mac = vendor.ouis[0]! + (0x100000 + i).toString(16).slice(-6);
+      s.devices.insert({
+        mac, tenantId: `tenant-${i % TENANTS}`, vendor: vendor.id, model: model.model, userNumber: number, label: null,
+        expansionModules: 0, provisioningUsername: null, provisioningPassword: null,
+      });
+      out.push({ mac, files: vendor.bootFiles(mac, model.model) });
+    }
+  });
+  return out;
+}
+
+/** One request on a new connection; resolves with the latency, or -1 on failure. */
+function fetchOnce(port: number, f: Fetch, timeoutMs: number): Promise<number> {
+  return new Promise((resolveMs) => {
+    const t0 = performance.now();
+    const sock = connect(port, '127.0.0.1');
+    let head: Buffer | null = null;
+    let bytes = 0;
+    let done = false;
+    const end = (ok: boolean): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      sock.destroy();
+      resolveMs(ok ? performance.now() - t0 : -1);
+    };
+    const timer = setTimeout(() => end(false), timeoutMs);
+    sock.setNoDelay(true);
+    sock.on('connect', () => sock.write(f.request));
+    sock.on('data', (d: Buffer) => {
+      if (!head) head = d;
+      bytes += d.length;
+    });
+    sock.on('error', () => end(false));
+    sock.on('close', () => end(head !== null && head.subarray(0, 12).toString('latin1') === 'HTTP/1.1 200' && bytes > f.size));
+  });
+}
+
+interface PassResult {
+  latencies: number[];
+  failed: number;
+  seconds: number;
+  bytes: number;
+  complete: boolean;
+}
+
+/** Every phone fetches its files in order; `concurrency` phones at a time. */
+async function storm(port: number, phones: Fetch[][], concurrency: number, limitMs: number): Promise<PassResult> {
+  const latencies: number[] = [];
+  let failed = 0;
+  let bytes = 0;
+  let next = 0;
+  const t0 = performance.now();
+  const deadline = t0 + limitMs;
+  let complete = true;
+  const lane = async (): Promise<void> => {
+    while (next < phones.length) {
+      if (performance.now() > deadline) {
+        complete = false;
+        return;
+      }
+      const phone = phones[next++]!;
+      for (const f of phone) {
+        const ms = await fetchOnce(port, f, 10_000);
+        if (ms < 0) failed++;
+        else {
+          latencies.push(ms);
+          bytes += f.size;
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, lane));
+  return { latencies, failed, seconds: (performance.now() - t0) / 1000, bytes, complete };
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function row(server: string, passes: PassResult[]): BootStormRow {
+  const lat = passes.flatMap((p) => p.latencies).sort((a, b) => a - b);
+  const seconds = passes.reduce((a, p) => a + p.seconds, 0);
+  const requests = lat.length;
+  const bytes = passes.reduce((a, p) => a + p.bytes, 0);
+  return {
+    server,
+    requests,
+    failed: passes.reduce((a, p) => a + p.failed, 0),
+    seconds: Math.round(seconds * 100) / 100,
+    reqPerSec: Math.round(requests / seconds),
+    p50Ms: Math.round(percentile(lat, 50) * 100) / 100,
+    p99Ms: Math.round(percentile(lat, 99) * 100) / 100,
+    mbPerSec: Math.round((bytes / 1024 / 1024 / seconds) * 10) / 10,
+  };
+}
+
+export async function runBootStorm(opts: BootStormOptions = {}): Promise<BootStormResult> {
+  const phonesCount = opts.phones ?? envNum('CADRAN_BENCH_PHONES') ?? 10_000;
+  const concurrency = opts.concurrency ?? envNum('CADRAN_BENCH_CONCURRENCY') ?? 128;
+  const workers = opts.workers ?? envNum('CADRAN_BENCH_WORKERS') ?? Math.max(2, availableParallelism());
+  const rounds = opts.rounds ?? envNum('CADRAN_BENCH_ROUNDS') ?? 2;
+  const passLimitMs = opts.passLimitMs ?? (envNum('CADRAN_BENCH_LIMIT_S') ?? 120) * 1000;
+  const print = opts.print ?? ((l: string) => console.log(l));
+
+  const dir = mkdtempSync(join(tmpdir(), 'cadran-bootstorm-'));
+  chmodSync(dir, 0o755); // nginx's workers (an unprivileged user under root) walk through it
+  let running: Running | null = null;
+  let nginx: StaticNginx | null = null;
+  try {
+    const config = loadConfig({
+      CADRAN_DATA_DIR: join(dir, 'data'),
+      CADRAN_HTTP_HOST: '127.0.0.1',
+      CADRAN_HTTP_PORT: '0',
+      CADRAN_TFTP_HOST: '127.0.0.1',
+      CADRAN_TFTP_PORT: '0',
+      CADRAN_ADMIN_HOST: '127.0.0.1',
+      CADRAN_ADMIN_PORT: '0',
+      CADRAN_PUBLIC_URL: ROOT,
+      CADRAN_PHONE_WORKERS: String(workers),
+    });
+    // Phone request lines are info: like nginx's access_log off, the storm runs without them.
+    const app = createAppContext(config, createLogger('warn'));
+    const t0 = performance.now();
+    const seeded = seed(app, phonesCount);
+
+    // The same bytes as static files for nginx; requests that render nothing are left out.
+    const www = join(dir, 'nginx', 'www');
+    mkdirSync(www, { recursive: true });
+    const written = new Map<string, number>();
+    const phones: Fetch[][] = [];
+    let skipped = 0;
+    for (const p of seeded) {
+      const fetches: Fetch[] = [];
+      for (const file of p.files) {
+        let size = written.get(file);
+        if (size === undefined) {
+          const out = renderDeviceFile(app, p.mac, file, ROOT);
+          if (!out) {
+            skipped++;
+            continue;
+          }
+          writeFileSync(join(www, file), out.body);
+          chmodSync(join(www, file), 0o644);
+          size = out.body.length;
+          written.set(file, size);
+        }
+        fetches.push({ request: Buffer.from(`GET /${file} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`, 'latin1'), size });
+      }
+      phones.push(fetches);
+    }
+    chmodSync(www, 0o755);
+    const requestsPerPass = phones.reduce((a, p) => a + p.length, 0);
+    print(
+      `boot storm: ${phonesCount} phones (${vendors.map((v) => v.id).join(', ')}), ${requestsPerPass} requests per pass` +
+        `${skipped ? ` (${skipped} boot files render nothing, left out)` : ''}, concurrency ${concurrency}, new connection per request; ` +
+        `cadran with ${workers} phone workers; seeded and rendered in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
+
+    running = await startServer(app, [phoneFeature]);
+    const cadranPort = phoneListeners(app)!.httpPort;
+    nginx = await startStaticNginx(join(dir, 'nginx'));
+
+    // Both servers must answer the same bytes.
+    for (const phone of phones.slice(0, 6)) {
+      for (const f of phone) {
+        const [a, b] = await Promise.all([rawBody(cadranPort, f.request), rawBody(nginx.port, f.request)]);
+        if (!a.equals(b)) throw new Error(`cadran and nginx differ on ${f.request.toString("latin1").split(" ")[1]}: ${a.length} vs ${b.length} bytes: ${a.toString().slice(0, 200)} / ${b.toString().slice(0, 200)}`);
+      }
+    }
+
+    const cold = await storm(cadranPort, phones, concurrency, passLimitMs);
+    const passes: Record<'cadran' | 'nginx', PassResult[]> = { cadran: [], nginx: [] };
+    await storm(nginx.port, phones, concurrency, passLimitMs); // nginx warm-up (page cache, workers)
+    for (let r = 0; r < rounds; r++) {
+      const order: Array<['cadran' | 'nginx', number]> = r % 2 === 0 ? [['nginx', nginx.port], ['cadran', cadranPort]] : [['cadran', cadranPort], ['nginx', nginx.port]];
+      for (const [name, port] of order) passes[name].push(await storm(port, phones, concurrency, passLimitMs));
+    }
+    const rows = [row('cadran (cold cache)', [cold]), row('cadran', passes.cadran), row('nginx (static)', passes.nginx)];
+    const c = rows[1]!;
+    const n = rows[2]!;
+    const ratio = Math.round((c.reqPerSec / n.reqPerSec) * 100) / 100;
+    print('server                 requests  failed  seconds    req/s   p50 ms   p99 ms    MB/s');
+    for (const x of rows) {
+      print(
+        `${x.server.padEnd(21)} ${String(x.requests).padStart(9)} ${String(x.failed).padStart(7)} ${x.seconds.toFixed(2).padStart(8)} ${String(x.reqPerSec).padStart(8)} ${x.p50Ms.toFixed(2).padStart(8)} ${x.p99Ms.toFixed(2).padStart(8)} ${x.mbPerSec.toFixed(1).padStart(7)}`,
+      );
+    }
+    const incomplete = [cold, ...passes.cadran, ...passes.nginx].some((p) => !p.complete);
+    const targetMet = ratio >= 0.7 && c.p99Ms < 50;
+    print(`cadran / nginx = ${ratio}×, cadran p99 ${c.p99Ms} ms — target ≥ 0.7× and p99 < 50 ms: ${targetMet ? 'met' : 'NOT met'}${incomplete ? ' (a pass hit its time limit)' : ''}`);
+    return { phones: phonesCount, requestsPerPass, rows, ratio, cadranP99Ms: c.p99Ms, targetMet };
+  } finally {
+    if (nginx) await nginx.stop();
+    if (running) await running.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Body of one answer (for the same-bytes check). */
+function rawBody(port: number, request: Buffer): Promise<Buffer> {
+  return new Promise((resolveBody, reject) => {
+    const chunks: Buffer[] = [];
+    const sock = connect(port, '127.0.0.1', () => sock.write(request));
+    sock.on('data', (d: Buffer) => chunks.push(d));
+    sock.on('error', reject);
+    sock.on('close', () => {
+      const all = Buffer.concat(chunks);
+      const sep = all.indexOf('\r\n\r\n');
+      resolveBody(sep < 0 ? Buffer.alloc(0) : all.subarray(sep + 4));
+    });
+  });
+}
+
+const invokedDirectly = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === resolve(process.argv[1]);
+if (invokedDirectly) await runBootStorm();
