@@ -1,7 +1,7 @@
 // Small pieces both imports share.
 import { DomainError } from '../domain/errors.ts';
 import type { Store } from '../store/types.ts';
-import type { ImportMode, ReportBuilder, ReportLine } from './report.ts';
+import type { ImportMode, LineStatus, ReportBuilder, ReportLine } from './report.ts';
 
 export type ImportProgress = { phase: 'read'; bytes: number } | { phase: 'apply'; done: number; total: number };
 
@@ -30,18 +30,21 @@ export function parseFlag(name: string, v: unknown): boolean | undefined {
   throw new DomainError('validation_failed', `${name}: expected true or false`, [{ field: name, message: 'expected true or false' }]);
 }
 
-/** What pass 2 decided for one line: a rejection, nothing to do, or a write to run. */
-export type Outcome = { reason: string } | 'unchanged' | { status: 'created' | 'updated'; write: () => void };
+/** What pass 2 decided for one line: a rejection, nothing to do, or a row to write. */
+export type Outcome<W> = { reason: string } | 'unchanged' | { status: 'created' | 'updated'; row: W };
 
-export interface ApplyOptions<C> {
+export interface ApplyOptions<C, W> {
   mode: ImportMode;
   dryRun: boolean;
   report: ReportBuilder;
-  /** How a line is named in the report (`{mac}` or `{name}`). */
-  label: (c: C) => Pick<ReportLine, 'mac' | 'name'>;
-  onProgress?: (p: ImportProgress) => void;
+  /** How a line is named in the report: its MAC or its contact name. */
+  key: 'mac' | 'name';
+  label: (c: C) => string;
   /** Run first inside the transaction (read the state the decisions depend on). */
   before?: () => void;
+  decide: (c: C) => Outcome<W>;
+  write: (c: C, row: W, status: 'created' | 'updated') => void;
+  onProgress?: (p: ImportProgress) => void;
 }
 
 /**
@@ -50,32 +53,43 @@ export interface ApplyOptions<C> {
  * at the end (deciding goes on, so the report is complete); a dry run never writes. Returns
  * whether the transaction was committed.
  */
-export function applyInOneTransaction<C extends { line: number }>(store: Store, items: C[], o: ApplyOptions<C>, decide: (c: C) => Outcome): boolean {
+export function applyInOneTransaction<C extends { line: number }, W>(store: Store, items: C[], o: ApplyOptions<C, W>): boolean {
   let writing = !o.dryRun && !(o.mode === 'all-or-nothing' && o.report.counts.rejected > 0);
   const stopOnReject = o.mode === 'all-or-nothing';
+  const entry = (c: C, status: LineStatus, reason?: string): ReportLine => {
+    const e: ReportLine = { line: c.line, status };
+    e[o.key] = o.label(c);
+    if (reason !== undefined) e.reason = reason;
+    return e;
+  };
   let committed = false;
   try {
     store.transaction(() => {
       o.before?.();
-      items.forEach((c, i) => {
+      for (let i = 0; i < items.length; i++) {
         if (i % 2000 === 0) o.onProgress?.({ phase: 'apply', done: i, total: items.length });
-        const d = decide(c);
-        const entry = { line: c.line, ...o.label(c) };
-        if (d === 'unchanged') return o.report.add({ ...entry, status: 'unchanged' });
+        const c = items[i]!;
+        const d = o.decide(c);
+        if (d === 'unchanged') {
+          o.report.add(entry(c, 'unchanged'));
+          continue;
+        }
         if ('reason' in d) {
           if (stopOnReject) writing = false;
-          return o.report.add({ ...entry, status: 'rejected', reason: d.reason });
+          o.report.add(entry(c, 'rejected', d.reason));
+          continue;
         }
         if (writing) {
           try {
-            d.write();
+            o.write(c, d.row, d.status);
           } catch (e) {
             if (stopOnReject) writing = false;
-            return o.report.add({ ...entry, status: 'rejected', reason: `not saved: ${reasonOf(e)}` });
+            o.report.add(entry(c, 'rejected', `not saved: ${reasonOf(e)}`));
+            continue;
           }
         }
-        o.report.add({ ...entry, status: d.status });
-      });
+        o.report.add(entry(c, d.status));
+      }
       o.onProgress?.({ phase: 'apply', done: items.length, total: items.length });
       if (!writing) throw new Rollback();
       committed = true;

@@ -65,7 +65,8 @@ export async function importContacts(
   const candidates: Candidate[] = [];
   const seen = new Map<string, Candidate | number>();
   let map: ReturnType<typeof mapColumns<ContactColumn>> | undefined;
-  for await (const { line, fields } of readCsv(input, { maxBytes: opts.maxBytes, charset: opts.charset, onBytes: (bytes) => opts.onProgress?.({ phase: 'read', bytes }) })) {
+  const rows = readCsv(input, { maxBytes: opts.maxBytes, charset: opts.charset, onBytes: (bytes) => opts.onProgress?.({ phase: 'read', bytes }) });
+  for await (const batch of rows) for (const { line, fields } of batch) {
     if (!map) {
       map = mapColumns(fields, CONTACT_COLUMNS, 'a contacts import');
       const i = map.index;
@@ -134,43 +135,32 @@ export async function importContacts(
   const existing = new Map<string, Contact>();
   let count = 0;
   let wrote = false;
-  const decide = (c: Candidate): Outcome => {
+  type Row = Omit<Contact, 'id' | 'userNumber' | 'createdAt' | 'updatedAt'> & { id?: number };
+  const decide = (c: Candidate): Outcome<Row> => {
     const cur = existing.get(c.key);
     if (cur) {
       const group = c.group ?? cur.group;
       if (cur.name === c.name && cur.group === group) return 'unchanged';
-      return {
-        status: 'updated',
-        write: () => {
-          store.contacts.update(cur.id, { name: c.name, work: cur.work, mobile: cur.mobile, home: cur.home, group });
-          wrote = true;
-        },
-      };
+      return { status: 'updated', row: { id: cur.id, name: c.name, work: cur.work, mobile: cur.mobile, home: cur.home, group } };
     }
     if (count >= MAX_CONTACTS_PER_USER) return { reason: `the directory is full (at most ${MAX_CONTACTS_PER_USER} contacts per user)` };
     count++;
-    return {
-      status: 'created',
-      write: () => {
-        store.contacts.insert({ userNumber: user.number, name: c.name, work: c.work, mobile: c.mobile, home: c.home, group: c.group });
-        wrote = true;
-      },
-    };
+    return { status: 'created', row: { name: c.name, work: c.work, mobile: c.mobile, home: c.home, group: c.group } };
   };
-  const applied = applyInOneTransaction(
-    store,
-    candidates,
-    {
-      mode, dryRun, report, label: (c) => ({ name: c.name }), onProgress: opts.onProgress,
-      // Read the directory inside the transaction, so nothing can slip in between.
-      before: () => {
-        const list = store.contacts.list(user.number);
-        for (const c of list) if (!existing.has(contactKey(c))) existing.set(contactKey(c), c);
-        count = list.length;
-      },
+  const applied = applyInOneTransaction(store, candidates, {
+    mode, dryRun, report, key: 'name', label: (c) => c.name, decide, onProgress: opts.onProgress,
+    // Read the directory inside the transaction, so nothing can slip in between.
+    before: () => {
+      const list = store.contacts.list(user.number);
+      for (const c of list) if (!existing.has(contactKey(c))) existing.set(contactKey(c), c);
+      count = list.length;
     },
-    decide,
-  );
+    write: (_c, { id, ...row }) => {
+      if (id !== undefined) store.contacts.update(id, row);
+      else store.contacts.insert({ userNumber: user.number, ...row });
+      wrote = true;
+    },
+  });
   // After the commit: the user's phones fetch the new directory on their next request.
   if (applied && wrote) deps.changes.devicesChanged(devicesOfUsers(store, [user.number]), `contacts of ${user.number} imported`);
   return report.finish({ dryRun, mode, applied, what: 'contacts' });

@@ -9,10 +9,11 @@ import { deviceCreate, modelName } from '../domain/schemas.ts';
 import { isOperator, requireTenantAdmin, type Principal } from '../auth/principal.ts';
 import { checkKeysFit, resolveModel } from '../service/devices.ts';
 import type { ServiceDeps } from '../service/context.ts';
+import type { Device } from '../store/types.ts';
 import type { Vendor } from '../../vendors/types.ts';
 import { vendorById, vendorForMac, vendors } from '../../vendors/index.ts';
 import { readCsv, type CsvReadOptions } from './csv.ts';
-import { cell, extraCellsProblem, headerKey, mapColumns, type ColumnSpec } from './columns.ts';
+import { cell, extraCellsProblem, headerKey, mapColumns, type ColumnMap, type ColumnSpec } from './columns.ts';
 import { ReportBuilder, type ImportMode, type ImportOptions, type ImportReport } from './report.ts';
 import { applyInOneTransaction, reasonOf, type ImportProgress, type Outcome } from './common.ts';
 
@@ -115,6 +116,56 @@ function vendorMismatch(mac: string, byModel: Vendor | undefined, byColumn: Vend
   return null;
 }
 
+type DeviceColumn = keyof typeof DEVICE_COLUMNS;
+
+function deviceColumns(header: string[]): ColumnMap<DeviceColumn> {
+  const map = mapColumns(header, DEVICE_COLUMNS, 'a MAC import');
+  if (map.index.mac === undefined) {
+    throw new DomainError('validation_failed', 'line 1: the header has no "mac" column (also accepted: "adresse mac")', [
+      { field: 'mac', line: 1, message: 'missing column' },
+    ]);
+  }
+  return map;
+}
+
+/** The checks of one line that need no database: a candidate, or the reason it is rejected. */
+function checkLine(line: number, mac: string, fields: string[], map: ColumnMap<DeviceColumn>): Candidate | string {
+  const cand: Candidate = { line, mac };
+  const model = cell(fields, map, 'model');
+  if (model) {
+    const m = checkModel(model);
+    if ('reason' in m) return m.reason;
+    cand.model = m.ok.model;
+    cand.modelVendor = m.ok.vendor;
+  }
+  const vendor = cell(fields, map, 'vendor');
+  if (vendor) {
+    const v = checkVendor(vendor);
+    if ('reason' in v) return v.reason;
+    cand.vendorCol = v.ok;
+  }
+  const mismatch = vendorMismatch(mac, cand.modelVendor, cand.vendorCol, cand.model);
+  if (mismatch) return mismatch;
+  const user = cell(fields, map, 'user');
+  if (user) {
+    const u = checkUserNumber(user);
+    if ('reason' in u) return u.reason;
+    cand.user = u.ok;
+  }
+  const label = cell(fields, map, 'label');
+  if (label) {
+    const l = checkLabel(label);
+    if ('reason' in l) return l.reason;
+    cand.label = l.ok;
+  }
+  const tenant = cell(fields, map, 'tenant');
+  if (tenant) cand.tenant = tenant.toLowerCase();
+  return cand;
+}
+
+const sameValues = (a: Candidate, b: Candidate): boolean =>
+  a.model === b.model && a.vendorCol === b.vendorCol && a.tenant === b.tenant && a.user === b.user && a.label === b.label;
+
 export async function importDevices(
   deps: ServiceDeps,
   p: Principal,
@@ -136,79 +187,46 @@ export async function importDevices(
 
   // Pass 1: stream the file, keep the lines that may be valid.
   const candidates: Candidate[] = [];
-  const seen = new Map<string, { line: number; sig: string; cand?: Candidate }>();
-  let map: ReturnType<typeof mapColumns<keyof typeof DEVICE_COLUMNS>> | undefined;
+  /** MAC → its first line's candidate, or that line's number when it was rejected. */
+  const seen = new Map<string, Candidate | number>();
+  let map: ColumnMap<DeviceColumn> | undefined;
   const rows = readCsv(input, { maxBytes: opts.maxBytes, charset: opts.charset, onBytes: (bytes) => opts.onProgress?.({ phase: 'read', bytes }) });
-  for await (const { line, fields } of rows) {
-    if (!map) {
-      map = mapColumns(fields, DEVICE_COLUMNS, 'a MAC import');
-      if (map.index.mac === undefined) {
-        throw new DomainError('validation_failed', 'line 1: the header has no "mac" column (also accepted: "adresse mac")', [
-          { field: 'mac', line: 1, message: 'missing column' },
-        ]);
+  for await (const batch of rows) {
+    for (const { line, fields } of batch) {
+      if (!map) {
+        map = deviceColumns(fields);
+        if (map.ignored.length) report.warnings.push(`ignored columns: ${map.ignored.join(', ')}`);
+        continue;
       }
-      if (map.ignored.length) report.warnings.push(`ignored columns: ${map.ignored.join(', ')}`);
-      continue;
+      const rawMac = cell(fields, map, 'mac');
+      if (!rawMac) {
+        reject(line, '', 'mac: empty');
+        continue;
+      }
+      let mac: string;
+      try {
+        mac = normalizeMac(rawMac);
+      } catch (e) {
+        reject(line, rawMac.slice(0, 40), reasonOf(e));
+        continue;
+      }
+      const checked = extraCellsProblem(fields, map.width) ?? checkLine(line, mac, fields, map);
+      const first = seen.get(mac);
+      if (first !== undefined) {
+        const same = typeof first !== 'number' && typeof checked !== 'string' && sameValues(first, checked);
+        if (!same && typeof first !== 'number') (first.conflictLines ??= []).push(line);
+        const firstLine = typeof first === 'number' ? first : first.line;
+        reject(line, formatMac(mac), `duplicate MAC: already on line ${firstLine}${same ? '' : ' with different values'}`);
+        continue;
+      }
+      if (typeof checked === 'string') {
+        seen.set(mac, line);
+        reject(line, formatMac(mac), checked);
+      } else {
+        seen.set(mac, checked);
+        candidates.push(checked);
+      }
     }
-    const rawMac = cell(fields, map, 'mac');
-    const shownMac = rawMac?.slice(0, 40) ?? '';
-    if (!rawMac) {
-      reject(line, '', 'mac: empty');
-      continue;
-    }
-    let mac: string;
-    try {
-      mac = normalizeMac(rawMac);
-    } catch (e) {
-      reject(line, shownMac, reasonOf(e));
-      continue;
-    }
-    const get = (k: keyof typeof DEVICE_COLUMNS) => cell(fields, map!, k);
-    const raw = { vendor: get('vendor'), model: get('model'), tenant: get('tenant')?.toLowerCase(), user: get('user'), label: get('label') };
-    const sig = `${raw.model?.toUpperCase()}|${raw.vendor?.toLowerCase()}|${raw.tenant}|${raw.user}|${raw.label}`;
-    const first = seen.get(mac);
-    if (first) {
-      const same = first.sig === sig;
-      if (!same && first.cand) (first.cand.conflictLines ??= []).push(line);
-      reject(line, formatMac(mac), `duplicate MAC: already on line ${first.line}${same ? '' : ' with different values'}`);
-      continue;
-    }
-    const entry: { line: number; sig: string; cand?: Candidate } = { line, sig };
-    seen.set(mac, entry);
-
-    const problem =
-      extraCellsProblem(fields, map.width) ??
-      ((): string | null => {
-        const cand: Candidate = { line, mac };
-        if (raw.model) {
-          const m = checkModel(raw.model);
-          if ('reason' in m) return m.reason;
-          cand.model = m.ok.model;
-          cand.modelVendor = m.ok.vendor;
-        }
-        if (raw.vendor) {
-          const v = checkVendor(raw.vendor);
-          if ('reason' in v) return v.reason;
-          cand.vendorCol = v.ok;
-        }
-        const mismatch = vendorMismatch(mac, cand.modelVendor, cand.vendorCol, cand.model);
-        if (mismatch) return mismatch;
-        if (raw.user) {
-          const u = checkUserNumber(raw.user);
-          if ('reason' in u) return u.reason;
-          cand.user = u.ok;
-        }
-        if (raw.label) {
-          const l = checkLabel(raw.label);
-          if ('reason' in l) return l.reason;
-          cand.label = l.ok;
-        }
-        if (raw.tenant) cand.tenant = raw.tenant;
-        entry.cand = cand;
-        candidates.push(cand);
-        return null;
-      })();
-    if (problem) reject(line, formatMac(mac), problem);
   }
   if (!map) throw new DomainError('validation_failed', 'the file is empty: expected a header line (mac;model;tenant;user;label) and data lines', [{ field: 'file', message: 'empty' }]);
   if (report.counts.rejected + candidates.length === 0) {
@@ -222,7 +240,8 @@ export async function importDevices(
   const userOf = memo((n: string) => store.users.get(n) ?? null);
   const keysFit = new Set<string>();
 
-  const decide = (c: Candidate): Outcome => {
+  type Row = Omit<Device, 'createdAt' | 'updatedAt'>;
+  const decide = (c: Candidate): Outcome<Row> => {
     const existing = store.devices.get(c.mac);
     if (c.conflictLines) return { reason: `MAC repeated with different values on line${c.conflictLines.length > 1 ? 's' : ''} ${c.conflictLines.join(', ')}` };
     if (ownTenant && c.tenant && c.tenant !== ownTenant) return { reason: `tenant: you may only import into your own tenant "${ownTenant}"` };
@@ -259,22 +278,22 @@ export async function importDevices(
       }
     }
     if (existing && existing.model === model && existing.vendor === vendor && existing.userNumber === user && existing.label === label) return 'unchanged';
-    const next = {
-      tenantId, vendor, model, userNumber: user, label, expansionModules,
-      provisioningUsername: existing?.provisioningUsername ?? null,
-      provisioningPassword: existing?.provisioningPassword ?? null,
-    };
     return {
       status: existing ? 'updated' : 'created',
-      write: () => {
-        if (existing) store.devices.update(c.mac, next);
-        else store.devices.insert({ mac: c.mac, ...next });
-        written.push(c.mac);
+      row: {
+        mac: c.mac, tenantId, vendor, model, userNumber: user, label, expansionModules,
+        provisioningUsername: existing?.provisioningUsername ?? null,
+        provisioningPassword: existing?.provisioningPassword ?? null,
       },
     };
   };
+  const write = (c: Candidate, row: Row, status: 'created' | 'updated') => {
+    if (status === 'updated') store.devices.update(c.mac, row);
+    else store.devices.insert(row);
+    written.push(c.mac);
+  };
 
-  const applied = applyInOneTransaction(store, candidates, { mode, dryRun, report, label: (c) => ({ mac: formatMac(c.mac) }), onProgress: opts.onProgress }, decide);
+  const applied = applyInOneTransaction(store, candidates, { mode, dryRun, report, key: 'mac', label: (c) => formatMac(c.mac), decide, write, onProgress: opts.onProgress });
   // After the commit only: listeners (rendered-file caches) must not see a rolled-back state.
   if (applied && written.length) deps.changes.devicesChanged(written, 'import');
   return report.finish({ dryRun, mode, applied, what: 'phones' });
