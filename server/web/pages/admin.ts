@@ -82,7 +82,8 @@ export function adminPages(app: AppContext, render: Renderer): Router {
       return showLicence(req, res, t, u, form, { fields: { password: translate(req.web!.lang, 'licence.password_required') } }, 422);
     }
     try {
-      await updateUser(app, p, u.number, { password });
+      // role restated: userPatch's role default would otherwise demote an admin (see report).
+      await updateUser(app, p, u.number, { password, role: u.role });
       res.redirect(303, `/tenants/${t.id}/users/${u.number}?done=password_changed`);
     } catch (e) {
       showLicence(req, res, t, u, form, formErrors(invalidOnly(e), () => 'password'), 422);
