@@ -24,7 +24,7 @@ export const CONTACT_COLUMNS: ColumnSpec<ContactColumn> = {
   work: ['work', 'travail', 'bureau', 'office', 'business', 'businessphone', 'workphone', 'telephonetravail', 'telephonebureau', 'telbureau', 'teltravail', 'pro', 'professionnel', 'number', 'numero', 'telephone', 'tel', 'phone'],
   mobile: ['mobile', 'portable', 'cell', 'cellphone', 'mobilephone', 'gsm', 'telephonemobile', 'telephoneportable', 'telportable', 'telmobile'],
   home: ['home', 'domicile', 'maison', 'homephone', 'perso', 'personnel', 'telephonedomicile', 'teldomicile'],
-  group: ['group', 'groupe', 'groups', 'groupes', 'category', 'categorie'],
+  group: ['group', 'groupe', 'groups', 'groupes', 'category', 'categorie', 'categories'],
 };
 
 /** A personal directory larger than this is refused line by line (phones page through them). */

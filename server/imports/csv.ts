@@ -91,7 +91,11 @@ async function* decodeText(input: AsyncIterable<Buffer | string>, opts: CsvReadO
     try {
       text = decoder!.decode(buf, { stream: !final });
     } catch {
-      throw fileError('the file is not valid UTF-8 text from here on: save it again as "CSV UTF-8"', state.lines + 1);
+      // Name the line of the first bad byte: decode leniently and look for the replacement mark.
+      const lenient = new TextDecoder('utf-8').decode(buf);
+      const before = lenient.slice(0, Math.max(0, lenient.indexOf('\ufffd')));
+      const line = state.lines + 1 + (before.match(/\r\n|\r|\n/g)?.length ?? 0);
+      throw fileError('the file is not valid UTF-8 text: save it again as "CSV UTF-8"', line);
     }
     if (pendingCr) text = '\r' + text;
     pendingCr = !final && text.endsWith('\r');
