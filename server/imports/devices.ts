@@ -3,7 +3,7 @@
 // line is checked against the database (ownership, tenant, user, keys) and written. Nothing is
 // kept of a rejected line but its report entry, so a file of garbage does not grow memory.
 import { DomainError, forbidden, invalid } from '../domain/errors.ts';
-import { formatMac, normalizeMac } from '../domain/mac.ts';
+import { formatMac, normalizeMac, parseMac } from '../domain/mac.ts';
 import { userNumber } from '../domain/numbers.ts';
 import { deviceCreate, modelName } from '../domain/schemas.ts';
 import { isOperator, requireTenantAdmin, type Principal } from '../auth/principal.ts';
@@ -118,6 +118,15 @@ function vendorMismatch(mac: string, byModel: Vendor | undefined, byColumn: Vend
 
 type DeviceColumn = keyof typeof DEVICE_COLUMNS;
 
+function macProblem(raw: string): string {
+  try {
+    normalizeMac(raw);
+    return 'mac: not a MAC address';
+  } catch (e) {
+    return reasonOf(e);
+  }
+}
+
 function deviceColumns(header: string[]): ColumnMap<DeviceColumn> {
   const map = mapColumns(header, DEVICE_COLUMNS, 'a MAC import');
   if (map.index.mac === undefined) {
@@ -203,11 +212,10 @@ export async function importDevices(
         reject(line, '', 'mac: empty');
         continue;
       }
-      let mac: string;
-      try {
-        mac = normalizeMac(rawMac);
-      } catch (e) {
-        reject(line, rawMac.slice(0, 40), reasonOf(e));
+      const mac = parseMac(rawMac);
+      if (!mac) {
+        // The reason (normalizeMac's message) only while rejected lines are still listed.
+        reject(line, rawMac.slice(0, 40), report.keepsRejectedDetail() ? macProblem(rawMac) : '');
         continue;
       }
       const checked = extraCellsProblem(fields, map.width) ?? checkLine(line, mac, fields, map);

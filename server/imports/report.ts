@@ -53,6 +53,11 @@ export class ReportBuilder {
 
   constructor(private readonly maxRejectedDetail = DEFAULT_MAX_REJECTED_DETAIL) {}
 
+  /** False once rejected lines are only counted: their reason need not be worked out. */
+  keepsRejectedDetail(): boolean {
+    return this.counts.rejected < this.maxRejectedDetail;
+  }
+
   add(entry: ReportLine): void {
     this.counts[entry.status]++;
     if (entry.status === 'rejected' && this.counts.rejected > this.maxRejectedDetail) {

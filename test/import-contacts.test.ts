@@ -1,0 +1,191 @@
+// Personal contacts import, domain level: spreadsheet and mail-client files, number
+// normalisation, duplicates merged and never doubled, the API's text rules, who may import, and
+// the change feed (the user's phones fetch the new directory).
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { importContacts } from '../server/imports/contacts.ts';
+import type { ImportReport } from '../server/imports/report.ts';
+import { DomainError } from '../server/domain/errors.ts';
+import type { Principal } from '../server/auth/principal.ts';
+import { ACME_ADMIN, ALICE, OPERATOR, fixture, source, startImportWorld, type ImportWorld } from './fixtures/csv/setup.ts';
+
+let w: ImportWorld;
+const GLOBEX_ADMIN: Principal = { kind: 'user', number: '0200000001', tenantId: 'globex', role: 'admin' };
+const run = (csv: string | Buffer, opts: Parameters<typeof importContacts>[4] = {}, p: Principal = ALICE, number = '0100000002') =>
+  importContacts(w.s.app, p, number, source(csv), opts);
+const byLine = (r: ImportReport) => Object.fromEntries(r.lines.map((l) => [l.line, l.status === 'rejected' || l.reason ? `${l.status}: ${l.reason}` : l.status]));
+const contacts = (number = '0100000002') =>
+  w.s.app.store.contacts
+    .list(number)
+    .map((c) => [c.name, c.work, c.mobile, c.home, c.group])
+    .sort((a, b) => String(a[0]).localeCompare(String(b[0]), 'fr'));
+async function refused(p: Promise<unknown>): Promise<DomainError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof DomainError) return e;
+    throw e;
+  }
+  throw new Error('expected a DomainError');
+}
+
+const files = suite('contacts files');
+files.before.each(async () => {
+  w = await startImportWorld();
+  // Alice has a phone: her directory is rendered for it.
+  w.s.app.store.devices.insert({ mac: '805ec0dd0001', tenantId: 'acme', vendor: 'yealink', model: 'T54W', userNumber: '0100000002', label: null, expansionModules: 0, provisioningUsername: null, provisioningPassword: null });
+  w.changes.length = 0;
+});
+files.after.each(async () => {
+  await w.s.close();
+});
+
+files('Excel French export: first/last names, numbers normalised, the same person twice merged', async () => {
+  const r = await run(fixture('contacts-excel-fr.csv'));
+  assert.equal(byLine(r), { 2: 'created', 3: 'created', 4: 'created', 5: 'unchanged: same contact as line 3 (counted once)' });
+  assert.equal(contacts(), [
+    ['Élodie Martin', '0145678902', null, null, 'Fournisseurs'],
+    ['Jean Dupont', '0145678901', '0612345678', null, 'Clients'],
+    ['Zoé Durand', null, '0611223344', '0122334455', null],
+  ]);
+});
+
+files('re-import: all unchanged, nothing doubled, no change emitted', async () => {
+  await run(fixture('contacts-excel-fr.csv'));
+  w.changes.length = 0;
+  const r = await run(fixture('contacts-excel-fr.csv'));
+  assert.equal([r.created, r.updated, r.unchanged, r.rejected], [0, 0, 4, 0]);
+  assert.is(contacts().length, 3);
+  assert.equal(w.changes, []);
+});
+
+files('contacts already typed in by hand are recognised (case and accents ignored)', async () => {
+  w.s.app.store.contacts.insert({ userNumber: '0100000002', name: 'JEAN DUPONT', work: '0145678901', mobile: '0612345678', home: null, group: null });
+  const r = await run(fixture('contacts-excel-fr.csv'));
+  assert.is(byLine(r)[2], 'updated');
+  assert.is(contacts().length, 3);
+  assert.equal(contacts().find((c) => c[1] === '0145678901'), ['Jean Dupont', '0145678901', '0612345678', null, 'Clients']);
+});
+
+files('mail-client export (English headers, international numbers)', async () => {
+  const r = await run(fixture('contacts-mailclient.csv'));
+  assert.is(r.created, 2);
+  assert.equal(contacts()[0], ['Ada Lovelace', '+442079460000', null, null, 'Science']);
+});
+
+files("after an import the user's phones are told (one change naming them), only after the commit", async () => {
+  let seen = -1;
+  w.s.app.changes.onChange(() => {
+    seen = w.s.app.store.contacts.list('0100000002').length;
+  });
+  await run(fixture('contacts-excel-fr.csv'));
+  assert.equal(w.changes.map((c) => c.macs), [['805ec0dd0001']]);
+  assert.is(seen, 3);
+});
+
+files('a dry run writes and emits nothing', async () => {
+  const r = await run(fixture('contacts-excel-fr.csv'), { dryRun: true });
+  assert.is(r.created, 3);
+  assert.is(contacts().length, 0);
+  assert.equal(w.changes, []);
+});
+
+files.run();
+
+const rules = suite('contact rules');
+rules.before.each(async () => {
+  w = await startImportWorld();
+});
+rules.after.each(async () => {
+  await w.s.close();
+});
+
+const BAD = [
+  'Nom complet;Travail;Portable;Domicile;Groupe', //       1
+  'Good One;01 02 03 04 05;;;', //                          2
+  'Bad Number;01-02-AB;;;', //                              3
+  ';0102030405;;;', //                                      4 no name
+  'No Number;;;;', //                                       5
+  `${'N'.repeat(81)};0102030405;;;`, //                     6 name too long
+  'Long Group;0102030405;;;' + 'G'.repeat(41), //          7 group too long
+  '"Tab\tName";0102030405;;;', //                           8 control character
+  'good one;0102030405;;;Other', //                         9 same contact, another group
+  'Extra;0102030405;;;;x', //                               10 more values than columns
+].join('\n');
+
+rules('every rejection, with its line', async () => {
+  const r = await run(BAD, { mode: 'skip-invalid', dryRun: true });
+  const got = byLine(r);
+  const expect: Record<number, RegExp> = {
+    2: /^created$/,
+    3: /^rejected: work: "01-02-AB" is not a phone number$/,
+    4: /^rejected: name: empty/,
+    5: /^rejected: work: a contact needs at least one number/,
+    6: /^rejected: name: must be at most 80 characters$/,
+    7: /^rejected: group: must be at most 40 characters$/,
+    8: /^rejected: name: must not contain control characters/,
+    9: /^rejected: same contact as line 2 but in another group$/,
+    10: /^rejected: 6 values but the header has 5 columns/,
+  };
+  for (const [line, re] of Object.entries(expect)) assert.match(got[Number(line)] ?? 'missing', re, `line ${line}: ${got[Number(line)]}`);
+  assert.equal(Object.keys(got).map(Number), Object.keys(expect).map(Number));
+});
+
+rules('all-or-nothing by default: nothing written', async () => {
+  const r = await run(BAD);
+  assert.is(r.applied, false);
+  assert.is(contacts().length, 0);
+});
+
+rules('skip-invalid writes the valid ones', async () => {
+  const r = await run(BAD, { mode: 'skip-invalid' });
+  assert.is(r.applied, true);
+  assert.equal(contacts(), [['Good One', '0102030405', null, null, null]]);
+});
+
+rules('a new group (or spelling) for a known contact is an update; an empty group keeps the old one', async () => {
+  await run('name;work;group\nGood One;0102030405;Team\n');
+  const r = await run('name;work;group\nGOOD ONE;01 02 03 04 05;Friends\n');
+  assert.is(byLine(r)[2], 'updated');
+  assert.equal(contacts(), [['GOOD ONE', '0102030405', null, null, 'Friends']]);
+  const again = await run('name;work;group\nGOOD ONE;0102030405;\n');
+  assert.is(byLine(again)[2], 'unchanged');
+  assert.equal(contacts()[0]![4], 'Friends');
+});
+
+rules('headers without a name or without a number column are refused at line 1', async () => {
+  assert.match((await refused(run('work;mobile\n0102030405;\n'))).message, /^line 1: the header has no name column/);
+  assert.match((await refused(run('name;group\nX;Y\n'))).message, /^line 1: the header has no number column/);
+  assert.match((await refused(run('name;work\n'))).message, /header but no data line/);
+});
+
+rules.run();
+
+const access = suite('who may import contacts');
+access.before(async () => {
+  w = await startImportWorld();
+});
+access.after(async () => {
+  await w.s.close();
+});
+
+const ONE = 'name;work\nSomeone;0102030405\n';
+
+access('a user imports their own contacts only', async () => {
+  assert.is((await run(ONE)).created, 1);
+  const e = await refused(run(ONE, {}, ALICE, '0100000003'));
+  assert.is(e.code, 'forbidden');
+});
+
+access('an admin imports for a user of their tenant, not of another one', async () => {
+  assert.is((await run(ONE, {}, ACME_ADMIN, '0100000003')).created, 1);
+  const e = await refused(run(ONE, {}, GLOBEX_ADMIN, '0100000002'));
+  assert.is(e.code, 'not_found');
+});
+
+access('an operator imports for anyone; an unknown user is a 404', async () => {
+  assert.is((await run(ONE, {}, OPERATOR, '0200000002')).created, 1);
+  assert.is((await refused(run(ONE, {}, OPERATOR, '0999999999'))).code, 'not_found');
+});
+
+access.run();
