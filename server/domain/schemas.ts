@@ -71,7 +71,8 @@ export const userCreate = z
     voicemailNumber: z.string().trim().regex(/^[0-9*#+]{1,16}$/, 'must be digits, * or #').optional(),
   })
   .strict();
-export const userPatch = userCreate.omit({ number: true }).partial().strict();
+// `role` has a default on creation only: a PATCH without it must not reset it.
+export const userPatch = userCreate.omit({ number: true }).extend({ role: role.optional() }).partial().strict();
 
 export const modelName = z
   .string()
