@@ -9,13 +9,15 @@
 // limit of one pass, 120).
 // The client writes a raw `GET … Connection: close` on a fresh socket and reads to the end: the
 // cheapest correct client, so that it costs as little CPU as possible to both servers.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { connect } from 'node:net';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../server/config.ts';
-import { createAppContext, startServer, type Running } from '../server/app.ts';
+import { createAppContext, startServer } from '../server/app.ts';
 import { createLogger } from '../server/log.ts';
 import { phoneFeature, phoneListeners } from '../server/phone/feature.ts';
 import { renderDeviceFile } from '../server/provision/render.ts';
@@ -72,7 +74,7 @@ const envNum = (name: string): number | undefined => {
 };
 
 /** Phones, users, keys and contacts straight through the store (one transaction). */
-function seed(app: AppContext, phones: number): Array<{ mac: string; files: string[] }> {
+export function seed(app: AppContext, phones: number): Array<{ mac: string; files: string[] }> {
   const out: Array<{ mac: string; files: string[] }> = [];
   const s = app.store;
   s.transaction(() => {
@@ -149,7 +151,7 @@ interface PassResult {
 }
 
 /** Every phone fetches its files in order; `concurrency` phones at a time. */
-async function storm(port: number, phones: Fetch[][], concurrency: number, limitMs: number): Promise<PassResult> {
+export async function storm(port: number, phones: Fetch[][], concurrency: number, limitMs: number): Promise<PassResult> {
   const latencies: number[] = [];
   let failed = 0;
   let bytes = 0;
@@ -200,6 +202,61 @@ function row(server: string, passes: PassResult[]): BootStormRow {
   };
 }
 
+function benchConfig(dataDir: string, workers: number) {
+  return loadConfig({
+    CADRAN_DATA_DIR: dataDir,
+    CADRAN_HTTP_HOST: '127.0.0.1',
+    CADRAN_HTTP_PORT: '0',
+    CADRAN_TFTP_HOST: '127.0.0.1',
+    CADRAN_TFTP_PORT: '0',
+    CADRAN_ADMIN_HOST: '127.0.0.1',
+    CADRAN_ADMIN_PORT: '0',
+    CADRAN_PUBLIC_URL: ROOT,
+    CADRAN_PHONE_WORKERS: String(workers),
+  });
+}
+
+const self = fileURLToPath(import.meta.url);
+const tsxRun = fileURLToPath(new URL('../bin/tsx-run.js', import.meta.url));
+
+/**
+ * cadran in its own process tree (primary + phone workers), as in production, so the load
+ * client shares no event loop with it; the child prints its phone port on its first line.
+ */
+async function startCadranChild(dataDir: string, workers: number): Promise<{ port: number; stop(): Promise<void> }> {
+  const child: ChildProcess = spawn(process.execPath, [tsxRun, self, '--serve', dataDir, String(workers)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const port = await new Promise<number>((resolvePort, reject) => {
+    const t = setTimeout(() => reject(new Error('cadran did not start within 60 s')), 60_000);
+    createInterface({ input: child.stdout! }).once('line', (line) => {
+      clearTimeout(t);
+      const port = Number(JSON.parse(line).port);
+      if (port > 0) resolvePort(port);
+      else reject(new Error(`cadran: ${line}`));
+    });
+    child.once('exit', (code) => reject(new Error(`cadran exited (code ${code})`)));
+  });
+  return {
+    port,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+/** The `--serve` child: open the seeded data dir and serve phones until SIGTERM. */
+async function serveChild(dataDir: string, workers: number): Promise<void> {
+  // Phone request lines are info: like nginx's access_log off, the storm runs without them.
+  const app = createAppContext(benchConfig(dataDir, workers), createLogger('warn'));
+  const running = await startServer(app, [phoneFeature]);
+  process.stdout.write(`${JSON.stringify({ port: phoneListeners(app)!.httpPort })}\n`);
+  process.once('SIGTERM', () => void running.close().then(() => process.exit(0)));
+}
+
 export async function runBootStorm(opts: BootStormOptions = {}): Promise<BootStormResult> {
   const phonesCount = opts.phones ?? envNum('CADRAN_BENCH_PHONES') ?? 10_000;
   const concurrency = opts.concurrency ?? envNum('CADRAN_BENCH_CONCURRENCY') ?? 128;
@@ -210,22 +267,11 @@ export async function runBootStorm(opts: BootStormOptions = {}): Promise<BootSto
 
   const dir = mkdtempSync(join(tmpdir(), 'cadran-bootstorm-'));
   chmodSync(dir, 0o755); // nginx's workers (an unprivileged user under root) walk through it
-  let running: Running | null = null;
+  const dataDir = join(dir, 'data');
+  let cadran: { port: number; stop(): Promise<void> } | null = null;
   let nginx: StaticNginx | null = null;
   try {
-    const config = loadConfig({
-      CADRAN_DATA_DIR: join(dir, 'data'),
-      CADRAN_HTTP_HOST: '127.0.0.1',
-      CADRAN_HTTP_PORT: '0',
-      CADRAN_TFTP_HOST: '127.0.0.1',
-      CADRAN_TFTP_PORT: '0',
-      CADRAN_ADMIN_HOST: '127.0.0.1',
-      CADRAN_ADMIN_PORT: '0',
-      CADRAN_PUBLIC_URL: ROOT,
-      CADRAN_PHONE_WORKERS: String(workers),
-    });
-    // Phone request lines are info: like nginx's access_log off, the storm runs without them.
-    const app = createAppContext(config, createLogger('warn'));
+    const app = createAppContext(benchConfig(dataDir, workers), createLogger('warn'));
     const t0 = performance.now();
     const seeded = seed(app, phonesCount);
 
@@ -255,6 +301,7 @@ export async function runBootStorm(opts: BootStormOptions = {}): Promise<BootSto
       phones.push(fetches);
     }
     chmodSync(www, 0o755);
+    app.store.close();
     const requestsPerPass = phones.reduce((a, p) => a + p.length, 0);
     print(
       `boot storm: ${phonesCount} phones (${vendors.map((v) => v.id).join(', ')}), ${requestsPerPass} requests per pass` +
@@ -262,8 +309,8 @@ export async function runBootStorm(opts: BootStormOptions = {}): Promise<BootSto
         `cadran with ${workers} phone workers; seeded and rendered in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
 
-    running = await startServer(app, [phoneFeature]);
-    const cadranPort = phoneListeners(app)!.httpPort;
+    cadran = await startCadranChild(dataDir, workers);
+    const cadranPort = cadran.port;
     nginx = await startStaticNginx(join(dir, 'nginx'));
 
     // Both servers must answer the same bytes.
@@ -279,7 +326,11 @@ export async function runBootStorm(opts: BootStormOptions = {}): Promise<BootSto
     await storm(nginx.port, phones, concurrency, passLimitMs); // nginx warm-up (page cache, workers)
     for (let r = 0; r < rounds; r++) {
       const order: Array<['cadran' | 'nginx', number]> = r % 2 === 0 ? [['nginx', nginx.port], ['cadran', cadranPort]] : [['cadran', cadranPort], ['nginx', nginx.port]];
-      for (const [name, port] of order) passes[name].push(await storm(port, phones, concurrency, passLimitMs));
+      for (const [name, port] of order) {
+        const pass = await storm(port, phones, concurrency, passLimitMs);
+        passes[name].push(pass);
+        if (process.env.CADRAN_BENCH_VERBOSE) print(`  round ${r + 1} ${name}: ${Math.round(pass.latencies.length / pass.seconds)} req/s`);
+      }
     }
     const rows = [row('cadran (cold cache)', [cold]), row('cadran', passes.cadran), row('nginx (static)', passes.nginx)];
     const c = rows[1]!;
@@ -297,7 +348,7 @@ export async function runBootStorm(opts: BootStormOptions = {}): Promise<BootSto
     return { phones: phonesCount, requestsPerPass, rows, ratio, cadranP99Ms: c.p99Ms, targetMet };
   } finally {
     if (nginx) await nginx.stop();
-    if (running) await running.close();
+    if (cadran) await cadran.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -317,5 +368,8 @@ function rawBody(port: number, request: Buffer): Promise<Buffer> {
   });
 }
 
-const invokedDirectly = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === resolve(process.argv[1]);
-if (invokedDirectly) await runBootStorm();
+const invokedDirectly = process.argv[1] !== undefined && self === resolve(process.argv[1]);
+if (invokedDirectly) {
+  if (process.argv[2] === '--serve') await serveChild(process.argv[3]!, Number(process.argv[4]));
+  else await runBootStorm();
+}

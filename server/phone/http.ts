@@ -50,7 +50,29 @@ function cacheControl(a: Extract<PhoneAnswer, { status: 200 }>): string {
   return a.private ? 'private, no-cache' : 'no-cache';
 }
 
+interface FileHeaders {
+  ok: Record<string, string | number>;
+  notModified: Record<string, string>;
+}
+
+// Built once per cached file (a file is either a device's or a neutral one, never both), so a
+// boot storm does not rebuild the same header objects thousands of times.
+const headerCache = new WeakMap<CachedFile, FileHeaders>();
+
+function headersOf(a: Extract<PhoneAnswer, { status: 200 }>): FileHeaders {
+  let h = headerCache.get(a.file);
+  if (!h) {
+    const f = a.file;
+    const notModified = { ETag: f.etag, 'Last-Modified': f.lastModifiedHttp, 'Cache-Control': cacheControl(a) };
+    h = { notModified, ok: { ...notModified, 'Content-Type': f.contentType, 'Content-Length': f.body.length } };
+    headerCache.set(f, h);
+  }
+  return h;
+}
+
 export function phoneRequestHandler(service: PhoneService, log: Logger, opts: { publicUrl: string | null; scheme: 'http' | 'https' }) {
+  // Checked once: building the log line costs as much as the rest of a cached answer.
+  const logRequests = log.isLevelEnabled('info');
   return (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
     const remoteAddress = req.socket.remoteAddress ?? '';
@@ -64,6 +86,7 @@ export function phoneRequestHandler(service: PhoneService, log: Logger, opts: { 
     const q = target.indexOf('?');
     const path = q < 0 ? target : target.slice(0, q);
     const finish = (status: number, bytes: number, fields: Record<string, unknown>): void => {
+      if (!logRequests) return;
       log.info(
         { ...fields, status, bytes, ms: Math.round((performance.now() - started) * 100) / 100, ip: remoteAddress, proto: opts.scheme },
         'phone request',
@@ -111,16 +134,18 @@ export function phoneRequestHandler(service: PhoneService, log: Logger, opts: { 
       return finish(500, bytes, { file: parsed.file });
     }
     const send = (): void => {
-      const fields = { mac: answer.mac, vendor: answer.vendor, model: answer.model, file: parsed.file, ...(answer.detail ? { detail: answer.detail } : {}) };
+      const fields = logRequests
+        ? { mac: answer.mac, vendor: answer.vendor, model: answer.model, file: parsed.file, ...(answer.detail ? { detail: answer.detail } : {}) }
+        : {};
       if (answer.status === 200) {
         const f = answer.file;
-        const common = { ETag: f.etag, 'Last-Modified': f.lastModifiedHttp, 'Cache-Control': cacheControl(answer) };
+        const h = headersOf(answer);
         if (notModified(req, f)) {
-          res.writeHead(304, common);
+          res.writeHead(304, h.notModified);
           res.end();
           return finish(304, 0, fields);
         }
-        res.writeHead(200, { ...common, 'Content-Type': f.contentType, 'Content-Length': f.body.length });
+        res.writeHead(200, h.ok);
         res.end(method === 'HEAD' ? undefined : f.body);
         return finish(200, method === 'HEAD' ? 0 : f.body.length, fields);
       }
