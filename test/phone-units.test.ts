@@ -1,0 +1,172 @@
+// The phone path's building blocks on their own: path grammar, rendered-file cache, probe guard,
+// allowlists, Digest parsing and nonces, activity batching.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parsePhonePath, parseQuery, identifyPhone } from '../server/provision/resolve.ts';
+import { RenderCache } from '../server/provision/cache.ts';
+import { Guard } from '../server/phone/guard.ts';
+import { ActivityRecorder, type ActivityBatch } from '../server/provision/activity.ts';
+import { NonceIssuer, allowed, checkAuthorization, compileAllowlist, normalizeIp, parseDigest } from '../server/phone/security.ts';
+
+test('phone paths: bare names and /p/<token>/<name>, nothing else', () => {
+  assert.equal(parsePhonePath('/805ec0000001.cfg'), { ok: true, file: '805ec0000001.cfg', token: null });
+  assert.equal(parsePhonePath('/p/abcdefghijklmnop/y000000000108.cfg'), { ok: true, file: 'y000000000108.cfg', token: 'abcdefghijklmnop' });
+  assert.equal(parsePhonePath('/snomD785%2D000413000003.htm'), { ok: true, file: 'snomD785-000413000003.htm', token: null });
+  for (const p of ['/../x', '/%2e%2e/x', '/%2E%2E%2Fx', '/a%2fb', '/..%5cx', '/p/tok/../x', '/%00x', '/x%']) {
+    const r = parsePhonePath(p);
+    assert.is(r.ok, false, p);
+    if (!r.ok) assert.is(r.status, 400, p);
+  }
+  for (const p of ['/', '/a/b', '/etc/passwd', '//x', '/p/tok', '/q/tok/x']) assert.is(parsePhonePath(p).ok, false, p);
+  assert.is(parsePhonePath('x').ok, false);
+});
+
+test('query: first value of each name, bounded', () => {
+  assert.equal(parseQuery('mac=000413000003&mac=x&a=1'), { mac: '000413000003', a: '1' });
+  assert.is(parseQuery(''), undefined);
+  assert.is(parseQuery('a'.repeat(3000)), undefined);
+});
+
+test('identification: vendor modules, then a MAC in the name, then the OUI', () => {
+  assert.is(identifyPhone('805ec0000001.cfg', undefined, undefined).vendor, 'yealink');
+  const ua = identifyPhone('y000000000108.cfg', 'Yealink SIP-T54W 96.86.0.100 80:5e:c0:00:00:01', undefined);
+  assert.equal([ua.vendor, ua.mac, ua.firmware], ['yealink', '805ec0000001', '96.86.0.100']);
+  // Outside every known OUI: the MAC is still taken from the name.
+  const other = identifyPhone('aabbcc000001.cfg', undefined, undefined);
+  assert.is(other.mac, 'aabbcc000001');
+  assert.is(identifyPhone('favicon.ico', 'curl/8', undefined).mac, null);
+  assert.is(identifyPhone('000000000000.cfg', undefined, undefined).mac, null, 'placeholder MAC is no phone');
+});
+
+test('cache: renders once, invalidates per MAC and all, keeps validators for equal bytes', () => {
+  let renders = 0;
+  let content = 'one';
+  const render = () => {
+    renders++;
+    return { contentType: 'text/plain', body: Buffer.from(content), sensitive: false };
+  };
+  const c = new RenderCache();
+  const a = c.get('k1', 'm1', render)!;
+  c.get('k1', 'm1', render);
+  assert.is(renders, 1);
+  c.invalidate(['m2']);
+  c.get('k1', 'm1', render);
+  assert.is(renders, 1, 'another MAC changed');
+  c.invalidate(['m1']);
+  const same = c.get('k1', 'm1', render)!;
+  assert.is(renders, 2);
+  assert.is(same.etag, a.etag);
+  assert.is(same.lastModified, a.lastModified, 'same bytes: same Last-Modified');
+  content = 'two';
+  c.invalidate('*');
+  const changed = c.get('k1', 'm1', render)!;
+  assert.is.not(changed.etag, a.etag);
+  assert.is(c.get('k2', null, () => null), null);
+  assert.is(c.size, 1, 'nothing cached for a file that does not render');
+});
+
+test('cache: a template generation change drops everything; the byte bound holds', () => {
+  let gen = 0;
+  let renders = 0;
+  const c = new RenderCache({ generation: () => gen, maxBytes: 10 });
+  const render = () => {
+    renders++;
+    return { contentType: 'text/plain', body: Buffer.from('123456'), sensitive: true };
+  };
+  c.get('a', 'm', render);
+  c.get('a', 'm', render);
+  gen++;
+  c.get('a', 'm', render);
+  assert.is(renders, 2);
+  c.get('b', 'm', render);
+  assert.is(c.size, 1, 'over the bound: refilled from empty');
+});
+
+test('guard: distinct unknown MACs slow then block; repeats do not count; blocks expire', () => {
+  const blocks: string[] = [];
+  const g = new Guard({ unknownPerMinute: 4, blockSeconds: 10, onBlock: (ip) => blocks.push(ip) });
+  const t = 1_000_000;
+  for (let i = 0; i < 10; i++) g.strike('10.0.0.1', 'unknown', 'same', t);
+  assert.equal(g.check('10.0.0.1', t), { blocked: false, delayMs: 0 });
+  for (let i = 0; i < 3; i++) g.strike('10.0.0.2', 'unknown', `m${i}`, t);
+  const slowed = g.check('10.0.0.2', t);
+  assert.ok(!slowed.blocked && slowed.delayMs > 0, JSON.stringify(slowed));
+  g.strike('10.0.0.2', 'unknown', 'm3', t);
+  g.strike('10.0.0.2', 'unknown', 'm4', t);
+  const v = g.check('10.0.0.2', t + 1000);
+  assert.ok(v.blocked);
+  if (v.blocked) assert.is(v.retryAfterSeconds, 9);
+  assert.equal(blocks, ['10.0.0.2']);
+  assert.equal(g.check('10.0.0.3', t), { blocked: false, delayMs: 0 }, 'other addresses untouched');
+  assert.not.ok(g.check('10.0.0.2', t + 11_000).blocked, 'block over');
+  for (let i = 0; i < 5; i++) g.strike('10.0.0.4', 'auth', '', t);
+  assert.ok(g.check('10.0.0.4', t).blocked, 'failed authentications block too');
+  g.block('10.0.0.5', t + 5000, t);
+  assert.ok(g.check('10.0.0.5', t).blocked, 'a relayed block applies');
+});
+
+test('allowlist: v4, v6, CIDR, IPv4-mapped clients', () => {
+  const l = compileAllowlist(['192.0.2.0/24', '2001:db8::/32', '198.51.100.7', 'garbage', '10.0.0.0/99']);
+  assert.ok(allowed(l, '192.0.2.200'));
+  assert.not.ok(allowed(l, '192.0.3.1'));
+  assert.ok(allowed(l, '2001:db8:1::5'));
+  assert.not.ok(allowed(l, '2001:db9::1'));
+  assert.ok(allowed(l, '198.51.100.7'));
+  assert.not.ok(allowed(l, '10.0.0.1'));
+  assert.ok(allowed(l, normalizeIp('::ffff:192.0.2.9')));
+  assert.not.ok(allowed(l, 'not-an-ip'));
+});
+
+test('digest: header parsing is bounded and strict', () => {
+  assert.equal(parseDigest('Digest username="a", realm="r", nc=00000001, uri="/x?y=1"'), { username: 'a', realm: 'r', nc: '00000001', uri: '/x?y=1' });
+  assert.equal(parseDigest('Digest username="a\\"b"'), { username: 'a"b' });
+  assert.is(parseDigest('Basic abc'), null);
+  assert.is(parseDigest(`Digest ${'a=b, '.repeat(30)}`), null);
+  assert.is(parseDigest('Digest username="a'), null);
+  assert.is(parseDigest(`Digest x="${'a'.repeat(5000)}"`), null);
+});
+
+test('nonces: own, fresh ones pass; forged fail; expired are stale', () => {
+  const n = new NonceIssuer(Buffer.from('k'.repeat(32)));
+  const other = new NonceIssuer(Buffer.from('z'.repeat(32)));
+  const t = Date.now();
+  const nonce = n.issue(t);
+  assert.is(n.check(nonce, t), 'ok');
+  assert.is(other.check(nonce, t), 'invalid');
+  assert.is(n.check(nonce, t + 3600_000), 'stale');
+  assert.is(n.check('zz.' + nonce.split('.')[1], t), 'invalid');
+  assert.is(n.check('garbage', t), 'invalid');
+  const r = checkAuthorization('digest', 'Digest username="u", realm="cadran", nonce="x.y", uri="/a", response="0"', { username: 'u', password: 'p' }, { method: 'GET', uri: '/a' }, n);
+  assert.is(r, 'wrong');
+  assert.is(checkAuthorization('basic', undefined, { username: 'u', password: 'p' }, { method: 'GET', uri: '/a' }, n), 'missing');
+});
+
+test('activity: one entry per MAC until the flush, hits add up, a failing sink loses nothing else', () => {
+  const batches: ActivityBatch[] = [];
+  const errors: unknown[] = [];
+  let fail = true;
+  const rec = new ActivityRecorder(
+    (b) => {
+      if (fail) throw new Error('disk full');
+      batches.push(b);
+    },
+    (e) => errors.push(e),
+  );
+  const s = (file: string) => ({ mac: 'm1', at: 'now', ip: '1', userAgent: null, firmware: null, file, protocol: 'http' });
+  rec.sighting(s('a'));
+  rec.flush();
+  assert.is(errors.length, 1);
+  fail = false;
+  rec.sighting(s('a'));
+  rec.sighting(s('b'));
+  rec.unknown({ mac: 'u1', vendor: 'v', model: null, ip: '1', userAgent: 'ua', lastSeen: 't1' });
+  rec.unknown({ mac: 'u1', vendor: null, model: 'M', ip: '2', userAgent: null, lastSeen: 't2' });
+  rec.stop();
+  assert.is(batches.length, 1);
+  assert.equal(batches[0]!.sightings.map((x) => x.file), ['b']);
+  assert.equal(batches[0]!.unknown, [{ mac: 'u1', vendor: 'v', model: 'M', ip: '2', userAgent: 'ua', lastSeen: 't2', hits: 2 }]);
+  rec.flush();
+  assert.is(batches.length, 1, 'nothing pending: no empty batch');
+});
+
+test.run();
