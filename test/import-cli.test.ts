@@ -1,0 +1,194 @@
+// `cadran import` as a person runs it: exit codes, the human summary, --json, the flags, and a
+// kill -9 in the middle of a big import leaving the database as it was.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createAppContext } from '../server/app.ts';
+import { silentLogger } from '../server/log.ts';
+import { testConfig } from './helpers/server.ts';
+
+const CADRAN = fileURLToPath(new URL('../bin/cadran.js', import.meta.url));
+let dir: string;
+
+function seed(): void {
+  const app = createAppContext(testConfig(dir), silentLogger);
+  try {
+    app.store.tenants.insert({ id: 'acme', name: 'Acme', sipDomain: 'sip.acme.example', sipProxy: null, sipPort: 5060, sipTransport: 'udp', security: {} });
+  } finally {
+    app.store.close();
+  }
+}
+
+function deviceCount(): number {
+  const app = createAppContext(testConfig(dir), silentLogger);
+  try {
+    return app.store.devices.list().length;
+  } finally {
+    app.store.close();
+  }
+}
+
+interface Result {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cadran(args: string[], timeoutMs = 60_000): Promise<Result> {
+  const child = spawn(process.execPath, [CADRAN, ...args], { env: { ...process.env, CADRAN_DATA_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  return new Promise((resolve) => {
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+function csvFile(name: string, text: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+const GOOD = 'mac;model;tenant;label\n805ec0a00001;T54W;acme;One\n805ec0a00002;T54W;acme;Two\n';
+const WITH_BAD = GOOD + 'nope;T54W;acme;Bad\n';
+
+const cli = suite('cadran import');
+cli.before.each(() => {
+  dir = mkdtempSync(join(tmpdir(), 'cadran-import-cli-'));
+  seed();
+});
+cli.after.each(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+cli('a good file: exit 0 and a one-line summary; again: all unchanged', async () => {
+  const file = csvFile('good.csv', GOOD);
+  const r = await cadran(['import', file]);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, `${file}: phones imported: 2 created, 0 updated, 0 unchanged, 0 rejected\n`);
+  assert.is(r.stderr, '');
+  const again = await cadran(['import', file]);
+  assert.match(again.stdout, /0 created, 0 updated, 2 unchanged, 0 rejected/);
+  assert.is(deviceCount(), 2);
+});
+
+cli('a rejected line (all-or-nothing): the rejected lines, exit 1 with one line of reason, nothing written', async () => {
+  const r = await cadran(['import', csvFile('bad.csv', WITH_BAD)]);
+  assert.is(r.code, 1);
+  assert.match(r.stdout, /nothing written: 1 line is rejected/);
+  assert.match(r.stdout, /rejected lines:\n {2}line 4: nope: mac: "nope" is not a MAC address/);
+  assert.is(r.stderr, 'cadran: nothing imported: 1 line is rejected (all-or-nothing; --skip-invalid imports the valid lines)\n');
+  assert.is(deviceCount(), 0);
+});
+
+cli('--all-or-nothing is accepted and is the default', async () => {
+  const r = await cadran(['import', '--all-or-nothing', csvFile('bad.csv', WITH_BAD)]);
+  assert.is(r.code, 1);
+  assert.is(deviceCount(), 0);
+});
+
+cli('--skip-invalid writes the valid lines and exits 0', async () => {
+  const r = await cadran(['import', '--skip-invalid', csvFile('bad.csv', WITH_BAD)]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /2 created, 0 updated, 0 unchanged, 1 rejected \(rejected lines skipped\)/);
+  assert.is(deviceCount(), 2);
+});
+
+cli('--dry-run: exit 0 without rejections, 1 with, never writes', async () => {
+  const ok = await cadran(['import', '--dry-run', csvFile('good.csv', GOOD)]);
+  assert.is(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /dry run: nothing written; a real import would give 2 created/);
+  const bad = await cadran(['import', '--dry-run', csvFile('bad.csv', WITH_BAD)]);
+  assert.is(bad.code, 1);
+  assert.is(bad.stderr, 'cadran: dry run: 1 line would be rejected\n');
+  assert.is(deviceCount(), 0);
+});
+
+cli('--json prints the report; --tenant gives new phones a tenant', async () => {
+  const r = await cadran(['import', '--json', '--tenant', 'acme', csvFile('notenant.csv', 'mac,model\n805ec0a00009,T54W\n')]);
+  assert.is(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout);
+  assert.equal(report.lines, [{ line: 2, mac: '80:5e:c0:a0:00:09', status: 'created' }]);
+  assert.is(report.applied, true);
+});
+
+cli('--contacts imports a personal directory', async () => {
+  const app = createAppContext(testConfig(dir), silentLogger);
+  app.store.users.insert({ number: '0100000002', tenantId: 'acme', name: 'Alice', email: null, role: 'user', passwordHash: null, sipAuthName: '0100000002', sipPassword: 'secret-secret', voicemailNumber: '*98' });
+  app.store.close();
+  const r = await cadran(['import', '--contacts', '0100000002', csvFile('contacts.csv', 'Prénom;Nom;Portable\nJean;Dupont;06 12 34 56 78\n')]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /contacts imported: 1 created/);
+});
+
+cli('usage errors are one line: missing file, conflicting flags, unknown tenant, empty file', async () => {
+  const missing = await cadran(['import', join(dir, 'nowhere.csv')]);
+  assert.equal([missing.code, missing.stderr], [1, `cadran: cannot read ${join(dir, 'nowhere.csv')}: no such file\n`]);
+  const both = await cadran(['import', '--skip-invalid', '--all-or-nothing', csvFile('good.csv', GOOD)]);
+  assert.equal([both.code, both.stderr], [1, 'cadran: choose either --skip-invalid or --all-or-nothing\n']);
+  const tenant = await cadran(['import', '--tenant', 'nowhere', csvFile('good.csv', GOOD)]);
+  assert.equal([tenant.code, tenant.stderr], [1, 'cadran: tenant: tenant "nowhere" does not exist\n']);
+  const empty = await cadran(['import', csvFile('empty.csv', '')]);
+  assert.equal([empty.code, empty.stderr], [1, 'cadran: the file is empty\n']);
+});
+
+cli.run();
+
+const crash = suite('kill -9 in the middle of an import');
+crash.before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'cadran-import-kill-'));
+  seed();
+});
+crash.after(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+crash('SIGKILL while the transaction is writing leaves the database as before', async () => {
+  // Enough lines that the transaction spills pages into the WAL long before it commits.
+  const file = join(dir, 'big.csv');
+  const out = createWriteStream(file);
+  out.write('mac;model;tenant;label\n');
+  for (let i = 0; i < 300_000; i++) if (!out.write(`805ec1${i.toString(16).padStart(6, '0')};T54W;acme;Poste ${i}\n`)) await once(out, 'drain');
+  out.end();
+  await once(out, 'finish');
+  const wal = testConfig(dir).databaseFile + '-wal';
+  const walBefore = existsSync(wal) ? statSync(wal).size : 0;
+
+  const child = spawn(process.execPath, [CADRAN, 'import', file], { env: { ...process.env, CADRAN_DATA_DIR: dir }, stdio: 'ignore' });
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  let walAtKill = 0;
+  const deadline = Date.now() + 120_000;
+  // Wait until uncommitted frames are being written to the WAL, then kill without warning.
+  while (Date.now() < deadline && child.exitCode === null) {
+    const size = existsSync(wal) ? statSync(wal).size : 0;
+    if (size > walBefore + 4 * 1024 * 1024) {
+      walAtKill = size;
+      child.kill('SIGKILL');
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const end = await closed;
+  assert.is(end.signal, 'SIGKILL', `the import ended by itself (exit ${end.code}) before it could be killed`);
+  assert.ok(walAtKill > walBefore, 'the transaction had written to the WAL');
+  // Reopening recovers: the uncommitted frames are ignored.
+  assert.is(deviceCount(), 0);
+  // And the database is healthy: a normal import still works.
+  const r = await cadran(['import', csvFile('small.csv', GOOD)]);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(deviceCount(), 2);
+});
+
+crash.run();
