@@ -67,7 +67,7 @@ export const userCreate = z
     role: role.default('user'),
     password: userPassword.optional(),
     sipAuthName: z.string().trim().regex(/^[A-Za-z0-9._~+-]{1,64}$/, 'must be 1–64 characters among A-Z a-z 0-9 . _ ~ + -').optional(),
-    sipPassword: z.string().regex(/^[\x21-\x7e]{8,64}$/, 'must be 8–64 printable ASCII characters without spaces').optional(),
+    sipPassword: z.string().regex(/^[\x21-\x7e]{4,64}$/, 'must be 4–64 printable ASCII characters without spaces').optional(),
     voicemailNumber: z.string().trim().regex(/^[0-9*#+]{1,16}$/, 'must be digits, * or #').optional(),
   })
   .strict();

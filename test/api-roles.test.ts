@@ -1,0 +1,102 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { startTestServer, seedTwoTenants, type TestServer } from './helpers/server.ts';
+
+const t = suite('API roles');
+let s: TestServer;
+let tok: Record<string, string>;
+const ADMIN = '0100000001';
+const ALICE = '0100000002';
+const BOB = '0100000003';
+const GUS = '0200000001'; // admin of globex
+const GINA = '0200000002';
+
+t.before(async () => {
+  s = await startTestServer();
+  tok = await seedTwoTenants(s);
+  await s.api('POST', '/devices', { mac: '805ec0000002', model: 'T54W', tenant: 'acme', user: ALICE });
+  await s.api('POST', '/devices', { mac: '0004f2000003', model: 'VVX450', tenant: 'acme', user: BOB });
+  await s.api('POST', '/devices', { mac: '000413000004', model: 'D785', tenant: 'globex', user: GINA });
+  await s.api('POST', `/users/${ALICE}/contacts`, { name: 'Privé Alice', mobile: '0611111111' });
+});
+t.after(async () => s.close());
+
+t('only operators create tenants', async () => {
+  assert.is((await s.api('POST', '/tenants', { id: 'evil', name: 'x', sipDomain: 's.example' }, tok[ADMIN])).status, 403);
+  assert.is((await s.api('POST', '/tenants', { id: 'evil', name: 'x', sipDomain: 's.example' }, tok[ALICE])).status, 403);
+});
+
+t('a user reads and changes only their own keys and contacts', async () => {
+  assert.is((await s.api('PUT', `/users/${ALICE}/keys`, [{ position: 1, type: 'blf', value: BOB }], tok[ALICE])).status, 200);
+  assert.is((await s.api('GET', `/users/${BOB}/keys`, undefined, tok[ALICE])).status, 403);
+  assert.is((await s.api('PUT', `/users/${BOB}/keys`, [], tok[ALICE])).status, 403);
+  assert.is((await s.api('GET', `/users/${BOB}/contacts`, undefined, tok[ALICE])).status, 403);
+  // Bob supervises Alice but never sees her contacts.
+  assert.is((await s.api('GET', `/users/${ALICE}/contacts`, undefined, tok[BOB])).status, 403);
+  assert.is((await s.api('GET', `/users/${ALICE}/contacts`, undefined, tok[ALICE])).body.length, 1);
+});
+
+t('a user cannot rename their licence or change their role, but can change their password', async () => {
+  assert.is((await s.api('PATCH', `/users/${ALICE}`, { name: 'Queen Alice' }, tok[ALICE])).status, 403);
+  assert.is((await s.api('PATCH', `/users/${ALICE}`, { role: 'admin' }, tok[ALICE])).status, 403);
+  assert.is((await s.api('PATCH', `/users/${ALICE}`, { password: 'a-new-password' }, tok[ALICE])).status, 200);
+  assert.is((await s.api('POST', '/sessions', { login: ALICE, password: 'a-new-password' }, null)).status, 201);
+});
+
+t('a user sees their own phone, not others', async () => {
+  assert.is((await s.api('GET', '/devices/805ec0000002', undefined, tok[ALICE])).status, 200);
+  assert.is((await s.api('GET', '/devices/0004f2000003', undefined, tok[ALICE])).status, 404);
+  assert.is((await s.api('PATCH', '/devices/805ec0000002', { label: 'mine' }, tok[ALICE])).status, 403);
+  const list = await s.api('GET', '/devices', undefined, tok[ALICE]);
+  assert.equal(list.body.map((d: any) => d.mac), ['80:5e:c0:00:00:02']);
+});
+
+t('an admin manages their whole tenant', async () => {
+  assert.is((await s.api('PATCH', `/users/${ALICE}`, { name: 'Alice Martin-Durand' }, tok[ADMIN])).status, 200);
+  assert.is((await s.api('PUT', `/users/${BOB}/keys`, [{ position: 1, type: 'line' }], tok[ADMIN])).status, 200);
+  assert.is((await s.api('GET', `/users/${ALICE}/contacts`, undefined, tok[ADMIN])).status, 200);
+  assert.is((await s.api('PUT', '/tenants/acme/network', { vlanId: 12 }, tok[ADMIN])).status, 200);
+  assert.is((await s.api('POST', '/tenants/acme/users', { number: '0100000010', name: 'New', role: 'user' }, tok[ADMIN])).status, 201);
+  assert.is((await s.api('GET', '/devices', undefined, tok[ADMIN])).body.length, 2);
+});
+
+t('an admin cannot touch another tenant, and learns nothing about it', async () => {
+  assert.is((await s.api('GET', `/users/${GINA}`, undefined, tok[ADMIN])).status, 404);
+  assert.is((await s.api('PUT', `/users/${GINA}/keys`, [], tok[ADMIN])).status, 404);
+  assert.is((await s.api('GET', '/tenants/globex/users', undefined, tok[ADMIN])).status, 404);
+  assert.is((await s.api('PUT', '/tenants/globex/network', { vlanId: 1 }, tok[ADMIN])).status, 404);
+  assert.is((await s.api('GET', '/devices/000413000004', undefined, tok[ADMIN])).status, 404);
+  assert.is((await s.api('POST', '/devices', { mac: '805ec0000099', model: 'T54W', tenant: 'globex' }, tok[ADMIN])).status, 404);
+  assert.is((await s.api('GET', `/users/${ALICE}`, undefined, tok[GUS])).status, 404);
+});
+
+t('an admin cannot change provisioning security; an operator can', async () => {
+  assert.is((await s.api('PATCH', '/tenants/acme', { security: { urlToken: 'abcdefghijklmnopqrstuvwx' } }, tok[ADMIN])).status, 403);
+  assert.is((await s.api('PATCH', '/tenants/acme', { security: { urlToken: 'abcdefghijklmnopqrstuvwx' } })).status, 200);
+});
+
+t('a wrong password and an unknown login give the same answer', async () => {
+  const a = await s.api('POST', '/sessions', { login: ALICE, password: 'wrong-password' }, null);
+  const b = await s.api('POST', '/sessions', { login: '0999999999', password: 'wrong-password' }, null);
+  assert.is(a.status, 401);
+  assert.is(b.status, 401);
+  assert.equal(a.body, b.body);
+});
+
+t('a session cookie needs the CSRF token for changes', async () => {
+  const login = await s.api('POST', '/sessions', { login: ADMIN, password: `pw-${ADMIN}` }, null);
+  const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+  const get = await s.api('GET', '/tenants', undefined, null, { cookie });
+  assert.is(get.status, 200);
+  const noCsrf = await s.api('PUT', '/tenants/acme/network', { vlanId: 13 }, null, { cookie, 'content-type': 'application/json' });
+  assert.is(noCsrf.status, 403);
+  const withCsrf = await s.api('PUT', '/tenants/acme/network', { vlanId: 13 }, null, { cookie, 'x-csrf-token': login.body.csrfToken });
+  assert.is(withCsrf.status, 200);
+});
+
+t('operators see unknown devices; others do not', async () => {
+  assert.is((await s.api('GET', '/unknown-devices')).status, 200);
+  assert.is((await s.api('GET', '/unknown-devices', undefined, tok[ADMIN])).status, 403);
+});
+
+t.run();

@@ -1,0 +1,67 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseMac, normalizeMac, formatMac } from '../server/domain/mac.ts';
+import { normalizePhoneNumber } from '../server/domain/numbers.ts';
+import { textProblem } from '../server/domain/text.ts';
+import { DomainError } from '../server/domain/errors.ts';
+import { mergeProfiles } from '../server/service/network.ts';
+import { FailureThrottle } from '../server/auth/throttle.ts';
+
+test('MAC spellings normalise to one form', () => {
+  for (const s of ['80:5E:C0:D5:7D:72', '80-5e-c0-d5-7d-72', '805ec0d57d72', ' 805EC0D57D72 ']) {
+    assert.is(parseMac(s), '805ec0d57d72', s);
+  }
+  assert.is(formatMac('805ec0d57d72'), '80:5e:c0:d5:7d:72');
+});
+
+test('bad MACs are refused with the field named', () => {
+  for (const s of ['805ec0d57d7', '805ec0d57d7g', '80:5e:c0-d5:7d:72', '80:5e:c0:d5:7d:72:00', '', '000000000000', 'ff:ff:ff:ff:ff:ff']) {
+    assert.is(parseMac(s), null, s);
+  }
+  try {
+    normalizeMac('nope', 'mac');
+    assert.unreachable();
+  } catch (e) {
+    assert.instance(e, DomainError);
+    assert.equal((e as DomainError).details[0]!.field, 'mac');
+  }
+});
+
+test('phone numbers are normalised for phone books', () => {
+  assert.is(normalizePhoneNumber('+33 6 12 34 56 78'), '0612345678');
+  assert.is(normalizePhoneNumber('06.12.34.56.78'), '0612345678');
+  assert.is(normalizePhoneNumber('0033 1 45 67 89 01'), '0145678901');
+  assert.is(normalizePhoneNumber('+1 (212) 555-0100'), '+12125550100');
+  assert.is(normalizePhoneNumber('hello'), null);
+});
+
+test('text with control characters is refused, non-Latin text is fine', () => {
+  assert.ok(textProblem('a\nb'));
+  assert.ok(textProblem('a\u0000b'));
+  assert.ok(textProblem('a\u2028b'));
+  assert.is(textProblem('Zoë Ωμέγα 山田 <&"=#>'), null);
+});
+
+test('device network overrides win field by field', () => {
+  const merged = mergeProfiles(
+    { vlanId: 20, ntpServers: ['a'], timezone: 'Europe/Paris', firmware: { T54W: 'http://x/a.rom', D785: 'http://x/d.bin' } },
+    { vlanId: 30, firmware: { T54W: 'http://x/b.rom' } },
+  );
+  assert.equal(merged, { vlanId: 30, ntpServers: ['a'], timezone: 'Europe/Paris', firmware: { T54W: 'http://x/b.rom', D785: 'http://x/d.bin' } });
+});
+
+test('login failures are slowed, then locked', () => {
+  const t = new FailureThrottle({ freeFailures: 2, lockAfter: 5, windowMs: 1000 });
+  const keys = ['login:x'];
+  assert.is(t.check(keys, 0), 0);
+  t.fail(keys, 0);
+  t.fail(keys, 0);
+  assert.ok((t.check(keys, 0) as number) > 0);
+  t.fail(keys, 0);
+  t.fail(keys, 0);
+  t.fail(keys, 0);
+  assert.is(t.check(keys, 10), 'locked');
+  assert.is(t.check(keys, 2000), 0, 'the window passes');
+});
+
+test.run();
