@@ -1,7 +1,7 @@
 // Input shapes of every resource, validated with zod. Unknown fields are refused (`strict`) so a
 // typo in a field name is an error, not a silently ignored value.
 import { z } from 'zod';
-import { displayText, hostName, textProblem } from './text.ts';
+import { displayText, hostName, refinePrintable } from './text.ts';
 import { dialable, userNumber } from './numbers.ts';
 import { isValidTimezone } from '../../vendors/common/timezone.ts';
 
@@ -17,10 +17,7 @@ const secret = (min: number, max: number) =>
     .string()
     .min(min, `must be at least ${min} characters`)
     .max(max, `must be at most ${max} characters`)
-    .superRefine((v, ctx) => {
-      const p = textProblem(v);
-      if (p) ctx.addIssue({ code: 'custom', message: p });
-    });
+    .superRefine(refinePrintable);
 
 export const cidr = z
   .string()

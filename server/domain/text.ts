@@ -12,17 +12,15 @@ export function textProblem(value: string): string | null {
   return null;
 }
 
+/** A zod refinement reporting `textProblem` on the field. */
+export function refinePrintable(v: string, ctx: z.RefinementCtx): void {
+  const p = textProblem(v);
+  if (p) ctx.addIssue({ code: 'custom', message: p });
+}
+
 /** A zod schema for a display text (name, label): trimmed, 1..max characters, printable. */
 export const displayText = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1, 'must not be empty')
-    .max(max, `must be at most ${max} characters`)
-    .superRefine((v, ctx) => {
-      const p = textProblem(v);
-      if (p) ctx.addIssue({ code: 'custom', message: p });
-    });
+  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`).superRefine(refinePrintable);
 
 /** A host name or IP address (v4 or v6), optionally with nothing else. */
 export const hostName = z
