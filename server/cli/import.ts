@@ -23,7 +23,7 @@ interface ImportFlags {
 const SHOWN_REJECTED = 100;
 
 /** A bar on stderr while reading (bytes) then writing (lines); nothing when not on a terminal. */
-function progressBar(totalBytes: number): { update: (p: ImportProgress) => void; stop: () => void } {
+function progressBar(totalBytes: number, applyLabel: string): { update: (p: ImportProgress) => void; stop: () => void } {
   if (!process.stderr.isTTY) return { update: () => {}, stop: () => {} };
   const bar = new cliProgress.SingleBar(
     { stream: process.stderr, format: '{phase} [{bar}] {percentage}% | {value}/{total} {unit}', hideCursor: true, clearOnComplete: true, fps: 10 },
@@ -36,7 +36,7 @@ function progressBar(totalBytes: number): { update: (p: ImportProgress) => void;
         if (phase) bar.stop();
         phase = p.phase;
         if (p.phase === 'read') bar.start(totalBytes || 1, 0, { phase: 'reading ', unit: 'bytes' });
-        else bar.start(p.total || 1, 0, { phase: 'checking', unit: 'lines' });
+        else bar.start(p.total || 1, 0, { phase: applyLabel, unit: 'lines' });
       }
       bar.update(p.phase === 'read' ? p.bytes : p.done);
     },
@@ -85,7 +85,7 @@ export function registerImportCommand(program: Command): void {
       }
       const mode = o.skipInvalid ? 'skip-invalid' : 'all-or-nothing';
       const dryRun = Boolean(o.dryRun);
-      const bar = progressBar(size);
+      const bar = progressBar(size, dryRun ? 'checking' : 'writing ');
       const report = await withLocalApp(async (app) => {
         const input = file === '-' ? process.stdin : createReadStream(file);
         try {
