@@ -4,5 +4,6 @@ import type { Feature } from './app.ts';
 import { webFeature } from './web/feature.ts';
 import { phoneFeature } from './phone/feature.ts';
 import { importsFeature } from './imports/feature.ts';
+import { resyncFeature } from './sip/feature.ts';
 
-export const features: Feature[] = [webFeature, phoneFeature, importsFeature];
+export const features: Feature[] = [webFeature, phoneFeature, importsFeature, resyncFeature];

@@ -4,6 +4,7 @@ import type { Database } from 'better-sqlite3';
 import { initial } from './001-initial.ts';
 import { phoneActivity } from './002-phone-activity.ts';
 import { passwordResets } from './003-password-resets.ts';
+import { resyncTargets } from './004-resync.ts';
 
 export interface Migration {
   version: number;
@@ -12,7 +13,7 @@ export interface Migration {
   up: string | ((db: Database) => void);
 }
 
-export const migrations: Migration[] = [initial, phoneActivity, passwordResets];
+export const migrations: Migration[] = [initial, phoneActivity, passwordResets, resyncTargets];
 
 export function schemaVersion(db: Database): number {
   return db.pragma('user_version', { simple: true }) as number;

@@ -1,0 +1,68 @@
+// `cadran resync <mac>` (or --user / --tenant): sends the NOTIFYs from this process, waits for
+// the answers (bounded by --wait), prints one line per phone and exits 0 only when every phone
+// accepted (2xx). It needs no running server; the job is recorded like the API's.
+import type { Command } from 'commander';
+import { SYSTEM } from '../auth/principal.ts';
+import { getResyncJob, resyncDevice, resyncTenant, resyncUser, startResync, type ResyncDeviceView, type ResyncJobView } from '../sip/service.ts';
+import { CliError, withLocalApp } from './common.ts';
+
+interface ResyncFlags {
+  user?: string;
+  tenant?: string;
+  reboot?: boolean;
+  wait: string;
+  json?: boolean;
+}
+
+const accepted = (d: ResyncDeviceView): boolean =>
+  (d.state === 'answered' || d.state === 'fetched') && d.code !== undefined && d.code >= 200 && d.code < 300;
+
+export function resyncTable(job: ResyncJobView): string {
+  const rows = job.devices.map((d) => [d.mac, d.state, d.code === undefined ? '-' : String(d.code), d.reason ?? '']);
+  const head = ['MAC', 'STATE', 'CODE', 'REASON'];
+  const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(width[i]!))).join('  ').trimEnd();
+  return [`resync job ${job.id} (${job.label}): ${job.total} phone${job.total === 1 ? '' : 's'}`, line(head), ...rows.map(line)].join('\n') + '\n';
+}
+
+export function registerResyncCommand(program: Command): void {
+  program
+    .command('resync [mac]')
+    .description("make a phone (or a user's phones, or a whole tenant) reload its configuration with a SIP NOTIFY")
+    .option('--user <number>', "resync every phone of this user")
+    .option('--tenant <id>', 'resync every phone of this tenant')
+    .option('--reboot', 'reboot the phones instead of a configuration check')
+    .option('--wait <seconds>', 'how long to wait for the answers', '40')
+    .option('--json', 'print the job as JSON')
+    .action(async (mac: string | undefined, o: ResyncFlags) => {
+      const chosen = [mac, o.user, o.tenant].filter((x) => x !== undefined).length;
+      if (chosen !== 1) throw new CliError('name exactly one of: a MAC address, --user <number>, --tenant <id>');
+      const wait = Number(o.wait);
+      if (!Number.isFinite(wait) || wait < 0 || wait > 3600) throw new CliError('--wait must be a number of seconds from 0 to 3600');
+      const job = await withLocalApp(async (app) => {
+        // Port 0: a running server may hold the configured SIP port; answers come back to ours.
+        const runtime = await startResync(app, { bindPort: 0 });
+        try {
+          const opts = { reboot: o.reboot === true };
+          const { id } = mac !== undefined ? resyncDevice(app, SYSTEM, mac, opts) : o.user !== undefined ? resyncUser(app, SYSTEM, o.user, opts) : resyncTenant(app, SYSTEM, o.tenant!, opts);
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([runtime.engine.whenIdle(), new Promise<void>((r) => (timer = setTimeout(r, wait * 1000)))]);
+          clearTimeout(timer);
+          return getResyncJob(app, SYSTEM, id);
+        } finally {
+          // Unanswered targets stay queued/sent in the job: a running server's next start sends them.
+          await runtime.close();
+        }
+      });
+      process.stdout.write(o.json ? JSON.stringify(job, null, 2) + '\n' : resyncTable(job));
+      const bad = job.devices.filter((d) => !accepted(d));
+      if (bad.length === 0) return;
+      const pending = bad.filter((d) => d.state === 'queued' || d.state === 'sent').length;
+      const first = bad[0]!;
+      throw new CliError(
+        pending > 0
+          ? `${pending} of ${job.total} phones had not answered after ${wait} s (--wait)`
+          : `${bad.length} of ${job.total} phones did not accept the NOTIFY (${first.mac}: ${first.state}${first.code ? ` ${first.code}` : ''}${first.reason ? `, ${first.reason}` : ''})`,
+      );
+    });
+}
