@@ -131,6 +131,13 @@ t('contacts: a number is required and must be a number', async () => {
   assert.is(r.body.mobile, '0698765432');
 });
 
+t('vendor checks of a phone are listed', async () => {
+  await s.api('PUT', '/tenants/acme/network', { ntpServers: ['a.example', 'b.example', 'c.example'] });
+  const r = await s.api('GET', '/devices/805ec0123401/checks');
+  assert.is(r.status, 200);
+  assert.ok(r.body.problems.some((p: any) => p.field === 'network.ntpServers'), JSON.stringify(r.body));
+});
+
 t('unknown routes answer a JSON 404', async () => {
   isError(await s.api('GET', '/nothing-here'), 404);
 });

@@ -6,6 +6,8 @@ import { createDevice, deleteDevice, getDevice, listDevices, updateDevice } from
 import { getDeviceNetwork, setDeviceNetwork } from '../../service/network.ts';
 import { requireOperator } from '../../auth/principal.ts';
 import { formatMac } from '../../domain/mac.ts';
+import { buildRenderContext } from '../../provision/context.ts';
+import { vendorById } from '../../../vendors/index.ts';
 
 export function devicesRouter(app: AppContext): Router {
   const r = Router();
@@ -38,6 +40,14 @@ export function devicesRouter(app: AppContext): Router {
   });
   r.put('/devices/:mac/network', (req, res) => {
     res.json(setDeviceNetwork(app, principal(req), req.params.mac, req.body));
+  });
+  // What this phone's vendor cannot represent of the stored settings (advisory: e.g. a third NTP
+  // server a model ignores). Values that no format can carry are refused at save time already.
+  r.get('/devices/:mac/checks', (req, res) => {
+    const d = getDevice(app, principal(req), req.params.mac);
+    const ctx = buildRenderContext(app.store, d.mac, 'http://localhost/');
+    const vendor = vendorById(d.vendor);
+    res.json({ mac: formatMac(d.mac), problems: ctx && vendor?.checkValues ? vendor.checkValues(ctx) : [] });
   });
   r.get('/unknown-devices', (req, res) => {
     requireOperator(principal(req));
