@@ -46,6 +46,24 @@ export interface Feature {
   start?(app: AppContext): Promise<() => Promise<void>>;
 }
 
+/**
+ * Commands run beside a running server (`cadran import`, `cadran resync`) write to the same
+ * database from another process; their changes reach this process's caches through SQLite's
+ * data_version, which moves only on other connections' commits.
+ */
+function watchExternalWrites(app: AppContext, everyMs = 1000): () => Promise<void> {
+  let seen = app.store.dataVersion();
+  const timer = setInterval(() => {
+    const now = app.store.dataVersion();
+    if (now !== seen) {
+      seen = now;
+      app.changes.devicesChanged('*', 'database changed by another process');
+    }
+  }, everyMs);
+  timer.unref();
+  return async () => clearInterval(timer);
+}
+
 export async function startServer(app: AppContext, features: Feature[] = []): Promise<Running> {
   const ext: AdminExtensions = {
     api: features.flatMap((f) => f.admin?.api ?? []),
@@ -55,7 +73,7 @@ export async function startServer(app: AppContext, features: Feature[] = []): Pr
   const admin = createServer(createAdminApp(app, ext));
   const adminPort = await listen(admin, app.config.adminPort, app.config.adminHost);
   app.log.info({ host: app.config.adminHost, port: adminPort }, 'admin API and web UI listening');
-  const stops: Array<() => Promise<void>> = [];
+  const stops: Array<() => Promise<void>> = [watchExternalWrites(app)];
   for (const f of features) if (f.start) stops.push(await f.start(app));
   return {
     app,

@@ -116,6 +116,8 @@ export interface Store {
   /** Run `fn` atomically: every change inside commits together or not at all. */
   transaction<T>(fn: () => T): T;
   close(): void;
+  /** Changes whenever another process (e.g. `cadran import`) commits to the database. */
+  dataVersion(): number;
 
   tenants: {
     list(): Tenant[];
