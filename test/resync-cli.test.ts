@@ -1,0 +1,110 @@
+// `cadran resync` as a person runs it: a data directory seeded through the services, a loopback
+// UAS as the tenant's proxy, the command in its own process.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { testConfig } from './helpers/server.ts';
+import { createAppContext } from '../server/app.ts';
+import { silentLogger } from '../server/log.ts';
+import { SYSTEM } from '../server/auth/principal.ts';
+import { createTenant } from '../server/service/tenants.ts';
+import { createUser } from '../server/service/users.ts';
+import { createDevice } from '../server/service/devices.ts';
+import { startLoopbackUas, type LoopbackUas, type UasAnswer } from '../server/sip/loopback-uas.ts';
+import { header } from '../server/sip/message.ts';
+import { NEVER_SEEN, getResyncJob } from '../server/sip/service.ts';
+import { vendorById } from '../vendors/index.ts';
+
+const root = new URL('..', import.meta.url).pathname;
+let dir: string;
+let uas: LoopbackUas;
+let answer: () => UasAnswer[] = () => [{ status: 200, reason: 'OK' }];
+
+function cadran(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['bin/cadran.js', ...args],
+      { cwd: root, env: { ...process.env, CADRAN_DATA_DIR: dir, CADRAN_SIP_HOST: '127.0.0.1', CADRAN_LOG_LEVEL: 'silent' }, timeout: 60_000 },
+      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+test.before(async () => {
+  process.env.CADRAN_BCRYPT_COST ??= '4';
+  dir = mkdtempSync(join(tmpdir(), 'cadran-resync-cli-'));
+  uas = await startLoopbackUas({ record: true, answer: () => answer() });
+  const app = createAppContext(testConfig(dir), silentLogger);
+  try {
+    createTenant(app, SYSTEM, { id: 'acme', name: 'Acme', sipDomain: 'sip.acme.example', sipProxy: '127.0.0.1', sipPort: uas.port });
+    createTenant(app, SYSTEM, { id: 'initech', name: 'Initech', sipDomain: 'sip.initech.example' });
+    await createUser(app, SYSTEM, 'acme', { number: '0100000002', name: 'Alice', role: 'user', sipAuthName: 'alice' });
+    await createUser(app, SYSTEM, 'acme', { number: '0100000003', name: 'Bob', role: 'user', sipAuthName: 'bob' });
+    await createUser(app, SYSTEM, 'initech', { number: '0300000001', name: 'Ian', role: 'user' });
+    createDevice(app, SYSTEM, { mac: '805ec0000001', model: 'T54W', tenant: 'acme', user: '0100000002' });
+    createDevice(app, SYSTEM, { mac: '0004f2000002', model: 'VVX450', tenant: 'acme', user: '0100000003' });
+    createDevice(app, SYSTEM, { mac: '805ec0000009', model: 'T54W', tenant: 'initech', user: '0300000001' });
+  } finally {
+    app.store.close();
+  }
+});
+
+test.after(async () => {
+  await uas.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('cadran resync <mac>: NOTIFY through the proxy, table, exit 0', async () => {
+  const r = await cadran('resync', '80:5E:C0:00:00:01');
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /MAC\s+STATE\s+CODE\s+REASON/);
+  assert.match(r.stdout, /80:5e:c0:00:00:01\s+answered\s+200\s+OK/);
+  const req = uas.requests.at(-1)!.req;
+  assert.is(header(req, 'event'), vendorById('yealink')!.notifyEvent(false));
+  assert.is(req.kind === 'request' && req.uri, 'sip:alice@sip.acme.example');
+});
+
+test('cadran resync --tenant --reboot: every phone, the reboot event, the job kept in the database', async () => {
+  const before = uas.requests.length;
+  const r = await cadran('resync', '--tenant', 'acme', '--reboot', '--json');
+  assert.is(r.code, 0, r.stderr);
+  const job = JSON.parse(r.stdout);
+  assert.is(job.total, 2);
+  assert.is(job.reboot, true);
+  const events = uas.requests.slice(before).map((x) => header(x.req, 'event')).sort();
+  assert.equal(events, [vendorById('polycom')!.notifyEvent(true), vendorById('yealink')!.notifyEvent(true)].sort());
+  const app = createAppContext(testConfig(dir), silentLogger);
+  try {
+    assert.is(getResyncJob(app, SYSTEM, job.id).counts.answered, 2);
+  } finally {
+    app.store.close();
+  }
+});
+
+test('a refusal, a phone never seen, bad arguments: one-line reason, exit 1', async () => {
+  answer = () => [{ status: 486, reason: 'Busy Here' }];
+  try {
+    const busy = await cadran('resync', '--user', '0100000003');
+    assert.is(busy.code, 1);
+    assert.match(busy.stdout, /00:04:f2:00:00:02\s+failed\s+486\s+Busy Here/);
+    assert.is(busy.stderr.trim(), 'cadran: 1 of 1 phones did not accept the NOTIFY (00:04:f2:00:00:02: failed 486, Busy Here)');
+  } finally {
+    answer = () => [{ status: 200, reason: 'OK' }];
+  }
+  const never = await cadran('resync', '805ec0000009');
+  assert.is(never.code, 1);
+  assert.ok(never.stdout.includes(NEVER_SEEN));
+  assert.match(never.stderr, /^cadran: 1 of 1 phones did not accept the NOTIFY \(80:5e:c0:00:00:09: failed, never seen/);
+  for (const args of [['resync'], ['resync', '805ec0000001', '--tenant', 'acme'], ['resync', 'nonsense'], ['resync', '--tenant', 'nope'], ['resync', '805ec0000001', '--wait', 'x']]) {
+    const bad = await cadran(...args);
+    assert.is(bad.code, 1, args.join(' '));
+    assert.is(bad.stderr.trim().split('\n').length, 1, `one line for ${args.join(' ')}: ${bad.stderr}`);
+    assert.match(bad.stderr, /^cadran: /);
+  }
+});
+
+test.run();
