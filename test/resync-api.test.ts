@@ -1,10 +1,8 @@
 // Resync through the admin API: a loopback UAS plays the tenant's SIP proxy (and so the phones),
 // the phone listener serves the files whose next fetch marks a target `fetched`.
-import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import express from 'express';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startTestServer, seedTwoTenants, testConfig, type TestServer } from './helpers/server.ts';
@@ -14,10 +12,7 @@ import { resyncFeature } from '../server/sip/feature.ts';
 import { startLoopbackUas, type LoopbackUas, type UasAnswer } from '../server/sip/loopback-uas.ts';
 import { header, type SipRequest } from '../server/sip/message.ts';
 import { NEVER_SEEN, NO_LINE, getResyncJob, planTarget, resyncDevice, startResync } from '../server/sip/service.ts';
-import { RESYNC_JOBS_HEADER, resyncOnChange } from '../server/api/routes/resync.ts';
-import { identify } from '../server/api/auth.ts';
-import { usersRouter } from '../server/api/routes/users.ts';
-import { errorHandler } from '../server/api/errors.ts';
+import { RESYNC_JOBS_HEADER } from '../server/api/routes/resync.ts';
 import { createAppContext } from '../server/app.ts';
 import { silentLogger } from '../server/log.ts';
 import { SYSTEM } from '../server/auth/principal.ts';
@@ -231,46 +226,23 @@ test('cancelling a job stops the NOTIFYs not sent yet', async () => {
 });
 
 test('?resync=true on a write resyncs the phones it changed (Cadran-Resync-Jobs header)', async () => {
-  // The middleware in front of the core user routes, as the admin API mounts it.
-  const web = express();
-  web.use(express.json());
-  web.use(identify(s.app.auth));
-  web.use(resyncOnChange(s.app));
-  web.use(usersRouter(s.app));
-  web.use(errorHandler(s.app.log));
-  const server: Server = createServer(web);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  try {
-    const put = (q: string) =>
-      fetch(`http://127.0.0.1:${port}/users/0100000002/keys${q}`, {
-        method: 'PUT',
-        headers: { authorization: `Bearer ${tok['0100000002']}`, 'content-type': 'application/json' },
-        body: JSON.stringify([{ position: 1, type: 'blf', value: '0100000003' }]),
-      });
-    const plain = await put('');
-    assert.is(plain.status, 200);
-    assert.is(plain.headers.get(RESYNC_JOBS_HEADER), null);
-    const res = await put('?resync=true');
-    assert.is(res.status, 200);
-    const id = res.headers.get(RESYNC_JOBS_HEADER);
-    assert.ok(id, 'a job is named');
-    const [req] = await notifies(1);
-    assert.is(header(req!, 'event'), vendorById('yealink')!.notifyEvent(false));
-    const job = await jobUntil(id!, finished);
-    assert.equal(job.devices.map((d: { mac: string }) => d.mac.replace(/:/g, '')), [PHONES.yealink.mac]);
-    assert.is(job.requestedBy, 'user:0100000002');
-    // A refused write queues nothing.
-    const bad = await fetch(`http://127.0.0.1:${port}/users/0100000003/keys?resync=true`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${tok['0100000002']}`, 'content-type': 'application/json' },
-      body: '[]',
-    });
-    assert.is(bad.status, 403);
-    assert.is(bad.headers.get(RESYNC_JOBS_HEADER), null);
-  } finally {
-    await new Promise<void>((r) => server.close(() => r()));
-  }
+  const keys = [{ position: 1, type: 'blf', value: '0100000003' }];
+  const plain = await s.api('PUT', '/users/0100000002/keys', keys, tok['0100000002']);
+  assert.is(plain.status, 200);
+  assert.is(plain.headers.get(RESYNC_JOBS_HEADER), null);
+  const res = await s.api('PUT', '/users/0100000002/keys?resync=true', keys, tok['0100000002']);
+  assert.is(res.status, 200);
+  const id = res.headers.get(RESYNC_JOBS_HEADER);
+  assert.ok(id, 'a job is named');
+  const [req] = await notifies(1);
+  assert.is(header(req!, 'event'), vendorById('yealink')!.notifyEvent(false));
+  const job = await jobUntil(id!, finished);
+  assert.equal(job.devices.map((d: { mac: string }) => d.mac.replace(/:/g, '')), [PHONES.yealink.mac]);
+  assert.is(job.requestedBy, 'user:0100000002');
+  // A refused write queues nothing.
+  const bad = await s.api('PUT', '/users/0100000003/keys?resync=true', [], tok['0100000002']);
+  assert.is(bad.status, 403);
+  assert.is(bad.headers.get(RESYNC_JOBS_HEADER), null);
 });
 
 test('where a NOTIFY goes: proxy, last address, or nowhere', () => {

@@ -25,6 +25,9 @@ export function createAdminApp(app: AppContext, ext: AdminExtensions = {}): Expr
   // CSV bodies (imports) are read as text by their own routes; JSON everywhere else.
   api.use(express.json({ limit: '2mb', strict: false }));
   api.use(identify(app.auth));
+  // Feature routers first: some add middleware for every route (e.g. `?resync=true`); their own
+  // paths do not overlap the core ones.
+  for (const make of ext.api ?? []) api.use(make(app));
   api.get('/', (_req, res) => {
     res.json({ name: 'cadran', api: 'v1', docs: 'see README.md, section "REST API"' });
   });
@@ -32,7 +35,6 @@ export function createAdminApp(app: AppContext, ext: AdminExtensions = {}): Expr
   api.use(tenantsRouter(app));
   api.use(usersRouter(app));
   api.use(devicesRouter(app));
-  for (const make of ext.api ?? []) api.use(make(app));
   api.use(notFoundRoute);
   api.use(errorHandler(app.log));
   server.use('/api/v1', api);
