@@ -5,9 +5,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { importContacts } from '../server/imports/contacts.ts';
 import type { ImportReport } from '../server/imports/report.ts';
-import { DomainError } from '../server/domain/errors.ts';
 import type { Principal } from '../server/auth/principal.ts';
-import { ACME_ADMIN, ALICE, OPERATOR, fixture, source, startImportWorld, type ImportWorld } from './fixtures/csv/setup.ts';
+import { ACME_ADMIN, ALICE, OPERATOR, fixture, source, startImportWorld, type ImportWorld, refused } from './fixtures/csv/setup.ts';
 
 let w: ImportWorld;
 const GLOBEX_ADMIN: Principal = { kind: 'user', number: '0200000001', tenantId: 'globex', role: 'admin' };
@@ -19,15 +18,6 @@ const contacts = (number = '0100000002') =>
     .list(number)
     .map((c) => [c.name, c.work, c.mobile, c.home, c.group])
     .sort((a, b) => String(a[0]).localeCompare(String(b[0]), 'fr'));
-async function refused(p: Promise<unknown>): Promise<DomainError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof DomainError) return e;
-    throw e;
-  }
-  throw new Error('expected a DomainError');
-}
 
 const files = suite('contacts files');
 files.before.each(async () => {

@@ -4,22 +4,12 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { importDevices } from '../server/imports/devices.ts';
 import type { ImportReport } from '../server/imports/report.ts';
-import { DomainError } from '../server/domain/errors.ts';
 import { SYSTEM, type Principal } from '../server/auth/principal.ts';
-import { ACME_ADMIN, ALICE, OPERATOR, deviceCount, fixture, source, startImportWorld, type ImportWorld } from './fixtures/csv/setup.ts';
+import { ACME_ADMIN, ALICE, OPERATOR, deviceCount, fixture, source, startImportWorld, type ImportWorld, refused } from './fixtures/csv/setup.ts';
 
 let w: ImportWorld;
 const run = (csv: string | Buffer, opts: Parameters<typeof importDevices>[3] = {}, p: Principal = OPERATOR) => importDevices(w.s.app, p, source(csv), opts);
 const byLine = (r: ImportReport) => Object.fromEntries(r.lines.map((l) => [l.line, l.status === 'rejected' ? `rejected: ${l.reason}` : l.status]));
-async function refused(p: Promise<unknown>): Promise<DomainError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof DomainError) return e;
-    throw e;
-  }
-  throw new Error('expected a DomainError');
-}
 
 const files = suite('spreadsheet files');
 files.before.each(async () => {

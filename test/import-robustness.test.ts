@@ -11,8 +11,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { importDevices } from '../server/imports/devices.ts';
 import { importContacts } from '../server/imports/contacts.ts';
-import { DomainError } from '../server/domain/errors.ts';
-import { OPERATOR, ALICE, deviceCount, source, startImportWorld, type ImportWorld } from './fixtures/csv/setup.ts';
+import { OPERATOR, ALICE, deviceCount, source, startImportWorld, type ImportWorld, refused } from './fixtures/csv/setup.ts';
 
 // A real measure of what is retained needs a full GC on demand.
 setFlagsFromString('--expose-gc');
@@ -30,15 +29,6 @@ rob.after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function refused(p: Promise<unknown>): Promise<DomainError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof DomainError) return e;
-    throw e;
-  }
-  throw new Error('expected a DomainError');
-}
 
 rob('10,000 bad lines: every one listed with its line, nothing written', async () => {
   const lines = ['mac;model;tenant'];
