@@ -1,8 +1,10 @@
 // Features the cockpit shows but does not implement: CSV imports (server/imports/) and resync
-// (server/sip/). They are looked up at first use so the pages work, showing what exists, while
-// those modules are absent.
+// (server/sip/), behind small ports so page tests can put stand-ins in their place.
 import type { AppContext } from '../app-context.ts';
 import type { Principal } from '../auth/principal.ts';
+import { importDevices } from '../imports/devices.ts';
+import { importContacts } from '../imports/contacts.ts';
+import { getResyncJob, resyncDevice, resyncTenant } from '../sip/service.ts';
 
 export interface ImportLine {
   line: number;
@@ -34,16 +36,6 @@ export interface WebPorts {
   resyncJob?(p: Principal, id: string): Promise<ResyncJobView>;
 }
 
-/** Import a module that may not exist yet; undefined when it is missing or fails to load (logged). */
-async function optional(app: AppContext, path: string): Promise<Record<string, unknown> | undefined> {
-  try {
-    return (await import(new URL(path, import.meta.url).href)) as Record<string, unknown>;
-  } catch (err) {
-    if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') app.log.error({ err, module: path }, 'web cockpit: a feature module failed to load');
-    return undefined;
-  }
-}
-
 const resolved = new WeakMap<AppContext, Promise<WebPorts>>();
 
 /** The available ports, resolved once per application context. */
@@ -58,49 +50,21 @@ export function overrideWebPorts(app: AppContext, extra: Partial<WebPorts>): voi
   resolved.set(app, webPorts(app).then((p) => ({ ...p, ...extra })));
 }
 
-type Fn = (...args: unknown[]) => unknown;
-const fn = (mod: Record<string, unknown> | undefined, name: string): Fn | undefined =>
-  typeof mod?.[name] === 'function' ? (mod[name] as Fn) : undefined;
-
 /** The importers read a stream of chunks; the page hands them the uploaded bytes at once. */
 async function* once(bytes: Buffer): AsyncGenerator<Buffer> {
   yield bytes;
 }
 
+/** The import and resync services as the pages call them. */
 async function resolvePorts(app: AppContext): Promise<WebPorts> {
-  const ports: WebPorts = {};
-  const devices = fn(await optional(app, '../imports/devices.ts'), 'importDevices');
-  if (devices) {
-    ports.importDevices = async (p, csv, o) =>
-      (await devices(app, p, once(csv), { dryRun: o.dryRun, mode: o.skipInvalid ? 'skip-invalid' : 'all-or-nothing' })) as ImportReport;
-  }
-  const contacts = fn(await optional(app, '../imports/contacts.ts'), 'importContacts');
-  if (contacts) {
-    ports.importContacts = async (p, number, csv, dryRun) => (await contacts(app, p, number, once(csv), { dryRun, mode: 'skip-invalid' })) as ImportReport;
-  }
-  // Resync (server/sip/): expected as service functions taking (app, principal, ...).
-  const sip = await optional(app, '../sip/service.ts');
-  const rd = fn(sip, 'resyncDevice');
-  const rt = fn(sip, 'resyncTenant');
-  const rj = fn(sip, 'getResyncJob');
-  if (rd) ports.resyncDevice = async (p, mac) => ({ id: jobId(await rd(app, p, mac)) });
-  if (rt) ports.resyncTenant = async (p, tenant) => ({ id: jobId(await rt(app, p, tenant)) });
-  if (rj) ports.resyncJob = async (p, id) => jobView(await rj(app, p, id));
-  return ports;
-}
-
-type Loose = Record<string, unknown>;
-const jobId = (j: unknown): string => String((j as Loose).id ?? (j as Loose).jobId);
-
-/** The job as the pages show it, whichever spelling the resync module uses (id/jobId, mac/deviceMac). */
-function jobView(j: unknown): ResyncJobView {
-  const job = j as Loose;
-  const targets = ((job.targets ?? job.devices ?? []) as Loose[]).map((t) => ({
-    mac: String(t.mac ?? t.deviceMac ?? ''),
-    state: String(t.state ?? ''),
-    code: typeof t.code === 'number' ? t.code : null,
-    reason: typeof t.reason === 'string' ? t.reason : null,
-  }));
-  const state = typeof job.state === 'string' ? job.state : job.finished === true ? 'finished' : 'running';
-  return { id: jobId(job), state, targets };
+  return {
+    importDevices: (p, csv, o) => importDevices(app, p, once(csv), { dryRun: o.dryRun, mode: o.skipInvalid ? 'skip-invalid' : 'all-or-nothing' }),
+    importContacts: (p, number, csv, dryRun) => importContacts(app, p, number, once(csv), { dryRun, mode: 'skip-invalid' }),
+    resyncDevice: async (p, mac) => ({ id: resyncDevice(app, p, mac).id }),
+    resyncTenant: async (p, tenant) => ({ id: resyncTenant(app, p, tenant).id }),
+    resyncJob: async (p, id) => {
+      const job = getResyncJob(app, p, id);
+      return { id: job.id, state: job.state, targets: job.targets.map((t) => ({ mac: t.mac, state: t.state, code: t.code ?? null, reason: t.reason ?? null })) };
+    },
+  };
 }
