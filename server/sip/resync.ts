@@ -1,6 +1,7 @@
 // The resync engine: takes jobs (one device, a user's devices, a tenant), sends each device's
 // NOTIFY through the pacer, records every state change in the ResyncJobStore, and correlates
 // the phone's next fetch of its own file with the NOTIFY ("config fetched again").
+import { parseMac } from '../domain/mac.ts';
 import { randomUUID } from 'node:crypto';
 import { systemTimers } from './clock.ts';
 import type { Timers } from './clock.ts';
@@ -51,14 +52,8 @@ export interface NewResyncJob {
   targets: Array<Omit<ResyncTarget, 'jobId' | 'tenantId'>>;
 }
 
-/** 12 lower-case hex digits, or null. Accepts `80:5E:C0:..`, `80-5e-..`, `805ec0..`. */
-export function normalizeMac(mac: string): string | null {
-  const hex = mac.trim().toLowerCase().replace(/[:\-.]/g, '');
-  return /^[0-9a-f]{12}$/.test(hex) ? hex : null;
-}
-
 function checkTarget(t: Omit<ResyncTarget, 'jobId' | 'tenantId'>, index: number): string {
-  const mac = normalizeMac(String(t.deviceMac ?? ''));
+  const mac = parseMac(String(t.deviceMac ?? ''));
   const where = `target ${index + 1}${mac ? ` (${mac})` : ''}`;
   if (!mac) throw new Error(`${where}: deviceMac ${JSON.stringify(t.deviceMac)} is not a MAC address`);
   if (!t.target || typeof t.target.host !== 'string' || !/^[A-Za-z0-9.:\-[\]]{1,253}$/.test(t.target.host)) {
@@ -157,7 +152,7 @@ export class ResyncEngine {
    * MAC sent or answered within the window before `at` becomes `fetched`. Returns how many.
    */
   markConfigFetched(deviceMac: string, at: number = this.#now()): number {
-    const mac = normalizeMac(deviceMac);
+    const mac = parseMac(deviceMac);
     if (!mac) return 0;
     let n = 0;
     for (const c of this.#o.store.awaitingFetch(mac, at - this.#window)) {
