@@ -3,7 +3,8 @@
 // implement, RFC 2069 responses without qop accepted too). Everything parsed here comes from the
 // network: bounded lengths, no throwing on garbage.
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { digestResponse } from '../sip/digest.ts';
 
 /** `::ffff:192.0.2.1` (an IPv4 client on a dual-stack socket) → `192.0.2.1`. */
 export function normalizeIp(address: string): string {
@@ -52,7 +53,6 @@ export const DIGEST_REALM = 'cadran';
 /** How long a nonce is accepted; an older one gets `stale=true` and the phone retries at once. */
 export const NONCE_TTL_SECONDS = 300;
 
-const md5 = (s: string): string => createHash('md5').update(s, 'utf8').digest('hex');
 
 /**
  * Stateless nonces: expiry time + HMAC of it under a secret shared by every phone worker, so a
@@ -137,12 +137,12 @@ export function checkAuthorization(
   if (uri !== request.uri && uri !== path) return 'wrong';
   const state = nonces.check(nonce);
   if (state === 'invalid') return 'wrong';
-  const ha1 = md5(`${expected.username}:${DIGEST_REALM}:${expected.password}`);
-  const ha2 = md5(`${request.method}:${uri}`);
-  let want: string;
-  if (qop === undefined) want = md5(`${ha1}:${nonce}:${ha2}`);
-  else if (qop === 'auth' && nc && cnonce) want = md5(`${ha1}:${nonce}:${nc}:${cnonce}:auth:${ha2}`);
-  else return 'wrong';
+  if (qop !== undefined && !(qop === 'auth' && nc && cnonce)) return 'wrong';
+  // Same RFC 2617 computation as the SIP side answering a proxy's challenge.
+  const want = digestResponse({
+    algorithm: 'MD5', username: expected.username, realm: DIGEST_REALM, password: expected.password,
+    method: request.method, uri, nonce, ...(qop ? { qop, nc, cnonce } : {}),
+  });
   if (!sameSecret(response.toLowerCase(), want)) return 'wrong';
   return state === 'stale' ? 'stale' : 'ok';
 }
