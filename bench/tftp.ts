@@ -9,13 +9,13 @@
 
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import dgram from 'node:dgram';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTftpServer } from '../server/phone/tftp.ts';
 import { tftpGet } from '../server/phone/tftp-client.ts';
+import { freeUdpPort } from '../test/helpers/ports.ts';
 
 export interface TftpBenchOptions {
   transfers?: number;
@@ -63,14 +63,6 @@ export function benchContent(size: number): Buffer {
     b[i] = x & 0xff;
   }
   return b;
-}
-
-async function freeUdpPort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
-  const port = s.address().port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
 }
 
 /** Waits until `port` serves FILE (a server may take a moment to bind), bounded. */

@@ -3,7 +3,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import dgram from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import type { NewResyncJob } from '../../server/sip/resync.ts';
 import { SipClient } from '../../server/sip/transaction.ts';
 import { openUdpTransport } from '../../server/sip/transport.ts';
 import type { SipTransport } from '../../server/sip/transport.ts';
+import { freeUdpPort } from '../helpers/ports.ts';
 
 const scenarios = fileURLToPath(new URL('./sipp/', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'cadran-sipp-'));
@@ -32,14 +32,6 @@ test.after(async () => {
   await transport.close();
   rmSync(work, { recursive: true, force: true });
 });
-
-async function freeUdpPort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
-  const port = s.address().port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
 
 interface Sipp {
   port: number;

@@ -4,7 +4,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import dgram from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { startTestServer, seedTwoTenants, type TestServer } from '../helpers/ser
 import { PHONES, get } from '../phone-fixtures.ts';
 import { phoneFeature, phoneListeners } from '../../server/phone/feature.ts';
 import { resyncFeature } from '../../server/sip/feature.ts';
+import { freeUdpPort } from '../helpers/ports.ts';
 
 const scenarios = fileURLToPath(new URL('./sipp/', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'cadran-sipp-resync-'));
@@ -28,14 +28,6 @@ test.after(async () => {
   await s.close();
   rmSync(work, { recursive: true, force: true });
 });
-
-async function freeUdpPort(): Promise<number> {
-  const sock = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
-  const port = sock.address().port;
-  await new Promise<void>((resolve) => sock.close(() => resolve()));
-  return port;
-}
 
 test('API resync → sipp answers 200 → the phone fetches its file → the job shows fetched', async () => {
   const port = await freeUdpPort();
