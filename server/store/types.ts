@@ -1,8 +1,13 @@
-// Records as the store keeps them, and the repository interface the rest of cadran uses.
-// Callers depend on `Store` only; `SqliteStore` is today's implementation (better-sqlite3).
-// The interface is synchronous because better-sqlite3 is; every method is a small unit of work
-// and `transaction()` groups several into one atomic change.
+// Records as the store keeps them, and the one asynchronous repository interface the rest of
+// cadran uses. Two engines implement it: SQLite (better-sqlite3, embedded default, sqlite/) and
+// PostgreSQL (pg, scale-out, postgres/); both pass the same shared store test suite. Nothing
+// outside server/store/ names an engine, writes SQL or sees a driver type.
+// Every method is a small unit of work; `transaction()` groups several into one atomic change
+// and hands `fn` a Store bound to that transaction (use it, not the outer one, inside `fn`).
 import type { ProvisioningSecurity } from '../domain/schemas.ts';
+import type {
+  ResyncJob, ResyncJobSummary, ResyncState, ResyncTarget, ResyncTargetRecord, StateDetail, UnsendableTarget,
+} from '../domain/resync.ts';
 import type { NetworkProfile, SipTransport } from '../../vendors/types.ts';
 
 export interface Tenant {
@@ -112,82 +117,134 @@ export interface Session {
 
 export type NetworkOverrides = NetworkProfile;
 
+/** Devices whose rendered files may differ after a commit; `'*'` means all of them. */
+export interface StoreChange {
+  macs: string[] | '*';
+  reason: string;
+}
+
 export interface Store {
-  /** Run `fn` atomically: every change inside commits together or not at all. */
-  transaction<T>(fn: () => T): T;
-  close(): void;
-  /** Changes whenever another process (e.g. `cadran import`) commits to the database. */
-  dataVersion(): number;
+  /** `sqlite` or `postgres`, for logs and benchmarks only: callers never branch on it. */
+  readonly engine: 'sqlite' | 'postgres';
+  /**
+   * Run `fn` atomically: every change made through `tx` commits together or not at all. An error
+   * thrown by `fn` rolls back and is rethrown. Calls on the outer store made while a transaction
+   * is open wait for it (SQLite) or use another connection (PostgreSQL).
+   */
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+  /**
+   * Changes committed by other processes or nodes (`cadran import` beside a server, another
+   * node on the same PostgreSQL): SQLite notices them through data_version (reported as `'*'`),
+   * PostgreSQL through LISTEN/NOTIFY with the MACs named by `publishChange`.
+   */
+  onExternalChange(listener: (c: StoreChange) => void): () => void;
+  /** Tell other processes and nodes what this one changed (PostgreSQL NOTIFY; SQLite: no-op). */
+  publishChange(c: StoreChange): Promise<void>;
 
   tenants: {
-    list(): Tenant[];
-    get(id: string): Tenant | undefined;
-    insert(t: Omit<Tenant, 'createdAt' | 'updatedAt'>): void;
-    update(id: string, t: Omit<Tenant, 'id' | 'createdAt' | 'updatedAt'>): void;
-    delete(id: string): boolean;
+    list(): Promise<Tenant[]>;
+    get(id: string): Promise<Tenant | undefined>;
+    insert(t: Omit<Tenant, 'createdAt' | 'updatedAt'>): Promise<void>;
+    update(id: string, t: Omit<Tenant, 'id' | 'createdAt' | 'updatedAt'>): Promise<void>;
+    delete(id: string): Promise<boolean>;
   };
   users: {
-    list(tenantId?: string): User[];
-    get(number: string): User | undefined;
-    insert(u: Omit<User, 'createdAt' | 'updatedAt'>): void;
-    update(number: string, u: Omit<User, 'number' | 'tenantId' | 'createdAt' | 'updatedAt'>): void;
-    delete(number: string): boolean;
+    list(tenantId?: string): Promise<User[]>;
+    get(number: string): Promise<User | undefined>;
+    insert(u: Omit<User, 'createdAt' | 'updatedAt'>): Promise<void>;
+    update(number: string, u: Omit<User, 'number' | 'tenantId' | 'createdAt' | 'updatedAt'>): Promise<void>;
+    delete(number: string): Promise<boolean>;
   };
   devices: {
-    list(filter?: { tenantId?: string; userNumber?: string }): Device[];
-    get(mac: string): Device | undefined;
-    insert(d: Omit<Device, 'createdAt' | 'updatedAt'>): void;
-    update(mac: string, d: Omit<Device, 'mac' | 'createdAt' | 'updatedAt'>): void;
-    delete(mac: string): boolean;
+    list(filter?: { tenantId?: string; userNumber?: string }): Promise<Device[]>;
+    get(mac: string): Promise<Device | undefined>;
+    insert(d: Omit<Device, 'createdAt' | 'updatedAt'>): Promise<void>;
+    update(mac: string, d: Omit<Device, 'mac' | 'createdAt' | 'updatedAt'>): Promise<void>;
+    delete(mac: string): Promise<boolean>;
   };
   keys: {
-    list(userNumber: string): FunctionKey[];
-    replace(userNumber: string, keys: FunctionKey[]): void;
+    list(userNumber: string): Promise<FunctionKey[]>;
+    replace(userNumber: string, keys: FunctionKey[]): Promise<void>;
     /** Users whose keys supervise `number` (BLF targets), for cache invalidation. */
-    watchersOf(number: string): string[];
+    watchersOf(number: string): Promise<string[]>;
   };
   network: {
-    getTenant(tenantId: string): NetworkProfile;
-    setTenant(tenantId: string, p: NetworkProfile): void;
-    getDevice(mac: string): NetworkProfile;
-    setDevice(mac: string, p: NetworkProfile): void;
+    getTenant(tenantId: string): Promise<NetworkProfile>;
+    setTenant(tenantId: string, p: NetworkProfile): Promise<void>;
+    getDevice(mac: string): Promise<NetworkProfile>;
+    setDevice(mac: string, p: NetworkProfile): Promise<void>;
   };
   contacts: {
-    list(userNumber: string): Contact[];
-    get(id: number): Contact | undefined;
-    insert(c: Omit<Contact, 'id' | 'createdAt' | 'updatedAt'>): number;
-    update(id: number, c: Omit<Contact, 'id' | 'userNumber' | 'createdAt' | 'updatedAt'>): void;
-    delete(id: number): boolean;
+    list(userNumber: string): Promise<Contact[]>;
+    get(id: number): Promise<Contact | undefined>;
+    insert(c: Omit<Contact, 'id' | 'createdAt' | 'updatedAt'>): Promise<number>;
+    update(id: number, c: Omit<Contact, 'id' | 'userNumber' | 'createdAt' | 'updatedAt'>): Promise<void>;
+    delete(id: number): Promise<boolean>;
   };
   sightings: {
-    get(mac: string): Sighting | undefined;
-    /** Upsert many sightings at once (the phone path batches them). */
-    record(batch: Sighting[]): void;
+    get(mac: string): Promise<Sighting | undefined>;
+    /** Upsert many sightings at once (the phone path batches them); unknown MACs are ignored. */
+    record(batch: Sighting[]): Promise<void>;
   };
   unknownDevices: {
-    list(): UnknownDevice[];
-    record(batch: Array<Omit<UnknownDevice, 'firstSeen' | 'count'> & { hits: number }>): void;
-    delete(mac: string): boolean;
+    list(): Promise<UnknownDevice[]>;
+    record(batch: Array<Omit<UnknownDevice, 'firstSeen' | 'count'> & { hits: number }>): Promise<void>;
+    delete(mac: string): Promise<boolean>;
   };
   operators: {
-    get(login: string): Operator | undefined;
-    insert(o: Omit<Operator, 'createdAt'>): void;
-    count(): number;
+    get(login: string): Promise<Operator | undefined>;
+    insert(o: Omit<Operator, 'createdAt'>): Promise<void>;
+    count(): Promise<number>;
   };
   tokens: {
-    insert(t: ApiToken & { tokenHash: string }): void;
-    findByHash(tokenHash: string): ApiToken | undefined;
-    delete(id: string): boolean;
+    insert(t: ApiToken & { tokenHash: string }): Promise<void>;
+    findByHash(tokenHash: string): Promise<ApiToken | undefined>;
+    delete(id: string): Promise<boolean>;
   };
   sessions: {
-    insert(idHash: string, s: Session): void;
-    get(idHash: string): Session | undefined;
-    delete(idHash: string): void;
-    purgeExpired(now: string): void;
+    insert(idHash: string, s: Session): Promise<void>;
+    get(idHash: string): Promise<Session | undefined>;
+    delete(idHash: string): Promise<void>;
+    purgeExpired(now: string): Promise<void>;
+  };
+  /** "Forgot password" links: only a SHA-256 of each token is kept; a link works once. */
+  passwordResets: {
+    /** Store a new link unless one was issued for this user after `notBefore`; false then. */
+    issue(r: { tokenHash: string; userNumber: string; createdAt: string; expiresAt: string; notBefore: string }): Promise<boolean>;
+    /** The user of a link that is unused and not expired at `now`. */
+    peek(tokenHash: string, now: string): Promise<string | undefined>;
+    /** Mark the link used (atomically: two claims cannot both win); its user, or undefined. */
+    claim(tokenHash: string, now: string): Promise<string | undefined>;
+    /** Every pending link of this user dies (after a reset); old rows are purged. */
+    revokeAll(userNumber: string, now: string): Promise<void>;
+  };
+  /** Resync jobs and per-device outcomes. */
+  resync: {
+    /** The job and its targets, all `queued`, plus the devices nothing could be sent to (`failed`), in one transaction. */
+    createJob(job: ResyncJob, targets: ResyncTarget[], unsendable: UnsendableTarget[]): Promise<void>;
+    /**
+     * A target's new state. `sent` sets sentAt = detail.at; `fetched` sets fetchedAt and keeps an
+     * earlier code when detail.code is absent. Unknown (jobId, mac) pairs are ignored.
+     */
+    setTargetState(jobId: string, deviceMac: string, state: ResyncState, detail: StateDetail): Promise<void>;
+    /**
+     * Targets to (re)send after a restart: `queued`, or `sent` without a final answer, in jobs
+     * not cancelled, oldest job first, with the line's current credentials joined back.
+     */
+    pendingTargets(): Promise<ResyncTarget[]>;
+    /** Targets of this MAC in state `sent` or `answered` with sentAt >= `since` (fetch correlation). */
+    awaitingFetch(deviceMac: string, since: number): Promise<Array<{ jobId: string; state: ResyncState; code?: number }>>;
+    /** Marks the job cancelled and its `queued` targets `cancelled`; returns their MACs. */
+    cancelJob(jobId: string, at: number): Promise<string[]>;
+    /** The job and every target record (no credentials), or null when the id is unknown. */
+    getJob(jobId: string): Promise<{ job: ResyncJob; targets: ResyncTargetRecord[] } | null>;
+    /** Summaries, newest first, filtered, at most `limit` (default 100, at most 1000). */
+    listJobs(filter?: { tenantId?: string; requestedBy?: string; limit?: number }): Promise<ResyncJobSummary[]>;
   };
   /** Settings of the installation itself (key → JSON value). */
   settings: {
-    get<T>(key: string): T | undefined;
-    set(key: string, value: unknown): void;
+    get<T>(key: string): Promise<T | undefined>;
+    set(key: string, value: unknown): Promise<void>;
   };
 }
