@@ -10,12 +10,17 @@ export type ResyncState = 'queued' | 'sent' | 'answered' | 'failed' | 'timeout' 
 
 export const RESYNC_STATES: readonly ResyncState[] = ['queued', 'sent', 'answered', 'failed', 'timeout', 'fetched', 'cancelled'];
 
-/** What a job covers: one phone, the phones of one licence, or a whole tenant. */
+/**
+ * What a job covers: one phone, the phones of one licence, a whole tenant, or the phones of one
+ * tenant that a write changed (`?resync=true` on an API write).
+ */
 export interface ResyncScope {
-  kind: 'device' | 'user' | 'tenant';
-  /** MAC (12 lower-case hex digits), 10-digit number, or tenant id. */
+  kind: 'device' | 'user' | 'tenant' | 'change';
+  /** MAC (12 lower-case hex digits), 10-digit number, tenant id, or the write (`PATCH /users/0145678901`). */
   id: string;
 }
+
+export const RESYNC_SCOPES: readonly ResyncScope['kind'][] = ['device', 'user', 'tenant', 'change'];
 
 /** One device to resync, as the resync feature builds it from the store and the tenant settings. */
 export interface ResyncTarget {
