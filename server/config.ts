@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const fileSchema = z
   .object({
@@ -18,14 +19,14 @@ const fileSchema = z
     adminPort: port,
     adminHost: z.string(),
     publicUrl: z.url(),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    logLevel: z.enum(LOG_LEVELS),
     phoneWorkers: z.number().int().min(1).max(64),
     sip: z
       .object({
         bindHost: z.string(),
         bindPort: port,
-        ratePerTenant: z.number().positive(),
-        globalRate: z.number().positive(),
+        ratePerTenant: z.number().positive().max(100_000),
+        globalRate: z.number().positive().max(100_000),
       })
       .partial(),
     smtp: z.object({ host: z.string(), port, from: z.string(), secure: z.boolean() }).partial(),
@@ -38,7 +39,10 @@ export type FileConfig = z.infer<typeof fileSchema>;
 
 export interface Config {
   dataDir: string;
+  /** The embedded SQLite database, used when no databaseUrl is set. */
   databaseFile: string;
+  /** `CADRAN_DATABASE_URL`: a PostgreSQL database instead of the SQLite file. */
+  databaseUrl: string | null;
   httpHost: string;
   httpPort: number;
   httpsPort: number | null;
@@ -62,12 +66,57 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
-function envNumber(name: string, env: NodeJS.ProcessEnv): number | undefined {
-  const v = env[name];
-  if (v === undefined || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`${name}="${v}" is not a port number (0–65535)`);
-  return n;
+// Every environment variable is checked like the config file: a value that does not parse is an
+// error naming the variable, never a NaN or a silent default.
+const envInt = (min: number, max: number, what: string) =>
+  z.string().trim().regex(/^\d+$/, `is not ${what}`).transform(Number).pipe(z.number().int().min(min, `is not ${what}`).max(max, `is not ${what}`));
+const envRate = z
+  .string()
+  .trim()
+  .regex(/^\d+(\.\d+)?$/, 'is not a number of NOTIFYs per second (e.g. 20)')
+  .transform(Number)
+  .pipe(z.number().positive('must be more than 0').max(100_000, 'is more than 100000 per second'));
+const envText = z.string().trim().min(1).max(1024);
+const envSchemas = {
+  CADRAN_HTTP_PORT: envInt(0, 65535, 'a port number (0–65535)'),
+  CADRAN_HTTPS_PORT: envInt(0, 65535, 'a port number (0–65535)'),
+  CADRAN_TFTP_PORT: envInt(0, 65535, 'a port number (0–65535)'),
+  CADRAN_ADMIN_PORT: envInt(0, 65535, 'a port number (0–65535)'),
+  CADRAN_SIP_PORT: envInt(0, 65535, 'a port number (0–65535)'),
+  CADRAN_SMTP_PORT: envInt(0, 65535, 'a port number (0–65535)'),
+  CADRAN_PHONE_WORKERS: envInt(1, 64, 'a number of processes from 1 to 64'),
+  CADRAN_RESYNC_RATE: envRate,
+  CADRAN_RESYNC_GLOBAL_RATE: envRate,
+  CADRAN_LOG_LEVEL: z.enum(LOG_LEVELS, `is not a log level (${LOG_LEVELS.join(', ')})`),
+  CADRAN_PUBLIC_URL: z.url('is not a URL (e.g. http://prov.example.net/)'),
+  CADRAN_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/\S+$/i, 'is not a postgres:// URL'),
+  CADRAN_HTTP_HOST: envText,
+  CADRAN_TFTP_HOST: envText,
+  CADRAN_ADMIN_HOST: envText,
+  CADRAN_SIP_HOST: envText,
+  CADRAN_TLS_CERT: envText,
+  CADRAN_TLS_KEY: envText,
+  CADRAN_SMTP_HOST: envText,
+  CADRAN_SMTP_FROM: envText,
+} satisfies Record<string, z.ZodType<unknown, string>>;
+
+type EnvName = keyof typeof envSchemas;
+type EnvValues = { [K in EnvName]?: z.output<(typeof envSchemas)[K]> };
+
+/** The CADRAN_* variables that are set (non-empty), parsed; the first bad one is a ConfigError. */
+export function parseEnv(env: NodeJS.ProcessEnv): EnvValues {
+  const out: Record<string, unknown> = {};
+  for (const name of Object.keys(envSchemas) as EnvName[]) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    const r = (envSchemas[name] as z.ZodType<unknown, string>).safeParse(raw);
+    if (!r.success) {
+      const shown = raw.length > 60 ? `${raw.slice(0, 60)}…` : raw;
+      throw new ConfigError(`${name}="${shown}" ${r.error.issues[0]!.message}`);
+    }
+    out[name] = r.data;
+  }
+  return out as EnvValues;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -90,31 +139,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } else if (env.CADRAN_CONFIG) {
     throw new ConfigError(`config file ${file} (CADRAN_CONFIG) does not exist`);
   }
+  const e = parseEnv(env);
   return {
     dataDir,
     databaseFile: join(dataDir, 'cadran.sqlite'),
-    httpHost: env.CADRAN_HTTP_HOST || f.httpHost || '0.0.0.0',
-    httpPort: envNumber('CADRAN_HTTP_PORT', env) ?? f.httpPort ?? 8080,
-    httpsPort: envNumber('CADRAN_HTTPS_PORT', env) ?? f.httpsPort ?? null,
-    tlsCert: env.CADRAN_TLS_CERT || f.tlsCert || null,
-    tlsKey: env.CADRAN_TLS_KEY || f.tlsKey || null,
-    tftpHost: env.CADRAN_TFTP_HOST || f.tftpHost || '0.0.0.0',
-    tftpPort: envNumber('CADRAN_TFTP_PORT', env) ?? f.tftpPort ?? 6969,
-    adminHost: env.CADRAN_ADMIN_HOST || f.adminHost || '127.0.0.1',
-    adminPort: envNumber('CADRAN_ADMIN_PORT', env) ?? f.adminPort ?? 8081,
-    publicUrl: env.CADRAN_PUBLIC_URL || f.publicUrl || null,
-    logLevel: env.CADRAN_LOG_LEVEL || f.logLevel || 'info',
-    phoneWorkers: Number(env.CADRAN_PHONE_WORKERS || f.phoneWorkers || 1),
+    databaseUrl: e.CADRAN_DATABASE_URL ?? null,
+    httpHost: e.CADRAN_HTTP_HOST ?? f.httpHost ?? '0.0.0.0',
+    httpPort: e.CADRAN_HTTP_PORT ?? f.httpPort ?? 8080,
+    httpsPort: e.CADRAN_HTTPS_PORT ?? f.httpsPort ?? null,
+    tlsCert: e.CADRAN_TLS_CERT ?? f.tlsCert ?? null,
+    tlsKey: e.CADRAN_TLS_KEY ?? f.tlsKey ?? null,
+    tftpHost: e.CADRAN_TFTP_HOST ?? f.tftpHost ?? '0.0.0.0',
+    tftpPort: e.CADRAN_TFTP_PORT ?? f.tftpPort ?? 6969,
+    adminHost: e.CADRAN_ADMIN_HOST ?? f.adminHost ?? '127.0.0.1',
+    adminPort: e.CADRAN_ADMIN_PORT ?? f.adminPort ?? 8081,
+    publicUrl: e.CADRAN_PUBLIC_URL ?? f.publicUrl ?? null,
+    logLevel: e.CADRAN_LOG_LEVEL ?? f.logLevel ?? 'info',
+    phoneWorkers: e.CADRAN_PHONE_WORKERS ?? f.phoneWorkers ?? 1,
     sip: {
-      bindHost: env.CADRAN_SIP_HOST || f.sip?.bindHost || '0.0.0.0',
-      bindPort: envNumber('CADRAN_SIP_PORT', env) ?? f.sip?.bindPort ?? 0,
-      ratePerTenant: Number(env.CADRAN_RESYNC_RATE || f.sip?.ratePerTenant || 20),
-      globalRate: Number(env.CADRAN_RESYNC_GLOBAL_RATE || f.sip?.globalRate || 200),
+      bindHost: e.CADRAN_SIP_HOST ?? f.sip?.bindHost ?? '0.0.0.0',
+      bindPort: e.CADRAN_SIP_PORT ?? f.sip?.bindPort ?? 0,
+      ratePerTenant: e.CADRAN_RESYNC_RATE ?? f.sip?.ratePerTenant ?? 20,
+      globalRate: e.CADRAN_RESYNC_GLOBAL_RATE ?? f.sip?.globalRate ?? 200,
     },
     smtp: {
-      host: env.CADRAN_SMTP_HOST || f.smtp?.host || null,
-      port: envNumber('CADRAN_SMTP_PORT', env) ?? f.smtp?.port ?? 25,
-      from: env.CADRAN_SMTP_FROM || f.smtp?.from || 'cadran@localhost',
+      host: e.CADRAN_SMTP_HOST ?? f.smtp?.host ?? null,
+      port: e.CADRAN_SMTP_PORT ?? f.smtp?.port ?? 25,
+      from: e.CADRAN_SMTP_FROM ?? f.smtp?.from ?? 'cadran@localhost',
       secure: f.smtp?.secure ?? false,
     },
     probe: {

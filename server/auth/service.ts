@@ -21,22 +21,22 @@ export class AuthService {
   constructor(private readonly store: Store) {}
 
   /** The principal behind a stored identity, or undefined when it no longer exists. */
-  principalOf(kind: PrincipalKind, id: string): Principal | undefined {
-    if (kind === 'operator') return this.store.operators.get(id) ? { kind: 'operator', login: id } : undefined;
-    const u = this.store.users.get(id);
+  async principalOf(kind: PrincipalKind, id: string): Promise<Principal | undefined> {
+    if (kind === 'operator') return (await this.store.operators.get(id)) ? { kind: 'operator', login: id } : undefined;
+    const u = await this.store.users.get(id);
     return u ? { kind: 'user', number: u.number, tenantId: u.tenantId, role: u.role } : undefined;
   }
 
-  issueToken(kind: PrincipalKind, id: string, label: string | null): string {
+  async issueToken(kind: PrincipalKind, id: string, label: string | null): Promise<string> {
     const token = `cdr_${randomBytes(32).toString('base64url')}`;
-    this.store.tokens.insert({
+    await this.store.tokens.insert({
       id: randomUUID(), tokenHash: sha256(token), principalKind: kind, principalId: id, label, createdAt: new Date().toISOString(),
     });
     return token;
   }
 
-  fromToken(token: string): Principal | undefined {
-    const t = this.store.tokens.findByHash(sha256(token));
+  async fromToken(token: string): Promise<Principal | undefined> {
+    const t = await this.store.tokens.findByHash(sha256(token));
     return t && this.principalOf(t.principalKind, t.principalId);
   }
 
@@ -49,8 +49,8 @@ export class AuthService {
     const delay = this.throttle.check(keys);
     if (delay === 'locked') throw new DomainError('too_many_requests', 'too many failed logins; try again later');
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-    const user = /^\d{10}$/.test(login) ? this.store.users.get(login) : undefined;
-    const operator = user ? undefined : this.store.operators.get(login);
+    const user = /^\d{10}$/.test(login) ? await this.store.users.get(login) : undefined;
+    const operator = user ? undefined : await this.store.operators.get(login);
     const hash = user?.passwordHash ?? operator?.passwordHash;
     if (await verifyPassword(password, hash)) {
       this.throttle.succeed([`login:${login}`]);
@@ -61,11 +61,11 @@ export class AuthService {
     throw new DomainError('unauthenticated', 'wrong login or password');
   }
 
-  openSession(p: Principal): { sessionId: string; csrfToken: string } {
+  async openSession(p: Principal): Promise<{ sessionId: string; csrfToken: string }> {
     if (p.kind === 'system') throw new Error('the command line has no web session');
     const sessionId = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(24).toString('base64url');
-    this.store.sessions.insert(sha256(sessionId), {
+    await this.store.sessions.insert(sha256(sessionId), {
       principalKind: p.kind,
       principalId: p.kind === 'operator' ? p.login : p.number,
       csrfToken,
@@ -74,14 +74,14 @@ export class AuthService {
     return { sessionId, csrfToken };
   }
 
-  fromSession(sessionId: string): { principal: Principal; csrfToken: string } | undefined {
-    const s = this.store.sessions.get(sha256(sessionId));
+  async fromSession(sessionId: string): Promise<{ principal: Principal; csrfToken: string } | undefined> {
+    const s = await this.store.sessions.get(sha256(sessionId));
     if (!s || s.expiresAt < new Date().toISOString()) return undefined;
-    const principal = this.principalOf(s.principalKind, s.principalId);
+    const principal = await this.principalOf(s.principalKind, s.principalId);
     return principal && { principal, csrfToken: s.csrfToken };
   }
 
-  closeSession(sessionId: string): void {
-    this.store.sessions.delete(sha256(sessionId));
+  async closeSession(sessionId: string): Promise<void> {
+    await this.store.sessions.delete(sha256(sessionId));
   }
 }

@@ -2,55 +2,65 @@ import { contactInput, parseInput } from '../domain/schemas.ts';
 import { invalid, notFound } from '../domain/errors.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Contact } from '../store/types.ts';
-import { devicesOfUsers, type ServiceDeps } from './context.ts';
+import { devicesOfUsers, inTransaction, type ServiceDeps } from './context.ts';
 import { getUser } from './users.ts';
 
 // Personal contacts are private to their user: only that user, an admin of their tenant and
 // operators reach them (getUser enforces it); a BLF watcher never sees them.
 
-export function listContacts(deps: ServiceDeps, p: Principal, number: string): Contact[] {
-  getUser(deps, p, number);
+export async function listContacts(deps: ServiceDeps, p: Principal, number: string): Promise<Contact[]> {
+  await getUser(deps, p, number);
   return deps.store.contacts.list(number);
 }
 
-function ownContact(deps: ServiceDeps, p: Principal, number: string, id: string | number): Contact {
-  getUser(deps, p, number);
+async function ownContact(deps: ServiceDeps, p: Principal, number: string, id: string | number): Promise<Contact> {
+  await getUser(deps, p, number);
   const n = Number(id);
-  const c = Number.isInteger(n) ? deps.store.contacts.get(n) : undefined;
+  const c = Number.isInteger(n) ? await deps.store.contacts.get(n) : undefined;
   if (!c || c.userNumber !== number) throw notFound(`contact ${id}`);
   return c;
 }
 
-export function getContact(deps: ServiceDeps, p: Principal, number: string, id: string | number): Contact {
+export function getContact(deps: ServiceDeps, p: Principal, number: string, id: string | number): Promise<Contact> {
   return ownContact(deps, p, number, id);
 }
 
-const touched = (deps: ServiceDeps, number: string) =>
-  deps.changes.devicesChanged(devicesOfUsers(deps.store, [number]), `contacts of ${number} changed`);
+async function touched(deps: ServiceDeps, number: string): Promise<void> {
+  deps.changes.devicesChanged(await devicesOfUsers(deps.store, [number]), `contacts of ${number} changed`);
+}
 
-export function createContact(deps: ServiceDeps, p: Principal, number: string, input: unknown): Contact {
-  getUser(deps, p, number);
+export async function createContact(deps: ServiceDeps, p: Principal, number: string, input: unknown): Promise<Contact> {
+  await getUser(deps, p, number);
   const c = parseInput(contactInput, input);
-  const id = deps.store.contacts.insert({
-    userNumber: number, name: c.name, work: c.work ?? null, mobile: c.mobile ?? null, home: c.home ?? null, group: c.group ?? null,
+  const created = await inTransaction(deps, async (d) => {
+    await getUser(d, p, number);
+    const id = await d.store.contacts.insert({
+      userNumber: number, name: c.name, work: c.work ?? null, mobile: c.mobile ?? null, home: c.home ?? null, group: c.group ?? null,
+    });
+    return (await d.store.contacts.get(id))!;
   });
-  touched(deps, number);
-  return deps.store.contacts.get(id)!;
+  await touched(deps, number);
+  return created;
 }
 
-export function updateContact(deps: ServiceDeps, p: Principal, number: string, id: string, input: unknown): Contact {
-  const cur = ownContact(deps, p, number, id);
-  if (input === null || typeof input !== 'object') throw invalid('(body)', 'expected a JSON object');
-  // PATCH semantics: absent fields keep their value; the result is validated as a whole.
-  const merged = { name: cur.name, work: cur.work, mobile: cur.mobile, home: cur.home, group: cur.group, ...(input as object) };
-  const c = parseInput(contactInput, merged);
-  deps.store.contacts.update(cur.id, { name: c.name, work: c.work ?? null, mobile: c.mobile ?? null, home: c.home ?? null, group: c.group ?? null });
-  touched(deps, number);
-  return deps.store.contacts.get(cur.id)!;
+export async function updateContact(deps: ServiceDeps, p: Principal, number: string, id: string, input: unknown): Promise<Contact> {
+  const updated = await inTransaction(deps, async (d) => {
+    const cur = await ownContact(d, p, number, id);
+    if (input === null || typeof input !== 'object') throw invalid('(body)', 'expected a JSON object');
+    // PATCH semantics: absent fields keep their value; the result is validated as a whole.
+    const merged = { name: cur.name, work: cur.work, mobile: cur.mobile, home: cur.home, group: cur.group, ...(input as object) };
+    const c = parseInput(contactInput, merged);
+    await d.store.contacts.update(cur.id, { name: c.name, work: c.work ?? null, mobile: c.mobile ?? null, home: c.home ?? null, group: c.group ?? null });
+    return (await d.store.contacts.get(cur.id))!;
+  });
+  await touched(deps, number);
+  return updated;
 }
 
-export function deleteContact(deps: ServiceDeps, p: Principal, number: string, id: string): void {
-  const cur = ownContact(deps, p, number, id);
-  deps.store.contacts.delete(cur.id);
-  touched(deps, number);
+export async function deleteContact(deps: ServiceDeps, p: Principal, number: string, id: string): Promise<void> {
+  await inTransaction(deps, async (d) => {
+    const cur = await ownContact(d, p, number, id);
+    await d.store.contacts.delete(cur.id);
+  });
+  await touched(deps, number);
 }

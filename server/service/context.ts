@@ -7,9 +7,17 @@ export interface ServiceDeps {
   changes: ChangeFeed;
 }
 
+/**
+ * Run `fn` in one store transaction, with the same deps bound to it (reads and the writes they
+ * decide commit together, so concurrent edits cannot undo each other). Announce changes after.
+ */
+export function inTransaction<T>(deps: ServiceDeps, fn: (d: ServiceDeps) => Promise<T>): Promise<T> {
+  return deps.store.transaction((tx) => fn({ store: tx, changes: deps.changes }));
+}
+
 /** Devices of these users, for invalidation. */
-export function devicesOfUsers(store: Store, numbers: Iterable<string>): string[] {
+export async function devicesOfUsers(store: Store, numbers: Iterable<string>): Promise<string[]> {
   const macs: string[] = [];
-  for (const n of numbers) for (const d of store.devices.list({ userNumber: n })) macs.push(d.mac);
+  for (const n of new Set(numbers)) for (const d of await store.devices.list({ userNumber: n })) macs.push(d.mac);
   return macs;
 }

@@ -5,13 +5,13 @@ import { keyList, parseInput } from '../domain/schemas.ts';
 import { findModel, keyCapacity } from '../../vendors/index.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { FunctionKey, Store, User } from '../store/types.ts';
-import { devicesOfUsers, type ServiceDeps } from './context.ts';
+import { devicesOfUsers, inTransaction, type ServiceDeps } from './context.ts';
 import { getUser } from './users.ts';
 
 /** Largest key position allowed for a user: the smallest capacity among their phones. */
-export function keyLimit(store: Store, userNumber: string): { limit: number; because?: string } {
+export async function keyLimit(store: Store, userNumber: string): Promise<{ limit: number; because?: string }> {
   let best: { limit: number; because?: string } = { limit: 999 };
-  for (const d of store.devices.list({ userNumber })) {
+  for (const d of await store.devices.list({ userNumber })) {
     const found = findModel(d.model);
     if (!found) continue;
     const cap = keyCapacity(found.model, d.expansionModules);
@@ -21,13 +21,13 @@ export function keyLimit(store: Store, userNumber: string): { limit: number; bec
 }
 
 /** Validate a whole key list for `user`; every problem is reported with its index. */
-export function validateKeys(store: Store, user: User, input: unknown): FunctionKey[] {
+export async function validateKeys(store: Store, user: User, input: unknown): Promise<FunctionKey[]> {
   const keys = parseInput(keyList, input, 'keys');
   const problems: ErrorDetail[] = [];
   const seen = new Map<number, number>();
-  const { limit, because } = keyLimit(store, user.number);
+  const { limit, because } = await keyLimit(store, user.number);
   const out: FunctionKey[] = [];
-  keys.forEach((k, i) => {
+  for (const [i, k] of keys.entries()) {
     const field = `keys.${i}`;
     const prev = seen.get(k.position);
     if (prev !== undefined) problems.push({ field: `${field}.position`, message: `position ${k.position} is used twice (keys ${prev} and ${i})` });
@@ -37,7 +37,7 @@ export function validateKeys(store: Store, user: User, input: unknown): Function
     }
     let value: string | null = null;
     if (k.type === 'blf') {
-      const target = k.value ? store.users.get(k.value) : undefined;
+      const target = k.value ? await store.users.get(k.value) : undefined;
       if (!k.value) problems.push({ field: `${field}.value`, message: 'a BLF key needs the number of the user to supervise' });
       else if (!target || target.tenantId !== user.tenantId) {
         problems.push({ field: `${field}.value`, message: `user ${k.value} is not a user of this tenant: a BLF key can only supervise a colleague` });
@@ -54,7 +54,7 @@ export function validateKeys(store: Store, user: User, input: unknown): Function
       problems.push({ field: `${field}.value`, message: 'a line key takes no value' });
     }
     out.push({ position: k.position, type: k.type, value, label: k.label ?? null });
-  });
+  }
   if (problems.length) {
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
     throw new DomainError('validation_failed', `${problems[0]!.field}: ${problems[0]!.message}${more}`, problems);
@@ -62,15 +62,17 @@ export function validateKeys(store: Store, user: User, input: unknown): Function
   return out.sort((a, b) => a.position - b.position);
 }
 
-export function listKeys(deps: ServiceDeps, p: Principal, number: string): FunctionKey[] {
-  getUser(deps, p, number);
+export async function listKeys(deps: ServiceDeps, p: Principal, number: string): Promise<FunctionKey[]> {
+  await getUser(deps, p, number);
   return deps.store.keys.list(number);
 }
 
-export function replaceKeys(deps: ServiceDeps, p: Principal, number: string, input: unknown): FunctionKey[] {
-  const user = getUser(deps, p, number);
-  const keys = validateKeys(deps.store, user, input);
-  deps.store.keys.replace(number, keys);
-  deps.changes.devicesChanged(devicesOfUsers(deps.store, [number]), `keys of ${number} changed`);
-  return deps.store.keys.list(number);
+export async function replaceKeys(deps: ServiceDeps, p: Principal, number: string, input: unknown): Promise<FunctionKey[]> {
+  const { keys, macs } = await inTransaction(deps, async (d) => {
+    const user = await getUser(d, p, number);
+    await d.store.keys.replace(number, await validateKeys(d.store, user, input));
+    return { keys: await d.store.keys.list(number), macs: await devicesOfUsers(d.store, [number]) };
+  });
+  deps.changes.devicesChanged(macs, `keys of ${number} changed`);
+  return keys;
 }

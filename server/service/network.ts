@@ -3,7 +3,7 @@ import { notFound } from '../domain/errors.ts';
 import { requireTenantAdmin, requireTenantMember, type Principal } from '../auth/principal.ts';
 import type { NetworkProfile } from '../../vendors/types.ts';
 import type { Store } from '../store/types.ts';
-import type { ServiceDeps } from './context.ts';
+import { inTransaction, type ServiceDeps } from './context.ts';
 import { getDevice } from './devices.ts';
 
 /** Drop unset (null / undefined) fields: stored profiles only hold what was set. */
@@ -18,37 +18,44 @@ export function mergeProfiles(tenant: NetworkProfile, device: NetworkProfile): N
   return merged;
 }
 
-export function effectiveProfile(store: Store, mac: string, tenantId: string): NetworkProfile {
-  return mergeProfiles(store.network.getTenant(tenantId), store.network.getDevice(mac));
+export async function effectiveProfile(store: Store, mac: string, tenantId: string): Promise<NetworkProfile> {
+  return mergeProfiles(await store.network.getTenant(tenantId), await store.network.getDevice(mac));
 }
 
-export function getTenantNetwork(deps: ServiceDeps, p: Principal, tenantId: string): NetworkProfile {
-  if (!deps.store.tenants.get(tenantId)) throw notFound(`tenant "${tenantId}"`);
+export async function getTenantNetwork(deps: ServiceDeps, p: Principal, tenantId: string): Promise<NetworkProfile> {
+  if (!(await deps.store.tenants.get(tenantId))) throw notFound(`tenant "${tenantId}"`);
   requireTenantMember(p, tenantId);
   requireTenantAdmin(p, tenantId);
   return deps.store.network.getTenant(tenantId);
 }
 
-export function setTenantNetwork(deps: ServiceDeps, p: Principal, tenantId: string, input: unknown): NetworkProfile {
-  if (!deps.store.tenants.get(tenantId)) throw notFound(`tenant "${tenantId}"`);
+export async function setTenantNetwork(deps: ServiceDeps, p: Principal, tenantId: string, input: unknown): Promise<NetworkProfile> {
+  if (!(await deps.store.tenants.get(tenantId))) throw notFound(`tenant "${tenantId}"`);
   requireTenantAdmin(p, tenantId);
   const profile = compact(parseInput(networkProfile, input));
-  deps.store.network.setTenant(tenantId, profile);
-  deps.changes.devicesChanged(deps.store.devices.list({ tenantId }).map((d) => d.mac), `network profile of ${tenantId} changed`);
+  const macs = await inTransaction(deps, async ({ store }) => {
+    if (!(await store.tenants.get(tenantId))) throw notFound(`tenant "${tenantId}"`);
+    await store.network.setTenant(tenantId, profile);
+    return (await store.devices.list({ tenantId })).map((d) => d.mac);
+  });
+  deps.changes.devicesChanged(macs, `network profile of ${tenantId} changed`);
   return profile;
 }
 
-export function getDeviceNetwork(deps: ServiceDeps, p: Principal, mac: string): { overrides: NetworkProfile; effective: NetworkProfile } {
-  const d = getDevice(deps, p, mac);
+export async function getDeviceNetwork(deps: ServiceDeps, p: Principal, mac: string): Promise<{ overrides: NetworkProfile; effective: NetworkProfile }> {
+  const d = await getDevice(deps, p, mac);
   requireTenantAdmin(p, d.tenantId);
-  return { overrides: deps.store.network.getDevice(d.mac), effective: effectiveProfile(deps.store, d.mac, d.tenantId) };
+  return { overrides: await deps.store.network.getDevice(d.mac), effective: await effectiveProfile(deps.store, d.mac, d.tenantId) };
 }
 
-export function setDeviceNetwork(deps: ServiceDeps, p: Principal, mac: string, input: unknown): NetworkProfile {
-  const d = getDevice(deps, p, mac);
+export async function setDeviceNetwork(deps: ServiceDeps, p: Principal, mac: string, input: unknown): Promise<NetworkProfile> {
+  const d = await getDevice(deps, p, mac);
   requireTenantAdmin(p, d.tenantId);
   const profile = compact(parseInput(networkProfile, input));
-  deps.store.network.setDevice(d.mac, profile);
+  await inTransaction(deps, async (tx) => {
+    const cur = await getDevice(tx, p, mac); // still there, still the caller's
+    await tx.store.network.setDevice(cur.mac, profile);
+  });
   deps.changes.devicesChanged([d.mac], 'device network overrides changed');
   return profile;
 }

@@ -3,91 +3,106 @@ import { parseInput, userCreate, userPatch, userPassword } from '../domain/schem
 import { hashPassword, randomSecret } from '../auth/passwords.ts';
 import { requireTenantAdmin, requireUserAccess, requireUserAdmin, type Principal } from '../auth/principal.ts';
 import type { User } from '../store/types.ts';
-import { devicesOfUsers, type ServiceDeps } from './context.ts';
+import { devicesOfUsers, inTransaction, type ServiceDeps } from './context.ts';
 
-export function getUser(deps: ServiceDeps, p: Principal, number: string): User {
-  const u = deps.store.users.get(number);
+export async function getUser(deps: ServiceDeps, p: Principal, number: string): Promise<User> {
+  const u = await deps.store.users.get(number);
   if (!u) throw notFound(`user ${number}`);
   requireUserAccess(p, u);
   return u;
 }
 
-export function listUsers(deps: ServiceDeps, p: Principal, tenantId: string): User[] {
-  if (!deps.store.tenants.get(tenantId)) throw notFound(`tenant "${tenantId}"`);
+export async function listUsers(deps: ServiceDeps, p: Principal, tenantId: string): Promise<User[]> {
+  if (!(await deps.store.tenants.get(tenantId))) throw notFound(`tenant "${tenantId}"`);
   // Every member may see the colleagues (to pick a BLF target); the view decides which fields.
   if (p.kind === 'user' && p.tenantId !== tenantId) throw notFound(`tenant "${tenantId}"`);
   return deps.store.users.list(tenantId);
 }
 
 export async function createUser(deps: ServiceDeps, p: Principal, tenantId: string, input: unknown): Promise<User> {
-  if (!deps.store.tenants.get(tenantId)) throw notFound(`tenant "${tenantId}"`);
+  if (!(await deps.store.tenants.get(tenantId))) throw notFound(`tenant "${tenantId}"`);
   requireTenantAdmin(p, tenantId);
   const u = parseInput(userCreate, input);
-  if (deps.store.users.get(u.number)) throw conflict('number', `user number ${u.number} is already taken`);
+  if (await deps.store.users.get(u.number)) throw conflict('number', `user number ${u.number} is already taken`);
+  // bcrypt runs before the transaction: it takes tens of milliseconds.
   const passwordHash = u.password ? await hashPassword(u.password) : null;
-  // Checked again after the await: another request may have taken the number meanwhile.
-  if (deps.store.users.get(u.number)) throw conflict('number', `user number ${u.number} is already taken`);
-  deps.store.users.insert({
-    number: u.number,
-    tenantId,
-    name: u.name,
-    email: u.email ?? null,
-    role: u.role,
-    passwordHash,
-    sipAuthName: u.sipAuthName ?? u.number,
-    sipPassword: u.sipPassword ?? randomSecret(20),
-    voicemailNumber: u.voicemailNumber ?? '123',
+  return inTransaction(deps, async ({ store }) => {
+    // Checked again in the transaction: another request may have taken the number meanwhile.
+    if (!(await store.tenants.get(tenantId))) throw notFound(`tenant "${tenantId}"`);
+    if (await store.users.get(u.number)) throw conflict('number', `user number ${u.number} is already taken`);
+    await store.users.insert({
+      number: u.number,
+      tenantId,
+      name: u.name,
+      email: u.email ?? null,
+      role: u.role,
+      passwordHash,
+      sipAuthName: u.sipAuthName ?? u.number,
+      sipPassword: u.sipPassword ?? randomSecret(20),
+      voicemailNumber: u.voicemailNumber ?? '123',
+    });
+    return (await store.users.get(u.number))!;
   });
-  return deps.store.users.get(u.number)!;
 }
 
 export async function updateUser(deps: ServiceDeps, p: Principal, number: string, input: unknown): Promise<User> {
-  const cur = getUser(deps, p, number);
+  const before = await getUser(deps, p, number);
   const patch = parseInput(userPatch, input);
   const selfService = p.kind === 'user' && p.number === number && p.role !== 'admin';
   if (selfService) {
     // A user may change their own password and e-mail; the licence itself is the admin's.
     const allowed = new Set(['password', 'email']);
     const other = Object.keys(patch).find((k) => !allowed.has(k));
-    if (other) requireUserAdmin(p, cur);
+    if (other) requireUserAdmin(p, before);
   }
-  if (patch.role && p.kind === 'user' && p.number === number && patch.role !== cur.role) {
+  if (patch.role && p.kind === 'user' && p.number === number && patch.role !== before.role) {
     throw invalid('role', 'you cannot change your own role');
   }
-  const passwordHash = patch.password ? await hashPassword(patch.password) : cur.passwordHash;
-  const next = {
-    name: patch.name ?? cur.name,
-    email: patch.email === undefined ? cur.email : patch.email,
-    role: patch.role ?? cur.role,
-    passwordHash,
-    sipAuthName: patch.sipAuthName ?? cur.sipAuthName,
-    sipPassword: patch.sipPassword ?? cur.sipPassword,
-    voicemailNumber: patch.voicemailNumber ?? cur.voicemailNumber,
-  };
-  deps.store.users.update(number, next);
-  // A rename shows on the phones that supervise this user too (BLF labels default to the name).
-  deps.changes.devicesChanged(devicesOfUsers(deps.store, [number, ...deps.store.keys.watchersOf(number)]), `user ${number} changed`);
-  return deps.store.users.get(number)!;
+  const newHash = patch.password ? await hashPassword(patch.password) : undefined;
+  const { user, macs } = await inTransaction(deps, async (d) => {
+    // The row as it is now (another edit may have landed during the hash): merge onto that.
+    const cur = await getUser(d, p, number);
+    await d.store.users.update(number, {
+      name: patch.name ?? cur.name,
+      email: patch.email === undefined ? cur.email : patch.email,
+      role: patch.role ?? cur.role,
+      passwordHash: newHash ?? cur.passwordHash,
+      sipAuthName: patch.sipAuthName ?? cur.sipAuthName,
+      sipPassword: patch.sipPassword ?? cur.sipPassword,
+      voicemailNumber: patch.voicemailNumber ?? cur.voicemailNumber,
+    });
+    // A rename shows on the phones that supervise this user too (BLF labels default to the name).
+    const macs = await devicesOfUsers(d.store, [number, ...(await d.store.keys.watchersOf(number))]);
+    return { user: (await d.store.users.get(number))!, macs };
+  });
+  deps.changes.devicesChanged(macs, `user ${number} changed`);
+  return user;
 }
 
 export async function setPassword(deps: ServiceDeps, number: string, password: string): Promise<void> {
   const pw = parseInput(userPassword, password, 'password');
-  const cur = deps.store.users.get(number);
-  if (!cur) throw notFound(`user ${number}`);
-  deps.store.users.update(number, { ...cur, passwordHash: await hashPassword(pw) });
+  if (!(await deps.store.users.get(number))) throw notFound(`user ${number}`);
+  const hash = await hashPassword(pw);
+  await inTransaction(deps, async ({ store }) => {
+    const cur = await store.users.get(number);
+    if (!cur) throw notFound(`user ${number}`);
+    await store.users.update(number, { ...cur, passwordHash: hash });
+  });
 }
 
-export function deleteUser(deps: ServiceDeps, p: Principal, number: string): void {
-  const cur = getUser(deps, p, number);
-  requireTenantAdmin(p, cur.tenantId);
-  if (p.kind === 'user' && p.number === number) throw invalid('number', 'you cannot delete your own licence');
-  const affected = devicesOfUsers(deps.store, [number, ...deps.store.keys.watchersOf(number)]);
-  deps.store.transaction(() => {
+export async function deleteUser(deps: ServiceDeps, p: Principal, number: string): Promise<void> {
+  const affected = await inTransaction(deps, async (d) => {
+    const cur = await getUser(d, p, number);
+    requireTenantAdmin(p, cur.tenantId);
+    if (p.kind === 'user' && p.number === number) throw invalid('number', 'you cannot delete your own licence');
+    const watchers = await d.store.keys.watchersOf(number);
+    const affected = await devicesOfUsers(d.store, [number, ...watchers]);
     // BLF keys of colleagues that supervised this user would point nowhere: remove them.
-    for (const w of deps.store.keys.watchersOf(number)) {
-      deps.store.keys.replace(w, deps.store.keys.list(w).filter((k) => !(k.type === 'blf' && k.value === number)));
+    for (const w of watchers) {
+      await d.store.keys.replace(w, (await d.store.keys.list(w)).filter((k) => !(k.type === 'blf' && k.value === number)));
     }
-    deps.store.users.delete(number);
+    await d.store.users.delete(number);
+    return affected;
   });
   deps.changes.devicesChanged(affected, `user ${number} deleted`);
 }
