@@ -1,10 +1,9 @@
-// The phone-facing feature: HTTP(S) (in this process, or in `phoneWorkers` worker processes
-// sharing the port), TFTP (always in this process, same phone service), the activity flusher and
-// the cache subscription. `phoneListeners(app)` tells where they listen (ports chosen by the OS
-// in tests and benchmarks).
+// The phone-facing part of the server: HTTP(S) (in this process, or in `phoneWorkers` worker
+// processes sharing the port), TFTP (always in this process, same phone service), the activity
+// flusher and the cache subscription. `startPhone` returns where they listen (ports chosen by the
+// OS in tests and benchmarks) and how to stop them.
 import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../app-context.ts';
-import type { Feature } from '../app.ts';
 import type { Logger } from '../log.ts';
 import { storeSink } from '../provision/activity.ts';
 import { createPhoneProcess } from './process.ts';
@@ -18,11 +17,9 @@ export interface PhoneListeners {
   workers: number;
 }
 
-const listeners = new WeakMap<AppContext, PhoneListeners>();
-
-/** Where the phone listeners of a running app listen; undefined before start. */
-export function phoneListeners(app: AppContext): PhoneListeners | undefined {
-  return listeners.get(app);
+export interface RunningPhone {
+  listeners: PhoneListeners;
+  close(): Promise<void>;
 }
 
 /**
@@ -37,66 +34,63 @@ function tftpLogger(log: Logger): TftpLogger {
   };
 }
 
-export const phoneFeature: Feature = {
-  name: 'phone',
-  async start(app: AppContext) {
-    const log = app.log.child({ concern: 'phone' });
-    const config = app.config;
-    if (config.httpsPort !== null && !(config.tlsCert && config.tlsKey)) {
-      log.warn({ httpsPort: config.httpsPort }, 'HTTPS port set without a certificate and key (CADRAN_TLS_CERT, CADRAN_TLS_KEY): HTTPS not served');
-    }
-    const digestSecret = randomBytes(32);
-    const sink = storeSink(app.store);
-    let pool: WorkerPool | null = null;
-    const phone = createPhoneProcess({
-      config,
-      log,
-      store: app.store,
-      templates: app.templates,
-      changes: app.changes,
-      digestSecret,
-      sink,
-      onBlock: (ip, until) => pool?.block(ip, until),
-    });
-    const stops: Array<() => Promise<void>> = [];
-    const stopAll = async (): Promise<void> => {
-      for (const stop of stops.reverse()) await stop();
-      phone.stop();
-      listeners.delete(app);
-    };
-    try {
-      let httpPort: number;
-      let httpsPort: number | null;
-      if (config.phoneWorkers > 1) {
-        pool = await startWorkerPool({
-          count: config.phoneWorkers,
-          config,
-          digestSecret,
-          log,
-          changes: app.changes,
-          sink,
-          onBlock: (ip, until) => phone.guard.block(ip, until),
-        });
-        stops.push(pool.close);
-        ({ port: httpPort, httpsPort } = pool);
-      } else {
-        const http = await phone.listen(true);
-        stops.push(http.close);
-        ({ port: httpPort, httpsPort } = http);
-        log.info({ host: config.httpHost, port: httpPort, httpsPort }, 'phone HTTP listening');
-      }
-      const tftp = await startTftpServer({
-        host: config.tftpHost,
-        port: config.tftpPort,
-        provider: phone.service.provider,
-        logger: tftpLogger(log),
+export async function startPhone(app: AppContext): Promise<RunningPhone> {
+  const log = app.log.child({ concern: 'phone' });
+  const config = app.config;
+  if (config.httpsPort !== null && !(config.tlsCert && config.tlsKey)) {
+    log.warn({ httpsPort: config.httpsPort }, 'HTTPS port set without a certificate and key (CADRAN_TLS_CERT, CADRAN_TLS_KEY): HTTPS not served');
+  }
+  const digestSecret = randomBytes(32);
+  const sink = storeSink(app.store, app.fetches);
+  let pool: WorkerPool | null = null;
+  const phone = createPhoneProcess({
+    config,
+    log,
+    store: app.store,
+    templates: app.templates,
+    changes: app.changes,
+    digestSecret,
+    sink,
+    onBlock: (ip, until) => pool?.block(ip, until),
+  });
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.reverse()) await stop();
+    await phone.stop();
+  };
+  let listeners: PhoneListeners;
+  try {
+    let httpPort: number;
+    let httpsPort: number | null;
+    if (config.phoneWorkers > 1) {
+      pool = await startWorkerPool({
+        count: config.phoneWorkers,
+        config,
+        digestSecret,
+        log,
+        changes: app.changes,
+        sink,
+        onBlock: (ip, until) => phone.guard.block(ip, until),
       });
-      stops.push(tftp.close);
-      listeners.set(app, { httpPort, httpsPort, tftpPort: tftp.port, workers: config.phoneWorkers });
-    } catch (err) {
-      await stopAll();
-      throw err;
+      stops.push(pool.close);
+      ({ port: httpPort, httpsPort } = pool);
+    } else {
+      const http = await phone.listen(true);
+      stops.push(http.close);
+      ({ port: httpPort, httpsPort } = http);
+      log.info({ host: config.httpHost, port: httpPort, httpsPort }, 'phone HTTP listening');
     }
-    return stopAll;
-  },
-};
+    const tftp = await startTftpServer({
+      host: config.tftpHost,
+      port: config.tftpPort,
+      provider: phone.service.provider,
+      logger: tftpLogger(log),
+    });
+    stops.push(tftp.close);
+    listeners = { httpPort, httpsPort, tftpPort: tftp.port, workers: config.phoneWorkers };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  return { listeners, close: stopAll };
+}

@@ -50,24 +50,15 @@ function cacheControl(a: Extract<PhoneAnswer, { status: 200 }>): string {
   return a.private ? 'private, no-cache' : 'no-cache';
 }
 
-interface FileHeaders {
-  ok: Record<string, string | number>;
-  notModified: Record<string, string>;
-}
-
-// Built once per cached file (a file is either a device's or a neutral one, never both), so a
-// boot storm does not rebuild the same header objects thousands of times.
-const headerCache = new WeakMap<CachedFile, FileHeaders>();
-
-function headersOf(a: Extract<PhoneAnswer, { status: 200 }>): FileHeaders {
-  let h = headerCache.get(a.file);
-  if (!h) {
-    const f = a.file;
+// Built once per cached file and kept on it (a file is either a device's or a neutral one, never
+// both), so a boot storm does not rebuild the same header objects thousands of times.
+function headersOf(a: Extract<PhoneAnswer, { status: 200 }>): NonNullable<CachedFile['httpHeaders']> {
+  const f = a.file;
+  if (!f.httpHeaders) {
     const notModified = { ETag: f.etag, 'Last-Modified': f.lastModifiedHttp, 'Cache-Control': cacheControl(a) };
-    h = { notModified, ok: { ...notModified, 'Content-Type': f.contentType, 'Content-Length': f.body.length } };
-    headerCache.set(f, h);
+    f.httpHeaders = { notModified, ok: { ...notModified, 'Content-Type': f.contentType, 'Content-Length': f.body.length } };
   }
-  return h;
+  return f.httpHeaders;
 }
 
 export function phoneRequestHandler(service: PhoneService, log: Logger, opts: { publicUrl: string | null; scheme: 'http' | 'https' }) {
@@ -113,27 +104,7 @@ export function phoneRequestHandler(service: PhoneService, log: Logger, opts: { 
     const root = opts.publicUrl ?? (host && HOST_RE.test(host) ? `${opts.scheme}://${host}/` : undefined);
     const ua = req.headers['user-agent'];
     const query = q < 0 ? undefined : parseQuery(target.slice(q + 1));
-    let answer: PhoneAnswer;
-    try {
-      answer = service.serve({
-        file: parsed.file,
-        remoteAddress,
-        protocol: 'http',
-        scheme: opts.scheme,
-        method,
-        uri: req.url ?? target,
-        ...(ua !== undefined ? { userAgent: ua } : {}),
-        ...(query ? { query } : {}),
-        ...(req.headers.authorization !== undefined ? { authorization: req.headers.authorization } : {}),
-        urlToken: parsed.token,
-        ...(root ? { root } : {}),
-      });
-    } catch (err) {
-      const bytes = plain(500, 'internal server error');
-      log.error({ err, file: parsed.file }, 'phone request failed');
-      return finish(500, bytes, { file: parsed.file });
-    }
-    const send = (): void => {
+    const send = (answer: PhoneAnswer): void => {
       const fields = logRequests
         ? { mac: answer.mac, vendor: answer.vendor, model: answer.model, file: parsed.file, ...(answer.detail ? { detail: answer.detail } : {}) }
         : {};
@@ -155,8 +126,39 @@ export function phoneRequestHandler(service: PhoneService, log: Logger, opts: { 
       const bytes = plain(answer.status, answer.reason, extra);
       finish(answer.status, bytes, fields);
     };
-    if (answer.delayMs) setTimeout(send, answer.delayMs).unref();
-    else send();
+    let result: PhoneAnswer | Promise<PhoneAnswer>;
+    try {
+      result = service.serve({
+        file: parsed.file,
+        remoteAddress,
+        protocol: 'http',
+        scheme: opts.scheme,
+        method,
+        uri: req.url ?? target,
+        ...(ua !== undefined ? { userAgent: ua } : {}),
+        ...(query ? { query } : {}),
+        ...(req.headers.authorization !== undefined ? { authorization: req.headers.authorization } : {}),
+        urlToken: parsed.token,
+        ...(root ? { root } : {}),
+      });
+    } catch (err) {
+      result = Promise.reject(err);
+    }
+    // A cached file is answered in this same turn, with nothing more allocated; a miss (store
+    // read, render) or a slowed-down client comes back later.
+    if (!(result instanceof Promise) && !result.delayMs) return send(result);
+    Promise.resolve(result).then(
+      (a) => {
+        if (res.destroyed) return;
+        if (a.delayMs) setTimeout(send, a.delayMs, a).unref();
+        else send(a);
+      },
+      (err: unknown) => {
+        const bytes = plain(500, 'internal server error');
+        log.error({ err, file: parsed.file }, 'phone request failed');
+        finish(500, bytes, { file: parsed.file });
+      },
+    );
   };
 }
 

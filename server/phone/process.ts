@@ -7,7 +7,7 @@ import type { ChangeFeed } from '../service/changes.ts';
 import type { TemplateSource } from '../../vendors/types.ts';
 import { ActivityRecorder, type ActivitySink } from '../provision/activity.ts';
 import { createPhoneService, type PhoneService } from '../provision/provider.ts';
-import { Guard } from './guard.ts';
+import { Guard } from '../provision/guard.ts';
 import { startPhoneHttp, type PhoneHttp } from './http.ts';
 
 export interface PhoneProcessDeps {
@@ -30,8 +30,8 @@ export interface PhoneProcess {
   activity: ActivityRecorder;
   /** Start the HTTP(S) listeners (`exclusive: false` when sharing the port with other workers). */
   listen(exclusive: boolean): Promise<PhoneHttp>;
-  /** Flush pending activity and stop the flusher (listeners are closed by their owner). */
-  stop(): void;
+  /** Flush pending activity (written, or sent to the primary) and stop the flusher (listeners are closed by their owner). */
+  stop(): Promise<void>;
 }
 
 export function createPhoneProcess(deps: PhoneProcessDeps): PhoneProcess {
@@ -54,9 +54,9 @@ export function createPhoneProcess(deps: PhoneProcessDeps): PhoneProcess {
         publicUrl: c.publicUrl,
         exclusive,
       }),
-    stop: () => {
-      activity.stop();
+    stop: async () => {
       service.close();
+      await activity.stop();
     },
   };
 }

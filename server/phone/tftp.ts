@@ -13,14 +13,14 @@
 import dgram from 'node:dgram';
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
-import type { PhoneFileAnswer, PhoneFileProvider } from './types.ts';
+import type { PhoneFileAnswer, PhoneFileProvider } from '../provision/types.ts';
 import { OP, TFTP_ERR, encodeError, encodeOack, optionNumber, parseRequest } from './tftp-packets.ts';
 import type { TftpRequest } from './tftp-packets.ts';
 import { checkTftpFileName } from './tftp-filename.ts';
 import { OutgoingTransfer } from './tftp-transfer.ts';
 import type { TransferEnd } from './tftp-transfer.ts';
 
-export type { PhoneFileAnswer, PhoneFileProvider, PhoneFileRequest } from './types.ts';
+export type { PhoneFileAnswer, PhoneFileProvider, PhoneFileRequest } from '../provision/types.ts';
 
 export interface TftpLogger {
   info(obj: object, msg?: string): void;

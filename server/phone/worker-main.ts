@@ -3,7 +3,7 @@
 // primary over IPC (cache invalidations in; activity batches and probe blocks out).
 import cluster from 'node:cluster';
 import { createLogger } from '../log.ts';
-import { SqliteStore } from '../store/sqlite.ts';
+import { openStore } from '../store/index.ts';
 import { ChangeFeed } from '../service/changes.ts';
 import { HandlebarsTemplates, defaultShippedTemplatesDir } from '../../vendors/common/templates.ts';
 import { createPhoneProcess } from './process.ts';
@@ -19,7 +19,7 @@ async function run(): Promise<void> {
   const spec = JSON.parse(raw) as WorkerSpec;
   const config = spec.config;
   const log = createLogger(config.logLevel).child({ concern: 'phone', worker: cluster.worker?.id ?? 0 });
-  const store = new SqliteStore({ file: config.databaseFile });
+  const store = await openStore(config);
   const changes = new ChangeFeed();
   const phone = createPhoneProcess({
     config,
@@ -37,8 +37,8 @@ async function run(): Promise<void> {
     if (stopping) return;
     stopping = true;
     await http.close();
-    phone.stop(); // sends the last activity batch
-    store.close();
+    await phone.stop(); // sends the last activity batch
+    await store.close();
     // IPC sends are asynchronous and ordered: once this one is out, the last batch is too.
     if (process.connected) await new Promise<void>((resolve) => process.send!({ cadran: 'stopped' } satisfies FromWorker, () => resolve()));
     process.exit(0);

@@ -112,13 +112,15 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
             clearTimeout(timer);
             reject(new Error(m.message));
             break;
-          case 'activity':
+          case 'activity': {
+            const failed = (err: unknown) => opts.log.error({ err: err instanceof Error ? err.message : String(err) }, 'recording phone activity failed');
             try {
-              opts.sink(m.batch);
+              Promise.resolve(opts.sink(m.batch)).catch(failed);
             } catch (err) {
-              opts.log.error({ err: err instanceof Error ? err.message : String(err) }, 'recording phone activity failed');
+              failed(err);
             }
             break;
+          }
           case 'block':
             opts.onBlock(m.ip, m.until);
             broadcast({ cadran: 'block', ip: m.ip, until: m.until }, w);

@@ -2,7 +2,7 @@
 // (unknown devices). The phone path only appends to in-memory maps; a flush every second writes
 // one batch (one transaction) — or, in a phone worker process, hands the batch to the primary
 // process, which writes it. Other features (resync: "config fetched again") subscribe to fetches
-// with `onPhoneFetch`.
+// on the installation's PhoneFetches (one per app context, created by the composition root).
 import { EventEmitter } from 'node:events';
 import type { Sighting, Store, UnknownDevice } from '../store/types.ts';
 
@@ -13,7 +13,7 @@ export interface ActivityBatch {
   unknown: UnknownSighting[];
 }
 
-export type ActivitySink = (batch: ActivityBatch) => void;
+export type ActivitySink = (batch: ActivityBatch) => void | Promise<void>;
 
 export const FLUSH_INTERVAL_MS = 1000;
 
@@ -46,27 +46,28 @@ export class ActivityRecorder {
 
   start(intervalMs = FLUSH_INTERVAL_MS): void {
     if (this.#timer) return;
-    this.#timer = setInterval(() => this.flush(), intervalMs);
+    this.#timer = setInterval(() => void this.flush(), intervalMs);
     this.#timer.unref();
   }
 
-  flush(): void {
+  /** Hand what was seen to the sink; resolves once it took it (errors go to onError). */
+  async flush(): Promise<void> {
     if (this.#sightings.size === 0 && this.#unknown.size === 0) return;
     const batch: ActivityBatch = { sightings: [...this.#sightings.values()], unknown: [...this.#unknown.values()] };
     this.#sightings = new Map();
     this.#unknown = new Map();
     try {
-      this.sink(batch);
+      await this.sink(batch);
     } catch (err) {
       this.onError(err);
     }
   }
 
   /** Stop the timer and write what is pending. */
-  stop(): void {
+  async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
-    this.flush();
+    await this.flush();
   }
 }
 
@@ -78,45 +79,47 @@ export interface PhoneFetch {
   protocol: string;
 }
 
-// One emitter per store (i.e. per running installation), so tests with several servers stay apart.
-const emitters = new WeakMap<object, EventEmitter>();
+/** Files provisioned phones fetched, after they reached the database: one per installation. */
+export class PhoneFetches {
+  readonly #emitter = new EventEmitter();
 
-function emitterOf(store: Store): EventEmitter {
-  let e = emitters.get(store);
-  if (!e) {
-    e = new EventEmitter();
-    e.setMaxListeners(50);
-    emitters.set(store, e);
+  constructor() {
+    this.#emitter.setMaxListeners(50);
   }
-  return e;
-}
 
-/** Be told of every file a provisioned phone fetched (after the batch reached the database). */
-export function onPhoneFetch(store: Store, listener: (f: PhoneFetch) => void): () => void {
-  const e = emitterOf(store);
-  e.on('fetch', listener);
-  return () => e.off('fetch', listener);
+  /** Be told of every file a provisioned phone fetched. */
+  onFetch(listener: (f: PhoneFetch) => void): () => void {
+    this.#emitter.on('fetch', listener);
+    return () => this.#emitter.off('fetch', listener);
+  }
+
+  get listening(): boolean {
+    return this.#emitter.listenerCount('fetch') > 0;
+  }
+
+  emit(f: PhoneFetch): void {
+    this.#emitter.emit('fetch', f);
+  }
 }
 
 /**
  * The sink of the process that owns the database: one transaction per list (each `record` is
  * one), written independently so a failure of one does not lose the other; then the listeners.
  */
-export function storeSink(store: Store): ActivitySink {
-  return (batch) => {
+export function storeSink(store: Store, fetches?: PhoneFetches): ActivitySink {
+  return async (batch) => {
     let failure: unknown = null;
     if (batch.unknown.length) {
       try {
-        store.unknownDevices.record(batch.unknown);
+        await store.unknownDevices.record(batch.unknown);
       } catch (err) {
         failure = err;
       }
     }
-    if (batch.sightings.length) store.sightings.record(batch.sightings);
+    if (batch.sightings.length) await store.sightings.record(batch.sightings);
     if (failure) throw failure;
-    const e = emitters.get(store);
-    if (e && e.listenerCount('fetch') > 0) {
-      for (const s of batch.sightings) e.emit('fetch', { mac: s.mac, file: s.file, at: s.at, ip: s.ip, protocol: s.protocol } satisfies PhoneFetch);
+    if (fetches?.listening) {
+      for (const s of batch.sightings) fetches.emit({ mac: s.mac, file: s.file, at: s.at, ip: s.ip, protocol: s.protocol });
     }
   };
 }

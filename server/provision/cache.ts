@@ -3,7 +3,7 @@
 // (device or vendor, file name, URL root) and indexed by MAC so that a change to one device only
 // drops that device's files. Invalidation marks entries stale instead of deleting them: when the
 // re-rendered bytes are identical, the ETag and Last-Modified stay the same and phones keep
-// getting 304s.
+// getting 304s. A hit is answered synchronously; only a miss renders (and may read the store).
 import { createHash } from 'node:crypto';
 import type { RenderedFile } from '../../vendors/types.ts';
 
@@ -16,6 +16,8 @@ export interface CachedFile {
   /** Whole seconds (HTTP dates have no finer resolution), as epoch milliseconds. */
   lastModified: number;
   lastModifiedHttp: string;
+  /** The HTTP listener's header objects for this file, built on its first answer (a memo). */
+  httpHeaders?: { ok: Record<string, string | number>; notModified: Record<string, string> };
 }
 
 interface Entry {
@@ -38,13 +40,22 @@ export function etagOf(body: Buffer): string {
   return `"${createHash('sha1').update(body).digest('base64url')}"`;
 }
 
+/** Renders a file; may read the store (then it answers later). */
+export type Render = () => RenderedFile | null | Promise<RenderedFile | null>;
+
 export class RenderCache {
   readonly #entries = new Map<string, Entry>();
   readonly #byMac = new Map<string, Set<string>>();
+  /** Renders under way, per key: concurrent misses of a boot storm share one render. */
+  readonly #pending = new Map<string, { mac: string | null; done: Promise<CachedFile | null> }>();
   readonly #maxBytes: number;
   readonly #generation: (() => number) | undefined;
   #bytes = 0;
   #gen: number;
+  /** Counts invalidations; a render started before one that concerns it is not kept as fresh. */
+  #epoch = 0;
+  #allAt = 0;
+  readonly #macAt = new Map<string, number>();
 
   constructor(opts: RenderCacheOptions = {}) {
     this.#maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
@@ -56,12 +67,8 @@ export class RenderCache {
     return this.#entries.size;
   }
 
-  /**
-   * The cached file for `key`, rendering it with `render` when absent or stale. `mac` ties the
-   * entry to a device for invalidation (null for files shared by every phone of a vendor).
-   * Nothing is cached when `render` returns null.
-   */
-  get(key: string, mac: string | null, render: () => RenderedFile | null): CachedFile | null {
+  /** The cached file for `key` when it is there and fresh; never reads or renders anything. */
+  peek(key: string): CachedFile | undefined {
     if (this.#generation) {
       const g = this.#generation();
       if (g !== this.#gen) {
@@ -70,8 +77,33 @@ export class RenderCache {
       }
     }
     const hit = this.#entries.get(key);
-    if (hit && !hit.stale) return hit.file;
-    const out = render();
+    return hit && !hit.stale ? hit.file : undefined;
+  }
+
+  /**
+   * The cached file for `key`: at once (not a promise) on a fresh hit; otherwise `render` runs
+   * (once for all the requests asking meanwhile) and its result is kept. `mac` ties the entry to
+   * a device for invalidation (null for files shared by every phone of a vendor). Nothing is
+   * cached when `render` returns null.
+   */
+  get(key: string, mac: string | null, render: Render): CachedFile | null | Promise<CachedFile | null> {
+    const hit = this.peek(key);
+    if (hit) return hit;
+    const pending = this.#pending.get(key);
+    if (pending) return pending.done;
+    const since = this.#epoch;
+    const entry = { mac, done: Promise.resolve().then(render).then((out) => this.#put(key, mac, out, since)) };
+    const forget = () => {
+      if (this.#pending.get(key) === entry) this.#pending.delete(key);
+      if (this.#pending.size === 0) this.#macAt.clear();
+    };
+    entry.done.then(forget, forget);
+    this.#pending.set(key, entry);
+    return entry.done;
+  }
+
+  #put(key: string, mac: string | null, out: RenderedFile | null, since: number): CachedFile | null {
+    const hit = this.#entries.get(key);
     if (!out) {
       if (hit) this.#remove(key, hit);
       return null;
@@ -87,9 +119,11 @@ export class RenderCache {
       lastModified,
       lastModifiedHttp: new Date(lastModified).toUTCString(),
     };
+    // Invalidated while it rendered: this answer stands, the next request renders again.
+    const stale = this.#allAt > since || (mac !== null && (this.#macAt.get(mac) ?? 0) > since);
     if (hit) this.#remove(key, hit);
     if (this.#bytes + file.body.length > this.#maxBytes) this.clear();
-    this.#entries.set(key, { mac, file, stale: false });
+    this.#entries.set(key, { mac, file, stale });
     this.#bytes += file.body.length;
     if (mac !== null) {
       let keys = this.#byMac.get(mac);
@@ -101,17 +135,26 @@ export class RenderCache {
 
   /** Mark the files of these devices (or all files) as needing a fresh render. */
   invalidate(macs: readonly string[] | '*'): void {
+    const epoch = ++this.#epoch;
     if (macs === '*') {
+      this.#allAt = epoch;
+      this.#pending.clear();
       for (const e of this.#entries.values()) e.stale = true;
       return;
     }
     for (const mac of macs) {
+      if (this.#pending.size > 0) this.#macAt.set(mac, epoch);
       const keys = this.#byMac.get(mac);
       if (!keys) continue;
       for (const key of keys) {
         const e = this.#entries.get(key);
         if (e) e.stale = true;
       }
+    }
+    // Renders under way for these devices: later requests start a fresh one.
+    if (this.#pending.size > 0) {
+      const set = new Set(macs);
+      for (const [key, p] of this.#pending) if (p.mac !== null && set.has(p.mac)) this.#pending.delete(key);
     }
   }
 

@@ -4,12 +4,12 @@ import type { RenderContext } from '../../vendors/types.ts';
 import type { Store } from '../store/types.ts';
 import { effectiveProfile } from '../service/network.ts';
 
-export function buildRenderContext(store: Store, mac: string, baseUrl: string): RenderContext | null {
-  const device = store.devices.get(mac);
+export async function buildRenderContext(store: Store, mac: string, baseUrl: string): Promise<RenderContext | null> {
+  const device = await store.devices.get(mac);
   if (!device) return null;
-  const tenant = store.tenants.get(device.tenantId);
+  const tenant = await store.tenants.get(device.tenantId);
   if (!tenant) return null;
-  const user = device.userNumber ? store.users.get(device.userNumber) : undefined;
+  const user = device.userNumber ? await store.users.get(device.userNumber) : undefined;
   const sec = tenant.security;
   let provisioningAuth: RenderContext['provisioningAuth'];
   if (sec.auth && sec.auth.mode !== 'none') {
@@ -19,15 +19,14 @@ export function buildRenderContext(store: Store, mac: string, baseUrl: string): 
       provisioningAuth = { username: sec.auth.username, password: sec.auth.password };
     }
   }
-  const keys = user
-    ? store.keys.list(user.number).map((k) => {
-        // A BLF key without its own label shows the supervised colleague's licence name.
-        const label = k.label ?? (k.type === 'blf' && k.value ? store.users.get(k.value)?.name : undefined);
-        return { position: k.position, type: k.type, ...(k.value ? { value: k.value } : {}), ...(label ? { label } : {}) };
-      })
-    : [];
+  const keys: RenderContext['keys'] = [];
+  for (const k of user ? await store.keys.list(user.number) : []) {
+    // A BLF key without its own label shows the supervised colleague's licence name.
+    const label = k.label ?? (k.type === 'blf' && k.value ? (await store.users.get(k.value))?.name : undefined);
+    keys.push({ position: k.position, type: k.type, ...(k.value ? { value: k.value } : {}), ...(label ? { label } : {}) });
+  }
   const contacts = user
-    ? store.contacts.list(user.number).map((c) => ({
+    ? (await store.contacts.list(user.number)).map((c) => ({
         id: String(c.id),
         name: c.name,
         ...(c.work ? { work: c.work } : {}),
@@ -59,7 +58,7 @@ export function buildRenderContext(store: Store, mac: string, baseUrl: string): 
       : {}),
     keys,
     contacts,
-    network: effectiveProfile(store, device.mac, device.tenantId),
+    network: await effectiveProfile(store, device.mac, device.tenantId),
     baseUrl,
     ...(provisioningAuth ? { provisioningAuth } : {}),
   };

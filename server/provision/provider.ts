@@ -7,19 +7,21 @@
 //     Digest credentials — the device's own when it has them, else the tenant's);
 //   - TFTP carries no credentials and no token: a device whose tenant requires either is refused
 //     over TFTP (its files are secrets behind those), the allowlist applies to TFTP too.
-// `serve` is synchronous (better-sqlite3 is, templates are) so the HTTP hot path awaits nothing.
+// `serve` answers synchronously when everything it needs is in memory (the device directory and
+// the rendered file): the boot-storm hot path awaits nothing. Only a miss reads the store, and
+// then `serve` returns a promise.
 import { vendorById } from '../../vendors/index.ts';
 import type { TemplateSource } from '../../vendors/types.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/types.ts';
 import type { ChangeFeed } from '../service/changes.ts';
-import type { PhoneFileAnswer, PhoneFileProvider, PhoneFileRequest } from '../phone/types.ts';
-import type { Guard } from '../phone/guard.ts';
-import { NonceIssuer, allowed, challenge, checkAuthorization, normalizeIp, sameSecret, type Credentials } from '../phone/security.ts';
+import type { PhoneFileAnswer, PhoneFileProvider, PhoneFileRequest } from './types.ts';
+import type { Guard } from './guard.ts';
+import { NonceIssuer, allowed, challenge, checkAuthorization, normalizeIp, sameSecret, type Credentials } from './security.ts';
 import type { ActivityRecorder } from './activity.ts';
 import { RenderCache, type CachedFile } from './cache.ts';
-import { DeviceDirectory, identifyPhone, type DeviceAccess, type PhoneIdentity } from './resolve.ts';
+import { DeviceDirectory, identifyPhone, type DeviceAccess, type PhoneIdentity, type TenantAccess } from './resolve.ts';
 import { renderDeviceFile } from './render.ts';
 
 /** A phone request as the HTTP listener knows it (TFTP fills only the base fields). */
@@ -65,7 +67,8 @@ export interface PhoneServiceDeps {
 }
 
 export interface PhoneService {
-  serve(req: PhoneRequest): PhoneAnswer;
+  /** A plain answer on a cache hit; a promise only when the store or a render is needed. */
+  serve(req: PhoneRequest): PhoneAnswer | Promise<PhoneAnswer>;
   /** The same decisions for the TFTP listener (slow-down applied by waiting). */
   provider: PhoneFileProvider;
   /** The URL root used when a request brings none (TFTP, `cadran render`). */
@@ -93,10 +96,11 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
   };
   const unsubscribe = deps.changes.onChange((c) => invalidate(c.macs));
 
-  const neutral = (id: PhoneIdentity, file: string, root: string): CachedFile | null => {
+  const neutral = (id: PhoneIdentity, file: string, root: string): CachedFile | null | Promise<CachedFile | null> => {
     const vendor = id.vendor ? vendorById(id.vendor) : undefined;
     if (!vendor) return null;
-    return cache.get(`@${vendor.id}\n${file}\n${root}`, null, () => vendor.render(file, null, deps.templates));
+    const key = `@${vendor.id}\n${file}\n${root}`;
+    return cache.peek(key) ?? cache.get(key, null, () => vendor.render(file, null, deps.templates));
   };
 
   const ok = (f: CachedFile, isPrivate: boolean, meta: AnswerMeta): PhoneAnswer => ({
@@ -152,7 +156,88 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
     };
   };
 
-  const serve = (req: PhoneRequest): PhoneAnswer => {
+  /** The answer for a device's file (null: the vendor has no such file), with its sighting. */
+  const deviceAnswer = (f: CachedFile | null, mac: string, req: PhoneRequest, id: PhoneIdentity, ip: string, meta: AnswerMeta): PhoneAnswer => {
+    if (!f) return { status: 404, reason: NOT_FOUND, ...meta, detail: 'not a file of this phone' };
+    deps.activity.sighting({
+      mac,
+      at: new Date().toISOString(),
+      ip,
+      userAgent: req.userAgent?.slice(0, 256) ?? null,
+      firmware: id.firmware,
+      file: req.file,
+      protocol: req.scheme ?? req.protocol,
+    });
+    return ok(f, true, meta);
+  };
+
+  /** A known device's file, once its tenant's rules let the request through. */
+  const deviceFile = (access: DeviceAccess, req: PhoneRequest, id: PhoneIdentity, ip: string, root: string, meta: AnswerMeta): PhoneAnswer | Promise<PhoneAnswer> => {
+    meta.vendor = access.device.vendor;
+    meta.model = access.device.model;
+    const refused = refuse(access, req, ip, meta);
+    if (refused) return refused;
+    const mac = access.device.mac;
+    const key = `${mac}\n${req.file}\n${root}`;
+    const hit = cache.peek(key);
+    if (hit) return deviceAnswer(hit, mac, req, id, ip, meta);
+    return Promise.resolve(cache.get(key, mac, () => renderDeviceFile(deps, mac, req.file, root))).then((f) => deviceAnswer(f, mac, req, id, ip, meta));
+  };
+
+  /** Seen, unknown: recorded for an operator to claim; at most a neutral file. */
+  const unknownDevice = (req: PhoneRequest, id: PhoneIdentity & { mac: string }, ip: string, root: string, meta: AnswerMeta): PhoneAnswer | Promise<PhoneAnswer> => {
+    deps.activity.unknown({
+      mac: id.mac,
+      vendor: id.vendor,
+      model: id.model,
+      ip,
+      userAgent: req.userAgent?.slice(0, 256) ?? null,
+      lastSeen: new Date().toISOString(),
+    });
+    deps.guard.strike(ip, 'unknown', id.mac);
+    const answer = (f: CachedFile | null): PhoneAnswer => (f ? ok(f, false, meta) : { status: 404, reason: NOT_FOUND, ...meta, detail: 'unknown device' });
+    const file = (): PhoneAnswer | Promise<PhoneAnswer> => {
+      const f = neutral(id, req.file, root);
+      return f instanceof Promise ? f.then(answer) : answer(f);
+    };
+    if (!req.urlToken) return file();
+    const byToken = (t: TenantAccess | undefined): PhoneAnswer | Promise<PhoneAnswer> =>
+      t ? file() : { status: 404, reason: NOT_FOUND, ...meta, detail: 'unknown URL token' };
+    const t = directory.tenantOfToken(req.urlToken);
+    return t instanceof Promise ? t.then(byToken) : byToken(t);
+  };
+
+  /** No MAC: a file shared by every phone of a vendor, always neutral. */
+  const sharedFile = (req: PhoneRequest, id: PhoneIdentity, ip: string, root: string, meta: AnswerMeta): PhoneAnswer | Promise<PhoneAnswer> => {
+    const answer = (f: CachedFile | null): PhoneAnswer => {
+      if (!f) {
+        if (!id.vendor) deps.guard.strike(ip, 'unknown', `file:${req.file}`);
+        return { status: 404, reason: NOT_FOUND, ...meta, detail: id.vendor ? 'not a file of this vendor' : 'no vendor recognises this request' };
+      }
+      return ok(f, false, meta);
+    };
+    const file = (): PhoneAnswer | Promise<PhoneAnswer> => {
+      const f = id.vendor ? neutral(id, req.file, root) : null;
+      return f instanceof Promise ? f.then(answer) : answer(f);
+    };
+    if (!req.urlToken) return file();
+    const token = req.urlToken;
+    const byToken = (t: TenantAccess | undefined): PhoneAnswer | Promise<PhoneAnswer> => {
+      if (!t) {
+        deps.guard.strike(ip, 'unknown', `token:${token}`);
+        return { status: 404, reason: NOT_FOUND, ...meta, detail: 'unknown URL token' };
+      }
+      if (t.allowlist && !allowed(t.allowlist, ip)) {
+        deps.guard.strike(ip, 'auth');
+        return { status: 403, reason: 'forbidden', ...meta, detail: `address not in the allowlist of tenant ${t.tenant.id}` };
+      }
+      return file();
+    };
+    const t = directory.tenantOfToken(token);
+    return t instanceof Promise ? t.then(byToken) : byToken(t);
+  };
+
+  const serve = (req: PhoneRequest): PhoneAnswer | Promise<PhoneAnswer> => {
     const ip = normalizeIp(req.remoteAddress);
     const verdict = deps.guard.check(ip);
     if (verdict.blocked) {
@@ -167,67 +252,15 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
       ...(id.vendor ? { vendor: id.vendor } : {}),
       ...(id.model ? { model: id.model } : {}),
     };
-
-    if (id.mac) {
-      const access = directory.get(id.mac);
-      if (!access) {
-        // Seen, unknown: recorded for an operator to claim; at most a neutral file.
-        deps.activity.unknown({
-          mac: id.mac,
-          vendor: id.vendor,
-          model: id.model,
-          ip,
-          userAgent: req.userAgent?.slice(0, 256) ?? null,
-          lastSeen: new Date().toISOString(),
-        });
-        deps.guard.strike(ip, 'unknown', id.mac);
-        if (req.urlToken && !directory.tenantOfToken(req.urlToken)) {
-          return { status: 404, reason: NOT_FOUND, ...meta, detail: 'unknown URL token' };
-        }
-        const f = neutral(id, req.file, root);
-        return f ? ok(f, false, meta) : { status: 404, reason: NOT_FOUND, ...meta, detail: 'unknown device' };
-      }
-      meta.vendor = access.device.vendor;
-      meta.model = access.device.model;
-      const refused = refuse(access, req, ip, meta);
-      if (refused) return refused;
-      const mac = id.mac;
-      const f = cache.get(`${mac}\n${req.file}\n${root}`, mac, () => renderDeviceFile(deps, mac, req.file, root));
-      if (!f) return { status: 404, reason: NOT_FOUND, ...meta, detail: 'not a file of this phone' };
-      deps.activity.sighting({
-        mac,
-        at: new Date().toISOString(),
-        ip,
-        userAgent: req.userAgent?.slice(0, 256) ?? null,
-        firmware: id.firmware,
-        file: req.file,
-        protocol: req.scheme ?? req.protocol,
-      });
-      return ok(f, true, meta);
-    }
-
-    // No MAC: a file shared by every phone of a vendor, always neutral.
-    if (req.urlToken) {
-      const t = directory.tenantOfToken(req.urlToken);
-      if (!t) {
-        deps.guard.strike(ip, 'unknown', `token:${req.urlToken}`);
-        return { status: 404, reason: NOT_FOUND, ...meta, detail: 'unknown URL token' };
-      }
-      if (t.allowlist && !allowed(t.allowlist, ip)) {
-        deps.guard.strike(ip, 'auth');
-        return { status: 403, reason: 'forbidden', ...meta, detail: `address not in the allowlist of tenant ${t.tenant.id}` };
-      }
-    }
-    const f = id.vendor ? neutral(id, req.file, root) : null;
-    if (!f) {
-      if (!id.vendor) deps.guard.strike(ip, 'unknown', `file:${req.file}`);
-      return { status: 404, reason: NOT_FOUND, ...meta, detail: id.vendor ? 'not a file of this vendor' : 'no vendor recognises this request' };
-    }
-    return ok(f, false, meta);
+    const mac = id.mac;
+    if (!mac) return sharedFile(req, id, ip, root, meta);
+    const known = directory.peek(mac);
+    if (known) return deviceFile(known, req, id, ip, root, meta);
+    return directory.load(mac).then((access) => (access ? deviceFile(access, req, id, ip, root, meta) : unknownDevice(req, { ...id, mac }, ip, root, meta)));
   };
 
   const provider: PhoneFileProvider = async (req) => {
-    const a = serve(req);
+    const a = await serve(req);
     if (a.delayMs) await new Promise((r) => setTimeout(r, a.delayMs));
     return a satisfies PhoneFileAnswer;
   };

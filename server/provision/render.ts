@@ -13,8 +13,8 @@ export interface RenderDeps {
 }
 
 /** Boot file names of a provisioned device, in the order the phone asks for them. */
-export function bootFilesOf(deps: RenderDeps, mac: string): string[] {
-  const d = deps.store.devices.get(mac);
+export async function bootFilesOf(deps: RenderDeps, mac: string): Promise<string[]> {
+  const d = await deps.store.devices.get(mac);
   if (!d) throw notFound(`device ${formatMac(mac)}`);
   const vendor = vendorById(d.vendor);
   if (!vendor) throw notFound(`vendor "${d.vendor}" of device ${formatMac(mac)}`);
@@ -22,12 +22,12 @@ export function bootFilesOf(deps: RenderDeps, mac: string): string[] {
 }
 
 /** Render `file` for the provisioned device `mac`; null when that vendor serves no such file. */
-export function renderDeviceFile(deps: RenderDeps, mac: string, file: string, publicRoot: string): RenderedFile | null {
-  const d = deps.store.devices.get(mac);
+export async function renderDeviceFile(deps: RenderDeps, mac: string, file: string, publicRoot: string): Promise<RenderedFile | null> {
+  const d = await deps.store.devices.get(mac);
   if (!d) return null;
   const vendor = vendorById(d.vendor);
-  const tenant = deps.store.tenants.get(d.tenantId);
+  const tenant = await deps.store.tenants.get(d.tenantId);
   if (!vendor || !tenant) return null;
-  const ctx = buildRenderContext(deps.store, mac, tenantBaseUrl(publicRoot, tenant.security.urlToken));
+  const ctx = await buildRenderContext(deps.store, mac, tenantBaseUrl(publicRoot, tenant.security.urlToken));
   return vendor.render(file, ctx, deps.templates);
 }

@@ -7,7 +7,7 @@ import { identifyRequest, vendorForMac } from '../../vendors/index.ts';
 import type { Identification } from '../../vendors/types.ts';
 import type { Device, Store, Tenant } from '../store/types.ts';
 import { parseMac } from '../domain/mac.ts';
-import { compileAllowlist } from '../phone/security.ts';
+import { compileAllowlist } from './security.ts';
 
 export type PathResult =
   | { ok: true; file: string; token: string | null }
@@ -122,40 +122,76 @@ function tenantAccess(tenant: Tenant): TenantAccess {
   return { tenant, allowlist: list && list.length > 0 ? compileAllowlist(list) : null };
 }
 
-/** Provisioned devices with their tenant, cached per MAC until a change names them. */
+/**
+ * Provisioned devices with their tenant, kept per MAC until a change names them: a known phone's
+ * request reads no database row (`peek` answers synchronously); a miss loads it (`load`).
+ */
 export class DeviceDirectory {
   readonly #byMac = new Map<string, DeviceAccess>();
+  readonly #loading = new Map<string, Promise<DeviceAccess | undefined>>();
   #tokens: { at: number; map: Map<string, TenantAccess> } | null = null;
+  #tokensLoading: Promise<Map<string, TenantAccess>> | null = null;
+  /** Counts invalidations: a load that started before one is not kept. */
+  #epoch = 0;
 
   constructor(private readonly store: Store) {}
 
-  get(mac: string): DeviceAccess | undefined {
-    const hit = this.#byMac.get(mac);
-    if (hit) return hit;
-    const device = this.store.devices.get(mac);
+  peek(mac: string): DeviceAccess | undefined {
+    return this.#byMac.get(mac);
+  }
+
+  /** The device and its tenant from the store (one load per MAC at a time); undefined when unknown. */
+  load(mac: string): Promise<DeviceAccess | undefined> {
+    const pending = this.#loading.get(mac);
+    if (pending) return pending;
+    const p = this.#read(mac, this.#epoch);
+    this.#loading.set(mac, p);
+    const forget = () => {
+      if (this.#loading.get(mac) === p) this.#loading.delete(mac);
+    };
+    p.then(forget, forget);
+    return p;
+  }
+
+  async #read(mac: string, epoch: number): Promise<DeviceAccess | undefined> {
+    const device = await this.store.devices.get(mac);
     if (!device) return undefined;
-    const tenant = this.store.tenants.get(device.tenantId);
+    const tenant = await this.store.tenants.get(device.tenantId);
     if (!tenant) return undefined;
     const access: DeviceAccess = { device, ...tenantAccess(tenant) };
-    this.#byMac.set(mac, access);
+    // Not kept when a change named it meanwhile: the next request reads it again.
+    if (epoch === this.#epoch) this.#byMac.set(mac, access);
     return access;
+  }
+
+  get(mac: string): DeviceAccess | undefined | Promise<DeviceAccess | undefined> {
+    return this.#byMac.get(mac) ?? this.load(mac);
   }
 
   /**
    * The tenant whose URL token this is. A token change on a tenant without devices emits no
    * device change, so the map is also rebuilt every few seconds.
    */
-  tenantOfToken(token: string, now = Date.now()): TenantAccess | undefined {
-    if (!this.#tokens || now - this.#tokens.at > 5000) {
-      const map = new Map<string, TenantAccess>();
-      for (const t of this.store.tenants.list()) if (t.security.urlToken) map.set(t.security.urlToken, tenantAccess(t));
-      this.#tokens = { at: now, map };
-    }
-    return this.#tokens.map.get(token);
+  tenantOfToken(token: string, now = Date.now()): TenantAccess | undefined | Promise<TenantAccess | undefined> {
+    if (this.#tokens && now - this.#tokens.at <= 5000) return this.#tokens.map.get(token);
+    this.#tokensLoading ??= (async () => {
+      const epoch = this.#epoch;
+      try {
+        const map = new Map<string, TenantAccess>();
+        for (const t of await this.store.tenants.list()) if (t.security.urlToken) map.set(t.security.urlToken, tenantAccess(t));
+        if (epoch === this.#epoch) this.#tokens = { at: now, map };
+        return map;
+      } finally {
+        this.#tokensLoading = null;
+      }
+    })();
+    return this.#tokensLoading.then((map) => map.get(token));
   }
 
   invalidate(macs: readonly string[] | '*'): void {
+    this.#epoch++;
     this.#tokens = null;
+    this.#loading.clear();
     if (macs === '*') this.#byMac.clear();
     else for (const mac of macs) this.#byMac.delete(mac);
   }
