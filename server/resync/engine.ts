@@ -1,14 +1,18 @@
 // The resync engine: takes jobs (one device, a user's devices, a tenant), sends each device's
-// NOTIFY through the pacer, records every state change in the ResyncJobStore, and correlates
-// the phone's next fetch of its own file with the NOTIFY ("config fetched again").
-import { parseMac } from '../domain/mac.ts';
+// NOTIFY through the pacer, records every state change in the store (in order: one write after
+// the other), and correlates the phone's next fetch of its own file with the NOTIFY ("config
+// fetched again"). The SIP protocol itself is server/sip/.
 import { randomUUID } from 'node:crypto';
-import { systemTimers } from './clock.ts';
-import type { Timers } from './clock.ts';
-import { checkHeaderValue, isSipUri } from './message.ts';
+import { parseMac } from '../domain/mac.ts';
+import type { ResyncScope, ResyncState, ResyncTarget, UnsendableTarget } from '../domain/resync.ts';
+import type { Store } from '../store/types.ts';
+import { systemTimers, type Timers } from '../sip/clock.ts';
+import { checkHeaderValue, isSipUri } from '../sip/message.ts';
+import type { NotifyRequest, SipOutcome } from '../sip/transaction.ts';
 import { Pacer } from './pacer.ts';
-import type { NotifyRequest, SipOutcome } from './transaction.ts';
-import type { ResyncJobStore, ResyncState, ResyncTarget } from './types.ts';
+
+/** What the engine needs of persistence: the store's resync jobs. */
+export type ResyncJobStore = Store['resync'];
 
 /** What the engine sends through; SipClient implements it. */
 export interface NotifySender {
@@ -48,8 +52,12 @@ export interface NewResyncJob {
   /** Default: a random UUID. */
   jobId?: string;
   tenantId: string;
-  label?: string;
+  scope: ResyncScope;
+  reboot?: boolean;
+  requestedBy?: string | null;
   targets: Array<Omit<ResyncTarget, 'jobId' | 'tenantId'>>;
+  /** Devices nothing can be sent to: recorded `failed` with the job. */
+  unsendable?: UnsendableTarget[];
 }
 
 function checkTarget(t: Omit<ResyncTarget, 'jobId' | 'tenantId'>, index: number): string {
@@ -79,6 +87,11 @@ export class ResyncEngine {
   readonly #inFlight = new Map<string, { fetchedAt?: number }>();
   #idle: Array<() => void> = [];
   #closed = false;
+  /** Queue room promised to jobs being stored (submit awaits the store before queuing). */
+  #reserved = 0;
+  /** Every store write, one after the other: a target's states land in the order they happened. */
+  #writes: Promise<void> = Promise.resolve();
+  #pendingWrites = 0;
 
   constructor(opts: ResyncEngineOptions) {
     this.#o = opts;
@@ -100,10 +113,11 @@ export class ResyncEngine {
   }
 
   /**
-   * Validates, stores (all `queued`) and queues a job. Throws a message naming the target and
-   * field on bad input, or when the queue has no room; nothing is stored then.
+   * Validates, stores (all `queued`, the unsendable ones `failed`) and queues a job. Throws a
+   * message naming the target and field on bad input, or when the queue has no room; nothing is
+   * stored then.
    */
-  submit(job: NewResyncJob): { jobId: string; queued: number } {
+  async submit(job: NewResyncJob): Promise<{ jobId: string; queued: number }> {
     if (this.#closed) throw new Error('resync engine is stopped');
     if (!job.tenantId) throw new Error('tenantId is required');
     const jobId = job.jobId ?? randomUUID();
@@ -115,11 +129,22 @@ export class ResyncEngine {
       seen.add(mac);
       targets.push({ ...t, jobId, tenantId: job.tenantId, deviceMac: mac, target: { host: t.target.host, port: t.target.port } });
     });
-    if (targets.length === 0) throw new Error('no device to resync');
-    if (targets.length > this.#pacer.free) {
+    const unsendable = (job.unsendable ?? []).filter((u) => !seen.has(u.deviceMac));
+    if (targets.length === 0 && unsendable.length === 0) throw new Error('no device to resync');
+    if (targets.length > this.#pacer.free - this.#reserved) {
       throw new Error(`resync queue is full: ${this.#pacer.size} waiting, ${targets.length} more asked`);
     }
-    this.#o.store.createJob({ jobId, tenantId: job.tenantId, label: job.label, createdAt: this.#now() }, targets);
+    this.#reserved += targets.length;
+    try {
+      await this.#o.store.createJob(
+        { jobId, tenantId: job.tenantId, scope: job.scope, reboot: job.reboot ?? false, requestedBy: job.requestedBy ?? null, createdAt: this.#now() },
+        targets,
+        unsendable,
+      );
+    } finally {
+      this.#reserved -= targets.length;
+    }
+    if (this.#closed) return { jobId, queued: 0 }; // stored `queued`: the next engine's recover() sends them
     this.#queue(targets);
     return { jobId, queued: targets.length };
   }
@@ -128,20 +153,24 @@ export class ResyncEngine {
    * After a restart: queues again what the store says is queued or was in flight. Returns how
    * many targets were queued (targets already handled by this engine are skipped).
    */
-  recover(): number {
-    const fresh = this.#o.store.pendingTargets().filter((t) => !this.#waiting.has(key(t)) && !this.#inFlight.has(key(t)));
-    const room = fresh.slice(0, this.#pacer.free);
+  async recover(): Promise<number> {
+    const pending = await this.#o.store.pendingTargets();
+    const fresh = pending.filter((t) => !this.#waiting.has(key(t)) && !this.#inFlight.has(key(t)));
+    const room = fresh.slice(0, Math.max(0, this.#pacer.free - this.#reserved));
     if (room.length < fresh.length) {
       this.#o.onError?.(new Error(`resync recovery: ${fresh.length - room.length} targets left queued (queue full)`));
     }
+    if (this.#closed) return 0;
     this.#queue(room);
     return room.length;
   }
 
   /** Cancels the job's targets not sent yet; NOTIFYs already sent finish normally. */
-  cancel(jobId: string): number {
+  async cancel(jobId: string): Promise<number> {
     for (const t of this.#pacer.cancel((t) => t.jobId === jobId)) this.#waiting.delete(key(t));
-    const macs = this.#o.store.cancelJob(jobId, this.#now());
+    // After the state writes already queued: a target cancelled here is not written `sent` later.
+    await this.#writes;
+    const macs = await this.#o.store.cancelJob(jobId, this.#now());
     for (const mac of macs) this.#emit({ jobId, deviceMac: mac, state: 'cancelled' });
     this.#checkIdle();
     return macs.length;
@@ -151,11 +180,12 @@ export class ResyncEngine {
    * Call when a phone fetched its own (per-MAC) file over HTTP or TFTP. Every target of that
    * MAC sent or answered within the window before `at` becomes `fetched`. Returns how many.
    */
-  markConfigFetched(deviceMac: string, at: number = this.#now()): number {
+  async markConfigFetched(deviceMac: string, at: number = this.#now()): Promise<number> {
     const mac = parseMac(deviceMac);
     if (!mac) return 0;
+    await this.#writes; // the `sent` of a NOTIFY just out must be stored before looking
     let n = 0;
-    for (const c of this.#o.store.awaitingFetch(mac, at - this.#window)) {
+    for (const c of await this.#o.store.awaitingFetch(mac, at - this.#window)) {
       const flight = this.#inFlight.get(`${c.jobId} ${mac}`);
       if (flight) flight.fetchedAt = at;
       this.#record({ jobId: c.jobId, deviceMac: mac, state: 'fetched', code: c.code }, at);
@@ -164,7 +194,7 @@ export class ResyncEngine {
     return n;
   }
 
-  /** Resolves once nothing is queued or in flight (benchmarks, tests, graceful shutdown). */
+  /** Resolves once nothing is queued or in flight and every state is stored (benchmarks, tests, shutdown). */
   whenIdle(): Promise<void> {
     return new Promise((resolve) => {
       this.#idle.push(resolve);
@@ -176,12 +206,13 @@ export class ResyncEngine {
    * Stops sending. Targets still queued or in flight stay `queued` / `sent` in the store, and
    * the next engine's recover() sends them again. Close the SipClient/transport afterwards.
    */
-  close(): void {
+  async close(): Promise<void> {
     this.#closed = true;
     this.#pacer.close();
     this.#waiting.clear();
     this.#inFlight.clear();
     this.#checkIdle();
+    await this.#writes; // states already decided are stored before the store may close
   }
 
   #queue(targets: ResyncTarget[]): void {
@@ -226,12 +257,16 @@ export class ResyncEngine {
   }
 
   #record(change: ResyncChange, at: number): void {
-    try {
-      this.#o.store.setTargetState(change.jobId, change.deviceMac, change.state, { at, code: change.code, reason: change.reason });
-    } catch (err) {
-      this.#o.onError?.(err);
-    }
-    this.#emit(change);
+    const detail = { at, ...(change.code !== undefined ? { code: change.code } : {}), ...(change.reason !== undefined ? { reason: change.reason } : {}) };
+    this.#pendingWrites++;
+    this.#writes = this.#writes
+      .then(() => this.#o.store.setTargetState(change.jobId, change.deviceMac, change.state, detail))
+      .catch((err: unknown) => this.#o.onError?.(err))
+      .finally(() => {
+        this.#pendingWrites--;
+        this.#emit(change);
+        this.#checkIdle();
+      });
   }
 
   #emit(change: ResyncChange): void {
@@ -243,6 +278,7 @@ export class ResyncEngine {
   }
 
   #checkIdle(): void {
+    if (this.#pendingWrites > 0) return;
     if (!this.#closed && (this.#pacer.size > 0 || this.#inFlight.size > 0)) return;
     const waiting = this.#idle;
     this.#idle = [];

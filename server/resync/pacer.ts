@@ -2,8 +2,8 @@
 // total, round-robin between keys so one tenant-wide resync does not starve the others, with a
 // bounded queue. A 5,000-phone tenant resync at 20/s takes ~4 min instead of hitting the proxy
 // with 5,000 NOTIFYs at once.
-import { systemTimers } from './clock.ts';
-import type { TimerHandle, Timers } from './clock.ts';
+import { systemTimers } from '../sip/clock.ts';
+import type { TimerHandle, Timers } from '../sip/clock.ts';
 
 export interface PacerOptions<T> {
   /** Called for each item when its turn comes; exceptions are reported to onError. */
