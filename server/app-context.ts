@@ -1,11 +1,14 @@
-// Everything a listener or command needs, built once by the composition root (app.ts).
+// Everything a listener, page or command needs, built once by the composition root (app.ts):
+// the installation's state lives here as handles, not in module variables.
 import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
 import type { Store } from './store/types.ts';
 import type { ChangeFeed } from './service/changes.ts';
-import type { AuthService } from './auth/service.ts';
-import type { TemplateSource } from '../vendors/types.ts';
 import type { ServiceDeps } from './service/context.ts';
+import type { AuthService } from './auth/service.ts';
+import type { PhoneFetches } from './provision/activity.ts';
+import type { ResyncService } from './resync/service.ts';
+import type { TemplateSource } from '../vendors/types.ts';
 
 export interface AppContext extends ServiceDeps {
   config: Config;
@@ -14,4 +17,8 @@ export interface AppContext extends ServiceDeps {
   changes: ChangeFeed;
   auth: AuthService;
   templates: TemplateSource & { generation?(): number };
+  /** Files provisioned phones fetched, once recorded (the resync engine follows them). */
+  fetches: PhoneFetches;
+  /** Resync jobs of this installation; NOTIFYs go out while it is started (server, `cadran resync`). */
+  resync: ResyncService;
 }

@@ -1,30 +1,63 @@
 // Composition root: opens the store, builds the services and starts the listeners.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Router } from 'express';
 import type { Config } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
-import { SqliteStore } from './store/sqlite.ts';
+import { openStore } from './store/index.ts';
 import { ChangeFeed } from './service/changes.ts';
 import { AuthService } from './auth/service.ts';
+import { PhoneFetches } from './provision/activity.ts';
+import { ResyncService, type ResyncRuntime } from './resync/service.ts';
 import { HandlebarsTemplates, defaultShippedTemplatesDir } from '../vendors/common/templates.ts';
 import type { AppContext } from './app-context.ts';
-import { createAdminApp, type AdminExtensions } from './api/app.ts';
+import { createAdminApp } from './api/app.ts';
+import type { PhoneListeners } from './phone/feature.ts';
 
-export function createAppContext(config: Config, log: Logger = createLogger(config.logLevel)): AppContext {
-  const store = new SqliteStore({ file: config.databaseFile });
+export async function createAppContext(config: Config, log: Logger = createLogger(config.logLevel)): Promise<AppContext> {
+  const store = await openStore(config);
+  const changes = new ChangeFeed();
+  const fetches = new PhoneFetches();
+  // What this process changes, other processes and nodes hear of (PostgreSQL NOTIFY; SQLite: nothing to do).
+  changes.onChange((c) => {
+    if (c.external) return;
+    store.publishChange({ macs: c.macs, reason: c.reason }).catch((err: unknown) => log.warn({ err }, 'could not publish a change to other nodes'));
+  });
   return {
     config,
     log,
     store,
-    changes: new ChangeFeed(),
+    changes,
+    fetches,
     auth: new AuthService(store),
+    resync: new ResyncService({ store, log, sip: config.sip, fetches }),
     templates: new HandlebarsTemplates({ shippedDir: defaultShippedTemplatesDir(), overrideDir: config.templateOverrideDir }),
   };
+}
+
+/** What a started feature hands back: how to stop it, and where it listens. */
+export interface StartedFeature {
+  close(): Promise<void>;
+  phone?: PhoneListeners;
+  resync?: ResyncRuntime;
+}
+
+/** A part of the server: admin routes (API under /api/v1, web pages at /) and/or background parts. */
+export interface Feature {
+  name: string;
+  api?: Array<(app: AppContext) => Router>;
+  web?: (app: AppContext) => Router;
+  /** Start listeners, engines; called before the admin listener opens. */
+  start?(app: AppContext): Promise<StartedFeature>;
 }
 
 export interface Running {
   app: AppContext;
   adminPort: number;
+  /** Where phones are served, when the phone feature runs. */
+  phone?: PhoneListeners;
+  /** The resync engine, when the resync feature runs. */
+  resync?: ResyncRuntime;
   close(): Promise<void>;
 }
 
@@ -38,51 +71,51 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
-/** Extension points the feature modules register on (phone listeners, resync, imports, web). */
-export interface Feature {
-  name: string;
-  admin?: AdminExtensions;
-  /** Start background parts (listeners, engines); returns how to stop them. */
-  start?(app: AppContext): Promise<() => Promise<void>>;
-}
-
-/**
- * Commands run beside a running server (`cadran import`, `cadran resync`) write to the same
- * database from another process; their changes reach this process's caches through SQLite's
- * data_version, which moves only on other connections' commits.
- */
-function watchExternalWrites(app: AppContext, everyMs = 1000): () => Promise<void> {
-  let seen = app.store.dataVersion();
-  const timer = setInterval(() => {
-    const now = app.store.dataVersion();
-    if (now !== seen) {
-      seen = now;
-      app.changes.devicesChanged('*', 'database changed by another process');
-    }
-  }, everyMs);
-  timer.unref();
-  return async () => clearInterval(timer);
-}
-
 export async function startServer(app: AppContext, features: Feature[] = []): Promise<Running> {
-  const ext: AdminExtensions = {
-    api: features.flatMap((f) => f.admin?.api ?? []),
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.splice(0).reverse()) await stop();
   };
-  const web = features.find((f) => f.admin?.web)?.admin?.web;
-  if (web) ext.web = web;
-  const admin = createServer(createAdminApp(app, ext));
-  const adminPort = await listen(admin, app.config.adminPort, app.config.adminHost);
-  app.log.info({ host: app.config.adminHost, port: adminPort }, 'admin API and web UI listening');
-  const stops: Array<() => Promise<void>> = [watchExternalWrites(app)];
-  for (const f of features) if (f.start) stops.push(await f.start(app));
-  return {
-    app,
-    adminPort,
-    close: async () => {
-      for (const stop of stops.reverse()) await stop();
-      await new Promise<void>((r) => admin.close(() => r()));
-      admin.closeAllConnections();
-      app.store.close();
-    },
-  };
+  // Commands run beside a server (`cadran import`, `cadran resync`) and other nodes write to the
+  // same database: the store reports their commits, and this process drops what they made stale.
+  const unwatch = app.store.onExternalChange((c) => app.changes.devicesChanged(c.macs, c.reason, { external: true }));
+  stops.push(async () => unwatch());
+  let phone: PhoneListeners | undefined;
+  let resync: ResyncRuntime | undefined;
+  try {
+    for (const f of features) {
+      if (!f.start) continue;
+      const started = await f.start(app);
+      stops.push(started.close);
+      phone ??= started.phone;
+      resync ??= started.resync;
+    }
+    const admin = createServer(
+      createAdminApp(app, {
+        api: features.flatMap((f) => f.api ?? []),
+        ...(features.find((f) => f.web)?.web ? { web: features.find((f) => f.web)!.web! } : {}),
+      }),
+    );
+    const adminPort = await listen(admin, app.config.adminPort, app.config.adminHost);
+    stops.push(async () => {
+      await new Promise<void>((r) => {
+        admin.close(() => r());
+        admin.closeAllConnections();
+      });
+    });
+    app.log.info({ host: app.config.adminHost, port: adminPort }, 'admin API and web UI listening');
+    return {
+      app,
+      adminPort,
+      ...(phone ? { phone } : {}),
+      ...(resync ? { resync } : {}),
+      close: async () => {
+        await stopAll();
+        await app.store.close();
+      },
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
 }

@@ -1,9 +1,45 @@
-// The feature modules plugged into the server: each adds admin routes and/or background parts.
-// A new feature is one line here.
+// The parts of the server, as `cadran serve` runs them: each adds admin routes (the routers live
+// in api/ and web/) and/or background parts (phone listeners, the resync engine). A new feature
+// is one entry here.
 import type { Feature } from './app.ts';
-import { webFeature } from './web/feature.ts';
-import { phoneFeature } from './phone/feature.ts';
-import { importsFeature } from './imports/feature.ts';
-import { resyncFeature } from './sip/feature.ts';
+import { webRouter } from './web/router.ts';
+import type { WebPorts } from './web/ports.ts';
+import { startPhone } from './phone/feature.ts';
+import { importsRouter, type ImportsRouterOptions } from './api/routes/imports.ts';
+import { resyncRouter } from './api/routes/resync.ts';
+
+/** The web cockpit; `ports` stands in for some import and resync services (page tests). */
+export function makeWebFeature(ports: Partial<WebPorts> = {}): Feature {
+  return { name: 'web', web: (app) => webRouter(app, ports) };
+}
+
+export const webFeature: Feature = makeWebFeature();
+
+/** Phone-facing HTTP(S) and TFTP. */
+export const phoneFeature: Feature = {
+  name: 'phone',
+  async start(app) {
+    const phone = await startPhone(app);
+    return { close: phone.close, phone: phone.listeners };
+  },
+};
+
+/** CSV imports over the API (the CLI command registers separately). */
+export function makeImportsFeature(o: ImportsRouterOptions = {}): Feature {
+  return { name: 'imports', api: [(app) => importsRouter(app, o)] };
+}
+
+export const importsFeature: Feature = makeImportsFeature();
+
+/** Resync: the API routes, and while the server runs the SIP socket and the engine (jobs left
+ *  unsent by the last run are queued again at start). */
+export const resyncFeature: Feature = {
+  name: 'resync',
+  api: [resyncRouter],
+  async start(app) {
+    const runtime = await app.resync.start({ recover: true });
+    return { close: runtime.close, resync: runtime };
+  },
+};
 
 export const features: Feature[] = [webFeature, phoneFeature, importsFeature, resyncFeature];

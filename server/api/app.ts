@@ -8,8 +8,9 @@ import { sessionsRouter } from './routes/sessions.ts';
 import { tenantsRouter } from './routes/tenants.ts';
 import { usersRouter } from './routes/users.ts';
 import { devicesRouter } from './routes/devices.ts';
+import { resyncOnChange } from './routes/resync.ts';
 
-/** Extra routers other modules mount under /api/v1 (imports, resync) and at / (web pages). */
+/** Routers of the features the server runs, mounted under /api/v1 (imports, resync) and at / (web pages). */
 export interface AdminExtensions {
   api?: Array<(app: AppContext) => Router>;
   web?: (app: AppContext) => Router;
@@ -25,8 +26,9 @@ export function createAdminApp(app: AppContext, ext: AdminExtensions = {}): Expr
   // CSV bodies (imports) are read as text by their own routes; JSON everywhere else.
   api.use(express.json({ limit: '2mb', strict: false }));
   api.use(identify(app.auth));
-  // Feature routers first: some add middleware for every route (e.g. `?resync=true`); their own
-  // paths do not overlap the core ones.
+  // `?resync=true` on any write, whichever router answers it.
+  api.use(resyncOnChange(app));
+  // Feature routers (imports, resync): their paths do not overlap the core ones.
   for (const make of ext.api ?? []) api.use(make(app));
   api.get('/', (_req, res) => {
     res.json({ name: 'cadran', api: 'v1', docs: 'see README.md, section "REST API"' });

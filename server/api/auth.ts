@@ -23,18 +23,18 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Identify the caller when credentials are present; routes decide whether they need one. */
 export function identify(auth: AuthService): RequestHandler {
-  return (req, _res, next) => {
+  return async (req, _res, next) => {
     const h = req.get('authorization');
     if (h) {
       const m = /^Bearer\s+(\S+)$/i.exec(h);
-      const p = m ? auth.fromToken(m[1]!) : undefined;
+      const p = m ? await auth.fromToken(m[1]!) : undefined;
       if (!p) return next(new DomainError('unauthenticated', 'the bearer token is not valid'));
       req.principal = p;
       return next();
     }
     const sid = (req.cookies as Record<string, string> | undefined)?.[SESSION_COOKIE];
     if (sid) {
-      const s = auth.fromSession(sid);
+      const s = await auth.fromSession(sid);
       if (s) {
         if (!SAFE.has(req.method) && req.get('x-csrf-token') !== s.csrfToken && req.body?._csrf !== s.csrfToken) {
           return next(new DomainError('forbidden', 'missing or wrong CSRF token'));

@@ -3,6 +3,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { DomainError, type ErrorCode } from '../domain/errors.ts';
 import type { Logger } from '../log.ts';
+import { StoreError } from '../store/errors.ts';
 
 const STATUS: Record<ErrorCode, number> = {
   validation_failed: 422,
@@ -26,6 +27,15 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     if (err instanceof DomainError) {
       if (err.code === 'unauthenticated') res.set('WWW-Authenticate', 'Bearer realm="cadran"');
       res.status(STATUS[err.code]).json(errorBody(err.code, err.message, err.details));
+      return;
+    }
+    // Two writes raced and the database kept the first (e.g. the same id created twice).
+    if (err instanceof StoreError && err.code === 'constraint') {
+      res.status(409).json(errorBody('conflict', 'this conflicts with data saved at the same moment; reload and try again'));
+      return;
+    }
+    if (err instanceof StoreError && err.code === 'busy') {
+      res.status(503).set('Retry-After', '1').json(errorBody('busy', 'the database is busy; try again in a moment'));
       return;
     }
     // body-parser errors: malformed JSON, too large, wrong charset.

@@ -12,11 +12,13 @@ export class CliError extends Error {
 }
 
 /** Open the data directory for a one-shot command (no listeners, no logs on stdout). */
-export function withLocalApp<T>(fn: (app: AppContext) => Promise<T> | T): Promise<T> {
-  const app = createAppContext(loadConfig(), silentLogger);
-  return Promise.resolve()
-    .then(() => fn(app))
-    .finally(() => app.store.close());
+export async function withLocalApp<T>(fn: (app: AppContext) => Promise<T> | T): Promise<T> {
+  const app = await createAppContext(loadConfig(), silentLogger);
+  try {
+    return await fn(app);
+  } finally {
+    await app.store.close();
+  }
 }
 
 /** Where phones reach this installation, for links rendered into files by the CLI. */

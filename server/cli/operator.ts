@@ -6,10 +6,14 @@ import type { AppContext } from '../app-context.ts';
 export async function createOperator(app: AppContext, login: string, password?: string): Promise<{ password: string; token: string }> {
   if (!/^[a-z][a-z0-9._-]{1,39}$/i.test(login)) throw new CliError(`login "${login}": use 2–40 letters, digits, . _ - (starting with a letter)`);
   if (/^\d{10}$/.test(login)) throw new CliError('an operator login cannot be a 10-digit number (those are user logins)');
-  if (app.store.operators.get(login)) throw new CliError(`operator "${login}" already exists`);
+  if (await app.store.operators.get(login)) throw new CliError(`operator "${login}" already exists`);
   const pw = password ?? randomSecret(20);
-  app.store.operators.insert({ login, passwordHash: await hashPassword(pw) });
-  const token = app.auth.issueToken('operator', login, 'created by cadran operator create');
+  const passwordHash = await hashPassword(pw);
+  await app.store.transaction(async (tx) => {
+    if (await tx.operators.get(login)) throw new CliError(`operator "${login}" already exists`);
+    await tx.operators.insert({ login, passwordHash });
+  });
+  const token = await app.auth.issueToken('operator', login, 'created by cadran operator create');
   return { password: pw, token };
 }
 

@@ -8,12 +8,12 @@ export function registerRenderCommand(program: Command): void {
     .command('render <mac> [file]')
     .description('print what the phone with this MAC would receive (every boot file when no file is named)')
     .action(async (rawMac: string, file: string | undefined) => {
-      await withLocalApp((app) => {
+      await withLocalApp(async (app) => {
         const mac = normalizeMac(rawMac);
-        if (!app.store.devices.get(mac)) throw new CliError(`no device with MAC ${formatMac(mac)}`);
-        const files = file ? [file] : bootFilesOf(app, mac);
+        if (!(await app.store.devices.get(mac))) throw new CliError(`no device with MAC ${formatMac(mac)}`);
+        const files = file ? [file] : await bootFilesOf(app, mac);
         for (const name of files) {
-          const out = renderDeviceFile(app, mac, name, publicRoot(app));
+          const out = await renderDeviceFile(app, mac, name, publicRoot(app));
           if (!out) throw new CliError(`${name}: not a file this phone is served`);
           if (file) process.stdout.write(out.body);
           else {

@@ -3,7 +3,7 @@
 // accepted (2xx). It needs no running server; the job is recorded like the API's.
 import type { Command } from 'commander';
 import { SYSTEM } from '../auth/principal.ts';
-import { getResyncJob, resyncDevice, resyncTenant, resyncUser, startResync, type ResyncDeviceView, type ResyncJobView } from '../sip/service.ts';
+import type { ResyncDeviceView, ResyncJobView } from '../resync/service.ts';
 import { CliError, withLocalApp } from './common.ts';
 
 interface ResyncFlags {
@@ -41,14 +41,18 @@ export function registerResyncCommand(program: Command): void {
       if (!Number.isFinite(wait) || wait < 0 || wait > 3600) throw new CliError('--wait must be a number of seconds from 0 to 3600');
       const job = await withLocalApp(async (app) => {
         // Port 0: a running server may hold the configured SIP port; answers come back to ours.
-        const runtime = await startResync(app, { bindPort: 0 });
+        const runtime = await app.resync.start({ bindPort: 0 });
         try {
           const opts = { reboot: o.reboot === true };
-          const { id } = mac !== undefined ? resyncDevice(app, SYSTEM, mac, opts) : o.user !== undefined ? resyncUser(app, SYSTEM, o.user, opts) : resyncTenant(app, SYSTEM, o.tenant!, opts);
+          const { id } = await (mac !== undefined
+            ? app.resync.device(SYSTEM, mac, opts)
+            : o.user !== undefined
+              ? app.resync.user(SYSTEM, o.user, opts)
+              : app.resync.tenant(SYSTEM, o.tenant!, opts));
           let timer: NodeJS.Timeout | undefined;
           await Promise.race([runtime.engine.whenIdle(), new Promise<void>((r) => (timer = setTimeout(r, wait * 1000)))]);
           clearTimeout(timer);
-          return getResyncJob(app, SYSTEM, id);
+          return await app.resync.job(SYSTEM, id);
         } finally {
           // Unanswered targets stay queued/sent in the job: a running server's next start sends them.
           await runtime.close();

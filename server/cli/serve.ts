@@ -10,9 +10,9 @@ export function registerServeCommand(program: Command): void {
     .description('serve phones (HTTP, TFTP), the admin REST API and the web UI')
     .action(async () => {
       const config = loadConfig();
-      const app = createAppContext(config);
+      const app = await createAppContext(config);
       // First start: an operator credential, printed once, so the installation can be used at all.
-      if (app.store.operators.count() === 0) {
+      if ((await app.store.operators.count()) === 0) {
         const { password, token } = await createOperator(app, 'admin');
         process.stdout.write(
           [

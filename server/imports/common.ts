@@ -1,5 +1,6 @@
 // Small pieces both imports share.
 import { DomainError } from '../domain/errors.ts';
+import { StoreError } from '../store/errors.ts';
 import type { Store } from '../store/types.ts';
 import type { ImportMode, LineStatus, ReportBuilder, ReportLine } from './report.ts';
 
@@ -15,7 +16,7 @@ class Rollback extends Error {
 /** The message of a domain error, for a report line; anything else is a bug and propagates. */
 export function reasonOf(e: unknown): string {
   if (e instanceof DomainError) return e.message;
-  if (e instanceof Error && 'code' in e && typeof e.code === 'string' && e.code.startsWith('SQLITE_')) return `the database refused it (${e.code})`;
+  if (e instanceof StoreError) return e.code === 'constraint' ? 'the database refused it (constraint)' : `the database could not save it (${e.code})`;
   throw e;
 }
 
@@ -41,19 +42,20 @@ export interface ApplyOptions<C, W> {
   key: 'mac' | 'name';
   label: (c: C) => string;
   /** Run first inside the transaction (read the state the decisions depend on). */
-  before?: () => void;
-  decide: (c: C) => Outcome<W>;
-  write: (c: C, row: W, status: 'created' | 'updated') => void;
+  before?: (tx: Store) => Promise<void>;
+  decide: (c: C, tx: Store) => Promise<Outcome<W>>;
+  write: (c: C, row: W, status: 'created' | 'updated', tx: Store) => Promise<void>;
   onProgress?: (p: ImportProgress) => void;
 }
 
 /**
- * Pass 2 of an import: decide and write every line inside ONE store transaction. In
+ * Pass 2 of an import: decide and write every line inside ONE store transaction (every read and
+ * write of `before`, `decide` and `write` goes through the transaction's store, `tx`). In
  * all-or-nothing mode the first rejection stops the writes and the transaction is rolled back
  * at the end (deciding goes on, so the report is complete); a dry run never writes. Returns
  * whether the transaction was committed.
  */
-export function applyInOneTransaction<C extends { line: number }, W>(store: Store, items: C[], o: ApplyOptions<C, W>): boolean {
+export async function applyInOneTransaction<C extends { line: number }, W>(store: Store, items: C[], o: ApplyOptions<C, W>): Promise<boolean> {
   let writing = !o.dryRun && !(o.mode === 'all-or-nothing' && o.report.counts.rejected > 0);
   const stopOnReject = o.mode === 'all-or-nothing';
   const entry = (c: C, status: LineStatus, reason?: string): ReportLine => {
@@ -64,12 +66,12 @@ export function applyInOneTransaction<C extends { line: number }, W>(store: Stor
   };
   let committed = false;
   try {
-    store.transaction(() => {
-      o.before?.();
+    await store.transaction(async (tx) => {
+      await o.before?.(tx);
       for (let i = 0; i < items.length; i++) {
         if (i % 2000 === 0) o.onProgress?.({ phase: 'apply', done: i, total: items.length });
         const c = items[i]!;
-        const d = o.decide(c);
+        const d = await o.decide(c, tx);
         if (d === 'unchanged') {
           o.report.add(entry(c, 'unchanged'));
           continue;
@@ -81,7 +83,7 @@ export function applyInOneTransaction<C extends { line: number }, W>(store: Stor
         }
         if (writing) {
           try {
-            o.write(c, d.row, d.status);
+            await o.write(c, d.row, d.status, tx);
           } catch (e) {
             if (stopOnReject) writing = false;
             o.report.add(entry(c, 'rejected', `not saved: ${reasonOf(e)}`));

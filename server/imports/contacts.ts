@@ -2,7 +2,7 @@
 // from a CSV made in a spreadsheet or exported from a mail client. Same two passes as the MAC
 // import. A contact is identified by its name (case and accents ignored) and its numbers, so
 // importing the same file twice never doubles an entry.
-import { DomainError } from '../domain/errors.ts';
+import { DomainError, notFound } from '../domain/errors.ts';
 import { normalizePhoneNumber } from '../domain/numbers.ts';
 import { contactInput, parseInput } from '../domain/schemas.ts';
 import type { Principal } from '../auth/principal.ts';
@@ -57,7 +57,7 @@ export async function importContacts(
   input: AsyncIterable<Buffer | string>,
   opts: ContactImportOptions = {},
 ): Promise<ImportReport> {
-  const user = getUser(deps, p, number); // the user themself, an admin of their tenant, or an operator
+  const user = await getUser(deps, p, number); // the user themself, an admin of their tenant, or an operator
   const mode: ImportMode = opts.mode ?? 'all-or-nothing';
   const dryRun = opts.dryRun ?? false;
   const report = new ReportBuilder(opts.maxRejectedDetail);
@@ -136,7 +136,7 @@ export async function importContacts(
   let count = 0;
   let wrote = false;
   type Row = Omit<Contact, 'id' | 'userNumber' | 'createdAt' | 'updatedAt'> & { id?: number };
-  const decide = (c: Candidate): Outcome<Row> => {
+  const decide = async (c: Candidate): Promise<Outcome<Row>> => {
     const cur = existing.get(c.key);
     if (cur) {
       const group = c.group ?? cur.group;
@@ -147,21 +147,22 @@ export async function importContacts(
     count++;
     return { status: 'created', row: { name: c.name, work: c.work, mobile: c.mobile, home: c.home, group: c.group } };
   };
-  const applied = applyInOneTransaction(store, candidates, {
+  const applied = await applyInOneTransaction(store, candidates, {
     mode, dryRun, report, key: 'name', label: (c) => c.name, decide, onProgress: opts.onProgress,
     // Read the directory inside the transaction, so nothing can slip in between.
-    before: () => {
-      const list = store.contacts.list(user.number);
+    before: async (tx) => {
+      if (!(await tx.users.get(user.number))) throw notFound(`user ${user.number}`);
+      const list = await tx.contacts.list(user.number);
       for (const c of list) if (!existing.has(contactKey(c))) existing.set(contactKey(c), c);
       count = list.length;
     },
-    write: (_c, { id, ...row }) => {
-      if (id !== undefined) store.contacts.update(id, row);
-      else store.contacts.insert({ userNumber: user.number, ...row });
+    write: async (_c, { id, ...row }, _status, tx) => {
+      if (id !== undefined) await tx.contacts.update(id, row);
+      else await tx.contacts.insert({ userNumber: user.number, ...row });
       wrote = true;
     },
   });
   // After the commit: the user's phones fetch the new directory on their next request.
-  if (applied && wrote) deps.changes.devicesChanged(devicesOfUsers(store, [user.number]), `contacts of ${user.number} imported`);
+  if (applied && wrote) deps.changes.devicesChanged(await devicesOfUsers(store, [user.number]), `contacts of ${user.number} imported`);
   return report.finish({ dryRun, mode, applied, what: 'contacts' });
 }

@@ -9,7 +9,7 @@ import { deviceCreate, modelName } from '../domain/schemas.ts';
 import { isOperator, requireTenantAdmin, type Principal } from '../auth/principal.ts';
 import { checkKeysFit, resolveModel } from '../service/devices.ts';
 import type { ServiceDeps } from '../service/context.ts';
-import type { Device } from '../store/types.ts';
+import type { Device, Store, User } from '../store/types.ts';
 import type { Vendor } from '../../vendors/types.ts';
 import { vendorById, vendorForMac, vendors } from '../../vendors/index.ts';
 import { readCsv, type CsvReadOptions } from './csv.ts';
@@ -58,16 +58,25 @@ export function requireDeviceImporter(p: Principal): void {
 
 const vendorName = (v: Vendor) => v.displayName;
 
-function memo<T>(fn: (key: string) => T): (key: string) => T {
+/** A pure function's answers, kept for the few distinct spellings a file uses (bounded: a file of
+ *  garbage cannot grow it). */
+function memo<T>(fn: (key: string) => T, max = 1000): (key: string) => T {
   const cache = new Map<string, T>();
   return (key) => {
     let v = cache.get(key);
     if (v === undefined && !cache.has(key)) {
       v = fn(key);
+      if (cache.size >= max) cache.clear();
       cache.set(key, v);
     }
     return v as T;
   };
+}
+
+function cached<T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
+  let v = map.get(key);
+  if (!v) map.set(key, (v = load()));
+  return v;
 }
 
 type Checked<T> = { ok: T } | { reason: string };
@@ -187,7 +196,7 @@ export async function importDevices(
   const ownTenant = p.kind === 'user' ? p.tenantId : undefined;
   const defaultTenant = opts.defaultTenant?.trim().toLowerCase() || ownTenant;
   if (opts.defaultTenant) {
-    if (!deps.store.tenants.get(defaultTenant!)) throw invalid('tenant', `tenant "${opts.defaultTenant}" does not exist`);
+    if (!(await deps.store.tenants.get(defaultTenant!))) throw invalid('tenant', `tenant "${opts.defaultTenant}" does not exist`);
     requireTenantAdmin(p, defaultTenant!);
   }
 
@@ -244,13 +253,16 @@ export async function importDevices(
   // Pass 2: one transaction; check against the database and write.
   const { store } = deps;
   const written: string[] = [];
-  const tenantExists = memo((id: string) => store.tenants.get(id) !== undefined);
-  const userOf = memo((n: string) => store.users.get(n) ?? null);
+  // Inside the transaction (`tx`): the same answer for every line naming the same tenant or user.
+  const known = new Map<string, Promise<boolean>>();
+  const users = new Map<string, Promise<User | null>>();
+  const tenantExists = (tx: Store, id: string) => cached(known, id, async () => (await tx.tenants.get(id)) !== undefined);
+  const userOf = (tx: Store, n: string) => cached(users, n, async () => (await tx.users.get(n)) ?? null);
   const keysFit = new Set<string>();
 
   type Row = Omit<Device, 'createdAt' | 'updatedAt'>;
-  const decide = (c: Candidate): Outcome<Row> => {
-    const existing = store.devices.get(c.mac);
+  const decide = async (c: Candidate, tx: Store): Promise<Outcome<Row>> => {
+    const existing = await tx.devices.get(c.mac);
     if (c.conflictLines) return { reason: `MAC repeated with different values on line${c.conflictLines.length > 1 ? 's' : ''} ${c.conflictLines.join(', ')}` };
     if (ownTenant && c.tenant && c.tenant !== ownTenant) return { reason: `tenant: you may only import into your own tenant "${ownTenant}"` };
     const tenantId = c.tenant ?? defaultTenant ?? existing?.tenantId;
@@ -258,7 +270,7 @@ export async function importDevices(
       return { reason: isOperator(p) ? `MAC ${formatMac(c.mac)} is registered in tenant "${existing.tenantId}"` : `MAC ${formatMac(c.mac)} is registered by another tenant` };
     }
     if (!tenantId) return { reason: 'tenant required for a new device (add a tenant column or give a default tenant)' };
-    if (!tenantExists(tenantId)) return { reason: `tenant "${tenantId}" does not exist` };
+    if (!(await tenantExists(tx, tenantId))) return { reason: `tenant "${tenantId}" does not exist` };
     if (!existing && !c.model) return { reason: 'model required for a new device' };
     const model = c.model ?? existing!.model;
     const vendor = c.modelVendor?.id ?? existing!.vendor;
@@ -268,7 +280,7 @@ export async function importDevices(
     }
     const user = c.user ?? existing?.userNumber ?? null;
     if (c.user) {
-      const u = userOf(c.user);
+      const u = await userOf(tx, c.user);
       if (!u) return { reason: `user ${c.user} does not exist` };
       if (u.tenantId !== tenantId) return { reason: `user ${c.user} belongs to another tenant` };
     }
@@ -278,7 +290,7 @@ export async function importDevices(
       const k = `${user}|${model}|${expansionModules}`;
       if (!keysFit.has(k)) {
         try {
-          checkKeysFit(store, user, { model, expansionModules, mac: c.mac });
+          await checkKeysFit(tx, user, { model, expansionModules, mac: c.mac });
           keysFit.add(k);
         } catch (e) {
           return { reason: reasonOf(e) };
@@ -295,13 +307,13 @@ export async function importDevices(
       },
     };
   };
-  const write = (c: Candidate, row: Row, status: 'created' | 'updated') => {
-    if (status === 'updated') store.devices.update(c.mac, row);
-    else store.devices.insert(row);
+  const write = async (c: Candidate, row: Row, status: 'created' | 'updated', tx: Store) => {
+    if (status === 'updated') await tx.devices.update(c.mac, row);
+    else await tx.devices.insert(row);
     written.push(c.mac);
   };
 
-  const applied = applyInOneTransaction(store, candidates, { mode, dryRun, report, key: 'mac', label: (c) => formatMac(c.mac), decide, write, onProgress: opts.onProgress });
+  const applied = await applyInOneTransaction(store, candidates, { mode, dryRun, report, key: 'mac', label: (c) => formatMac(c.mac), decide, write, onProgress: opts.onProgress });
   // After the commit only: listeners (rendered-file caches) must not see a rolled-back state.
   if (applied && written.length) deps.changes.devicesChanged(written, 'import');
   return report.finish({ dryRun, mode, applied, what: 'phones' });

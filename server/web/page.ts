@@ -3,6 +3,7 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { AppContext } from '../app-context.ts';
 import { DomainError } from '../domain/errors.ts';
+import { StoreError } from '../store/errors.ts';
 import type { Principal } from '../auth/principal.ts';
 import { hasMessage, translate, type Lang } from './i18n.ts';
 import { CsrfError } from './session.ts';
@@ -50,15 +51,11 @@ export interface Renderer {
   (req: Request, res: Response, page: string, data?: Record<string, unknown>, status?: number): void;
 }
 
-export function makeRenderer(app: AppContext, views: Views): Renderer {
+export function makeRenderer(views: Views): Renderer {
   return (req, res, page, data = {}, status = 200) => {
     const web = req.web!;
     const p = web.principal;
-    let me: Record<string, unknown> | undefined;
-    if (p?.kind === 'user') {
-      const u = app.store.users.get(p.number);
-      me = { name: u?.name ?? p.number, number: p.number, role: p.role, tenant: app.store.tenants.get(p.tenantId)?.name ?? p.tenantId };
-    } else if (p?.kind === 'operator') me = { name: p.login, operator: true };
+    const me = web.me;
     const active = typeof data.active === 'string' ? data.active : '';
     const done = typeof req.query.done === 'string' && hasMessage(`flash.${req.query.done}`) ? `flash.${req.query.done}` : undefined;
     const errors = data.errors as FormErrors | undefined;
@@ -103,6 +100,9 @@ export function webErrorHandler(app: AppContext, render: Renderer): ErrorRequest
       if (err.code === 'unauthenticated') return res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
       const e = ERROR_PAGE[err.code] ?? { status: 400, key: 'error.invalid' };
       return render(req, res, 'error', { titleKey: 'error.title', messageKey: e.key, detail: err.code === 'not_found' || err.code === 'forbidden' ? undefined : err.message }, e.status);
+    }
+    if (err instanceof StoreError && err.code === 'constraint') {
+      return render(req, res, 'error', { titleKey: 'error.title', messageKey: 'error.conflict' }, 409);
     }
     const status = (err as { status?: number }).status;
     if (typeof status === 'number' && status >= 400 && status < 500) {

@@ -12,10 +12,13 @@ import { authPages } from './pages/auth.ts';
 import { userPages } from './pages/user.ts';
 import { adminPages } from './pages/admin.ts';
 import { operatorPages } from './pages/operator.ts';
+import { webPorts, type WebPorts } from './ports.ts';
 
-export function webRouter(app: AppContext): Router {
+/** The cockpit; `ports` replaces some of the import and resync services (page tests). */
+export function webRouter(app: AppContext, ports: Partial<WebPorts> = {}): Router {
+  const services = { ...webPorts(app), ...ports };
   const views = new Views();
-  const render = makeRenderer(app, views);
+  const render = makeRenderer(views);
   const r = Router();
   r.use(
     helmet({
@@ -43,9 +46,9 @@ export function webRouter(app: AppContext): Router {
   r.use(formBody);
   r.use(csrfCheck);
   r.use(authPages(app, render));
-  r.use(userPages(app, render));
-  r.use(adminPages(app, render));
-  r.use(operatorPages(app, render));
+  r.use(userPages(app, render, services));
+  r.use(adminPages(app, render, services));
+  r.use(operatorPages(app, render, services));
   r.use(notFoundPage(render));
   r.use(webErrorHandler(app, render));
   return r;

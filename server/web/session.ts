@@ -15,6 +15,8 @@ export interface WebState {
   csrf: string;
   principal?: Principal;
   sessionId?: string;
+  /** Who is logged in, as the layout shows it. */
+  me?: Record<string, unknown>;
 }
 
 declare module 'express-serve-static-core' {
@@ -39,13 +41,20 @@ const sameToken = (a: string, b: string): boolean => {
 
 /** Fills `req.web`: language, principal of the session cookie, the CSRF token forms must carry. */
 export function webSession(app: AppContext): RequestHandler {
-  return (req, res, next) => {
+  return async (req, res, next) => {
     const lang = pickLang(req, res);
     const cookies = (req.cookies ?? {}) as Record<string, string>;
     const sid = cookies[SESSION_COOKIE];
-    const s = sid ? app.auth.fromSession(sid) : undefined;
+    const s = sid ? await app.auth.fromSession(sid) : undefined;
     if (s) {
-      req.web = { lang, csrf: s.csrfToken, principal: s.principal, sessionId: sid };
+      const p = s.principal;
+      let me: Record<string, unknown> | undefined;
+      if (p.kind === 'user') {
+        const u = await app.store.users.get(p.number);
+        const t = await app.store.tenants.get(p.tenantId);
+        me = { name: u?.name ?? p.number, number: p.number, role: p.role, tenant: t?.name ?? p.tenantId };
+      } else if (p.kind === 'operator') me = { name: p.login, operator: true };
+      req.web = { lang, csrf: s.csrfToken, principal: p, sessionId: sid, ...(me ? { me } : {}) };
       return next();
     }
     let anon = cookies[ANON_CSRF_COOKIE];

@@ -82,7 +82,7 @@ export function importsRouter(app: AppContext, o: ImportsRouterOptions = {}): Ro
   });
   r.post('/users/:number/contacts/import', async (req, res) => {
     const p = principal(req);
-    getUser(app, p, req.params.number!);
+    await getUser(app, p, req.params.number!);
     await withUpload(req, res, maxBytes, (u) => {
       const opt = options(req, u.fields);
       return importContacts(app, p, req.params.number!, u.source, { dryRun: opt.dryRun, mode: opt.mode, charset: u.charset, maxBytes });

@@ -1,13 +1,11 @@
 // Resync routes: trigger (device, user, tenant), list, show and cancel jobs; and `?resync=true`
-// on any API write, which resyncs the phones the write changed.
+// on any API write (mounted by the API app before every router), which resyncs the phones the
+// write changed.
 import { Router, type Request, type RequestHandler } from 'express';
 import type { AppContext } from '../../app-context.ts';
-import { isOperator, type Principal } from '../../auth/principal.ts';
 import { invalid } from '../../domain/errors.ts';
 import { principal } from '../auth.ts';
-import {
-  cancelResyncJob, getResyncJob, listResyncJobs, resyncDevice, resyncMacs, resyncTenant, resyncUser, type ResyncOptions,
-} from '../../sip/service.ts';
+import type { ResyncOptions } from '../../resync/service.ts';
 
 /** Response header naming the jobs a `?resync=true` write queued (comma-separated ids). */
 export const RESYNC_JOBS_HEADER = 'Cadran-Resync-Jobs';
@@ -28,22 +26,18 @@ function options(req: Request): ResyncOptions {
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH']);
 
-/** The devices a change to "every phone" means for this caller: their tenant, or all for operators. */
-function everyDevice(app: AppContext, p: Principal): string[] {
-  if (isOperator(p)) return app.store.devices.list().map((d) => d.mac);
-  return p.kind === 'user' && p.role === 'admin' ? app.store.devices.list({ tenantId: p.tenantId }).map((d) => d.mac) : [];
-}
-
 /**
- * `?resync=true` on a successful POST/PUT/PATCH: the phones whose files the request changed
- * (as announced on app.changes while it ran) get a resync job, named in the Cadran-Resync-Jobs
- * header. Another request's changes made at the same moment may be included: a resync too many
+ * `?resync=true` on a successful POST/PUT/PATCH of any router: the phones whose files the request
+ * changed (as announced on app.changes while it ran) get a resync job, named in the
+ * Cadran-Resync-Jobs header. The answer is held back until the jobs are stored, so the header can
+ * name them. Another request's changes made at the same moment may be included: a resync too many
  * is harmless. A failure to queue never turns the successful write into an error.
  */
 export function resyncOnChange(app: AppContext): RequestHandler {
   return (req, res, next) => {
     if (!WRITES.has(req.method) || (req.query as Record<string, unknown>).resync !== 'true' || !req.principal) return next();
     const p = req.principal;
+    const what = `${req.method} ${req.path}`;
     const macs = new Set<string>();
     let all = false;
     const unsubscribe = app.changes.onChange((c) => {
@@ -51,55 +45,62 @@ export function resyncOnChange(app: AppContext): RequestHandler {
       else for (const m of c.macs) macs.add(m);
     });
     res.once('close', unsubscribe);
-    const writeHead = res.writeHead;
-    // Express writes the status line through writeHead; the jobs are queued just before, so the
-    // header can name them. Typed loosely because writeHead has several overloads.
-    res.writeHead = function (this: typeof res, ...args: unknown[]) {
+    const queue = async (): Promise<string[]> => {
+      const list = all ? await app.resync.everyDevice(p) : [...macs];
+      if (list.length === 0) return [];
+      return (await app.resync.changed(p, list, what, options(req))).map((j) => j.id);
+    };
+    const end = res.end;
+    // Every answer ends here (res.json and res.send call end): the jobs are queued just before.
+    // Typed loosely because end has several overloads.
+    res.end = function (this: typeof res, ...args: unknown[]) {
       unsubscribe();
-      if (res.statusCode >= 200 && res.statusCode < 300 && !res.headersSent) {
-        try {
-          const list = all ? everyDevice(app, p) : [...macs];
-          const jobs = list.length ? resyncMacs(app, p, list, req.path, options(req)) : [];
-          if (jobs.length) res.setHeader(RESYNC_JOBS_HEADER, jobs.map((j) => j.id).join(','));
-        } catch (err) {
-          res.setHeader(RESYNC_ERROR_HEADER, (err instanceof Error ? err.message : String(err)).replace(/[^\x20-\x7e]/g, '?'));
-        }
-      }
-      return (writeHead as (...a: unknown[]) => typeof res).apply(this, args);
-    } as typeof res.writeHead;
+      res.end = end;
+      const finish = () => (end as (...a: unknown[]) => typeof res).apply(this, args);
+      if (res.statusCode < 200 || res.statusCode >= 300 || res.headersSent) return finish();
+      queue().then(
+        (ids) => {
+          if (ids.length && !res.headersSent) res.setHeader(RESYNC_JOBS_HEADER, ids.join(','));
+        },
+        (err: unknown) => {
+          if (!res.headersSent) res.setHeader(RESYNC_ERROR_HEADER, (err instanceof Error ? err.message : String(err)).replace(/[^\x20-\x7e]/g, '?'));
+        },
+      ).finally(finish);
+      return res;
+    } as typeof res.end;
     next();
   };
 }
 
+/** Resync routes: trigger (device, user, tenant), list, show and cancel jobs. */
 export function resyncRouter(app: AppContext): Router {
   const r = Router();
-  r.use(resyncOnChange(app));
-  r.post('/devices/:mac/resync', (req, res) => {
-    res.status(202).json(resyncDevice(app, principal(req), req.params.mac, options(req)));
+  r.post('/devices/:mac/resync', async (req, res) => {
+    res.status(202).json(await app.resync.device(principal(req), req.params.mac, options(req)));
   });
-  r.post('/users/:number/resync', (req, res) => {
-    res.status(202).json(resyncUser(app, principal(req), req.params.number, options(req)));
+  r.post('/users/:number/resync', async (req, res) => {
+    res.status(202).json(await app.resync.user(principal(req), req.params.number, options(req)));
   });
-  r.post('/tenants/:id/resync', (req, res) => {
-    res.status(202).json(resyncTenant(app, principal(req), req.params.id, options(req)));
+  r.post('/tenants/:id/resync', async (req, res) => {
+    res.status(202).json(await app.resync.tenant(principal(req), req.params.id, options(req)));
   });
-  r.get('/resync-jobs', (req, res) => {
+  r.get('/resync-jobs', async (req, res) => {
     const q = req.query as Record<string, string | undefined>;
     let limit: number | undefined;
     if (q.limit !== undefined) {
       limit = Number(q.limit);
       if (!Number.isInteger(limit)) throw invalid('limit', 'must be an integer from 1 to 1000');
     }
-    res.json(listResyncJobs(app, principal(req), { ...(q.tenant ? { tenant: q.tenant } : {}), ...(limit !== undefined ? { limit } : {}) }));
+    res.json(await app.resync.list(principal(req), { ...(q.tenant ? { tenant: q.tenant } : {}), ...(limit !== undefined ? { limit } : {}) }));
   });
-  r.get('/resync-jobs/:id', (req, res) => {
-    res.json(getResyncJob(app, principal(req), req.params.id));
+  r.get('/resync-jobs/:id', async (req, res) => {
+    res.json(await app.resync.job(principal(req), req.params.id));
   });
-  r.delete('/resync-jobs/:id', (req, res) => {
-    res.json(cancelResyncJob(app, principal(req), req.params.id));
+  r.delete('/resync-jobs/:id', async (req, res) => {
+    res.json(await app.resync.cancel(principal(req), req.params.id));
   });
-  r.post('/resync-jobs/:id/cancel', (req, res) => {
-    res.json(cancelResyncJob(app, principal(req), req.params.id));
+  r.post('/resync-jobs/:id/cancel', async (req, res) => {
+    res.json(await app.resync.cancel(principal(req), req.params.id));
   });
   return r;
 }

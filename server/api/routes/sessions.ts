@@ -13,8 +13,8 @@ export function sessionsRouter(app: AppContext): Router {
   r.post('/sessions', async (req, res) => {
     const { login, password } = parseInput(loginBody, req.body);
     const p = await app.auth.login(login, password, req.ip ?? 'unknown');
-    const token = app.auth.issueToken(p.kind === 'operator' ? 'operator' : 'user', p.kind === 'operator' ? p.login : p.kind === 'user' ? p.number : '', 'login');
-    const { sessionId, csrfToken } = app.auth.openSession(p);
+    const token = await app.auth.issueToken(p.kind === 'operator' ? 'operator' : 'user', p.kind === 'operator' ? p.login : p.kind === 'user' ? p.number : '', 'login');
+    const { sessionId, csrfToken } = await app.auth.openSession(p);
     res.cookie(SESSION_COOKIE, sessionId, { httpOnly: true, sameSite: 'lax', secure: req.secure, path: '/' });
     app.log.info({ who: describe(p), ip: req.ip }, 'login');
     res.status(201).json({ token, csrfToken, principal: p });
@@ -22,9 +22,9 @@ export function sessionsRouter(app: AppContext): Router {
   r.get('/sessions/current', (req, res) => {
     res.json({ principal: principal(req), csrfToken: req.csrfToken ?? null });
   });
-  r.delete('/sessions/current', (req, res) => {
+  r.delete('/sessions/current', async (req, res) => {
     const sid = (req.cookies as Record<string, string> | undefined)?.[SESSION_COOKIE];
-    if (sid) app.auth.closeSession(sid);
+    if (sid) await app.auth.closeSession(sid);
     res.clearCookie(SESSION_COOKIE, { path: '/' });
     res.status(204).end();
   });

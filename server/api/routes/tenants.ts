@@ -8,39 +8,39 @@ import { getTenantNetwork, setTenantNetwork } from '../../service/network.ts';
 
 export function tenantsRouter(app: AppContext): Router {
   const r = Router();
-  r.get('/tenants', (req, res) => {
+  r.get('/tenants', async (req, res) => {
     const p = principal(req);
-    res.json(listTenants(app, p).map((t) => tenantView(t, p)));
+    res.json((await listTenants(app, p)).map((t) => tenantView(t, p)));
   });
-  r.post('/tenants', (req, res) => {
+  r.post('/tenants', async (req, res) => {
     const p = principal(req);
-    res.status(201).json(tenantView(createTenant(app, p, req.body), p));
+    res.status(201).json(tenantView(await createTenant(app, p, req.body), p));
   });
-  r.get('/tenants/:tenant', (req, res) => {
+  r.get('/tenants/:tenant', async (req, res) => {
     const p = principal(req);
-    res.json(tenantView(getTenant(app, p, req.params.tenant), p));
+    res.json(tenantView(await getTenant(app, p, req.params.tenant), p));
   });
-  r.patch('/tenants/:tenant', (req, res) => {
+  r.patch('/tenants/:tenant', async (req, res) => {
     const p = principal(req);
-    res.json(tenantView(updateTenant(app, p, req.params.tenant, req.body), p));
+    res.json(tenantView(await updateTenant(app, p, req.params.tenant, req.body), p));
   });
-  r.delete('/tenants/:tenant', (req, res) => {
-    deleteTenant(app, principal(req), req.params.tenant);
+  r.delete('/tenants/:tenant', async (req, res) => {
+    await deleteTenant(app, principal(req), req.params.tenant);
     res.status(204).end();
   });
-  r.get('/tenants/:tenant/users', (req, res) => {
+  r.get('/tenants/:tenant/users', async (req, res) => {
     const p = principal(req);
-    res.json(listUsers(app, p, req.params.tenant).map((u) => userView(u, p)));
+    res.json((await listUsers(app, p, req.params.tenant)).map((u) => userView(u, p)));
   });
   r.post('/tenants/:tenant/users', async (req, res) => {
     const p = principal(req);
     res.status(201).json(userView(await createUser(app, p, req.params.tenant, req.body), p));
   });
-  r.get('/tenants/:tenant/network', (req, res) => {
-    res.json(getTenantNetwork(app, principal(req), req.params.tenant));
+  r.get('/tenants/:tenant/network', async (req, res) => {
+    res.json(await getTenantNetwork(app, principal(req), req.params.tenant));
   });
-  r.put('/tenants/:tenant/network', (req, res) => {
-    res.json(setTenantNetwork(app, principal(req), req.params.tenant, req.body));
+  r.put('/tenants/:tenant/network', async (req, res) => {
+    res.json(await setTenantNetwork(app, principal(req), req.params.tenant, req.body));
   });
   return r;
 }

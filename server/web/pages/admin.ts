@@ -12,9 +12,9 @@ import type { Tenant, User } from '../../store/types.ts';
 import { field, formErrors, numberOrNull, orNull, type FormErrors } from '../forms.ts';
 import { hasMessage, translate } from '../i18n.ts';
 import type { Renderer } from '../page.ts';
-import { webPorts } from '../ports.ts';
+import type { WebPorts } from '../ports.ts';
 import { allModels, networkField, profileForm, profileInput, timezones } from '../network-form.ts';
-import { deviceRow } from './shared.ts';
+import { deviceRow, deviceRows } from './shared.ts';
 
 const who = (req: Request): Principal => {
   const p = req.web!.principal;
@@ -23,8 +23,8 @@ const who = (req: Request): Principal => {
 };
 
 /** The tenant, after checking the visitor administers it. */
-function adminTenant(app: AppContext, p: Principal, id: string): Tenant {
-  const t = getTenant(app, p, id);
+async function adminTenant(app: AppContext, p: Principal, id: string): Promise<Tenant> {
+  const t = await getTenant(app, p, id);
   requireTenantAdmin(p, t.id);
   return t;
 }
@@ -34,18 +34,18 @@ const invalidOnly = (e: unknown): DomainError => {
   throw e;
 };
 
-export function adminPages(app: AppContext, render: Renderer): Router {
+export function adminPages(app: AppContext, render: Renderer, ports: WebPorts): Router {
   const r = Router();
   const base = (p: Principal, t: Tenant, tab: string) => ({
     tenant: t, tab, isOperator: p.kind === 'operator', active: p.kind === 'operator' ? 'tenants' : tab,
   });
 
   // ---- licences
-  r.get('/tenants/:tenant/users', (req, res) => {
+  r.get('/tenants/:tenant/users', async (req, res) => {
     const p = who(req);
-    const t = adminTenant(app, p, req.params.tenant);
-    const devices = app.store.devices.list({ tenantId: t.id }).map((d) => deviceRow(app, d));
-    const users = listUsers(app, p, t.id).map((u) => ({ ...u, devices: devices.filter((d) => d.userNumber === u.number) }));
+    const t = await adminTenant(app, p, req.params.tenant);
+    const devices = await deviceRows(app, await app.store.devices.list({ tenantId: t.id }));
+    const users = (await listUsers(app, p, t.id)).map((u) => ({ ...u, devices: devices.filter((d) => d.userNumber === u.number) }));
     render(req, res, 'licences', { titleKey: 'licences.title', ...base(p, t, 'licences'), users });
   });
 
@@ -53,19 +53,19 @@ export function adminPages(app: AppContext, render: Renderer): Router {
     const p = who(req);
     render(req, res, 'licence', { titleKey: 'licence.title', ...base(p, t, 'licences'), user: u, form, errors, self: p.kind === 'user' && p.number === u.number }, status);
   };
-  const licenceOf = (req: Request) => {
+  const licenceOf = async (req: Request) => {
     const p = who(req);
-    const t = adminTenant(app, p, req.params.tenant as string);
-    const u = getUser(app, p, req.params.number as string);
+    const t = await adminTenant(app, p, req.params.tenant as string);
+    const u = await getUser(app, p, req.params.number as string);
     if (u.tenantId !== t.id) throw notFound(`user ${u.number}`);
     return { p, t, u };
   };
-  r.get('/tenants/:tenant/users/:number', (req, res) => {
-    const { t, u } = licenceOf(req);
+  r.get('/tenants/:tenant/users/:number', async (req, res) => {
+    const { t, u } = await licenceOf(req);
     showLicence(req, res, t, u, { name: u.name, email: u.email ?? '', role: u.role });
   });
   r.post('/tenants/:tenant/users/:number', async (req, res) => {
-    const { p, t, u } = licenceOf(req);
+    const { p, t, u } = await licenceOf(req);
     const form = { name: field(req, 'name'), email: orNull(field(req, 'email')), role: field(req, 'role') };
     try {
       await updateUser(app, p, u.number, form);
@@ -75,7 +75,7 @@ export function adminPages(app: AppContext, render: Renderer): Router {
     }
   });
   r.post('/tenants/:tenant/users/:number/password', async (req, res) => {
-    const { p, t, u } = licenceOf(req);
+    const { p, t, u } = await licenceOf(req);
     const password = typeof req.body?.password === 'string' ? (req.body.password as string) : '';
     const form = { name: u.name, email: u.email ?? '', role: u.role };
     if (!password) {
@@ -93,30 +93,28 @@ export function adminPages(app: AppContext, render: Renderer): Router {
   // ---- phones of the parc
   r.get('/tenants/:tenant/devices', async (req, res) => {
     const p = who(req);
-    const t = adminTenant(app, p, req.params.tenant);
-    const devices = listDevices(app, p, { tenantId: t.id }).map((d) => deviceRow(app, d));
-    const ports = await webPorts(app);
+    const t = await adminTenant(app, p, req.params.tenant);
+    const devices = await deviceRows(app, await listDevices(app, p, { tenantId: t.id }));
     render(req, res, 'devices', { titleKey: 'devices.title', ...base(p, t, 'devices'), devices, canResync: !!ports.resyncTenant });
   });
 
-  const deviceOf = (req: Request) => {
+  const deviceOf = async (req: Request) => {
     const p = who(req);
-    const d = getDevice(app, p, req.params.mac as string);
-    const t = adminTenant(app, p, d.tenantId);
+    const d = await getDevice(app, p, req.params.mac as string);
+    const t = await adminTenant(app, p, d.tenantId);
     return { p, d, t };
   };
   const showDevice = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
-    const { p, d, t } = deviceOf(req);
-    const net = getDeviceNetwork(app, p, d.mac);
-    const ports = await webPorts(app);
+    const { p, d, t } = await deviceOf(req);
+    const net = await getDeviceNetwork(app, p, d.mac);
     render(req, res, 'device', {
       titleKey: 'device.title',
       ...base(p, t, 'devices'),
-      device: deviceRow(app, d),
-      users: listUsers(app, p, t.id).map((u) => ({ number: u.number, name: u.name })),
+      device: await deviceRow(app, d),
+      users: (await listUsers(app, p, t.id)).map((u) => ({ number: u.number, name: u.name })),
       assign: { user: d.userNumber ?? '', label: d.label ?? '', expansionModules: String(d.expansionModules) },
       net: profileForm(net.overrides),
-      inherited: profileForm(app.store.network.getTenant(t.id)),
+      inherited: profileForm(await app.store.network.getTenant(t.id)),
       models: allModels([d.model]),
       timezones: timezones(),
       canResync: !!ports.resyncDevice,
@@ -125,20 +123,20 @@ export function adminPages(app: AppContext, render: Renderer): Router {
   };
   r.get('/devices/:mac', (req, res) => showDevice(req, res));
   r.post('/devices/:mac', async (req, res) => {
-    const { p, d } = deviceOf(req);
+    const { p, d } = await deviceOf(req);
     const assign = { user: field(req, 'user'), label: field(req, 'label'), expansionModules: field(req, 'expansionModules') };
     try {
-      updateDevice(app, p, d.mac, { user: orNull(assign.user), label: orNull(assign.label), expansionModules: numberOrNull(assign.expansionModules) ?? 0 });
+      await updateDevice(app, p, d.mac, { user: orNull(assign.user), label: orNull(assign.label), expansionModules: numberOrNull(assign.expansionModules) ?? 0 });
       res.redirect(303, `/devices/${d.mac}?done=device_saved`);
     } catch (e) {
       await showDevice(req, res, { assign, errors: formErrors(invalidOnly(e)) }, 422);
     }
   });
   r.post('/devices/:mac/network', async (req, res) => {
-    const { p, d } = deviceOf(req);
-    const { input, form } = profileInput(req, app.store.network.getDevice(d.mac), [d.model]);
+    const { p, d } = await deviceOf(req);
+    const { input, form } = profileInput(req, await app.store.network.getDevice(d.mac), [d.model]);
     try {
-      setDeviceNetwork(app, p, d.mac, input);
+      await setDeviceNetwork(app, p, d.mac, input);
       res.redirect(303, `/devices/${d.mac}?done=overrides_saved`);
     } catch (e) {
       await showDevice(req, res, { net: form, errors: formErrors(invalidOnly(e), networkField) }, 422);
@@ -153,53 +151,50 @@ export function adminPages(app: AppContext, render: Renderer): Router {
     const firmwareSet = models.some((m) => net[`fw_${m.model}`]);
     render(req, res, 'network', { titleKey: 'network.title', ...base(p, t, 'network'), net, sip, byVendor, firmwareSet, timezones: timezones(), errors }, status);
   };
-  r.get('/tenants/:tenant/network', (req, res) => {
+  r.get('/tenants/:tenant/network', async (req, res) => {
     const p = who(req);
-    const t = adminTenant(app, p, req.params.tenant);
-    showNetwork(req, res, t, profileForm(getTenantNetwork(app, p, t.id)), { sipTransport: t.sipTransport, sipPort: String(t.sipPort), sipProxy: t.sipProxy ?? '' });
+    const t = await adminTenant(app, p, req.params.tenant);
+    showNetwork(req, res, t, profileForm(await getTenantNetwork(app, p, t.id)), { sipTransport: t.sipTransport, sipPort: String(t.sipPort), sipProxy: t.sipProxy ?? '' });
   });
-  r.post('/tenants/:tenant/network', (req, res) => {
+  r.post('/tenants/:tenant/network', async (req, res) => {
     const p = who(req);
-    const t = adminTenant(app, p, req.params.tenant);
-    const { input, form } = profileInput(req, getTenantNetwork(app, p, t.id), allModels().map((m) => m.model));
+    const t = await adminTenant(app, p, req.params.tenant);
+    const { input, form } = profileInput(req, await getTenantNetwork(app, p, t.id), allModels().map((m) => m.model));
     try {
-      setTenantNetwork(app, p, t.id, input);
+      await setTenantNetwork(app, p, t.id, input);
       res.redirect(303, `/tenants/${t.id}/network?done=network_saved`);
     } catch (e) {
       showNetwork(req, res, t, form, { sipTransport: t.sipTransport, sipPort: String(t.sipPort), sipProxy: t.sipProxy ?? '' }, formErrors(invalidOnly(e), networkField), 422);
     }
   });
-  r.post('/tenants/:tenant/sip', (req, res) => {
+  r.post('/tenants/:tenant/sip', async (req, res) => {
     const p = who(req);
-    const t = adminTenant(app, p, req.params.tenant);
+    const t = await adminTenant(app, p, req.params.tenant);
     const sip = { sipTransport: field(req, 'sipTransport'), sipPort: field(req, 'sipPort'), sipProxy: field(req, 'sipProxy') };
     try {
-      updateTenant(app, p, t.id, { sipTransport: sip.sipTransport, sipPort: numberOrNull(sip.sipPort) ?? 5060, sipProxy: orNull(sip.sipProxy) });
+      await updateTenant(app, p, t.id, { sipTransport: sip.sipTransport, sipPort: numberOrNull(sip.sipPort) ?? 5060, sipProxy: orNull(sip.sipProxy) });
       res.redirect(303, `/tenants/${t.id}/network?done=sip_saved`);
     } catch (e) {
-      showNetwork(req, res, t, profileForm(getTenantNetwork(app, p, t.id)), sip, formErrors(invalidOnly(e)), 422);
+      showNetwork(req, res, t, profileForm(await getTenantNetwork(app, p, t.id)), sip, formErrors(invalidOnly(e)), 422);
     }
   });
 
   // ---- resync, with a live progress page
   r.post('/devices/:mac/resync', async (req, res) => {
-    const { p, d } = deviceOf(req);
-    const ports = await webPorts(app);
+    const { p, d } = await deviceOf(req);
     if (!ports.resyncDevice) return render(req, res, 'error', { titleKey: 'error.title', messageKey: 'resync.unavailable' }, 503);
     const job = await ports.resyncDevice(p, d.mac);
     res.redirect(303, `/resync-jobs/${encodeURIComponent(job.id)}`);
   });
   r.post('/tenants/:tenant/resync', async (req, res) => {
     const p = who(req);
-    const t = adminTenant(app, p, req.params.tenant);
-    const ports = await webPorts(app);
+    const t = await adminTenant(app, p, req.params.tenant);
     if (!ports.resyncTenant) return render(req, res, 'error', { titleKey: 'error.title', messageKey: 'resync.unavailable' }, 503);
     const job = await ports.resyncTenant(p, t.id);
     res.redirect(303, `/resync-jobs/${encodeURIComponent(job.id)}`);
   });
   const jobOf = async (req: Request) => {
     const p = who(req);
-    const ports = await webPorts(app);
     if (!ports.resyncJob) throw notFound(`resync job ${req.params.id}`);
     const job = await ports.resyncJob(p, req.params.id as string);
     const done = job.targets.filter((x) => !['pending', 'queued', 'sent'].includes(x.state)).length;

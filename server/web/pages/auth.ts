@@ -4,7 +4,7 @@ import type { AppContext } from '../../app-context.ts';
 import { SESSION_COOKIE } from '../../api/auth.ts';
 import { describe } from '../../auth/principal.ts';
 import { DomainError } from '../../domain/errors.ts';
-import { passwordResetsOf, RESET_TTL_MS, sendMail } from '../../auth/password-reset.ts';
+import { PasswordResets, RESET_TTL_MS, sendMail } from '../../auth/password-reset.ts';
 import { field, formErrors } from '../forms.ts';
 import { translate } from '../i18n.ts';
 import { homeOf, type Renderer } from '../page.ts';
@@ -25,7 +25,7 @@ function requestOrigin(req: Request): string | undefined {
 
 export function authPages(app: AppContext, render: Renderer): Router {
   const r = Router();
-  const resets = passwordResetsOf(app.store);
+  const resets = new PasswordResets(app.store);
 
   r.get('/', (req, res) => {
     const p = req.web!.principal;
@@ -53,8 +53,8 @@ export function authPages(app: AppContext, render: Renderer): Router {
       const p = await app.auth.login(login.slice(0, 100), password.slice(0, 500), req.ip ?? 'unknown');
       // A fresh session id at login (no fixation); the anonymous CSRF cookie is no longer needed.
       const old = (req.cookies as Record<string, string>)[SESSION_COOKIE];
-      if (old) app.auth.closeSession(old);
-      const { sessionId } = app.auth.openSession(p);
+      if (old) await app.auth.closeSession(old);
+      const { sessionId } = await app.auth.openSession(p);
       setSessionCookie(req, res, sessionId);
       app.log.info({ who: describe(p), ip: req.ip }, 'web login');
       res.redirect(303, next ?? homeOf(p));
@@ -65,8 +65,8 @@ export function authPages(app: AppContext, render: Renderer): Router {
     }
   });
 
-  r.post('/logout', (req, res) => {
-    if (req.web!.sessionId) app.auth.closeSession(req.web!.sessionId);
+  r.post('/logout', async (req, res) => {
+    if (req.web!.sessionId) await app.auth.closeSession(req.web!.sessionId);
     res.clearCookie(SESSION_COOKIE, cookieOptions(req));
     res.redirect(303, '/login?done=logged_out');
   });
@@ -75,17 +75,17 @@ export function authPages(app: AppContext, render: Renderer): Router {
     render(req, res, 'forgot', { titleKey: 'forgot.title', form: {} });
   });
 
-  r.post('/password/forgot', (req, res) => {
+  r.post('/password/forgot', async (req, res) => {
     const lang = req.web!.lang;
     const number = field(req, 'number');
     if (!/^\d{10}$/.test(number)) {
       return render(req, res, 'forgot', { titleKey: 'forgot.title', form: { number }, errors: { fields: { number: translate(lang, 'forgot.number_invalid') } } }, 422);
     }
     // Same answer whether or not the number exists or has an e-mail: nothing to enumerate.
-    const user = app.store.users.get(number);
+    const user = await app.store.users.get(number);
     const origin = requestOrigin(req);
     if (user?.email && origin) {
-      const token = resets.issue(number);
+      const token = await resets.issue(number);
       if (token) {
         const link = `${origin}/password/reset/${token}`;
         const vars = { name: user.name, link, minutes: RESET_TTL_MS / 60_000 };
@@ -99,8 +99,8 @@ export function authPages(app: AppContext, render: Renderer): Router {
     render(req, res, 'forgot', { titleKey: 'forgot.title', sent: true, form: {} });
   });
 
-  r.get('/password/reset/:token', (req, res) => {
-    const valid = !!resets.peek(req.params.token);
+  r.get('/password/reset/:token', async (req, res) => {
+    const valid = !!(await resets.peek(req.params.token));
     render(req, res, 'reset', { titleKey: 'reset.title', token: req.params.token, expired: !valid }, valid ? 200 : 410);
   });
 

@@ -10,7 +10,7 @@ import type { Tenant } from '../../store/types.ts';
 import { field, formErrors, importBytes, lines, orNull, type FormErrors } from '../forms.ts';
 import { translate } from '../i18n.ts';
 import type { Renderer } from '../page.ts';
-import { webPorts } from '../ports.ts';
+import type { WebPorts } from '../ports.ts';
 import { allModels } from '../network-form.ts';
 import { importView } from './shared.ts';
 
@@ -28,28 +28,27 @@ const invalidOnly = (e: unknown): DomainError => {
   throw e;
 };
 
-export function operatorPages(app: AppContext, render: Renderer): Router {
+export function operatorPages(app: AppContext, render: Renderer, ports: WebPorts): Router {
   const r = Router();
 
   // ---- tenants
-  const showTenants = (req: Request, res: Response, form: Record<string, unknown> = {}, errors?: FormErrors, status = 200) => {
+  const showTenants = async (req: Request, res: Response, form: Record<string, unknown> = {}, errors?: FormErrors, status = 200) => {
     const p = operator(req);
-    const tenants = listTenants(app, p).map((t) => ({
-      ...t,
-      users: app.store.users.list(t.id).length,
-      devices: app.store.devices.list({ tenantId: t.id }).length,
-    }));
+    const tenants = [];
+    for (const t of await listTenants(app, p)) {
+      tenants.push({ ...t, users: (await app.store.users.list(t.id)).length, devices: (await app.store.devices.list({ tenantId: t.id })).length });
+    }
     render(req, res, 'tenants', { titleKey: 'tenants.title', active: 'tenants', tenants, form, errors }, status);
   };
   r.get('/ops/tenants', (req, res) => showTenants(req, res));
-  r.post('/ops/tenants', (req, res) => {
+  r.post('/ops/tenants', async (req, res) => {
     const p = operator(req);
     const form = { id: field(req, 'id'), name: field(req, 'name'), sipDomain: field(req, 'sipDomain') };
     try {
-      const t = createTenant(app, p, form);
+      const t = await createTenant(app, p, form);
       res.redirect(303, `/ops/tenants?done=tenant_created#t-${t.id}`);
     } catch (e) {
-      showTenants(req, res, form, formErrors(invalidOnly(e)), 422);
+      await showTenants(req, res, form, formErrors(invalidOnly(e)), 422);
     }
   });
 
@@ -66,14 +65,14 @@ export function operatorPages(app: AppContext, render: Renderer): Router {
     const p = operator(req);
     render(req, res, 'security', { titleKey: 'security.title', active: 'tenants', tenant: t, tab: 'security', isOperator: p.kind === 'operator', form, errors }, status);
   };
-  r.get('/tenants/:tenant/security', (req, res) => {
+  r.get('/tenants/:tenant/security', async (req, res) => {
     const p = operator(req);
-    const t = getTenant(app, p, req.params.tenant);
+    const t = await getTenant(app, p, req.params.tenant);
     showSecurity(req, res, t, securityForm(t));
   });
-  r.post('/tenants/:tenant/security', (req, res) => {
+  r.post('/tenants/:tenant/security', async (req, res) => {
     const p = operator(req);
-    const t = getTenant(app, p, req.params.tenant);
+    const t = await getTenant(app, p, req.params.tenant);
     const form = {
       allowlist: field(req, 'allowlist'),
       authMode: field(req, 'authMode') || 'none',
@@ -98,7 +97,7 @@ export function operatorPages(app: AppContext, render: Renderer): Router {
       urlToken: orNull(form.urlToken),
     };
     try {
-      updateTenant(app, p, t.id, { security });
+      await updateTenant(app, p, t.id, { security });
       res.redirect(303, `/tenants/${t.id}/security?done=security_saved`);
     } catch (e) {
       const errors = formErrors(invalidOnly(e), (f) => {
@@ -111,35 +110,33 @@ export function operatorPages(app: AppContext, render: Renderer): Router {
   });
 
   // ---- unknown phones
-  const showUnknown = (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
+  const showUnknown = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const p = operator(req);
-    const unknown = app.store.unknownDevices.list().map((u) => ({ ...u, macText: formatMac(u.mac) }));
-    render(req, res, 'unknown', { titleKey: 'unknown.title', active: 'unknown', unknown, tenants: listTenants(app, p), models: allModels(), ...extra }, status);
+    const unknown = (await app.store.unknownDevices.list()).map((u) => ({ ...u, macText: formatMac(u.mac) }));
+    render(req, res, 'unknown', { titleKey: 'unknown.title', active: 'unknown', unknown, tenants: await listTenants(app, p), models: allModels(), ...extra }, status);
   };
   r.get('/ops/unknown', (req, res) => showUnknown(req, res));
-  r.post('/ops/unknown/:mac/claim', (req, res) => {
+  r.post('/ops/unknown/:mac/claim', async (req, res) => {
     const p = operator(req);
     const mac = normalizeMac(req.params.mac);
     const form = { tenant: field(req, 'tenant'), model: field(req, 'model'), user: field(req, 'user') };
     try {
-      createDevice(app, p, { mac, tenant: form.tenant, model: form.model, user: orNull(form.user) });
+      await createDevice(app, p, { mac, tenant: form.tenant, model: form.model, user: orNull(form.user) });
       // Claimed: it is no longer an unknown phone.
-      app.store.unknownDevices.delete(mac);
+      await app.store.unknownDevices.delete(mac);
       res.redirect(303, `/devices/${mac}?done=device_claimed`);
     } catch (e) {
-      showUnknown(req, res, { claiming: mac, form, errors: formErrors(invalidOnly(e)) }, 422);
+      await showUnknown(req, res, { claiming: mac, form, errors: formErrors(invalidOnly(e)) }, 422);
     }
   });
 
   // ---- MAC import: upload → dry-run report → confirm
   r.get('/ops/import', async (req, res) => {
     operator(req);
-    const ports = await webPorts(app);
     render(req, res, 'devices-import', { titleKey: 'import.devices_title', active: 'import', available: !!ports.importDevices, skipInvalid: false });
   });
   r.post('/ops/import', async (req, res) => {
     const p = operator(req);
-    const ports = await webPorts(app);
     if (!ports.importDevices) return render(req, res, 'error', { titleKey: 'error.title', messageKey: 'import.unavailable' }, 503);
     const { bytes, carried, confirm } = importBytes(req);
     const skipInvalid = field(req, 'skipInvalid') === '1';

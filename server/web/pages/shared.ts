@@ -8,10 +8,10 @@ import type { ImportReport } from '../ports.ts';
 /** A phone counts as "in touch" when it fetched its files within this delay. */
 const RECENT_MS = 26 * 3600_000;
 
-export function deviceRow(app: AppContext, d: Device, now = Date.now()) {
+export async function deviceRow(app: AppContext, d: Device, now = Date.now()) {
   const found = findModel(d.model);
-  const seen = app.store.sightings.get(d.mac);
-  const user = d.userNumber ? app.store.users.get(d.userNumber) : undefined;
+  const seen = await app.store.sightings.get(d.mac);
+  const user = d.userNumber ? await app.store.users.get(d.userNumber) : undefined;
   const status = !seen ? 'never' : now - Date.parse(seen.at) < RECENT_MS ? 'ok' : 'stale';
   return {
     mac: d.mac,
@@ -27,6 +27,13 @@ export function deviceRow(app: AppContext, d: Device, now = Date.now()) {
     status,
     seen: seen ? { at: seen.at, ip: seen.ip, firmware: seen.firmware, file: seen.file, protocol: seen.protocol, userAgent: seen.userAgent } : null,
   };
+}
+
+/** Rows of a phone list, one after the other (a long list does not flood the database). */
+export async function deviceRows(app: AppContext, devices: Device[]) {
+  const rows = [];
+  for (const d of devices) rows.push(await deviceRow(app, d));
+  return rows;
 }
 
 export function importView(r: ImportReport) {

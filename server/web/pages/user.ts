@@ -14,8 +14,8 @@ import type { Contact, FunctionKey, User } from '../../store/types.ts';
 import { field, formErrors, importBytes, orNull } from '../forms.ts';
 import { translate } from '../i18n.ts';
 import type { Renderer } from '../page.ts';
-import { webPorts } from '../ports.ts';
-import { deviceRow, importView } from './shared.ts';
+import type { WebPorts } from '../ports.ts';
+import { deviceRows, importView } from './shared.ts';
 
 const who = (req: Request): Principal => {
   const p = req.web!.principal;
@@ -34,9 +34,9 @@ interface Slot {
 }
 
 /** How the key grid is drawn: the phone's own keys, then one panel per expansion module. */
-function keyPanels(app: AppContext, user: User, slots: Slot[]) {
-  const devices = app.store.devices.list({ userNumber: user.number });
-  const { limit } = keyLimit(app.store, user.number);
+async function keyPanels(app: AppContext, user: User, slots: Slot[]) {
+  const devices = await app.store.devices.list({ userNumber: user.number });
+  const { limit } = await keyLimit(app.store, user.number);
   const device = devices
     .map((d) => ({ d, found: findModel(d.model) }))
     .filter((x) => x.found)
@@ -54,8 +54,8 @@ function keyPanels(app: AppContext, user: User, slots: Slot[]) {
 }
 
 /** Slots 1..n: the phone's capacity, or room for what exists (+ a few) when there is no phone. */
-function slotCount(app: AppContext, user: User, keys: FunctionKey[]): number {
-  const { limit } = keyLimit(app.store, user.number);
+async function slotCount(app: AppContext, user: User, keys: FunctionKey[]): Promise<number> {
+  const { limit } = await keyLimit(app.store, user.number);
   const highest = Math.max(0, ...keys.map((k) => k.position));
   return Math.min(999, Math.max(limit === 999 ? Math.max(12, highest + 4) : limit, highest));
 }
@@ -86,48 +86,47 @@ export function contactsCsv(contacts: Contact[]): string {
   return `\ufeffname,work,mobile,home,group\r\n${rows.map((r) => `${r}\r\n`).join('')}`;
 }
 
-export function userPages(app: AppContext, render: Renderer): Router {
+export function userPages(app: AppContext, render: Renderer, ports: WebPorts): Router {
   const r = Router();
 
   // ---- my phone
-  r.get('/users/:number/phone', (req, res) => {
+  r.get('/users/:number/phone', async (req, res) => {
     const p = who(req);
-    const u = getUser(app, p, req.params.number);
-    const devices = app.store.devices.list({ userNumber: u.number }).map((d) => deviceRow(app, d));
+    const u = await getUser(app, p, req.params.number);
+    const devices = await deviceRows(app, await app.store.devices.list({ userNumber: u.number }));
     render(req, res, 'phone', { titleKey: 'phone.title', active: activeFor(p, u, 'phone'), user: u, devices, own: p.kind === 'user' && p.number === u.number });
   });
 
   r.post('/users/:number/phone/:mac/resync', async (req, res) => {
     const p = who(req);
-    const u = getUser(app, p, req.params.number);
-    const d = getDevice(app, p, req.params.mac);
+    const u = await getUser(app, p, req.params.number);
+    const d = await getDevice(app, p, req.params.mac);
     if (d.userNumber !== u.number) throw new DomainError('not_found', `device ${formatMac(d.mac)} not found`);
-    const ports = await webPorts(app);
     if (!ports.resyncDevice) return render(req, res, 'error', { titleKey: 'error.title', messageKey: 'resync.unavailable' }, 503);
     const job = await ports.resyncDevice(p, d.mac);
     res.redirect(303, `/resync-jobs/${encodeURIComponent(job.id)}`);
   });
 
   // ---- function keys
-  const showKeys = (req: Request, res: Response, u: User, slots: Slot[], errors?: ReturnType<typeof formErrors>, status = 200) => {
+  const showKeys = async (req: Request, res: Response, u: User, slots: Slot[], errors?: ReturnType<typeof formErrors>, status = 200) => {
     const p = who(req);
-    const colleagues = listUsers(app, p, u.tenantId).filter((c) => c.number !== u.number).map((c) => ({ number: c.number, name: c.name }));
+    const colleagues = (await listUsers(app, p, u.tenantId)).filter((c) => c.number !== u.number).map((c) => ({ number: c.number, name: c.name }));
     render(req, res, 'keys', {
-      titleKey: 'keys.title', active: activeFor(p, u, 'keys'), user: u, colleagues, ...keyPanels(app, u, slots), slotCount: slots.length, errors,
+      titleKey: 'keys.title', active: activeFor(p, u, 'keys'), user: u, colleagues, ...(await keyPanels(app, u, slots)), slotCount: slots.length, errors,
     }, status);
   };
 
-  r.get('/users/:number/keys', (req, res) => {
+  r.get('/users/:number/keys', async (req, res) => {
     const p = who(req);
-    const u = getUser(app, p, req.params.number);
-    const keys = listKeys(app, p, u.number);
-    showKeys(req, res, u, slotsFromKeys(keys, slotCount(app, u, keys)));
+    const u = await getUser(app, p, req.params.number);
+    const keys = await listKeys(app, p, u.number);
+    await showKeys(req, res, u, slotsFromKeys(keys, await slotCount(app, u, keys)));
   });
 
-  r.post('/users/:number/keys', (req, res) => {
+  r.post('/users/:number/keys', async (req, res) => {
     const p = who(req);
-    const u = getUser(app, p, req.params.number);
-    const n = slotCount(app, u, listKeys(app, p, u.number));
+    const u = await getUser(app, p, req.params.number);
+    const n = await slotCount(app, u, await listKeys(app, p, u.number));
     const slots = slotsFromForm(req, n);
     // Reorder: swap a key with its neighbour, then save like any other change.
     const move = /^(\d{1,3}):(up|down)$/.exec(field(req, 'move'));
@@ -144,7 +143,7 @@ export function userPages(app: AppContext, render: Renderer): Router {
     const used = slots.filter((s) => s.type !== '');
     const input = used.map((s) => ({ position: s.position, type: s.type, value: orNull(s.value), label: orNull(s.label) }));
     try {
-      replaceKeys(app, p, u.number, input);
+      await replaceKeys(app, p, u.number, input);
       res.redirect(303, `/users/${u.number}/keys?done=keys_saved`);
     } catch (e) {
       if (!(e instanceof DomainError) || e.code !== 'validation_failed') throw e;
@@ -155,16 +154,16 @@ export function userPages(app: AppContext, render: Renderer): Router {
         return m![2] === 'label' ? `label_${s.position}` : m![2] === 'value' ? `value_${s.position}` : `type_${s.position}`;
       });
       errors.general ??= translate(req.web!.lang, 'form.fix_errors');
-      showKeys(req, res, u, slots, errors, 422);
+      await showKeys(req, res, u, slots, errors, 422);
     }
   });
 
   // ---- contacts
-  r.get('/users/:number/contacts', (req, res) => {
+  r.get('/users/:number/contacts', async (req, res) => {
     const p = who(req);
-    const u = getUser(app, p, req.params.number);
+    const u = await getUser(app, p, req.params.number);
     const q = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 80) : '';
-    const all = listContacts(app, p, u.number);
+    const all = await listContacts(app, p, u.number);
     const needle = q.toLowerCase();
     const contacts = needle
       ? all.filter((c) => [c.name, c.work, c.mobile, c.home, c.group].some((v) => v?.toLowerCase().includes(needle)))
@@ -173,14 +172,15 @@ export function userPages(app: AppContext, render: Renderer): Router {
     render(req, res, 'contacts', { titleKey: 'contacts.title', active: activeFor(p, u, 'contacts'), user: u, contacts, q, total: all.length });
   });
 
-  r.get('/users/:number/contacts.csv', (req, res) => {
+  r.get('/users/:number/contacts.csv', async (req, res) => {
     const p = who(req);
-    const u = getUser(app, p, req.params.number);
+    const u = await getUser(app, p, req.params.number);
+    const contacts = await listContacts(app, p, u.number);
     res
       .type('text/csv; charset=utf-8')
       .set('Content-Disposition', `attachment; filename="contacts-${u.number}.csv"`)
       .set('Cache-Control', 'no-store')
-      .send(contactsCsv(listContacts(app, p, u.number)));
+      .send(contactsCsv(contacts));
   });
 
   const contactForm = (req: Request) => ({
@@ -191,59 +191,57 @@ export function userPages(app: AppContext, render: Renderer): Router {
     render(req, res, 'contact-edit', { titleKey: id ? 'contacts.edit' : 'contacts.new', active: activeFor(p, u, 'contacts'), user: u, form, id, errors }, errors ? 422 : 200);
   };
 
-  r.get('/users/:number/contacts/new', (req, res) => {
-    const u = getUser(app, who(req), req.params.number);
+  r.get('/users/:number/contacts/new', async (req, res) => {
+    const u = await getUser(app, who(req), req.params.number);
     showContact(req, res, u, {});
   });
-  r.post('/users/:number/contacts/new', (req, res) => {
+  r.post('/users/:number/contacts/new', async (req, res) => {
     const p = who(req);
-    const u = getUser(app, p, req.params.number);
+    const u = await getUser(app, p, req.params.number);
     const form = contactForm(req);
     try {
-      createContact(app, p, u.number, form);
+      await createContact(app, p, u.number, form);
       res.redirect(303, `/users/${u.number}/contacts?done=contact_saved`);
     } catch (e) {
       if (!(e instanceof DomainError) || e.code !== 'validation_failed') throw e;
       showContact(req, res, u, form, undefined, formErrors(e));
     }
   });
-  r.get('/users/:number/contacts/:id/edit', (req, res) => {
+  r.get('/users/:number/contacts/:id/edit', async (req, res) => {
     const p = who(req);
-    const u = getUser(app, p, req.params.number);
-    const c = getContact(app, p, u.number, req.params.id);
+    const u = await getUser(app, p, req.params.number);
+    const c = await getContact(app, p, u.number, req.params.id);
     showContact(req, res, u, { ...c }, c.id);
   });
-  r.post('/users/:number/contacts/:id/edit', (req, res) => {
+  r.post('/users/:number/contacts/:id/edit', async (req, res) => {
     const p = who(req);
-    const u = getUser(app, p, req.params.number);
-    const c = getContact(app, p, u.number, req.params.id);
+    const u = await getUser(app, p, req.params.number);
+    const c = await getContact(app, p, u.number, req.params.id);
     const form = contactForm(req);
     try {
-      updateContact(app, p, u.number, String(c.id), form);
+      await updateContact(app, p, u.number, String(c.id), form);
       res.redirect(303, `/users/${u.number}/contacts?done=contact_saved`);
     } catch (e) {
       if (!(e instanceof DomainError) || e.code !== 'validation_failed') throw e;
       showContact(req, res, u, form, c.id, formErrors(e));
     }
   });
-  r.post('/users/:number/contacts/:id/delete', (req, res) => {
+  r.post('/users/:number/contacts/:id/delete', async (req, res) => {
     const p = who(req);
-    const u = getUser(app, p, req.params.number);
-    deleteContact(app, p, u.number, req.params.id);
+    const u = await getUser(app, p, req.params.number);
+    await deleteContact(app, p, u.number, req.params.id);
     res.redirect(303, `/users/${u.number}/contacts?done=contact_deleted`);
   });
 
   // ---- contacts import: upload → dry-run report → confirm
   r.get('/users/:number/contacts/import', async (req, res) => {
     const p = who(req);
-    const u = getUser(app, p, req.params.number);
-    const ports = await webPorts(app);
+    const u = await getUser(app, p, req.params.number);
     render(req, res, 'contacts-import', { titleKey: 'import.contacts_title', active: activeFor(p, u, 'contacts'), user: u, available: !!ports.importContacts });
   });
   r.post('/users/:number/contacts/import', async (req, res) => {
     const p = who(req);
-    const u = getUser(app, p, req.params.number);
-    const ports = await webPorts(app);
+    const u = await getUser(app, p, req.params.number);
     if (!ports.importContacts) return render(req, res, 'error', { titleKey: 'error.title', messageKey: 'import.unavailable' }, 503);
     const { bytes, carried, confirm } = importBytes(req);
     const base = { titleKey: 'import.contacts_title', active: activeFor(p, u, 'contacts'), user: u, available: true };
