@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../server/config.ts';
 import { createAppContext, startServer } from '../server/app.ts';
 import { createLogger } from '../server/log.ts';
-import { phoneFeature, phoneListeners } from '../server/phone/feature.ts';
+import { phoneFeature } from '../server/features.ts';
 import { renderDeviceFile } from '../server/provision/render.ts';
 import type { AppContext } from '../server/app-context.ts';
 import { vendors } from '../vendors/index.ts';
@@ -74,18 +74,17 @@ const envNum = (name: string): number | undefined => {
 };
 
 /** Phones, users, keys and contacts straight through the store (one transaction). */
-export function seed(app: AppContext, phones: number): Array<{ mac: string; files: string[] }> {
+export async function seed(app: AppContext, phones: number): Promise<Array<{ mac: string; files: string[] }>> {
   const out: Array<{ mac: string; files: string[] }> = [];
-  const s = app.store;
-  s.transaction(() => {
+  await app.store.transaction(async (s) => {
     for (let t = 0; t < TENANTS; t++) {
-      s.tenants.insert({ id: `tenant-${t}`, name: `Tenant ${t}`, sipDomain: `sip${t}.bench.example`, sipProxy: null, sipPort: 5060, sipTransport: 'udp', security: {} });
-      s.network.setTenant(`tenant-${t}`, { timezone: 'Europe/Paris', ntpServers: ['ntp.bench.example'] });
+      await s.tenants.insert({ id: `tenant-${t}`, name: `Tenant ${t}`, sipDomain: `sip${t}.bench.example`, sipProxy: null, sipPort: 5060, sipTransport: 'udp', security: {} });
+      await s.network.setTenant(`tenant-${t}`, { timezone: 'Europe/Paris', ntpServers: ['ntp.bench.example'] });
     }
     for (let i = 0; i < phones; i++) {
       const tenantId = `tenant-${i % TENANTS}`;
       const number = `01${String(i).padStart(8, '0')}`;
-      s.users.insert({
+      await s.users.insert({
         number, tenantId, name: `User ${i}`, email: null, role: 'user', passwordHash: null,
         sipAuthName: number, sipPassword: `secret-${i}-bench`, voicemailNumber: '123',
       });
@@ -94,18 +93,18 @@ export function seed(app: AppContext, phones: number): Array<{ mac: string; file
       const number = `01${String(i).padStart(8, '0')}`;
       // A BLF on a colleague of the same tenant, a speed dial, two contacts.
       const colleague = i + TENANTS < phones ? `01${String(i + TENANTS).padStart(8, '0')}` : null;
-      s.keys.replace(number, [
+      await s.keys.replace(number, [
         { position: 1, type: 'line', value: null, label: null },
         ...(colleague ? [{ position: 2, type: 'blf' as const, value: colleague, label: null }] : []),
         { position: 3, type: 'speeddial', value: '0612345678', label: 'Mobile' },
       ]);
       for (let c = 0; c < 2; c++) {
-        s.contacts.insert({ userNumber: number, name: `Contact ${c} of ${i}`, work: `01450000${String(c).padStart(2, '0')}`, mobile: null, home: null, group: null });
+        await s.contacts.insert({ userNumber: number, name: `Contact ${c} of ${i}`, work: `01450000${String(c).padStart(2, '0')}`, mobile: null, home: null, group: null });
       }
       const vendor = vendors[i % vendors.length]!;
       const model = vendor.models[Math.floor(i / vendors.length) % vendor.models.length]!;
       const mac = vendor.ouis[0]! + (0x100000 + i).toString(16).slice(-6);
-      s.devices.insert({
+      await s.devices.insert({
         mac, tenantId: `tenant-${i % TENANTS}`, vendor: vendor.id, model: model.model, userNumber: number, label: null,
         expansionModules: 0, provisioningUsername: null, provisioningPassword: null,
       });
@@ -251,9 +250,9 @@ async function startCadranChild(dataDir: string, workers: number): Promise<{ por
 /** The `--serve` child: open the seeded data dir and serve phones until SIGTERM. */
 async function serveChild(dataDir: string, workers: number): Promise<void> {
   // Phone request lines are info: like nginx's access_log off, the storm runs without them.
-  const app = createAppContext(benchConfig(dataDir, workers), createLogger('warn'));
+  const app = await createAppContext(benchConfig(dataDir, workers), createLogger('warn'));
   const running = await startServer(app, [phoneFeature]);
-  process.stdout.write(`${JSON.stringify({ port: phoneListeners(app)!.httpPort })}\n`);
+  process.stdout.write(`${JSON.stringify({ port: running.phone!.httpPort })}\n`);
   process.once('SIGTERM', () => void running.close().then(() => process.exit(0)));
 }
 
@@ -271,9 +270,9 @@ export async function runBootStorm(opts: BootStormOptions = {}): Promise<BootSto
   let cadran: { port: number; stop(): Promise<void> } | null = null;
   let nginx: StaticNginx | null = null;
   try {
-    const app = createAppContext(benchConfig(dataDir, workers), createLogger('warn'));
+    const app = await createAppContext(benchConfig(dataDir, workers), createLogger('warn'));
     const t0 = performance.now();
-    const seeded = seed(app, phonesCount);
+    const seeded = await seed(app, phonesCount);
 
     // The same bytes as static files for nginx; requests that render nothing are left out.
     const www = join(dir, 'nginx', 'www');
@@ -286,7 +285,7 @@ export async function runBootStorm(opts: BootStormOptions = {}): Promise<BootSto
       for (const file of p.files) {
         let size = written.get(file);
         if (size === undefined) {
-          const out = renderDeviceFile(app, p.mac, file, ROOT);
+          const out = await renderDeviceFile(app, p.mac, file, ROOT);
           if (!out) {
             skipped++;
             continue;
@@ -301,7 +300,7 @@ export async function runBootStorm(opts: BootStormOptions = {}): Promise<BootSto
       phones.push(fetches);
     }
     chmodSync(www, 0o755);
-    app.store.close();
+    await app.store.close();
     const requestsPerPass = phones.reduce((a, p) => a + p.length, 0);
     print(
       `boot storm: ${phonesCount} phones (${vendors.map((v) => v.id).join(', ')}), ${requestsPerPass} requests per pass` +

@@ -13,7 +13,7 @@ import { silentLogger } from '../server/log.ts';
 import { SYSTEM } from '../server/auth/principal.ts';
 import { createOperator } from '../server/cli/operator.ts';
 import { importDevices } from '../server/imports/devices.ts';
-import { importsFeature } from '../server/imports/feature.ts';
+import { importsFeature } from '../server/features.ts';
 import { findModel } from '../vendors/index.ts';
 
 export interface ImportBenchOptions {
@@ -61,21 +61,21 @@ export async function runImportBench(opts: ImportBenchOptions = {}): Promise<Imp
   const lines = opts.lines ?? 100_000;
   const print = opts.print ?? ((l: string) => console.log(l));
   const dir = mkdtempSync(join(tmpdir(), 'cadran-bench-import-'));
-  const app = createAppContext(loadConfig({ CADRAN_DATA_DIR: dir, CADRAN_ADMIN_PORT: '0', CADRAN_ADMIN_HOST: '127.0.0.1' }), silentLogger);
+  const app = await createAppContext(loadConfig({ CADRAN_DATA_DIR: dir, CADRAN_ADMIN_PORT: '0', CADRAN_ADMIN_HOST: '127.0.0.1' }), silentLogger);
   const rows: ImportBenchRow[] = [];
   try {
     // A model of the first vendor that has a 12-key phone or more, and one of its OUIs.
     const vendorModel = ['T54W', 'VVX450', 'D785'].map((m) => findModel(m)).find(Boolean)!;
     const oui = vendorModel.vendor.ouis[0]!;
-    app.store.tenants.insert({ id: 'bench', name: 'Bench', sipDomain: 'sip.bench.example', sipProxy: null, sipPort: 5060, sipTransport: 'udp', security: {} });
+    (await app.store.tenants.insert({ id: 'bench', name: 'Bench', sipDomain: 'sip.bench.example', sipProxy: null, sipPort: 5060, sipTransport: 'udp', security: {} }));
     const users: string[] = [];
     for (let i = 0; i < (opts.users ?? 200); i++) {
       const number = `09${String(i).padStart(8, '0')}`;
       users.push(number);
-      app.store.users.insert({
+      (await app.store.users.insert({
         number, tenantId: 'bench', name: `User ${i}`, email: null, role: 'user', passwordHash: null,
         sipAuthName: number, sipPassword: 'bench-secret-1', voicemailNumber: '*98',
-      });
+      }));
     }
     const file = join(dir, 'macs.csv');
     await writeCsv(file, lines, users, vendorModel.model.model, oui);
@@ -112,7 +112,7 @@ export async function runImportBench(opts: ImportBenchOptions = {}): Promise<Imp
     }
     return { fileBytes, rows };
   } finally {
-    app.store.close();
+    await app.store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -9,9 +9,9 @@ import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startLoopbackUas } from '../server/sip/loopback-uas.ts';
-import { MemoryResyncStore } from '../server/sip/memory-store.ts';
-import { ResyncEngine } from '../server/sip/resync.ts';
+import { startLoopbackUas } from '../test/helpers/loopback-uas.ts';
+import { MemoryResyncStore } from '../test/helpers/memory-resync-store.ts';
+import { ResyncEngine } from '../server/resync/engine.ts';
 import { SipClient } from '../server/sip/transaction.ts';
 import { openUdpTransport } from '../server/sip/transport.ts';
 
@@ -100,9 +100,9 @@ export async function runSipBench(opts: SipBenchOptions = {}): Promise<SipBenchR
   const start = performance.now();
   let complete = false;
   try {
-    engine.submit({
+    await engine.submit({
       tenantId: 'bench',
-      label: `bench ${count}`,
+      scope: { kind: 'tenant', id: 'bench' },
       targets: Array.from({ length: count }, (_, i) => ({
         deviceMac: i.toString(16).padStart(12, '0'),
         event: 'check-sync;reboot=false',
@@ -118,7 +118,7 @@ export async function runSipBench(opts: SipBenchOptions = {}): Promise<SipBenchR
     ]);
     clearTimeout(timer);
   } finally {
-    engine.close();
+    await engine.close();
     client.close();
     await transport.close();
     await stopChild(uas.child);

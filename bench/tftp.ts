@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTftpServer } from '../server/phone/tftp.ts';
-import { tftpGet } from '../server/phone/tftp-client.ts';
+import { tftpGet } from '../test/helpers/tftp-client.ts';
 import { freeUdpPort } from '../test/helpers/ports.ts';
 
 export interface TftpBenchOptions {

@@ -46,7 +46,7 @@ devices('?dryRun=true answers the report and writes nothing', async () => {
   const r = await post('/devices/import?dryRun=true', GOOD, w.s.operatorToken, CSV);
   assert.is(r.status, 200);
   assert.equal([r.body.dryRun, r.body.created, r.body.applied], [true, 2, false]);
-  assert.is(deviceCount(w), 0);
+  assert.is(await deviceCount(w), 0);
 });
 
 devices('all-or-nothing with a bad line: 422, the error and the whole report, nothing written', async () => {
@@ -56,7 +56,7 @@ devices('all-or-nothing with a bad line: 422, the error and the whole report, no
   assert.match(r.body.error.message, /^nothing written: 1 line is rejected/);
   assert.equal(r.body.error.details, [{ line: 4, message: 'mac: "nope" is not a MAC address (expected 12 hex digits, e.g. 80:5E:C0:D5:7D:72)' }]);
   assert.is(r.body.lines.length, 3);
-  assert.is(deviceCount(w), 0);
+  assert.is(await deviceCount(w), 0);
 });
 
 devices('?mode=skip-invalid imports the valid lines; a bad mode or flag is a 422', async () => {
@@ -70,7 +70,7 @@ devices('?mode=skip-invalid imports the valid lines; a bad mode or flag is a 422
 devices('?tenant= gives new phones a tenant', async () => {
   const r = await post('/devices/import?tenant=globex', 'mac,model\n805ec0ee0009,T54W\n', w.s.operatorToken, CSV);
   assert.is(r.status, 200);
-  assert.is(w.s.app.store.devices.get('805ec0ee0009')!.tenantId, 'globex');
+  assert.is((await w.s.app.store.devices.get('805ec0ee0009'))!.tenantId, 'globex');
 });
 
 devices('multipart upload (a browser form): the file part is imported, form fields are options', async () => {
@@ -84,7 +84,7 @@ devices('multipart upload (a browser form): the file part is imported, form fiel
   real.append('file', new Blob([fixture('libreoffice-devices.csv')]), 'phones.csv');
   const r = await post('/devices/import', real, w.s.operatorToken);
   assert.equal([r.status, r.body.created], [200, 3]);
-  assert.is(deviceCount(w), 3);
+  assert.is(await deviceCount(w), 3);
 });
 
 devices('multipart without a file, or a JSON body: a clear 422', async () => {
@@ -125,7 +125,7 @@ devices('permissions: no login 401, a plain user 403, a tenant admin only for th
   const admin = await post('/devices/import?mode=skip-invalid', 'mac;model;tenant\n805ec0ee0003;T54W;globex\n805ec0ee0004;T54W;\n', w.tokens['0100000001']!, CSV);
   assert.is(admin.status, 200);
   assert.equal(admin.body.lines.map((l: { status: string }) => l.status), ['rejected', 'created']);
-  assert.is(w.s.app.store.devices.get('805ec0ee0004')!.tenantId, 'acme');
+  assert.is((await w.s.app.store.devices.get('805ec0ee0004'))!.tenantId, 'acme');
   assert.is((await post('/devices/import?tenant=globex', GOOD, w.tokens['0100000001']!, CSV)).status, 404);
 });
 
@@ -168,7 +168,7 @@ async function postStreamed(body: Buffer, contentType: string) {
 limits('a streamed CSV body that grows past the cap: 413, nothing written', async () => {
   const r = await postStreamed(Buffer.from(big), 'text/csv');
   assert.equal([r.status, r.body.error.code], [413, 'payload_too_large']);
-  assert.is(deviceCount(w), 0);
+  assert.is(await deviceCount(w), 0);
 });
 
 limits('a streamed multipart file past the cap: 413, nothing written', async () => {
@@ -176,7 +176,7 @@ limits('a streamed multipart file past the cap: 413, nothing written', async () 
   const body = Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\nContent-Type: text/csv\r\n\r\n${big}\r\n--${b}--\r\n`);
   const r = await postStreamed(body, `multipart/form-data; boundary=${b}`);
   assert.equal([r.status, r.body.error.code], [413, 'payload_too_large']);
-  assert.is(deviceCount(w), 0);
+  assert.is(await deviceCount(w), 0);
 });
 
 limits('under the cap is fine', async () => {
@@ -201,7 +201,7 @@ contacts('a user imports their own contacts (CSV body), re-import is unchanged',
   assert.equal(r.body.lines[0], { line: 2, name: 'Jean Dupont', status: 'created' });
   const again = await post('/users/0100000002/contacts/import', fixture('contacts-excel-fr.csv'), w.tokens['0100000002']!, CSV);
   assert.equal([again.body.created, again.body.unchanged], [0, 4]);
-  assert.is(w.s.app.store.contacts.list('0100000002').length, 3);
+  assert.is((await w.s.app.store.contacts.list('0100000002')).length, 3);
 });
 
 contacts('multipart and Accept: text/csv (name column)', async () => {

@@ -15,21 +15,21 @@ import { testConfig } from './helpers/server.ts';
 const CADRAN = fileURLToPath(new URL('../bin/cadran.js', import.meta.url));
 let dir: string;
 
-function seed(): void {
-  const app = createAppContext(testConfig(dir), silentLogger);
+async function seed(): Promise<void> {
+  const app = await createAppContext(testConfig(dir), silentLogger);
   try {
-    app.store.tenants.insert({ id: 'acme', name: 'Acme', sipDomain: 'sip.acme.example', sipProxy: null, sipPort: 5060, sipTransport: 'udp', security: {} });
+    await app.store.tenants.insert({ id: 'acme', name: 'Acme', sipDomain: 'sip.acme.example', sipProxy: null, sipPort: 5060, sipTransport: 'udp', security: {} });
   } finally {
-    app.store.close();
+    await app.store.close();
   }
 }
 
-function deviceCount(): number {
-  const app = createAppContext(testConfig(dir), silentLogger);
+async function deviceCount(): Promise<number> {
+  const app = await createAppContext(testConfig(dir), silentLogger);
   try {
-    return app.store.devices.list().length;
+    return (await app.store.devices.list()).length;
   } finally {
-    app.store.close();
+    await app.store.close();
   }
 }
 
@@ -65,9 +65,9 @@ const GOOD = 'mac;model;tenant;label\n805ec0a00001;T54W;acme;One\n805ec0a00002;T
 const WITH_BAD = GOOD + 'nope;T54W;acme;Bad\n';
 
 const cli = suite('cadran import');
-cli.before.each(() => {
+cli.before.each(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cadran-import-cli-'));
-  seed();
+  await seed();
 });
 cli.after.each(() => {
   rmSync(dir, { recursive: true, force: true });
@@ -81,7 +81,7 @@ cli('a good file: exit 0 and a one-line summary; again: all unchanged', async ()
   assert.is(r.stderr, '');
   const again = await cadran(['import', file]);
   assert.match(again.stdout, /0 created, 0 updated, 2 unchanged, 0 rejected/);
-  assert.is(deviceCount(), 2);
+  assert.is(await deviceCount(), 2);
 });
 
 cli('a rejected line (all-or-nothing): the rejected lines, exit 1 with one line of reason, nothing written', async () => {
@@ -90,20 +90,20 @@ cli('a rejected line (all-or-nothing): the rejected lines, exit 1 with one line 
   assert.match(r.stdout, /nothing written: 1 line is rejected/);
   assert.match(r.stdout, /rejected lines:\n {2}line 4: nope: mac: "nope" is not a MAC address/);
   assert.is(r.stderr, 'cadran: nothing imported: 1 line is rejected (all-or-nothing; --skip-invalid imports the valid lines)\n');
-  assert.is(deviceCount(), 0);
+  assert.is(await deviceCount(), 0);
 });
 
 cli('--all-or-nothing is accepted and is the default', async () => {
   const r = await cadran(['import', '--all-or-nothing', csvFile('bad.csv', WITH_BAD)]);
   assert.is(r.code, 1);
-  assert.is(deviceCount(), 0);
+  assert.is(await deviceCount(), 0);
 });
 
 cli('--skip-invalid writes the valid lines and exits 0', async () => {
   const r = await cadran(['import', '--skip-invalid', csvFile('bad.csv', WITH_BAD)]);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /2 created, 0 updated, 0 unchanged, 1 rejected \(rejected lines skipped\)/);
-  assert.is(deviceCount(), 2);
+  assert.is(await deviceCount(), 2);
 });
 
 cli('--dry-run: exit 0 without rejections, 1 with, never writes', async () => {
@@ -113,7 +113,7 @@ cli('--dry-run: exit 0 without rejections, 1 with, never writes', async () => {
   const bad = await cadran(['import', '--dry-run', csvFile('bad.csv', WITH_BAD)]);
   assert.is(bad.code, 1);
   assert.is(bad.stderr, 'cadran: dry run: 1 line would be rejected\n');
-  assert.is(deviceCount(), 0);
+  assert.is(await deviceCount(), 0);
 });
 
 cli('--json prints the report; --tenant gives new phones a tenant', async () => {
@@ -125,9 +125,9 @@ cli('--json prints the report; --tenant gives new phones a tenant', async () => 
 });
 
 cli('--contacts imports a personal directory', async () => {
-  const app = createAppContext(testConfig(dir), silentLogger);
-  app.store.users.insert({ number: '0100000002', tenantId: 'acme', name: 'Alice', email: null, role: 'user', passwordHash: null, sipAuthName: '0100000002', sipPassword: 'secret-secret', voicemailNumber: '*98' });
-  app.store.close();
+  const app = await createAppContext(testConfig(dir), silentLogger);
+  await app.store.users.insert({ number: '0100000002', tenantId: 'acme', name: 'Alice', email: null, role: 'user', passwordHash: null, sipAuthName: '0100000002', sipPassword: 'secret-secret', voicemailNumber: '*98' });
+  await app.store.close();
   const r = await cadran(['import', '--contacts', '0100000002', csvFile('contacts.csv', 'Prénom;Nom;Portable\nJean;Dupont;06 12 34 56 78\n')]);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /contacts imported: 1 created/);
@@ -147,9 +147,9 @@ cli('usage errors are one line: missing file, conflicting flags, unknown tenant,
 cli.run();
 
 const crash = suite('kill -9 in the middle of an import');
-crash.before(() => {
+crash.before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cadran-import-kill-'));
-  seed();
+  await seed();
 });
 crash.after(() => {
   rmSync(dir, { recursive: true, force: true });
@@ -184,11 +184,11 @@ crash('SIGKILL while the transaction is writing leaves the database as before', 
   assert.is(end.signal, 'SIGKILL', `the import ended by itself (exit ${end.code}) before it could be killed`);
   assert.ok(walAtKill > walBefore, 'the transaction had written to the WAL');
   // Reopening recovers: the uncommitted frames are ignored.
-  assert.is(deviceCount(), 0);
+  assert.is(await deviceCount(), 0);
   // And the database is healthy: a normal import still works.
   const r = await cadran(['import', csvFile('small.csv', GOOD)]);
   assert.is(r.code, 0, r.stderr);
-  assert.is(deviceCount(), 2);
+  assert.is(await deviceCount(), 2);
 });
 
 crash.run();

@@ -7,7 +7,7 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer, seedTwoTenants, type TestServer } from './helpers/server.ts';
-import { phoneFeature, phoneListeners } from '../server/phone/feature.ts';
+import { phoneFeature } from '../server/features.ts';
 import { renderDeviceFile } from '../server/provision/render.ts';
 
 export const PHONES = {
@@ -45,7 +45,7 @@ export async function startPhoneServer(env: Record<string, string> = {}): Promis
   for (const n of ['0100000001', '0100000002', '0100000003', '0200000001', '0200000002']) {
     secrets.push((await s.api('GET', `/users/${n}`)).body.sipPassword);
   }
-  const l = phoneListeners(s.app)!;
+  const l = s.running.phone!;
   return { s, httpPort: l.httpPort, httpsPort: l.httpsPort, tftpPort: l.tftpPort, secrets, close: () => s.close() };
 }
 
@@ -91,8 +91,8 @@ export function get(port: number, path: string, o: GetOptions = {}): Promise<Ans
 }
 
 /** What `cadran render` gives for this file, with the same URL root as the request. */
-export function rendered(ps: PhoneServer, mac: string, file: string, root = `http://127.0.0.1:${ps.httpPort}/`): Buffer {
-  const out = renderDeviceFile(ps.s.app, mac, file, root);
+export async function rendered(ps: PhoneServer, mac: string, file: string, root = `http://127.0.0.1:${ps.httpPort}/`): Promise<Buffer> {
+  const out = await renderDeviceFile(ps.s.app, mac, file, root);
   if (!out) throw new Error(`${file} does not render for ${mac}`);
   return out.body;
 }

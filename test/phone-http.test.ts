@@ -21,7 +21,7 @@ test('each vendor boot sequence is served byte for byte as rendered', async () =
     for (const file of files) {
       const r = await get(ps.httpPort, `/${file}`, { headers: { 'user-agent': p.ua } });
       assert.is(r.status, 200, `${vendorId} ${file}`);
-      assert.ok(r.body.equals(rendered(ps, p.mac, file)), `${vendorId} ${file} bytes`);
+      assert.ok(r.body.equals((await rendered(ps, p.mac, file))), `${vendorId} ${file} bytes`);
       assert.ok(typeof r.headers.etag === 'string' && typeof r.headers['last-modified'] === 'string');
       assert.ok(String(r.headers['content-type']).length > 0);
     }
@@ -82,7 +82,7 @@ test('a change through the API invalidates the cached file (PUT keys → next fe
   const after = await get(ps.httpPort, path);
   assert.is(after.status, 200);
   assert.not.ok(after.body.equals(before.body), 'file changed after PUT keys');
-  assert.ok(after.body.equals(rendered(ps, PHONES.yealink.mac, `${PHONES.yealink.mac}.cfg`)));
+  assert.ok(after.body.equals((await rendered(ps, PHONES.yealink.mac, `${PHONES.yealink.mac}.cfg`))));
   assert.is.not(after.headers.etag, before.headers.etag);
   const stale = await get(ps.httpPort, path, { headers: { 'if-none-match': String(before.headers.etag) } });
   assert.is(stale.status, 200, 'old ETag no longer matches');
@@ -133,7 +133,7 @@ test('an operator claims an unknown phone: it is then served at once', async () 
   assert.is(r.status, 201);
   const after = await get(ps.httpPort, `/${mac}.cfg`);
   assert.is(after.status, 200);
-  assert.ok(after.body.equals(rendered(ps, mac, `${mac}.cfg`)));
+  assert.ok(after.body.equals((await rendered(ps, mac, `${mac}.cfg`))));
   const list = await eventually(
     () => ps.s.api('GET', '/unknown-devices'),
     (x) => !x.body.some((u: { mac: string }) => u.mac === '80:5e:c0:88:88:88'),

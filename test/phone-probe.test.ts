@@ -3,7 +3,7 @@
 // on other addresses keep being served.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { tftpGet, TftpRemoteError } from '../server/phone/tftp-client.ts';
+import { tftpGet, TftpRemoteError } from './helpers/tftp-client.ts';
 import { PHONES, configFile, get, startPhoneServer, type PhoneServer } from './phone-fixtures.ts';
 
 let ps: PhoneServer;

@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash, randomBytes } from 'node:crypto';
-import { tftpGet, TftpRemoteError } from '../server/phone/tftp-client.ts';
+import { tftpGet, TftpRemoteError } from './helpers/tftp-client.ts';
 import { PHONES, get, rendered, startPhoneServer, type PhoneServer } from './phone-fixtures.ts';
 
 let ps: PhoneServer;
@@ -65,7 +65,7 @@ test('no security: HTTP and TFTP serve the same bytes', async () => {
   assert.is(http.status, 200);
   const t = await tftpStatus(file);
   assert.ok(t.ok);
-  if (t.ok) assert.ok(t.data.equals(rendered(ps, Y.mac, file, 'http://localhost:0/')), 'TFTP renders with the configured root');
+  if (t.ok) assert.ok(t.data.equals((await rendered(ps, Y.mac, file, 'http://localhost:0/'))), 'TFTP renders with the configured root');
 });
 
 test('Basic, tenant-wide: 401 without or with wrong credentials, 200 with them', async () => {
@@ -80,7 +80,7 @@ test('Basic, tenant-wide: 401 without or with wrong credentials, 200 with them',
   assert.is((await get(ps.httpPort, path, { headers: { authorization: 'Basic !!!' } })).status, 401);
   const ok = await get(ps.httpPort, path, { headers: { authorization: basic('globex-prov', 'globex-secret-1') } });
   assert.is(ok.status, 200);
-  assert.ok(ok.body.equals(rendered(ps, S.mac, `${S.mac.toUpperCase()}.xml`)));
+  assert.ok(ok.body.equals((await rendered(ps, S.mac, `${S.mac.toUpperCase()}.xml`))));
   // Another tenant's device does not need (nor take) globex's credentials.
   assert.is((await get(ps.httpPort, `/${Y.mac}.cfg`)).status, 200);
   // TFTP carries no credentials: refused for this tenant's devices (access violation).
@@ -101,7 +101,7 @@ test('Digest (MD5, qop=auth), tenant-wide', async () => {
   assert.match(ch, /algorithm=MD5/);
   const ok = await get(ps.httpPort, uri, { headers: { authorization: digest(ch, 'acme-prov', 'acme-secret-1', 'GET', uri) } });
   assert.is(ok.status, 200);
-  assert.ok(ok.body.equals(rendered(ps, Y.mac, `${Y.mac}.cfg`)));
+  assert.ok(ok.body.equals((await rendered(ps, Y.mac, `${Y.mac}.cfg`))));
   // The same nonce works for the next file (phones reuse it), with its own uri.
   const uri2 = `/${Y.mac}-contacts.xml`;
   assert.is((await get(ps.httpPort, uri2, { headers: { authorization: digest(ch, 'acme-prov', 'acme-secret-1', 'GET', uri2) } })).status, 200);
@@ -148,7 +148,7 @@ test("URL token: serves its tenant's devices only, and only under the token", as
   const ok = await get(ps.httpPort, `/p/${TOKEN_A}/${file}`);
   assert.is(ok.status, 200);
   assert.ok(ok.body.toString().includes(`/p/${TOKEN_A}/`), 'links inside the file keep the token');
-  assert.ok(ok.body.equals(rendered(ps, Y.mac, file)), 'same bytes as cadran render');
+  assert.ok(ok.body.equals((await rendered(ps, Y.mac, file))), 'same bytes as cadran render');
   assert.is((await get(ps.httpPort, `/${file}`)).status, 404, 'not without the token');
   assert.is((await get(ps.httpPort, `/p/${TOKEN_B}/${file}`)).status, 404, "tenant B's token never serves tenant A's device");
   assert.is((await get(ps.httpPort, `/p/${TOKEN_A}/${S.mac.toUpperCase()}.xml`)).status, 404, "tenant A's token never serves tenant B's device");

@@ -4,9 +4,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parsePhonePath, parseQuery, identifyPhone } from '../server/provision/resolve.ts';
 import { RenderCache } from '../server/provision/cache.ts';
-import { Guard } from '../server/phone/guard.ts';
+import { Guard } from '../server/provision/guard.ts';
 import { ActivityRecorder, type ActivityBatch } from '../server/provision/activity.ts';
-import { NonceIssuer, allowed, checkAuthorization, compileAllowlist, normalizeIp, parseDigest } from '../server/phone/security.ts';
+import { NonceIssuer, allowed, checkAuthorization, compileAllowlist, normalizeIp, parseDigest } from '../server/provision/security.ts';
 
 test('phone paths: bare names and /p/<token>/<name>, nothing else', () => {
   assert.equal(parsePhonePath('/805ec0000001.cfg'), { ok: true, file: '805ec0000001.cfg', token: null });
@@ -38,7 +38,7 @@ test('identification: vendor modules, then a MAC in the name, then the OUI', () 
   assert.is(identifyPhone('000000000000.cfg', undefined, undefined).mac, null, 'placeholder MAC is no phone');
 });
 
-test('cache: renders once, invalidates per MAC and all, keeps validators for equal bytes', () => {
+test('cache: renders once, invalidates per MAC and all, keeps validators for equal bytes', async () => {
   let renders = 0;
   let content = 'one';
   const render = () => {
@@ -46,26 +46,55 @@ test('cache: renders once, invalidates per MAC and all, keeps validators for equ
     return { contentType: 'text/plain', body: Buffer.from(content), sensitive: false };
   };
   const c = new RenderCache();
-  const a = c.get('k1', 'm1', render)!;
-  c.get('k1', 'm1', render);
+  const a = (await c.get('k1', 'm1', render))!;
+  const hit = c.get('k1', 'm1', render);
+  assert.not.instance(hit, Promise, 'a hit is answered at once');
+  assert.is(hit, a);
   assert.is(renders, 1);
   c.invalidate(['m2']);
-  c.get('k1', 'm1', render);
+  await c.get('k1', 'm1', render);
   assert.is(renders, 1, 'another MAC changed');
   c.invalidate(['m1']);
-  const same = c.get('k1', 'm1', render)!;
+  assert.is(c.peek('k1'), undefined, 'stale: no hit');
+  const same = (await c.get('k1', 'm1', render))!;
   assert.is(renders, 2);
   assert.is(same.etag, a.etag);
   assert.is(same.lastModified, a.lastModified, 'same bytes: same Last-Modified');
   content = 'two';
   c.invalidate('*');
-  const changed = c.get('k1', 'm1', render)!;
+  const changed = (await c.get('k1', 'm1', render))!;
   assert.is.not(changed.etag, a.etag);
-  assert.is(c.get('k2', null, () => null), null);
+  assert.is(await c.get('k2', null, () => null), null);
   assert.is(c.size, 1, 'nothing cached for a file that does not render');
 });
 
-test('cache: a template generation change drops everything; the byte bound holds', () => {
+test('cache: concurrent misses share one render; a render overtaken by an invalidation is not kept as fresh', async () => {
+  const c = new RenderCache();
+  let renders = 0;
+  let release!: () => void;
+  const slow = () => {
+    renders++;
+    return new Promise<{ contentType: string; body: Buffer; sensitive: boolean }>((resolve) => {
+      release = () => resolve({ contentType: 'text/plain', body: Buffer.from(`v${renders}`), sensitive: false });
+    });
+  };
+  const first = c.get('k', 'm', slow);
+  const second = c.get('k', 'm', slow);
+  await new Promise((r) => setImmediate(r));
+  assert.is(renders, 1, 'one render for both requests');
+  c.invalidate(['m']); // the device changed while its file was rendering
+  release();
+  assert.is((await first)!.body.toString(), 'v1');
+  assert.is((await second)!.body.toString(), 'v1');
+  assert.is(c.peek('k'), undefined, 'not a fresh hit: the next request renders again');
+  const again = c.get('k', 'm', slow);
+  await new Promise((r) => setImmediate(r));
+  release();
+  assert.is((await again)!.body.toString(), 'v2');
+  assert.is(c.peek('k')!.body.toString(), 'v2');
+});
+
+test('cache: a template generation change drops everything; the byte bound holds', async () => {
   let gen = 0;
   let renders = 0;
   const c = new RenderCache({ generation: () => gen, maxBytes: 10 });
@@ -73,12 +102,12 @@ test('cache: a template generation change drops everything; the byte bound holds
     renders++;
     return { contentType: 'text/plain', body: Buffer.from('123456'), sensitive: true };
   };
-  c.get('a', 'm', render);
-  c.get('a', 'm', render);
+  await c.get('a', 'm', render);
+  await c.get('a', 'm', render);
   gen++;
-  c.get('a', 'm', render);
+  await c.get('a', 'm', render);
   assert.is(renders, 2);
-  c.get('b', 'm', render);
+  await c.get('b', 'm', render);
   assert.is(c.size, 1, 'over the bound: refilled from empty');
 });
 
@@ -141,7 +170,7 @@ test('nonces: own, fresh ones pass; forged fail; expired are stale', () => {
   assert.is(checkAuthorization('basic', undefined, { username: 'u', password: 'p' }, { method: 'GET', uri: '/a' }, n), 'missing');
 });
 
-test('activity: one entry per MAC until the flush, hits add up, a failing sink loses nothing else', () => {
+test('activity: one entry per MAC until the flush, hits add up, a failing sink loses nothing else', async () => {
   const batches: ActivityBatch[] = [];
   const errors: unknown[] = [];
   let fail = true;
@@ -154,18 +183,18 @@ test('activity: one entry per MAC until the flush, hits add up, a failing sink l
   );
   const s = (file: string) => ({ mac: 'm1', at: 'now', ip: '1', userAgent: null, firmware: null, file, protocol: 'http' });
   rec.sighting(s('a'));
-  rec.flush();
+  await rec.flush();
   assert.is(errors.length, 1);
   fail = false;
   rec.sighting(s('a'));
   rec.sighting(s('b'));
   rec.unknown({ mac: 'u1', vendor: 'v', model: null, ip: '1', userAgent: 'ua', lastSeen: 't1' });
   rec.unknown({ mac: 'u1', vendor: null, model: 'M', ip: '2', userAgent: null, lastSeen: 't2' });
-  rec.stop();
+  await rec.stop();
   assert.is(batches.length, 1);
   assert.equal(batches[0]!.sightings.map((x) => x.file), ['b']);
   assert.equal(batches[0]!.unknown, [{ mac: 'u1', vendor: 'v', model: 'M', ip: '2', userAgent: 'ua', lastSeen: 't2', hits: 2 }]);
-  rec.flush();
+  await rec.flush();
   assert.is(batches.length, 1, 'nothing pending: no empty batch');
 });
 

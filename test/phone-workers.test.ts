@@ -25,7 +25,7 @@ test('both workers serve the rendered files', async () => {
   for (let i = 0; i < ROUNDS; i++) {
     const r = await get(ps.httpPort, `/${file}`);
     assert.is(r.status, 200);
-    assert.ok(r.body.equals(rendered(ps, PHONES.yealink.mac, file)));
+    assert.ok(r.body.equals((await rendered(ps, PHONES.yealink.mac, file))));
   }
 });
 
@@ -37,7 +37,7 @@ test('an API change reaches every worker before the next fetch', async () => {
     { position: 2, type: 'speeddial', value: '0611223344', label: 'Workers' },
   ]);
   assert.is(r.status, 200, JSON.stringify(r.body));
-  const want = rendered(ps, PHONES.polycom.mac, file);
+  const want = (await rendered(ps, PHONES.polycom.mac, file));
   for (let i = 0; i < ROUNDS; i++) {
     const after = await get(ps.httpPort, `/${file}`);
     assert.ok(after.body.equals(want), `fetch ${i} after the change`);

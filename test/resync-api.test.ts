@@ -7,11 +7,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startTestServer, seedTwoTenants, testConfig, type TestServer } from './helpers/server.ts';
 import { PHONES, get } from './phone-fixtures.ts';
-import { phoneFeature, phoneListeners } from '../server/phone/feature.ts';
-import { resyncFeature } from '../server/sip/feature.ts';
-import { startLoopbackUas, type LoopbackUas, type UasAnswer } from '../server/sip/loopback-uas.ts';
+import { makeImportsFeature, phoneFeature, resyncFeature } from '../server/features.ts';
+import { startLoopbackUas, type LoopbackUas, type UasAnswer } from './helpers/loopback-uas.ts';
 import { header, type SipRequest } from '../server/sip/message.ts';
-import { NEVER_SEEN, NO_LINE, getResyncJob, planTarget, resyncDevice, startResync } from '../server/sip/service.ts';
+import { NEVER_SEEN, NO_LINE, planTarget } from '../server/resync/service.ts';
 import { RESYNC_JOBS_HEADER } from '../server/api/routes/resync.ts';
 import { createAppContext } from '../server/app.ts';
 import { silentLogger } from '../server/log.ts';
@@ -20,7 +19,7 @@ import { createTenant } from '../server/service/tenants.ts';
 import { createUser } from '../server/service/users.ts';
 import { createDevice } from '../server/service/devices.ts';
 import { vendorById } from '../vendors/index.ts';
-import type { SqliteStore } from '../server/store/sqlite.ts';
+import { tableRows } from './helpers/sqlite-peek.ts';
 import type { Device, Sighting, Tenant, User } from '../server/store/types.ts';
 
 const SNOM_ACME = '000413000004';
@@ -61,7 +60,7 @@ async function notifies(n: number): Promise<SipRequest[]> {
 }
 
 test.before(async () => {
-  s = await startTestServer({ features: [phoneFeature, resyncFeature], env: { CADRAN_LOG_LEVEL: 'silent' } });
+  s = await startTestServer({ features: [phoneFeature, makeImportsFeature(), resyncFeature], env: { CADRAN_LOG_LEVEL: 'silent' } });
   uas = await startLoopbackUas({
     answer: (req) => {
       inbox.push(req);
@@ -76,7 +75,7 @@ test.before(async () => {
   await ok(s.api('POST', '/tenants', { id: 'initech', name: 'Initech', sipDomain: 'sip.initech.example' }));
   await ok(s.api('POST', '/tenants/initech/users', { number: '0300000001', name: 'Ian', role: 'user' }));
   await ok(s.api('POST', '/devices', { mac: INITECH, model: 'T54W', tenant: 'initech', user: '0300000001' }));
-  httpPort = phoneListeners(s.app)!.httpPort;
+  httpPort = s.running.phone!.httpPort;
 });
 
 test.after(async () => {
@@ -245,6 +244,29 @@ test('?resync=true on a write resyncs the phones it changed (Cadran-Resync-Jobs 
   assert.is(bad.headers.get(RESYNC_JOBS_HEADER), null);
 });
 
+test('?resync=true on POST /devices/import resyncs the phones the import changed (one job per tenant)', async () => {
+  const csv = `mac;model;tenant;user;label\n${PHONES.yealink.mac};T54W;acme;0100000002;Accueil\n${PHONES.polycom.mac};VVX450;acme;0100000003;Bureau 2\n`;
+  const res = await s.api('POST', '/devices/import?resync=true', csv, undefined, { 'content-type': 'text/csv' });
+  assert.is(res.status, 200, JSON.stringify(res.body));
+  assert.is(res.body.updated, 2);
+  const id = res.headers.get(RESYNC_JOBS_HEADER);
+  assert.ok(id, 'the import names its resync job');
+  assert.is(id!.split(',').length, 1, 'both phones are in acme: one job');
+  await notifies(2);
+  const job = await jobUntil(id!, finished);
+  assert.equal(job.devices.map((d: { mac: string }) => d.mac.replace(/:/g, '')).sort(), [PHONES.yealink.mac, PHONES.polycom.mac].sort());
+  assert.equal([job.scope, job.scopeId, job.requestedBy], ['change', 'POST /devices/import', 'operator:ops']);
+  // The same import again changes nothing: no job.
+  const again = await s.api('POST', '/devices/import?resync=true', csv, undefined, { 'content-type': 'text/csv' });
+  assert.is(again.status, 200);
+  assert.is(again.body.unchanged, 2);
+  assert.is(again.headers.get(RESYNC_JOBS_HEADER), null);
+  // A dry run writes nothing, so it resyncs nothing.
+  const dry = await s.api('POST', '/devices/import?resync=true&dryRun=true', csv.replace('Accueil', 'Hall'), undefined, { 'content-type': 'text/csv' });
+  assert.is(dry.status, 200);
+  assert.is(dry.headers.get(RESYNC_JOBS_HEADER), null);
+});
+
 test('where a NOTIFY goes: proxy, last address, or nowhere', () => {
   const tenant = { id: 't', sipDomain: 'sip.t.example', sipProxy: null, sipPort: 5060 } as Tenant;
   const device = { mac: '805ec0000001', tenantId: 't', vendor: 'yealink' } as Device;
@@ -277,33 +299,33 @@ test('a job survives a restart: targets in flight are sent again, with credentia
   const config = testConfig(dir);
   let jobId = '';
   try {
-    const first = createAppContext(config, silentLogger);
+    const first = await createAppContext(config, silentLogger);
     try {
-      createTenant(first, SYSTEM, { id: 'acme', name: 'Acme', sipDomain: 'sip.acme.example', sipProxy: '127.0.0.1', sipPort: phone.port });
+      await createTenant(first, SYSTEM, { id: 'acme', name: 'Acme', sipDomain: 'sip.acme.example', sipProxy: '127.0.0.1', sipPort: phone.port });
       await createUser(first, SYSTEM, 'acme', { number: '0100000002', name: 'Alice', role: 'user', sipAuthName: 'alice', sipPassword: 'very-secret-sip' });
-      createDevice(first, SYSTEM, { mac: PHONES.yealink.mac, model: 'T54W', tenant: 'acme', user: '0100000002' });
-      const rt = await startResync(first);
-      jobId = resyncDevice(first, SYSTEM, PHONES.yealink.mac).id;
+      await createDevice(first, SYSTEM, { mac: PHONES.yealink.mac, model: 'T54W', tenant: 'acme', user: '0100000002' });
+      const rt = await first.resync.start();
+      jobId = (await first.resync.device(SYSTEM, PHONES.yealink.mac)).id;
       await phone.next(5000); // sent, never answered: the process "stops" mid-transaction
       await rt.close();
-      const rows = JSON.stringify((first.store as SqliteStore).db.prepare('SELECT * FROM resync_targets').all());
+      const rows = JSON.stringify([...tableRows(config.databaseFile, 'resync_targets'), ...tableRows(config.databaseFile, 'resync_jobs')]);
       assert.not.ok(rows.includes('very-secret-sip'), 'no SIP password in the jobs tables');
     } finally {
-      first.store.close();
+      await first.store.close();
     }
-    const second = createAppContext(config, silentLogger);
+    const second = await createAppContext(config, silentLogger);
     try {
-      assert.is(getResyncJob(second, SYSTEM, jobId).devices[0]!.state, 'sent');
+      assert.is((await second.resync.job(SYSTEM, jobId)).devices[0]!.state, 'sent');
       mode = 'challenge';
-      const rt = await startResync(second, { recover: true });
+      const rt = await second.resync.start({ recover: true });
       await rt.engine.whenIdle();
-      const job = getResyncJob(second, SYSTEM, jobId);
+      const job = await second.resync.job(SYSTEM, jobId);
       assert.is(job.devices[0]!.state, 'answered');
       assert.is(job.devices[0]!.code, 200);
       assert.match(header(phone.requests.at(-1)!.req, 'authorization') ?? '', 'username="alice"');
       await rt.close();
     } finally {
-      second.store.close();
+      await second.store.close();
     }
   } finally {
     await phone.close();

@@ -13,9 +13,9 @@ import { SYSTEM } from '../server/auth/principal.ts';
 import { createTenant } from '../server/service/tenants.ts';
 import { createUser } from '../server/service/users.ts';
 import { createDevice } from '../server/service/devices.ts';
-import { startLoopbackUas, type LoopbackUas, type UasAnswer } from '../server/sip/loopback-uas.ts';
+import { startLoopbackUas, type LoopbackUas, type UasAnswer } from './helpers/loopback-uas.ts';
 import { header } from '../server/sip/message.ts';
-import { NEVER_SEEN, getResyncJob } from '../server/sip/service.ts';
+import { NEVER_SEEN } from '../server/resync/service.ts';
 import { vendorById } from '../vendors/index.ts';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -38,18 +38,18 @@ test.before(async () => {
   process.env.CADRAN_BCRYPT_COST ??= '4';
   dir = mkdtempSync(join(tmpdir(), 'cadran-resync-cli-'));
   uas = await startLoopbackUas({ record: true, answer: () => answer() });
-  const app = createAppContext(testConfig(dir), silentLogger);
+  const app = await createAppContext(testConfig(dir), silentLogger);
   try {
-    createTenant(app, SYSTEM, { id: 'acme', name: 'Acme', sipDomain: 'sip.acme.example', sipProxy: '127.0.0.1', sipPort: uas.port });
-    createTenant(app, SYSTEM, { id: 'initech', name: 'Initech', sipDomain: 'sip.initech.example' });
+    await createTenant(app, SYSTEM, { id: 'acme', name: 'Acme', sipDomain: 'sip.acme.example', sipProxy: '127.0.0.1', sipPort: uas.port });
+    await createTenant(app, SYSTEM, { id: 'initech', name: 'Initech', sipDomain: 'sip.initech.example' });
     await createUser(app, SYSTEM, 'acme', { number: '0100000002', name: 'Alice', role: 'user', sipAuthName: 'alice' });
     await createUser(app, SYSTEM, 'acme', { number: '0100000003', name: 'Bob', role: 'user', sipAuthName: 'bob' });
     await createUser(app, SYSTEM, 'initech', { number: '0300000001', name: 'Ian', role: 'user' });
-    createDevice(app, SYSTEM, { mac: '805ec0000001', model: 'T54W', tenant: 'acme', user: '0100000002' });
-    createDevice(app, SYSTEM, { mac: '0004f2000002', model: 'VVX450', tenant: 'acme', user: '0100000003' });
-    createDevice(app, SYSTEM, { mac: '805ec0000009', model: 'T54W', tenant: 'initech', user: '0300000001' });
+    await createDevice(app, SYSTEM, { mac: '805ec0000001', model: 'T54W', tenant: 'acme', user: '0100000002' });
+    await createDevice(app, SYSTEM, { mac: '0004f2000002', model: 'VVX450', tenant: 'acme', user: '0100000003' });
+    await createDevice(app, SYSTEM, { mac: '805ec0000009', model: 'T54W', tenant: 'initech', user: '0300000001' });
   } finally {
-    app.store.close();
+    await app.store.close();
   }
 });
 
@@ -77,11 +77,11 @@ test('cadran resync --tenant --reboot: every phone, the reboot event, the job ke
   assert.is(job.reboot, true);
   const events = uas.requests.slice(before).map((x) => header(x.req, 'event')).sort();
   assert.equal(events, [vendorById('polycom')!.notifyEvent(true), vendorById('yealink')!.notifyEvent(true)].sort());
-  const app = createAppContext(testConfig(dir), silentLogger);
+  const app = await createAppContext(testConfig(dir), silentLogger);
   try {
-    assert.is(getResyncJob(app, SYSTEM, job.id).counts.answered, 2);
+    assert.is((await app.resync.job(SYSTEM, job.id)).counts.answered, 2);
   } finally {
-    app.store.close();
+    await app.store.close();
   }
 });
 

@@ -1,9 +1,9 @@
 // Pacing on a manual clock: per-tenant rate, global cap, fairness, bounded queue, cancel.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ManualClock } from '../server/sip/clock.ts';
-import { Pacer } from '../server/sip/pacer.ts';
-import type { PacerOptions } from '../server/sip/pacer.ts';
+import { ManualClock } from './helpers/manual-clock.ts';
+import { Pacer } from '../server/resync/pacer.ts';
+import type { PacerOptions } from '../server/resync/pacer.ts';
 
 interface Item {
   key: string;

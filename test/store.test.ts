@@ -1,15 +1,29 @@
-import { test } from 'uvu';
+// The SQLite store: the shared store contract suite, then what is SQLite's own (migrations under
+// user_version, pragmas, one connection serialising transactions, data_version polling).
+import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteStore, openDatabase } from '../server/store/sqlite.ts';
-import { migrations, schemaVersion } from '../server/store/migrations/index.ts';
+import { SqliteStore, openDatabase } from '../server/store/sqlite/store.ts';
+import { migrations, schemaVersion } from '../server/store/sqlite/migrations/index.ts';
+import { storeSuite } from './store-suite.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cadran-store-'));
-test.after(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const fresh = () => new SqliteStore({ file: join(dir, `s${++n}.sqlite`) });
 
-test('a database made by schema version 1 is upgraded in place, data kept', () => {
+const contract = storeSuite('sqlite', async () => {
+  const store = fresh();
+  return { store, close: () => store.close() };
+});
+contract.run();
+
+const latest = migrations[migrations.length - 1]!.version;
+const sqlite = suite('sqlite store');
+sqlite.after(() => rmSync(dir, { recursive: true, force: true }));
+
+sqlite('a database made by schema version 1 is upgraded in place, data kept', async () => {
   const file = join(dir, 'v1.sqlite');
   const old = openDatabase({ file, migrateTo: 1 });
   assert.is(schemaVersion(old), 1);
@@ -22,63 +36,89 @@ test('a database made by schema version 1 is upgraded in place, data kept', () =
   old.close();
 
   const store = new SqliteStore({ file });
-  assert.is(schemaVersion(store.db), migrations[migrations.length - 1]!.version);
-  const u = store.users.get('0100000001')!;
+  assert.is(store.pragma('user_version'), latest);
+  const u = (await store.users.get('0100000001'))!;
   assert.is(u.name, 'Chloé');
   assert.is(u.voicemailNumber, '123', 'column added by v2 with its default');
-  assert.is(store.devices.get('805ec0123401')!.expansionModules, 0);
-  assert.equal(store.unknownDevices.list(), []);
-  store.close();
+  assert.is((await store.devices.get('805ec0123401'))!.expansionModules, 0);
+  assert.equal(await store.unknownDevices.list(), []);
+  await store.close();
   // Opening again applies nothing more.
   const again = new SqliteStore({ file });
-  assert.is(schemaVersion(again.db), migrations[migrations.length - 1]!.version);
-  again.close();
+  assert.is(again.pragma('user_version'), latest);
+  await again.close();
 });
 
-test('WAL mode and foreign keys are on', () => {
-  const store = new SqliteStore({ file: join(dir, 'pragmas.sqlite') });
-  assert.is(store.db.pragma('journal_mode', { simple: true }), 'wal');
-  assert.is(store.db.pragma('foreign_keys', { simple: true }), 1);
-  store.close();
+sqlite('a resync job written by the version-2 schema (scope as text columns) reads back with its scope', async () => {
+  const file = join(dir, 'v2-jobs.sqlite');
+  const old = openDatabase({ file, migrateTo: 4 });
+  const at = new Date().toISOString();
+  old.prepare(`INSERT INTO resync_jobs (id, scope, scope_id, tenant_id, reboot, requested_by, state, created_at, updated_at)
+               VALUES ('j1', 'user', '0100000001', 'acme', 1, 'cli', 'running', ?, ?)`).run(at, at);
+  old.close();
+  const store = new SqliteStore({ file });
+  const j = (await store.resync.getJob('j1'))!.job;
+  assert.equal([j.scope, j.reboot, j.requestedBy], [{ kind: 'user', id: '0100000001' }, true, 'cli']);
+  await store.close();
 });
 
-test('a transaction that fails half-way leaves nothing behind', () => {
-  const store = new SqliteStore({ file: join(dir, 'tx.sqlite') });
-  store.tenants.insert({ id: 'acme', name: 'Acme', sipDomain: 'sip.acme.example', sipProxy: null, sipPort: 5060, sipTransport: 'udp', security: {} });
-  const user = (number: string) => ({
-    number, tenantId: 'acme', name: 'U ' + number, email: null, role: 'user' as const, passwordHash: null,
-    sipAuthName: number, sipPassword: 'secret-secret', voicemailNumber: '123',
+sqlite('WAL mode, foreign keys and a busy timeout are on', async () => {
+  const store = fresh();
+  assert.is(store.pragma('journal_mode'), 'wal');
+  assert.is(store.pragma('foreign_keys'), 1);
+  assert.is(store.pragma('busy_timeout'), 5000);
+  await store.close();
+});
+
+sqlite('the outer store used inside its own transaction throws at once instead of waiting forever', async () => {
+  const store = fresh();
+  let caught: unknown;
+  await store.transaction(async () => {
+    try {
+      await store.tenants.list();
+    } catch (e) {
+      caught = e;
+    }
   });
-  assert.throws(() =>
-    store.transaction(() => {
-      store.users.insert(user('0100000001'));
-      store.keys.replace('0100000001', [{ position: 1, type: 'line', value: null, label: null }]);
-      store.users.insert(user('0100000001')); // duplicate: fails half-way
-    }),
-  );
-  assert.is(store.users.get('0100000001'), undefined);
-  assert.equal(store.keys.list('0100000001'), []);
-  // Nested replace inside a failing outer transaction is rolled back too.
-  store.users.insert(user('0100000002'));
-  assert.throws(() =>
-    store.transaction(() => {
-      store.keys.replace('0100000002', [{ position: 1, type: 'line', value: null, label: null }]);
-      throw new Error('boom');
-    }),
-  );
-  assert.equal(store.keys.list('0100000002'), []);
-  store.close();
+  assert.match(String(caught), /inside its own transaction/);
+  let nested: unknown;
+  await store
+    .transaction(async () => {
+      await store.transaction(async () => undefined);
+    })
+    .catch((e: unknown) => (nested = e));
+  assert.match(String(nested), /tx.transaction/);
+  await store.close();
 });
 
-test('deleting a tenant cascades to its users, devices, keys and contacts', () => {
-  const store = new SqliteStore({ file: join(dir, 'cascade.sqlite') });
-  store.tenants.insert({ id: 'acme', name: 'Acme', sipDomain: 'sip.acme.example', sipProxy: null, sipPort: 5060, sipTransport: 'udp', security: {} });
-  store.users.insert({ number: '0100000001', tenantId: 'acme', name: 'A', email: null, role: 'user', passwordHash: null, sipAuthName: 'a', sipPassword: 'secret-secret', voicemailNumber: '123' });
-  store.contacts.insert({ userNumber: '0100000001', name: 'C', work: '0102030405', mobile: null, home: null, group: null });
-  store.tenants.delete('acme');
-  assert.is(store.users.get('0100000001'), undefined);
-  assert.equal(store.contacts.list('0100000001'), []);
-  store.close();
+sqlite('a transaction store cannot be used once its transaction ended', async () => {
+  const store = fresh();
+  let kept: typeof store | undefined;
+  await store.transaction(async (tx) => {
+    kept = tx as typeof store;
+  });
+  let err: unknown;
+  await kept!.tenants.list().catch((e: unknown) => (err = e));
+  assert.match(String(err), /transaction already finished/);
+  await store.close();
 });
 
-test.run();
+sqlite('commits by another connection are reported as external changes ("*"); its own are not', async () => {
+  const file = join(dir, 'external.sqlite');
+  const store = new SqliteStore({ file, pollMs: 50 });
+  const seen: string[] = [];
+  const off = store.onExternalChange((c) => seen.push(`${c.macs}`));
+  await store.tenants.insert({ id: 'acme', name: 'Acme', sipDomain: 'sip.acme.example', sipProxy: null, sipPort: 5060, sipTransport: 'udp', security: {} });
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(seen, [], 'own commits are not external');
+  const other = new SqliteStore({ file });
+  await other.tenants.insert({ id: 'globex', name: 'Globex', sipDomain: 'sip.globex.example', sipProxy: null, sipPort: 5060, sipTransport: 'udp', security: {} });
+  await other.close();
+  const deadline = Date.now() + 5000;
+  while (seen.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(seen, ['*']);
+  off();
+  await store.close();
+});
+
+sqlite.run();

@@ -5,7 +5,7 @@ import dgram from 'node:dgram';
 import { createRequire } from 'node:module';
 import { startTftpServer } from '../server/phone/tftp.ts';
 import type { TftpTuning } from '../server/phone/tftp.ts';
-import type { PhoneFileAnswer, PhoneFileRequest } from '../server/phone/types.ts';
+import type { PhoneFileAnswer, PhoneFileRequest } from '../server/provision/types.ts';
 
 /** Deterministic bytes that are not a repeated pattern, so a misplaced block shows. */
 export function pattern(size: number, seed = 1): Buffer {

@@ -1,7 +1,7 @@
 // TFTP listener: what it refuses, with which TFTP error, and that the provider never sees a bad name.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { TftpRemoteError, tftpGet } from '../server/phone/tftp-client.ts';
+import { TftpRemoteError, tftpGet } from './helpers/tftp-client.ts';
 import { OP, TFTP_ERR, encodeRequest, parseError } from '../server/phone/tftp-packets.ts';
 import { FILES, nodeTftp, rawPeer, startFixture } from './tftp-fixtures.ts';
 import type { Fixture } from './tftp-fixtures.ts';

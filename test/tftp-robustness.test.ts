@@ -2,7 +2,7 @@
 // Every case ends by checking that a normal download still works.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { TftpRemoteError, tftpGet } from '../server/phone/tftp-client.ts';
+import { TftpRemoteError, tftpGet } from './helpers/tftp-client.ts';
 import { OP, TFTP_ERR, encodeAck, encodeRequest, parseError } from '../server/phone/tftp-packets.ts';
 import { FILES, rawPeer, startFixture } from './tftp-fixtures.ts';
 import type { Fixture } from './tftp-fixtures.ts';

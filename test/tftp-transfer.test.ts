@@ -2,7 +2,7 @@
 // per request.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { tftpGet } from '../server/phone/tftp-client.ts';
+import { tftpGet } from './helpers/tftp-client.ts';
 import { OP, encodeAck, encodeRequest } from '../server/phone/tftp-packets.ts';
 import { FILES, nodeTftpGet, pattern, rawPeer, startFixture } from './tftp-fixtures.ts';
 import type { Fixture } from './tftp-fixtures.ts';

@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startTestServer, seedTwoTenants, type TestServer } from './helpers/server.ts';
 import { WebClient } from './helpers/web-client.ts';
-import { webFeature } from '../server/web/feature.ts';
+import { webFeature } from '../server/features.ts';
 import { createOperator } from '../server/cli/operator.ts';
 
 let s: TestServer;
@@ -27,12 +27,12 @@ test('operator: MAC import shows the dry run line by line, then imports on confi
   assert.is(dry.status, 200);
   assert.match(dry.html, 'Résultat de la vérification');
   assert.match(dry.html, 'not-a-mac');
-  assert.is(s.app.store.devices.list().length, 0, 'a dry run writes nothing');
+  assert.is((await s.app.store.devices.list()).length, 0, 'a dry run writes nothing');
   const carried = /name="csv" value="([^"]+)"/.exec(dry.html)![1]!;
   const done = await c.post('/ops/import', { step: 'confirm', csv: carried, skipInvalid: '1' });
   assert.is(done.status, 200, /class="flash error"[^>]*>([^<]*)/.exec(done.html)?.[1] ?? /field-error[^>]*>([^<]*)/.exec(done.html)?.[1]);
   assert.match(done.html, 'Import terminé');
-  assert.equal(s.app.store.devices.list().map((d) => d.mac).sort(), ['805ec0000001', '805ec0000002']);
+  assert.equal((await s.app.store.devices.list()).map((d) => d.mac).sort(), ['805ec0000001', '805ec0000002']);
 });
 
 test('user: contacts import, and an empty upload is refused beside the field', async () => {
@@ -46,11 +46,11 @@ test('user: contacts import, and an empty upload is refused beside the field', a
   const latin1 = Buffer.from('name;mobile\nRené Dupré;0612345678\n', 'latin1');
   const dry = await c.upload('/users/0100000003/contacts/import', { step: 'dryrun' }, { name: 'c.csv', content: latin1 });
   assert.is(dry.status, 200);
-  assert.is(s.app.store.contacts.list('0100000003').length, 0);
+  assert.is((await s.app.store.contacts.list('0100000003')).length, 0);
   const carried = /name="csv" value="([^"]+)"/.exec(dry.html)![1]!;
   const done = await c.post('/users/0100000003/contacts/import', { step: 'confirm', csv: carried });
   assert.is(done.status, 303);
-  assert.equal(s.app.store.contacts.list('0100000003').map((x) => x.mobile), ['0612345678']);
+  assert.equal((await s.app.store.contacts.list('0100000003')).map((x) => x.mobile), ['0612345678']);
   // Another user's import page is closed.
   assert.is((await c.get('/users/0100000002/contacts/import')).status, 403);
 });

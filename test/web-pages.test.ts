@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startTestServer, seedTwoTenants, type TestServer } from './helpers/server.ts';
 import { WebClient, fieldError } from './helpers/web-client.ts';
-import { webFeature } from '../server/web/feature.ts';
+import { webFeature } from '../server/features.ts';
 
 let s: TestServer;
 const client = (lang = 'fr') => new WebClient(s.adminUrl, lang);
@@ -80,7 +80,7 @@ test('CSRF: a form without the token changes nothing', async () => {
   assert.match(r.html, 'Le formulaire a expiré');
   const wrong = await c.post('/users/0100000002/contacts/new', { _csrf: 'x'.repeat(32), name: 'Faux', work: '0145678901' });
   assert.is(wrong.status, 403);
-  assert.is(s.app.store.contacts.list('0100000002').length, 0);
+  assert.is((await s.app.store.contacts.list('0100000002')).length, 0);
   const anon = client();
   await anon.get('/login');
   anon.csrf = 'forged';
@@ -97,7 +97,7 @@ test('a user cannot open another user’s pages, nor the admin or operator pages
   }
   const r = await c.post('/users/0100000003/contacts/new', { name: 'Intrus', work: '0145678901' });
   assert.is(r.status, 403);
-  assert.is(s.app.store.contacts.list('0100000003').length, 0);
+  assert.is((await s.app.store.contacts.list('0100000003')).length, 0);
 });
 
 test('an admin manages their tenant, never another one', async () => {
@@ -111,7 +111,7 @@ test('an admin manages their tenant, never another one', async () => {
   await c.get('/tenants/acme/network');
   const r = await c.post('/tenants/globex/network', { vlanId: '10' });
   assert.is(r.status, 404);
-  assert.equal(s.app.store.network.getTenant('globex'), {});
+  assert.equal((await s.app.store.network.getTenant('globex')), {});
 });
 
 test('keys: line, BLF on a colleague, speed dial, reorder; errors beside the key', async () => {
@@ -125,7 +125,7 @@ test('keys: line, BLF on a colleague, speed dial, reorder; errors beside the key
     type_1: 'line', type_2: 'blf', value_2: '0100000003', label_2: 'Bob', type_3: 'speeddial', value_3: '06 12 34 56 78', label_3: 'Mobile',
   });
   assert.is(r.status, 303);
-  assert.equal(s.app.store.keys.list('0100000002'), [
+  assert.equal((await s.app.store.keys.list('0100000002')), [
     { position: 1, type: 'line', value: null, label: null },
     { position: 2, type: 'blf', value: '0100000003', label: 'Bob' },
     { position: 3, type: 'speeddial', value: '0612345678', label: 'Mobile' },
@@ -136,12 +136,12 @@ test('keys: line, BLF on a colleague, speed dial, reorder; errors beside the key
   assert.match(fieldError(r.html, 'value_2')!, 'not a user of this tenant');
   assert.match(fieldError(r.html, 'value_5')!, 'phone number');
   assert.match(r.html, 'value="0200000002"', 'what was typed is kept');
-  assert.is(s.app.store.keys.list('0100000002').length, 3, 'nothing saved');
+  assert.is((await s.app.store.keys.list('0100000002')).length, 3, 'nothing saved');
   r = await c.post('/users/0100000002/keys', {
     type_1: 'line', type_2: 'blf', value_2: '0100000003', label_2: 'Bob', type_3: 'speeddial', value_3: '0612345678', label_3: 'Mobile', move: '3:up',
   });
   assert.is(r.status, 303);
-  assert.equal(s.app.store.keys.list('0100000002').map((k) => k.type), ['line', 'speeddial', 'blf']);
+  assert.equal((await s.app.store.keys.list('0100000002')).map((k) => k.type), ['line', 'speeddial', 'blf']);
 });
 
 test('contacts: add, validate, search, edit, export, delete', async () => {
@@ -157,7 +157,7 @@ test('contacts: add, validate, search, edit, export, delete', async () => {
   const list = await c.get('/users/0100000002/contacts?q=jeanne');
   assert.match(list.html, 'Jeanne Martin');
   assert.not.match(list.html, 'HYPERLINK');
-  const id = s.app.store.contacts.list('0100000002').find((x) => x.name === 'Jeanne Martin')!.id;
+  const id = (await s.app.store.contacts.list('0100000002')).find((x) => x.name === 'Jeanne Martin')!.id;
   await c.get(`/users/0100000002/contacts/${id}/edit`);
   r = await c.post(`/users/0100000002/contacts/${id}/edit`, { name: 'Jeanne Martin-Durand', work: '0145678901', mobile: 'pas un numéro' });
   assert.is(r.status, 422);
@@ -171,7 +171,7 @@ test('contacts: add, validate, search, edit, export, delete', async () => {
   assert.match(csv.html, `"'=HYPERLINK(""x"")"`, 'formula neutralised');
   r = await c.post(`/users/0100000002/contacts/${id}/delete`, {});
   assert.is(r.status, 303);
-  assert.is(s.app.store.contacts.list('0100000002').length, 1);
+  assert.is((await s.app.store.contacts.list('0100000002')).length, 1);
 });
 
 test('admin: network profile with errors beside the fields, then saved', async () => {
@@ -188,16 +188,16 @@ test('admin: network profile with errors beside the fields, then saved', async (
     vlanId: '20', vlanPriority: '5', timezone: 'Europe/Paris', ntpServers: 'ntp1.example.com, ntp2.example.com', adminPassword: 'Secr3t!', fw_T54W: 'https://fw.example.com/t54w.rom',
   });
   assert.is(r.status, 303);
-  assert.equal(s.app.store.network.getTenant('acme'), {
+  assert.equal((await s.app.store.network.getTenant('acme')), {
     vlanId: 20, vlanPriority: 5, timezone: 'Europe/Paris', ntpServers: ['ntp1.example.com', 'ntp2.example.com'], adminPassword: 'Secr3t!', firmware: { T54W: 'https://fw.example.com/t54w.rom' },
   });
   const again = await c.get('/tenants/acme/network');
   assert.not.match(again.html, 'Secr3t!', 'the phone admin password is never shown');
   r = await c.post('/tenants/acme/network', { vlanId: '30', timezone: 'Europe/Paris' });
-  assert.is(s.app.store.network.getTenant('acme').adminPassword, 'Secr3t!', 'blank keeps the password');
+  assert.is((await s.app.store.network.getTenant('acme')).adminPassword, 'Secr3t!', 'blank keeps the password');
   r = await c.post('/tenants/acme/sip', { sipTransport: 'tls', sipPort: '5061', sipProxy: '' });
   assert.is(r.status, 303);
-  assert.is(s.app.store.tenants.get('acme')!.sipTransport, 'tls');
+  assert.is((await s.app.store.tenants.get('acme'))!.sipTransport, 'tls');
 });
 
 test('admin: licences, rename, password reset, device overrides and assignment', async () => {
@@ -211,7 +211,7 @@ test('admin: licences, rename, password reset, device overrides and assignment',
   assert.ok(fieldError(r.html, 'email'));
   r = await c.post('/tenants/acme/users/0100000002', { name: 'Alice Accueil', email: 'alice@acme.example', role: 'user' });
   assert.is(r.status, 303);
-  assert.is(s.app.store.users.get('0100000002')!.name, 'Alice Accueil');
+  assert.is((await s.app.store.users.get('0100000002'))!.name, 'Alice Accueil');
   r = await c.post('/tenants/acme/users/0100000002/password', { password: 'court' });
   assert.is(r.status, 422);
   assert.match(fieldError(r.html, 'password')!, '8');
@@ -222,13 +222,13 @@ test('admin: licences, rename, password reset, device overrides and assignment',
   await c.get('/devices/805ec0123401');
   r = await c.post('/devices/805ec0123401/network', { vlanId: '99', timezone: '' });
   assert.is(r.status, 303);
-  assert.equal(s.app.store.network.getDevice('805ec0123401'), { vlanId: 99 });
+  assert.equal((await s.app.store.network.getDevice('805ec0123401')), { vlanId: 99 });
   r = await c.post('/devices/805ec0123401', { user: '0200000002', label: '', expansionModules: '0' });
   assert.is(r.status, 422);
   assert.match(fieldError(r.html, 'user')!, 'another tenant');
   r = await c.post('/devices/805ec0123401', { user: '0100000002', label: 'Accueil', expansionModules: '1' });
   assert.is(r.status, 303);
-  assert.is(s.app.store.devices.get('805ec0123401')!.label, 'Accueil');
+  assert.is((await s.app.store.devices.get('805ec0123401'))!.label, 'Accueil');
 });
 
 test('operator: tenants, security, unknown phones', async () => {
@@ -243,17 +243,17 @@ test('operator: tenants, security, unknown phones', async () => {
   assert.ok(fieldError(r.html, 'id'));
   r = await c.post('/ops/tenants', { id: 'initech', name: 'Initech', sipDomain: 'sip.initech.example' });
   assert.is(r.status, 303);
-  assert.ok(s.app.store.tenants.get('initech'));
+  assert.ok((await s.app.store.tenants.get('initech')));
   await c.get('/tenants/initech/security');
   r = await c.post('/tenants/initech/security', { allowlist: '192.0.2.0/24\nnot-an-ip', authMode: 'none' });
   assert.is(r.status, 422);
   assert.ok(fieldError(r.html, 'allowlist'));
   r = await c.post('/tenants/initech/security', { allowlist: '192.0.2.0/24', authMode: 'digest', authUsername: 'prov', authPassword: 'long-enough-secret' });
   assert.is(r.status, 303);
-  assert.equal(s.app.store.tenants.get('initech')!.security.allowlist, ['192.0.2.0/24']);
-  assert.is(s.app.store.tenants.get('initech')!.security.auth?.mode, 'digest');
+  assert.equal((await s.app.store.tenants.get('initech'))!.security.allowlist, ['192.0.2.0/24']);
+  assert.is((await s.app.store.tenants.get('initech'))!.security.auth?.mode, 'digest');
 
-  s.app.store.unknownDevices.record([{ mac: '805ec0aabbcc', vendor: 'yealink', model: 'T54W', ip: '192.0.2.7', userAgent: 'Yealink SIP-T54W', lastSeen: new Date().toISOString(), hits: 3 }]);
+  (await s.app.store.unknownDevices.record([{ mac: '805ec0aabbcc', vendor: 'yealink', model: 'T54W', ip: '192.0.2.7', userAgent: 'Yealink SIP-T54W', lastSeen: new Date().toISOString(), hits: 3 }]));
   const unknown = await c.get('/ops/unknown');
   assert.match(unknown.html, '80:5e:c0:aa:bb:cc');
   r = await c.post('/ops/unknown/805ec0aabbcc/claim', { tenant: 'initech', model: 'NOPE', user: '' });
@@ -261,8 +261,8 @@ test('operator: tenants, security, unknown phones', async () => {
   assert.match(r.html, 'unknown phone model');
   r = await c.post('/ops/unknown/805ec0aabbcc/claim', { tenant: 'initech', model: 'T54W', user: '' });
   assert.is(r.status, 303);
-  assert.is(s.app.store.devices.get('805ec0aabbcc')!.tenantId, 'initech');
-  assert.is(s.app.store.unknownDevices.list().length, 0);
+  assert.is((await s.app.store.devices.get('805ec0aabbcc'))!.tenantId, 'initech');
+  assert.is((await s.app.store.unknownDevices.list()).length, 0);
   assert.is((await c.get('/tenants/acme/users')).status, 200, 'operators reach every tenant');
 });
 

@@ -4,8 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startTestServer, seedTwoTenants, type TestServer } from './helpers/server.ts';
 import { WebClient } from './helpers/web-client.ts';
-import { webFeature } from '../server/web/feature.ts';
-import { overrideWebPorts } from '../server/web/ports.ts';
+import { makeWebFeature } from '../server/features.ts';
 import { DomainError } from '../server/domain/errors.ts';
 import type { Principal } from '../server/auth/principal.ts';
 
@@ -14,11 +13,8 @@ const calls: string[] = [];
 const jobs = new Map<string, { tenant: string; macs: string[] }>();
 
 test.before(async () => {
-  s = await startTestServer({ features: [webFeature] });
-  await seedTwoTenants(s);
-  await s.api('POST', '/devices', { mac: '80:5E:C0:12:34:01', model: 'T54W', tenant: 'acme', user: '0100000002' });
-  await s.api('POST', '/devices', { mac: '80:5E:C0:12:34:02', model: 'T54W', tenant: 'acme', user: '0100000003' });
-  overrideWebPorts(s.app, {
+  // The pages get stand-ins for the resync service (the engine is not started here).
+  const web = makeWebFeature({
     resyncDevice: async (_p, mac) => {
       calls.push(`device ${mac}`);
       jobs.set(`j${jobs.size + 1}`, { tenant: 'acme', macs: [mac] });
@@ -26,7 +22,7 @@ test.before(async () => {
     },
     resyncTenant: async (_p, tenant) => {
       calls.push(`tenant ${tenant}`);
-      jobs.set(`j${jobs.size + 1}`, { tenant, macs: s.app.store.devices.list({ tenantId: tenant }).map((d) => d.mac) });
+      jobs.set(`j${jobs.size + 1}`, { tenant, macs: (await s.app.store.devices.list({ tenantId: tenant })).map((d) => d.mac) });
       return { id: `j${jobs.size}` };
     },
     resyncJob: async (p: Principal, id) => {
@@ -35,6 +31,10 @@ test.before(async () => {
       return { id, state: 'running', targets: j.macs.map((mac, i) => ({ mac, state: i === 0 ? 'answered' : 'sent', code: i === 0 ? 200 : null })) };
     },
   });
+  s = await startTestServer({ features: [web] });
+  await seedTwoTenants(s);
+  await s.api('POST', '/devices', { mac: '80:5E:C0:12:34:01', model: 'T54W', tenant: 'acme', user: '0100000002' });
+  await s.api('POST', '/devices', { mac: '80:5E:C0:12:34:02', model: 'T54W', tenant: 'acme', user: '0100000003' });
 });
 test.after(async () => {
   await s.close();

@@ -1,8 +1,8 @@
 // A minimal answering UAS on loopback, playing the phone in tests and in bench/sip-notify.ts.
 // Not used by the server itself.
 import dgram from 'node:dgram';
-import { buildResponse, parseSipMessage } from './message.ts';
-import type { SipRequest } from './message.ts';
+import { buildResponse, parseSipMessage } from '../../server/sip/message.ts';
+import type { SipRequest } from '../../server/sip/message.ts';
 
 export interface UasAnswer {
   status: number;

@@ -1,19 +1,29 @@
-// ResyncJobStore kept in memory: the reference behaviour for tests (and for a store-less run).
-// A "restart" in tests is a new engine over the same MemoryResyncStore.
-import { summarizeJob } from './summary.ts';
-import type { ResyncJob, ResyncJobStore, ResyncJobSummary, ResyncState, ResyncTarget, ResyncTargetRecord, StateDetail } from './types.ts';
+// Store['resync'] kept in memory: the reference behaviour for the engine tests and the SIP
+// benchmark. A "restart" in tests is a new engine over the same MemoryResyncStore.
+import { summarizeJob } from '../../server/domain/resync.ts';
+import type { ResyncJob, ResyncJobSummary, ResyncState, ResyncTarget, ResyncTargetRecord, StateDetail, UnsendableTarget } from '../../server/domain/resync.ts';
+import type { ResyncJobStore } from '../../server/resync/engine.ts';
+
+type StoredRecord = ResyncTargetRecord & { credentials?: ResyncTarget['credentials'] };
 
 export class MemoryResyncStore implements ResyncJobStore {
-  readonly #jobs = new Map<string, { job: ResyncJob; targets: Map<string, ResyncTargetRecord> }>();
+  readonly #jobs = new Map<string, { job: ResyncJob; targets: Map<string, StoredRecord> }>();
 
-  createJob(job: ResyncJob, targets: ResyncTarget[]): void {
+  async createJob(job: ResyncJob, targets: ResyncTarget[], unsendable: UnsendableTarget[] = []): Promise<void> {
     if (this.#jobs.has(job.jobId)) throw new Error(`resync job ${job.jobId} already exists`);
-    const map = new Map<string, ResyncTargetRecord>();
+    const map = new Map<string, StoredRecord>();
     for (const t of targets) map.set(t.deviceMac, { ...t, state: 'queued', updatedAt: job.createdAt });
+    for (const u of unsendable) {
+      if (map.has(u.deviceMac)) continue;
+      map.set(u.deviceMac, {
+        jobId: job.jobId, deviceMac: u.deviceMac, tenantId: u.tenantId, event: '', target: { host: '', port: 0 }, requestUri: '', fromDomain: '',
+        state: 'failed', reason: u.reason, updatedAt: job.createdAt,
+      });
+    }
     this.#jobs.set(job.jobId, { job: { ...job }, targets: map });
   }
 
-  setTargetState(jobId: string, deviceMac: string, state: ResyncState, detail: StateDetail): void {
+  async setTargetState(jobId: string, deviceMac: string, state: ResyncState, detail: StateDetail): Promise<void> {
     const rec = this.#jobs.get(jobId)?.targets.get(deviceMac);
     if (!rec) return;
     rec.state = state;
@@ -24,28 +34,28 @@ export class MemoryResyncStore implements ResyncJobStore {
     if (detail.reason !== undefined) rec.reason = detail.reason;
   }
 
-  pendingTargets(): ResyncTarget[] {
+  async pendingTargets(): Promise<ResyncTarget[]> {
     const out: ResyncTarget[] = [];
     const jobs = [...this.#jobs.values()].sort((a, b) => a.job.createdAt - b.job.createdAt);
     for (const { job, targets } of jobs) {
       if (job.cancelledAt !== undefined) continue;
-      for (const r of targets.values()) if (r.state === 'queued' || r.state === 'sent') out.push(toTarget(r));
+      for (const r of targets.values()) if ((r.state === 'queued' || r.state === 'sent') && r.requestUri) out.push(toTarget(r));
     }
     return out;
   }
 
-  awaitingFetch(deviceMac: string, since: number): Array<{ jobId: string; state: ResyncState; code?: number }> {
+  async awaitingFetch(deviceMac: string, since: number): Promise<Array<{ jobId: string; state: ResyncState; code?: number }>> {
     const out: Array<{ jobId: string; state: ResyncState; code?: number }> = [];
     for (const { job, targets } of this.#jobs.values()) {
       const r = targets.get(deviceMac);
       if (r && (r.state === 'sent' || r.state === 'answered') && (r.sentAt ?? -Infinity) >= since) {
-        out.push({ jobId: job.jobId, state: r.state, code: r.code });
+        out.push({ jobId: job.jobId, state: r.state, ...(r.code !== undefined ? { code: r.code } : {}) });
       }
     }
     return out;
   }
 
-  cancelJob(jobId: string, at: number): string[] {
+  async cancelJob(jobId: string, at: number): Promise<string[]> {
     const entry = this.#jobs.get(jobId);
     if (!entry) return [];
     entry.job.cancelledAt ??= at;
@@ -59,21 +69,29 @@ export class MemoryResyncStore implements ResyncJobStore {
     return macs;
   }
 
-  getJob(jobId: string): { job: ResyncJob; targets: ResyncTargetRecord[] } | null {
+  async getJob(jobId: string): Promise<{ job: ResyncJob; targets: ResyncTargetRecord[] } | null> {
     const entry = this.#jobs.get(jobId);
-    return entry ? { job: { ...entry.job }, targets: [...entry.targets.values()].map((r) => ({ ...r })) } : null;
+    if (!entry) return null;
+    return {
+      job: { ...entry.job },
+      targets: [...entry.targets.values()].map(({ credentials: _c, ...r }) => ({ ...r })),
+    };
   }
 
-  listJobs(filter: { tenantId?: string; limit?: number } = {}): ResyncJobSummary[] {
+  async listJobs(filter: { tenantId?: string; requestedBy?: string; limit?: number } = {}): Promise<ResyncJobSummary[]> {
     return [...this.#jobs.values()]
       .filter((e) => filter.tenantId === undefined || e.job.tenantId === filter.tenantId)
+      .filter((e) => filter.requestedBy === undefined || e.job.requestedBy === filter.requestedBy)
       .sort((a, b) => b.job.createdAt - a.job.createdAt)
       .slice(0, filter.limit ?? 100)
       .map((e) => summarizeJob(e.job, [...e.targets.values()].map((r) => r.state)));
   }
 }
 
-function toTarget(r: ResyncTargetRecord): ResyncTarget {
-  const { jobId, deviceMac, tenantId, event, target, requestUri, fromDomain, credentials } = r;
-  return { jobId, deviceMac, tenantId, event, target: { ...target }, requestUri, fromDomain, credentials };
+function toTarget(r: StoredRecord): ResyncTarget {
+  const { jobId, deviceMac, tenantId, event, target, requestUri, fromDomain, credentials, userNumber } = r;
+  return {
+    jobId, deviceMac, tenantId, event, target: { ...target }, requestUri, fromDomain,
+    ...(credentials ? { credentials } : {}), ...(userNumber ? { userNumber } : {}),
+  };
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../server/config.ts';
-import { createAppContext, startServer, type Feature } from '../../server/app.ts';
+import { createAppContext, startServer, type Feature, type Running } from '../../server/app.ts';
 import { silentLogger } from '../../server/log.ts';
 import { createOperator } from '../../server/cli/operator.ts';
 import type { AppContext } from '../../server/app-context.ts';
@@ -17,6 +17,8 @@ export interface ApiAnswer {
 
 export interface TestServer {
   app: AppContext;
+  /** What startServer returned: phone listeners, resync runtime. */
+  running: Running;
   dataDir: string;
   adminUrl: string;
   operatorToken: string;
@@ -41,7 +43,7 @@ export function testConfig(dataDir: string, env: Record<string, string> = {}): C
 export async function startTestServer(opts: { features?: Feature[]; env?: Record<string, string> } = {}): Promise<TestServer> {
   process.env.CADRAN_BCRYPT_COST ??= '4';
   const dataDir = mkdtempSync(join(tmpdir(), 'cadran-test-'));
-  const app = createAppContext(testConfig(dataDir, opts.env), silentLogger);
+  const app = await createAppContext(testConfig(dataDir, opts.env), silentLogger);
   const { token } = await createOperator(app, 'ops');
   const running = await startServer(app, opts.features ?? []);
   const adminUrl = `http://127.0.0.1:${running.adminPort}`;
@@ -69,6 +71,7 @@ export async function startTestServer(opts: { features?: Feature[]; env?: Record
   };
   return {
     app,
+    running,
     dataDir,
     adminUrl,
     operatorToken: token,

@@ -4,7 +4,7 @@
 
 import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
-import { OP, encodeAck, encodeRequest, parseError, parseOack } from './tftp-packets.ts';
+import { OP, encodeAck, encodeRequest, parseError, parseOack } from '../../server/phone/tftp-packets.ts';
 
 export interface TftpGetOptions {
   host: string;

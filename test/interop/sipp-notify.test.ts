@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { vendors } from '../../vendors/index.ts';
-import { MemoryResyncStore } from '../../server/sip/memory-store.ts';
-import { ResyncEngine } from '../../server/sip/resync.ts';
-import type { NewResyncJob } from '../../server/sip/resync.ts';
+import { MemoryResyncStore } from '../helpers/memory-resync-store.ts';
+import { ResyncEngine } from '../../server/resync/engine.ts';
+import type { NewResyncJob } from '../../server/resync/engine.ts';
 import { SipClient } from '../../server/sip/transaction.ts';
 import { openUdpTransport } from '../../server/sip/transport.ts';
 import type { SipTransport } from '../../server/sip/transport.ts';
@@ -67,6 +67,7 @@ async function runJob(port: number, targets: Array<{ event: string; password?: s
   const engine = new ResyncEngine({ store, sender: client, ratePerTenant: 20 });
   const job: NewResyncJob = {
     tenantId: 'acme',
+    scope: { kind: 'tenant', id: 'acme' },
     targets: targets.map((t, i) => ({
       deviceMac: `805ec0d57d${(0x70 + i).toString(16)}`,
       event: t.event,
@@ -76,10 +77,10 @@ async function runJob(port: number, targets: Array<{ event: string; password?: s
       credentials: t.password ? { username: '0145678901', password: t.password } : undefined,
     })),
   };
-  const { jobId } = engine.submit(job);
+  const { jobId } = await engine.submit(job);
   await engine.whenIdle();
-  engine.close();
-  return store.getJob(jobId)?.targets ?? [];
+  await engine.close();
+  return (await store.getJob(jobId))?.targets ?? [];
 }
 
 test('sipp as the phone answers every vendor check-sync NOTIFY with 200 (headers checked by sipp)', async () => {

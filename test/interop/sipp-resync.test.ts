@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestServer, seedTwoTenants, type TestServer } from '../helpers/server.ts';
 import { PHONES, get } from '../phone-fixtures.ts';
-import { phoneFeature, phoneListeners } from '../../server/phone/feature.ts';
-import { resyncFeature } from '../../server/sip/feature.ts';
+import { phoneFeature, resyncFeature } from '../../server/features.ts';
 import { freeUdpPort } from '../helpers/ports.ts';
 
 const scenarios = fileURLToPath(new URL('./sipp/', import.meta.url));
@@ -66,7 +65,7 @@ test('API resync → sipp answers 200 → the phone fetches its file → the job
   let job = await poll((j) => j.devices[0]!.state !== 'queued' && j.devices[0]!.state !== 'sent');
   assert.equal([job.devices[0].state, job.devices[0].code], ['answered', 200]);
 
-  const f = await get(phoneListeners(s.app)!.httpPort, `/${y.mac}.cfg`, { headers: { 'user-agent': y.ua } });
+  const f = await get(s.running.phone!.httpPort, `/${y.mac}.cfg`, { headers: { 'user-agent': y.ua } });
   assert.is(f.status, 200);
   job = await poll((j) => j.devices[0]!.state === 'fetched');
   assert.equal([job.devices[0].state, job.devices[0].code], ['fetched', 200]);

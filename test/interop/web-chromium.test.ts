@@ -15,7 +15,7 @@ let s: TestServer;
 let browser: Browser;
 let page: Page;
 
-const phoneFile = () => renderDeviceFile(s.app, MAC, `${MAC}.cfg`, 'http://127.0.0.1:8080/')!.body.toString('utf8');
+const phoneFile = async () => (await renderDeviceFile(s.app, MAC, `${MAC}.cfg`, 'http://127.0.0.1:8080/'))!.body.toString('utf8');
 const shot = (name: string) => page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true });
 
 async function login(number: string, password: string) {
@@ -65,7 +65,7 @@ test('a user adds a BLF and a speed dial on the key layout', async () => {
   await Promise.all([page.waitForURL(/done=keys_saved/), page.click('.sticky-actions button.primary')]);
   assert.match(await page.textContent('.flash.ok') ?? '', 'Touches enregistrées');
   await shot('keys');
-  assert.equal(s.app.store.keys.list('0100000002').map((k) => [k.position, k.type, k.value]), [
+  assert.equal((await s.app.store.keys.list('0100000002')).map((k) => [k.position, k.type, k.value]), [
     [1, 'line', null], [2, 'blf', '0100000003'], [3, 'speeddial', '0612345678'],
   ]);
 });
@@ -77,10 +77,10 @@ test('the same user imports contacts from CSV after the dry-run report', async (
   await Promise.all([page.waitForLoadState('load'), page.click('button.primary')]);
   await page.waitForSelector('.stats');
   await shot('contacts-import');
-  assert.is(s.app.store.contacts.list('0100000002').length, 0, 'a dry run writes nothing');
+  assert.is((await s.app.store.contacts.list('0100000002')).length, 0, 'a dry run writes nothing');
   assert.match(await page.textContent('table') ?? '', 'Jeanne Martin');
   await Promise.all([page.waitForURL(/contacts\?done=contacts_imported/), page.click('form.actions button.primary')]);
-  const names = s.app.store.contacts.list('0100000002').map((c) => c.name).sort();
+  const names = (await s.app.store.contacts.list('0100000002')).map((c) => c.name).sort();
   assert.equal(names, ['Jeanne Martin', 'Paul Léger']);
   await page.fill('#q', 'paul');
   await Promise.all([page.waitForURL(/q=paul/), page.click('.search button')]);
@@ -105,7 +105,7 @@ test('the same user asks their phone to resync', async () => {
 });
 
 test('an admin changes the VLAN; the rendered phone file changes', async () => {
-  const before = phoneFile();
+  const before = await phoneFile();
   assert.not.match(before, /vlan[^\n]*= *42\b/i);
   assert.match(before, '0100000003', 'the BLF set by the user is in the file');
   await login('0100000001', 'pw-0100000001');
@@ -115,7 +115,7 @@ test('an admin changes the VLAN; the rendered phone file changes', async () => {
   await page.fill('#f-timezone', 'Europe/Paris');
   await Promise.all([page.waitForURL(/done=network_saved/), page.click('form[action$="/network"] button.primary')]);
   await shot('network');
-  const after = phoneFile();
+  const after = await phoneFile();
   assert.match(after, /vlan[^\n]*= *42\b/i);
   await page.goto(`${s.adminUrl}/tenants/acme/users`);
   await shot('licences');
