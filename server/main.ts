@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { DomainError } from './domain/errors.ts';
 import { ConfigError } from './config.ts';
+import { StoreError } from './store/errors.ts';
 import { CliError } from './cli/common.ts';
 import { registerServeCommand } from './cli/serve.ts';
 import { registerOperatorCommands } from './cli/operator.ts';
@@ -33,7 +34,7 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = e.exitCode;
       return;
     }
-    if (e instanceof DomainError || e instanceof ConfigError || e instanceof CliError) {
+    if (e instanceof DomainError || e instanceof ConfigError || e instanceof CliError || e instanceof StoreError) {
       process.stderr.write(`cadran: ${e.message}\n`);
       process.exitCode = e instanceof CliError ? e.exitCode : 1;
       return;

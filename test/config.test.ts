@@ -1,0 +1,81 @@
+// Configuration: environment values are checked like the config file; a bad one stops
+// `cadran serve` with a one-line message naming the variable (never a NaN rate, never a default).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '../server/config.ts';
+
+const root = new URL('..', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'cadran-config-'));
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+const env = (vars: Record<string, string>) => ({ CADRAN_DATA_DIR: dir, ...vars });
+
+function refused(vars: Record<string, string>): string {
+  try {
+    loadConfig(env(vars));
+  } catch (e) {
+    assert.instance(e, ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error(`expected ${JSON.stringify(vars)} to be refused`);
+}
+
+test('numbers, rates and levels from the environment are parsed and checked', () => {
+  const c = loadConfig(env({ CADRAN_RESYNC_RATE: '5', CADRAN_RESYNC_GLOBAL_RATE: '50.5', CADRAN_PHONE_WORKERS: '4', CADRAN_HTTP_PORT: ' 8088 ', CADRAN_LOG_LEVEL: 'warn' }));
+  assert.equal([c.sip.ratePerTenant, c.sip.globalRate, c.phoneWorkers, c.httpPort, c.logLevel], [5, 50.5, 4, 8088, 'warn']);
+  const d = loadConfig(env({ CADRAN_RESYNC_RATE: '', CADRAN_HTTP_PORT: '' }));
+  assert.equal([d.sip.ratePerTenant, d.sip.globalRate, d.httpPort, d.databaseUrl], [20, 200, 8080, null], 'empty means unset');
+});
+
+test('a bad value is refused with the variable named, whatever the variable', () => {
+  assert.match(refused({ CADRAN_RESYNC_GLOBAL_RATE: 'fast' }), /^CADRAN_RESYNC_GLOBAL_RATE="fast" is not a number of NOTIFYs per second/);
+  assert.match(refused({ CADRAN_RESYNC_RATE: '0' }), /^CADRAN_RESYNC_RATE="0" must be more than 0/);
+  assert.match(refused({ CADRAN_RESYNC_RATE: '-3' }), /^CADRAN_RESYNC_RATE="-3"/);
+  assert.match(refused({ CADRAN_RESYNC_RATE: 'Infinity' }), /^CADRAN_RESYNC_RATE=/);
+  assert.match(refused({ CADRAN_PHONE_WORKERS: 'many' }), /^CADRAN_PHONE_WORKERS="many" is not a number of processes/);
+  assert.match(refused({ CADRAN_PHONE_WORKERS: '0' }), /^CADRAN_PHONE_WORKERS=/);
+  assert.match(refused({ CADRAN_HTTP_PORT: '80a' }), /^CADRAN_HTTP_PORT="80a" is not a port number/);
+  assert.match(refused({ CADRAN_SIP_PORT: '70000' }), /^CADRAN_SIP_PORT=/);
+  assert.match(refused({ CADRAN_LOG_LEVEL: 'loud' }), /^CADRAN_LOG_LEVEL="loud" is not a log level/);
+  assert.match(refused({ CADRAN_PUBLIC_URL: 'not a url' }), /^CADRAN_PUBLIC_URL=/);
+  assert.match(refused({ CADRAN_DATABASE_URL: 'mysql://x' }), /^CADRAN_DATABASE_URL="mysql:\/\/x" is not a postgres:\/\/ URL/);
+  for (const m of [refused({ CADRAN_RESYNC_RATE: 'x'.repeat(500) })]) assert.ok(m.length < 200 && !m.includes('\n'), 'one short line');
+});
+
+test('the config file is checked too, and the environment wins over it', () => {
+  const file = join(dir, 'cadran.json');
+  writeFileSync(file, JSON.stringify({ sip: { globalRate: 'fast' } }));
+  assert.throws(() => loadConfig(env({ CADRAN_CONFIG: file })), /sip\.globalRate/);
+  writeFileSync(file, JSON.stringify({ sip: { globalRate: 40 }, phoneWorkers: 2 }));
+  const c = loadConfig(env({ CADRAN_CONFIG: file, CADRAN_PHONE_WORKERS: '3' }));
+  assert.equal([c.sip.globalRate, c.phoneWorkers], [40, 3]);
+});
+
+function cadran(args: string[], vars: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['bin/cadran.js', ...args], { cwd: root, env: { ...process.env, ...env(vars), CADRAN_LOG_LEVEL: 'silent' }, timeout: 60_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+test('cadran serve with CADRAN_RESYNC_GLOBAL_RATE=fast exits 1 with one line naming it, before opening anything', async () => {
+  const r = await cadran(['serve'], { CADRAN_RESYNC_GLOBAL_RATE: 'fast', CADRAN_ADMIN_PORT: '0', CADRAN_HTTP_PORT: '0', CADRAN_TFTP_PORT: '0' });
+  assert.is(r.code, 1);
+  assert.is(r.stdout, '');
+  assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.match(r.stderr, /^cadran: CADRAN_RESYNC_GLOBAL_RATE="fast" is not a number of NOTIFYs per second/);
+});
+
+test('a postgres:// database URL is refused plainly while this build has no PostgreSQL store', async () => {
+  const r = await cadran(['operator', 'create', 'someone'], { CADRAN_DATABASE_URL: 'postgres://cadran@127.0.0.1:1/cadran' });
+  assert.is(r.code, 1);
+  assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.match(r.stderr, /^cadran: .*postgres/i);
+});
+
+test.run();
