@@ -5,7 +5,7 @@ import { startTestServer, seedTwoTenants, type TestServer } from './helpers/serv
 import { startSmtpSink, type SmtpSink } from './helpers/smtp-sink.ts';
 import { WebClient, fieldError } from './helpers/web-client.ts';
 import { webFeature } from '../server/features.ts';
-import { PasswordResets, RESET_TTL_MS } from '../server/auth/password-reset.ts';
+import { PasswordResets, RESET_TTL_MS } from '../server/service/password-reset.ts';
 import { tableRows } from './helpers/sqlite-peek.ts';
 
 let s: TestServer;

@@ -4,7 +4,7 @@ import type { AppContext } from '../../app-context.ts';
 import { SESSION_COOKIE } from '../../api/auth.ts';
 import { describe } from '../../auth/principal.ts';
 import { DomainError } from '../../domain/errors.ts';
-import { PasswordResets, RESET_TTL_MS, sendMail } from '../../auth/password-reset.ts';
+import { PasswordResets, RESET_TTL_MS, sendMail } from '../../service/password-reset.ts';
 import { field, formErrors } from '../forms.ts';
 import { translate } from '../i18n.ts';
 import { homeOf, type Renderer } from '../page.ts';

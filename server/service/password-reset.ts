@@ -2,10 +2,10 @@
 // token is stored (Store.passwordResets); a link works once, for one hour.
 import { randomBytes } from 'node:crypto';
 import nodemailer from 'nodemailer';
-import { sha256 } from './service.ts';
+import { sha256 } from '../auth/service.ts';
 import { parseInput, userPassword } from '../domain/schemas.ts';
-import { setPassword } from '../service/users.ts';
-import type { ServiceDeps } from '../service/context.ts';
+import { setPassword } from './users.ts';
+import type { ServiceDeps } from './context.ts';
 import type { Store } from '../store/types.ts';
 import type { Config } from '../config.ts';
 
