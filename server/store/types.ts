@@ -142,6 +142,8 @@ export interface Store {
   /** Tell other processes and nodes what this one changed (PostgreSQL NOTIFY; SQLite: no-op). */
   publishChange(c: StoreChange): Promise<void>;
 
+  // Lists are ordered as stated (test/store-suite.ts checks it): tenants by id, users by number,
+  // devices by MAC, keys by position, contacts by name (case-insensitive) then id.
   tenants: {
     list(): Promise<Tenant[]>;
     get(id: string): Promise<Tenant | undefined>;
@@ -184,11 +186,19 @@ export interface Store {
   };
   sightings: {
     get(mac: string): Promise<Sighting | undefined>;
-    /** Upsert many sightings at once (the phone path batches them); unknown MACs are ignored. */
+    /**
+     * Upsert many sightings at once (the phone path batches them); unknown MACs are ignored; a
+     * null firmware keeps the one known.
+     */
     record(batch: Sighting[]): Promise<void>;
   };
   unknownDevices: {
+    /** Phones seen that are not provisioned (a MAC provisioned since is left out), last seen first. */
     list(): Promise<UnknownDevice[]>;
+    /**
+     * Add hits: count grows by `hits`, firstSeen stays, ip and lastSeen are replaced, a null
+     * vendor / model / userAgent keeps the one known.
+     */
     record(batch: Array<Omit<UnknownDevice, 'firstSeen' | 'count'> & { hits: number }>): Promise<void>;
     delete(mac: string): Promise<boolean>;
   };
