@@ -4,13 +4,13 @@
 // connection (a boot storm); connection setup is per-process CPU work, so it takes processes.
 //   - node:cluster with SCHED_NONE: the primary opens the listening socket once and hands it to
 //     every worker; the kernel spreads accepted connections (no primary hop per connection).
-//   - Each worker opens the SQLite database itself (WAL: readers never block the writer) and
-//     keeps its own rendered-file cache, so a request never leaves the worker.
+//   - Each worker opens the store itself (openStore: with SQLite, WAL readers never block the
+//     writer) and keeps its own rendered-file cache, so a request never leaves the worker.
 //   - The primary stays the only writer: admin API writes happen there, and their ChangeFeed
-//     events are forwarded to every worker over IPC to invalidate caches (a render is one
-//     synchronous step, so it either ran before the invalidation arrives — and is dropped by it —
-//     or after the commit, and saw it). Operator template overrides are detected by every process
-//     itself (templates.generation()).
+//     events are forwarded to every worker over IPC to invalidate caches (a render that was
+//     under way when an invalidation arrives is answered but not kept as fresh: see
+//     provision/cache.ts). Operator template overrides are detected by every process itself
+//     (templates.generation()).
 //   - Workers batch sightings and unknown phones for a second and send each batch to the primary,
 //     which writes it in one transaction (one writer, no busy retries).
 //   - Probe protection counts per process; a block decided anywhere is relayed to all.
