@@ -1,23 +1,43 @@
-// The SQLite store: the shared store contract suite, then what is SQLite's own (migrations under
-// user_version, pragmas, one connection serialising transactions, data_version polling).
+// The SQLite store: the shared store suite (test/helpers/store-suite.ts, the one every engine
+// passes), then what is SQLite's own (migrations under user_version, pragmas, one connection
+// serialising transactions, data_version polling).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { SqliteStore, openDatabase } from '../server/store/sqlite/store.ts';
 import { migrations, schemaVersion } from '../server/store/sqlite/migrations/index.ts';
-import { storeSuite } from './store-suite.ts';
+import { storeSuite } from './helpers/store-suite.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cadran-store-'));
 let n = 0;
 const fresh = () => new SqliteStore({ file: join(dir, `s${++n}.sqlite`) });
 
-const contract = storeSuite('sqlite', async () => {
-  const store = fresh();
-  return { store, close: () => store.close() };
+/** A statement on the file through a connection of its own (what another process would do). */
+function onFile<T>(file: string, fn: (db: BetterSqlite3.Database) => T): T {
+  const db = new BetterSqlite3(file);
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+storeSuite({
+  engine: 'sqlite',
+  latestVersion: migrations[migrations.length - 1]!.version,
+  feed: 'poll',
+  newDatabase: async () => {
+    const file = join(dir, `suite${++n}.sqlite`);
+    return {
+      open: async () => new SqliteStore({ file, pollMs: 100 }),
+      schemaVersion: async () => onFile(file, (db) => db.pragma('user_version', { simple: true }) as number),
+      markNewer: async (v) => onFile(file, (db) => void db.pragma(`user_version = ${v}`)),
+    };
+  },
 });
-contract.run();
 
 const latest = migrations[migrations.length - 1]!.version;
 const sqlite = suite('sqlite store');

@@ -1,0 +1,672 @@
+// The one store test suite every engine passes: each method of the Store contract, transactions,
+// changes made by another instance, and migrations. An engine's test file gives a harness
+// (how to make a fresh database and open stores on it) and calls storeSuite().
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Store, StoreChange } from '../../server/store/types.ts';
+import { StoreError } from '../../server/store/errors.ts';
+import type { ResyncJob, ResyncTarget } from '../../server/domain/resync.ts';
+
+export interface SuiteDatabase {
+  /** Open a store on this database (several may be open at once: other processes or nodes). */
+  open(): Promise<Store>;
+  /** The schema version the database records. */
+  schemaVersion(): Promise<number>;
+  /** Make the database look migrated by a newer cadran (schema version `v`). */
+  markNewer(v: number): Promise<void>;
+}
+
+export interface StoreHarness {
+  engine: 'sqlite' | 'postgres';
+  /** Latest schema version this code knows. */
+  latestVersion: number;
+  /** A new, empty database (nothing migrated yet). */
+  newDatabase(): Promise<SuiteDatabase>;
+  /** A new database already at the latest schema, when the engine can make one faster than migrating. */
+  newMigratedDatabase?(): Promise<SuiteDatabase>;
+  /** How changes of other instances arrive: NOTIFY with MACs (postgres) or polling as '*' (sqlite). */
+  feed: 'notify' | 'poll';
+  /** Called once after every test of the suite. */
+  cleanup?(): Promise<void>;
+}
+
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+const tenant = (id: string) => ({
+  id, name: `Tenant ${id}`, sipDomain: `sip.${id}.example`, sipProxy: null, sipPort: 5060, sipTransport: 'udp' as const, security: {},
+});
+const user = (number: string, tenantId = 'acme', extra: Partial<{ name: string; role: 'user' | 'admin' }> = {}) => ({
+  number, tenantId, name: extra.name ?? `User ${number}`, email: null, role: extra.role ?? ('user' as const), passwordHash: null,
+  sipAuthName: `a${number}`, sipPassword: `secret-${number}`, voicemailNumber: '123',
+});
+const device = (mac: string, tenantId = 'acme', userNumber: string | null = null) => ({
+  mac, tenantId, vendor: 'yealink', model: 'T54W', userNumber, label: null, expansionModules: 0, provisioningUsername: null, provisioningPassword: null,
+});
+
+/** Waits until `check` returns a value (not undefined), polling every 20 ms, or fails after `ms`. */
+export async function until<T>(what: string, check: () => T | undefined | Promise<T | undefined>, ms = 3000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function rejects(p: Promise<unknown>, code: StoreError['code'], what: string): Promise<StoreError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.instance(e, StoreError, `${what}: expected a StoreError, got ${String(e)}`);
+    assert.is((e as StoreError).code, code, `${what}: code`);
+    return e as StoreError;
+  }
+  assert.unreachable(`${what}: expected a StoreError ${code}, it resolved`);
+  throw new Error('unreachable');
+}
+
+export function storeSuite(h: StoreHarness): void {
+  const test = suite(`store (${h.engine})`);
+  const open: Store[] = [];
+  /** A fresh database with one store open on it, and tenant `acme`. */
+  async function fresh(seed = true): Promise<{ s: Store; db: SuiteDatabase }> {
+    const db = await (h.newMigratedDatabase ?? h.newDatabase)();
+    const s = await db.open();
+    open.push(s);
+    if (seed) await s.tenants.insert(tenant('acme'));
+    return { s, db };
+  }
+  async function another(db: SuiteDatabase): Promise<Store> {
+    const s = await db.open();
+    open.push(s);
+    return s;
+  }
+  test.after.each(async () => {
+    for (const s of open.splice(0)) await s.close();
+  });
+  test.after(async () => {
+    await h.cleanup?.();
+  });
+
+  // ---- records ------------------------------------------------------------------------------
+
+  test('engine names itself', async () => {
+    const { s } = await fresh(false);
+    assert.is(s.engine, h.engine);
+  });
+
+  test('tenants: insert, get, list by id, update, delete; ISO timestamps', async () => {
+    const { s } = await fresh(false);
+    await s.tenants.insert({ ...tenant('zeta'), security: { httpsOnly: true } as never });
+    await s.tenants.insert(tenant('Beta'));
+    await s.tenants.insert(tenant('alpha'));
+    assert.equal((await s.tenants.list()).map((t) => t.id), ['Beta', 'alpha', 'zeta'], 'byte order, like SQLite');
+    const z = (await s.tenants.get('zeta'))!;
+    assert.equal(z.security, { httpsOnly: true });
+    assert.match(z.createdAt, ISO);
+    assert.is(z.createdAt, z.updatedAt);
+    assert.is(z.sipProxy, null);
+    assert.is(z.sipPort, 5060);
+    await new Promise((r) => setTimeout(r, 5));
+    await s.tenants.update('zeta', { name: 'Zeta SA', sipDomain: 'sip.z', sipProxy: 'proxy.z', sipPort: 5080, sipTransport: 'tls', security: {} });
+    const z2 = (await s.tenants.get('zeta'))!;
+    assert.equal([z2.name, z2.sipDomain, z2.sipProxy, z2.sipPort, z2.sipTransport, z2.security], ['Zeta SA', 'sip.z', 'proxy.z', 5080, 'tls', {}]);
+    assert.is(z2.createdAt, z.createdAt);
+    assert.ok(z2.updatedAt > z.updatedAt, 'updatedAt moves');
+    assert.is(await s.tenants.get('nope'), undefined);
+    assert.is(await s.tenants.delete('zeta'), true);
+    assert.is(await s.tenants.delete('zeta'), false);
+    await rejects(s.tenants.insert(tenant('alpha')), 'constraint', 'duplicate tenant');
+  });
+
+  test('users: list ordered by number, per tenant; update keeps identity; delete', async () => {
+    const { s } = await fresh();
+    await s.tenants.insert(tenant('globex'));
+    await s.users.insert(user('0100000003'));
+    await s.users.insert(user('0100000001', 'acme', { role: 'admin', name: 'Chloé' }));
+    await s.users.insert(user('0200000001', 'globex'));
+    assert.equal((await s.users.list()).map((u) => u.number), ['0100000001', '0100000003', '0200000001']);
+    assert.equal((await s.users.list('acme')).map((u) => u.number), ['0100000001', '0100000003']);
+    const u = (await s.users.get('0100000001'))!;
+    assert.equal({ ...u, createdAt: '', updatedAt: '' }, { ...user('0100000001', 'acme', { role: 'admin', name: 'Chloé' }), createdAt: '', updatedAt: '' });
+    await s.users.update('0100000001', { name: 'Chloé B', email: 'c@acme.example', role: 'user', passwordHash: 'h', sipAuthName: 'x', sipPassword: 'y', voicemailNumber: '888' });
+    const u2 = (await s.users.get('0100000001'))!;
+    assert.equal([u2.name, u2.email, u2.role, u2.passwordHash, u2.sipAuthName, u2.sipPassword, u2.voicemailNumber, u2.tenantId], [
+      'Chloé B', 'c@acme.example', 'user', 'h', 'x', 'y', '888', 'acme',
+    ]);
+    assert.is(await s.users.delete('0100000003'), true);
+    assert.is(await s.users.get('0100000003'), undefined);
+    assert.is(await s.users.delete('0100000003'), false);
+    await rejects(s.users.insert(user('0100000001')), 'constraint', 'duplicate number');
+    await rejects(s.users.insert(user('0100000009', 'nope')), 'constraint', 'unknown tenant');
+    await rejects(s.users.insert(user('01')), 'constraint', 'number of the wrong length');
+  });
+
+  test('devices: filters (user before tenant), ordered by MAC, update, user deletion unassigns, delete', async () => {
+    const { s } = await fresh();
+    await s.tenants.insert(tenant('globex'));
+    await s.users.insert(user('0100000001'));
+    await s.devices.insert(device('805ec0000002', 'acme', '0100000001'));
+    await s.devices.insert(device('805ec0000001'));
+    await s.devices.insert(device('000b82000001', 'globex'));
+    assert.equal((await s.devices.list()).map((d) => d.mac), ['000b82000001', '805ec0000001', '805ec0000002']);
+    assert.equal((await s.devices.list({ tenantId: 'acme' })).map((d) => d.mac), ['805ec0000001', '805ec0000002']);
+    assert.equal((await s.devices.list({ userNumber: '0100000001', tenantId: 'globex' })).map((d) => d.mac), ['805ec0000002']);
+    const d = (await s.devices.get('805ec0000002'))!;
+    assert.equal({ ...d, createdAt: '', updatedAt: '' }, { ...device('805ec0000002', 'acme', '0100000001'), createdAt: '', updatedAt: '' });
+    assert.match(d.createdAt, ISO);
+    await s.devices.update('805ec0000001', { ...device('x', 'globex', null), model: 'T58W', label: 'Accueil', expansionModules: 2, provisioningUsername: 'pu', provisioningPassword: 'pp' });
+    const d1 = (await s.devices.get('805ec0000001'))!;
+    assert.equal([d1.mac, d1.tenantId, d1.model, d1.label, d1.expansionModules, d1.provisioningUsername, d1.provisioningPassword], [
+      '805ec0000001', 'globex', 'T58W', 'Accueil', 2, 'pu', 'pp',
+    ]);
+    await s.users.delete('0100000001');
+    assert.is((await s.devices.get('805ec0000002'))!.userNumber, null, 'ON DELETE SET NULL');
+    assert.is(await s.devices.delete('805ec0000002'), true);
+    assert.is(await s.devices.delete('805ec0000002'), false);
+    await rejects(s.devices.insert(device('805ec0000001')), 'constraint', 'duplicate MAC');
+    await rejects(s.devices.insert(device('805ec0000009', 'acme', '0999999999')), 'constraint', 'unknown user');
+    await rejects(s.devices.insert(device('805ec')), 'constraint', 'short MAC');
+  });
+
+  test('deleting a tenant cascades to users, devices, keys, contacts, network', async () => {
+    const { s } = await fresh();
+    await s.users.insert(user('0100000001'));
+    await s.devices.insert(device('805ec0000001', 'acme', '0100000001'));
+    await s.keys.replace('0100000001', [{ position: 1, type: 'line', value: null, label: null }]);
+    await s.contacts.insert({ userNumber: '0100000001', name: 'C', work: '0102030405', mobile: null, home: null, group: null });
+    await s.network.setTenant('acme', { vlan: { id: 10 } } as never);
+    await s.network.setDevice('805ec0000001', { vlan: { id: 20 } } as never);
+    assert.is(await s.tenants.delete('acme'), true);
+    assert.is(await s.users.get('0100000001'), undefined);
+    assert.is(await s.devices.get('805ec0000001'), undefined);
+    assert.equal(await s.keys.list('0100000001'), []);
+    assert.equal(await s.contacts.list('0100000001'), []);
+    assert.equal(await s.network.getTenant('acme'), {});
+    assert.equal(await s.network.getDevice('805ec0000001'), {});
+  });
+
+  test('keys: replace (atomic), list by position, watchersOf BLF targets only', async () => {
+    const { s } = await fresh();
+    for (const n of ['0100000001', '0100000002', '0100000003']) await s.users.insert(user(n));
+    await s.keys.replace('0100000001', [
+      { position: 3, type: 'blf', value: '0100000003', label: 'Bob' },
+      { position: 1, type: 'line', value: null, label: null },
+      { position: 2, type: 'speeddial', value: '0100000003', label: 'Bob mobile' },
+    ]);
+    await s.keys.replace('0100000002', [{ position: 1, type: 'blf', value: '0100000003', label: null }]);
+    assert.equal(await s.keys.list('0100000001'), [
+      { position: 1, type: 'line', value: null, label: null },
+      { position: 2, type: 'speeddial', value: '0100000003', label: 'Bob mobile' },
+      { position: 3, type: 'blf', value: '0100000003', label: 'Bob' },
+    ]);
+    assert.equal((await s.keys.watchersOf('0100000003')).sort(), ['0100000001', '0100000002']);
+    assert.equal(await s.keys.watchersOf('0100000001'), []);
+    // A replace that fails half-way (two keys at one position) leaves the old keys.
+    await rejects(
+      s.keys.replace('0100000001', [
+        { position: 1, type: 'line', value: null, label: null },
+        { position: 1, type: 'line', value: null, label: null },
+      ]),
+      'constraint',
+      'duplicate position',
+    );
+    assert.is((await s.keys.list('0100000001')).length, 3);
+    await s.keys.replace('0100000001', []);
+    assert.equal(await s.keys.list('0100000001'), []);
+  });
+
+  test('network: empty until set, upsert replaces the whole profile', async () => {
+    const { s } = await fresh();
+    await s.devices.insert(device('805ec0000001'));
+    assert.equal(await s.network.getTenant('acme'), {});
+    await s.network.setTenant('acme', { vlan: { id: 10, priority: 5 } } as never);
+    await s.network.setTenant('acme', { ntp: { servers: ['a', 'b'] } } as never);
+    assert.equal(await s.network.getTenant('acme'), { ntp: { servers: ['a', 'b'] } });
+    await s.network.setDevice('805ec0000001', { vlan: { id: 20 } } as never);
+    assert.equal(await s.network.getDevice('805ec0000001'), { vlan: { id: 20 } });
+    assert.equal(await s.network.getDevice('805ec0000009'), {});
+  });
+
+  test('contacts: ids, list in SQLite NOCASE order (ASCII folded, then bytes, then id), update, delete', async () => {
+    const { s } = await fresh();
+    await s.users.insert(user('0100000001'));
+    await s.users.insert(user('0100000002'));
+    const names = ['bob', 'Émile', 'alice', 'Zack', 'Alice', 'zoé', 'Ärger', 'émile'];
+    const ids: number[] = [];
+    for (const name of names) ids.push(await s.contacts.insert({ userNumber: '0100000001', name, work: '0102030405', mobile: null, home: null, group: 'g' }));
+    await s.contacts.insert({ userNumber: '0100000002', name: 'other', work: null, mobile: '0601020304', home: null, group: null });
+    assert.ok(ids.every((id) => Number.isSafeInteger(id) && id > 0));
+    assert.is(new Set(ids).size, ids.length);
+    // NOCASE folds A–Z only: 'alice' (id order), 'Alice', then bob, Zack, zoé, then the
+    // non-ASCII capitals after every ASCII letter: Ä (C3 84) < É (C3 89) < é (C3 A9).
+    assert.equal((await s.contacts.list('0100000001')).map((c) => c.name), ['alice', 'Alice', 'bob', 'Zack', 'zoé', 'Ärger', 'Émile', 'émile']);
+    const c = (await s.contacts.get(ids[0]!))!;
+    assert.equal({ ...c, createdAt: '', updatedAt: '' }, { id: ids[0], userNumber: '0100000001', name: 'bob', work: '0102030405', mobile: null, home: null, group: 'g', createdAt: '', updatedAt: '' });
+    await s.contacts.update(ids[0]!, { name: 'Bobby', work: null, mobile: '0611111111', home: '0122222222', group: null });
+    const c2 = (await s.contacts.get(ids[0]!))!;
+    assert.equal([c2.name, c2.work, c2.mobile, c2.home, c2.group, c2.userNumber], ['Bobby', null, '0611111111', '0122222222', null, '0100000001']);
+    assert.is(await s.contacts.delete(ids[0]!), true);
+    assert.is(await s.contacts.delete(ids[0]!), false);
+    assert.is(await s.contacts.get(ids[0]!), undefined);
+    assert.is(await s.contacts.get(987654321), undefined);
+    const next = await s.contacts.insert({ userNumber: '0100000001', name: 'new', work: null, mobile: null, home: null, group: null });
+    assert.ok(next > Math.max(...ids), 'ids are not reused');
+  });
+
+  test('sightings: upsert, firmware kept when unknown, unknown MACs ignored, batch with repeats', async () => {
+    const { s } = await fresh();
+    await s.devices.insert(device('805ec0000001'));
+    await s.devices.insert(device('805ec0000002'));
+    const at = (n: number) => new Date(Date.UTC(2025, 0, 1, 0, 0, n)).toISOString();
+    await s.sightings.record([
+      { mac: '805ec0000001', at: at(1), ip: '10.0.0.1', userAgent: 'UA1', firmware: '1.0', file: 'a.cfg', protocol: 'http' },
+      { mac: 'ffffffffffff', at: at(1), ip: '10.0.0.9', userAgent: null, firmware: null, file: 'x.cfg', protocol: 'tftp' },
+    ]);
+    assert.equal(await s.sightings.get('805ec0000001'), { mac: '805ec0000001', at: at(1), ip: '10.0.0.1', userAgent: 'UA1', firmware: '1.0', file: 'a.cfg', protocol: 'http' });
+    assert.is(await s.sightings.get('ffffffffffff'), undefined);
+    await s.sightings.record([
+      { mac: '805ec0000001', at: at(2), ip: '10.0.0.2', userAgent: null, firmware: null, file: 'b.cfg', protocol: 'tftp' },
+      { mac: '805ec0000002', at: at(2), ip: '10.0.0.3', userAgent: 'UA2', firmware: '2.0', file: 'c.cfg', protocol: 'https' },
+      { mac: '805ec0000002', at: at(3), ip: '10.0.0.4', userAgent: 'UA3', firmware: null, file: 'd.cfg', protocol: 'https' },
+    ]);
+    assert.equal(await s.sightings.get('805ec0000001'), { mac: '805ec0000001', at: at(2), ip: '10.0.0.2', userAgent: null, firmware: '1.0', file: 'b.cfg', protocol: 'tftp' });
+    assert.equal(await s.sightings.get('805ec0000002'), { mac: '805ec0000002', at: at(3), ip: '10.0.0.4', userAgent: 'UA3', firmware: '2.0', file: 'd.cfg', protocol: 'https' });
+    await s.sightings.record([]);
+    await s.devices.delete('805ec0000001');
+    assert.is(await s.sightings.get('805ec0000001'), undefined, 'sightings go with the device');
+  });
+
+  test('unknown devices: counted upsert with COALESCE, newest first, provisioned MACs hidden, delete', async () => {
+    const { s } = await fresh();
+    const at = (n: number) => new Date(Date.UTC(2025, 0, 1, 0, 0, n)).toISOString();
+    await s.unknownDevices.record([
+      { mac: '805ec0000001', vendor: 'yealink', model: null, ip: '10.0.0.1', userAgent: 'UA', lastSeen: at(1), hits: 2 },
+      { mac: '000b82000001', vendor: null, model: null, ip: '10.0.0.2', userAgent: null, lastSeen: at(2), hits: 1 },
+    ]);
+    await s.unknownDevices.record([
+      { mac: '805ec0000001', vendor: null, model: 'T54W', ip: '10.0.0.5', userAgent: null, lastSeen: at(5), hits: 3 },
+      { mac: '805ec0000001', vendor: null, model: null, ip: '10.0.0.6', userAgent: 'UA6', lastSeen: at(6), hits: 1 },
+      { mac: '0004f2000001', vendor: 'snom', model: 'D785', ip: '10.0.0.7', userAgent: null, lastSeen: at(4), hits: 1 },
+    ]);
+    assert.equal(await s.unknownDevices.list(), [
+      { mac: '805ec0000001', vendor: 'yealink', model: 'T54W', ip: '10.0.0.6', userAgent: 'UA6', firstSeen: at(1), lastSeen: at(6), count: 6 },
+      { mac: '0004f2000001', vendor: 'snom', model: 'D785', ip: '10.0.0.7', userAgent: null, firstSeen: at(4), lastSeen: at(4), count: 1 },
+      { mac: '000b82000001', vendor: null, model: null, ip: '10.0.0.2', userAgent: null, firstSeen: at(2), lastSeen: at(2), count: 1 },
+    ]);
+    await s.devices.insert(device('805ec0000001'));
+    assert.equal((await s.unknownDevices.list()).map((u) => u.mac), ['0004f2000001', '000b82000001'], 'a provisioned MAC is not unknown');
+    assert.is(await s.unknownDevices.delete('000b82000001'), true);
+    assert.is(await s.unknownDevices.delete('000b82000001'), false);
+    assert.equal((await s.unknownDevices.list()).map((u) => u.mac), ['0004f2000001']);
+  });
+
+  test('operators, tokens, sessions', async () => {
+    const { s } = await fresh(false);
+    assert.is(await s.operators.count(), 0);
+    await s.operators.insert({ login: 'ops', passwordHash: 'h' });
+    await s.operators.insert({ login: 'noc', passwordHash: null });
+    assert.is(await s.operators.count(), 2);
+    const o = (await s.operators.get('ops'))!;
+    assert.equal([o.login, o.passwordHash], ['ops', 'h']);
+    assert.match(o.createdAt, ISO);
+    assert.is(await s.operators.get('nobody'), undefined);
+    await rejects(s.operators.insert({ login: 'ops', passwordHash: null }), 'constraint', 'duplicate operator');
+
+    const created = new Date().toISOString();
+    await s.tokens.insert({ id: 't1', tokenHash: 'hash1', principalKind: 'operator', principalId: 'ops', label: 'ci', createdAt: created });
+    assert.equal(await s.tokens.findByHash('hash1'), { id: 't1', principalKind: 'operator', principalId: 'ops', label: 'ci', createdAt: created });
+    assert.is(await s.tokens.findByHash('nope'), undefined);
+    await rejects(s.tokens.insert({ id: 't2', tokenHash: 'hash1', principalKind: 'user', principalId: 'x', label: null, createdAt: created }), 'constraint', 'same hash');
+    assert.is(await s.tokens.delete('t1'), true);
+    assert.is(await s.tokens.delete('t1'), false);
+    assert.is(await s.tokens.findByHash('hash1'), undefined);
+
+    const later = new Date(Date.now() + 3600_000).toISOString();
+    const earlier = new Date(Date.now() - 1000).toISOString();
+    await s.sessions.insert('s1', { principalKind: 'user', principalId: '0100000001', csrfToken: 'c1', expiresAt: later });
+    await s.sessions.insert('s2', { principalKind: 'operator', principalId: 'ops', csrfToken: 'c2', expiresAt: earlier });
+    assert.equal(await s.sessions.get('s1'), { principalKind: 'user', principalId: '0100000001', csrfToken: 'c1', expiresAt: later });
+    await s.sessions.purgeExpired(new Date().toISOString());
+    assert.is(await s.sessions.get('s2'), undefined);
+    assert.ok(await s.sessions.get('s1'));
+    await s.sessions.delete('s1');
+    assert.is(await s.sessions.get('s1'), undefined);
+    await s.sessions.delete('s1');
+  });
+
+  test('password resets: issue once per window, peek, claim once (also under concurrency), revokeAll', async () => {
+    const { s } = await fresh();
+    await s.users.insert(user('0100000001'));
+    await s.users.insert(user('0100000002'));
+    const t = (min: number) => new Date(Date.UTC(2030, 0, 1, 12, min)).toISOString();
+    assert.is(await s.passwordResets.issue({ tokenHash: 'h1', userNumber: '0100000001', createdAt: t(0), expiresAt: t(60), notBefore: t(-1) }), true);
+    assert.is(await s.passwordResets.issue({ tokenHash: 'h2', userNumber: '0100000001', createdAt: t(0), expiresAt: t(60), notBefore: t(-1) }), false, 'within the window');
+    assert.is(await s.passwordResets.issue({ tokenHash: 'h3', userNumber: '0100000001', createdAt: t(2), expiresAt: t(62), notBefore: t(1) }), true, 'after the window');
+    assert.is(await s.passwordResets.peek('h1', t(10)), '0100000001');
+    assert.is(await s.passwordResets.peek('h2', t(10)), undefined, 'never stored');
+    assert.is(await s.passwordResets.peek('h1', t(60)), undefined, 'expired');
+    const claims = await Promise.all([s.passwordResets.claim('h1', t(10)), s.passwordResets.claim('h1', t(10)), s.passwordResets.claim('h1', t(10))]);
+    assert.equal(claims.filter((c) => c !== undefined), ['0100000001'], 'one claim wins');
+    assert.is(await s.passwordResets.peek('h1', t(10)), undefined, 'used');
+    assert.is(await s.passwordResets.claim('h3', t(63)), undefined, 'expired link cannot be claimed');
+    assert.is(await s.passwordResets.issue({ tokenHash: 'h4', userNumber: '0100000002', createdAt: t(3), expiresAt: t(63), notBefore: t(2) }), true);
+    assert.is(await s.passwordResets.issue({ tokenHash: 'h5', userNumber: '0100000001', createdAt: t(4), expiresAt: t(64), notBefore: t(3) }), true);
+    await s.passwordResets.revokeAll('0100000001', t(5));
+    assert.is(await s.passwordResets.peek('h5', t(5)), undefined, 'revoked');
+    assert.is(await s.passwordResets.peek('h4', t(5)), '0100000002', 'other users untouched');
+    // Concurrent requests for one user: exactly one link is issued.
+    const many = await Promise.all(
+      [1, 2, 3, 4].map((i) => s.passwordResets.issue({ tokenHash: `c${i}`, userNumber: '0100000002', createdAt: t(30), expiresAt: t(90), notBefore: t(20) })),
+    );
+    assert.is(many.filter(Boolean).length, 1, 'exactly one of four concurrent requests wins');
+    await rejects(
+      s.passwordResets.issue({ tokenHash: 'h9', userNumber: '0999999999', createdAt: t(30), expiresAt: t(90), notBefore: t(20) }),
+      'constraint',
+      'unknown user',
+    );
+  });
+
+  test('settings: JSON values, upsert', async () => {
+    const { s } = await fresh(false);
+    assert.is(await s.settings.get('x'), undefined);
+    await s.settings.set('x', { a: [1, 2, { b: 'é' }], n: null });
+    assert.equal(await s.settings.get('x'), { a: [1, 2, { b: 'é' }], n: null });
+    await s.settings.set('x', 42);
+    assert.is(await s.settings.get<number>('x'), 42);
+    await s.settings.set('s', 'text');
+    assert.is(await s.settings.get<string>('s'), 'text');
+  });
+
+  // ---- resync jobs ----------------------------------------------------------------------------
+
+  const job = (jobId: string, createdAt: number, extra: Partial<ResyncJob> = {}): ResyncJob => ({
+    jobId, tenantId: 'acme', scope: { kind: 'tenant', id: 'acme' }, reboot: false, requestedBy: 'operator:ops', createdAt, ...extra,
+  });
+  const target = (jobId: string, mac: string, userNumber?: string): ResyncTarget => ({
+    jobId, deviceMac: mac, tenantId: 'acme', event: 'check-sync', target: { host: '10.0.0.1', port: 5062 },
+    requestUri: `sip:x@10.0.0.1:5062`, fromDomain: 'sip.acme.example', ...(userNumber ? { userNumber } : {}),
+  });
+
+  test('resync: createJob, getJob (no credentials), states, pendingTargets with current credentials', async () => {
+    const { s } = await fresh();
+    await s.users.insert(user('0100000001'));
+    const t0 = Date.UTC(2030, 0, 1);
+    await s.resync.createJob(job('j1', t0, { reboot: true, scope: { kind: 'user', id: '0100000001' } }), [
+      target('j1', '805ec0000002', '0100000001'),
+      target('j1', '805ec0000001'),
+    ], [{ deviceMac: '805ec0000003', tenantId: 'acme', reason: 'never_seen' }]);
+    const got = (await s.resync.getJob('j1'))!;
+    assert.equal(got.job, { jobId: 'j1', tenantId: 'acme', scope: { kind: 'user', id: '0100000001' }, reboot: true, requestedBy: 'operator:ops', createdAt: t0 });
+    assert.equal(got.targets.map((t) => [t.deviceMac, t.state, t.reason]), [
+      ['805ec0000001', 'queued', undefined], ['805ec0000002', 'queued', undefined], ['805ec0000003', 'failed', 'never_seen'],
+    ]);
+    const rec = got.targets[1]!;
+    assert.equal({ ...rec }, { ...target('j1', '805ec0000002', '0100000001'), state: 'queued', updatedAt: t0 });
+    assert.ok(got.targets.every((t) => !('credentials' in t)));
+    assert.is(await s.resync.getJob('nope'), null);
+
+    let pending = await s.resync.pendingTargets();
+    assert.equal(pending.map((p) => p.deviceMac), ['805ec0000002', '805ec0000001'], 'insertion order within a job');
+    assert.equal(pending[0]!.credentials, { username: 'a0100000001', password: 'secret-0100000001' });
+    assert.is(pending[1]!.credentials, undefined);
+    // The line's password changes: recovery uses the current one.
+    await s.users.update('0100000001', { ...user('0100000001'), sipPassword: 'new-secret' });
+    pending = await s.resync.pendingTargets();
+    assert.is(pending[0]!.credentials!.password, 'new-secret');
+
+    await s.resync.setTargetState('j1', '805ec0000002', 'sent', { at: t0 + 1000 });
+    await s.resync.setTargetState('j1', '805ec0000002', 'answered', { at: t0 + 1100, code: 200, reason: 'OK' });
+    await s.resync.setTargetState('j1', '805ec0000002', 'fetched', { at: t0 + 5000 });
+    await s.resync.setTargetState('j1', '805ec0000001', 'sent', { at: t0 + 1000 });
+    await s.resync.setTargetState('j1', 'ffffffffffff', 'sent', { at: t0 + 1000 }); // unknown: ignored
+    await s.resync.setTargetState('nope', '805ec0000001', 'failed', { at: t0 + 1000 });
+    const after = (await s.resync.getJob('j1'))!.targets;
+    assert.equal(after.find((t) => t.deviceMac === '805ec0000002'), {
+      ...target('j1', '805ec0000002', '0100000001'), state: 'fetched', code: 200, reason: 'OK', sentAt: t0 + 1000, fetchedAt: t0 + 5000, updatedAt: t0 + 5000,
+    });
+    assert.equal(after.length, 3);
+    assert.equal((await s.resync.pendingTargets()).map((p) => [p.deviceMac]), [['805ec0000001']], 'sent without answer is pending; fetched is not');
+    assert.equal(await s.resync.awaitingFetch('805ec0000001', t0 + 1000), [{ jobId: 'j1', state: 'sent' }]);
+    assert.equal(await s.resync.awaitingFetch('805ec0000001', t0 + 1001), []);
+    await s.resync.setTargetState('j1', '805ec0000001', 'answered', { at: t0 + 1200, code: 202 });
+    assert.equal(await s.resync.awaitingFetch('805ec0000001', t0), [{ jobId: 'j1', state: 'answered', code: 202 }]);
+  });
+
+  test('resync: cancelJob, listJobs (newest first, filters, limit, counts)', async () => {
+    const { s } = await fresh();
+    await s.tenants.insert(tenant('globex'));
+    const t0 = Date.UTC(2030, 0, 1);
+    await s.resync.createJob(job('a', t0), [target('a', '805ec0000001'), target('a', '805ec0000002'), target('a', '805ec0000003')], []);
+    await s.resync.createJob(job('b', t0 + 10, { requestedBy: 'admin:0100000001' }), [target('b', '805ec0000001')], []);
+    await s.resync.createJob(job('c', t0 + 10, { tenantId: 'globex', requestedBy: null }), [], [{ deviceMac: '000b82000001', tenantId: 'globex', reason: 'no_line' }]);
+    await s.resync.setTargetState('a', '805ec0000002', 'sent', { at: t0 + 1 });
+    assert.equal(await s.resync.cancelJob('a', t0 + 20), ['805ec0000001', '805ec0000003']);
+    assert.equal(await s.resync.cancelJob('a', t0 + 30), [], 'nothing left queued');
+    assert.equal(await s.resync.cancelJob('nope', t0 + 30), []);
+    const a = (await s.resync.getJob('a'))!;
+    assert.is(a.job.cancelledAt, t0 + 20, 'first cancellation time kept');
+    assert.equal(a.targets.map((t) => t.state), ['cancelled', 'sent', 'cancelled']);
+    assert.equal((await s.resync.pendingTargets()).map((p) => p.jobId), ['b'], 'targets of a cancelled job are not pending');
+
+    const all = await s.resync.listJobs();
+    assert.equal(all.map((j) => j.jobId), ['c', 'b', 'a'], 'newest first; same time: last created first');
+    const sa = all.find((j) => j.jobId === 'a')!;
+    assert.is(sa.total, 3);
+    assert.equal(sa.counts, { queued: 0, sent: 1, answered: 0, failed: 0, timeout: 0, fetched: 0, cancelled: 2 });
+    assert.is(sa.finished, false);
+    const sc = all.find((j) => j.jobId === 'c')!;
+    assert.equal([sc.total, sc.counts.failed, sc.finished, sc.requestedBy, sc.tenantId], [1, 1, true, null, 'globex']);
+    assert.equal((await s.resync.listJobs({ tenantId: 'acme' })).map((j) => j.jobId), ['b', 'a']);
+    assert.equal((await s.resync.listJobs({ requestedBy: 'admin:0100000001' })).map((j) => j.jobId), ['b']);
+    assert.equal((await s.resync.listJobs({ limit: 2 })).map((j) => j.jobId), ['c', 'b']);
+    assert.equal((await s.resync.listJobs({ limit: 0 })).map((j) => j.jobId), ['c'], 'limit at least 1');
+    await rejects(s.resync.createJob(job('a', t0), [], []), 'constraint', 'job id reused');
+  });
+
+  // ---- transactions ---------------------------------------------------------------------------
+
+  test('transaction: commits everything done through the bound store, returns its value', async () => {
+    const { s } = await fresh();
+    const r = await s.transaction(async (tx) => {
+      await tx.users.insert(user('0100000001'));
+      await tx.keys.replace('0100000001', [{ position: 1, type: 'line', value: null, label: null }]);
+      await tx.devices.insert(device('805ec0000001', 'acme', '0100000001'));
+      assert.ok(await tx.users.get('0100000001'), 'the transaction sees its own writes');
+      return 'done';
+    });
+    assert.is(r, 'done');
+    assert.ok(await s.users.get('0100000001'));
+    assert.is((await s.keys.list('0100000001')).length, 1);
+    assert.is((await s.devices.get('805ec0000001'))!.userNumber, '0100000001');
+  });
+
+  test('transaction: an error thrown by fn rolls everything back and is rethrown as is', async () => {
+    const { s } = await fresh();
+    await s.users.insert(user('0100000002'));
+    const boom = new Error('boom');
+    let caught: unknown;
+    try {
+      await s.transaction(async (tx) => {
+        await tx.users.insert(user('0100000001'));
+        await tx.keys.replace('0100000002', [{ position: 1, type: 'line', value: null, label: null }]);
+        await tx.tenants.update('acme', { ...tenant('acme'), name: 'Changed' });
+        throw boom;
+      });
+    } catch (e) {
+      caught = e;
+    }
+    assert.is(caught, boom);
+    assert.is(await s.users.get('0100000001'), undefined);
+    assert.equal(await s.keys.list('0100000002'), []);
+    assert.is((await s.tenants.get('acme'))!.name, 'Tenant acme');
+  });
+
+  test('transaction: a refused write inside it throws a StoreError and the transaction goes on', async () => {
+    const { s } = await fresh();
+    await s.transaction(async (tx) => {
+      await tx.users.insert(user('0100000001'));
+      await rejects(tx.users.insert(user('0100000001')), 'constraint', 'duplicate inside a transaction');
+      await rejects(tx.devices.insert(device('805ec0000001', 'nope')), 'constraint', 'unknown tenant inside a transaction');
+      await tx.users.insert(user('0100000002'));
+    });
+    assert.equal((await s.users.list()).map((u) => u.number), ['0100000001', '0100000002']);
+  });
+
+  test('transaction: nested transaction rolls back alone', async () => {
+    const { s } = await fresh();
+    await s.transaction(async (tx) => {
+      await tx.users.insert(user('0100000001'));
+      let inner: unknown;
+      try {
+        await tx.transaction(async (tx2) => {
+          await tx2.users.insert(user('0100000002'));
+          throw new Error('inner');
+        });
+      } catch (e) {
+        inner = e;
+      }
+      assert.is((inner as Error).message, 'inner');
+      assert.is(await tx.users.get('0100000002'), undefined);
+      await tx.transaction(async (tx2) => tx2.users.insert(user('0100000003')));
+    });
+    assert.equal((await s.users.list()).map((u) => u.number), ['0100000001', '0100000003']);
+  });
+
+  test('transaction: the outer store never sees uncommitted work (it waits or reads the committed state)', async () => {
+    const { s } = await fresh();
+    let committed = false;
+    let inserted!: () => void;
+    const insertedInTx = new Promise<void>((r) => (inserted = r));
+    // Started outside the transaction (as another request would be): on SQLite it waits for the
+    // commit, on PostgreSQL it reads on another connection.
+    const outside = (async () => {
+      await insertedInTx;
+      const value = await s.users.get('0100000001');
+      return { value, beforeCommit: !committed };
+    })();
+    await s.transaction(async (tx) => {
+      await tx.users.insert(user('0100000001'));
+      inserted();
+      await new Promise((r) => setTimeout(r, 100));
+      await tx.users.insert(user('0100000002'));
+      committed = true;
+    });
+    const seen = await outside;
+    // `committed` is set before COMMIT is sent: a read answered earlier cannot see the insert.
+    if (seen.beforeCommit) assert.is(seen.value, undefined, 'a read answered before the commit must not see the insert');
+    assert.ok(await s.users.get('0100000002'));
+  });
+
+  test('transaction: two concurrent transactions both commit', async () => {
+    const { s } = await fresh();
+    const tick = () => new Promise((r) => setTimeout(r, 5));
+    await Promise.all(
+      ['1', '2'].map((k) =>
+        s.transaction(async (tx) => {
+          for (let i = 0; i < 5; i++) {
+            await tx.users.insert(user(`01000000${k}${i}`));
+            await tick();
+          }
+        }),
+      ),
+    );
+    assert.is((await s.users.list()).length, 10);
+  });
+
+  test('transaction: a second instance on the same database sees the result only once committed', async () => {
+    const { s, db } = await fresh();
+    const b = await another(db);
+    await s.transaction(async (tx) => {
+      await tx.users.insert(user('0100000001'));
+    });
+    assert.ok(await b.users.get('0100000001'));
+  });
+
+  // ---- changes from other instances -----------------------------------------------------------
+
+  test('external changes: a change made and published by one instance reaches another within 3 s', async () => {
+    const { s: a, db } = await fresh();
+    const b = await another(db);
+    const seenByB: StoreChange[] = [];
+    const seenByA: StoreChange[] = [];
+    const offB = b.onExternalChange((c) => seenByB.push(c));
+    a.onExternalChange((c) => seenByA.push(c));
+    await a.devices.insert(device('805ec0000001'));
+    await a.publishChange({ macs: ['805ec0000001'], reason: 'device added' });
+    const got = await until('B told of the change', () => seenByB.find((c) => c.macs === '*' || c.macs.includes('805ec0000001')), 3000);
+    if (h.feed === 'notify') {
+      assert.equal(got, { macs: ['805ec0000001'], reason: 'device added' });
+      // A change published inside a transaction is delivered only when it commits.
+      await a.transaction(async (tx) => {
+        await tx.publishChange({ macs: ['805ec0000002'], reason: 'in tx' });
+        throw new Error('rolled back');
+      }).catch(() => undefined);
+      await a.transaction(async (tx) => tx.publishChange({ macs: ['805ec0000003'], reason: 'committed' }));
+      await until('the committed change', () => seenByB.find((c) => Array.isArray(c.macs) && c.macs.includes('805ec0000003')));
+      assert.not.ok(seenByB.some((c) => Array.isArray(c.macs) && c.macs.includes('805ec0000002')), 'a rolled-back change is never announced');
+      // Too many MACs for one NOTIFY: everything is announced as changed.
+      const many = Array.from({ length: 2000 }, (_, i) => `805ec1${i.toString(16).padStart(6, '0')}`);
+      await a.publishChange({ macs: many, reason: 'bulk import' });
+      await until('the bulk change', () => seenByB.find((c) => c.macs === '*' && c.reason === 'bulk import'));
+      // A does not hear its own changes; B's change reaches A (and after it, in order).
+      await b.publishChange({ macs: ['805ec0000009'], reason: 'from b' });
+      await until('A told of B', () => seenByA.find((c) => c.reason === 'from b'));
+      assert.equal(seenByA.map((c) => c.reason), ['from b'], 'an instance is not told of its own changes');
+    }
+    offB();
+    const before = seenByB.length;
+    await a.devices.insert(device('805ec0000004'));
+    await a.publishChange({ macs: ['805ec0000004'], reason: 'after unsubscribe' });
+    // Let any delivery happen through a second, still subscribed instance.
+    const c = await another(db);
+    const seenByC: StoreChange[] = [];
+    c.onExternalChange((x) => seenByC.push(x));
+    await a.devices.insert(device('805ec0000005'));
+    await a.publishChange({ macs: ['805ec0000005'], reason: 'for c' });
+    await until('C told', () => seenByC.find((x) => x.macs === '*' || x.macs.includes('805ec0000005')));
+    assert.is(seenByB.length, before, 'an unsubscribed listener hears nothing more');
+  });
+
+  // ---- migrations -----------------------------------------------------------------------------
+
+  test('migrations: a fresh database reaches the latest version; opening again applies nothing and keeps data', async () => {
+    const db = await h.newDatabase();
+    const s1 = await db.open();
+    assert.is(await db.schemaVersion(), h.latestVersion);
+    await s1.tenants.insert(tenant('acme'));
+    await s1.close();
+    const s2 = await db.open();
+    open.push(s2);
+    assert.is(await db.schemaVersion(), h.latestVersion);
+    assert.ok(await s2.tenants.get('acme'));
+  });
+
+  test('migrations: several instances starting together on an empty database all start, schema migrated once', async () => {
+    const db = await h.newDatabase();
+    const stores = await Promise.all([db.open(), db.open(), db.open(), db.open()]);
+    open.push(...stores);
+    assert.is(await db.schemaVersion(), h.latestVersion);
+    await stores[0]!.tenants.insert(tenant('acme'));
+    for (const s of stores) assert.ok(await s.tenants.get('acme'));
+  });
+
+  test('migrations: a database migrated by a newer cadran is refused with a clear message', async () => {
+    const db = await h.newDatabase();
+    const s = await db.open();
+    await s.close();
+    await db.markNewer(h.latestVersion + 1);
+    let err: unknown;
+    try {
+      open.push(await db.open());
+    } catch (e) {
+      err = e;
+    }
+    assert.instance(err, Error, 'opening must fail');
+    assert.match((err as Error).message, new RegExp(`${h.latestVersion + 1}.*newer`));
+  });
+
+  test.run();
+}
+
