@@ -3,6 +3,33 @@
 'use strict';
 
 document.addEventListener('DOMContentLoaded', function () {
+  // Phone-width menu: without this script a checkbox and its label fold the menu; here they become
+  // one button that says whether the menu is open (aria-expanded), and Escape closes it.
+  var navToggle = document.getElementById('nav-toggle');
+  var navLabel = document.querySelector('label[for="nav-toggle"]');
+  if (navToggle && navLabel) {
+    var menuButton = document.createElement('button');
+    menuButton.type = 'button';
+    menuButton.className = 'nav-toggle-label';
+    menuButton.setAttribute('aria-controls', 'nav-panel');
+    while (navLabel.firstChild) menuButton.appendChild(navLabel.firstChild);
+    navLabel.replaceWith(menuButton);
+    navToggle.hidden = true;
+    navToggle.tabIndex = -1;
+    var showMenu = function (open) {
+      navToggle.checked = open;
+      menuButton.setAttribute('aria-expanded', open ? 'true' : 'false');
+    };
+    showMenu(navToggle.checked);
+    menuButton.addEventListener('click', function () { showMenu(!navToggle.checked); });
+    document.addEventListener('keydown', function (e) {
+      if (e.key === 'Escape' && navToggle.checked) {
+        showMenu(false);
+        menuButton.focus();
+      }
+    });
+  }
+
   // Key layout: show the value field that fits the chosen key type.
   document.querySelectorAll('.key').forEach(function (key) {
     var type = key.querySelector('.key-type');
@@ -51,18 +78,23 @@ document.addEventListener('DOMContentLoaded', function () {
           bar.dataset.width = j.percent;
           job.querySelector('.progress').setAttribute('aria-valuenow', j.percent);
           var body = document.getElementById('job-targets');
+          // Column names label each cell, so rows read as cards at phone width.
+          var heads = Array.prototype.map.call(job.querySelectorAll('thead th'), function (th) { return th.textContent; });
           body.textContent = '';
           j.targets.forEach(function (t) {
             var tr = document.createElement('tr');
             [t.mac, t.stateLabel, t.code == null ? '' : String(t.code), t.reason || ''].forEach(function (v, i) {
               var td = document.createElement('td');
+              var cell = document.createElement('span');
+              cell.className = i === 0 ? 'cell mono' : 'cell';
               if (i === 1) {
                 var b = document.createElement('span');
                 b.className = 'badge resync-' + t.state;
                 b.textContent = v;
-                td.appendChild(b);
-              } else td.textContent = v;
-              if (i === 0) td.className = 'mono';
+                cell.appendChild(b);
+              } else cell.textContent = v;
+              if (heads[i]) td.setAttribute('data-label', heads[i]);
+              td.appendChild(cell);
               tr.appendChild(td);
             });
             body.appendChild(tr);

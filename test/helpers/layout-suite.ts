@@ -1,0 +1,58 @@
+// One role's pages in the browser at 1366 and 390 px (every check of auditPage), and at 360 and
+// 430 px (no sideways scroll). Each role runs in its own test file so the files run in parallel
+// and each stays well inside the per-file time limit.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Browser } from 'playwright-core';
+import { DESKTOP, LARGE_PHONE, PHONE, SMALL_PHONE, launchChromium, loginThroughForm, openPage, overflow } from './browser.ts';
+import { ACCOUNTS, ROLE_PAGES, auditPages, openSpec, startCockpit, type Cockpit, type Role } from './cockpit.ts';
+
+export function roleLayoutSuite(role: Role): void {
+  let c: Cockpit;
+  let browser: Browser;
+  const totals = { pages: 0, controls: 0, texts: 0, focusables: 0 };
+  test.before(async () => {
+    c = await startCockpit();
+    browser = await launchChromium();
+  });
+  test.after(async () => {
+    await browser?.close();
+    await c?.close();
+  });
+
+  for (const viewport of [DESKTOP, PHONE]) {
+    test(`${role}: every page at ${viewport.width} px — no sideways scroll, named controls, contrast ≥ 4.5:1, visible and uncovered focus`, async () => {
+      const { context, page, problems } = await openPage(browser, viewport);
+      try {
+        const r = await auditPages(page, c, role, ROLE_PAGES[role], viewport.width);
+        for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += r.totals[k];
+        assert.equal([...problems, ...r.problems], []);
+      } finally {
+        await context.close();
+      }
+    });
+  }
+
+  test(`${role}: no page scrolls sideways at 360 and 430 px either`, async () => {
+    const problems: string[] = [];
+    for (const viewport of [SMALL_PHONE, LARGE_PHONE]) {
+      const { context, page } = await openPage(browser, viewport);
+      await loginThroughForm(page, c.s.adminUrl, ACCOUNTS[role].login, ACCOUNTS[role].password);
+      for (const spec of ROLE_PAGES[role]) {
+        await openSpec(page, c, spec);
+        const o = await overflow(page);
+        if (o.scrollWidth > o.clientWidth || o.scrollers.length) problems.push(`${role}/${spec.name}@${viewport.width}: ${o.scrollWidth} px in ${o.clientWidth}; ${JSON.stringify(o.offenders)} ${JSON.stringify(o.scrollers)}`);
+      }
+      await context.close();
+    }
+    assert.equal(problems, []);
+  });
+
+  test(`${role}: the audits looked at something`, () => {
+    console.log(`${role}: ${totals.pages} page views, ${totals.controls} controls named, ${totals.texts} texts measured, ${totals.focusables} focus indicators`);
+    assert.is(totals.pages, 2 * ROLE_PAGES[role].length);
+    assert.ok(totals.controls >= 5 * totals.pages && totals.texts >= 5 * totals.pages && totals.focusables >= 5 * totals.pages);
+  });
+
+  test.run();
+}

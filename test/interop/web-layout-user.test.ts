@@ -1,0 +1,7 @@
+// The cockpit's pages for the user role, in Debian's chromium at 1366, 390, 360 and 430 px: no
+// sideways scroll, every control named, contrast of 4.5:1 or more, visible focus that no sticky
+// bar covers. Screenshots: test/screenshots/user-<page>-<width>.png. The checks and the page list
+// are shared (test/helpers/layout-suite.ts, test/helpers/cockpit.ts).
+import { roleLayoutSuite } from '../helpers/layout-suite.ts';
+
+roleLayoutSuite('user');
