@@ -1,5 +1,5 @@
-// One role's pages in the browser at 1366 and 390 px (every check of auditPage), and at 360 and
-// 430 px (no sideways scroll). Each role runs in its own test file so the files run in parallel
+// One role's pages in the browser at 1366 and 390 px (every check of auditPage), and at 360 px in
+// French and 430 px in English (no sideways scroll). Each role runs in its own test file so the files run in parallel
 // and each stays well inside the per-file time limit.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -33,15 +33,15 @@ export function roleLayoutSuite(role: Role): void {
     });
   }
 
-  test(`${role}: no page scrolls sideways at 360 and 430 px either`, async () => {
+  test(`${role}: no page scrolls sideways at 360 px (French) and 430 px (English) either`, async () => {
     const problems: string[] = [];
-    for (const viewport of [SMALL_PHONE, LARGE_PHONE]) {
-      const { context, page } = await openPage(browser, viewport);
+    for (const [viewport, locale] of [[SMALL_PHONE, 'fr-FR'], [LARGE_PHONE, 'en-GB']] as const) {
+      const { context, page } = await openPage(browser, viewport, { locale });
       await loginThroughForm(page, c.s.adminUrl, ACCOUNTS[role].login, ACCOUNTS[role].password);
       for (const spec of ROLE_PAGES[role]) {
         await openSpec(page, c, spec);
         const o = await overflow(page);
-        if (o.scrollWidth > o.clientWidth || o.scrollers.length) problems.push(`${role}/${spec.name}@${viewport.width}: ${o.scrollWidth} px in ${o.clientWidth}; ${JSON.stringify(o.offenders)} ${JSON.stringify(o.scrollers)}`);
+        if (o.scrollWidth > o.clientWidth || o.scrollers.length) problems.push(`${role}/${spec.name}@${viewport.width}/${locale}: ${o.scrollWidth} px in ${o.clientWidth}; ${JSON.stringify(o.offenders)} ${JSON.stringify(o.scrollers)}`);
       }
       await context.close();
     }
