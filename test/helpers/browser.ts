@@ -14,6 +14,8 @@ export const DESKTOP = { width: 1366, height: 900 } as const;
 export const PHONE = { width: 390, height: 844 } as const;
 export const SMALL_PHONE = { width: 360, height: 740 } as const;
 export const LARGE_PHONE = { width: 430, height: 932 } as const;
+/** A small laptop or a tablet in landscape: the sidebar stays, tables may not fit beside it. */
+export const SMALL_LAPTOP = { width: 1024, height: 768 } as const;
 
 export const SHOTS = new URL('../screenshots/', import.meta.url).pathname;
 

@@ -1,10 +1,11 @@
 // One role's pages in the browser at 1366 and 390 px (every check of auditPage), and at 360 px in
-// French and 430 px in English (no sideways scroll). Each role runs in its own test file so the files run in parallel
-// and each stays well inside the per-file time limit.
+// French, 430 px in English and 1024 px (no sideways scroll, no table scrolling inside its card).
+// Each role runs in its own test file so the files run in parallel and each stays well inside the
+// per-file time limit.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Browser } from 'playwright-core';
-import { DESKTOP, LARGE_PHONE, PHONE, SMALL_PHONE, launchChromium, loginThroughForm, openPage, overflow } from './browser.ts';
+import { DESKTOP, LARGE_PHONE, PHONE, SMALL_LAPTOP, SMALL_PHONE, launchChromium, loginThroughForm, openPage, overflow } from './browser.ts';
 import { ACCOUNTS, ROLE_PAGES, auditPages, openSpec, startCockpit, type Cockpit, type Role } from './cockpit.ts';
 
 export function roleLayoutSuite(role: Role): void {
@@ -33,9 +34,9 @@ export function roleLayoutSuite(role: Role): void {
     });
   }
 
-  test(`${role}: no page scrolls sideways at 360 px (French) and 430 px (English) either`, async () => {
+  test(`${role}: no page scrolls sideways, nor any table inside its card, at 360 px (French), 430 px (English) and 1024 px either`, async () => {
     const problems: string[] = [];
-    for (const [viewport, locale] of [[SMALL_PHONE, 'fr-FR'], [LARGE_PHONE, 'en-GB']] as const) {
+    for (const [viewport, locale] of [[SMALL_PHONE, 'fr-FR'], [LARGE_PHONE, 'en-GB'], [SMALL_LAPTOP, 'fr-FR']] as const) {
       const { context, page } = await openPage(browser, viewport, { locale });
       await loginThroughForm(page, c.s.adminUrl, ACCOUNTS[role].login, ACCOUNTS[role].password);
       for (const spec of ROLE_PAGES[role]) {
