@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startTestServer, seedTwoTenants, type TestServer } from './helpers/server.ts';
 import { WebClient } from './helpers/web-client.ts';
-import { webFeature } from '../server/web/feature.ts';
+import { webFeature } from '../server/features.ts';
 import { createOperator } from '../server/cli/operator.ts';
 import { PLATFORM_FEATURE_PATHS, PLATFORM_FEATURE_WORDS } from './helpers/platform-features.ts';
 

@@ -8,7 +8,6 @@ import type { Page } from 'playwright-core';
 import { startTestServer, seedTwoTenants, type TestServer } from './server.ts';
 import { createOperator } from '../../server/cli/operator.ts';
 import { features } from '../../server/features.ts';
-import { phoneListeners } from '../../server/phone/feature.ts';
 import { auditPage, loginThroughForm, type AuditResult } from './browser.ts';
 
 export const OPERATOR = { login: 'noc', password: 'pw-noc-operator' };
@@ -70,7 +69,7 @@ export async function startCockpit(): Promise<Cockpit> {
     contactId ||= String(r.body.id);
   }
   // The phone listener sees the admin's Snom and an unknown Yealink.
-  const phone = phoneListeners(s.app)!;
+  const phone = s.running.phone!;
   await phoneFetch(phone.httpPort, `/${SEEN_MAC}.xml`, `Mozilla/4.0 (compatible; snomD785-SIP 10.1.33.33 2010.12-00004-g9ba52f5 ${SEEN_MAC} SXM:0 UXM:0)`);
   await phoneFetch(phone.httpPort, '/805ec0aabbcc.cfg', 'Yealink SIP-T54W 96.86.0.100 80:5e:c0:aa:bb:cc');
   return { s, contactId, close: () => s.close() };
