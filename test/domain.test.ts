@@ -5,7 +5,6 @@ import { normalizePhoneNumber } from '../server/domain/numbers.ts';
 import { textProblem } from '../server/domain/text.ts';
 import { DomainError } from '../server/domain/errors.ts';
 import { mergeProfiles } from '../server/service/network.ts';
-import { FailureThrottle } from '../server/auth/throttle.ts';
 
 test('MAC spellings normalise to one form', () => {
   for (const s of ['80:5E:C0:D5:7D:72', '80-5e-c0-d5-7d-72', '805ec0d57d72', ' 805EC0D57D72 ']) {
@@ -48,20 +47,6 @@ test('device network overrides win field by field', () => {
     { vlanId: 30, firmware: { T54W: 'http://x/b.rom' } },
   );
   assert.equal(merged, { vlanId: 30, ntpServers: ['a'], timezone: 'Europe/Paris', firmware: { T54W: 'http://x/b.rom', D785: 'http://x/d.bin' } });
-});
-
-test('login failures are slowed, then locked', () => {
-  const t = new FailureThrottle({ freeFailures: 2, lockAfter: 5, windowMs: 1000 });
-  const keys = ['login:x'];
-  assert.is(t.check(keys, 0), 0);
-  t.fail(keys, 0);
-  t.fail(keys, 0);
-  assert.ok((t.check(keys, 0) as number) > 0);
-  t.fail(keys, 0);
-  t.fail(keys, 0);
-  t.fail(keys, 0);
-  assert.is(t.check(keys, 10), 'locked');
-  assert.is(t.check(keys, 2000), 0, 'the window passes');
 });
 
 test.run();

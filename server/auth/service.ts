@@ -2,8 +2,8 @@
 // stored only as SHA-256 hashes.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { DomainError } from '../domain/errors.ts';
-import { verifyPassword } from './passwords.ts';
-import { FailureThrottle } from './throttle.ts';
+import { HashPoolBusy, verifyPassword } from './passwords.ts';
+import { LoginThrottle } from './throttle.ts';
 import type { Principal } from './principal.ts';
 import type { PrincipalKind, Store } from '../store/types.ts';
 
@@ -16,7 +16,7 @@ export interface LoginResult {
 }
 
 export class AuthService {
-  readonly throttle = new FailureThrottle();
+  readonly throttle = new LoginThrottle();
 
   constructor(private readonly store: Store) {}
 
@@ -42,22 +42,30 @@ export class AuthService {
 
   /**
    * Check a login (10-digit number for users, the login for operators) and password. A wrong
-   * password and an unknown login give the same answer; repeated failures are slowed, then refused.
+   * password and an unknown login give the same answer. The throttle decides before the
+   * comparison (the attempt reserves its place first, see throttle.ts); the comparison runs in
+   * the hashing threads, never on the event loop.
    */
   async login(login: string, password: string, address: string): Promise<Principal> {
-    const keys = [`login:${login}`, `addr:${address}`];
-    const delay = this.throttle.check(keys);
-    if (delay === 'locked') throw new DomainError('too_many_requests', 'too many failed logins; try again later');
-    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    const attempt = this.throttle.reserve(login, address);
+    if (attempt.refused) throw new DomainError('too_many_requests', 'too many failed logins; try again later');
+    if (attempt.delayMs > 0) await new Promise((r) => setTimeout(r, attempt.delayMs));
     const user = /^\d{10}$/.test(login) ? await this.store.users.get(login) : undefined;
     const operator = user ? undefined : await this.store.operators.get(login);
     const hash = user?.passwordHash ?? operator?.passwordHash;
-    if (await verifyPassword(password, hash)) {
-      this.throttle.succeed([`login:${login}`]);
+    let ok: boolean;
+    try {
+      ok = await verifyPassword(password, hash);
+    } catch (err) {
+      attempt.cancel();
+      if (err instanceof HashPoolBusy) throw new DomainError('too_many_requests', 'the server is busy; try again in a moment');
+      throw err;
+    }
+    attempt.settle(ok);
+    if (ok) {
       if (user) return { kind: 'user', number: user.number, tenantId: user.tenantId, role: user.role };
       return { kind: 'operator', login: operator!.login };
     }
-    this.throttle.fail(keys);
     throw new DomainError('unauthenticated', 'wrong login or password');
   }
 
