@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark section in turn — the HTTP boot storm, then TFTP, SIP NOTIFY
-// pacing and bulk import when their modules exist. Each section prints its own table; a section
+// pacing, bulk import and the login storm when their modules exist. Each section prints its own table; a section
 // that fails prints its error and the run goes on; each section and the whole run are bounded
 // in time (CADRAN_BENCH_SECTION_LIMIT_S, default 300 s per section).
 import { existsSync } from 'node:fs';
@@ -22,6 +22,7 @@ const sections: Section[] = [
   { title: 'TFTP (cadran vs tftpd-hpa)', module: './tftp.ts', exportName: 'runTftpBench' },
   { title: 'SIP NOTIFY resync pacing', module: './sip-notify.ts', exportName: 'runSipBench' },
   { title: 'bulk MAC import', module: './import.ts', exportName: 'runImportBench' },
+  { title: 'login storm (phone HTTP during 200 parallel logins)', module: './login-storm.ts', exportName: 'runLoginStorm' },
 ];
 
 function withLimit<T>(p: Promise<T>, ms: number): Promise<T> {
