@@ -103,9 +103,13 @@ test('invalid option values and unknown options are left out of the OACK', async
   assert.equal(r2.oack, { blksize: '600' });
 });
 
-test('timeout alone is acknowledged', async () => {
-  const r = await get('small.cfg', { timeout: 255 });
-  assert.equal(r.oack, { timeout: '255' });
+test('timeout alone is acknowledged, up to 10 s; a longer one is left out of the OACK', async () => {
+  const r = await get('small.cfg', { timeout: 10 });
+  assert.equal(r.oack, { timeout: '10' });
+  const long = await get('small.cfg', { timeout: 255 });
+  assert.is(long.oack, null, 'timeout=255 is declined: the default retransmission timeout applies');
+  const both = await get('small.cfg', { timeout: 11, blksize: 1024 });
+  assert.equal(both.oack, { blksize: '1024' });
 });
 
 test('netascii mode turns LF into CR LF and CR into CR NUL', async () => {
@@ -115,10 +119,10 @@ test('netascii mode turns LF into CR LF and CR into CR NUL', async () => {
   assert.is(r.oack?.tsize, String(expected.length));
 });
 
-test('the provider gets the file name, the remote address and the protocol', async () => {
+test('the provider gets the file name, the remote and local addresses and the protocol', async () => {
   fx.calls.length = 0;
   await get('small.cfg');
-  assert.equal(fx.calls, [{ file: 'small.cfg', remoteAddress: '127.0.0.1', protocol: 'tftp' }]);
+  assert.equal(fx.calls, [{ file: 'small.cfg', remoteAddress: '127.0.0.1', localAddress: '127.0.0.1', protocol: 'tftp' }]);
 });
 
 test('one log line per request with file, remote, status, bytes and duration', async () => {

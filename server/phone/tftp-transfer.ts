@@ -15,9 +15,11 @@ export interface TransferSettings {
   retries: number;
   /** Options to acknowledge first; null when the client asked for none we accept (plain RFC 1350). */
   oack: Buffer | null;
+  /** The whole transfer must be over by then, however slowly the client acknowledges. */
+  deadlineMs?: number;
 }
 
-export type TransferOutcome = 'complete' | 'timeout' | 'client-error' | 'aborted' | 'socket-error';
+export type TransferOutcome = 'complete' | 'timeout' | 'deadline' | 'client-error' | 'aborted' | 'socket-error';
 
 export interface TransferEnd {
   outcome: TransferOutcome;
@@ -34,7 +36,9 @@ export class OutgoingTransfer {
   private retriesLeft: number;
   private lastDupRetransmit = -1;
   private timer: NodeJS.Timeout | null = null;
+  private deadline: NodeJS.Timeout | null = null;
   private ended = false;
+  private heard = false;
 
   constructor(
     private readonly sock: Socket,
@@ -52,8 +56,20 @@ export class OutgoingTransfer {
     sock.on('error', (err) => this.finish('socket-error', err.message));
   }
 
+  /** The client answered at least once: a real peer, not a forged or abandoned request. */
+  get confirmed(): boolean {
+    return this.heard;
+  }
+
   start(): void {
     this.timer = setTimeout(() => this.onTimeout(), this.s.timeoutMs);
+    if (this.s.deadlineMs !== undefined) {
+      this.deadline = setTimeout(() => {
+        if (this.ended) return;
+        this.send(encodeError(TFTP_ERR.UNDEFINED, 'transfer took too long'));
+        this.finish('deadline', `not complete after ${Math.round(this.s.deadlineMs! / 1000)} s`);
+      }, this.s.deadlineMs);
+    }
     if (this.handshake) this.send(this.s.oack as Buffer);
     else this.sendWindow();
   }
@@ -71,6 +87,7 @@ export class OutgoingTransfer {
     }
     if (msg.length < 4) return;
     const op = msg.readUInt16BE(0);
+    if (op === OP.ERROR || op === OP.ACK) this.heard = true;
     if (op === OP.ERROR) {
       const e = parseError(msg);
       this.finish('client-error', `client sent error ${e.code}: ${e.message}`);
@@ -139,6 +156,7 @@ export class OutgoingTransfer {
     if (this.ended) return;
     this.ended = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.deadline) clearTimeout(this.deadline);
     const bytes = Math.min(this.acked * this.s.blksize, this.data.length);
     // Close on the next turn: dgram resolves the destination asynchronously, so a packet sent just
     // before (the error of abort()) would otherwise be dropped.

@@ -6,6 +6,12 @@ export interface PhoneFileRequest {
   /** The requested file name, already checked: no '/', no '..', printable ASCII only. */
   file: string;
   remoteAddress: string;
+  /**
+   * The local address the request reached (TFTP: the listening socket's own address). Links
+   * inside the file are built from it when no public URL is configured, so a phone is never
+   * sent to `localhost`.
+   */
+  localAddress?: string;
   protocol: 'tftp' | 'http';
   userAgent?: string;
   query?: Record<string, string>;

@@ -17,6 +17,8 @@ export interface TftpGetOptions {
   retransmitMs?: number;
   /** Give up after this many retransmissions in a row. Default 5. */
   retries?: number;
+  /** Local address to send from (another loopback address acts as another client). */
+  bindAddress?: string;
 }
 
 export interface TftpGetResult {
@@ -88,7 +90,8 @@ export function tftpGet(o: TftpGetOptions): Promise<TftpGetResult> {
     // Datagrams that arrive while connect() is under way wait here (sending meanwhile would fail).
     let early: Buffer[] | null = null;
     sock.on('message', (msg, rinfo) => {
-      if (finished || msg.length < 4) return;
+      // Like tftp-hpa and phones: answers must come from the address the request was sent to.
+      if (finished || msg.length < 4 || rinfo.address !== o.host) return;
       if (serverPort === 0) {
         serverPort = rinfo.port;
         early = [msg];
@@ -149,6 +152,7 @@ export function tftpGet(o: TftpGetOptions): Promise<TftpGetResult> {
         send(encodeAck(received), serverPort);
       }
     };
-    send(request, o.port);
+    if (o.bindAddress) sock.bind(0, o.bindAddress, () => send(request, o.port));
+    else send(request, o.port);
   });
 }
