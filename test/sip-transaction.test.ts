@@ -43,6 +43,7 @@ async function rig(answer: (req: SipRequest, n: number) => UasAnswer[]): Promise
       sends.push(clock.now());
       return real.send(d, h, p);
     },
+    resolve: (h) => real.resolve!(h),
     onMessage: (h) =>
       real.onMessage((d, f) => {
         h(d, f);
@@ -212,6 +213,48 @@ test('garbage, foreign branches and other methods are ignored; the real answer c
   await arrived;
   assert.equal(await outcome, { status: 200, reason: 'OK' });
   sock.close();
+});
+
+test('a forged 401 from another address is ignored: no Digest over the SIP password is sent', async () => {
+  let request: SipRequest | undefined;
+  const r = await rig((req) => {
+    request = req;
+    return [];
+  });
+  const outcome = r.client.notify(r.req({ credentials: { username: '0145678901', password: 's3cr3t' } }));
+  await r.phone.next();
+  const req = request as SipRequest;
+  // The attacker saw (or guessed) the branch, and answers from an address of its own.
+  const attacker = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => attacker.bind(0, '127.0.0.66', resolve));
+  const sendFrom = (sock: dgram.Socket, b: Buffer) => new Promise<void>((resolve) => sock.send(b, r.local.port, '127.0.0.1', () => resolve()));
+  let arrived = r.nextArrival();
+  await sendFrom(attacker, buildResponse(req, 401, 'Unauthorized', ['WWW-Authenticate: Digest realm="evil", nonce="chosen", qop="auth"']));
+  await arrived;
+  arrived = r.nextArrival();
+  await sendFrom(attacker, buildResponse(req, 200, 'OK'));
+  await arrived;
+  assert.equal(r.sends, [0], 'nothing sent after the forged answers');
+  assert.is(r.phone.count, 1, 'the phone got one request, without Authorization');
+  assert.is(header(req, 'authorization'), undefined);
+  assert.is(r.client.inFlight, 1, 'the transaction still waits for its destination');
+  // The real answer, from the address the NOTIFY went to, counts.
+  const phoneSide = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => phoneSide.bind(0, '127.0.0.1', resolve));
+  arrived = r.nextArrival();
+  await sendFrom(phoneSide, buildResponse(req, 200, 'OK'));
+  await arrived;
+  assert.equal(await outcome, { status: 200, reason: 'OK' });
+  attacker.close();
+  phoneSide.close();
+});
+
+test('a destination given by name is resolved once; its answer counts', async () => {
+  const r = await rig(() => [{ status: 200, reason: 'OK' }]);
+  assert.equal(await r.client.notify(r.req({ dest: { host: 'localhost', port: r.phone.port } })), { status: 200, reason: 'OK' });
+  const unknown = (await r.client.notify(r.req({ dest: { host: 'no-such-host.invalid', port: 5060 } }))) as { status: number; reason: string };
+  assert.is(unknown.status, 503);
+  assert.match(unknown.reason, /cannot resolve no-such-host\.invalid/);
 });
 
 test('send failure ends the transaction as a local 503', async () => {

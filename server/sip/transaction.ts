@@ -5,7 +5,16 @@
 // Max-Forwards and answers 404 itself when sender and target share an address; drachtio needs
 // its own C++ server, sipjs/jssip are WebSocket user agents for browsers. What we need is one
 // request type, so a small transaction layer here is less code than adapting any of them.
+//
+// Responses are accepted only from the address the request was sent to (issue 12: a forged 401
+// from anywhere, carrying the right branch, made cadran answer with a Digest computed over the
+// user's SIP password). RFC 3261 §17.1.3 matches on the branch alone, which anyone who sees or
+// guesses it can forge; requiring the destination's address as well costs a phone or proxy that
+// answers from another address its answer (the NOTIFY then times out), which is rare and visible.
+// A destination given as a name is resolved once per NOTIFY, and both sends go to that address.
 import { randomBytes } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import { systemTimers } from './clock.ts';
 import type { TimerHandle, Timers } from './clock.ts';
 import { digestAuthorization, parseDigestChallenge } from './digest.ts';
@@ -68,7 +77,7 @@ export class SipClient {
     this.#t1 = opts.t1 ?? 500;
     this.#t2 = opts.t2 ?? 4000;
     this.#hex = opts.randomHex ?? ((n) => randomBytes(n).toString('hex'));
-    this.#transport.onMessage((data) => this.#receive(data));
+    this.#transport.onMessage((data, from) => this.#receive(data, from));
   }
 
   /** Transactions waiting for a final answer. */
@@ -78,6 +87,11 @@ export class SipClient {
 
   /** Sends one NOTIFY and resolves with its final outcome; never rejects on network input. */
   async notify(req: NotifyRequest): Promise<SipOutcome> {
+    const host = req.dest.host;
+    // An address literal is used as is, without waiting (the timers' schedule starts at once).
+    const address = isIP(host) ? host : await this.#resolve(host).catch(() => null);
+    if (address === null) return { status: 503, reason: `transport error to ${hostPort(host, req.dest.port)}: cannot resolve ${host}` };
+    const dest = { host: address, port: req.dest.port };
     const dialog = {
       callId: `${this.#hex(12)}@cadran`,
       fromTag: this.#hex(6),
@@ -86,7 +100,7 @@ export class SipClient {
     const send = (cseq: number, auth?: { header: 'Authorization' | 'Proxy-Authorization'; value: string }) => {
       const branch = BRANCH_COOKIE + this.#hex(10);
       const data = buildNotify({ ...dialog, requestUri: req.requestUri, local: this.#transport.local, branch, cseq, event: req.event, auth });
-      return this.#run(branch, data, req.dest);
+      return this.#run(branch, data, dest);
     };
     let res = await send(1);
     if (res === 'timeout') return { timeout: true };
@@ -98,6 +112,11 @@ export class SipClient {
       }
     }
     return { status: res.status, reason: res.reason };
+  }
+
+  #resolve(host: string): Promise<string> {
+    if (this.#transport.resolve) return this.#transport.resolve(host);
+    return lookup(host).then((a) => a.address);
   }
 
   #answerChallenge(res: SipResponse, cred: DigestCredentials, uri: string) {
@@ -160,12 +179,14 @@ export class SipClient {
     });
   }
 
-  #receive(data: Buffer): void {
+  #receive(data: Buffer, from: { address: string; port: number }): void {
     const msg = parseSipMessage(data);
     if (!msg || msg.kind !== 'response') return; // requests sent to us and garbage are ignored
     const branch = topViaBranch(msg);
     const t = branch ? this.#live.get(branch) : undefined;
     if (!t || parseCSeq(msg)?.method !== 'NOTIFY' || header(msg, 'call-id') === undefined) return;
+    // Only the destination may answer (see the top of this file).
+    if (plainAddress(from.address) !== plainAddress(t.dest.host)) return;
     if (msg.status < 200) {
       if (!t.proceeding) {
         t.proceeding = true;
@@ -183,6 +204,12 @@ export class SipClient {
     this.#closed = true;
     for (const t of [...this.#live.values()]) t.done(new Error('SIP client is closed'));
   }
+}
+
+/** `::ffff:192.0.2.1` (IPv4 on a dual-stack socket) as `192.0.2.1`; IPv6 in lower case. */
+function plainAddress(a: string): string {
+  const l = a.toLowerCase();
+  return l.startsWith('::ffff:') && isIP(l.slice(7)) === 4 ? l.slice(7) : l;
 }
 
 function syntheticResponse(status: number, reason: string): SipResponse {

@@ -1,11 +1,14 @@
 // The one UDP socket cadran sends its NOTIFYs from and receives the answers on.
 import dgram from 'node:dgram';
+import { lookup } from 'node:dns/promises';
 import { networkInterfaces } from 'node:os';
 
 export interface SipTransport {
   /** Address written in Via and Contact (where answers should come back). */
   readonly local: { host: string; port: number };
   send(data: Buffer, host: string, port: number): Promise<void>;
+  /** The address a name resolves to, in this socket's family (what `send` would use). */
+  resolve?(host: string): Promise<string>;
   /** Registers the handler for every datagram received; errors it throws are contained. */
   onMessage(handler: (data: Buffer, from: { address: string; port: number }) => void): void;
   close(): Promise<void>;
@@ -63,6 +66,7 @@ export async function openUdpTransport(opts: UdpTransportOptions = {}): Promise<
         if (closed) return reject(new Error('SIP transport is closed'));
         socket.send(data, toPort, toHost, (err) => (err ? reject(err) : resolve()));
       }),
+    resolve: async (name) => (await lookup(name, { family: v6 ? 6 : 4 })).address,
     onMessage: (handler) => {
       handlers.push(handler);
     },
