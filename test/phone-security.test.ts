@@ -30,12 +30,17 @@ function challengeParams(header: string): Record<string, string> {
   return out;
 }
 
+const nonceCounts = new Map<string, number>();
+
 function digest(challenge: string, user: string, pass: string, method: string, uri: string, tamper: Partial<Record<'nonce' | 'realm', string>> = {}): string {
   const c = challengeParams(challenge);
   const realm = tamper.realm ?? c.realm!;
   const nonce = tamper.nonce ?? c.nonce!;
   const cnonce = randomBytes(8).toString('hex');
-  const nc = '00000001';
+  // Like a phone: the nonce-count grows with each request on one nonce (a repeat is a replay).
+  const count = (nonceCounts.get(nonce) ?? 0) + 1;
+  nonceCounts.set(nonce, count);
+  const nc = count.toString(16).padStart(8, '0');
   const ha1 = md5(`${user}:${realm}:${pass}`);
   const ha2 = md5(`${method}:${uri}`);
   const response = md5(`${ha1}:${nonce}:${nc}:${cnonce}:auth:${ha2}`);
@@ -65,7 +70,12 @@ test('no security: HTTP and TFTP serve the same bytes', async () => {
   assert.is(http.status, 200);
   const t = await tftpStatus(file);
   assert.ok(t.ok);
-  if (t.ok) assert.ok(t.data.equals((await rendered(ps, Y.mac, file, 'http://localhost:0/'))), 'TFTP renders with the configured root');
+  // TFTP links point to the address the request reached, with the HTTP port: the same bytes as HTTP.
+  if (t.ok) {
+    assert.ok(t.data.equals(await rendered(ps, Y.mac, file)), 'TFTP renders with http://<local address>:<http port>/');
+    assert.ok(t.data.equals(http.body), 'TFTP and HTTP give the same bytes');
+    assert.not.ok(t.data.toString().includes('localhost'));
+  }
 });
 
 test('Basic, tenant-wide: 401 without or with wrong credentials, 200 with them', async () => {

@@ -36,6 +36,12 @@ test('identification: vendor modules, then a MAC in the name, then the OUI', () 
   assert.is(other.mac, 'aabbcc000001');
   assert.is(identifyPhone('favicon.ico', 'curl/8', undefined).mac, null);
   assert.is(identifyPhone('000000000000.cfg', undefined, undefined).mac, null, 'placeholder MAC is no phone');
+  // Shared and boot files of every vendor carry twelve hex digits that are no phone.
+  for (const f of ['y000000000123.cfg', 'y000000000096.cfg', 'y000000000000.boot', '000000000000-license.cfg', '000000000000-directory.xml', 'snomD785.htm', 'snomD785-firmware.xml']) {
+    const id = identifyPhone(f, undefined, undefined);
+    assert.is(id.mac, null, f);
+    assert.ok(id.vendor, `${f} is a vendor's file`);
+  }
 });
 
 test('cache: renders once, invalidates per MAC and all, keeps validators for equal bytes', async () => {
@@ -108,7 +114,39 @@ test('cache: a template generation change drops everything; the byte bound holds
   await c.get('a', 'm', render);
   assert.is(renders, 2);
   await c.get('b', 'm', render);
-  assert.is(c.size, 1, 'over the bound: refilled from empty');
+  assert.is(c.size, 1, 'over the byte bound: the least recently used went');
+});
+
+test('cache: 210,000 distinct URL roots (Host headers) for one file keep 4 entries; real roots stay', async () => {
+  let renders = 0;
+  const c = new RenderCache();
+  const render = () => {
+    renders++;
+    return { contentType: 'text/plain', body: Buffer.alloc(2000, 0x61), sensitive: false };
+  };
+  const group = '@yealink\ny000000000000.cfg';
+  // The phones' own root, used again and again.
+  for (let i = 0; i < 10; i++) await c.get(`${group}\nhttp://prov.example/`, null, render, group);
+  for (let i = 0; i < 210_000; i++) {
+    const root = `http://h${i}.attacker.example/`;
+    await c.get(`${group}\n${root}`, null, render, group);
+  }
+  assert.ok(c.size <= 4, `entries: ${c.size}`);
+  assert.ok(c.bytes < 20_000, `bytes: ${c.bytes}`);
+  const before = renders;
+  await c.get(`${group}\nhttp://prov.example/`, null, render, group);
+  assert.is(renders, before, "the phones' root is still cached");
+});
+
+test('cache: the number of entries is bounded as well as the bytes (keys count)', async () => {
+  const c = new RenderCache({ maxEntries: 1000 });
+  const render = () => ({ contentType: 'text/plain', body: Buffer.from('x'), sensitive: false });
+  for (let i = 0; i < 50_000; i++) await c.get(`${'k'.repeat(200)}${i}`, `m${i % 500}`, render);
+  assert.is(c.size, 1000);
+  const small = new RenderCache({ maxBytes: 100_000 });
+  for (let i = 0; i < 10_000; i++) await small.get(`${'k'.repeat(1000)}${i}`, null, render);
+  assert.ok(small.bytes <= 100_000, `keys are charged: ${small.bytes}`);
+  assert.ok(small.size < 100, String(small.size));
 });
 
 test('guard: distinct unknown MACs slow then block; repeats do not count; blocks expire', () => {
@@ -116,7 +154,7 @@ test('guard: distinct unknown MACs slow then block; repeats do not count; blocks
   const g = new Guard({ unknownPerMinute: 4, blockSeconds: 10, onBlock: (ip) => blocks.push(ip) });
   const t = 1_000_000;
   for (let i = 0; i < 10; i++) g.strike('10.0.0.1', 'unknown', 'same', t);
-  assert.equal(g.check('10.0.0.1', t), { blocked: false, delayMs: 0 });
+  assert.equal(g.check('10.0.0.1', t), { blocked: false, delayMs: 0, spoofable: false });
   for (let i = 0; i < 3; i++) g.strike('10.0.0.2', 'unknown', `m${i}`, t);
   const slowed = g.check('10.0.0.2', t);
   assert.ok(!slowed.blocked && slowed.delayMs > 0, JSON.stringify(slowed));
@@ -126,12 +164,30 @@ test('guard: distinct unknown MACs slow then block; repeats do not count; blocks
   assert.ok(v.blocked);
   if (v.blocked) assert.is(v.retryAfterSeconds, 9);
   assert.equal(blocks, ['10.0.0.2']);
-  assert.equal(g.check('10.0.0.3', t), { blocked: false, delayMs: 0 }, 'other addresses untouched');
+  assert.equal(g.check('10.0.0.3', t), { blocked: false, delayMs: 0, spoofable: false }, 'other addresses untouched');
   assert.not.ok(g.check('10.0.0.2', t + 11_000).blocked, 'block over');
   for (let i = 0; i < 5; i++) g.strike('10.0.0.4', 'auth', '', t);
   assert.ok(g.check('10.0.0.4', t).blocked, 'failed authentications block too');
   g.block('10.0.0.5', t + 5000, t);
   assert.ok(g.check('10.0.0.5', t).blocked, 'a relayed block applies');
+});
+
+test('guard: UDP (forgeable) evidence never blocks HTTP, is marked spoofable for TFTP, and is not relayed', () => {
+  const blocks: string[] = [];
+  const g = new Guard({ unknownPerMinute: 4, blockSeconds: 10, onBlock: (ip) => blocks.push(ip) });
+  const t = 1_000_000;
+  for (let i = 0; i < 6; i++) g.strike('10.0.1.1', 'unknown', `m${i}`, t, true);
+  assert.equal(g.check('10.0.1.1', t), { blocked: false, delayMs: 0, spoofable: false }, 'HTTP from that address is untouched');
+  assert.equal(g.check('10.0.1.1', t, true), { blocked: true, retryAfterSeconds: 10, spoofable: true });
+  assert.equal(blocks, [], 'a UDP block is not relayed to the HTTP workers');
+  // Evidence over TCP still blocks both.
+  for (let i = 0; i < 6; i++) g.strike('10.0.1.2', 'unknown', `m${i}`, t);
+  assert.equal(g.check('10.0.1.2', t, true), { blocked: true, retryAfterSeconds: 10, spoofable: false });
+  assert.equal(blocks, ['10.0.1.2']);
+  // A slow-down from UDP evidence is marked spoofable too.
+  for (let i = 0; i < 3; i++) g.strike('10.0.1.3', 'unknown', `m${i}`, t, true);
+  const v = g.check('10.0.1.3', t, true);
+  assert.ok(!v.blocked && v.delayMs > 0 && v.spoofable, JSON.stringify(v));
 });
 
 test('allowlist: v4, v6, CIDR, IPv4-mapped clients', () => {

@@ -74,6 +74,7 @@ export async function startPhone(app: AppContext): Promise<RunningPhone> {
       });
       stops.push(pool.close);
       ({ port: httpPort, httpsPort } = pool);
+      phone.setHttpPort(httpPort);
     } else {
       const http = await phone.listen(true);
       stops.push(http.close);

@@ -61,6 +61,14 @@ function headersOf(a: Extract<PhoneAnswer, { status: 200 }>): NonNullable<Cached
   return f.httpHeaders;
 }
 
+/** `scheme://<local address>:<local port>/` of the connection, for a request without a usable Host. */
+function socketRoot(req: IncomingMessage, scheme: 'http' | 'https'): string | undefined {
+  const { localAddress, localPort } = req.socket;
+  if (!localAddress || !localPort) return undefined;
+  const a = localAddress.startsWith('::ffff:') && /^[0-9.]+$/.test(localAddress.slice(7)) ? localAddress.slice(7) : localAddress;
+  return `${scheme}://${a.includes(':') ? `[${a}]` : a}:${localPort}/`;
+}
+
 export function phoneRequestHandler(service: PhoneService, log: Logger, opts: { publicUrl: string | null; scheme: 'http' | 'https' }) {
   // Checked once: building the log line costs as much as the rest of a cached answer.
   const logRequests = log.isLevelEnabled('info');
@@ -101,7 +109,9 @@ export function phoneRequestHandler(service: PhoneService, log: Logger, opts: { 
       return finish(parsed.status, bytes, { path: path.slice(0, 200), detail: parsed.reason });
     }
     const host = req.headers.host;
-    const root = opts.publicUrl ?? (host && HOST_RE.test(host) ? `${opts.scheme}://${host}/` : undefined);
+    // Links inside files: the public URL, else the name the phone used (Host), else the address
+    // and port its connection reached — never `localhost`.
+    const root = opts.publicUrl ?? (host && HOST_RE.test(host) ? `${opts.scheme}://${host}/` : socketRoot(req, opts.scheme));
     const ua = req.headers['user-agent'];
     const query = q < 0 ? undefined : parseQuery(target.slice(q + 1));
     const send = (answer: PhoneAnswer): void => {

@@ -30,6 +30,8 @@ export interface PhoneProcess {
   activity: ActivityRecorder;
   /** Start the HTTP(S) listeners (`exclusive: false` when sharing the port with other workers). */
   listen(exclusive: boolean): Promise<PhoneHttp>;
+  /** Where phone HTTP listens when other processes serve it (links in files fetched over TFTP). */
+  setHttpPort(port: number): void;
   /** Flush pending activity (written, or sent to the primary) and stop the flusher (listeners are closed by their owner). */
   stop(): Promise<void>;
 }
@@ -40,20 +42,27 @@ export function createPhoneProcess(deps: PhoneProcessDeps): PhoneProcess {
     deps.log.error({ err: err instanceof Error ? err.message : String(err) }, 'recording phone activity failed'),
   );
   activity.start();
-  const service = createPhoneService({ ...deps, guard, activity });
   const c = deps.config;
+  let httpPort = c.httpPort;
+  const service = createPhoneService({ ...deps, guard, activity, httpPort: () => httpPort });
   return {
     guard,
     service,
     activity,
-    listen: (exclusive) =>
-      startPhoneHttp(service, deps.log, {
+    listen: async (exclusive) => {
+      const http = await startPhoneHttp(service, deps.log, {
         host: c.httpHost,
         port: c.httpPort,
         https: c.httpsPort !== null && c.tlsCert && c.tlsKey ? { port: c.httpsPort, cert: c.tlsCert, key: c.tlsKey } : null,
         publicUrl: c.publicUrl,
         exclusive,
-      }),
+      });
+      httpPort = http.port;
+      return http;
+    },
+    setHttpPort: (port) => {
+      httpPort = port;
+    },
     stop: async () => {
       service.close();
       await activity.stop();

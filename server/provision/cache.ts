@@ -4,6 +4,18 @@
 // drops that device's files. Invalidation marks entries stale instead of deleting them: when the
 // re-rendered bytes are identical, the ETag and Last-Modified stay the same and phones keep
 // getting 304s. A hit is answered synchronously; only a miss renders (and may read the store).
+//
+// Bounded by what an unauthenticated client can make it hold (issue 12, finding 7: 210,000
+// distinct Host headers grew it by 600 MB, because the URL root taken from Host is part of the
+// key and only bodies were counted):
+//   - bytes count keys and a per-entry overhead as well as bodies;
+//   - a number of entries, the least recently used going first;
+//   - a few URL roots per file (`group`: the same file of the same device or vendor): phones of
+//     one deployment reach cadran under one or two names (an address, a DNS name, http and
+//     https), a Host flood under thousands. Past the cap the root with the fewest hits goes, so
+//     the names real phones keep using stay cached while the flood's entries replace each other.
+// Accepting only configured Host names was the other option; it would break every deployment
+// whose phones use an address or a name the operator did not list, for no gain over the cap.
 import { createHash } from 'node:crypto';
 import type { RenderedFile } from '../../vendors/types.ts';
 
@@ -24,17 +36,29 @@ interface Entry {
   mac: string | null;
   file: CachedFile;
   stale: boolean;
+  group: string;
+  hits: number;
+  /** Bytes charged for this entry: body, key, bookkeeping. */
+  cost: number;
 }
 
 export interface RenderCacheOptions {
-  /** Upper bound on the bytes of bodies kept; past it everything is dropped and refilled. */
+  /** Upper bound on the bytes kept (bodies, keys and bookkeeping); the least recently used go first. */
   maxBytes?: number;
+  /** Upper bound on the number of entries. */
+  maxEntries?: number;
+  /** Distinct entries (URL roots) per group, i.e. per file of a device or vendor. */
+  maxPerGroup?: number;
   /** Operator template overrides: when this number moves, every entry is stale. */
   generation?: () => number;
 }
 
-// 256 MiB: 10,000 phones × 4 files of a few KB each fit several times over.
+// 256 MiB and 200,000 entries: 10,000 phones × 4 files × 2 names fit several times over.
 const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
+const DEFAULT_MAX_ENTRIES = 200_000;
+const DEFAULT_MAX_PER_GROUP = 4;
+/** Map slots, the entry and CachedFile objects, header strings: a conservative estimate. */
+const ENTRY_OVERHEAD = 512;
 
 export function etagOf(body: Buffer): string {
   return `"${createHash('sha1').update(body).digest('base64url')}"`;
@@ -44,8 +68,12 @@ export function etagOf(body: Buffer): string {
 export type Render = () => RenderedFile | null | Promise<RenderedFile | null>;
 
 export class RenderCache {
+  /** In least-recently-used order (a hit moves its entry to the end). */
   readonly #entries = new Map<string, Entry>();
   readonly #byMac = new Map<string, Set<string>>();
+  readonly #groups = new Map<string, Set<string>>();
+  readonly #maxEntries: number;
+  readonly #maxPerGroup: number;
   /** Renders under way, per key: concurrent misses of a boot storm share one render. */
   readonly #pending = new Map<string, { mac: string | null; done: Promise<CachedFile | null> }>();
   readonly #maxBytes: number;
@@ -59,12 +87,19 @@ export class RenderCache {
 
   constructor(opts: RenderCacheOptions = {}) {
     this.#maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+    this.#maxEntries = opts.maxEntries ?? DEFAULT_MAX_ENTRIES;
+    this.#maxPerGroup = opts.maxPerGroup ?? DEFAULT_MAX_PER_GROUP;
     this.#generation = opts.generation;
     this.#gen = this.#generation?.() ?? 0;
   }
 
   get size(): number {
     return this.#entries.size;
+  }
+
+  /** Bytes charged (bodies, keys, bookkeeping). */
+  get bytes(): number {
+    return this.#bytes;
   }
 
   /** The cached file for `key` when it is there and fresh; never reads or renders anything. */
@@ -77,22 +112,27 @@ export class RenderCache {
       }
     }
     const hit = this.#entries.get(key);
-    return hit && !hit.stale ? hit.file : undefined;
+    if (!hit || hit.stale) return undefined;
+    hit.hits++;
+    this.#entries.delete(key);
+    this.#entries.set(key, hit);
+    return hit.file;
   }
 
   /**
    * The cached file for `key`: at once (not a promise) on a fresh hit; otherwise `render` runs
    * (once for all the requests asking meanwhile) and its result is kept. `mac` ties the entry to
-   * a device for invalidation (null for files shared by every phone of a vendor). Nothing is
-   * cached when `render` returns null.
+   * a device for invalidation (null for files shared by every phone of a vendor). `group` names
+   * the file whatever the URL root (default: the key itself). Nothing is cached when `render`
+   * returns null.
    */
-  get(key: string, mac: string | null, render: Render): CachedFile | null | Promise<CachedFile | null> {
+  get(key: string, mac: string | null, render: Render, group: string = key): CachedFile | null | Promise<CachedFile | null> {
     const hit = this.peek(key);
     if (hit) return hit;
     const pending = this.#pending.get(key);
     if (pending) return pending.done;
     const since = this.#epoch;
-    const entry = { mac, done: Promise.resolve().then(render).then((out) => this.#put(key, mac, out, since)) };
+    const entry = { mac, done: Promise.resolve().then(render).then((out) => this.#put(key, mac, out, since, group)) };
     const forget = () => {
       if (this.#pending.get(key) === entry) this.#pending.delete(key);
       if (this.#pending.size === 0) this.#macAt.clear();
@@ -102,7 +142,7 @@ export class RenderCache {
     return entry.done;
   }
 
-  #put(key: string, mac: string | null, out: RenderedFile | null, since: number): CachedFile | null {
+  #put(key: string, mac: string | null, out: RenderedFile | null, since: number, group: string): CachedFile | null {
     const hit = this.#entries.get(key);
     if (!out) {
       if (hit) this.#remove(key, hit);
@@ -121,14 +161,26 @@ export class RenderCache {
     };
     // Invalidated while it rendered: this answer stands, the next request renders again.
     const stale = this.#allAt > since || (mac !== null && (this.#macAt.get(mac) ?? 0) > since);
+    const hits = (hit?.hits ?? 0) + 1;
     if (hit) this.#remove(key, hit);
-    if (this.#bytes + file.body.length > this.#maxBytes) this.clear();
-    this.#entries.set(key, { mac, file, stale });
-    this.#bytes += file.body.length;
+    const members = this.#groups.get(group);
+    if (members && members.size >= this.#maxPerGroup) this.#evictFromGroup(members);
+    const entry: Entry = { mac, file, stale, group, hits, cost: file.body.length + 2 * (key.length + group.length) + ENTRY_OVERHEAD };
+    this.#entries.set(key, entry);
+    this.#bytes += entry.cost;
+    let g = this.#groups.get(group);
+    if (!g) this.#groups.set(group, (g = new Set()));
+    g.add(key);
     if (mac !== null) {
       let keys = this.#byMac.get(mac);
       if (!keys) this.#byMac.set(mac, (keys = new Set()));
       keys.add(key);
+    }
+    // Over a bound: the least recently used go (never the entry just made).
+    for (const [k, e] of this.#entries) {
+      if (this.#bytes <= this.#maxBytes && this.#entries.size <= this.#maxEntries) break;
+      if (k === key) break;
+      this.#remove(k, e);
     }
     return file;
   }
@@ -161,12 +213,30 @@ export class RenderCache {
   clear(): void {
     this.#entries.clear();
     this.#byMac.clear();
+    this.#groups.clear();
     this.#bytes = 0;
+  }
+
+  /** The group's entry with the fewest hits goes (the oldest of equals). */
+  #evictFromGroup(members: Set<string>): void {
+    let victim: string | undefined;
+    let fewest = Infinity;
+    for (const k of members) {
+      const e = this.#entries.get(k);
+      if (e && e.hits < fewest) {
+        fewest = e.hits;
+        victim = k;
+      }
+    }
+    if (victim !== undefined) this.#remove(victim, this.#entries.get(victim)!);
   }
 
   #remove(key: string, e: Entry): void {
     this.#entries.delete(key);
-    this.#bytes -= e.file.body.length;
+    this.#bytes -= e.cost;
+    const g = this.#groups.get(e.group);
+    g?.delete(key);
+    if (g?.size === 0) this.#groups.delete(e.group);
     if (e.mac !== null) {
       const keys = this.#byMac.get(e.mac);
       keys?.delete(key);

@@ -3,6 +3,15 @@
 // Counting is per minute and per process; a block decided in one process is announced (onBlock)
 // so the other phone processes apply it too. A known phone on another address is never
 // affected: everything is keyed by the client address.
+//
+// Evidence is kept apart by how much the source address can be trusted (issue 12, finding 6):
+//   - TCP (HTTP): the address completed a handshake, it is really the client's. Such evidence
+//     blocks the address for everything, HTTP and TFTP.
+//   - UDP (TFTP): anyone can forge the source of a datagram, so 35 forged requests could
+//     otherwise block the address of an office full of phones. UDP evidence only slows and
+//     refuses TFTP requests that do not name a provisioned phone (probes), is never relayed to
+//     the HTTP workers, and the caller never applies it to a provisioned phone's own files
+//     (`spoofable` in the verdict).
 import type { Logger } from '../log.ts';
 
 export interface GuardOptions {
@@ -10,17 +19,25 @@ export interface GuardOptions {
   unknownPerMinute: number;
   blockSeconds: number;
   log?: Pick<Logger, 'warn'>;
-  /** Called when this process blocks an address (not for blocks applied through `block`). */
+  /** Called when this process blocks an address on TCP evidence (not for relayed blocks, never for UDP). */
   onBlock?: (ip: string, untilMs: number) => void;
 }
 
-export type GuardVerdict = { blocked: true; retryAfterSeconds: number } | { blocked: false; delayMs: number };
+/** `spoofable`: the verdict rests on UDP evidence only (a forged source could have caused it). */
+export type GuardVerdict =
+  | { blocked: true; retryAfterSeconds: number; spoofable: boolean }
+  | { blocked: false; delayMs: number; spoofable: boolean };
 
-interface Client {
-  windowStart: number;
+interface Evidence {
   unknown: Set<string>;
   authFailures: number;
   blockedUntil: number;
+}
+
+interface Client {
+  windowStart: number;
+  tcp: Evidence;
+  udp: Evidence;
 }
 
 const WINDOW_MS = 60_000;
@@ -38,71 +55,87 @@ export class Guard {
     this.#opts = opts;
   }
 
-  check(ip: string, now = Date.now()): GuardVerdict {
+  /** The verdict for a request from `ip` over TCP (HTTP) or UDP (`udp`: TFTP). */
+  check(ip: string, now = Date.now(), udp = false): GuardVerdict {
     const c = this.#clients.get(ip);
-    if (!c) return { blocked: false, delayMs: 0 };
-    if (c.blockedUntil > now) return { blocked: true, retryAfterSeconds: Math.ceil((c.blockedUntil - now) / 1000) };
-    if (now - c.windowStart >= WINDOW_MS) return { blocked: false, delayMs: 0 };
-    const count = Math.max(c.unknown.size, c.authFailures);
-    const half = this.#opts.unknownPerMinute / 2;
-    if (count <= half) return { blocked: false, delayMs: 0 };
-    return { blocked: false, delayMs: Math.min(MAX_DELAY_MS, Math.round(((count - half) / half) * MAX_DELAY_MS)) };
+    if (!c) return { blocked: false, delayMs: 0, spoofable: false };
+    if (c.tcp.blockedUntil > now) return { blocked: true, retryAfterSeconds: Math.ceil((c.tcp.blockedUntil - now) / 1000), spoofable: false };
+    if (udp && c.udp.blockedUntil > now) return { blocked: true, retryAfterSeconds: Math.ceil((c.udp.blockedUntil - now) / 1000), spoofable: true };
+    if (now - c.windowStart >= WINDOW_MS) return { blocked: false, delayMs: 0, spoofable: false };
+    const tcpDelay = this.#delay(c.tcp);
+    const udpDelay = udp ? this.#delay(c.udp) : 0;
+    return udpDelay > tcpDelay ? { blocked: false, delayMs: udpDelay, spoofable: true } : { blocked: false, delayMs: tcpDelay, spoofable: false };
   }
 
   /**
    * Count a suspicious request: `unknown` with the unknown MAC (or token / name) it asked for —
    * the same one asked again does not count twice — or `auth` for a failed authentication.
+   * `udp`: seen in a datagram, whose source may be forged.
    */
-  strike(ip: string, kind: 'unknown' | 'auth', key = '', now = Date.now()): void {
+  strike(ip: string, kind: 'unknown' | 'auth', key = '', now = Date.now(), udp = false): void {
     const c = this.#client(ip, now);
-    if (c.blockedUntil > now) return;
+    const e = udp ? c.udp : c.tcp;
+    if (e.blockedUntil > now || c.tcp.blockedUntil > now) return;
     if (kind === 'unknown') {
-      if (c.unknown.size <= this.#opts.unknownPerMinute) c.unknown.add(key);
-    } else c.authFailures++;
+      if (e.unknown.size <= this.#opts.unknownPerMinute) e.unknown.add(key);
+    } else e.authFailures++;
     const limit = this.#opts.unknownPerMinute;
-    if (c.unknown.size > limit || c.authFailures > limit) {
+    if (e.unknown.size > limit || e.authFailures > limit) {
       const until = now + this.#opts.blockSeconds * 1000;
-      this.block(ip, until);
+      e.blockedUntil = until;
+      const why = kind === 'unknown' ? 'too many unknown MACs' : 'too many failed authentications';
       this.#opts.log?.warn(
-        { ip, unknownMacs: c.unknown.size, authFailures: c.authFailures, blockSeconds: this.#opts.blockSeconds },
-        kind === 'unknown' ? 'phone client blocked: too many unknown MACs' : 'phone client blocked: too many failed authentications',
+        { ip, unknownMacs: e.unknown.size, authFailures: e.authFailures, blockSeconds: this.#opts.blockSeconds, evidence: udp ? 'udp' : 'tcp' },
+        udp ? `TFTP probes refused from this address: ${why} (provisioned phones still served, HTTP not affected)` : `phone client blocked: ${why}`,
       );
-      this.#opts.onBlock?.(ip, until);
+      if (!udp) this.#opts.onBlock?.(ip, until);
     }
   }
 
-  /** Refuse this address until `untilMs` (a block decided here or announced by another process). */
+  /** Refuse this address until `untilMs` (a TCP-evidence block decided here or announced by another process). */
   block(ip: string, untilMs: number, now = Date.now()): void {
     const c = this.#client(ip, now);
-    c.blockedUntil = Math.max(c.blockedUntil, untilMs);
+    c.tcp.blockedUntil = Math.max(c.tcp.blockedUntil, untilMs);
+  }
+
+  #delay(e: Evidence): number {
+    const count = Math.max(e.unknown.size, e.authFailures);
+    const half = this.#opts.unknownPerMinute / 2;
+    if (count <= half) return 0;
+    return Math.min(MAX_DELAY_MS, Math.round(((count - half) / half) * MAX_DELAY_MS));
   }
 
   #client(ip: string, now: number): Client {
     this.#sweep(now);
     let c = this.#clients.get(ip);
+    const fresh = (): Evidence => ({ unknown: new Set(), authFailures: 0, blockedUntil: 0 });
     if (!c) {
-      c = { windowStart: now, unknown: new Set(), authFailures: 0, blockedUntil: 0 };
+      c = { windowStart: now, tcp: fresh(), udp: fresh() };
       this.#clients.set(ip, c);
     } else if (now - c.windowStart >= WINDOW_MS) {
       c.windowStart = now;
-      c.unknown.clear();
-      c.authFailures = 0;
+      for (const e of [c.tcp, c.udp]) {
+        e.unknown.clear();
+        e.authFailures = 0;
+      }
     }
     return c;
   }
 
-  /** Forget clients whose window and block are over (at most once a minute). */
+  /** Forget clients whose window and blocks are over (at most once a minute). */
   #sweep(now: number): void {
     if (now - this.#lastSweep < WINDOW_MS && this.#clients.size < MAX_CLIENTS) return;
     this.#lastSweep = now;
+    const over = (c: Client): boolean => c.tcp.blockedUntil <= now && c.udp.blockedUntil <= now;
     for (const [ip, c] of this.#clients) {
-      if (c.blockedUntil <= now && now - c.windowStart >= WINDOW_MS) this.#clients.delete(ip);
+      if (over(c) && now - c.windowStart >= WINDOW_MS) this.#clients.delete(ip);
     }
-    // Still full after the sweep: drop the oldest windows that are not blocks.
+    // Still full after the sweep: drop the oldest windows that are not blocks (UDP blocks, which
+    // a forger can create from any address, go first).
     if (this.#clients.size >= MAX_CLIENTS) {
       for (const [ip, c] of this.#clients) {
         if (this.#clients.size < MAX_CLIENTS / 2) break;
-        if (c.blockedUntil <= now) this.#clients.delete(ip);
+        if (c.tcp.blockedUntil <= now) this.#clients.delete(ip);
       }
     }
   }

@@ -6,7 +6,11 @@
 //   - a device's files are served only within its tenant's rules (allowlist, URL token, Basic /
 //     Digest credentials — the device's own when it has them, else the tenant's);
 //   - TFTP carries no credentials and no token: a device whose tenant requires either is refused
-//     over TFTP (its files are secrets behind those), the allowlist applies to TFTP too.
+//     over TFTP (its files are secrets behind those), the allowlist applies to TFTP too;
+//   - probe evidence from TFTP (UDP, forgeable source) never refuses or slows a provisioned
+//     phone's own files and never blocks HTTP (guard.ts);
+//   - links inside files point where the phone reached cadran: the HTTP Host, or for TFTP the
+//     local address the request arrived on with the HTTP port; the public URL wins when set.
 // `serve` answers synchronously when everything it needs is in memory (the device directory and
 // the rendered file): the boot-storm hot path awaits nothing. Only a miss reads the store, and
 // then `serve` returns a promise.
@@ -17,7 +21,7 @@ import type { Logger } from '../log.ts';
 import type { Store } from '../store/types.ts';
 import type { ChangeFeed } from '../service/changes.ts';
 import type { PhoneFileAnswer, PhoneFileProvider, PhoneFileRequest } from './types.ts';
-import type { Guard } from './guard.ts';
+import type { Guard, GuardVerdict } from './guard.ts';
 import { NonceIssuer, allowed, challenge, checkAuthorization, normalizeIp, sameSecret, type Credentials } from './security.ts';
 import type { ActivityRecorder } from './activity.ts';
 import { RenderCache, type CachedFile } from './cache.ts';
@@ -63,6 +67,8 @@ export interface PhoneServiceDeps {
   activity: ActivityRecorder;
   /** Shared by every phone process so Digest nonces issued by one are valid in another. */
   digestSecret: Buffer;
+  /** The port phone HTTP really listens on (config.httpPort may be 0: chosen by the OS). */
+  httpPort?: () => number;
   log: Pick<Logger, 'warn'>;
 }
 
@@ -75,6 +81,8 @@ export interface PhoneService {
   defaultRoot: string;
   /** Drop cached files of these devices (changes made in another process). */
   invalidate(macs: readonly string[] | '*'): void;
+  /** What the rendered-file cache holds (entries, bytes charged). */
+  cacheStats(): { entries: number; bytes: number };
   close(): void;
 }
 
@@ -85,11 +93,33 @@ export function configuredRoot(config: Pick<Config, 'publicUrl' | 'httpPort'>): 
   return config.publicUrl ?? `http://localhost:${config.httpPort}/`;
 }
 
+/** `http://<address>:<port>/` for a local address (IPv6 in brackets, IPv4-mapped as IPv4). */
+export function rootForAddress(address: string, port: number): string {
+  const a = address.startsWith('::ffff:') && /^[0-9.]+$/.test(address.slice(7)) ? address.slice(7) : address;
+  return `http://${a.includes(':') ? `[${a}]` : a}:${port}/`;
+}
+
+/** The 429 of probe protection; `spoofable`: decided on TFTP evidence, for TFTP probes only. */
+function probeRefusal(verdict: Extract<GuardVerdict, { blocked: true }>, meta: AnswerMeta = {}): PhoneAnswer {
+  return {
+    status: 429,
+    reason: 'too many requests',
+    retryAfterSeconds: verdict.retryAfterSeconds,
+    ...meta,
+    detail: verdict.spoofable ? 'TFTP probes refused from this address (probe protection)' : 'client blocked by probe protection',
+  };
+}
+
 export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
   const cache = new RenderCache(deps.templates.generation ? { generation: () => deps.templates.generation!() } : {});
   const directory = new DeviceDirectory(deps.store);
   const nonces = new NonceIssuer(deps.digestSecret);
   const defaultRoot = configuredRoot(deps.config);
+  const rootOf = (req: PhoneRequest): string => {
+    if (req.root) return req.root;
+    if (deps.config.publicUrl || !req.localAddress) return defaultRoot;
+    return rootForAddress(req.localAddress, deps.httpPort?.() ?? deps.config.httpPort);
+  };
   const invalidate = (macs: readonly string[] | '*'): void => {
     directory.invalidate(macs);
     cache.invalidate(macs);
@@ -99,8 +129,9 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
   const neutral = (id: PhoneIdentity, file: string, root: string): CachedFile | null | Promise<CachedFile | null> => {
     const vendor = id.vendor ? vendorById(id.vendor) : undefined;
     if (!vendor) return null;
-    const key = `@${vendor.id}\n${file}\n${root}`;
-    return cache.peek(key) ?? cache.get(key, null, () => vendor.render(file, null, deps.templates));
+    const group = `@${vendor.id}\n${file}`;
+    const key = `${group}\n${root}`;
+    return cache.peek(key) ?? cache.get(key, null, () => vendor.render(file, null, deps.templates), group);
   };
 
   const ok = (f: CachedFile, isPrivate: boolean, meta: AnswerMeta): PhoneAnswer => ({
@@ -116,7 +147,7 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
   const refuse = (a: DeviceAccess, req: PhoneRequest, ip: string, meta: AnswerMeta): PhoneAnswer | null => {
     const sec = a.tenant.security;
     if (a.allowlist && !allowed(a.allowlist, ip)) {
-      deps.guard.strike(ip, 'auth');
+      deps.guard.strike(ip, 'auth', '', Date.now(), req.protocol === 'tftp');
       return { status: 403, reason: 'forbidden', ...meta, detail: `address not in the allowlist of tenant ${a.tenant.id}` };
     }
     const mode = sec.auth?.mode ?? 'none';
@@ -172,20 +203,23 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
   };
 
   /** A known device's file, once its tenant's rules let the request through. */
-  const deviceFile = (access: DeviceAccess, req: PhoneRequest, id: PhoneIdentity, ip: string, root: string, meta: AnswerMeta): PhoneAnswer | Promise<PhoneAnswer> => {
+  const deviceFile = (access: DeviceAccess, req: PhoneRequest, id: PhoneIdentity, ip: string, root: string, meta: AnswerMeta, verdict: GuardVerdict): PhoneAnswer | Promise<PhoneAnswer> => {
     meta.vendor = access.device.vendor;
     meta.model = access.device.model;
+    // A provisioned phone's own files: what forged datagrams caused does not apply.
+    if (verdict.spoofable) delete meta.delayMs;
     const refused = refuse(access, req, ip, meta);
     if (refused) return refused;
     const mac = access.device.mac;
-    const key = `${mac}\n${req.file}\n${root}`;
+    const group = `${mac}\n${req.file}`;
+    const key = `${group}\n${root}`;
     const hit = cache.peek(key);
     if (hit) return deviceAnswer(hit, mac, req, id, ip, meta);
-    return Promise.resolve(cache.get(key, mac, () => renderDeviceFile(deps, mac, req.file, root))).then((f) => deviceAnswer(f, mac, req, id, ip, meta));
+    return Promise.resolve(cache.get(key, mac, () => renderDeviceFile(deps, mac, req.file, root), group)).then((f) => deviceAnswer(f, mac, req, id, ip, meta));
   };
 
   /** Seen, unknown: recorded for an operator to claim; at most a neutral file. */
-  const unknownDevice = (req: PhoneRequest, id: PhoneIdentity & { mac: string }, ip: string, root: string, meta: AnswerMeta): PhoneAnswer | Promise<PhoneAnswer> => {
+  const unknownDevice = (req: PhoneRequest, id: PhoneIdentity & { mac: string }, ip: string, root: string, meta: AnswerMeta, verdict: GuardVerdict): PhoneAnswer | Promise<PhoneAnswer> => {
     deps.activity.unknown({
       mac: id.mac,
       vendor: id.vendor,
@@ -194,7 +228,8 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
       userAgent: req.userAgent?.slice(0, 256) ?? null,
       lastSeen: new Date().toISOString(),
     });
-    deps.guard.strike(ip, 'unknown', id.mac);
+    deps.guard.strike(ip, 'unknown', id.mac, Date.now(), req.protocol === 'tftp');
+    if (verdict.blocked) return probeRefusal(verdict, meta);
     const answer = (f: CachedFile | null): PhoneAnswer => (f ? ok(f, false, meta) : { status: 404, reason: NOT_FOUND, ...meta, detail: 'unknown device' });
     const file = (): PhoneAnswer | Promise<PhoneAnswer> => {
       const f = neutral(id, req.file, root);
@@ -208,10 +243,11 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
   };
 
   /** No MAC: a file shared by every phone of a vendor, always neutral. */
-  const sharedFile = (req: PhoneRequest, id: PhoneIdentity, ip: string, root: string, meta: AnswerMeta): PhoneAnswer | Promise<PhoneAnswer> => {
+  const sharedFile = (req: PhoneRequest, id: PhoneIdentity, ip: string, root: string, meta: AnswerMeta, verdict: GuardVerdict): PhoneAnswer | Promise<PhoneAnswer> => {
+    if (verdict.blocked) return probeRefusal(verdict, meta);
     const answer = (f: CachedFile | null): PhoneAnswer => {
       if (!f) {
-        if (!id.vendor) deps.guard.strike(ip, 'unknown', `file:${req.file}`);
+        if (!id.vendor) deps.guard.strike(ip, 'unknown', `file:${req.file}`, Date.now(), req.protocol === 'tftp');
         return { status: 404, reason: NOT_FOUND, ...meta, detail: id.vendor ? 'not a file of this vendor' : 'no vendor recognises this request' };
       }
       return ok(f, false, meta);
@@ -239,13 +275,13 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
 
   const serve = (req: PhoneRequest): PhoneAnswer | Promise<PhoneAnswer> => {
     const ip = normalizeIp(req.remoteAddress);
-    const verdict = deps.guard.check(ip);
-    if (verdict.blocked) {
-      return { status: 429, reason: 'too many requests', retryAfterSeconds: verdict.retryAfterSeconds, detail: 'client blocked by probe protection' };
-    }
-    const delay = verdict.delayMs > 0 ? { delayMs: verdict.delayMs } : {};
+    const verdict = deps.guard.check(ip, Date.now(), req.protocol === 'tftp');
+    // Evidence over TCP blocks everything at once; UDP evidence is applied further on, only to
+    // requests that do not name a provisioned phone.
+    if (verdict.blocked && !verdict.spoofable) return probeRefusal(verdict);
+    const delay = !verdict.blocked && verdict.delayMs > 0 ? { delayMs: verdict.delayMs } : {};
     const id = identifyPhone(req.file, req.userAgent, req.query);
-    const root = req.root ?? defaultRoot;
+    const root = rootOf(req);
     const meta: AnswerMeta = {
       ...delay,
       ...(id.mac ? { mac: id.mac } : {}),
@@ -253,10 +289,12 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
       ...(id.model ? { model: id.model } : {}),
     };
     const mac = id.mac;
-    if (!mac) return sharedFile(req, id, ip, root, meta);
+    if (!mac) return sharedFile(req, id, ip, root, meta, verdict);
     const known = directory.peek(mac);
-    if (known) return deviceFile(known, req, id, ip, root, meta);
-    return directory.load(mac).then((access) => (access ? deviceFile(access, req, id, ip, root, meta) : unknownDevice(req, { ...id, mac }, ip, root, meta)));
+    if (known) return deviceFile(known, req, id, ip, root, meta, verdict);
+    return directory
+      .load(mac)
+      .then((access) => (access ? deviceFile(access, req, id, ip, root, meta, verdict) : unknownDevice(req, { ...id, mac }, ip, root, meta, verdict)));
   };
 
   const provider: PhoneFileProvider = async (req) => {
@@ -270,6 +308,7 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
     provider,
     defaultRoot,
     invalidate,
+    cacheStats: () => ({ entries: cache.size, bytes: cache.bytes }),
     close: unsubscribe,
   };
 }

@@ -86,6 +86,9 @@ export interface PhoneIdentity {
 /**
  * Identify a request through the vendor modules; when none recognises it, a MAC written in the
  * file name is still taken (a provisioned phone outside the known OUI ranges must be served).
+ * When a vendor recognised it, that vendor's reading of the name is final: its shared files
+ * (Yealink `y000000000123.cfg`, Poly `000000000000.cfg`) contain twelve hex digits that are no
+ * phone, and must not be listed as an unknown one.
  */
 export function identifyPhone(file: string, userAgent: string | undefined, query: Record<string, string> | undefined): PhoneIdentity {
   let id: Identification | null = null;
@@ -94,8 +97,9 @@ export function identifyPhone(file: string, userAgent: string | undefined, query
   } catch {
     id = null; // a vendor's parser must not take the listener down with hostile input
   }
-  let mac = id?.mac ?? null;
-  if (!mac) {
+  // parseMac also refuses placeholders (all zeros, all ones) whoever reported them.
+  let mac = id?.mac ? parseMac(id.mac) : null;
+  if (!mac && !id) {
     const m = /(?:^|[^0-9a-f])([0-9a-f]{12})(?![0-9a-f])/i.exec(file);
     if (m) mac = parseMac(m[1]!);
   }

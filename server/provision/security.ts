@@ -54,11 +54,36 @@ export const DIGEST_REALM = 'cadran';
 export const NONCE_TTL_SECONDS = 300;
 
 
+/** Nonces whose use is tracked at once; past this the oldest are forgotten. */
+const MAX_TRACKED_NONCES = 100_000;
+/** nonce-counts remembered per nonce; past this only a count above all seen ones is accepted. */
+const MAX_COUNTS_PER_NONCE = 256;
+
+interface NonceUse {
+  expires: number;
+  /** Highest nc seen and the recent ones (a client may send requests in parallel, out of order). */
+  max: number;
+  counts: Set<number>;
+  /** Used without qop (RFC 2069): such a nonce is good for one request only. */
+  bare: boolean;
+}
+
 /**
  * Stateless nonces: expiry time + HMAC of it under a secret shared by every phone worker, so a
  * nonce handed out by one process is checked by another without shared state.
+ *
+ * Replay (issue 12): a captured Authorization header must not fetch the file again. Each process
+ * remembers, per nonce, the nonce-counts (RFC 7616 §3.4: `nc` grows with each request on a
+ * nonce) it accepted; the same `nc` again — or a second use of a nonce without qop — is answered
+ * like an expired nonce (401, stale=true, a fresh nonce), so a real phone just retries while a
+ * replayed header gets nothing. The tracking is per process: with N phone workers a replayed
+ * header could be accepted once by each of them at most, within the nonce's 300 s; sharing it
+ * would put an IPC round trip on every authenticated fetch.
  */
 export class NonceIssuer {
+  readonly #uses = new Map<string, NonceUse>();
+  #lastSweep = 0;
+
   constructor(private readonly secret: Buffer) {}
 
   issue(nowMs = Date.now()): string {
@@ -74,6 +99,48 @@ export class NonceIssuer {
     if (!Number.isSafeInteger(expires) || expires.toString(36) !== nonce.slice(0, dot)) return 'invalid';
     if (!sameSecret(nonce.slice(dot + 1), this.#mac(expires))) return 'invalid';
     return expires * 1000 < nowMs ? 'stale' : 'ok';
+  }
+
+  /**
+   * Record a verified use of `nonce` with nonce-count `nc` (undefined: a response without qop).
+   * False when that use was seen before: a replay.
+   */
+  fresh(nonce: string, nc: string | undefined, nowMs = Date.now()): boolean {
+    this.#sweep(nowMs);
+    const dot = nonce.indexOf('.');
+    const expires = parseInt(nonce.slice(0, dot), 36) * 1000;
+    let use = this.#uses.get(nonce);
+    if (nc === undefined) {
+      if (use) return false;
+      this.#track(nonce, { expires, max: 0, counts: new Set(), bare: true });
+      return true;
+    }
+    const n = parseInt(nc, 16);
+    if (!/^[0-9a-fA-F]{1,8}$/.test(nc) || n < 1) return false;
+    if (!use) this.#track(nonce, (use = { expires, max: 0, counts: new Set(), bare: false }));
+    if (use.bare || use.counts.has(n)) return false;
+    if (use.counts.size >= MAX_COUNTS_PER_NONCE) {
+      if (n <= use.max) return false;
+      use.counts.clear();
+    }
+    use.counts.add(n);
+    use.max = Math.max(use.max, n);
+    return true;
+  }
+
+  #track(nonce: string, use: NonceUse): void {
+    this.#uses.set(nonce, use);
+    if (this.#uses.size > MAX_TRACKED_NONCES) {
+      const oldest = this.#uses.keys().next().value;
+      if (oldest !== undefined) this.#uses.delete(oldest);
+    }
+  }
+
+  /** Forget expired nonces (their use is refused as stale anyway), at most every 10 s. */
+  #sweep(nowMs: number): void {
+    if (nowMs - this.#lastSweep < 10_000) return;
+    this.#lastSweep = nowMs;
+    for (const [nonce, use] of this.#uses) if (use.expires < nowMs) this.#uses.delete(nonce);
   }
 
   #mac(expires: number): string {
@@ -144,5 +211,7 @@ export function checkAuthorization(
     method: request.method, uri, nonce, ...(qop ? { qop, nc, cnonce } : {}),
   });
   if (!sameSecret(response.toLowerCase(), want)) return 'wrong';
-  return state === 'stale' ? 'stale' : 'ok';
+  if (state === 'stale') return 'stale';
+  // Right credentials, but this exact use of the nonce was seen: a replay gets a fresh nonce.
+  return nonces.fresh(nonce, qop ? nc : undefined) ? 'ok' : 'stale';
 }

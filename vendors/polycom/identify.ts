@@ -19,7 +19,9 @@ export function parseUserAgent(ua: string): { model: string; firmware: string } 
 export function identifyPolycom(req: IdentifyRequest): Identification | null {
   const fromUa = req.userAgent ? parseUserAgent(req.userAgent.slice(0, 512)) : null;
   const file = parseFileName(req.file);
-  const mac = file && 'mac' in file ? file.mac : undefined;
+  // 000000000000 is the prefix of the files every VVX shares (`000000000000-license.cfg`), never a phone.
+  const named = file && 'mac' in file ? file.mac : undefined;
+  const mac = named === '000000000000' ? undefined : named;
   // `<mac>.cfg` is also another vendor's name: without a VVX User-Agent, only a Polycom OUI claims it.
   const claimedByName =
     file !== null && (file.kind !== 'phoneMaster' || POLYCOM_OUIS.includes(file.mac.slice(0, 6)));
