@@ -144,10 +144,12 @@ async function loadOne(
   const durations: number[] = [];
   let failed = 0;
   const t0 = performance.now();
-  const one = async (): Promise<void> => {
+  // Each transfer from its own loopback address, as phones are: cadran caps transfers per client
+  // address (32), which one shared source address would hit.
+  const one = async (_: unknown, i: number): Promise<void> => {
     const t = performance.now();
     try {
-      const r = await tftpGet({ host: '127.0.0.1', port, file: FILE, options, retransmitMs: 500, retries: 6 });
+      const r = await tftpGet({ host: '127.0.0.1', port, file: FILE, options, retransmitMs: 500, retries: 6, bindAddress: `127.0.5.${1 + (i % 250)}` });
       if (!r.data.equals(content)) throw new Error('content differs');
       durations.push(performance.now() - t);
     } catch {
