@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../server/config.ts';
 import { createAppContext, startServer } from '../server/app.ts';
 import { createLogger } from '../server/log.ts';
-import { phoneFeature, phoneListeners } from '../server/phone/feature.ts';
+import { phoneFeature } from '../server/features.ts';
 import { hashPassword } from '../server/auth/passwords.ts';
 
 export interface LoginStormRow {
@@ -59,21 +59,20 @@ function benchConfig(dataDir: string) {
 }
 
 async function seed(dataDir: string): Promise<void> {
-  const app = createAppContext(benchConfig(dataDir), createLogger('warn'));
-  const s = app.store;
+  const app = await createAppContext(benchConfig(dataDir), createLogger('warn'));
   const passwordHash = await hashPassword('the-real-password');
-  s.transaction(() => {
-    s.tenants.insert({ id: 'bench', name: 'Bench', sipDomain: 'sip.bench.example', sipProxy: null, sipPort: 5060, sipTransport: 'udp', security: {} });
-    s.users.insert({
+  await app.store.transaction(async (s) => {
+    await s.tenants.insert({ id: 'bench', name: 'Bench', sipDomain: 'sip.bench.example', sipProxy: null, sipPort: 5060, sipTransport: 'udp', security: {} });
+    await s.users.insert({
       number: '0100000001', tenantId: 'bench', name: 'Bench User', email: null, role: 'user', passwordHash,
       sipAuthName: '0100000001', sipPassword: 'sip-secret-bench', voicemailNumber: '123',
     });
-    s.devices.insert({
+    await s.devices.insert({
       mac: MAC, tenantId: 'bench', vendor: 'yealink', model: 'T54W', userNumber: '0100000001', label: null,
       expansionModules: 0, provisioningUsername: null, provisioningPassword: null,
     });
   });
-  s.close();
+  await app.store.close();
 }
 
 const self = fileURLToPath(import.meta.url);
@@ -103,9 +102,9 @@ async function startCadranChild(dataDir: string): Promise<{ phonePort: number; a
 }
 
 async function serveChild(dataDir: string): Promise<void> {
-  const app = createAppContext(benchConfig(dataDir), createLogger('warn'));
+  const app = await createAppContext(benchConfig(dataDir), createLogger('warn'));
   const running = await startServer(app, [phoneFeature]);
-  process.stdout.write(`${JSON.stringify({ phonePort: phoneListeners(app)!.httpPort, adminPort: running.adminPort })}\n`);
+  process.stdout.write(`${JSON.stringify({ phonePort: running.phone!.httpPort, adminPort: running.adminPort })}\n`);
   process.once('SIGTERM', () => void running.close().then(() => process.exit(0)));
 }
 
