@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { catalogues, translate } from '../server/web/i18n.ts';
+import { catalogues, translate } from '../server/i18n/catalogue.ts';
 
 const WEB = new URL('../server/web/', import.meta.url).pathname;
 const views = ['layouts', 'partials', 'pages'].flatMap((d) =>
