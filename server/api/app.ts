@@ -3,7 +3,7 @@ import express, { type Express, type Router } from 'express';
 import cookieParser from 'cookie-parser';
 import type { AppContext } from '../app-context.ts';
 import { identify } from './auth.ts';
-import { errorHandler, notFoundRoute } from './errors.ts';
+import { apiTranslator, errorHandler, notFoundRoute } from './errors.ts';
 import { sessionsRouter } from './routes/sessions.ts';
 import { tenantsRouter } from './routes/tenants.ts';
 import { usersRouter } from './routes/users.ts';
@@ -42,8 +42,8 @@ export function createAdminApp(app: AppContext, ext: AdminExtensions = {}): Expr
   server.use('/api/v1', api);
 
   if (ext.web) server.use(ext.web(app));
-  server.use((_req, res) => {
-    res.status(404).type('text/plain').send('not found\n');
+  server.use((req, res) => {
+    res.status(404).type('text/plain').send(`${apiTranslator(req, res)('error.not_found')}\n`);
   });
   return server;
 }

@@ -1,5 +1,7 @@
 // Input shapes of every resource, validated with zod. Unknown fields are refused (`strict`) so a
-// typo in a field name is an error, not a silently ignored value.
+// typo in a field name is an error, not a silently ignored value. Refinements name their problem
+// by a catalogue key (`validation.…`, with parameters where the text needs numbers); zod's own
+// generic problems (too short, wrong type, unknown field…) get generic keys in validate.ts.
 import { z } from 'zod';
 import { displayText, hostName, refinePrintable } from './text.ts';
 import { dialable, userNumber } from './numbers.ts';
@@ -8,21 +10,27 @@ import { isValidTimezone } from '../../vendors/common/timezone.ts';
 export const tenantId = z
   .string()
   .trim()
-  .regex(/^[a-z0-9-]{2,40}$/, 'must be 2–40 characters among a-z, 0-9 and -');
+  .regex(/^[a-z0-9-]{2,40}$/, 'validation.tenant_id');
+
+/** A whole number from min to max, said as such ("1 to 4094") whichever bound is crossed. */
+const range = (min: number, max: number) =>
+  z
+    .number()
+    .int()
+    .refine((v) => v >= min && v <= max, { message: 'validation.range', params: { min, max } });
+
+/** Printable ASCII without spaces, min to max characters (phone and SIP passwords, logins). */
+const asciiToken = (min: number, max: number) =>
+  z.string().refine((v) => v.length >= min && v.length <= max && /^[\x21-\x7e]*$/.test(v), { message: 'validation.ascii_token', params: { min, max } });
 
 export const sipTransport = z.enum(['udp', 'tcp', 'tls']);
-const port = z.number().int().min(1, 'must be 1–65535').max(65535, 'must be 1–65535');
-const secret = (min: number, max: number) =>
-  z
-    .string()
-    .min(min, `must be at least ${min} characters`)
-    .max(max, `must be at most ${max} characters`)
-    .superRefine(refinePrintable);
+const port = range(1, 65535);
+const secret = (min: number, max: number) => z.string().min(min).max(max).superRefine(refinePrintable);
 
 export const cidr = z
   .string()
   .trim()
-  .regex(/^([0-9]{1,3}(\.[0-9]{1,3}){3}(\/\d{1,2})?|[0-9a-fA-F:]+(\/\d{1,3})?)$/, 'must be an IP address or CIDR (e.g. 192.0.2.0/24)');
+  .regex(/^([0-9]{1,3}(\.[0-9]{1,3}){3}(\/\d{1,2})?|[0-9a-fA-F:]+(\/\d{1,3})?)$/, 'validation.cidr');
 
 export const provisioningSecurity = z
   .object({
@@ -30,13 +38,13 @@ export const provisioningSecurity = z
     auth: z
       .object({
         mode: z.enum(['none', 'basic', 'digest']),
-        username: z.string().trim().min(1).max(64).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces').optional(),
+        username: z.string().trim().pipe(asciiToken(1, 64)).optional(),
         password: secret(8, 128).optional(),
         perDevice: z.boolean().optional(),
       })
       .strict()
       .optional(),
-    urlToken: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be 16–64 characters among A-Z a-z 0-9 _ -').nullable().optional(),
+    urlToken: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'validation.url_token').nullable().optional(),
   })
   .strict();
 
@@ -60,12 +68,12 @@ export const userCreate = z
   .object({
     number: userNumber,
     name: displayText(64),
-    email: z.email('must be an e-mail address').max(254).nullable().optional(),
+    email: z.email('validation.email').max(254).nullable().optional(),
     role: role.default('user'),
     password: userPassword.optional(),
-    sipAuthName: z.string().trim().regex(/^[A-Za-z0-9._~+-]{1,64}$/, 'must be 1–64 characters among A-Z a-z 0-9 . _ ~ + -').optional(),
-    sipPassword: z.string().regex(/^[\x21-\x7e]{4,64}$/, 'must be 4–64 printable ASCII characters without spaces').optional(),
-    voicemailNumber: z.string().trim().regex(/^[0-9*#+]{1,16}$/, 'must be digits, * or #').optional(),
+    sipAuthName: z.string().trim().regex(/^[A-Za-z0-9._~+-]{1,64}$/, 'validation.sip_auth_name').optional(),
+    sipPassword: asciiToken(4, 64).optional(),
+    voicemailNumber: z.string().trim().regex(/^[0-9*#+]{1,16}$/, 'validation.voicemail').optional(),
   })
   .strict();
 // `role` has a default on creation only: a PATCH without it must not reset it.
@@ -75,7 +83,7 @@ export const modelName = z
   .string()
   .trim()
   .transform((v) => v.toUpperCase().replace(/[\s_-]/g, ''))
-  .pipe(z.string().regex(/^[A-Z0-9]{2,16}$/, 'must be a phone model such as T54W, VVX450 or D785'));
+  .pipe(z.string().regex(/^[A-Z0-9]{2,16}$/, 'validation.model_name'));
 
 export const deviceCreate = z
   .object({
@@ -84,8 +92,8 @@ export const deviceCreate = z
     tenant: tenantId,
     user: userNumber.nullable().optional(),
     label: displayText(64).nullable().optional(),
-    expansionModules: z.number().int().min(0).max(6).optional(),
-    provisioningUsername: z.string().regex(/^[\x21-\x7e]{1,64}$/).nullable().optional(),
+    expansionModules: range(0, 6).optional(),
+    provisioningUsername: asciiToken(1, 64).nullable().optional(),
     provisioningPassword: secret(8, 128).nullable().optional(),
   })
   .strict();
@@ -93,7 +101,7 @@ export const devicePatch = deviceCreate.omit({ mac: true }).partial().strict();
 
 export const keyInput = z
   .object({
-    position: z.number().int().min(1, 'positions start at 1').max(999),
+    position: range(1, 999),
     type: z.enum(['line', 'blf', 'speeddial']),
     value: z.string().trim().max(64).nullable().optional(),
     label: displayText(32).nullable().optional(),
@@ -103,20 +111,20 @@ export const keyList = z.array(keyInput).max(500);
 
 export const networkProfile = z
   .object({
-    vlanId: z.number().int().min(1, 'must be 1–4094').max(4094, 'must be 1–4094').nullable(),
-    vlanPriority: z.number().int().min(0, 'must be 0–7').max(7, 'must be 0–7').nullable(),
+    vlanId: range(1, 4094).nullable(),
+    vlanPriority: range(0, 7).nullable(),
     ntpServers: z.array(hostName).max(4),
     timezone: z
       .string()
-      .refine((v) => isValidTimezone(v), 'must be an IANA time zone name such as Europe/Paris')
+      .refine((v) => isValidTimezone(v), 'validation.timezone')
       .nullable(),
     dnsServers: z.array(hostName).max(4),
     syslogServer: hostName.nullable(),
-    dscpSip: z.number().int().min(0, 'must be 0–63').max(63, 'must be 0–63').nullable(),
-    dscpRtp: z.number().int().min(0, 'must be 0–63').max(63, 'must be 0–63').nullable(),
-    adminPassword: z.string().regex(/^[\x21-\x7e]{4,64}$/, 'must be 4–64 printable ASCII characters without spaces').nullable(),
-    resyncIntervalMinutes: z.number().int().min(5, 'must be 5–43200').max(43200, 'must be 5–43200').nullable(),
-    firmware: z.record(modelName, z.url({ protocol: /^(https?|tftp|ftp)$/, error: 'must be an http(s), ftp or tftp URL' }).max(1000)),
+    dscpSip: range(0, 63).nullable(),
+    dscpRtp: range(0, 63).nullable(),
+    adminPassword: asciiToken(4, 64).nullable(),
+    resyncIntervalMinutes: range(5, 43200).nullable(),
+    firmware: z.record(modelName, z.url({ protocol: /^(https?|tftp|ftp)$/, error: 'validation.firmware_url' }).max(1000)),
   })
   .partial()
   .strict();
@@ -130,7 +138,7 @@ export const contactInput = z
     group: displayText(40).nullable().optional(),
   })
   .strict()
-  .refine((c) => c.work || c.mobile || c.home, { message: 'a contact needs at least one number (work, mobile or home)', path: ['work'] });
+  .refine((c) => c.work || c.mobile || c.home, { message: 'validation.contact_number', path: ['work'] });
 
 export type TenantCreate = z.infer<typeof tenantCreate>;
 export type TenantPatch = z.infer<typeof tenantPatch>;

@@ -32,7 +32,18 @@ export const hasMessage = (key: string): boolean => Object.hasOwn(catalogues[DEF
  */
 export function translate(lang: Lang, key: string, vars: MessageVars = {}): string {
   const text = catalogues[lang][key] ?? catalogues[DEFAULT_LANG][key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (m, name: string) => (Object.hasOwn(vars, name) && vars[name] !== undefined && vars[name] !== null ? String(vars[name]) : m));
+  return text.replace(/\{(\w+)\}/g, (m, name: string) => {
+    const v = Object.hasOwn(vars, name) ? vars[name] : undefined;
+    return v === undefined || v === null ? m : shown(lang, v);
+  });
+}
+
+const GROUPING: Record<Lang, Intl.NumberFormat> = { fr: new Intl.NumberFormat('fr-FR'), en: new Intl.NumberFormat('en-GB') };
+
+/** A value in a sentence: large whole numbers grouped as the language writes them (10 000, 10,000). */
+function shown(lang: Lang, v: unknown): string {
+  if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) >= 10_000) return GROUPING[lang].format(v);
+  return String(v);
 }
 
 /** `translate` bound to one language. */

@@ -1,8 +1,8 @@
 // Small pieces both imports share.
-import { DomainError } from '../domain/errors.ts';
+import { DomainError, invalid } from '../domain/errors.ts';
 import { StoreError } from '../store/errors.ts';
 import type { Store } from '../store/types.ts';
-import type { ImportMode, LineStatus, ReportBuilder, ReportLine } from './report.ts';
+import type { ImportMode, LineReason, LineStatus, ReportBuilder, ReportLine } from './report.ts';
 
 export type ImportProgress = { phase: 'read'; bytes: number } | { phase: 'apply'; done: number; total: number };
 
@@ -13,10 +13,14 @@ class Rollback extends Error {
   }
 }
 
-/** The message of a domain error, for a report line; anything else is a bug and propagates. */
-export function reasonOf(e: unknown): string {
-  if (e instanceof DomainError) return e.message;
-  if (e instanceof StoreError) return e.code === 'constraint' ? 'the database refused it (constraint)' : `the database could not save it (${e.code})`;
+/** A domain error as a report line's reason (its first detail, with the column); anything else is a bug and propagates. */
+export function reasonOf(e: unknown): LineReason {
+  if (e instanceof DomainError) {
+    const d = e.details[0];
+    if (!d) return { key: e.key, ...(Object.keys(e.params).length ? { params: e.params } : {}) };
+    return { key: d.key, ...(d.params ? { params: d.params } : {}), ...(d.field !== undefined ? { field: d.field } : {}) };
+  }
+  if (e instanceof StoreError) return e.code === 'constraint' ? { key: 'import_line.db_constraint' } : { key: 'import_line.db_failed', params: { code: e.code } };
   throw e;
 }
 
@@ -28,11 +32,11 @@ export function parseFlag(name: string, v: unknown): boolean | undefined {
     if (['true', '1', 'yes', 'on'].includes(s)) return true;
     if (['false', '0', 'no', 'off'].includes(s)) return false;
   }
-  throw new DomainError('validation_failed', `${name}: expected true or false`, [{ field: name, message: 'expected true or false' }]);
+  throw invalid(name, 'validation.flag');
 }
 
 /** What pass 2 decided for one line: a rejection, nothing to do, or a row to write. */
-export type Outcome<W> = { reason: string } | 'unchanged' | { status: 'created' | 'updated'; row: W };
+export type Outcome<W> = { reason: LineReason } | 'unchanged' | { status: 'created' | 'updated'; row: W };
 
 export interface ApplyOptions<C, W> {
   mode: ImportMode;
@@ -58,7 +62,7 @@ export interface ApplyOptions<C, W> {
 export async function applyInOneTransaction<C extends { line: number }, W>(store: Store, items: C[], o: ApplyOptions<C, W>): Promise<boolean> {
   let writing = !o.dryRun && !(o.mode === 'all-or-nothing' && o.report.counts.rejected > 0);
   const stopOnReject = o.mode === 'all-or-nothing';
-  const entry = (c: C, status: LineStatus, reason?: string): ReportLine => {
+  const entry = (c: C, status: LineStatus, reason?: LineReason): ReportLine => {
     const e: ReportLine = { line: c.line, status };
     e[o.key] = o.label(c);
     if (reason !== undefined) e.reason = reason;
@@ -86,7 +90,7 @@ export async function applyInOneTransaction<C extends { line: number }, W>(store
             await o.write(c, d.row, d.status, tx);
           } catch (e) {
             if (stopOnReject) writing = false;
-            o.report.add(entry(c, 'rejected', `not saved: ${reasonOf(e)}`));
+            o.report.add(entry(c, 'rejected', reasonOf(e)));
             continue;
           }
         }

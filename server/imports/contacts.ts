@@ -2,7 +2,8 @@
 // from a CSV made in a spreadsheet or exported from a mail client. Same two passes as the MAC
 // import. A contact is identified by its name (case and accents ignored) and its numbers, so
 // importing the same file twice never doubles an entry.
-import { DomainError, notFound } from '../domain/errors.ts';
+import { invalidFile, notFound } from '../domain/errors.ts';
+import { listParam, shownValue } from '../domain/messages.ts';
 import { normalizePhoneNumber } from '../domain/numbers.ts';
 import { contactInput, parseInput } from '../domain/schemas.ts';
 import type { Principal } from '../auth/principal.ts';
@@ -11,7 +12,7 @@ import { devicesOfUsers, type ServiceDeps } from '../service/context.ts';
 import type { Contact } from '../store/types.ts';
 import { readCsv, type CsvReadOptions } from './csv.ts';
 import { cell, extraCellsProblem, mapColumns, type ColumnSpec } from './columns.ts';
-import { ReportBuilder, type ImportMode, type ImportOptions, type ImportReport } from './report.ts';
+import { ReportBuilder, type ImportMode, type ImportOptions, type ImportReport, type LineReason } from './report.ts';
 import { applyInOneTransaction, reasonOf, type ImportProgress, type Outcome } from './common.ts';
 
 type ContactColumn = 'name' | 'first' | 'last' | 'work' | 'mobile' | 'home' | 'group';
@@ -68,34 +69,30 @@ export async function importContacts(
   const rows = readCsv(input, { maxBytes: opts.maxBytes, charset: opts.charset, onBytes: (bytes) => opts.onProgress?.({ phase: 'read', bytes }) });
   for await (const batch of rows) for (const { line, fields } of batch) {
     if (!map) {
-      map = mapColumns(fields, CONTACT_COLUMNS, 'a contacts import');
+      map = mapColumns(fields, CONTACT_COLUMNS);
       const i = map.index;
-      if (i.name === undefined && i.first === undefined && i.last === undefined) {
-        throw new DomainError('validation_failed', 'line 1: the header has no name column ("name", or "first name"/"last name", "prénom"/"nom")', [{ field: 'name', line: 1, message: 'missing column' }]);
-      }
-      if (i.work === undefined && i.mobile === undefined && i.home === undefined) {
-        throw new DomainError('validation_failed', 'line 1: the header has no number column ("work"/"bureau", "mobile"/"portable", "home"/"domicile")', [{ field: 'work', line: 1, message: 'missing column' }]);
-      }
-      if (map.ignored.length) report.warnings.push(`ignored columns: ${map.ignored.join(', ')}`);
+      if (i.name === undefined && i.first === undefined && i.last === undefined) throw invalidFile('csv.no_name_column', undefined, 1, 'name');
+      if (i.work === undefined && i.mobile === undefined && i.home === undefined) throw invalidFile('csv.no_number_column', undefined, 1, 'work');
+      if (map.ignored.length) report.warnings.push({ key: 'import.warning.ignored_columns', params: { columns: listParam(map.ignored, 50) } });
       continue;
     }
     const get = (k: ContactColumn) => cell(fields, map!, k);
     const name = get('name') ?? [get('first'), get('last')].filter(Boolean).join(' ');
     const shownName = name.slice(0, 80);
-    const reject = (reason: string) => report.add({ line, name: shownName, status: 'rejected', reason });
+    const reject = (reason: LineReason) => report.add({ line, name: shownName, status: 'rejected', reason });
     const extra = extraCellsProblem(fields, map.width);
     if (extra) {
       reject(extra);
       continue;
     }
     const numbers: Partial<Record<'work' | 'mobile' | 'home', string>> = {};
-    let bad: string | null = null;
+    let bad: LineReason | null = null;
     for (const k of ['work', 'mobile', 'home'] as const) {
       const raw = get(k);
       if (!raw) continue;
       const n = normalizePhoneNumber(raw);
       if (n === null) {
-        bad ??= `${k}: "${raw.slice(0, 40)}" is not a phone number`;
+        bad ??= { key: 'import_line.not_a_number', params: { value: shownValue(raw) }, field: k };
         continue;
       }
       numbers[k] = n;
@@ -112,24 +109,22 @@ export async function importContacts(
       const fields_ = { name: v.name, work: v.work ?? null, mobile: v.mobile ?? null, home: v.home ?? null };
       c = { line, key: contactKey(fields_), ...fields_, group: v.group ?? null };
     } catch (e) {
-      reject(name ? reasonOf(e) : 'name: empty (give a name, or a first and last name)');
+      reject(name ? reasonOf(e) : { key: 'import_line.name_empty', field: 'name' });
       continue;
     }
     const first = seen.get(c.key);
     if (first !== undefined) {
       const firstLine = typeof first === 'number' ? first : first.line;
       const sameGroup = typeof first !== 'number' && (c.group === null || c.group === first.group);
-      if (sameGroup) report.add({ line, name: c.name, status: 'unchanged', reason: `same contact as line ${firstLine} (counted once)` });
-      else reject(`same contact as line ${firstLine} but in another group`);
+      if (sameGroup) report.add({ line, name: c.name, status: 'unchanged', reason: { key: 'import_line.same_contact', params: { line: firstLine } } });
+      else reject({ key: 'import_line.same_contact_other_group', params: { line: firstLine }, field: 'group' });
       continue;
     }
     seen.set(c.key, c);
     candidates.push(c);
   }
-  if (!map) throw new DomainError('validation_failed', 'the file is empty: expected a header line (name;work;mobile;home;group) and data lines', [{ field: 'file', message: 'empty' }]);
-  if (report.counts.rejected + report.counts.unchanged + candidates.length === 0) {
-    throw new DomainError('validation_failed', 'the file has a header but no data line: nothing to import', [{ field: 'file', line: 2, message: 'no data' }]);
-  }
+  if (!map) throw invalidFile('csv.empty_contacts');
+  if (report.counts.rejected + report.counts.unchanged + candidates.length === 0) throw invalidFile('csv.no_data', undefined, 2);
 
   const { store } = deps;
   const existing = new Map<string, Contact>();
@@ -143,7 +138,7 @@ export async function importContacts(
       if (cur.name === c.name && cur.group === group) return 'unchanged';
       return { status: 'updated', row: { id: cur.id, name: c.name, work: cur.work, mobile: cur.mobile, home: cur.home, group } };
     }
-    if (count >= MAX_CONTACTS_PER_USER) return { reason: `the directory is full (at most ${MAX_CONTACTS_PER_USER} contacts per user)` };
+    if (count >= MAX_CONTACTS_PER_USER) return { reason: { key: 'import_line.directory_full', params: { max: MAX_CONTACTS_PER_USER } } };
     count++;
     return { status: 'created', row: { name: c.name, work: c.work, mobile: c.mobile, home: c.home, group: c.group } };
   };
@@ -151,7 +146,7 @@ export async function importContacts(
     mode, dryRun, report, key: 'name', label: (c) => c.name, decide, onProgress: opts.onProgress,
     // Read the directory inside the transaction, so nothing can slip in between.
     before: async (tx) => {
-      if (!(await tx.users.get(user.number))) throw notFound(`user ${user.number}`);
+      if (!(await tx.users.get(user.number))) throw notFound('not_found.user', { number: user.number });
       const list = await tx.contacts.list(user.number);
       for (const c of list) if (!existing.has(contactKey(c))) existing.set(contactKey(c), c);
       count = list.length;

@@ -17,7 +17,7 @@ async function ownContact(deps: ServiceDeps, p: Principal, number: string, id: s
   await getUser(deps, p, number);
   const n = Number(id);
   const c = Number.isInteger(n) ? await deps.store.contacts.get(n) : undefined;
-  if (!c || c.userNumber !== number) throw notFound(`contact ${id}`);
+  if (!c || c.userNumber !== number) throw notFound('not_found.contact', { id: id });
   return c;
 }
 
@@ -46,7 +46,7 @@ export async function createContact(deps: ServiceDeps, p: Principal, number: str
 export async function updateContact(deps: ServiceDeps, p: Principal, number: string, id: string, input: unknown): Promise<Contact> {
   const updated = await inTransaction(deps, async (d) => {
     const cur = await ownContact(d, p, number, id);
-    if (input === null || typeof input !== 'object') throw invalid('(body)', 'expected a JSON object');
+    if (input === null || typeof input !== 'object') throw invalid('(body)', 'validation.type_object');
     // PATCH semantics: absent fields keep their value; the result is validated as a whole.
     const merged = { name: cur.name, work: cur.work, mobile: cur.mobile, home: cur.home, group: cur.group, ...(input as object) };
     const c = parseInput(contactInput, merged);

@@ -1,5 +1,6 @@
-import { conflict, DomainError, invalid, notFound } from '../domain/errors.ts';
+import { conflict, forbidden, invalid, notFound } from '../domain/errors.ts';
 import { normalizeMac, formatMac } from '../domain/mac.ts';
+import { listParam, shownValue } from '../domain/messages.ts';
 import { deviceCreate, devicePatch, parseInput } from '../domain/schemas.ts';
 import { findModel, keyCapacity, vendors } from '../../vendors/index.ts';
 import { isOperator, requireDeviceAccess, requireTenantAdmin, type Principal } from '../auth/principal.ts';
@@ -9,7 +10,7 @@ import { inTransaction, type ServiceDeps } from './context.ts';
 export async function getDevice(deps: ServiceDeps, p: Principal, rawMac: string): Promise<Device> {
   const mac = normalizeMac(rawMac);
   const d = await deps.store.devices.get(mac);
-  if (!d) throw notFound(`device ${formatMac(mac)}`);
+  if (!d) throw notFound('not_found.device', { mac: formatMac(mac) });
   requireDeviceAccess(p, d, false);
   return d;
 }
@@ -25,8 +26,8 @@ export async function listDevices(deps: ServiceDeps, p: Principal, filter: { ten
 export function resolveModel(raw: string, field = 'model') {
   const found = findModel(raw);
   if (!found) {
-    const known = vendors.flatMap((v) => v.models.map((m) => m.model)).join(', ');
-    throw invalid(field, `unknown phone model "${raw}" (known models: ${known})`);
+    const known = vendors.flatMap((v) => v.models.map((m) => m.model));
+    throw invalid(field, 'validation.model_unknown', { model: shownValue(raw), known: listParam(known, 100) });
   }
   return found;
 }
@@ -38,15 +39,15 @@ export async function checkKeysFit(store: Store, userNumber: string, device: { m
   const capacity = keyCapacity(found.model, device.expansionModules);
   const highest = Math.max(0, ...(await store.keys.list(userNumber)).map((k) => k.position));
   if (highest > capacity) {
-    throw conflict('user', `user ${userNumber} has a key at position ${highest} but a ${device.model} (${formatMac(device.mac)}) has only ${capacity} keys`);
+    throw conflict('user', 'conflict.keys_beyond_phone', { user: userNumber, position: highest, model: device.model, mac: formatMac(device.mac), capacity });
   }
 }
 
 async function checkUser(store: Store, userNumber: string | null | undefined, tenantId: string): Promise<void> {
   if (!userNumber) return;
   const u = await store.users.get(userNumber);
-  if (!u) throw invalid('user', `user ${userNumber} does not exist`);
-  if (u.tenantId !== tenantId) throw invalid('user', `user ${userNumber} belongs to another tenant`);
+  if (!u) throw invalid('user', 'validation.user_unknown', { number: userNumber });
+  if (u.tenantId !== tenantId) throw invalid('user', 'validation.user_other_tenant', { number: userNumber });
 }
 
 export async function createDevice(deps: ServiceDeps, p: Principal, input: unknown): Promise<Device> {
@@ -54,12 +55,13 @@ export async function createDevice(deps: ServiceDeps, p: Principal, input: unkno
   const mac = normalizeMac(d.mac);
   const { vendor } = resolveModel(d.model);
   const device = await inTransaction(deps, async ({ store }) => {
-    if (!(await store.tenants.get(d.tenant))) throw invalid('tenant', `tenant "${d.tenant}" does not exist`);
+    if (!(await store.tenants.get(d.tenant))) throw invalid('tenant', 'validation.tenant_unknown', { tenant: d.tenant });
     requireTenantAdmin(p, d.tenant);
     const existing = await store.devices.get(mac);
     if (existing) {
-      if (existing.tenantId !== d.tenant && !isOperator(p)) throw conflict('mac', `MAC ${formatMac(mac)} is already registered by another tenant`);
-      throw conflict('mac', `MAC ${formatMac(mac)} is already registered${existing.tenantId !== d.tenant ? ` in tenant "${existing.tenantId}"` : ''}`);
+      if (existing.tenantId !== d.tenant && !isOperator(p)) throw conflict('mac', 'conflict.mac_other_tenant', { mac: formatMac(mac) });
+      if (existing.tenantId !== d.tenant) throw conflict('mac', 'conflict.mac_in_tenant', { mac: formatMac(mac), tenant: existing.tenantId });
+      throw conflict('mac', 'conflict.mac_registered', { mac: formatMac(mac) });
     }
     await checkUser(store, d.user, d.tenant);
     const row = {
@@ -89,8 +91,8 @@ export async function updateDevice(deps: ServiceDeps, p: Principal, rawMac: stri
     const patch = parseInput(devicePatch, input);
     const tenantId = patch.tenant ?? cur.tenantId;
     if (tenantId !== cur.tenantId) {
-      if (!isOperator(p)) throw new DomainError('forbidden', 'only an operator may move a phone to another tenant');
-      if (!(await store.tenants.get(tenantId))) throw invalid('tenant', `tenant "${tenantId}" does not exist`);
+      if (!isOperator(p)) throw forbidden('forbidden.move_device');
+      if (!(await store.tenants.get(tenantId))) throw invalid('tenant', 'validation.tenant_unknown', { tenant: tenantId });
     }
     const model = patch.model ?? cur.model;
     const vendor = resolveModel(model).vendor;

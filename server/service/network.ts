@@ -23,18 +23,18 @@ export async function effectiveProfile(store: Store, mac: string, tenantId: stri
 }
 
 export async function getTenantNetwork(deps: ServiceDeps, p: Principal, tenantId: string): Promise<NetworkProfile> {
-  if (!(await deps.store.tenants.get(tenantId))) throw notFound(`tenant "${tenantId}"`);
+  if (!(await deps.store.tenants.get(tenantId))) throw notFound('not_found.tenant', { id: tenantId });
   requireTenantMember(p, tenantId);
   requireTenantAdmin(p, tenantId);
   return deps.store.network.getTenant(tenantId);
 }
 
 export async function setTenantNetwork(deps: ServiceDeps, p: Principal, tenantId: string, input: unknown): Promise<NetworkProfile> {
-  if (!(await deps.store.tenants.get(tenantId))) throw notFound(`tenant "${tenantId}"`);
+  if (!(await deps.store.tenants.get(tenantId))) throw notFound('not_found.tenant', { id: tenantId });
   requireTenantAdmin(p, tenantId);
   const profile = compact(parseInput(networkProfile, input));
   const macs = await inTransaction(deps, async ({ store }) => {
-    if (!(await store.tenants.get(tenantId))) throw notFound(`tenant "${tenantId}"`);
+    if (!(await store.tenants.get(tenantId))) throw notFound('not_found.tenant', { id: tenantId });
     await store.network.setTenant(tenantId, profile);
     return (await store.devices.list({ tenantId })).map((d) => d.mac);
   });

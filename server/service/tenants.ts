@@ -6,7 +6,7 @@ import { inTransaction, type ServiceDeps } from './context.ts';
 
 export async function getTenant(deps: ServiceDeps, p: Principal, id: string): Promise<Tenant> {
   const t = await deps.store.tenants.get(id);
-  if (!t) throw notFound(`tenant "${id}"`);
+  if (!t) throw notFound('not_found.tenant', { id: id });
   requireTenantMember(p, id);
   return t;
 }
@@ -20,7 +20,7 @@ export async function createTenant(deps: ServiceDeps, p: Principal, input: unkno
   requireOperator(p);
   const t = parseInput(tenantCreate, input);
   return inTransaction(deps, async ({ store }) => {
-    if (await store.tenants.get(t.id)) throw conflict('id', `tenant "${t.id}" already exists`);
+    if (await store.tenants.get(t.id)) throw conflict('id', 'conflict.tenant_exists', { id: t.id });
     await store.tenants.insert({
       id: t.id,
       name: t.name,
@@ -59,7 +59,7 @@ export async function deleteTenant(deps: ServiceDeps, p: Principal, id: string):
   requireOperator(p);
   const macs = await inTransaction(deps, async ({ store }) => {
     const macs = (await store.devices.list({ tenantId: id })).map((d) => d.mac);
-    if (!(await store.tenants.delete(id))) throw notFound(`tenant "${id}"`);
+    if (!(await store.tenants.delete(id))) throw notFound('not_found.tenant', { id: id });
     return macs;
   });
   deps.changes.devicesChanged(macs, `tenant ${id} deleted`);

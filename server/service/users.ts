@@ -7,29 +7,29 @@ import { devicesOfUsers, inTransaction, type ServiceDeps } from './context.ts';
 
 export async function getUser(deps: ServiceDeps, p: Principal, number: string): Promise<User> {
   const u = await deps.store.users.get(number);
-  if (!u) throw notFound(`user ${number}`);
+  if (!u) throw notFound('not_found.user', { number: number });
   requireUserAccess(p, u);
   return u;
 }
 
 export async function listUsers(deps: ServiceDeps, p: Principal, tenantId: string): Promise<User[]> {
-  if (!(await deps.store.tenants.get(tenantId))) throw notFound(`tenant "${tenantId}"`);
+  if (!(await deps.store.tenants.get(tenantId))) throw notFound('not_found.tenant', { id: tenantId });
   // Every member may see the colleagues (to pick a BLF target); the view decides which fields.
-  if (p.kind === 'user' && p.tenantId !== tenantId) throw notFound(`tenant "${tenantId}"`);
+  if (p.kind === 'user' && p.tenantId !== tenantId) throw notFound('not_found.tenant', { id: tenantId });
   return deps.store.users.list(tenantId);
 }
 
 export async function createUser(deps: ServiceDeps, p: Principal, tenantId: string, input: unknown): Promise<User> {
-  if (!(await deps.store.tenants.get(tenantId))) throw notFound(`tenant "${tenantId}"`);
+  if (!(await deps.store.tenants.get(tenantId))) throw notFound('not_found.tenant', { id: tenantId });
   requireTenantAdmin(p, tenantId);
   const u = parseInput(userCreate, input);
-  if (await deps.store.users.get(u.number)) throw conflict('number', `user number ${u.number} is already taken`);
+  if (await deps.store.users.get(u.number)) throw conflict('number', 'conflict.user_number_taken', { number: u.number });
   // bcrypt runs before the transaction: it takes tens of milliseconds.
   const passwordHash = u.password ? await hashPassword(u.password) : null;
   return inTransaction(deps, async ({ store }) => {
     // Checked again in the transaction: another request may have taken the number meanwhile.
-    if (!(await store.tenants.get(tenantId))) throw notFound(`tenant "${tenantId}"`);
-    if (await store.users.get(u.number)) throw conflict('number', `user number ${u.number} is already taken`);
+    if (!(await store.tenants.get(tenantId))) throw notFound('not_found.tenant', { id: tenantId });
+    if (await store.users.get(u.number)) throw conflict('number', 'conflict.user_number_taken', { number: u.number });
     await store.users.insert({
       number: u.number,
       tenantId,
@@ -56,7 +56,7 @@ export async function updateUser(deps: ServiceDeps, p: Principal, number: string
     if (other) requireUserAdmin(p, before);
   }
   if (patch.role && p.kind === 'user' && p.number === number && patch.role !== before.role) {
-    throw invalid('role', 'you cannot change your own role');
+    throw invalid('role', 'validation.own_role');
   }
   const newHash = patch.password ? await hashPassword(patch.password) : undefined;
   const { user, macs } = await inTransaction(deps, async (d) => {
@@ -81,11 +81,11 @@ export async function updateUser(deps: ServiceDeps, p: Principal, number: string
 
 export async function setPassword(deps: ServiceDeps, number: string, password: string): Promise<void> {
   const pw = parseInput(userPassword, password, 'password');
-  if (!(await deps.store.users.get(number))) throw notFound(`user ${number}`);
+  if (!(await deps.store.users.get(number))) throw notFound('not_found.user', { number: number });
   const hash = await hashPassword(pw);
   await inTransaction(deps, async ({ store }) => {
     const cur = await store.users.get(number);
-    if (!cur) throw notFound(`user ${number}`);
+    if (!cur) throw notFound('not_found.user', { number: number });
     await store.users.update(number, { ...cur, passwordHash: hash });
   });
 }
@@ -94,7 +94,7 @@ export async function deleteUser(deps: ServiceDeps, p: Principal, number: string
   const affected = await inTransaction(deps, async (d) => {
     const cur = await getUser(d, p, number);
     requireTenantAdmin(p, cur.tenantId);
-    if (p.kind === 'user' && p.number === number) throw invalid('number', 'you cannot delete your own licence');
+    if (p.kind === 'user' && p.number === number) throw invalid('number', 'validation.own_licence_delete');
     const watchers = await d.store.keys.watchersOf(number);
     const affected = await devicesOfUsers(d.store, [number, ...watchers]);
     // BLF keys of colleagues that supervised this user would point nowhere: remove them.

@@ -5,7 +5,7 @@ import { SESSION_COOKIE } from '../../api/auth.ts';
 import { describe } from '../../auth/principal.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { PasswordResets, RESET_TTL_MS, sendMail } from '../../service/password-reset.ts';
-import { field, formErrors } from '../forms.ts';
+import { field, tr, formErrors } from '../forms.ts';
 import { translate } from '../i18n.ts';
 import { homeOf, type Renderer } from '../page.ts';
 import { cookieOptions, setSessionCookie } from '../session.ts';
@@ -117,7 +117,7 @@ export function authPages(app: AppContext, render: Renderer): Router {
       app.log.info({ user: number, ip: req.ip }, 'password reset through an e-mailed link');
       res.redirect(303, '/login?done=password_reset');
     } catch (e) {
-      if (e instanceof DomainError && e.code === 'validation_failed') return again(formErrors(e, () => 'password').fields);
+      if (e instanceof DomainError && e.code === 'validation_failed') return again(formErrors(e, tr(req), () => 'password').fields);
       throw e;
     }
   });
