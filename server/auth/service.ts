@@ -58,7 +58,7 @@ export class AuthService {
       ok = await verifyPassword(password, hash);
     } catch (err) {
       attempt.cancel();
-      if (err instanceof HashPoolBusy) throw new DomainError('too_many_requests', 'the server is busy; try again in a moment');
+      if (err instanceof HashPoolBusy) throw new DomainError('too_many_requests', 'auth.server_busy');
       throw err;
     }
     attempt.settle(ok);

@@ -59,7 +59,8 @@ export function authPages(app: AppContext, render: Renderer): Router {
       app.log.info({ who: describe(p), ip: req.ip }, 'web login');
       res.redirect(303, next ?? homeOf(p));
     } catch (e) {
-      if (e instanceof DomainError && e.code === 'too_many_requests') return again({}, translate(lang, 'login.too_many'), 429);
+      // Too many attempts, or every password check busy (auth.server_busy): each said as such.
+      if (e instanceof DomainError && e.code === 'too_many_requests') return again({}, translate(lang, e.key === 'auth.server_busy' ? e.key : 'login.too_many'), 429);
       if (e instanceof DomainError && e.code === 'unauthenticated') return again({}, translate(lang, 'login.wrong'), 401);
       throw e;
     }
