@@ -114,7 +114,7 @@ export function webErrorHandler(app: AppContext, render: Renderer): ErrorRequest
     try {
       render(req, res, 'error', { titleKey: 'error.title', messageKey: 'error.internal' }, 500);
     } catch {
-      res.status(500).type('text/plain').send('internal error\n');
+      res.status(500).type('text/plain').send(`${translate(req.web?.lang ?? DEFAULT_LANG, 'error.internal')}\n`);
     }
   };
 }
