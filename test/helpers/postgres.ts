@@ -1,0 +1,197 @@
+// PostgreSQL for tests: every caller gets a fresh, empty database of its own.
+//
+// With CADRAN_TEST_DATABASE_URL (a superuser URL of a running cluster, as `.ci/run` exports) the
+// databases are made there. Without it a throw-away cluster is started for this process:
+// initdb + pg_ctl in a temporary directory, on a free loopback port (as the `postgres` user when
+// running as root), and stopped when the process ends — even when it is killed: a small
+// watchdog process stops the cluster once this process is gone.
+// When neither is possible the call throws with what is missing: a test needing PostgreSQL then
+// fails, it is never skipped.
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import pg from 'pg';
+
+export interface TestDatabase {
+  /** URL of the new database (same superuser as the cluster URL). */
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}
+
+const created = new Set<TestDatabase>();
+let cluster: Promise<string> | null = null;
+let counter = 0;
+
+/** Where initdb and pg_ctl are: on PATH, else the newest /usr/lib/postgresql/<v>/bin (Debian). */
+export function findPostgresBin(): string | null {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir && existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl'))) return dir;
+  }
+  const base = '/usr/lib/postgresql';
+  if (existsSync(base)) {
+    const versions = readdirSync(base).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    for (const v of versions) {
+      const dir = join(base, v, 'bin');
+      if (existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl'))) return dir;
+    }
+  }
+  return null;
+}
+
+async function freeTcpPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', resolve);
+  });
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
+
+/** Start a throw-away cluster; its superuser URL. */
+async function startCluster(): Promise<string> {
+  const bin = findPostgresBin();
+  if (!bin) {
+    throw new Error(
+      'PostgreSQL tests need a cluster: set CADRAN_TEST_DATABASE_URL to a superuser URL of a running one, or install the ' +
+        'PostgreSQL server binaries (Debian package `postgresql`: initdb and pg_ctl) so a throw-away cluster can be started. Neither was found.',
+    );
+  }
+  const asRoot = process.getuid?.() === 0;
+  let uid: number | undefined;
+  let gid: number | undefined;
+  if (asRoot) {
+    const id = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
+    const g = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
+    if (id.status !== 0 || g.status !== 0) {
+      throw new Error('running as root, the throw-away PostgreSQL cluster must run as the `postgres` user, which does not exist (install the Debian package `postgresql`)');
+    }
+    uid = Number(id.stdout.trim());
+    gid = Number(g.stdout.trim());
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'cadran-pg-'));
+  const data = join(dir, 'data');
+  if (uid !== undefined && gid !== undefined) {
+    chownSync(dir, uid, gid);
+    chmodSync(dir, 0o700);
+  }
+  const asPg = (cmd: string, args: string[]): [string, string[]] => (asRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args]);
+  const sh = (cmd: string, args: string[], what: string) => {
+    const [c, a] = asPg(join(bin, cmd), args);
+    const r = spawnSync(c, a, { encoding: 'utf8', cwd: dir, timeout: 120_000 });
+    if (r.status !== 0) {
+      let log = '';
+      try {
+        log = readFileSync(join(dir, 'postgres.log'), 'utf8').slice(-2000);
+      } catch {
+        /* no log yet */
+      }
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`${what} failed (${c} ${a.join(' ')}): ${r.error?.message ?? ''}${r.stderr ?? ''}${r.stdout ?? ''}${log}`);
+    }
+  };
+  sh('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync', '--locale=C.UTF-8'], 'initdb of the throw-away PostgreSQL cluster');
+  // A port another process grabs between the probe and the start makes pg_ctl fail: try a few.
+  let port = 0;
+  for (let attempt = 1; ; attempt++) {
+    port = await freeTcpPort();
+    const opts = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`;
+    try {
+      sh('pg_ctl', ['-D', data, '-l', join(dir, 'postgres.log'), '-w', '-t', '60', '-o', opts, 'start'], 'starting the throw-away PostgreSQL cluster');
+      break;
+    } catch (e) {
+      if (attempt >= 3 || !existsSync(dir)) throw e;
+    }
+  }
+  // Stop the cluster when this process ends, however it ends (exit, signal, SIGKILL by the runner).
+  const [stopCmd, stopArgs] = asPg(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']);
+  const stopLine = [stopCmd, ...stopArgs].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const watchdog = spawn('sh', ['-c', `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; ${stopLine} >/dev/null 2>&1; rm -rf '${dir}'`], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  watchdog.unref();
+  process.once('exit', () => {
+    spawnSync(stopCmd, stopArgs, { stdio: 'ignore', timeout: 30_000 });
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return `postgres://postgres@127.0.0.1:${port}/postgres`;
+}
+
+/** The superuser URL of the cluster tests use (started on first call when there is none). */
+export function testClusterUrl(): Promise<string> {
+  const env = process.env.CADRAN_TEST_DATABASE_URL;
+  if (env) return Promise.resolve(env);
+  cluster ??= startCluster();
+  return cluster;
+}
+
+function withDatabase(url: string, db: string): string {
+  const u = new URL(url);
+  u.pathname = '/' + encodeURIComponent(db);
+  return u.toString();
+}
+
+async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const url = await testClusterUrl();
+  const c = new pg.Client({ connectionString: url });
+  c.on('error', () => undefined);
+  try {
+    await c.connect();
+  } catch (e) {
+    throw new Error(`cannot connect to the test PostgreSQL cluster ${url.replace(/:[^:@/]*@/, ':***@')}: ${(e as Error).message}`, { cause: e });
+  }
+  try {
+    return await fn(c);
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+/**
+ * A new empty database (FILE_COPY: twice as fast as the default here). It is made with a French ICU collation when the server has ICU, so a
+ * query that sorts by the database's locale instead of cadran's byte order shows up in tests.
+ */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `cadran_t_${process.pid}_${++counter}_${Math.random().toString(36).slice(2, 8)}`;
+  await admin(async (c) => {
+    try {
+      await c.query(`CREATE DATABASE "${name}" TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'fr-FR' LOCALE 'C.UTF-8' STRATEGY FILE_COPY`);
+    } catch {
+      await c.query(`CREATE DATABASE "${name}" TEMPLATE template0 ENCODING 'UTF8' STRATEGY FILE_COPY`);
+    }
+  });
+  const url = withDatabase(await testClusterUrl(), name);
+  const db: TestDatabase = {
+    url,
+    name,
+    drop: async () => {
+      created.delete(db);
+      await admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    },
+  };
+  created.add(db);
+  return db;
+}
+
+/** Drop every database this process made (call from the test file's `after`). */
+export async function dropTestDatabases(): Promise<void> {
+  for (const db of [...created]) await db.drop().catch(() => undefined);
+}
+
+/** Run SQL as the cluster superuser on a given test database (setting up odd states in tests). */
+export async function sqlOn<T extends pg.QueryResultRow = Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const c = new pg.Client({ connectionString: url });
+  c.on('error', () => undefined);
+  await c.connect();
+  try {
+    return (await c.query<T>(sql, params)).rows;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
