@@ -8,7 +8,7 @@
 // When neither is possible the call throws with what is missing: a test needing PostgreSQL then
 // fails, it is never skipped.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -52,8 +52,19 @@ async function freeTcpPort(): Promise<number> {
   return port;
 }
 
-/** Start a throw-away cluster; its superuser URL. */
-async function startCluster(): Promise<string> {
+export interface Cluster {
+  /** Superuser URL (database `postgres`). */
+  url: string;
+  /** With `ssl`: the PEM of the CA that signed the server certificate (name `db.invalid` only). */
+  caFile?: string;
+}
+
+/**
+ * Start a throw-away cluster, stopped when this process ends. With `ssl`, the server also
+ * accepts TLS, with a certificate for the name `db.invalid` signed by a CA made for it (tests
+ * of the TLS modes: verify-full fails on 127.0.0.1, verify-ca passes).
+ */
+export async function startCluster(opts: { ssl?: boolean } = {}): Promise<Cluster> {
   const bin = findPostgresBin();
   if (!bin) {
     throw new Error(
@@ -95,11 +106,29 @@ async function startCluster(): Promise<string> {
     }
   };
   sh('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync', '--locale=C.UTF-8'], 'initdb of the throw-away PostgreSQL cluster');
+  let sslOpts = '';
+  let caFile: string | undefined;
+  if (opts.ssl) {
+    caFile = join(dir, 'ca.crt');
+    const ssl = (args: string[]) => {
+      const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`openssl ${args[0]} failed (the TLS tests need the openssl command): ${r.error?.message ?? ''}${r.stderr ?? ''}`);
+    };
+    writeFileSync(join(dir, 'san.ext'), 'subjectAltName=DNS:db.invalid\n');
+    ssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=cadran test CA',
+      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+    ssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=db.invalid']);
+    ssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'san.ext']);
+    chmodSync(join(dir, 'server.key'), 0o600);
+    if (uid !== undefined && gid !== undefined) for (const f of ['server.key', 'server.crt']) chownSync(join(dir, f), uid, gid);
+    chmodSync(join(dir, 'ca.crt'), 0o644);
+    sslOpts = ` -c ssl=on -c ssl_cert_file=${join(dir, 'server.crt')} -c ssl_key_file=${join(dir, 'server.key')}`;
+  }
   // A port another process grabs between the probe and the start makes pg_ctl fail: try a few.
   let port = 0;
   for (let attempt = 1; ; attempt++) {
     port = await freeTcpPort();
-    const opts = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`;
+    const opts = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300${sslOpts}`;
     try {
       sh('pg_ctl', ['-D', data, '-l', join(dir, 'postgres.log'), '-w', '-t', '60', '-o', opts, 'start'], 'starting the throw-away PostgreSQL cluster');
       break;
@@ -119,14 +148,14 @@ async function startCluster(): Promise<string> {
     spawnSync(stopCmd, stopArgs, { stdio: 'ignore', timeout: 30_000 });
     rmSync(dir, { recursive: true, force: true });
   });
-  return `postgres://postgres@127.0.0.1:${port}/postgres`;
+  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, ...(caFile ? { caFile } : {}) };
 }
 
 /** The superuser URL of the cluster tests use (started on first call when there is none). */
 export function testClusterUrl(): Promise<string> {
   const env = process.env.CADRAN_TEST_DATABASE_URL;
   if (env) return Promise.resolve(env);
-  cluster ??= startCluster();
+  cluster ??= startCluster().then((c) => c.url);
   return cluster;
 }
 
@@ -152,19 +181,45 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/**
- * A new empty database (FILE_COPY: twice as fast as the default here). It is made with a French ICU collation when the server has ICU, so a
- * query that sorts by the database's locale instead of cadran's byte order shows up in tests.
- */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `cadran_t_${process.pid}_${++counter}_${Math.random().toString(36).slice(2, 8)}`;
+async function createDatabase(name: string, template: string): Promise<void> {
   await admin(async (c) => {
+    if (template !== 'template0') {
+      await c.query(`CREATE DATABASE "${name}" TEMPLATE "${template}" STRATEGY FILE_COPY`);
+      return;
+    }
     try {
       await c.query(`CREATE DATABASE "${name}" TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'fr-FR' LOCALE 'C.UTF-8' STRATEGY FILE_COPY`);
     } catch {
       await c.query(`CREATE DATABASE "${name}" TEMPLATE template0 ENCODING 'UTF8' STRATEGY FILE_COPY`);
     }
   });
+}
+
+let migratedTemplate: Promise<string> | null = null;
+
+/** A database migrated to the latest schema, made once per process and copied (faster than migrating each time). */
+function migratedTemplateName(): Promise<string> {
+  migratedTemplate ??= (async () => {
+    const name = `cadran_tpl_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+    await createDatabase(name, 'template0');
+    const { openPostgresStore } = await import('../../server/store/postgres/index.ts');
+    const s = await openPostgresStore({ url: withDatabase(await testClusterUrl(), name), listen: false, poolSize: 1 });
+    await s.close();
+    created.add({ url: '', name, drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined) });
+    return name;
+  })();
+  return migratedTemplate;
+}
+
+/**
+ * A new database of its own: empty, or already `migrated` to the latest schema. FILE_COPY: twice
+ * as fast as the default strategy here. It is made with a French ICU collation when the server
+ * has ICU, so a query that sorts by the database's locale instead of cadran's byte order shows
+ * up in tests.
+ */
+export async function createTestDatabase(opts: { migrated?: boolean } = {}): Promise<TestDatabase> {
+  const name = `cadran_t_${process.pid}_${++counter}_${Math.random().toString(36).slice(2, 8)}`;
+  await createDatabase(name, opts.migrated ? await migratedTemplateName() : 'template0');
   const url = withDatabase(await testClusterUrl(), name);
   const db: TestDatabase = {
     url,
@@ -181,6 +236,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 /** Drop every database this process made (call from the test file's `after`). */
 export async function dropTestDatabases(): Promise<void> {
   for (const db of [...created]) await db.drop().catch(() => undefined);
+  created.clear();
+  migratedTemplate = null;
 }
 
 /** Run SQL as the cluster superuser on a given test database (setting up odd states in tests). */

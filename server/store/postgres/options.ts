@@ -7,6 +7,7 @@
 // URL, else `disable` for a loopback host or a Unix socket and `verify-full` for any other host
 // (SIP passwords and provisioning credentials must not cross a network in clear by default).
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import type { ClientConfig, PoolConfig } from 'pg';
 import type { ConnectionOptions } from 'node:tls';
 
@@ -141,7 +142,8 @@ export function tlsSettings(p: ParsedUrl, opts: Pick<PostgresOptions, 'tls' | 'c
     ssl.rejectUnauthorized = true;
     // verify-ca: the chain must lead to a trusted CA, the name is not checked (libpq's meaning).
     if (mode === 'verify-ca') ssl.checkServerIdentity = () => undefined;
-    else if (!p.host.startsWith('/')) ssl.servername = p.host;
+    // SNI carries names only (RFC 6066); node still checks an IP address against the certificate.
+    else if (!p.host.startsWith('/') && !isIP(p.host)) ssl.servername = p.host;
   }
   return { mode, ssl };
 }
