@@ -17,6 +17,7 @@ import type { RenderContext, RenderKey } from '../vendors/types.ts';
 import { realisticContext } from './fixtures/render-context.ts';
 import { hostileStrings, injectEverywhere } from './fixtures/injection.ts';
 import { findAll, parseXml, textOf, type XmlElement } from './fixtures/xml.ts';
+import { updatingGolden } from './helpers/golden.ts';
 
 const templates = new HandlebarsTemplates({ shippedDir: defaultShippedTemplatesDir() });
 const MAC = '0004f2a1b2c3';
@@ -171,11 +172,12 @@ test('no user: no account and no secret', () => {
 test('golden files for a realistic VVX450', () => {
   const ctx = base();
   const files = ['000000000000.cfg', ...polycom.bootFiles(MAC, 'VVX450')];
-  if (process.env.UPDATE_GOLDEN === '1') mkdirSync(goldenDir, { recursive: true });
+  const update = updatingGolden();
+  if (update) mkdirSync(goldenDir, { recursive: true });
   for (const f of files) {
     const body = renderText(f, ctx);
     const path = join(goldenDir, f);
-    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(path, body);
+    if (update) writeFileSync(path, body);
     assert.ok(existsSync(path), `missing golden file ${path} (run with UPDATE_GOLDEN=1)`);
     assert.fixture(body, readFileSync(path, 'utf8'), f);
   }

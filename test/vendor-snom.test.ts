@@ -16,6 +16,7 @@ import type { RenderContext, RenderKey } from '../vendors/types.ts';
 import { realisticContext } from './fixtures/render-context.ts';
 import { hostileStrings, injectEverywhere } from './fixtures/injection.ts';
 import { parseXml, findAll, textOf, type XmlElement } from './fixtures/xml.ts';
+import { updatingGolden } from './helpers/golden.ts';
 
 const templates = new HandlebarsTemplates({ shippedDir: defaultShippedTemplatesDir() });
 const MAC = '000413123403';
@@ -147,7 +148,7 @@ test('model table: required models with key counts, accounts and expansion modul
 // ---------------------------------------------------------------- golden files
 
 test('golden files for a realistic D785', () => {
-  const update = process.env.UPDATE_GOLDEN === '1';
+  const update = updatingGolden();
   if (update) mkdirSync(GOLDEN_DIR, { recursive: true });
   const unassigned = ctx();
   delete unassigned.user;

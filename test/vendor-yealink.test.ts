@@ -12,6 +12,7 @@ import type { RenderContext } from '../vendors/types.ts';
 import { realisticContext } from './fixtures/render-context.ts';
 import { hostileStrings, injectEverywhere } from './fixtures/injection.ts';
 import { parseXml, findAll, textOf } from './fixtures/xml.ts';
+import { updatingGolden } from './helpers/golden.ts';
 
 const templates = new HandlebarsTemplates({ shippedDir: defaultShippedTemplatesDir() });
 const MAC = '805ec0123401';
@@ -113,11 +114,12 @@ test('notifyEvent', () => {
 // ---- rendering --------------------------------------------------------------------------------
 
 test('golden files for a realistic T54W', () => {
+  const update = updatingGolden();
   const ctx = realisticContext('yealink', 'T54W', MAC);
   for (const f of yealink.bootFiles(MAC, 'T54W')) {
     const body = render(f, ctx);
     const path = join(GOLDEN, f);
-    if (process.env.UPDATE_GOLDEN === '1') {
+    if (update) {
       mkdirSync(GOLDEN, { recursive: true });
       writeFileSync(path, body);
     }
