@@ -582,7 +582,7 @@ export class PostgresStore implements Store {
         await this.#write(sql, params);
       } catch (e) {
         // A device deleted between the EXISTS check and the insert: once more finds it gone.
-        if (!(e instanceof StoreError && e.code === 'constraint' && e.table === 'sightings')) throw e;
+        if (!(e instanceof StoreError && e.code === 'constraint' && (e.cause as { code?: string } | undefined)?.code === '23503')) throw e;
         await this.#write(sql, params);
       }
     },
@@ -681,7 +681,7 @@ export class PostgresStore implements Store {
         // The user's row is locked so two requests at once cannot both pass the check.
         const user = await q('SELECT 1 FROM users WHERE number = $1 FOR UPDATE', [r.userNumber]);
         if (user.rowCount === 0) {
-          throw new StoreError('constraint', `the database refused it: password reset for user ${r.userNumber}, who does not exist`, { table: 'password_resets' });
+          throw new StoreError('constraint', `the database refused it: password reset for user ${r.userNumber}, who does not exist`);
         }
         const recent = await q('SELECT 1 FROM password_resets WHERE user_number = $1 AND used_at IS NULL AND created_at > $2 LIMIT 1', [r.userNumber, r.notBefore]);
         if ((recent.rowCount ?? 0) > 0) return false;
