@@ -15,7 +15,7 @@ import { createAdminApp } from './api/app.ts';
 import type { PhoneListeners } from './phone/feature.ts';
 
 export async function createAppContext(config: Config, log: Logger = createLogger(config.logLevel)): Promise<AppContext> {
-  const store = await openStore(config);
+  const store = await openStore(config, { warn: (msg, err) => log.warn({ err }, msg) });
   const changes = new ChangeFeed();
   const fetches = new PhoneFetches();
   // What this process changes, other processes and nodes hear of (PostgreSQL NOTIFY; SQLite: nothing to do).

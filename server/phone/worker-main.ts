@@ -19,7 +19,8 @@ async function run(): Promise<void> {
   const spec = JSON.parse(raw) as WorkerSpec;
   const config = spec.config;
   const log = createLogger(config.logLevel).child({ concern: 'phone', worker: cluster.worker?.id ?? 0 });
-  const store = await openStore(config);
+  // Changes of other nodes reach this worker through the primary (IPC): no LISTEN of its own.
+  const store = await openStore(config, { listen: false, warn: (msg, err) => log.warn({ err }, msg) });
   const changes = new ChangeFeed();
   const phone = createPhoneProcess({
     config,
