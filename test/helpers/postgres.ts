@@ -252,3 +252,39 @@ export async function sqlOn<T extends pg.QueryResultRow = Record<string, unknown
   }
 }
 
+
+// ---- the whole unit suite on PostgreSQL (CADRAN_TEST_ENGINE=postgres) ---------------------------
+
+let prepared: { cluster: string; template: string } | null = null;
+
+/** Start (or find) the cluster and the migrated template, so databases can then be made synchronously. */
+export async function preparePostgres(): Promise<void> {
+  if (prepared) return;
+  prepared = { cluster: await testClusterUrl(), template: await migratedTemplateName() };
+  // Databases made by createTestDatabaseSync are dropped when the process ends.
+  process.once('exit', () => {
+    if (syncMade.length === 0 || !prepared) return;
+    const script = `const pg=require('pg');(async()=>{const c=new pg.Client({connectionString:process.argv[1]});await c.connect();` +
+      `for(const n of JSON.parse(process.argv[2]))await c.query('DROP DATABASE IF EXISTS "'+n+'" WITH (FORCE)').catch(()=>{});await c.end()})()`;
+    spawnSync(process.execPath, ['-e', script, prepared.cluster, JSON.stringify(syncMade)], { cwd: ROOT, stdio: 'ignore', timeout: 60_000 });
+  });
+}
+
+const syncMade: string[] = [];
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+/**
+ * A new database at the latest schema, made synchronously (for code paths that build a config
+ * synchronously, like testConfig()). preparePostgres() must have been awaited first.
+ */
+export function createTestDatabaseSync(): { url: string; name: string } {
+  if (!prepared) throw new Error('createTestDatabaseSync: await preparePostgres() first');
+  const name = `cadran_t_${process.pid}_${++counter}_${Math.random().toString(36).slice(2, 8)}`;
+  const script = `const pg=require('pg');(async()=>{const c=new pg.Client({connectionString:process.argv[1]});await c.connect();` +
+    `await c.query('CREATE DATABASE "'+process.argv[2]+'" TEMPLATE "'+process.argv[3]+'" STRATEGY FILE_COPY');await c.end()})()` +
+    `.catch(e=>{console.error(e.message);process.exit(1)})`;
+  const r = spawnSync(process.execPath, ['-e', script, prepared.cluster, name, prepared.template], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  if (r.status !== 0) throw new Error(`cannot create the test database ${name}: ${r.stderr || r.error?.message}`);
+  syncMade.push(name);
+  return { url: withDatabase(prepared.cluster, name), name };
+}
