@@ -49,4 +49,7 @@ export async function openStore(config: StoreConfig, opts: OpenStoreOptions = {}
 }
 
 export type { Store, StoreChange } from './types.ts';
+/** `cadran migrate`: the copy of a SQLite installation into PostgreSQL. */
+export { copySqliteToPostgres, CopyError, type CopyReport } from './postgres/from-sqlite.ts';
+export { describePostgres as describePostgresUrl } from './postgres/index.ts';
 export { StoreError, isStoreError, type StoreErrorCode } from './errors.ts';
