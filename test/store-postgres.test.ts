@@ -173,6 +173,24 @@ only('pool size: never more connections than set', async () => {
   assert.ok(Number(rows[0]!.n) <= 2, `${rows[0]!.n} pool connections`);
 });
 
+only('a pool kept busy: a call that cannot get a connection in time fails as busy, naming the setting', async () => {
+  const db = await createTestDatabase({ migrated: true });
+  const s = track(await openPostgresStore({ url: db.url, poolSize: 1, connectTimeoutMs: 300 }));
+  let err: unknown;
+  await s.transaction(async (tx) => {
+    await tx.settings.set('k', 1);
+    try {
+      await s.settings.get('k');
+    } catch (e) {
+      err = e;
+    }
+  });
+  assert.instance(err, StoreError);
+  assert.is((err as StoreError).code, 'busy');
+  assert.match((err as Error).message, /all 1 pooled connections stayed in use \(CADRAN_DATABASE_POOL_SIZE/);
+  assert.is(await s.settings.get('k'), 1, 'works again once the connection is free');
+});
+
 only('statement timeout: a statement stuck behind a lock fails as busy; the transaction still commits', async () => {
   const db = await createTestDatabase({ migrated: true });
   const s = track(await openPostgresStore({ url: db.url, statementTimeoutMs: 300 }));

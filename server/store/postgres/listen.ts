@@ -49,6 +49,7 @@ export class ChangeListener {
   #delay = 0;
   #everConnected = false;
   #connecting: Promise<void> | null = null;
+  #failures = 0;
 
   constructor(
     private readonly config: pg.ClientConfig,
@@ -105,6 +106,7 @@ export class ChangeListener {
       }
       this.#client = client;
       this.#delay = 0;
+      this.#failures = 0;
       if (this.#everConnected) this.events.reconnected();
       this.#everConnected = true;
     })().finally(() => {
@@ -119,7 +121,8 @@ export class ChangeListener {
     this.#timer = setTimeout(() => {
       this.#timer = null;
       this.#connect().catch((e) => {
-        this.events.warn('PostgreSQL change feed: reconnection failed; trying again', e);
+        // Told once a minute or so while the database stays away (every 5 s would flood the log).
+        if (this.#failures++ % 12 === 0) this.events.warn(`PostgreSQL change feed: reconnection failed (${this.#failures} attempts); trying again`, e);
         this.#schedule();
       });
     }, this.#delay);

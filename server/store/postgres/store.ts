@@ -10,7 +10,7 @@
 // If a read fails inside a transaction PostgreSQL aborts it; the commit then throws instead of
 // pretending the work was saved.
 import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
+import pg from 'pg';
 import { summarizeJob, type ResyncJob, type ResyncState, type ResyncTarget, type ResyncTargetRecord } from '../../domain/resync.ts';
 import { StoreError } from '../errors.ts';
 import type {
@@ -42,8 +42,24 @@ async function run(target: pg.Pool | pg.PoolClient, sql: string, params?: unknow
   try {
     return await target.query<Row>(prepare ? named(sql, params) : { text: sql, values: params ?? [] });
   } catch (e) {
-    throw mapPgError(e);
+    throw target instanceof pg.Pool ? poolError(target, e) : mapPgError(e);
   }
+}
+
+/**
+ * Waiting for a pooled connection timed out: when every connection of the pool is in use the
+ * database is not unreachable, this process is saturated (`busy`, and the message says which
+ * setting sizes the pool).
+ */
+function poolError(pool: pg.Pool, e: unknown): unknown {
+  if (e instanceof Error && /timeout exceeded when trying to connect/.test(e.message) && pool.totalCount >= (pool.options.max ?? 10)) {
+    return new StoreError(
+      'busy',
+      `the database is busy: all ${pool.totalCount} pooled connections stayed in use (CADRAN_DATABASE_POOL_SIZE sets how many)`,
+      { cause: e },
+    );
+  }
+  return mapPgError(e);
 }
 
 
@@ -183,7 +199,7 @@ async function connect(pool: pg.Pool): Promise<pg.PoolClient> {
   try {
     return await pool.connect();
   } catch (e) {
-    throw mapPgError(e);
+    throw poolError(pool, e);
   }
 }
 
