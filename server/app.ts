@@ -14,8 +14,9 @@ import type { AppContext } from './app-context.ts';
 import { createAdminApp } from './api/app.ts';
 import type { PhoneListeners } from './phone/feature.ts';
 
-export async function createAppContext(config: Config, log: Logger = createLogger(config.logLevel)): Promise<AppContext> {
-  const store = await openStore(config, { warn: (msg, err) => log.warn({ err }, msg) });
+/** `oneShot`: a command that does its work and exits (it tells other nodes what it changed, but does not listen to them). */
+export async function createAppContext(config: Config, log: Logger = createLogger(config.logLevel), opts: { oneShot?: boolean } = {}): Promise<AppContext> {
+  const store = await openStore(config, { warn: (msg, err) => log.warn({ err }, msg), ...(opts.oneShot ? { listen: false } : {}) });
   const changes = new ChangeFeed();
   const fetches = new PhoneFetches();
   // What this process changes, other processes and nodes hear of (PostgreSQL NOTIFY; SQLite: nothing to do).
