@@ -1,14 +1,19 @@
-// Stored values a VVX file cannot carry, reported at save time (Vendor.checkValues).
-// Things the renderer adapts silently are not reported: only the first NTP server and the first two
-// DNS servers are used (one tcpIpApp.sntp.address, device.dns.serverAddress + altSrvAddress), and
-// a contact's group has no place in the VVX directory.
+// Stored values a VVX file cannot carry, reported at save time (Vendor.checkValues), and features
+// of the profile a VVX cannot represent: a second NTP server (one tcpIpApp.sntp.address), Opus (not
+// among the codecs cadran writes for a VVX), a group pickup code (no parameter in our sources).
+// Things adapted silently are not reported: the first two DNS servers are used (serverAddress +
+// altSrvAddress), and a contact's group has no place in the VVX directory.
 import type { RenderContext, ValueProblem } from '../types.ts';
 import { controlCharProblem } from '../common/escape.ts';
 import { isValidTimezone, timezoneRule } from '../common/timezone.ts';
 import { contactNumbers } from './directory.ts';
 import { MAX_APP_FILE_PATH } from './master.ts';
 import { findModel, maxKeyPositions } from './models.ts';
-import { MIN_POLL_SECONDS } from './params.ts';
+import { MIN_POLL_SECONDS, POLYCOM_CODECS } from './params.ts';
+import { firmwareImagePath, isImageLocation } from './master.ts';
+import { profileProblems, problem } from '../common/checks.ts';
+import { checkParameter } from './parameters.ts';
+import type { CodecName } from '../types.ts';
 
 export function checkPolycomValues(ctx: RenderContext): ValueProblem[] {
   const problems: ValueProblem[] = [];
@@ -67,9 +72,24 @@ export function checkPolycomValues(ctx: RenderContext): ValueProblem[] {
     problems.push({ field: 'network.resyncIntervalMinutes', message: `a VVX polls at most every ${MIN_POLL_SECONDS / 60} minutes; it will use ${MIN_POLL_SECONDS / 60}` });
   }
   for (const [m, url] of Object.entries(net.firmware ?? {})) {
-    if (url.length > MAX_APP_FILE_PATH) {
+    const image = firmwareImagePath(url, findModel(m)?.firmwarePart);
+    if (image.length > MAX_APP_FILE_PATH) {
       problems.push({ field: `network.firmware.${m}`, message: `firmware URL longer than ${MAX_APP_FILE_PATH} characters` });
+    } else if (findModel(m) && !isImageLocation(image) && !/[?#]/.test(image)) {
+      problems.push(
+        problem(`network.firmware.${m}`, 'vendor.firmware_not_image', `${url} is neither a directory nor a .ld image: a VVX loads sip.ld or <part>.sip.ld`, { model: m }),
+      );
     }
   }
+  problems.push(
+    ...profileProblems(ctx, {
+      vendor: 'polycom',
+      maxAccounts: model?.sipAccounts ?? 0,
+      codecs: [...(Object.keys(POLYCOM_CODECS) as CodecName[]), 'telephone-event'],
+      featureCodes: ['directedPickup'],
+      ntpServers: 1,
+      checkParameter,
+    }),
+  );
   return problems;
 }
