@@ -3,6 +3,11 @@ import type { RenderContext, ValueProblem } from '../types.ts';
 import { controlCharProblem } from '../common/escape.ts';
 import { isValidTimezone } from '../common/timezone.ts';
 import { findSnomModel, maxKeyPosition } from './models.ts';
+import { profileProblems, problem } from '../common/checks.ts';
+import { checkParameter } from './parameters.ts';
+import { SNOM_CODECS, SNOM_NTP_SERVERS } from './settings.ts';
+import { snomTime } from './timezone.ts';
+import type { CodecName } from '../types.ts';
 
 /** Inside an fkey value a space or `|` would split `speed <number>` / `blf <uri>|<prefix>` differently. */
 const FKEY_ARGUMENT_BREAKERS = /[\s|]/;
@@ -54,11 +59,28 @@ export function checkSnomValues(ctx: RenderContext): ValueProblem[] {
   for (const [m, url] of Object.entries(n.firmware ?? {})) text(`network.firmware.${m}`, url);
   if (n.timezone !== undefined && !isValidTimezone(n.timezone)) {
     problems.push({ field: 'network.timezone', message: `${n.timezone} is not a known IANA time zone` });
+  } else if (n.timezone !== undefined) {
+    const approx = snomTime(n.timezone).approximation;
+    if (approx) problems.push(problem('network.timezone', 'vendor.timezone_approximate', approx, { zone: n.timezone }));
+  }
+  const pickup = n.featureCodes?.directedPickup;
+  if (pickup !== undefined && FKEY_ARGUMENT_BREAKERS.test(pickup.trim())) {
+    problems.push(problem('network.featureCodes.directedPickup', 'vendor.pickup_code_format', 'a Snom BLF key cannot carry a pickup code with spaces or "|"'));
   }
   for (const [field, v] of [['network.dscpSip', n.dscpSip], ['network.dscpRtp', n.dscpRtp]] as const) {
     if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v <= 63)) {
       problems.push({ field, message: `DSCP ${v} is not between 0 and 63` });
     }
   }
+  problems.push(
+    ...profileProblems(ctx, {
+      vendor: 'snom',
+      maxAccounts: model?.sipAccounts ?? 0,
+      codecs: Object.keys(SNOM_CODECS) as CodecName[],
+      featureCodes: ['directedPickup'],
+      ntpServers: SNOM_NTP_SERVERS,
+      checkParameter,
+    }),
+  );
   return problems;
 }
