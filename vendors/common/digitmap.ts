@@ -245,7 +245,8 @@ function regexClass(chars: string): string {
     body += j - i >= 2 ? `${digits[i]}-${digits[j]}` : digits.slice(i, j + 1).join('');
     i = j + 1;
   }
-  for (const c of others) body += c === '*' || c === '+' ? `\\${c}` : c;
+  // Inside a bracket expression `*`, `+` and `#` are plain characters (a backslash would be one too).
+  for (const c of others) body += c;
   return `[${body}]`;
 }
 
