@@ -534,4 +534,28 @@ test('vendor parameters make a file private; a file without them keeps its sensi
   }
 });
 
+test('every problem a vendor reports carries a stable code the edges translate', () => {
+  for (const id of IDS) {
+    const ctx = ctxOf(id);
+    ctx.user!.name = 'a\nb';
+    ctx.keys.push({ position: 999, type: 'speeddial', value: '06 12|34' });
+    ctx.contacts.push({ id: 'x', name: 'none' }, { id: 'y', name: 'dup', work: '0611223344' });
+    ctx.network.timezone = 'Mars/Olympus';
+    ctx.network.adminPassword = 'a:b';
+    ctx.network.dnsServers = ['a', 'b', 'c'];
+    ctx.network.ntpServers = ['a', 'b', 'c', 'd'];
+    ctx.network.dscpSip = 99;
+    ctx.network.resyncIntervalMinutes = 5;
+    ctx.network.codecs = ['OPUS', 'BOGUS' as never];
+    ctx.network.locale = 'xx-XX' as never;
+    ctx.network.digitMap = '<x>';
+    ctx.network.featureCodes = { groupPickup: '*8#' };
+    ctx.network.vendorParameters = { [id]: { 'bad name': '1' } };
+    ctx.device.model = 'NOPE1';
+    const problems = CASES[id].vendor.checkValues!(ctx);
+    assert.ok(problems.length >= 8, `${id} ${problems.length}`);
+    for (const p of problems) assert.match(p.code ?? '', /^vendor(_parameter)?\.[a-z_]+$/, `${id} ${p.field}: ${p.message}`);
+  }
+});
+
 test.run();

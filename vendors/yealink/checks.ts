@@ -18,7 +18,7 @@ export function checkYealinkValues(ctx: RenderContext): ValueProblem[] {
   const text = (field: string, v: string | undefined) => {
     if (v === undefined) return;
     const p = controlCharProblem(v);
-    if (p) problems.push({ field, message: `${field} ${p}` });
+    if (p) problems.push(problem(field, 'vendor.control_character', `${field} ${p}`, { field }));
   };
   if (ctx.user) {
     text('user.name', ctx.user.name);
