@@ -171,6 +171,13 @@ for (const [region, { dial, timer }] of Object.entries(SAMPLES)) {
   });
 }
 
+test('region maps fit the oldest Poly limit (512 bytes, 20 segments)', () => {
+  for (const [region, map] of Object.entries(REGION_DIGIT_MAPS)) {
+    assert.ok(Buffer.byteLength(map) <= 512, region);
+    assert.ok(map.split('|').length <= 20, region);
+  }
+});
+
 test('the French map dials a Paris number off-hook where the North-American one cut it', () => {
   const northAmerican = '[2-9]11|0T|011xxx.T|[0-1][2-9]xxxxxxxxx|[2-9]xxxxxxxxx|[2-9]xxxT|**x.T|+x.T|00x.T';
   // 0-1-4: no rule can match any more, so the phone sends "014" and the call fails.

@@ -11,8 +11,12 @@
 //   base.tpl, from its `exten_pickup_call`; deployment.md §3); empty when the profile has none;
 // - dialplan.digitmap: the profile's or the region's digit map, never the factory North-American one
 //   (deployment.md §2, Poly community FAQ td-p/4233); dialplan.impossibleMatchHandling="2": digits that
-//   match no rule are kept until the user presses Send (Poly UCS admin guide "Dial Plan": 0 sends them
-//   at once, 1 plays reorder, 2 accumulates — not retrieved here, stated from the UCS guide's table);
+//   match no rule are kept until the user presses Send ("If set to 0, the digits entered up to and
+//   including the point where an impossible match occurred are sent to the server immediately. If set
+//   to 1, give reorder tone. If set to 2, allow user to accumulate digits and dispatch call manually
+//   with the Send soft key" — Polycom SoundPoint IP admin guide 1.4 §4.6.2.1.4, azmanual.top/manuals/
+//   183764 p.119, and SIP 2.1 technical bulletin, manualsdump.com/amp/en/manuals/283616/25). That 2004
+//   guide limits the map to 512 bytes and 20 segments; every region map here fits in both;
 // - voice.codecPref.<codec>: priority 1 = first, 0 = not offered (a real VVX configuration, search id
 //   23387482116, writes G711_A="1" G711_Mu="2" G729_AB="3" and 0 for the others; the 1.4 guide's
 //   `voice.codecPref.G711A` "1=highest … Null=do not use"); telephone-event → tone.dtmf.rfc2833Control,
