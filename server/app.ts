@@ -25,6 +25,7 @@ export async function createAppContext(config: Config, log: Logger = createLogge
   });
   return {
     config,
+    defaults: config.defaults,
     log,
     store,
     changes,

@@ -3,6 +3,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import type { NetworkProfile } from '../vendors/types.ts';
+import { DEFAULT_LOCALE, LOCALE_TAGS } from '../vendors/common/locale.ts';
+import { networkProfile } from './domain/schemas.ts';
+import { compact } from './service/network.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -31,6 +35,8 @@ const fileSchema = z
       .partial(),
     smtp: z.object({ host: z.string(), port, from: z.string(), secure: z.boolean() }).partial(),
     probe: z.object({ unknownPerMinute: z.number().int().positive(), blockSeconds: z.number().int().positive() }).partial(),
+    /** The installation level of the phone profile, under every tenant's and device's (README). */
+    defaults: networkProfile,
   })
   .partial()
   .strict();
@@ -62,6 +68,11 @@ export interface Config {
   probe: { unknownPerMinute: number; blockSeconds: number };
   /** Directory of operator template overrides: `<data dir>/templates/<vendor>/<name>`. */
   templateOverrideDir: string;
+  /**
+   * The installation level of the phone profile (config file `defaults`), always with a locale:
+   * `CADRAN_DEFAULT_LOCALE`, else the file's, else fr-FR. Tenants and devices override it.
+   */
+  defaults: NetworkProfile;
 }
 
 export class ConfigError extends Error {}
@@ -98,6 +109,7 @@ const envSchemas = {
   CADRAN_TLS_KEY: envText,
   CADRAN_SMTP_HOST: envText,
   CADRAN_SMTP_FROM: envText,
+  CADRAN_DEFAULT_LOCALE: z.enum(LOCALE_TAGS, `is not a locale (${LOCALE_TAGS.join(', ')})`),
 } satisfies Record<string, z.ZodType<unknown, string>>;
 
 type EnvName = keyof typeof envSchemas;
@@ -134,7 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!r.success) {
       const i = r.error.issues[0]!;
       throw new ConfigError(`config file ${file}: ${i.path.join('.') || '(root)'}: ${i.message}`);
-    } 
+    }
     f = r.data;
   } else if (env.CADRAN_CONFIG) {
     throw new ConfigError(`config file ${file} (CADRAN_CONFIG) does not exist`);
@@ -173,5 +185,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       blockSeconds: f.probe?.blockSeconds ?? 600,
     },
     templateOverrideDir: join(dataDir, 'templates'),
+    defaults: { ...compact(f.defaults ?? {}), locale: e.CADRAN_DEFAULT_LOCALE ?? f.defaults?.locale ?? DEFAULT_LOCALE },
   };
 }

@@ -55,6 +55,23 @@ test('the config file is checked too, and the environment wins over it', () => {
   assert.equal([c.sip.globalRate, c.phoneWorkers], [40, 3]);
 });
 
+test('installation defaults of the phone profile: file `defaults`, CADRAN_DEFAULT_LOCALE over it, fr-FR without either', () => {
+  assert.equal(loadConfig(env({})).defaults, { locale: 'fr-FR' });
+  const file = join(dir, 'defaults.json');
+  writeFileSync(
+    file,
+    JSON.stringify({ defaults: { locale: 'de-DE', codecs: ['G722', 'PCMA'], featureCodes: { directedPickup: '*8', groupPickup: null }, vendorParameters: { yealink: { 'features.dnd.enable': '0' } } } }),
+  );
+  const c = loadConfig(env({ CADRAN_CONFIG: file }));
+  assert.equal(c.defaults, { locale: 'de-DE', codecs: ['G722', 'PCMA'], featureCodes: { directedPickup: '*8' }, vendorParameters: { yealink: { 'features.dnd.enable': '0' } } });
+  assert.is(loadConfig(env({ CADRAN_CONFIG: file, CADRAN_DEFAULT_LOCALE: 'en-GB' })).defaults.locale, 'en-GB');
+  assert.match(refused({ CADRAN_DEFAULT_LOCALE: 'fr' }), /^CADRAN_DEFAULT_LOCALE="fr" is not a locale/);
+  writeFileSync(file, JSON.stringify({ defaults: { vendorParameters: { yealink: { 'bad key!': '1' } } } }));
+  assert.throws(() => loadConfig(env({ CADRAN_CONFIG: file })), /defaults\.vendorParameters\.yealink\.bad key!/);
+  writeFileSync(file, JSON.stringify({ defaults: { locale: 'xx-XX' } }));
+  assert.throws(() => loadConfig(env({ CADRAN_CONFIG: file })), /defaults\.locale/);
+});
+
 function cadran(args: string[], vars: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(process.execPath, ['bin/cadran.js', ...args], { cwd: root, env: { ...process.env, ...env(vars), CADRAN_LOG_LEVEL: 'silent' }, timeout: 60_000 }, (err, stdout, stderr) =>

@@ -1,10 +1,11 @@
 // Store rows → one plain RenderContext for a device: merged network profile, keys, contacts.
 // Vendors render from this and nothing else.
-import type { RenderContext } from '../../vendors/types.ts';
+import type { NetworkProfile, RenderContext } from '../../vendors/types.ts';
 import type { Store } from '../store/types.ts';
 import { effectiveProfile } from '../service/network.ts';
 
-export async function buildRenderContext(store: Store, mac: string, baseUrl: string): Promise<RenderContext | null> {
+/** `defaults`: the installation level of the profile, under the tenant's and the device's. */
+export async function buildRenderContext(store: Store, mac: string, baseUrl: string, defaults: NetworkProfile = {}): Promise<RenderContext | null> {
   const device = await store.devices.get(mac);
   if (!device) return null;
   const tenant = await store.tenants.get(device.tenantId);
@@ -58,7 +59,7 @@ export async function buildRenderContext(store: Store, mac: string, baseUrl: str
       : {}),
     keys,
     contacts,
-    network: await effectiveProfile(store, device.mac, device.tenantId),
+    network: await effectiveProfile(store, device.mac, device.tenantId, defaults),
     baseUrl,
     ...(provisioningAuth ? { provisioningAuth } : {}),
   };

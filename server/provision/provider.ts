@@ -62,7 +62,7 @@ export interface PhoneServiceDeps {
   store: Store;
   templates: TemplateSource & { generation?(): number };
   changes: ChangeFeed;
-  config: Pick<Config, 'publicUrl' | 'httpPort'>;
+  config: Pick<Config, 'publicUrl' | 'httpPort'> & Partial<Pick<Config, 'defaults'>>;
   guard: Guard;
   activity: ActivityRecorder;
   /** Shared by every phone process so Digest nonces issued by one are valid in another. */

@@ -37,12 +37,15 @@ export function devicesRouter(app: AppContext): Router {
     await deleteDevice(app, principal(req), req.params.mac);
     res.status(204).end();
   });
-  r.get('/devices/:mac/network', async (req, res) => {
-    res.json(await getDeviceNetwork(app, principal(req), req.params.mac));
-  });
-  r.put('/devices/:mac/network', async (req, res) => {
-    res.json(await setDeviceNetwork(app, principal(req), req.params.mac, req.body));
-  });
+  // The phone profile's device level; `/profile` is its better name, `/network` keeps working.
+  for (const path of ['/devices/:mac/network', '/devices/:mac/profile']) {
+    r.get(path, async (req, res) => {
+      res.json(await getDeviceNetwork(app, principal(req), req.params.mac as string));
+    });
+    r.put(path, async (req, res) => {
+      res.json(await setDeviceNetwork(app, principal(req), req.params.mac as string, req.body));
+    });
+  }
   // What this phone's vendor cannot represent of the stored settings (advisory: e.g. a third NTP
   // server a model ignores). Values that no format can carry are refused at save time already.
   r.get('/devices/:mac/checks', async (req, res) => {
