@@ -3,10 +3,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import type { NetworkProfile } from '../vendors/types.ts';
-import { DEFAULT_LOCALE, LOCALE_TAGS } from '../vendors/common/locale.ts';
-import { networkProfile } from './domain/schemas.ts';
-import { compact } from './service/network.ts';
+import type { LocaleTag } from '../vendors/types.ts';
+import { LOCALE_TAGS } from '../vendors/common/locale.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -35,8 +33,9 @@ const fileSchema = z
       .partial(),
     smtp: z.object({ host: z.string(), port, from: z.string(), secure: z.boolean() }).partial(),
     probe: z.object({ unknownPerMinute: z.number().int().positive(), blockSeconds: z.number().int().positive() }).partial(),
-    /** The installation level of the phone profile, under every tenant's and device's (README). */
-    defaults: networkProfile,
+    /** The installation level of the phone profile, under every tenant's and device's (README);
+     *  checked against the profile schema when the app starts (server/domain/profile.ts). */
+    defaults: z.record(z.string(), z.unknown()),
   })
   .partial()
   .strict();
@@ -69,10 +68,12 @@ export interface Config {
   /** Directory of operator template overrides: `<data dir>/templates/<vendor>/<name>`. */
   templateOverrideDir: string;
   /**
-   * The installation level of the phone profile (config file `defaults`), always with a locale:
-   * `CADRAN_DEFAULT_LOCALE`, else the file's, else fr-FR. Tenants and devices override it.
+   * The installation level of the phone profile as the config file writes it (`defaults`); checked
+   * and completed by installationProfile (server/domain/profile.ts). Tenants and devices override it.
    */
-  defaults: NetworkProfile;
+  profileDefaults: Record<string, unknown>;
+  /** `CADRAN_DEFAULT_LOCALE`: the installation's locale, over the file's `defaults.locale` (else fr-FR). */
+  defaultLocale: LocaleTag | null;
 }
 
 export class ConfigError extends Error {}
@@ -185,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       blockSeconds: f.probe?.blockSeconds ?? 600,
     },
     templateOverrideDir: join(dataDir, 'templates'),
-    defaults: { ...compact(f.defaults ?? {}), locale: e.CADRAN_DEFAULT_LOCALE ?? f.defaults?.locale ?? DEFAULT_LOCALE },
+    profileDefaults: f.defaults ?? {},
+    defaultLocale: e.CADRAN_DEFAULT_LOCALE ?? null,
   };
 }

@@ -81,6 +81,9 @@ export const modelName = z
   .transform((v) => v.toUpperCase().replace(/[\s_-]/g, ''))
   .pipe(z.string().regex(/^[A-Z0-9]{2,16}$/, 'must be a phone model such as T54W, VVX450 or D785'));
 
+/** The most extra lines any model takes (its SIP accounts less the user's own). */
+const MAX_EXTRA_LINES = Math.max(...vendors.flatMap((v) => v.models.map((m) => m.sipAccounts))) - 1;
+
 export const deviceCreate = z
   .object({
     mac: z.string(),
@@ -89,6 +92,9 @@ export const deviceCreate = z
     user: userNumber.nullable().optional(),
     label: displayText(64).nullable().optional(),
     expansionModules: z.number().int().min(0).max(6).optional(),
+    /** More licences of the tenant the phone registers (accounts 2…n); the model's limit is checked
+     *  by the service (server/service/devices.ts). */
+    extraLines: z.array(userNumber).max(MAX_EXTRA_LINES, `at most ${MAX_EXTRA_LINES} extra lines`).optional(),
     provisioningUsername: z.string().regex(/^[\x21-\x7e]{1,64}$/).nullable().optional(),
     provisioningPassword: secret(8, 128).nullable().optional(),
   })

@@ -15,7 +15,7 @@
 // the rendered file): the boot-storm hot path awaits nothing. Only a miss reads the store, and
 // then `serve` returns a promise.
 import { vendorById } from '../../vendors/index.ts';
-import type { TemplateSource } from '../../vendors/types.ts';
+import type { NetworkProfile, TemplateSource } from '../../vendors/types.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/types.ts';
@@ -62,7 +62,9 @@ export interface PhoneServiceDeps {
   store: Store;
   templates: TemplateSource & { generation?(): number };
   changes: ChangeFeed;
-  config: Pick<Config, 'publicUrl' | 'httpPort'> & Partial<Pick<Config, 'defaults'>>;
+  config: Pick<Config, 'publicUrl' | 'httpPort'>;
+  /** The installation level of the phone profile (server/domain/profile.ts); absent: none. */
+  defaults?: NetworkProfile;
   guard: Guard;
   activity: ActivityRecorder;
   /** Shared by every phone process so Digest nonces issued by one are valid in another. */

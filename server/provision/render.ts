@@ -10,8 +10,8 @@ import { buildRenderContext, tenantBaseUrl } from './context.ts';
 export interface RenderDeps {
   store: Store;
   templates: TemplateSource;
-  /** The installation level of the profile (config `defaults`); absent: none. */
-  config?: { defaults?: NetworkProfile };
+  /** The installation level of the profile (server/domain/profile.ts); absent: none. */
+  defaults?: NetworkProfile;
 }
 
 /** Boot file names of a provisioned device, in the order the phone asks for them. */
@@ -30,6 +30,6 @@ export async function renderDeviceFile(deps: RenderDeps, mac: string, file: stri
   const vendor = vendorById(d.vendor);
   const tenant = await deps.store.tenants.get(d.tenantId);
   if (!vendor || !tenant) return null;
-  const ctx = await buildRenderContext(deps.store, mac, tenantBaseUrl(publicRoot, tenant.security.urlToken), deps.config?.defaults);
+  const ctx = await buildRenderContext(deps.store, mac, tenantBaseUrl(publicRoot, tenant.security.urlToken), deps.defaults);
   return vendor.render(file, ctx, deps.templates);
 }

@@ -18,9 +18,13 @@ export function inTransaction<T>(deps: ServiceDeps, fn: (d: ServiceDeps) => Prom
   return deps.store.transaction((tx) => fn({ store: tx, changes: deps.changes, ...(deps.defaults ? { defaults: deps.defaults } : {}) }));
 }
 
-/** Devices of these users, for invalidation. */
+/** Devices these users' files are on, for invalidation: their own phones and the phones that
+ *  register them as an extra line. */
 export async function devicesOfUsers(store: Store, numbers: Iterable<string>): Promise<string[]> {
-  const macs: string[] = [];
-  for (const n of new Set(numbers)) for (const d of await store.devices.list({ userNumber: n })) macs.push(d.mac);
-  return macs;
+  const macs = new Set<string>();
+  for (const n of new Set(numbers)) {
+    for (const d of await store.devices.list({ userNumber: n })) macs.add(d.mac);
+    for (const d of await store.devices.list({ extraLine: n })) macs.add(d.mac);
+  }
+  return [...macs];
 }

@@ -1,22 +1,11 @@
 import { networkProfile, parseInput } from '../domain/schemas.ts';
 import { notFound } from '../domain/errors.ts';
+import { compactProfile } from '../domain/profile.ts';
 import { requireTenantAdmin, requireTenantMember, type Principal } from '../auth/principal.ts';
 import type { NetworkProfile } from '../../vendors/types.ts';
 import type { Store } from '../store/types.ts';
 import { inTransaction, type ServiceDeps } from './context.ts';
 import { getDevice } from './devices.ts';
-
-/** Drop unset (null / undefined) fields, at the top and inside `featureCodes`: stored profiles only
- *  hold what was set. */
-export function compact(p: Record<string, unknown>): NetworkProfile {
-  const out = Object.fromEntries(Object.entries(p).filter(([, v]) => v !== null && v !== undefined)) as NetworkProfile;
-  if (out.featureCodes) {
-    const codes = Object.fromEntries(Object.entries(out.featureCodes).filter(([, v]) => v !== null && v !== undefined));
-    if (Object.keys(codes).length > 0) out.featureCodes = codes;
-    else delete out.featureCodes;
-  }
-  return out;
-}
 
 /**
  * Profiles from the most general (installation defaults) to the most specific (device): a later
@@ -54,7 +43,7 @@ export async function getTenantNetwork(deps: ServiceDeps, p: Principal, tenantId
 export async function setTenantNetwork(deps: ServiceDeps, p: Principal, tenantId: string, input: unknown): Promise<NetworkProfile> {
   if (!(await deps.store.tenants.get(tenantId))) throw notFound(`tenant "${tenantId}"`);
   requireTenantAdmin(p, tenantId);
-  const profile = compact(parseInput(networkProfile, input));
+  const profile = compactProfile(parseInput(networkProfile, input));
   const macs = await inTransaction(deps, async ({ store }) => {
     if (!(await store.tenants.get(tenantId))) throw notFound(`tenant "${tenantId}"`);
     await store.network.setTenant(tenantId, profile);
@@ -76,7 +65,7 @@ export async function getDeviceNetwork(deps: ServiceDeps, p: Principal, mac: str
 export async function setDeviceNetwork(deps: ServiceDeps, p: Principal, mac: string, input: unknown): Promise<NetworkProfile> {
   const d = await getDevice(deps, p, mac);
   requireTenantAdmin(p, d.tenantId);
-  const profile = compact(parseInput(networkProfile, input));
+  const profile = compactProfile(parseInput(networkProfile, input));
   await inTransaction(deps, async (tx) => {
     const cur = await getDevice(tx, p, mac); // still there, still the caller's
     await tx.store.network.setDevice(cur.mac, profile);
