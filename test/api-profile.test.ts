@@ -7,6 +7,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startTestServer, seedTwoTenants, type TestServer } from './helpers/server.ts';
 import { renderDeviceFile } from '../server/provision/render.ts';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 const ADMIN = '0100000001';
 const ALICE = '0100000002';
@@ -141,6 +143,22 @@ t('checks list the vendor parameters that replace a computed value, and what the
   // The shadowing value is the one the phone sees, once.
   const cfg = await file(s, YEA, `${YEA}.cfg`);
   assert.equal(cfg.match(/^account\.1\.sip_server\.1\.expires = .*$/gm), ['account.1.sip_server.1.expires = 120']);
+  await s.api('PUT', '/tenants/acme/network', {});
+});
+
+t('cadran render prints the vendor parameters the files carry, marks those replacing a computed value, and the checks', async () => {
+  await s.api('PUT', '/tenants/acme/network', { vendorParameters: { yealink: { 'features.dnd.enable': '0', 'account.1.sip_server.1.expires': '120' } } });
+  const out = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      ['bin/cadran.js', 'render', YEA],
+      { cwd: fileURLToPath(new URL('..', import.meta.url)), env: { ...process.env, CADRAN_DATA_DIR: s.dataDir, CADRAN_LOG_LEVEL: 'silent' }, timeout: 60_000 },
+      (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr }),
+    );
+  });
+  assert.is(out.code, 0, out.stderr);
+  assert.match(out.stdout, /^===== vendor parameters \(yealink\): 2 =====\naccount\.1\.sip_server\.1\.expires = "120"  \[replaces the value cadran computes\]\nfeatures\.dnd\.enable = "0"\n/m);
+  assert.match(out.stdout, /^===== checks: \d+ =====$/m);
   await s.api('PUT', '/tenants/acme/network', {});
 });
 
