@@ -11,6 +11,7 @@ import { PhoneFetches } from './provision/activity.ts';
 import { ResyncService, type ResyncRuntime } from './resync/service.ts';
 import { HandlebarsTemplates, defaultShippedTemplatesDir } from '../vendors/common/templates.ts';
 import type { AppContext } from './app-context.ts';
+import { installationProfile } from './domain/profile.ts';
 import { createAdminApp } from './api/app.ts';
 import type { PhoneListeners } from './phone/feature.ts';
 
@@ -26,6 +27,7 @@ export async function createAppContext(config: Config, log: Logger = createLogge
   });
   return {
     config,
+    defaults: installationProfile(config),
     log,
     store,
     changes,

@@ -3,6 +3,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import type { LocaleTag } from '../vendors/types.ts';
+import { LOCALE_TAGS } from '../vendors/common/locale.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -44,6 +46,9 @@ const fileSchema = z
       })
       .partial()
       .strict(),
+    /** The installation level of the phone profile, under every tenant's and device's (README);
+     *  checked against the profile schema when the app starts (server/domain/profile.ts). */
+    defaults: z.record(z.string(), z.unknown()),
   })
   .partial()
   .strict();
@@ -86,6 +91,13 @@ export interface Config {
   probe: { unknownPerMinute: number; blockSeconds: number };
   /** Directory of operator template overrides: `<data dir>/templates/<vendor>/<name>`. */
   templateOverrideDir: string;
+  /**
+   * The installation level of the phone profile as the config file writes it (`defaults`); checked
+   * and completed by installationProfile (server/domain/profile.ts). Tenants and devices override it.
+   */
+  profileDefaults: Record<string, unknown>;
+  /** `CADRAN_DEFAULT_LOCALE`: the installation's locale, over the file's `defaults.locale` (else fr-FR). */
+  defaultLocale: LocaleTag | null;
 }
 
 export class ConfigError extends Error {}
@@ -126,6 +138,7 @@ const envSchemas = {
   CADRAN_TLS_KEY: envText,
   CADRAN_SMTP_HOST: envText,
   CADRAN_SMTP_FROM: envText,
+  CADRAN_DEFAULT_LOCALE: z.enum(LOCALE_TAGS, `is not a locale (${LOCALE_TAGS.join(', ')})`),
 } satisfies Record<string, z.ZodType<unknown, string>>;
 
 type EnvName = keyof typeof envSchemas;
@@ -164,7 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!r.success) {
       const i = r.error.issues[0]!;
       throw new ConfigError(`config file ${file}: ${i.path.join('.') || '(root)'}: ${i.message}`);
-    } 
+    }
     f = r.data;
   } else if (env.CADRAN_CONFIG) {
     throw new ConfigError(`config file ${file} (CADRAN_CONFIG) does not exist`);
@@ -221,5 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       blockSeconds: f.probe?.blockSeconds ?? 600,
     },
     templateOverrideDir: join(dataDir, 'templates'),
+    profileDefaults: f.defaults ?? {},
+    defaultLocale: e.CADRAN_DEFAULT_LOCALE ?? null,
   };
 }

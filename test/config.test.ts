@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../server/config.ts';
+import { installationProfile } from '../server/domain/profile.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'cadran-config-'));
@@ -53,6 +54,32 @@ test('the config file is checked too, and the environment wins over it', () => {
   writeFileSync(file, JSON.stringify({ sip: { globalRate: 40 }, phoneWorkers: 2 }));
   const c = loadConfig(env({ CADRAN_CONFIG: file, CADRAN_PHONE_WORKERS: '3' }));
   assert.equal([c.sip.globalRate, c.phoneWorkers], [40, 3]);
+});
+
+test('installation defaults of the phone profile: file `defaults`, CADRAN_DEFAULT_LOCALE over it, fr-FR without either', () => {
+  const profile = (vars: Record<string, string>) => installationProfile(loadConfig(env(vars)));
+  assert.equal(profile({}), { locale: 'fr-FR' });
+  const file = join(dir, 'defaults.json');
+  writeFileSync(
+    file,
+    JSON.stringify({ defaults: { locale: 'de-DE', codecs: ['G722', 'PCMA'], featureCodes: { directedPickup: '*8', groupPickup: null }, vendorParameters: { yealink: { 'features.dnd.enable': '0' } } } }),
+  );
+  assert.equal(profile({ CADRAN_CONFIG: file }), {
+    locale: 'de-DE',
+    codecs: ['G722', 'PCMA'],
+    featureCodes: { directedPickup: '*8' },
+    vendorParameters: { yealink: { 'features.dnd.enable': '0' } },
+  });
+  assert.is(profile({ CADRAN_CONFIG: file, CADRAN_DEFAULT_LOCALE: 'en-GB' }).locale, 'en-GB');
+  assert.match(refused({ CADRAN_DEFAULT_LOCALE: 'fr' }), /^CADRAN_DEFAULT_LOCALE="fr" is not a locale/);
+  // A bad `defaults` stops the start with one line naming the field (and, for a vendor parameter, its name).
+  const bad = (defaults: unknown, re: RegExp) => {
+    writeFileSync(file, JSON.stringify({ defaults }));
+    assert.throws(() => profile({ CADRAN_CONFIG: file }), (e: Error) => e instanceof ConfigError && re.test(e.message) && !e.message.includes('\n'));
+  };
+  bad({ vendorParameters: { yealink: { 'bad key!': '1' } } }, /^config file: defaults\.vendorParameters\.yealink\.bad key!: /);
+  bad({ locale: 'xx-XX' }, /^config file: defaults\.locale: /);
+  bad({ colour: 'blue' }, /^config file: defaults: unknown field\(s\): colour/);
 });
 
 function cadran(args: string[], vars: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {

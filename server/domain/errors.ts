@@ -13,6 +13,8 @@ export interface ErrorDetail {
   field?: string;
   line?: number;
   message: string;
+  /** Stable code of this detail when the rule has one (e.g. `vendor_parameter.name_invalid`). */
+  code?: string;
 }
 
 export class DomainError extends Error {

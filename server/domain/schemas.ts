@@ -4,6 +4,10 @@ import { z } from 'zod';
 import { displayText, hostName, refinePrintable } from './text.ts';
 import { dialable, userNumber } from './numbers.ts';
 import { isValidTimezone } from '../../vendors/common/timezone.ts';
+import { CODEC_NAMES, LOCALE_TAGS } from '../../vendors/common/locale.ts';
+import { digitMapProblem, MAX_DIGIT_MAP_LENGTH } from '../../vendors/common/digitmap.ts';
+import { MAX_VENDOR_PARAMETERS, MAX_PARAMETER_NAME_LENGTH, MAX_PARAMETER_VALUE_LENGTH } from '../../vendors/common/parameters.ts';
+import { vendorById, vendors } from '../../vendors/index.ts';
 
 export const tenantId = z
   .string()
@@ -77,6 +81,9 @@ export const modelName = z
   .transform((v) => v.toUpperCase().replace(/[\s_-]/g, ''))
   .pipe(z.string().regex(/^[A-Z0-9]{2,16}$/, 'must be a phone model such as T54W, VVX450 or D785'));
 
+/** The most extra lines any model takes (its SIP accounts less the user's own). */
+const MAX_EXTRA_LINES = Math.max(...vendors.flatMap((v) => v.models.map((m) => m.sipAccounts))) - 1;
+
 export const deviceCreate = z
   .object({
     mac: z.string(),
@@ -85,6 +92,9 @@ export const deviceCreate = z
     user: userNumber.nullable().optional(),
     label: displayText(64).nullable().optional(),
     expansionModules: z.number().int().min(0).max(6).optional(),
+    /** More licences of the tenant the phone registers (accounts 2…n); the model's limit is checked
+     *  by the service (server/service/devices.ts). */
+    extraLines: z.array(userNumber).max(MAX_EXTRA_LINES, `at most ${MAX_EXTRA_LINES} extra lines`).optional(),
     provisioningUsername: z.string().regex(/^[\x21-\x7e]{1,64}$/).nullable().optional(),
     provisioningPassword: secret(8, 128).nullable().optional(),
   })
@@ -101,6 +111,36 @@ export const keyInput = z
   .strict();
 export const keyList = z.array(keyInput).max(500);
 
+/** A feature code of the platform dialled by the phone: digits, `*` and `#` (`*8`, `**`, `*8#`). */
+const featureCode = z.string().trim().regex(/^[0-9*#]{1,16}$/, 'must be 1–16 characters among 0-9, * and #');
+
+const phonePassword = z.string().regex(/^[\x21-\x7e]{4,64}$/, 'must be 4–64 printable ASCII characters without spaces');
+
+/**
+ * Raw vendor settings, `{"<vendor>": {"<name>": "<value>"}}`: each name and value is checked by its
+ * vendor's grammar (vendors/<vendor>/parameters.ts); a refusal names the parameter and carries the
+ * vendor's stable code.
+ */
+export const vendorParameters = z
+  .record(
+    z.string().refine((v) => vendorById(v) !== undefined, { message: `must be a vendor: ${vendors.map((v) => v.id).join(', ')}` }),
+    z.record(z.string().max(MAX_PARAMETER_NAME_LENGTH), z.string().max(MAX_PARAMETER_VALUE_LENGTH)),
+  )
+  .superRefine((all, ctx) => {
+    for (const [vendorId, params] of Object.entries(all)) {
+      const vendor = vendorById(vendorId);
+      if (!vendor) continue;
+      const entries = Object.entries(params);
+      if (entries.length > MAX_VENDOR_PARAMETERS) {
+        ctx.addIssue({ code: 'custom', path: [vendorId], message: `at most ${MAX_VENDOR_PARAMETERS} parameters`, params: { code: 'vendor_parameter.too_many' } });
+      }
+      for (const [name, value] of entries) {
+        const p = vendor.parameters.check(name, value);
+        if (p) ctx.addIssue({ code: 'custom', path: [vendorId, name], message: p.message, params: { code: p.code } });
+      }
+    }
+  });
+
 export const networkProfile = z
   .object({
     vlanId: z.number().int().min(1, 'must be 1–4094').max(4094, 'must be 1–4094').nullable(),
@@ -114,9 +154,28 @@ export const networkProfile = z
     syslogServer: hostName.nullable(),
     dscpSip: z.number().int().min(0, 'must be 0–63').max(63, 'must be 0–63').nullable(),
     dscpRtp: z.number().int().min(0, 'must be 0–63').max(63, 'must be 0–63').nullable(),
-    adminPassword: z.string().regex(/^[\x21-\x7e]{4,64}$/, 'must be 4–64 printable ASCII characters without spaces').nullable(),
+    adminPassword: phonePassword.nullable(),
     resyncIntervalMinutes: z.number().int().min(5, 'must be 5–43200').max(43200, 'must be 5–43200').nullable(),
     firmware: z.record(modelName, z.url({ protocol: /^(https?|tftp|ftp)$/, error: 'must be an http(s), ftp or tftp URL' }).max(1000)),
+    locale: z.enum(LOCALE_TAGS, `must be one of ${LOCALE_TAGS.join(', ')}`).nullable(),
+    featureCodes: z.object({ directedPickup: featureCode.nullable(), groupPickup: featureCode.nullable() }).partial().strict().nullable(),
+    digitMap: z
+      .string()
+      .max(MAX_DIGIT_MAP_LENGTH, `must be at most ${MAX_DIGIT_MAP_LENGTH} characters`)
+      .superRefine((v, ctx) => {
+        const p = digitMapProblem(v);
+        if (p) ctx.addIssue({ code: 'custom', message: `is not a digit map: ${p}` });
+      })
+      .nullable(),
+    codecs: z
+      .array(z.enum(CODEC_NAMES, `must be among ${CODEC_NAMES.join(', ')}`))
+      .min(1, 'must name at least one codec')
+      .max(CODEC_NAMES.length)
+      .refine((a) => new Set(a).size === a.length, 'must not name a codec twice')
+      .nullable(),
+    registrationExpirySeconds: z.number().int().min(60, 'must be 60–86400').max(86400, 'must be 60–86400').nullable(),
+    phoneUserPassword: phonePassword.nullable(),
+    vendorParameters: vendorParameters.nullable(),
   })
   .partial()
   .strict();

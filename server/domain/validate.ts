@@ -10,7 +10,8 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, prefi
     let message = i.message;
     if (i.code === 'unrecognized_keys') message = `unknown field(s): ${i.keys.join(', ')}`;
     else if (i.code === 'invalid_type' && /received undefined/.test(i.message)) message = 'is required';
-    return { field, message };
+    const code = i.code === 'custom' ? (i.params as { code?: unknown } | undefined)?.code : undefined;
+    return typeof code === 'string' ? { field, message, code } : { field, message };
   });
   const first = details[0]!;
   const more = details.length > 1 ? ` (and ${details.length - 1} more)` : '';

@@ -7,6 +7,7 @@ import { openStore } from '../store/index.ts';
 import { ChangeFeed } from '../service/changes.ts';
 import { HandlebarsTemplates, defaultShippedTemplatesDir } from '../../vendors/common/templates.ts';
 import { createPhoneProcess } from './process.ts';
+import { installationProfile } from '../domain/profile.ts';
 import { WORKER_ENV, type FromWorker, type ToWorker, type WorkerSpec } from './workers.ts';
 
 function tell(m: FromWorker): void {
@@ -24,6 +25,7 @@ async function run(): Promise<void> {
   const changes = new ChangeFeed();
   const phone = createPhoneProcess({
     config,
+    defaults: installationProfile(config),
     log,
     store,
     templates: new HandlebarsTemplates({ shippedDir: defaultShippedTemplatesDir(), overrideDir: config.templateOverrideDir }),

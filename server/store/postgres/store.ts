@@ -68,7 +68,7 @@ function poolError(pool: pg.Pool, e: unknown): unknown {
 const COLS = {
   tenants: 'id, name, sip_domain, sip_proxy, sip_port, sip_transport, security, created_at, updated_at',
   users: 'number, tenant_id, name, email, role, password_hash, sip_auth_name, sip_password, voicemail_number, created_at, updated_at',
-  devices: 'mac, tenant_id, vendor, model, user_number, label, expansion_modules, provisioning_username, provisioning_password, created_at, updated_at',
+  devices: 'mac, tenant_id, vendor, model, user_number, label, expansion_modules, extra_lines, provisioning_username, provisioning_password, created_at, updated_at',
   contacts: 'id, user_number, name, work, mobile, home, grp, created_at, updated_at',
   sightings: 'mac, at, ip, user_agent, firmware, file, protocol',
   operators: 'login, password_hash, created_at',
@@ -96,6 +96,7 @@ const toUser = (r: Row): User => ({
 const toDevice = (r: Row): Device => ({
   mac: str(r.mac), tenantId: str(r.tenant_id), vendor: str(r.vendor), model: str(r.model),
   userNumber: strOrNull(r.user_number), label: strOrNull(r.label), expansionModules: num(r.expansion_modules),
+  extraLines: r.extra_lines as string[],
   provisioningUsername: strOrNull(r.provisioning_username), provisioningPassword: strOrNull(r.provisioning_password),
   createdAt: str(r.created_at), updatedAt: str(r.updated_at),
 });
@@ -467,6 +468,12 @@ export class PostgresStore implements Store {
 
   devices: Store['devices'] = {
     list: async (filter = {}) => {
+      if (filter.extraLine) {
+        return (await this.#rows(
+          `SELECT ${COLS.devices} FROM devices WHERE EXISTS (SELECT 1 FROM json_array_elements_text(devices.extra_lines) e WHERE e = $1) ORDER BY mac`,
+          [filter.extraLine],
+        )).map(toDevice);
+      }
       if (filter.userNumber) return (await this.#rows(`SELECT ${COLS.devices} FROM devices WHERE user_number = $1 ORDER BY mac`, [filter.userNumber])).map(toDevice);
       if (filter.tenantId) return (await this.#rows(`SELECT ${COLS.devices} FROM devices WHERE tenant_id = $1 ORDER BY mac`, [filter.tenantId])).map(toDevice);
       return (await this.#rows(`SELECT ${COLS.devices} FROM devices ORDER BY mac`)).map(toDevice);
@@ -478,16 +485,16 @@ export class PostgresStore implements Store {
     insert: async (d) => {
       const at = now();
       await this.#write(
-        `INSERT INTO devices (mac, tenant_id, vendor, model, user_number, label, expansion_modules, provisioning_username,
-         provisioning_password, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-        [d.mac, d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, d.provisioningUsername, d.provisioningPassword, at, at],
+        `INSERT INTO devices (mac, tenant_id, vendor, model, user_number, label, expansion_modules, extra_lines, provisioning_username,
+         provisioning_password, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+        [d.mac, d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines), d.provisioningUsername, d.provisioningPassword, at, at],
       );
     },
     update: async (mac, d) => {
       await this.#write(
         `UPDATE devices SET tenant_id = $1, vendor = $2, model = $3, user_number = $4, label = $5, expansion_modules = $6,
-         provisioning_username = $7, provisioning_password = $8, updated_at = $9 WHERE mac = $10`,
-        [d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, d.provisioningUsername, d.provisioningPassword, now(), mac],
+         extra_lines = $7, provisioning_username = $8, provisioning_password = $9, updated_at = $10 WHERE mac = $11`,
+        [d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines), d.provisioningUsername, d.provisioningPassword, now(), mac],
       );
     },
     delete: async (mac) => (await this.#write('DELETE FROM devices WHERE mac = $1', [mac])) > 0,

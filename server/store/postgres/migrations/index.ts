@@ -9,6 +9,7 @@
 // corrupt what the new code wrote.
 import type pg from 'pg';
 import { baseline } from './004-baseline.ts';
+import { extraLines } from './005-extra-lines.ts';
 
 export interface PgMigration {
   version: number;
@@ -17,7 +18,7 @@ export interface PgMigration {
   up: string | ((client: pg.PoolClient) => Promise<void>);
 }
 
-export const pgMigrations: PgMigration[] = [baseline];
+export const pgMigrations: PgMigration[] = [baseline, extraLines];
 
 export const latestPgVersion = (): number => pgMigrations[pgMigrations.length - 1]!.version;
 
