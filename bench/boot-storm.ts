@@ -106,7 +106,7 @@ export async function seed(app: AppContext, phones: number): Promise<Array<{ mac
       const mac = vendor.ouis[0]! + (0x100000 + i).toString(16).slice(-6);
       await s.devices.insert({
         mac, tenantId: `tenant-${i % TENANTS}`, vendor: vendor.id, model: model.model, userNumber: number, label: null,
-        expansionModules: 0, provisioningUsername: null, provisioningPassword: null,
+        expansionModules: 0, extraLines: [], provisioningUsername: null, provisioningPassword: null,
       });
       out.push({ mac, files: vendor.bootFiles(mac, model.model) });
     }

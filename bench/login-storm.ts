@@ -69,7 +69,7 @@ async function seed(dataDir: string): Promise<void> {
     });
     await s.devices.insert({
       mac: MAC, tenantId: 'bench', vendor: 'yealink', model: 'T54W', userNumber: '0100000001', label: null,
-      expansionModules: 0, provisioningUsername: null, provisioningPassword: null,
+      expansionModules: 0, extraLines: [], provisioningUsername: null, provisioningPassword: null,
     });
   });
   await app.store.close();

@@ -8,13 +8,15 @@ import type { ServiceDeps } from './service/context.ts';
 import type { AuthService } from './auth/service.ts';
 import type { PhoneFetches } from './provision/activity.ts';
 import type { ResyncService } from './resync/service.ts';
-import type { TemplateSource } from '../vendors/types.ts';
+import type { NetworkProfile, TemplateSource } from '../vendors/types.ts';
 
 export interface AppContext extends ServiceDeps {
   config: Config;
   log: Logger;
   store: Store;
   changes: ChangeFeed;
+  /** The installation level of the phone profile (config `defaults`, CADRAN_DEFAULT_LOCALE, fr-FR). */
+  defaults: NetworkProfile;
   auth: AuthService;
   templates: TemplateSource & { generation?(): number };
   /** Files provisioned phones fetched, once recorded (the resync engine follows them). */

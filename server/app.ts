@@ -11,11 +11,13 @@ import { PhoneFetches } from './provision/activity.ts';
 import { ResyncService, type ResyncRuntime } from './resync/service.ts';
 import { HandlebarsTemplates, defaultShippedTemplatesDir } from '../vendors/common/templates.ts';
 import type { AppContext } from './app-context.ts';
+import { installationProfile } from './domain/profile.ts';
 import { createAdminApp } from './api/app.ts';
 import type { PhoneListeners } from './phone/feature.ts';
 
-export async function createAppContext(config: Config, log: Logger = createLogger(config.logLevel)): Promise<AppContext> {
-  const store = await openStore(config);
+/** `oneShot`: a command that does its work and exits (it tells other nodes what it changed, but does not listen to them). */
+export async function createAppContext(config: Config, log: Logger = createLogger(config.logLevel), opts: { oneShot?: boolean } = {}): Promise<AppContext> {
+  const store = await openStore(config, { warn: (msg, err) => log.warn({ err }, msg), ...(opts.oneShot ? { listen: false } : {}) });
   const changes = new ChangeFeed();
   const fetches = new PhoneFetches();
   // What this process changes, other processes and nodes hear of (PostgreSQL NOTIFY; SQLite: nothing to do).
@@ -25,6 +27,7 @@ export async function createAppContext(config: Config, log: Logger = createLogge
   });
   return {
     config,
+    defaults: installationProfile(config),
     log,
     store,
     changes,

@@ -3,9 +3,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import type { LocaleTag } from '../vendors/types.ts';
+import { LOCALE_TAGS } from '../vendors/common/locale.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** disable | require (encrypted, server not verified) | verify-ca | verify-full (chain and name checked). */
+export const DATABASE_TLS_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] as const;
+export type DatabaseTlsMode = (typeof DATABASE_TLS_MODES)[number];
 
 const fileSchema = z
   .object({
@@ -31,6 +36,19 @@ const fileSchema = z
       .partial(),
     smtp: z.object({ host: z.string(), port, from: z.string(), secure: z.boolean() }).partial(),
     probe: z.object({ unknownPerMinute: z.number().int().positive(), blockSeconds: z.number().int().positive() }).partial(),
+    database: z
+      .object({
+        url: z.string().regex(/^postgres(ql)?:\/\/\S+$/i, 'is not a postgres:// URL'),
+        poolSize: z.number().int().min(1).max(1000),
+        tls: z.enum(DATABASE_TLS_MODES),
+        caFile: z.string().min(1),
+        statementTimeoutMs: z.number().int().min(0).max(86_400_000),
+      })
+      .partial()
+      .strict(),
+    /** The installation level of the phone profile, under every tenant's and device's (README);
+     *  checked against the profile schema when the app starts (server/domain/profile.ts). */
+    defaults: z.record(z.string(), z.unknown()),
   })
   .partial()
   .strict();
@@ -43,6 +61,17 @@ export interface Config {
   databaseFile: string;
   /** `CADRAN_DATABASE_URL`: a PostgreSQL database instead of the SQLite file. */
   databaseUrl: string | null;
+  /** How PostgreSQL is used (ignored for SQLite; setting any of them without a URL is an error). */
+  database: {
+    /** Connections in the pool of each process (CADRAN_DATABASE_POOL_SIZE, default 10). */
+    poolSize: number;
+    /** CADRAN_DATABASE_TLS; null: `sslmode` of the URL, else disable on loopback and verify-full elsewhere. */
+    tls: DatabaseTlsMode | null;
+    /** CADRAN_DATABASE_CA_FILE: PEM of the CAs that may sign the server certificate. */
+    caFile: string | null;
+    /** CADRAN_DATABASE_STATEMENT_TIMEOUT_MS (default 30000; 0: none). */
+    statementTimeoutMs: number;
+  };
   httpHost: string;
   httpPort: number;
   httpsPort: number | null;
@@ -62,6 +91,13 @@ export interface Config {
   probe: { unknownPerMinute: number; blockSeconds: number };
   /** Directory of operator template overrides: `<data dir>/templates/<vendor>/<name>`. */
   templateOverrideDir: string;
+  /**
+   * The installation level of the phone profile as the config file writes it (`defaults`); checked
+   * and completed by installationProfile (server/domain/profile.ts). Tenants and devices override it.
+   */
+  profileDefaults: Record<string, unknown>;
+  /** `CADRAN_DEFAULT_LOCALE`: the installation's locale, over the file's `defaults.locale` (else fr-FR). */
+  defaultLocale: LocaleTag | null;
 }
 
 export class ConfigError extends Error {}
@@ -90,6 +126,10 @@ const envSchemas = {
   CADRAN_LOG_LEVEL: z.enum(LOG_LEVELS, `is not a log level (${LOG_LEVELS.join(', ')})`),
   CADRAN_PUBLIC_URL: z.url('is not a URL (e.g. http://prov.example.net/)'),
   CADRAN_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/\S+$/i, 'is not a postgres:// URL'),
+  CADRAN_DATABASE_POOL_SIZE: envInt(1, 1000, 'a number of connections from 1 to 1000'),
+  CADRAN_DATABASE_TLS: z.enum(DATABASE_TLS_MODES, `is not a TLS mode (${DATABASE_TLS_MODES.join(', ')})`),
+  CADRAN_DATABASE_CA_FILE: envText,
+  CADRAN_DATABASE_STATEMENT_TIMEOUT_MS: envInt(0, 86_400_000, 'a number of milliseconds from 0 (no limit) to 86400000'),
   CADRAN_HTTP_HOST: envText,
   CADRAN_TFTP_HOST: envText,
   CADRAN_ADMIN_HOST: envText,
@@ -98,6 +138,7 @@ const envSchemas = {
   CADRAN_TLS_KEY: envText,
   CADRAN_SMTP_HOST: envText,
   CADRAN_SMTP_FROM: envText,
+  CADRAN_DEFAULT_LOCALE: z.enum(LOCALE_TAGS, `is not a locale (${LOCALE_TAGS.join(', ')})`),
 } satisfies Record<string, z.ZodType<unknown, string>>;
 
 type EnvName = keyof typeof envSchemas;
@@ -111,7 +152,9 @@ export function parseEnv(env: NodeJS.ProcessEnv): EnvValues {
     if (raw === undefined || raw === '') continue;
     const r = (envSchemas[name] as z.ZodType<unknown, string>).safeParse(raw);
     if (!r.success) {
-      const shown = raw.length > 60 ? `${raw.slice(0, 60)}…` : raw;
+      // A database URL may carry a password: never repeat it.
+      const safe = name === 'CADRAN_DATABASE_URL' ? raw.replace(/^([^:]*:\/\/[^:/@]*:)[^@/]*@/, '$1***@') : raw;
+      const shown = safe.length > 60 ? `${safe.slice(0, 60)}…` : safe;
       throw new ConfigError(`${name}="${shown}" ${r.error.issues[0]!.message}`);
     }
     out[name] = r.data;
@@ -134,16 +177,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!r.success) {
       const i = r.error.issues[0]!;
       throw new ConfigError(`config file ${file}: ${i.path.join('.') || '(root)'}: ${i.message}`);
-    } 
+    }
     f = r.data;
   } else if (env.CADRAN_CONFIG) {
     throw new ConfigError(`config file ${file} (CADRAN_CONFIG) does not exist`);
   }
   const e = parseEnv(env);
+  const databaseUrl = e.CADRAN_DATABASE_URL ?? f.database?.url ?? null;
+  const database: Config['database'] = {
+    poolSize: e.CADRAN_DATABASE_POOL_SIZE ?? f.database?.poolSize ?? 10,
+    tls: e.CADRAN_DATABASE_TLS ?? f.database?.tls ?? null,
+    caFile: e.CADRAN_DATABASE_CA_FILE ?? f.database?.caFile ?? null,
+    statementTimeoutMs: e.CADRAN_DATABASE_STATEMENT_TIMEOUT_MS ?? f.database?.statementTimeoutMs ?? 30_000,
+  };
+  if (!databaseUrl) {
+    // PostgreSQL settings without a PostgreSQL database: a forgotten URL would silently mean SQLite.
+    const stray = (['CADRAN_DATABASE_POOL_SIZE', 'CADRAN_DATABASE_TLS', 'CADRAN_DATABASE_CA_FILE', 'CADRAN_DATABASE_STATEMENT_TIMEOUT_MS'] as const).find(
+      (n) => e[n] !== undefined,
+    );
+    const strayFile = f.database && Object.keys(f.database).length > 0;
+    if (stray || strayFile) {
+      throw new ConfigError(`${stray ?? `config file ${file}: database`} is set but no PostgreSQL database is (CADRAN_DATABASE_URL); unset it to use the embedded SQLite file`);
+    }
+  }
   return {
     dataDir,
     databaseFile: join(dataDir, 'cadran.sqlite'),
-    databaseUrl: e.CADRAN_DATABASE_URL ?? null,
+    databaseUrl,
+    database,
     httpHost: e.CADRAN_HTTP_HOST ?? f.httpHost ?? '0.0.0.0',
     httpPort: e.CADRAN_HTTP_PORT ?? f.httpPort ?? 8080,
     httpsPort: e.CADRAN_HTTPS_PORT ?? f.httpsPort ?? null,
@@ -173,5 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       blockSeconds: f.probe?.blockSeconds ?? 600,
     },
     templateOverrideDir: join(dataDir, 'templates'),
+    profileDefaults: f.defaults ?? {},
+    defaultLocale: e.CADRAN_DEFAULT_LOCALE ?? null,
   };
 }

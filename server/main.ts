@@ -1,4 +1,4 @@
-// `cadran` command line: serve, operator create, render, import, resync.
+// `cadran` command line: serve, operator create, render, migrate, import, resync.
 import { Command, CommanderError } from 'commander';
 import { DomainError, describeError } from './domain/errors.ts';
 import { ConfigError } from './config.ts';
@@ -7,6 +7,7 @@ import { CliError, cliTranslator } from './cli/common.ts';
 import { registerServeCommand } from './cli/serve.ts';
 import { registerOperatorCommands } from './cli/operator.ts';
 import { registerRenderCommand } from './cli/render.ts';
+import { registerMigrateCommand } from './cli/migrate.ts';
 import { cliExtensions } from './cli/extensions.ts';
 
 export function buildProgram(): Command {
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerOperatorCommands(program);
   registerRenderCommand(program);
+  registerMigrateCommand(program);
   for (const register of cliExtensions) register(program);
   return program;
 }

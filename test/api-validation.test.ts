@@ -160,7 +160,8 @@ t('network profile: bad values are named', async () => {
   const dev = await s.api('PUT', '/devices/805ec0123401/network', { vlanId: 30 });
   assert.is(dev.status, 200);
   const eff = await s.api('GET', '/devices/805ec0123401/network');
-  assert.equal(eff.body.effective, { vlanId: 30, timezone: 'Europe/Paris', ntpServers: ['ntp.acme.example'] });
+  // The effective profile includes the installation level (its locale defaults to fr-FR).
+  assert.equal(eff.body.effective, { locale: 'fr-FR', vlanId: 30, timezone: 'Europe/Paris', ntpServers: ['ntp.acme.example'] });
 });
 
 t('contacts: a number is required and must be a number', async () => {

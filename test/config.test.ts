@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../server/config.ts';
+import { installationProfile } from '../server/domain/profile.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'cadran-config-'));
@@ -55,6 +56,32 @@ test('the config file is checked too, and the environment wins over it', () => {
   assert.equal([c.sip.globalRate, c.phoneWorkers], [40, 3]);
 });
 
+test('installation defaults of the phone profile: file `defaults`, CADRAN_DEFAULT_LOCALE over it, fr-FR without either', () => {
+  const profile = (vars: Record<string, string>) => installationProfile(loadConfig(env(vars)));
+  assert.equal(profile({}), { locale: 'fr-FR' });
+  const file = join(dir, 'defaults.json');
+  writeFileSync(
+    file,
+    JSON.stringify({ defaults: { locale: 'de-DE', codecs: ['G722', 'PCMA'], featureCodes: { directedPickup: '*8', groupPickup: null }, vendorParameters: { yealink: { 'features.dnd.enable': '0' } } } }),
+  );
+  assert.equal(profile({ CADRAN_CONFIG: file }), {
+    locale: 'de-DE',
+    codecs: ['G722', 'PCMA'],
+    featureCodes: { directedPickup: '*8' },
+    vendorParameters: { yealink: { 'features.dnd.enable': '0' } },
+  });
+  assert.is(profile({ CADRAN_CONFIG: file, CADRAN_DEFAULT_LOCALE: 'en-GB' }).locale, 'en-GB');
+  assert.match(refused({ CADRAN_DEFAULT_LOCALE: 'fr' }), /^CADRAN_DEFAULT_LOCALE="fr" is not a locale/);
+  // A bad `defaults` stops the start with one line naming the field (and, for a vendor parameter, its name).
+  const bad = (defaults: unknown, re: RegExp) => {
+    writeFileSync(file, JSON.stringify({ defaults }));
+    assert.throws(() => profile({ CADRAN_CONFIG: file }), (e: Error) => e instanceof ConfigError && re.test(e.message) && !e.message.includes('\n'));
+  };
+  bad({ vendorParameters: { yealink: { 'bad key!': '1' } } }, /^config file: defaults\.vendorParameters\.yealink\.bad key!: /);
+  bad({ locale: 'xx-XX' }, /^config file: defaults\.locale: /);
+  bad({ colour: 'blue' }, /^config file: defaults: unknown field\(s\): colour/);
+});
+
 function cadran(args: string[], vars: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(process.execPath, ['bin/cadran.js', ...args], { cwd: root, env: { ...process.env, ...env(vars), CADRAN_LOG_LEVEL: 'silent' }, timeout: 60_000 }, (err, stdout, stderr) =>
@@ -71,11 +98,43 @@ test('cadran serve with CADRAN_RESYNC_GLOBAL_RATE=fast exits 1 with one line nam
   assert.match(r.stderr, /^cadran: CADRAN_RESYNC_GLOBAL_RATE="fast" is not a number of NOTIFYs per second/);
 });
 
-test('a postgres:// database URL is refused plainly while this build has no PostgreSQL store', async () => {
-  const r = await cadran(['operator', 'create', 'someone'], { CADRAN_DATABASE_URL: 'postgres://cadran@127.0.0.1:1/cadran' });
-  assert.is(r.code, 1);
-  assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
-  assert.match(r.stderr, /^cadran: .*postgres/i);
+test('PostgreSQL settings: parsed and checked; without a database URL they are refused', () => {
+  const c = loadConfig(env({
+    CADRAN_DATABASE_URL: 'postgres://cadran:pw@db.example.net:5432/cadran',
+    CADRAN_DATABASE_POOL_SIZE: '25', CADRAN_DATABASE_TLS: 'verify-ca', CADRAN_DATABASE_CA_FILE: '/etc/cadran/db-ca.pem', CADRAN_DATABASE_STATEMENT_TIMEOUT_MS: '0',
+  }));
+  assert.equal([c.databaseUrl, c.database], ['postgres://cadran:pw@db.example.net:5432/cadran', { poolSize: 25, tls: 'verify-ca', caFile: '/etc/cadran/db-ca.pem', statementTimeoutMs: 0 }]);
+  assert.equal(loadConfig(env({ CADRAN_DATABASE_URL: 'postgresql://h/db' })).database, { poolSize: 10, tls: null, caFile: null, statementTimeoutMs: 30_000 }, 'defaults');
+  const url = { CADRAN_DATABASE_URL: 'postgres://h/db' };
+  assert.match(refused({ ...url, CADRAN_DATABASE_POOL_SIZE: '0' }), /^CADRAN_DATABASE_POOL_SIZE="0" is not a number of connections from 1 to 1000/);
+  assert.match(refused({ ...url, CADRAN_DATABASE_POOL_SIZE: 'ten' }), /^CADRAN_DATABASE_POOL_SIZE="ten"/);
+  assert.match(refused({ ...url, CADRAN_DATABASE_TLS: 'on' }), /^CADRAN_DATABASE_TLS="on" is not a TLS mode \(disable, require, verify-ca, verify-full\)/);
+  assert.match(refused({ ...url, CADRAN_DATABASE_STATEMENT_TIMEOUT_MS: '30s' }), /^CADRAN_DATABASE_STATEMENT_TIMEOUT_MS="30s" is not a number of milliseconds/);
+  assert.match(refused({ CADRAN_DATABASE_TLS: 'require' }), /^CADRAN_DATABASE_TLS is set but no PostgreSQL database is \(CADRAN_DATABASE_URL\)/);
+  const bad = refused({ CADRAN_DATABASE_URL: 'mysql://cadran:s3cret@db/cadran' });
+  assert.match(bad, /^CADRAN_DATABASE_URL="mysql:\/\/cadran:\*\*\*@db\/cadran" is not a postgres:\/\/ URL/);
+  assert.not.match(bad, /s3cret/, 'the password is not repeated');
+  // The same settings from the config file.
+  const file = join(dir, 'db.json');
+  writeFileSync(file, JSON.stringify({ database: { url: 'postgres://h/db', poolSize: 4, tls: 'require' } }));
+  const f = loadConfig(env({ CADRAN_CONFIG: file, CADRAN_DATABASE_POOL_SIZE: '6' }));
+  assert.equal([f.databaseUrl, f.database.poolSize, f.database.tls], ['postgres://h/db', 6, 'require']);
+  writeFileSync(file, JSON.stringify({ database: { poolSize: 4 } }));
+  assert.throws(() => loadConfig(env({ CADRAN_CONFIG: file })), /database is set but no PostgreSQL database is/);
+  writeFileSync(file, JSON.stringify({ database: { url: 'postgres://h/db', tls: 'maybe' } }));
+  assert.throws(() => loadConfig(env({ CADRAN_CONFIG: file })), /database\.tls/);
+});
+
+test('a PostgreSQL server that cannot be reached, or a bad URL parameter: one line, no password', async () => {
+  const down = await cadran(['operator', 'create', 'someone'], { CADRAN_DATABASE_URL: 'postgres://cadran:s3cret@127.0.0.1:1/cadran' });
+  assert.is(down.code, 1);
+  assert.is(down.stderr.trim().split('\n').length, 1, down.stderr);
+  assert.match(down.stderr, /^cadran: cannot connect to PostgreSQL cadran@127\.0\.0\.1:1\/cadran: the database cannot be reached: .*ECONNREFUSED/);
+  assert.not.match(down.stderr, /s3cret/);
+  const param = await cadran(['operator', 'create', 'someone'], { CADRAN_DATABASE_URL: 'postgres://cadran:s3cret@127.0.0.1:1/cadran?sslmode=maybe' });
+  assert.is(param.code, 1);
+  assert.match(param.stderr, /^cadran: CADRAN_DATABASE_URL: database URL: sslmode "maybe" is not one of/);
+  assert.not.match(param.stderr, /s3cret/);
 });
 
 test.run();

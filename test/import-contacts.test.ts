@@ -26,7 +26,7 @@ const files = suite('contacts files');
 files.before.each(async () => {
   w = await startImportWorld();
   // Alice has a phone: her directory is rendered for it.
-  (await w.s.app.store.devices.insert({ mac: '805ec0dd0001', tenantId: 'acme', vendor: 'yealink', model: 'T54W', userNumber: '0100000002', label: null, expansionModules: 0, provisioningUsername: null, provisioningPassword: null }));
+  (await w.s.app.store.devices.insert({ mac: '805ec0dd0001', tenantId: 'acme', vendor: 'yealink', model: 'T54W', userNumber: '0100000002', label: null, expansionModules: 0, extraLines: [], provisioningUsername: null, provisioningPassword: null }));
   w.changes.length = 0;
 });
 files.after.each(async () => {

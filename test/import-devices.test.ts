@@ -75,7 +75,7 @@ const reasons = suite('rejections, line by line');
 reasons.before(async () => {
   w = await startImportWorld();
   const { store } = w.s.app;
-  (await store.devices.insert({ mac: '805ec0990001', tenantId: 'globex', vendor: 'yealink', model: 'T54W', userNumber: null, label: null, expansionModules: 0, provisioningUsername: null, provisioningPassword: null }));
+  (await store.devices.insert({ mac: '805ec0990001', tenantId: 'globex', vendor: 'yealink', model: 'T54W', userNumber: null, label: null, expansionModules: 0, extraLines: [], provisioningUsername: null, provisioningPassword: null }));
   // Bob has a key at position 20: it does not fit on a 2-key phone.
   (await store.keys.replace('0100000003', [{ position: 20, type: 'speeddial', value: '0145678901', label: 'Far' }]));
 });
@@ -209,6 +209,20 @@ updates.before(async () => {
 });
 updates.after(async () => {
   await w.s.close();
+});
+
+updates('a phone\'s extra lines are kept, and a new model or user must still take them', async () => {
+  const { store } = w.s.app;
+  const d = (await store.devices.get('805ec0aa0001'))!;
+  const { createdAt: _c, updatedAt: _u, mac: _m, ...row } = d;
+  await store.devices.update('805ec0aa0001', { ...row, extraLines: ['0100000003'] });
+  // A T31P registers 2 accounts (the user and one line): fine. Alice's extra line as its user: refused.
+  const r = await run('mac;model;user\n805ec0aa0001;T31P;\n', { mode: 'skip-invalid' });
+  assert.equal(byLine(r), { 2: 'updated' });
+  assert.equal((await store.devices.get('805ec0aa0001'))!.extraLines, ['0100000003']);
+  const again = await run('mac;user\n805ec0aa0001;0100000003\n', { mode: 'skip-invalid' });
+  assert.match(byLine(again)[2]!, /^rejected: 0100000003 is already an extra line of 80:5e:c0:aa:00:01/);
+  await store.devices.update('805ec0aa0001', { ...row, extraLines: [] });
 });
 
 updates('model and tenant may be left out for a known device: they are kept', async () => {

@@ -103,6 +103,7 @@ test('20,000 requests with distinct Host headers do not grow the rendered-file c
   // A phone process of our own, to read its cache.
   const phone = createPhoneProcess({
     config: ps.s.app.config,
+    defaults: ps.s.app.defaults,
     log: silentLogger,
     store: ps.s.app.store,
     templates: ps.s.app.templates,

@@ -98,7 +98,9 @@ export async function rendered(ps: PhoneServer, mac: string, file: string, root 
 }
 
 /** Poll until `check` holds (the activity flush runs every second); bounded. */
-export async function eventually<T>(probe: () => Promise<T>, check: (v: T) => boolean, limitMs = 5000): Promise<T> {
+// The limit only bounds a failure (a pass returns as soon as the check holds): generous, so a loaded
+// machine does not fail a test whose condition is merely late.
+export async function eventually<T>(probe: () => Promise<T>, check: (v: T) => boolean, limitMs = 15_000): Promise<T> {
   const until = Date.now() + limitMs;
   for (;;) {
     const v = await probe();

@@ -43,7 +43,7 @@ async function world() {
   const raw = new SqliteStore({ file: join(dir, `${Math.random().toString(36).slice(2)}.sqlite`) });
   await raw.tenants.insert({ id: 'acme', name: 'Acme', sipDomain: 'sip.acme.example', sipProxy: null, sipPort: 5060, sipTransport: 'udp', security: {} });
   await raw.users.insert({ number: '0100000002', tenantId: 'acme', name: 'Alice', email: null, role: 'user', passwordHash: null, sipAuthName: 'alice', sipPassword: 'secret-sip-pw', voicemailNumber: '123' });
-  await raw.devices.insert({ mac: MAC, tenantId: 'acme', vendor: 'yealink', model: 'T54W', userNumber: '0100000002', label: null, expansionModules: 0, provisioningUsername: null, provisioningPassword: null });
+  await raw.devices.insert({ mac: MAC, tenantId: 'acme', vendor: 'yealink', model: 'T54W', userNumber: '0100000002', label: null, expansionModules: 0, extraLines: [], provisioningUsername: null, provisioningPassword: null });
   const { store, calls } = counted(raw);
   const changes = new ChangeFeed();
   const activity = new ActivityRecorder(() => {});

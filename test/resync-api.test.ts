@@ -19,7 +19,7 @@ import { createTenant } from '../server/service/tenants.ts';
 import { createUser } from '../server/service/users.ts';
 import { createDevice } from '../server/service/devices.ts';
 import { vendorById } from '../vendors/index.ts';
-import { tableRows } from './helpers/sqlite-peek.ts';
+import { tableRows } from './helpers/table-peek.ts';
 import type { Device, Sighting, Tenant, User } from '../server/store/types.ts';
 
 const SNOM_ACME = '000413000004';
@@ -338,7 +338,7 @@ test('a job survives a restart: targets in flight are sent again, with credentia
       jobId = (await first.resync.device(SYSTEM, PHONES.yealink.mac)).id;
       await phone.next(5000); // sent, never answered: the process "stops" mid-transaction
       await rt.close();
-      const rows = JSON.stringify([...tableRows(config.databaseFile, 'resync_targets'), ...tableRows(config.databaseFile, 'resync_jobs')]);
+      const rows = JSON.stringify([...(await tableRows(config, 'resync_targets')), ...(await tableRows(config, 'resync_jobs'))]);
       assert.not.ok(rows.includes('very-secret-sip'), 'no SIP password in the jobs tables');
     } finally {
       await first.store.close();

@@ -61,6 +61,7 @@ sqlite('a database made by schema version 1 is upgraded in place, data kept', as
   assert.is(u.name, 'Chloé');
   assert.is(u.voicemailNumber, '123', 'column added by v2 with its default');
   assert.is((await store.devices.get('805ec0123401'))!.expansionModules, 0);
+  assert.equal((await store.devices.get('805ec0123401'))!.extraLines, [], 'column added by v5 with its default');
   assert.equal(await store.unknownDevices.list(), []);
   await store.close();
   // Opening again applies nothing more.

@@ -8,14 +8,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { snom } from '../vendors/snom/index.ts';
 import { SNOM_MODELS, findSnomModel, maxKeyPosition } from '../vendors/snom/models.ts';
-import { SNOM_TIMEZONE_CODES, snomTime } from '../vendors/snom/timezone.ts';
+import { SNOM_ZONES, snomTime } from '../vendors/snom/timezone.ts';
 import { HandlebarsTemplates, defaultShippedTemplatesDir } from '../vendors/common/templates.ts';
 import { cleanText } from '../vendors/common/escape.ts';
 import { timezoneRule } from '../vendors/common/timezone.ts';
 import type { RenderContext, RenderKey } from '../vendors/types.ts';
-import { realisticContext } from './fixtures/render-context.ts';
+import { realisticContext, usContext } from './fixtures/render-context.ts';
 import { hostileStrings, injectEverywhere } from './fixtures/injection.ts';
 import { parseXml, findAll, textOf, type XmlElement } from './fixtures/xml.ts';
+import { updatingGolden } from './helpers/golden.ts';
 
 const templates = new HandlebarsTemplates({ shippedDir: defaultShippedTemplatesDir() });
 const MAC = '000413123403';
@@ -32,9 +33,9 @@ function renderText(file: string, c: RenderContext | null): string {
 const allFiles = (mac = MAC, model = 'D785'): string[] => [...snom.bootFiles(mac, model), `snom${model}-firmware.xml`];
 
 const children = (el: XmlElement): XmlElement[] => el.children.filter((c): c is XmlElement => typeof c !== 'string');
-function setting(doc: XmlElement, name: string): XmlElement {
-  const found = findAll(doc, name);
-  assert.is(found.length, 1, `exactly one <${name}>`);
+function setting(doc: XmlElement, name: string, idx?: string): XmlElement {
+  const found = findAll(doc, name).filter((e) => idx === undefined || e.attrs.idx === idx);
+  assert.is(found.length, 1, `exactly one <${name}>${idx !== undefined ? ` idx=${idx}` : ''}`);
   return found[0]!;
 }
 
@@ -98,7 +99,10 @@ test('setting-files lists carry absolute URLs under baseUrl', () => {
   assert.is(list.name, 'setting-files');
   assert.equal(
     findAll(list, 'file').map((f) => f.attrs.url),
-    ['http://prov.example.test:8080/000413123403.xml', 'http://prov.example.test:8080/000413123403-phonebook.xml'],
+    [
+      'http://prov.example.test:8080/p/Tok3n-acme-0123456789/000413123403.xml',
+      'http://prov.example.test:8080/p/Tok3n-acme-0123456789/000413123403-phonebook.xml',
+    ],
   );
 });
 
@@ -146,39 +150,65 @@ test('model table: required models with key counts, accounts and expansion modul
 
 // ---------------------------------------------------------------- golden files
 
-test('golden files for a realistic D785', () => {
-  const update = process.env.UPDATE_GOLDEN === '1';
-  if (update) mkdirSync(GOLDEN_DIR, { recursive: true });
-  const unassigned = ctx();
-  delete unassigned.user;
-  unassigned.keys = [];
-  const cases: [string, string][] = [
-    ...allFiles().map((f): [string, string] => [f, renderText(f, ctx())]),
-    ['unassigned-000413123403.xml', renderText('000413123403.xml', unassigned)],
-    ['unknown-snomD785.htm', renderText('snomD785.htm', null)],
-  ];
-  for (const [name, body] of cases) {
-    const path = join(GOLDEN_DIR, name);
-    if (update) writeFileSync(path, body);
-    assert.ok(existsSync(path), `golden file ${name} missing (run with UPDATE_GOLDEN=1)`);
-    assert.fixture(body, readFileSync(path, 'utf8'));
-  }
-});
+for (const [name, make] of [['fr', realisticContext], ['en-us', usContext]] as const) {
+  test(`golden files for a ${name} D785`, () => {
+    const update = updatingGolden();
+    const dir = join(GOLDEN_DIR, name);
+    if (update) mkdirSync(dir, { recursive: true });
+    const c = (): RenderContext => make('snom', 'D785', MAC);
+    const unassigned = c();
+    delete unassigned.user;
+    unassigned.keys = [];
+    const cases: [string, string][] = [
+      ...allFiles().map((f): [string, string] => [f, renderText(f, c())]),
+      ['unassigned-000413123403.xml', renderText('000413123403.xml', unassigned)],
+      ['unknown-snomD785.htm', renderText('snomD785.htm', null)],
+    ];
+    for (const [file, body] of cases) {
+      const path = join(dir, file);
+      if (update) writeFileSync(path, body);
+      assert.ok(existsSync(path), `golden file ${file} missing (run with UPDATE_GOLDEN=1)`);
+      assert.fixture(body, readFileSync(path, 'utf8'));
+    }
+  });
+}
 
 test('realistic settings: account, network profile and keys as snom.md describes them', () => {
   const doc = parseXml(renderText('000413123403.xml', ctx()));
   const ps = setting(doc, 'phone-settings');
   assert.is(ps.attrs.e, '2');
   for (const el of children(ps)) assert.is(el.attrs.perm, 'R', el.name);
-  const v = (name: string): string => textOf(setting(doc, name));
-  assert.is(v('user_host'), 'sip.acme.example');
-  assert.is(v('user_outbound'), 'proxy.acme.example:5060;transport=udp');
-  assert.is(v('user_name'), '0145678901');
-  assert.is(v('user_pname'), '0145678901');
-  assert.is(v('user_pass'), 'Zx9!qT4#vR2$');
-  assert.is(v('user_realname'), 'Chloé Dupont-Lefèvre');
-  assert.is(v('user_mailbox'), '123');
-  assert.is(setting(doc, 'user_name').attrs.idx, '1');
+  const v = (name: string, idx?: string): string => textOf(setting(doc, name, idx));
+  assert.is(v('user_host', '1'), 'sip.acme.example');
+  assert.is(v('user_outbound', '1'), 'proxy.acme.example:5060;transport=udp');
+  assert.is(v('user_name', '1'), '0145678901');
+  assert.is(v('user_pname', '1'), '0145678901');
+  assert.is(v('user_pass', '1'), 'Zx9!qT4#vR2$');
+  assert.is(v('user_realname', '1'), 'Chloé Dupont-Lefèvre');
+  // MWI subscription at the account's own address; the message key dials the voicemail number.
+  assert.is(v('user_mailbox', '1'), '0145678901');
+  assert.is(v('dkey_retrieve'), 'speed 123');
+  // The vendor parameter user_expiry[1] replaces cadran's 600 for identity 1 only.
+  assert.is(v('user_expiry', '1'), '300');
+  assert.is(v('user_expiry', '2'), '600');
+  assert.is(v('codec_priority_list', '1'), 'pcma,pcmu,g722,g729,telephone-event');
+  assert.is(v('user_dtmf_info', '1'), 'off');
+  assert.match(v('user_dp_str', '1'), /^!\^\(0\[1-9\]\[0-9\]\{8\}\)\$!sip:\\1@\\d!d /);
+  assert.is(v('user_name', '2'), '0145678999');
+  assert.is(v('user_pass', '2'), 'Rc7#pL2!mQ9x');
+  assert.is(v('user_mailbox', '2'), '0145678999');
+  assert.is(v('user_active', '3'), 'off');
+  assert.is(v('user_pass', '12'), '');
+  assert.is(findAll(doc, 'user_active').length, 12, 'every identity of a D785, no more');
+  assert.is(v('language'), 'Francais');
+  assert.is(v('web_language'), 'Francais');
+  assert.is(v('tone_scheme'), 'FRA');
+  assert.is(v('time_24_format'), 'on');
+  assert.is(v('date_us_format'), 'off');
+  assert.is(v('ntp_server'), 'ntp1.acme.example ntp2.acme.example');
+  assert.is(v('webserver_user_password'), 'Us3r-P@ss');
+  assert.is(v('call_waiting'), 'visual', 'vendor parameter cadran does not write');
+  assert.is(v('setting_server'), 'http://prov.example.test:8080/p/Tok3n-acme-0123456789/snomD785-000413123403.htm');
   assert.is(v('vlan_id'), '20');
   assert.is(v('vlan_qos'), '5');
   assert.is(v('codec_tos'), '184');
@@ -189,12 +219,14 @@ test('realistic settings: account, network profile and keys as snom.md describes
   assert.is(v('dns_server2'), '192.0.2.54');
   assert.is(v('admin_mode_password'), 'Adm1n-P@ss');
   assert.is(v('settings_refresh_timer'), '86400');
-  assert.is(v('firmware_status'), 'http://prov.example.test:8080/snomD785-firmware.xml');
+  assert.is(v('firmware_status'), 'http://prov.example.test:8080/p/Tok3n-acme-0123456789/snomD785-firmware.xml?mac=000413123403');
   const fkeys = findAll(doc, 'fkey');
   assert.is(fkeys[0]!.attrs.idx, '0');
   assert.is(textOf(fkeys[0]!), 'line');
   assert.is(fkeys[0]!.attrs.label, 'Chloé');
-  assert.is(textOf(fkeys[3]!), 'blf sip:0145678902@sip.acme.example|**');
+  assert.is(fkeys[1]!.attrs.context, '2', 'the second line key shows the reception line');
+  assert.is(fkeys[1]!.attrs.label, 'Accueil ACME');
+  assert.is(textOf(fkeys[3]!), 'blf sip:0145678902@sip.acme.example|*8');
   assert.is(textOf(fkeys[8]!), 'speed 0612345678');
   assert.is(fkeys[8]!.attrs.label, 'Portable Chloé');
   const fw = parseXml(renderText('snomD785-firmware.xml', ctx()));
@@ -205,13 +237,20 @@ test('unassigned device: account cleared, no secret', () => {
   const c = ctx();
   delete c.user;
   delete c.network.adminPassword;
+  delete c.network.phoneUserPassword;
+  // Vendor parameters may hold secrets: a file that has any is never public.
+  assert.is(snom.render('000413123403.xml', c, templates)!.sensitive, true);
+  delete c.network.vendorParameters;
   const r = snom.render('000413123403.xml', c, templates)!;
   assert.is(r.sensitive, false);
   const doc = parseXml(r.body.toString());
-  assert.is(textOf(setting(doc, 'user_active')), 'off');
-  assert.is(textOf(setting(doc, 'user_pass')), '');
+  for (const idx of ['1', '2', '12']) {
+    assert.is(textOf(setting(doc, 'user_active', idx)), 'off');
+    assert.is(textOf(setting(doc, 'user_pass', idx)), '');
+  }
   assert.not.ok(r.body.toString().includes('Zx9'));
-  assert.is(findAll(parseXml(renderText('000413123403-phonebook.xml', c)), 'item').length, 0);
+  assert.not.ok(r.body.toString().includes('Rc7#'));
+  assert.is(findAll(parseXml(renderText('000413123403-phonebook.xml', c)), 'contact').length, 0);
 });
 
 test('no firmware URL for the model: no firmware_status and no firmware file', () => {
@@ -244,6 +283,7 @@ test('function keys: 0-based idx, never beyond the model, one per addressable po
 
 test('checkValues: keys beyond the model, unknown zone, characters an fkey cannot carry', () => {
   assert.equal(snom.checkValues!(ctx()), []);
+  assert.equal(snom.checkValues!(usContext('snom', 'D785', MAC)), []);
   const c = ctx();
   c.keys.push({ position: 79, type: 'speeddial', value: '06 12|34' });
   c.network.timezone = 'Mars/Olympus';
@@ -259,15 +299,15 @@ test('checkValues: keys beyond the model, unknown zone, characters an fkey canno
 
 // ---------------------------------------------------------------- time zones
 
-test('DST strings for Paris, New York, Sydney and Kolkata', () => {
+test('DST strings and codes for Paris, New York, Sydney and Kolkata', () => {
   assert.equal(snomTime('Europe/Paris'), { code: 'FRA+1', utcOffsetSeconds: 3600, dst: '3600 03.05.07 02:00:00 10.05.07 03:00:00' });
   assert.equal(snomTime('America/New_York'), {
     code: 'USA-5',
     utcOffsetSeconds: -18000,
     dst: '3600 03.02.07 02:00:00 11.01.07 02:00:00',
   });
-  // No Snom code known: the explicit offset and rule carry the zone (southern hemisphere: starts in October).
-  assert.equal(snomTime('Australia/Sydney'), { code: '', utcOffsetSeconds: 36000, dst: '3600 10.01.07 02:00:00 04.01.07 03:00:00' });
+  // Snom's own list names Sydney under AUS+10 (southern hemisphere: summer starts in October).
+  assert.equal(snomTime('Australia/Sydney'), { code: 'AUS+10', utcOffsetSeconds: 36000, dst: '3600 10.01.07 02:00:00 04.01.07 03:00:00' });
   assert.equal(snomTime('Asia/Kolkata'), { code: 'IND+5.5', utcOffsetSeconds: 19800, dst: '' });
   for (const zone of ['America/New_York', 'Australia/Sydney', 'Asia/Kolkata']) {
     const c = ctx();
@@ -280,12 +320,44 @@ test('DST strings for Paris, New York, Sydney and Kolkata', () => {
   }
 });
 
-test('time zone code table agrees with the tz database standard offsets', () => {
-  for (const [iana, code] of Object.entries(SNOM_TIMEZONE_CODES)) {
-    const m = /^[A-Z]{3}\d?([+-])(\d+(?:\.\d+)?)$/.exec(code);
-    assert.ok(m, code);
+test('time zone codes: other zones by offset and rule', () => {
+  const cases: [string, string][] = [
+    ['Australia/Melbourne', 'AUS+10'],
+    ['Australia/Hobart', 'AUS3+10'],
+    ['Australia/Brisbane', 'AUS2+10'],
+    ['Australia/Adelaide', 'AUS+9.5'],
+    ['Europe/Zurich', 'CHE+1'],
+    ['Europe/Brussels', 'BEL+1'],
+    ['Europe/London', 'GBR-0'],
+    ['Europe/Lisbon', 'PRT-0'],
+    ['America/Los_Angeles', 'USA-8'],
+    ['America/Phoenix', 'USA2-7'],
+    ['America/Toronto', 'CAN-5'],
+    // No entry of their own: a code of the same offset and the same rule.
+    ['Europe/Andorra', 'GER+1'],
+    ['America/Indiana/Knox', 'USA-6'],
+    ['Pacific/Auckland', 'NZL+12'],
+  ];
+  for (const [zone, code] of cases) assert.is(snomTime(zone).code, code, zone);
+  // Nothing at +5:45 in Snom's list: the nearest code, reported, with the exact offset beside it.
+  const k = snomTime('Asia/Kathmandu');
+  assert.ok(k.code === 'IND+5.5' || k.code === 'KAZ+6', k.code);
+  assert.is(k.utcOffsetSeconds, 20700);
+  assert.ok(k.approximation);
+  const c = ctx();
+  c.network.timezone = 'Asia/Kathmandu';
+  assert.ok(snom.checkValues!(c).some((p) => p.code === 'vendor.timezone_approximate'));
+});
+
+test('time zone code list: offsets agree with the codes, codes are unique', () => {
+  const seen = new Set<string>();
+  for (const e of SNOM_ZONES) {
+    const m = /^[A-Z]{3}\d?([+-])(\d+(?:\.\d+)?)$/.exec(e.value);
+    assert.ok(m, e.value);
     const minutes = (m[1] === '-' ? -1 : 1) * Math.round(Number(m[2]) * 60);
-    assert.is(minutes === 0 ? 0 : minutes, timezoneRule(iana).standardOffsetMinutes, `${iana} ${code}`);
+    assert.is(minutes === 0 ? 0 : minutes, e.offsetMinutes, e.value);
+    assert.not.ok(seen.has(e.value), `duplicate ${e.value}`);
+    seen.add(e.value);
   }
 });
 
@@ -301,30 +373,55 @@ test('hostile strings in every field: XML parses back with the exact text, nothi
     const want = cleanText(s);
     const label = JSON.stringify(s.slice(0, 40));
     const docs = new Map(allFiles().map((f) => [f, parseXml(renderText(f, c))]));
-    for (const [f, doc] of docs) assert.equal(shape(doc), shape(baseDocs.get(f)!), `${f} shape with ${label}`);
+    for (const [f, doc] of docs) {
+      // Blank numbers leave their contacts out of the phone book (checked below).
+      if (f.endsWith('-phonebook.xml') && want.trim() === '') continue;
+      assert.equal(shape(doc), shape(baseDocs.get(f)!), `${f} shape with ${label}`);
+    }
 
     const settings = docs.get('000413123403.xml')!;
-    for (const name of [
-      'user_realname', 'user_idle_text', 'user_pname', 'user_pass', 'user_mailbox', 'ntp_server',
-      'dns_server1', 'dns_server2', 'syslog_server', 'admin_mode_password', 'http_pass',
-    ]) {
+    for (const name of ['user_realname', 'user_idle_text', 'user_pname', 'user_pass']) {
+      for (const idx of ['1', '2']) assert.is(textOf(setting(settings, name, idx)), want, `${name}[${idx}] with ${label}`);
+    }
+    for (const name of ['dns_server1', 'dns_server2', 'syslog_server', 'admin_mode_password', 'http_pass', 'webserver_user_password']) {
       assert.is(textOf(setting(settings, name)), want, `${name} with ${label}`);
     }
+    assert.is(textOf(setting(settings, 'ntp_server')), `${want} ${want}`, `ntp_server with ${label}`);
+    assert.is(textOf(setting(settings, 'dkey_retrieve')), `speed ${want}`, `dkey_retrieve with ${label}`);
+    const pickup = want.trim();
     const fkeys = findAll(settings, 'fkey');
     for (const k of c.keys) {
       const el = fkeys[k.position - 1]!;
       assert.is(el.attrs.label, want, `fkey label with ${label}`);
-      const expected = k.type === 'line' ? 'line' : k.type === 'blf' ? `blf sip:${want}@sip.acme.example|**` : `speed ${want}`;
+      const expected =
+        k.type === 'line' ? 'line' : k.type === 'blf' ? `blf sip:${want}@sip.acme.example${pickup ? `|${pickup}` : ''}` : `speed ${want}`;
       assert.is(textOf(el), expected, `fkey value with ${label}`);
     }
     const book = docs.get('000413123403-phonebook.xml')!;
-    for (const item of findAll(book, 'item')) {
-      assert.is(textOf(setting(item, 'name')), want, `contact name with ${label}`);
-      assert.is(textOf(setting(item, 'number')), want, `contact number with ${label}`);
+    const contacts = findAll(book, 'contact');
+    // A contact whose every number is blank has nothing to dial: left out.
+    assert.is(contacts.length, want.trim() === '' ? 0 : base.contacts.length, `contacts with ${label}`);
+    for (const contact of contacts) {
+      assert.is(textOf(setting(contact, 'first_name')), want, `contact name with ${label}`);
+      for (const n of findAll(contact, 'number')) assert.is(n.attrs.no, want, `contact number with ${label}`);
     }
     for (const g of findAll(book, 'group')) assert.is(textOf(g), want, `contact group with ${label}`);
     assert.is(textOf(setting(docs.get('snomD785-firmware.xml')!, 'firmware')), want, `firmware URL with ${label}`);
   }
+});
+
+test('phone book: one contact per person, every number typed (version 2.0)', () => {
+  const book = parseXml(renderText('000413123403-phonebook.xml', ctx()));
+  assert.is(book.attrs.version, '2.0');
+  assert.is(book.attrs.complete, 'true');
+  const contacts = findAll(book, 'contact');
+  assert.is(contacts.length, 20);
+  const helene = contacts.find((c) => textOf(setting(c, 'first_name')) === 'Hélène Ségara')!;
+  assert.equal(
+    findAll(helene, 'number').map((n) => [n.attrs.no, n.attrs.type]),
+    [['0491556677', 'business'], ['0633445566', 'mobile'], ['0491667788', 'home']],
+  );
+  assert.is(textOf(setting(helene, 'group')), 'Famille');
 });
 
 test.run();

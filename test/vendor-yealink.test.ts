@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { yealink } from '../vendors/yealink/index.ts';
 import { YEALINK_MODELS } from '../vendors/yealink/models.ts';
-import { DIRECTED_PICKUP_PREFIX } from '../vendors/yealink/keys.ts';
 import { HandlebarsTemplates, defaultShippedTemplatesDir } from '../vendors/common/templates.ts';
 import { cleanText } from '../vendors/common/escape.ts';
 import type { RenderContext } from '../vendors/types.ts';
-import { realisticContext } from './fixtures/render-context.ts';
+import { realisticContext, usContext } from './fixtures/render-context.ts';
 import { hostileStrings, injectEverywhere } from './fixtures/injection.ts';
 import { parseXml, findAll, textOf } from './fixtures/xml.ts';
+import { updatingGolden } from './helpers/golden.ts';
 
 const templates = new HandlebarsTemplates({ shippedDir: defaultShippedTemplatesDir() });
 const MAC = '805ec0123401';
@@ -33,7 +33,9 @@ function parseCfg(body: string): Map<string, string> {
     assert.match(line, /^(#.*|[a-z0-9_.]+ = .*)?$/, `line ${JSON.stringify(line.slice(0, 80))}`);
     if (line === '' || line.startsWith('#')) continue;
     const i = line.indexOf(' = ');
-    const k = line.slice(0, i);
+    let k = line.slice(0, i);
+    // One `login:password` line per login (yealink.md §5 admin password; Wazo writes two).
+    if (k === 'static.security.user_password') k += `#${line.slice(i + 3).split(':', 1)[0]}`;
     assert.not.ok(keys.has(k), `duplicate key ${k}`);
     keys.set(k, line.slice(i + 3));
   }
@@ -112,18 +114,21 @@ test('notifyEvent', () => {
 
 // ---- rendering --------------------------------------------------------------------------------
 
-test('golden files for a realistic T54W', () => {
-  const ctx = realisticContext('yealink', 'T54W', MAC);
-  for (const f of yealink.bootFiles(MAC, 'T54W')) {
-    const body = render(f, ctx);
-    const path = join(GOLDEN, f);
-    if (process.env.UPDATE_GOLDEN === '1') {
-      mkdirSync(GOLDEN, { recursive: true });
-      writeFileSync(path, body);
+for (const [name, make] of [['fr', realisticContext], ['en-us', usContext]] as const) {
+  test(`golden files for a ${name} T54W`, () => {
+    const ctx = make('yealink', 'T54W', MAC);
+    const dir = join(GOLDEN, name);
+    for (const f of yealink.bootFiles(MAC, 'T54W')) {
+      const body = render(f, ctx);
+      const path = join(dir, f);
+      if (updatingGolden()) {
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(path, body);
+      }
+      assert.fixture(body, readFileSync(path, 'utf8'));
     }
-    assert.fixture(body, readFileSync(path, 'utf8'));
-  }
-});
+  });
+}
 
 test('MAC file: account, keys, network, phonebook', () => {
   const ctx = realisticContext('yealink', 'T54W', MAC);
@@ -141,14 +146,45 @@ test('MAC file: account, keys, network, phonebook', () => {
     'account.1.outbound_proxy_enable': '1',
     'account.1.outbound_proxy.1.address': 'proxy.acme.example',
     'account.1.subscribe_mwi': '1',
+    'account.1.subscribe_mwi_to_vm': '0',
     'voice_mail.number.1': '123',
+    'account.1.sip_server.1.expires': '600',
+    'account.1.codec.pcma.enable': '1',
+    'account.1.codec.pcma.priority': '1',
+    'account.1.codec.pcmu.priority': '2',
+    'account.1.codec.opus.enable': '0',
+    'account.1.dtmf.type': '1',
+    'account.2.enable': '1',
+    'account.2.user_name': '0145678999',
+    'account.2.auth_name': '0145678999',
+    'account.2.password': 'Rc7#pL2!mQ9x',
+    'account.2.label': 'Accueil ACME',
+    'voice_mail.number.2': '123',
+    'account.3.enable': '0',
+    'account.3.password': '',
+    'account.16.enable': '0',
+    'linekey.2.type': '15',
+    'linekey.2.line': '2',
+    'features.pickup.direct_pickup_enable': '1',
+    'features.pickup.direct_pickup_code': '*8',
+    'dialplan.digitmap.enable': '1',
+    'dialplan.digitmap.no_match_action': '2',
+    'lang.gui': 'French',
+    'lang.wui': 'French',
+    'voice.tone.country': 'France',
+    'local_time.time_format': '1',
+    'local_time.date_format': '5',
+    'static.auto_provision.server.url': 'http://prov.example.test:8080/p/Tok3n-acme-0123456789/',
+    'static.security.user_password#user': 'user:Us3r-P@ss',
+    'features.remote_phonebook.flash_time': '3600',
+    'features.dnd.large_icon.enable': '1',
     'linekey.1.type': '15',
     'linekey.1.line': '1',
     'linekey.4.type': '16',
     'linekey.4.value': '0145678902',
     'linekey.4.label': 'Élodie Martin',
-    'linekey.4.extension': DIRECTED_PICKUP_PREFIX,
-    'linekey.4.pickup_value': DIRECTED_PICKUP_PREFIX,
+    'linekey.4.extension': '*8',
+    'linekey.4.pickup_value': '*8',
     'linekey.9.type': '13',
     'linekey.9.value': '0612345678',
     'linekey.12.value': '+33491234567',
@@ -164,15 +200,17 @@ test('MAC file: account, keys, network, phonebook', () => {
     'static.syslog.server': 'syslog.acme.example',
     'static.network.qos.signaltos': '26',
     'static.network.qos.audiotos': '46',
-    'static.security.user_password': 'admin:Adm1n-P@ss',
+    'static.security.user_password#admin': 'admin:Adm1n-P@ss',
     'static.auto_provision.repeat.enable': '1',
     'static.auto_provision.repeat.minutes': '1440',
     'static.firmware.url': 'http://fw.example.test/yealink/T54W-96.86.0.100.rom',
-    'remote_phonebook.data.1.url': 'http://prov.example.test:8080/805ec0123401-contacts.xml',
+    'remote_phonebook.data.1.url': 'http://prov.example.test:8080/p/Tok3n-acme-0123456789/805ec0123401-contacts.xml',
     'features.remote_phonebook.enable': '1',
   };
   for (const [k, v] of Object.entries(expect)) assert.is(cfg.get(k), v, k);
   assert.not.ok(cfg.has('linekey.28.type'), 'no key beyond the model');
+  assert.not.ok(cfg.has('account.17.enable'), 'no account beyond the model');
+  assert.ok(cfg.get('dialplan.digitmap.string')!.startsWith('0[1-9]xxxxxxxx|'), 'French digit map');
   assert.not.ok([...cfg.keys()].some((k) => k.startsWith('expansion_module.')));
   assert.ok(yealink.render(`${MAC}.cfg`, ctx, templates)!.sensitive);
 });
@@ -180,9 +218,12 @@ test('MAC file: account, keys, network, phonebook', () => {
 test('time zones: Paris, New York, Sydney, Kolkata', () => {
   const cases: [string, Record<string, string | undefined>][] = [
     ['Europe/Paris', { time_zone: '+1', time_zone_name: 'France(Paris)', summer_time: '1', dst_time_type: '1', start_time: '3/5/7/2', end_time: '10/5/7/3', offset_time: '60' }],
-    ['America/New_York', { time_zone: '-5', time_zone_name: undefined, summer_time: '1', start_time: '3/2/7/2', end_time: '11/1/7/2', offset_time: '60' }],
-    ['Australia/Sydney', { time_zone: '+10', summer_time: '1', start_time: '10/1/7/2', end_time: '4/1/7/3', offset_time: '60' }],
-    ['Asia/Kolkata', { time_zone: '+5:30', summer_time: '0', start_time: undefined, end_time: undefined, dst_time_type: undefined }],
+    ['America/New_York', { time_zone: '-5', time_zone_name: 'United States-Eastern Time', summer_time: '1', start_time: '3/2/7/2', end_time: '11/1/7/2', offset_time: '60' }],
+    ['Australia/Sydney', { time_zone: '+10', time_zone_name: 'Australia(Sydney,Melbourne,Canberra)', summer_time: '1', start_time: '10/1/7/2', end_time: '4/1/7/3', offset_time: '60' }],
+    ['Asia/Kolkata', { time_zone: '+5:30', time_zone_name: 'India(Calcutta)', summer_time: '0', start_time: undefined, end_time: undefined, dst_time_type: undefined }],
+    // No entry of its own: a zone of the same offset and rule (the EU rule at +1).
+    ['Europe/Zurich', { time_zone: '+1', time_zone_name: 'Germany(Berlin)', start_time: '3/5/7/2' }],
+    ['Europe/Vienna', { time_zone: '+1', time_zone_name: 'Austria(Vienna)' }],
   ];
   for (const [zone, want] of cases) {
     const ctx = realisticContext('yealink', 'T46U', MAC);
@@ -252,7 +293,15 @@ test('absent network fields write nothing; tls, no proxy, provisioning credentia
   assert.is(cfg.get('account.1.outbound_proxy_enable'), '0');
   assert.is(cfg.get('remote_phonebook.data.1.username'), 'prov');
   assert.is(cfg.get('remote_phonebook.data.1.password'), 's3cret');
-  for (const k of cfg.keys()) assert.not.ok(/^(static\.network|local_time|static\.syslog|static\.security|static\.firmware|static\.auto_provision)/.test(k), k);
+  assert.is(cfg.get('static.auto_provision.server.username'), 'prov');
+  assert.is(cfg.get('static.auto_provision.server.password'), 's3cret');
+  // The locale's and dial plan's defaults are written; no network field is.
+  assert.is(cfg.get('lang.gui'), 'French');
+  assert.is(cfg.get('local_time.time_format'), '1');
+  for (const k of cfg.keys()) {
+    if (/^local_time\.(time|date)_format$|^static\.auto_provision\.server\./.test(k)) continue;
+    assert.not.ok(/^(static\.network|local_time|static\.syslog|static\.security|static\.firmware|static\.auto_provision)/.test(k), k);
+  }
   assert.ok(cfg.has('linekey.12.type'));
   assert.not.ok(cfg.has('linekey.13.type'), 'T33G has 12 keys');
 });
@@ -285,8 +334,8 @@ test('injection: no value adds a line or key, XML parses back with the text', ()
     const cfg = parseCfg(render(`${MAC}.cfg`, ctx));
     const keys = [...cfg.keys()].sort();
     if (cleanText(s).trim() === '') {
-      // A blank admin password is left out on purpose; nothing else may change.
-      assert.equal(keys, baseKeys.filter((k) => k !== 'static.security.user_password'), label);
+      // Blank admin and user passwords are left out on purpose; nothing else may change.
+      assert.equal(keys, baseKeys.filter((k) => !k.startsWith('static.security.user_password')), label);
     } else {
       assert.equal(keys, baseKeys, label);
       assert.is(cfg.get('account.1.display_name'), cleanText(s).trim(), label);

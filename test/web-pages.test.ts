@@ -229,6 +229,18 @@ test('admin: licences, rename, password reset, device overrides and assignment',
   r = await c.post('/devices/805ec0123401', { user: '0100000002', label: 'Accueil', expansionModules: '1' });
   assert.is(r.status, 303);
   assert.is((await s.app.store.devices.get('805ec0123401'))!.label, 'Accueil');
+
+  // Saving the form keeps the profile fields it does not show (set through the API).
+  await s.app.store.network.setDevice('805ec0123401', { vlanId: 99, locale: 'en-GB', vendorParameters: { yealink: { 'account.1.sip_server.1.expires': '120' } } });
+  r = await c.post('/devices/805ec0123401/network', { vlanId: '98', timezone: '' });
+  assert.is(r.status, 303);
+  assert.equal(await s.app.store.network.getDevice('805ec0123401'), { vlanId: 98, locale: 'en-GB', vendorParameters: { yealink: { 'account.1.sip_server.1.expires': '120' } } });
+  // The device page lists what the phone will not take as set, translated.
+  const page = await c.get('/devices/805ec0123401');
+  assert.match(page.html, 'Le paramètre constructeur account.1.sip_server.1.expires remplace la valeur calculée par cadran.');
+  assert.match((await c.get('/devices/805ec0123401?lang=en')).html, 'Vendor parameter account.1.sip_server.1.expires replaces the value cadran computes.');
+  await c.get('/devices/805ec0123401?lang=fr');
+  await s.app.store.network.setDevice('805ec0123401', {});
 });
 
 test('operator: tenants, security, unknown phones', async () => {

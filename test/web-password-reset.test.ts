@@ -6,7 +6,7 @@ import { startSmtpSink, type SmtpSink } from './helpers/smtp-sink.ts';
 import { WebClient, fieldError } from './helpers/web-client.ts';
 import { webFeature } from '../server/features.ts';
 import { PasswordResets, RESET_TTL_MS } from '../server/service/password-reset.ts';
-import { tableRows } from './helpers/sqlite-peek.ts';
+import { tableRows } from './helpers/table-peek.ts';
 
 let s: TestServer;
 let sink: SmtpSink;
@@ -89,7 +89,7 @@ test('tokens: stored hashed, expire after an hour, one mail a minute at most', a
   const token = (await resets.issue('0200000002', t0))!;
   assert.ok(token);
   assert.is(await resets.issue('0200000002', t0 + 1000), null, 'no second mail right away');
-  const rows = tableRows(s.app.config.databaseFile, 'password_resets');
+  const rows = await tableRows(s.app.config, 'password_resets');
   assert.ok(rows.length > 0);
   assert.not.ok(JSON.stringify(rows).includes(token), 'only a hash is stored');
   assert.is(await resets.peek(token, t0 + RESET_TTL_MS - 1000), '0200000002');

@@ -5,6 +5,20 @@
 export type SipTransport = 'udp' | 'tcp' | 'tls';
 export type KeyType = 'line' | 'blf' | 'speeddial';
 
+/** `language-REGION` tags cadran renders for every vendor (vendors/common/locale.ts holds the table). */
+export type LocaleTag = 'fr-FR' | 'fr-BE' | 'fr-CH' | 'en-GB' | 'en-US' | 'de-DE' | 'es-ES' | 'it-IT' | 'nl-NL';
+
+/** Audio codecs (and the RFC 4733 DTMF payload) a profile may order; each vendor writes those it has. */
+export type CodecName = 'PCMA' | 'PCMU' | 'G722' | 'G729' | 'OPUS' | 'telephone-event';
+
+/** Feature codes of the platform (the softswitch), dialled by the phone. */
+export interface FeatureCodes {
+  /** Directed call pickup prefix dialled before a colleague's number (BLF keys), e.g. `*8`. */
+  directedPickup?: string;
+  /** Group call pickup code, e.g. `*8#` (only where a vendor has a place for it). */
+  groupPickup?: string;
+}
+
 /** One phone model of a vendor, as the vendor's documentation describes it. */
 export interface ModelInfo {
   /** Upper case, no spaces: `T54W`, `VVX450`, `D785`. */
@@ -23,7 +37,10 @@ export interface RenderKey {
   /** 1-based position, as stored. */
   position: number;
   type: KeyType;
-  /** `blf`: the supervised user's number; `speeddial`: the external number; `line`: unused. */
+  /**
+   * `blf`: the supervised user's number; `speeddial`: the external number; `line`: the number of
+   * the account (licence) the key shows — the first account when absent or unknown.
+   */
   value?: string;
   label?: string;
 }
@@ -35,6 +52,16 @@ export interface RenderContact {
   mobile?: string;
   home?: string;
   group?: string;
+}
+
+/** One SIP account (licence) registered on the phone. */
+export interface RenderAccount {
+  number: string;
+  /** Licence name: display name and line label. */
+  name: string;
+  sipAuthName: string;
+  sipPassword: string;
+  voicemailNumber: string;
 }
 
 /** The network profile after merging tenant level and device overrides (field by field). */
@@ -50,8 +77,26 @@ export interface NetworkProfile {
   dscpRtp?: number;
   adminPassword?: string;
   resyncIntervalMinutes?: number;
-  /** model → firmware URL */
+  /** model → firmware URL (Poly: an image file, or a directory the model's image is looked up in) */
   firmware?: Record<string, string>;
+  /** Phone language, tones, clock and date format, default digit map and codecs; `fr-FR` when absent. */
+  locale?: LocaleTag;
+  featureCodes?: FeatureCodes;
+  /**
+   * Dial plan as an RFC 3435 §2.1.5 digit map (`0[1-9]xxxxxxxx|00x.T|112`); the locale's default
+   * when absent (vendors/common/digitmap.ts).
+   */
+  digitMap?: string;
+  /** Preferred first; the locale's default when absent (A-law first except en-US). */
+  codecs?: CodecName[];
+  registrationExpirySeconds?: number;
+  /** Password of the phone's user-level login (web UI / menu), distinct from the admin password. */
+  phoneUserPassword?: string;
+  /**
+   * Raw vendor settings cadran does not model, per vendor id: `{yealink: {"features.dnd.enable": "1"}}`.
+   * Applied last: a name cadran also writes gets the operator's value instead of cadran's.
+   */
+  vendorParameters?: Record<string, Record<string, string>>;
 }
 
 export interface RenderContext {
@@ -72,14 +117,12 @@ export interface RenderContext {
     sipTransport: SipTransport;
   };
   /** Absent when the device is not assigned to a user: render no account, no secret. */
-  user?: {
-    number: string;
-    /** Licence name: display name and line label. */
-    name: string;
-    sipAuthName: string;
-    sipPassword: string;
-    voicemailNumber: string;
-  };
+  user?: RenderAccount;
+  /**
+   * More licences of the tenant registered on the phone, accounts 2…n in this order (a licence may
+   * be on several phones: a shared line). Ignored when there is no `user`.
+   */
+  extraLines?: RenderAccount[];
   /** Ordered by position. */
   keys: RenderKey[];
   contacts: RenderContact[];
@@ -87,7 +130,8 @@ export interface RenderContext {
   /**
    * Absolute URL prefix, ending with `/`, under which this phone reaches cadran's phone-facing
    * files (it includes the `/p/<token>/` prefix when the tenant uses URL tokens). Used for links
-   * such as the remote phonebook URL.
+   * such as the remote phonebook URL, and pinned as the phone's provisioning server so that the
+   * next resync comes back here whatever DHCP says.
    */
   baseUrl: string;
   /** Provisioning credentials the phone must present, if the tenant / device requires them. */
@@ -132,7 +176,37 @@ export interface TemplateSource {
 /** A problem with a stored value that the vendor's file format cannot carry. */
 export interface ValueProblem {
   field: string;
+  /** English text for logs and the CLI; the edges translate `code` for people. */
   message: string;
+  /** Stable code (`vendor.…`) the edges translate through the catalogue, with `params`. */
+  code?: string;
+  params?: Record<string, string | number>;
+}
+
+/** Why a vendor parameter is refused (stable codes the edges translate, naming the parameter). */
+export type VendorParameterErrorCode =
+  | 'vendor_parameter.unknown_vendor'
+  | 'vendor_parameter.name_invalid'
+  | 'vendor_parameter.value_invalid'
+  | 'vendor_parameter.too_many';
+
+export interface VendorParameterProblem {
+  code: VendorParameterErrorCode;
+  vendor: string;
+  /** The parameter name as given (truncated to 100 characters for display). */
+  name: string;
+  message: string;
+}
+
+/** The raw vendor settings (`vendorParameters`) support of one vendor, in vendors/<vendor>/parameters.ts. */
+export interface VendorParameters {
+  /** Null when the name fits the format's grammar and the value can be written safely. */
+  check(name: string, value: string): VendorParameterProblem | null;
+  /**
+   * The parameters of the context (`network.vendorParameters[vendor]`) that replace a value cadran
+   * writes itself in one of this phone's files, in name order.
+   */
+  shadows(ctx: RenderContext, templates: TemplateSource): string[];
 }
 
 export interface Vendor {
@@ -162,6 +236,8 @@ export interface Vendor {
   render(file: string, ctx: RenderContext | null, templates: TemplateSource): RenderedFile | null;
   /** Values of the context this vendor's files cannot represent (checked at save time). */
   checkValues?(ctx: RenderContext): ValueProblem[];
+  /** Raw vendor settings: grammar of names, safety of values, what they shadow. */
+  parameters: VendorParameters;
   /** SIP NOTIFY resync: the `Event` header value for a check-sync with or without reboot. */
   notifyEvent(reboot: boolean): string;
 }

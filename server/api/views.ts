@@ -48,6 +48,7 @@ export const deviceView = (d: Device, p: Principal, seen?: Sighting) => ({
   user: d.userNumber,
   label: d.label,
   expansionModules: d.expansionModules,
+  extraLines: d.extraLines,
   ...(isOperator(p) || (p.kind === 'user' && p.role === 'admin')
     ? { provisioningUsername: d.provisioningUsername, hasProvisioningPassword: !!d.provisioningPassword }
     : {}),

@@ -29,7 +29,7 @@ export class CliError extends Error {
 
 /** Open the data directory for a one-shot command (no listeners, no logs on stdout). */
 export async function withLocalApp<T>(fn: (app: AppContext) => Promise<T> | T): Promise<T> {
-  const app = await createAppContext(loadConfig(), silentLogger);
+  const app = await createAppContext(loadConfig(), silentLogger, { oneShot: true });
   try {
     return await fn(app);
   } finally {

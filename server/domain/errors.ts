@@ -20,6 +20,8 @@ export interface ErrorDetail {
   /** Catalogue key of the problem (e.g. `validation.user_number`), stable. */
   key: string;
   params?: MessageParams;
+  /** Stable code of this detail when the rule has one (e.g. `vendor_parameter.name_invalid`). */
+  code?: string;
 }
 
 export class DomainError extends Error {

@@ -6,6 +6,10 @@ import { z } from 'zod';
 import { displayText, hostName, refinePrintable } from './text.ts';
 import { dialable, userNumber } from './numbers.ts';
 import { isValidTimezone } from '../../vendors/common/timezone.ts';
+import { CODEC_NAMES, LOCALE_TAGS } from '../../vendors/common/locale.ts';
+import { digitMapProblem, MAX_DIGIT_MAP_LENGTH } from '../../vendors/common/digitmap.ts';
+import { MAX_VENDOR_PARAMETERS, MAX_PARAMETER_NAME_LENGTH, MAX_PARAMETER_VALUE_LENGTH } from '../../vendors/common/parameters.ts';
+import { vendorById, vendors } from '../../vendors/index.ts';
 
 export const tenantId = z
   .string()
@@ -85,6 +89,9 @@ export const modelName = z
   .transform((v) => v.toUpperCase().replace(/[\s_-]/g, ''))
   .pipe(z.string().regex(/^[A-Z0-9]{2,16}$/, 'validation.model_name'));
 
+/** The most extra lines any model takes (its SIP accounts less the user's own). */
+const MAX_EXTRA_LINES = Math.max(...vendors.flatMap((v) => v.models.map((m) => m.sipAccounts))) - 1;
+
 export const deviceCreate = z
   .object({
     mac: z.string(),
@@ -93,6 +100,9 @@ export const deviceCreate = z
     user: userNumber.nullable().optional(),
     label: displayText(64).nullable().optional(),
     expansionModules: range(0, 6).optional(),
+    /** More licences of the tenant the phone registers (accounts 2…n); the model's limit is checked
+     *  by the service (server/service/devices.ts). */
+    extraLines: z.array(userNumber).max(MAX_EXTRA_LINES).optional(),
     provisioningUsername: asciiToken(1, 64).nullable().optional(),
     provisioningPassword: secret(8, 128).nullable().optional(),
   })
@@ -108,6 +118,36 @@ export const keyInput = z
   })
   .strict();
 export const keyList = z.array(keyInput).max(500);
+
+/** A feature code of the platform dialled by the phone: digits, `*` and `#` (`*8`, `**`, `*8#`). */
+const featureCode = z.string().trim().regex(/^[0-9*#]{1,16}$/, 'validation.feature_code');
+
+const phonePassword = asciiToken(4, 64);
+
+/**
+ * Raw vendor settings, `{"<vendor>": {"<name>": "<value>"}}`: each name and value is checked by its
+ * vendor's grammar (vendors/<vendor>/parameters.ts); a refusal names the parameter and carries the
+ * vendor's stable code.
+ */
+export const vendorParameters = z
+  .record(
+    z.string().refine((v) => vendorById(v) !== undefined, { message: 'validation.vendor', params: { values: vendors.map((v) => v.id).join(', ') } }),
+    z.record(z.string().max(MAX_PARAMETER_NAME_LENGTH), z.string().max(MAX_PARAMETER_VALUE_LENGTH)),
+  )
+  .superRefine((all, ctx) => {
+    for (const [vendorId, params] of Object.entries(all)) {
+      const vendor = vendorById(vendorId);
+      if (!vendor) continue;
+      const entries = Object.entries(params);
+      if (entries.length > MAX_VENDOR_PARAMETERS) {
+        ctx.addIssue({ code: 'custom', path: [vendorId], message: 'check.vendor_parameter.too_many', params: { code: 'vendor_parameter.too_many', max: MAX_VENDOR_PARAMETERS } });
+      }
+      for (const [name, value] of entries) {
+        const p = vendor.parameters.check(name, value);
+        if (p) ctx.addIssue({ code: 'custom', path: [vendorId, name], message: `check.${p.code}`, params: { code: p.code, vendor: p.vendor, name: p.name } });
+      }
+    }
+  });
 
 export const networkProfile = z
   .object({
@@ -125,6 +165,24 @@ export const networkProfile = z
     adminPassword: asciiToken(4, 64).nullable(),
     resyncIntervalMinutes: range(5, 43200).nullable(),
     firmware: z.record(modelName, z.url({ protocol: /^(https?|tftp|ftp)$/, error: 'validation.firmware_url' }).max(1000)),
+    locale: z.enum(LOCALE_TAGS).nullable(),
+    featureCodes: z.object({ directedPickup: featureCode.nullable(), groupPickup: featureCode.nullable() }).partial().strict().nullable(),
+    digitMap: z
+      .string()
+      .max(MAX_DIGIT_MAP_LENGTH)
+      .superRefine((v, ctx) => {
+        if (digitMapProblem(v)) ctx.addIssue({ code: 'custom', message: 'validation.digit_map' });
+      })
+      .nullable(),
+    codecs: z
+      .array(z.enum(CODEC_NAMES))
+      .min(1)
+      .max(CODEC_NAMES.length)
+      .refine((a) => new Set(a).size === a.length, 'validation.codec_twice')
+      .nullable(),
+    registrationExpirySeconds: range(60, 86400).nullable(),
+    phoneUserPassword: phonePassword.nullable(),
+    vendorParameters: vendorParameters.nullable(),
   })
   .partial()
   .strict();

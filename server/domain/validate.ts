@@ -65,7 +65,8 @@ export function issueDetail(i: Issue, prefix = ''): ErrorDetail {
   const source = inner && KEY.test(inner.message) ? inner : i;
   const key = KEY.test(source.message) ? source.message : genericKey(i);
   const params = { ...paramsOf(i), ...(source !== i ? paramsOf(source) : {}) };
-  return { field, key, ...(Object.keys(params).length ? { params } : {}) };
+  const code = i.code === 'custom' ? (i.params as { code?: unknown } | undefined)?.code : undefined;
+  return { field, key, ...(Object.keys(params).length ? { params } : {}), ...(typeof code === 'string' ? { code } : {}) };
 }
 
 /** Parse `input` with `schema`; on failure a DomainError lists each offending field by its path. */

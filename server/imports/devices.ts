@@ -9,7 +9,7 @@ import { userNumber } from '../domain/numbers.ts';
 import { deviceCreate, modelName } from '../domain/schemas.ts';
 import { issueDetail } from '../domain/validate.ts';
 import { isOperator, requireTenantAdmin, type Principal } from '../auth/principal.ts';
-import { checkKeysFit, resolveModel } from '../service/devices.ts';
+import { checkExtraLines, checkKeysFit, resolveModel } from '../service/devices.ts';
 import type { ServiceDeps } from '../service/context.ts';
 import type { Device, Store, User } from '../store/types.ts';
 import type { Vendor } from '../../vendors/types.ts';
@@ -304,11 +304,20 @@ export async function importDevices(
         }
       }
     }
+    // The phone's extra lines stay; a new model or user must still take them.
+    if (existing && existing.extraLines.length > 0 && (existing.userNumber !== user || existing.model !== model)) {
+      try {
+        await checkExtraLines(tx, existing.extraLines, { tenantId, userNumber: user, model, mac: c.mac }, false);
+      } catch (e) {
+        return { reason: reasonOf(e) };
+      }
+    }
     if (existing && existing.model === model && existing.vendor === vendor && existing.userNumber === user && existing.label === label) return 'unchanged';
     return {
       status: existing ? 'updated' : 'created',
       row: {
         mac: c.mac, tenantId, vendor, model, userNumber: user, label, expansionModules,
+        extraLines: existing?.extraLines ?? [],
         provisioningUsername: existing?.provisioningUsername ?? null,
         provisioningPassword: existing?.provisioningPassword ?? null,
       },

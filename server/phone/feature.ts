@@ -45,6 +45,7 @@ export async function startPhone(app: AppContext): Promise<RunningPhone> {
   let pool: WorkerPool | null = null;
   const phone = createPhoneProcess({
     config,
+    defaults: app.defaults,
     log,
     store: app.store,
     templates: app.templates,

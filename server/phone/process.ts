@@ -4,7 +4,7 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/types.ts';
 import type { ChangeFeed } from '../service/changes.ts';
-import type { TemplateSource } from '../../vendors/types.ts';
+import type { NetworkProfile, TemplateSource } from '../../vendors/types.ts';
 import { ActivityRecorder, type ActivitySink } from '../provision/activity.ts';
 import { createPhoneService, type PhoneService } from '../provision/provider.ts';
 import { Guard } from '../provision/guard.ts';
@@ -12,6 +12,8 @@ import { startPhoneHttp, type PhoneHttp } from './http.ts';
 
 export interface PhoneProcessDeps {
   config: Config;
+  /** The installation level of the phone profile (installationProfile of the config). */
+  defaults: NetworkProfile;
   /** Logger of the phone concern. */
   log: Logger;
   store: Store;

@@ -7,6 +7,7 @@ import { openStore } from '../store/index.ts';
 import { ChangeFeed } from '../service/changes.ts';
 import { HandlebarsTemplates, defaultShippedTemplatesDir } from '../../vendors/common/templates.ts';
 import { createPhoneProcess } from './process.ts';
+import { installationProfile } from '../domain/profile.ts';
 import { WORKER_ENV, type FromWorker, type ToWorker, type WorkerSpec } from './workers.ts';
 
 function tell(m: FromWorker): void {
@@ -19,10 +20,12 @@ async function run(): Promise<void> {
   const spec = JSON.parse(raw) as WorkerSpec;
   const config = spec.config;
   const log = createLogger(config.logLevel).child({ concern: 'phone', worker: cluster.worker?.id ?? 0 });
-  const store = await openStore(config);
+  // Changes of other nodes reach this worker through the primary (IPC): no LISTEN of its own.
+  const store = await openStore(config, { listen: false, warn: (msg, err) => log.warn({ err }, msg) });
   const changes = new ChangeFeed();
   const phone = createPhoneProcess({
     config,
+    defaults: installationProfile(config),
     log,
     store,
     templates: new HandlebarsTemplates({ shippedDir: defaultShippedTemplatesDir(), overrideDir: config.templateOverrideDir }),

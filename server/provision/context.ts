@@ -1,10 +1,11 @@
 // Store rows → one plain RenderContext for a device: merged network profile, keys, contacts.
 // Vendors render from this and nothing else.
-import type { RenderContext } from '../../vendors/types.ts';
+import type { NetworkProfile, RenderAccount, RenderContext } from '../../vendors/types.ts';
 import type { Store } from '../store/types.ts';
 import { effectiveProfile } from '../service/network.ts';
 
-export async function buildRenderContext(store: Store, mac: string, baseUrl: string): Promise<RenderContext | null> {
+/** `defaults`: the installation level of the profile, under the tenant's and the device's. */
+export async function buildRenderContext(store: Store, mac: string, baseUrl: string, defaults: NetworkProfile = {}): Promise<RenderContext | null> {
   const device = await store.devices.get(mac);
   if (!device) return null;
   const tenant = await store.tenants.get(device.tenantId);
@@ -35,6 +36,13 @@ export async function buildRenderContext(store: Store, mac: string, baseUrl: str
         ...(c.group ? { group: c.group } : {}),
       }))
     : [];
+  // Accounts 2…n: the extra lines, each a licence of the same tenant (a deleted one is skipped).
+  const extraLines: RenderAccount[] = [];
+  for (const n of user ? device.extraLines : []) {
+    const u = await store.users.get(n);
+    if (!u || u.tenantId !== device.tenantId || u.number === user?.number) continue;
+    extraLines.push({ number: u.number, name: u.name, sipAuthName: u.sipAuthName, sipPassword: u.sipPassword, voicemailNumber: u.voicemailNumber });
+  }
   return {
     device: { mac: device.mac, vendor: device.vendor, model: device.model, ...(device.label ? { label: device.label } : {}) },
     tenant: {
@@ -56,9 +64,10 @@ export async function buildRenderContext(store: Store, mac: string, baseUrl: str
           },
         }
       : {}),
+    ...(extraLines.length > 0 ? { extraLines } : {}),
     keys,
     contacts,
-    network: await effectiveProfile(store, device.mac, device.tenantId),
+    network: await effectiveProfile(store, device.mac, device.tenantId, defaults),
     baseUrl,
     ...(provisioningAuth ? { provisioningAuth } : {}),
   };

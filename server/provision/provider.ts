@@ -15,7 +15,7 @@
 // the rendered file): the boot-storm hot path awaits nothing. Only a miss reads the store, and
 // then `serve` returns a promise.
 import { vendorById } from '../../vendors/index.ts';
-import type { TemplateSource } from '../../vendors/types.ts';
+import type { NetworkProfile, TemplateSource } from '../../vendors/types.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/types.ts';
@@ -63,6 +63,8 @@ export interface PhoneServiceDeps {
   templates: TemplateSource & { generation?(): number };
   changes: ChangeFeed;
   config: Pick<Config, 'publicUrl' | 'httpPort'>;
+  /** The installation level of the phone profile (server/domain/profile.ts); absent: none. */
+  defaults?: NetworkProfile;
   guard: Guard;
   activity: ActivityRecorder;
   /** Shared by every phone process so Digest nonces issued by one are valid in another. */

@@ -1,7 +1,7 @@
 // Render a named file for a device (or every file of its boot sequence): the one place that
 // goes from a MAC to bytes, used by the phone listeners and `cadran render`.
 import { vendorById } from '../../vendors/index.ts';
-import type { RenderedFile, TemplateSource } from '../../vendors/types.ts';
+import type { NetworkProfile, RenderedFile, TemplateSource } from '../../vendors/types.ts';
 import { notFound } from '../domain/errors.ts';
 import { formatMac } from '../domain/mac.ts';
 import type { Store } from '../store/types.ts';
@@ -10,6 +10,8 @@ import { buildRenderContext, tenantBaseUrl } from './context.ts';
 export interface RenderDeps {
   store: Store;
   templates: TemplateSource;
+  /** The installation level of the profile (server/domain/profile.ts); absent: none. */
+  defaults?: NetworkProfile;
 }
 
 /** Boot file names of a provisioned device, in the order the phone asks for them. */
@@ -28,6 +30,6 @@ export async function renderDeviceFile(deps: RenderDeps, mac: string, file: stri
   const vendor = vendorById(d.vendor);
   const tenant = await deps.store.tenants.get(d.tenantId);
   if (!vendor || !tenant) return null;
-  const ctx = await buildRenderContext(deps.store, mac, tenantBaseUrl(publicRoot, tenant.security.urlToken));
+  const ctx = await buildRenderContext(deps.store, mac, tenantBaseUrl(publicRoot, tenant.security.urlToken), deps.defaults);
   return vendor.render(file, ctx, deps.templates);
 }

@@ -43,6 +43,39 @@ export async function checkKeysFit(store: Store, userNumber: string, device: { m
   }
 }
 
+/**
+ * Extra lines (accounts 2…n) of a phone: licences of its own tenant, each once, not the phone's
+ * own user, and no more than the model registers besides the user. A licence may be on several
+ * phones (a shared line). `fromInput`: the list was given in this request (422 on the list), else it
+ * is the stored one meeting a new model or user (409 on what changed).
+ */
+export async function checkExtraLines(store: Store, lines: string[], d: { tenantId: string; userNumber: string | null; model: string; mac: string }, fromInput: boolean): Promise<void> {
+  if (lines.length === 0) return;
+  const where = (i: number) => (fromInput ? `extraLines.${i}` : 'extraLines');
+  if (!d.userNumber) {
+    if (fromInput) throw invalid('extraLines', 'validation.extra_lines_without_user');
+    throw conflict('user', 'conflict.extra_lines_before_user', { mac: formatMac(d.mac) });
+  }
+  const seen = new Set<string>();
+  for (const [i, n] of lines.entries()) {
+    if (seen.has(n)) throw invalid(where(i), 'validation.extra_line_twice', { number: n });
+    seen.add(n);
+    if (n === d.userNumber) {
+      if (fromInput) throw invalid(where(i), 'validation.extra_line_own_user', { number: n });
+      throw conflict('user', 'conflict.extra_line_own_user', { number: n, mac: formatMac(d.mac) });
+    }
+    const u = await store.users.get(n);
+    if (!u) throw invalid(where(i), 'validation.user_unknown', { number: n });
+    if (u.tenantId !== d.tenantId) throw invalid(where(i), 'validation.user_other_tenant', { number: n });
+  }
+  const model = findModel(d.model)?.model;
+  if (model && lines.length > model.sipAccounts - 1) {
+    const params = { model: d.model, accounts: model.sipAccounts, max: model.sipAccounts - 1, count: lines.length };
+    if (fromInput) throw invalid('extraLines', 'validation.extra_lines_model', params);
+    throw conflict('model', 'validation.extra_lines_model', params);
+  }
+}
+
 async function checkUser(store: Store, userNumber: string | null | undefined, tenantId: string): Promise<void> {
   if (!userNumber) return;
   const u = await store.users.get(userNumber);
@@ -72,10 +105,12 @@ export async function createDevice(deps: ServiceDeps, p: Principal, input: unkno
       userNumber: d.user ?? null,
       label: d.label ?? null,
       expansionModules: d.expansionModules ?? 0,
+      extraLines: d.extraLines ?? [],
       provisioningUsername: d.provisioningUsername ?? null,
       provisioningPassword: d.provisioningPassword ?? null,
     };
     if (row.userNumber) await checkKeysFit(store, row.userNumber, row);
+    await checkExtraLines(store, row.extraLines, row, true);
     await store.devices.insert(row);
     return (await store.devices.get(mac))!;
   });
@@ -105,10 +140,13 @@ export async function updateDevice(deps: ServiceDeps, p: Principal, rawMac: stri
       userNumber,
       label: patch.label === undefined ? cur.label : patch.label,
       expansionModules: patch.expansionModules ?? cur.expansionModules,
+      // Another tenant's phone keeps none of this tenant's licences.
+      extraLines: patch.extraLines ?? (tenantId === cur.tenantId ? cur.extraLines : []),
       provisioningUsername: patch.provisioningUsername === undefined ? cur.provisioningUsername : patch.provisioningUsername,
       provisioningPassword: patch.provisioningPassword === undefined ? cur.provisioningPassword : patch.provisioningPassword,
     };
     if (next.userNumber) await checkKeysFit(store, next.userNumber, { ...next, mac: cur.mac });
+    await checkExtraLines(store, next.extraLines, { ...next, mac: cur.mac }, patch.extraLines !== undefined);
     await store.devices.update(cur.mac, next);
     return (await store.devices.get(cur.mac))!;
   });

@@ -1,25 +1,36 @@
 import { networkProfile, parseInput } from '../domain/schemas.ts';
 import { notFound } from '../domain/errors.ts';
+import { compactProfile } from '../domain/profile.ts';
 import { requireTenantAdmin, requireTenantMember, type Principal } from '../auth/principal.ts';
 import type { NetworkProfile } from '../../vendors/types.ts';
 import type { Store } from '../store/types.ts';
 import { inTransaction, type ServiceDeps } from './context.ts';
 import { getDevice } from './devices.ts';
 
-/** Drop unset (null / undefined) fields: stored profiles only hold what was set. */
-function compact(p: Record<string, unknown>): NetworkProfile {
-  return Object.fromEntries(Object.entries(p).filter(([, v]) => v !== null && v !== undefined)) as NetworkProfile;
-}
-
-/** The device level overrides the tenant level field by field. */
-export function mergeProfiles(tenant: NetworkProfile, device: NetworkProfile): NetworkProfile {
-  const merged: NetworkProfile = { ...tenant, ...device };
-  if (tenant.firmware || device.firmware) merged.firmware = { ...tenant.firmware, ...device.firmware };
+/**
+ * Profiles from the most general (installation defaults) to the most specific (device): a later
+ * level overrides an earlier one field by field; the maps are merged a level deeper — `firmware` per
+ * model, `featureCodes` per code, `vendorParameters` per vendor and then per parameter name.
+ */
+export function mergeProfiles(...levels: NetworkProfile[]): NetworkProfile {
+  const merged: NetworkProfile = {};
+  for (const level of levels) {
+    const { firmware, featureCodes, vendorParameters, ...plain } = level;
+    Object.assign(merged, plain);
+    if (firmware) merged.firmware = { ...merged.firmware, ...firmware };
+    if (featureCodes) merged.featureCodes = { ...merged.featureCodes, ...featureCodes };
+    if (vendorParameters) {
+      const all = { ...merged.vendorParameters };
+      for (const [vendor, params] of Object.entries(vendorParameters)) all[vendor] = { ...all[vendor], ...params };
+      merged.vendorParameters = all;
+    }
+  }
   return merged;
 }
 
-export async function effectiveProfile(store: Store, mac: string, tenantId: string): Promise<NetworkProfile> {
-  return mergeProfiles(await store.network.getTenant(tenantId), await store.network.getDevice(mac));
+/** The profile a device's files are rendered with: installation defaults, tenant, device. */
+export async function effectiveProfile(store: Store, mac: string, tenantId: string, defaults: NetworkProfile = {}): Promise<NetworkProfile> {
+  return mergeProfiles(defaults, await store.network.getTenant(tenantId), await store.network.getDevice(mac));
 }
 
 export async function getTenantNetwork(deps: ServiceDeps, p: Principal, tenantId: string): Promise<NetworkProfile> {
@@ -32,7 +43,7 @@ export async function getTenantNetwork(deps: ServiceDeps, p: Principal, tenantId
 export async function setTenantNetwork(deps: ServiceDeps, p: Principal, tenantId: string, input: unknown): Promise<NetworkProfile> {
   if (!(await deps.store.tenants.get(tenantId))) throw notFound('not_found.tenant', { id: tenantId });
   requireTenantAdmin(p, tenantId);
-  const profile = compact(parseInput(networkProfile, input));
+  const profile = compactProfile(parseInput(networkProfile, input));
   const macs = await inTransaction(deps, async ({ store }) => {
     if (!(await store.tenants.get(tenantId))) throw notFound('not_found.tenant', { id: tenantId });
     await store.network.setTenant(tenantId, profile);
@@ -45,13 +56,16 @@ export async function setTenantNetwork(deps: ServiceDeps, p: Principal, tenantId
 export async function getDeviceNetwork(deps: ServiceDeps, p: Principal, mac: string): Promise<{ overrides: NetworkProfile; effective: NetworkProfile }> {
   const d = await getDevice(deps, p, mac);
   requireTenantAdmin(p, d.tenantId);
-  return { overrides: await deps.store.network.getDevice(d.mac), effective: await effectiveProfile(deps.store, d.mac, d.tenantId) };
+  return {
+    overrides: await deps.store.network.getDevice(d.mac),
+    effective: await effectiveProfile(deps.store, d.mac, d.tenantId, deps.defaults),
+  };
 }
 
 export async function setDeviceNetwork(deps: ServiceDeps, p: Principal, mac: string, input: unknown): Promise<NetworkProfile> {
   const d = await getDevice(deps, p, mac);
   requireTenantAdmin(p, d.tenantId);
-  const profile = compact(parseInput(networkProfile, input));
+  const profile = compactProfile(parseInput(networkProfile, input));
   await inTransaction(deps, async (tx) => {
     const cur = await getDevice(tx, p, mac); // still there, still the caller's
     await tx.store.network.setDevice(cur.mac, profile);

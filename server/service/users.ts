@@ -101,6 +101,11 @@ export async function deleteUser(deps: ServiceDeps, p: Principal, number: string
     for (const w of watchers) {
       await d.store.keys.replace(w, (await d.store.keys.list(w)).filter((k) => !(k.type === 'blf' && k.value === number)));
     }
+    // Phones that registered this licence as an extra line lose that line.
+    for (const dev of await d.store.devices.list({ extraLine: number })) {
+      const { mac, createdAt: _c, updatedAt: _u, ...row } = dev;
+      await d.store.devices.update(mac, { ...row, extraLines: dev.extraLines.filter((n) => n !== number) });
+    }
     await d.store.users.delete(number);
     return affected;
   });

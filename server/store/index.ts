@@ -1,6 +1,9 @@
 // Opens the store the configuration names. SQLite (the embedded default) keeps its file in the
-// data directory; `CADRAN_DATABASE_URL=postgres://…` selects PostgreSQL.
+// data directory; `CADRAN_DATABASE_URL=postgres://…` selects PostgreSQL (pool, TLS and statement
+// timeout from the CADRAN_DATABASE_* settings).
+import { ConfigError, type Config } from '../config.ts';
 import { StoreError } from './errors.ts';
+import { openPostgresStore, PostgresConfigError } from './postgres/index.ts';
 import { SqliteStore } from './sqlite/store.ts';
 import type { Store } from './types.ts';
 
@@ -9,17 +12,44 @@ export interface StoreConfig {
   databaseFile: string;
   /** `postgres://…` / `postgresql://…`, or null for the embedded SQLite file. */
   databaseUrl: string | null;
+  /** PostgreSQL settings (defaults when absent). */
+  database?: Partial<Config['database']>;
 }
 
-export async function openStore(config: StoreConfig): Promise<Store> {
+export interface OpenStoreOptions {
+  /** Told about trouble the store recovers from by itself (a PostgreSQL connection lost and re-made). */
+  warn?: (message: string, err?: unknown) => void;
+  /** Listen for other nodes' changes (PostgreSQL; default true). A one-shot command can skip it. */
+  listen?: boolean;
+}
+
+export async function openStore(config: StoreConfig, opts: OpenStoreOptions = {}): Promise<Store> {
   const url = config.databaseUrl;
   if (url && /^postgres(ql)?:\/\//i.test(url)) {
-    // The PostgreSQL engine (server/store/postgres/) plugs in here: return openPostgresStore(url, …).
-    throw new StoreError('unavailable', 'CADRAN_DATABASE_URL names a PostgreSQL database, but this build of cadran has no PostgreSQL store yet');
+    const db = config.database ?? {};
+    try {
+      return await openPostgresStore({
+        url,
+        ...(db.poolSize !== undefined ? { poolSize: db.poolSize } : {}),
+        ...(db.tls ? { tls: db.tls } : {}),
+        ...(db.caFile ? { caFile: db.caFile } : {}),
+        ...(db.statementTimeoutMs !== undefined ? { statementTimeoutMs: db.statementTimeoutMs } : {}),
+        ...(opts.warn ? { warn: opts.warn } : {}),
+        ...(opts.listen === false ? { listen: false } : {}),
+      });
+    } catch (e) {
+      if (e instanceof PostgresConfigError) throw new ConfigError(`CADRAN_DATABASE_URL: ${e.message}`);
+      if (e instanceof StoreError || e instanceof ConfigError) throw e;
+      // Cannot connect, cannot migrate, schema newer than this code: one clear line for people.
+      throw new StoreError('unavailable', (e as Error).message, { cause: e });
+    }
   }
   if (url) throw new StoreError('unavailable', `CADRAN_DATABASE_URL: unsupported database URL scheme (expected postgres://)`);
   return new SqliteStore({ file: config.databaseFile });
 }
 
 export type { Store, StoreChange } from './types.ts';
+/** `cadran migrate`: the copy of a SQLite installation into PostgreSQL. */
+export { copySqliteToPostgres, CopyError, type CopyReport } from './postgres/from-sqlite.ts';
+export { describePostgres as describePostgresUrl } from './postgres/index.ts';
 export { StoreError, isStoreError, type StoreErrorCode } from './errors.ts';

@@ -46,6 +46,9 @@ export interface Device {
   userNumber: string | null;
   label: string | null;
   expansionModules: number;
+  /** More licences of the same tenant the phone registers (accounts 2…n), in order; a licence may
+   *  appear on several phones (shared line). */
+  extraLines: string[];
   provisioningUsername: string | null;
   provisioningPassword: string | null;
   createdAt: string;
@@ -159,7 +162,8 @@ export interface Store {
     delete(number: string): Promise<boolean>;
   };
   devices: {
-    list(filter?: { tenantId?: string; userNumber?: string }): Promise<Device[]>;
+    /** `userNumber`: phones of that user; `extraLine`: phones that list that number in extraLines. */
+    list(filter?: { tenantId?: string; userNumber?: string; extraLine?: string }): Promise<Device[]>;
     get(mac: string): Promise<Device | undefined>;
     insert(d: Omit<Device, 'createdAt' | 'updatedAt'>): Promise<void>;
     update(mac: string, d: Omit<Device, 'mac' | 'createdAt' | 'updatedAt'>): Promise<void>;

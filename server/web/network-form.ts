@@ -7,6 +7,9 @@ import type { NetworkProfile } from '../../vendors/types.ts';
 import { field, lines, numberOrNull, orNull } from './forms.ts';
 
 const NUMBERS = ['vlanId', 'vlanPriority', 'dscpSip', 'dscpRtp', 'resyncIntervalMinutes'] as const;
+/** The profile fields this form edits; the others (locale, codecs, vendorParameters…, set through
+ *  the API) are kept as stored when the form is saved. */
+const FORM_FIELDS: ReadonlySet<string> = new Set([...NUMBERS, 'ntpServers', 'dnsServers', 'timezone', 'syslogServer', 'adminPassword', 'firmware']);
 
 let zones: string[] | undefined;
 export const timezones = (): string[] => (zones ??= listTimezones());
@@ -32,10 +35,10 @@ export function profileForm(p: NetworkProfile): Record<string, string> {
 
 /**
  * Submitted form → API input. Empty fields are left unset. The admin password is write-only:
- * blank keeps the current one, the "clear" box removes it.
+ * blank keeps the current one, the "clear" box removes it. Fields the form does not show are kept.
  */
 export function profileInput(req: Request, current: NetworkProfile, models: string[]): { input: Record<string, unknown>; form: Record<string, string> } {
-  const input: Record<string, unknown> = {};
+  const input: Record<string, unknown> = Object.fromEntries(Object.entries(current).filter(([k]) => !FORM_FIELDS.has(k)));
   const form: Record<string, string> = {};
   for (const k of NUMBERS) {
     form[k] = field(req, k);

@@ -1,5 +1,5 @@
 // An in-process cadran for tests: temporary data dir, ports chosen by the OS, an operator token.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../server/config.ts';
@@ -7,6 +7,33 @@ import { createAppContext, startServer, type Feature, type Running } from '../..
 import { silentLogger } from '../../server/log.ts';
 import { createOperator } from '../../server/cli/operator.ts';
 import type { AppContext } from '../../server/app-context.ts';
+import { createTestDatabaseSync, preparePostgres } from './postgres.ts';
+
+/**
+ * The engine the test servers run on: `CADRAN_TEST_ENGINE=postgres` gives every data directory a
+ * fresh PostgreSQL database of its own (named in the directory's cadran.json too, so `cadran`
+ * commands a test spawns on that directory use it), so the whole suite can run on PostgreSQL.
+ */
+export const TEST_ENGINE = (() => {
+  const e = process.env.CADRAN_TEST_ENGINE || 'sqlite';
+  if (e !== 'sqlite' && e !== 'postgres') throw new Error(`CADRAN_TEST_ENGINE="${e}": use sqlite or postgres`);
+  return e;
+})();
+if (TEST_ENGINE === 'postgres') await preparePostgres();
+
+const databaseOfDir = new Map<string, string>();
+
+/** On PostgreSQL: the database URL of this data directory (made on first use). */
+function postgresFor(dataDir: string): string {
+  let url = databaseOfDir.get(dataDir);
+  if (!url) {
+    url = createTestDatabaseSync().url;
+    databaseOfDir.set(dataDir, url);
+    const file = join(dataDir, 'cadran.json');
+    if (!existsSync(file)) writeFileSync(file, JSON.stringify({ database: { url } }));
+  }
+  return url;
+}
 
 export interface ApiAnswer {
   status: number;
@@ -28,6 +55,7 @@ export interface TestServer {
 
 export function testConfig(dataDir: string, env: Record<string, string> = {}): Config {
   return loadConfig({
+    ...(TEST_ENGINE === 'postgres' ? { CADRAN_DATABASE_URL: postgresFor(dataDir) } : {}),
     CADRAN_DATA_DIR: dataDir,
     CADRAN_ADMIN_PORT: '0',
     CADRAN_HTTP_PORT: '0',

@@ -40,7 +40,7 @@ const user = (number: string, tenantId = 'acme', extra: Partial<{ name: string; 
   sipAuthName: `a${number}`, sipPassword: `secret-${number}`, voicemailNumber: '123',
 });
 const device = (mac: string, tenantId = 'acme', userNumber: string | null = null) => ({
-  mac, tenantId, vendor: 'yealink', model: 'T54W', userNumber, label: null, expansionModules: 0, provisioningUsername: null, provisioningPassword: null,
+  mac, tenantId, vendor: 'yealink', model: 'T54W', userNumber, label: null, expansionModules: 0, extraLines: [], provisioningUsername: null, provisioningPassword: null,
 });
 
 /** Waits until `check` returns a value (not undefined), polling every 20 ms, or fails after `ms`. */
@@ -168,6 +168,21 @@ export function storeSuite(h: StoreHarness): void {
     await rejects(s.devices.insert(device('805ec0000001')), 'constraint', 'duplicate MAC');
     await rejects(s.devices.insert(device('805ec0000009', 'acme', '0999999999')), 'constraint', 'unknown user');
     await rejects(s.devices.insert(device('805ec')), 'constraint', 'short MAC');
+  });
+
+  test('devices: extra lines are kept in order, found by number (shared line), replaced on update', async () => {
+    const { s } = await fresh();
+    for (const n of ['0100000001', '0100000002', '0100000003']) await s.users.insert(user(n));
+    await s.devices.insert({ ...device('805ec0000001', 'acme', '0100000001'), extraLines: ['0100000003', '0100000002'] });
+    await s.devices.insert({ ...device('805ec0000002', 'acme', '0100000002'), extraLines: ['0100000003'] });
+    await s.devices.insert(device('805ec0000003', 'acme', '0100000003'));
+    assert.equal((await s.devices.get('805ec0000001'))!.extraLines, ['0100000003', '0100000002'], 'order kept');
+    assert.equal((await s.devices.get('805ec0000003'))!.extraLines, []);
+    assert.equal((await s.devices.list({ extraLine: '0100000003' })).map((d) => d.mac), ['805ec0000001', '805ec0000002']);
+    assert.equal((await s.devices.list({ extraLine: '0100000001' })).map((d) => d.mac), []);
+    await s.devices.update('805ec0000001', { ...device('x', 'acme', '0100000001'), extraLines: ['0100000002'] });
+    assert.equal((await s.devices.get('805ec0000001'))!.extraLines, ['0100000002']);
+    assert.equal((await s.devices.list({ extraLine: '0100000003' })).map((d) => d.mac), ['805ec0000002']);
   });
 
   test('deleting a tenant cascades to users, devices, keys, contacts, network', async () => {

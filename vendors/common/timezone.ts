@@ -242,3 +242,84 @@ export function isValidTimezone(iana: string): boolean {
   if (supported.has(iana)) return true;
   return NAME.test(iana) && isIntlZone(iana);
 }
+
+// ---- vendor zone lists --------------------------------------------------------------------------
+//
+// Yealink (`local_time.time_zone_name`) and Snom (`timezone`) name a zone by picking an entry of a
+// fixed list. The lists are per vendor (vendors/<vendor>/timezone.ts, with their sources); the choice
+// of an entry for any IANA zone is made here, the same way for both:
+//   1. an entry that lists the zone by name, when its offset is still the zone's standard offset;
+//   2. else an entry with the same standard offset and the same summer-time rule (compared with the
+//      rule of the entry's first, representative zone);
+//   3. else the same offset and the same "has summer time or not";
+//   4. else the same offset;
+//   5. else the nearest offset (the list has nothing for this offset: reported as an approximation;
+//      the vendors also write the exact offset and rule, so the clock stays right).
+
+export interface ZoneListEntry {
+  /** What the vendor file gets: `FRA+1`, `France(Paris)`. */
+  value: string;
+  /** Standard-time offset the entry stands for, minutes east of UTC. */
+  offsetMinutes: number;
+  /** IANA zones the entry names; the first one's rule is the entry's rule. May be empty. */
+  zones: readonly string[];
+  /** Whether the entry observes summer time, when no representative zone tells. */
+  dst?: boolean;
+  /** Tried first among entries of the same offset (the vendor's usual label for a shared rule). */
+  preferred?: boolean;
+}
+
+export interface ZoneChoice {
+  entry: ZoneListEntry;
+  /** How the entry was found (1–5 above). */
+  how: 'named' | 'same-rule' | 'same-dst' | 'same-offset' | 'nearest';
+}
+
+function sameTransition(a: DstTransition, b: DstTransition): boolean {
+  return a.month === b.month && a.week === b.week && a.weekday === b.weekday && a.hour === b.hour && a.minute === b.minute;
+}
+
+function sameRule(a: TimezoneRule, b: TimezoneRule): boolean {
+  if (a.standardOffsetMinutes !== b.standardOffsetMinutes) return false;
+  if (!a.dst || !b.dst) return !a.dst && !b.dst;
+  return a.dst.saveMinutes === b.dst.saveMinutes && sameTransition(a.dst.start, b.dst.start) && sameTransition(a.dst.end, b.dst.end);
+}
+
+/** The rule an entry stands for: its representative zone's, when that zone still has the entry's offset. */
+function entryRule(e: ZoneListEntry): TimezoneRule | null {
+  const rep = e.zones[0];
+  if (!rep || !isValidTimezone(rep)) return null;
+  const r = timezoneRule(rep);
+  return r.standardOffsetMinutes === e.offsetMinutes ? r : null;
+}
+
+function entryHasDst(e: ZoneListEntry): boolean | undefined {
+  const r = entryRule(e);
+  return r ? Boolean(r.dst) : e.dst;
+}
+
+/** The entry of a vendor's zone list that stands for `iana` (see the steps above). */
+export function chooseZoneEntry(iana: string, list: readonly ZoneListEntry[]): ZoneChoice {
+  if (list.length === 0) throw new Error('empty zone list');
+  const rule = timezoneRule(iana);
+  const std = rule.standardOffsetMinutes;
+  const names = new Set([iana, CURRENT_NAME[iana] ?? iana]);
+  const named = list.find((e) => e.offsetMinutes === std && e.zones.some((z) => names.has(z)));
+  if (named) return { entry: named, how: 'named' };
+  const sameOffset = list.filter((e) => e.offsetMinutes === std).sort((a, b) => Number(Boolean(b.preferred)) - Number(Boolean(a.preferred)));
+  const byRule = sameOffset.find((e) => {
+    const r = entryRule(e);
+    return r !== null && sameRule(r, rule);
+  });
+  if (byRule) return { entry: byRule, how: 'same-rule' };
+  const byDst = sameOffset.find((e) => entryHasDst(e) === Boolean(rule.dst));
+  if (byDst) return { entry: byDst, how: 'same-dst' };
+  if (sameOffset[0]) return { entry: sameOffset[0], how: 'same-offset' };
+  let best = list[0]!;
+  for (const e of list) {
+    const d = Math.abs(e.offsetMinutes - std);
+    const bd = Math.abs(best.offsetMinutes - std);
+    if (d < bd || (d === bd && entryHasDst(e) === Boolean(rule.dst) && entryHasDst(best) !== Boolean(rule.dst))) best = e;
+  }
+  return { entry: best, how: 'nearest' };
+}

@@ -4,11 +4,15 @@
 // - `ct` must be neither empty nor duplicated: a contact without a number has no item, and a number
 //   already listed (by an earlier contact or a speed dial) is not listed twice;
 // - fn / ln / lb hold at most 40 bytes of UTF-8, cut on a character boundary;
-// - `sd` (speed-dial index, 1–9999) only on the entries the speed-dial keys point at.
+// - `sd` (speed-dial index, 1–9999) only on the entries the speed-dial keys point at;
+// - a contact with several numbers gets one entry per number (`ct` holds one number), the label of
+//   each followed by the kind of number in the phone's language (`Hélène (bureau)`), since the VVX
+//   directory has no number-type field (polycom.md §8 lists none).
 import { create } from 'xmlbuilder2';
 import type { RenderContact } from '../types.ts';
 import type { KeyPlan } from './keys.ts';
 import { LABEL_BYTES } from './keys.ts';
+import { cleanText } from '../common/escape.ts';
 import { dialString, forXmlBuilder, truncateUtf8, utf8Length } from './text.ts';
 
 interface Item {
@@ -33,14 +37,18 @@ export function contactNumbers(c: RenderContact): { kind: (typeof NUMBER_KINDS)[
   return out;
 }
 
-/** The label of one number of a contact: the name, plus the kind when the contact has several. */
-function itemLabel(name: string, kind: string, several: boolean): string {
+export type NumberLabels = Record<(typeof NUMBER_KINDS)[number], string>;
+const ENGLISH: NumberLabels = { work: 'work', mobile: 'mobile', home: 'home' };
+
+/** The label of one number of a contact: the name, plus the kind (in the phone's language) when the
+ *  contact has several, so that each of its entries can be told apart. */
+function itemLabel(name: string, kind: (typeof NUMBER_KINDS)[number], several: boolean, labels: NumberLabels): string {
   if (!several) return truncateUtf8(name, LABEL_BYTES);
-  const suffix = ` (${kind})`;
+  const suffix = ` (${cleanText(labels[kind])})`;
   return truncateUtf8(name, LABEL_BYTES - utf8Length(suffix)) + suffix;
 }
 
-export function directoryItems(contacts: readonly RenderContact[], plan: KeyPlan): Item[] {
+export function directoryItems(contacts: readonly RenderContact[], plan: KeyPlan, labels: NumberLabels = ENGLISH): Item[] {
   const items: Item[] = [];
   const byCt = new Map<string, Item>();
   for (const s of plan.speedDials) {
@@ -63,7 +71,7 @@ export function directoryItems(contacts: readonly RenderContact[], plan: KeyPlan
       const item: Item = {
         fn: truncateUtf8(c.name, LABEL_BYTES),
         ct,
-        lb: itemLabel(c.name, kind, numbers.length > 1),
+        lb: itemLabel(c.name, kind, numbers.length > 1, labels),
         speedDialOnly: false,
       };
       items.push(item);
@@ -73,10 +81,10 @@ export function directoryItems(contacts: readonly RenderContact[], plan: KeyPlan
   return items;
 }
 
-export function renderDirectory(contacts: readonly RenderContact[], plan: KeyPlan): string {
+export function renderDirectory(contacts: readonly RenderContact[], plan: KeyPlan, labels: NumberLabels = ENGLISH): string {
   const doc = create({ version: '1.0', encoding: 'UTF-8', standalone: true });
   const list = doc.ele('directory').ele('item_list');
-  for (const it of directoryItems(contacts, plan)) {
+  for (const it of directoryItems(contacts, plan, labels)) {
     const item = list.ele('item');
     item.ele('fn').txt(forXmlBuilder(it.fn));
     item.ele('ct').txt(forXmlBuilder(it.ct));

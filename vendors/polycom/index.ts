@@ -13,7 +13,9 @@ import { identifyPolycom, POLYCOM_OUIS } from './identify.ts';
 import { planKeys } from './keys.ts';
 import { renderDefaultMaster, renderPhoneMaster } from './master.ts';
 import { findModel, POLYCOM_MODELS } from './models.ts';
-import { paramsData } from './params.ts';
+import { paramsData, polycomAccounts } from './params.ts';
+import { applyParameters, polycomParameters } from './parameters.ts';
+import { resolveProfile } from '../common/profile.ts';
 
 const CONTENT_TYPE = 'application/xml; charset=utf-8';
 
@@ -30,6 +32,12 @@ function firmwareFor(firmware: Record<string, string> | undefined, model: ModelI
   return undefined;
 }
 
+/** `<mac>-cadran.cfg` as cadran computes it, before the operator's vendor parameters. */
+function ownParams(ctx: RenderContext, templates: TemplateSource): string {
+  const model = findModel(ctx.device.model);
+  return templates.render('polycom', 'phone.cfg.hbs', paramsData(ctx, planKeys(ctx.keys, model, polycomAccounts(ctx).accounts)));
+}
+
 function render(file: string, ctx: RenderContext | null, templates: TemplateSource): RenderedFile | null {
   const f = parseFileName(file);
   if (!f || f.kind === 'vvxOnly') return null;
@@ -39,14 +47,24 @@ function render(file: string, ctx: RenderContext | null, templates: TemplateSour
   const model = findModel(ctx.device.model);
   switch (f.kind) {
     case 'phoneMaster':
-      return xml(renderPhoneMaster(f.mac, firmwareFor(ctx.network.firmware, model)), false);
+      return xml(renderPhoneMaster(f.mac, firmwareFor(ctx.network.firmware, model), model?.firmwarePart), false);
     case 'params': {
-      const body = templates.render('polycom', 'phone.cfg.hbs', paramsData(ctx, planKeys(ctx.keys, model)));
-      return xml(body, Boolean(ctx.user || ctx.network.adminPassword));
+      const body = applyParameters(ownParams(ctx, templates), ctx);
+      const sensitive = Boolean(
+        ctx.user ||
+          ctx.network.adminPassword ||
+          ctx.network.phoneUserPassword ||
+          ctx.provisioningAuth ||
+          Object.keys(ctx.network.vendorParameters?.polycom ?? {}).length > 0,
+      );
+      return xml(body, sensitive);
     }
     case 'directory':
       // Personal contacts are private to their user: never cached publicly.
-      return xml(renderDirectory(ctx.contacts, planKeys(ctx.keys, model)), true);
+      return xml(
+        renderDirectory(ctx.contacts, planKeys(ctx.keys, model, polycomAccounts(ctx).accounts), resolveProfile(ctx).locale.numberLabels),
+        true,
+      );
   }
 }
 
@@ -62,6 +80,7 @@ export const polycom: Vendor = {
   },
   render,
   checkValues: checkPolycomValues,
+  parameters: polycomParameters((ctx, templates) => [ownParams(ctx, templates)]),
   // With checkSync.alwaysReboot="0" (set in every parameter file) a check-sync makes the phone
   // fetch its files and restart only when they changed, which is what both a plain resync and a
   // "reboot" resync need after a change; VVX has no separate reboot event (polycom.md §9).

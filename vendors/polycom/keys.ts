@@ -8,8 +8,9 @@
 // - Speed dials: an entry of `<MAC>-directory.xml` with an `<sd>` index (polycom.md §8) and a
 //   SpeedDial key pointing at it. Chosen over enhanced feature keys because it needs no macro
 //   syntax (nothing to escape in a dial string) and the directory is served anyway.
-import type { ModelInfo, RenderKey } from '../types.ts';
+import type { ModelInfo, RenderAccount, RenderKey } from '../types.ts';
 import { cleanText } from '../common/escape.ts';
+import { lineKeyAccount } from '../common/profile.ts';
 import { maxKeyPositions } from './models.ts';
 import { dialString, truncateUtf8 } from './text.ts';
 
@@ -20,14 +21,15 @@ export interface KeyPlan {
   lineKeys: { position: number; category: LineKeyCategory; index: number }[];
   blf: { index: number; address: string; label: string }[];
   speedDials: { sd: number; number: string; label: string }[];
-  /** Line keys of registration 1 (at least 1). */
-  lineCount: number;
+  /** Line keys of each registration (index 0 = reg.1), at least 1 each. */
+  lineCounts: number[];
 }
 
 /** Directory `lb` limit, polycom.md §8. */
 export const LABEL_BYTES = 40;
 
-export function planKeys(keys: readonly RenderKey[], model: ModelInfo | undefined): KeyPlan {
+/** A line key shows the registration its value names (vendors/common/profile.ts), else reg.1. */
+export function planKeys(keys: readonly RenderKey[], model: ModelInfo | undefined, accounts: readonly RenderAccount[] = []): KeyPlan {
   // Never more keys than the phone and its expansion modules have, whatever the store holds.
   const capacity = model ? maxKeyPositions(model) : 0;
   const byPosition = new Map<number, RenderKey>();
@@ -36,8 +38,10 @@ export function planKeys(keys: readonly RenderKey[], model: ModelInfo | undefine
       byPosition.set(k.position, k);
     }
   }
-  const plan: KeyPlan = { lineKeys: [], blf: [], speedDials: [], lineCount: 0 };
-  if (byPosition.size === 0) return { ...plan, lineCount: 1 };
+  const regs = Math.max(1, accounts.length);
+  const counts = new Array<number>(regs).fill(0);
+  const plan: KeyPlan = { lineKeys: [], blf: [], speedDials: [], lineCounts: [] };
+  if (byPosition.size === 0) return { ...plan, lineCounts: counts.map(() => 1) };
   const last = Math.max(...byPosition.keys(), Math.min(model?.lineKeys ?? 0, capacity));
   const sdByNumber = new Map<string, number>();
   for (let position = 1; position <= last; position++) {
@@ -45,8 +49,9 @@ export function planKeys(keys: readonly RenderKey[], model: ModelInfo | undefine
     const value = k?.value === undefined ? '' : dialString(k.value);
     const label = k?.label === undefined ? '' : cleanText(k.label).trim();
     if (k?.type === 'line') {
-      plan.lineKeys.push({ position, category: 'Line', index: 1 });
-      plan.lineCount++;
+      const reg = lineKeyAccount(k, accounts);
+      plan.lineKeys.push({ position, category: 'Line', index: reg });
+      counts[reg - 1]!++;
     } else if (k?.type === 'blf' && value) {
       plan.blf.push({ index: plan.blf.length + 1, address: value, label: label || value });
       plan.lineKeys.push({ position, category: 'BLF', index: 0 });
@@ -63,6 +68,6 @@ export function planKeys(keys: readonly RenderKey[], model: ModelInfo | undefine
       plan.lineKeys.push({ position, category: 'Unassigned', index: 0 });
     }
   }
-  plan.lineCount = Math.max(1, plan.lineCount);
+  plan.lineCounts = counts.map((c) => Math.max(1, c));
   return plan;
 }

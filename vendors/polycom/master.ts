@@ -32,9 +32,35 @@ export function renderDefaultMaster(): string {
   return application(NO_FIRMWARE, `[PHONE_MAC_ADDRESS]${PARAMS_SUFFIX}`);
 }
 
+/**
+ * APP_FILE_PATH for a firmware location (polycom.md §1: APP_FILE_PATH is the firmware image, e.g.
+ * `sip.ld`, per model `<part>.sip.ld`; deployment.md §8: a directory URL copied as is is not an image
+ * the phone can load):
+ * - an image (`….ld`), or a download URL with a query: as given;
+ * - a directory (trailing `/`, a bare host, or a last path segment without a letter extension such as
+ *   `6.4.6`): the model's split image
+ *   `<part>.sip.ld` in it, or the combined image `sip.ld` when the model has no part number;
+ * - any other file: as given (checkValues reports that it is not a `.ld` image).
+ */
+export function firmwareImagePath(location: string, firmwarePart: string | undefined): string {
+  const url = cleanText(location).trim();
+  if (isImageLocation(url) || /[?#]/.test(url)) return url;
+  const lastSegment = url.replace(/\/+$/, '').split('/').pop() ?? '';
+  // A file name ends in an extension of letters (`.rom`, `.zip`); `6.4.6` is a version directory.
+  const isDirectory = url.endsWith('/') || !/\.[A-Za-z][A-Za-z0-9]{0,4}$/.test(lastSegment) || /^[a-z][a-z0-9+.-]*:\/\/[^/]*$/i.test(url);
+  if (!isDirectory) return url;
+  const image = firmwarePart ? `${firmwarePart}.${NO_FIRMWARE}` : NO_FIRMWARE;
+  return url.endsWith('/') ? `${url}${image}` : `${url}/${image}`;
+}
+
+export function isImageLocation(url: string): boolean {
+  return /\.ld$/i.test(url.trim());
+}
+
 /** `<mac>.cfg`: the phone's own parameter file and, when one is set for its model, its firmware. */
-export function renderPhoneMaster(mac: string, firmwareUrl: string | undefined): string {
+export function renderPhoneMaster(mac: string, firmwareUrl: string | undefined, firmwarePart?: string): string {
   const url = cleanText(firmwareUrl ?? '').trim();
+  const image = url ? firmwareImagePath(url, firmwarePart) : '';
   // A path the phone would refuse is left out (checkValues reports it) rather than cut.
-  return application(url && url.length <= MAX_APP_FILE_PATH ? url : NO_FIRMWARE, `${mac}${PARAMS_SUFFIX}`);
+  return application(image && image.length <= MAX_APP_FILE_PATH ? image : NO_FIRMWARE, `${mac}${PARAMS_SUFFIX}`);
 }

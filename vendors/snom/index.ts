@@ -8,6 +8,7 @@ import { bootFileNames, fileNames, parseFileName } from './files.ts';
 import { firmwareUrlFor, settingsData } from './settings.ts';
 import { phonebookXml } from './phonebook.ts';
 import { checkSnomValues } from './checks.ts';
+import { applyParameters, snomParameters } from './parameters.ts';
 
 const VENDOR = 'snom';
 const XML = 'application/xml; charset=utf-8';
@@ -18,6 +19,11 @@ function xmlFile(text: string, sensitive: boolean): RenderedFile {
 
 /** A per-device file asked under another device's MAC is not this device's to render. */
 const sameMac = (ctx: RenderContext, mac: string): boolean => ctx.device.mac.toLowerCase() === mac;
+
+/** `<MAC>.xml` as cadran computes it, before the operator's vendor parameters. */
+function ownSettings(ctx: RenderContext, templates: TemplateSource): string {
+  return templates.render(VENDOR, 'settings.xml.hbs', settingsData(ctx));
+}
 
 function render(file: string, ctx: RenderContext | null, templates: TemplateSource): RenderedFile | null {
   const f = parseFileName(file);
@@ -47,8 +53,12 @@ function render(file: string, ctx: RenderContext | null, templates: TemplateSour
     case 'settings': {
       if (!ctx || !sameMac(ctx, f.mac)) return null;
       const sensitive =
-        ctx.user !== undefined || ctx.network.adminPassword !== undefined || ctx.provisioningAuth !== undefined;
-      return xmlFile(templates.render(VENDOR, 'settings.xml.hbs', settingsData(ctx)), sensitive);
+        ctx.user !== undefined ||
+        ctx.network.adminPassword !== undefined ||
+        ctx.network.phoneUserPassword !== undefined ||
+        ctx.provisioningAuth !== undefined ||
+        Object.keys(ctx.network.vendorParameters?.snom ?? {}).length > 0;
+      return xmlFile(applyParameters(ownSettings(ctx, templates), ctx), sensitive);
     }
     case 'phonebook':
       if (!ctx || !sameMac(ctx, f.mac)) return null;
@@ -72,6 +82,7 @@ export const snom: Vendor = {
   bootFiles: bootFileNames,
   render,
   checkValues: checkSnomValues,
+  parameters: snomParameters((ctx, templates) => [ownSettings(ctx, templates)]),
   // Asterisk pjsip_notify.conf.sample [snom-check-cfg] / [snom-reboot]; Wazo synchronize() (snom.md §7).
   notifyEvent: (reboot: boolean): string => `check-sync;reboot=${reboot ? 'true' : 'false'}`,
 };

@@ -1,12 +1,16 @@
-// The user's personal contacts as the phone's local directory, classic `<tbook>` format
-// (service.snom.com "<tbook>,<phone-book> tag"; wiki.snom.com Setting Files/XML/Directory):
-//   <tbook e="2" complete="true"><item context="active" type="none" index="0"><name/><number/></item>…</tbook>
-// - complete="true" (8.2.x+): the book replaces the phone's whole directory, so a contact deleted in cadran
+// The user's personal contacts as the phone's local directory, in the `version="2.0"` format of the
+// 10.1 firmware (snom.md §6; service.snom.com "Local Directory", mirrored at
+// service-test.snom.com pageId=234339325: `<tbook complete="true" e="2" version="2.0"><contact fav=…
+// vip=… blocked=…><first_name/>…<group/><numbers><number no="…" type="business|extension|fixed|home|
+// sip|mobile" outgoing_id="0"/></numbers></contact></tbook>`). Unlike the classic `<item>` format,
+// which carries one number per item and so showed a contact with three numbers as three identical
+// names (deployment.md §8), a contact is listed once with each of its numbers typed:
+//   work → business, mobile → mobile, home → home.
+// - complete="true": the book replaces the phone's whole directory, so a contact deleted in cadran
 //   disappears from the phone (the only way to delete entries by provisioning);
 // - e="2": numeric escapes may exceed 255 (full Unicode);
-// - one <item> per number: the classic item carries a single <number>. `index` is unique per item
-//   (used since 8.2.20 to update a given slot). `type="none"` is the neutral category; the contact's
-//   group goes in the optional <group> child. Same shape as FusionPBX's D785 template (name + number).
+// - the licence-style single name goes in <first_name>; the contact's group in <group>; outgoing_id 0
+//   = the active identity. A contact without any number is left out (nothing to dial).
 // Built as data with xmlbuilder2; values go through cleanText first so that no control character
 // reaches the file. xmlbuilder2 4 escapes < and > but leaves every `&` that looks like an entity
 // reference (constants.js `nonEntityAmpersandRegex = /&(?![A-Za-z]+;|#\d+;)/`), so a name holding
@@ -16,22 +20,26 @@ import { create } from 'xmlbuilder2';
 import type { RenderContact } from '../types.ts';
 import { cleanText } from '../common/escape.ts';
 
-const NUMBER_FIELDS = ['work', 'mobile', 'home'] as const;
+const NUMBER_TYPES = [
+  ['work', 'business'],
+  ['mobile', 'mobile'],
+  ['home', 'home'],
+] as const;
 
 const bookText = (v: string): string => cleanText(v).replace(/&/g, '&amp;');
 
 export function phonebookXml(contacts: readonly RenderContact[]): string {
   const doc = create({ version: '1.0', encoding: 'utf-8' });
-  const book = doc.ele('tbook', { e: '2', complete: 'true' });
-  let index = 0;
+  const book = doc.ele('tbook', { e: '2', version: '2.0', complete: 'true' });
   for (const c of contacts) {
-    for (const field of NUMBER_FIELDS) {
-      const number = c[field];
-      if (number === undefined) continue;
-      const item = book.ele('item', { context: 'active', type: 'none', index: String(index++) });
-      item.ele('name').txt(bookText(c.name));
-      item.ele('number').txt(bookText(number));
-      if (c.group !== undefined) item.ele('group').txt(bookText(c.group));
+    const numbers = NUMBER_TYPES.filter(([field]) => c[field] !== undefined && cleanText(c[field]!).trim() !== '');
+    if (numbers.length === 0) continue;
+    const contact = book.ele('contact', { fav: 'false', vip: 'false', blocked: 'false' });
+    contact.ele('first_name').txt(bookText(c.name));
+    if (c.group !== undefined) contact.ele('group').txt(bookText(c.group));
+    const list = contact.ele('numbers');
+    for (const [field, type] of numbers) {
+      list.ele('number', { no: bookText(c[field]!), type, outgoing_id: '0' });
     }
   }
   return doc.end({ prettyPrint: true, headless: false }) + '\n';

@@ -4,6 +4,11 @@ import type { RenderContext, ValueProblem } from '../types.ts';
 import { controlCharProblem } from '../common/escape.ts';
 import { yealinkTime } from './timezone.ts';
 import { isValidTimezone } from '../common/timezone.ts';
+import { profileProblems, problem } from '../common/checks.ts';
+import { findYealinkModel } from './models.ts';
+import { YEALINK_CODECS } from './config.ts';
+import { checkParameter } from './parameters.ts';
+import type { CodecName } from '../types.ts';
 
 /** Admin password: ASCII 32–126 except `:`, within 32 characters ([YL-AG] T5 guide, see config.ts). */
 const ADMIN_PASSWORD = /^[\x20-\x39\x3b-\x7e]{1,32}$/;
@@ -13,7 +18,7 @@ export function checkYealinkValues(ctx: RenderContext): ValueProblem[] {
   const text = (field: string, v: string | undefined) => {
     if (v === undefined) return;
     const p = controlCharProblem(v);
-    if (p) problems.push({ field, message: `${field} ${p}` });
+    if (p) problems.push(problem(field, 'vendor.control_character', `${field} ${p}`, { field }));
   };
   if (ctx.user) {
     text('user.name', ctx.user.name);
@@ -33,21 +38,32 @@ export function checkYealinkValues(ctx: RenderContext): ValueProblem[] {
   n.dnsServers?.forEach((s, i) => text(`network.dnsServers[${i}]`, s));
   text('network.syslogServer', n.syslogServer);
   for (const [m, url] of Object.entries(n.firmware ?? {})) text(`network.firmware.${m}`, url);
-  if (n.adminPassword !== undefined && !ADMIN_PASSWORD.test(n.adminPassword)) {
-    problems.push({
-      field: 'network.adminPassword',
-      message: 'the phone admin password must be 1 to 32 printable ASCII characters, without ":"',
-    });
+  for (const field of ['adminPassword', 'phoneUserPassword'] as const) {
+    const v = n[field];
+    if (v !== undefined && !ADMIN_PASSWORD.test(v)) {
+      problems.push(
+        problem(`network.${field}`, 'vendor.password_format', `the phone ${field === 'adminPassword' ? 'admin' : 'user'} password must be 1 to 32 printable ASCII characters, without ":"`, {
+          max: 32,
+        }),
+      );
+    }
   }
   if (n.dnsServers && n.dnsServers.length > 2) {
-    problems.push({ field: 'network.dnsServers', message: 'the phone takes 2 DNS servers; the others are ignored' });
-  }
-  if (n.ntpServers && n.ntpServers.length > 2) {
-    problems.push({ field: 'network.ntpServers', message: 'the phone takes 2 NTP servers; the others are ignored' });
+    problems.push(problem('network.dnsServers', 'vendor.dns_servers_dropped', 'the phone takes 2 DNS servers; the others are ignored', { max: 2 }));
   }
   if (n.timezone !== undefined && isValidTimezone(n.timezone)) {
     const approx = yealinkTime(n.timezone).approximation;
-    if (approx) problems.push({ field: 'network.timezone', message: approx });
+    if (approx) problems.push(problem('network.timezone', 'vendor.timezone_approximate', approx, { zone: n.timezone }));
   }
+  problems.push(
+    ...profileProblems(ctx, {
+      vendor: 'yealink',
+      maxAccounts: findYealinkModel(ctx.device.model)?.sipAccounts ?? 0,
+      codecs: [...(Object.keys(YEALINK_CODECS) as CodecName[]), 'telephone-event'],
+      featureCodes: ['directedPickup', 'groupPickup'],
+      ntpServers: 2,
+      checkParameter,
+    }),
+  );
   return problems;
 }

@@ -10,6 +10,7 @@ import { deviceFileName, parseYealinkFile, phonebookFileName } from './files.ts'
 import { identifyYealink, YEALINK_OUIS } from './identify.ts';
 import { commonFileName, findYealinkModel, modelsForCode, YEALINK_MODELS } from './models.ts';
 import { renderPhonebook } from './phonebook.ts';
+import { applyParameters, yealinkParameters } from './parameters.ts';
 
 const CFG_TYPE = 'text/plain; charset=utf-8';
 const XML_TYPE = 'application/xml; charset=utf-8';
@@ -18,22 +19,45 @@ function file(contentType: string, body: string, sensitive: boolean): RenderedFi
   return { contentType, body: Buffer.from(body, 'utf8'), sensitive };
 }
 
+function commonFile(code: string, templates: TemplateSource): string | null {
+  const models = modelsForCode(code);
+  if (models.length === 0) return null;
+  return templates.render('yealink', 'common.cfg.hbs', { model: models.map((m) => m.model).join('/') });
+}
+
+/** `<mac>.cfg` as cadran computes it, before the operator's vendor parameters. */
+function ownDeviceFile(ctx: RenderContext, templates: TemplateSource): string {
+  return templates.render('yealink', 'mac.cfg.hbs', deviceFileData(ctx, findYealinkModel(ctx.device.model)));
+}
+
+/** The files whose keys a vendor parameter may replace: the model's common file and the MAC file. */
+function ownFiles(ctx: RenderContext, templates: TemplateSource): string[] {
+  const model = findYealinkModel(ctx.device.model);
+  const common = model ? commonFile(model.commonCode, templates) : null;
+  return [...(common !== null ? [common] : []), ownDeviceFile(ctx, templates)];
+}
+
 function render(name: string, ctx: RenderContext | null, templates: TemplateSource): RenderedFile | null {
   const f = parseYealinkFile(name);
   if (!f) return null;
   switch (f.kind) {
     case 'common': {
-      const models = modelsForCode(f.code);
-      if (models.length === 0) return null;
-      const model = models.map((m) => m.model).join('/');
-      return file(CFG_TYPE, templates.render('yealink', 'common.cfg.hbs', { model }), false);
+      const body = commonFile(f.code, templates);
+      return body === null ? null : file(CFG_TYPE, body, false);
     }
     case 'device': {
       // A per-device file is only ever rendered from that very device's context.
       if (!ctx || ctx.device.mac.toLowerCase() !== f.mac) return null;
-      const data = deviceFileData(ctx, findYealinkModel(ctx.device.model));
-      const sensitive = Boolean(ctx.user || ctx.network.adminPassword || ctx.provisioningAuth);
-      return file(CFG_TYPE, templates.render('yealink', 'mac.cfg.hbs', data), sensitive);
+      const body = applyParameters(ownDeviceFile(ctx, templates), ctx);
+      // Vendor parameters may hold secrets too: a file with any is never public.
+      const sensitive = Boolean(
+        ctx.user ||
+          ctx.network.adminPassword ||
+          ctx.network.phoneUserPassword ||
+          ctx.provisioningAuth ||
+          Object.keys(ctx.network.vendorParameters?.yealink ?? {}).length > 0,
+      );
+      return file(CFG_TYPE, body, sensitive);
     }
     case 'phonebook':
       if (!ctx || ctx.device.mac.toLowerCase() !== f.mac) return null;
@@ -57,6 +81,7 @@ export const yealink: Vendor = {
   },
   render,
   checkValues: checkYealinkValues,
+  parameters: yealinkParameters(ownFiles),
   // The common file sets `sip.notify_reboot_enable = 0`: the phone reboots only when the Event
   // header carries reboot=true (yealink.md §8, [YL-AG] T5/CP969 guide p.757).
   notifyEvent(reboot: boolean): string {

@@ -7,8 +7,8 @@ import { getDeviceNetwork, setDeviceNetwork } from '../../service/network.ts';
 import { requireOperator, type Principal } from '../../auth/principal.ts';
 import type { Device } from '../../store/types.ts';
 import { formatMac } from '../../domain/mac.ts';
-import { buildRenderContext } from '../../provision/context.ts';
-import { vendorById } from '../../../vendors/index.ts';
+import { configuredRoot } from '../../provision/provider.ts';
+import { deviceChecks } from '../../provision/checks.ts';
 
 export function devicesRouter(app: AppContext): Router {
   const r = Router();
@@ -37,19 +37,20 @@ export function devicesRouter(app: AppContext): Router {
     await deleteDevice(app, principal(req), req.params.mac);
     res.status(204).end();
   });
-  r.get('/devices/:mac/network', async (req, res) => {
-    res.json(await getDeviceNetwork(app, principal(req), req.params.mac));
-  });
-  r.put('/devices/:mac/network', async (req, res) => {
-    res.json(await setDeviceNetwork(app, principal(req), req.params.mac, req.body));
-  });
-  // What this phone's vendor cannot represent of the stored settings (advisory: e.g. a third NTP
-  // server a model ignores). Values that no format can carry are refused at save time already.
+  // The phone profile's device level; `/profile` is its better name, `/network` keeps working.
+  for (const path of ['/devices/:mac/network', '/devices/:mac/profile']) {
+    r.get(path, async (req, res) => {
+      res.json(await getDeviceNetwork(app, principal(req), req.params.mac as string));
+    });
+    r.put(path, async (req, res) => {
+      res.json(await setDeviceNetwork(app, principal(req), req.params.mac as string, req.body));
+    });
+  }
+  // What this phone's files will not carry as stored (advisory: e.g. a third NTP server a model
+  // ignores, a feature code it has no place for) and the vendor parameters that replace a value
+  // cadran computes. Values that no format can carry are refused at save time already.
   r.get('/devices/:mac/checks', async (req, res) => {
-    const d = await getDevice(app, principal(req), req.params.mac);
-    const ctx = await buildRenderContext(app.store, d.mac, 'http://localhost/');
-    const vendor = vendorById(d.vendor);
-    res.json({ mac: formatMac(d.mac), problems: ctx && vendor?.checkValues ? vendor.checkValues(ctx) : [] });
+    res.json(await deviceChecks(app, principal(req), req.params.mac, configuredRoot(app.config)));
   });
   r.get('/unknown-devices', async (req, res) => {
     requireOperator(principal(req));

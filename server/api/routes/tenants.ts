@@ -36,11 +36,14 @@ export function tenantsRouter(app: AppContext): Router {
     const p = principal(req);
     res.status(201).json(userView(await createUser(app, p, req.params.tenant, req.body), p));
   });
-  r.get('/tenants/:tenant/network', async (req, res) => {
-    res.json(await getTenantNetwork(app, principal(req), req.params.tenant));
-  });
-  r.put('/tenants/:tenant/network', async (req, res) => {
-    res.json(await setTenantNetwork(app, principal(req), req.params.tenant, req.body));
-  });
+  // The phone profile; `/profile` is its better name, `/network` (the contract's) keeps working.
+  for (const path of ['/tenants/:tenant/network', '/tenants/:tenant/profile']) {
+    r.get(path, async (req, res) => {
+      res.json(await getTenantNetwork(app, principal(req), req.params.tenant as string));
+    });
+    r.put(path, async (req, res) => {
+      res.json(await setTenantNetwork(app, principal(req), req.params.tenant as string, req.body));
+    });
+  }
   return r;
 }

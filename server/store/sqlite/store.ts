@@ -41,6 +41,7 @@ const toUser = (r: Row): User => ({
 const toDevice = (r: Row): Device => ({
   mac: str(r.mac), tenantId: str(r.tenant_id), vendor: str(r.vendor), model: str(r.model),
   userNumber: strOrNull(r.user_number), label: strOrNull(r.label), expansionModules: r.expansion_modules as number,
+  extraLines: JSON.parse(str(r.extra_lines)) as string[],
   provisioningUsername: strOrNull(r.provisioning_username), provisioningPassword: strOrNull(r.provisioning_password),
   createdAt: str(r.created_at), updatedAt: str(r.updated_at),
 });
@@ -334,6 +335,9 @@ function repositories(s: Statements, x: Exec): Repositories {
 
     devices: {
       list: (filter = {}) => x(() => {
+        if (filter.extraLine) {
+          return (st('SELECT * FROM devices WHERE EXISTS (SELECT 1 FROM json_each(devices.extra_lines) WHERE value = ?) ORDER BY mac').all(filter.extraLine) as Row[]).map(toDevice);
+        }
         if (filter.userNumber) return (st('SELECT * FROM devices WHERE user_number = ? ORDER BY mac').all(filter.userNumber) as Row[]).map(toDevice);
         if (filter.tenantId) return (st('SELECT * FROM devices WHERE tenant_id = ? ORDER BY mac').all(filter.tenantId) as Row[]).map(toDevice);
         return (st('SELECT * FROM devices ORDER BY mac').all() as Row[]).map(toDevice);
@@ -344,14 +348,14 @@ function repositories(s: Statements, x: Exec): Repositories {
       }),
       insert: (d) => x(() => {
         const at = now();
-        st(`INSERT INTO devices (mac, tenant_id, vendor, model, user_number, label, expansion_modules, provisioning_username,
-            provisioning_password, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-          .run(d.mac, d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, d.provisioningUsername, d.provisioningPassword, at, at);
+        st(`INSERT INTO devices (mac, tenant_id, vendor, model, user_number, label, expansion_modules, extra_lines, provisioning_username,
+            provisioning_password, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+          .run(d.mac, d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines), d.provisioningUsername, d.provisioningPassword, at, at);
       }),
       update: (mac, d) => x(() => {
-        st(`UPDATE devices SET tenant_id = ?, vendor = ?, model = ?, user_number = ?, label = ?, expansion_modules = ?,
+        st(`UPDATE devices SET tenant_id = ?, vendor = ?, model = ?, user_number = ?, label = ?, expansion_modules = ?, extra_lines = ?,
             provisioning_username = ?, provisioning_password = ?, updated_at = ? WHERE mac = ?`)
-          .run(d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, d.provisioningUsername, d.provisioningPassword, now(), mac);
+          .run(d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines), d.provisioningUsername, d.provisioningPassword, now(), mac);
       }),
       delete: (mac) => x(() => st('DELETE FROM devices WHERE mac = ?').run(mac).changes > 0),
     },

@@ -9,6 +9,8 @@ import { getUser, listUsers, updateUser } from '../../service/users.ts';
 import { getDevice, listDevices, updateDevice } from '../../service/devices.ts';
 import { getDeviceNetwork, getTenantNetwork, setDeviceNetwork, setTenantNetwork } from '../../service/network.ts';
 import type { Tenant, User } from '../../store/types.ts';
+import { deviceChecks } from '../../provision/checks.ts';
+import { configuredRoot } from '../../provision/provider.ts';
 import { field, tr, formErrors, numberOrNull, orNull, type FormErrors } from '../forms.ts';
 import { hasMessage, translate } from '../i18n.ts';
 import type { Renderer } from '../page.ts';
@@ -107,6 +109,15 @@ export function adminPages(app: AppContext, render: Renderer, ports: WebPorts): 
   const showDevice = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const { p, d, t } = await deviceOf(req);
     const net = await getDeviceNetwork(app, p, d.mac);
+    // What the phone will not take as set, each entry translated from its stable code.
+    const lang = req.web!.lang;
+    const found = await deviceChecks(app, p, d.mac, configuredRoot(app.config));
+    const say = (code: string | undefined, params: Record<string, unknown>, fallback: string) =>
+      code && hasMessage(`check.${code}`) ? translate(lang, `check.${code}`, params) : fallback;
+    const checks = [
+      ...found.problems.map((x) => say(x.code, x.params ?? {}, x.message)),
+      ...found.shadows.map((x) => say(x.code, { name: x.name, vendor: x.vendor }, x.name)),
+    ];
     render(req, res, 'device', {
       titleKey: 'device.title',
       ...base(p, t, 'devices'),
@@ -118,6 +129,7 @@ export function adminPages(app: AppContext, render: Renderer, ports: WebPorts): 
       models: allModels([d.model]),
       timezones: timezones(),
       canResync: !!ports.resyncDevice,
+      checks,
       ...extra,
     }, status);
   };

@@ -5,6 +5,7 @@ import { initial } from './001-initial.ts';
 import { phoneActivity } from './002-phone-activity.ts';
 import { passwordResets } from './003-password-resets.ts';
 import { resyncTargets } from './004-resync.ts';
+import { extraLines } from './005-extra-lines.ts';
 
 export interface Migration {
   version: number;
@@ -13,7 +14,7 @@ export interface Migration {
   up: string | ((db: Database) => void);
 }
 
-export const migrations: Migration[] = [initial, phoneActivity, passwordResets, resyncTargets];
+export const migrations: Migration[] = [initial, phoneActivity, passwordResets, resyncTargets, extraLines];
 
 export function schemaVersion(db: Database): number {
   return db.pragma('user_version', { simple: true }) as number;

@@ -1,0 +1,850 @@
+// The PostgreSQL implementation of the Store, over a node-postgres pool. Behaviour matches the
+// SQLite engine method for method (same ordering, upserts, COALESCE rules, ISO-8601 strings).
+//
+// Connections: a call on the outer store takes any pooled connection for one statement (or for
+// one BEGIN…COMMIT when the method writes several statements). transaction(fn) holds one pooled
+// connection from BEGIN to COMMIT/ROLLBACK and hands fn a store bound to it; calls on that store
+// run one at a time, in the order made. Inside a transaction every write method runs under a
+// SAVEPOINT: a refused write (duplicate, foreign key…) throws a StoreError and leaves the
+// transaction usable, as a failed statement does on SQLite (imports report the line and go on).
+// If a read fails inside a transaction PostgreSQL aborts it; the commit then throws instead of
+// pretending the work was saved.
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { summarizeJob, type ResyncJob, type ResyncState, type ResyncTarget, type ResyncTargetRecord } from '../../domain/resync.ts';
+import { StoreError } from '../errors.ts';
+import type {
+  ApiToken, Contact, Device, FunctionKey, NetworkOverrides, Operator, Session, Sighting, Store, StoreChange, Tenant, UnknownDevice, User,
+} from '../types.ts';
+import { mapPgError } from './errors.ts';
+import { CHANGE_CHANNEL, ChangeListener, decodeChange, encodeChange } from './listen.ts';
+
+type Row = Record<string, unknown>;
+type Query = (sql: string, params?: unknown[]) => Promise<pg.QueryResult<Row>>;
+
+const now = (): string => new Date().toISOString();
+const iso = (ms: number): string => new Date(ms).toISOString();
+const ms = (v: unknown): number | undefined => (typeof v === 'string' ? Date.parse(v) : undefined);
+const str = (v: unknown): string => v as string;
+const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : (v as string));
+const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
+
+// Named statements are prepared once per connection and reused (like the SQLite engine's cache).
+const statementNames = new Map<string, string>();
+function named(sql: string, values: unknown[] | undefined): pg.QueryConfig {
+  let name = statementNames.get(sql);
+  if (!name) statementNames.set(sql, (name = `cadran_${statementNames.size + 1}`));
+  return { name, text: sql, values: values ?? [] };
+}
+
+/** One statement; `prepare: false` for transaction control (BEGIN, SAVEPOINT …), never kept. */
+async function run(target: pg.Pool | pg.PoolClient, sql: string, params?: unknown[], prepare = true): Promise<pg.QueryResult<Row>> {
+  try {
+    return await target.query<Row>(prepare ? named(sql, params) : { text: sql, values: params ?? [] });
+  } catch (e) {
+    throw target instanceof pg.Pool ? poolError(target, e) : mapPgError(e);
+  }
+}
+
+/**
+ * Waiting for a pooled connection timed out: when every connection of the pool is in use the
+ * database is not unreachable, this process is saturated (`busy`, and the message says which
+ * setting sizes the pool).
+ */
+function poolError(pool: pg.Pool, e: unknown): unknown {
+  if (e instanceof Error && /timeout exceeded when trying to connect/.test(e.message) && pool.totalCount >= (pool.options.max ?? 10)) {
+    return new StoreError(
+      'busy',
+      `the database is busy: all ${pool.totalCount} pooled connections stayed in use (CADRAN_DATABASE_POOL_SIZE sets how many)`,
+      { cause: e },
+    );
+  }
+  return mapPgError(e);
+}
+
+
+// Columns are always named (never SELECT *): a statement prepared by a running node keeps
+// working when a newer node adds a column during a rolling upgrade.
+const COLS = {
+  tenants: 'id, name, sip_domain, sip_proxy, sip_port, sip_transport, security, created_at, updated_at',
+  users: 'number, tenant_id, name, email, role, password_hash, sip_auth_name, sip_password, voicemail_number, created_at, updated_at',
+  devices: 'mac, tenant_id, vendor, model, user_number, label, expansion_modules, extra_lines, provisioning_username, provisioning_password, created_at, updated_at',
+  contacts: 'id, user_number, name, work, mobile, home, grp, created_at, updated_at',
+  sightings: 'mac, at, ip, user_agent, firmware, file, protocol',
+  operators: 'login, password_hash, created_at',
+  api_tokens: 'id, principal_kind, principal_id, label, created_at',
+  sessions: 'principal_kind, principal_id, csrf_token, expires_at',
+  resync_targets: 'job_id, mac, tenant_id, state, code, reason, target, target_port, event, request_uri, from_domain, user_number, updated_at, sent_at, fetched_at',
+  resync_jobs: 'id, scope, scope_id, tenant_id, reboot, requested_by, created_at, cancelled_at',
+} as const;
+const TARGET_COLS = COLS.resync_targets.split(', ').map((c) => `t.${c}`).join(', ');
+
+/** SQLite's NOCASE: ASCII letters folded, everything else compared byte by byte. */
+const NOCASE = (col: string) => `translate(${col}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') COLLATE "C"`;
+
+const toTenant = (r: Row): Tenant => ({
+  id: str(r.id), name: str(r.name), sipDomain: str(r.sip_domain), sipProxy: strOrNull(r.sip_proxy),
+  sipPort: num(r.sip_port), sipTransport: r.sip_transport as Tenant['sipTransport'],
+  security: r.security as Tenant['security'], createdAt: str(r.created_at), updatedAt: str(r.updated_at),
+});
+const toUser = (r: Row): User => ({
+  number: str(r.number), tenantId: str(r.tenant_id), name: str(r.name), email: strOrNull(r.email),
+  role: r.role as User['role'], passwordHash: strOrNull(r.password_hash), sipAuthName: str(r.sip_auth_name),
+  sipPassword: str(r.sip_password), voicemailNumber: str(r.voicemail_number),
+  createdAt: str(r.created_at), updatedAt: str(r.updated_at),
+});
+const toDevice = (r: Row): Device => ({
+  mac: str(r.mac), tenantId: str(r.tenant_id), vendor: str(r.vendor), model: str(r.model),
+  userNumber: strOrNull(r.user_number), label: strOrNull(r.label), expansionModules: num(r.expansion_modules),
+  extraLines: r.extra_lines as string[],
+  provisioningUsername: strOrNull(r.provisioning_username), provisioningPassword: strOrNull(r.provisioning_password),
+  createdAt: str(r.created_at), updatedAt: str(r.updated_at),
+});
+const toContact = (r: Row): Contact => ({
+  id: num(r.id), userNumber: str(r.user_number), name: str(r.name), work: strOrNull(r.work),
+  mobile: strOrNull(r.mobile), home: strOrNull(r.home), group: strOrNull(r.grp),
+  createdAt: str(r.created_at), updatedAt: str(r.updated_at),
+});
+
+function toTarget(r: Row): ResyncTarget {
+  const t: ResyncTarget = {
+    jobId: str(r.job_id),
+    deviceMac: str(r.mac),
+    tenantId: str(r.tenant_id),
+    event: (r.event as string | null) ?? '',
+    target: { host: (r.target as string | null) ?? '', port: r.target_port === null || r.target_port === undefined ? 0 : num(r.target_port) },
+    requestUri: (r.request_uri as string | null) ?? '',
+    fromDomain: (r.from_domain as string | null) ?? '',
+  };
+  if (typeof r.user_number === 'string') t.userNumber = r.user_number;
+  if (typeof r.auth_name === 'string' && typeof r.auth_password === 'string') {
+    t.credentials = { username: r.auth_name, password: r.auth_password };
+  }
+  return t;
+}
+
+function toRecord(r: Row): ResyncTargetRecord {
+  const { credentials: _none, ...base } = toTarget({ ...r, auth_name: null, auth_password: null });
+  const rec: ResyncTargetRecord = { ...base, state: r.state as ResyncState, updatedAt: ms(r.updated_at) ?? 0 };
+  if (r.code !== null && r.code !== undefined) rec.code = num(r.code);
+  if (r.reason !== null && r.reason !== undefined) rec.reason = str(r.reason);
+  const sent = ms(r.sent_at);
+  const fetched = ms(r.fetched_at);
+  if (sent !== undefined) rec.sentAt = sent;
+  if (fetched !== undefined) rec.fetchedAt = fetched;
+  return rec;
+}
+
+function toJob(r: Row): ResyncJob {
+  const job: ResyncJob = {
+    jobId: str(r.id),
+    tenantId: str(r.tenant_id),
+    scope: { kind: r.scope as ResyncJob['scope']['kind'], id: str(r.scope_id) },
+    reboot: r.reboot === true,
+    requestedBy: strOrNull(r.requested_by),
+    createdAt: ms(r.created_at) ?? 0,
+  };
+  const cancelled = ms(r.cancelled_at);
+  if (cancelled !== undefined) job.cancelledAt = cancelled;
+  return job;
+}
+
+/** Calls on one connection, one at a time, in the order they were made. */
+class Serial {
+  #tail: Promise<unknown> = Promise.resolve();
+  run<T>(f: () => Promise<T>): Promise<T> {
+    const r = this.#tail.then(f);
+    this.#tail = r.catch(() => undefined);
+    return r;
+  }
+}
+
+/** Where a store's statements go: the pool, or the one connection of a transaction. */
+interface Conn {
+  readonly inTransaction: boolean;
+  /** One statement (a read, or a single write outside a transaction). */
+  query: Query;
+  /** Several statements as one unit: BEGIN…COMMIT on the pool, a SAVEPOINT inside a transaction. */
+  atomic<T>(fn: (q: Query) => Promise<T>): Promise<T>;
+}
+
+class PoolConn implements Conn {
+  readonly inTransaction = false;
+  constructor(private readonly pool: pg.Pool) {}
+  query: Query = (sql, params) => run(this.pool, sql, params);
+  async atomic<T>(fn: (q: Query) => Promise<T>): Promise<T> {
+    const client = await connect(this.pool);
+    let broken: Error | undefined;
+    try {
+      await run(client, 'BEGIN', undefined, false);
+      const q: Query = (sql, params) => run(client, sql, params);
+      let result: T;
+      try {
+        result = await fn(q);
+      } catch (e) {
+        await client.query('ROLLBACK').catch((err: Error) => (broken = err));
+        throw e;
+      }
+      await run(client, 'COMMIT', undefined, false);
+      return result;
+    } catch (e) {
+      if (!broken && e instanceof StoreError && e.code === 'unavailable') broken = e;
+      throw e;
+    } finally {
+      client.release(broken);
+    }
+  }
+}
+
+async function connect(pool: pg.Pool): Promise<pg.PoolClient> {
+  try {
+    return await pool.connect();
+  } catch (e) {
+    throw poolError(pool, e);
+  }
+}
+
+class TxConn implements Conn {
+  readonly inTransaction = true;
+  readonly serial = new Serial();
+  /** Set at COMMIT/ROLLBACK: the bound store may not be used any more. */
+  finished = false;
+  #depth = 0;
+  constructor(readonly client: pg.PoolClient) {}
+
+  #check(): void {
+    if (this.finished) throw new Error('this transaction has ended: use the store passed to transaction() only inside its function');
+  }
+
+  query: Query = (sql, params) =>
+    this.serial.run(async () => {
+      this.#check();
+      return run(this.client, sql, params);
+    });
+
+  atomic<T>(fn: (q: Query) => Promise<T>): Promise<T> {
+    return this.serial.run(async () => {
+      this.#check();
+      // Calls are serialized, so one name does: a SAVEPOINT of the same name nests.
+      const sp = 'cadran_sp';
+      const q: Query = (sql, params) => run(this.client, sql, params);
+      await run(this.client, `SAVEPOINT ${sp}`, undefined, false);
+      try {
+        const r = await fn(q);
+        await run(this.client, `RELEASE SAVEPOINT ${sp}`, undefined, false);
+        return r;
+      } catch (e) {
+        // Undo this call only; if even that fails the connection is gone and the commit will say so.
+        await run(this.client, `ROLLBACK TO SAVEPOINT ${sp}`, undefined, false)
+          .then(() => run(this.client, `RELEASE SAVEPOINT ${sp}`, undefined, false))
+          .catch(() => undefined);
+        throw e;
+      }
+    });
+  }
+
+  #control(sql: string): Promise<unknown> {
+    return this.serial.run(async () => {
+      this.#check();
+      return run(this.client, sql, undefined, false);
+    });
+  }
+
+  /** A nested transaction: a savepoint around `fn`, whose calls run one by one on this connection. */
+  async nested<T>(fn: () => Promise<T>): Promise<T> {
+    const sp = `cadran_tx_${++this.#depth}`;
+    await this.#control(`SAVEPOINT ${sp}`);
+    let r: T;
+    try {
+      r = await fn();
+    } catch (e) {
+      await this.serial.run(async () => undefined);
+      await this.#control(`ROLLBACK TO SAVEPOINT ${sp}`);
+      await this.#control(`RELEASE SAVEPOINT ${sp}`);
+      throw e;
+    } finally {
+      this.#depth--;
+    }
+    await this.#control(`RELEASE SAVEPOINT ${sp}`);
+    return r;
+  }
+}
+
+/** What the outer store and every store bound to one of its transactions share. */
+interface Shared {
+  pool: pg.Pool;
+  /** This instance's name in NOTIFY payloads: its own notifications are not reported back to it. */
+  origin: string;
+  listeners: Set<(c: StoreChange) => void>;
+  listener: ChangeListener | null;
+  warn: (message: string, err?: unknown) => void;
+  closed: boolean;
+}
+
+export interface PostgresStoreInit {
+  pool: pg.Pool;
+  /** Settings of the LISTEN connection; null: no change feed (a one-shot command). */
+  listenConfig: pg.ClientConfig | null;
+  warn?: (message: string, err?: unknown) => void;
+}
+
+export class PostgresStore implements Store {
+  readonly engine = 'postgres' as const;
+  readonly #shared: Shared;
+  readonly #conn: Conn;
+
+  constructor(init: PostgresStoreInit);
+  constructor(init: PostgresStoreInit | Shared, conn?: Conn) {
+    if ('origin' in init) {
+      this.#shared = init;
+      this.#conn = conn!;
+    } else {
+      const shared: Shared = {
+        pool: init.pool,
+        origin: randomUUID(),
+        listeners: new Set(),
+        listener: null,
+        warn: init.warn ?? (() => undefined),
+        closed: false,
+      };
+      if (init.listenConfig) {
+        shared.listener = new ChangeListener(init.listenConfig, {
+          notify: (payload) => {
+            const { origin, change } = decodeChange(payload);
+            if (origin !== shared.origin) emit(shared, change);
+          },
+          reconnected: () => emit(shared, { macs: '*', reason: 'change feed reconnected (changes may have been missed)' }),
+          warn: (m, e) => shared.warn(m, e),
+        });
+      }
+      this.#shared = shared;
+      this.#conn = new PoolConn(init.pool);
+    }
+  }
+
+  /** Start the change feed; resolves once LISTEN is in place (changes committed after are seen). */
+  async startListening(): Promise<void> {
+    await this.#shared.listener?.start();
+  }
+
+  /** Backend pid of the LISTEN connection (tests), null without one. */
+  get listenerPid(): number | null {
+    return this.#shared.listener?.backendPid ?? null;
+  }
+
+  async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
+    const conn = this.#conn;
+    if (conn instanceof TxConn) return conn.nested(() => fn(this));
+    const client = await connect(this.#shared.pool);
+    const tx = new TxConn(client);
+    const bound = new (PostgresStore as unknown as new (s: Shared, c: Conn) => PostgresStore)(this.#shared, tx);
+    let broken: Error | undefined;
+    try {
+      await run(client, 'BEGIN', undefined, false);
+      let result: T;
+      try {
+        result = await fn(bound);
+      } catch (e) {
+        // Let calls fn started and did not wait for settle, then undo everything.
+        await tx.serial.run(async () => undefined);
+        tx.finished = true;
+        await client.query('ROLLBACK').catch((err: Error) => (broken = err));
+        throw e;
+      }
+      const commit = await tx.serial.run(() => {
+        tx.finished = true;
+        return run(client, 'COMMIT', undefined, false);
+      });
+      // COMMIT of a transaction an error aborted answers ROLLBACK: nothing was saved.
+      if (commit.command === 'ROLLBACK') {
+        throw new StoreError('constraint', 'the transaction was rolled back: a statement inside it failed, nothing was saved');
+      }
+      return result;
+    } catch (e) {
+      tx.finished = true;
+      if (!broken && e instanceof StoreError && e.code === 'unavailable') broken = e;
+      throw e;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#conn.inTransaction) throw new Error('close() the outer store, not the one bound to a transaction');
+    const s = this.#shared;
+    if (s.closed) return;
+    s.closed = true;
+    s.listeners.clear();
+    await s.listener?.stop();
+    await s.pool.end();
+  }
+
+  onExternalChange(listener: (c: StoreChange) => void): () => void {
+    this.#shared.listeners.add(listener);
+    return () => {
+      this.#shared.listeners.delete(listener);
+    };
+  }
+
+  async publishChange(c: StoreChange): Promise<void> {
+    if (Array.isArray(c.macs) && c.macs.length === 0) return;
+    // Inside a transaction the notification is sent on its connection: delivered at COMMIT only.
+    await this.#conn.query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, encodeChange(this.#shared.origin, c)]);
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  async #rows(sql: string, params?: unknown[]): Promise<Row[]> {
+    return (await this.#conn.query(sql, params)).rows;
+  }
+
+  async #one(sql: string, params?: unknown[]): Promise<Row | undefined> {
+    return (await this.#conn.query(sql, params)).rows[0];
+  }
+
+  /** One write statement; its row count. Inside a transaction it runs under a savepoint. */
+  async #write(sql: string, params?: unknown[]): Promise<number> {
+    const r = this.#conn.inTransaction ? await this.#conn.atomic((q) => q(sql, params)) : await this.#conn.query(sql, params);
+    return r.rowCount ?? 0;
+  }
+
+  #atomic<T>(fn: (q: Query) => Promise<T>): Promise<T> {
+    return this.#conn.atomic(fn);
+  }
+
+  // ---- repositories ---------------------------------------------------------------------------
+
+  tenants: Store['tenants'] = {
+    list: async () => (await this.#rows(`SELECT ${COLS.tenants} FROM tenants ORDER BY id`)).map(toTenant),
+    get: async (id) => {
+      const r = await this.#one(`SELECT ${COLS.tenants} FROM tenants WHERE id = $1`, [id]);
+      return r && toTenant(r);
+    },
+    insert: async (t) => {
+      const at = now();
+      await this.#write(
+        `INSERT INTO tenants (id, name, sip_domain, sip_proxy, sip_port, sip_transport, security, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [t.id, t.name, t.sipDomain, t.sipProxy, t.sipPort, t.sipTransport, JSON.stringify(t.security), at, at],
+      );
+    },
+    update: async (id, t) => {
+      await this.#write(
+        `UPDATE tenants SET name = $1, sip_domain = $2, sip_proxy = $3, sip_port = $4, sip_transport = $5, security = $6, updated_at = $7
+         WHERE id = $8`,
+        [t.name, t.sipDomain, t.sipProxy, t.sipPort, t.sipTransport, JSON.stringify(t.security), now(), id],
+      );
+    },
+    delete: async (id) => (await this.#write('DELETE FROM tenants WHERE id = $1', [id])) > 0,
+  };
+
+  users: Store['users'] = {
+    list: async (tenantId) =>
+      (tenantId
+        ? await this.#rows(`SELECT ${COLS.users} FROM users WHERE tenant_id = $1 ORDER BY number`, [tenantId])
+        : await this.#rows(`SELECT ${COLS.users} FROM users ORDER BY number`)
+      ).map(toUser),
+    get: async (number) => {
+      const r = await this.#one(`SELECT ${COLS.users} FROM users WHERE number = $1`, [number]);
+      return r && toUser(r);
+    },
+    insert: async (u) => {
+      const at = now();
+      await this.#write(
+        `INSERT INTO users (number, tenant_id, name, email, role, password_hash, sip_auth_name, sip_password, voicemail_number, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        [u.number, u.tenantId, u.name, u.email, u.role, u.passwordHash, u.sipAuthName, u.sipPassword, u.voicemailNumber, at, at],
+      );
+    },
+    update: async (number, u) => {
+      await this.#write(
+        `UPDATE users SET name = $1, email = $2, role = $3, password_hash = $4, sip_auth_name = $5, sip_password = $6,
+         voicemail_number = $7, updated_at = $8 WHERE number = $9`,
+        [u.name, u.email, u.role, u.passwordHash, u.sipAuthName, u.sipPassword, u.voicemailNumber, now(), number],
+      );
+    },
+    delete: async (number) => (await this.#write('DELETE FROM users WHERE number = $1', [number])) > 0,
+  };
+
+  devices: Store['devices'] = {
+    list: async (filter = {}) => {
+      if (filter.extraLine) {
+        return (await this.#rows(
+          `SELECT ${COLS.devices} FROM devices WHERE EXISTS (SELECT 1 FROM json_array_elements_text(devices.extra_lines) e WHERE e = $1) ORDER BY mac`,
+          [filter.extraLine],
+        )).map(toDevice);
+      }
+      if (filter.userNumber) return (await this.#rows(`SELECT ${COLS.devices} FROM devices WHERE user_number = $1 ORDER BY mac`, [filter.userNumber])).map(toDevice);
+      if (filter.tenantId) return (await this.#rows(`SELECT ${COLS.devices} FROM devices WHERE tenant_id = $1 ORDER BY mac`, [filter.tenantId])).map(toDevice);
+      return (await this.#rows(`SELECT ${COLS.devices} FROM devices ORDER BY mac`)).map(toDevice);
+    },
+    get: async (mac) => {
+      const r = await this.#one(`SELECT ${COLS.devices} FROM devices WHERE mac = $1`, [mac]);
+      return r && toDevice(r);
+    },
+    insert: async (d) => {
+      const at = now();
+      await this.#write(
+        `INSERT INTO devices (mac, tenant_id, vendor, model, user_number, label, expansion_modules, extra_lines, provisioning_username,
+         provisioning_password, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+        [d.mac, d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines), d.provisioningUsername, d.provisioningPassword, at, at],
+      );
+    },
+    update: async (mac, d) => {
+      await this.#write(
+        `UPDATE devices SET tenant_id = $1, vendor = $2, model = $3, user_number = $4, label = $5, expansion_modules = $6,
+         extra_lines = $7, provisioning_username = $8, provisioning_password = $9, updated_at = $10 WHERE mac = $11`,
+        [d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines), d.provisioningUsername, d.provisioningPassword, now(), mac],
+      );
+    },
+    delete: async (mac) => (await this.#write('DELETE FROM devices WHERE mac = $1', [mac])) > 0,
+  };
+
+  keys: Store['keys'] = {
+    list: async (userNumber) =>
+      (await this.#rows('SELECT position, type, value, label FROM function_keys WHERE user_number = $1 ORDER BY position', [userNumber])).map(
+        (r): FunctionKey => ({ position: num(r.position), type: r.type as FunctionKey['type'], value: strOrNull(r.value), label: strOrNull(r.label) }),
+      ),
+    replace: async (userNumber, keys) => {
+      await this.#atomic(async (q) => {
+        await q('DELETE FROM function_keys WHERE user_number = $1', [userNumber]);
+        if (keys.length === 0) return;
+        await q(
+          `INSERT INTO function_keys (user_number, position, type, value, label)
+           SELECT $1, k.position, k.type, k.value, k.label
+           FROM unnest($2::integer[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS k(position, type, value, label, n) ORDER BY k.n`,
+          [userNumber, keys.map((k) => k.position), keys.map((k) => k.type), keys.map((k) => k.value), keys.map((k) => k.label)],
+        );
+      });
+    },
+    watchersOf: async (number) =>
+      (await this.#rows("SELECT DISTINCT user_number FROM function_keys WHERE type = 'blf' AND value = $1 ORDER BY user_number", [number])).map((r) =>
+        str(r.user_number),
+      ),
+  };
+
+  network: Store['network'] = {
+    getTenant: async (tenantId) => {
+      const r = await this.#one('SELECT profile FROM tenant_network WHERE tenant_id = $1', [tenantId]);
+      return r ? (r.profile as NetworkOverrides) : {};
+    },
+    setTenant: async (tenantId, p) => {
+      await this.#write(
+        'INSERT INTO tenant_network (tenant_id, profile) VALUES ($1, $2) ON CONFLICT (tenant_id) DO UPDATE SET profile = excluded.profile',
+        [tenantId, JSON.stringify(p)],
+      );
+    },
+    getDevice: async (mac) => {
+      const r = await this.#one('SELECT profile FROM device_network WHERE mac = $1', [mac]);
+      return r ? (r.profile as NetworkOverrides) : {};
+    },
+    setDevice: async (mac, p) => {
+      await this.#write('INSERT INTO device_network (mac, profile) VALUES ($1, $2) ON CONFLICT (mac) DO UPDATE SET profile = excluded.profile', [
+        mac,
+        JSON.stringify(p),
+      ]);
+    },
+  };
+
+  contacts: Store['contacts'] = {
+    list: async (userNumber) =>
+      (await this.#rows(`SELECT ${COLS.contacts} FROM contacts WHERE user_number = $1 ORDER BY ${NOCASE('name')}, id`, [userNumber])).map(toContact),
+    get: async (id) => {
+      if (!Number.isSafeInteger(id)) return undefined;
+      const r = await this.#one(`SELECT ${COLS.contacts} FROM contacts WHERE id = $1`, [id]);
+      return r && toContact(r);
+    },
+    insert: async (c) => {
+      const at = now();
+      const sql = `INSERT INTO contacts (user_number, name, work, mobile, home, grp, created_at, updated_at)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`;
+      const params = [c.userNumber, c.name, c.work, c.mobile, c.home, c.group, at, at];
+      const r = this.#conn.inTransaction ? await this.#atomic((q) => q(sql, params)) : await this.#conn.query(sql, params);
+      return num(r.rows[0]!.id);
+    },
+    update: async (id, c) => {
+      if (!Number.isSafeInteger(id)) return;
+      await this.#write('UPDATE contacts SET name = $1, work = $2, mobile = $3, home = $4, grp = $5, updated_at = $6 WHERE id = $7', [
+        c.name, c.work, c.mobile, c.home, c.group, now(), id,
+      ]);
+    },
+    delete: async (id) => Number.isSafeInteger(id) && (await this.#write('DELETE FROM contacts WHERE id = $1', [id])) > 0,
+  };
+
+  sightings: Store['sightings'] = {
+    get: async (mac) => {
+      const r = await this.#one(`SELECT ${COLS.sightings} FROM sightings WHERE mac = $1`, [mac]);
+      return r && {
+        mac: str(r.mac), at: str(r.at), ip: str(r.ip), userAgent: strOrNull(r.user_agent), firmware: strOrNull(r.firmware),
+        file: str(r.file), protocol: str(r.protocol),
+      };
+    },
+    record: async (batch: Sighting[]) => {
+      if (batch.length === 0) return;
+      // One row per MAC, as applying the batch in order would leave it (the firmware is kept
+      // when a later sighting does not know it); sorted so that concurrent batches lock rows in
+      // the same order (no deadlock between nodes).
+      const byMac = new Map<string, Sighting>();
+      for (const s of batch) {
+        const prev = byMac.get(s.mac);
+        byMac.set(s.mac, prev ? { ...s, firmware: s.firmware ?? prev.firmware } : s);
+      }
+      const rows = [...byMac.values()].sort((a, b) => (a.mac < b.mac ? -1 : a.mac > b.mac ? 1 : 0));
+      const sql = `INSERT INTO sightings (mac, at, ip, user_agent, firmware, file, protocol)
+        SELECT s.mac, s.at, s.ip, s.user_agent, s.firmware, s.file, s.protocol
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS s(mac, at, ip, user_agent, firmware, file, protocol)
+        WHERE EXISTS (SELECT 1 FROM devices d WHERE d.mac = s.mac)
+        ORDER BY s.mac
+        ON CONFLICT (mac) DO UPDATE SET at = excluded.at, ip = excluded.ip, user_agent = excluded.user_agent,
+          firmware = COALESCE(excluded.firmware, sightings.firmware), file = excluded.file, protocol = excluded.protocol`;
+      const params = [
+        rows.map((s) => s.mac), rows.map((s) => s.at), rows.map((s) => s.ip), rows.map((s) => s.userAgent),
+        rows.map((s) => s.firmware), rows.map((s) => s.file), rows.map((s) => s.protocol),
+      ];
+      try {
+        await this.#write(sql, params);
+      } catch (e) {
+        // A device deleted between the EXISTS check and the insert: once more finds it gone.
+        if (!(e instanceof StoreError && e.code === 'constraint' && (e.cause as { code?: string } | undefined)?.code === '23503')) throw e;
+        await this.#write(sql, params);
+      }
+    },
+  };
+
+  unknownDevices: Store['unknownDevices'] = {
+    list: async () =>
+      (await this.#rows(`SELECT u.mac, u.vendor, u.model, u.ip, u.user_agent, u.first_seen, u.last_seen, u.count FROM unknown_devices u WHERE NOT EXISTS (SELECT 1 FROM devices d WHERE d.mac = u.mac) ORDER BY u.last_seen DESC`)).map(
+        (r): UnknownDevice => ({
+          mac: str(r.mac), vendor: strOrNull(r.vendor), model: strOrNull(r.model), ip: str(r.ip), userAgent: strOrNull(r.user_agent),
+          firstSeen: str(r.first_seen), lastSeen: str(r.last_seen), count: num(r.count),
+        }),
+      ),
+    record: async (batch) => {
+      if (batch.length === 0) return;
+      // Folded per MAC exactly as the SQLite upsert applied row after row would leave it.
+      type Folded = { mac: string; vendor: string | null; model: string | null; ip: string; userAgent: string | null; firstSeen: string; lastSeen: string; hits: number };
+      const byMac = new Map<string, Folded>();
+      for (const u of batch) {
+        const p = byMac.get(u.mac);
+        byMac.set(
+          u.mac,
+          p
+            ? { mac: u.mac, vendor: u.vendor ?? p.vendor, model: u.model ?? p.model, ip: u.ip, userAgent: u.userAgent ?? p.userAgent, firstSeen: p.firstSeen, lastSeen: u.lastSeen, hits: p.hits + u.hits }
+            : { mac: u.mac, vendor: u.vendor, model: u.model, ip: u.ip, userAgent: u.userAgent, firstSeen: u.lastSeen, lastSeen: u.lastSeen, hits: u.hits },
+        );
+      }
+      const rows = [...byMac.values()].sort((a, b) => (a.mac < b.mac ? -1 : a.mac > b.mac ? 1 : 0));
+      await this.#write(
+        `INSERT INTO unknown_devices (mac, vendor, model, ip, user_agent, first_seen, last_seen, count)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[])
+         ORDER BY 1
+         ON CONFLICT (mac) DO UPDATE SET vendor = COALESCE(excluded.vendor, unknown_devices.vendor), model = COALESCE(excluded.model, unknown_devices.model),
+           ip = excluded.ip, user_agent = COALESCE(excluded.user_agent, unknown_devices.user_agent), last_seen = excluded.last_seen,
+           count = unknown_devices.count + excluded.count`,
+        [
+          rows.map((u) => u.mac), rows.map((u) => u.vendor), rows.map((u) => u.model), rows.map((u) => u.ip), rows.map((u) => u.userAgent),
+          rows.map((u) => u.firstSeen), rows.map((u) => u.lastSeen), rows.map((u) => u.hits),
+        ],
+      );
+    },
+    delete: async (mac) => (await this.#write('DELETE FROM unknown_devices WHERE mac = $1', [mac])) > 0,
+  };
+
+  operators: Store['operators'] = {
+    get: async (login) => {
+      const r = await this.#one(`SELECT ${COLS.operators} FROM operators WHERE login = $1`, [login]);
+      return r && ({ login: str(r.login), passwordHash: strOrNull(r.password_hash), createdAt: str(r.created_at) } satisfies Operator);
+    },
+    insert: async (o) => {
+      await this.#write('INSERT INTO operators (login, password_hash, created_at) VALUES ($1, $2, $3)', [o.login, o.passwordHash, now()]);
+    },
+    count: async () => num((await this.#one('SELECT count(*) AS n FROM operators'))!.n),
+  };
+
+  tokens: Store['tokens'] = {
+    insert: async (t) => {
+      await this.#write('INSERT INTO api_tokens (id, token_hash, principal_kind, principal_id, label, created_at) VALUES ($1, $2, $3, $4, $5, $6)', [
+        t.id, t.tokenHash, t.principalKind, t.principalId, t.label, t.createdAt,
+      ]);
+    },
+    findByHash: async (hash) => {
+      const r = await this.#one(`SELECT ${COLS.api_tokens} FROM api_tokens WHERE token_hash = $1`, [hash]);
+      return r && ({
+        id: str(r.id), principalKind: r.principal_kind as ApiToken['principalKind'], principalId: str(r.principal_id),
+        label: strOrNull(r.label), createdAt: str(r.created_at),
+      } satisfies ApiToken);
+    },
+    delete: async (id) => (await this.#write('DELETE FROM api_tokens WHERE id = $1', [id])) > 0,
+  };
+
+  sessions: Store['sessions'] = {
+    insert: async (idHash, s) => {
+      await this.#write('INSERT INTO sessions (id_hash, principal_kind, principal_id, csrf_token, expires_at) VALUES ($1, $2, $3, $4, $5)', [
+        idHash, s.principalKind, s.principalId, s.csrfToken, s.expiresAt,
+      ]);
+    },
+    get: async (idHash) => {
+      const r = await this.#one(`SELECT ${COLS.sessions} FROM sessions WHERE id_hash = $1`, [idHash]);
+      return r && ({
+        principalKind: r.principal_kind as Session['principalKind'], principalId: str(r.principal_id),
+        csrfToken: str(r.csrf_token), expiresAt: str(r.expires_at),
+      } satisfies Session);
+    },
+    delete: async (idHash) => {
+      await this.#write('DELETE FROM sessions WHERE id_hash = $1', [idHash]);
+    },
+    purgeExpired: async (at) => {
+      await this.#write('DELETE FROM sessions WHERE expires_at < $1', [at]);
+    },
+  };
+
+  passwordResets: Store['passwordResets'] = {
+    issue: (r) =>
+      this.#atomic(async (q) => {
+        // The user's row is locked so two requests at once cannot both pass the check.
+        const user = await q('SELECT 1 FROM users WHERE number = $1 FOR UPDATE', [r.userNumber]);
+        if (user.rowCount === 0) {
+          throw new StoreError('constraint', `the database refused it: password reset for user ${r.userNumber}, who does not exist`);
+        }
+        const recent = await q('SELECT 1 FROM password_resets WHERE user_number = $1 AND used_at IS NULL AND created_at > $2 LIMIT 1', [r.userNumber, r.notBefore]);
+        if ((recent.rowCount ?? 0) > 0) return false;
+        await q('INSERT INTO password_resets (token_hash, user_number, created_at, expires_at) VALUES ($1, $2, $3, $4)', [
+          r.tokenHash, r.userNumber, r.createdAt, r.expiresAt,
+        ]);
+        // Links past their expiry are useless: keep the table small.
+        await q('DELETE FROM password_resets WHERE expires_at < $1', [r.createdAt]);
+        return true;
+      }),
+    peek: async (tokenHash, at) =>
+      strOrNull((await this.#one('SELECT user_number FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2', [tokenHash, at]))?.user_number) ??
+      undefined,
+    claim: async (tokenHash, at) => {
+      const sql = 'UPDATE password_resets SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING user_number';
+      const r = this.#conn.inTransaction ? await this.#atomic((q) => q(sql, [tokenHash, at])) : await this.#conn.query(sql, [tokenHash, at]);
+      return strOrNull(r.rows[0]?.user_number) ?? undefined;
+    },
+    revokeAll: (userNumber, at) =>
+      this.#atomic(async (q) => {
+        await q('UPDATE password_resets SET used_at = $2 WHERE user_number = $1 AND used_at IS NULL', [userNumber, at]);
+        await q('DELETE FROM password_resets WHERE expires_at < $1', [at]);
+      }),
+  };
+
+  resync: Store['resync'] = {
+    createJob: (job, targets, unsendable) =>
+      this.#atomic(async (q) => {
+        const at = iso(job.createdAt);
+        await q(
+          `INSERT INTO resync_jobs (id, scope, scope_id, tenant_id, reboot, requested_by, state, created_at, updated_at, cancelled_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)`,
+          [job.jobId, job.scope.kind, job.scope.id, job.tenantId, job.reboot, job.requestedBy, job.cancelledAt === undefined ? 'running' : 'cancelled', at,
+            job.cancelledAt === undefined ? null : iso(job.cancelledAt)],
+        );
+        if (targets.length > 0) {
+          await q(
+            `INSERT INTO resync_targets (job_id, mac, tenant_id, state, target, target_port, event, request_uri, from_domain, user_number, updated_at)
+             SELECT $1, t.mac, t.tenant_id, 'queued', t.host, t.port, t.event, t.request_uri, t.from_domain, t.user_number, $2
+             FROM unnest($3::text[], $4::text[], $5::text[], $6::integer[], $7::text[], $8::text[], $9::text[], $10::text[]) WITH ORDINALITY
+               AS t(mac, tenant_id, host, port, event, request_uri, from_domain, user_number, n)
+             ORDER BY t.n`,
+            [job.jobId, at, targets.map((t) => t.deviceMac), targets.map((t) => t.tenantId), targets.map((t) => t.target.host),
+              targets.map((t) => t.target.port), targets.map((t) => t.event), targets.map((t) => t.requestUri), targets.map((t) => t.fromDomain),
+              targets.map((t) => t.userNumber ?? null)],
+          );
+        }
+        if (unsendable.length > 0) {
+          await q(
+            `INSERT INTO resync_targets (job_id, mac, tenant_id, state, reason, updated_at)
+             SELECT $1, t.mac, t.tenant_id, 'failed', t.reason, $2
+             FROM unnest($3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS t(mac, tenant_id, reason, n)
+             ORDER BY t.n
+             ON CONFLICT (job_id, mac) DO NOTHING`,
+            [job.jobId, at, unsendable.map((t) => t.deviceMac), unsendable.map((t) => t.tenantId), unsendable.map((t) => t.reason)],
+          );
+        }
+      }),
+    setTargetState: async (jobId, deviceMac, state, detail) => {
+      await this.#write(
+        `UPDATE resync_targets SET state = $1, updated_at = $2,
+           sent_at = CASE WHEN $1 = 'sent' THEN $2 ELSE sent_at END,
+           answered_at = CASE WHEN $1 IN ('answered', 'failed') THEN $2 ELSE answered_at END,
+           fetched_at = CASE WHEN $1 = 'fetched' THEN $2 ELSE fetched_at END,
+           code = COALESCE($3, code), reason = COALESCE($4, reason)
+         WHERE job_id = $5 AND mac = $6`,
+        [state, iso(detail.at), detail.code ?? null, detail.reason ?? null, jobId, deviceMac],
+      );
+    },
+    pendingTargets: async () =>
+      (
+        await this.#rows(`SELECT ${TARGET_COLS}, u.sip_auth_name AS auth_name, u.sip_password AS auth_password
+                          FROM resync_targets t
+                            JOIN resync_jobs j ON j.id = t.job_id
+                            LEFT JOIN users u ON u.number = t.user_number
+                          WHERE t.state IN ('queued', 'sent') AND j.cancelled_at IS NULL AND t.request_uri IS NOT NULL
+                          ORDER BY j.created_at, t.seq`)
+      ).map(toTarget),
+    awaitingFetch: async (deviceMac, since) =>
+      (
+        await this.#rows(`SELECT job_id, state, code FROM resync_targets WHERE mac = $1 AND state IN ('sent', 'answered') AND sent_at >= $2 ORDER BY seq`, [
+          deviceMac,
+          iso(since),
+        ])
+      ).map((r) => ({ jobId: str(r.job_id), state: r.state as ResyncState, ...(r.code !== null ? { code: num(r.code) } : {}) })),
+    cancelJob: (jobId, at) =>
+      this.#atomic(async (q) => {
+        const when = iso(at);
+        const job = await q(`UPDATE resync_jobs SET cancelled_at = COALESCE(cancelled_at, $1), state = 'cancelled', updated_at = $1 WHERE id = $2`, [when, jobId]);
+        if (job.rowCount === 0) return [];
+        const rows = await q(
+          `WITH c AS (UPDATE resync_targets SET state = 'cancelled', updated_at = $1 WHERE job_id = $2 AND state = 'queued' RETURNING mac, seq)
+           SELECT mac FROM c ORDER BY seq`,
+          [when, jobId],
+        );
+        return rows.rows.map((r) => str(r.mac));
+      }),
+    getJob: async (jobId) => {
+      const j = await this.#one(`SELECT ${COLS.resync_jobs} FROM resync_jobs WHERE id = $1`, [jobId]);
+      if (!j) return null;
+      const rows = await this.#rows(`SELECT ${COLS.resync_targets} FROM resync_targets WHERE job_id = $1 ORDER BY mac`, [jobId]);
+      return { job: toJob(j), targets: rows.map(toRecord) };
+    },
+    listJobs: async (filter = {}) => {
+      const limit = Number.isFinite(filter.limit) ? Math.max(1, Math.min(Math.trunc(filter.limit!), 1000)) : 100;
+      const jobs = await this.#rows(
+        `SELECT ${COLS.resync_jobs} FROM resync_jobs
+         WHERE ($1::text IS NULL OR tenant_id = $1) AND ($2::text IS NULL OR requested_by = $2)
+         ORDER BY created_at DESC, seq DESC LIMIT $3`,
+        [filter.tenantId ?? null, filter.requestedBy ?? null, limit],
+      );
+      if (jobs.length === 0) return [];
+      const states = await this.#rows('SELECT job_id, state FROM resync_targets WHERE job_id = ANY($1::text[])', [jobs.map((j) => j.id)]);
+      const byJob = new Map<string, ResyncState[]>();
+      for (const s of states) {
+        const list = byJob.get(str(s.job_id)) ?? [];
+        list.push(s.state as ResyncState);
+        byJob.set(str(s.job_id), list);
+      }
+      return jobs.map((j) => summarizeJob(toJob(j), byJob.get(str(j.id)) ?? []));
+    },
+  };
+
+  settings: Store['settings'] = {
+    get: async <T>(key: string) => {
+      const r = await this.#one('SELECT value FROM settings WHERE key = $1', [key]);
+      return r ? (r.value as T) : undefined;
+    },
+    set: async (key, value) => {
+      await this.#write('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, JSON.stringify(value)]);
+    },
+  };
+}
+
+function emit(shared: Shared, change: StoreChange): void {
+  for (const l of [...shared.listeners]) {
+    try {
+      l(change);
+    } catch (e) {
+      shared.warn('a store change listener threw', e);
+    }
+  }
+}
