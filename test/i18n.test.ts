@@ -75,6 +75,9 @@ const DYNAMIC: Record<string, string[]> = {
   'role.': ['user', 'admin', 'operator'],
   'lang.': ['fr', 'en'],
   'import.status_': ['created', 'updated', 'unchanged', 'rejected'],
+  // Vendor checks by their stable code (the device page, which falls back to the vendor's own
+  // text for a code the catalogue lacks).
+  'check.': Object.keys(catalogues.fr).filter((k) => k.startsWith('check.')).map((k) => k.slice('check.'.length)),
 };
 
 /** Calls whose argument at `index` is a catalogue key. */
