@@ -84,7 +84,7 @@ test('installation defaults of the phone profile: file `defaults`, CADRAN_DEFAUL
 
 function cadran(args: string[], vars: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/cadran.js', ...args], { cwd: root, env: { ...process.env, ...env(vars), CADRAN_LOG_LEVEL: 'silent' }, timeout: 60_000 }, (err, stdout, stderr) =>
+    execFile(process.execPath, ['bin/cadran.js', ...args], { cwd: root, env: { ...process.env, CADRAN_LANG: 'en', ...env(vars), CADRAN_LOG_LEVEL: 'silent' }, timeout: 60_000 }, (err, stdout, stderr) =>
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
     );
   });
@@ -129,7 +129,7 @@ test('a PostgreSQL server that cannot be reached, or a bad URL parameter: one li
   const down = await cadran(['operator', 'create', 'someone'], { CADRAN_DATABASE_URL: 'postgres://cadran:s3cret@127.0.0.1:1/cadran' });
   assert.is(down.code, 1);
   assert.is(down.stderr.trim().split('\n').length, 1, down.stderr);
-  assert.match(down.stderr, /^cadran: cannot connect to PostgreSQL cadran@127\.0\.0\.1:1\/cadran: the database cannot be reached: .*ECONNREFUSED/);
+  assert.match(down.stderr, /^cadran: the database cannot be reached: cannot connect to PostgreSQL cadran@127\.0\.0\.1:1\/cadran: connect ECONNREFUSED/);
   assert.not.match(down.stderr, /s3cret/);
   const param = await cadran(['operator', 'create', 'someone'], { CADRAN_DATABASE_URL: 'postgres://cadran:s3cret@127.0.0.1:1/cadran?sslmode=maybe' });
   assert.is(param.code, 1);

@@ -221,7 +221,8 @@ updates('a phone\'s extra lines are kept, and a new model or user must still tak
   assert.equal(byLine(r), { 2: 'updated' });
   assert.equal((await store.devices.get('805ec0aa0001'))!.extraLines, ['0100000003']);
   const again = await run('mac;user\n805ec0aa0001;0100000003\n', { mode: 'skip-invalid' });
-  assert.match(byLine(again)[2]!, /^rejected: 0100000003 is already an extra line of 80:5e:c0:aa:00:01/);
+  const reason = byLine(again)[2]!;
+  assert.match(reason, /^rejected: user: 0100000003 is already an extra line of 80:5e:c0:aa:00:01/, reason);
   await store.devices.update('805ec0aa0001', { ...row, extraLines: [] });
 });
 
