@@ -7,6 +7,7 @@
 // Knobs: CADRAN_BENCH_PHONES (10000), CADRAN_BENCH_CONCURRENCY (128 connections),
 // CADRAN_BENCH_ROUNDS (2 measured passes per server), CADRAN_BENCH_PASS_S (10 s per pass),
 // CADRAN_BENCH_THREADS (wrk threads, 2), CADRAN_BENCH_WORKERS (unset: cadran's default),
+// CADRAN_BENCH_SERVE_ENV (settings given to both cadran servers, e.g. "CADRAN_LOG_LEVEL=warn"),
 // CADRAN_BENCH_BEFORE (another checkout, e.g. of main, measured in the same run as "before"),
 // CADRAN_BENCH_LIMIT_S (time limit of the cold pass, 120), CADRAN_BENCH_PROFILE (a directory:
 // cadran's processes write V8 CPU profiles there; `node bin/tsx-run.js bench/cpuprofile.ts <file>`
@@ -225,6 +226,17 @@ function benchConfig(dataDir: string) {
   });
 }
 
+/** CADRAN_BENCH_SERVE_ENV="CADRAN_LOG_LEVEL=warn CADRAN_PHONE_WORKERS=1": settings other than the defaults. */
+function serveEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const kv of (process.env.CADRAN_BENCH_SERVE_ENV ?? '').split(/[\s,]+/).filter(Boolean)) {
+    const i = kv.indexOf('=');
+    if (i <= 0 || !kv.startsWith('CADRAN_')) throw new Error(`CADRAN_BENCH_SERVE_ENV: "${kv}" is not CADRAN_NAME=value`);
+    out[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return out;
+}
+
 interface ServeChild {
   port: number;
   pid: number;
@@ -266,6 +278,7 @@ async function startCadranServe(tree: string, dataDir: string, logFile: string, 
     CADRAN_SIP_PORT: String(sip),
     CADRAN_PUBLIC_URL: ROOT,
     ...(workers !== undefined ? { CADRAN_PHONE_WORKERS: String(workers) } : {}),
+    ...serveEnv(),
   };
   // Profiling: the process (and the phone workers, which take the --cpu-prof flags of their
   // primary) write a V8 CPU profile each when they exit.
@@ -391,7 +404,7 @@ export async function runBootStorm(opts: BootStormOptions = {}): Promise<BootSto
     print(
       `boot storm: ${phonesCount} phones (${vendors.map((v) => v.id).join(', ')}), ${requestsPerPass} boot-file requests, ` +
         `new connection per request${skipped ? ` (${skipped} boot files render nothing, left out)` : ''}; ` +
-        `cadran serve at default settings${workers !== undefined ? ` except ${workers} phone workers` : ''}, logs to a file; ` +
+        `cadran serve at default settings${workers !== undefined ? ` except ${workers} phone workers` : ''}${process.env.CADRAN_BENCH_SERVE_ENV ? ` and ${process.env.CADRAN_BENCH_SERVE_ENV}` : ''}, logs to a file; ` +
         `seeded and rendered in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
     print(`client: wrk, ${threads} threads, ${concurrency} connections, ${passSeconds} s per pass, ${rounds} passes per server (order alternates); ${loadNote()}`);

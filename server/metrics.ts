@@ -17,7 +17,7 @@ import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefault
 export const PHONE_PROTOCOLS = ['http', 'https', 'tftp'] as const;
 export type PhoneProtocol = (typeof PHONE_PROTOCOLS)[number];
 /** Statuses counted by name; anything else is `other`. */
-const STATUSES = [200, 304, 400, 401, 403, 404, 405, 408, 429, 500, 503] as const;
+const STATUSES = [200, 304, 400, 401, 403, 404, 405, 408, 429, 431, 500, 503] as const;
 const STATUS_LABELS = [...STATUSES.map(String), 'other'];
 const OTHER_STATUS = STATUSES.length;
 

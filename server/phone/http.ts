@@ -5,6 +5,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Logger } from '../log.ts';
 import type { PhoneMetrics } from '../metrics.ts';
 import type { PhoneAnswer, PhoneService } from '../provision/provider.ts';
@@ -218,6 +219,28 @@ const serverOptions = {
   noDelay: T.noDelay,
 };
 
+const CLIENT_ERROR_ANSWERS: Record<number, string> = {
+  400: 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n',
+  408: 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n',
+  431: 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n',
+};
+
+/**
+ * Requests Node's parser refuses before the handler (malformed, headers too large, too slow):
+ * answered as Node does by default, and counted. A client that hung up is not a request.
+ */
+function countClientErrors(server: Server, scheme: 'http' | 'https', metrics: Pick<PhoneMetrics, 'phoneRequest'> | undefined): void {
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex & { bytesWritten?: number }) => {
+    const code = err.code ?? '';
+    const status = code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : code.startsWith('HPE_') ? 400 : 0;
+    if (status) {
+      metrics?.phoneRequest(undefined, scheme, status);
+      if (socket.writable && !socket.bytesWritten) socket.write(CLIENT_ERROR_ANSWERS[status]!);
+    }
+    socket.destroy(err);
+  });
+}
+
 function tune(server: Server): void {
   server.maxRequestsPerSocket = T.maxRequestsPerSocket;
   server.maxHeadersCount = T.maxHeadersCount;
@@ -239,6 +262,7 @@ export async function startPhoneHttp(service: PhoneService, log: Logger, opts: P
   const servers: Server[] = [];
   const http = createHttpServer(serverOptions, phoneRequestHandler(service, log, { publicUrl: opts.publicUrl, scheme: 'http', metrics: opts.metrics }));
   tune(http);
+  countClientErrors(http, 'http', opts.metrics);
   const port = await listen(http, opts.port, opts.host, exclusive);
   servers.push(http);
   let httpsPort: number | null = null;
@@ -248,6 +272,7 @@ export async function startPhoneHttp(service: PhoneService, log: Logger, opts: P
       phoneRequestHandler(service, log, { publicUrl: opts.publicUrl, scheme: 'https', metrics: opts.metrics }),
     );
     tune(https);
+    countClientErrors(https, 'https', opts.metrics);
     httpsPort = await listen(https, opts.https.port, opts.host, exclusive);
     servers.push(https);
   }
