@@ -110,6 +110,7 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
   const metricsWaiting = new Map<number, (json: MetricsJson) => void>();
   const askMetrics = (w: Worker): Promise<MetricsJson | undefined> =>
     new Promise((resolve) => {
+      if (!w.isConnected()) return resolve(lastMetrics.get(w));
       const id = nextMetricsId++;
       const timer = setTimeout(() => {
         metricsWaiting.delete(id);
@@ -118,10 +119,12 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
       metricsWaiting.set(id, (json) => {
         clearTimeout(timer);
         metricsWaiting.delete(id);
+        // Gone meanwhile: its counts are among the retired ones already.
+        if (!workers.has(w)) return resolve(undefined);
         lastMetrics.set(w, json);
         resolve(json);
       });
-      if (w.isConnected()) w.send({ cadran: 'metrics', id } satisfies ToWorker);
+      w.send({ cadran: 'metrics', id } satisfies ToWorker);
     });
   const retire = (w: Worker): void => {
     const last = lastMetrics.get(w);
@@ -135,9 +138,15 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
   };
   const counted = (): void => opts.metrics?.phoneWorkers(workers.size);
   const unsource = opts.metrics?.addSource(async () => {
-    const answers = await Promise.all([...workers].map(askMetrics));
-    await retiring;
-    const out = answers.filter((a): a is MetricsJson => a !== undefined);
+    const asked = [...workers];
+    const answers = await Promise.all(asked.map(askMetrics));
+    // A worker that exited meanwhile is retired (its last answer joins `retired`): wait for every
+    // retirement under way, then count each worker once, either live or retired.
+    for (let r = retiring; ; r = retiring) {
+      await r;
+      if (r === retiring) break;
+    }
+    const out = answers.filter((a, i): a is MetricsJson => a !== undefined && workers.has(asked[i]!));
     if (retired) out.push(retired);
     return out;
   });
