@@ -1,11 +1,13 @@
 // /metrics with phone worker processes (CADRAN_PHONE_WORKERS=2): requests served by the workers
 // are counted in the primary's answer (each worker is asked at the scrape and the registries are
-// summed), and what a worker counted stays in the totals when it dies and is replaced.
+// summed: the total equals the sum of each worker's own counts), and what a worker counted stays
+// in the totals when it dies and is replaced.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import cluster from 'node:cluster';
+import cluster, { type Worker } from 'node:cluster';
 import { PHONES, get, startPhoneServer, type PhoneServer } from './phone-fixtures.ts';
 import { scrape, valueOf } from './helpers/prometheus.ts';
+import type { MetricsJson } from '../server/metrics.ts';
 
 let ps: PhoneServer;
 const N = 12;
@@ -32,6 +34,40 @@ test('requests served by the phone workers are counted in the primary /metrics',
   assert.ok(valueOf(after.samples, 'process_cpu_user_seconds_total') > 0);
   assert.ok(valueOf(after.samples, 'nodejs_heap_size_used_bytes') > 0);
   assert.is(after.samples.filter((x) => x.name === 'process_start_time_seconds').length, 0, 'start times are not summed');
+});
+
+/** One worker's own count, asked directly over IPC (an id the pool does not know: left to us). */
+let ownId = 1_000_000;
+function ownCount(w: Worker, name: string, labels: Record<string, string>): Promise<number> {
+  const id = ownId++;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker ${w.id} did not answer`)), 10_000);
+    const onMessage = (m: { cadran?: string; id?: number; json?: MetricsJson }) => {
+      if (m?.cadran !== 'metrics' || m.id !== id) return;
+      clearTimeout(timer);
+      w.off('message', onMessage);
+      const values = m.json!.find((x) => x.name === name)?.values ?? [];
+      resolve(values.filter((v) => Object.entries(labels).every(([k, x]) => String(v.labels[k]) === x)).reduce((a, v) => a + v.value, 0));
+    };
+    w.on('message', onMessage);
+    w.send({ cadran: 'metrics', id });
+  });
+}
+
+test('the primary answers the sum of what each worker counted, both workers having served', async () => {
+  const file = `/${PHONES.polycom.mac}-cadran.cfg`;
+  const live = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w);
+  assert.is(live().length, 2);
+  // Parallel requests until the kernel has handed connections to both workers (bounded).
+  let own: number[] = [];
+  for (let round = 0; round < 20; round++) {
+    await Promise.all(Array.from({ length: 16 }, async () => assert.is((await get(ps.httpPort, file)).status, 200)));
+    own = await Promise.all(live().map((w) => ownCount(w, 'cadran_phone_requests_total', LABELS)));
+    if (own.every((n) => n > 0)) break;
+  }
+  assert.ok(own.every((n) => n > 0), `each worker served requests: ${own.join(', ')}`);
+  const total = valueOf((await scrape(ps.s.adminUrl)).samples, 'cadran_phone_requests_total', LABELS);
+  assert.is(total, own.reduce((a, n) => a + n, 0), `the total is the sum of ${own.join(' + ')}`);
 });
 
 test('a worker that dies keeps its counts in the totals', async () => {

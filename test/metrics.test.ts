@@ -116,6 +116,12 @@ test('HTTP requests count by vendor, protocol and status; the cache and render t
   assert.is(renders, 1, 'one render timed');
   const after = await samples();
   assert.ok(valueOf(after, 'cadran_render_duration_seconds_sum') > 0);
+  // A histogram: cumulative buckets ending at +Inf, which holds every render.
+  const buckets = after.filter((x) => x.name === 'cadran_render_duration_seconds_bucket');
+  assert.ok(buckets.length >= 5, `buckets: ${buckets.length}`);
+  for (let i = 1; i < buckets.length; i++) assert.ok(buckets[i]!.value >= buckets[i - 1]!.value, 'cumulative');
+  assert.is(buckets.at(-1)!.labels.le, '+Inf');
+  assert.is(buckets.at(-1)!.value, valueOf(after, 'cadran_render_duration_seconds_count'));
 });
 
 test('hostile request data never becomes a label value', async () => {
