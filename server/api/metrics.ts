@@ -6,6 +6,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Metrics } from '../metrics.ts';
 import type { Logger } from '../log.ts';
+import { translate } from '../i18n/catalogue.ts';
+import { langFromAcceptLanguage } from '../i18n/lang.ts';
 
 function sameToken(given: string, expected: string): boolean {
   const a = Buffer.from(given);
@@ -16,11 +18,12 @@ function sameToken(given: string, expected: string): boolean {
 export function metricsHandler(metrics: Metrics, token: string | null, log: Pick<Logger, 'error'>): RequestHandler {
   return (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
+    const say = (key: string): string => `${translate(langFromAcceptLanguage(req.headers['accept-language']), key)}\n`;
     if (token !== null) {
       const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
       if (!m || !sameToken(m[1]!, token)) {
         res.status(401).setHeader('WWW-Authenticate', 'Bearer realm="cadran metrics"');
-        res.type('text/plain').send('401 unauthorized: /metrics needs Authorization: Bearer <CADRAN_METRICS_TOKEN>\n');
+        res.type('text/plain').send(say('metrics.unauthorized'));
         return;
       }
     }
@@ -30,7 +33,7 @@ export function metricsHandler(metrics: Metrics, token: string | null, log: Pick
       },
       (err: unknown) => {
         log.error({ err }, 'collecting metrics failed');
-        res.status(500).type('text/plain').send('500 collecting metrics failed\n');
+        res.status(500).type('text/plain').send(say('metrics.failed'));
       },
     );
   };
