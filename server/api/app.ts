@@ -9,6 +9,7 @@ import { tenantsRouter } from './routes/tenants.ts';
 import { usersRouter } from './routes/users.ts';
 import { devicesRouter } from './routes/devices.ts';
 import { resyncOnChange } from './routes/resync.ts';
+import { metricsHandler } from './metrics.ts';
 
 /** Routers of the features the server runs, mounted under /api/v1 (imports, resync) and at / (web pages). */
 export interface AdminExtensions {
@@ -20,6 +21,8 @@ export function createAdminApp(app: AppContext, ext: AdminExtensions = {}): Expr
   const server = express();
   server.disable('x-powered-by');
   server.set('trust proxy', 'loopback');
+  // Prometheus scrapes: before cookies, sessions and pages (a bearer token of its own, if set).
+  server.get('/metrics', metricsHandler(app.metrics, app.config.metricsToken, app.log));
   server.use(cookieParser());
 
   const api = express.Router();

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config.ts';
 import { createAppContext, startServer } from '../app.ts';
+import { createLogger, flushLogger } from '../log.ts';
 import { features } from '../features.ts';
 import { createOperator } from './operator.ts';
 import { cliTranslator } from './common.ts';
@@ -11,7 +12,8 @@ export function registerServeCommand(program: Command): void {
     .description('serve phones (HTTP, TFTP), the admin REST API and the web UI')
     .action(async () => {
       const config = loadConfig();
-      const app = await createAppContext(config);
+      // One line per phone request: written asynchronously, off the request path (server/log.ts).
+      const app = await createAppContext(config, createLogger(config.logLevel, { async: true }));
       // First start: an operator credential, printed once, so the installation can be used at all.
       if ((await app.store.operators.count()) === 0) {
         const { password, token } = await createOperator(app, 'admin');
@@ -35,6 +37,7 @@ export function registerServeCommand(program: Command): void {
         stopping = true;
         app.log.info({ signal }, 'stopping');
         await running.close();
+        await flushLogger(app.log);
         process.exit(0);
       };
       process.on('SIGINT', () => void stop('SIGINT'));

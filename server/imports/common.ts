@@ -2,7 +2,18 @@
 import { DomainError, invalid } from '../domain/errors.ts';
 import { StoreError } from '../store/errors.ts';
 import type { Store } from '../store/types.ts';
-import type { ImportMode, LineReason, LineStatus, ReportBuilder, ReportLine } from './report.ts';
+import type { ServiceDeps } from '../service/context.ts';
+import type { Metrics } from '../metrics.ts';
+import type { ImportMode, ImportReport, LineReason, LineStatus, ReportBuilder, ReportLine } from './report.ts';
+
+/** What an import needs: the store, the change feed, and (in a server) the counters of lines. */
+export type ImportDeps = ServiceDeps & { metrics?: Pick<Metrics, 'importLines'> };
+
+/** Counts the report's lines by outcome (written or not) and hands the report back. */
+export function counted(deps: ImportDeps, kind: 'devices' | 'contacts', report: ImportReport): ImportReport {
+  deps.metrics?.importLines(kind, report, report.applied);
+  return report;
+}
 
 export type ImportProgress = { phase: 'read'; bytes: number } | { phase: 'apply'; done: number; total: number };
 

@@ -8,12 +8,12 @@ import { normalizePhoneNumber } from '../domain/numbers.ts';
 import { contactInput, parseInput } from '../domain/schemas.ts';
 import type { Principal } from '../auth/principal.ts';
 import { getUser } from '../service/users.ts';
-import { devicesOfUsers, type ServiceDeps } from '../service/context.ts';
+import { devicesOfUsers } from '../service/context.ts';
 import type { Contact } from '../store/types.ts';
 import { readCsv, type CsvReadOptions } from './csv.ts';
 import { cell, extraCellsProblem, mapColumns, type ColumnSpec } from './columns.ts';
 import { ReportBuilder, type ImportMode, type ImportOptions, type ImportReport, type LineReason } from './report.ts';
-import { applyInOneTransaction, reasonOf, type ImportProgress, type Outcome } from './common.ts';
+import { applyInOneTransaction, reasonOf, type ImportDeps, type ImportProgress, type Outcome, counted } from './common.ts';
 
 type ContactColumn = 'name' | 'first' | 'last' | 'work' | 'mobile' | 'home' | 'group';
 
@@ -52,7 +52,7 @@ export function contactKey(c: { name: string; work: string | null; mobile: strin
 }
 
 export async function importContacts(
-  deps: ServiceDeps,
+  deps: ImportDeps,
   p: Principal,
   number: string,
   input: AsyncIterable<Buffer | string>,
@@ -159,5 +159,5 @@ export async function importContacts(
   });
   // After the commit: the user's phones fetch the new directory on their next request.
   if (applied && wrote) deps.changes.devicesChanged(await devicesOfUsers(store, [user.number]), `contacts of ${user.number} imported`);
-  return report.finish({ dryRun, mode, applied, what: 'contacts' });
+  return counted(deps, 'contacts', report.finish({ dryRun, mode, applied, what: 'contacts' }));
 }

@@ -10,14 +10,13 @@ import { deviceCreate, modelName } from '../domain/schemas.ts';
 import { issueDetail } from '../domain/validate.ts';
 import { isOperator, requireTenantAdmin, type Principal } from '../auth/principal.ts';
 import { checkExtraLines, checkKeysFit, resolveModel } from '../service/devices.ts';
-import type { ServiceDeps } from '../service/context.ts';
 import type { Device, Store, User } from '../store/types.ts';
 import type { Vendor } from '../../vendors/types.ts';
 import { vendorById, vendorForMac, vendors } from '../../vendors/index.ts';
 import { readCsv, type CsvReadOptions } from './csv.ts';
 import { cell, extraCellsProblem, headerKey, mapColumns, type ColumnMap, type ColumnSpec } from './columns.ts';
 import { ReportBuilder, type ImportMode, type ImportOptions, type ImportReport, type LineReason } from './report.ts';
-import { applyInOneTransaction, reasonOf, type ImportProgress, type Outcome } from './common.ts';
+import { applyInOneTransaction, reasonOf, type ImportDeps, type ImportProgress, type Outcome, counted } from './common.ts';
 
 /** Accepted header spellings, compared with `headerKey` (no case, accents, spaces). */
 export const DEVICE_COLUMNS: ColumnSpec<'mac' | 'vendor' | 'model' | 'tenant' | 'user' | 'label'> = {
@@ -190,7 +189,7 @@ const sameValues = (a: Candidate, b: Candidate): boolean =>
   a.model === b.model && a.vendorCol === b.vendorCol && a.tenant === b.tenant && a.user === b.user && a.label === b.label;
 
 export async function importDevices(
-  deps: ServiceDeps,
+  deps: ImportDeps,
   p: Principal,
   input: AsyncIterable<Buffer | string>,
   opts: DeviceImportOptions = {},
@@ -332,5 +331,5 @@ export async function importDevices(
   const applied = await applyInOneTransaction(store, candidates, { mode, dryRun, report, key: 'mac', label: (c) => formatMac(c.mac), decide, write, onProgress: opts.onProgress });
   // After the commit only: listeners (rendered-file caches) must not see a rolled-back state.
   if (applied && written.length) deps.changes.devicesChanged(written, 'import');
-  return report.finish({ dryRun, mode, applied, what: 'devices' });
+  return counted(deps, 'devices', report.finish({ dryRun, mode, applied, what: 'devices' }));
 }

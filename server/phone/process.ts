@@ -2,6 +2,7 @@
 // or one of the phone workers: guard, activity recorder, phone service, HTTP(S) listeners.
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
+import type { PhoneMetrics } from '../metrics.ts';
 import type { Store } from '../store/types.ts';
 import type { ChangeFeed } from '../service/changes.ts';
 import type { NetworkProfile, TemplateSource } from '../../vendors/types.ts';
@@ -24,6 +25,8 @@ export interface PhoneProcessDeps {
   sink: ActivitySink;
   /** A block decided here (to tell the other processes). */
   onBlock?: (ip: string, untilMs: number) => void;
+  /** This process's counters (requests, cache, renders). */
+  metrics?: PhoneMetrics;
 }
 
 export interface PhoneProcess {
@@ -58,6 +61,7 @@ export function createPhoneProcess(deps: PhoneProcessDeps): PhoneProcess {
         https: c.httpsPort !== null && c.tlsCert && c.tlsKey ? { port: c.httpsPort, cert: c.tlsCert, key: c.tlsKey } : null,
         publicUrl: c.publicUrl,
         exclusive,
+        ...(deps.metrics ? { metrics: deps.metrics } : {}),
       });
       httpPort = http.port;
       return http;
