@@ -3,7 +3,7 @@ import { loadConfig } from '../config.ts';
 import { createAppContext, startServer } from '../app.ts';
 import { features } from '../features.ts';
 import { createOperator } from './operator.ts';
-import { cliTranslator } from './common.ts';
+import { cliTranslator, localActor } from './common.ts';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -14,7 +14,7 @@ export function registerServeCommand(program: Command): void {
       const app = await createAppContext(config);
       // First start: an operator credential, printed once, so the installation can be used at all.
       if ((await app.store.operators.count()) === 0) {
-        const { password, token } = await createOperator(app, 'admin');
+        const { password, token } = await createOperator(app, 'admin', undefined, localActor());
         const t = cliTranslator();
         process.stdout.write(
           [

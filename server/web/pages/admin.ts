@@ -3,7 +3,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../app-context.ts';
 import { DomainError, notFound } from '../../domain/errors.ts';
-import { requireTenantAdmin, type Principal } from '../../auth/principal.ts';
+import { requireTenantAdmin, type Actor, type Principal } from '../../auth/principal.ts';
 import { getTenant, updateTenant } from '../../service/tenants.ts';
 import { getUser, listUsers, updateUser } from '../../service/users.ts';
 import { getDevice, listDevices, updateDevice } from '../../service/devices.ts';
@@ -18,7 +18,7 @@ import type { WebPorts } from '../ports.ts';
 import { allModels, networkField, profileForm, profileInput, timezones } from '../network-form.ts';
 import { deviceRow, deviceRows } from './shared.ts';
 
-const who = (req: Request): Principal => {
+const who = (req: Request): Actor => {
   const p = req.web!.principal;
   if (!p) throw new DomainError('unauthenticated', 'auth.login_first');
   return p;

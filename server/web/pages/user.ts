@@ -9,7 +9,7 @@ import { keyLimit, listKeys, replaceKeys } from '../../service/keys.ts';
 import { createContact, deleteContact, getContact, listContacts, updateContact } from '../../service/contacts.ts';
 import { getDevice } from '../../service/devices.ts';
 import { findModel, keyCapacity } from '../../../vendors/index.ts';
-import type { Principal } from '../../auth/principal.ts';
+import type { Actor, Principal } from '../../auth/principal.ts';
 import type { Contact, FunctionKey, User } from '../../store/types.ts';
 import { field, tr, formErrors, importBytes, orNull } from '../forms.ts';
 import { translate } from '../i18n.ts';
@@ -17,7 +17,7 @@ import type { Renderer } from '../page.ts';
 import type { WebPorts } from '../ports.ts';
 import { deviceRows, importView } from './shared.ts';
 
-const who = (req: Request): Principal => {
+const who = (req: Request): Actor => {
   const p = req.web!.principal;
   if (!p) throw new DomainError('unauthenticated', 'auth.login_first');
   return p;
