@@ -8,6 +8,7 @@ import type { ServiceDeps } from './service/context.ts';
 import type { AuthService } from './auth/service.ts';
 import type { PhoneFetches } from './provision/activity.ts';
 import type { ResyncService } from './resync/service.ts';
+import type { FleetState } from './provision/fleet.ts';
 import type { NetworkProfile, TemplateSource } from '../vendors/types.ts';
 
 export interface AppContext extends ServiceDeps {
@@ -23,4 +24,6 @@ export interface AppContext extends ServiceDeps {
   fetches: PhoneFetches;
   /** Resync jobs of this installation; NOTIFYs go out while it is started (server, `cadran resync`). */
   resync: ResyncService;
+  /** Whether each phone has fetched the latest version of its files (config state). */
+  fleet: FleetState;
 }
