@@ -10,6 +10,7 @@ import { usersRouter } from './routes/users.ts';
 import { devicesRouter } from './routes/devices.ts';
 import { resyncOnChange } from './routes/resync.ts';
 import { auditRouter } from './routes/audit.ts';
+import { exportsRouter } from './routes/exports.ts';
 
 /** Routers of the features the server runs, mounted under /api/v1 (imports, resync) and at / (web pages). */
 export interface AdminExtensions {
@@ -34,6 +35,7 @@ export function createAdminApp(app: AppContext, ext: AdminExtensions = {}): Expr
   api.get('/', (_req, res) => {
     res.json({ name: 'cadran', api: 'v1', docs: 'see README.md, section "REST API"' });
   });
+  api.use(exportsRouter(app));
   api.use(auditRouter(app));
   api.use(sessionsRouter(app));
   api.use(tenantsRouter(app));
