@@ -150,7 +150,13 @@ export async function importContacts(
     before: async (tx) => {
       if (!(await tx.users.get(user.number))) throw notFound('not_found.user', { number: user.number });
       const list = await tx.contacts.list(user.number);
-      for (const c of list) if (!existing.has(contactKey(c))) existing.set(contactKey(c), c);
+      // Stored numbers keyed as the file's are (the API keeps `+33145678901`, a file line gives
+      // `0145678901` after normalising): the same contact in another notation is not a new one.
+      const norm = (v: string | null) => (v === null ? null : (normalizePhoneNumber(v) ?? v));
+      for (const c of list) {
+        const key = contactKey({ name: c.name, work: norm(c.work), mobile: norm(c.mobile), home: norm(c.home) });
+        if (!existing.has(key)) existing.set(key, c);
+      }
       for (const c of list) byId.set(c.id, c);
       count = list.length;
     },

@@ -28,7 +28,9 @@ export function parseExportFormat(raw: unknown): ExportFormat {
   throw invalid('format', `expected one of ${EXPORT_FORMATS.join(', ')}`);
 }
 
-const FORMULA = /^[=+\-@\t\r]/;
+// Also a text already starting with the mark before such a character (`'=x`): it gets one more
+// `'`, since the importer drops one.
+const FORMULA = /^'*[=+\-@\t\r]/;
 
 function cellOf(value: string | null | undefined, sep: string, text: boolean): string {
   let s = value ?? '';

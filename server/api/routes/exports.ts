@@ -1,24 +1,33 @@
 // Exports in the imports' own columns (server/imports/export.ts):
 //   GET /devices/export?tenant=&format=csv|excel-fr       operators (every tenant, or one), a tenant admin (theirs)
-//   GET /users/{number}/contacts/export?format=csv|excel-fr   the user themself only: personal contacts are private
+//   GET /users/{number}/contacts/export?format=csv|excel-fr   who may read them: the user, their admins, operators
+// The format: `?format=` when given, else the Accept header (`application/vnd.ms-excel` asks for
+// the French Excel flavour, `text/csv` or anything else for plain CSV).
 // Mounted before the devices router, so that `export` is not taken for a MAC.
-import { Router, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../app-context.ts';
 import { principal } from '../auth.ts';
-import { forbidden, notFound } from '../../domain/errors.ts';
 import { isOperator } from '../../auth/principal.ts';
 import { getTenant } from '../../service/tenants.ts';
 import { listDevices } from '../../service/devices.ts';
-import { getUser } from '../../service/users.ts';
 import { listContacts } from '../../service/contacts.ts';
 import { requireDeviceImporter } from '../../imports/devices.ts';
-import { contactsCsv, devicesCsv, exportFileName, parseExportFormat } from '../../imports/export.ts';
+import { contactsCsv, devicesCsv, exportFileName, parseExportFormat, type ExportFormat } from '../../imports/export.ts';
+
+const EXCEL = 'application/vnd.ms-excel';
+
+function formatOf(req: Request): ExportFormat {
+  const q = (req.query as Record<string, unknown>).format;
+  if (q !== undefined) return parseExportFormat(q);
+  return req.accepts(['text/csv', EXCEL]) === EXCEL ? 'excel-fr' : 'csv';
+}
 
 function sendCsv(res: Response, body: string, file: string): void {
   res
     .type('text/csv; charset=utf-8')
     .set('Content-Disposition', `attachment; filename="${file}"`)
     .set('Cache-Control', 'no-store')
+    .set('Vary', 'Accept')
     .send(body);
 }
 
@@ -27,7 +36,7 @@ export function exportsRouter(app: AppContext): Router {
   r.get('/devices/export', async (req, res) => {
     const p = principal(req);
     const q = req.query as Record<string, unknown>;
-    const format = parseExportFormat(q.format);
+    const format = formatOf(req);
     // Those who may import phones may export them: operators, tenant admins (their parc).
     requireDeviceImporter(p);
     let tenant = typeof q.tenant === 'string' && q.tenant !== '' ? q.tenant : undefined;
@@ -38,13 +47,11 @@ export function exportsRouter(app: AppContext): Router {
   });
   r.get('/users/:number/contacts/export', async (req, res) => {
     const p = principal(req);
-    const format = parseExportFormat((req.query as Record<string, unknown>).format);
-    const u = await getUser(app, p, req.params.number); // 404 for anyone who may not see this user
-    if (p.kind !== 'user' || p.number !== u.number) {
-      if (p.kind === 'user' && p.role !== 'admin') throw notFound(`user ${u.number}`);
-      throw forbidden('personal contacts are exported by their owner only');
-    }
-    sendCsv(res, contactsCsv(await listContacts(app, p, u.number), format), exportFileName('contacts', u.number));
+    const format = formatOf(req);
+    // Who may read the contacts (GET /users/{number}/contacts) may export them: the user, their
+    // tenant's admins, operators.
+    const contacts = await listContacts(app, p, req.params.number);
+    sendCsv(res, contactsCsv(contacts, format), exportFileName('contacts', req.params.number));
   });
   return r;
 }
