@@ -112,7 +112,7 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/', tag: 'meta', summary: 'API root', open: true, responses: { 200: ok('ApiRoot') } },
   { method: 'get', path: '/openapi.json', tag: 'meta', summary: 'this document (OpenAPI 3.1)', open: true, responses: { 200: ok('OpenApiDocument') } },
 
-  { method: 'post', path: '/sessions', tag: 'sessions', summary: 'log in: a bearer token, and a session cookie for the web UI', open: true, body: { json: 'Login' }, responses: { 201: created('SessionCreated') } },
+  { method: 'post', path: '/sessions', tag: 'sessions', summary: 'log in: a bearer token, and a session cookie for the web UI', open: true, body: { json: 'Login' }, responses: { 201: created('SessionCreated'), 401: ok('Error', 'wrong login or password') } },
   { method: 'get', path: '/sessions/current', tag: 'sessions', summary: 'who is logged in', responses: { 200: ok('SessionCurrent') } },
   { method: 'delete', path: '/sessions/current', tag: 'sessions', summary: 'log out (the session cookie)', open: true, responses: { 204: { empty: 'logged out' } } },
 
