@@ -33,7 +33,7 @@ async function reimport(path: string, body: Buffer | string, token: string) {
 }
 
 function cadran(args: string[]): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {
-  const child = spawn(process.execPath, [CADRAN, ...args], { env: { ...process.env, CADRAN_DATA_DIR: w.s.dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CADRAN, ...args], { env: { ...process.env, CADRAN_DATA_DIR: w.s.dataDir, CADRAN_LANG: 'en' }, stdio: ['ignore', 'pipe', 'pipe'] });
   const out: Buffer[] = [];
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => out.push(d));
@@ -200,9 +200,9 @@ test('cadran export prints the API bytes; `cadran import` of it: all unchanged',
   assert.equal(JSON.parse(cimp.stdout.toString('utf8')).unchanged, 4);
 
   for (const [args, message] of [
-    [['export', '--tenant', 'nope'], /no tenant "nope"/],
+    [['export', '--tenant', 'nope'], /Tenant "nope" does not exist/],
     [['export', '--format', 'xlsx'], /format/],
-    [['export', '--contacts', '123'], /10-digit/],
+    [["export", "--contacts", "123"], /10-digit/],
     [['export', '--contacts', ALICE, '--tenant', 'acme'], /--tenant applies to phones/],
   ] as const) {
     const r = await cadran([...args]);

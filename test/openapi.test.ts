@@ -169,6 +169,8 @@ answers('tenants, users, keys, network', async () => {
   await call('GET', '/tenants/{tenant}/network', { tenant: 'acme' });
   await call('PUT', '/tenants/{tenant}/network', { tenant: 'acme' }, { body: { vlanId: 42 } });
   await call('PUT', '/tenants/{tenant}/network', { tenant: 'acme' }, { body: { vlanId: 99999 } });
+  await call('GET', '/tenants/{tenant}/profile', { tenant: 'acme' });
+  await call('PUT', '/tenants/{tenant}/profile', { tenant: 'acme' }, { body: { vlanId: 42 } });
   await call('GET', '/users/{number}', { number: '0100000002' });
   await call('GET', '/users/{number}', { number: '0100000002' }, { token: tok['0100000003'] });
   await call('PATCH', '/users/{number}', { number: '0100000002' }, { body: { name: 'Alice Martin-Durand' } });
@@ -217,6 +219,8 @@ answers('devices, fleet state, import, export, unknown phones', async () => {
   await call('PATCH', '/devices/{mac}', { mac: Y.mac }, { body: { label: 'Accueil 2' } });
   await call('GET', '/devices/{mac}/network', { mac: Y.mac });
   await call('PUT', '/devices/{mac}/network', { mac: Y.mac }, { body: { vlanId: 43 } });
+  await call('GET', '/devices/{mac}/profile', { mac: Y.mac });
+  await call('PUT', '/devices/{mac}/profile', { mac: Y.mac }, { body: { vlanId: 43 } });
   await call('GET', '/devices/{mac}/checks', { mac: Y.mac });
   await call('GET', '/unknown-devices');
   await call('GET', '/unknown-devices', {}, { token: tok['0100000001'] });

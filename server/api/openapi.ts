@@ -125,6 +125,8 @@ export const OPERATIONS: Operation[] = [
   { method: 'post', path: '/tenants/{tenant}/users', tag: 'users', summary: 'create a licence', body: { json: 'UserCreate' }, responses: { 201: created('User') } },
   { method: 'get', path: '/tenants/{tenant}/network', tag: 'network', summary: 'network profile of a tenant', responses: { 200: ok('NetworkProfile') } },
   { method: 'put', path: '/tenants/{tenant}/network', tag: 'network', summary: 'replace the network profile of a tenant', body: { json: 'NetworkProfileInput' }, responses: { 200: ok('NetworkProfile') } },
+  { method: 'get', path: '/tenants/{tenant}/profile', tag: 'network', summary: 'phone profile of a tenant (the same as /network)', responses: { 200: ok('NetworkProfile') } },
+  { method: 'put', path: '/tenants/{tenant}/profile', tag: 'network', summary: 'replace the phone profile of a tenant (the same as /network)', body: { json: 'NetworkProfileInput' }, responses: { 200: ok('NetworkProfile') } },
 
   { method: 'get', path: '/users/{number}', tag: 'users', summary: 'one licence, with its phones', responses: { 200: ok('UserWithDevices') } },
   { method: 'patch', path: '/users/{number}', tag: 'users', summary: 'change a licence (a user: own e-mail and password)', body: { json: 'UserPatch' }, responses: { 200: ok('User') } },
@@ -163,7 +165,9 @@ export const OPERATIONS: Operation[] = [
   { method: 'delete', path: '/devices/{mac}', tag: 'devices', summary: 'remove a phone', responses: { 204: { empty: 'deleted' } } },
   { method: 'get', path: '/devices/{mac}/network', tag: 'network', summary: 'device overrides and the effective profile', responses: { 200: ok('DeviceNetwork') } },
   { method: 'put', path: '/devices/{mac}/network', tag: 'network', summary: 'replace the device overrides', body: { json: 'NetworkProfileInput' }, responses: { 200: ok('NetworkProfile') } },
-  { method: 'get', path: '/devices/{mac}/checks', tag: 'devices', summary: 'stored settings this phone\'s vendor cannot fully represent', responses: { 200: ok('DeviceChecks') } },
+  { method: 'get', path: '/devices/{mac}/profile', tag: 'network', summary: 'device overrides and the effective profile (the same as /network)', responses: { 200: ok('DeviceNetwork') } },
+  { method: 'put', path: '/devices/{mac}/profile', tag: 'network', summary: 'replace the device overrides (the same as /network)', body: { json: 'NetworkProfileInput' }, responses: { 200: ok('NetworkProfile') } },
+  { method: 'get', path: '/devices/{mac}/checks', tag: 'devices', summary: 'stored settings this phone\'s files will not carry, and vendor parameters that replace computed values', responses: { 200: ok('DeviceChecks') } },
   { method: 'get', path: '/unknown-devices', tag: 'devices', summary: 'phones seen that nobody provisioned (operators)', responses: { 200: ok('UnknownDeviceList') } },
 
   { method: 'post', path: '/users/{number}/contacts/import', tag: 'import', summary: 'personal contacts import (CSV body or multipart upload)', query: IMPORT_Q, body: { csv: true }, responses: { 200: ok('ImportReport'), 422: ok('ImportRejected', 'all-or-nothing import with rejected lines: nothing written') } },

@@ -11,8 +11,20 @@ const time = z.iso.datetime({ offset: true }).describe('ISO 8601 time');
 const mac = z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/).describe('MAC address, lower case, colon-separated');
 const number10 = z.string().regex(/^\d{10}$/).describe('10-digit user number');
 
+const messageParams = z.record(z.string(), z.unknown()).describe('the values the message quotes');
+
+/** A catalogue key with its parameters: what the words say, for a client that words things itself. */
+const message = z.object({ key: z.string(), params: messageParams.optional() }).strict();
+
 export const errorDetail = z
-  .object({ field: z.string().optional(), line: z.number().int().optional(), message: z.string() })
+  .object({
+    field: z.string().optional(),
+    line: z.number().int().optional(),
+    key: z.string().describe('catalogue key of the problem (stable)'),
+    params: messageParams.optional(),
+    code: z.string().optional().describe('stable code of the rule, when it has one'),
+    message: z.string().describe('in the language of Accept-Language (French unless English is preferred)'),
+  })
   .strict();
 
 export const errorBody = z
@@ -20,7 +32,9 @@ export const errorBody = z
     error: z
       .object({
         code: z.string().describe('stable: validation_failed, unauthenticated, forbidden, not_found, conflict, too_many_requests, bad_request, payload_too_large, busy, internal'),
-        message: z.string(),
+        key: z.string().describe('catalogue key of the message (stable)'),
+        params: messageParams.optional(),
+        message: z.string().describe('in the language of Accept-Language (French unless English is preferred)'),
         details: z.array(errorDetail),
       })
       .strict(),
@@ -80,6 +94,7 @@ export const device = z
     user: number10.nullable(),
     label: z.string().nullable(),
     expansionModules: z.number().int(),
+    extraLines: z.array(number10).describe('other licences this phone registers as extra lines'),
     provisioningUsername: z.string().nullable().optional().describe('admins and operators only'),
     hasProvisioningPassword: z.boolean().optional().describe('admins and operators only'),
     lastSeen: z
@@ -124,7 +139,24 @@ export const contact = z
   })
   .strict();
 
-export const deviceChecks = z.object({ mac, problems: z.array(z.object({ field: z.string(), message: z.string() }).strict()) }).strict();
+export const deviceChecks = z
+  .object({
+    mac,
+    problems: z.array(
+      z
+        .object({
+          field: z.string(),
+          message: z.string().describe('English text; `code` and `params` for a translation'),
+          code: z.string().optional(),
+          params: messageParams.optional(),
+        })
+        .strict(),
+    ),
+    shadows: z
+      .array(z.object({ vendor: z.string(), name: z.string(), code: z.string() }).strict())
+      .describe('vendor parameters that replace a value cadran computes'),
+  })
+  .strict();
 
 export const unknownDevice = z
   .object({
@@ -155,13 +187,18 @@ export const importReport = z
           mac: z.string().optional(),
           name: z.string().optional(),
           status: z.enum(['created', 'updated', 'unchanged', 'rejected']),
-          reason: z.string().optional(),
+          reason: z.string().optional().describe('in the language of Accept-Language'),
+          key: z.string().optional().describe('catalogue key of the reason (stable)'),
+          params: messageParams.optional(),
+          field: z.string().optional(),
         })
         .strict(),
     ),
     rejectedNotListed: z.number().int(),
     warnings: z.array(z.string()),
+    warningKeys: z.array(message),
     message: z.string(),
+    summary: message,
   })
   .strict();
 
@@ -181,7 +218,8 @@ export const resyncJobSummary = z
     tenant: z.string(),
     scope: z.enum(['device', 'user', 'tenant', 'change']),
     scopeId: z.string(),
-    label: z.string(),
+    label: z.string().describe('what the job covers, in the language of Accept-Language'),
+    labelKey: z.string(),
     reboot: z.boolean(),
     requestedBy: z.string().nullable(),
     createdAt: time,
@@ -198,7 +236,10 @@ const resyncDevice = z
     mac,
     state: resyncState,
     code: z.number().int().optional(),
-    reason: z.string().optional(),
+    reason: z.string().optional().describe('in the language of Accept-Language'),
+    reasonKey: z.string().optional(),
+    reasonParams: messageParams.optional(),
+    sipReason: z.string().optional().describe('the SIP reason phrase as received'),
     sentAt: time.optional(),
     fetchedAt: time.optional(),
     updatedAt: time,

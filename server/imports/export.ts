@@ -25,7 +25,7 @@ export function parseExportFormat(raw: unknown): ExportFormat {
     if (v === 'csv') return 'csv';
     if (v === 'excel-fr' || v === 'excel' || v === 'excel_fr') return 'excel-fr';
   }
-  throw invalid('format', `expected one of ${EXPORT_FORMATS.join(', ')}`);
+  throw invalid('format', 'validation.choice', { values: EXPORT_FORMATS.join(', ') });
 }
 
 // Also a text already starting with the mark before such a character (`'=x`): it gets one more

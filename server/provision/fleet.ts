@@ -231,7 +231,8 @@ export function parseFleetFilter(q: Record<string, unknown>): FleetFilter {
   const str = (name: string, max: number): string | undefined => {
     const v = q[name];
     if (v === undefined || v === '') return undefined;
-    if (typeof v !== 'string' || v.length > max) throw invalid(name, `expected one value of at most ${max} characters`);
+    if (typeof v !== 'string') throw invalid(name, 'validation.type_text');
+    if (v.length > max) throw invalid(name, 'validation.too_long', { max });
     return v.trim();
   };
   const tenant = str('tenant', 40);
@@ -240,7 +241,7 @@ export function parseFleetFilter(q: Record<string, unknown>): FleetFilter {
   if (user !== undefined) f.userNumber = user;
   const state = str('configState', 20);
   if (state !== undefined) {
-    if (!(CONFIG_STATES as readonly string[]).includes(state)) throw invalid('configState', `expected one of ${CONFIG_STATES.join(', ')}`);
+    if (!(CONFIG_STATES as readonly string[]).includes(state)) throw invalid('configState', 'validation.choice', { values: CONFIG_STATES.join(', ') });
     f.configState = state as ConfigState;
   }
   const firmware = str('firmware', 100);
@@ -248,13 +249,13 @@ export function parseFleetFilter(q: Record<string, unknown>): FleetFilter {
   const model = str('model', 40);
   if (model !== undefined) {
     const m = modelName.safeParse(model);
-    if (!m.success) throw invalid('model', m.error.issues[0]!.message);
+    if (!m.success) throw invalid('model', 'validation.model_name');
     f.model = m.data;
   }
   const since = str('notSeenSince', 40);
   if (since !== undefined) {
     const ms = Date.parse(since);
-    if (Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}/.test(since)) throw invalid('notSeenSince', 'expected an ISO 8601 date or time');
+    if (Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}/.test(since)) throw invalid('notSeenSince', 'validation.iso_time');
     f.notSeenSince = new Date(ms).toISOString();
   }
   return f;

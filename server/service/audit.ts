@@ -47,11 +47,11 @@ export async function recordAudit(store: Store, a: Actor, e: AuditInput, at = ne
 /** `?since=` / `?until=`: an ISO date or date-time; a plain date means its whole day (UTC). */
 function isoTime(field: string, raw: unknown, endOfDay: boolean): string | undefined {
   if (raw === undefined || raw === '') return undefined;
-  if (typeof raw !== 'string' || raw.length > 40) throw invalid(field, 'expected an ISO 8601 date or time (e.g. 2026-11-30 or 2026-11-30T08:00:00Z)');
+  if (typeof raw !== 'string' || raw.length > 40) throw invalid(field, 'validation.iso_time');
   const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(raw);
   const ms = Date.parse(dateOnly ? `${raw}T00:00:00.000Z` : raw);
   if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(raw) || Number.isNaN(ms)) {
-    throw invalid(field, 'expected an ISO 8601 date or time (e.g. 2026-11-30 or 2026-11-30T08:00:00Z)');
+    throw invalid(field, 'validation.iso_time');
   }
   return new Date(dateOnly && endOfDay ? ms + 86_399_999 : ms).toISOString();
 }
@@ -75,13 +75,14 @@ export interface AuditPage {
 
 const text = (field: string, v: unknown, max: number): string | undefined => {
   if (v === undefined || v === '') return undefined;
-  if (typeof v !== 'string' || v.length > max) throw invalid(field, `expected a value of at most ${max} characters`);
+  if (typeof v !== 'string') throw invalid(field, 'validation.type_text');
+  if (v.length > max) throw invalid(field, 'validation.too_long', { max });
   return v.trim();
 };
 
 /** One page of the trail, newest first, as the principal may see it. */
 export async function listAudit(deps: { store: Store }, p: Principal, q: AuditQuery): Promise<AuditPage> {
-  if (p.kind === 'user' && p.role !== 'admin') throw forbidden('only an admin of the tenant or an operator may read the audit trail');
+  if (p.kind === 'user' && p.role !== 'admin') throw forbidden('forbidden.audit');
   const filter: AuditFilter = { limit: AUDIT_PAGE_DEFAULT };
   const tenant = text('tenant', q.tenant, 40);
   if (tenant !== undefined) {
@@ -92,29 +93,29 @@ export async function listAudit(deps: { store: Store }, p: Principal, q: AuditQu
   }
   const user = text('user', q.user, 10);
   if (user !== undefined) {
-    if (!/^\d{10}$/.test(user)) throw invalid('user', 'must be exactly 10 digits, e.g. 0145678901');
+    if (!/^\d{10}$/.test(user)) throw invalid('user', 'validation.user_number');
     filter.userNumber = user;
   }
   const device = text('device', q.device, 40);
   if (device !== undefined) filter.mac = normalizeMac(device);
   const action = text('action', q.action, 60);
   if (action !== undefined) {
-    if (!/^[a-z_.-]+$/.test(action)) throw invalid('action', 'expected an action such as device.update, or a prefix such as device.');
+    if (!/^[a-z_.-]+$/.test(action)) throw invalid('action', 'validation.audit_action');
     filter.action = action;
   }
   const since = isoTime('since', q.since, false);
   const until = isoTime('until', q.until, true);
   if (since !== undefined) filter.since = since;
   if (until !== undefined) filter.until = until;
-  if (since && until && since > until) throw invalid('until', 'must not be before since');
+  if (since && until && since > until) throw invalid('until', 'validation.until_before_since');
   if (q.limit !== undefined && q.limit !== '') {
     const n = Number(q.limit);
-    if (!Number.isInteger(n) || n < 1 || n > AUDIT_PAGE_MAX) throw invalid('limit', `must be an integer from 1 to ${AUDIT_PAGE_MAX}`);
+    if (!Number.isInteger(n) || n < 1 || n > AUDIT_PAGE_MAX) throw invalid('limit', 'validation.range', { min: 1, max: AUDIT_PAGE_MAX });
     filter.limit = n;
   }
   if (q.cursor !== undefined && q.cursor !== '') {
     const c = typeof q.cursor === 'string' && /^\d{1,15}$/.test(q.cursor) ? Number(q.cursor) : NaN;
-    if (!Number.isSafeInteger(c) || c < 1) throw invalid('cursor', 'expected the nextCursor of the previous page');
+    if (!Number.isSafeInteger(c) || c < 1) throw invalid('cursor', 'validation.audit_cursor');
     filter.beforeId = c;
   }
   // One more than asked tells whether a next page exists.

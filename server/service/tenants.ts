@@ -64,7 +64,7 @@ export async function deleteTenant(deps: ServiceDeps, p: Actor, id: string): Pro
   requireOperator(p);
   const macs = await inTransaction(deps, async ({ store }) => {
     const cur = await store.tenants.get(id);
-    if (!cur) throw notFound(`tenant "${id}"`);
+    if (!cur) throw notFound('not_found.tenant', { id });
     const macs = (await store.devices.list({ tenantId: id })).map((d) => d.mac);
     const users = (await store.users.list(id)).length;
     if (!(await store.tenants.delete(id))) throw notFound('not_found.tenant', { id: id });

@@ -112,7 +112,7 @@ export async function deleteUser(deps: ServiceDeps, p: Actor, number: string): P
       await d.store.keys.replace(w, after);
       await recordAudit(d.store, p, {
         action: 'keys.replace', tenantId: cur.tenantId, userNumber: w, before: { keys: keysSnapshot(before) }, after: { keys: keysSnapshot(after) },
-        summary: { reason: `BLF on deleted user ${number} removed` },
+        summary: { cause: 'user.delete', blfRemoved: number },
       });
     }
     // Phones that registered this licence as an extra line lose that line.
@@ -122,7 +122,7 @@ export async function deleteUser(deps: ServiceDeps, p: Actor, number: string): P
       await d.store.devices.update(mac, { ...row, extraLines });
       await recordAudit(d.store, p, {
         action: 'device.update', tenantId: dev.tenantId, userNumber: dev.userNumber, mac, before: dev, after: { ...dev, extraLines },
-        summary: { reason: `extra line of deleted user ${number} removed` },
+        summary: { cause: 'user.delete', extraLineRemoved: number },
       });
     }
     const keys = await d.store.keys.list(number);
