@@ -1,19 +1,14 @@
 // Exports in the imports' own columns: GET /devices/export and /users/{number}/contacts/export
 // (plain CSV, or `;` + BOM for a French Excel by ?format= or Accept), who may export what, and the
-// round trip: importing an export (API and `cadran import`) reports every line "unchanged" and
-// changes nothing. `cadran export` prints the same bytes as the API.
+// round trip: importing an export reports every line "unchanged" and changes nothing.
+// (`cadran export`: test/export-cli.test.ts.)
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startImportWorld, type ImportWorld } from './fixtures/csv/setup.ts';
+import { ALICE, seedExports } from './helpers/export-seed.ts';
 import { contactsCsv, devicesCsv } from '../server/imports/export.ts';
 
-const CADRAN = fileURLToPath(new URL('../bin/cadran.js', import.meta.url));
 let w: ImportWorld;
-const ALICE = '0100000002';
 
 async function get(path: string, token: string | null, headers: Record<string, string> = {}) {
   const h: Record<string, string> = { ...headers };
@@ -32,53 +27,11 @@ async function reimport(path: string, body: Buffer | string, token: string) {
   return { status: res.status, body: (await res.json()) as { created: number; updated: number; unchanged: number; rejected: number; lines: Array<{ status: string; reason?: string }> } };
 }
 
-function cadran(args: string[]): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {
-  const child = spawn(process.execPath, [CADRAN, ...args], { env: { ...process.env, CADRAN_DATA_DIR: w.s.dataDir, CADRAN_LANG: 'en' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const out: Buffer[] = [];
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => out.push(d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  return new Promise((resolve) => child.on('close', (code) => (clearTimeout(timer), resolve({ code, stdout: Buffer.concat(out), stderr }))));
-}
-
-/** Labels a spreadsheet would mangle or run: separators, quotes, accents, formulas. */
-const LABELS = ['Accueil; étage 2', 'Salle "Bleue", 1er', '=HYPERLINK("http://evil.example")', '+33 standard', '-moins', '@cmd', "'=déjà protégé", null];
-
-async function seed(): Promise<void> {
-  const ok = async (p: ReturnType<typeof w.s.api>) => {
-    const r = await p;
-    if (r.status >= 300) throw new Error(`seed: ${r.status} ${JSON.stringify(r.body)}`);
-  };
-  const phones: Array<[string, string, string, string | null]> = [
-    ['805ec0aa0001', 'T54W', 'acme', ALICE],
-    ['805ec0aa0002', 'T46U', 'acme', null],
-    ['0004f2aa0003', 'VVX450', 'acme', '0100000003'],
-    ['000413aa0004', 'D785', 'acme', null],
-    ['805ec0aa0005', 'T54W', 'acme', null],
-    ['805ec0aa0006', 'T54W', 'acme', null],
-    ['805ec0aa0007', 'T54W', 'acme', null],
-    ['805ec0aa0008', 'T54W', 'acme', null],
-    ['805ec0bb0001', 'T54W', 'globex', '0200000002'],
-  ];
-  for (const [i, [mac, model, tenant, user]] of phones.entries()) {
-    const label = tenant === 'acme' ? LABELS[i] : 'Globex';
-    await ok(w.s.api('POST', '/devices', { mac, model, tenant, ...(user ? { user } : {}), ...(label ? { label } : {}) }));
-  }
-  for (const c of [
-    { name: 'Élodie Martin', mobile: '0698765432', group: 'Famille' },
-    { name: '=1+1', work: '0145678901' },
-    { name: 'Dr. "Who"; Jr', work: '+33 1 45 67 89 01', home: '0102030405', group: 'Médecins, urgences' },
-    { name: 'Zoé', mobile: '0611223344' },
-  ]) {
-    await ok(w.s.api('POST', `/users/${ALICE}/contacts`, c, w.tokens[ALICE]));
-  }
-}
 
 const test = suite('export');
 test.before(async () => {
   w = await startImportWorld();
-  await seed();
+  await seedExports(w);
 });
 test.after(async () => {
   await w.s.close();
@@ -173,43 +126,6 @@ test('contacts: the owner exports them in the contacts import columns; re-import
   assert.is((await get(`/users/${ALICE}/contacts/export`, w.tokens['0100000003']!)).status, 403);
   assert.is((await get(`/users/${ALICE}/contacts/export`, w.tokens['0200000001']!)).status, 404);
   assert.is((await get(`/users/0100000099/contacts/export`, w.s.operatorToken)).status, 404);
-});
-
-test('cadran export prints the API bytes; `cadran import` of it: all unchanged', async () => {
-  const api = await get('/devices/export?tenant=acme', w.s.operatorToken);
-  const cli = await cadran(['export', '--tenant', 'acme']);
-  assert.is(cli.code, 0, cli.stderr);
-  assert.ok(cli.stdout.equals(api.bytes), 'same bytes as the API');
-  const excel = await cadran(['export', '--format', 'excel-fr']);
-  assert.is(excel.code, 0, excel.stderr);
-  assert.ok(excel.stdout.equals((await get('/devices/export?format=excel-fr', w.s.operatorToken)).bytes));
-  const file = join(w.s.dataDir, 'export.csv');
-  writeFileSync(file, excel.stdout);
-  const imp = await cadran(['import', file, '--json']);
-  assert.is(imp.code, 0, imp.stderr);
-  const report = JSON.parse(imp.stdout.toString('utf8'));
-  assert.equal([report.created, report.updated, report.unchanged, report.rejected], [0, 0, 9, 0]);
-
-  const contacts = await cadran(['export', '--contacts', ALICE]);
-  assert.is(contacts.code, 0, contacts.stderr);
-  assert.ok(contacts.stdout.equals((await get(`/users/${ALICE}/contacts/export`, w.tokens[ALICE]!)).bytes));
-  const cfile = join(w.s.dataDir, 'contacts.csv');
-  writeFileSync(cfile, contacts.stdout);
-  const cimp = await cadran(['import', cfile, '--contacts', ALICE, '--json']);
-  assert.is(cimp.code, 0, cimp.stderr);
-  assert.equal(JSON.parse(cimp.stdout.toString('utf8')).unchanged, 4);
-
-  for (const [args, message] of [
-    [['export', '--tenant', 'nope'], /Tenant "nope" does not exist/],
-    [['export', '--format', 'xlsx'], /format/],
-    [["export", "--contacts", "123"], /10-digit/],
-    [['export', '--contacts', ALICE, '--tenant', 'acme'], /--tenant applies to phones/],
-  ] as const) {
-    const r = await cadran([...args]);
-    assert.is(r.code, 1, args.join(' '));
-    assert.match(r.stderr, message);
-    assert.is(r.stdout.length, 0, 'nothing half-written on standard output');
-  }
 });
 
 test('writer: empty lists give the header alone; a formula-looking number column is left as it is', () => {
