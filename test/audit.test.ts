@@ -69,6 +69,11 @@ test('masking and diff: one helper, secrets never in clear, a changed secret sti
     { field: 'keys.2.value', before: null, after: '01' },
   ]);
   assert.equal(maskSecrets({ list: [{ token: 'x', ok: 1 }] }), { list: [{ token: MASK, ok: 1 }] });
+  // Raw vendor parameters by what their name says; flags that only say whether a secret is set stay.
+  assert.equal(
+    maskSecrets({ vendorParameters: { yealink: { 'account.1.password': 'p', 'static.auto_provision.server.password': 'q', 'phone_setting.backlight_time': '60' }, snom: { 'http_pass': 'r', 'dtmf_passthrough': 'on' } }, hasPassword: true }),
+    { vendorParameters: { yealink: { 'account.1.password': MASK, 'static.auto_provision.server.password': MASK, 'phone_setting.backlight_time': '60' }, snom: { 'http_pass': MASK, 'dtmf_passthrough': 'on' } }, hasPassword: true },
+  );
   assert.equal(diffStates({ ntpServers: ['a'] }, { ntpServers: ['a', 'b'] }), [{ field: 'ntpServers', before: ['a'], after: ['a', 'b'] }]);
 });
 

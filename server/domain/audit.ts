@@ -69,8 +69,14 @@ const SECRET_NAMES = new Set(
   ].map((n) => n.toLowerCase()),
 );
 
+/** Also any name that says it holds one: a raw vendor parameter such as `account.1.password`. */
+const SECRET_WORDS = /password|passwd|pwd|secret|token|credential|pass$/;
+
 export function isSecretField(name: string): boolean {
-  return SECRET_NAMES.has(name.toLowerCase().replace(/[_-]/g, ''));
+  const n = name.toLowerCase().replace(/[_-]/g, '');
+  if (SECRET_NAMES.has(n)) return true;
+  // `hasPassword`-style flags say whether there is one, not what it is.
+  return !n.startsWith('has') && SECRET_WORDS.test(n);
 }
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
