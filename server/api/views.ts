@@ -3,6 +3,8 @@
 import { formatMac } from '../domain/mac.ts';
 import { isOperator, type Principal } from '../auth/principal.ts';
 import type { Contact, Device, Sighting, Tenant, User } from '../store/types.ts';
+import type { ConfigInfo, FleetDevice } from '../provision/fleet.ts';
+import type { AuditEntry } from '../domain/audit.ts';
 
 export const tenantView = (t: Tenant, p: Principal) => ({
   id: t.id,
@@ -40,7 +42,7 @@ export const userView = (u: User, p: Principal) => {
   };
 };
 
-export const deviceView = (d: Device, p: Principal, seen?: Sighting) => ({
+export const deviceView = (d: Device, p: Principal, seen?: Sighting, config?: ConfigInfo) => ({
   mac: formatMac(d.mac),
   vendor: d.vendor,
   model: d.model,
@@ -55,9 +57,16 @@ export const deviceView = (d: Device, p: Principal, seen?: Sighting) => ({
   lastSeen: seen
     ? { at: seen.at, ip: seen.ip, userAgent: seen.userAgent, firmware: seen.firmware, file: seen.file, protocol: seen.protocol }
     : null,
+  /** Firmware and model the phone's User-Agent reported (null until it was seen saying them). */
+  firmware: seen?.firmware ?? null,
+  reportedModel: seen?.model ?? null,
+  configState: config?.configState ?? 'never-fetched',
+  pendingFiles: config?.pendingFiles ?? [],
   createdAt: d.createdAt,
   updatedAt: d.updatedAt,
 });
+
+export const fleetView = (f: FleetDevice, p: Principal) => deviceView(f.device, p, f.seen, f.config);
 
 export const contactView = (c: Contact) => ({
   id: c.id,
@@ -68,4 +77,21 @@ export const contactView = (c: Contact) => ({
   group: c.group,
   createdAt: c.createdAt,
   updatedAt: c.updatedAt,
+});
+
+export const auditView = (e: AuditEntry) => ({
+  id: e.id,
+  at: e.at,
+  principal: e.principal,
+  channel: e.channel,
+  address: e.address,
+  action: e.action,
+  tenant: e.tenantId,
+  user: e.userNumber,
+  device: e.mac === null ? null : formatMac(e.mac),
+  target: e.targetId,
+  before: e.before,
+  after: e.after,
+  changes: e.changes,
+  summary: e.summary,
 });

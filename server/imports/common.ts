@@ -5,6 +5,9 @@ import type { Store } from '../store/types.ts';
 import type { ServiceDeps } from '../service/context.ts';
 import type { Metrics } from '../metrics.ts';
 import type { ImportMode, ImportReport, LineReason, LineStatus, ReportBuilder, ReportLine } from './report.ts';
+import { AUDIT_IMPORT_LINES, diffStates, type AuditChange } from '../domain/audit.ts';
+import type { Actor } from '../auth/principal.ts';
+import { recordAudit } from '../service/audit.ts';
 
 /** What an import needs: the store, the change feed, and (in a server) the counters of lines. */
 export type ImportDeps = ServiceDeps & { metrics?: Pick<Metrics, 'importLines'> };
@@ -60,6 +63,8 @@ export interface ApplyOptions<C, W> {
   before?: (tx: Store) => Promise<void>;
   decide: (c: C, tx: Store) => Promise<Outcome<W>>;
   write: (c: C, row: W, status: 'created' | 'updated', tx: Store) => Promise<void>;
+  /** Run last inside the transaction when it is going to commit (the audit entry). */
+  beforeCommit?: (tx: Store) => Promise<void>;
   onProgress?: (p: ImportProgress) => void;
 }
 
@@ -109,10 +114,63 @@ export async function applyInOneTransaction<C extends { line: number }, W>(store
       }
       o.onProgress?.({ phase: 'apply', done: items.length, total: items.length });
       if (!writing) throw new Rollback();
+      await o.beforeCommit?.(tx);
       committed = true;
     });
   } catch (e) {
     if (!(e instanceof Rollback)) throw e;
   }
   return committed;
+}
+
+/** One written line as an import's audit entry lists it. */
+export interface TrailLine {
+  line: number;
+  mac?: string;
+  name?: string;
+  status: 'created' | 'updated';
+  changes?: AuditChange[];
+}
+
+/**
+ * What an import's audit entry says: one entry per import and tenant touched, with the counts of
+ * the whole report and the written lines of that tenant (at most AUDIT_IMPORT_LINES listed; the
+ * rest counted). Secrets in changed fields are masked (diffStates).
+ */
+export class ImportTrail {
+  readonly #byTenant = new Map<string, { lines: TrailLine[]; written: number }>();
+
+  /** A line written for `tenant`; `before`/`after` give its changes when it was updated. */
+  add(tenant: string, entry: Omit<TrailLine, 'changes'>, before?: unknown, after?: unknown): void {
+    let t = this.#byTenant.get(tenant);
+    if (!t) this.#byTenant.set(tenant, (t = { lines: [], written: 0 }));
+    t.written++;
+    if (t.lines.length >= AUDIT_IMPORT_LINES) return;
+    t.lines.push(before !== undefined ? { ...entry, changes: diffStates(before, after) } : entry);
+  }
+
+  /** Still listing lines of this tenant (callers skip work for lines that would not be listed). */
+  listing(tenant: string): boolean {
+    return (this.#byTenant.get(tenant)?.lines.length ?? 0) < AUDIT_IMPORT_LINES;
+  }
+
+  /** Record the entries (inside the import's transaction, before it commits). */
+  async record(tx: Store, a: Actor, action: string, report: ReportBuilder, extra: { userNumber?: string; tenantId?: string; mode: ImportMode }): Promise<void> {
+    const tenants = this.#byTenant.size ? [...this.#byTenant.keys()].sort() : [extra.tenantId ?? null];
+    for (const tenant of tenants) {
+      const t = tenant === null ? undefined : this.#byTenant.get(tenant);
+      await recordAudit(tx, a, {
+        action,
+        tenantId: tenant,
+        userNumber: extra.userNumber ?? null,
+        summary: {
+          mode: extra.mode,
+          ...report.counts,
+          ...(tenants.length > 1 ? { writtenForTenant: t?.written ?? 0 } : {}),
+          lines: t?.lines ?? [],
+          linesNotListed: Math.max(0, (t?.written ?? 0) - (t?.lines.length ?? 0)),
+        },
+      });
+    }
+  }
 }

@@ -6,14 +6,14 @@ import { invalidFile, notFound } from '../domain/errors.ts';
 import { listParam, shownValue } from '../domain/messages.ts';
 import { normalizePhoneNumber } from '../domain/numbers.ts';
 import { contactInput, parseInput } from '../domain/schemas.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { Actor } from '../auth/principal.ts';
 import { getUser } from '../service/users.ts';
 import { devicesOfUsers } from '../service/context.ts';
 import type { Contact } from '../store/types.ts';
 import { readCsv, type CsvReadOptions } from './csv.ts';
 import { cell, extraCellsProblem, mapColumns, type ColumnSpec } from './columns.ts';
 import { ReportBuilder, type ImportMode, type ImportOptions, type ImportReport, type LineReason } from './report.ts';
-import { applyInOneTransaction, reasonOf, type ImportDeps, type ImportProgress, type Outcome, counted } from './common.ts';
+import { applyInOneTransaction, ImportTrail, reasonOf, type ImportDeps, type ImportProgress, type Outcome, counted } from './common.ts';
 
 type ContactColumn = 'name' | 'first' | 'last' | 'work' | 'mobile' | 'home' | 'group';
 
@@ -53,7 +53,7 @@ export function contactKey(c: { name: string; work: string | null; mobile: strin
 
 export async function importContacts(
   deps: ImportDeps,
-  p: Principal,
+  p: Actor,
   number: string,
   input: AsyncIterable<Buffer | string>,
   opts: ContactImportOptions = {},
@@ -130,6 +130,8 @@ export async function importContacts(
   const existing = new Map<string, Contact>();
   let count = 0;
   let wrote = false;
+  const trail = new ImportTrail();
+  const byId = new Map<number, Contact>();
   type Row = Omit<Contact, 'id' | 'userNumber' | 'createdAt' | 'updatedAt'> & { id?: number };
   const decide = async (c: Candidate): Promise<Outcome<Row>> => {
     const cur = existing.get(c.key);
@@ -148,14 +150,25 @@ export async function importContacts(
     before: async (tx) => {
       if (!(await tx.users.get(user.number))) throw notFound('not_found.user', { number: user.number });
       const list = await tx.contacts.list(user.number);
-      for (const c of list) if (!existing.has(contactKey(c))) existing.set(contactKey(c), c);
+      // Stored numbers keyed as the file's are (the API keeps `+33145678901`, a file line gives
+      // `0145678901` after normalising): the same contact in another notation is not a new one.
+      const norm = (v: string | null) => (v === null ? null : (normalizePhoneNumber(v) ?? v));
+      for (const c of list) {
+        const key = contactKey({ name: c.name, work: norm(c.work), mobile: norm(c.mobile), home: norm(c.home) });
+        if (!existing.has(key)) existing.set(key, c);
+      }
+      for (const c of list) byId.set(c.id, c);
       count = list.length;
     },
-    write: async (_c, { id, ...row }, _status, tx) => {
+    write: async (c, { id, ...row }, status, tx) => {
+      const before = id !== undefined ? byId.get(id) : undefined;
       if (id !== undefined) await tx.contacts.update(id, row);
       else await tx.contacts.insert({ userNumber: user.number, ...row });
       wrote = true;
+      const shown = (x: typeof row) => ({ name: x.name, work: x.work, mobile: x.mobile, home: x.home, group: x.group });
+      trail.add(user.tenantId, { line: c.line, name: c.name, status }, before && shown(before), before && shown(row));
     },
+    beforeCommit: (tx) => trail.record(tx, p, 'contacts.import', report, { mode, tenantId: user.tenantId, userNumber: user.number }),
   });
   // After the commit: the user's phones fetch the new directory on their next request.
   if (applied && wrote) deps.changes.devicesChanged(await devicesOfUsers(store, [user.number]), `contacts of ${user.number} imported`);

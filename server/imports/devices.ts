@@ -8,7 +8,7 @@ import { listParam, shownValue } from '../domain/messages.ts';
 import { userNumber } from '../domain/numbers.ts';
 import { deviceCreate, modelName } from '../domain/schemas.ts';
 import { issueDetail } from '../domain/validate.ts';
-import { isOperator, requireTenantAdmin, type Principal } from '../auth/principal.ts';
+import { isOperator, requireTenantAdmin, type Actor, type Principal } from '../auth/principal.ts';
 import { checkExtraLines, checkKeysFit, resolveModel } from '../service/devices.ts';
 import type { Device, Store, User } from '../store/types.ts';
 import type { Vendor } from '../../vendors/types.ts';
@@ -16,7 +16,7 @@ import { vendorById, vendorForMac, vendors } from '../../vendors/index.ts';
 import { readCsv, type CsvReadOptions } from './csv.ts';
 import { cell, extraCellsProblem, headerKey, mapColumns, type ColumnMap, type ColumnSpec } from './columns.ts';
 import { ReportBuilder, type ImportMode, type ImportOptions, type ImportReport, type LineReason } from './report.ts';
-import { applyInOneTransaction, reasonOf, type ImportDeps, type ImportProgress, type Outcome, counted } from './common.ts';
+import { applyInOneTransaction, ImportTrail, reasonOf, type ImportDeps, type ImportProgress, type Outcome, counted } from './common.ts';
 
 /** Accepted header spellings, compared with `headerKey` (no case, accents, spaces). */
 export const DEVICE_COLUMNS: ColumnSpec<'mac' | 'vendor' | 'model' | 'tenant' | 'user' | 'label'> = {
@@ -190,7 +190,7 @@ const sameValues = (a: Candidate, b: Candidate): boolean =>
 
 export async function importDevices(
   deps: ImportDeps,
-  p: Principal,
+  p: Actor,
   input: AsyncIterable<Buffer | string>,
   opts: DeviceImportOptions = {},
 ): Promise<ImportReport> {
@@ -261,6 +261,9 @@ export async function importDevices(
   const tenantExists = (tx: Store, id: string) => cached(known, id, async () => (await tx.tenants.get(id)) !== undefined);
   const userOf = (tx: Store, n: string) => cached(users, n, async () => (await tx.users.get(n)) ?? null);
   const keysFit = new Set<string>();
+  const trail = new ImportTrail();
+  /** Rows as they were before an update, for the lines the audit entry lists. */
+  const previous = new Map<string, Device>();
 
   type Row = Omit<Device, 'createdAt' | 'updatedAt'>;
   const decide = async (c: Candidate, tx: Store): Promise<Outcome<Row>> => {
@@ -312,6 +315,7 @@ export async function importDevices(
       }
     }
     if (existing && existing.model === model && existing.vendor === vendor && existing.userNumber === user && existing.label === label) return 'unchanged';
+    if (existing && trail.listing(tenantId)) previous.set(c.mac, existing);
     return {
       status: existing ? 'updated' : 'created',
       row: {
@@ -326,9 +330,17 @@ export async function importDevices(
     if (status === 'updated') await tx.devices.update(c.mac, row);
     else await tx.devices.insert(row);
     written.push(c.mac);
+    const before = previous.get(c.mac);
+    previous.delete(c.mac);
+    const shown = (d: Pick<Device, 'tenantId' | 'vendor' | 'model' | 'userNumber' | 'label'>) =>
+      ({ tenantId: d.tenantId, vendor: d.vendor, model: d.model, userNumber: d.userNumber, label: d.label });
+    trail.add(row.tenantId, { line: c.line, mac: formatMac(c.mac), status }, before && shown(before), before && shown(row));
   };
 
-  const applied = await applyInOneTransaction(store, candidates, { mode, dryRun, report, key: 'mac', label: (c) => formatMac(c.mac), decide, write, onProgress: opts.onProgress });
+  const applied = await applyInOneTransaction(store, candidates, {
+    mode, dryRun, report, key: 'mac', label: (c) => formatMac(c.mac), decide, write, onProgress: opts.onProgress,
+    beforeCommit: (tx) => trail.record(tx, p, 'devices.import', report, { mode, ...(ownTenant ? { tenantId: ownTenant } : {}) }),
+  });
   // After the commit only: listeners (rendered-file caches) must not see a rolled-back state.
   if (applied && written.length) deps.changes.devicesChanged(written, 'import');
   return counted(deps, 'devices', report.finish({ dryRun, mode, applied, what: 'devices' }));

@@ -4,13 +4,15 @@
 // process, which writes it. Other features (resync: "config fetched again") subscribe to fetches
 // on the installation's PhoneFetches (one per app context, created by the composition root).
 import { EventEmitter } from 'node:events';
-import type { Sighting, Store, UnknownDevice } from '../store/types.ts';
+import type { FileFetch, Sighting, Store, UnknownDevice } from '../store/types.ts';
 
 export type UnknownSighting = Omit<UnknownDevice, 'firstSeen' | 'count'> & { hits: number };
 
 export interface ActivityBatch {
   sightings: Sighting[];
   unknown: UnknownSighting[];
+  /** Device files served, the latest per (MAC, file): what the fleet's config state compares. */
+  files?: FileFetch[];
 }
 
 export type ActivitySink = (batch: ActivityBatch) => void | Promise<void>;
@@ -20,6 +22,7 @@ export const FLUSH_INTERVAL_MS = 1000;
 export class ActivityRecorder {
   #sightings = new Map<string, Sighting>();
   #unknown = new Map<string, UnknownSighting>();
+  #files = new Map<string, FileFetch>();
   #timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -30,6 +33,11 @@ export class ActivityRecorder {
   /** A provisioned phone fetched a file: only its latest fetch is kept until the flush. */
   sighting(s: Sighting): void {
     this.#sightings.set(s.mac, s);
+  }
+
+  /** A device file was served (its ETag and the URL root it was asked under): the latest per file is kept. */
+  served(f: FileFetch): void {
+    this.#files.set(`${f.mac}\n${f.file}`, f);
   }
 
   /** An unknown phone asked for a file: hits add up until the flush. */
@@ -52,10 +60,11 @@ export class ActivityRecorder {
 
   /** Hand what was seen to the sink; resolves once it took it (errors go to onError). */
   async flush(): Promise<void> {
-    if (this.#sightings.size === 0 && this.#unknown.size === 0) return;
-    const batch: ActivityBatch = { sightings: [...this.#sightings.values()], unknown: [...this.#unknown.values()] };
+    if (this.#sightings.size === 0 && this.#unknown.size === 0 && this.#files.size === 0) return;
+    const batch: ActivityBatch = { sightings: [...this.#sightings.values()], unknown: [...this.#unknown.values()], files: [...this.#files.values()] };
     this.#sightings = new Map();
     this.#unknown = new Map();
+    this.#files = new Map();
     try {
       await this.sink(batch);
     } catch (err) {
@@ -117,6 +126,7 @@ export function storeSink(store: Store, fetches?: PhoneFetches): ActivitySink {
       }
     }
     if (batch.sightings.length) await store.sightings.record(batch.sightings);
+    if (batch.files?.length) await store.sightings.recordFiles(batch.files);
     if (failure) throw failure;
     if (fetches?.listening) {
       for (const s of batch.sightings) fetches.emit({ mac: s.mac, file: s.file, at: s.at, ip: s.ip, protocol: s.protocol });

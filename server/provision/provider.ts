@@ -213,17 +213,21 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
   };
 
   /** The answer for a device's file (null: the vendor has no such file), with its sighting. */
-  const deviceAnswer = (f: CachedFile | null, mac: string, req: PhoneRequest, id: PhoneIdentity, ip: string, meta: AnswerMeta): PhoneAnswer => {
+  const deviceAnswer = (f: CachedFile | null, mac: string, req: PhoneRequest, id: PhoneIdentity, ip: string, root: string, meta: AnswerMeta): PhoneAnswer => {
     if (!f) return { status: 404, reason: NOT_FOUND, ...meta, detail: 'not a file of this phone' };
+    const at = new Date().toISOString();
     deps.activity.sighting({
       mac,
-      at: new Date().toISOString(),
+      at,
       ip,
       userAgent: req.userAgent?.slice(0, 256) ?? null,
       firmware: id.firmware,
       file: req.file,
       protocol: req.scheme ?? req.protocol,
+      model: id.model,
     });
+    // What the phone got (a 304 too: it holds these bytes), for its config state (fleet.ts).
+    deps.activity.served({ mac, file: req.file, etag: f.etag, root, at });
     return ok(f, true, meta);
   };
 
@@ -241,10 +245,10 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
     const hit = cache.peek(key);
     if (hit) {
       metrics?.cacheHit();
-      return deviceAnswer(hit, mac, req, id, ip, meta);
+      return deviceAnswer(hit, mac, req, id, ip, root, meta);
     }
     metrics?.cacheMiss();
-    return Promise.resolve(cache.get(key, mac, timed(() => renderDeviceFile(deps, mac, req.file, root)), group)).then((f) => deviceAnswer(f, mac, req, id, ip, meta));
+    return Promise.resolve(cache.get(key, mac, timed(() => renderDeviceFile(deps, mac, req.file, root)), group)).then((f) => deviceAnswer(f, mac, req, id, ip, root, meta));
   };
 
   /** Seen, unknown: recorded for an operator to claim; at most a neutral file. */

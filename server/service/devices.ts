@@ -3,9 +3,10 @@ import { normalizeMac, formatMac } from '../domain/mac.ts';
 import { listParam, shownValue } from '../domain/messages.ts';
 import { deviceCreate, devicePatch, parseInput } from '../domain/schemas.ts';
 import { findModel, keyCapacity, vendors } from '../../vendors/index.ts';
-import { isOperator, requireDeviceAccess, requireTenantAdmin, type Principal } from '../auth/principal.ts';
+import { isOperator, requireDeviceAccess, requireTenantAdmin, type Actor, type Principal } from '../auth/principal.ts';
 import type { Device, Store } from '../store/types.ts';
 import { inTransaction, type ServiceDeps } from './context.ts';
+import { recordAudit } from './audit.ts';
 
 export async function getDevice(deps: ServiceDeps, p: Principal, rawMac: string): Promise<Device> {
   const mac = normalizeMac(rawMac);
@@ -83,7 +84,7 @@ async function checkUser(store: Store, userNumber: string | null | undefined, te
   if (u.tenantId !== tenantId) throw invalid('user', 'validation.user_other_tenant', { number: userNumber });
 }
 
-export async function createDevice(deps: ServiceDeps, p: Principal, input: unknown): Promise<Device> {
+export async function createDevice(deps: ServiceDeps, p: Actor, input: unknown): Promise<Device> {
   const d = parseInput(deviceCreate, input);
   const mac = normalizeMac(d.mac);
   const { vendor } = resolveModel(d.model);
@@ -112,13 +113,15 @@ export async function createDevice(deps: ServiceDeps, p: Principal, input: unkno
     if (row.userNumber) await checkKeysFit(store, row.userNumber, row);
     await checkExtraLines(store, row.extraLines, row, true);
     await store.devices.insert(row);
-    return (await store.devices.get(mac))!;
+    const created = (await store.devices.get(mac))!;
+    await recordAudit(store, p, { action: 'device.create', tenantId: created.tenantId, userNumber: created.userNumber, mac, after: created });
+    return created;
   });
   deps.changes.devicesChanged([mac], 'device created');
   return device;
 }
 
-export async function updateDevice(deps: ServiceDeps, p: Principal, rawMac: string, input: unknown): Promise<Device> {
+export async function updateDevice(deps: ServiceDeps, p: Actor, rawMac: string, input: unknown): Promise<Device> {
   const device = await inTransaction(deps, async (tx) => {
     const { store } = tx;
     const cur = await getDevice(tx, p, rawMac);
@@ -148,18 +151,37 @@ export async function updateDevice(deps: ServiceDeps, p: Principal, rawMac: stri
     if (next.userNumber) await checkKeysFit(store, next.userNumber, { ...next, mac: cur.mac });
     await checkExtraLines(store, next.extraLines, { ...next, mac: cur.mac }, patch.extraLines !== undefined);
     await store.devices.update(cur.mac, next);
-    return (await store.devices.get(cur.mac))!;
+    const after = (await store.devices.get(cur.mac))!;
+    await recordDeviceChange(store, p, cur, after);
+    return after;
   });
   deps.changes.devicesChanged([device.mac], 'device changed');
   return device;
 }
 
-export async function deleteDevice(deps: ServiceDeps, p: Principal, rawMac: string): Promise<void> {
+export async function deleteDevice(deps: ServiceDeps, p: Actor, rawMac: string): Promise<void> {
   const mac = await inTransaction(deps, async (tx) => {
     const cur = await getDevice(tx, p, rawMac);
     requireTenantAdmin(p, cur.tenantId);
     await tx.store.devices.delete(cur.mac);
+    await recordAudit(tx.store, p, { action: 'device.delete', tenantId: cur.tenantId, userNumber: cur.userNumber, mac: cur.mac, before: cur });
     return cur.mac;
   });
   deps.changes.devicesChanged([mac], 'device deleted');
+}
+
+/**
+ * A device change in the trail. A phone moved to another tenant (operators only) is two entries,
+ * one per tenant, each showing only that tenant's side: the old tenant's admins must not see
+ * where it went with whom, nor the new one's what it was before.
+ */
+export async function recordDeviceChange(store: Store, a: Actor, before: Device, after: Device): Promise<void> {
+  if (before.tenantId === after.tenantId) {
+    await recordAudit(store, a, {
+      action: 'device.update', tenantId: after.tenantId, userNumber: after.userNumber ?? before.userNumber, mac: after.mac, before, after,
+    });
+    return;
+  }
+  await recordAudit(store, a, { action: 'device.move_out', tenantId: before.tenantId, userNumber: before.userNumber, mac: before.mac, before });
+  await recordAudit(store, a, { action: 'device.move_in', tenantId: after.tenantId, userNumber: after.userNumber, mac: after.mac, after });
 }

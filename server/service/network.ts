@@ -1,11 +1,12 @@
 import { networkProfile, parseInput } from '../domain/schemas.ts';
 import { notFound } from '../domain/errors.ts';
 import { compactProfile } from '../domain/profile.ts';
-import { requireTenantAdmin, requireTenantMember, type Principal } from '../auth/principal.ts';
+import { requireTenantAdmin, requireTenantMember, type Actor, type Principal } from '../auth/principal.ts';
 import type { NetworkProfile } from '../../vendors/types.ts';
 import type { Store } from '../store/types.ts';
 import { inTransaction, type ServiceDeps } from './context.ts';
 import { getDevice } from './devices.ts';
+import { recordAudit } from './audit.ts';
 
 /**
  * Profiles from the most general (installation defaults) to the most specific (device): a later
@@ -40,13 +41,15 @@ export async function getTenantNetwork(deps: ServiceDeps, p: Principal, tenantId
   return deps.store.network.getTenant(tenantId);
 }
 
-export async function setTenantNetwork(deps: ServiceDeps, p: Principal, tenantId: string, input: unknown): Promise<NetworkProfile> {
+export async function setTenantNetwork(deps: ServiceDeps, p: Actor, tenantId: string, input: unknown): Promise<NetworkProfile> {
   if (!(await deps.store.tenants.get(tenantId))) throw notFound('not_found.tenant', { id: tenantId });
   requireTenantAdmin(p, tenantId);
   const profile = compactProfile(parseInput(networkProfile, input));
   const macs = await inTransaction(deps, async ({ store }) => {
     if (!(await store.tenants.get(tenantId))) throw notFound('not_found.tenant', { id: tenantId });
+    const before = await store.network.getTenant(tenantId);
     await store.network.setTenant(tenantId, profile);
+    await recordAudit(store, p, { action: 'tenant.network', tenantId, before, after: profile });
     return (await store.devices.list({ tenantId })).map((d) => d.mac);
   });
   deps.changes.devicesChanged(macs, `network profile of ${tenantId} changed`);
@@ -62,13 +65,15 @@ export async function getDeviceNetwork(deps: ServiceDeps, p: Principal, mac: str
   };
 }
 
-export async function setDeviceNetwork(deps: ServiceDeps, p: Principal, mac: string, input: unknown): Promise<NetworkProfile> {
+export async function setDeviceNetwork(deps: ServiceDeps, p: Actor, mac: string, input: unknown): Promise<NetworkProfile> {
   const d = await getDevice(deps, p, mac);
   requireTenantAdmin(p, d.tenantId);
   const profile = compactProfile(parseInput(networkProfile, input));
   await inTransaction(deps, async (tx) => {
     const cur = await getDevice(tx, p, mac); // still there, still the caller's
+    const before = await tx.store.network.getDevice(cur.mac);
     await tx.store.network.setDevice(cur.mac, profile);
+    await recordAudit(tx.store, p, { action: 'device.network', tenantId: cur.tenantId, userNumber: cur.userNumber, mac: cur.mac, before, after: profile });
   });
   deps.changes.devicesChanged([d.mac], 'device network overrides changed');
   return profile;

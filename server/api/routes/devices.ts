@@ -1,8 +1,9 @@
 import { Router } from 'express';
 import type { AppContext } from '../../app-context.ts';
 import { principal } from '../auth.ts';
-import { deviceView } from '../views.ts';
-import { createDevice, deleteDevice, getDevice, listDevices, updateDevice } from '../../service/devices.ts';
+import { fleetView } from '../views.ts';
+import { createDevice, deleteDevice, getDevice, updateDevice } from '../../service/devices.ts';
+import { fleetDevice, listFleet, parseFleetFilter, withFleetState } from '../../provision/fleet.ts';
 import { getDeviceNetwork, setDeviceNetwork } from '../../service/network.ts';
 import { requireOperator, type Principal } from '../../auth/principal.ts';
 import type { Device } from '../../store/types.ts';
@@ -12,14 +13,11 @@ import { deviceChecks } from '../../provision/checks.ts';
 
 export function devicesRouter(app: AppContext): Router {
   const r = Router();
-  const view = async (p: Principal, d: Device) => deviceView(d, p, await app.store.sightings.get(d.mac));
+  const view = async (p: Principal, d: Device) => fleetView(await withFleetState(app, d), p);
+  // Filters: ?tenant= ?user= ?configState=pending|current|never-fetched ?firmware= ?model= ?notSeenSince=
   r.get('/devices', async (req, res) => {
     const p = principal(req);
-    const q = req.query as Record<string, string | undefined>;
-    const list = await listDevices(app, p, { ...(q.tenant ? { tenantId: q.tenant } : {}), ...(q.user ? { userNumber: q.user } : {}) });
-    const out = [];
-    for (const d of list) out.push(await view(p, d));
-    res.json(out);
+    res.json((await listFleet(app, p, parseFleetFilter(req.query as Record<string, unknown>))).map((f) => fleetView(f, p)));
   });
   r.post('/devices', async (req, res) => {
     const p = principal(req);
@@ -27,7 +25,7 @@ export function devicesRouter(app: AppContext): Router {
   });
   r.get('/devices/:mac', async (req, res) => {
     const p = principal(req);
-    res.json(await view(p, await getDevice(app, p, req.params.mac)));
+    res.json(fleetView(await fleetDevice(app, p, req.params.mac), p));
   });
   r.patch('/devices/:mac', async (req, res) => {
     const p = principal(req);

@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import type { AppContext } from '../../app-context.ts';
 import { principal } from '../auth.ts';
-import { contactView, deviceView, userView } from '../views.ts';
+import { contactView, fleetView, userView } from '../views.ts';
+import { withFleetState } from '../../provision/fleet.ts';
 import { deleteUser, getUser, updateUser } from '../../service/users.ts';
 import { listKeys, replaceKeys } from '../../service/keys.ts';
 import { createContact, deleteContact, getContact, listContacts, updateContact } from '../../service/contacts.ts';
@@ -12,7 +13,7 @@ export function usersRouter(app: AppContext): Router {
     const p = principal(req);
     const u = await getUser(app, p, req.params.number);
     const devices = [];
-    for (const d of await app.store.devices.list({ userNumber: u.number })) devices.push(deviceView(d, p, await app.store.sightings.get(d.mac)));
+    for (const d of await app.store.devices.list({ userNumber: u.number })) devices.push(fleetView(await withFleetState(app, d), p));
     res.json({ ...userView(u, p), devices });
   });
   r.patch('/users/:number', async (req, res) => {
