@@ -39,7 +39,10 @@ t('a user reads and changes only their own keys and contacts', async () => {
 t('a user cannot rename their licence or change their role, but can change their password', async () => {
   assert.is((await s.api('PATCH', `/users/${ALICE}`, { name: 'Queen Alice' }, tok[ALICE])).status, 403);
   assert.is((await s.api('PATCH', `/users/${ALICE}`, { role: 'admin' }, tok[ALICE])).status, 403);
-  assert.is((await s.api('PATCH', `/users/${ALICE}`, { password: 'a-new-password' }, tok[ALICE])).status, 200);
+  // Her own password needs the current one (issue 12: a session left open must not be enough).
+  assert.is((await s.api('PATCH', `/users/${ALICE}`, { password: 'a-new-password' }, tok[ALICE])).status, 422);
+  assert.is((await s.api('PATCH', `/users/${ALICE}`, { password: 'a-new-password', currentPassword: 'wrong-password' }, tok[ALICE])).status, 422);
+  assert.is((await s.api('PATCH', `/users/${ALICE}`, { password: 'a-new-password', currentPassword: `pw-${ALICE}` }, tok[ALICE])).status, 200);
   assert.is((await s.api('POST', '/sessions', { login: ALICE, password: 'a-new-password' }, null)).status, 201);
 });
 

@@ -8,20 +8,22 @@ import { webFeature } from '../server/features.ts';
 import { PasswordResets, RESET_TTL_MS } from '../server/service/password-reset.ts';
 import { tableRows } from './helpers/table-peek.ts';
 
+// Links are built from this setting only, never from the Host a request names (issue 12).
+const PUBLIC_URL = 'https://cockpit.operator.example/cadran';
 let s: TestServer;
 let sink: SmtpSink;
 
 const linkOf = (data: string) => {
   // Quoted-printable bodies fold long lines with `=` + CRLF.
   const body = data.replace(/=\r\n/g, '').replace(/=3D/g, '=');
-  const m = /(http:\/\/[^\s]+\/password\/reset\/[A-Za-z0-9_-]+)/.exec(body);
+  const m = /(https?:\/\/[^\s]+\/password\/reset\/[A-Za-z0-9_-]+)/.exec(body);
   assert.ok(m, 'the mail holds a reset link');
   return new URL(m![1]!);
 };
 
 test.before(async () => {
   sink = await startSmtpSink();
-  s = await startTestServer({ features: [webFeature], env: { CADRAN_SMTP_HOST: '127.0.0.1', CADRAN_SMTP_PORT: String(sink.port), CADRAN_SMTP_FROM: 'cadran@test.example' } });
+  s = await startTestServer({ features: [webFeature], env: { CADRAN_SMTP_HOST: '127.0.0.1', CADRAN_SMTP_PORT: String(sink.port), CADRAN_SMTP_FROM: 'cadran@test.example', CADRAN_ADMIN_PUBLIC_URL: PUBLIC_URL } });
   await seedTwoTenants(s);
   await s.api('PATCH', '/users/0100000002', { email: 'alice@acme.example' });
 });
@@ -41,7 +43,9 @@ test('a reset link arrives by e-mail and works exactly once', async () => {
   assert.equal(mail.to, ['<alice@acme.example>']);
   assert.match(mail.data, 'Subject: Votre nouveau mot de passe cadran');
   const link = linkOf(mail.data);
-  assert.is(link.host, new URL(s.adminUrl).host, 'the link uses the host the visitor used');
+  assert.is(link.origin, 'https://cockpit.operator.example', 'the link uses the configured public URL');
+  assert.ok(link.pathname.startsWith('/cadran/password/reset/'), 'its path kept (behind a proxy)');
+  link.pathname = link.pathname.slice('/cadran'.length);
 
   const form = await c.get(link.pathname);
   assert.is(form.status, 200);

@@ -13,7 +13,7 @@ export async function createOperator(app: AppContext, login: string, password?: 
     if (await tx.operators.get(login)) throw new CliError('cli.operator.exists', { login });
     await tx.operators.insert({ login, passwordHash });
   });
-  const token = await app.auth.issueToken('operator', login, 'created by cadran operator create');
+  const { token } = await app.auth.issueToken('operator', login, 'created by cadran operator create');
   return { password: pw, token };
 }
 

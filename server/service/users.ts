@@ -1,6 +1,6 @@
 import { conflict, invalid, notFound } from '../domain/errors.ts';
 import { parseInput, userCreate, userPatch, userPassword } from '../domain/schemas.ts';
-import { hashPassword, randomSecret } from '../auth/passwords.ts';
+import { hashPassword, randomSecret, verifyPassword } from '../auth/passwords.ts';
 import { requireTenantAdmin, requireUserAccess, requireUserAdmin, type Principal } from '../auth/principal.ts';
 import type { User } from '../store/types.ts';
 import { devicesOfUsers, inTransaction, type ServiceDeps } from './context.ts';
@@ -45,10 +45,29 @@ export async function createUser(deps: ServiceDeps, p: Principal, tenantId: stri
   });
 }
 
-export async function updateUser(deps: ServiceDeps, p: Principal, number: string, input: unknown): Promise<User> {
+/** Who is making a change, beyond the principal: what the edge knows of the request. */
+export interface ActorContext {
+  /** The credential (session or token) the request came with: kept when she changes her own password. */
+  credentialId?: string;
+  /** Is this her current password? The edges pass the login-throttled check; default: a plain comparison. */
+  checkPassword?: (login: string, password: string) => Promise<boolean>;
+}
+
+/**
+ * Changing one's own password or e-mail needs the current password (a session left open on a
+ * shared screen must not be enough to take the account over through "forgot password").
+ */
+async function requireCurrentPassword(user: User, given: string | undefined, ctx: ActorContext): Promise<void> {
+  if (!given) throw invalid('currentPassword', 'give your current password to change your e-mail or password');
+  const ok = ctx.checkPassword ? await ctx.checkPassword(user.number, given) : await verifyPassword(given, user.passwordHash);
+  if (!ok) throw invalid('currentPassword', 'this is not your current password');
+}
+
+export async function updateUser(deps: ServiceDeps, p: Principal, number: string, input: unknown, ctx: ActorContext = {}): Promise<User> {
   const before = await getUser(deps, p, number);
-  const patch = parseInput(userPatch, input);
-  const selfService = p.kind === 'user' && p.number === number && p.role !== 'admin';
+  const { currentPassword, ...patch } = parseInput(userPatch, input);
+  const self = p.kind === 'user' && p.number === number;
+  const selfService = self && p.role !== 'admin';
   if (selfService) {
     // A user may change their own password and e-mail; the licence itself is the admin's.
     const allowed = new Set(['password', 'email']);
@@ -57,6 +76,9 @@ export async function updateUser(deps: ServiceDeps, p: Principal, number: string
   }
   if (patch.role && p.kind === 'user' && p.number === number && patch.role !== before.role) {
     throw invalid('role', 'validation.own_role');
+  }
+  if (self && (patch.password !== undefined || (patch.email !== undefined && patch.email !== before.email))) {
+    await requireCurrentPassword(before, currentPassword, ctx);
   }
   const newHash = patch.password ? await hashPassword(patch.password) : undefined;
   const { user, macs } = await inTransaction(deps, async (d) => {
@@ -71,6 +93,9 @@ export async function updateUser(deps: ServiceDeps, p: Principal, number: string
       sipPassword: patch.sipPassword ?? cur.sipPassword,
       voicemailNumber: patch.voicemailNumber ?? cur.voicemailNumber,
     });
+    // A new password ends every other session and token of this person: whoever knew the old
+    // one is out. Her own session stays when she changes it herself.
+    if (newHash) await d.store.credentials.deleteFor('user', number, self && ctx.credentialId ? { except: ctx.credentialId } : {});
     // A rename shows on the phones that supervise this user too (BLF labels default to the name).
     const macs = await devicesOfUsers(d.store, [number, ...(await d.store.keys.watchersOf(number))]);
     return { user: (await d.store.users.get(number))!, macs };
@@ -87,6 +112,8 @@ export async function setPassword(deps: ServiceDeps, number: string, password: s
     const cur = await store.users.get(number);
     if (!cur) throw notFound('not_found.user', { number: number });
     await store.users.update(number, { ...cur, passwordHash: hash });
+    // A reset (forgotten password) ends every session and token of this person.
+    await store.credentials.deleteFor('user', number);
   });
 }
 
@@ -107,6 +134,8 @@ export async function deleteUser(deps: ServiceDeps, p: Principal, number: string
       await d.store.devices.update(mac, { ...row, extraLines: dev.extraLines.filter((n) => n !== number) });
     }
     await d.store.users.delete(number);
+    // Her sessions and tokens end with her (a new licence with this number must not inherit them).
+    await d.store.credentials.deleteFor('user', number);
     return affected;
   });
   deps.changes.devicesChanged(affected, `user ${number} deleted`);
