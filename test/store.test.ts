@@ -203,7 +203,7 @@ sqlite('passwords written by the store never reach the database file bytes (file
   await store.users.insert({ number: '0100000001', tenantId: 'acme', name: 'A', email: null, role: 'user', passwordHash: null, sipAuthName: 'a',
     sipPassword: 'Bytes-Sip-Secret', voicemailNumber: '123' });
   await store.devices.insert({ mac: '805ec0123401', tenantId: 'acme', vendor: 'yealink', model: 'T54W', userNumber: '0100000001', label: null,
-    expansionModules: 0, provisioningUsername: 'u', provisioningPassword: 'Bytes-Prov-Secret' });
+    expansionModules: 0, extraLines: [], provisioningUsername: 'u', provisioningPassword: 'Bytes-Prov-Secret' });
   await store.network.setTenant('acme', { adminPassword: 'Bytes-Admin-Secret' });
   await store.users.update('0100000001', { name: 'A', email: null, role: 'user', passwordHash: null, sipAuthName: 'a', sipPassword: 'Bytes-Sip-Secret-2', voicemailNumber: '123' });
   const bytes = fileBytes(file);

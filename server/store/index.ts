@@ -54,6 +54,8 @@ export async function openStore(config: StoreConfig, opts: OpenStoreOptions = {}
         ...(db.statementTimeoutMs !== undefined ? { statementTimeoutMs: db.statementTimeoutMs } : {}),
         ...(opts.warn ? { warn: opts.warn } : {}),
         ...(opts.listen === false ? { listen: false } : {}),
+        keys: opts.keys ?? loadKeys(config),
+        ...(opts.requireKeys === false ? { requireKeys: false } : {}),
       });
     } catch (e) {
       if (e instanceof PostgresConfigError) throw new ConfigError(`CADRAN_DATABASE_URL: ${e.message}`);

@@ -1,49 +1,10 @@
-// Where the SQLite schema keeps passwords (each sealed by secrets.ts), and the passes over all of
-// them: seal what is still plaintext (migration 007), count them per key, re-encrypt them under
+// The passes of the SQLite engine over every stored password (where they are: secret-sites.ts): seal what is still plaintext (migration 007), count them per key, re-encrypt them under
 // the current key (`cadran secrets rotate`).
 import type { Database } from 'better-sqlite3';
-import { SecretBox, isProfileSecret } from '../secrets.ts';
+import { SecretBox } from '../secrets.ts';
+import { SECRET_SITES } from '../secret-sites.ts';
 
 type Row = Record<string, unknown>;
-
-interface ScalarSite {
-  kind: 'scalar';
-  table: string;
-  key: string;
-  column: string;
-  purpose: string;
-}
-interface JsonSite {
-  kind: 'json';
-  table: string;
-  key: string;
-  column: string;
-  /** The secret strings of one parsed value: [purpose, read, write]. */
-  fields(value: Record<string, unknown>): Array<{ purpose: string; get(): string; set(v: string): void }>;
-  /** SQL condition selecting the rows that may hold one. */
-  candidates: string;
-}
-type Site = ScalarSite | JsonSite;
-
-const profileFields = (p: Record<string, unknown>) =>
-  Object.keys(p)
-    .filter((k) => isProfileSecret(k) && typeof p[k] === 'string')
-    .map((k) => ({ purpose: `profile.${k}`, get: () => p[k] as string, set: (v: string) => void (p[k] = v) }));
-
-export const SECRET_SITES: Site[] = [
-  { kind: 'scalar', table: 'users', key: 'number', column: 'sip_password', purpose: 'users.sip_password' },
-  { kind: 'scalar', table: 'devices', key: 'mac', column: 'provisioning_password', purpose: 'devices.provisioning_password' },
-  {
-    kind: 'json', table: 'tenants', key: 'id', column: 'security', candidates: `security LIKE '%"password"%'`,
-    fields: (s) => {
-      const auth = s.auth as Record<string, unknown> | undefined;
-      if (!auth || typeof auth.password !== 'string') return [];
-      return [{ purpose: 'security.auth.password', get: () => auth.password as string, set: (v: string) => void (auth.password = v) }];
-    },
-  },
-  { kind: 'json', table: 'tenant_network', key: 'tenant_id', column: 'profile', candidates: `profile LIKE '%Password"%'`, fields: profileFields },
-  { kind: 'json', table: 'device_network', key: 'mac', column: 'profile', candidates: `profile LIKE '%Password"%'`, fields: profileFields },
-];
 
 /**
  * Visit every stored password; `fn` gets the stored text and its purpose and returns the text to
@@ -66,7 +27,7 @@ export function visitSecrets(db: Database, fn: (stored: string, purpose: string)
       }
     } else {
       const update = db.prepare(`UPDATE ${site.table} SET ${site.column} = ? WHERE ${site.key} = ?`);
-      const rows = db.prepare(`SELECT ${site.key} AS k, ${site.column} AS v FROM ${site.table} WHERE ${site.candidates}`).all() as Row[];
+      const rows = db.prepare(`SELECT ${site.key} AS k, ${site.column} AS v FROM ${site.table} WHERE ${`${site.column} LIKE '%${site.needle}%'`}`).all() as Row[];
       for (const r of rows) {
         const value = JSON.parse(r.v as string) as Record<string, unknown>;
         let dirty = 0;

@@ -30,8 +30,7 @@ const str = (v: unknown): string => v as string;
 const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : (v as string));
 
 // Purposes bound into each ciphertext (secrets.ts): a value moved to another column does not open.
-const SIP_PASSWORD = 'users.sip_password';
-const PROVISIONING_PASSWORD = 'devices.provisioning_password';
+import { PROVISIONING_PASSWORD, SIP_PASSWORD } from '../secret-sites.ts';
 
 const toTenant = (r: Row, box: SecretBox): Tenant => ({
   id: str(r.id), name: str(r.name), sipDomain: str(r.sip_domain), sipProxy: strOrNull(r.sip_proxy),
