@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startTestServer, seedTwoTenants, type TestServer } from './helpers/server.ts';
-import { WebClient } from './helpers/web-client.ts';
+import { WebClient, fieldError } from './helpers/web-client.ts';
 import { webFeature } from '../server/features.ts';
 import { SESSION_COOKIE } from '../server/api/auth.ts';
 
@@ -210,6 +210,22 @@ test('a user changing her e-mail must give her password; an admin editing someon
   assert.is((await s.api('PATCH', `/users/${ALICE}`, { email: 'alice@acme.example' }, a.token)).status, 200);
   const admin = await login(ADMIN);
   assert.is((await s.api('PATCH', `/users/${BOB}`, { email: 'bob@acme.example' }, admin.token)).status, 200);
+
+  // The cockpit: the admin's own licence asks for her current password; another licence does not.
+  const web = new WebClient(s.adminUrl);
+  assert.is((await web.login(ADMIN, pw(ADMIN))).status, 303);
+  const own = await web.get(`/tenants/acme/users/${ADMIN}`);
+  assert.match(own.html, 'name="currentPassword"');
+  const refused = await web.post(`/tenants/acme/users/${ADMIN}`, { name: 'Chloé Admin', email: 'taken-over@evil.example', role: 'admin' });
+  assert.is(refused.status, 422);
+  assert.ok(fieldError(refused.html, 'currentPassword'), 'said next to the current-password field');
+  assert.is((await s.api('GET', `/users/${ADMIN}`)).body.email ?? null, null, 'unchanged');
+  await web.get(`/tenants/acme/users/${ADMIN}`);
+  const done = await web.post(`/tenants/acme/users/${ADMIN}`, { name: 'Chloé Admin', email: 'chloe@acme.example', role: 'admin', currentPassword: pw(ADMIN) });
+  assert.is(done.status, 303);
+  assert.is((await s.api('GET', `/users/${ADMIN}`)).body.email, 'chloe@acme.example');
+  await web.get(`/tenants/acme/users/${BOB}`);
+  assert.not.match((await web.get(`/tenants/acme/users/${BOB}`)).html, 'name="currentPassword"');
 });
 
 test.run();
