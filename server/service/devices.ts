@@ -65,8 +65,7 @@ export async function checkExtraLines(store: Store, lines: string[], d: { tenant
       throw conflict('user', 'conflict.extra_line_own_user', { number: n, mac: formatMac(d.mac) });
     }
     const u = await store.users.get(n);
-    if (!u) throw invalid(where(i), 'validation.user_unknown', { number: n });
-    if (u.tenantId !== d.tenantId) throw invalid(where(i), 'validation.user_other_tenant', { number: n });
+    if (!u || u.tenantId !== d.tenantId) throw invalid(where(i), 'validation.user_not_in_tenant', { number: n });
   }
   const model = findModel(d.model)?.model;
   if (model && lines.length > model.sipAccounts - 1) {
@@ -79,8 +78,8 @@ export async function checkExtraLines(store: Store, lines: string[], d: { tenant
 async function checkUser(store: Store, userNumber: string | null | undefined, tenantId: string): Promise<void> {
   if (!userNumber) return;
   const u = await store.users.get(userNumber);
-  if (!u) throw invalid('user', 'validation.user_unknown', { number: userNumber });
-  if (u.tenantId !== tenantId) throw invalid('user', 'validation.user_other_tenant', { number: userNumber });
+  // One answer whether the number is free or another tenant's: nothing about other tenants leaks.
+  if (!u || u.tenantId !== tenantId) throw invalid('user', 'validation.user_not_in_tenant', { number: userNumber });
 }
 
 export async function createDevice(deps: ServiceDeps, p: Principal, input: unknown): Promise<Device> {
@@ -88,10 +87,12 @@ export async function createDevice(deps: ServiceDeps, p: Principal, input: unkno
   const mac = normalizeMac(d.mac);
   const { vendor } = resolveModel(d.model);
   const device = await inTransaction(deps, async ({ store }) => {
-    if (!(await store.tenants.get(d.tenant))) throw invalid('tenant', 'validation.tenant_unknown', { tenant: d.tenant });
+    // Rights first: a tenant admin naming another tenant gets the same answer whether it exists or not.
     requireTenantAdmin(p, d.tenant);
+    if (!(await store.tenants.get(d.tenant))) throw invalid('tenant', 'validation.tenant_unknown', { tenant: d.tenant });
     const existing = await store.devices.get(mac);
     if (existing) {
+      // A MAC is unique across the installation, so a refusal cannot be avoided; it names no tenant.
       if (existing.tenantId !== d.tenant && !isOperator(p)) throw conflict('mac', 'conflict.mac_other_tenant', { mac: formatMac(mac) });
       if (existing.tenantId !== d.tenant) throw conflict('mac', 'conflict.mac_in_tenant', { mac: formatMac(mac), tenant: existing.tenantId });
       throw conflict('mac', 'conflict.mac_registered', { mac: formatMac(mac) });
