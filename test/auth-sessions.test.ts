@@ -44,7 +44,8 @@ test('logout (DELETE /sessions/current) ends the session on the server: its bear
   assert.match(out.headers.getSetCookie().join('\n'), new RegExp(`${SESSION_COOKIE}=;`), 'the cookie is cleared');
   const replay = await withToken(a.token);
   assert.is(replay.status, 401, 'the old token');
-  assert.match(replay.body.error.message, /expired or revoked/);
+  assert.is(replay.body.error.key, 'auth.bad_token');
+  assert.match(replay.body.error.message, /expiré ou révoqué/);
   assert.is((await withCookie(a.cookie)).status, 401, 'the old cookie');
   // Logging out with the cookie ends the bearer token of the same login too.
   const b = await login(ALICE);

@@ -132,7 +132,8 @@ test('a full disk: the API answers 507 with a message saying nothing was saved, 
       const r = await s.api('POST', '/tenants/acme/users', { number: '0100000009', name: 'Nine', password: 'pw-0100000009' });
       assert.is(r.status, 507);
       assert.is(r.body.error.code, 'storage_full');
-      assert.match(r.body.error.message, /no disk space left: nothing was saved/);
+      assert.is(r.body.error.key, 'api.storage_full');
+      assert.match(r.body.error.message, /plus d'espace disque : rien n'a été enregistré/);
       assert.not.match(JSON.stringify(r.body), /SQLITE|stack|at /);
       const web = new WebClient(s.adminUrl);
       assert.is((await web.login('0100000001', 'pw-0100000001')).status, 303);
@@ -164,7 +165,7 @@ test('cadran secrets status / rotate: passwords re-encrypted under a new key, th
   const before = readFileSync(keyFile, 'utf8');
   const run = (args: string[]) =>
     new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const child = spawn(process.execPath, [CADRAN, ...args], { env: { ...process.env, CADRAN_DATA_DIR: dir, CADRAN_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [CADRAN, ...args], { env: { ...process.env, CADRAN_DATA_DIR: dir, CADRAN_LOG_LEVEL: 'silent', CADRAN_LANG: 'en' }, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       let err = '';
       child.stdout.on('data', (d) => (out += d));
@@ -178,8 +179,8 @@ test('cadran secrets status / rotate: passwords re-encrypted under a new key, th
   assert.equal(status.census, { [oldId]: 1 });
   const rot = await run(['secrets', 'rotate']);
   assert.is(rot.code, 0, rot.err);
-  assert.match(rot.out, /1 password re-encrypted with key [0-9a-f]{8}/);
-  assert.match(rot.out, new RegExp(`old key ${oldId} removed from the key file`));
+  assert.match(rot.out, /1 password\(s\) re-encrypted with key [0-9a-f]{8}/);
+  assert.match(rot.out, new RegExp(`old key\\(s\\) ${oldId} removed from the key file`));
   assert.is.not(readFileSync(keyFile, 'utf8'), before);
   assert.is(statSync(keyFile).mode & 0o777, 0o600);
   const after = JSON.parse((await run(['secrets', 'status', '--json'])).out);

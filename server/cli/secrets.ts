@@ -4,8 +4,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config.ts';
 import { rotateSecrets, secretsStatus } from '../store/rotate.ts';
 import { newKeyText } from '../store/secrets.ts';
-
-const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+import { cliTranslator } from './common.ts';
 
 export function registerSecretsCommands(program: Command): void {
   const secrets = program.command('secrets').description('keys of the passwords stored encrypted in the database');
@@ -16,13 +15,15 @@ export function registerSecretsCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (o: { json?: boolean }) => {
       const s = await secretsStatus(loadConfig());
+      const t = cliTranslator();
+      const out = (key: string, params: Record<string, string | number> = {}) => process.stdout.write(`${t(key, params)}\n`);
       if (o.json) {
         process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
       } else {
-        process.stdout.write(`keys from ${s.source === 'file' ? `the key file ${s.file}` : 'CADRAN_SECRET_KEY'}:\n`);
-        for (const k of s.keys) process.stdout.write(`  ${k.id}${k.current ? '  (encrypts)' : ''}  ${plural(s.census[k.id] ?? 0, 'password')}\n`);
-        if (s.census.plaintext) process.stdout.write(`  not encrypted: ${plural(s.census.plaintext, 'password')}\n`);
-        for (const id of s.missing) process.stdout.write(`  MISSING ${id}: ${plural(s.census[id] ?? 0, 'password')} cannot be read without it\n`);
+        out(s.source === 'file' ? 'cli.secrets.keys_file' : 'cli.secrets.keys_env', { file: s.file ?? '' });
+        for (const k of s.keys) out(k.current ? 'cli.secrets.key_current' : 'cli.secrets.key_other', { id: k.id, count: s.census[k.id] ?? 0 });
+        if (s.census.plaintext) out('cli.secrets.plaintext', { count: s.census.plaintext });
+        for (const id of s.missing) out('cli.secrets.missing', { id, count: s.census[id] ?? 0 });
       }
       if (s.missing.length) process.exitCode = 1;
     });
@@ -33,14 +34,16 @@ export function registerSecretsCommands(program: Command): void {
     .option('--keep-old', 'keep the old key in the key file (to read backups made before); default: remove it')
     .action(async (o: { keepOld?: boolean }) => {
       const r = await rotateSecrets(loadConfig(), { keepOld: o.keepOld === true });
-      process.stdout.write(`${plural(r.reencrypted, 'password')} re-encrypted with key ${r.current}\n`);
+      const t = cliTranslator();
+      const out = (key: string, params: Record<string, string | number> = {}) => process.stdout.write(`${t(key, params)}\n`);
+      out('cli.secrets.rotated', { count: r.reencrypted, id: r.current });
       if (r.source === 'file') {
-        if (r.kept.length) process.stdout.write(`old key${r.kept.length > 1 ? 's' : ''} ${r.kept.join(', ')} kept in the key file (remove ${r.kept.length > 1 ? 'them' : 'it'} when old backups are gone)\n`);
-        else if (r.retired.length) process.stdout.write(`old key${r.retired.length > 1 ? 's' : ''} ${r.retired.join(', ')} removed from the key file; database backups made before now need ${r.retired.length > 1 ? 'them' : 'it'}\n`);
+        if (r.kept.length) out('cli.secrets.kept', { ids: r.kept.join(', ') });
+        else if (r.retired.length) out('cli.secrets.retired_file', { ids: r.retired.join(', ') });
       } else if (r.retired.length) {
-        process.stdout.write(`no stored password uses ${r.retired.join(', ')} any more: remove ${r.retired.length > 1 ? 'them' : 'it'} from CADRAN_SECRET_KEY wherever cadran runs\n`);
+        out('cli.secrets.retired_env', { ids: r.retired.join(', ') });
       } else {
-        process.stdout.write('to rotate with CADRAN_SECRET_KEY, put a new key first (`cadran secrets new-key`) and the old one after a comma, everywhere cadran runs, then run this again\n');
+        out('cli.secrets.env_howto');
       }
     });
 

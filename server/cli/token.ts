@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import type { AppContext } from '../app-context.ts';
 import type { Credential } from '../store/types.ts';
-import { CliError, withLocalApp } from './common.ts';
+import { CliError, cliTranslator, withLocalApp } from './common.ts';
 
 interface Who {
   operator?: string;
@@ -12,7 +12,7 @@ interface Who {
 }
 
 function ownerOf(o: Who): { kind: 'operator' | 'user'; id: string } | undefined {
-  if (o.operator !== undefined && o.user !== undefined) throw new CliError('name one of --operator <login> or --user <number>, not both');
+  if (o.operator !== undefined && o.user !== undefined) throw new CliError('cli.token.one_owner');
   if (o.operator !== undefined) return { kind: 'operator', id: o.operator };
   if (o.user !== undefined) return { kind: 'user', id: o.user };
   return undefined;
@@ -20,7 +20,7 @@ function ownerOf(o: Who): { kind: 'operator' | 'user'; id: string } | undefined 
 
 async function mustExist(app: AppContext, owner: { kind: 'operator' | 'user'; id: string }): Promise<void> {
   const found = owner.kind === 'operator' ? await app.store.operators.get(owner.id) : await app.store.users.get(owner.id);
-  if (!found) throw new CliError(`${owner.kind} "${owner.id}" does not exist`);
+  if (!found) throw new CliError(owner.kind === 'operator' ? 'cli.token.no_operator' : 'cli.token.no_user', { id: owner.id });
 }
 
 export function credentialsTable(list: Credential[], endsAt: (c: Credential) => string): string {
@@ -42,12 +42,13 @@ export function registerTokenCommands(program: Command): void {
     .option('--days <n>', 'lifetime in days (default: CADRAN_TOKEN_DAYS, 365)')
     .action(async (o: { operator: string; label?: string; days?: string }) => {
       const days = o.days === undefined ? undefined : Number(o.days);
-      if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 3650)) throw new CliError('--days must be a whole number of days from 1 to 3650');
+      if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 3650)) throw new CliError('cli.token.days');
       await withLocalApp(async (app) => {
         await mustExist(app, { kind: 'operator', id: o.operator });
         const { token: t, credential } = await app.auth.issueToken('operator', o.operator, o.label ?? 'created by cadran token create', days ? { days } : {});
-        process.stdout.write(`token ${credential.id} for operator "${o.operator}", expires ${credential.expiresAt}\n`);
-        process.stdout.write(`API token (use as "Authorization: Bearer <token>"):\n${t}\n`);
+        const tr = cliTranslator();
+        process.stdout.write(`${tr('cli.token.created', { id: credential.id, login: o.operator, expires: credential.expiresAt })}\n`);
+        process.stdout.write(`${tr('cli.token.show')}\n${t}\n`);
       });
     });
 
@@ -64,7 +65,7 @@ export function registerTokenCommands(program: Command): void {
         const list = await app.auth.list(owner ? { principalKind: owner.kind, principalId: owner.id } : undefined);
         if (o.json) {
           process.stdout.write(`${JSON.stringify(list.map((c) => ({ ...c, csrfToken: undefined, expiresAt: app.auth.endsAt(c), maxExpiresAt: c.expiresAt })), null, 2)}\n`);
-        } else if (list.length === 0) process.stdout.write('no session or token\n');
+        } else if (list.length === 0) process.stdout.write(`${cliTranslator()('cli.token.none')}\n`);
         else process.stdout.write(credentialsTable(list, (c) => app.auth.endsAt(c)));
       });
     });
@@ -76,16 +77,16 @@ export function registerTokenCommands(program: Command): void {
     .option('--user <number>', 'every session and token of this user')
     .action(async (id: string | undefined, o: Who) => {
       const owner = ownerOf(o);
-      if ((id === undefined) === (owner === undefined)) throw new CliError('name a session or token id, or --operator <login> / --user <number> (not both)');
+      if ((id === undefined) === (owner === undefined)) throw new CliError('cli.token.revoke_what');
       await withLocalApp(async (app) => {
         if (id !== undefined) {
-          if (!(await app.auth.revoke(id))) throw new CliError(`no session or token "${id}"`);
-          process.stdout.write(`revoked ${id}\n`);
+          if (!(await app.auth.revoke(id))) throw new CliError('cli.token.no_such', { id });
+          process.stdout.write(`${cliTranslator()('cli.token.revoked', { id })}\n`);
           return;
         }
         await mustExist(app, owner!);
         const n = await app.auth.revokeAll(owner!.kind, owner!.id);
-        process.stdout.write(`revoked ${n} session${n === 1 ? '' : 's'} and token${n === 1 ? '' : 's'} of ${owner!.kind} "${owner!.id}"\n`);
+        process.stdout.write(`${cliTranslator()('cli.token.revoked_all', { count: n, who: `${owner!.kind}:${owner!.id}` })}\n`);
       });
     });
 }

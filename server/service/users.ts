@@ -58,9 +58,9 @@ export interface ActorContext {
  * shared screen must not be enough to take the account over through "forgot password").
  */
 async function requireCurrentPassword(user: User, given: string | undefined, ctx: ActorContext): Promise<void> {
-  if (!given) throw invalid('currentPassword', 'give your current password to change your e-mail or password');
+  if (!given) throw invalid('currentPassword', 'validation.current_password_required');
   const ok = ctx.checkPassword ? await ctx.checkPassword(user.number, given) : await verifyPassword(given, user.passwordHash);
-  if (!ok) throw invalid('currentPassword', 'this is not your current password');
+  if (!ok) throw invalid('currentPassword', 'validation.current_password_wrong');
 }
 
 export async function updateUser(deps: ServiceDeps, p: Principal, number: string, input: unknown, ctx: ActorContext = {}): Promise<User> {

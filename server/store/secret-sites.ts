@@ -3,8 +3,12 @@
 // value copied from one engine to the other (`cadran migrate`) opens with the same key.
 import { isProfileSecret } from './secrets.ts';
 
-export const SIP_PASSWORD = 'users.sip_password';
-export const PROVISIONING_PASSWORD = 'devices.provisioning_password';
+/** The purpose of a stored password: `<table>.<column>` (`users.sip_password`), bound into its ciphertext. */
+const purposeOf = (...parts: string[]): string => parts.join('.');
+
+export const SIP_PASSWORD = purposeOf('users', 'sip_password');
+export const PROVISIONING_PASSWORD = purposeOf('devices', 'provisioning_password');
+export const TENANT_AUTH_PASSWORD = purposeOf('security', 'auth', 'password');
 
 export interface ScalarSite {
   kind: 'scalar';
@@ -31,14 +35,14 @@ const profileFields = (p: Record<string, unknown>) =>
     .map((k) => ({ purpose: `profile.${k}`, get: () => p[k] as string, set: (v: string) => void (p[k] = v) }));
 
 export const SECRET_SITES: Site[] = [
-  { kind: 'scalar', table: 'users', key: 'number', column: 'sip_password', purpose: 'users.sip_password' },
-  { kind: 'scalar', table: 'devices', key: 'mac', column: 'provisioning_password', purpose: 'devices.provisioning_password' },
+  { kind: 'scalar', table: 'users', key: 'number', column: 'sip_password', purpose: SIP_PASSWORD },
+  { kind: 'scalar', table: 'devices', key: 'mac', column: 'provisioning_password', purpose: PROVISIONING_PASSWORD },
   {
     kind: 'json', table: 'tenants', key: 'id', column: 'security', needle: '"password"',
     fields: (s) => {
       const auth = s.auth as Record<string, unknown> | undefined;
       if (!auth || typeof auth.password !== 'string') return [];
-      return [{ purpose: 'security.auth.password', get: () => auth.password as string, set: (v: string) => void (auth.password = v) }];
+      return [{ purpose: TENANT_AUTH_PASSWORD, get: () => auth.password as string, set: (v: string) => void (auth.password = v) }];
     },
   },
   { kind: 'json', table: 'tenant_network', key: 'tenant_id', column: 'profile', needle: 'Password"', fields: profileFields },

@@ -18,6 +18,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import { chmodSync, linkSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { StoreError } from './errors.ts';
+import { TENANT_AUTH_PASSWORD } from './secret-sites.ts';
 
 const PREFIX = 'enc:1:';
 const SEALED = /^enc:1:([0-9a-f]{8}):([A-Za-z0-9_-]{38,})$/;
@@ -292,12 +293,12 @@ export class SecretBox {
   /** Tenant provisioning security: `auth.password` (tenant-wide Basic / Digest password). */
   sealSecurity<T extends { auth?: { password?: string } }>(security: T): T {
     const pw = security.auth?.password;
-    return pw === undefined ? security : { ...security, auth: { ...security.auth, password: this.seal(pw, 'security.auth.password') } };
+    return pw === undefined ? security : { ...security, auth: { ...security.auth, password: this.seal(pw, TENANT_AUTH_PASSWORD) } };
   }
 
   openSecurity<T extends { auth?: { password?: string } }>(security: T): T {
     const pw = security.auth?.password;
-    return pw === undefined ? security : { ...security, auth: { ...security.auth, password: this.open(pw, 'security.auth.password') } };
+    return pw === undefined ? security : { ...security, auth: { ...security.auth, password: this.open(pw, TENANT_AUTH_PASSWORD) } };
   }
 }
 

@@ -22,14 +22,14 @@ const loginBody = z.object({ login: z.string().trim().min(1).max(100), password:
 const query = (req: Request, name: string): string | undefined => {
   const v = req.query[name];
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || v.length > 100) throw invalid(name, 'must be given once, as text');
+  if (typeof v !== 'string' || v.length > 100) throw invalid(name, 'validation.query_once', { name });
   return v;
 };
 
 function kindOf(req: Request): CredentialKind | undefined {
   const k = query(req, 'kind');
   if (k === undefined) return undefined;
-  if (k !== 'session' && k !== 'token') throw invalid('kind', 'must be "session" or "token"');
+  if (k !== 'session' && k !== 'token') throw invalid('kind', 'validation.session_kind');
   return k;
 }
 
