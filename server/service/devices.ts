@@ -75,10 +75,12 @@ export async function checkExtraLines(store: Store, lines: string[], d: { tenant
   }
 }
 
-async function checkUser(store: Store, userNumber: string | null | undefined, tenantId: string): Promise<void> {
+async function checkUser(store: Store, p: Principal, userNumber: string | null | undefined, tenantId: string): Promise<void> {
   if (!userNumber) return;
   const u = await store.users.get(userNumber);
-  // One answer whether the number is free or another tenant's: nothing about other tenants leaks.
+  // A tenant admin gets one answer whether the number is free or another tenant's (nothing about
+  // other tenants leaks); the operator, who sees every tenant, is told which.
+  if (u && u.tenantId !== tenantId && isOperator(p)) throw invalid('user', 'validation.user_other_tenant', { number: userNumber });
   if (!u || u.tenantId !== tenantId) throw invalid('user', 'validation.user_not_in_tenant', { number: userNumber });
 }
 
@@ -97,7 +99,7 @@ export async function createDevice(deps: ServiceDeps, p: Principal, input: unkno
       if (existing.tenantId !== d.tenant) throw conflict('mac', 'conflict.mac_in_tenant', { mac: formatMac(mac), tenant: existing.tenantId });
       throw conflict('mac', 'conflict.mac_registered', { mac: formatMac(mac) });
     }
-    await checkUser(store, d.user, d.tenant);
+    await checkUser(store, p, d.user, d.tenant);
     const row = {
       mac,
       tenantId: d.tenant,
@@ -133,7 +135,7 @@ export async function updateDevice(deps: ServiceDeps, p: Principal, rawMac: stri
     const model = patch.model ?? cur.model;
     const vendor = resolveModel(model).vendor;
     const userNumber = patch.user === undefined ? (tenantId === cur.tenantId ? cur.userNumber : null) : patch.user;
-    await checkUser(store, userNumber, tenantId);
+    await checkUser(store, p, userNumber, tenantId);
     const next = {
       tenantId,
       vendor: vendor.id,
