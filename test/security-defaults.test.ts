@@ -95,7 +95,7 @@ test('admin listener over TLS (CADRAN_ADMIN_TLS_CERT/KEY): HTTPS answers, a logi
 test('logs never carry passwords, tokens, cookies or the tenant URL token, even when an object holding them is logged', async () => {
   let text = '';
   const sink = new Writable({ write: (chunk, _enc, cb) => ((text += chunk.toString()), cb()) });
-  const log = createLogger('debug', sink as unknown as Parameters<typeof createLogger>[1]);
+  const log = createLogger('debug', { destination: sink as unknown as NonNullable<NonNullable<Parameters<typeof createLogger>[1]>['destination']> });
   const s = await startTestServer({ features: [webFeature], log });
   try {
     const tokens = await seedTwoTenants(s);
