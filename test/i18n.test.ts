@@ -60,7 +60,7 @@ test('translate: placeholders filled, large numbers grouped per language, a miss
 // ---- every key used exists
 
 /** Keys the code builds from a value, by the family each value belongs to. */
-const STORE_CODES = ['constraint', 'busy', 'unavailable', 'failed'] as const satisfies readonly StoreErrorCode[];
+const STORE_CODES = ['constraint', 'busy', 'unavailable', 'failed', 'full'] as const satisfies readonly StoreErrorCode[];
 type MissingStoreCode = Exclude<StoreErrorCode, (typeof STORE_CODES)[number]>;
 const everyStoreCode: [MissingStoreCode] extends [never] ? true : false = true;
 const DYNAMIC: Record<string, string[]> = {

@@ -114,7 +114,12 @@ const BAD_CONTACTS = [
 ].join('\n');
 
 test.before(async () => {
-  s = await startTestServer({ features: [webFeature, importsFeature, resyncFeature] });
+  // Mail configured (a port nobody listens on: sending fails in the background, the page does not
+  // change), so the forgotten-password form is the one people see, not "not configured".
+  s = await startTestServer({
+    features: [webFeature, importsFeature, resyncFeature],
+    env: { CADRAN_SMTP_HOST: '127.0.0.1', CADRAN_SMTP_PORT: '9', CADRAN_ADMIN_PUBLIC_URL: 'https://cockpit.operator.example' },
+  });
   await seedTwoTenants(s);
   const ok = async (p: ReturnType<TestServer['api']>) => {
     const r = await p;

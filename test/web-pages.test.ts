@@ -225,7 +225,7 @@ test('admin: licences, rename, password reset, device overrides and assignment',
   assert.equal((await s.app.store.network.getDevice('805ec0123401')), { vlanId: 99 });
   r = await c.post('/devices/805ec0123401', { user: '0200000002', label: '', expansionModules: '0' });
   assert.is(r.status, 422);
-  assert.is(fieldError(r.html, 'user')!, 'la licence 0200000002 appartient à un autre parc');
+  assert.is(fieldError(r.html, 'user')!, "la licence 0200000002 n'est pas une licence de ce parc", 'the answer a free number gets (issue 12)');
   r = await c.post('/devices/805ec0123401', { user: '0100000002', label: 'Accueil', expansionModules: '1' });
   assert.is(r.status, 303);
   assert.is((await s.app.store.devices.get('805ec0123401'))!.label, 'Accueil');

@@ -105,6 +105,9 @@ export async function applyInOneTransaction<C extends { line: number }, W>(store
           try {
             await o.write(c, d.row, d.status, tx);
           } catch (e) {
+            // Only a constraint is the line's own problem. A full disk or an unreachable database
+            // fails the whole import: the transaction rolls back, nothing half-written is kept.
+            if (e instanceof StoreError && e.code !== 'constraint') throw e;
             if (stopOnReject) writing = false;
             o.report.add(entry(c, 'rejected', reasonOf(e)));
             continue;

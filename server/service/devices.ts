@@ -66,8 +66,7 @@ export async function checkExtraLines(store: Store, lines: string[], d: { tenant
       throw conflict('user', 'conflict.extra_line_own_user', { number: n, mac: formatMac(d.mac) });
     }
     const u = await store.users.get(n);
-    if (!u) throw invalid(where(i), 'validation.user_unknown', { number: n });
-    if (u.tenantId !== d.tenantId) throw invalid(where(i), 'validation.user_other_tenant', { number: n });
+    if (!u || u.tenantId !== d.tenantId) throw invalid(where(i), 'validation.user_not_in_tenant', { number: n });
   }
   const model = findModel(d.model)?.model;
   if (model && lines.length > model.sipAccounts - 1) {
@@ -77,11 +76,13 @@ export async function checkExtraLines(store: Store, lines: string[], d: { tenant
   }
 }
 
-async function checkUser(store: Store, userNumber: string | null | undefined, tenantId: string): Promise<void> {
+async function checkUser(store: Store, p: Principal, userNumber: string | null | undefined, tenantId: string): Promise<void> {
   if (!userNumber) return;
   const u = await store.users.get(userNumber);
-  if (!u) throw invalid('user', 'validation.user_unknown', { number: userNumber });
-  if (u.tenantId !== tenantId) throw invalid('user', 'validation.user_other_tenant', { number: userNumber });
+  // A tenant admin gets one answer whether the number is free or another tenant's (nothing about
+  // other tenants leaks); the operator, who sees every tenant, is told which.
+  if (u && u.tenantId !== tenantId && isOperator(p)) throw invalid('user', 'validation.user_other_tenant', { number: userNumber });
+  if (!u || u.tenantId !== tenantId) throw invalid('user', 'validation.user_not_in_tenant', { number: userNumber });
 }
 
 export async function createDevice(deps: ServiceDeps, p: Actor, input: unknown): Promise<Device> {
@@ -89,15 +90,17 @@ export async function createDevice(deps: ServiceDeps, p: Actor, input: unknown):
   const mac = normalizeMac(d.mac);
   const { vendor } = resolveModel(d.model);
   const device = await inTransaction(deps, async ({ store }) => {
-    if (!(await store.tenants.get(d.tenant))) throw invalid('tenant', 'validation.tenant_unknown', { tenant: d.tenant });
+    // Rights first: a tenant admin naming another tenant gets the same answer whether it exists or not.
     requireTenantAdmin(p, d.tenant);
+    if (!(await store.tenants.get(d.tenant))) throw invalid('tenant', 'validation.tenant_unknown', { tenant: d.tenant });
     const existing = await store.devices.get(mac);
     if (existing) {
+      // A MAC is unique across the installation, so a refusal cannot be avoided; it names no tenant.
       if (existing.tenantId !== d.tenant && !isOperator(p)) throw conflict('mac', 'conflict.mac_other_tenant', { mac: formatMac(mac) });
       if (existing.tenantId !== d.tenant) throw conflict('mac', 'conflict.mac_in_tenant', { mac: formatMac(mac), tenant: existing.tenantId });
       throw conflict('mac', 'conflict.mac_registered', { mac: formatMac(mac) });
     }
-    await checkUser(store, d.user, d.tenant);
+    await checkUser(store, p, d.user, d.tenant);
     const row = {
       mac,
       tenantId: d.tenant,
@@ -135,7 +138,7 @@ export async function updateDevice(deps: ServiceDeps, p: Actor, rawMac: string, 
     const model = patch.model ?? cur.model;
     const vendor = resolveModel(model).vendor;
     const userNumber = patch.user === undefined ? (tenantId === cur.tenantId ? cur.userNumber : null) : patch.user;
-    await checkUser(store, userNumber, tenantId);
+    await checkUser(store, p, userNumber, tenantId);
     const next = {
       tenantId,
       vendor: vendor.id,

@@ -57,6 +57,18 @@ export class PasswordResets {
   }
 }
 
+/**
+ * Can links be mailed? Both an SMTP server and the public URL of the cockpit must be configured:
+ * a link is built from that URL only, never from the Host of a request (issue 12, finding 2).
+ */
+export function mailSetup(config: Pick<Config, 'smtp' | 'adminPublicUrl'>): { ready: true; baseUrl: string } | { ready: false; missing: string[] } {
+  const missing = [...(config.smtp.host ? [] : ['CADRAN_SMTP_HOST']), ...(config.adminPublicUrl ? [] : ['CADRAN_ADMIN_PUBLIC_URL'])];
+  return missing.length ? { ready: false, missing } : { ready: true, baseUrl: config.adminPublicUrl! };
+}
+
+/** The reset link: the cockpit's public URL (its path kept, e.g. behind a proxy at /cadran), then the token. */
+export const resetLink = (baseUrl: string, token: string): string => `${baseUrl.replace(/\/+$/, '')}/password/reset/${encodeURIComponent(token)}`;
+
 export interface Mail {
   to: string;
   subject: string;

@@ -106,6 +106,13 @@ export function webErrorHandler(app: AppContext, render: Renderer): ErrorRequest
     if (err instanceof StoreError && err.code === 'constraint') {
       return render(req, res, 'error', { titleKey: 'error.title', messageKey: 'error.conflict' }, 409);
     }
+    if (err instanceof StoreError && err.code === 'full') {
+      app.log.error({ err: err.message, method: req.method, path: req.path }, 'the database disk is full: write refused');
+      return render(req, res, 'error', { titleKey: 'error.title', messageKey: 'error.storage_full' }, 507);
+    }
+    if (err instanceof StoreError && (err.code === 'busy' || err.code === 'unavailable')) {
+      return render(req, res, 'error', { titleKey: 'error.title', messageKey: 'error.busy' }, 503);
+    }
     const status = (err as { status?: number }).status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return render(req, res, 'error', { titleKey: 'error.title', messageKey: status === 413 ? 'error.too_large' : status === 404 ? 'error.not_found' : 'error.bad_request' }, status);

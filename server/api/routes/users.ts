@@ -18,7 +18,11 @@ export function usersRouter(app: AppContext): Router {
   });
   r.patch('/users/:number', async (req, res) => {
     const p = principal(req);
-    res.json(userView(await updateUser(app, p, req.params.number, req.body), p));
+    const ctx = {
+      ...(req.credential ? { credentialId: req.credential.id } : {}),
+      checkPassword: (login: string, pw: string) => app.auth.checkPassword(login, pw, req.ip ?? 'unknown'),
+    };
+    res.json(userView(await updateUser(app, p, req.params.number, req.body, ctx), p));
   });
   r.delete('/users/:number', async (req, res) => {
     await deleteUser(app, principal(req), req.params.number);

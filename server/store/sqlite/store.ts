@@ -11,16 +11,18 @@
 //   - the outer store used from inside its own transaction would wait for itself forever: that
 //     mistake throws at once instead.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { StoreError } from '../errors.ts';
 import type {
-  ApiToken, Contact, Device, FileFetch, FunctionKey, NetworkOverrides, Operator, Session, Sighting, Store, StoreChange, Tenant,
+  Contact, Credential, Device, FileFetch, FunctionKey, NetworkOverrides, Operator, Sighting, Store, StoreChange, Tenant,
   UnknownDevice, User,
 } from '../types.ts';
 import type { AuditEntry } from '../../domain/audit.ts';
+import { KEY_FILE_NAME, KeyRing, SecretBox, describeKeySource } from '../secrets.ts';
 import { migrate } from './migrations/index.ts';
+import { censusOf, jsonRowsWithUnknownKey, keyIdsInUse, scrubbing, visitSecrets } from './secret-columns.ts';
 import { sqliteResync } from './resync.ts';
 
 type Row = Record<string, unknown>;
@@ -28,23 +30,33 @@ const now = (): string => new Date().toISOString();
 const str = (v: unknown): string => v as string;
 const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : (v as string));
 
-const toTenant = (r: Row): Tenant => ({
+// Purposes bound into each ciphertext (secrets.ts): a value moved to another column does not open.
+import { PROVISIONING_PASSWORD, SIP_PASSWORD } from '../secret-sites.ts';
+
+const toTenant = (r: Row, box: SecretBox): Tenant => ({
   id: str(r.id), name: str(r.name), sipDomain: str(r.sip_domain), sipProxy: strOrNull(r.sip_proxy),
   sipPort: r.sip_port as number, sipTransport: r.sip_transport as Tenant['sipTransport'],
-  security: JSON.parse(str(r.security)), createdAt: str(r.created_at), updatedAt: str(r.updated_at),
+  security: box.openSecurity(JSON.parse(str(r.security))), createdAt: str(r.created_at), updatedAt: str(r.updated_at),
 });
-const toUser = (r: Row): User => ({
+const toUser = (r: Row, box: SecretBox): User => ({
   number: str(r.number), tenantId: str(r.tenant_id), name: str(r.name), email: strOrNull(r.email),
   role: r.role as User['role'], passwordHash: strOrNull(r.password_hash), sipAuthName: str(r.sip_auth_name),
-  sipPassword: str(r.sip_password), voicemailNumber: str(r.voicemail_number),
+  sipPassword: box.open(str(r.sip_password), SIP_PASSWORD), voicemailNumber: str(r.voicemail_number),
   createdAt: str(r.created_at), updatedAt: str(r.updated_at),
 });
-const toDevice = (r: Row): Device => ({
+const toDevice = (r: Row, box: SecretBox): Device => ({
   mac: str(r.mac), tenantId: str(r.tenant_id), vendor: str(r.vendor), model: str(r.model),
   userNumber: strOrNull(r.user_number), label: strOrNull(r.label), expansionModules: r.expansion_modules as number,
   extraLines: JSON.parse(str(r.extra_lines)) as string[],
-  provisioningUsername: strOrNull(r.provisioning_username), provisioningPassword: strOrNull(r.provisioning_password),
+  provisioningUsername: strOrNull(r.provisioning_username),
+  provisioningPassword: box.openNullable(strOrNull(r.provisioning_password), PROVISIONING_PASSWORD),
   createdAt: str(r.created_at), updatedAt: str(r.updated_at),
+});
+const toCredential = (r: Row): Credential => ({
+  id: str(r.id), kind: r.kind as Credential['kind'], principalKind: r.principal_kind as Credential['principalKind'],
+  principalId: str(r.principal_id), label: strOrNull(r.label), csrfToken: strOrNull(r.csrf_token),
+  createdAt: str(r.created_at), lastUsedAt: str(r.last_used_at), expiresAt: str(r.expires_at),
+  address: strOrNull(r.address), userAgent: strOrNull(r.user_agent),
 });
 const toContact = (r: Row): Contact => ({
   id: r.id as number, userNumber: str(r.user_number), name: str(r.name), work: strOrNull(r.work),
@@ -73,11 +85,51 @@ export interface SqliteOptions {
   migrateTo?: number;
   /** How often `onExternalChange` looks at data_version (default 1000 ms). */
   pollMs?: number;
+  /**
+   * Keys of the stored passwords; default: `secret.key` beside the database file (created at the
+   * first start), or a throw-away key for ':memory:'.
+   */
+  keys?: KeyRing;
+  /** Refuse to open when a stored password names a key the ring lacks (default true). */
+  requireKeys?: boolean;
+  /** Cap the file at this many pages (tests of a full disk: writes then fail with SQLITE_FULL). */
+  maxPageCount?: number;
+}
+
+/** Only this account may read the database: files 0600 (the directory is made 0700). */
+function restrictFiles(file: string): void {
+  for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) {
+    try {
+      if ((statSync(f).mode & 0o077) !== 0) chmodSync(f, 0o600);
+    } catch {
+      /* absent, or not ours to change */
+    }
+  }
+}
+
+/** The keys of a database: given, else `secret.key` beside the file (a throw-away key in memory). */
+export function keysFor(opts: SqliteOptions): KeyRing {
+  if (opts.keys) return opts.keys;
+  if (opts.file === ':memory:') return KeyRing.of();
+  mkdirSync(dirname(opts.file), { recursive: true, mode: 0o700 });
+  return KeyRing.load({ envKeys: null, file: join(dirname(opts.file), KEY_FILE_NAME) });
 }
 
 /** Open (creating it when needed) and migrate a database file. */
-export function openDatabase(opts: SqliteOptions): Database {
-  if (opts.file !== ':memory:') mkdirSync(dirname(opts.file), { recursive: true });
+export function openDatabase(opts: SqliteOptions, box: SecretBox = new SecretBox(keysFor(opts))): Database {
+  if (opts.file !== ':memory:') {
+    // A new data directory is this account's alone; the file is made 0600 before SQLite opens it,
+    // and SQLite gives its -wal and -shm files the mode of the database file.
+    mkdirSync(dirname(opts.file), { recursive: true, mode: 0o700 });
+    if (!existsSync(opts.file)) {
+      try {
+        closeSync(openSync(opts.file, 'a', 0o600));
+      } catch {
+        /* SQLite reports it below with the reason */
+      }
+    }
+    restrictFiles(opts.file);
+  }
   let db: Database;
   try {
     db = new BetterSqlite3(opts.file);
@@ -90,7 +142,14 @@ export function openDatabase(opts: SqliteOptions): Database {
   db.pragma('busy_timeout = 5000');
   // 16 MB page cache: bulk imports of 100k lines insert ~25% faster than with the 2 MB default.
   db.pragma('cache_size = -16000');
-  migrate(db, opts.migrateTo);
+  if (opts.maxPageCount) db.pragma(`max_page_count = ${Math.floor(opts.maxPageCount)}`);
+  try {
+    migrate(db, { box }, opts.migrateTo);
+  } catch (e) {
+    db.close();
+    throw storeErrorOf(e);
+  }
+  if (opts.file !== ':memory:') restrictFiles(opts.file);
   return db;
 }
 
@@ -98,7 +157,14 @@ export function openDatabase(opts: SqliteOptions): Database {
 export function storeErrorOf(e: unknown): unknown {
   const code = (e as { code?: unknown } | null)?.code;
   if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return e;
-  const kind = code.startsWith('SQLITE_CONSTRAINT') ? 'constraint' : code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' ? 'busy' : 'failed';
+  // SQLITE_FULL: the disk is full (SQLite maps ENOSPC to it) or max_page_count is reached.
+  const kind = code.startsWith('SQLITE_CONSTRAINT')
+    ? 'constraint'
+    : code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED'
+      ? 'busy'
+      : code === 'SQLITE_FULL'
+        ? 'full'
+        : 'failed';
   return new StoreError(kind, `${(e as Error).message} (${code})`, { cause: e });
 }
 
@@ -146,18 +212,29 @@ export class SqliteStore implements Store {
   declare sightings: Store['sightings'];
   declare unknownDevices: Store['unknownDevices'];
   declare operators: Store['operators'];
-  declare tokens: Store['tokens'];
-  declare sessions: Store['sessions'];
+  declare credentials: Store['credentials'];
+  declare secrets: Store['secrets'];
   declare passwordResets: Store['passwordResets'];
   declare resync: Store['resync'];
   declare settings: Store['settings'];
   declare audit: Store['audit'];
 
+  readonly #box: SecretBox;
+
   constructor(opts: SqliteOptions) {
-    this.#db = openDatabase(opts);
+    this.#box = new SecretBox(keysFor(opts));
+    this.#db = openDatabase(opts, this.#box);
     this.#st = new Statements(this.#db);
     this.#pollMs = opts.pollMs ?? 1000;
-    Object.assign(this, repositories(this.#st, this.#exec));
+    if (opts.requireKeys !== false) {
+      try {
+        checkKeys(this.#db, this.#box);
+      } catch (e) {
+        this.#db.close();
+        throw e;
+      }
+    }
+    Object.assign(this, repositories(this.#st, this.#exec, this.#box));
   }
 
   /** Outside a transaction: run now; while one is open: wait for its end, then run. */
@@ -216,7 +293,7 @@ export class SqliteStore implements Store {
     const db = this.#db;
     const tx: Store = {
       engine: 'sqlite',
-      ...repositories(this.#st, exec),
+      ...repositories(this.#st, exec, this.#box),
       transaction: async <T>(fn: (tx: Store) => Promise<T>): Promise<T> => {
         if (!state.open) throw new Error('transaction already finished: its store cannot be used any more');
         const name = `cadran_sp${++state.savepoints}`;
@@ -284,6 +361,27 @@ export class SqliteStore implements Store {
   }
 }
 
+/**
+ * Every key the stored passwords name must be in the ring (read the key file again once first):
+ * better to refuse to start with the reason than to fail on the first phone that asks.
+ */
+function checkKeys(db: Database, box: SecretBox): void {
+  const missing = () => {
+    const known = box.ring.list().map((k) => k.id);
+    const ids = [...keyIdsInUse(db)].filter((id) => !known.includes(id));
+    return { ids, json: jsonRowsWithUnknownKey(db, known) };
+  };
+  let m = missing();
+  if (m.ids.length || m.json) {
+    box.ring.reload();
+    m = missing();
+  }
+  if (m.ids.length || m.json) {
+    const what = m.ids.length ? `key${m.ids.length > 1 ? 's' : ''} ${m.ids.join(', ')}` : 'a key';
+    throw new StoreError('unavailable', `the database holds passwords encrypted with ${what} that ${describeKeySource(box.ring)} does not hold: restore that key (CADRAN_SECRET_KEY or the key file), or the SIP and provisioning passwords cannot be read`);
+  }
+}
+
 function run<T>(work: () => T): T {
   try {
     return work();
@@ -300,27 +398,34 @@ function settle<T>(work: () => T): Promise<T> {
   }
 }
 
-/** Every repository of the Store over one connection; `x` decides when a unit of work runs. */
-function repositories(s: Statements, x: Exec): Repositories {
+/**
+ * Every repository of the Store over one connection; `x` decides when a unit of work runs; `box`
+ * seals passwords on the way in and opens them on the way out (nothing above the store sees a
+ * ciphertext).
+ */
+function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
   const st = (sql: string) => s.st(sql);
   const db = s.db;
+  const toT = (r: Row) => toTenant(r, box);
+  const toU = (r: Row) => toUser(r, box);
+  const toD = (r: Row) => toDevice(r, box);
   return {
     tenants: {
-      list: () => x(() => (st('SELECT * FROM tenants ORDER BY id').all() as Row[]).map(toTenant)),
+      list: () => x(() => (st('SELECT * FROM tenants ORDER BY id').all() as Row[]).map(toT)),
       get: (id) => x(() => {
         const r = st('SELECT * FROM tenants WHERE id = ?').get(id) as Row | undefined;
-        return r && toTenant(r);
+        return r && toT(r);
       }),
       insert: (t) => x(() => {
         const at = now();
         st(`INSERT INTO tenants (id, name, sip_domain, sip_proxy, sip_port, sip_transport, security, created_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-          .run(t.id, t.name, t.sipDomain, t.sipProxy, t.sipPort, t.sipTransport, JSON.stringify(t.security), at, at);
+          .run(t.id, t.name, t.sipDomain, t.sipProxy, t.sipPort, t.sipTransport, JSON.stringify(box.sealSecurity(t.security)), at, at);
       }),
       update: (id, t) => x(() => {
         st(`UPDATE tenants SET name = ?, sip_domain = ?, sip_proxy = ?, sip_port = ?, sip_transport = ?, security = ?, updated_at = ?
             WHERE id = ?`)
-          .run(t.name, t.sipDomain, t.sipProxy, t.sipPort, t.sipTransport, JSON.stringify(t.security), now(), id);
+          .run(t.name, t.sipDomain, t.sipProxy, t.sipPort, t.sipTransport, JSON.stringify(box.sealSecurity(t.security)), now(), id);
       }),
       delete: (id) => x(() => st('DELETE FROM tenants WHERE id = ?').run(id).changes > 0),
     },
@@ -330,21 +435,21 @@ function repositories(s: Statements, x: Exec): Repositories {
         (tenantId
           ? (st('SELECT * FROM users WHERE tenant_id = ? ORDER BY number').all(tenantId) as Row[])
           : (st('SELECT * FROM users ORDER BY number').all() as Row[])
-        ).map(toUser)),
+        ).map(toU)),
       get: (number) => x(() => {
         const r = st('SELECT * FROM users WHERE number = ?').get(number) as Row | undefined;
-        return r && toUser(r);
+        return r && toU(r);
       }),
       insert: (u) => x(() => {
         const at = now();
         st(`INSERT INTO users (number, tenant_id, name, email, role, password_hash, sip_auth_name, sip_password, voicemail_number, created_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-          .run(u.number, u.tenantId, u.name, u.email, u.role, u.passwordHash, u.sipAuthName, u.sipPassword, u.voicemailNumber, at, at);
+          .run(u.number, u.tenantId, u.name, u.email, u.role, u.passwordHash, u.sipAuthName, box.seal(u.sipPassword, SIP_PASSWORD), u.voicemailNumber, at, at);
       }),
       update: (number, u) => x(() => {
         st(`UPDATE users SET name = ?, email = ?, role = ?, password_hash = ?, sip_auth_name = ?, sip_password = ?,
             voicemail_number = ?, updated_at = ? WHERE number = ?`)
-          .run(u.name, u.email, u.role, u.passwordHash, u.sipAuthName, u.sipPassword, u.voicemailNumber, now(), number);
+          .run(u.name, u.email, u.role, u.passwordHash, u.sipAuthName, box.seal(u.sipPassword, SIP_PASSWORD), u.voicemailNumber, now(), number);
       }),
       delete: (number) => x(() => st('DELETE FROM users WHERE number = ?').run(number).changes > 0),
     },
@@ -352,26 +457,28 @@ function repositories(s: Statements, x: Exec): Repositories {
     devices: {
       list: (filter = {}) => x(() => {
         if (filter.extraLine) {
-          return (st('SELECT * FROM devices WHERE EXISTS (SELECT 1 FROM json_each(devices.extra_lines) WHERE value = ?) ORDER BY mac').all(filter.extraLine) as Row[]).map(toDevice);
+          return (st('SELECT * FROM devices WHERE EXISTS (SELECT 1 FROM json_each(devices.extra_lines) WHERE value = ?) ORDER BY mac').all(filter.extraLine) as Row[]).map(toD);
         }
-        if (filter.userNumber) return (st('SELECT * FROM devices WHERE user_number = ? ORDER BY mac').all(filter.userNumber) as Row[]).map(toDevice);
-        if (filter.tenantId) return (st('SELECT * FROM devices WHERE tenant_id = ? ORDER BY mac').all(filter.tenantId) as Row[]).map(toDevice);
-        return (st('SELECT * FROM devices ORDER BY mac').all() as Row[]).map(toDevice);
+        if (filter.userNumber) return (st('SELECT * FROM devices WHERE user_number = ? ORDER BY mac').all(filter.userNumber) as Row[]).map(toD);
+        if (filter.tenantId) return (st('SELECT * FROM devices WHERE tenant_id = ? ORDER BY mac').all(filter.tenantId) as Row[]).map(toD);
+        return (st('SELECT * FROM devices ORDER BY mac').all() as Row[]).map(toD);
       }),
       get: (mac) => x(() => {
         const r = st('SELECT * FROM devices WHERE mac = ?').get(mac) as Row | undefined;
-        return r && toDevice(r);
+        return r && toD(r);
       }),
       insert: (d) => x(() => {
         const at = now();
         st(`INSERT INTO devices (mac, tenant_id, vendor, model, user_number, label, expansion_modules, extra_lines, provisioning_username,
             provisioning_password, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-          .run(d.mac, d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines), d.provisioningUsername, d.provisioningPassword, at, at);
+          .run(d.mac, d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines), d.provisioningUsername,
+            box.sealNullable(d.provisioningPassword, PROVISIONING_PASSWORD), at, at);
       }),
       update: (mac, d) => x(() => {
         st(`UPDATE devices SET tenant_id = ?, vendor = ?, model = ?, user_number = ?, label = ?, expansion_modules = ?, extra_lines = ?,
             provisioning_username = ?, provisioning_password = ?, updated_at = ? WHERE mac = ?`)
-          .run(d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines), d.provisioningUsername, d.provisioningPassword, now(), mac);
+          .run(d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines), d.provisioningUsername,
+            box.sealNullable(d.provisioningPassword, PROVISIONING_PASSWORD), now(), mac);
       }),
       delete: (mac) => x(() => st('DELETE FROM devices WHERE mac = ?').run(mac).changes > 0),
     },
@@ -395,19 +502,19 @@ function repositories(s: Statements, x: Exec): Repositories {
     network: {
       getTenant: (tenantId) => x(() => {
         const r = st('SELECT profile FROM tenant_network WHERE tenant_id = ?').get(tenantId) as Row | undefined;
-        return r ? (JSON.parse(str(r.profile)) as NetworkOverrides) : {};
+        return r ? box.openProfile(JSON.parse(str(r.profile)) as NetworkOverrides) : {};
       }),
       setTenant: (tenantId, p) => x(() => {
         st('INSERT INTO tenant_network (tenant_id, profile) VALUES (?, ?) ON CONFLICT(tenant_id) DO UPDATE SET profile = excluded.profile')
-          .run(tenantId, JSON.stringify(p));
+          .run(tenantId, JSON.stringify(box.sealProfile(p)));
       }),
       getDevice: (mac) => x(() => {
         const r = st('SELECT profile FROM device_network WHERE mac = ?').get(mac) as Row | undefined;
-        return r ? (JSON.parse(str(r.profile)) as NetworkOverrides) : {};
+        return r ? box.openProfile(JSON.parse(str(r.profile)) as NetworkOverrides) : {};
       }),
       setDevice: (mac, p) => x(() => {
         st('INSERT INTO device_network (mac, profile) VALUES (?, ?) ON CONFLICT(mac) DO UPDATE SET profile = excluded.profile')
-          .run(mac, JSON.stringify(p));
+          .run(mac, JSON.stringify(box.sealProfile(p)));
       }),
     },
 
@@ -501,38 +608,50 @@ function repositories(s: Statements, x: Exec): Repositories {
       count: () => x(() => (st('SELECT count(*) AS n FROM operators').get() as { n: number }).n),
     },
 
-    tokens: {
-      insert: (t) => x(() => {
-        st('INSERT INTO api_tokens (id, token_hash, principal_kind, principal_id, label, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-          .run(t.id, t.tokenHash, t.principalKind, t.principalId, t.label, t.createdAt);
+    credentials: {
+      insert: (c) => x(() => {
+        st(`INSERT INTO auth_sessions (id, kind, token_hash, cookie_hash, csrf_token, principal_kind, principal_id, label, created_at,
+            last_used_at, expires_at, address, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+          .run(c.id, c.kind, c.tokenHash, c.cookieHash, c.csrfToken, c.principalKind, c.principalId, c.label, c.createdAt,
+            c.lastUsedAt, c.expiresAt, c.address, c.userAgent);
       }),
-      findByHash: (hash) => x(() => {
-        const r = st('SELECT * FROM api_tokens WHERE token_hash = ?').get(hash) as Row | undefined;
-        return r && ({
-          id: str(r.id), principalKind: r.principal_kind as ApiToken['principalKind'], principalId: str(r.principal_id),
-          label: strOrNull(r.label), createdAt: str(r.created_at),
-        } satisfies ApiToken);
+      findByToken: (hash) => x(() => {
+        const r = st('SELECT * FROM auth_sessions WHERE token_hash = ?').get(hash) as Row | undefined;
+        return r && toCredential(r);
       }),
-      delete: (id) => x(() => st('DELETE FROM api_tokens WHERE id = ?').run(id).changes > 0),
+      findByCookie: (hash) => x(() => {
+        const r = st('SELECT * FROM auth_sessions WHERE cookie_hash = ?').get(hash) as Row | undefined;
+        return r && toCredential(r);
+      }),
+      get: (id) => x(() => {
+        const r = st('SELECT * FROM auth_sessions WHERE id = ?').get(id) as Row | undefined;
+        return r && toCredential(r);
+      }),
+      list: (filter) => x(() =>
+        (filter
+          ? (st('SELECT * FROM auth_sessions WHERE principal_kind = ? AND principal_id = ? ORDER BY created_at, id').all(filter.principalKind, filter.principalId) as Row[])
+          : (st('SELECT * FROM auth_sessions ORDER BY created_at, id').all() as Row[])
+        ).map(toCredential)),
+      touch: (id, at) => x(() => {
+        st('UPDATE auth_sessions SET last_used_at = ? WHERE id = ? AND last_used_at < ?').run(at, id, at);
+      }),
+      delete: (id) => x(() => st('DELETE FROM auth_sessions WHERE id = ?').run(id).changes > 0),
+      deleteFor: (kind, principalId, opts = {}) => x(() =>
+        st(`DELETE FROM auth_sessions WHERE principal_kind = @kind AND principal_id = @id
+            AND (@except IS NULL OR id <> @except) AND (@credKind IS NULL OR kind = @credKind)`)
+          .run({ kind, id: principalId, except: opts.except ?? null, credKind: opts.kind ?? null }).changes),
+      purgeExpired: (at, idleBefore) => x(() =>
+        st(`DELETE FROM auth_sessions WHERE expires_at <= ? OR (kind = 'session' AND last_used_at < ?)`).run(at, idleBefore).changes),
     },
 
-    sessions: {
-      insert: (idHash, s) => x(() => {
-        st('INSERT INTO sessions (id_hash, principal_kind, principal_id, csrf_token, expires_at) VALUES (?, ?, ?, ?, ?)')
-          .run(idHash, s.principalKind, s.principalId, s.csrfToken, s.expiresAt);
-      }),
-      get: (idHash) => x(() => {
-        const r = st('SELECT * FROM sessions WHERE id_hash = ?').get(idHash) as Row | undefined;
-        return r && ({
-          principalKind: r.principal_kind as Session['principalKind'], principalId: str(r.principal_id),
-          csrfToken: str(r.csrf_token), expiresAt: str(r.expires_at),
-        } satisfies Session);
-      }),
-      delete: (idHash) => x(() => {
-        st('DELETE FROM sessions WHERE id_hash = ?').run(idHash);
-      }),
-      purgeExpired: (at) => x(() => {
-        st('DELETE FROM sessions WHERE expires_at < ?').run(at);
+    secrets: {
+      census: () => x(() => censusOf(db)),
+      reencrypt: () => x(() => {
+        // IMMEDIATE: a server writing beside `cadran secrets rotate` waits, it cannot interleave.
+        const n = scrubbing(db, () => db.transaction(() => visitSecrets(db, (stored, purpose) => box.seal(box.open(stored, purpose), purpose))).immediate());
+        // Copy the rewritten pages into the file now: the ciphertexts under the old key are gone from it.
+        db.pragma('wal_checkpoint(TRUNCATE)');
+        return n;
       }),
     },
 
@@ -564,7 +683,7 @@ function repositories(s: Statements, x: Exec): Repositories {
       }),
     },
 
-    resync: sqliteResync(s, x),
+    resync: sqliteResync(s, x, (v) => box.open(v, SIP_PASSWORD)),
 
     audit: {
       append: (e) => x(() =>

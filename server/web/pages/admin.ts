@@ -61,6 +61,15 @@ export function adminPages(app: AppContext, render: Renderer, ports: WebPorts): 
     const p = who(req);
     render(req, res, 'licence', { titleKey: 'licence.title', ...base(p, t, 'licences'), user: u, form, errors, self: p.kind === 'user' && p.number === u.number }, status);
   };
+  // Her own licence: a new e-mail or password needs her current one (issue 12), checked like a login.
+  const currentPasswordOf = (req: Request) => {
+    const v = field(req, 'currentPassword');
+    return v ? { currentPassword: v.slice(0, 500) } : {};
+  };
+  const actor = (req: Request) => ({
+    ...(req.web!.credential ? { credentialId: req.web!.credential.id } : {}),
+    checkPassword: (login: string, pw: string) => app.auth.checkPassword(login, pw, req.ip ?? 'unknown'),
+  });
   const licenceOf = async (req: Request) => {
     const p = who(req);
     const t = await adminTenant(app, p, req.params.tenant as string);
@@ -76,7 +85,7 @@ export function adminPages(app: AppContext, render: Renderer, ports: WebPorts): 
     const { p, t, u } = await licenceOf(req);
     const form = { name: field(req, 'name'), email: orNull(field(req, 'email')), role: field(req, 'role') };
     try {
-      await updateUser(app, p, u.number, form);
+      await updateUser(app, p, u.number, { ...form, ...currentPasswordOf(req) }, actor(req));
       res.redirect(303, `/tenants/${t.id}/users/${u.number}?done=licence_saved`);
     } catch (e) {
       showLicence(req, res, t, u, form, formErrors(invalidOnly(e), tr(req)), 422);
@@ -91,7 +100,7 @@ export function adminPages(app: AppContext, render: Renderer, ports: WebPorts): 
     }
     try {
       // role restated: userPatch's role default would otherwise demote an admin (see report).
-      await updateUser(app, p, u.number, { password, role: u.role });
+      await updateUser(app, p, u.number, { password, role: u.role, ...currentPasswordOf(req) }, actor(req));
       res.redirect(303, `/tenants/${t.id}/users/${u.number}?done=password_changed`);
     } catch (e) {
       showLicence(req, res, t, u, form, formErrors(invalidOnly(e), tr(req), () => 'password'), 422);
