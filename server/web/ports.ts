@@ -18,6 +18,13 @@ export interface ImportLine {
 }
 
 export interface ImportReport {
+  /** True for the check before writing. */
+  dryRun: boolean;
+  mode: 'all-or-nothing' | 'skip-invalid';
+  /** True only when the lines were written (never for a dry run, nor an all-or-nothing import with a rejected line). */
+  applied: boolean;
+  /** What happened, as a catalogue key with its counts. */
+  summary: Message;
   created: number;
   updated: number;
   unchanged: number;

@@ -250,8 +250,12 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
     }
     try {
       const report = await ports.importContacts(p, u.number, bytes, !confirm);
-      if (confirm) return res.redirect(303, `/users/${u.number}/contacts?done=contacts_imported`);
-      render(req, res, 'contacts-import', { ...base, report: importView(report, tr(req)), csv: carried, filename: req.upload?.filename });
+      const view = importView(report, tr(req));
+      // Written: the list, with what was written in the message. Nothing written: this page says so.
+      if (confirm && view.wroteSomething) {
+        return res.redirect(303, `/users/${u.number}/contacts?done=contacts_imported&created=${report.created}&updated=${report.updated}&rejected=${report.rejected}`);
+      }
+      render(req, res, 'contacts-import', { ...base, report: view, csv: carried, filename: req.upload?.filename, done: confirm });
     } catch (e) {
       if (!(e instanceof DomainError) || e.code !== 'validation_failed') throw e;
       render(req, res, 'contacts-import', { ...base, errors: formErrors(e, tr(req), () => 'file') }, 422);
