@@ -7,6 +7,7 @@ import { importDevices } from '../imports/devices.ts';
 import { importContacts } from '../imports/contacts.ts';
 import type { LineReason } from '../imports/report.ts';
 import type { Message } from '../domain/messages.ts';
+import { notFound } from '../domain/errors.ts';
 
 export interface ImportLine {
   line: number;
@@ -35,8 +36,11 @@ export interface ImportReport {
 export interface ResyncJobView {
   id: string;
   state: string;
+  /** What the job covers (`device` + MAC, `tenant` + id…), when known. */
+  scope?: string;
+  scopeId?: string;
   /** `reason`: why (refused, never seen, no answer…) as a catalogue key; the page translates it. */
-  targets: Array<{ mac: string; state: string; code?: number | null; reason?: Message | null }>;
+  targets: Array<{ mac: string; state: string; code?: number | null; reason?: Message | null; fetchedAt?: string | null }>;
 }
 
 export interface WebPorts {
@@ -45,6 +49,8 @@ export interface WebPorts {
   resyncDevice?(p: Principal, mac: string): Promise<{ id: string }>;
   resyncTenant?(p: Principal, tenantId: string): Promise<{ id: string }>;
   resyncJob?(p: Principal, id: string): Promise<ResyncJobView>;
+  /** A new job for these phones (the failed ones of an earlier job), checked like a device resync. */
+  resyncAgain?(p: Principal, macs: string[], what: string): Promise<{ id: string }>;
 }
 
 /** The importers read a stream of chunks; the page hands them the uploaded bytes at once. */
@@ -61,7 +67,15 @@ export function webPorts(app: AppContext): WebPorts {
     resyncTenant: async (p, tenant) => ({ id: (await app.resync.tenant(p, tenant)).id }),
     resyncJob: async (p, id) => {
       const job = await app.resync.job(p, id);
-      return { id: job.id, state: job.state, targets: job.targets.map((t) => ({ mac: t.mac, state: t.state, code: t.code ?? null, reason: t.reason ?? null })) };
+      return {
+        id: job.id, state: job.state, scope: job.scope, scopeId: job.scopeId,
+        targets: job.targets.map((t) => ({ mac: t.mac, state: t.state, code: t.code ?? null, reason: t.reason ?? null, fetchedAt: t.fetchedAt ?? null })),
+      };
+    },
+    resyncAgain: async (p, macs, what) => {
+      const jobs = await app.resync.changed(p, macs, what);
+      if (!jobs[0]) throw notFound('not_found.device', { mac: macs.join(', ') });
+      return { id: jobs[0].id };
     },
   };
 }

@@ -12,6 +12,7 @@ import { authPages } from './pages/auth.ts';
 import { userPages } from './pages/user.ts';
 import { adminPages } from './pages/admin.ts';
 import { operatorPages } from './pages/operator.ts';
+import { resyncPages } from './pages/resync.ts';
 import { webPorts, type WebPorts } from './ports.ts';
 
 /** The cockpit; `ports` replaces some of the import and resync services (page tests). */
@@ -49,6 +50,7 @@ export function webRouter(app: AppContext, ports: Partial<WebPorts> = {}): Route
   r.use(userPages(app, render, services));
   r.use(adminPages(app, render, services));
   r.use(operatorPages(app, render, services));
+  r.use(resyncPages(app, render, services));
   r.use(notFoundPage(render));
   r.use(webErrorHandler(app, render));
   return r;

@@ -29,7 +29,7 @@ export interface Cockpit {
 }
 
 /** A phone asking for its file on the phone listener (records a sighting; unknown MACs get listed). */
-function phoneFetch(port: number, path: string, ua: string): Promise<number> {
+export function phoneFetch(port: number, path: string, ua: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, headers: { 'user-agent': ua } }, (res) => {
       res.resume();

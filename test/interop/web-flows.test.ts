@@ -5,7 +5,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Browser, Page } from 'playwright-core';
 import { PHONE, launchChromium, loginThroughForm, openPage, screenshot } from '../helpers/browser.ts';
-import { OPERATOR, startCockpit, type Cockpit } from '../helpers/cockpit.ts';
+import { ADMIN, MAC, OPERATOR, USER, phoneFetch, startCockpit, type Cockpit } from '../helpers/cockpit.ts';
+import { startLoopbackUas } from '../helpers/loopback-uas.ts';
 
 let c: Cockpit;
 let browser: Browser;
@@ -46,6 +47,60 @@ test('MAC import, all or nothing with a rejected line: no "Confirmer l\'import",
     assert.match(await text(page, 'main table'), 'Créé');
     assert.ok(await c.s.app.store.devices.get('805ec0123420'), 'the valid line was written');
     assert.is(await c.s.app.store.devices.get('805ec0123421'), undefined);
+    assert.equal(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a single-phone resync goes on from "Accepté" to "Configuration relue" when the phone re-reads its file', async () => {
+  // The tenant's SIP proxy, played by a loopback UAS that accepts the NOTIFY.
+  const uas = await startLoopbackUas();
+  const { context, page, problems } = await openPage(browser, PHONE);
+  try {
+    const r = await c.s.api('PATCH', '/tenants/acme', { sipProxy: '127.0.0.1', sipPort: uas.port });
+    assert.is(r.status, 200);
+    await loginThroughForm(page, c.s.adminUrl, USER.login, USER.password);
+    await page.goto(`${c.s.adminUrl}/users/${USER.login}/phone`);
+    await Promise.all([page.waitForURL(/\/resync-jobs\//), page.click('main form.actions button.primary')]);
+    await page.waitForSelector('#job');
+    assert.match(await text(page, 'main h1 + p'), 'Téléphone de Alice Martin');
+    await page.locator('#job-targets', { hasText: 'Accepté' }).waitFor({ timeout: 40_000 });
+    assert.match(await text(page, '#job-summary'), "on attend qu'il relise sa configuration");
+    await screenshot(page, 'flow-resync-accepted-390');
+    // The phone re-reads its file, as a Yealink does after the NOTIFY.
+    assert.is(await phoneFetch(c.s.running.phone!.httpPort, `/${MAC}.cfg`, 'Yealink SIP-T54W 96.86.0.100 80:5e:c0:12:34:01'), 200);
+    await page.locator('#job-targets', { hasText: 'Configuration relue' }).waitFor({ timeout: 40_000 });
+    assert.match(await text(page, '#job-summary'), '1 ont relu leur configuration, 0 en échec');
+    assert.match((await page.getAttribute('.progress-bar', 'class')) ?? '', 'outcome-ok');
+    assert.match(await text(page, '#job-targets'), 'Alice Martin');
+    await screenshot(page, 'flow-resync-fetched-390');
+    assert.equal(problems, []);
+  } finally {
+    await context.close();
+    await uas.close();
+  }
+});
+
+test('a parc resync where phones fail: red or orange bar, reasons in the summary, retry of the failed ones', async () => {
+  const { context, page, problems } = await openPage(browser, PHONE);
+  try {
+    // No proxy: the phones that never fetched a file cannot be reached ("jamais vu").
+    await c.s.api('PATCH', '/tenants/acme', { sipProxy: null });
+    await loginThroughForm(page, c.s.adminUrl, ADMIN.login, ADMIN.password);
+    await page.goto(`${c.s.adminUrl}/tenants/acme/devices`);
+    await Promise.all([page.waitForURL(/\/resync-jobs\//), page.click('main .toolbar button.primary')]);
+    await page.waitForSelector('#job-retry', { timeout: 60_000 });
+    const summary = await text(page, '#job-summary');
+    assert.match(summary, 'en échec');
+    assert.match(summary, 'jamais vu');
+    assert.match((await page.getAttribute('.progress-bar', 'class')) ?? '', /outcome-(warn|bad)/);
+    assert.match(await text(page, '#job-targets'), 'Jamais vu');
+    assert.not.match(await text(page, '#job-targets'), /[0-9a-f]{8}-[0-9a-f]{4}-/, 'no job UUID in the rows');
+    await screenshot(page, 'flow-resync-failed-390');
+    const before = page.url();
+    await Promise.all([page.waitForURL((u) => u.href !== before && /done=resync_retried/.test(u.href)), page.click('#job-retry button')]);
+    assert.match(await text(page, '.flash.ok'), 'Nouvelle resynchronisation lancée pour');
     assert.equal(problems, []);
   } finally {
     await context.close();
