@@ -30,6 +30,7 @@ export function navFor(p: Principal | undefined): NavItem[] {
     { id: 'phone', key: 'nav.phone', href: `${own}/phone` },
     { id: 'keys', key: 'nav.keys', href: `${own}/keys` },
     { id: 'contacts', key: 'nav.contacts', href: `${own}/contacts` },
+    { id: 'account', key: 'nav.account', href: '/account' },
   ];
   if (p.role === 'admin') {
     const t = `/tenants/${p.tenantId}`;

@@ -13,6 +13,7 @@ import { userPages } from './pages/user.ts';
 import { adminPages } from './pages/admin.ts';
 import { operatorPages } from './pages/operator.ts';
 import { resyncPages } from './pages/resync.ts';
+import { accountPages } from './pages/account.ts';
 import { webPorts, type WebPorts } from './ports.ts';
 
 /** The cockpit; `ports` replaces some of the import and resync services (page tests). */
@@ -47,6 +48,8 @@ export function webRouter(app: AppContext, ports: Partial<WebPorts> = {}): Route
   r.use(formBody);
   r.use(csrfCheck);
   r.use(authPages(app, render));
+  // Before the admin pages: /tenants/:t/users/new is not a licence number.
+  r.use(accountPages(app, render));
   r.use(userPages(app, render, services));
   r.use(adminPages(app, render, services));
   r.use(operatorPages(app, render, services));

@@ -165,6 +165,37 @@ export const ROLE_PAGES: Record<Role, PageSpec[]> = {
   ],
 };
 
+/** The account pages of issue 17 (own password, licence and phone creation / deletion), audited in their own file. */
+export const ACCOUNT_PAGES: Record<Role, PageSpec[]> = {
+  user: [
+    { name: 'account', go: '/account' },
+    { name: 'account-error', go: async (page, c) => {
+      await page.goto(`${c.s.adminUrl}/account`);
+      await page.fill('#f-current', 'pas-le-bon');
+      await page.fill('#f-password', 'nouveau-secret-1');
+      await page.fill('#f-confirm', 'autre-chose');
+      await Promise.all([page.waitForLoadState('load'), page.click('main button.primary')]);
+    } },
+  ],
+  admin: [
+    { name: 'account', go: '/account' },
+    { name: 'licence-new', go: '/tenants/acme/users/new' },
+    { name: 'licence-new-error', go: async (page, c) => {
+      await page.goto(`${c.s.adminUrl}/tenants/acme/users/new`);
+      await page.fill('#f-number', '12');
+      await page.fill('#f-email', 'pas-un-mail');
+      await Promise.all([page.waitForLoadState('load'), page.click('main button.primary')]);
+    } },
+    { name: 'licence-delete', go: `/tenants/acme/users/${USER.login}/delete` },
+    { name: 'device-new', go: '/tenants/acme/devices/new' },
+    { name: 'device-delete', go: `/devices/${MAC}/delete` },
+  ],
+  operator: [
+    { name: 'licence-new', go: '/tenants/acme/users/new' },
+    { name: 'device-new', go: '/tenants/acme/devices/new' },
+  ],
+};
+
 /** Open the page a spec describes and wait until it has loaded. */
 export async function openSpec(page: Page, c: Cockpit, spec: PageSpec): Promise<void> {
   const go = spec.go;

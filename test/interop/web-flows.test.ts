@@ -107,4 +107,33 @@ test('a parc resync where phones fail: red or orange bar, reasons in the summary
   }
 });
 
+test('a user changes her own password in the cockpit, then logs in with the new one', async () => {
+  const { context, page, problems } = await openPage(browser, PHONE);
+  try {
+    await loginThroughForm(page, c.s.adminUrl, USER.login, USER.password);
+    // Through the folded menu, as on a phone.
+    await page.click('.nav-toggle-label');
+    await Promise.all([page.waitForURL(/\/account$/), page.click('a.nav-account')]);
+    await page.fill('#f-current', 'pas-le-bon');
+    await page.fill('#f-password', 'nouveau-secret-1');
+    await page.fill('#f-confirm', 'nouveau-secret-1');
+    await Promise.all([page.waitForLoadState('load'), page.click('main button.primary')]);
+    assert.is(await text(page, '#e-current'), "Ce n'est pas votre mot de passe actuel.");
+    await screenshot(page, 'flow-password-wrong-390');
+    await page.fill('#f-current', USER.password);
+    await page.fill('#f-password', 'nouveau-secret-1');
+    await page.fill('#f-confirm', 'nouveau-secret-1');
+    await Promise.all([page.waitForURL(/done=own_password_changed/), page.click('main button.primary')]);
+    assert.match(await text(page, '.flash.ok'), 'Mot de passe changé');
+    await screenshot(page, 'flow-password-changed-390');
+    await page.click('.nav-toggle-label');
+    await Promise.all([page.waitForURL(/\/login/), page.click('.sidebar-foot button.link')]);
+    await loginThroughForm(page, c.s.adminUrl, USER.login, 'nouveau-secret-1');
+    assert.match(page.url(), /\/users\//);
+    assert.equal(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
 test.run();

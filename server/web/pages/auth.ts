@@ -18,7 +18,7 @@ function safeNext(raw: unknown): string | undefined {
 const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
 /** Base URL of the reset link: the address the visitor used to reach this page. */
-function requestOrigin(req: Request): string | undefined {
+export function requestOrigin(req: Request): string | undefined {
   const host = req.get('host');
   return host && HOST.test(host) ? `${req.protocol}://${host}` : undefined;
 }

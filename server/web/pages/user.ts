@@ -6,7 +6,7 @@ import { DomainError, notFound } from '../../domain/errors.ts';
 import { formatMac } from '../../domain/mac.ts';
 import { getUser, listUsers } from '../../service/users.ts';
 import { keyLimit, listKeys, replaceKeys } from '../../service/keys.ts';
-import { createContact, deleteContact, getContact, listContacts, updateContact } from '../../service/contacts.ts';
+import { contactsOwner, createContact, deleteContact, getContact, listContacts, updateContact } from '../../service/contacts.ts';
 import { getDevice } from '../../service/devices.ts';
 import { findModel, keyCapacity } from '../../../vendors/index.ts';
 import type { Principal } from '../../auth/principal.ts';
@@ -161,7 +161,7 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
   // ---- contacts
   r.get('/users/:number/contacts', async (req, res) => {
     const p = who(req);
-    const u = await getUser(app, p, req.params.number);
+    const u = await contactsOwner(app, p, req.params.number);
     const q = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 80) : '';
     const all = await listContacts(app, p, u.number);
     const needle = q.toLowerCase();
@@ -174,7 +174,7 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
 
   r.get('/users/:number/contacts.csv', async (req, res) => {
     const p = who(req);
-    const u = await getUser(app, p, req.params.number);
+    const u = await contactsOwner(app, p, req.params.number);
     const contacts = await listContacts(app, p, u.number);
     res
       .type('text/csv; charset=utf-8')
@@ -192,12 +192,12 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
   };
 
   r.get('/users/:number/contacts/new', async (req, res) => {
-    const u = await getUser(app, who(req), req.params.number);
+    const u = await contactsOwner(app, who(req), req.params.number);
     showContact(req, res, u, {});
   });
   r.post('/users/:number/contacts/new', async (req, res) => {
     const p = who(req);
-    const u = await getUser(app, p, req.params.number);
+    const u = await contactsOwner(app, p, req.params.number);
     const form = contactForm(req);
     try {
       await createContact(app, p, u.number, form);
@@ -209,13 +209,13 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
   });
   r.get('/users/:number/contacts/:id/edit', async (req, res) => {
     const p = who(req);
-    const u = await getUser(app, p, req.params.number);
+    const u = await contactsOwner(app, p, req.params.number);
     const c = await getContact(app, p, u.number, req.params.id);
     showContact(req, res, u, { ...c }, c.id);
   });
   r.post('/users/:number/contacts/:id/edit', async (req, res) => {
     const p = who(req);
-    const u = await getUser(app, p, req.params.number);
+    const u = await contactsOwner(app, p, req.params.number);
     const c = await getContact(app, p, u.number, req.params.id);
     const form = contactForm(req);
     try {
@@ -228,7 +228,7 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
   });
   r.post('/users/:number/contacts/:id/delete', async (req, res) => {
     const p = who(req);
-    const u = await getUser(app, p, req.params.number);
+    const u = await contactsOwner(app, p, req.params.number);
     await deleteContact(app, p, u.number, req.params.id);
     res.redirect(303, `/users/${u.number}/contacts?done=contact_deleted`);
   });
@@ -236,12 +236,12 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
   // ---- contacts import: upload → dry-run report → confirm
   r.get('/users/:number/contacts/import', async (req, res) => {
     const p = who(req);
-    const u = await getUser(app, p, req.params.number);
+    const u = await contactsOwner(app, p, req.params.number);
     render(req, res, 'contacts-import', { titleKey: 'import.contacts_title', active: activeFor(p, u, 'contacts'), user: u, available: !!ports.importContacts });
   });
   r.post('/users/:number/contacts/import', async (req, res) => {
     const p = who(req);
-    const u = await getUser(app, p, req.params.number);
+    const u = await contactsOwner(app, p, req.params.number);
     if (!ports.importContacts) return render(req, res, 'error', { titleKey: 'error.title', messageKey: 'import.unavailable' }, 503);
     const { bytes, carried, confirm } = importBytes(req);
     const base = { titleKey: 'import.contacts_title', active: activeFor(p, u, 'contacts'), user: u, available: true };
