@@ -16,6 +16,7 @@ import { translate } from '../i18n.ts';
 import type { Renderer } from '../page.ts';
 import type { WebPorts } from '../ports.ts';
 import { deviceRows, importView } from './shared.ts';
+import { contactMatches, groupNumber, lostLeadingZero } from '../phone-numbers.ts';
 
 const who = (req: Request): Principal => {
   const p = req.web!.principal;
@@ -75,15 +76,23 @@ function slotsFromForm(req: Request, n: number): Slot[] {
   });
 }
 
-export function contactsCsv(contacts: Contact[]): string {
+/**
+ * The contacts as a CSV that French Excel opens in columns: `;` separator, UTF-8 BOM, headers in
+ * the visitor's language (names the contacts import reads back), numbers grouped in pairs so a
+ * spreadsheet keeps them as text with their leading zero.
+ */
+export function contactsCsv(contacts: Contact[], t: (key: string) => string = (k) => k): string {
   // Text cells that a spreadsheet would run as a formula are prefixed with a quote.
   const cell = (v: string | null, text: boolean) => {
     let s = v ?? '';
     if (text && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
     return /[",;\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
-  const rows = contacts.map((c) => [cell(c.name, true), cell(c.work, false), cell(c.mobile, false), cell(c.home, false), cell(c.group, true)].join(','));
-  return `\ufeffname,work,mobile,home,group\r\n${rows.map((r) => `${r}\r\n`).join('')}`;
+  const head = ['contacts.csv_name', 'contacts.csv_work', 'contacts.csv_mobile', 'contacts.csv_home', 'contacts.csv_group'].map((k) => cell(t(k), true)).join(';');
+  // A grouped +33 number starts with "+": the quote keeps a spreadsheet from reading a formula.
+  const num = (v: string | null) => cell(groupNumber(v), true);
+  const rows = contacts.map((c) => [cell(c.name, true), num(c.work), num(c.mobile), num(c.home), cell(c.group, true)].join(';'));
+  return `\ufeff${head}\r\n${rows.map((r) => `${r}\r\n`).join('')}`;
 }
 
 export function userPages(app: AppContext, render: Renderer, ports: WebPorts): Router {
@@ -164,12 +173,13 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
     const u = await contactsOwner(app, p, req.params.number);
     const q = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 80) : '';
     const all = await listContacts(app, p, u.number);
-    const needle = q.toLowerCase();
-    const contacts = needle
-      ? all.filter((c) => [c.name, c.work, c.mobile, c.home, c.group].some((v) => v?.toLowerCase().includes(needle)))
-      : all;
-    contacts.sort((a, b) => a.name.localeCompare(b.name, req.web!.lang));
-    render(req, res, 'contacts', { titleKey: 'contacts.title', active: activeFor(p, u, 'contacts'), user: u, contacts, q, total: all.length });
+    const found = q ? all.filter((c) => contactMatches(c, q)) : all;
+    found.sort((a, b) => a.name.localeCompare(b.name, req.web!.lang, { sensitivity: 'base' }));
+    // Numbers grouped for reading; one that lost its leading zero in a spreadsheet is flagged.
+    const shown = (v: string | null) => (v ? { text: groupNumber(v), lostZero: lostLeadingZero(v) } : null);
+    const contacts = found.map((c) => ({ ...c, work: shown(c.work), mobile: shown(c.mobile), home: shown(c.home) }));
+    const lostZero = contacts.filter((c) => c.work?.lostZero || c.mobile?.lostZero || c.home?.lostZero).length;
+    render(req, res, 'contacts', { titleKey: 'contacts.title', active: activeFor(p, u, 'contacts'), user: u, contacts, q, total: all.length, lostZero });
   });
 
   r.get('/users/:number/contacts.csv', async (req, res) => {
@@ -180,7 +190,7 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
       .type('text/csv; charset=utf-8')
       .set('Content-Disposition', `attachment; filename="contacts-${u.number}.csv"`)
       .set('Cache-Control', 'no-store')
-      .send(contactsCsv(contacts));
+      .send(contactsCsv(contacts, (k) => translate(req.web!.lang, k)));
   });
 
   const contactForm = (req: Request) => ({
