@@ -282,29 +282,5 @@ export function adminPages(app: AppContext, render: Renderer, ports: WebPorts): 
     const job = await ports.resyncTenant(p, t.id);
     res.redirect(303, `/resync-jobs/${encodeURIComponent(job.id)}`);
   });
-  const jobOf = async (req: Request) => {
-    const p = who(req);
-    if (!ports.resyncJob) throw notFound('not_found.resync_job', { id: String(req.params.id) });
-    const job = await ports.resyncJob(p, req.params.id as string);
-    const done = job.targets.filter((x) => !['pending', 'queued', 'sent'].includes(x.state)).length;
-    const lang = req.web!.lang;
-    const label = (state: string) => (hasMessage(`resync.state_${state}`) ? translate(lang, `resync.state_${state}`) : state);
-    return {
-      ...job,
-      stateLabel: label(job.state),
-      // The reason in the visitor's language (app.js shows what this JSON says as it is).
-      targets: job.targets.map((x) => ({ ...x, stateLabel: label(x.state), reason: x.reason ? translate(lang, x.reason.key, x.reason.params) : null })),
-      total: job.targets.length,
-      done,
-      percent: job.targets.length ? Math.round((100 * done) / job.targets.length) : 100,
-    };
-  };
-  r.get('/resync-jobs/:id.json', async (req, res) => {
-    res.set('Cache-Control', 'no-store').json(await jobOf(req));
-  });
-  r.get('/resync-jobs/:id', async (req, res) => {
-    const job = await jobOf(req);
-    render(req, res, 'resync-job', { titleKey: 'resync.title', job, active: '' });
-  });
   return r;
 }

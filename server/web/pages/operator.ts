@@ -146,8 +146,9 @@ export function operatorPages(app: AppContext, render: Renderer, ports: WebPorts
     }
     try {
       const report = await ports.importDevices(p, bytes, { dryRun: !confirm, skipInvalid });
-      if (confirm) return render(req, res, 'devices-import', { ...base, report: importView(report, tr(req)), done: true });
-      render(req, res, 'devices-import', { ...base, report: importView(report, tr(req)), csv: carried, filename: req.upload?.filename });
+      // After a confirm, the page says what was written — or that nothing was, and why (the file
+      // is carried again so the valid lines can still be imported on their own).
+      render(req, res, 'devices-import', { ...base, report: importView(report, tr(req)), csv: carried, filename: req.upload?.filename, done: confirm });
     } catch (e) {
       render(req, res, 'devices-import', { ...base, errors: formErrors(invalidOnly(e), tr(req), () => 'file') }, 422);
     }
