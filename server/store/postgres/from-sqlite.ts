@@ -20,10 +20,11 @@ import { latestPgVersion, migratePg } from './migrations/index.ts';
 import { poolConfig, type PostgresOptions } from './options.ts';
 import { describePostgres } from './index.ts';
 
-/** Every table of schema version 4, parents before children. */
+/** Every table of the schema, parents before children. */
 export const COPIED_TABLES = [
   'tenants', 'users', 'devices', 'function_keys', 'tenant_network', 'device_network', 'contacts', 'operators', 'api_tokens',
   'sessions', 'settings', 'sightings', 'unknown_devices', 'resync_jobs', 'resync_targets', 'password_resets',
+  'cluster_nodes', 'probe_blocks', 'template_overrides',
 ] as const;
 
 /** Columns PostgreSQL has and SQLite has not (SQLite's rowid stands for them). */
