@@ -258,7 +258,8 @@ export interface Store {
     /**
      * Lease targets to `owner` until `until` and return them (credentials joined back): targets
      * `queued`, or `sent` without a final answer, of jobs not cancelled, whose lease is absent or
-     * expired at `now` — at most `limit`, at most `perTenant` per tenant, oldest job first. Two
+     * expired at `now` — at most `limit`, and per tenant at most `perTenant` counting the `queued`
+     * targets `owner` already holds, oldest job first. Two
      * nodes claiming at once never get the same target (PostgreSQL: FOR UPDATE SKIP LOCKED;
      * SQLite: one write transaction).
      */

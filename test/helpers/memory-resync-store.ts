@@ -50,6 +50,11 @@ export class MemoryResyncStore implements ResyncJobStore {
   async claimTargets(owner: string, o: { now: number; until: number; limit: number; perTenant: number }): Promise<ResyncTarget[]> {
     const out: ResyncTarget[] = [];
     const perTenant = new Map<string, number>();
+    for (const { targets } of this.#jobs.values()) {
+      for (const r of targets.values()) {
+        if (r.leaseOwner === owner && r.state === 'queued' && (r.leaseUntil ?? -Infinity) >= o.now) perTenant.set(r.tenantId, (perTenant.get(r.tenantId) ?? 0) + 1);
+      }
+    }
     const jobs = [...this.#jobs.values()].sort((a, b) => a.job.createdAt - b.job.createdAt);
     for (const { job, targets } of jobs) {
       if (job.cancelledAt !== undefined) continue;

@@ -498,6 +498,7 @@ export function storeSuite(h: StoreHarness): void {
     ], []);
     const first = await other.resync.claimTargets('B', { now: t0 + 1000, until: t0 + 100_000, limit: 10, perTenant: 2 });
     assert.equal(first.map((t) => `${t.jobId} ${t.deviceMac}`), ['b 805ec0000011', 'b 805ec0000012', 'c 000b82000001', 'c 000b82000002']);
+    assert.equal(await other.resync.claimTargets('B', { now: t0 + 1000, until: t0 + 100_000, limit: 10, perTenant: 2 }), [], 'B already holds 2 per tenant');
     const rest = await s.resync.claimTargets('A', { now: t0 + 1000, until: t0 + 31_000, limit: 10, perTenant: 10 });
     assert.equal(rest.map((t) => `${t.jobId} ${t.deviceMac}`), ['b 805ec0000013'], 'what B holds is not claimed again');
     assert.equal(await s.resync.claimTargets('A', { now: t0 + 1000, until: t0 + 31_000, limit: 0, perTenant: 10 }), []);
@@ -531,8 +532,9 @@ export function storeSuite(h: StoreHarness): void {
     const got: string[] = [];
     for (let round = 0; round < 10; round++) {
       const [x, y] = await Promise.all([
-        s.resync.claimTargets('A', { now: t0, until: t0 + 30_000, limit: 7, perTenant: 7 }),
-        other.resync.claimTargets('B', { now: t0, until: t0 + 30_000, limit: 7, perTenant: 7 }),
+        // A new owner name each round: what an owner already holds counts against its share.
+        s.resync.claimTargets(`A${round}`, { now: t0, until: t0 + 30_000, limit: 7, perTenant: 7 }),
+        other.resync.claimTargets(`B${round}`, { now: t0, until: t0 + 30_000, limit: 7, perTenant: 7 }),
       ]);
       for (const t of [...x, ...y]) got.push(t.deviceMac);
     }

@@ -791,16 +791,19 @@ export class PostgresStore implements Store {
       // SKIP LOCKED: a node claiming at the same moment skips these rows and takes others; a row
       // another node leased meanwhile is re-checked against the lease condition and left out.
       const rows = await this.#rows(
-        `WITH c AS (
-           SELECT t.job_id, t.mac, t.seq, j.created_at AS jc,
+        `WITH held AS (
+           SELECT tenant_id, count(*) AS h FROM resync_targets
+           WHERE lease_owner = $4 AND state = 'queued' AND lease_until >= $1 GROUP BY tenant_id
+         ), c AS (
+           SELECT t.job_id, t.mac, t.seq, t.tenant_id, j.created_at AS jc,
                   row_number() OVER (PARTITION BY t.tenant_id ORDER BY j.created_at, t.seq) AS n
            FROM resync_targets t JOIN resync_jobs j ON j.id = t.job_id
            WHERE t.state IN ('queued', 'sent') AND j.cancelled_at IS NULL AND t.request_uri IS NOT NULL
              AND (t.lease_until IS NULL OR t.lease_until < $1)
          ), pick AS (
            SELECT t.job_id, t.mac, t.user_number, c.jc, c.seq
-           FROM resync_targets t JOIN c ON c.job_id = t.job_id AND c.mac = t.mac
-           WHERE c.n <= $2 AND t.state IN ('queued', 'sent') AND (t.lease_until IS NULL OR t.lease_until < $1)
+           FROM resync_targets t JOIN c ON c.job_id = t.job_id AND c.mac = t.mac LEFT JOIN held ON held.tenant_id = c.tenant_id
+           WHERE c.n + coalesce(held.h, 0) <= $2 AND t.state IN ('queued', 'sent') AND (t.lease_until IS NULL OR t.lease_until < $1)
            ORDER BY c.jc, c.seq
            LIMIT $3
            FOR UPDATE OF t SKIP LOCKED

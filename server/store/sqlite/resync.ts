@@ -101,15 +101,19 @@ export function sqliteResync(s: Statements, x: Exec): Store['resync'] {
     claimTargets: (owner, o) => x(() =>
       s.db.transaction(() => {
         // One write transaction: no other process can claim between the choice and the update.
-        const rowids = st(`WITH c AS (
-                             SELECT t.rowid AS rid, j.created_at AS jc,
+        const rowids = st(`WITH held AS (
+                             SELECT tenant_id, count(*) AS h FROM resync_targets
+                             WHERE lease_owner = @owner AND state = 'queued' AND lease_until >= @now GROUP BY tenant_id),
+                           c AS (
+                             SELECT t.rowid AS rid, t.tenant_id, j.created_at AS jc,
                                     row_number() OVER (PARTITION BY t.tenant_id ORDER BY j.created_at, t.rowid) AS n
                              FROM resync_targets t JOIN resync_jobs j ON j.id = t.job_id
                              WHERE t.state IN ('queued', 'sent') AND j.cancelled_at IS NULL AND t.request_uri IS NOT NULL
                                AND (t.lease_until IS NULL OR t.lease_until < @now))
-                           SELECT rid FROM c WHERE n <= @perTenant ORDER BY jc, rid LIMIT @limit`)
+                           SELECT rid FROM c LEFT JOIN held ON held.tenant_id = c.tenant_id
+                           WHERE c.n + coalesce(held.h, 0) <= @perTenant ORDER BY jc, rid LIMIT @limit`)
           .pluck()
-          .all({ now: iso(o.now), perTenant: Math.max(0, o.perTenant), limit: Math.max(0, o.limit) }) as number[];
+          .all({ owner, now: iso(o.now), perTenant: Math.max(0, o.perTenant), limit: Math.max(0, o.limit) }) as number[];
         if (rowids.length === 0) return [];
         const lease = st('UPDATE resync_targets SET lease_owner = ?, lease_until = ? WHERE rowid = ?');
         for (const r of rowids) lease.run(owner, iso(o.until), r);
