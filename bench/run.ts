@@ -23,6 +23,7 @@ const sections: Section[] = [
   { title: 'SIP NOTIFY resync pacing', module: './sip-notify.ts', exportName: 'runSipBench' },
   { title: 'bulk MAC import', module: './import.ts', exportName: 'runImportBench' },
   { title: 'login storm (phone HTTP during 200 parallel logins)', module: './login-storm.ts', exportName: 'runLoginStorm' },
+  { title: 'PostgreSQL beside SQLite (boot storm, 100,000-MAC import)', module: './engines.ts', exportName: 'runEngineBench' },
 ];
 
 function withLimit<T>(p: Promise<T>, ms: number): Promise<T> {
