@@ -143,7 +143,7 @@ export interface TemplateOverrideView {
 }
 
 function checkTarget(deps: TemplateOverrideDeps, vendor: string, name: string): void {
-  if (!deps.templates.shipped(vendor, name)) throw notFound(`template ${vendor}/${name}`);
+  if (!deps.templates.shipped(vendor, name)) throw notFound('not_found.template', { vendor, name });
 }
 
 export async function listTemplateOverrides(deps: TemplateOverrideDeps, p: Principal): Promise<TemplateOverrideView[]> {
@@ -154,7 +154,7 @@ export async function listTemplateOverrides(deps: TemplateOverrideDeps, p: Princ
 export async function getTemplateOverride(deps: TemplateOverrideDeps, p: Principal, vendor: string, name: string): Promise<TemplateOverrideView> {
   requireOperator(p);
   const o = await deps.store.templateOverrides.get(vendor, name);
-  if (!o) throw notFound(`template override ${vendor}/${name}`);
+  if (!o) throw notFound('not_found.template_override', { vendor, name });
   return o;
 }
 
@@ -163,10 +163,10 @@ export async function putTemplateOverride(deps: TemplateOverrideDeps, p: Princip
   requireOperator(p);
   checkTarget(deps, vendor, name);
   const source = (input as { source?: unknown } | null)?.source;
-  if (typeof source !== 'string') throw invalid('source', 'the template text is required (a string)');
-  if (Buffer.byteLength(source, 'utf8') > MAX_TEMPLATE_BYTES) throw invalid('source', `is larger than ${MAX_TEMPLATE_BYTES} bytes`);
+  if (typeof source !== 'string') throw invalid('source', 'validation.template_source_required');
+  if (Buffer.byteLength(source, 'utf8') > MAX_TEMPLATE_BYTES) throw invalid('source', 'validation.template_too_large', { max: MAX_TEMPLATE_BYTES });
   const problem = templateProblem(source);
-  if (problem) throw invalid('source', `is not a valid Handlebars template: ${problem}`);
+  if (problem) throw invalid('source', 'validation.template_invalid', { problem });
   await deps.store.templateOverrides.put({ vendor, name, source });
   await loadTemplateOverrides(deps); // this node renders with it before answering
   deps.changes.devicesChanged('*', `template override ${vendor}/${name} changed`);
@@ -176,7 +176,7 @@ export async function putTemplateOverride(deps: TemplateOverrideDeps, p: Princip
 /** Back to the shipped template. */
 export async function deleteTemplateOverride(deps: TemplateOverrideDeps, p: Principal, vendor: string, name: string): Promise<void> {
   requireOperator(p);
-  if (!(await deps.store.templateOverrides.delete(vendor, name))) throw notFound(`template override ${vendor}/${name}`);
+  if (!(await deps.store.templateOverrides.delete(vendor, name))) throw notFound('not_found.template_override', { vendor, name });
   await loadTemplateOverrides(deps);
   deps.changes.devicesChanged('*', `template override ${vendor}/${name} removed`);
 }
