@@ -51,6 +51,7 @@ function nodeEnv(host: string, dir: string): Record<string, string> {
     CADRAN_TFTP_PORT: '0',
     CADRAN_RESYNC_RATE: '4',
     CADRAN_RESYNC_LEASE_SECONDS: '3',
+    CADRAN_PHONE_WORKERS: '1',
     CADRAN_BCRYPT_COST: '4',
   };
 }
