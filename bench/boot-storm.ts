@@ -213,8 +213,9 @@ function row(server: string, passes: PassResult[]): BootStormRow {
   };
 }
 
-function benchConfig(dataDir: string) {
+function benchConfig(dataDir: string, databaseUrl: string | null = null) {
   return loadConfig({
+    ...(databaseUrl ? { CADRAN_DATABASE_URL: databaseUrl } : {}),
     CADRAN_DATA_DIR: dataDir,
     CADRAN_HTTP_HOST: '127.0.0.1',
     CADRAN_HTTP_PORT: '0',
@@ -260,7 +261,7 @@ function accepts(port: number): Promise<boolean> {
  * the loopback and the data dir. Its logs (one line per phone request at the default level) go to
  * `logFile`, as they would go to a file or journald in production.
  */
-async function startCadranServe(tree: string, dataDir: string, logFile: string, workers: number | undefined, profileDir?: string): Promise<ServeChild> {
+async function startCadranServe(tree: string, dataDir: string, logFile: string, workers: number | undefined, profileDir?: string, extraEnv: Record<string, string> = {}): Promise<ServeChild> {
   const [http, admin] = [await freePort(), await freePort()];
   const [tftp, sip] = [await freeUdpPort(), await freeUdpPort()];
   const out = openSync(logFile, 'a');
@@ -279,6 +280,7 @@ async function startCadranServe(tree: string, dataDir: string, logFile: string, 
     CADRAN_PUBLIC_URL: ROOT,
     ...(workers !== undefined ? { CADRAN_PHONE_WORKERS: String(workers) } : {}),
     ...serveEnv(),
+    ...extraEnv,
   };
   // Profiling: the process (and the phone workers, which take the --cpu-prof flags of their
   // primary) write a V8 CPU profile each when they exit.
@@ -476,6 +478,63 @@ export async function runBootStorm(opts: BootStormOptions = {}): Promise<BootSto
   } finally {
     if (nginx) await nginx.stop();
     for (const s of servers) await s.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The storm against `cadran serve` alone on one engine (`databaseUrl`: PostgreSQL, null: the
+ * SQLite file), for the engine comparison (bench/engines.ts): seeded through the store, one cold
+ * pass, then `rounds` measured passes, with the storm client of this file.
+ */
+export async function runEngineStorm(opts: {
+  databaseUrl: string | null;
+  phones: number;
+  concurrency: number;
+  workers: number;
+  rounds: number;
+  passLimitMs: number;
+}): Promise<{ cold: BootStormRow; warm: BootStormRow; complete: boolean; seedSeconds: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'cadran-enginestorm-'));
+  const dataDir = join(dir, 'data');
+  let cadran: ServeChild | null = null;
+  try {
+    const app = await createAppContext(benchConfig(dataDir, opts.databaseUrl), createLogger('warn'));
+    const t0 = performance.now();
+    const phones: Fetch[][] = [];
+    let seedSeconds: number;
+    try {
+      const seeded = await seed(app, opts.phones);
+      seedSeconds = (performance.now() - t0) / 1000;
+      // Files that render nothing are left out, as in the nginx comparison; sizes are checked.
+      const sizes = new Map<string, number>();
+      for (const p of seeded) {
+        const fetches: Fetch[] = [];
+        for (const file of p.files) {
+          let size = sizes.get(file);
+          if (size === undefined) {
+            const out = await renderDeviceFile(app, p.mac, file, ROOT);
+            if (!out) continue;
+            sizes.set(file, (size = out.body.length));
+          }
+          fetches.push({ request: Buffer.from(`GET /${file} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`, 'latin1'), size });
+        }
+        phones.push(fetches);
+      }
+    } finally {
+      await app.store.close();
+    }
+    const tree = fileURLToPath(new URL('..', import.meta.url));
+    cadran = await startCadranServe(tree, dataDir, join(dir, 'serve.log'), opts.workers, undefined, {
+      CADRAN_LOG_LEVEL: 'warn',
+      ...(opts.databaseUrl ? { CADRAN_DATABASE_URL: opts.databaseUrl } : {}),
+    });
+    const cold = await storm(cadran.port, phones, opts.concurrency, opts.passLimitMs);
+    const passes: PassResult[] = [];
+    for (let r = 0; r < opts.rounds; r++) passes.push(await storm(cadran.port, phones, opts.concurrency, opts.passLimitMs));
+    return { cold: row('cold cache', [cold]), warm: row('warm', passes), complete: [cold, ...passes].every((p) => p.complete), seedSeconds };
+  } finally {
+    if (cadran) await cadran.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -20,6 +20,10 @@ export interface ImportBenchOptions {
   lines?: number;
   /** Users the phones are spread over. */
   users?: number;
+  /** PostgreSQL instead of the SQLite file of a fresh data directory (an empty database). */
+  databaseUrl?: string;
+  /** Skip the API dry run (the engine comparison measures the import paths only). */
+  skipApi?: boolean;
   print?: (line: string) => void;
 }
 
@@ -61,7 +65,10 @@ export async function runImportBench(opts: ImportBenchOptions = {}): Promise<Imp
   const lines = opts.lines ?? 100_000;
   const print = opts.print ?? ((l: string) => console.log(l));
   const dir = mkdtempSync(join(tmpdir(), 'cadran-bench-import-'));
-  const app = await createAppContext(loadConfig({ CADRAN_DATA_DIR: dir, CADRAN_ADMIN_PORT: '0', CADRAN_ADMIN_HOST: '127.0.0.1' }), silentLogger);
+  const app = await createAppContext(
+    loadConfig({ CADRAN_DATA_DIR: dir, CADRAN_ADMIN_PORT: '0', CADRAN_ADMIN_HOST: '127.0.0.1', ...(opts.databaseUrl ? { CADRAN_DATABASE_URL: opts.databaseUrl } : {}) }),
+    silentLogger,
+  );
   const rows: ImportBenchRow[] = [];
   try {
     // A model of the first vendor that has a 12-key phone or more, and one of its OUIs.
@@ -93,6 +100,7 @@ export async function runImportBench(opts: ImportBenchOptions = {}): Promise<Imp
     await measure('first import (CLI path)', () => importDevices(app, SYSTEM, createReadStream(file)));
     await measure('re-import (unchanged)', () => importDevices(app, SYSTEM, createReadStream(file)));
 
+    if (opts.skipApi) return { fileBytes, rows };
     // The same file through the REST API (streamed upload), as a dry run.
     const { token } = await createOperator(app, 'bench');
     const running = await startServer(app, [importsFeature]);

@@ -11,6 +11,7 @@ import type { ResyncService } from './resync/service.ts';
 import type { FleetState } from './provision/fleet.ts';
 import type { NetworkProfile, TemplateSource } from '../vendors/types.ts';
 import type { Metrics } from './metrics.ts';
+import type { OverridableTemplates } from './provision/template-overrides.ts';
 
 export interface AppContext extends ServiceDeps {
   config: Config;
@@ -20,7 +21,7 @@ export interface AppContext extends ServiceDeps {
   /** The installation level of the phone profile (config `defaults`, CADRAN_DEFAULT_LOCALE, fr-FR). */
   defaults: NetworkProfile;
   auth: AuthService;
-  templates: TemplateSource & { generation?(): number };
+  templates: TemplateSource & { generation?(): number } & OverridableTemplates;
   /** Files provisioned phones fetched, once recorded (the resync engine follows them). */
   fetches: PhoneFetches;
   /** Resync jobs of this installation; NOTIFYs go out while it is started (server, `cadran resync`). */

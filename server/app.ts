@@ -17,6 +17,7 @@ import { vendors } from '../vendors/index.ts';
 import { Metrics } from './metrics.ts';
 import type { AppContext } from './app-context.ts';
 import { installationProfile } from './domain/profile.ts';
+import { followTemplateOverrides, importTemplateFiles } from './provision/template-overrides.ts';
 import { createAdminApp } from './api/app.ts';
 import type { PhoneListeners } from './phone/feature.ts';
 
@@ -30,7 +31,16 @@ export async function createAppContext(config: Config, log: Logger = createLogge
     if (c.external) return;
     store.publishChange({ macs: c.macs, reason: c.reason }).catch((err: unknown) => log.warn({ err }, 'could not publish a change to other nodes'));
   });
-  const templates = new HandlebarsTemplates({ shippedDir: defaultShippedTemplatesDir(), overrideDir: config.templateOverrideDir });
+  // Template overrides come from the database (every node the same); files left in the data
+  // directory by an older cadran are imported once.
+  const templates = new HandlebarsTemplates({ shippedDir: defaultShippedTemplatesDir() });
+  try {
+    await importTemplateFiles(store, templates, config.templateOverrideDir, log);
+    await followTemplateOverrides({ store, templates, changes, log });
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    throw err;
+  }
   return {
     config,
     defaults: installationProfile(config),

@@ -38,6 +38,7 @@ const fileSchema = z
         bindPort: port,
         ratePerTenant: z.number().positive().max(100_000),
         globalRate: z.number().positive().max(100_000),
+        leaseSeconds: z.number().int().min(2).max(3600),
       })
       .partial(),
     smtp: z.object({ host: z.string(), port, from: z.string(), secure: z.boolean() }).partial(),
@@ -105,7 +106,8 @@ export interface Config {
   phoneWorkers: number;
   /** Bearer token /metrics requires; null: served to whoever reaches the admin listener. */
   metricsToken: string | null;
-  sip: { bindHost: string; bindPort: number; ratePerTenant: number; globalRate: number };
+  /** leaseSeconds: how long a node's claim on resync targets holds unrenewed (a dead node's targets are taken over after it). */
+  sip: { bindHost: string; bindPort: number; ratePerTenant: number; globalRate: number; leaseSeconds: number };
   smtp: { host: string | null; port: number; from: string; secure: boolean };
   probe: { unknownPerMinute: number; blockSeconds: number };
   /** Directory of operator template overrides: `<data dir>/templates/<vendor>/<name>`. */
@@ -219,6 +221,7 @@ const envSchemas = {
   CADRAN_AUDIT_RETENTION_DAYS: envInt(1, 36500, 'a number of days from 1 to 36500'),
   CADRAN_RESYNC_RATE: envRate,
   CADRAN_RESYNC_GLOBAL_RATE: envRate,
+  CADRAN_RESYNC_LEASE_SECONDS: envInt(2, 3600, 'a number of seconds from 2 to 3600'),
   CADRAN_LOG_LEVEL: z.enum(LOG_LEVELS, `is not a log level (${LOG_LEVELS.join(', ')})`),
   CADRAN_PUBLIC_URL: z.url('is not a URL (e.g. http://prov.example.net/)'),
   CADRAN_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/\S+$/i, 'is not a postgres:// URL'),
@@ -354,6 +357,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, host: HostFacts
       bindPort: e.CADRAN_SIP_PORT ?? f.sip?.bindPort ?? 0,
       ratePerTenant: e.CADRAN_RESYNC_RATE ?? f.sip?.ratePerTenant ?? 20,
       globalRate: e.CADRAN_RESYNC_GLOBAL_RATE ?? f.sip?.globalRate ?? 200,
+      leaseSeconds: e.CADRAN_RESYNC_LEASE_SECONDS ?? f.sip?.leaseSeconds ?? 30,
     },
     smtp: {
       host: e.CADRAN_SMTP_HOST ?? f.smtp?.host ?? null,

@@ -59,6 +59,8 @@ export interface GetOptions {
   headers?: Record<string, string>;
   /** Source address on the loopback (127.0.0.2 …) to act as another client. */
   from?: string;
+  /** Server address (default 127.0.0.1). */
+  host?: string;
   method?: string;
   https?: boolean;
 }
@@ -69,7 +71,7 @@ export function get(port: number, path: string, o: GetOptions = {}): Promise<Ans
   return new Promise((resolve, reject) => {
     const req = make(
       {
-        host: '127.0.0.1',
+        host: o.host ?? '127.0.0.1',
         port,
         path,
         method: o.method ?? 'GET',

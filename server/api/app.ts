@@ -8,6 +8,7 @@ import { sessionsRouter } from './routes/sessions.ts';
 import { tenantsRouter } from './routes/tenants.ts';
 import { usersRouter } from './routes/users.ts';
 import { devicesRouter } from './routes/devices.ts';
+import { templatesRouter } from './routes/templates.ts';
 import { resyncOnChange } from './routes/resync.ts';
 import { metricsHandler } from './metrics.ts';
 import { auditRouter } from './routes/audit.ts';
@@ -54,6 +55,7 @@ export function createAdminApp(app: AppContext, ext: AdminExtensions = {}): Expr
   api.use(tenantsRouter(app));
   api.use(usersRouter(app));
   api.use(devicesRouter(app));
+  api.use(templatesRouter(app));
   api.use(notFoundRoute);
   api.use(errorHandler(app.log));
   server.use('/api/v1', api);

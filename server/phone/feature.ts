@@ -64,16 +64,39 @@ function countTftpEnd(metrics: Metrics) {
   };
 }
 
+/** How often blocks decided by other nodes are read (the bound on their delay here). */
+export const PROBE_SYNC_MS = 2000;
+
+/** The settings key of the shared Digest nonce secret (hex, 32 bytes). */
+export const DIGEST_SECRET_SETTING = 'phone.digestNonceSecret';
+
+async function installationDigestSecret(app: AppContext): Promise<Buffer> {
+  const stored = await app.store.settings.setIfAbsent<string>(DIGEST_SECRET_SETTING, randomBytes(32).toString('hex'));
+  const secret = typeof stored === 'string' && /^[0-9a-f]{64}$/.test(stored) ? Buffer.from(stored, 'hex') : null;
+  if (!secret) throw new Error(`the stored setting ${DIGEST_SECRET_SETTING} is not a 64-digit hex secret: delete it, the next start makes a new one`);
+  return secret;
+}
+
 export async function startPhone(app: AppContext): Promise<RunningPhone> {
   const log = app.log.child({ concern: 'phone' });
   const config = app.config;
   if (config.httpsPort !== null && !(config.tlsCert && config.tlsKey)) {
     log.warn({ httpsPort: config.httpsPort }, 'HTTPS port set without a certificate and key (CADRAN_TLS_CERT, CADRAN_TLS_KEY): HTTPS not served');
   }
-  const digestSecret = randomBytes(32);
+  // One Digest nonce secret for the whole installation, made by the first node that starts and
+  // read by every other one: a phone challenged by one node answers any other (nonces are an
+  // expiry and its HMAC under this secret, so no per-nonce state needs sharing).
+  const digestSecret = await installationDigestSecret(app);
   const sink = storeSink(app.store, app.fetches);
   const metrics = app.metrics;
   let pool: WorkerPool | null = null;
+  // Probe blocks are the installation's: a block decided here is stored, and blocks stored by
+  // other nodes are applied here within PROBE_SYNC_MS.
+  const applied = new Map<string, number>();
+  const share = (ip: string, until: number): void => {
+    applied.set(ip, Math.max(applied.get(ip) ?? 0, until));
+    app.store.probeBlocks.add(ip, until).catch((err: unknown) => log.warn({ err, ip }, 'could not share a probe block with the other nodes'));
+  };
   const phone = createPhoneProcess({
     config,
     defaults: app.defaults,
@@ -86,6 +109,7 @@ export async function startPhone(app: AppContext): Promise<RunningPhone> {
     onBlock: (ip, until) => {
       metrics.probeBlock();
       pool?.block(ip, until);
+      share(ip, until);
     },
     metrics,
   });
@@ -109,6 +133,7 @@ export async function startPhone(app: AppContext): Promise<RunningPhone> {
         onBlock: (ip, until) => {
           metrics.probeBlock();
           phone.guard.block(ip, until);
+          share(ip, until);
         },
         metrics,
       });
@@ -130,6 +155,29 @@ export async function startPhone(app: AppContext): Promise<RunningPhone> {
     });
     stops.push(tftp.close);
     listeners = { httpPort, httpsPort, tftpPort: tftp.port, workers: config.phoneWorkers };
+    let syncing = false;
+    const sync = async (): Promise<void> => {
+      if (syncing) return;
+      syncing = true;
+      try {
+        const now = Date.now();
+        for (const { ip, until } of await app.store.probeBlocks.active(now)) {
+          if ((applied.get(ip) ?? 0) >= until) continue;
+          applied.set(ip, until);
+          phone.guard.block(ip, until);
+          pool?.block(ip, until);
+        }
+        for (const [ip, until] of applied) if (until <= now) applied.delete(ip);
+      } catch (err) {
+        log.warn({ err }, 'could not read the probe blocks of the other nodes');
+      } finally {
+        syncing = false;
+      }
+    };
+    await sync();
+    const timer = setInterval(() => void sync(), PROBE_SYNC_MS);
+    timer.unref();
+    stops.push(async () => clearInterval(timer));
   } catch (err) {
     await stopAll();
     throw err;

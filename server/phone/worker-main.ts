@@ -10,6 +10,7 @@ import { ChangeFeed } from '../service/changes.ts';
 import { HandlebarsTemplates, defaultShippedTemplatesDir } from '../../vendors/common/templates.ts';
 import { createPhoneProcess } from './process.ts';
 import { installationProfile } from '../domain/profile.ts';
+import { followTemplateOverrides } from '../provision/template-overrides.ts';
 import { WORKER_ENV, type FromWorker, type ToWorker, type WorkerSpec } from './workers.ts';
 
 function tell(m: FromWorker): void {
@@ -30,12 +31,15 @@ async function run(): Promise<void> {
   // Changes of other nodes reach this worker through the primary (IPC): no LISTEN of its own.
   const store = await openStore(config, { listen: false, warn: (msg, err) => log.warn({ err }, msg) });
   const changes = new ChangeFeed();
+  // Overrides from the database, reloaded when the primary relays a change of every phone.
+  const templates = new HandlebarsTemplates({ shippedDir: defaultShippedTemplatesDir() });
+  await followTemplateOverrides({ store, templates, changes, log });
   const phone = createPhoneProcess({
     config,
     defaults: installationProfile(config),
     log,
     store,
-    templates: new HandlebarsTemplates({ shippedDir: defaultShippedTemplatesDir(), overrideDir: config.templateOverrideDir }),
+    templates,
     changes,
     digestSecret: Buffer.from(spec.digestSecretHex, 'hex'),
     sink: (batch) => tell({ cadran: 'activity', batch }),

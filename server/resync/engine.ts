@@ -48,6 +48,18 @@ export interface ResyncEngineOptions {
   onChange?: (change: ResyncChange) => void;
   /** Unexpected errors (a store failure while recording); the engine keeps going. */
   onError?: (err: unknown) => void;
+  /**
+   * This node's name on the leases it holds (default: a random UUID). Several nodes on one
+   * database each lease the targets they send: a target leased to a node is sent by it alone
+   * while the lease holds.
+   */
+  owner?: string;
+  /** How long a lease holds without renewal (ms). Default 30 s: a node killed -9 has its targets taken over after that. */
+  leaseMs?: number;
+  /** How often leases are renewed and, when `start({ claim: true })`, free targets claimed (ms). Default 1 s. */
+  tickMs?: number;
+  /** How many seconds of sending a node claims at once (its share of the rates × this). Default 5. */
+  claimHorizonS?: number;
 }
 
 export interface NewResyncJob {
@@ -94,11 +106,19 @@ export class ResyncEngine {
   /** Every store write, one after the other: a target's states land in the order they happened. */
   #writes: Promise<void> = Promise.resolve();
   #pendingWrites = 0;
+  readonly #owner: string;
+  readonly #leaseMs: number;
+  #tick: NodeJS.Timeout | undefined;
+  #claiming = false;
+  /** A tick (renew, claim) under way: close() waits for it before giving the leases up. */
+  #ticking: Promise<void> = Promise.resolve();
 
   constructor(opts: ResyncEngineOptions) {
     this.#o = opts;
     this.#now = opts.now ?? Date.now;
     this.#window = opts.fetchWindowMs ?? 10 * 60_000;
+    this.#owner = opts.owner ?? randomUUID();
+    this.#leaseMs = opts.leaseMs ?? 30_000;
     this.#pacer = new Pacer<ResyncTarget>({
       dispatch: (t) => this.#send(t),
       rate: opts.ratePerTenant,
@@ -112,6 +132,69 @@ export class ResyncEngine {
   /** Targets waiting for their turn, and NOTIFY transactions under way. */
   stats(): { queued: number; inFlight: number } {
     return { queued: this.#pacer.size, inFlight: this.#inFlight.size };
+  }
+
+  /** The name this engine leases targets under. */
+  get owner(): string {
+    return this.#owner;
+  }
+
+  /** `n` nodes send NOTIFYs on this database: this one sends at 1/n of the configured rates. */
+  setShare(n: number): void {
+    this.#pacer.setShare(n);
+  }
+
+  /**
+   * Start the background work of a long-running node, every `tickMs`: renew the leases of the
+   * targets this engine holds (and drop from its queue those it lost: cancelled on another node,
+   * or taken over after the lease ran out), and with `claim`, lease free targets — jobs created
+   * by other nodes or commands, and the targets of a node that stopped or died (lease expired).
+   * Without start(), leases are not renewed: a job taking longer than `leaseMs` may be taken over.
+   */
+  start(opts: { claim: boolean }): void {
+    if (this.#closed || this.#tick) return;
+    this.#claiming = opts.claim;
+    // A claiming node holds a few seconds of work: renewing every tick is cheap. An engine that
+    // holds whole jobs (`cadran resync`) renews three times per lease.
+    const every = opts.claim ? (this.#o.tickMs ?? 1000) : Math.max(this.#o.tickMs ?? 1000, Math.floor(this.#leaseMs / 3));
+    this.#tick = setInterval(() => {
+      this.#ticking = this.#ticking.then(() => this.#tickOnce()).catch((err: unknown) => this.#o.onError?.(err));
+    }, every);
+    this.#tick.unref();
+  }
+
+  /** One renewal (and claim, when started so) now; resolves when done (tests). */
+  tickNow(): Promise<void> {
+    this.#ticking = this.#ticking.then(() => this.#tickOnce()).catch((err: unknown) => this.#o.onError?.(err));
+    return this.#ticking;
+  }
+
+  async #tickOnce(): Promise<void> {
+    if (this.#closed) return;
+    const held = await this.#o.store.renewLeases(this.#owner, this.#now() + this.#leaseMs);
+    if (this.#closed) return;
+    const keep = new Set(held.map(key));
+    for (const t of this.#pacer.cancel((t) => !keep.has(key(t)))) this.#waiting.delete(key(t));
+    if (this.#claiming) await this.#claim(false);
+    this.#checkIdle();
+  }
+
+  /** Lease free targets and queue them; `all`: as many as the queue takes (recover), else the claim horizon. */
+  async #claim(all: boolean): Promise<number> {
+    const free = Math.max(0, this.#pacer.free - this.#reserved);
+    const horizon = this.#o.claimHorizonS ?? 5;
+    const share = this.#pacer.share;
+    const globalRate = (this.#o.globalRate ?? 200) / share;
+    const tenantRate = (typeof this.#o.ratePerTenant === 'number' ? this.#o.ratePerTenant : 20) / share;
+    const limit = all ? free : Math.min(free, Math.max(0, Math.ceil(globalRate * horizon) - this.#pacer.size));
+    const perTenant = all ? free : Math.max(1, Math.ceil(tenantRate * horizon));
+    if (limit <= 0) return 0;
+    const now = this.#now();
+    const claimed = await this.#o.store.claimTargets(this.#owner, { now, until: now + this.#leaseMs, limit, perTenant });
+    if (this.#closed) return 0;
+    const fresh = claimed.filter((t) => !this.#waiting.has(key(t)) && !this.#inFlight.has(key(t)));
+    this.#queue(fresh);
+    return fresh.length;
   }
 
   /**
@@ -138,33 +221,38 @@ export class ResyncEngine {
     }
     this.#reserved += targets.length;
     try {
+      // A claiming node (a server) stores the targets free and claims its share at once like any
+      // other node would: a big job is spread over the nodes and paced by their shared rates.
+      // Otherwise (`cadran resync`, an engine not started) they are created leased to this engine.
+      const createdAt = this.#now();
       await this.#o.store.createJob(
-        { jobId, tenantId: job.tenantId, scope: job.scope, reboot: job.reboot ?? false, requestedBy: job.requestedBy ?? null, createdAt: this.#now() },
+        { jobId, tenantId: job.tenantId, scope: job.scope, reboot: job.reboot ?? false, requestedBy: job.requestedBy ?? null, createdAt },
         targets,
         unsendable,
+        ...(this.#claiming ? [] : [{ owner: this.#owner, until: createdAt + this.#leaseMs }]),
       );
     } finally {
       this.#reserved -= targets.length;
     }
-    if (this.#closed) return { jobId, queued: 0 }; // stored `queued`: the next engine's recover() sends them
+    if (this.#closed) return { jobId, queued: 0 }; // stored `queued` (lease released at close): another engine claims them
+    if (this.#claiming) {
+      await this.tickNow();
+      return { jobId, queued: targets.length };
+    }
     this.#queue(targets);
     return { jobId, queued: targets.length };
   }
 
   /**
-   * After a restart: queues again what the store says is queued or was in flight. Returns how
-   * many targets were queued (targets already handled by this engine are skipped).
+   * After a restart: leases and queues what the store says is queued or was in flight and no
+   * live engine holds. Returns how many targets were queued (targets already handled by this
+   * engine are skipped).
    */
   async recover(): Promise<number> {
-    const pending = await this.#o.store.pendingTargets();
-    const fresh = pending.filter((t) => !this.#waiting.has(key(t)) && !this.#inFlight.has(key(t)));
-    const room = fresh.slice(0, Math.max(0, this.#pacer.free - this.#reserved));
-    if (room.length < fresh.length) {
-      this.#o.onError?.(new Error(`resync recovery: ${fresh.length - room.length} targets left queued (queue full)`));
-    }
+    // Only targets no live engine holds: free ones, and those whose lease expired (a node that
+    // died). Targets another running node leases are its own business.
     if (this.#closed) return 0;
-    this.#queue(room);
-    return room.length;
+    return this.#claim(!this.#claiming);
   }
 
   /** Cancels the job's targets not sent yet; NOTIFYs already sent finish normally. */
@@ -209,12 +297,17 @@ export class ResyncEngine {
    * the next engine's recover() sends them again. Close the SipClient/transport afterwards.
    */
   async close(): Promise<void> {
+    if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#tick);
     this.#pacer.close();
     this.#waiting.clear();
     this.#inFlight.clear();
     this.#checkIdle();
+    await this.#ticking;
     await this.#writes; // states already decided are stored before the store may close
+    // What this engine leased and did not finish is free at once for another engine (a clean stop).
+    await this.#o.store.releaseLeases(this.#owner).catch((err: unknown) => this.#o.onError?.(err));
   }
 
   #queue(targets: ResyncTarget[]): void {

@@ -43,12 +43,13 @@ export class Pacer<T> {
   #timer: TimerHandle | undefined;
   #timerAt = Infinity;
   #closed = false;
+  #share = 1;
 
   constructor(opts: PacerOptions<T>) {
     this.#opts = opts;
     this.#timers = opts.timers ?? systemTimers;
     this.#max = opts.maxQueued ?? 100_000;
-    this.#global = this.#bucket(opts.globalRate ?? 200);
+    this.#global = this.#bucket(this.#globalRate());
   }
 
   /** Items waiting. */
@@ -98,9 +99,36 @@ export class Pacer<T> {
     this.#queued = 0;
   }
 
+  /**
+   * Send `1/n` of every configured rate: `n` nodes share the installation's rates (each node's
+   * pacer runs at its share). Buckets keep their tokens; only the refill speed changes.
+   */
+  setShare(n: number): void {
+    const share = Number.isFinite(n) && n >= 1 ? n : 1;
+    if (share === this.#share) return;
+    const now = this.#timers.now();
+    this.#share = share;
+    this.#refill(this.#global, now);
+    this.#global.rate = this.#globalRate();
+    for (const [key, lane] of this.#lanes) {
+      this.#refill(lane.bucket, now);
+      lane.bucket.rate = this.#rateOf(key);
+    }
+    if (this.#queued > 0) this.#schedule(0);
+  }
+
+  /** The share of the rates this pacer sends at (1: all of it). */
+  get share(): number {
+    return this.#share;
+  }
+
+  #globalRate(): number {
+    return (this.#opts.globalRate ?? 200) / this.#share;
+  }
+
   #rateOf(key: string): number {
     const r = typeof this.#opts.rate === 'function' ? this.#opts.rate(key) : (this.#opts.rate ?? 20);
-    return Number.isFinite(r) && r > 0 ? r : 20;
+    return (Number.isFinite(r) && r > 0 ? r : 20) / this.#share;
   }
 
   #bucket(rate: number): Bucket {

@@ -31,7 +31,12 @@ export interface ResyncSettings {
   bindPort: number;
   ratePerTenant: number;
   globalRate: number;
+  /** How long a node's lease on resync targets holds unrenewed (s). Default 30. */
+  leaseSeconds?: number;
 }
+
+/** Nodes beat this often; one silent for 3 beats no longer counts in the share of the rates. */
+export const HEARTBEAT_MS = 2000;
 
 export interface ResyncDeps {
   store: Store;
@@ -242,9 +247,12 @@ export class ResyncService {
       onError: (err) => log.warn({ err }, 'SIP socket error'),
     });
     const client = new SipClient({ transport });
+    const owner = randomUUID();
     const engine = new ResyncEngine({
       store: store.resync,
       sender: client,
+      owner,
+      leaseMs: (sip.leaseSeconds ?? 30) * 1000,
       ratePerTenant: sip.ratePerTenant,
       globalRate: sip.globalRate,
       onChange: (c) => {
@@ -257,21 +265,39 @@ export class ResyncService {
       const at = Date.parse(f.at);
       engine.markConfigFetched(f.mac, Number.isNaN(at) ? undefined : at).catch((err: unknown) => log.error({ err }, 'resync: recording a fetch failed'));
     });
+    // The NOTIFY rates are the installation's, whatever the node count: every node sending
+    // NOTIFYs beats in `cluster_nodes`, and each sends at 1/(live nodes) of the rates.
+    let beating: Promise<void> = Promise.resolve();
+    const beat = (): void => {
+      beating = beating
+        .then(async () => engine.setShare(await store.nodes.heartbeat(owner, Date.now(), 3 * HEARTBEAT_MS)))
+        .catch((err: unknown) => log.warn({ err }, 'resync: node heartbeat failed'));
+    };
+    beat();
+    await beating;
+    const heartbeat = setInterval(beat, HEARTBEAT_MS);
+    heartbeat.unref();
     const runtime: ResyncRuntime = {
       engine,
       transport,
       close: async () => {
         if (this.#runtime === runtime) this.#runtime = null;
+        clearInterval(heartbeat);
+        await beating;
         unsubscribe?.();
+        await store.nodes.leave(owner).catch((err: unknown) => log.warn({ err }, 'resync: leaving the node list failed'));
         await engine.close();
         client.close();
         await transport.close();
       },
     };
     this.#runtime = runtime;
+    // A server claims free targets (jobs of `cadran resync`, of a node that stopped, of a node
+    // whose lease ran out) every second; a one-shot command only renews the leases of its own job.
+    engine.start({ claim: opts.recover === true });
     if (opts.recover) {
       const n = await engine.recover();
-      if (n > 0) log.info({ targets: n }, 'resync: queued again what the last run left unsent');
+      if (n > 0) log.info({ targets: n }, 'resync: queued again what no running node holds');
     }
     log.info({ host: transport.local.host, port: transport.local.port }, 'resync SIP socket open');
     return runtime;

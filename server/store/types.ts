@@ -143,6 +143,21 @@ export interface Credential {
 
 export type NetworkOverrides = NetworkProfile;
 
+/** An operator's template replacing the shipped `templates/<vendor>/<name>` on every node. */
+export interface TemplateOverride {
+  vendor: string;
+  name: string;
+  source: string;
+  updatedAt: string;
+}
+
+/** A resync target leased to a node: it alone sends it while the lease holds. */
+export interface ResyncLease {
+  owner: string;
+  /** Epoch ms; past it another node may claim the target. */
+  until: number;
+}
+
 /** Devices whose rendered files may differ after a commit; `'*'` means all of them. */
 export interface StoreChange {
   macs: string[] | '*';
@@ -280,8 +295,28 @@ export interface Store {
   };
   /** Resync jobs and per-device outcomes. */
   resync: {
-    /** The job and its targets, all `queued`, plus the devices nothing could be sent to (`failed`), in one transaction. */
-    createJob(job: ResyncJob, targets: ResyncTarget[], unsendable: UnsendableTarget[]): Promise<void>;
+    /**
+     * The job and its targets, all `queued`, plus the devices nothing could be sent to (`failed`),
+     * in one transaction. With `lease`, the targets are created leased to that node (it sends them).
+     */
+    createJob(job: ResyncJob, targets: ResyncTarget[], unsendable: UnsendableTarget[], lease?: ResyncLease): Promise<void>;
+    /**
+     * Lease targets to `owner` until `until` and return them (credentials joined back): targets
+     * `queued`, or `sent` without a final answer, of jobs not cancelled, whose lease is absent or
+     * expired at `now` — at most `limit`, and per tenant at most `perTenant` counting the `queued`
+     * targets `owner` already holds, oldest job first. Two
+     * nodes claiming at once never get the same target (PostgreSQL: FOR UPDATE SKIP LOCKED;
+     * SQLite: one write transaction).
+     */
+    claimTargets(owner: string, opts: { now: number; until: number; limit: number; perTenant: number }): Promise<ResyncTarget[]>;
+    /**
+     * Extend `owner`'s leases on targets still `queued` or `sent` (job not cancelled) to `until`;
+     * returns the (jobId, mac) pairs it still holds. A target missing from the answer was cancelled,
+     * answered or taken over: the node must not send it.
+     */
+    renewLeases(owner: string, until: number): Promise<Array<{ jobId: string; deviceMac: string }>>;
+    /** Give up `owner`'s leases (a clean stop): other nodes may claim those targets at once. */
+    releaseLeases(owner: string): Promise<void>;
     /**
      * A target's new state. `sent` sets sentAt = detail.at; `fetched` sets fetchedAt and keeps an
      * earlier code when detail.code is absent. Unknown (jobId, mac) pairs are ignored.
@@ -320,5 +355,35 @@ export interface Store {
   settings: {
     get<T>(key: string): Promise<T | undefined>;
     set(key: string, value: unknown): Promise<void>;
+    /** Store `value` unless the key exists; returns what is stored then (the first writer wins a race). */
+    setIfAbsent<T>(key: string, value: T): Promise<T>;
+  };
+  /** Servers running on this database (heartbeats): how many share the NOTIFY rates. */
+  nodes: {
+    /**
+     * `id` is alive at `now`. Returns how many nodes beat since `now - ttlMs` (this one included);
+     * rows silent for 10 × ttlMs are deleted.
+     */
+    heartbeat(id: string, now: number, ttlMs: number): Promise<number>;
+    /** `id` stops (a clean shutdown): it no longer counts. */
+    leave(id: string): Promise<void>;
+  };
+  /** Addresses the probe protection refuses, shared by every node. */
+  probeBlocks: {
+    /** Refuse `ip` until `until` (epoch ms); a later end already stored is kept. */
+    add(ip: string, until: number): Promise<void>;
+    /** Blocks still running at `now` (ended ones are deleted). */
+    active(now: number): Promise<Array<{ ip: string; until: number }>>;
+  };
+  /** Operator templates replacing shipped ones (every node renders with them). */
+  templateOverrides: {
+    /** By vendor then name. */
+    list(): Promise<TemplateOverride[]>;
+    get(vendor: string, name: string): Promise<TemplateOverride | undefined>;
+    /** Insert or replace. */
+    put(o: Omit<TemplateOverride, 'updatedAt'> & { updatedAt?: string }): Promise<void>;
+    /** Insert unless one exists (importing files never replaces what the database holds); true when inserted. */
+    putIfAbsent(o: Omit<TemplateOverride, 'updatedAt'>): Promise<boolean>;
+    delete(vendor: string, name: string): Promise<boolean>;
   };
 }

@@ -3,16 +3,19 @@
 import { summarizeJob } from '../../server/domain/resync.ts';
 import type { ResyncJob, ResyncJobSummary, ResyncState, ResyncTarget, ResyncTargetRecord, StateDetail, UnsendableTarget } from '../../server/domain/resync.ts';
 import type { ResyncJobStore } from '../../server/resync/engine.ts';
+import type { ResyncLease } from '../../server/store/types.ts';
 
-type StoredRecord = ResyncTargetRecord & { credentials?: ResyncTarget['credentials'] };
+type StoredRecord = ResyncTargetRecord & { credentials?: ResyncTarget['credentials']; leaseOwner?: string; leaseUntil?: number };
 
 export class MemoryResyncStore implements ResyncJobStore {
   readonly #jobs = new Map<string, { job: ResyncJob; targets: Map<string, StoredRecord> }>();
 
-  async createJob(job: ResyncJob, targets: ResyncTarget[], unsendable: UnsendableTarget[] = []): Promise<void> {
+  async createJob(job: ResyncJob, targets: ResyncTarget[], unsendable: UnsendableTarget[] = [], lease?: ResyncLease): Promise<void> {
     if (this.#jobs.has(job.jobId)) throw new Error(`resync job ${job.jobId} already exists`);
     const map = new Map<string, StoredRecord>();
-    for (const t of targets) map.set(t.deviceMac, { ...t, state: 'queued', updatedAt: job.createdAt });
+    for (const t of targets) {
+      map.set(t.deviceMac, { ...t, state: 'queued', updatedAt: job.createdAt, ...(lease ? { leaseOwner: lease.owner, leaseUntil: lease.until } : {}) });
+    }
     for (const u of unsendable) {
       if (map.has(u.deviceMac)) continue;
       map.set(u.deviceMac, {
@@ -42,6 +45,54 @@ export class MemoryResyncStore implements ResyncJobStore {
       for (const r of targets.values()) if ((r.state === 'queued' || r.state === 'sent') && r.requestUri) out.push(toTarget(r));
     }
     return out;
+  }
+
+  async claimTargets(owner: string, o: { now: number; until: number; limit: number; perTenant: number }): Promise<ResyncTarget[]> {
+    const out: ResyncTarget[] = [];
+    const perTenant = new Map<string, number>();
+    for (const { targets } of this.#jobs.values()) {
+      for (const r of targets.values()) {
+        if (r.leaseOwner === owner && r.state === 'queued' && (r.leaseUntil ?? -Infinity) >= o.now) perTenant.set(r.tenantId, (perTenant.get(r.tenantId) ?? 0) + 1);
+      }
+    }
+    const jobs = [...this.#jobs.values()].sort((a, b) => a.job.createdAt - b.job.createdAt);
+    for (const { job, targets } of jobs) {
+      if (job.cancelledAt !== undefined) continue;
+      for (const r of targets.values()) {
+        if (out.length >= o.limit) return out;
+        if ((r.state !== 'queued' && r.state !== 'sent') || !r.requestUri) continue;
+        if (r.leaseUntil !== undefined && r.leaseUntil >= o.now) continue;
+        const n = perTenant.get(r.tenantId) ?? 0;
+        if (n >= o.perTenant) continue;
+        perTenant.set(r.tenantId, n + 1);
+        r.leaseOwner = owner;
+        r.leaseUntil = o.until;
+        out.push(toTarget(r));
+      }
+    }
+    return out;
+  }
+
+  async renewLeases(owner: string, until: number): Promise<Array<{ jobId: string; deviceMac: string }>> {
+    const out: Array<{ jobId: string; deviceMac: string }> = [];
+    for (const { targets } of this.#jobs.values()) {
+      for (const r of targets.values()) {
+        if (r.leaseOwner !== owner || (r.state !== 'queued' && r.state !== 'sent')) continue;
+        r.leaseUntil = until;
+        out.push({ jobId: r.jobId, deviceMac: r.deviceMac });
+      }
+    }
+    return out;
+  }
+
+  async releaseLeases(owner: string): Promise<void> {
+    for (const { targets } of this.#jobs.values()) {
+      for (const r of targets.values()) {
+        if (r.leaseOwner !== owner || (r.state !== 'queued' && r.state !== 'sent')) continue;
+        delete r.leaseOwner;
+        delete r.leaseUntil;
+      }
+    }
   }
 
   async awaitingFetch(deviceMac: string, since: number): Promise<Array<{ jobId: string; state: ResyncState; code?: number }>> {
@@ -74,7 +125,7 @@ export class MemoryResyncStore implements ResyncJobStore {
     if (!entry) return null;
     return {
       job: { ...entry.job },
-      targets: [...entry.targets.values()].map(({ credentials: _c, ...r }) => ({ ...r })),
+      targets: [...entry.targets.values()].map(({ credentials: _c, leaseOwner: _o, leaseUntil: _u, ...r }) => ({ ...r })),
     };
   }
 

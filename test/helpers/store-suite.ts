@@ -610,6 +610,121 @@ export function storeSuite(h: StoreHarness): void {
     await rejects(s.resync.createJob(job('a', t0), [], []), 'constraint', 'job id reused');
   });
 
+  // ---- several nodes on one database ------------------------------------------------------------
+
+  test('resync leases: created leased, claimed only when free or expired, fair per tenant, renewed, released', async () => {
+    const { s, db } = await fresh();
+    const other = await another(db);
+    await s.tenants.insert(tenant('globex'));
+    await s.users.insert(user('0100000001'));
+    const t0 = Date.UTC(2030, 0, 1);
+    // Job a: leased to node A at creation until t0 + 30 s.
+    await s.resync.createJob(job('a', t0), [target('a', '805ec0000001', '0100000001'), target('a', '805ec0000002')], [], { owner: 'A', until: t0 + 30_000 });
+    assert.equal(await other.resync.claimTargets('B', { now: t0 + 1000, until: t0 + 31_000, limit: 10, perTenant: 10 }), [], 'a live lease is not taken');
+    // Job b (acme, 3 targets) and c (globex, 2) created free: fair share per tenant, oldest job first.
+    await s.resync.createJob(job('b', t0 + 1), [target('b', '805ec0000011'), target('b', '805ec0000012'), target('b', '805ec0000013')], []);
+    await s.resync.createJob(job('c', t0 + 2, { tenantId: 'globex' }), [
+      { ...target('c', '000b82000001'), tenantId: 'globex' }, { ...target('c', '000b82000002'), tenantId: 'globex' },
+    ], []);
+    const first = await other.resync.claimTargets('B', { now: t0 + 1000, until: t0 + 100_000, limit: 10, perTenant: 2 });
+    assert.equal(first.map((t) => `${t.jobId} ${t.deviceMac}`), ['b 805ec0000011', 'b 805ec0000012', 'c 000b82000001', 'c 000b82000002']);
+    assert.equal(await other.resync.claimTargets('B', { now: t0 + 1000, until: t0 + 100_000, limit: 10, perTenant: 2 }), [], 'B already holds 2 per tenant');
+    const rest = await s.resync.claimTargets('A', { now: t0 + 1000, until: t0 + 31_000, limit: 10, perTenant: 10 });
+    assert.equal(rest.map((t) => `${t.jobId} ${t.deviceMac}`), ['b 805ec0000013'], 'what B holds is not claimed again');
+    assert.equal(await s.resync.claimTargets('A', { now: t0 + 1000, until: t0 + 31_000, limit: 0, perTenant: 10 }), []);
+    // Renewal: A still holds job a's two targets and b/13; one answered since is not renewed.
+    await s.resync.setTargetState('a', '805ec0000002', 'answered', { at: t0 + 2000, code: 200 });
+    const held = await s.resync.renewLeases('A', t0 + 60_000);
+    assert.equal(held.map((h) => `${h.jobId} ${h.deviceMac}`).sort(), ['a 805ec0000001', 'b 805ec0000013']);
+    // A dies: once its leases run out, B takes its targets over, credentials joined back.
+    assert.equal(await other.resync.claimTargets('B', { now: t0 + 59_000, until: t0 + 90_000, limit: 10, perTenant: 10 }), []);
+    const taken = await other.resync.claimTargets('B', { now: t0 + 60_001, until: t0 + 90_000, limit: 10, perTenant: 10 });
+    assert.equal(taken.map((t) => `${t.jobId} ${t.deviceMac}`), ['a 805ec0000001', 'b 805ec0000013']);
+    assert.equal(taken[0]!.credentials, { username: 'a0100000001', password: 'secret-0100000001' });
+    assert.equal(await s.resync.renewLeases('A', t0 + 90_000), [], 'A lost them: renewing says so');
+    // B stops cleanly: its leases are free at once.
+    await other.resync.releaseLeases('B');
+    const again = await s.resync.claimTargets('A', { now: t0 + 61_000, until: t0 + 91_000, limit: 100, perTenant: 100 });
+    assert.equal(again.length, 6);
+    // Cancelled jobs are not claimed.
+    await s.resync.releaseLeases('A');
+    await s.resync.cancelJob('b', t0 + 62_000);
+    const left = await s.resync.claimTargets('A', { now: t0 + 62_000, until: t0 + 92_000, limit: 100, perTenant: 100 });
+    assert.equal(left.map((t) => t.jobId).sort(), ['a', 'c', 'c']);
+  });
+
+  test('resync leases: two instances claiming at once never get the same target', async () => {
+    const { s, db } = await fresh();
+    const other = await another(db);
+    const t0 = Date.UTC(2030, 0, 1);
+    const targets = Array.from({ length: 60 }, (_, i) => target('big', `805ec00001${i.toString(16).padStart(2, '0')}`));
+    await s.resync.createJob(job('big', t0), targets, []);
+    const got: string[] = [];
+    for (let round = 0; round < 10; round++) {
+      const [x, y] = await Promise.all([
+        // A new owner name each round: what an owner already holds counts against its share.
+        s.resync.claimTargets(`A${round}`, { now: t0, until: t0 + 30_000, limit: 7, perTenant: 7 }),
+        other.resync.claimTargets(`B${round}`, { now: t0, until: t0 + 30_000, limit: 7, perTenant: 7 }),
+      ]);
+      for (const t of [...x, ...y]) got.push(t.deviceMac);
+    }
+    assert.is(got.length, 60);
+    assert.is(new Set(got).size, 60, 'each target claimed once');
+  });
+
+  test('settings.setIfAbsent: the first value stays, racing instances read the same one', async () => {
+    const { s, db } = await fresh();
+    const other = await another(db);
+    const [a, b] = await Promise.all([s.settings.setIfAbsent('secret', { hex: 'aa' }), other.settings.setIfAbsent('secret', { hex: 'bb' })]);
+    assert.equal(a, b);
+    assert.equal(await s.settings.setIfAbsent('secret', { hex: 'cc' }), a);
+    assert.equal(await other.settings.get('secret'), a);
+  });
+
+  test('nodes: heartbeats count the live ones; a node that leaves or goes silent stops counting', async () => {
+    const { s, db } = await fresh();
+    const other = await another(db);
+    const t0 = Date.UTC(2030, 0, 1);
+    assert.is(await s.nodes.heartbeat('A', t0, 6000), 1);
+    assert.is(await other.nodes.heartbeat('B', t0 + 1000, 6000), 2);
+    assert.is(await s.nodes.heartbeat('A', t0 + 2000, 6000), 2);
+    assert.is(await s.nodes.heartbeat('A', t0 + 7001, 6000), 1, 'B silent for more than the ttl');
+    await other.nodes.heartbeat('B', t0 + 7002, 6000);
+    await other.nodes.leave('B');
+    assert.is(await s.nodes.heartbeat('A', t0 + 7003, 6000), 1);
+  });
+
+  test('probe blocks: shared, the later end kept, ended ones gone', async () => {
+    const { s, db } = await fresh();
+    const other = await another(db);
+    const t0 = Date.UTC(2030, 0, 1);
+    await s.probeBlocks.add('192.0.2.7', t0 + 60_000);
+    await other.probeBlocks.add('192.0.2.7', t0 + 30_000);
+    await other.probeBlocks.add('2001:db8::1', t0 + 10_000);
+    assert.equal(await other.probeBlocks.active(t0), [{ ip: '192.0.2.7', until: t0 + 60_000 }, { ip: '2001:db8::1', until: t0 + 10_000 }]);
+    assert.equal(await s.probeBlocks.active(t0 + 10_000), [{ ip: '192.0.2.7', until: t0 + 60_000 }]);
+    assert.equal(await s.probeBlocks.active(t0 + 60_000), []);
+  });
+
+  test('template overrides: put, get, list ordered, putIfAbsent never replaces, delete', async () => {
+    const { s, db } = await fresh();
+    const other = await another(db);
+    await s.templateOverrides.put({ vendor: 'yealink', name: 'mac.cfg.hbs', source: '#!version:1.0.0.1\n{{x}}' });
+    await s.templateOverrides.put({ vendor: 'snom', name: 'mac.xml.hbs', source: '<x/>', updatedAt: '2030-01-01T00:00:00.000Z' });
+    assert.is(await other.templateOverrides.putIfAbsent({ vendor: 'yealink', name: 'mac.cfg.hbs', source: 'other' }), false);
+    assert.is(await other.templateOverrides.putIfAbsent({ vendor: 'yealink', name: 'common.cfg.hbs', source: 'c' }), true);
+    const list = await other.templateOverrides.list();
+    assert.equal(list.map((o) => `${o.vendor}/${o.name}`), ['snom/mac.xml.hbs', 'yealink/common.cfg.hbs', 'yealink/mac.cfg.hbs']);
+    assert.is(list[0]!.updatedAt, '2030-01-01T00:00:00.000Z');
+    assert.ok(list.every((o) => ISO.test(o.updatedAt)));
+    assert.is((await other.templateOverrides.get('yealink', 'mac.cfg.hbs'))!.source, '#!version:1.0.0.1\n{{x}}');
+    await s.templateOverrides.put({ vendor: 'yealink', name: 'mac.cfg.hbs', source: 'v2' });
+    assert.is((await other.templateOverrides.get('yealink', 'mac.cfg.hbs'))!.source, 'v2');
+    assert.is(await other.templateOverrides.delete('yealink', 'mac.cfg.hbs'), true);
+    assert.is(await other.templateOverrides.delete('yealink', 'mac.cfg.hbs'), false);
+    assert.is(await s.templateOverrides.get('yealink', 'mac.cfg.hbs'), undefined);
+  });
+
   // ---- transactions ---------------------------------------------------------------------------
 
   test('transaction: commits everything done through the bound store, returns its value', async () => {

@@ -1,5 +1,6 @@
-// Handlebars templates of the vendors: the shipped `templates/<vendor>/<name>`, or the operator's
-// file of the same name under `<data dir>/templates/<vendor>/`, which wins when present.
+// Handlebars templates of the vendors: the shipped `templates/<vendor>/<name>`, or an operator's
+// override of the same name, which wins when present: handed in by `setOverrides` (the server
+// keeps them in its database, shared by every node), or a file under `overrideDir/<vendor>/`.
 // Compiled templates are cached; the override file is looked at again at most once per second
 // (a boot storm renders thousands of files per second), and every time an override appears,
 // changes or disappears `generation()` moves on so the core can drop files rendered before.
@@ -32,10 +33,31 @@ export class HandlebarsTemplates implements TemplateSource {
   readonly #cache = new Map<string, Entry>();
   #generation = 0;
   #lastSweep = 0;
+  #overrides = new Map<string, string>();
 
   constructor(opts: { shippedDir: string; overrideDir?: string }) {
     this.#shippedDir = opts.shippedDir;
     this.#overrideDir = opts.overrideDir;
+  }
+
+  /**
+   * Replace the in-memory overrides (`vendor/name` → source), which win over files and shipped
+   * templates. `generation()` moves on and every compiled template is dropped.
+   */
+  setOverrides(overrides: Map<string, string>): void {
+    this.#overrides = new Map(overrides);
+    this.#cache.clear();
+    this.#generation++;
+  }
+
+  /** Is there a shipped template of that name (an override of anything else would never be used)? */
+  shipped(vendor: string, name: string): boolean {
+    if (!VENDOR_RE.test(vendor) || !NAME_RE.test(name) || name.includes('..')) return false;
+    try {
+      return statSync(join(this.#shippedDir, vendor, name)).isFile();
+    } catch {
+      return false;
+    }
   }
 
   render(vendor: string, name: string, data: unknown): string {
@@ -43,7 +65,7 @@ export class HandlebarsTemplates implements TemplateSource {
     const key = `${vendor}/${name}`;
     const now = Date.now();
     let entry = this.#cache.get(key);
-    if (entry && now - entry.checkedAt >= RECHECK_MS) {
+    if (entry && !this.#overrides.has(key) && now - entry.checkedAt >= RECHECK_MS) {
       entry.checkedAt = now;
       if (this.#overrideStamp(vendor, name) !== entry.overrideStamp) {
         this.#generation++;
@@ -66,7 +88,7 @@ export class HandlebarsTemplates implements TemplateSource {
     if (this.#overrideDir !== undefined && now - this.#lastSweep >= RECHECK_MS) {
       this.#lastSweep = now;
       for (const [key, entry] of this.#cache) {
-        if (now - entry.checkedAt < RECHECK_MS) continue;
+        if (now - entry.checkedAt < RECHECK_MS || this.#overrides.has(key)) continue;
         entry.checkedAt = now;
         const [vendor, name] = key.split('/') as [string, string];
         if (this.#overrideStamp(vendor, name) !== entry.overrideStamp) {
@@ -89,6 +111,8 @@ export class HandlebarsTemplates implements TemplateSource {
   }
 
   #load(vendor: string, name: string, now: number): Entry {
+    const stored = this.#overrides.get(`${vendor}/${name}`);
+    if (stored !== undefined) return { overrideStamp: 'stored', checkedAt: now, compiled: this.#compile(stored, `override ${vendor}/${name}`) };
     const overrideStamp = this.#overrideStamp(vendor, name);
     const path =
       overrideStamp !== null && this.#overrideDir !== undefined
@@ -100,16 +124,28 @@ export class HandlebarsTemplates implements TemplateSource {
     } catch {
       throw new Error(`template ${vendor}/${name} not found (looked for ${path})`);
     }
-    let compiled: Handlebars.TemplateDelegate;
+    return { overrideStamp, checkedAt: now, compiled: this.#compile(source, path) };
+  }
+
+  #compile(source: string, what: string): Handlebars.TemplateDelegate {
     try {
       // Parse now (compile is lazy) so that a broken override is reported on its first use.
       this.#hb.parse(source);
       // noEscape: values are escaped by the vendor for its own format (cfg, XML), not as HTML.
-      compiled = this.#hb.compile(source, { noEscape: true });
+      return this.#hb.compile(source, { noEscape: true });
     } catch (e) {
-      throw new Error(`template ${path} is invalid: ${(e as Error).message.split('\n')[0]}`);
+      throw new Error(`template ${what} is invalid: ${(e as Error).message.split('\n')[0]}`);
     }
-    return { overrideStamp, checkedAt: now, compiled };
+  }
+}
+
+/** Why `source` is not a usable template (its first parse error), or null when it parses. */
+export function templateProblem(source: string): string | null {
+  try {
+    Handlebars.parse(source);
+    return null;
+  } catch (e) {
+    return (e as Error).message.split('\n')[0] ?? 'does not parse';
   }
 }
 

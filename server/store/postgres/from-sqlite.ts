@@ -29,6 +29,7 @@ export const COPIED_TABLES = [
   'tenants', 'users', 'devices', 'function_keys', 'tenant_network', 'device_network', 'contacts', 'operators', 'auth_sessions',
   'settings', 'sightings', 'unknown_devices', 'resync_jobs', 'resync_targets', 'password_resets',
   'device_files', 'audit_log',
+  'cluster_nodes', 'probe_blocks', 'template_overrides',
 ] as const;
 
 /** Tables whose ids SQLite's AUTOINCREMENT gave: the PostgreSQL identity continues after them. */

@@ -14,7 +14,7 @@ import pg from 'pg';
 import { summarizeJob, type ResyncJob, type ResyncState, type ResyncTarget, type ResyncTargetRecord } from '../../domain/resync.ts';
 import { StoreError } from '../errors.ts';
 import type {
-  Contact, Credential, Device, FileFetch, FunctionKey, NetworkOverrides, Operator, Sighting, Store, StoreChange, Tenant, UnknownDevice, User,
+  Contact, Credential, Device, FileFetch, FunctionKey, NetworkOverrides, Operator, Sighting, Store, StoreChange, TemplateOverride, Tenant, UnknownDevice, User,
 } from '../types.ts';
 import type { AuditEntry } from '../../domain/audit.ts';
 import { KeyRing, SecretBox } from '../secrets.ts';
@@ -177,6 +177,8 @@ function toJob(r: Row): ResyncJob {
   if (cancelled !== undefined) job.cancelledAt = cancelled;
   return job;
 }
+
+const toOverride = (r: Row): TemplateOverride => ({ vendor: str(r.vendor), name: str(r.name), source: str(r.source), updatedAt: str(r.updated_at) });
 
 /** Calls on one connection, one at a time, in the order they were made. */
 class Serial {
@@ -824,7 +826,7 @@ export class PostgresStore implements Store {
   };
 
   resync: Store['resync'] = {
-    createJob: (job, targets, unsendable) =>
+    createJob: (job, targets, unsendable, lease) =>
       this.#atomic(async (q) => {
         const at = iso(job.createdAt);
         await q(
@@ -835,14 +837,14 @@ export class PostgresStore implements Store {
         );
         if (targets.length > 0) {
           await q(
-            `INSERT INTO resync_targets (job_id, mac, tenant_id, state, target, target_port, event, request_uri, from_domain, user_number, updated_at)
-             SELECT $1, t.mac, t.tenant_id, 'queued', t.host, t.port, t.event, t.request_uri, t.from_domain, t.user_number, $2
+            `INSERT INTO resync_targets (job_id, mac, tenant_id, state, target, target_port, event, request_uri, from_domain, user_number, updated_at, lease_owner, lease_until)
+             SELECT $1, t.mac, t.tenant_id, 'queued', t.host, t.port, t.event, t.request_uri, t.from_domain, t.user_number, $2, $11::text, $12::text
              FROM unnest($3::text[], $4::text[], $5::text[], $6::integer[], $7::text[], $8::text[], $9::text[], $10::text[]) WITH ORDINALITY
                AS t(mac, tenant_id, host, port, event, request_uri, from_domain, user_number, n)
              ORDER BY t.n`,
             [job.jobId, at, targets.map((t) => t.deviceMac), targets.map((t) => t.tenantId), targets.map((t) => t.target.host),
               targets.map((t) => t.target.port), targets.map((t) => t.event), targets.map((t) => t.requestUri), targets.map((t) => t.fromDomain),
-              targets.map((t) => t.userNumber ?? null)],
+              targets.map((t) => t.userNumber ?? null), lease?.owner ?? null, lease ? iso(lease.until) : null],
           );
         }
         if (unsendable.length > 0) {
@@ -876,6 +878,50 @@ export class PostgresStore implements Store {
                           WHERE t.state IN ('queued', 'sent') AND j.cancelled_at IS NULL AND t.request_uri IS NOT NULL
                           ORDER BY j.created_at, t.seq`)
       ).map((r) => toTarget(r, this.#box)),
+    claimTargets: async (owner, o) => {
+      if (o.limit <= 0 || o.perTenant <= 0) return [];
+      // Candidates fairly spread over tenants (oldest job first within each), then locked with
+      // SKIP LOCKED: a node claiming at the same moment skips these rows and takes others; a row
+      // another node leased meanwhile is re-checked against the lease condition and left out.
+      const rows = await this.#rows(
+        `WITH held AS (
+           SELECT tenant_id, count(*) AS h FROM resync_targets
+           WHERE lease_owner = $4 AND state = 'queued' AND lease_until >= $1 GROUP BY tenant_id
+         ), c AS (
+           SELECT t.job_id, t.mac, t.seq, t.tenant_id, j.created_at AS jc,
+                  row_number() OVER (PARTITION BY t.tenant_id ORDER BY j.created_at, t.seq) AS n
+           FROM resync_targets t JOIN resync_jobs j ON j.id = t.job_id
+           WHERE t.state IN ('queued', 'sent') AND j.cancelled_at IS NULL AND t.request_uri IS NOT NULL
+             AND (t.lease_until IS NULL OR t.lease_until < $1)
+         ), pick AS (
+           SELECT t.job_id, t.mac, t.user_number, c.jc, c.seq
+           FROM resync_targets t JOIN c ON c.job_id = t.job_id AND c.mac = t.mac LEFT JOIN held ON held.tenant_id = c.tenant_id
+           WHERE c.n + coalesce(held.h, 0) <= $2 AND t.state IN ('queued', 'sent') AND (t.lease_until IS NULL OR t.lease_until < $1)
+           ORDER BY c.jc, c.seq
+           LIMIT $3
+           FOR UPDATE OF t SKIP LOCKED
+         ), leased AS (
+           UPDATE resync_targets t SET lease_owner = $4, lease_until = $5
+           FROM pick WHERE t.job_id = pick.job_id AND t.mac = pick.mac
+           RETURNING ${TARGET_COLS}, pick.jc, pick.seq AS pseq
+         )
+         SELECT l.*, u.sip_auth_name AS auth_name, u.sip_password AS auth_password
+         FROM leased l LEFT JOIN users u ON u.number = l.user_number
+         ORDER BY l.jc, l.pseq`,
+        [iso(o.now), o.perTenant, o.limit, owner, iso(o.until)],
+      );
+      return rows.map((r) => toTarget(r, this.#box));
+    },
+    renewLeases: async (owner, until) =>
+      (
+        await this.#conn.query(`UPDATE resync_targets SET lease_until = $1 WHERE lease_owner = $2 AND state IN ('queued', 'sent') RETURNING job_id, mac`, [
+          iso(until),
+          owner,
+        ])
+      ).rows.map((r) => ({ jobId: str(r.job_id), deviceMac: str(r.mac) })),
+    releaseLeases: async (owner) => {
+      await this.#write(`UPDATE resync_targets SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1 AND state IN ('queued', 'sent')`, [owner]);
+    },
     awaitingFetch: async (deviceMac, since) =>
       (
         await this.#rows(`SELECT job_id, state, code FROM resync_targets WHERE mac = $1 AND state IN ('sent', 'answered') AND sent_at >= $2 ORDER BY seq`, [
@@ -963,6 +1009,65 @@ export class PostgresStore implements Store {
     set: async (key, value) => {
       await this.#write('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, JSON.stringify(value)]);
     },
+    setIfAbsent: async <T>(key: string, value: T) => {
+      // Two nodes starting at once: one INSERT wins, the other's DO NOTHING waits for it, then
+      // both read the winner's value.
+      await this.#write('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [key, JSON.stringify(value)]);
+      return (await this.#one('SELECT value FROM settings WHERE key = $1', [key]))!.value as T;
+    },
+  };
+
+  nodes: Store['nodes'] = {
+    heartbeat: (id, at, ttlMs) =>
+      this.#atomic(async (q) => {
+        const when = iso(at);
+        await q(
+          `INSERT INTO cluster_nodes (id, started_at, heartbeat_at) VALUES ($1, $2, $2)
+           ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at`,
+          [id, when],
+        );
+        await q('DELETE FROM cluster_nodes WHERE heartbeat_at < $1', [iso(at - 10 * ttlMs)]);
+        return num((await q('SELECT count(*) AS n FROM cluster_nodes WHERE heartbeat_at >= $1', [iso(at - ttlMs)])).rows[0]!.n);
+      }),
+    leave: async (id) => {
+      await this.#write('DELETE FROM cluster_nodes WHERE id = $1', [id]);
+    },
+  };
+
+  probeBlocks: Store['probeBlocks'] = {
+    add: async (ip, until) => {
+      await this.#write(
+        `INSERT INTO probe_blocks (ip, blocked_until) VALUES ($1, $2)
+         ON CONFLICT (ip) DO UPDATE SET blocked_until = greatest(probe_blocks.blocked_until, excluded.blocked_until)`,
+        [ip, iso(until)],
+      );
+    },
+    active: (at) =>
+      this.#atomic(async (q) => {
+        await q('DELETE FROM probe_blocks WHERE blocked_until <= $1', [iso(at)]);
+        return (await q('SELECT ip, blocked_until FROM probe_blocks ORDER BY ip')).rows.map((r) => ({ ip: str(r.ip), until: Date.parse(str(r.blocked_until)) }));
+      }),
+  };
+
+  templateOverrides: Store['templateOverrides'] = {
+    list: async () => (await this.#rows('SELECT vendor, name, source, updated_at FROM template_overrides ORDER BY vendor, name')).map(toOverride),
+    get: async (vendor, name) => {
+      const r = await this.#one('SELECT vendor, name, source, updated_at FROM template_overrides WHERE vendor = $1 AND name = $2', [vendor, name]);
+      return r && toOverride(r);
+    },
+    put: async (o) => {
+      await this.#write(
+        `INSERT INTO template_overrides (vendor, name, source, updated_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (vendor, name) DO UPDATE SET source = excluded.source, updated_at = excluded.updated_at`,
+        [o.vendor, o.name, o.source, o.updatedAt ?? now()],
+      );
+    },
+    putIfAbsent: async (o) =>
+      (await this.#write(
+        'INSERT INTO template_overrides (vendor, name, source, updated_at) VALUES ($1, $2, $3, $4) ON CONFLICT (vendor, name) DO NOTHING',
+        [o.vendor, o.name, o.source, now()],
+      )) > 0,
+    delete: async (vendor, name) => (await this.#write('DELETE FROM template_overrides WHERE vendor = $1 AND name = $2', [vendor, name])) > 0,
   };
 }
 

@@ -64,16 +64,18 @@ const TARGET_COLUMNS = `t.*, u.sip_auth_name AS auth_name, u.sip_password AS aut
 export function sqliteResync(s: Statements, x: Exec, openSipPassword: OpenSecret): Store['resync'] {
   const st = (sql: string) => s.st(sql);
   return {
-    createJob: (job, targets, unsendable) => x(() => {
+    createJob: (job, targets, unsendable, lease) => x(() => {
       const at = iso(job.createdAt);
+      const owner = lease?.owner ?? null;
+      const until = lease ? iso(lease.until) : null;
       s.db.transaction(() => {
         st(`INSERT INTO resync_jobs (id, scope, scope_id, tenant_id, reboot, requested_by, state, created_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?)`)
           .run(job.jobId, job.scope.kind, job.scope.id, job.tenantId, job.reboot ? 1 : 0, job.requestedBy, at, at);
-        const ins = st(`INSERT INTO resync_targets (job_id, mac, tenant_id, state, target, target_port, event, request_uri, from_domain, user_number, updated_at)
-                        VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)`);
+        const ins = st(`INSERT INTO resync_targets (job_id, mac, tenant_id, state, target, target_port, event, request_uri, from_domain, user_number, updated_at, lease_owner, lease_until)
+                        VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
         for (const t of targets) {
-          ins.run(job.jobId, t.deviceMac, t.tenantId, t.target.host, t.target.port, t.event, t.requestUri, t.fromDomain, t.userNumber ?? null, at);
+          ins.run(job.jobId, t.deviceMac, t.tenantId, t.target.host, t.target.port, t.event, t.requestUri, t.fromDomain, t.userNumber ?? null, at, owner, until);
         }
         const fail = st(`INSERT OR IGNORE INTO resync_targets (job_id, mac, tenant_id, state, reason, updated_at) VALUES (?, ?, ?, 'failed', ?, ?)`);
         for (const t of unsendable) fail.run(job.jobId, t.deviceMac, t.tenantId, t.reason, at);
@@ -98,6 +100,37 @@ export function sqliteResync(s: Statements, x: Exec, openSipPassword: OpenSecret
              LEFT JOIN users u ON u.number = t.user_number
            WHERE t.state IN ('queued', 'sent') AND j.cancelled_at IS NULL AND t.request_uri IS NOT NULL
            ORDER BY j.created_at, t.rowid`).all() as Row[]).map((r) => toTarget(r, openSipPassword))),
+
+    claimTargets: (owner, o) => x(() =>
+      s.db.transaction(() => {
+        // One write transaction: no other process can claim between the choice and the update.
+        const rowids = st(`WITH held AS (
+                             SELECT tenant_id, count(*) AS h FROM resync_targets
+                             WHERE lease_owner = @owner AND state = 'queued' AND lease_until >= @now GROUP BY tenant_id),
+                           c AS (
+                             SELECT t.rowid AS rid, t.tenant_id, j.created_at AS jc,
+                                    row_number() OVER (PARTITION BY t.tenant_id ORDER BY j.created_at, t.rowid) AS n
+                             FROM resync_targets t JOIN resync_jobs j ON j.id = t.job_id
+                             WHERE t.state IN ('queued', 'sent') AND j.cancelled_at IS NULL AND t.request_uri IS NOT NULL
+                               AND (t.lease_until IS NULL OR t.lease_until < @now))
+                           SELECT rid FROM c LEFT JOIN held ON held.tenant_id = c.tenant_id
+                           WHERE c.n + coalesce(held.h, 0) <= @perTenant ORDER BY jc, rid LIMIT @limit`)
+          .pluck()
+          .all({ owner, now: iso(o.now), perTenant: Math.max(0, o.perTenant), limit: Math.max(0, o.limit) }) as number[];
+        if (rowids.length === 0) return [];
+        const lease = st('UPDATE resync_targets SET lease_owner = ?, lease_until = ? WHERE rowid = ?');
+        for (const r of rowids) lease.run(owner, iso(o.until), r);
+        const get = st(`SELECT ${TARGET_COLUMNS} FROM resync_targets t LEFT JOIN users u ON u.number = t.user_number WHERE t.rowid = ?`);
+        return rowids.map((r) => toTarget(get.get(r) as Row, openSipPassword));
+      })()),
+
+    renewLeases: (owner, until) => x(() =>
+      (st(`UPDATE resync_targets SET lease_until = ? WHERE lease_owner = ? AND state IN ('queued', 'sent') RETURNING job_id, mac`)
+        .all(iso(until), owner) as Row[]).map((r) => ({ jobId: r.job_id as string, deviceMac: r.mac as string }))),
+
+    releaseLeases: (owner) => x(() => {
+      st(`UPDATE resync_targets SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ? AND state IN ('queued', 'sent')`).run(owner);
+    }),
 
     awaitingFetch: (deviceMac, since) => x(() =>
       (st(`SELECT job_id, state, code FROM resync_targets

@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { StoreError } from '../errors.ts';
 import type {
-  Contact, Credential, Device, FileFetch, FunctionKey, NetworkOverrides, Operator, Sighting, Store, StoreChange, Tenant,
+  Contact, Credential, Device, FileFetch, FunctionKey, NetworkOverrides, Operator, Sighting, Store, StoreChange, TemplateOverride, Tenant,
   UnknownDevice, User,
 } from '../types.ts';
 import type { AuditEntry } from '../../domain/audit.ts';
@@ -220,6 +220,9 @@ export class SqliteStore implements Store {
   declare audit: Store['audit'];
 
   readonly #box: SecretBox;
+  declare nodes: Store['nodes'];
+  declare probeBlocks: Store['probeBlocks'];
+  declare templateOverrides: Store['templateOverrides'];
 
   constructor(opts: SqliteOptions) {
     this.#box = new SecretBox(keysFor(opts));
@@ -397,6 +400,8 @@ function settle<T>(work: () => T): Promise<T> {
     return Promise.reject(storeErrorOf(e));
   }
 }
+
+const toOverride = (r: Row): TemplateOverride => ({ vendor: str(r.vendor), name: str(r.name), source: str(r.source), updatedAt: str(r.updated_at) });
 
 /**
  * Every repository of the Store over one connection; `x` decides when a unit of work runs; `box`
@@ -720,6 +725,54 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
       set: (key, value) => x(() => {
         st('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, JSON.stringify(value));
       }),
+      setIfAbsent: <T>(key: string, value: T) => x(() => {
+        st('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING').run(key, JSON.stringify(value));
+        return JSON.parse(str((st('SELECT value FROM settings WHERE key = ?').get(key) as Row).value)) as T;
+      }),
+    },
+
+    nodes: {
+      heartbeat: (id, at, ttlMs) => x(() =>
+        db.transaction(() => {
+          const when = new Date(at).toISOString();
+          st('INSERT INTO cluster_nodes (id, started_at, heartbeat_at) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at')
+            .run(id, when, when);
+          st('DELETE FROM cluster_nodes WHERE heartbeat_at < ?').run(new Date(at - 10 * ttlMs).toISOString());
+          return st('SELECT count(*) FROM cluster_nodes WHERE heartbeat_at >= ?').pluck().get(new Date(at - ttlMs).toISOString()) as number;
+        })()),
+      leave: (id) => x(() => {
+        st('DELETE FROM cluster_nodes WHERE id = ?').run(id);
+      }),
+    },
+
+    probeBlocks: {
+      add: (ip, until) => x(() => {
+        st(`INSERT INTO probe_blocks (ip, blocked_until) VALUES (?, ?)
+            ON CONFLICT(ip) DO UPDATE SET blocked_until = max(blocked_until, excluded.blocked_until)`).run(ip, new Date(until).toISOString());
+      }),
+      active: (at) => x(() =>
+        db.transaction(() => {
+          const when = new Date(at).toISOString();
+          st('DELETE FROM probe_blocks WHERE blocked_until <= ?').run(when);
+          return (st('SELECT ip, blocked_until FROM probe_blocks ORDER BY ip').all() as Row[]).map((r) => ({ ip: str(r.ip), until: Date.parse(str(r.blocked_until)) }));
+        })()),
+    },
+
+    templateOverrides: {
+      list: () => x(() => (st('SELECT vendor, name, source, updated_at FROM template_overrides ORDER BY vendor, name').all() as Row[]).map(toOverride)),
+      get: (vendor, name) => x(() => {
+        const r = st('SELECT vendor, name, source, updated_at FROM template_overrides WHERE vendor = ? AND name = ?').get(vendor, name) as Row | undefined;
+        return r && toOverride(r);
+      }),
+      put: (o) => x(() => {
+        st(`INSERT INTO template_overrides (vendor, name, source, updated_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT(vendor, name) DO UPDATE SET source = excluded.source, updated_at = excluded.updated_at`)
+          .run(o.vendor, o.name, o.source, o.updatedAt ?? new Date().toISOString());
+      }),
+      putIfAbsent: (o) => x(() =>
+        st('INSERT INTO template_overrides (vendor, name, source, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(vendor, name) DO NOTHING')
+          .run(o.vendor, o.name, o.source, new Date().toISOString()).changes > 0),
+      delete: (vendor, name) => x(() => st('DELETE FROM template_overrides WHERE vendor = ? AND name = ?').run(vendor, name).changes > 0),
     },
   };
 }

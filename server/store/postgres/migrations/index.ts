@@ -11,6 +11,7 @@ import type pg from 'pg';
 import type { SecretBox } from '../../secrets.ts';
 import { baseline } from './004-baseline.ts';
 import { extraLines } from './005-extra-lines.ts';
+import { multiNode } from './006-multinode.ts';
 import { authSessions } from './007-auth-sessions.ts';
 import { auditFleet } from './009-audit-fleet.ts';
 
@@ -27,8 +28,8 @@ export interface PgMigrationContext {
   box?: SecretBox;
 }
 
-// Numbers are shared with SQLite (006 is multi-node work landing separately).
-export const pgMigrations: PgMigration[] = [baseline, extraLines, authSessions, auditFleet];
+// Numbers are shared with SQLite.
+export const pgMigrations: PgMigration[] = [baseline, extraLines, multiNode, authSessions, auditFleet];
 
 export const latestPgVersion = (): number => pgMigrations[pgMigrations.length - 1]!.version;
 

@@ -7,6 +7,7 @@ import { phoneActivity } from './002-phone-activity.ts';
 import { passwordResets } from './003-password-resets.ts';
 import { resyncTargets } from './004-resync.ts';
 import { extraLines } from './005-extra-lines.ts';
+import { multiNode } from './006-multinode.ts';
 import { authSessions } from './007-auth-sessions.ts';
 import { auditFleet } from './009-audit-fleet.ts';
 
@@ -23,9 +24,8 @@ export interface MigrationContext {
   box: SecretBox;
 }
 
-// The runner applies what is above the database's version, in this order (006: multi-node work
-// landing separately).
-export const migrations: Migration[] = [initial, phoneActivity, passwordResets, resyncTargets, extraLines, authSessions, auditFleet];
+// The runner applies what is above the database's version, in this order.
+export const migrations: Migration[] = [initial, phoneActivity, passwordResets, resyncTargets, extraLines, multiNode, authSessions, auditFleet];
 
 export function schemaVersion(db: Database): number {
   return db.pragma('user_version', { simple: true }) as number;
