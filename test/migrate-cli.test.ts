@@ -75,6 +75,7 @@ async function installation(file: string): Promise<{ token: string; session: str
       );
     }
     await s.resync.setTargetState('j-old', MACS[0]!, 'sent', { at: t0 + 1000 });
+    await s.features.set('0100000002', { dnd: { enabled: true, allowedCallers: ['0601020304', '+41221234567'] }, forwardAlways: { enabled: false, target: '0102030405' }, rejectAnonymous: true, blacklist: ['0899123456'] });
     await s.passwordResets.issue({ tokenHash: 'reset-hash', userNumber: '0100000002', createdAt: '2030-01-01T10:00:00.000Z', expiresAt: '2030-01-01T11:00:00.000Z', notBefore: '2030-01-01T09:59:00.000Z' });
     return { token, session: sessionId, deletedContact: gone };
   } finally {
@@ -104,6 +105,7 @@ async function snapshot(s: Store) {
     jobOld: await s.resync.getJob('j-old'),
     pending: await s.resync.pendingTargets(),
     reset: await s.passwordResets.peek('reset-hash', '2030-01-01T10:30:00.000Z'),
+    features: await s.features.get('0100000002'),
   };
   return out;
 }
@@ -115,11 +117,12 @@ test('a whole installation is copied and reads back the same; its tokens and ses
   const r = await cadran(['migrate', '--from', `sqlite:${file}`, '--to', db.url]);
   assert.is(r.code, 0, r.stderr);
   // 2 tenants, 3 users, the devices, 2 keys, 2 network profiles, 2 contacts, 1 operator, token,
-  // session, setting, sighting and unknown phone, 2 jobs with 4 targets, 1 reset link.
-  assert.match(r.stdout, new RegExp(`copied ${MACS.length + 24} rows from .*full\\.sqlite to PostgreSQL postgres@127\\.0\\.0\\.1:\\d+/${db.name} \\(schema version ${latestPgVersion()}\\); row counts verified`));
+  // session, setting, sighting and unknown phone, 2 jobs with 4 targets, 1 reset link, 1 user's features.
+  assert.match(r.stdout, new RegExp(`copied ${MACS.length + 25} rows from .*full\\.sqlite to PostgreSQL postgres@127\\.0\\.0\\.1:\\d+/${db.name} \\(schema version ${latestPgVersion()}\\); row counts verified`));
   assert.match(r.stdout, new RegExp(`devices\\s+${MACS.length}\\n`));
   assert.match(r.stdout, /api_tokens\s+1\n/);
   assert.match(r.stdout, /resync_targets\s+4\n/);
+  assert.match(r.stdout, /user_features\s+1\n/);
 
   const sqlite = new SqliteStore({ file });
   const pg = await openPostgresStore({ url: db.url });

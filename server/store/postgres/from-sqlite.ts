@@ -23,7 +23,7 @@ import { describePostgres } from './index.ts';
 /** Every table of schema version 4, parents before children. */
 export const COPIED_TABLES = [
   'tenants', 'users', 'devices', 'function_keys', 'tenant_network', 'device_network', 'contacts', 'operators', 'api_tokens',
-  'sessions', 'settings', 'sightings', 'unknown_devices', 'resync_jobs', 'resync_targets', 'password_resets',
+  'sessions', 'settings', 'sightings', 'unknown_devices', 'resync_jobs', 'resync_targets', 'password_resets', 'user_features',
 ] as const;
 
 /** Columns PostgreSQL has and SQLite has not (SQLite's rowid stands for them). */
