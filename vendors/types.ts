@@ -107,6 +107,10 @@ export interface RenderFeatures {
   blacklist: string[];
 }
 
+/** The toggles a phone reports, as the last path segment of its action URL. */
+export const FEATURE_EVENTS = ['dnd-on', 'dnd-off', 'forward-on', 'forward-off'] as const;
+export type FeatureEvent = (typeof FEATURE_EVENTS)[number];
+
 /** What a vendor's phones can carry of RenderFeatures, as its documentation says. */
 export interface FeatureSupport {
   /** The DND state (on/off) can be written into the phone's files. */
@@ -159,6 +163,12 @@ export interface RenderContext {
    * next resync comes back here whatever DHCP says.
    */
   baseUrl: string;
+  /**
+   * Where the phone reports its user's DND / forward toggles (action URLs), ending with `/`: the
+   * vendor appends one of FEATURE_EVENTS. Absent: the phone is not asked to report. The URL is
+   * under `baseUrl` (so it carries the tenant's URL token) and is authenticated like a config fetch.
+   */
+  eventsUrl?: string;
   /** Provisioning credentials the phone must present, if the tenant / device requires them. */
   provisioningAuth?: { username: string; password: string };
 }
