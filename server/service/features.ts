@@ -67,7 +67,8 @@ export async function saveFeatures(
       throw conflict('version', 'conflict.features_changed', { version: cur.version });
     }
     const next = mergeFeatures(cur, parsed);
-    const problems: ErrorDetail[] = featureRuleProblems(next).map((x) => ({ ...x }));
+    // A forward switched on at the phone may have no target cadran knows: checked when written here.
+    const problems: ErrorDetail[] = parsed.forwardAlways ? featureRuleProblems(next).map((x) => ({ ...x })) : [];
     problems.push(...(await limitProblems(d.store, number, next)));
     if (problems.length) throw invalidAll(problems);
     await d.store.features.set(number, next);
@@ -75,4 +76,37 @@ export async function saveFeatures(
   });
   deps.changes.devicesChanged(macs, reason);
   return saved;
+}
+
+/** What a phone reports through its action URLs (vendors/types.ts FEATURE_EVENTS). */
+export type PhoneFeatureEvent = 'dnd-on' | 'dnd-off' | 'forward-on' | 'forward-off';
+
+/**
+ * A toggle made on the phone itself, reported by the phone (already authenticated like its config
+ * fetch): the stored settings of the phone's user follow, so that the cockpit and the next config
+ * agree with the phone. A phone without a user changes nothing. Returns whether something changed.
+ * A forward switched on at the phone keeps the stored target (the phone does not say it); without
+ * one, the file leaves the phone's own target alone.
+ */
+export async function applyPhoneReport(deps: ServiceDeps, mac: string, event: PhoneFeatureEvent): Promise<{ changed: boolean; user: string | null }> {
+  const r = await inTransaction(deps, async (d) => {
+    const device = await d.store.devices.get(mac);
+    if (!device?.userNumber) return { changed: false, user: null, macs: [] as string[] };
+    const number = device.userNumber;
+    const cur = await readFeatures(d.store, number);
+    const next: UserFeatures = {
+      dnd: { ...cur.dnd, allowedCallers: [...cur.dnd.allowedCallers] },
+      forwardAlways: { ...cur.forwardAlways },
+      rejectAnonymous: cur.rejectAnonymous,
+      blacklist: [...cur.blacklist],
+    };
+    if (event === 'dnd-on' || event === 'dnd-off') next.dnd.enabled = event === 'dnd-on';
+    else next.forwardAlways.enabled = event === 'forward-on';
+    const same = next.dnd.enabled === cur.dnd.enabled && next.forwardAlways.enabled === cur.forwardAlways.enabled && cur.version > 0;
+    if (same) return { changed: false, user: number, macs: [] as string[] };
+    await d.store.features.set(number, next);
+    return { changed: true, user: number, macs: await devicesOfUsers(d.store, [number]) };
+  });
+  deps.changes.devicesChanged(r.macs, `features of ${r.user} changed on phone ${mac} (${event})`);
+  return { changed: r.changed, user: r.user };
 }
