@@ -8,7 +8,7 @@ import {
 } from '../domain/features.ts';
 import { formatMac } from '../domain/mac.ts';
 import { parseInput } from '../domain/schemas.ts';
-import { vendorById } from '../../vendors/index.ts';
+import { findModel, vendorById } from '../../vendors/index.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Store } from '../store/types.ts';
 import { devicesOfUsers, inTransaction, type ServiceDeps } from './context.ts';
@@ -31,15 +31,18 @@ export async function getFeatures(deps: ServiceDeps, p: Principal, number: strin
   return readFeatures(deps.store, number);
 }
 
-/** Lists longer than a phone of this user takes (where the phone has such a list at all). */
-async function limitProblems(store: Store, number: string, f: UserFeatures): Promise<ErrorDetail[]> {
+/** Lists longer than a phone of this user takes (where the phone has such a list at all); `also`:
+ *  a phone about to be given to the user (device import). */
+export async function featureLimitProblems(store: Store, number: string, f: UserFeatures, also?: { model: string; mac: string }): Promise<ErrorDetail[]> {
   const out: ErrorDetail[] = [];
   const lists: Array<{ field: string; items: string[]; limit: 'allowedCallers' | 'blacklist' }> = [
     { field: 'dnd.allowedCallers', items: f.dnd.allowedCallers, limit: 'allowedCallers' },
     { field: 'blacklist', items: f.blacklist, limit: 'blacklist' },
   ];
-  for (const d of await store.devices.list({ userNumber: number })) {
-    const support = vendorById(d.vendor)?.features;
+  const phones: Array<{ vendor: string | undefined; model: string; mac: string }> = (await store.devices.list({ userNumber: number })).map((d) => ({ vendor: d.vendor, model: d.model, mac: d.mac }));
+  if (also) phones.push({ vendor: findModel(also.model)?.vendor.id, model: also.model, mac: also.mac });
+  for (const d of phones) {
+    const support = d.vendor ? vendorById(d.vendor)?.features : undefined;
     if (!support) continue;
     for (const l of lists) {
       const max = support[l.limit];
@@ -69,7 +72,7 @@ export async function saveFeatures(
     const next = mergeFeatures(cur, parsed);
     // A forward switched on at the phone may have no target cadran knows: checked when written here.
     const problems: ErrorDetail[] = parsed.forwardAlways ? featureRuleProblems(next).map((x) => ({ ...x })) : [];
-    problems.push(...(await limitProblems(d.store, number, next)));
+    problems.push(...(await featureLimitProblems(d.store, number, next)));
     if (problems.length) throw invalidAll(problems);
     await d.store.features.set(number, next);
     return { saved: await readFeatures(d.store, number), macs: await devicesOfUsers(d.store, [number]) };
