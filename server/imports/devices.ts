@@ -2,7 +2,7 @@
 // model, vendor, user number, label, duplicates); then, in ONE store transaction, each remaining
 // line is checked against the database (ownership, tenant, user, keys) and written. Nothing is
 // kept of a rejected line but its report entry, so a file of garbage does not grow memory.
-import { forbidden, invalid, invalidFile } from '../domain/errors.ts';
+import { forbidden, invalid, invalidFile, type ErrorDetail } from '../domain/errors.ts';
 import { formatMac, normalizeMac, parseMac } from '../domain/mac.ts';
 import { listParam, shownValue } from '../domain/messages.ts';
 import { userNumber } from '../domain/numbers.ts';
@@ -32,7 +32,7 @@ export const DEVICE_COLUMNS: ColumnSpec<
   user: ['user', 'usernumber', 'utilisateur', 'numero', 'numerodutilisateur', 'numeroutilisateur', 'licence', 'license'],
   label: ['label', 'libelle', 'etiquette', 'description', 'name', 'nom'],
   // The user's line settings (issue 15), for bulk set-up: `renvoi` = a number (forward all calls to
-  // it) or `non`; `npd` = oui/non; lists of numbers separated by spaces, `|` or `,`.
+  // it) or `non`; `npd` = oui/non; lists of numbers separated by `|` or `,`.
   forward: ['renvoi', 'renvoipermanent', 'renvoidappelpermanent', 'forward', 'forwardalways'],
   dnd: ['npd', 'nepasderanger', 'dnd', 'donotdisturb'],
   allowed: ['appelantsprioritaires', 'prioritaires', 'allowedcallers', 'prioritycallers'],
@@ -57,7 +57,8 @@ function checkFeatureCells(fields: string[], map: ColumnMap<DeviceColumn>): Chec
     if (NO.has(x)) return { ok: false };
     return { reason: { key: 'import_line.yes_no', params: { value: shownValue(v) }, field: k } };
   };
-  const list = (v: string) => v.split(/[\s|,]+/).filter(Boolean);
+  // Numbers may carry spaces (`06 12 34 56 78`): they are separated by `|`, `,` or line breaks.
+  const list = (v: string) => v.split(/[|,\r\n]+/).map((x) => x.trim()).filter(Boolean);
   const fwd = raw('forward');
   if (fwd) input.forwardAlways = NO.has(fwd.toLowerCase()) ? { enabled: false } : { enabled: true, target: fwd };
   const dnd = raw('dnd');
@@ -333,8 +334,6 @@ export async function importDevices(
   const keysFit = new Set<string>();
   /** MAC → line settings to write for its user (decided in `decide`, written in `write`). */
   const pendingFeatures = new Map<string, { number: string; value: UserFeatures }>();
-  const sameRow = (d: Device | undefined, row: Row) =>
-    !!d && d.model === row.model && d.vendor === row.vendor && d.userNumber === row.userNumber && d.label === row.label && d.tenantId === row.tenantId;
 
   type Row = Omit<Device, 'createdAt' | 'updatedAt'>;
   const decide = async (c: Candidate, tx: Store): Promise<Outcome<Row>> => {
@@ -391,7 +390,7 @@ export async function importDevices(
       if (!user) return { reason: { key: 'import_line.features_need_user', field: 'user' } };
       const cur = await readFeatures(tx, user);
       const value = mergeFeatures(cur, c.features);
-      const problems = [...(c.features.forwardAlways ? featureRuleProblems(value) : []), ...(await featureLimitProblems(tx, user, value, { model, mac: c.mac }))];
+      const problems: ErrorDetail[] = [...(c.features.forwardAlways ? featureRuleProblems(value) : []), ...(await featureLimitProblems(tx, user, value, { model, mac: c.mac }))];
       if (problems[0]) return { reason: { key: problems[0].key, ...(problems[0].params ? { params: problems[0].params } : {}), field: problems[0].field?.startsWith('dnd.allowed') ? 'allowed' : problems[0].field?.startsWith('blacklist') ? 'blacklist' : 'forward' } };
       const { version: _v, updatedAt: _u, ...plain } = cur;
       if (JSON.stringify(plain) !== JSON.stringify(value)) features = { number: user, value };
@@ -410,10 +409,8 @@ export async function importDevices(
     };
   };
   const write = async (c: Candidate, row: Row, status: 'created' | 'updated', tx: Store) => {
-    const unchangedRow = status === 'updated' && sameRow(await tx.devices.get(c.mac), row);
-    if (status === 'updated') {
-      if (!unchangedRow) await tx.devices.update(c.mac, row);
-    } else await tx.devices.insert(row);
+    if (status === 'updated') await tx.devices.update(c.mac, row);
+    else await tx.devices.insert(row);
     const f = pendingFeatures.get(c.mac);
     if (f) {
       await tx.features.set(f.number, f.value);
