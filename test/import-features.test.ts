@@ -69,7 +69,7 @@ test('a list longer than the phone keeps is refused on its line', async () => {
   const l = r.lines.find((x) => x.status === 'rejected');
   assert.ok(l, JSON.stringify(r));
   assert.is(l!.reason?.key, 'validation.features_list_beyond_phone');
-  assert.is(l!.reason?.field, 'allowed');
+  assert.is(l!.reason?.field, 'vip');
 });
 
 test.run();

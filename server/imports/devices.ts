@@ -23,7 +23,7 @@ import { devicesOfUsers } from '../service/context.ts';
 
 /** Accepted header spellings, compared with `headerKey` (no case, accents, spaces). */
 export const DEVICE_COLUMNS: ColumnSpec<
-  'mac' | 'vendor' | 'model' | 'tenant' | 'user' | 'label' | 'forward' | 'dnd' | 'allowed' | 'blacklist' | 'anonymous'
+  'mac' | 'vendor' | 'model' | 'tenant' | 'user' | 'label' | 'forward' | 'dnd' | 'vip' | 'blacklist' | 'anonymous'
 > = {
   mac: ['mac', 'adressemac', 'macaddress', 'macadresse', 'adressephysique'],
   vendor: ['vendor', 'fabricant', 'marque', 'constructeur', 'manufacturer', 'brand'],
@@ -35,7 +35,7 @@ export const DEVICE_COLUMNS: ColumnSpec<
   // it) or `non`; `npd` = oui/non; lists of numbers separated by `|` or `,`.
   forward: ['renvoi', 'renvoipermanent', 'renvoidappelpermanent', 'forward', 'forwardalways'],
   dnd: ['npd', 'nepasderanger', 'dnd', 'donotdisturb'],
-  allowed: ['appelantsprioritaires', 'prioritaires', 'allowedcallers', 'prioritycallers'],
+  vip: ['appelantsprioritaires', 'prioritaires', 'allowedcallers', 'prioritycallers'],
   blacklist: ['listenoire', 'blacklist', 'blocklist'],
   anonymous: ['rejeterappelsanonymes', 'rejeterlesappelsanonymes', 'appelsanonymes', 'rejectanonymous'],
 };
@@ -62,7 +62,7 @@ function checkFeatureCells(fields: string[], map: ColumnMap<DeviceColumn>): Chec
   const fwd = raw('forward');
   if (fwd) input.forwardAlways = NO.has(fwd.toLowerCase()) ? { enabled: false } : { enabled: true, target: fwd };
   const dnd = raw('dnd');
-  const allowed = raw('allowed');
+  const allowed = raw('vip');
   if (dnd || allowed) {
     const d: Record<string, unknown> = {};
     if (dnd) {
@@ -85,7 +85,7 @@ function checkFeatureCells(fields: string[], map: ColumnMap<DeviceColumn>): Chec
   const r = featuresInput.safeParse(input);
   if (!r.success) {
     const issue = r.error.issues[0]!;
-    const column: Record<string, DeviceColumn> = { forwardAlways: 'forward', dnd: issue.path[1] === 'allowedCallers' ? 'allowed' : 'dnd', blacklist: 'blacklist', rejectAnonymous: 'anonymous' };
+    const column: Record<string, DeviceColumn> = { forwardAlways: 'forward', dnd: issue.path[1] === 'allowedCallers' ? 'vip' : 'dnd', blacklist: 'blacklist', rejectAnonymous: 'anonymous' };
     const col = column[String(issue.path[0])] ?? 'forward';
     const d = issueDetail(issue, col);
     return { reason: { key: d.key, ...(d.params ? { params: d.params } : {}), field: col } };
@@ -391,7 +391,7 @@ export async function importDevices(
       const cur = await readFeatures(tx, user);
       const value = mergeFeatures(cur, c.features);
       const problems: ErrorDetail[] = [...(c.features.forwardAlways ? featureRuleProblems(value) : []), ...(await featureLimitProblems(tx, user, value, { model, mac: c.mac }))];
-      if (problems[0]) return { reason: { key: problems[0].key, ...(problems[0].params ? { params: problems[0].params } : {}), field: problems[0].field?.startsWith('dnd.allowed') ? 'allowed' : problems[0].field?.startsWith('blacklist') ? 'blacklist' : 'forward' } };
+      if (problems[0]) return { reason: { key: problems[0].key, ...(problems[0].params ? { params: problems[0].params } : {}), field: problems[0].field?.startsWith('dnd.allowed') ? 'vip' : problems[0].field?.startsWith('blacklist') ? 'blacklist' : 'forward' } };
       const { version: _v, updatedAt: _u, ...plain } = cur;
       if (JSON.stringify(plain) !== JSON.stringify(value)) features = { number: user, value };
     }
