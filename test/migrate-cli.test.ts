@@ -98,6 +98,7 @@ async function installation(file: string): Promise<{ token: string; session: str
     await s.nodes.heartbeat('node-a', t0, 6000);
     await s.probeBlocks.add('192.0.2.66', Date.UTC(2099, 0, 1));
     await s.templateOverrides.put({ vendor: 'yealink', name: 'mac.cfg.hbs', source: '#!version:1.0.0.1\n# Élodie {{x}}\n', updatedAt: '2030-01-01T00:00:00.000Z' });
+    await s.features.set('0100000002', { dnd: { enabled: true, allowedCallers: ['0601020304', '+41221234567'] }, forwardAlways: { enabled: false, target: '0102030405' }, rejectAnonymous: true, blacklist: ['0899123456'] });
     await s.passwordResets.issue({ tokenHash: 'reset-hash', userNumber: '0100000002', createdAt: '2030-01-01T10:00:00.000Z', expiresAt: '2030-01-01T11:00:00.000Z', notBefore: '2030-01-01T09:59:00.000Z' });
     return { token, session: sessionId, deletedContact: gone };
   } finally {
@@ -132,6 +133,7 @@ async function snapshot(s: Store) {
     templates: await s.templateOverrides.list(),
     blocks: await s.probeBlocks.active(Date.UTC(2030, 0, 1)),
     leaseHeld: await s.resync.claimTargets('node-b', { now: Date.UTC(2030, 0, 1) + 3000, until: Date.UTC(2030, 0, 1) + 40_000, limit: 10, perTenant: 10 }),
+    features: await s.features.get('0100000002'),
   };
   return out;
 }
@@ -144,8 +146,8 @@ test('a whole installation is copied and reads back the same; its tokens and ses
   assert.is(r.code, 0, r.stderr);
   // 2 tenants, 3 users, the devices, 2 keys, 2 network profiles, 2 contacts, 1 operator, token,
   // session, setting, sighting and unknown phone, 2 jobs with 4 targets, 1 reset link, 2 fetched
-  // files, 2 audit entries, a node, a probe block and a template override.
-  assert.match(r.stdout, new RegExp(`copied ${MACS.length + 31} rows from .*full\\.sqlite to PostgreSQL postgres@127\\.0\\.0\\.1:\\d+/${db.name} \\(schema version ${latestPgVersion()}\\); row counts verified`));
+  // files, 2 audit entries, a node, a probe block, a template override and 1 user's features.
+  assert.match(r.stdout, new RegExp(`copied ${MACS.length + 32} rows from .*full\\.sqlite to PostgreSQL postgres@127\\.0\\.0\\.1:\\d+/${db.name} \\(schema version ${latestPgVersion()}\\); row counts verified`));
   assert.match(r.stdout, /device_files\s+2\n/);
   assert.match(r.stdout, /audit_log\s+2\n/);
   assert.match(r.stdout, /template_overrides\s+1\n/);
@@ -153,6 +155,7 @@ test('a whole installation is copied and reads back the same; its tokens and ses
   assert.match(r.stdout, new RegExp(`devices\\s+${MACS.length}\\n`));
   assert.match(r.stdout, /auth_sessions\s+2\n/, 'the operator token and the session');
   assert.match(r.stdout, /resync_targets\s+4\n/);
+  assert.match(r.stdout, /user_features\s+1\n/);
 
   const sqlite = new SqliteStore({ file });
   // The passwords are copied sealed: PostgreSQL opens them with the installation's key.

@@ -13,7 +13,7 @@ import { HandlebarsTemplates, defaultShippedTemplatesDir } from '../vendors/comm
 import { cleanText } from '../vendors/common/escape.ts';
 import { timezoneRule } from '../vendors/common/timezone.ts';
 import type { RenderContext, RenderKey } from '../vendors/types.ts';
-import { realisticContext, usContext } from './fixtures/render-context.ts';
+import { realisticContext, usContext, withFeatures } from './fixtures/render-context.ts';
 import { hostileStrings, injectEverywhere } from './fixtures/injection.ts';
 import { parseXml, findAll, textOf, type XmlElement } from './fixtures/xml.ts';
 import { updatingGolden } from './helpers/golden.ts';
@@ -155,7 +155,7 @@ for (const [name, make] of [['fr', realisticContext], ['en-us', usContext]] as c
     const update = updatingGolden();
     const dir = join(GOLDEN_DIR, name);
     if (update) mkdirSync(dir, { recursive: true });
-    const c = (): RenderContext => make('snom', 'D785', MAC);
+    const c = (): RenderContext => withFeatures(make('snom', 'D785', MAC));
     const unassigned = c();
     delete unassigned.user;
     unassigned.keys = [];

@@ -19,7 +19,9 @@ import { SNOM_ZONES } from '../vendors/snom/timezone.ts';
 import * as yealinkParams from '../vendors/yealink/parameters.ts';
 import * as polycomParams from '../vendors/polycom/parameters.ts';
 import * as snomParams from '../vendors/snom/parameters.ts';
-import { realisticContext, usContext } from './fixtures/render-context.ts';
+import { realisticContext, usContext, withFeatures } from './fixtures/render-context.ts';
+import { FEATURE_EVENTS, type FeatureSupport } from '../vendors/types.ts';
+import { readFileSync } from 'node:fs';
 import {
   hostileParameterNames,
   hostileParameterValues,
@@ -555,6 +557,107 @@ test('every problem a vendor reports carries a stable code the edges translate',
     const problems = CASES[id].vendor.checkValues!(ctx);
     assert.ok(problems.length >= 8, `${id} ${problems.length}`);
     for (const p of problems) assert.match(p.code ?? '', /^vendor(_parameter)?\.[a-z_]+$/, `${id} ${p.field}: ${p.message}`);
+  }
+});
+
+// ---- the user's line settings (issue 15) --------------------------------------------------------
+
+const catalogue = (lang: string): Record<string, string> =>
+  JSON.parse(readFileSync(new URL(`../server/i18n/${lang}.json`, import.meta.url), 'utf8')) as Record<string, string>;
+
+/** What each setting in use that a vendor cannot carry is reported as. */
+const UNSUPPORTED: Array<[keyof FeatureSupport, string]> = [
+  ['dnd', 'vendor.features_dnd_unsupported'],
+  ['forwardAlways', 'vendor.features_forward_unsupported'],
+  ['rejectAnonymous', 'vendor.features_reject_anonymous_unsupported'],
+  ['allowedCallers', 'vendor.features_allowed_callers_unsupported'],
+  ['blacklist', 'vendor.features_blacklist_unsupported'],
+];
+
+test('features: every vendor declares what its phones carry (features.ts), limits are whole numbers', () => {
+  for (const id of IDS) {
+    const f = CASES[id].vendor.features;
+    for (const k of ['dnd', 'forwardAlways', 'rejectAnonymous', 'reportsToggles'] as const) assert.type(f[k], 'boolean', `${id} ${k}`);
+    for (const k of ['allowedCallers', 'blacklist'] as const) assert.ok(Number.isInteger(f[k]) && f[k] >= 0, `${id} ${k}`);
+  }
+});
+
+test('features: never saved in cadran, nothing of them is written (the phone keeps its own)', () => {
+  for (const id of IDS) {
+    const plain = ctxOf(id);
+    const c = CASES[id];
+    const a = c.vendor.render(c.file(plain.device.mac), plain, templates)!.body.toString('utf8');
+    const b = c.vendor.render(c.file(plain.device.mac), withFeatures(plain, null), templates)!.body.toString('utf8');
+    // Only the action URLs (reports) may differ: no DND or forward value.
+    for (const word of ['dnd_mode', 'dnd.enable', 'always_fwd.enable', 'always_fwd.target', 'redirect_event', 'redirect_number', 'reject_anonymous']) {
+      assert.is(b.includes(word), a.includes(word), `${id}: ${word}`);
+    }
+  }
+});
+
+test('features: every model renders them; what a vendor cannot carry is reported with a catalogued code (fr, en), never silently', () => {
+  const fr = catalogue('fr');
+  const en = catalogue('en');
+  for (const id of IDS) {
+    const c = CASES[id];
+    for (const m of c.vendor.models) {
+      const ctx = withFeatures(realisticContext(id, m.model, c.mac));
+      const r = c.vendor.render(c.file(c.mac), ctx, templates);
+      assert.ok(r, `${id} ${m.model} renders`);
+      const codes = c.vendor.checkValues!(ctx).map((p) => p.code);
+      for (const [what, code] of UNSUPPORTED) {
+        const can = c.vendor.features[what];
+        assert.is(codes.includes(code), can === false || can === 0, `${id} ${m.model}: ${code}`);
+      }
+    }
+    for (const [, code] of UNSUPPORTED) {
+      assert.ok(fr[`check.${code}`] && en[`check.${code}`], `catalogue check.${code}`);
+    }
+  }
+  assert.ok(fr['check.vendor.features_list_truncated'] && en['check.vendor.features_list_truncated']);
+});
+
+test('features: DND and forward states reach the file where the vendor carries them, both ways', () => {
+  for (const id of IDS) {
+    const c = CASES[id];
+    if (!c.vendor.features.dnd) continue;
+    const base = ctxOf(id);
+    const on = settings(id, withFeatures(base, { dnd: { enabled: true, allowedCallers: [] }, forwardAlways: { enabled: true, target: '0698765432' }, rejectAnonymous: false, blacklist: [] }));
+    const off = settings(id, withFeatures(base, { dnd: { enabled: false, allowedCallers: [] }, forwardAlways: { enabled: false, target: '0698765432' }, rejectAnonymous: false, blacklist: [] }));
+    const differ = [...on.keys()].filter((k) => JSON.stringify(on.get(k)) !== JSON.stringify(off.get(k)));
+    assert.ok(differ.length >= 2, `${id}: DND and forward change the file (${differ.join(', ')})`);
+    assert.ok([...on.values()].flat().includes('0698765432'), `${id}: forward target written`);
+  }
+});
+
+test('features: a list longer than the phone keeps is cut at the limit and reported', () => {
+  for (const id of IDS) {
+    const c = CASES[id];
+    const max = c.vendor.features.allowedCallers;
+    if (max === 0) continue;
+    const many = Array.from({ length: max + 3 }, (_, i) => `06${String(10000000 + i)}`);
+    const ctx = withFeatures(ctxOf(id), { dnd: { enabled: true, allowedCallers: many }, forwardAlways: { enabled: false, target: null }, rejectAnonymous: false, blacklist: [] });
+    const body = c.vendor.render(c.file(c.mac), ctx, templates)!.body.toString('utf8');
+    assert.ok(body.includes(many[max - 1]!), `${id}: the ${max}th number is written`);
+    assert.not.ok(body.includes(many[max]!), `${id}: the ${max + 1}th is not`);
+    const p = c.vendor.checkValues!(ctx).find((x) => x.code === 'vendor.features_list_truncated');
+    assert.ok(p, id);
+    assert.equal(p!.params, { field: 'features.dnd.allowedCallers', max, count: max + 3 });
+  }
+});
+
+test('features: phones that report toggles get one action URL per event under the events URL; the others none', () => {
+  for (const id of IDS) {
+    const c = CASES[id];
+    const ctx = withFeatures(ctxOf(id));
+    const body = c.vendor.render(c.file(c.mac), ctx, templates)!.body.toString('utf8');
+    for (const ev of FEATURE_EVENTS) {
+      assert.is(body.includes(`/events/${c.mac}/${ev}`), c.vendor.features.reportsToggles, `${id} ${ev}`);
+    }
+    // Without a user nothing is reported (no account, no line settings).
+    const { user: _u, ...noUser } = ctx;
+    const bare = c.vendor.render(c.file(c.mac), noUser as RenderContext, templates)!.body.toString('utf8');
+    assert.not.ok(bare.includes('/events/'), `${id}: no user, no action URL`);
   }
 });
 

@@ -99,6 +99,33 @@ export interface NetworkProfile {
   vendorParameters?: Record<string, Record<string, string>>;
 }
 
+/** A user's line settings as the phone should carry them (numbers already normalised). */
+export interface RenderFeatures {
+  dnd: { enabled: boolean; allowedCallers: string[] };
+  forwardAlways: { enabled: boolean; target: string | null };
+  rejectAnonymous: boolean;
+  blacklist: string[];
+}
+
+/** The toggles a phone reports, as the last path segment of its action URL. */
+export const FEATURE_EVENTS = ['dnd-on', 'dnd-off', 'forward-on', 'forward-off'] as const;
+export type FeatureEvent = (typeof FEATURE_EVENTS)[number];
+
+/** What a vendor's phones can carry of RenderFeatures, as its documentation says. */
+export interface FeatureSupport {
+  /** The DND state (on/off) can be written into the phone's files. */
+  dnd: boolean;
+  /** Most priority callers (allowed through DND) the phone takes; 0 when it has no such list. */
+  allowedCallers: number;
+  /** The permanent forward state and target can be written into the phone's files. */
+  forwardAlways: boolean;
+  rejectAnonymous: boolean;
+  /** Most blacklisted numbers the phone takes; 0 when it has no such list. */
+  blacklist: number;
+  /** The phone calls back (action URLs) when its user toggles DND or forward on it. */
+  reportsToggles: boolean;
+}
+
 export interface RenderContext {
   device: {
     /** 12 lower-case hex digits, no separators. */
@@ -126,6 +153,8 @@ export interface RenderContext {
   /** Ordered by position. */
   keys: RenderKey[];
   contacts: RenderContact[];
+  /** The user's line settings (DND, forward, anonymous rejection, blacklist); absent without a user. */
+  features?: RenderFeatures;
   network: NetworkProfile;
   /**
    * Absolute URL prefix, ending with `/`, under which this phone reaches cadran's phone-facing
@@ -134,6 +163,12 @@ export interface RenderContext {
    * next resync comes back here whatever DHCP says.
    */
   baseUrl: string;
+  /**
+   * Where the phone reports its user's DND / forward toggles (action URLs), ending with `/`: the
+   * vendor appends one of FEATURE_EVENTS. Absent: the phone is not asked to report. The URL is
+   * under `baseUrl` (so it carries the tenant's URL token) and is authenticated like a config fetch.
+   */
+  eventsUrl?: string;
   /** Provisioning credentials the phone must present, if the tenant / device requires them. */
   provisioningAuth?: { username: string; password: string };
 }
@@ -234,6 +269,8 @@ export interface Vendor {
    * that carries no secret and no tenant data, or return null for per-device files.
    */
   render(file: string, ctx: RenderContext | null, templates: TemplateSource): RenderedFile | null;
+  /** What the phones can carry of a user's line settings (limits checked at save time). */
+  features: FeatureSupport;
   /** Values of the context this vendor's files cannot represent (checked at save time). */
   checkValues?(ctx: RenderContext): ValueProblem[];
   /** Raw vendor settings: grammar of names, safety of values, what they shadow. */

@@ -2,7 +2,7 @@
 // model, vendor, user number, label, duplicates); then, in ONE store transaction, each remaining
 // line is checked against the database (ownership, tenant, user, keys) and written. Nothing is
 // kept of a rejected line but its report entry, so a file of garbage does not grow memory.
-import { forbidden, invalid, invalidFile } from '../domain/errors.ts';
+import { forbidden, invalid, invalidFile, type ErrorDetail } from '../domain/errors.ts';
 import { formatMac, normalizeMac, parseMac } from '../domain/mac.ts';
 import { listParam, shownValue } from '../domain/messages.ts';
 import { userNumber } from '../domain/numbers.ts';
@@ -17,16 +17,81 @@ import { readCsv, type CsvReadOptions } from './csv.ts';
 import { cell, extraCellsProblem, headerKey, mapColumns, type ColumnMap, type ColumnSpec } from './columns.ts';
 import { ReportBuilder, type ImportMode, type ImportOptions, type ImportReport, type LineReason } from './report.ts';
 import { applyInOneTransaction, ImportTrail, reasonOf, type ImportDeps, type ImportProgress, type Outcome, counted } from './common.ts';
+import { featureRuleProblems, featuresInput, mergeFeatures, type FeaturesInput, type UserFeatures } from '../domain/features.ts';
+import { featureLimitProblems, readFeatures } from '../service/features.ts';
+import { devicesOfUsers } from '../service/context.ts';
 
 /** Accepted header spellings, compared with `headerKey` (no case, accents, spaces). */
-export const DEVICE_COLUMNS: ColumnSpec<'mac' | 'vendor' | 'model' | 'tenant' | 'user' | 'label'> = {
+export const DEVICE_COLUMNS: ColumnSpec<
+  'mac' | 'vendor' | 'model' | 'tenant' | 'user' | 'label' | 'forward' | 'dnd' | 'vip' | 'blacklist' | 'anonymous'
+> = {
   mac: ['mac', 'adressemac', 'macaddress', 'macadresse', 'adressephysique'],
   vendor: ['vendor', 'fabricant', 'marque', 'constructeur', 'manufacturer', 'brand'],
   model: ['model', 'modele', 'type'],
   tenant: ['tenant', 'tenantid', 'locataire', 'parc', 'client'],
   user: ['user', 'usernumber', 'utilisateur', 'numero', 'numerodutilisateur', 'numeroutilisateur', 'licence', 'license'],
   label: ['label', 'libelle', 'etiquette', 'description', 'name', 'nom'],
+  // The user's line settings (issue 15), for bulk set-up: `renvoi` = a number (forward all calls to
+  // it) or `non`; `npd` = oui/non; lists of numbers separated by `|` or `,`.
+  forward: ['renvoi', 'renvoipermanent', 'renvoidappelpermanent', 'forward', 'forwardalways'],
+  dnd: ['npd', 'nepasderanger', 'dnd', 'donotdisturb'],
+  vip: ['appelantsprioritaires', 'prioritaires', 'allowedcallers', 'prioritycallers'],
+  blacklist: ['listenoire', 'blacklist', 'blocklist'],
+  anonymous: ['rejeterappelsanonymes', 'rejeterlesappelsanonymes', 'appelsanonymes', 'rejectanonymous'],
 };
+
+const YES = new Set(['oui', 'o', 'yes', 'y', '1', 'true', 'vrai', 'on']);
+const NO = new Set(['non', 'n', 'no', '0', 'false', 'faux', 'off']);
+
+/** The line settings a line carries, validated like the API's (field = the column), or null. */
+function checkFeatureCells(fields: string[], map: ColumnMap<DeviceColumn>): Checked<FeaturesInput | null> {
+  const raw = (k: DeviceColumn) => {
+    const i = map.index[k];
+    const v = i === undefined ? undefined : fields[i]?.trim();
+    return v ? v.slice(0, 4000) : undefined;
+  };
+  const input: Record<string, unknown> = {};
+  const flag = (k: DeviceColumn, v: string): Checked<boolean> => {
+    const x = v.toLowerCase();
+    if (YES.has(x)) return { ok: true };
+    if (NO.has(x)) return { ok: false };
+    return { reason: { key: 'import_line.yes_no', params: { value: shownValue(v) }, field: k } };
+  };
+  // Numbers may carry spaces (`06 12 34 56 78`): they are separated by `|`, `,` or line breaks.
+  const list = (v: string) => v.split(/[|,\r\n]+/).map((x) => x.trim()).filter(Boolean);
+  const fwd = raw('forward');
+  if (fwd) input.forwardAlways = NO.has(fwd.toLowerCase()) ? { enabled: false } : { enabled: true, target: fwd };
+  const dnd = raw('dnd');
+  const allowed = raw('vip');
+  if (dnd || allowed) {
+    const d: Record<string, unknown> = {};
+    if (dnd) {
+      const b = flag('dnd', dnd);
+      if ('reason' in b) return b;
+      d.enabled = b.ok;
+    }
+    if (allowed) d.allowedCallers = NO.has(allowed.toLowerCase()) ? [] : list(allowed);
+    input.dnd = d;
+  }
+  const bl = raw('blacklist');
+  if (bl) input.blacklist = NO.has(bl.toLowerCase()) ? [] : list(bl);
+  const anon = raw('anonymous');
+  if (anon) {
+    const b = flag('anonymous', anon);
+    if ('reason' in b) return b;
+    input.rejectAnonymous = b.ok;
+  }
+  if (Object.keys(input).length === 0) return { ok: null };
+  const r = featuresInput.safeParse(input);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    const column: Record<string, DeviceColumn> = { forwardAlways: 'forward', dnd: issue.path[1] === 'allowedCallers' ? 'vip' : 'dnd', blacklist: 'blacklist', rejectAnonymous: 'anonymous' };
+    const col = column[String(issue.path[0])] ?? 'forward';
+    const d = issueDetail(issue, col);
+    return { reason: { key: d.key, ...(d.params ? { params: d.params } : {}), field: col } };
+  }
+  return { ok: r.data };
+}
 
 export interface DeviceImportOptions extends ImportOptions, Pick<CsvReadOptions, 'maxBytes' | 'charset'> {
   /** Tenant given to new devices on lines without a tenant. */
@@ -46,6 +111,8 @@ interface Candidate {
   tenant?: string;
   user?: string;
   label?: string;
+  /** Line settings of the phone's user given on this line (merged onto the stored ones). */
+  features?: FeaturesInput;
   /** Later lines with the same MAC and different values. */
   conflictLines?: number[];
 }
@@ -182,11 +249,15 @@ function checkLine(line: number, mac: string, fields: string[], map: ColumnMap<D
   }
   const tenant = cell(fields, map, 'tenant');
   if (tenant) cand.tenant = tenant.toLowerCase();
+  const features = checkFeatureCells(fields, map);
+  if ('reason' in features) return features.reason;
+  if (features.ok) cand.features = features.ok;
   return cand;
 }
 
 const sameValues = (a: Candidate, b: Candidate): boolean =>
-  a.model === b.model && a.vendorCol === b.vendorCol && a.tenant === b.tenant && a.user === b.user && a.label === b.label;
+  a.model === b.model && a.vendorCol === b.vendorCol && a.tenant === b.tenant && a.user === b.user && a.label === b.label &&
+  JSON.stringify(a.features ?? null) === JSON.stringify(b.features ?? null);
 
 export async function importDevices(
   deps: ImportDeps,
@@ -264,6 +335,8 @@ export async function importDevices(
   const trail = new ImportTrail();
   /** Rows as they were before an update, for the lines the audit entry lists. */
   const previous = new Map<string, Device>();
+  /** MAC → line settings to write for its user (decided in `decide`, written in `write`). */
+  const pendingFeatures = new Map<string, { number: string; value: UserFeatures }>();
 
   type Row = Omit<Device, 'createdAt' | 'updatedAt'>;
   const decide = async (c: Candidate, tx: Store): Promise<Outcome<Row>> => {
@@ -317,7 +390,20 @@ export async function importDevices(
         return { reason: reasonOf(e) };
       }
     }
-    if (existing && existing.model === model && existing.vendor === vendor && existing.userNumber === user && existing.label === label) return 'unchanged';
+    // Line settings: for the phone's user, merged onto what is stored, checked like the API's.
+    let features: { number: string; value: UserFeatures } | undefined;
+    if (c.features) {
+      if (!user) return { reason: { key: 'import_line.features_need_user', field: 'user' } };
+      const cur = await readFeatures(tx, user);
+      const value = mergeFeatures(cur, c.features);
+      const problems: ErrorDetail[] = [...(c.features.forwardAlways ? featureRuleProblems(value) : []), ...(await featureLimitProblems(tx, user, value, { model, mac: c.mac }))];
+      if (problems[0]) return { reason: { key: problems[0].key, ...(problems[0].params ? { params: problems[0].params } : {}), field: problems[0].field?.startsWith('dnd.allowed') ? 'vip' : problems[0].field?.startsWith('blacklist') ? 'blacklist' : 'forward' } };
+      const { version: _v, updatedAt: _u, ...plain } = cur;
+      if (JSON.stringify(plain) !== JSON.stringify(value)) features = { number: user, value };
+    }
+    pendingFeatures.delete(c.mac);
+    if (features) pendingFeatures.set(c.mac, features);
+    if (!features && existing && existing.model === model && existing.vendor === vendor && existing.userNumber === user && existing.label === label) return 'unchanged';
     if (existing && trail.listing(tenantId)) previous.set(c.mac, existing);
     return {
       status: existing ? 'updated' : 'created',
@@ -332,6 +418,11 @@ export async function importDevices(
   const write = async (c: Candidate, row: Row, status: 'created' | 'updated', tx: Store) => {
     if (status === 'updated') await tx.devices.update(c.mac, row);
     else await tx.devices.insert(row);
+    const f = pendingFeatures.get(c.mac);
+    if (f) {
+      await tx.features.set(f.number, f.value);
+      written.push(...(await devicesOfUsers(tx, [f.number])));
+    }
     written.push(c.mac);
     const before = previous.get(c.mac);
     previous.delete(c.mac);

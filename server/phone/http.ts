@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '../log.ts';
 import type { PhoneMetrics } from '../metrics.ts';
 import type { PhoneAnswer, PhoneService } from '../provision/provider.ts';
-import { parsePhonePath, parseQuery } from '../provision/resolve.ts';
+import { parseEventPath, parsePhonePath, parseQuery } from '../provision/resolve.ts';
 import type { CachedFile } from '../provision/cache.ts';
 
 export interface PhoneHttpOptions {
@@ -118,6 +118,46 @@ export function phoneRequestHandler(service: PhoneService, log: Logger, opts: Ph
       // Uploads (phone logs, local settings) are not accepted: nothing is written from the network.
       const bytes = plain(405, 'method not allowed', { Allow: 'GET, HEAD', Connection: 'close' });
       return finish(405, bytes, { method, path: loggedPath(path) });
+    }
+    const report = parseEventPath(path);
+    if (report) {
+      // A toggle reported by the phone (action URL), authenticated like its config fetch.
+      const done = (a: Awaited<ReturnType<PhoneService['report']>>): void => {
+        const fields = { mac: a.mac, vendor: a.vendor, event: report.event, ...(a.detail ? { detail: a.detail } : {}) };
+        const extra: Record<string, string | number> = {};
+        if (a.status === 401) extra['WWW-Authenticate'] = a.wwwAuthenticate;
+        if (a.status === 429) extra['Retry-After'] = a.retryAfterSeconds;
+        const bytes = plain(a.status, a.status === 200 ? 'ok' : a.reason, extra);
+        finish(a.status, bytes, fields);
+      };
+      service
+        .report(
+          {
+            file: `${report.event}`,
+            remoteAddress,
+            protocol: 'http',
+            scheme: opts.scheme,
+            method,
+            uri: req.url ?? target,
+            ...(req.headers.authorization !== undefined ? { authorization: req.headers.authorization } : {}),
+            urlToken: report.token,
+          },
+          report.mac,
+          report.event,
+        )
+        .then(
+          (a) => {
+            if (res.destroyed) return;
+            if (a.delayMs) setTimeout(done, a.delayMs, a).unref();
+            else done(a);
+          },
+          (err: unknown) => {
+            const bytes = plain(500, 'internal server error');
+            log.error({ err, mac: report.mac, event: report.event }, 'phone report failed');
+            finish(500, bytes, { mac: report.mac });
+          },
+        );
+      return;
     }
     const parsed = parsePhonePath(path);
     if (!parsed.ok) {

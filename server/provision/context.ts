@@ -4,6 +4,9 @@ import type { NetworkProfile, RenderAccount, RenderContext } from '../../vendors
 import type { Store } from '../store/types.ts';
 import { effectiveProfile } from '../service/network.ts';
 
+/** First path segment of the phone-facing events URL: `<base>/events/<mac>/<event>`. */
+export const EVENTS_SEGMENT = 'events';
+
 /** `defaults`: the installation level of the profile, under the tenant's and the device's. */
 export async function buildRenderContext(store: Store, mac: string, baseUrl: string, defaults: NetworkProfile = {}): Promise<RenderContext | null> {
   const device = await store.devices.get(mac);
@@ -43,6 +46,12 @@ export async function buildRenderContext(store: Store, mac: string, baseUrl: str
     if (!u || u.tenantId !== device.tenantId || u.number === user?.number) continue;
     extraLines.push({ number: u.number, name: u.name, sipAuthName: u.sipAuthName, sipPassword: u.sipPassword, voicemailNumber: u.voicemailNumber });
   }
+  // The user's line settings, once saved in cadran (never saved: nothing is written, the phone
+  // keeps what its user set on it).
+  const stored = user ? await store.features.get(user.number) : undefined;
+  const features: RenderContext['features'] = stored
+    ? { dnd: stored.dnd, forwardAlways: stored.forwardAlways, rejectAnonymous: stored.rejectAnonymous, blacklist: stored.blacklist }
+    : undefined;
   return {
     device: { mac: device.mac, vendor: device.vendor, model: device.model, ...(device.label ? { label: device.label } : {}) },
     tenant: {
@@ -67,8 +76,11 @@ export async function buildRenderContext(store: Store, mac: string, baseUrl: str
     ...(extraLines.length > 0 ? { extraLines } : {}),
     keys,
     contacts,
+    ...(features ? { features } : {}),
     network: await effectiveProfile(store, device.mac, device.tenantId, defaults),
     baseUrl,
+    // Toggles made on the phone come back here (server/phone/http.ts, events path).
+    ...(user ? { eventsUrl: `${baseUrl}${EVENTS_SEGMENT}/${device.mac}/` } : {}),
     ...(provisioningAuth ? { provisioningAuth } : {}),
   };
 }

@@ -28,6 +28,7 @@ import type { ActivityRecorder } from './activity.ts';
 import { RenderCache, type CachedFile } from './cache.ts';
 import { DeviceDirectory, identifyPhone, type DeviceAccess, type PhoneIdentity, type TenantAccess } from './resolve.ts';
 import { renderDeviceFile } from './render.ts';
+import { applyPhoneReport, type PhoneFeatureEvent } from '../service/features.ts';
 
 /** A phone request as the HTTP listener knows it (TFTP fills only the base fields). */
 export interface PhoneRequest extends PhoneFileRequest {
@@ -77,7 +78,18 @@ export interface PhoneServiceDeps {
   metrics?: Pick<PhoneMetrics, 'cacheHit' | 'cacheMiss' | 'renderSeconds'>;
 }
 
+/** The answer to a phone's report (action URL): done, or refused like a config fetch would be. */
+export type ReportAnswer =
+  | ({ status: 200; changed: boolean } & AnswerMeta)
+  | Exclude<PhoneAnswer, { status: 200 }>;
+
 export interface PhoneService {
+  /**
+   * A toggle the phone reports (DND / forward on or off) through its action URL: the request is
+   * authenticated exactly as a config fetch of that phone (tenant allowlist, URL token, Basic or
+   * Digest credentials, probe protection); then the stored settings of its user follow.
+   */
+  report(req: PhoneRequest, mac: string, event: PhoneFeatureEvent): Promise<ReportAnswer>;
   /** A plain answer on a cache hit; a promise only when the store or a render is needed. */
   serve(req: PhoneRequest): PhoneAnswer | Promise<PhoneAnswer>;
   /** The same decisions for the TFTP listener (slow-down applied by waiting). */
@@ -330,6 +342,26 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
       .then((access) => (access ? deviceFile(access, req, id, ip, root, meta, verdict) : unknownDevice(req, { ...id, mac }, ip, root, meta, verdict)));
   };
 
+  const report = async (req: PhoneRequest, mac: string, event: PhoneFeatureEvent): Promise<ReportAnswer> => {
+    const ip = normalizeIp(req.remoteAddress);
+    const verdict = deps.guard.check(ip, Date.now(), false);
+    if (verdict.blocked) return probeRefusal(verdict, { mac }) as Exclude<PhoneAnswer, { status: 200 }>;
+    const meta: AnswerMeta = { mac, ...(verdict.delayMs > 0 ? { delayMs: verdict.delayMs } : {}) };
+    const access = directory.peek(mac) ?? (await directory.load(mac));
+    if (!access) {
+      // Reports for phones cadran does not know are probes: counted like unknown MACs.
+      deps.guard.strike(ip, 'unknown', mac);
+      return { status: 404, reason: NOT_FOUND, ...meta, detail: 'report for an unknown device' };
+    }
+    meta.vendor = access.device.vendor;
+    meta.model = access.device.model;
+    // refuse() only ever answers a refusal (401/403/404).
+    const refused = refuse(access, req, ip, meta) as Exclude<PhoneAnswer, { status: 200 }> | null;
+    if (refused) return refused;
+    const r = await applyPhoneReport({ store: deps.store, changes: deps.changes }, mac, event);
+    return { status: 200, changed: r.changed, ...meta, detail: r.user ? `${event} for ${r.user}${r.changed ? '' : ' (no change)'}` : `${event}: the phone has no user` };
+  };
+
   const provider = async (req: PhoneFileRequest): Promise<PhoneAnswer> => {
     const a = await serve(req);
     if (a.delayMs) await new Promise((r) => setTimeout(r, a.delayMs));
@@ -339,6 +371,7 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
 
   return {
     serve,
+    report,
     provider,
     defaultRoot,
     invalidate,

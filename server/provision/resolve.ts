@@ -63,6 +63,27 @@ export function parsePhonePath(path: string): PathResult {
   return { ok: true, file, token };
 }
 
+const REPORT_EVENTS = new Set(['dnd-on', 'dnd-off', 'forward-on', 'forward-off']);
+
+/**
+ * A phone's report of a toggle (action URL): `/events/<mac>/<event>` or
+ * `/p/<token>/events/<mac>/<event>` (server/provision/context.ts builds it); null for any other path.
+ */
+export function parseEventPath(path: string): { mac: string; event: 'dnd-on' | 'dnd-off' | 'forward-on' | 'forward-off'; token: string | null } | null {
+  if (path.length > 256) return null;
+  const seg = path.split('/').slice(1);
+  let token: string | null = null;
+  if (seg.length === 5 && seg[0] === 'p' && /^[A-Za-z0-9_-]{1,64}$/.test(seg[1]!)) {
+    token = seg[1]!;
+    seg.splice(0, 2);
+  }
+  if (seg.length !== 3 || seg[0] !== 'events') return null;
+  const mac = seg[1]!.toLowerCase();
+  const event = seg[2]!;
+  if (!/^[0-9a-f]{12}$/.test(mac) || !REPORT_EVENTS.has(event)) return null;
+  return { mac, event: event as 'dnd-on' | 'dnd-off' | 'forward-on' | 'forward-off', token };
+}
+
 /** `?a=b&c=d` → first value of each name, bounded (it only feeds identification). */
 export function parseQuery(search: string): Record<string, string> | undefined {
   if (search === '' || search.length > 2048) return undefined;

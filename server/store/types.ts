@@ -5,6 +5,7 @@
 // Every method is a small unit of work; `transaction()` groups several into one atomic change
 // and hands `fn` a Store bound to that transaction (use it, not the outer one, inside `fn`).
 import type { ProvisioningSecurity } from '../domain/schemas.ts';
+import type { StoredFeatures, UserFeatures } from '../domain/features.ts';
 import type {
   ResyncJob, ResyncJobSummary, ResyncState, ResyncTarget, ResyncTargetRecord, StateDetail, UnsendableTarget,
 } from '../domain/resync.ts';
@@ -225,6 +226,13 @@ export interface Store {
     insert(c: Omit<Contact, 'id' | 'createdAt' | 'updatedAt'>): Promise<number>;
     update(id: number, c: Omit<Contact, 'id' | 'userNumber' | 'createdAt' | 'updatedAt'>): Promise<void>;
     delete(id: number): Promise<boolean>;
+  };
+  /** A user's line settings (DND, permanent forward, anonymous rejection, blacklist). */
+  features: {
+    /** Undefined until first written (callers use the defaults then). */
+    get(userNumber: string): Promise<StoredFeatures | undefined>;
+    /** Replace the whole settings; the version grows by one (starts at 1). Returns the new version. */
+    set(userNumber: string, f: UserFeatures): Promise<number>;
   };
   sightings: {
     get(mac: string): Promise<Sighting | undefined>;

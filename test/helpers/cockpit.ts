@@ -112,6 +112,7 @@ export const PUBLIC_PAGES: PageSpec[] = [
 
 const ownPages = (n: string): PageSpec[] => [
   { name: 'phone', go: `/users/${n}/phone` },
+  { name: 'line', go: `/users/${n}/line` },
   { name: 'keys', go: `/users/${n}/keys` },
   { name: 'contacts', go: `/users/${n}/contacts` },
   { name: 'contacts-nomatch', go: `/users/${n}/contacts?q=zzzz` },
@@ -130,6 +131,13 @@ export const ROLE_PAGES: Record<Role, PageSpec[]> = {
     } },
     { name: 'contacts-import-report', go: upload(`/users/${USER.login}/contacts/import`, CSV_CONTACTS, 'contacts.csv') },
     { name: 'resync-job', go: resyncFrom(`/users/${USER.login}/phone`, 'main form.actions button.primary') },
+    { name: 'line-error', go: async (page, c) => {
+      await page.goto(`${c.s.adminUrl}/users/${USER.login}/line`);
+      await page.check('input[name=forward]');
+      await page.fill('#f-target', 'chez moi');
+      await page.fill('#f-blacklist', '0899123456\nabc');
+      await Promise.all([page.waitForLoadState('load'), page.click('main button.primary')]);
+    } },
     { name: 'forbidden', go: '/tenants/acme/users' },
   ],
   admin: [
@@ -147,6 +155,7 @@ export const ROLE_PAGES: Record<Role, PageSpec[]> = {
       await Promise.all([page.waitForLoadState('load'), page.click('form[action$="/network"] button.primary')]);
     } },
     { name: 'user-keys', go: `/users/${USER.login}/keys` },
+    { name: 'user-line', go: `/users/${USER.login}/line` },
     { name: 'resync-job', go: resyncFrom(`/devices/${MAC}`, 'main .device-head button.primary') },
   ],
   operator: [
@@ -163,6 +172,7 @@ export const ROLE_PAGES: Record<Role, PageSpec[]> = {
     { name: 'security', go: '/tenants/acme/security' },
     { name: 'user-phone', go: `/users/${USER.login}/phone` },
     { name: 'user-keys', go: `/users/${USER.login}/keys` },
+    { name: 'user-line', go: `/users/${USER.login}/line` },
     { name: 'resync-job', go: resyncFrom('/tenants/acme/devices', 'main .toolbar button.primary') },
   ],
 };

@@ -204,6 +204,39 @@ export function storeSuite(h: StoreHarness): void {
     assert.equal(await s.network.getDevice('805ec0000001'), {});
   });
 
+  test('features: undefined until set, whole replace, version grows, lists kept in order, deleted with the user', async () => {
+    const { s } = await fresh();
+    await s.users.insert(user('0100000001'));
+    await s.users.insert(user('0100000002'));
+    assert.is(await s.features.get('0100000001'), undefined);
+    const f = {
+      dnd: { enabled: true, allowedCallers: ['0601020304', '+41221234567', '0102030405'] },
+      forwardAlways: { enabled: false, target: '0145678901' },
+      rejectAnonymous: true,
+      blacklist: ['0899123456'],
+    };
+    assert.is(await s.features.set('0100000001', f), 1);
+    const got = await s.features.get('0100000001');
+    assert.ok(got);
+    assert.equal({ ...got, updatedAt: null }, { ...f, version: 1, updatedAt: null });
+    assert.match(got.updatedAt ?? '', ISO);
+    const g = { dnd: { enabled: false, allowedCallers: [] }, forwardAlways: { enabled: true, target: '+33612345678' }, rejectAnonymous: false, blacklist: [] };
+    assert.is(await s.features.set('0100000001', g), 2);
+    const got2 = await s.features.get('0100000001');
+    assert.equal({ ...got2!, updatedAt: null }, { ...g, version: 2, updatedAt: null });
+    // Another user's row is untouched; inside a transaction the write is seen once committed.
+    assert.is(await s.features.get('0100000002'), undefined);
+    await s.transaction(async (tx) => {
+      assert.is(await tx.features.set('0100000002', f), 1);
+      assert.is((await tx.features.get('0100000002'))!.version, 1);
+    });
+    assert.equal((await s.features.get('0100000002'))!.blacklist, ['0899123456']);
+    assert.is(await s.users.delete('0100000001'), true);
+    assert.is(await s.features.get('0100000001'), undefined);
+    // A user that does not exist cannot get a row.
+    await rejects(s.features.set('0199999999', f), 'constraint', 'features of an unknown user');
+  });
+
   test('keys: replace (atomic), list by position, watchersOf BLF targets only', async () => {
     const { s } = await fresh();
     for (const n of ['0100000001', '0100000002', '0100000003']) await s.users.insert(user(n));

@@ -1,7 +1,7 @@
 // Checks of the phone profile every vendor makes the same way, from what the vendor can represent
 // (its capabilities). Each problem carries a stable code the edges translate (`vendor.…`,
 // `vendor_parameter.…`) and an English message for logs.
-import type { CodecName, FeatureCodes, RenderContext, ValueProblem, VendorParameterProblem } from '../types.ts';
+import type { CodecName, FeatureCodes, FeatureSupport, RenderContext, ValueProblem, VendorParameterProblem } from '../types.ts';
 import { controlCharProblem } from './escape.ts';
 import { digitMapProblem } from './digitmap.ts';
 import { isCodecName, isLocaleTag } from './locale.ts';
@@ -86,6 +86,38 @@ export function profileProblems(ctx: RenderContext, caps: VendorCapabilities): V
     for (const [name, value] of entries) {
       const p = caps.checkParameter(name, value);
       if (p) out.push(problem(`network.vendorParameters.${caps.vendor}`, p.code, `${p.message}: it is not written`, { vendor: p.vendor, name: p.name }));
+    }
+  }
+  return out;
+}
+
+/**
+ * What a vendor's phones cannot carry of the user's line settings (issue 15): each setting in use
+ * that the vendor has no place for, and lists longer than the phone keeps. Nothing is silently
+ * dropped: the device's checks and its cockpit page say it.
+ */
+export function featureProblems(ctx: RenderContext, vendor: string, s: FeatureSupport): ValueProblem[] {
+  const f = ctx.features;
+  if (!ctx.user || !f) return [];
+  const out: ValueProblem[] = [];
+  if (f.dnd.enabled && !s.dnd) {
+    out.push(problem('features.dnd.enabled', 'vendor.features_dnd_unsupported', `${vendor} phones cannot be set to Do Not Disturb by their files: the user sets it on the phone`, { vendor }));
+  }
+  if ((f.forwardAlways.enabled || f.forwardAlways.target) && !s.forwardAlways) {
+    out.push(problem('features.forwardAlways', 'vendor.features_forward_unsupported', `${vendor} phones cannot be set to forward all calls by their files: the user sets it on the phone`, { vendor }));
+  }
+  if (f.rejectAnonymous && !s.rejectAnonymous) {
+    out.push(problem('features.rejectAnonymous', 'vendor.features_reject_anonymous_unsupported', `${vendor} phones do not get anonymous-call rejection from cadran`, { vendor }));
+  }
+  const lists: Array<[string, string[], number, string]> = [
+    ['features.dnd.allowedCallers', f.dnd.allowedCallers, s.allowedCallers, 'vendor.features_allowed_callers_unsupported'],
+    ['features.blacklist', f.blacklist, s.blacklist, 'vendor.features_blacklist_unsupported'],
+  ];
+  for (const [field, items, max, unsupported] of lists) {
+    if (items.length === 0) continue;
+    if (max === 0) out.push(problem(field, unsupported, `${vendor} phones do not get this list from cadran (${items.length} number(s))`, { vendor, count: items.length }));
+    else if (items.length > max) {
+      out.push(problem(field, 'vendor.features_list_truncated', `the phone keeps ${max} numbers of this list: ${items.length - max} left out`, { field, max, count: items.length }));
     }
   }
   return out;

@@ -11,7 +11,8 @@ import { MAX_APP_FILE_PATH } from './master.ts';
 import { findModel, maxKeyPositions } from './models.ts';
 import { MIN_POLL_SECONDS, POLYCOM_CODECS } from './params.ts';
 import { firmwareImagePath, isImageLocation } from './master.ts';
-import { profileProblems, problem } from '../common/checks.ts';
+import { featureProblems, profileProblems, problem } from '../common/checks.ts';
+import { POLYCOM_FEATURES } from './features.ts';
 import { checkParameter } from './parameters.ts';
 import type { CodecName } from '../types.ts';
 
@@ -104,5 +105,6 @@ export function checkPolycomValues(ctx: RenderContext): ValueProblem[] {
       checkParameter,
     }),
   );
+  problems.push(...featureProblems(ctx, 'polycom', POLYCOM_FEATURES));
   return problems;
 }

@@ -5,6 +5,7 @@
 //   <mac>-directory.xml  the user's contacts and the speed-dial entries of the keys
 // Everything else a VVX asks for (override and log uploads, licences, firmware images, the
 // directory seed) is not served.
+import { POLYCOM_FEATURES } from './features.ts';
 import type { ModelInfo, RenderContext, RenderedFile, TemplateSource, Vendor } from '../types.ts';
 import { checkPolycomValues } from './checks.ts';
 import { renderDirectory } from './directory.ts';
@@ -79,6 +80,7 @@ export const polycom: Vendor = {
     return [phoneMasterName(m), paramsName(m), directoryName(m)];
   },
   render,
+  features: POLYCOM_FEATURES,
   checkValues: checkPolycomValues,
   parameters: polycomParameters((ctx, templates) => [ownParams(ctx, templates)]),
   // With checkSync.alwaysReboot="0" (set in every parameter file) a check-sync makes the phone

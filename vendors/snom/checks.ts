@@ -3,7 +3,8 @@ import type { RenderContext, ValueProblem } from '../types.ts';
 import { controlCharProblem } from '../common/escape.ts';
 import { isValidTimezone } from '../common/timezone.ts';
 import { findSnomModel, maxKeyPosition } from './models.ts';
-import { profileProblems, problem } from '../common/checks.ts';
+import { featureProblems, profileProblems, problem } from '../common/checks.ts';
+import { SNOM_FEATURES } from './features.ts';
 import { checkParameter } from './parameters.ts';
 import { SNOM_CODECS, SNOM_NTP_SERVERS } from './settings.ts';
 import { snomTime } from './timezone.ts';
@@ -79,5 +80,6 @@ export function checkSnomValues(ctx: RenderContext): ValueProblem[] {
       checkParameter,
     }),
   );
+  problems.push(...featureProblems(ctx, 'snom', SNOM_FEATURES));
   return problems;
 }

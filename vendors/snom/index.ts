@@ -1,5 +1,6 @@
 // Snom desk phones (D3xx / D7xx / D8xx, firmware 10.x): the one object the core sees.
 // Facts and their sources: /work/shared/vendors/snom.md, cited in each module here.
+import { SNOM_FEATURES } from './features.ts';
 import type { RenderContext, RenderedFile, TemplateSource, Vendor } from '../types.ts';
 import { xmlAttr, xmlText } from '../common/escape.ts';
 import { SNOM_MODELS } from './models.ts';
@@ -81,6 +82,7 @@ export const snom: Vendor = {
   identify: identifySnom,
   bootFiles: bootFileNames,
   render,
+  features: SNOM_FEATURES,
   checkValues: checkSnomValues,
   parameters: snomParameters((ctx, templates) => [ownSettings(ctx, templates)]),
   // Asterisk pjsip_notify.conf.sample [snom-check-cfg] / [snom-reboot]; Wazo synchronize() (snom.md §7).

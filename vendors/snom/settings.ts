@@ -35,6 +35,7 @@
 //   (service.snom.com "Desk Phone Configuration Files" example; Firmware page: the firmware file is only
 //   reached through firmware_status).
 // - perm="R" everywhere: provisioned values are read-only on the phone (snom.md §2 XML flags).
+// - the user's line settings (DND, permanent forward, action URLs reporting the toggles): features.ts.
 // Function keys ([SN-WIKI] <functionKeys> tag, Function Key Types): idx is 0-based (position 1 → idx 0);
 // `line` with context = its identity, `blf <uri>|<pickup code>` (the platform's directed pickup code;
 // without one, `blf <uri>` alone: no pickup), `speed <number>`, `none` for a free position so a key
@@ -46,6 +47,7 @@ import { snomDialPlan } from '../common/digitmap.ts';
 import { findSnomModel, maxKeyPosition } from './models.ts';
 import { snomTime } from './timezone.ts';
 import { fileNames } from './files.ts';
+import { snomFeatureSettings } from './features.ts';
 
 /** cadran codec → `codec_priority_list` token ([WAZO] base.tpl, [FPBX] D785 template). */
 export const SNOM_CODECS: Readonly<Partial<Record<CodecName, string>>> = {
@@ -169,6 +171,7 @@ export function settingsData(ctx: RenderContext): Record<string, unknown> {
   for (let i = accounts.length + 1; i <= maxIdentities; i++) unused.push(String(i));
   const loc = profile.locale;
   return {
+    features: snomFeatureSettings(ctx),
     mac: ctx.device.mac.toUpperCase(),
     settingServer: xmlText(ctx.baseUrl + fileNames.deviceList(ctx.device.model, ctx.device.mac)),
     refreshSeconds:

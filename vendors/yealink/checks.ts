@@ -4,7 +4,8 @@ import type { RenderContext, ValueProblem } from '../types.ts';
 import { controlCharProblem } from '../common/escape.ts';
 import { yealinkTime } from './timezone.ts';
 import { isValidTimezone } from '../common/timezone.ts';
-import { profileProblems, problem } from '../common/checks.ts';
+import { featureProblems, profileProblems, problem } from '../common/checks.ts';
+import { YEALINK_FEATURES } from './features.ts';
 import { findYealinkModel } from './models.ts';
 import { YEALINK_CODECS } from './config.ts';
 import { checkParameter } from './parameters.ts';
@@ -65,5 +66,6 @@ export function checkYealinkValues(ctx: RenderContext): ValueProblem[] {
       checkParameter,
     }),
   );
+  problems.push(...featureProblems(ctx, 'yealink', YEALINK_FEATURES));
   return problems;
 }

@@ -38,6 +38,8 @@
 // - phonebook: `remote_phonebook.data.1.name/url/username/password`, `features.remote_phonebook.enable`
 //   (§6) and `features.remote_phonebook.flash_time`, the refresh interval in seconds (deployment.md §8;
 //   3600 s = the hourly refresh Yealink guides give as an example; range not retrieved).
+// - line settings of the user (DND, priority callers, always forward, anonymous rejection, action
+//   URLs reporting the toggles): features.ts, with their sources.
 // A network field absent from the profile writes nothing: the phone keeps what it has.
 import type { CodecName, NetworkProfile, RenderAccount, RenderContext, SipTransport } from '../types.ts';
 import { cfgValue } from '../common/escape.ts';
@@ -45,6 +47,7 @@ import { phoneAccounts, resolveProfile } from '../common/profile.ts';
 import { planKeys, type KeyLine } from './keys.ts';
 import type { YealinkModel } from './models.ts';
 import { phonebookFileName } from './files.ts';
+import { yealinkFeatureLines, type FeatureLine } from './features.ts';
 import { PHONEBOOK_TITLE } from './phonebook.ts';
 import { yealinkTime } from './timezone.ts';
 import { isValidTimezone } from '../common/timezone.ts';
@@ -118,6 +121,8 @@ export interface DeviceFileData {
     firmware?: { url: string };
   };
   phonebook: { name: string; url: string; refreshSeconds: number; auth?: { username: string; password: string } };
+  /** The user's line settings (DND, forward, anonymous rejection, action URLs): features.ts. */
+  features: FeatureLine[];
 }
 
 /** The firmware URL given for this model, whatever the case or spacing of the map's key. */
@@ -263,5 +268,6 @@ export function deviceFileData(ctx: RenderContext, model: YealinkModel | undefin
       refreshSeconds: PHONEBOOK_REFRESH_SECONDS,
       ...(auth ? { auth: { username: cfgValue(auth.username), password: cfgValue(auth.password) } } : {}),
     },
+    features: yealinkFeatureLines(ctx),
   };
 }

@@ -3,6 +3,7 @@
 //   y0000000000XX.cfg     the model's common file: neutral, identical for every phone of the model
 //   <mac>.cfg             the phone's settings: account, keys, network, time, phonebook URL
 //   <mac>-contacts.xml    the user's personal contacts (remote phonebook)
+import { YEALINK_FEATURES } from './features.ts';
 import type { RenderContext, RenderedFile, TemplateSource, Vendor } from '../types.ts';
 import { checkYealinkValues } from './checks.ts';
 import { deviceFileData } from './config.ts';
@@ -80,6 +81,7 @@ export const yealink: Vendor = {
     return [...(m ? [commonFileName(m)] : []), deviceFileName(mac), phonebookFileName(mac)];
   },
   render,
+  features: YEALINK_FEATURES,
   checkValues: checkYealinkValues,
   parameters: yealinkParameters(ownFiles),
   // The common file sets `sip.notify_reboot_enable = 0`: the phone reboots only when the Event

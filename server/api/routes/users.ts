@@ -5,6 +5,7 @@ import { contactView, fleetView, userView } from '../views.ts';
 import { withFleetState } from '../../provision/fleet.ts';
 import { deleteUser, getUser, updateUser } from '../../service/users.ts';
 import { listKeys, replaceKeys } from '../../service/keys.ts';
+import { getFeatures, saveFeatures } from '../../service/features.ts';
 import { createContact, deleteContact, getContact, listContacts, updateContact } from '../../service/contacts.ts';
 
 export function usersRouter(app: AppContext): Router {
@@ -33,6 +34,14 @@ export function usersRouter(app: AppContext): Router {
   });
   r.put('/users/:number/keys', async (req, res) => {
     res.json(await replaceKeys(app, principal(req), req.params.number, req.body));
+  });
+  // A user's line settings (DND, permanent forward, anonymous rejection, blacklist): PUT merges the
+  // parts given; `version` (as read) makes a stale save a 409 instead of undoing another change.
+  r.get('/users/:number/features', async (req, res) => {
+    res.json(await getFeatures(app, principal(req), req.params.number));
+  });
+  r.put('/users/:number/features', async (req, res) => {
+    res.json(await saveFeatures(app, principal(req), req.params.number, req.body));
   });
   r.get('/users/:number/contacts', async (req, res) => {
     res.json((await listContacts(app, principal(req), req.params.number)).map(contactView));

@@ -30,6 +30,7 @@ export const COPIED_TABLES = [
   'settings', 'sightings', 'unknown_devices', 'resync_jobs', 'resync_targets', 'password_resets',
   'device_files', 'audit_log',
   'cluster_nodes', 'probe_blocks', 'template_overrides',
+  'user_features',
 ] as const;
 
 /** Tables whose ids SQLite's AUTOINCREMENT gave: the PostgreSQL identity continues after them. */

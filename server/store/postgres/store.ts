@@ -11,6 +11,7 @@
 // pretending the work was saved.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import type { StoredFeatures } from '../../domain/features.ts';
 import { summarizeJob, type ResyncJob, type ResyncState, type ResyncTarget, type ResyncTargetRecord } from '../../domain/resync.ts';
 import { StoreError } from '../errors.ts';
 import type {
@@ -74,6 +75,7 @@ const COLS = {
   users: 'number, tenant_id, name, email, role, password_hash, sip_auth_name, sip_password, voicemail_number, created_at, updated_at',
   devices: 'mac, tenant_id, vendor, model, user_number, label, expansion_modules, extra_lines, provisioning_username, provisioning_password, created_at, updated_at',
   contacts: 'id, user_number, name, work, mobile, home, grp, created_at, updated_at',
+  user_features: 'user_number, dnd_enabled, dnd_allowed, forward_enabled, forward_target, reject_anonymous, blacklist, version, updated_at',
   sightings: 'mac, at, ip, user_agent, firmware, file, protocol, model',
   device_files: 'mac, file, etag, root, at',
   audit_log: 'id, at, principal, channel, address, action, tenant_id, user_number, mac, target_id, "before", "after", changes, summary',
@@ -128,6 +130,14 @@ const toCredential = (r: Row): Credential => ({
   principalId: str(r.principal_id), label: strOrNull(r.label), csrfToken: strOrNull(r.csrf_token),
   createdAt: str(r.created_at), lastUsedAt: str(r.last_used_at), expiresAt: str(r.expires_at),
   address: strOrNull(r.address), userAgent: strOrNull(r.user_agent),
+});
+const toFeatures = (r: Row): StoredFeatures => ({
+  dnd: { enabled: r.dnd_enabled === true, allowedCallers: r.dnd_allowed as string[] },
+  forwardAlways: { enabled: r.forward_enabled === true, target: strOrNull(r.forward_target) },
+  rejectAnonymous: r.reject_anonymous === true,
+  blacklist: r.blacklist as string[],
+  version: num(r.version),
+  updatedAt: str(r.updated_at),
 });
 const toContact = (r: Row): Contact => ({
   id: num(r.id), userNumber: str(r.user_number), name: str(r.name), work: strOrNull(r.work),
@@ -999,6 +1009,28 @@ export class PostgresStore implements Store {
       return (await this.#rows(sql, args)).map(toAudit);
     },
     purge: async (before) => this.#write('DELETE FROM audit_log WHERE at < $1', [before]),
+  };
+
+  features: Store['features'] = {
+    get: async (userNumber) => {
+      const r = await this.#one(`SELECT ${COLS.user_features} FROM user_features WHERE user_number = $1`, [userNumber]);
+      return r && toFeatures(r);
+    },
+    set: async (userNumber, f) => {
+      const params = [
+        userNumber, f.dnd.enabled, JSON.stringify(f.dnd.allowedCallers), f.forwardAlways.enabled, f.forwardAlways.target,
+        f.rejectAnonymous, JSON.stringify(f.blacklist), new Date().toISOString(),
+      ];
+      const sql = `INSERT INTO user_features (user_number, dnd_enabled, dnd_allowed, forward_enabled, forward_target, reject_anonymous, blacklist, version, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8)
+         ON CONFLICT (user_number) DO UPDATE SET dnd_enabled = excluded.dnd_enabled, dnd_allowed = excluded.dnd_allowed,
+           forward_enabled = excluded.forward_enabled, forward_target = excluded.forward_target,
+           reject_anonymous = excluded.reject_anonymous, blacklist = excluded.blacklist,
+           version = user_features.version + 1, updated_at = excluded.updated_at
+         RETURNING version`;
+      const r = await this.#atomic((q) => q(sql, params));
+      return num(r.rows[0]!.version);
+    },
   };
 
   settings: Store['settings'] = {

@@ -21,6 +21,7 @@ import type {
 } from '../types.ts';
 import type { AuditEntry } from '../../domain/audit.ts';
 import { KEY_FILE_NAME, KeyRing, SecretBox, describeKeySource } from '../secrets.ts';
+import type { StoredFeatures } from '../../domain/features.ts';
 import { migrate } from './migrations/index.ts';
 import { censusOf, jsonRowsWithUnknownKey, keyIdsInUse, scrubbing, visitSecrets } from './secret-columns.ts';
 import { sqliteResync } from './resync.ts';
@@ -57,6 +58,14 @@ const toCredential = (r: Row): Credential => ({
   principalId: str(r.principal_id), label: strOrNull(r.label), csrfToken: strOrNull(r.csrf_token),
   createdAt: str(r.created_at), lastUsedAt: str(r.last_used_at), expiresAt: str(r.expires_at),
   address: strOrNull(r.address), userAgent: strOrNull(r.user_agent),
+});
+const toFeatures = (r: Row): StoredFeatures => ({
+  dnd: { enabled: r.dnd_enabled === 1, allowedCallers: JSON.parse(str(r.dnd_allowed)) as string[] },
+  forwardAlways: { enabled: r.forward_enabled === 1, target: strOrNull(r.forward_target) },
+  rejectAnonymous: r.reject_anonymous === 1,
+  blacklist: JSON.parse(str(r.blacklist)) as string[],
+  version: r.version as number,
+  updatedAt: str(r.updated_at),
 });
 const toContact = (r: Row): Contact => ({
   id: r.id as number, userNumber: str(r.user_number), name: str(r.name), work: strOrNull(r.work),
@@ -209,6 +218,7 @@ export class SqliteStore implements Store {
   declare keys: Store['keys'];
   declare network: Store['network'];
   declare contacts: Store['contacts'];
+  declare features: Store['features'];
   declare sightings: Store['sightings'];
   declare unknownDevices: Store['unknownDevices'];
   declare operators: Store['operators'];
@@ -541,6 +551,28 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
           .run(c.name, c.work, c.mobile, c.home, c.group, now(), id);
       }),
       delete: (id) => x(() => st('DELETE FROM contacts WHERE id = ?').run(id).changes > 0),
+    },
+
+    features: {
+      get: (userNumber) => x(() => {
+        const r = st('SELECT * FROM user_features WHERE user_number = ?').get(userNumber) as Row | undefined;
+        return r && toFeatures(r);
+      }),
+      set: (userNumber, f) => x(() => {
+        const r = st(
+          `INSERT INTO user_features (user_number, dnd_enabled, dnd_allowed, forward_enabled, forward_target, reject_anonymous, blacklist, version, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)
+           ON CONFLICT(user_number) DO UPDATE SET dnd_enabled = excluded.dnd_enabled, dnd_allowed = excluded.dnd_allowed,
+             forward_enabled = excluded.forward_enabled, forward_target = excluded.forward_target,
+             reject_anonymous = excluded.reject_anonymous, blacklist = excluded.blacklist,
+             version = user_features.version + 1, updated_at = excluded.updated_at
+           RETURNING version`,
+        ).get(
+          userNumber, f.dnd.enabled ? 1 : 0, JSON.stringify(f.dnd.allowedCallers), f.forwardAlways.enabled ? 1 : 0, f.forwardAlways.target,
+          f.rejectAnonymous ? 1 : 0, JSON.stringify(f.blacklist), now(),
+        ) as Row;
+        return r.version as number;
+      }),
     },
 
     sightings: {

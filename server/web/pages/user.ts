@@ -8,6 +8,10 @@ import { getUser, listUsers } from '../../service/users.ts';
 import { keyLimit, listKeys, replaceKeys } from '../../service/keys.ts';
 import { contactsOwner, createContact, deleteContact, getContact, listContacts, updateContact } from '../../service/contacts.ts';
 import { getDevice } from '../../service/devices.ts';
+import { getFeatures, saveFeatures } from '../../service/features.ts';
+import { deviceChecks } from '../../provision/checks.ts';
+import { configuredRoot } from '../../provision/provider.ts';
+import { hasMessage } from '../i18n.ts';
 import { findModel, keyCapacity } from '../../../vendors/index.ts';
 import type { Actor, Principal } from '../../auth/principal.ts';
 import { contactsCsv as exportContacts, parseExportFormat, type ExportFormat } from '../../imports/export.ts';
@@ -115,6 +119,100 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
     if (!ports.resyncDevice) return render(req, res, 'error', { titleKey: 'error.title', messageKey: 'resync.unavailable' }, 503);
     const job = await ports.resyncDevice(p, d.mac);
     res.redirect(303, `/resync-jobs/${encodeURIComponent(job.id)}`);
+  });
+
+  // ---- my line: DND with priority callers, permanent forward, anonymous rejection, blacklist
+  interface LineForm {
+    version: string;
+    forward: boolean;
+    target: string;
+    dnd: boolean;
+    allowed: string;
+    rejectAnonymous: boolean;
+    blacklist: string;
+    resync: boolean;
+  }
+  const numbersOf = (text: string): string[] => text.split(/[\r\n,;]+/).map((x) => x.trim()).filter(Boolean);
+  const showLine = async (req: Request, res: Response, u: User, form: LineForm, errors?: ReturnType<typeof formErrors>, status = 200) => {
+    const p = who(req);
+    const lang = req.web!.lang;
+    const phones = [];
+    for (const d of await deviceRows(app, await app.store.devices.list({ userNumber: u.number }))) {
+      const found = await deviceChecks(app, p, d.mac, configuredRoot(app.config));
+      const limits = found.problems
+        .filter((x) => x.field.startsWith('features.'))
+        .map((x) => (x.code && hasMessage(`check.${x.code}`) ? translate(lang, `check.${x.code}`, x.params ?? {}) : x.message));
+      const vendor = findModel(d.model)?.vendor;
+      phones.push({ ...d, limits, reports: vendor?.features.reportsToggles ?? false });
+    }
+    render(req, res, 'line', {
+      titleKey: 'line.title', active: activeFor(p, u, 'line'), user: u, form, phones, errors, fieldErrors: errors?.fields ?? {},
+    }, status);
+  };
+
+  r.get('/users/:number/line', async (req, res) => {
+    const p = who(req);
+    const u = await getUser(app, p, req.params.number);
+    const f = await getFeatures(app, p, u.number);
+    await showLine(req, res, u, {
+      version: String(f.version),
+      forward: f.forwardAlways.enabled,
+      target: f.forwardAlways.target ?? '',
+      dnd: f.dnd.enabled,
+      allowed: f.dnd.allowedCallers.join('\n'),
+      rejectAnonymous: f.rejectAnonymous,
+      blacklist: f.blacklist.join('\n'),
+      resync: true,
+    });
+  });
+
+  r.post('/users/:number/line', async (req, res) => {
+    const p = who(req);
+    const u = await getUser(app, p, req.params.number);
+    const form: LineForm = {
+      version: field(req, 'version'),
+      forward: field(req, 'forward') === '1',
+      target: field(req, 'target'),
+      dnd: field(req, 'dnd') === '1',
+      allowed: field(req, 'allowed'),
+      rejectAnonymous: field(req, 'rejectAnonymous') === '1',
+      blacklist: field(req, 'blacklist'),
+      resync: field(req, 'resync') === '1',
+    };
+    const version = /^\d{1,9}$/.test(form.version) ? Number(form.version) : undefined;
+    try {
+      await saveFeatures(app, p, u.number, {
+        ...(version !== undefined ? { version } : {}),
+        dnd: { enabled: form.dnd, allowedCallers: numbersOf(form.allowed) },
+        forwardAlways: { enabled: form.forward, target: orNull(form.target.trim()) },
+        rejectAnonymous: form.rejectAnonymous,
+        blacklist: numbersOf(form.blacklist),
+      });
+    } catch (e) {
+      if (!(e instanceof DomainError) || (e.code !== 'validation_failed' && e.code !== 'conflict')) throw e;
+      const errors = formErrors(e, tr(req), (f) => {
+        if (f === 'forwardAlways.target') return 'target';
+        if (f.startsWith('dnd.allowedCallers')) return 'allowed';
+        if (f.startsWith('blacklist')) return 'blacklist';
+        return null;
+      });
+      errors.general ??= translate(req.web!.lang, 'form.fix_errors');
+      return showLine(req, res, u, form, errors, e.code === 'conflict' ? 409 : 422);
+    }
+    // Saved: resync the user's phones when asked; the job page shows the outcome, phone by phone.
+    const phones = await app.store.devices.list({ userNumber: u.number });
+    if (form.resync && phones.length > 0 && ports.resyncDevice) {
+      let last: { id: string } | undefined;
+      try {
+        for (const d of phones) last = await ports.resyncDevice(p, d.mac);
+      } catch (e) {
+        if (!(e instanceof DomainError)) throw e;
+        const reason = translate(req.web!.lang, e.key, e.params);
+        return showLine(req, res, u, { ...form, version: String((await getFeatures(app, p, u.number)).version) }, { fields: {}, general: translate(req.web!.lang, 'line.resync_failed', { reason }) }, 200);
+      }
+      return res.redirect(303, `/resync-jobs/${encodeURIComponent(last!.id)}`);
+    }
+    res.redirect(303, `/users/${u.number}/line?done=features_saved`);
   });
 
   // ---- function keys

@@ -14,6 +14,7 @@ import { extraLines } from './005-extra-lines.ts';
 import { multiNode } from './006-multinode.ts';
 import { authSessions } from './007-auth-sessions.ts';
 import { auditFleet } from './009-audit-fleet.ts';
+import { userFeatures } from './010-user-features.ts';
 
 export interface PgMigration {
   version: number;
@@ -29,7 +30,7 @@ export interface PgMigrationContext {
 }
 
 // Numbers are shared with SQLite.
-export const pgMigrations: PgMigration[] = [baseline, extraLines, multiNode, authSessions, auditFleet];
+export const pgMigrations: PgMigration[] = [baseline, extraLines, multiNode, authSessions, auditFleet, userFeatures];
 
 export const latestPgVersion = (): number => pgMigrations[pgMigrations.length - 1]!.version;
 

@@ -10,6 +10,7 @@ import { extraLines } from './005-extra-lines.ts';
 import { multiNode } from './006-multinode.ts';
 import { authSessions } from './007-auth-sessions.ts';
 import { auditFleet } from './009-audit-fleet.ts';
+import { userFeatures } from './010-user-features.ts';
 
 export interface Migration {
   version: number;
@@ -25,7 +26,7 @@ export interface MigrationContext {
 }
 
 // The runner applies what is above the database's version, in this order.
-export const migrations: Migration[] = [initial, phoneActivity, passwordResets, resyncTargets, extraLines, multiNode, authSessions, auditFleet];
+export const migrations: Migration[] = [initial, phoneActivity, passwordResets, resyncTargets, extraLines, multiNode, authSessions, auditFleet, userFeatures];
 
 export function schemaVersion(db: Database): number {
   return db.pragma('user_version', { simple: true }) as number;
