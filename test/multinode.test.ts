@@ -34,6 +34,9 @@ let b: Running;
 let token: string;
 const uases: LoopbackUas[] = [];
 
+/** The installation's key: every node is given the same one (README: several nodes). */
+const SECRET_KEY = randomBytes(32).toString('base64');
+
 /** Settings both nodes share (a config file per node, same content). */
 function nodeEnv(host: string, dir: string): Record<string, string> {
   const cfg = join(dir, 'cadran.json');
@@ -53,6 +56,7 @@ function nodeEnv(host: string, dir: string): Record<string, string> {
     CADRAN_RESYNC_LEASE_SECONDS: '3',
     CADRAN_PHONE_WORKERS: '1',
     CADRAN_BCRYPT_COST: '4',
+    CADRAN_SECRET_KEY: SECRET_KEY,
   };
 }
 
