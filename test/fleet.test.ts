@@ -105,7 +105,9 @@ test('a change then its undo: back to the bytes the phone has, so current withou
 });
 
 test('contacts change only the directory file; a 304 on the current ETag counts as taking it', async () => {
-  assert.is((await ps.s.api('POST', `/users/${ALICE}/contacts`, { name: 'Élodie', mobile: '0698765432' })).status, 201);
+  // Personal contacts are written by their user only.
+  const alice = (await ps.s.api('POST', '/sessions', { login: ALICE, password: `pw-${ALICE}` }, null)).body.token;
+  assert.is((await ps.s.api('POST', `/users/${ALICE}/contacts`, { name: 'Élodie', mobile: '0698765432' }, alice)).status, 201);
   const d = await device(Y.mac);
   assert.equal([d.configState, d.pendingFiles], ['pending', [`${Y.mac}-contacts.xml`]]);
   const r = await get(ps.httpPort, `/${Y.mac}-contacts.xml`, { headers: { 'user-agent': Y.ua } });
@@ -224,7 +226,9 @@ workers('files fetched from a phone worker reach the fleet state through the pri
     const d = await eventually(async () => (await w.s.api('GET', `/devices/${Y.mac}`)).body, (x) => x.configState === 'current', 10_000);
     assert.equal([d.configState, d.firmware], ['current', '96.86.0.100']);
     assert.is((await w.s.api('PUT', `/users/${ALICE}/keys`, [{ position: 1, type: 'line', label: 'Autre' }])).status, 200);
-    assert.is((await w.s.api('GET', `/devices/${Y.mac}`)).body.configState, 'pending');
+    // The change reaches the fleet state through the change feed: wait on it (bounded).
+    const mid = await eventually(async () => (await w.s.api('GET', `/devices/${Y.mac}`)).body, (x) => x.configState === 'pending', 10_000);
+    assert.is(mid.configState, 'pending', JSON.stringify(mid));
     assert.is((await get(w.httpPort, `/${Y.mac}.cfg`, { headers: { 'user-agent': Y.ua } })).status, 200);
     const after = await eventually(async () => (await w.s.api('GET', `/devices/${Y.mac}`)).body, (x) => x.configState === 'current', 10_000);
     assert.is(after.configState, 'current');
