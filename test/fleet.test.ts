@@ -216,6 +216,19 @@ test('current ETags are rendered once per change, and a render overlapping a cha
 test.run();
 
 const workers = suite('fleet state with phone worker processes');
+workers('with installation defaults (CADRAN_DEFAULT_LOCALE), a phone that took its files is current', async () => {
+  const w = await startPhoneServer({ CADRAN_DEFAULT_LOCALE: 'en-GB', CADRAN_PHONE_WORKERS: '1' });
+  try {
+    for (const file of vendorById('yealink')!.bootFiles(Y.mac, Y.model)) {
+      assert.is((await get(w.httpPort, `/${file}`, { headers: { 'user-agent': Y.ua } })).status, 200);
+    }
+    const d = await eventually(async () => (await w.s.api('GET', `/devices/${Y.mac}`)).body, (x) => x.configState !== 'never-fetched', 10_000);
+    assert.is(d.configState, 'current', JSON.stringify(d));
+  } finally {
+    await w.close();
+  }
+});
+
 workers('files fetched from a phone worker reach the fleet state through the primary', async () => {
   const w = await startPhoneServer({ CADRAN_PHONE_WORKERS: '2' });
   try {
