@@ -52,7 +52,7 @@ export async function createAppContext(config: Config, log: Logger = createLogge
     resync: new ResyncService({ store, log, sip: config.sip, fetches }),
     templates,
     metrics: new Metrics({ vendors: vendors.map((v) => v.id) }),
-    fleet: new FleetState({ store, templates, changes }),
+    fleet: new FleetState({ store, templates, changes, defaults: installationProfile(config) }),
   };
 }
 

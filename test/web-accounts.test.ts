@@ -16,13 +16,15 @@ const linkOf = (data: string) => {
   const body = data.replace(/=\r\n/g, '').replace(/=3D/g, '=');
   const m = /(http:\/\/[^\s]+\/password\/reset\/[A-Za-z0-9_-]+)/.exec(body);
   assert.ok(m, 'the mail holds a link');
-  return new URL(m![1]!);
+  const url = new URL(m![1]!);
+  assert.is(url.origin, 'http://cockpit.operator.example', 'links only point at the configured public URL');
+  return url;
 };
 const flash = (html: string) => htmlText(/class="flash ok"[^>]*>([^<]*)</.exec(html)?.[1] ?? '');
 
 test.before(async () => {
   sink = await startSmtpSink();
-  s = await startTestServer({ features: [webFeature], env: { CADRAN_SMTP_HOST: '127.0.0.1', CADRAN_SMTP_PORT: String(sink.port), CADRAN_SMTP_FROM: 'cadran@test.example' } });
+  s = await startTestServer({ features: [webFeature], env: { CADRAN_SMTP_HOST: '127.0.0.1', CADRAN_SMTP_PORT: String(sink.port), CADRAN_SMTP_FROM: 'cadran@test.example', CADRAN_ADMIN_PUBLIC_URL: 'http://cockpit.operator.example' } });
   await seedTwoTenants(s);
   await createOperator(s.app, 'noc', 'pw-noc-operator');
   await s.api('PATCH', '/users/0100000003', { email: 'bob@acme.example' });

@@ -142,7 +142,7 @@ export const OPERATIONS: Operation[] = [
   { method: 'put', path: '/users/{number}/keys', tag: 'keys', summary: 'replace the whole key list', body: { json: 'KeyList' }, responses: { 200: ok('KeyListAnswer') } },
   { method: 'get', path: '/users/{number}/contacts', tag: 'contacts', summary: 'personal contacts', responses: { 200: ok('ContactList') } },
   { method: 'post', path: '/users/{number}/contacts', tag: 'contacts', summary: 'add a personal contact', body: { json: 'ContactInput' }, responses: { 201: created('Contact') } },
-  { method: 'get', path: '/users/{number}/contacts/export', tag: 'export', summary: 'personal contacts as CSV in the contacts import\'s columns (the user, their admins, operators)', query: [FORMAT], responses: { 200: { csv: 'name,work,mobile,home,group' } } },
+  { method: 'get', path: '/users/{number}/contacts/export', tag: 'export', summary: 'personal contacts as CSV in the contacts import\'s columns (only their user: personal contacts are private)', query: [FORMAT], responses: { 200: { csv: 'name,work,mobile,home,group' } } },
   { method: 'get', path: '/users/{number}/contacts/{id}', tag: 'contacts', summary: 'one contact', responses: { 200: ok('Contact') } },
   { method: 'patch', path: '/users/{number}/contacts/{id}', tag: 'contacts', summary: 'change a contact (absent fields kept)', body: { json: 'ContactPatch' }, responses: { 200: ok('Contact') } },
   { method: 'put', path: '/users/{number}/contacts/{id}', tag: 'contacts', summary: 'change a contact (as PATCH)', body: { json: 'ContactPatch' }, responses: { 200: ok('Contact') } },

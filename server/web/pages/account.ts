@@ -18,23 +18,7 @@ import { field, formErrors, orNull, tr, type FormErrors } from '../forms.ts';
 import { translate, type Lang } from '../i18n.ts';
 import type { Renderer } from '../page.ts';
 import { allModels } from '../network-form.ts';
-
-const who = (req: Request): Actor => {
-  const p = req.web!.principal;
-  if (!p) throw new DomainError('unauthenticated', 'auth.login_first');
-  return p;
-};
-
-async function adminTenant(app: AppContext, p: Principal, id: string): Promise<Tenant> {
-  const t = await getTenant(app, p, id);
-  requireTenantAdmin(p, t.id);
-  return t;
-}
-
-const invalidOnly = (e: unknown): DomainError => {
-  if (e instanceof DomainError && (e.code === 'validation_failed' || e.code === 'conflict')) return e;
-  throw e;
-};
+import { who, adminTenant, invalidOnly } from './guards.ts';
 
 /** What happened to a mail: sent, no SMTP server, failed, or not sent again so soon. */
 type MailOutcome = 'sent' | 'no_smtp' | 'failed' | 'recent' | 'no_email' | 'no_origin';

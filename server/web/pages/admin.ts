@@ -20,27 +20,10 @@ import { RECENT_MS, deviceRow, deviceRows } from './shared.ts';
 import { listFleet } from '../../provision/fleet.ts';
 import { formatMac } from '../../domain/mac.ts';
 import { findModel } from '../../../vendors/index.ts';
+import { who, adminTenant, invalidOnly } from './guards.ts';
 
 /** Rows of a list shown in full on the health page; beyond, a count says how many more. */
 const HEALTH_ROWS = 200;
-
-const who = (req: Request): Actor => {
-  const p = req.web!.principal;
-  if (!p) throw new DomainError('unauthenticated', 'auth.login_first');
-  return p;
-};
-
-/** The tenant, after checking the visitor administers it. */
-async function adminTenant(app: AppContext, p: Principal, id: string): Promise<Tenant> {
-  const t = await getTenant(app, p, id);
-  requireTenantAdmin(p, t.id);
-  return t;
-}
-
-const invalidOnly = (e: unknown): DomainError => {
-  if (e instanceof DomainError && (e.code === 'validation_failed' || e.code === 'conflict')) return e;
-  throw e;
-};
 
 export function adminPages(app: AppContext, render: Renderer, ports: WebPorts): Router {
   const r = Router();

@@ -13,6 +13,7 @@ import type { Renderer } from '../page.ts';
 import type { WebPorts } from '../ports.ts';
 import { allModels } from '../network-form.ts';
 import { importView } from './shared.ts';
+import { invalidOnly } from './guards.ts';
 
 const operator = (req: Request): Actor => {
   const p = req.web!.principal;
@@ -21,11 +22,6 @@ const operator = (req: Request): Actor => {
   if (p.kind !== 'operator') throw notFound('not_found.page');
   requireOperator(p);
   return p;
-};
-
-const invalidOnly = (e: unknown): DomainError => {
-  if (e instanceof DomainError && (e.code === 'validation_failed' || e.code === 'conflict')) return e;
-  throw e;
 };
 
 export function operatorPages(app: AppContext, render: Renderer, ports: WebPorts): Router {

@@ -12,12 +12,7 @@ import { findModel } from '../../../vendors/index.ts';
 import { hasMessage, translate, type Lang } from '../i18n.ts';
 import type { Renderer } from '../page.ts';
 import type { ResyncJobView, WebPorts } from '../ports.ts';
-
-const who = (req: Request): Actor => {
-  const p = req.web!.principal;
-  if (!p) throw new DomainError('unauthenticated', 'auth.login_first');
-  return p;
-};
+import { who } from './guards.ts';
 
 /** Not sent yet, or sent and not answered yet. */
 const PENDING = new Set(['queued', 'sent']);

@@ -22,12 +22,7 @@ import type { Renderer } from '../page.ts';
 import type { WebPorts } from '../ports.ts';
 import { deviceRows, importView } from './shared.ts';
 import { contactMatches, groupNumber, lostLeadingZero } from '../phone-numbers.ts';
-
-const who = (req: Request): Actor => {
-  const p = req.web!.principal;
-  if (!p) throw new DomainError('unauthenticated', 'auth.login_first');
-  return p;
-};
+import { who } from './guards.ts';
 
 /** The nav entry to highlight: "mine" when it is the visitor's own licence, "licences" otherwise. */
 const activeFor = (p: Principal, u: User, mine: string) => (p.kind === 'user' && p.number === u.number ? mine : 'licences');
