@@ -13,7 +13,7 @@ import { deviceChecks } from '../../provision/checks.ts';
 import { configuredRoot } from '../../provision/provider.ts';
 import { hasMessage } from '../i18n.ts';
 import { findModel, keyCapacity } from '../../../vendors/index.ts';
-import type { Actor, Principal } from '../../auth/principal.ts';
+import type { Principal } from '../../auth/principal.ts';
 import { contactsCsv as exportContacts, parseExportFormat, type ExportFormat } from '../../imports/export.ts';
 import type { Contact, FunctionKey, User } from '../../store/types.ts';
 import { field, tr, formErrors, importBytes, orNull } from '../forms.ts';
@@ -22,7 +22,7 @@ import type { Renderer } from '../page.ts';
 import type { WebPorts } from '../ports.ts';
 import { deviceRows, importView } from './shared.ts';
 import { contactMatches, groupNumber, lostLeadingZero } from '../phone-numbers.ts';
-import { who } from './guards.ts';
+import { invalidOnly, who } from './guards.ts';
 
 /** The nav entry to highlight: "mine" when it is the visitor's own licence, "licences" otherwise. */
 const activeFor = (p: Principal, u: User, mine: string) => (p.kind === 'user' && p.number === u.number ? mine : 'licences');
@@ -183,8 +183,8 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
         rejectAnonymous: form.rejectAnonymous,
         blacklist: numbersOf(form.blacklist),
       });
-    } catch (e) {
-      if (!(e instanceof DomainError) || (e.code !== 'validation_failed' && e.code !== 'conflict')) throw e;
+    } catch (caught) {
+      const e = invalidOnly(caught);
       const errors = formErrors(e, tr(req), (f) => {
         if (f === 'forwardAlways.target') return 'target';
         if (f.startsWith('dnd.allowedCallers')) return 'allowed';
