@@ -191,6 +191,36 @@ answers('tenants, users, keys, network', async () => {
   await call('DELETE', '/users/{number}', { number: '0300000001' });
 });
 
+answers('line settings (features) and template overrides', async () => {
+  const a = '0100000002';
+  const first = await call('GET', '/users/{number}/features', { number: a }, { token: tok[a] });
+  assert.is(first.body.version, 0);
+  assert.is(first.body.updatedAt, null);
+  const saved = await call('PUT', '/users/{number}/features', { number: a }, {
+    token: tok[a], body: { dnd: { enabled: true, allowedCallers: ['06 12 34 56 78'] }, forwardAlways: { enabled: false, target: '+33 6 98 76 54 32' }, rejectAnonymous: true, blacklist: ['0899123456'], version: 0 },
+  });
+  assert.is(saved.status, 200);
+  assert.equal(saved.body.forwardAlways, { enabled: false, target: '0698765432' });
+  await call('GET', '/users/{number}/features', { number: a }, { token: tok[a] });
+  await call('PUT', '/users/{number}/features', { number: a }, { token: tok[a], body: { forwardAlways: { enabled: true, target: 'pas un numéro' } } });
+  await call('PUT', '/users/{number}/features', { number: a }, { token: tok[a], body: { rejectAnonymous: false, version: 0 } });
+  await call('GET', '/users/{number}/features', { number: a }, { token: tok['0200000001'] });
+
+  await call('GET', '/templates');
+  await call('GET', '/templates', {}, { token: tok['0100000001'] });
+  const put = await call('PUT', '/templates/{vendor}/{name}', { vendor: 'yealink', name: 'common.cfg.hbs' }, { body: { source: '# overridden {{!-- for the OpenAPI test --}}\n' } });
+  assert.is(put.status, 200);
+  await call('PUT', '/templates/{vendor}/{name}', { vendor: 'yealink', name: 'common.cfg.hbs' }, { body: { source: '{{#if' } });
+  await call('PUT', '/templates/{vendor}/{name}', { vendor: 'yealink', name: 'nope.hbs' }, { body: { source: 'x' } });
+  await call('PUT', '/templates/{vendor}/{name}', { vendor: 'yealink', name: 'common.cfg.hbs' }, { body: { source: 'x', extra: 1 } });
+  const list = await call('GET', '/templates');
+  assert.equal(list.body.map((o: { vendor: string; name: string }) => `${o.vendor}/${o.name}`), ['yealink/common.cfg.hbs']);
+  await call('GET', '/templates/{vendor}/{name}', { vendor: 'yealink', name: 'common.cfg.hbs' });
+  await call('DELETE', '/templates/{vendor}/{name}', { vendor: 'yealink', name: 'common.cfg.hbs' });
+  await call('GET', '/templates/{vendor}/{name}', { vendor: 'yealink', name: 'common.cfg.hbs' });
+  await call('DELETE', '/templates/{vendor}/{name}', { vendor: 'yealink', name: 'common.cfg.hbs' });
+});
+
 answers('contacts', async () => {
   const a = '0100000002';
   const created = await call('POST', '/users/{number}/contacts', { number: a }, { token: tok[a], body: { name: 'Élodie', mobile: '0698765432', group: 'Famille' } });

@@ -10,6 +10,8 @@ import {
   contactInput, deviceCreate, devicePatch, keyList, networkProfile, tenantCreate, tenantPatch, userCreate, userPatch,
 } from '../domain/schemas.ts';
 import { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX } from '../domain/audit.ts';
+import { featuresInput } from '../domain/features.ts';
+import { templateOverrideInput } from '../provision/template-overrides.ts';
 import { loginBody } from './routes/sessions.ts';
 import * as out from './schemas.ts';
 
@@ -55,6 +57,8 @@ const REQUESTS: Record<string, z.ZodType> = {
   ContactInput: contactInput,
   ContactPatch: contactPatch,
   ResyncOptions: resyncBody,
+  FeaturesInput: featuresInput,
+  TemplateOverrideInput: templateOverrideInput,
 };
 
 const RESPONSES: Record<string, z.ZodType> = {
@@ -88,6 +92,9 @@ const RESPONSES: Record<string, z.ZodType> = {
   ResyncJobList: z.array(out.resyncJobSummary),
   ResyncCancelled: out.resyncCancelled,
   AuditPage: out.auditPage,
+  Features: out.features,
+  TemplateOverride: out.templateOverride,
+  TemplateOverrideList: z.array(out.templateOverride),
 };
 
 const str = (extra: Record<string, unknown> = {}) => ({ type: 'string', ...extra });
@@ -97,6 +104,8 @@ const PATH_PARAMS: Record<string, Param> = {
   number: { name: 'number', description: 'the user\'s 10-digit number', schema: str({ pattern: '^\\d{10}$' }) },
   mac: { name: 'mac', description: 'MAC address in any usual spelling (80:5E:C0:D5:7D:72, 80-5e-c0-d5-7d-72, 805ec0d57d72)', schema: str() },
   id: { name: 'id', description: 'identifier', schema: str() },
+  vendor: { name: 'vendor', description: 'vendor id (yealink, polycom, snom)', schema: str({ pattern: '^[a-z0-9-]{1,40}$' }) },
+  name: { name: 'name', description: 'file name of a shipped template (mac.cfg.hbs, settings.xml.hbs…)', schema: str() },
 };
 
 const FORMAT: Param = { name: 'format', description: 'csv (`,`, UTF-8) or excel-fr (`;`, UTF-8 with BOM, for a French Excel)', schema: str({ enum: ['csv', 'excel-fr', 'excel'] }) };
@@ -140,6 +149,8 @@ export const OPERATIONS: Operation[] = [
   { method: 'delete', path: '/users/{number}', tag: 'users', summary: 'delete a licence', responses: { 204: { empty: 'deleted' } } },
   { method: 'get', path: '/users/{number}/keys', tag: 'keys', summary: 'function keys, by position', responses: { 200: ok('KeyListAnswer') } },
   { method: 'put', path: '/users/{number}/keys', tag: 'keys', summary: 'replace the whole key list', body: { json: 'KeyList' }, responses: { 200: ok('KeyListAnswer') } },
+  { method: 'get', path: '/users/{number}/features', tag: 'features', summary: 'line settings: Do Not Disturb with priority callers, permanent forward, anonymous-call rejection, blacklist (defaults, version 0, when never saved)', responses: { 200: ok('Features') } },
+  { method: 'put', path: '/users/{number}/features', tag: 'features', summary: 'change line settings (absent parts kept; `version` refuses a write based on an older read); what a phone cannot carry is listed by GET /devices/{mac}/checks', body: { json: 'FeaturesInput' }, responses: { 200: ok('Features') } },
   { method: 'get', path: '/users/{number}/contacts', tag: 'contacts', summary: 'personal contacts', responses: { 200: ok('ContactList') } },
   { method: 'post', path: '/users/{number}/contacts', tag: 'contacts', summary: 'add a personal contact', body: { json: 'ContactInput' }, responses: { 201: created('Contact') } },
   { method: 'get', path: '/users/{number}/contacts/export', tag: 'export', summary: 'personal contacts as CSV in the contacts import\'s columns (only their user: personal contacts are private)', query: [FORMAT], responses: { 200: { csv: 'name,work,mobile,home,group' } } },
@@ -186,6 +197,11 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/resync-jobs/{id}', tag: 'resync', summary: 'a job and each phone\'s outcome', responses: { 200: ok('ResyncJob') } },
   { method: 'delete', path: '/resync-jobs/{id}', tag: 'resync', summary: 'cancel what is still queued', responses: { 200: ok('ResyncCancelled') } },
   { method: 'post', path: '/resync-jobs/{id}/cancel', tag: 'resync', summary: 'cancel what is still queued', responses: { 200: ok('ResyncCancelled') } },
+
+  { method: 'get', path: '/templates', tag: 'templates', summary: 'template overrides every node renders with (operators)', responses: { 200: ok('TemplateOverrideList') } },
+  { method: 'get', path: '/templates/{vendor}/{name}', tag: 'templates', summary: 'one template override (operators)', responses: { 200: ok('TemplateOverride') } },
+  { method: 'put', path: '/templates/{vendor}/{name}', tag: 'templates', summary: 'override a shipped template (operators; checked to parse; every node renders with it within seconds)', body: { json: 'TemplateOverrideInput' }, responses: { 200: ok('TemplateOverride') } },
+  { method: 'delete', path: '/templates/{vendor}/{name}', tag: 'templates', summary: 'back to the shipped template (operators)', responses: { 204: { empty: 'removed' } } },
 
   {
     method: 'get', path: '/audit', tag: 'audit', summary: 'who changed what, when and from where (operators; a tenant admin: their parc), newest first',

@@ -263,8 +263,8 @@ export const auditEntry = z
   .object({
     id: z.number().int(),
     at: time,
-    principal: z.string().describe('operator:<login>, admin:<number>, user:<number>, cli:<account>'),
-    channel: z.enum(['api', 'web', 'cli']),
+    principal: z.string().describe('operator:<login>, admin:<number>, user:<number>, cli:<account>, device:<mac> (a phone reporting a change made on it)'),
+    channel: z.enum(['api', 'web', 'cli', 'phone']),
     address: z.string().describe('client address, or cli'),
     action: z.string().describe('e.g. device.update, keys.replace, devices.import'),
     tenant: z.string().nullable(),
@@ -279,5 +279,27 @@ export const auditEntry = z
   .strict();
 
 export const auditPage = z.object({ entries: z.array(auditEntry), nextCursor: z.string().nullable() }).strict();
+
+/** A user's line settings (GET/PUT /users/{n}/features). */
+export const features = z
+  .object({
+    dnd: z.object({ enabled: z.boolean(), allowedCallers: z.array(z.string()).describe('priority callers: rung through Do Not Disturb') }).strict(),
+    forwardAlways: z.object({ enabled: z.boolean(), target: z.string().nullable() }).strict(),
+    rejectAnonymous: z.boolean(),
+    blacklist: z.array(z.string()),
+    version: z.number().int().describe('grows on every write; send it back to refuse a write based on an older read (409)'),
+    updatedAt: time.nullable().describe('null: never saved (the defaults)'),
+  })
+  .strict();
+
+/** An operator template override (the `/templates` routes). */
+export const templateOverride = z
+  .object({
+    vendor: z.string(),
+    name: z.string().describe('a shipped template of that vendor, e.g. mac.cfg.hbs'),
+    source: z.string().describe('the handlebars text every node renders with'),
+    updatedAt: time,
+  })
+  .strict();
 
 export const openApiDocument = z.object({ openapi: z.string(), info: z.object({}).loose(), paths: z.object({}).loose() }).loose();

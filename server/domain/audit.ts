@@ -4,13 +4,14 @@
 // provisioning / admin / user passwords, tokens, password hashes) never reach the trail in
 // clear: a masked value only says that there was one, and the diff says whether it changed.
 
-export type AuditChannel = 'api' | 'web' | 'cli';
+/** `phone`: a phone reporting a change made on it (action URLs), authenticated like its config fetch. */
+export type AuditChannel = 'api' | 'web' | 'cli' | 'phone';
 
 /** What the trail keeps of a write. JSON values are already masked. */
 export interface AuditRecord {
   /** ISO time of the write. */
   at: string;
-  /** `operator:<login>`, `admin:<number>`, `user:<number>`, `cli:<os user>`. */
+  /** `operator:<login>`, `admin:<number>`, `user:<number>`, `cli:<os user>`, `device:<mac>`. */
   principal: string;
   channel: AuditChannel;
   /** Client address (API, web) or `cli`. */

@@ -18,7 +18,7 @@ import { cell, extraCellsProblem, headerKey, mapColumns, type ColumnMap, type Co
 import { ReportBuilder, type ImportMode, type ImportOptions, type ImportReport, type LineReason } from './report.ts';
 import { applyInOneTransaction, ImportTrail, reasonOf, type ImportDeps, type ImportProgress, type Outcome, counted } from './common.ts';
 import { featureRuleProblems, featuresInput, mergeFeatures, type FeaturesInput, type UserFeatures } from '../domain/features.ts';
-import { featureLimitProblems, readFeatures } from '../service/features.ts';
+import { featureLimitProblems, featuresSnapshot, readFeatures } from '../service/features.ts';
 import { devicesOfUsers } from '../service/context.ts';
 
 /** Accepted header spellings, compared with `headerKey` (no case, accents, spaces). */
@@ -336,7 +336,7 @@ export async function importDevices(
   /** Rows as they were before an update, for the lines the audit entry lists. */
   const previous = new Map<string, Device>();
   /** MAC → line settings to write for its user (decided in `decide`, written in `write`). */
-  const pendingFeatures = new Map<string, { number: string; value: UserFeatures }>();
+  const pendingFeatures = new Map<string, { number: string; value: UserFeatures; before: UserFeatures }>();
 
   type Row = Omit<Device, 'createdAt' | 'updatedAt'>;
   const decide = async (c: Candidate, tx: Store): Promise<Outcome<Row>> => {
@@ -391,7 +391,7 @@ export async function importDevices(
       }
     }
     // Line settings: for the phone's user, merged onto what is stored, checked like the API's.
-    let features: { number: string; value: UserFeatures } | undefined;
+    let features: { number: string; value: UserFeatures; before: UserFeatures } | undefined;
     if (c.features) {
       if (!user) return { reason: { key: 'import_line.features_need_user', field: 'user' } };
       const cur = await readFeatures(tx, user);
@@ -399,7 +399,7 @@ export async function importDevices(
       const problems: ErrorDetail[] = [...(c.features.forwardAlways ? featureRuleProblems(value) : []), ...(await featureLimitProblems(tx, user, value, { model, mac: c.mac }))];
       if (problems[0]) return { reason: { key: problems[0].key, ...(problems[0].params ? { params: problems[0].params } : {}), field: problems[0].field?.startsWith('dnd.allowed') ? 'vip' : problems[0].field?.startsWith('blacklist') ? 'blacklist' : 'forward' } };
       const { version: _v, updatedAt: _u, ...plain } = cur;
-      if (JSON.stringify(plain) !== JSON.stringify(value)) features = { number: user, value };
+      if (JSON.stringify(plain) !== JSON.stringify(value)) features = { number: user, value, before: plain };
     }
     pendingFeatures.delete(c.mac);
     if (features) pendingFeatures.set(c.mac, features);
@@ -428,7 +428,11 @@ export async function importDevices(
     previous.delete(c.mac);
     const shown = (d: Pick<Device, 'tenantId' | 'vendor' | 'model' | 'userNumber' | 'label'>) =>
       ({ tenantId: d.tenantId, vendor: d.vendor, model: d.model, userNumber: d.userNumber, label: d.label });
-    trail.add(row.tenantId, { line: c.line, mac: formatMac(c.mac), status }, before && shown(before), before && shown(row));
+    // Line settings written for the phone's user are in the line's changes (before → after), like the phone's own fields.
+    const settings = (x: UserFeatures | undefined) => (f && x ? { features: { user: f.number, ...featuresSnapshot(x) } } : {});
+    if (before || f) {
+      trail.add(row.tenantId, { line: c.line, mac: formatMac(c.mac), status }, { ...(before ? shown(before) : {}), ...settings(f?.before) }, { ...(before ? shown(row) : {}), ...settings(f?.value) });
+    } else trail.add(row.tenantId, { line: c.line, mac: formatMac(c.mac), status });
   };
 
   const applied = await applyInOneTransaction(store, candidates, {

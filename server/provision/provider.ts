@@ -358,7 +358,7 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
     // refuse() only ever answers a refusal (401/403/404).
     const refused = refuse(access, req, ip, meta) as Exclude<PhoneAnswer, { status: 200 }> | null;
     if (refused) return refused;
-    const r = await applyPhoneReport({ store: deps.store, changes: deps.changes }, mac, event);
+    const r = await applyPhoneReport({ store: deps.store, changes: deps.changes }, mac, event, { address: ip });
     return { status: 200, changed: r.changed, ...meta, detail: r.user ? `${event} for ${r.user}${r.changed ? '' : ' (no change)'}` : `${event}: the phone has no user` };
   };
 

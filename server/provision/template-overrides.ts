@@ -8,13 +8,16 @@
 // at start when the database has no override of that name; afterwards the database wins and the
 // file is no longer read (a log line says so when the two differ).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { z } from 'zod';
 import { join } from 'node:path';
 import type { Logger } from '../log.ts';
 import type { ChangeFeed } from '../service/changes.ts';
 import type { Store } from '../store/types.ts';
 import { templateProblem } from '../../vendors/common/templates.ts';
-import { requireOperator, type Principal } from '../auth/principal.ts';
+import { requireOperator, type Actor, type Principal } from '../auth/principal.ts';
+import { recordAudit } from '../service/audit.ts';
 import { invalid, notFound } from '../domain/errors.ts';
+import { parseInput } from '../domain/validate.ts';
 
 export interface OverridableTemplates {
   setOverrides(overrides: Map<string, string>): void;
@@ -22,6 +25,11 @@ export interface OverridableTemplates {
 }
 
 export const MAX_TEMPLATE_BYTES = 256 * 1024;
+
+/** Body of PUT /templates/{vendor}/{name} (checked field by field in putTemplateOverride, for its messages). */
+export const templateOverrideInput = z
+  .object({ source: z.string().describe(`the handlebars text, at most ${MAX_TEMPLATE_BYTES} bytes (UTF-8); it must parse`) })
+  .strict();
 
 /** The stored overrides, into `templates` (now). */
 export async function loadTemplateOverrides(deps: { store: Store; templates: OverridableTemplates }): Promise<void> {
@@ -159,24 +167,36 @@ export async function getTemplateOverride(deps: TemplateOverrideDeps, p: Princip
 }
 
 /** Store an override of a shipped template; every node renders with it within a few seconds. */
-export async function putTemplateOverride(deps: TemplateOverrideDeps, p: Principal, vendor: string, name: string, input: unknown): Promise<TemplateOverrideView> {
+export async function putTemplateOverride(deps: TemplateOverrideDeps, p: Actor, vendor: string, name: string, input: unknown): Promise<TemplateOverrideView> {
   requireOperator(p);
   checkTarget(deps, vendor, name);
   const source = (input as { source?: unknown } | null)?.source;
   if (typeof source !== 'string') throw invalid('source', 'validation.template_source_required');
+  parseInput(templateOverrideInput, input); // any other field is refused, naming it
   if (Buffer.byteLength(source, 'utf8') > MAX_TEMPLATE_BYTES) throw invalid('source', 'validation.template_too_large', { max: MAX_TEMPLATE_BYTES });
   const problem = templateProblem(source);
   if (problem) throw invalid('source', 'validation.template_invalid', { problem });
-  await deps.store.templateOverrides.put({ vendor, name, source });
+  await deps.store.transaction(async (tx) => {
+    const before = await tx.templateOverrides.get(vendor, name);
+    await tx.templateOverrides.put({ vendor, name, source });
+    await recordAudit(tx, p, {
+      action: before ? 'template.update' : 'template.create', targetId: `${vendor}/${name}`,
+      ...(before ? { before: { source: before.source } } : {}), after: { source },
+    });
+  });
   await loadTemplateOverrides(deps); // this node renders with it before answering
   deps.changes.devicesChanged('*', `template override ${vendor}/${name} changed`);
   return (await deps.store.templateOverrides.get(vendor, name))!;
 }
 
 /** Back to the shipped template. */
-export async function deleteTemplateOverride(deps: TemplateOverrideDeps, p: Principal, vendor: string, name: string): Promise<void> {
+export async function deleteTemplateOverride(deps: TemplateOverrideDeps, p: Actor, vendor: string, name: string): Promise<void> {
   requireOperator(p);
-  if (!(await deps.store.templateOverrides.delete(vendor, name))) throw notFound('not_found.template_override', { vendor, name });
+  await deps.store.transaction(async (tx) => {
+    const before = await tx.templateOverrides.get(vendor, name);
+    if (!before || !(await tx.templateOverrides.delete(vendor, name))) throw notFound('not_found.template_override', { vendor, name });
+    await recordAudit(tx, p, { action: 'template.delete', targetId: `${vendor}/${name}`, before: { source: before.source } });
+  });
   await loadTemplateOverrides(deps);
   deps.changes.devicesChanged('*', `template override ${vendor}/${name} removed`);
 }

@@ -9,7 +9,8 @@ import { DEFAULT_AUDIT_RETENTION_DAYS } from '../config.ts';
 import { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, auditStates, type AuditEntry, type AuditFilter } from '../domain/audit.ts';
 import { forbidden, invalid } from '../domain/errors.ts';
 import { normalizeMac } from '../domain/mac.ts';
-import { auditName, isOperator, requireTenantAdmin, type Actor, type Principal } from '../auth/principal.ts';
+import { auditName, isOperator, requireTenantAdmin, type Actor, type Principal, type Via } from '../auth/principal.ts';
+import { formatMac } from '../domain/mac.ts';
 import type { Store } from '../store/types.ts';
 
 export interface AuditInput {
@@ -24,12 +25,19 @@ export interface AuditInput {
   summary?: unknown;
 }
 
+/** A phone acting for itself: the toggles it reports through its action URLs (channel `phone`). */
+export interface DeviceActor {
+  kind: 'device';
+  mac: string;
+  via: Via;
+}
+
 /** Record one write. Call it with the transaction's store, after the write succeeded. */
-export async function recordAudit(store: Store, a: Actor, e: AuditInput, at = new Date()): Promise<void> {
+export async function recordAudit(store: Store, a: Actor | DeviceActor, e: AuditInput, at = new Date()): Promise<void> {
   const states = auditStates(e.before, e.after);
   await store.audit.append({
     at: at.toISOString(),
-    principal: auditName(a),
+    principal: a.kind === 'device' ? `device:${formatMac(a.mac)}` : auditName(a),
     channel: a.via.channel,
     address: a.via.address.slice(0, 100),
     action: e.action,

@@ -9,10 +9,11 @@ import {
 import { formatMac } from '../domain/mac.ts';
 import { parseInput } from '../domain/schemas.ts';
 import { findModel, vendorById } from '../../vendors/index.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { Actor, Principal } from '../auth/principal.ts';
 import type { Store } from '../store/types.ts';
 import { devicesOfUsers, inTransaction, type ServiceDeps } from './context.ts';
 import { getUser } from './users.ts';
+import { recordAudit, type DeviceActor } from './audit.ts';
 
 export interface FeaturesView extends UserFeatures {
   version: number;
@@ -20,6 +21,14 @@ export interface FeaturesView extends UserFeatures {
 }
 
 const view = (f: StoredFeatures | undefined): FeaturesView => (f ? f : { ...defaultFeatures(), version: 0, updatedAt: null });
+
+/** The settings as the audit trail keeps them (without version and time). */
+export const featuresSnapshot = (f: UserFeatures): UserFeatures => ({
+  dnd: { enabled: f.dnd.enabled, allowedCallers: [...f.dnd.allowedCallers] },
+  forwardAlways: { enabled: f.forwardAlways.enabled, target: f.forwardAlways.target },
+  rejectAnonymous: f.rejectAnonymous,
+  blacklist: [...f.blacklist],
+});
 
 /** The stored settings, or the defaults (version 0) when never saved. */
 export async function readFeatures(store: Store, number: string): Promise<FeaturesView> {
@@ -57,14 +66,14 @@ export async function featureLimitProblems(store: Store, number: string, f: User
 /** Write the merged settings; the devices whose files change are announced after the commit. */
 export async function saveFeatures(
   deps: ServiceDeps,
-  p: Principal,
+  p: Actor,
   number: string,
   input: unknown,
   reason = `features of ${number} changed`,
 ): Promise<FeaturesView> {
   const parsed = parseInput(featuresInput, input);
   const { saved, macs } = await inTransaction(deps, async (d) => {
-    await getUser(d, p, number);
+    const user = await getUser(d, p, number);
     const cur = await readFeatures(d.store, number);
     if (parsed.version !== undefined && parsed.version !== cur.version) {
       throw conflict('version', 'conflict.features_changed', { version: cur.version });
@@ -75,6 +84,7 @@ export async function saveFeatures(
     problems.push(...(await featureLimitProblems(d.store, number, next)));
     if (problems.length) throw invalidAll(problems);
     await d.store.features.set(number, next);
+    await recordAudit(d.store, p, { action: 'features.update', tenantId: user.tenantId, userNumber: number, before: { features: featuresSnapshot(cur) }, after: { features: featuresSnapshot(next) } });
     return { saved: await readFeatures(d.store, number), macs: await devicesOfUsers(d.store, [number]) };
   });
   deps.changes.devicesChanged(macs, reason);
@@ -91,7 +101,12 @@ export type PhoneFeatureEvent = 'dnd-on' | 'dnd-off' | 'forward-on' | 'forward-o
  * A forward switched on at the phone keeps the stored target (the phone does not say it); without
  * one, the file leaves the phone's own target alone.
  */
-export async function applyPhoneReport(deps: ServiceDeps, mac: string, event: PhoneFeatureEvent): Promise<{ changed: boolean; user: string | null }> {
+export async function applyPhoneReport(
+  deps: ServiceDeps,
+  mac: string,
+  event: PhoneFeatureEvent,
+  from: { address: string } = { address: 'unknown' },
+): Promise<{ changed: boolean; user: string | null }> {
   const r = await inTransaction(deps, async (d) => {
     const device = await d.store.devices.get(mac);
     if (!device?.userNumber) return { changed: false, user: null, macs: [] as string[] };
@@ -108,6 +123,13 @@ export async function applyPhoneReport(deps: ServiceDeps, mac: string, event: Ph
     const same = next.dnd.enabled === cur.dnd.enabled && next.forwardAlways.enabled === cur.forwardAlways.enabled && cur.version > 0;
     if (same) return { changed: false, user: number, macs: [] as string[] };
     await d.store.features.set(number, next);
+    // Who changed it: the phone itself (its user pressed the key), from the address it reported from.
+    const actor: DeviceActor = { kind: 'device', mac, via: { channel: 'phone', address: from.address } };
+    const user = await d.store.users.get(number);
+    await recordAudit(d.store, actor, {
+      action: 'features.phone_report', tenantId: user?.tenantId ?? device.tenantId, userNumber: number, mac,
+      before: { features: featuresSnapshot(cur) }, after: { features: featuresSnapshot(next) }, summary: { event },
+    });
     return { changed: true, user: number, macs: await devicesOfUsers(d.store, [number]) };
   });
   deps.changes.devicesChanged(r.macs, `features of ${r.user} changed on phone ${mac} (${event})`);
