@@ -55,8 +55,8 @@ test('model table holds the required models with sane counts', () => {
   assert.is(yealink.models.find((x) => x.model === 'T31P')!.expansion, undefined);
 });
 
-test('bootFiles: common file of the model, then the MAC file, then the phonebook', () => {
-  assert.equal(yealink.bootFiles(MAC, 'T54W'), ['y000000000096.cfg', '805ec0123401.cfg', '805ec0123401-contacts.xml']);
+test('bootFiles: common file of the model, then the MAC file, the phonebook, the blacklist (local contact file)', () => {
+  assert.equal(yealink.bootFiles(MAC, 'T54W'), ['y000000000096.cfg', '805ec0123401.cfg', '805ec0123401-contacts.xml', '805ec0123401-blacklist.xml']);
   assert.equal(yealink.bootFiles('805EC0123401', 'T46U')[0], 'y000000000108.cfg');
   assert.is(yealink.bootFiles(MAC, 'T43U')[0], 'y000000000107.cfg');
   assert.is(yealink.bootFiles(MAC, 'T31P')[0], 'y000000000123.cfg');

@@ -20,6 +20,8 @@ import * as yealinkParams from '../vendors/yealink/parameters.ts';
 import * as polycomParams from '../vendors/polycom/parameters.ts';
 import * as snomParams from '../vendors/snom/parameters.ts';
 import { realisticContext, usContext, withFeatures } from './fixtures/render-context.ts';
+import { MAX_FEATURE_LIST } from '../server/domain/features.ts';
+import { MAX_FEATURE_LIST as VENDOR_MAX } from '../vendors/common/checks.ts';
 import { FEATURE_EVENTS, type FeatureSupport } from '../vendors/types.ts';
 import { readFileSync } from 'node:fs';
 import {
@@ -637,13 +639,38 @@ test('features: a list longer than the phone keeps is cut at the limit and repor
     if (max === 0) continue;
     const many = Array.from({ length: max + 3 }, (_, i) => `06${String(10000000 + i)}`);
     const ctx = withFeatures(ctxOf(id), { dnd: { enabled: true, allowedCallers: many }, forwardAlways: { enabled: false, target: null }, rejectAnonymous: false, blacklist: [] });
-    const body = c.vendor.render(c.file(c.mac), ctx, templates)!.body.toString('utf8');
+    // Wherever the vendor writes the list (the settings file, a phone book): every file of the phone.
+    const body = c.vendor.bootFiles(c.mac, ctx.device.model).map((f) => c.vendor.render(f, ctx, templates)?.body.toString('utf8') ?? '').join('\n');
     assert.ok(body.includes(many[max - 1]!), `${id}: the ${max}th number is written`);
     assert.not.ok(body.includes(many[max]!), `${id}: the ${max + 1}th is not`);
     const p = c.vendor.checkValues!(ctx).find((x) => x.code === 'vendor.features_list_truncated');
     assert.ok(p, id);
     assert.equal(p!.params, { field: 'features.dnd.allowedCallers', max, count: max + 3 });
   }
+});
+
+test('features: priority callers and the blacklist reach one of the phone\'s files wherever the vendor carries them, and only for its user', () => {
+  const vip = ['0611111111', '+41221234567'];
+  const black = ['0899000001', '0899000002'];
+  for (const id of IDS) {
+    const c = CASES[id];
+    const ctx = withFeatures(ctxOf(id), { dnd: { enabled: true, allowedCallers: vip }, forwardAlways: { enabled: false, target: null }, rejectAnonymous: false, blacklist: black });
+    const all = (x: RenderContext) => c.vendor.bootFiles(c.mac, x.device.model).map((f) => c.vendor.render(f, x, templates)?.body.toString('utf8') ?? '').join('\n');
+    const body = all(ctx);
+    for (const n of black) assert.is(body.includes(n), c.vendor.features.blacklist > 0, `${id}: blacklisted ${n}`);
+    for (const n of vip) assert.is(body.includes(n), c.vendor.features.allowedCallers > 0, `${id}: priority caller ${n}`);
+    const { user: _u, ...noUser } = ctx;
+    const bare = all(noUser as RenderContext);
+    for (const n of [...black, ...vip]) assert.not.ok(bare.includes(n), `${id}: no user, no list (${n})`);
+  }
+});
+
+test('features: the vendors\' list limit is cadran\'s own at most', () => {
+  for (const id of IDS) {
+    const f = CASES[id].vendor.features;
+    assert.ok(f.blacklist <= MAX_FEATURE_LIST && f.allowedCallers <= MAX_FEATURE_LIST, id);
+  }
+  assert.is(VENDOR_MAX, MAX_FEATURE_LIST);
 });
 
 test('features: phones that report toggles get one action URL per event under the events URL; the others none', () => {

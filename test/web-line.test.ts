@@ -33,7 +33,7 @@ test('the page speaks the user guide\'s French, in the licence tabs', async () =
     assert.match(text, words);
   }
   assert.match(r.html, `href="/users/${ALICE}/line" class="active"`);
-  // The T54W takes everything but the blacklist: said on the page once a blacklist is saved.
+  // The T54W takes every one of these settings: said on the page.
   assert.match(text, 'Ce téléphone applique tous ces réglages.');
 });
 
@@ -52,7 +52,9 @@ test('saving: numbers normalised, the page shows what was stored, and what the p
   const page = htmlText((await c.get(`/users/${ALICE}/line?done=features_saved`)).html);
   assert.match(page, 'Réglages de la ligne enregistrés.');
   assert.match(page, '0698765432');
-  assert.match(page, 'ne reçoivent pas la liste noire de cadran');
+  // The T54W takes all of it now (the blacklist as its local contact file): nothing to warn about.
+  assert.match(page, 'Ce téléphone applique tous ces réglages.');
+  assert.not.match(page, 'ne reçoivent pas');
 });
 
 test('errors next to their field, nothing saved; a stale form is refused without undoing the other change', async () => {
@@ -78,11 +80,15 @@ test('an admin reaches each licence of the parc (linked from the licence page); 
   assert.match((await admin.get(`/tenants/acme/users/${ALICE}`)).html, `href="/users/${ALICE}/line"`);
   const bob = await admin.get('/users/0100000003/line');
   assert.is(bob.status, 200);
-  // The Poly phone cannot take DND, priority callers, blacklist… once set, the page says so.
-  await s.api('PUT', '/users/0100000003/features', { dnd: { enabled: true, allowedCallers: ['0612345678'] } });
+  // The Poly phone cannot take the DND state, priority callers, anonymous rejection: once set, the
+  // page says so; its directory does reject the blacklist, so that is not listed.
+  await s.api('PUT', '/users/0100000003/features', { dnd: { enabled: true, allowedCallers: ['0612345678'] }, rejectAnonymous: true, blacklist: ['0899123456'] });
   const again = htmlText((await admin.get('/users/0100000003/line')).html);
   assert.match(again, "ne reçoivent pas l'état Ne Pas Déranger");
+  assert.match(again, 'ne reçoivent pas les appelants prioritaires');
+  assert.match(again, 'ne reçoivent pas le rejet des appels anonymes');
   assert.match(again, 'ne signale pas les changements faits sur lui');
+  assert.not.match(again, 'ne reçoivent pas la liste noire');
   assert.is((await (await as('0100000003')).get(`/users/${ALICE}/line`)).status, 403);
   assert.is((await (await as('0200000001')).get(`/users/${ALICE}/line`)).status, 404);
 });

@@ -96,6 +96,10 @@ export function profileProblems(ctx: RenderContext, caps: VendorCapabilities): V
  * that the vendor has no place for, and lists longer than the phone keeps. Nothing is silently
  * dropped: the device's checks and its cockpit page say it.
  */
+/** cadran's own longest number list (server/domain/features.ts MAX_FEATURE_LIST; a test checks they
+ *  agree): the limit of a vendor whose phones document none lower. */
+export const MAX_FEATURE_LIST = 100;
+
 export function featureProblems(ctx: RenderContext, vendor: string, s: FeatureSupport): ValueProblem[] {
   const f = ctx.features;
   if (!ctx.user || !f) return [];

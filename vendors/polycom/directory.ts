@@ -7,7 +7,11 @@
 // - `sd` (speed-dial index, 1–9999) only on the entries the speed-dial keys point at;
 // - a contact with several numbers gets one entry per number (`ct` holds one number), the label of
 //   each followed by the kind of number in the phone's language (`Hélène (bureau)`), since the VVX
-//   directory has no number-type field (polycom.md §8 lists none).
+//   directory has no number-type field (polycom.md §8 lists none);
+// - the user's blacklist (issue 15): each number is an entry with `ar` (auto-reject) = 1 — "If set to
+//   1, automatically rejects callers that match the directory entry" ([PC-AG] SIP 3.0.2 p.4-12,
+//   CX5500 guide p.81 "Auto Reject"); a number already listed (a contact, a speed dial) is flagged
+//   on that entry instead, since `ct` may not repeat. `ad` (auto-divert, which would win) stays 0.
 import { create } from 'xmlbuilder2';
 import type { RenderContact } from '../types.ts';
 import type { KeyPlan } from './keys.ts';
@@ -22,6 +26,8 @@ interface Item {
   lb: string;
   /** A speed-dial entry that no contact has named yet. */
   speedDialOnly: boolean;
+  /** Calls from this number are rejected (the user's blacklist). */
+  reject?: boolean;
 }
 
 const NUMBER_KINDS = ['work', 'mobile', 'home'] as const;
@@ -48,7 +54,7 @@ function itemLabel(name: string, kind: (typeof NUMBER_KINDS)[number], several: b
   return truncateUtf8(name, LABEL_BYTES - utf8Length(suffix)) + suffix;
 }
 
-export function directoryItems(contacts: readonly RenderContact[], plan: KeyPlan, labels: NumberLabels = ENGLISH): Item[] {
+export function directoryItems(contacts: readonly RenderContact[], plan: KeyPlan, labels: NumberLabels = ENGLISH, blacklist: readonly string[] = []): Item[] {
   const items: Item[] = [];
   const byCt = new Map<string, Item>();
   for (const s of plan.speedDials) {
@@ -78,20 +84,33 @@ export function directoryItems(contacts: readonly RenderContact[], plan: KeyPlan
       byCt.set(ct, item);
     }
   }
+  for (const n of blacklist) {
+    const ct = dialString(n);
+    if (!ct) continue;
+    const existing = byCt.get(ct);
+    if (existing) {
+      existing.reject = true;
+      continue;
+    }
+    const item: Item = { fn: truncateUtf8(ct, LABEL_BYTES), ct, lb: truncateUtf8(ct, LABEL_BYTES), speedDialOnly: false, reject: true };
+    items.push(item);
+    byCt.set(ct, item);
+  }
   return items;
 }
 
-export function renderDirectory(contacts: readonly RenderContact[], plan: KeyPlan, labels: NumberLabels = ENGLISH): string {
+export function renderDirectory(contacts: readonly RenderContact[], plan: KeyPlan, labels: NumberLabels = ENGLISH, blacklist: readonly string[] = []): string {
   const doc = create({ version: '1.0', encoding: 'UTF-8', standalone: true });
   const list = doc.ele('directory').ele('item_list');
-  for (const it of directoryItems(contacts, plan, labels)) {
+  for (const it of directoryItems(contacts, plan, labels, blacklist)) {
     const item = list.ele('item');
     item.ele('fn').txt(forXmlBuilder(it.fn));
     item.ele('ct').txt(forXmlBuilder(it.ct));
     if (it.sd !== undefined) item.ele('sd').txt(String(it.sd));
     item.ele('lb').txt(forXmlBuilder(it.lb));
-    // No auto-divert, no auto-reject, no buddy watch / block (polycom.md §8 defaults written out).
-    for (const flag of ['ad', 'ar', 'bw', 'bb']) item.ele(flag).txt('0');
+    // No auto-divert, no buddy watch / block (polycom.md §8 defaults written out); auto-reject for
+    // the blacklist only.
+    for (const flag of ['ad', 'ar', 'bw', 'bb']) item.ele(flag).txt(flag === 'ar' && it.reject ? '1' : '0');
   }
   return doc.end({ prettyPrint: true, wellFormed: true }) + '\n';
 }

@@ -63,7 +63,12 @@ function render(file: string, ctx: RenderContext | null, templates: TemplateSour
     case 'directory':
       // Personal contacts are private to their user: never cached publicly.
       return xml(
-        renderDirectory(ctx.contacts, planKeys(ctx.keys, model, polycomAccounts(ctx).accounts), resolveProfile(ctx).locale.numberLabels),
+        renderDirectory(
+          ctx.contacts,
+          planKeys(ctx.keys, model, polycomAccounts(ctx).accounts),
+          resolveProfile(ctx).locale.numberLabels,
+          ctx.user ? (ctx.features?.blacklist ?? []).slice(0, POLYCOM_FEATURES.blacklist) : [],
+        ),
         true,
       );
   }

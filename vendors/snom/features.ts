@@ -9,18 +9,23 @@
 // - Action URLs: `action_dnd_on_url`, `action_dnd_off_url`, `action_redirection_on_url`,
 //   `action_redirection_off_url` (Web Interface V8 "Action URL Settings": "DND on/off",
 //   "Redirection on/off" events; HTTP GET). perm="R".
-// Not written: priority callers and the blacklist (phone-book entries of contact type `vip` /
-// `deny` in the local phone book, which cadran does not write — Snom 320 manual "Deny List"), and
-// anonymous rejection (no setting name in the sources at hand): the device's checks say so.
+// - Priority callers and the blacklist: flags on the local phone book's contacts (vip / blocked),
+//   which cadran writes as `<MAC>-phonebook.xml` — phonebook.ts, with its sources. No per-list limit
+//   is documented: cadran's own applies.
+// Not written: anonymous rejection. The D712/710 user manual documents it on the phone ("Reject
+// anonymous calls", Settings > Call Features > Incoming Calls) and its web interface ("Preferences >
+// Privacy Settings > Reject incoming anonymous calls"), but no provisioning setting name was found in
+// the sources at hand (snom.md, wazo-provd-plugins, FusionPBX templates): the device's checks say so.
 import type { FeatureEvent, FeatureSupport, RenderContext } from '../types.ts';
 import { xmlText } from '../common/escape.ts';
+import { MAX_FEATURE_LIST } from '../common/checks.ts';
 
 export const SNOM_FEATURES: FeatureSupport = {
   dnd: true,
-  allowedCallers: 0,
+  allowedCallers: MAX_FEATURE_LIST,
   forwardAlways: true,
   rejectAnonymous: false,
-  blacklist: 0,
+  blacklist: MAX_FEATURE_LIST,
   reportsToggles: true,
 };
 

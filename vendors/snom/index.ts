@@ -18,6 +18,13 @@ function xmlFile(text: string, sensitive: boolean): RenderedFile {
   return { contentType: XML, body: Buffer.from(text, 'utf8'), sensitive };
 }
 
+/** The line settings the phone book carries (phonebook.ts): none without a user or stored settings. */
+function bookLists(ctx: RenderContext): { vip: string[]; blocked: string[] } {
+  const f = ctx.user ? ctx.features : undefined;
+  if (!f) return { vip: [], blocked: [] };
+  return { vip: f.dnd.allowedCallers.slice(0, SNOM_FEATURES.allowedCallers), blocked: f.blacklist.slice(0, SNOM_FEATURES.blacklist) };
+}
+
 /** A per-device file asked under another device's MAC is not this device's to render. */
 const sameMac = (ctx: RenderContext, mac: string): boolean => ctx.device.mac.toLowerCase() === mac;
 
@@ -64,7 +71,7 @@ function render(file: string, ctx: RenderContext | null, templates: TemplateSour
     case 'phonebook':
       if (!ctx || !sameMac(ctx, f.mac)) return null;
       // Personal contacts are private to their user: never cached publicly either.
-      return xmlFile(phonebookXml(ctx.user ? ctx.contacts : []), true);
+      return xmlFile(phonebookXml(ctx.user ? ctx.contacts : [], bookLists(ctx)), true);
     case 'firmware': {
       if (!ctx) return null;
       const url = firmwareUrlFor(ctx, f.model);

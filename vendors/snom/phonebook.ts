@@ -11,6 +11,16 @@
 // - e="2": numeric escapes may exceed 255 (full Unicode);
 // - the licence-style single name goes in <first_name>; the contact's group in <group>; outgoing_id 0
 //   = the active identity. A contact without any number is left out (nothing to dial).
+// - the user's line settings (issue 15) ride on the same book: a priority caller is a contact with
+//   vip="true" ("contact type 'VIP' overrides the DND mode, i.e., a call from a number you have
+//   defined as contact type 'VIP' will be put through to your phone even when DND is active", snom
+//   320 / 190 manuals; D712 manual "Do not disturb mode": "Exception: Phone numbers on your
+//   directory's VIP list"), a blacklisted number a contact with blocked="true" (the deny list:
+//   "The numbers to be denied are listed as contact type 'deny'", snom 320 manual "Deny List"; the
+//   2.0 format's `blocked` attribute, snom.md §6). A personal contact holding such a number is
+//   flagged itself (the phone matches a caller against its book, and an unflagged entry for the same
+//   number would win); a number no contact holds gets an entry of its own, named by the number.
+//   Flags are per contact: a contact with one blacklisted number is blocked on all its numbers.
 // Built as data with xmlbuilder2; values go through cleanText first so that no control character
 // reaches the file. xmlbuilder2 4 escapes < and > but leaves every `&` that looks like an entity
 // reference (constants.js `nonEntityAmpersandRegex = /&(?![A-Za-z]+;|#\d+;)/`), so a name holding
@@ -28,19 +38,41 @@ const NUMBER_TYPES = [
 
 const bookText = (v: string): string => cleanText(v).replace(/&/g, '&amp;');
 
-export function phonebookXml(contacts: readonly RenderContact[]): string {
+/** Numbers the book flags: priority callers (through DND) and the blacklist. */
+export interface BookLists {
+  vip: readonly string[];
+  blocked: readonly string[];
+}
+
+export function phonebookXml(contacts: readonly RenderContact[], lists: BookLists = { vip: [], blocked: [] }): string {
   const doc = create({ version: '1.0', encoding: 'utf-8' });
   const book = doc.ele('tbook', { e: '2', version: '2.0', complete: 'true' });
+  const vip = new Set(lists.vip.map((n) => cleanText(n).trim()).filter(Boolean));
+  const blocked = new Set(lists.blocked.map((n) => cleanText(n).trim()).filter(Boolean));
+  const listed = new Set<string>();
+  const flags = (nos: string[]) => ({
+    fav: 'false',
+    vip: nos.some((n) => vip.has(n)) ? 'true' : 'false',
+    blocked: nos.some((n) => blocked.has(n)) ? 'true' : 'false',
+  });
   for (const c of contacts) {
     const numbers = NUMBER_TYPES.filter(([field]) => c[field] !== undefined && cleanText(c[field]!).trim() !== '');
     if (numbers.length === 0) continue;
-    const contact = book.ele('contact', { fav: 'false', vip: 'false', blocked: 'false' });
+    const nos = numbers.map(([field]) => cleanText(c[field]!).trim());
+    for (const n of nos) listed.add(n);
+    const contact = book.ele('contact', flags(nos));
     contact.ele('first_name').txt(bookText(c.name));
     if (c.group !== undefined) contact.ele('group').txt(bookText(c.group));
     const list = contact.ele('numbers');
     for (const [field, type] of numbers) {
       list.ele('number', { no: bookText(c[field]!), type, outgoing_id: '0' });
     }
+  }
+  for (const n of new Set([...vip, ...blocked])) {
+    if (listed.has(n)) continue;
+    const contact = book.ele('contact', flags([n]));
+    contact.ele('first_name').txt(bookText(n));
+    contact.ele('numbers').ele('number', { no: bookText(n), type: 'fixed', outgoing_id: '0' });
   }
   return doc.end({ prettyPrint: true, headless: false }) + '\n';
 }

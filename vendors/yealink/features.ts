@@ -12,10 +12,23 @@
 //   the caller gets 433 Anonymity Disallowed).
 // - Action URLs: `action_url.dnd_on`, `action_url.dnd_off`, `action_url.always_fwd_on`,
 //   `action_url.always_fwd_off` ("URL within 511 characters", Action URL section).
-// The blacklist lives in the phone's local contact file (group "Blacklist", [YL-AG] Local Directory),
-// which cadran does not write: the device's checks say so (vendor.features_blacklist_unsupported).
+// - Blacklist: the phone's local directory has a built-in group "Blacklist" whose callers are
+//   rejected; a local contact file gives each contact its group (`<root_contact><contact
+//   display_name office_number … group_id_name/>`; group_id_name "Built-in group: All Contacts,
+//   Blacklist"; "The contact name cannot be blank or duplicated", [YL-AG] Local Directory, T2/T4/T5/
+//   CP920 guide p.320, T21P E2 guide p.234) and `local_contact.data.url` is where the phone downloads
+//   it during auto provisioning ([YL-AG] T54S p.253 Directory; Yealink's own common.cfg template,
+//   section Contact). "The existing local contacts on the IP phones will be overridden by the
+//   downloaded local contacts" (same section): once the user's line settings are stored in cadran,
+//   the phone's local directory is cadran's blacklist file (personal contacts go to the remote
+//   phonebook). The directory holds 1000 contacts: cadran's own list limit applies. The file has
+//   only the contact list (the built-in group needs no <root_group>), so it is one well-formed
+//   XML document.
+import { create } from 'xmlbuilder2';
 import type { FeatureEvent, FeatureSupport, RenderContext } from '../types.ts';
-import { cfgValue } from '../common/escape.ts';
+import { cfgValue, cleanText, xmlBuilderValue } from '../common/escape.ts';
+import { MAX_FEATURE_LIST } from '../common/checks.ts';
+import { blacklistFileName } from './files.ts';
 
 /** The authorized-number list is one string of at most 511 characters: 30 numbers of up to 16
  *  characters and their commas fit whatever the numbers. */
@@ -24,9 +37,18 @@ export const YEALINK_FEATURES: FeatureSupport = {
   allowedCallers: 30,
   forwardAlways: true,
   rejectAnonymous: true,
-  blacklist: 0,
+  blacklist: MAX_FEATURE_LIST,
   reportsToggles: true,
 };
+
+/** The user's blacklist as a Yealink local contact file (group "Blacklist"), named by the number. */
+export function renderBlacklist(numbers: readonly string[]): string {
+  const root = create({ version: '1.0', encoding: 'UTF-8' }).ele('root_contact');
+  for (const n of [...new Set(numbers.map((x) => cleanText(x).trim()).filter(Boolean))].slice(0, YEALINK_FEATURES.blacklist)) {
+    root.ele('contact', { display_name: xmlBuilderValue(n), office_number: xmlBuilderValue(n), group_id_name: 'Blacklist' });
+  }
+  return root.end({ prettyPrint: true }) + '\n';
+}
 
 const ACTION_KEYS: Record<FeatureEvent, string> = {
   'dnd-on': 'action_url.dnd_on',
@@ -48,7 +70,10 @@ export function yealinkFeatureLines(ctx: RenderContext): FeatureLine[] {
   if (!ctx.user) return [];
   const lines: Array<[string, string]> = [];
   const f = ctx.features;
-  if (f) lines.push(...settingLines(f));
+  if (f) {
+    lines.push(...settingLines(f));
+    lines.push(['local_contact.data.url', cfgValue(withCredentials(ctx.baseUrl + blacklistFileName(ctx.device.mac), ctx.provisioningAuth))]);
+  }
   if (ctx.eventsUrl) {
     for (const [event, key] of Object.entries(ACTION_KEYS)) {
       const url = cfgValue(withCredentials(ctx.eventsUrl + event, ctx.provisioningAuth));

@@ -3,14 +3,16 @@
 //   y0000000000XX.cfg     the model's common file: neutral, identical for every phone of the model
 //   <mac>.cfg             the phone's settings: account, keys, network, time, phonebook URL
 //   <mac>-contacts.xml    the user's personal contacts (remote phonebook)
+//   <mac>-blacklist.xml   the user's blacklist, as the phone's local contact file (features.ts)
 import { YEALINK_FEATURES } from './features.ts';
 import type { RenderContext, RenderedFile, TemplateSource, Vendor } from '../types.ts';
 import { checkYealinkValues } from './checks.ts';
 import { deviceFileData } from './config.ts';
-import { deviceFileName, parseYealinkFile, phonebookFileName } from './files.ts';
+import { blacklistFileName, deviceFileName, parseYealinkFile, phonebookFileName } from './files.ts';
 import { identifyYealink, YEALINK_OUIS } from './identify.ts';
 import { commonFileName, findYealinkModel, modelsForCode, YEALINK_MODELS } from './models.ts';
 import { renderPhonebook } from './phonebook.ts';
+import { renderBlacklist } from './features.ts';
 import { applyParameters, yealinkParameters } from './parameters.ts';
 
 const CFG_TYPE = 'text/plain; charset=utf-8';
@@ -64,6 +66,10 @@ function render(name: string, ctx: RenderContext | null, templates: TemplateSour
       if (!ctx || ctx.device.mac.toLowerCase() !== f.mac) return null;
       // Personal contacts are private to their user: never cached publicly. No user, no contacts.
       return file(XML_TYPE, renderPhonebook(ctx.user ? ctx.contacts : []), true);
+    case 'blacklist':
+      if (!ctx || ctx.device.mac.toLowerCase() !== f.mac) return null;
+      // The user's blacklist is as private as the contacts. No user or no stored settings: empty.
+      return file(XML_TYPE, renderBlacklist(ctx.user && ctx.features ? ctx.features.blacklist : []), true);
     default:
       // Boot files and `<mac>-local.cfg` are recognised (identify) but not served.
       return null;
@@ -78,7 +84,7 @@ export const yealink: Vendor = {
   identify: identifyYealink,
   bootFiles(mac: string, model: string): string[] {
     const m = findYealinkModel(model);
-    return [...(m ? [commonFileName(m)] : []), deviceFileName(mac), phonebookFileName(mac)];
+    return [...(m ? [commonFileName(m)] : []), deviceFileName(mac), phonebookFileName(mac), blacklistFileName(mac)];
   },
   render,
   features: YEALINK_FEATURES,
