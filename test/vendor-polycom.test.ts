@@ -593,4 +593,21 @@ test('checkValues: realistic context has no problem but its second NTP server; l
   assert.is(parseXml(renderText(`${MAC}.cfg`, ctx)).attrs.APP_FILE_PATH, 'sip.ld');
 });
 
+test('blacklist: each number auto-rejected in the directory; a number a contact already holds is flagged on that entry, not listed twice', () => {
+  const base = realisticContext('polycom', 'VVX450', '0004f2a1b2c3');
+  const held = base.contacts.find((c) => c.mobile)!.mobile!;
+  const ctx = withFeatures(base, { dnd: { enabled: false, allowedCallers: [] }, forwardAlways: { enabled: false, target: null }, rejectAnonymous: false, blacklist: [held, '0899000001'] });
+  const xml = polycom.render('0004f2a1b2c3-directory.xml', ctx, templates)!.body.toString('utf8');
+  const items = findAll(parseXml(xml), 'item');
+  const byCt = (ct: string) => items.filter((i) => textOf(findAll(i, 'ct')[0]!) === dialString(ct));
+  assert.is(byCt(held).length, 1, 'not listed twice');
+  assert.is(textOf(findAll(byCt(held)[0]!, 'ar')[0]!), '1');
+  assert.is(byCt('0899000001').length, 1);
+  assert.is(textOf(findAll(byCt('0899000001')[0]!, 'ar')[0]!), '1');
+  assert.is(textOf(findAll(byCt('0899000001')[0]!, 'ad')[0]!), '0', 'auto-divert would win over auto-reject');
+  // Everyone else rings.
+  const others = items.filter((i) => ![dialString(held), '0899000001'].includes(textOf(findAll(i, 'ct')[0]!)));
+  assert.ok(others.length > 0 && others.every((i) => textOf(findAll(i, 'ar')[0]!) === '0'));
+});
+
 test.run();

@@ -424,4 +424,21 @@ test('phone book: one contact per person, every number typed (version 2.0)', () 
   assert.is(textOf(setting(helene, 'group')), 'Famille');
 });
 
+test('phone book: priority callers are VIP contacts, the blacklist blocked ones; a contact holding such a number is flagged itself', () => {
+  const base = realisticContext('snom', 'D785', '000413123403');
+  const c = base.contacts.find((x) => x.mobile)!;
+  const ctx = withFeatures(base, { dnd: { enabled: true, allowedCallers: [c.mobile!, '0611111111'] }, forwardAlways: { enabled: false, target: null }, rejectAnonymous: false, blacklist: ['0899000001'] });
+  const xml = snom.render('000413123403-phonebook.xml', ctx, templates)!.body.toString('utf8');
+  const contacts = [...xml.matchAll(/<contact fav="false" vip="(\w+)" blocked="(\w+)">([\s\S]*?)<\/contact>/g)].map((m) => ({ vip: m[1], blocked: m[2], body: m[3]! }));
+  const holding = (n: string) => contacts.filter((x) => x.body.includes(`no="${n}"`));
+  assert.is(holding(c.mobile!).length, 1, 'the contact, not a second entry');
+  assert.is(holding(c.mobile!)[0]!.vip, 'true');
+  assert.equal(holding('0611111111').map((x) => [x.vip, x.blocked]), [['true', 'false']]);
+  assert.equal(holding('0899000001').map((x) => [x.vip, x.blocked]), [['false', 'true']]);
+  // Never saved in cadran: nothing flagged.
+  const plain = snom.render('000413123403-phonebook.xml', withFeatures(base, null), templates)!.body.toString('utf8');
+  assert.not.match(plain, 'vip="true"');
+  assert.not.match(plain, 'blocked="true"');
+});
+
 test.run();

@@ -368,4 +368,23 @@ test('checkValues reports control characters, bad admin passwords, sub-hour DST'
   assert.equal(yealink.checkValues!(chatham).map((p) => p.field), ['network.timezone']);
 });
 
+test('blacklist: a local contact file in the built-in group Blacklist, linked by local_contact.data.url once the settings are stored', () => {
+  const base = realisticContext('yealink', 'T54W', MAC);
+  const f = { dnd: { enabled: false, allowedCallers: [] }, forwardAlways: { enabled: false, target: null }, rejectAnonymous: false, blacklist: ['0899000001', '+41221234567'] };
+  const ctx = withFeatures(base, f);
+  const xml = yealink.render(`${MAC}-blacklist.xml`, ctx, templates)!;
+  assert.ok(xml.sensitive, 'private to the user');
+  const body = xml.body.toString('utf8');
+  assert.match(body, '<root_contact>');
+  for (const n of f.blacklist) assert.match(body, `<contact display_name="${n}" office_number="${n}" group_id_name="Blacklist"/>`);
+  const cfg = yealink.render(`${MAC}.cfg`, ctx, templates)!.body.toString('utf8');
+  assert.match(cfg, new RegExp(`^local_contact\\.data\\.url = .*/${MAC}-blacklist\\.xml$`, 'm'));
+  // Never saved in cadran: the phone's own local directory is left alone, and the file is empty.
+  const plain = withFeatures(base, null);
+  assert.not.match(yealink.render(`${MAC}.cfg`, plain, templates)!.body.toString('utf8'), 'local_contact.data.url');
+  assert.not.match(yealink.render(`${MAC}-blacklist.xml`, plain, templates)!.body.toString('utf8'), '<contact ');
+  // Another phone's name is not this context's to render.
+  assert.is(yealink.render('805ec0999999-blacklist.xml', ctx, templates), null);
+});
+
 test.run();
