@@ -6,6 +6,7 @@ import { phoneActivity } from './002-phone-activity.ts';
 import { passwordResets } from './003-password-resets.ts';
 import { resyncTargets } from './004-resync.ts';
 import { extraLines } from './005-extra-lines.ts';
+import { versionsEnrolment } from './008-versions-enrolment.ts';
 
 export interface Migration {
   version: number;
@@ -14,7 +15,7 @@ export interface Migration {
   up: string | ((db: Database) => void);
 }
 
-export const migrations: Migration[] = [initial, phoneActivity, passwordResets, resyncTargets, extraLines];
+export const migrations: Migration[] = [initial, phoneActivity, passwordResets, resyncTargets, extraLines, versionsEnrolment];
 
 export function schemaVersion(db: Database): number {
   return db.pragma('user_version', { simple: true }) as number;
