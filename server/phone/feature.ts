@@ -41,8 +41,20 @@ export async function startPhone(app: AppContext): Promise<RunningPhone> {
     log.warn({ httpsPort: config.httpsPort }, 'HTTPS port set without a certificate and key (CADRAN_TLS_CERT, CADRAN_TLS_KEY): HTTPS not served');
   }
   const digestSecret = randomBytes(32);
-  const sink = storeSink(app.store, app.fetches);
+  const sink = storeSink(app.store, app.fetches, {
+    onBusy: () => log.warn('database busy (another process holds it): phone activity kept and written again shortly'),
+  });
   let pool: WorkerPool | null = null;
+  // Adopt before serve: a device's one enrolment fetch closes its window here, in the process
+  // that owns the writes, whichever process served the fetch.
+  const enrol = async (mac: string, ip: string): Promise<boolean> => {
+    const closed = await app.store.devices.claimEnrolment(mac, new Date().toISOString(), ip);
+    if (closed) {
+      log.info({ mac, ip }, 'device enrolled (adopt before serve)');
+      app.changes.devicesChanged([mac], 'device enrolled');
+    }
+    return closed;
+  };
   const phone = createPhoneProcess({
     config,
     defaults: app.defaults,
@@ -53,8 +65,36 @@ export async function startPhone(app: AppContext): Promise<RunningPhone> {
     digestSecret,
     sink,
     onBlock: (ip, until) => pool?.block(ip, until),
+    enrol,
   });
   const stops: Array<() => Promise<void>> = [];
+  // A resync asked right after a fetch looks at where the phone is now: pending activity first.
+  stops.push(
+    (() => {
+      const off = app.fetches.onFlush(async () => {
+        await pool?.flush();
+        await phone.activity.flush();
+        await sink.idle();
+      });
+      return async () => off();
+    })(),
+  );
+  // The unknown-phones list is bounded: old entries go, and the oldest past the cap.
+  const prune = async (): Promise<void> => {
+    try {
+      const n = await app.store.unknownDevices.prune({
+        maxEntries: config.unknownDevices.maxEntries,
+        olderThan: new Date(Date.now() - config.unknownDevices.retentionDays * 86_400_000).toISOString(),
+      });
+      if (n > 0) log.info({ removed: n }, 'unknown phones: old entries removed');
+    } catch (err) {
+      log.warn({ err: err instanceof Error ? err.message : String(err) }, 'unknown phones: pruning failed');
+    }
+  };
+  const pruneTimer = setInterval(() => void prune(), 60_000);
+  pruneTimer.unref();
+  stops.push(async () => clearInterval(pruneTimer));
+  void prune();
   const stopAll = async (): Promise<void> => {
     for (const stop of stops.reverse()) await stop();
     await phone.stop();
@@ -72,6 +112,7 @@ export async function startPhone(app: AppContext): Promise<RunningPhone> {
         changes: app.changes,
         sink,
         onBlock: (ip, until) => phone.guard.block(ip, until),
+        enrol,
       });
       stops.push(pool.close);
       ({ port: httpPort, httpsPort } = pool);

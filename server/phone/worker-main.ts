@@ -23,6 +23,23 @@ async function run(): Promise<void> {
   // Changes of other nodes reach this worker through the primary (IPC): no LISTEN of its own.
   const store = await openStore(config, { listen: false, warn: (msg, err) => log.warn({ err }, msg) });
   const changes = new ChangeFeed();
+  // Enrolment fetches: the primary closes the window (it owns the writes); answered by id.
+  let enrolIds = 0;
+  const enrolments = new Map<number, (closed: boolean) => void>();
+  const enrol = (mac: string, ip: string): Promise<boolean> =>
+    new Promise((resolve) => {
+      const id = ++enrolIds;
+      const timer = setTimeout(() => {
+        enrolments.delete(id);
+        resolve(false); // no answer: the fetch is refused (401), the phone asks again
+      }, 5000);
+      enrolments.set(id, (closed) => {
+        clearTimeout(timer);
+        enrolments.delete(id);
+        resolve(closed);
+      });
+      tell({ cadran: 'enrol', id, mac, ip });
+    });
   const phone = createPhoneProcess({
     config,
     defaults: installationProfile(config),
@@ -33,6 +50,7 @@ async function run(): Promise<void> {
     digestSecret: Buffer.from(spec.digestSecretHex, 'hex'),
     sink: (batch) => tell({ cadran: 'activity', batch }),
     onBlock: (ip, until) => tell({ cadran: 'block', ip, until }),
+    enrol,
   });
   const http = await phone.listen(false);
   let stopping = false;
@@ -49,6 +67,8 @@ async function run(): Promise<void> {
   process.on('message', (m: ToWorker) => {
     if (m.cadran === 'changes') changes.devicesChanged(m.macs, 'change in the primary process');
     else if (m.cadran === 'block') phone.guard.block(m.ip, m.until);
+    else if (m.cadran === 'enrolled') enrolments.get(m.id)?.(m.closed);
+    else if (m.cadran === 'flush') void phone.activity.flush().then(() => tell({ cadran: 'flushed', id: m.id }));
     else if (m.cadran === 'stop') void stop();
   });
   // The primary went away: nothing would record activity or invalidate caches any more.

@@ -35,13 +35,19 @@ export interface WorkerSpec {
 export type ToWorker =
   | { cadran: 'changes'; macs: string[] | '*' }
   | { cadran: 'block'; ip: string; until: number }
+  | { cadran: 'enrolled'; id: number; closed: boolean }
+  | { cadran: 'flush'; id: number }
   | { cadran: 'stop' };
 export type FromWorker =
   | { cadran: 'ready'; port: number; httpsPort: number | null }
   | { cadran: 'failed'; message: string }
   | { cadran: 'stopped' }
   | { cadran: 'activity'; batch: ActivityBatch }
-  | { cadran: 'block'; ip: string; until: number };
+  | { cadran: 'block'; ip: string; until: number }
+  /** Adopt before serve: close this device's enrolment window (the primary writes, atomically). */
+  | { cadran: 'enrol'; id: number; mac: string; ip: string }
+  /** Answer to `flush`: the worker's pending activity was sent (before this message). */
+  | { cadran: 'flushed'; id: number };
 
 export interface WorkerPoolOptions {
   count: number;
@@ -52,6 +58,8 @@ export interface WorkerPoolOptions {
   sink: ActivitySink;
   /** A worker blocked an address: apply it in the primary (TFTP) too. */
   onBlock: (ip: string, until: number) => void;
+  /** A worker's enrolment fetch: close the device's window (true when this one closed it). */
+  enrol: (mac: string, ip: string) => Promise<boolean>;
 }
 
 export interface WorkerPool {
@@ -59,6 +67,8 @@ export interface WorkerPool {
   httpsPort: number | null;
   /** Relay a block decided in the primary (TFTP) to every worker. */
   block(ip: string, until: number): void;
+  /** Every worker sends what its phones did so far (resolves once each one did, or after 2 s). */
+  flush(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -90,6 +100,8 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
     for (const w of workers) if (w !== except) send(w, m);
   };
   const unsubscribe = opts.changes.onChange((c) => broadcast({ cadran: 'changes', macs: c.macs }));
+  let flushIds = 0;
+  const flushing = new Map<number, { left: Set<Worker>; done: () => void }>();
 
   const fork = (): Promise<{ port: number; httpsPort: number | null }> =>
     new Promise((resolve, reject) => {
@@ -125,10 +137,29 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
             opts.onBlock(m.ip, m.until);
             broadcast({ cadran: 'block', ip: m.ip, until: m.until }, w);
             break;
+          case 'enrol':
+            opts.enrol(m.mac, m.ip).then(
+              (closed) => send(w, { cadran: 'enrolled', id: m.id, closed }),
+              (err: unknown) => {
+                opts.log.error({ err: err instanceof Error ? err.message : String(err), mac: m.mac }, 'recording an enrolment failed');
+                send(w, { cadran: 'enrolled', id: m.id, closed: false });
+              },
+            );
+            break;
+          case 'flushed': {
+            const f = flushing.get(m.id);
+            f?.left.delete(w);
+            if (f && f.left.size === 0) f.done();
+            break;
+          }
         }
       });
       w.on('exit', (code, signal) => {
         workers.delete(w);
+        for (const f of flushing.values()) {
+          f.left.delete(w);
+          if (f.left.size === 0) f.done();
+        }
         clearTimeout(timer);
         if (!ready) return reject(new Error(`phone worker exited during startup (code ${code ?? signal})`));
         if (stopping) return;
@@ -179,6 +210,20 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
     port: first.port,
     httpsPort: first.httpsPort,
     block: (ip, until) => broadcast({ cadran: 'block', ip, until }),
+    flush: () =>
+      new Promise<void>((resolve) => {
+        const id = ++flushIds;
+        const left = new Set([...workers].filter((w) => w.isConnected()));
+        const timer = setTimeout(() => done(), 2000);
+        const done = () => {
+          clearTimeout(timer);
+          flushing.delete(id);
+          resolve();
+        };
+        if (left.size === 0) return done();
+        flushing.set(id, { left, done });
+        for (const w of left) send(w, { cadran: 'flush', id });
+      }),
     close: stopAll,
   };
 }

@@ -40,6 +40,8 @@ export interface ResyncEngineOptions {
   globalRate?: number;
   /** Most targets waiting in the pacer. Default 100,000. */
   maxQueued?: number;
+  /** Most targets of one tenant waiting in the pacer. Default 20,000. */
+  maxQueuedPerTenant?: number;
   /** How long after the NOTIFY a fetch of the phone's own file counts as its effect. Default 10 min. */
   fetchWindowMs?: number;
   /** Every state change, after it is stored (logs, metrics, live UI). */
@@ -87,8 +89,9 @@ export class ResyncEngine {
   readonly #inFlight = new Map<string, { fetchedAt?: number }>();
   #idle: Array<() => void> = [];
   #closed = false;
-  /** Queue room promised to jobs being stored (submit awaits the store before queuing). */
+  /** Queue room promised to jobs being stored (submit awaits the store before queuing), in total and per tenant. */
   #reserved = 0;
+  readonly #reservedBy = new Map<string, number>();
   /** Every store write, one after the other: a target's states land in the order they happened. */
   #writes: Promise<void> = Promise.resolve();
   #pendingWrites = 0;
@@ -102,6 +105,7 @@ export class ResyncEngine {
       rate: opts.ratePerTenant,
       globalRate: opts.globalRate,
       maxQueued: opts.maxQueued,
+      maxQueuedPerKey: opts.maxQueuedPerTenant ?? Math.min(opts.maxQueued ?? 100_000, 20_000),
       timers: opts.timers ?? systemTimers,
       onError: (err) => this.#o.onError?.(err),
     });
@@ -131,10 +135,12 @@ export class ResyncEngine {
     });
     const unsendable = (job.unsendable ?? []).filter((u) => !seen.has(u.deviceMac));
     if (targets.length === 0 && unsendable.length === 0) throw new Error('no device to resync');
-    if (targets.length > this.#pacer.free - this.#reserved) {
-      throw new Error(`resync queue is full: ${this.#pacer.size} waiting, ${targets.length} more asked`);
-    }
+    const refused = targets.length
+      ? this.#pacer.refusal(job.tenantId, targets.length, { total: this.#reserved, key: this.#reservedBy.get(job.tenantId) ?? 0 })
+      : null;
+    if (refused) throw new Error(refused);
     this.#reserved += targets.length;
+    this.#reservedBy.set(job.tenantId, (this.#reservedBy.get(job.tenantId) ?? 0) + targets.length);
     try {
       await this.#o.store.createJob(
         { jobId, tenantId: job.tenantId, scope: job.scope, reboot: job.reboot ?? false, requestedBy: job.requestedBy ?? null, createdAt: this.#now() },
@@ -143,6 +149,9 @@ export class ResyncEngine {
       );
     } finally {
       this.#reserved -= targets.length;
+      const left = (this.#reservedBy.get(job.tenantId) ?? 0) - targets.length;
+      if (left > 0) this.#reservedBy.set(job.tenantId, left);
+      else this.#reservedBy.delete(job.tenantId);
     }
     if (this.#closed) return { jobId, queued: 0 }; // stored `queued`: the next engine's recover() sends them
     this.#queue(targets);
@@ -156,12 +165,17 @@ export class ResyncEngine {
   async recover(): Promise<number> {
     const pending = await this.#o.store.pendingTargets();
     const fresh = pending.filter((t) => !this.#waiting.has(key(t)) && !this.#inFlight.has(key(t)));
-    const room = fresh.slice(0, Math.max(0, this.#pacer.free - this.#reserved));
+    if (this.#closed) return 0;
+    // Each tenant's share as for new jobs: what does not fit stays queued in the store.
+    const room: ResyncTarget[] = [];
+    for (const t of fresh) {
+      if (this.#pacer.refusal(t.tenantId, 1, { total: this.#reserved, key: this.#reservedBy.get(t.tenantId) ?? 0 }) !== null) continue;
+      room.push(t);
+      this.#queue([t]);
+    }
     if (room.length < fresh.length) {
       this.#o.onError?.(new Error(`resync recovery: ${fresh.length - room.length} targets left queued (queue full)`));
     }
-    if (this.#closed) return 0;
-    this.#queue(room);
     return room.length;
   }
 

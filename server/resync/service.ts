@@ -27,14 +27,20 @@ export interface ResyncSettings {
   bindPort: number;
   ratePerTenant: number;
   globalRate: number;
+  /** Targets waiting at most, in total and per tenant (defaults 100,000 and 20,000). */
+  maxQueued?: number;
+  maxQueuedPerTenant?: number;
 }
 
 export interface ResyncDeps {
   store: Store;
   log: Logger;
   sip: ResyncSettings;
-  /** Files provisioned phones fetched (PhoneFetches): a fetch after a NOTIFY marks it `fetched`. */
-  fetches?: { onFetch(listener: (f: { mac: string; at: string }) => void): () => void };
+  /**
+   * Files provisioned phones fetched (PhoneFetches): a fetch after a NOTIFY marks it `fetched`;
+   * `flush` writes the activity still pending (a phone seen a moment ago has an address).
+   */
+  fetches?: { onFetch(listener: (f: { mac: string; at: string }) => void): () => void; flush?(): Promise<void> };
 }
 
 export interface ResyncRuntime {
@@ -207,6 +213,8 @@ export class ResyncService {
       sender: client,
       ratePerTenant: sip.ratePerTenant,
       globalRate: sip.globalRate,
+      ...(sip.maxQueued !== undefined ? { maxQueued: sip.maxQueued } : {}),
+      ...(sip.maxQueuedPerTenant !== undefined ? { maxQueuedPerTenant: sip.maxQueuedPerTenant } : {}),
       onChange: (c) => {
         log.debug({ job: c.jobId, mac: c.deviceMac, state: c.state, code: c.code, reason: c.reason }, 'resync target');
         opts.onChange?.(c);
@@ -250,6 +258,16 @@ export class ResyncService {
     const reboot = opts.reboot === true;
     const send: Array<Omit<ResyncTarget, 'jobId' | 'tenantId'>> = [];
     const fail: UnsendableTarget[] = [];
+    // Without a proxy a NOTIFY goes to where the phone last fetched from; fetches are recorded in
+    // one-second batches, so a phone seen a moment ago may not be written yet: write them first.
+    if (!tenant.sipProxy && this.deps.fetches?.flush) {
+      for (const d of devices) {
+        if (!(await store.sightings.get(d.mac))) {
+          await this.deps.fetches.flush();
+          break;
+        }
+      }
+    }
     for (const d of devices) {
       const user = d.userNumber ? await store.users.get(d.userNumber) : undefined;
       const plan = planTarget(d, tenant, user, await store.sightings.get(d.mac), reboot);
