@@ -2,17 +2,18 @@
 // from a CSV made in a spreadsheet or exported from a mail client. Same two passes as the MAC
 // import. A contact is identified by its name (case and accents ignored) and its numbers, so
 // importing the same file twice never doubles an entry.
-import { DomainError, notFound } from '../domain/errors.ts';
+import { DomainError, notFound, stale } from '../domain/errors.ts';
 import { normalizePhoneNumber } from '../domain/numbers.ts';
 import { contactInput, parseInput } from '../domain/schemas.ts';
 import type { Principal } from '../auth/principal.ts';
 import { getUser } from '../service/users.ts';
 import { devicesOfUsers, type ServiceDeps } from '../service/context.ts';
-import type { Contact } from '../store/types.ts';
+import { MAX_CONTACTS_PER_USER } from '../service/contacts.ts';
+import type { Contact, Store, UndoEntry } from '../store/types.ts';
 import { readCsv, type CsvReadOptions } from './csv.ts';
 import { cell, extraCellsProblem, mapColumns, type ColumnSpec } from './columns.ts';
 import { ReportBuilder, type ImportMode, type ImportOptions, type ImportReport } from './report.ts';
-import { applyInOneTransaction, reasonOf, type ImportProgress, type Outcome } from './common.ts';
+import { applyInChunks, reasonOf, type ImportProgress, type Outcome } from './common.ts';
 
 type ContactColumn = 'name' | 'first' | 'last' | 'work' | 'mobile' | 'home' | 'group';
 
@@ -27,8 +28,13 @@ export const CONTACT_COLUMNS: ColumnSpec<ContactColumn> = {
   group: ['group', 'groupe', 'groups', 'groupes', 'category', 'categorie', 'categories'],
 };
 
-/** A personal directory larger than this is refused line by line (phones page through them). */
-export const MAX_CONTACTS_PER_USER = 10_000;
+export { MAX_CONTACTS_PER_USER };
+
+/**
+ * Data lines read at most: past them the rest of the file is not read (a directory holds 10,000
+ * contacts; a bigger file is a mistake or an attack, and must not cost memory or time).
+ */
+export const MAX_CONTACT_LINES = 5 * MAX_CONTACTS_PER_USER;
 
 export interface ContactImportOptions extends ImportOptions, Pick<CsvReadOptions, 'maxBytes' | 'charset'> {
   onProgress?: (p: ImportProgress) => void;
@@ -62,11 +68,19 @@ export async function importContacts(
   const dryRun = opts.dryRun ?? false;
   const report = new ReportBuilder(opts.maxRejectedDetail);
 
+  // The directory as it is now: which lines are new contacts (they take room) and which update one.
+  const known = new Set<string>();
+  for (const c of await deps.store.contacts.list(user.number)) known.add(contactKey(c));
+  let room = Math.max(0, MAX_CONTACTS_PER_USER - known.size);
+
   const candidates: Candidate[] = [];
   const seen = new Map<string, Candidate | number>();
   let map: ReturnType<typeof mapColumns<ContactColumn>> | undefined;
+  let dataLines = 0;
+  /** Set when the rest of the file is not read: why, and from which line. */
+  let stopped: { line: number; reason: string } | null = null;
   const rows = readCsv(input, { maxBytes: opts.maxBytes, charset: opts.charset, onBytes: (bytes) => opts.onProgress?.({ phase: 'read', bytes }) });
-  for await (const batch of rows) for (const { line, fields } of batch) {
+  reading: for await (const batch of rows) for (const { line, fields } of batch) {
     if (!map) {
       map = mapColumns(fields, CONTACT_COLUMNS, 'a contacts import');
       const i = map.index;
@@ -78,6 +92,10 @@ export async function importContacts(
       }
       if (map.ignored.length) report.warnings.push(`ignored columns: ${map.ignored.join(', ')}`);
       continue;
+    }
+    if (++dataLines > MAX_CONTACT_LINES) {
+      stopped = { line, reason: `the file has more than ${MAX_CONTACT_LINES} lines (a directory holds at most ${MAX_CONTACTS_PER_USER} contacts): this line and the rest of the file were not read` };
+      break reading;
     }
     const get = (k: ContactColumn) => cell(fields, map!, k);
     const name = get('name') ?? [get('first'), get('last')].filter(Boolean).join(' ');
@@ -123,9 +141,19 @@ export async function importContacts(
       else reject(`same contact as line ${firstLine} but in another group`);
       continue;
     }
+    if (!known.has(c.key)) {
+      // A new contact takes room in the directory: at the cap, stop reading (bounded memory).
+      if (room === 0) {
+        stopped = { line, reason: `the directory is full (at most ${MAX_CONTACTS_PER_USER} contacts per user): this line and the rest of the file were not read` };
+        break reading;
+      }
+      room--;
+    }
     seen.set(c.key, c);
     candidates.push(c);
   }
+  if (stopped) report.add({ line: stopped.line, status: 'rejected', reason: stopped.reason });
+
   if (!map) throw new DomainError('validation_failed', 'the file is empty: expected a header line (name;work;mobile;home;group) and data lines', [{ field: 'file', message: 'empty' }]);
   if (report.counts.rejected + report.counts.unchanged + candidates.length === 0) {
     throw new DomainError('validation_failed', 'the file has a header but no data line: nothing to import', [{ field: 'file', line: 2, message: 'no data' }]);
@@ -134,32 +162,37 @@ export async function importContacts(
   const { store } = deps;
   const existing = new Map<string, Contact>();
   let count = 0;
-  let wrote = false;
-  type Row = Omit<Contact, 'id' | 'userNumber' | 'createdAt' | 'updatedAt'> & { id?: number };
-  const decide = async (c: Candidate): Promise<Outcome<Row>> => {
+  type Write = { id?: number; before: Contact | null; row: Omit<Contact, 'id' | 'userNumber' | 'createdAt' | 'updatedAt' | 'version'> };
+  const decide = async (c: Candidate): Promise<Outcome<Write>> => {
     const cur = existing.get(c.key);
     if (cur) {
       const group = c.group ?? cur.group;
       if (cur.name === c.name && cur.group === group) return 'unchanged';
-      return { status: 'updated', row: { id: cur.id, name: c.name, work: cur.work, mobile: cur.mobile, home: cur.home, group } };
+      return { status: 'updated', row: { id: cur.id, before: cur, row: { name: c.name, work: cur.work, mobile: cur.mobile, home: cur.home, group } } };
     }
     if (count >= MAX_CONTACTS_PER_USER) return { reason: `the directory is full (at most ${MAX_CONTACTS_PER_USER} contacts per user)` };
     count++;
-    return { status: 'created', row: { name: c.name, work: c.work, mobile: c.mobile, home: c.home, group: c.group } };
+    return { status: 'created', row: { before: null, row: { name: c.name, work: c.work, mobile: c.mobile, home: c.home, group: c.group } } };
   };
-  const applied = await applyInOneTransaction(store, candidates, {
-    mode, dryRun, report, key: 'name', label: (c) => c.name, decide, onProgress: opts.onProgress,
-    // Read the directory inside the transaction, so nothing can slip in between.
+  let wrote = false;
+  const applied = await applyInChunks(store, candidates, {
+    mode, dryRun, report, key: 'name', label: (c) => c.name, decide, onProgress: opts.onProgress, kind: 'contacts',
+    // At most 10,000 lines: one transaction, the directory read inside it so nothing slips in between.
+    chunk: Infinity,
     before: async (tx) => {
       if (!(await tx.users.get(user.number))) throw notFound(`user ${user.number}`);
       const list = await tx.contacts.list(user.number);
       for (const c of list) if (!existing.has(contactKey(c))) existing.set(contactKey(c), c);
       count = list.length;
     },
-    write: async (_c, { id, ...row }, _status, tx) => {
-      if (id !== undefined) await tx.contacts.update(id, row);
-      else await tx.contacts.insert({ userNumber: user.number, ...row });
+    write: async (_c, w, _status, tx: Store): Promise<UndoEntry> => {
       wrote = true;
+      if (w.id !== undefined) {
+        if (!(await tx.contacts.update(w.id, w.row, w.before!.version))) throw stale(`contact ${w.id}`);
+        return { entity: 'contact', key: String(w.id), before: w.before, afterVersion: w.before!.version + 1 };
+      }
+      const id = await tx.contacts.insert({ userNumber: user.number, ...w.row });
+      return { entity: 'contact', key: String(id), before: null, afterVersion: 1 };
     },
   });
   // After the commit: the user's phones fetch the new directory on their next request.

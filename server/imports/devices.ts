@@ -2,20 +2,21 @@
 // model, vendor, user number, label, duplicates); then, in ONE store transaction, each remaining
 // line is checked against the database (ownership, tenant, user, keys) and written. Nothing is
 // kept of a rejected line but its report entry, so a file of garbage does not grow memory.
-import { DomainError, forbidden, invalid } from '../domain/errors.ts';
+import { DomainError, forbidden, invalid, stale } from '../domain/errors.ts';
 import { formatMac, normalizeMac, parseMac } from '../domain/mac.ts';
 import { userNumber } from '../domain/numbers.ts';
 import { deviceCreate, modelName } from '../domain/schemas.ts';
 import { isOperator, requireTenantAdmin, type Principal } from '../auth/principal.ts';
-import { checkExtraLines, checkKeysFit, resolveModel } from '../service/devices.ts';
+import { checkExtraLines, checkKeysFit, claimRefusal, resolveModel } from '../service/devices.ts';
+import { enrolmentUntil, newProvisioningCredentials } from '../service/enrolment.ts';
 import type { ServiceDeps } from '../service/context.ts';
-import type { Device, Store, User } from '../store/types.ts';
+import type { Device, Store, Tenant, UndoEntry, User } from '../store/types.ts';
 import type { Vendor } from '../../vendors/types.ts';
 import { vendorById, vendorForMac, vendors } from '../../vendors/index.ts';
 import { readCsv, type CsvReadOptions } from './csv.ts';
 import { cell, extraCellsProblem, headerKey, mapColumns, type ColumnMap, type ColumnSpec } from './columns.ts';
 import { ReportBuilder, type ImportMode, type ImportOptions, type ImportReport } from './report.ts';
-import { applyInOneTransaction, reasonOf, type ImportProgress, type Outcome } from './common.ts';
+import { applyInChunks, reasonOf, type ImportProgress, type Outcome } from './common.ts';
 
 /** Accepted header spellings, compared with `headerKey` (no case, accents, spaces). */
 export const DEVICE_COLUMNS: ColumnSpec<'mac' | 'vendor' | 'model' | 'tenant' | 'user' | 'label'> = {
@@ -31,6 +32,8 @@ export interface DeviceImportOptions extends ImportOptions, Pick<CsvReadOptions,
   /** Tenant given to new devices on lines without a tenant. */
   defaultTenant?: string;
   onProgress?: (p: ImportProgress) => void;
+  /** Lines written per transaction (default: common.ts DEFAULT_CHUNK). */
+  chunk?: number;
 }
 
 /** A line that passed the checks that need no database. */
@@ -250,18 +253,18 @@ export async function importDevices(
     throw new DomainError('validation_failed', 'the file has a header but no data line: nothing to import', [{ field: 'file', line: 2, message: 'no data' }]);
   }
 
-  // Pass 2: one transaction; check against the database and write.
+  // Pass 2: check against the database and write, a chunk per transaction.
   const { store } = deps;
-  const written: string[] = [];
-  // Inside the transaction (`tx`): the same answer for every line naming the same tenant or user.
-  const known = new Map<string, Promise<boolean>>();
+  // Inside a transaction (`tx`): the same answer for every line naming the same tenant or user.
+  const tenants = new Map<string, Promise<Tenant | null>>();
   const users = new Map<string, Promise<User | null>>();
-  const tenantExists = (tx: Store, id: string) => cached(known, id, async () => (await tx.tenants.get(id)) !== undefined);
+  const tenantOf = (tx: Store, id: string) => cached(tenants, id, async () => (await tx.tenants.get(id)) ?? null);
   const userOf = (tx: Store, n: string) => cached(users, n, async () => (await tx.users.get(n)) ?? null);
   const keysFit = new Set<string>();
 
-  type Row = Omit<Device, 'createdAt' | 'updatedAt'>;
-  const decide = async (c: Candidate, tx: Store): Promise<Outcome<Row>> => {
+  type Row = Omit<Device, 'createdAt' | 'updatedAt' | 'version' | 'enrolUntil' | 'enrolledAt' | 'enrolledIp'> & { enrolUntil?: string | null };
+  type Write = { row: Row; before: Device | null };
+  const decide = async (c: Candidate, tx: Store): Promise<Outcome<Write>> => {
     const existing = await tx.devices.get(c.mac);
     if (c.conflictLines) return { reason: `MAC repeated with different values on line${c.conflictLines.length > 1 ? 's' : ''} ${c.conflictLines.join(', ')}` };
     if (ownTenant && c.tenant && c.tenant !== ownTenant) return { reason: `tenant: you may only import into your own tenant "${ownTenant}"` };
@@ -270,8 +273,13 @@ export async function importDevices(
       return { reason: isOperator(p) ? `MAC ${formatMac(c.mac)} is registered in tenant "${existing.tenantId}"` : `MAC ${formatMac(c.mac)} is registered by another tenant` };
     }
     if (!tenantId) return { reason: 'tenant required for a new device (add a tenant column or give a default tenant)' };
-    if (!(await tenantExists(tx, tenantId))) return { reason: `tenant "${tenantId}" does not exist` };
+    const tenant = await tenantOf(tx, tenantId);
+    if (!tenant) return { reason: `tenant "${tenantId}" does not exist` };
     if (!existing && !c.model) return { reason: 'model required for a new device' };
+    if (!existing) {
+      const refused = await claimRefusal(tx, p, c.mac, tenantId);
+      if (refused) return { reason: refused };
+    }
     const model = c.model ?? existing!.model;
     const vendor = c.modelVendor?.id ?? existing!.vendor;
     if (!c.model) {
@@ -306,24 +314,38 @@ export async function importDevices(
       }
     }
     if (existing && existing.model === model && existing.vendor === vendor && existing.userNumber === user && existing.label === label) return 'unchanged';
+    // A new device gets credentials of its own, and an enrolment window when its tenant adopts
+    // phones before serving them.
+    const creds = existing
+      ? { provisioningUsername: existing.provisioningUsername, provisioningPassword: existing.provisioningPassword }
+      : newProvisioningCredentials(c.mac);
     return {
       status: existing ? 'updated' : 'created',
       row: {
-        mac: c.mac, tenantId, vendor, model, userNumber: user, label, expansionModules,
-        extraLines: existing?.extraLines ?? [],
-        provisioningUsername: existing?.provisioningUsername ?? null,
-        provisioningPassword: existing?.provisioningPassword ?? null,
+        row: {
+          mac: c.mac, tenantId, vendor, model, userNumber: user, label, expansionModules, extraLines: existing?.extraLines ?? [], ...creds,
+          ...(existing ? {} : { enrolUntil: enrolmentUntil(tenant.security) }),
+        },
+        before: existing ?? null,
       },
     };
   };
-  const write = async (c: Candidate, row: Row, status: 'created' | 'updated', tx: Store) => {
-    if (status === 'updated') await tx.devices.update(c.mac, row);
-    else await tx.devices.insert(row);
-    written.push(c.mac);
+  const write = async (c: Candidate, w: Write, status: 'created' | 'updated', tx: Store): Promise<UndoEntry> => {
+    if (status === 'updated') {
+      const before = w.before!;
+      if (!(await tx.devices.update(c.mac, w.row, before.version))) throw stale(`device ${formatMac(c.mac)}`);
+      return { entity: 'device', key: c.mac, before, afterVersion: before.version + 1 };
+    }
+    await tx.devices.insert(w.row);
+    return { entity: 'device', key: c.mac, before: null, afterVersion: 1 };
   };
 
-  const applied = await applyInOneTransaction(store, candidates, { mode, dryRun, report, key: 'mac', label: (c) => formatMac(c.mac), decide, write, onProgress: opts.onProgress });
-  // After the commit only: listeners (rendered-file caches) must not see a rolled-back state.
-  if (applied && written.length) deps.changes.devicesChanged(written, 'import');
+  const applied = await applyInChunks(store, candidates, {
+    mode, dryRun, report, key: 'mac', label: (c) => formatMac(c.mac), decide, write, kind: 'devices', onProgress: opts.onProgress,
+    ...(opts.chunk ? { chunk: opts.chunk } : {}),
+    // After each commit: listeners (rendered-file caches) learn of the rows written, and of those
+    // put back when the import ends up writing nothing.
+    onWritten: (entries) => deps.changes.devicesChanged(entries.map((e) => e.key), 'import'),
+  });
   return report.finish({ dryRun, mode, applied, what: 'phones' });
 }

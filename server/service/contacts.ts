@@ -1,12 +1,20 @@
 import { contactInput, parseInput } from '../domain/schemas.ts';
-import { invalid, notFound } from '../domain/errors.ts';
+import { DomainError, invalid, notFound, stale } from '../domain/errors.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Contact } from '../store/types.ts';
-import { devicesOfUsers, inTransaction, type ServiceDeps } from './context.ts';
+import { checkVersion, devicesOfUsers, inTransaction, RETRY, versionedWrite, type ServiceDeps, type WriteOptions } from './context.ts';
 import { getUser } from './users.ts';
 
 // Personal contacts are private to their user: only that user, an admin of their tenant and
 // operators reach them (getUser enforces it); a BLF watcher never sees them.
+
+/** A personal directory holds at most this many contacts, whatever the path (API, cockpit, CSV). */
+export const MAX_CONTACTS_PER_USER = 10_000;
+
+export const directoryFull = (number: string): DomainError =>
+  new DomainError('conflict', `the directory of ${number} is full: at most ${MAX_CONTACTS_PER_USER} contacts per user`, [
+    { field: 'name', message: `the directory is full (at most ${MAX_CONTACTS_PER_USER} contacts)` },
+  ]);
 
 export async function listContacts(deps: ServiceDeps, p: Principal, number: string): Promise<Contact[]> {
   await getUser(deps, p, number);
@@ -34,6 +42,7 @@ export async function createContact(deps: ServiceDeps, p: Principal, number: str
   const c = parseInput(contactInput, input);
   const created = await inTransaction(deps, async (d) => {
     await getUser(d, p, number);
+    if ((await d.store.contacts.count(number)) >= MAX_CONTACTS_PER_USER) throw directoryFull(number);
     const id = await d.store.contacts.insert({
       userNumber: number, name: c.name, work: c.work ?? null, mobile: c.mobile ?? null, home: c.home ?? null, group: c.group ?? null,
     });
@@ -43,24 +52,27 @@ export async function createContact(deps: ServiceDeps, p: Principal, number: str
   return created;
 }
 
-export async function updateContact(deps: ServiceDeps, p: Principal, number: string, id: string, input: unknown): Promise<Contact> {
-  const updated = await inTransaction(deps, async (d) => {
+export async function updateContact(deps: ServiceDeps, p: Principal, number: string, id: string, input: unknown, opts: WriteOptions = {}): Promise<Contact> {
+  const updated = await versionedWrite(deps, `contact ${id}`, opts, async (d) => {
     const cur = await ownContact(d, p, number, id);
+    checkVersion(opts, cur.version, `contact ${id}`);
     if (input === null || typeof input !== 'object') throw invalid('(body)', 'expected a JSON object');
     // PATCH semantics: absent fields keep their value; the result is validated as a whole.
     const merged = { name: cur.name, work: cur.work, mobile: cur.mobile, home: cur.home, group: cur.group, ...(input as object) };
     const c = parseInput(contactInput, merged);
-    await d.store.contacts.update(cur.id, { name: c.name, work: c.work ?? null, mobile: c.mobile ?? null, home: c.home ?? null, group: c.group ?? null });
+    const ok = await d.store.contacts.update(cur.id, { name: c.name, work: c.work ?? null, mobile: c.mobile ?? null, home: c.home ?? null, group: c.group ?? null }, cur.version);
+    if (!ok) return RETRY;
     return (await d.store.contacts.get(cur.id))!;
   });
   await touched(deps, number);
   return updated;
 }
 
-export async function deleteContact(deps: ServiceDeps, p: Principal, number: string, id: string): Promise<void> {
+export async function deleteContact(deps: ServiceDeps, p: Principal, number: string, id: string, opts: WriteOptions = {}): Promise<void> {
   await inTransaction(deps, async (d) => {
     const cur = await ownContact(d, p, number, id);
-    await d.store.contacts.delete(cur.id);
+    checkVersion(opts, cur.version, `contact ${id}`);
+    if (!(await d.store.contacts.delete(cur.id, cur.version))) throw stale(`contact ${id}`);
   });
   await touched(deps, number);
 }
