@@ -9,6 +9,7 @@ import type { AuthService } from './auth/service.ts';
 import type { PhoneFetches } from './provision/activity.ts';
 import type { ResyncService } from './resync/service.ts';
 import type { NetworkProfile, TemplateSource } from '../vendors/types.ts';
+import type { ImportLimiter } from './imports/limiter.ts';
 
 export interface AppContext extends ServiceDeps {
   config: Config;
@@ -23,4 +24,6 @@ export interface AppContext extends ServiceDeps {
   fetches: PhoneFetches;
   /** Resync jobs of this installation; NOTIFYs go out while it is started (server, `cadran resync`). */
   resync: ResyncService;
+  /** CSV imports running at once in this process (one per person, a few in total). */
+  imports: ImportLimiter;
 }

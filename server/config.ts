@@ -32,8 +32,12 @@ const fileSchema = z
         bindPort: port,
         ratePerTenant: z.number().positive().max(100_000),
         globalRate: z.number().positive().max(100_000),
+        maxQueued: z.number().int().min(1).max(10_000_000),
+        maxQueuedPerTenant: z.number().int().min(1).max(10_000_000),
       })
       .partial(),
+    unknownDevices: z.object({ maxEntries: z.number().int().min(100).max(1_000_000), retentionDays: z.number().int().min(1).max(3650) }).partial(),
+    imports: z.object({ maxParallel: z.number().int().min(1).max(64) }).partial(),
     smtp: z.object({ host: z.string(), port, from: z.string(), secure: z.boolean() }).partial(),
     probe: z.object({ unknownPerMinute: z.number().int().positive(), blockSeconds: z.number().int().positive() }).partial(),
     database: z
@@ -86,7 +90,15 @@ export interface Config {
   logLevel: string;
   /** Processes serving phones (HTTP); more than one shares the port (cluster). */
   phoneWorkers: number;
-  sip: { bindHost: string; bindPort: number; ratePerTenant: number; globalRate: number };
+  /**
+   * Resync: NOTIFY rates, and how many may wait (in total, and per tenant: one tenant's flood
+   * never refuses another tenant's resync).
+   */
+  sip: { bindHost: string; bindPort: number; ratePerTenant: number; globalRate: number; maxQueued: number; maxQueuedPerTenant: number };
+  /** The unknown-phones list: at most this many entries, each kept this many days after it was last seen. */
+  unknownDevices: { maxEntries: number; retentionDays: number };
+  /** CSV imports running at once over the API and the cockpit (one per person at a time). */
+  imports: { maxParallel: number };
   smtp: { host: string | null; port: number; from: string; secure: boolean };
   probe: { unknownPerMinute: number; blockSeconds: number };
   /** Directory of operator template overrides: `<data dir>/templates/<vendor>/<name>`. */
@@ -123,6 +135,8 @@ const envSchemas = {
   CADRAN_PHONE_WORKERS: envInt(1, 64, 'a number of processes from 1 to 64'),
   CADRAN_RESYNC_RATE: envRate,
   CADRAN_RESYNC_GLOBAL_RATE: envRate,
+  CADRAN_RESYNC_MAX_QUEUED: envInt(1, 10_000_000, 'a number of NOTIFYs (1–10000000)'),
+  CADRAN_RESYNC_MAX_QUEUED_PER_TENANT: envInt(1, 10_000_000, 'a number of NOTIFYs (1–10000000)'),
   CADRAN_LOG_LEVEL: z.enum(LOG_LEVELS, `is not a log level (${LOG_LEVELS.join(', ')})`),
   CADRAN_PUBLIC_URL: z.url('is not a URL (e.g. http://prov.example.net/)'),
   CADRAN_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/\S+$/i, 'is not a postgres:// URL'),
@@ -222,7 +236,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       bindPort: e.CADRAN_SIP_PORT ?? f.sip?.bindPort ?? 0,
       ratePerTenant: e.CADRAN_RESYNC_RATE ?? f.sip?.ratePerTenant ?? 20,
       globalRate: e.CADRAN_RESYNC_GLOBAL_RATE ?? f.sip?.globalRate ?? 200,
+      maxQueued: e.CADRAN_RESYNC_MAX_QUEUED ?? f.sip?.maxQueued ?? 100_000,
+      maxQueuedPerTenant: e.CADRAN_RESYNC_MAX_QUEUED_PER_TENANT ?? f.sip?.maxQueuedPerTenant ?? 20_000,
     },
+    unknownDevices: {
+      maxEntries: f.unknownDevices?.maxEntries ?? 10_000,
+      retentionDays: f.unknownDevices?.retentionDays ?? 30,
+    },
+    imports: { maxParallel: f.imports?.maxParallel ?? 2 },
     smtp: {
       host: e.CADRAN_SMTP_HOST ?? f.smtp?.host ?? null,
       port: e.CADRAN_SMTP_PORT ?? f.smtp?.port ?? 25,

@@ -11,7 +11,9 @@ const STATUS: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  precondition_failed: 412,
   too_many_requests: 429,
+  busy: 503,
 };
 
 export function errorBody(code: string, message: string, details: unknown[] = []) {
@@ -26,6 +28,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     if (err instanceof DomainError) {
       if (err.code === 'unauthenticated') res.set('WWW-Authenticate', 'Bearer realm="cadran"');
+      if (err.code === 'busy' || err.code === 'too_many_requests') res.set('Retry-After', '1');
       res.status(STATUS[err.code]).json(errorBody(err.code, err.message, err.details));
       return;
     }

@@ -2,7 +2,8 @@
 // are shown only to those who manage them.
 import { formatMac } from '../domain/mac.ts';
 import { isOperator, type Principal } from '../auth/principal.ts';
-import type { Contact, Device, Sighting, Tenant, User } from '../store/types.ts';
+import type { Contact, Device, Sighting, Tenant, UnknownDevice, User } from '../store/types.ts';
+import { enrolmentView } from '../service/enrolment.ts';
 
 export const tenantView = (t: Tenant, p: Principal) => ({
   id: t.id,
@@ -12,6 +13,7 @@ export const tenantView = (t: Tenant, p: Principal) => ({
   sipPort: t.sipPort,
   sipTransport: t.sipTransport,
   ...(isOperator(p) ? { security: t.security } : {}),
+  version: t.version,
   createdAt: t.createdAt,
   updatedAt: t.updatedAt,
 });
@@ -33,6 +35,8 @@ export const userView = (u: User, p: Principal) => {
           sipPassword: u.sipPassword,
           voicemailNumber: u.voicemailNumber,
           hasPassword: !!u.passwordHash,
+          version: u.version,
+          keysVersion: u.keysVersion,
           createdAt: u.createdAt,
           updatedAt: u.updatedAt,
         }
@@ -40,7 +44,7 @@ export const userView = (u: User, p: Principal) => {
   };
 };
 
-export const deviceView = (d: Device, p: Principal, seen?: Sighting) => ({
+export const deviceView = (d: Device, p: Principal, seen?: Sighting, tenant?: Pick<Tenant, 'security'>) => ({
   mac: formatMac(d.mac),
   vendor: d.vendor,
   model: d.model,
@@ -50,8 +54,13 @@ export const deviceView = (d: Device, p: Principal, seen?: Sighting) => ({
   expansionModules: d.expansionModules,
   extraLines: d.extraLines,
   ...(isOperator(p) || (p.kind === 'user' && p.role === 'admin')
-    ? { provisioningUsername: d.provisioningUsername, hasProvisioningPassword: !!d.provisioningPassword }
+    ? {
+        provisioningUsername: d.provisioningUsername,
+        hasProvisioningPassword: !!d.provisioningPassword,
+        ...(tenant ? { enrolment: enrolmentView(d, tenant.security) } : {}),
+      }
     : {}),
+  version: d.version,
   lastSeen: seen
     ? { at: seen.at, ip: seen.ip, userAgent: seen.userAgent, firmware: seen.firmware, file: seen.file, protocol: seen.protocol }
     : null,
@@ -66,6 +75,19 @@ export const contactView = (c: Contact) => ({
   mobile: c.mobile,
   home: c.home,
   group: c.group,
+  version: c.version,
   createdAt: c.createdAt,
   updatedAt: c.updatedAt,
+});
+
+export const unknownView = (u: UnknownDevice, p: Principal) => ({
+  mac: formatMac(u.mac),
+  vendor: u.vendor,
+  model: u.model,
+  ip: u.ip,
+  userAgent: u.userAgent,
+  firstSeen: u.firstSeen,
+  lastSeen: u.lastSeen,
+  count: u.count,
+  ...(isOperator(p) ? { assignedTenant: u.assignedTenant } : {}),
 });

@@ -7,7 +7,9 @@ export type ErrorCode =
   | 'forbidden' // 403
   | 'not_found' // 404
   | 'conflict' // 409: duplicate or owned elsewhere
-  | 'too_many_requests'; // 429
+  | 'precondition_failed' // 412: the record changed since the version the caller edited (If-Match, a form's version)
+  | 'too_many_requests' // 429
+  | 'busy'; // 503: the database stayed busy; nothing was written
 
 export interface ErrorDetail {
   field?: string;
@@ -37,3 +39,7 @@ export const conflict = (field: string, message: string): DomainError =>
   new DomainError('conflict', message, [{ field, message }]);
 
 export const forbidden = (message = 'you may not do this'): DomainError => new DomainError('forbidden', message);
+
+/** The record changed since the version the caller read: nothing was written. */
+export const stale = (what: string): DomainError =>
+  new DomainError('precondition_failed', `${what} was changed by someone else since you read it: nothing was saved; reload it and make your change again`);

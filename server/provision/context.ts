@@ -3,6 +3,7 @@
 import type { NetworkProfile, RenderAccount, RenderContext } from '../../vendors/types.ts';
 import type { Store } from '../store/types.ts';
 import { effectiveProfile } from '../service/network.ts';
+import { adoptsBeforeServe } from '../domain/schemas.ts';
 
 /** `defaults`: the installation level of the profile, under the tenant's and the device's. */
 export async function buildRenderContext(store: Store, mac: string, baseUrl: string, defaults: NetworkProfile = {}): Promise<RenderContext | null> {
@@ -16,7 +17,7 @@ export async function buildRenderContext(store: Store, mac: string, baseUrl: str
   if (sec.auth && sec.auth.mode !== 'none') {
     if (device.provisioningUsername && device.provisioningPassword) {
       provisioningAuth = { username: device.provisioningUsername, password: device.provisioningPassword };
-    } else if (sec.auth.username && sec.auth.password) {
+    } else if (!adoptsBeforeServe(sec) && sec.auth.username && sec.auth.password) {
       provisioningAuth = { username: sec.auth.username, password: sec.auth.password };
     }
   }

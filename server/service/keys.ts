@@ -5,7 +5,7 @@ import { keyList, parseInput } from '../domain/schemas.ts';
 import { findModel, keyCapacity } from '../../vendors/index.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { FunctionKey, Store, User } from '../store/types.ts';
-import { devicesOfUsers, inTransaction, type ServiceDeps } from './context.ts';
+import { checkVersion, devicesOfUsers, RETRY, versionedWrite, type ServiceDeps, type WriteOptions } from './context.ts';
 import { getUser } from './users.ts';
 
 /** Largest key position allowed for a user: the smallest capacity among their phones. */
@@ -67,10 +67,16 @@ export async function listKeys(deps: ServiceDeps, p: Principal, number: string):
   return deps.store.keys.list(number);
 }
 
-export async function replaceKeys(deps: ServiceDeps, p: Principal, number: string, input: unknown): Promise<FunctionKey[]> {
-  const { keys, macs } = await inTransaction(deps, async (d) => {
+/** The version of a user's key list (ETag of `GET /users/{n}/keys`). */
+export async function keysVersion(deps: ServiceDeps, p: Principal, number: string): Promise<number> {
+  return (await getUser(deps, p, number)).keysVersion;
+}
+
+export async function replaceKeys(deps: ServiceDeps, p: Principal, number: string, input: unknown, opts: WriteOptions = {}): Promise<FunctionKey[]> {
+  const { keys, macs } = await versionedWrite(deps, `the keys of ${number}`, opts, async (d) => {
     const user = await getUser(d, p, number);
-    await d.store.keys.replace(number, await validateKeys(d.store, user, input));
+    checkVersion(opts, user.keysVersion, `the keys of ${number}`);
+    if (!(await d.store.keys.replace(number, await validateKeys(d.store, user, input), user.keysVersion))) return RETRY;
     return { keys: await d.store.keys.list(number), macs: await devicesOfUsers(d.store, [number]) };
   });
   deps.changes.devicesChanged(macs, `keys of ${number} changed`);

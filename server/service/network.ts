@@ -3,8 +3,8 @@ import { notFound } from '../domain/errors.ts';
 import { compactProfile } from '../domain/profile.ts';
 import { requireTenantAdmin, requireTenantMember, type Principal } from '../auth/principal.ts';
 import type { NetworkProfile } from '../../vendors/types.ts';
-import type { Store } from '../store/types.ts';
-import { inTransaction, type ServiceDeps } from './context.ts';
+import type { Store, VersionedProfile } from '../store/types.ts';
+import { checkVersion, RETRY, versionedWrite, type ServiceDeps, type WriteOptions } from './context.ts';
 import { getDevice } from './devices.ts';
 
 /**
@@ -34,42 +34,52 @@ export async function effectiveProfile(store: Store, mac: string, tenantId: stri
 }
 
 export async function getTenantNetwork(deps: ServiceDeps, p: Principal, tenantId: string): Promise<NetworkProfile> {
+  return (await getTenantNetworkEntry(deps, p, tenantId)).profile;
+}
+
+/** The tenant's profile with its version (ETag). */
+export async function getTenantNetworkEntry(deps: ServiceDeps, p: Principal, tenantId: string): Promise<VersionedProfile> {
   if (!(await deps.store.tenants.get(tenantId))) throw notFound(`tenant "${tenantId}"`);
   requireTenantMember(p, tenantId);
   requireTenantAdmin(p, tenantId);
-  return deps.store.network.getTenant(tenantId);
+  return deps.store.network.getTenantEntry(tenantId);
 }
 
-export async function setTenantNetwork(deps: ServiceDeps, p: Principal, tenantId: string, input: unknown): Promise<NetworkProfile> {
+export async function setTenantNetwork(deps: ServiceDeps, p: Principal, tenantId: string, input: unknown, opts: WriteOptions = {}): Promise<VersionedProfile> {
   if (!(await deps.store.tenants.get(tenantId))) throw notFound(`tenant "${tenantId}"`);
   requireTenantAdmin(p, tenantId);
   const profile = compactProfile(parseInput(networkProfile, input));
-  const macs = await inTransaction(deps, async ({ store }) => {
+  const what = `the network profile of tenant "${tenantId}"`;
+  const { entry, macs } = await versionedWrite(deps, what, opts, async ({ store }) => {
     if (!(await store.tenants.get(tenantId))) throw notFound(`tenant "${tenantId}"`);
-    await store.network.setTenant(tenantId, profile);
-    return (await store.devices.list({ tenantId })).map((d) => d.mac);
+    const cur = await store.network.getTenantEntry(tenantId);
+    checkVersion(opts, cur.version, what);
+    if (!(await store.network.setTenant(tenantId, profile, cur.version))) return RETRY;
+    return { entry: await store.network.getTenantEntry(tenantId), macs: (await store.devices.list({ tenantId })).map((d) => d.mac) };
   });
   deps.changes.devicesChanged(macs, `network profile of ${tenantId} changed`);
-  return profile;
+  return entry;
 }
 
-export async function getDeviceNetwork(deps: ServiceDeps, p: Principal, mac: string): Promise<{ overrides: NetworkProfile; effective: NetworkProfile }> {
+export async function getDeviceNetwork(deps: ServiceDeps, p: Principal, mac: string): Promise<{ overrides: NetworkProfile; effective: NetworkProfile; version: number }> {
   const d = await getDevice(deps, p, mac);
   requireTenantAdmin(p, d.tenantId);
-  return {
-    overrides: await deps.store.network.getDevice(d.mac),
-    effective: await effectiveProfile(deps.store, d.mac, d.tenantId, deps.defaults),
-  };
+  const entry = await deps.store.network.getDeviceEntry(d.mac);
+  return { overrides: entry.profile, effective: await effectiveProfile(deps.store, d.mac, d.tenantId, deps.defaults), version: entry.version };
 }
 
-export async function setDeviceNetwork(deps: ServiceDeps, p: Principal, mac: string, input: unknown): Promise<NetworkProfile> {
+export async function setDeviceNetwork(deps: ServiceDeps, p: Principal, mac: string, input: unknown, opts: WriteOptions = {}): Promise<VersionedProfile> {
   const d = await getDevice(deps, p, mac);
   requireTenantAdmin(p, d.tenantId);
   const profile = compactProfile(parseInput(networkProfile, input));
-  await inTransaction(deps, async (tx) => {
+  const what = `the network overrides of device ${d.mac}`;
+  const entry = await versionedWrite(deps, what, opts, async (tx) => {
     const cur = await getDevice(tx, p, mac); // still there, still the caller's
-    await tx.store.network.setDevice(cur.mac, profile);
+    const now = await tx.store.network.getDeviceEntry(cur.mac);
+    checkVersion(opts, now.version, what);
+    if (!(await tx.store.network.setDevice(cur.mac, profile, now.version))) return RETRY;
+    return tx.store.network.getDeviceEntry(cur.mac);
   });
   deps.changes.devicesChanged([d.mac], 'device network overrides changed');
-  return profile;
+  return entry;
 }

@@ -1,8 +1,11 @@
-import { conflict, notFound } from '../domain/errors.ts';
-import { parseInput, tenantCreate, tenantPatch } from '../domain/schemas.ts';
-import { requireOperator, requireTenantAdmin, requireTenantMember, type Principal } from '../auth/principal.ts';
-import type { Tenant } from '../store/types.ts';
-import { inTransaction, type ServiceDeps } from './context.ts';
+import { conflict, DomainError, notFound, stale } from '../domain/errors.ts';
+import {
+  adoptBeforeServe, adoptsBeforeServe, mergeSecurity, parseInput, provisioningSecurity, tenantCreate, tenantPatch, type ProvisioningSecurity,
+} from '../domain/schemas.ts';
+import { isOperator, requireOperator, requireTenantAdmin, requireTenantMember, type Principal } from '../auth/principal.ts';
+import type { Store, Tenant } from '../store/types.ts';
+import { checkVersion, inTransaction, RETRY, versionedWrite, type ServiceDeps, type WriteOptions } from './context.ts';
+import { enrolDevices } from './enrolment.ts';
 
 export async function getTenant(deps: ServiceDeps, p: Principal, id: string): Promise<Tenant> {
   const t = await deps.store.tenants.get(id);
@@ -16,6 +19,10 @@ export async function listTenants(deps: ServiceDeps, p: Principal): Promise<Tena
   return p.kind === 'user' ? all.filter((t) => t.id === p.tenantId) : all;
 }
 
+/**
+ * A tenant created without `security` adopts its phones before serving them (secure by default);
+ * a tenant created with one keeps exactly that (`{"auth": {"mode": "none"}}` stays open, for labs).
+ */
 export async function createTenant(deps: ServiceDeps, p: Principal, input: unknown): Promise<Tenant> {
   requireOperator(p);
   const t = parseInput(tenantCreate, input);
@@ -28,38 +35,101 @@ export async function createTenant(deps: ServiceDeps, p: Principal, input: unkno
       sipProxy: t.sipProxy ?? null,
       sipPort: t.sipPort ?? 5060,
       sipTransport: t.sipTransport ?? 'udp',
-      security: t.security ?? {},
+      security: t.security ?? adoptBeforeServe(),
     });
     return (await store.tenants.get(t.id))!;
   });
 }
 
-export async function updateTenant(deps: ServiceDeps, p: Principal, id: string, input: unknown): Promise<Tenant> {
-  const { tenant, macs } = await inTransaction(deps, async (d) => {
+/**
+ * The tenant's security became adopt-before-serve (it was not): every device needs credentials
+ * and one enrolment, since its phone has none yet (or blanked them while the tenant was open).
+ */
+async function afterSecurityChange(store: Store, before: ProvisioningSecurity, tenant: Tenant): Promise<string[]> {
+  if (!adoptsBeforeServe(tenant.security)) return [];
+  return enrolDevices(store, tenant, adoptsBeforeServe(before) ? 'not-enrolled' : 'all');
+}
+
+export async function updateTenant(deps: ServiceDeps, p: Principal, id: string, input: unknown, opts: WriteOptions = {}): Promise<Tenant> {
+  const patch = parseInput(tenantPatch, input);
+  const { tenant, macs } = await versionedWrite(deps, `tenant "${id}"`, opts, async (d) => {
     const cur = await getTenant(d, p, id);
     requireTenantAdmin(p, id);
-    const patch = parseInput(tenantPatch, input);
-    // Provisioning security is the operator's business (it decides who may fetch secrets).
+    checkVersion(opts, cur.version, `tenant "${id}"`);
+    // Provisioning security is the operator's business (it decides who may fetch secrets), and so
+    // is where NOTIFYs go: a tenant admin must not aim cadran's SIP messages at any host and port.
     if (patch.security !== undefined) requireOperator(p);
-    await d.store.tenants.update(id, {
-      name: patch.name ?? cur.name,
-      sipDomain: patch.sipDomain ?? cur.sipDomain,
-      sipProxy: patch.sipProxy === undefined ? cur.sipProxy : patch.sipProxy,
-      sipPort: patch.sipPort ?? cur.sipPort,
-      sipTransport: patch.sipTransport ?? cur.sipTransport,
-      security: patch.security ?? cur.security,
-    });
-    return { tenant: (await d.store.tenants.get(id))!, macs: (await d.store.devices.list({ tenantId: id })).map((x) => x.mac) };
+    const sipProxy = patch.sipProxy === undefined ? cur.sipProxy : patch.sipProxy;
+    const sipPort = patch.sipPort ?? cur.sipPort;
+    if (!isOperator(p) && (sipProxy !== cur.sipProxy || sipPort !== cur.sipPort)) {
+      throw new DomainError('forbidden', 'only an operator may change the SIP proxy or port of a tenant (resync NOTIFYs are sent there)');
+    }
+    // PATCH merges security field by field: what is not named stays, an explicit null clears it.
+    const security = patch.security === undefined ? cur.security : parseInput(provisioningSecurity, mergeSecurity(cur.security, patch.security), 'security');
+    const ok = await d.store.tenants.update(
+      id,
+      {
+        name: patch.name ?? cur.name,
+        sipDomain: patch.sipDomain ?? cur.sipDomain,
+        sipProxy,
+        sipPort,
+        sipTransport: patch.sipTransport ?? cur.sipTransport,
+        security,
+      },
+      cur.version,
+    );
+    if (!ok) return RETRY;
+    const tenant = (await d.store.tenants.get(id))!;
+    await afterSecurityChange(d.store, cur.security, tenant);
+    return { tenant, macs: (await d.store.devices.list({ tenantId: id })).map((x) => x.mac) };
   });
   deps.changes.devicesChanged(macs, `tenant ${id} changed`);
   return tenant;
 }
 
-export async function deleteTenant(deps: ServiceDeps, p: Principal, id: string): Promise<void> {
+/** `PUT /tenants/{id}/security`: the whole provisioning security at once (operators). */
+export async function replaceSecurity(deps: ServiceDeps, p: Principal, id: string, input: unknown, opts: WriteOptions = {}): Promise<Tenant> {
+  requireOperator(p);
+  const security = parseInput(provisioningSecurity, input, 'security');
+  return writeSecurity(deps, p, id, opts, () => security);
+}
+
+/**
+ * Apply the adopt-before-serve default to an existing tenant (operators): per-device credentials
+ * with Digest, an enrolment window (the tenant's own length when it had one); the allowlist and
+ * URL token stay. Every device not enrolled yet gets credentials and a window from now.
+ */
+export async function applyDefaultSecurity(deps: ServiceDeps, p: Principal, id: string, opts: WriteOptions = {}): Promise<Tenant> {
+  requireOperator(p);
+  return writeSecurity(deps, p, id, opts, (cur) => {
+    const { auth: _a, enrolment, ...rest } = cur;
+    const def = adoptBeforeServe(enrolment?.windowHours);
+    return { ...rest, ...def, enrolment: { ...def.enrolment!, ...(enrolment?.allowlist ? { allowlist: enrolment.allowlist } : {}) } };
+  });
+}
+
+async function writeSecurity(deps: ServiceDeps, p: Principal, id: string, opts: WriteOptions, make: (cur: ProvisioningSecurity) => ProvisioningSecurity): Promise<Tenant> {
+  const { tenant, macs } = await versionedWrite(deps, `tenant "${id}"`, opts, async (d) => {
+    const cur = await getTenant(d, p, id);
+    checkVersion(opts, cur.version, `tenant "${id}"`);
+    const { id: _i, createdAt: _c, updatedAt: _u, version, ...rest } = cur;
+    if (!(await d.store.tenants.update(id, { ...rest, security: make(cur.security) }, version))) return RETRY;
+    const tenant = (await d.store.tenants.get(id))!;
+    await afterSecurityChange(d.store, cur.security, tenant);
+    return { tenant, macs: (await d.store.devices.list({ tenantId: id })).map((x) => x.mac) };
+  });
+  deps.changes.devicesChanged(macs, `security of tenant ${id} changed`);
+  return tenant;
+}
+
+export async function deleteTenant(deps: ServiceDeps, p: Principal, id: string, opts: WriteOptions = {}): Promise<void> {
   requireOperator(p);
   const macs = await inTransaction(deps, async ({ store }) => {
+    const cur = await store.tenants.get(id);
+    if (!cur) throw notFound(`tenant "${id}"`);
+    checkVersion(opts, cur.version, `tenant "${id}"`);
     const macs = (await store.devices.list({ tenantId: id })).map((d) => d.mac);
-    if (!(await store.tenants.delete(id))) throw notFound(`tenant "${id}"`);
+    if (!(await store.tenants.delete(id, cur.version))) throw stale(`tenant "${id}"`);
     return macs;
   });
   deps.changes.devicesChanged(macs, `tenant ${id} deleted`);

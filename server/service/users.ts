@@ -1,9 +1,9 @@
-import { conflict, invalid, notFound } from '../domain/errors.ts';
+import { conflict, invalid, notFound, stale } from '../domain/errors.ts';
 import { parseInput, userCreate, userPatch, userPassword } from '../domain/schemas.ts';
 import { hashPassword, randomSecret } from '../auth/passwords.ts';
 import { requireTenantAdmin, requireUserAccess, requireUserAdmin, type Principal } from '../auth/principal.ts';
 import type { User } from '../store/types.ts';
-import { devicesOfUsers, inTransaction, type ServiceDeps } from './context.ts';
+import { checkVersion, devicesOfUsers, inTransaction, RETRY, versionedWrite, type ServiceDeps, type WriteOptions } from './context.ts';
 
 export async function getUser(deps: ServiceDeps, p: Principal, number: string): Promise<User> {
   const u = await deps.store.users.get(number);
@@ -45,7 +45,7 @@ export async function createUser(deps: ServiceDeps, p: Principal, tenantId: stri
   });
 }
 
-export async function updateUser(deps: ServiceDeps, p: Principal, number: string, input: unknown): Promise<User> {
+export async function updateUser(deps: ServiceDeps, p: Principal, number: string, input: unknown, opts: WriteOptions = {}): Promise<User> {
   const before = await getUser(deps, p, number);
   const patch = parseInput(userPatch, input);
   const selfService = p.kind === 'user' && p.number === number && p.role !== 'admin';
@@ -58,19 +58,27 @@ export async function updateUser(deps: ServiceDeps, p: Principal, number: string
   if (patch.role && p.kind === 'user' && p.number === number && patch.role !== before.role) {
     throw invalid('role', 'you cannot change your own role');
   }
+  checkVersion(opts, before.version, `user ${number}`);
   const newHash = patch.password ? await hashPassword(patch.password) : undefined;
-  const { user, macs } = await inTransaction(deps, async (d) => {
-    // The row as it is now (another edit may have landed during the hash): merge onto that.
+  const { user, macs } = await versionedWrite(deps, `user ${number}`, opts, async (d) => {
+    // The row as it is now (another edit may have landed during the hash): only the fields this
+    // request names are taken from it, every other field stays as the other edit left it.
     const cur = await getUser(d, p, number);
-    await d.store.users.update(number, {
-      name: patch.name ?? cur.name,
-      email: patch.email === undefined ? cur.email : patch.email,
-      role: patch.role ?? cur.role,
-      passwordHash: newHash ?? cur.passwordHash,
-      sipAuthName: patch.sipAuthName ?? cur.sipAuthName,
-      sipPassword: patch.sipPassword ?? cur.sipPassword,
-      voicemailNumber: patch.voicemailNumber ?? cur.voicemailNumber,
-    });
+    checkVersion(opts, cur.version, `user ${number}`);
+    const ok = await d.store.users.update(
+      number,
+      {
+        name: patch.name ?? cur.name,
+        email: patch.email === undefined ? cur.email : patch.email,
+        role: patch.role ?? cur.role,
+        passwordHash: newHash ?? cur.passwordHash,
+        sipAuthName: patch.sipAuthName ?? cur.sipAuthName,
+        sipPassword: patch.sipPassword ?? cur.sipPassword,
+        voicemailNumber: patch.voicemailNumber ?? cur.voicemailNumber,
+      },
+      cur.version,
+    );
+    if (!ok) return RETRY;
     // A rename shows on the phones that supervise this user too (BLF labels default to the name).
     const macs = await devicesOfUsers(d.store, [number, ...(await d.store.keys.watchersOf(number))]);
     return { user: (await d.store.users.get(number))!, macs };
@@ -83,18 +91,19 @@ export async function setPassword(deps: ServiceDeps, number: string, password: s
   const pw = parseInput(userPassword, password, 'password');
   if (!(await deps.store.users.get(number))) throw notFound(`user ${number}`);
   const hash = await hashPassword(pw);
-  await inTransaction(deps, async ({ store }) => {
+  await versionedWrite(deps, `user ${number}`, {}, async ({ store }) => {
     const cur = await store.users.get(number);
     if (!cur) throw notFound(`user ${number}`);
-    await store.users.update(number, { ...cur, passwordHash: hash });
+    return (await store.users.update(number, { ...cur, passwordHash: hash }, cur.version)) ? true : RETRY;
   });
 }
 
-export async function deleteUser(deps: ServiceDeps, p: Principal, number: string): Promise<void> {
+export async function deleteUser(deps: ServiceDeps, p: Principal, number: string, opts: WriteOptions = {}): Promise<void> {
   const affected = await inTransaction(deps, async (d) => {
     const cur = await getUser(d, p, number);
     requireTenantAdmin(p, cur.tenantId);
     if (p.kind === 'user' && p.number === number) throw invalid('number', 'you cannot delete your own licence');
+    checkVersion(opts, cur.version, `user ${number}`);
     const watchers = await d.store.keys.watchersOf(number);
     const affected = await devicesOfUsers(d.store, [number, ...watchers]);
     // BLF keys of colleagues that supervised this user would point nowhere: remove them.
@@ -103,10 +112,10 @@ export async function deleteUser(deps: ServiceDeps, p: Principal, number: string
     }
     // Phones that registered this licence as an extra line lose that line.
     for (const dev of await d.store.devices.list({ extraLine: number })) {
-      const { mac, createdAt: _c, updatedAt: _u, ...row } = dev;
+      const { mac, createdAt: _c, updatedAt: _u, version: _v, enrolUntil: _e, enrolledAt: _a, enrolledIp: _i, ...row } = dev;
       await d.store.devices.update(mac, { ...row, extraLines: dev.extraLines.filter((n) => n !== number) });
     }
-    await d.store.users.delete(number);
+    if (!(await d.store.users.delete(number, cur.version))) throw stale(`user ${number}`);
     return affected;
   });
   deps.changes.devicesChanged(affected, `user ${number} deleted`);
