@@ -20,10 +20,12 @@ import { latestPgVersion, migratePg } from './migrations/index.ts';
 import { poolConfig, type PostgresOptions } from './options.ts';
 import { describePostgres } from './index.ts';
 
-/** Every table of schema version 4, parents before children. */
+/** Every table of the schema, parents before children. */
 export const COPIED_TABLES = [
   'tenants', 'users', 'devices', 'function_keys', 'tenant_network', 'device_network', 'contacts', 'operators', 'api_tokens',
   'sessions', 'settings', 'sightings', 'unknown_devices', 'resync_jobs', 'resync_targets', 'password_resets',
+  // Version 8: an import interrupted in the SQLite installation is still undone on PostgreSQL.
+  'import_runs', 'import_undo',
 ] as const;
 
 /** Columns PostgreSQL has and SQLite has not (SQLite's rowid stands for them). */
@@ -159,7 +161,8 @@ async function copyTable(
       await q(`SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1`, [table])
     ).rows.map((r) => [r.column_name as string, r.data_type as string]),
   );
-  for (const c of PG_ONLY) pgCols.delete(c);
+  // (import_undo has a real `seq` on both engines: copied like any column.)
+  for (const c of PG_ONLY) if (!srcCols.includes(c)) pgCols.delete(c);
   const missing = srcCols.filter((c) => !pgCols.has(c));
   const extra = [...pgCols.keys()].filter((c) => !srcCols.includes(c));
   if (missing.length || extra.length) {

@@ -10,6 +10,7 @@
 import type pg from 'pg';
 import { baseline } from './004-baseline.ts';
 import { extraLines } from './005-extra-lines.ts';
+import { versionsEnrolment } from './008-versions-enrolment.ts';
 
 export interface PgMigration {
   version: number;
@@ -18,7 +19,7 @@ export interface PgMigration {
   up: string | ((client: pg.PoolClient) => Promise<void>);
 }
 
-export const pgMigrations: PgMigration[] = [baseline, extraLines];
+export const pgMigrations: PgMigration[] = [baseline, extraLines, versionsEnrolment];
 
 export const latestPgVersion = (): number => pgMigrations[pgMigrations.length - 1]!.version;
 
