@@ -30,8 +30,13 @@ export function inTransaction<T>(deps: ServiceDeps, fn: (d: ServiceDeps) => Prom
 /** Returned by a read-modify-write whose versioned UPDATE found the row changed meanwhile. */
 export const RETRY: unique symbol = Symbol('retry');
 
-/** Attempts of a read-modify-write without If-Match before it gives up (then 412). */
-const ATTEMPTS = 5;
+/**
+ * Attempts of a read-modify-write without If-Match before it gives up (then 412). Between two,
+ * a short random pause (growing) lets a crowd of writers on one row (PostgreSQL, several nodes)
+ * go through one by one instead of colliding again.
+ */
+const ATTEMPTS = 30;
+const pause = (attempt: number) => new Promise<void>((r) => setTimeout(r, Math.random() * Math.min(50, 2 * attempt)));
 
 /**
  * A read-modify-write in a transaction whose write is `UPDATE … WHERE version = <the version read>`.
@@ -45,6 +50,7 @@ export async function versionedWrite<T>(deps: ServiceDeps, what: string, opts: W
     const out = await inTransaction(deps, fn);
     if (out !== RETRY) return out;
     if (opts.ifVersion !== undefined || attempt >= ATTEMPTS) throw stale(what);
+    await pause(attempt);
   }
 }
 
