@@ -63,6 +63,11 @@ export interface Config {
   dataDir: string;
   /** The embedded SQLite database, used when no databaseUrl is set. */
   databaseFile: string;
+  /**
+   * SQLite: how long a write waits for another process holding the lock (`cadran import` beside
+   * the server), retried on timers, before it fails as busy (CADRAN_SQLITE_BUSY_SECONDS, default 15).
+   */
+  sqliteBusySeconds: number;
   /** `CADRAN_DATABASE_URL`: a PostgreSQL database instead of the SQLite file. */
   databaseUrl: string | null;
   /** How PostgreSQL is used (ignored for SQLite; setting any of them without a URL is an error). */
@@ -141,6 +146,7 @@ const envSchemas = {
   CADRAN_PUBLIC_URL: z.url('is not a URL (e.g. http://prov.example.net/)'),
   CADRAN_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/\S+$/i, 'is not a postgres:// URL'),
   CADRAN_DATABASE_POOL_SIZE: envInt(1, 1000, 'a number of connections from 1 to 1000'),
+  CADRAN_SQLITE_BUSY_SECONDS: envInt(1, 600, 'a number of seconds from 1 to 600'),
   CADRAN_DATABASE_TLS: z.enum(DATABASE_TLS_MODES, `is not a TLS mode (${DATABASE_TLS_MODES.join(', ')})`),
   CADRAN_DATABASE_CA_FILE: envText,
   CADRAN_DATABASE_STATEMENT_TIMEOUT_MS: envInt(0, 86_400_000, 'a number of milliseconds from 0 (no limit) to 86400000'),
@@ -217,6 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     dataDir,
     databaseFile: join(dataDir, 'cadran.sqlite'),
+    sqliteBusySeconds: e.CADRAN_SQLITE_BUSY_SECONDS ?? 15,
     databaseUrl,
     database,
     httpHost: e.CADRAN_HTTP_HOST ?? f.httpHost ?? '0.0.0.0',

@@ -36,6 +36,13 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = e.exitCode;
       return;
     }
+    if (e instanceof StoreError && e.code === 'busy') {
+      // Another process holds the database (a server writing, another import): not the file's
+      // fault, nothing was written; worth trying again (EX_TEMPFAIL).
+      process.stderr.write(`cadran: the database is busy (${e.message}); nothing was changed: try again in a moment\n`);
+      process.exitCode = 75;
+      return;
+    }
     if (e instanceof DomainError || e instanceof ConfigError || e instanceof CliError || e instanceof StoreError) {
       process.stderr.write(`cadran: ${e.message}\n`);
       process.exitCode = e instanceof CliError ? e.exitCode : 1;

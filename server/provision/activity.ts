@@ -151,6 +151,8 @@ export function storeSink(
     for (const s of batch.sightings) {
       const prev = sightings.get(s.mac);
       if (!prev || prev.at <= s.at) sightings.set(s.mac, { ...s, firmware: s.firmware ?? prev?.firmware ?? null });
+      // An older batch put back after a busy write: the newer sighting wins, but keeps the firmware only the older one knew.
+      else if (prev.firmware === null && s.firmware !== null) sightings.set(s.mac, { ...prev, firmware: s.firmware });
     }
     for (const u of batch.unknown) {
       const prev = unknown.get(u.mac);

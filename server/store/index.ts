@@ -10,6 +10,8 @@ import type { Store } from './types.ts';
 export interface StoreConfig {
   /** SQLite file (`<data dir>/cadran.sqlite`), used when no database URL is given. */
   databaseFile: string;
+  /** SQLite: seconds a write waits (on timers) for another process's lock before it is 'busy' (default 15). */
+  sqliteBusySeconds?: number;
   /** `postgres://…` / `postgresql://…`, or null for the embedded SQLite file. */
   databaseUrl: string | null;
   /** PostgreSQL settings (defaults when absent). */
@@ -45,7 +47,7 @@ export async function openStore(config: StoreConfig, opts: OpenStoreOptions = {}
     }
   }
   if (url) throw new StoreError('unavailable', `CADRAN_DATABASE_URL: unsupported database URL scheme (expected postgres://)`);
-  return new SqliteStore({ file: config.databaseFile });
+  return new SqliteStore({ file: config.databaseFile, busyDeadlineMs: (config.sqliteBusySeconds ?? 15) * 1000 });
 }
 
 export type { Store, StoreChange } from './types.ts';
