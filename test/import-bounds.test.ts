@@ -153,9 +153,9 @@ contacts('one import per person at a time: a second upload while the first is st
   // Another person is not refused.
   const other = await s.api('POST', `/users/${ALICE}/contacts/import?mode=skip-invalid`, 'name;mobile\nY;0622222222\n', tok[ALICE], { 'content-type': 'text/csv' });
   assert.is(other.status, 200);
-  sock.end(body.slice(10));
+  sock.write(body.slice(10)); // not end(): a half-closed client may lose its answer
   await closed;
-  assert.match(Buffer.concat(got).toString(), /^HTTP\/1\.1 200/);
+  assert.match(Buffer.concat(got).toString(), /^HTTP\/1\.1 200/, Buffer.concat(got).toString().slice(0, 400));
   assert.is(s.app.imports.running, 0, 'the slot is given back');
 });
 
