@@ -1,29 +1,35 @@
 // Boot storm: thousands of distinct provisioned phones (every vendor of the registry) fetching
-// their full boot sequence over HTTP, one new connection per request like phones, with bounded
-// concurrency, on loopback — against cadran (phone workers, seeded through the store into a
-// temporary data dir) and against nginx serving the very same bytes as static files, in the
-// same run, with the same client.
+// their full boot sequence over HTTP, one new connection per request like phones, on loopback —
+// against `cadran serve` at its default settings (seeded through the store into a temporary data
+// dir, logging one line per request to a file) and against nginx serving the very same bytes as
+// static files, in the same run, with the same client.
 //   node bin/tsx-run.js bench/boot-storm.ts
-// Knobs: CADRAN_BENCH_PHONES (10000), CADRAN_BENCH_CONCURRENCY (128), CADRAN_BENCH_WORKERS
-// (max(2, cores)), CADRAN_BENCH_ROUNDS (2 measured rounds per server), CADRAN_BENCH_LIMIT_S (time
-// limit of one pass, 120).
-// The client writes a raw `GET … Connection: close` on a fresh socket and reads to the end: the
-// cheapest correct client, so that it costs as little CPU as possible to both servers.
+// Knobs: CADRAN_BENCH_PHONES (10000), CADRAN_BENCH_CONCURRENCY (128 connections),
+// CADRAN_BENCH_ROUNDS (2 measured passes per server), CADRAN_BENCH_PASS_S (10 s per pass),
+// CADRAN_BENCH_THREADS (wrk threads, 2), CADRAN_BENCH_WORKERS (unset: cadran's default),
+// CADRAN_BENCH_SERVE_ENV (settings given to both cadran servers, e.g. "CADRAN_LOG_LEVEL=warn"),
+// CADRAN_BENCH_BEFORE (another checkout, e.g. of main, measured in the same run as "before"),
+// CADRAN_BENCH_LIMIT_S (time limit of the cold pass, 120), CADRAN_BENCH_PROFILE (a directory:
+// cadran's processes write V8 CPU profiles there; `node bin/tsx-run.js bench/cpuprofile.ts <file>`
+// sums one up).
+// First every phone fetches its files once on cold caches (a Node client, one raw
+// `GET … Connection: close` per socket). The measured passes use wrk (bench/wrk.ts): the cheapest
+// client there is, its own CPU and each server's CPU measured, so the ratio is not the client's.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { connect } from 'node:net';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { closeSync, copyFileSync, mkdtempSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../server/config.ts';
-import { createAppContext, startServer } from '../server/app.ts';
+import { createAppContext } from '../server/app.ts';
 import { createLogger } from '../server/log.ts';
-import { phoneFeature } from '../server/features.ts';
 import { renderDeviceFile } from '../server/provision/render.ts';
 import type { AppContext } from '../server/app-context.ts';
 import { vendors } from '../vendors/index.ts';
-import { startStaticNginx, type StaticNginx } from './nginx.ts';
+import { freePort, startStaticNginx, type StaticNginx } from './nginx.ts';
+import { prepareWrk, runWrk, type WrkPass } from './wrk.ts';
+import { freeUdpPort } from '../test/helpers/ports.ts';
 
 export interface BootStormOptions {
   phones?: number;
@@ -32,8 +38,12 @@ export interface BootStormOptions {
   workers?: number;
   /** Measured rounds per server (after one unmeasured cold pass of cadran). */
   rounds?: number;
-  /** Upper bound of one pass. */
+  /** Upper bound of the cold pass. */
   passLimitMs?: number;
+  /** Seconds of one measured (wrk) pass. */
+  passSeconds?: number;
+  /** Another checkout of cadran measured in the same run (`before`). */
+  beforeTree?: string;
   print?: (line: string) => void;
 }
 
@@ -55,7 +65,7 @@ export interface BootStormResult {
   /** cadran req/s ÷ nginx req/s (measured rounds). */
   ratio: number;
   cadranP99Ms: number;
-  /** True when cadran reached ≥ 0.7× nginx with p99 < 50 ms. */
+  /** True when cadran reached ≥ 0.7× nginx with p99 < 50 ms and no error. */
   targetMet: boolean;
 }
 
@@ -66,6 +76,8 @@ interface Fetch {
 }
 
 const ROOT = 'http://127.0.0.1:8080/';
+const self = fileURLToPath(import.meta.url);
+const root = fileURLToPath(new URL('..', import.meta.url));
 const TENANTS = 10;
 
 const envNum = (name: string): number | undefined => {
@@ -201,7 +213,7 @@ function row(server: string, passes: PassResult[]): BootStormRow {
   };
 }
 
-function benchConfig(dataDir: string, workers: number) {
+function benchConfig(dataDir: string) {
   return loadConfig({
     CADRAN_DATA_DIR: dataDir,
     CADRAN_HTTP_HOST: '127.0.0.1',
@@ -211,32 +223,82 @@ function benchConfig(dataDir: string, workers: number) {
     CADRAN_ADMIN_HOST: '127.0.0.1',
     CADRAN_ADMIN_PORT: '0',
     CADRAN_PUBLIC_URL: ROOT,
-    CADRAN_PHONE_WORKERS: String(workers),
   });
 }
 
-const self = fileURLToPath(import.meta.url);
-const tsxRun = fileURLToPath(new URL('../bin/tsx-run.js', import.meta.url));
+/** CADRAN_BENCH_SERVE_ENV="CADRAN_LOG_LEVEL=warn CADRAN_PHONE_WORKERS=1": settings other than the defaults. */
+function serveEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const kv of (process.env.CADRAN_BENCH_SERVE_ENV ?? '').split(/[\s,]+/).filter(Boolean)) {
+    const i = kv.indexOf('=');
+    if (i <= 0 || !kv.startsWith('CADRAN_')) throw new Error(`CADRAN_BENCH_SERVE_ENV: "${kv}" is not CADRAN_NAME=value`);
+    out[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return out;
+}
+
+interface ServeChild {
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolveOk) => {
+    const c = connect(port, '127.0.0.1');
+    c.once('connect', () => {
+      c.destroy();
+      resolveOk(true);
+    });
+    c.once('error', () => resolveOk(false));
+  });
+}
 
 /**
- * cadran in its own process tree (primary + phone workers), as in production, so the load
- * client shares no event loop with it; the child prints its phone port on its first line.
+ * `cadran serve` of a source tree (this one, or an older checkout for the "before" row) exactly
+ * as `npm start` runs it — every feature, default settings — except for addresses and ports on
+ * the loopback and the data dir. Its logs (one line per phone request at the default level) go to
+ * `logFile`, as they would go to a file or journald in production.
  */
-async function startCadranChild(dataDir: string, workers: number): Promise<{ port: number; stop(): Promise<void> }> {
-  const child: ChildProcess = spawn(process.execPath, [tsxRun, self, '--serve', dataDir, String(workers)], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function startCadranServe(tree: string, dataDir: string, logFile: string, workers: number | undefined, profileDir?: string): Promise<ServeChild> {
+  const [http, admin] = [await freePort(), await freePort()];
+  const [tftp, sip] = [await freeUdpPort(), await freeUdpPort()];
+  const out = openSync(logFile, 'a');
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    CADRAN_DATA_DIR: dataDir,
+    CADRAN_HTTP_HOST: '127.0.0.1',
+    CADRAN_HTTP_PORT: String(http),
+    CADRAN_TFTP_HOST: '127.0.0.1',
+    CADRAN_TFTP_PORT: String(tftp),
+    CADRAN_ADMIN_HOST: '127.0.0.1',
+    CADRAN_ADMIN_PORT: String(admin),
+    CADRAN_SIP_HOST: '127.0.0.1',
+    CADRAN_SIP_PORT: String(sip),
+    CADRAN_PUBLIC_URL: ROOT,
+    ...(workers !== undefined ? { CADRAN_PHONE_WORKERS: String(workers) } : {}),
+    ...serveEnv(),
+  };
+  // Profiling: the process (and the phone workers, which take the --cpu-prof flags of their
+  // primary) write a V8 CPU profile each when they exit.
+  const prof = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child: ChildProcess = spawn(process.execPath, [...prof, join(tree, 'bin', 'cadran.js'), 'serve'], { cwd: tree, env, stdio: ['ignore', out, out] });
+  closeSync(out);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const port = await new Promise<number>((resolvePort, reject) => {
-    const t = setTimeout(() => reject(new Error('cadran did not start within 60 s')), 60_000);
-    createInterface({ input: child.stdout! }).once('line', (line) => {
-      clearTimeout(t);
-      const port = Number(JSON.parse(line).port);
-      if (port > 0) resolvePort(port);
-      else reject(new Error(`cadran: ${line}`));
-    });
-    child.once('exit', (code) => reject(new Error(`cadran exited (code ${code})`)));
-  });
+  const deadline = Date.now() + 60_000;
+  while (!(await accepts(http))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`cadran serve (${tree}) did not start: see the end of ${logFile}:\n${readFileSync(logFile, 'utf8').slice(-1500)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // The port accepts once the first worker listens; give the others their start-up.
+  await new Promise((r) => setTimeout(r, 1500));
   return {
-    port,
+    port: http,
+    pid: child.pid!,
     stop: async () => {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
@@ -247,30 +309,64 @@ async function startCadranChild(dataDir: string, workers: number): Promise<{ por
   };
 }
 
-/** The `--serve` child: open the seeded data dir and serve phones until SIGTERM. */
-async function serveChild(dataDir: string, workers: number): Promise<void> {
-  // Phone request lines are info: like nginx's access_log off, the storm runs without them.
-  const app = await createAppContext(benchConfig(dataDir, workers), createLogger('warn'));
-  const running = await startServer(app, [phoneFeature]);
-  process.stdout.write(`${JSON.stringify({ port: running.phone!.httpPort })}\n`);
-  process.once('SIGTERM', () => void running.close().then(() => process.exit(0)));
+interface StormRow {
+  server: string;
+  requests: number;
+  errors: number;
+  seconds: number;
+  reqPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Server CPU per request, ms (whole process tree). */
+  serverCpuMs: number;
+  /** wrk's CPU per request, ms. */
+  clientCpuMs: number;
+  detail: string;
+}
+
+function wrkRow(server: string, passes: WrkPass[]): StormRow {
+  const requests = passes.reduce((a, p) => a + p.requests, 0);
+  const seconds = passes.reduce((a, p) => a + p.seconds, 0);
+  const round2 = (x: number) => Math.round(x * 100) / 100;
+  return {
+    server,
+    requests,
+    errors: passes.reduce((a, p) => a + p.errors, 0),
+    seconds: round2(seconds),
+    reqPerSec: Math.round(requests / seconds),
+    // wrk gives percentiles per pass: the worst pass is reported.
+    p50Ms: round2(Math.max(...passes.map((p) => p.p50Ms))),
+    p99Ms: round2(Math.max(...passes.map((p) => p.p99Ms))),
+    serverCpuMs: Math.round((passes.reduce((a, p) => a + p.serverCpuS, 0) / requests) * 1e6) / 1000,
+    clientCpuMs: Math.round((passes.reduce((a, p) => a + p.clientCpuS, 0) / requests) * 1e6) / 1000,
+    detail: passes.map((p) => p.errorDetail).join(' | '),
+  };
+}
+
+function loadNote(): string {
+  const [one, five] = loadavg();
+  return `load average ${one!.toFixed(2)} (1 min), ${five!.toFixed(2)} (5 min) on ${availableParallelism()} cores`;
 }
 
 export async function runBootStorm(opts: BootStormOptions = {}): Promise<BootStormResult> {
   const phonesCount = opts.phones ?? envNum('CADRAN_BENCH_PHONES') ?? 10_000;
   const concurrency = opts.concurrency ?? envNum('CADRAN_BENCH_CONCURRENCY') ?? 128;
-  const workers = opts.workers ?? envNum('CADRAN_BENCH_WORKERS') ?? Math.max(2, availableParallelism());
+  // Default settings: no CADRAN_PHONE_WORKERS unless asked for.
+  const workers = opts.workers ?? envNum('CADRAN_BENCH_WORKERS');
   const rounds = opts.rounds ?? envNum('CADRAN_BENCH_ROUNDS') ?? 2;
+  const passSeconds = opts.passSeconds ?? envNum('CADRAN_BENCH_PASS_S') ?? 10;
+  const threads = envNum('CADRAN_BENCH_THREADS') ?? Math.min(2, availableParallelism());
   const passLimitMs = opts.passLimitMs ?? (envNum('CADRAN_BENCH_LIMIT_S') ?? 120) * 1000;
+  const beforeTree = opts.beforeTree ?? (process.env.CADRAN_BENCH_BEFORE || undefined);
   const print = opts.print ?? ((l: string) => console.log(l));
 
   const dir = mkdtempSync(join(tmpdir(), 'cadran-bootstorm-'));
   chmodSync(dir, 0o755); // nginx's workers (an unprivileged user under root) walk through it
   const dataDir = join(dir, 'data');
-  let cadran: { port: number; stop(): Promise<void> } | null = null;
+  const servers: ServeChild[] = [];
   let nginx: StaticNginx | null = null;
   try {
-    const app = await createAppContext(benchConfig(dataDir, workers), createLogger('warn'));
+    const app = await createAppContext(benchConfig(dataDir), createLogger('warn'));
     const t0 = performance.now();
     const seeded = await seed(app, phonesCount);
 
@@ -279,6 +375,7 @@ export async function runBootStorm(opts: BootStormOptions = {}): Promise<BootSto
     mkdirSync(www, { recursive: true });
     const written = new Map<string, number>();
     const phones: Fetch[][] = [];
+    const paths: string[] = [];
     let skipped = 0;
     for (const p of seeded) {
       const fetches: Fetch[] = [];
@@ -296,58 +393,89 @@ export async function runBootStorm(opts: BootStormOptions = {}): Promise<BootSto
           written.set(file, size);
         }
         fetches.push({ request: Buffer.from(`GET /${file} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`, 'latin1'), size });
+        paths.push(`/${file}`);
       }
       phones.push(fetches);
     }
     chmodSync(www, 0o755);
     await app.store.close();
+    const wrkFiles = prepareWrk(dir, paths);
     const requestsPerPass = phones.reduce((a, p) => a + p.length, 0);
     print(
-      `boot storm: ${phonesCount} phones (${vendors.map((v) => v.id).join(', ')}), ${requestsPerPass} requests per pass` +
-        `${skipped ? ` (${skipped} boot files render nothing, left out)` : ''}, concurrency ${concurrency}, new connection per request; ` +
-        `cadran with ${workers} phone workers; seeded and rendered in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      `boot storm: ${phonesCount} phones (${vendors.map((v) => v.id).join(', ')}), ${requestsPerPass} boot-file requests, ` +
+        `new connection per request${skipped ? ` (${skipped} boot files render nothing, left out)` : ''}; ` +
+        `cadran serve at default settings${workers !== undefined ? ` except ${workers} phone workers` : ''}${process.env.CADRAN_BENCH_SERVE_ENV ? ` and ${process.env.CADRAN_BENCH_SERVE_ENV}` : ''}, logs to a file; ` +
+        `seeded and rendered in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
+    print(`client: wrk, ${threads} threads, ${concurrency} connections, ${passSeconds} s per pass, ${rounds} passes per server (order alternates); ${loadNote()}`);
 
-    cadran = await startCadranChild(dataDir, workers);
-    const cadranPort = cadran.port;
+    const profileDir = process.env.CADRAN_BENCH_PROFILE ? resolve(process.env.CADRAN_BENCH_PROFILE) : undefined;
+    const cadran = await startCadranServe(root, dataDir, join(dir, 'cadran.log'), workers, profileDir);
+    servers.push(cadran);
+    let before: ServeChild | null = null;
+    if (beforeTree) {
+      const beforeData = join(dir, 'data-before');
+      mkdirSync(beforeData);
+      copyFileSync(join(dataDir, 'cadran.sqlite'), join(beforeData, 'cadran.sqlite'));
+      before = await startCadranServe(resolve(beforeTree), beforeData, join(dir, 'cadran-before.log'), workers);
+      servers.push(before);
+    }
     nginx = await startStaticNginx(join(dir, 'nginx'));
 
     // Both servers must answer the same bytes.
     for (const phone of phones.slice(0, 6)) {
       for (const f of phone) {
-        const [a, b] = await Promise.all([rawBody(cadranPort, f.request), rawBody(nginx.port, f.request)]);
-        if (!a.equals(b)) throw new Error(`cadran and nginx differ on ${f.request.toString("latin1").split(" ")[1]}: ${a.length} vs ${b.length} bytes: ${a.toString().slice(0, 200)} / ${b.toString().slice(0, 200)}`);
+        const [a, b] = await Promise.all([rawBody(cadran.port, f.request), rawBody(nginx.port, f.request)]);
+        if (!a.equals(b)) throw new Error(`cadran and nginx differ on ${f.request.toString('latin1').split(' ')[1]}: ${a.length} vs ${b.length} bytes: ${a.toString().slice(0, 200)} / ${b.toString().slice(0, 200)}`);
       }
     }
 
-    const cold = await storm(cadranPort, phones, concurrency, passLimitMs);
-    const passes: Record<'cadran' | 'nginx', PassResult[]> = { cadran: [], nginx: [] };
+    // Every phone once, on cold caches (each its files in order), with the Node client.
+    const cold = await storm(cadran.port, phones, concurrency, passLimitMs);
+    if (before) await storm(before.port, phones, concurrency, passLimitMs);
     await storm(nginx.port, phones, concurrency, passLimitMs); // nginx warm-up (page cache, workers)
+
+    type Name = 'cadran' | 'before' | 'nginx';
+    const targets: Array<[Name, number, number]> = [
+      ['nginx', nginx.port, nginx.pid],
+      ['cadran', cadran.port, cadran.pid],
+      ...(before ? [['before', before.port, before.pid] as [Name, number, number]] : []),
+    ];
+    const passes: Record<Name, WrkPass[]> = { cadran: [], before: [], nginx: [] };
     for (let r = 0; r < rounds; r++) {
-      const order: Array<['cadran' | 'nginx', number]> = r % 2 === 0 ? [['nginx', nginx.port], ['cadran', cadranPort]] : [['cadran', cadranPort], ['nginx', nginx.port]];
-      for (const [name, port] of order) {
-        const pass = await storm(port, phones, concurrency, passLimitMs);
+      const order = r % 2 === 0 ? targets : [...targets].reverse();
+      for (const [name, port, pid] of order) {
+        const pass = await runWrk({ port, serverPid: pid, ...wrkFiles, threads, connections: concurrency, seconds: passSeconds });
         passes[name].push(pass);
-        if (process.env.CADRAN_BENCH_VERBOSE) print(`  round ${r + 1} ${name}: ${Math.round(pass.latencies.length / pass.seconds)} req/s`);
+        if (process.env.CADRAN_BENCH_VERBOSE) print(`  round ${r + 1} ${name}: ${Math.round(pass.reqPerSec)} req/s, p99 ${pass.p99Ms} ms, ${pass.errorDetail}`);
       }
     }
-    const rows = [row('cadran (cold cache)', [cold]), row('cadran', passes.cadran), row('nginx (static)', passes.nginx)];
-    const c = rows[1]!;
-    const n = rows[2]!;
-    const ratio = Math.round((c.reqPerSec / n.reqPerSec) * 100) / 100;
-    print('server                 requests  failed  seconds    req/s   p50 ms   p99 ms    MB/s');
-    for (const x of rows) {
+    const c = wrkRow('cadran (this tree)', passes.cadran);
+    const n = wrkRow('nginx (static)', passes.nginx);
+    const b = before ? wrkRow('cadran before', passes.before) : null;
+    const coldRow = row('cadran (cold, node client)', [cold]);
+    print('server                      requests  errors  seconds    req/s   p50 ms   p99 ms  server CPU ms/req  client CPU ms/req');
+    const line = (x: StormRow | BootStormRow, cpu?: { s: number; c: number }) =>
       print(
-        `${x.server.padEnd(21)} ${String(x.requests).padStart(9)} ${String(x.failed).padStart(7)} ${x.seconds.toFixed(2).padStart(8)} ${String(x.reqPerSec).padStart(8)} ${x.p50Ms.toFixed(2).padStart(8)} ${x.p99Ms.toFixed(2).padStart(8)} ${x.mbPerSec.toFixed(1).padStart(7)}`,
+        `${x.server.padEnd(26)} ${String(x.requests).padStart(9)} ${String('errors' in x ? x.errors : x.failed).padStart(7)} ${x.seconds.toFixed(2).padStart(8)} ${String(x.reqPerSec).padStart(8)} ${x.p50Ms.toFixed(2).padStart(8)} ${x.p99Ms.toFixed(2).padStart(8)} ${cpu ? cpu.s.toFixed(3).padStart(18) : '-'.padStart(18)} ${cpu ? cpu.c.toFixed(3).padStart(18) : '-'.padStart(18)}`,
       );
-    }
-    const incomplete = [cold, ...passes.cadran, ...passes.nginx].some((p) => !p.complete);
-    const targetMet = ratio >= 0.7 && c.p99Ms < 50;
-    print(`cadran / nginx = ${ratio}×, cadran p99 ${c.p99Ms} ms — target ≥ 0.7× and p99 < 50 ms: ${targetMet ? 'met' : 'NOT met'}${incomplete ? ' (a pass hit its time limit)' : ''}`);
+    line(coldRow);
+    for (const x of [c, ...(b ? [b] : []), n]) line(x, { s: x.serverCpuMs, c: x.clientCpuMs });
+    const ratio = Math.round((c.reqPerSec / n.reqPerSec) * 100) / 100;
+    const cpuRatio = Math.round((n.serverCpuMs / c.serverCpuMs) * 100) / 100;
+    const targetMet = ratio >= 0.7 && c.p99Ms < 50 && c.errors === 0;
+    print(
+      `cadran / nginx = ${ratio}× req/s (server CPU per request: nginx / cadran = ${cpuRatio}×), cadran p99 ${c.p99Ms} ms, ${c.errors} errors — ` +
+        `target ≥ 0.7×, p99 < 50 ms, no errors: ${targetMet ? 'met' : 'NOT met'}`,
+    );
+    if (b) print(`before: ${Math.round((b.reqPerSec / n.reqPerSec) * 100) / 100}× nginx, p99 ${b.p99Ms} ms, ${b.errors} errors (${beforeTree})`);
+    if (c.errors || n.errors || (b && b.errors)) print(`errors: cadran ${c.detail}; nginx ${n.detail}${b ? `; before ${b.detail}` : ''}`);
+    print(`after the run: ${loadNote()}`);
+    const rows: BootStormRow[] = [coldRow, ...[c, ...(b ? [b] : []), n].map((x) => ({ server: x.server, requests: x.requests, failed: x.errors, seconds: x.seconds, reqPerSec: x.reqPerSec, p50Ms: x.p50Ms, p99Ms: x.p99Ms, mbPerSec: NaN }))];
     return { phones: phonesCount, requestsPerPass, rows, ratio, cadranP99Ms: c.p99Ms, targetMet };
   } finally {
     if (nginx) await nginx.stop();
-    if (cadran) await cadran.stop();
+    for (const s of servers) await s.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -369,6 +497,5 @@ function rawBody(port: number, request: Buffer): Promise<Buffer> {
 
 const invokedDirectly = process.argv[1] !== undefined && self === resolve(process.argv[1]);
 if (invokedDirectly) {
-  if (process.argv[2] === '--serve') await serveChild(process.argv[3]!, Number(process.argv[4]));
-  else await runBootStorm();
+  await runBootStorm();
 }

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 
 export interface StaticNginx {
   port: number;
+  /** The master process (its workers are its children). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -84,6 +86,7 @@ http {
   }
   return {
     port,
+    pid: child.pid!,
     stop: async () => {
       if (child.exitCode !== null) return;
       child.kill('SIGQUIT'); // graceful: workers finish, then the master exits

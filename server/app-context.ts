@@ -10,6 +10,7 @@ import type { PhoneFetches } from './provision/activity.ts';
 import type { ResyncService } from './resync/service.ts';
 import type { NetworkProfile, TemplateSource } from '../vendors/types.ts';
 import type { ImportLimiter } from './imports/limiter.ts';
+import type { Metrics } from './metrics.ts';
 
 export interface AppContext extends ServiceDeps {
   config: Config;
@@ -26,4 +27,6 @@ export interface AppContext extends ServiceDeps {
   resync: ResyncService;
   /** CSV imports running at once in this process (one per person, a few in total). */
   imports: ImportLimiter;
+  /** Prometheus metrics of this process (and, in a server, of its phone workers): GET /metrics. */
+  metrics: Metrics;
 }

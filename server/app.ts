@@ -10,6 +10,8 @@ import { AuthService } from './auth/service.ts';
 import { PhoneFetches } from './provision/activity.ts';
 import { ResyncService, type ResyncRuntime } from './resync/service.ts';
 import { HandlebarsTemplates, defaultShippedTemplatesDir } from '../vendors/common/templates.ts';
+import { vendors } from '../vendors/index.ts';
+import { Metrics } from './metrics.ts';
 import type { AppContext } from './app-context.ts';
 import { installationProfile } from './domain/profile.ts';
 import { createAdminApp } from './api/app.ts';
@@ -47,6 +49,7 @@ export async function createAppContext(config: Config, log: Logger = createLogge
     resync: new ResyncService({ store, log, sip: config.sip, fetches }),
     imports: new ImportLimiter({ perPrincipal: 1, total: config.imports.maxParallel }),
     templates: new HandlebarsTemplates({ shippedDir: defaultShippedTemplatesDir(), overrideDir: config.templateOverrideDir }),
+    metrics: new Metrics({ vendors: vendors.map((v) => v.id) }),
   };
 }
 
@@ -86,6 +89,10 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
+function isLoopback(host: string): boolean {
+  return /^127\./.test(host) || host === '::1' || host === 'localhost';
+}
+
 export async function startServer(app: AppContext, features: Feature[] = []): Promise<Running> {
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async (): Promise<void> => {
@@ -108,6 +115,11 @@ export async function startServer(app: AppContext, features: Feature[] = []): Pr
   }, 30_000);
   recovery.unref();
   stops.push(async () => clearInterval(recovery));
+  // A running server reports its process (CPU, memory, event loop) on /metrics; commands do not.
+  app.metrics.collectProcessMetrics();
+  if (!app.config.metricsToken && !isLoopback(app.config.adminHost)) {
+    app.log.warn({ adminHost: app.config.adminHost }, 'the admin listener is not on a loopback address and /metrics has no token: set CADRAN_METRICS_TOKEN');
+  }
   let phone: PhoneListeners | undefined;
   let resync: ResyncRuntime | undefined;
   try {

@@ -1,6 +1,7 @@
 // Configuration: environment variables (the SPEC contract), optionally completed by a JSON file
 // (`CADRAN_CONFIG`, or `<data dir>/cadran.json` when present). Environment wins over the file.
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { LocaleTag } from '../vendors/types.ts';
@@ -11,6 +12,10 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 /** disable | require (encrypted, server not verified) | verify-ca | verify-full (chain and name checked). */
 export const DATABASE_TLS_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] as const;
 export type DatabaseTlsMode = (typeof DATABASE_TLS_MODES)[number];
+/** Most phone worker processes (the setting's upper bound). */
+export const MAX_PHONE_WORKERS = 64;
+// A bearer token for /metrics: long enough not to be guessed, printable, no spaces.
+const metricsToken = z.string().regex(/^[\x21-\x7e]{16,256}$/, 'must be 16 to 256 printable characters without spaces');
 
 const fileSchema = z
   .object({
@@ -25,7 +30,8 @@ const fileSchema = z
     adminHost: z.string(),
     publicUrl: z.url(),
     logLevel: z.enum(LOG_LEVELS),
-    phoneWorkers: z.number().int().min(1).max(64),
+    phoneWorkers: z.number().int().min(1).max(MAX_PHONE_WORKERS),
+    metricsToken,
     sip: z
       .object({
         bindHost: z.string(),
@@ -93,8 +99,13 @@ export interface Config {
   /** Base URL phones use to reach cadran when it cannot be taken from the request (CLI render). */
   publicUrl: string | null;
   logLevel: string;
-  /** Processes serving phones (HTTP); more than one shares the port (cluster). */
+  /**
+   * Processes serving phones (HTTP); more than one shares the port (cluster), 1 serves them in
+   * the main process. Default: the number of cores.
+   */
   phoneWorkers: number;
+  /** Bearer token /metrics requires; null: served to whoever reaches the admin listener. */
+  metricsToken: string | null;
   /**
    * Resync: NOTIFY rates, and how many may wait (in total, and per tenant: one tenant's flood
    * never refuses another tenant's resync).
@@ -137,7 +148,8 @@ const envSchemas = {
   CADRAN_ADMIN_PORT: envInt(0, 65535, 'a port number (0–65535)'),
   CADRAN_SIP_PORT: envInt(0, 65535, 'a port number (0–65535)'),
   CADRAN_SMTP_PORT: envInt(0, 65535, 'a port number (0–65535)'),
-  CADRAN_PHONE_WORKERS: envInt(1, 64, 'a number of processes from 1 to 64'),
+  CADRAN_PHONE_WORKERS: envInt(1, MAX_PHONE_WORKERS, `a number of processes from 1 to ${MAX_PHONE_WORKERS}`),
+  CADRAN_METRICS_TOKEN: z.string().trim().pipe(metricsToken),
   CADRAN_RESYNC_RATE: envRate,
   CADRAN_RESYNC_GLOBAL_RATE: envRate,
   CADRAN_RESYNC_MAX_QUEUED: envInt(1, 10_000_000, 'a number of NOTIFYs (1–10000000)'),
@@ -162,6 +174,7 @@ const envSchemas = {
 } satisfies Record<string, z.ZodType<unknown, string>>;
 
 type EnvName = keyof typeof envSchemas;
+const SECRET_ENV = new Set<string>(['CADRAN_METRICS_TOKEN']);
 type EnvValues = { [K in EnvName]?: z.output<(typeof envSchemas)[K]> };
 
 /** The CADRAN_* variables that are set (non-empty), parsed; the first bad one is a ConfigError. */
@@ -172,6 +185,8 @@ export function parseEnv(env: NodeJS.ProcessEnv): EnvValues {
     if (raw === undefined || raw === '') continue;
     const r = (envSchemas[name] as z.ZodType<unknown, string>).safeParse(raw);
     if (!r.success) {
+      // A secret is not repeated in the message (it ends up in terminals and service logs).
+      if (SECRET_ENV.has(name)) throw new ConfigError(`${name} (value not shown) ${r.error.issues[0]!.message}`);
       // A database URL may carry a password: never repeat it.
       const safe = name === 'CADRAN_DATABASE_URL' ? raw.replace(/^([^:]*:\/\/[^:/@]*:)[^@/]*@/, '$1***@') : raw;
       const shown = safe.length > 60 ? `${safe.slice(0, 60)}…` : safe;
@@ -182,7 +197,18 @@ export function parseEnv(env: NodeJS.ProcessEnv): EnvValues {
   return out as EnvValues;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/** What the defaults depend on besides the settings (tests give their own). */
+export interface HostFacts {
+  /** Cores this process may use (os.availableParallelism()). */
+  cores: number;
+}
+
+/** Phone workers when nothing says: one per core, within the setting's bounds. */
+export function defaultPhoneWorkers(host: HostFacts): number {
+  return Math.max(1, Math.min(MAX_PHONE_WORKERS, Math.floor(host.cores) || 1));
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, host: HostFacts = { cores: availableParallelism() }): Config {
   const dataDir = resolve(env.CADRAN_DATA_DIR || './data');
   const file = env.CADRAN_CONFIG || join(dataDir, 'cadran.json');
   let f: FileConfig = {};
@@ -237,7 +263,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminPort: e.CADRAN_ADMIN_PORT ?? f.adminPort ?? 8081,
     publicUrl: e.CADRAN_PUBLIC_URL ?? f.publicUrl ?? null,
     logLevel: e.CADRAN_LOG_LEVEL ?? f.logLevel ?? 'info',
-    phoneWorkers: e.CADRAN_PHONE_WORKERS ?? f.phoneWorkers ?? 1,
+    phoneWorkers: e.CADRAN_PHONE_WORKERS ?? f.phoneWorkers ?? defaultPhoneWorkers(host),
+    metricsToken: e.CADRAN_METRICS_TOKEN ?? f.metricsToken ?? null,
     sip: {
       bindHost: e.CADRAN_SIP_HOST ?? f.sip?.bindHost ?? '0.0.0.0',
       bindPort: e.CADRAN_SIP_PORT ?? f.sip?.bindPort ?? 0,

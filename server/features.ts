@@ -32,12 +32,12 @@ export function makeImportsFeature(o: ImportsRouterOptions = {}): Feature {
 export const importsFeature: Feature = makeImportsFeature();
 
 /** Resync: the API routes, and while the server runs the SIP socket and the engine (jobs left
- *  unsent by the last run are queued again at start). */
+ *  unsent by the last run are queued again at start); every NOTIFY outcome is counted. */
 export const resyncFeature: Feature = {
   name: 'resync',
   api: [resyncRouter],
   async start(app) {
-    const runtime = await app.resync.start({ recover: true });
+    const runtime = await app.resync.start({ recover: true, onChange: (c) => app.metrics.resyncOutcome(c.state) });
     return { close: runtime.close, resync: runtime };
   },
 };

@@ -1,9 +1,9 @@
 // `cadran` command line: serve, operator create, render, migrate, import, resync.
 import { Command, CommanderError } from 'commander';
-import { DomainError } from './domain/errors.ts';
+import { DomainError, describeError } from './domain/errors.ts';
 import { ConfigError } from './config.ts';
 import { StoreError } from './store/errors.ts';
-import { CliError } from './cli/common.ts';
+import { CliError, cliTranslator } from './cli/common.ts';
 import { registerServeCommand } from './cli/serve.ts';
 import { registerOperatorCommands } from './cli/operator.ts';
 import { registerRenderCommand } from './cli/render.ts';
@@ -26,6 +26,23 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** What went wrong, in the CLI's language: one line for a person. */
+export function errorText(e: unknown): string {
+  const t = cliTranslator();
+  if (e instanceof DomainError) return describeError(e, t);
+  if (e instanceof CliError) return t(e.key, e.params);
+  // The configuration's checks name the variable or file and the value; they are not in the
+  // catalogue yet (config.ts sits below the domain and says it in English).
+  if (e instanceof ConfigError) return e.message;
+  if (e instanceof StoreError && e.code === 'busy') return t('cli.database_busy', { detail: e.message });
+  if (e instanceof StoreError) return t(`store.${e.code}`, { detail: e.message });
+  const err = e as NodeJS.ErrnoException;
+  if (err.code === 'EADDRINUSE' || err.code === 'EACCES') return t('cli.cannot_listen', { detail: err.message });
+  return t('cli.unexpected', { detail: err?.message ?? String(e) });
+}
+
+const oneLine = (s: string): string => s.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   try {
@@ -36,25 +53,10 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = e.exitCode;
       return;
     }
-    if (e instanceof StoreError && e.code === 'busy') {
-      // Another process holds the database (a server writing, another import): not the file's
-      // fault, nothing was written; worth trying again (EX_TEMPFAIL).
-      process.stderr.write(`cadran: the database is busy (${e.message}); nothing was changed: try again in a moment\n`);
-      process.exitCode = 75;
-      return;
-    }
-    if (e instanceof DomainError || e instanceof ConfigError || e instanceof CliError || e instanceof StoreError) {
-      process.stderr.write(`cadran: ${e.message}\n`);
-      process.exitCode = e instanceof CliError ? e.exitCode : 1;
-      return;
-    }
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'EADDRINUSE' || err.code === 'EACCES') {
-      process.stderr.write(`cadran: cannot listen: ${err.message}\n`);
-      process.exitCode = 1;
-      return;
-    }
-    process.stderr.write(`cadran: unexpected error: ${err.message ?? String(e)}\n`);
-    process.exitCode = 1;
+    // Another process holds the database (a server writing, another import): not the file's
+    // fault, nothing was written; worth trying again (EX_TEMPFAIL).
+    const busy = (e instanceof StoreError && e.code === 'busy') || (e instanceof DomainError && e.code === 'busy');
+    process.exitCode = busy ? 75 : e instanceof CliError ? e.exitCode : 1;
+    process.stderr.write(`cadran: ${oneLine(errorText(e))}\n`);
   }
 }

@@ -22,7 +22,8 @@ test('bad MACs are refused with the field named', () => {
     assert.unreachable();
   } catch (e) {
     assert.instance(e, DomainError);
-    assert.equal((e as DomainError).details[0]!.field, 'mac');
+    assert.equal((e as DomainError).code, 'validation_failed');
+    assert.equal((e as DomainError).details, [{ field: 'mac', key: 'validation.mac', params: { value: 'nope' } }]);
   }
 });
 
@@ -35,9 +36,10 @@ test('phone numbers are normalised for phone books', () => {
 });
 
 test('text with control characters is refused, non-Latin text is fine', () => {
-  assert.ok(textProblem('a\nb'));
-  assert.ok(textProblem('a\u0000b'));
-  assert.ok(textProblem('a\u2028b'));
+  assert.is(textProblem('a\nb'), 'validation.control_characters');
+  assert.is(textProblem('a\u0000b'), 'validation.control_characters');
+  assert.is(textProblem('a\u2028b'), 'validation.control_characters');
+  assert.is(textProblem('a\ud800b'), 'validation.not_unicode');
   assert.is(textProblem('Zoë Ωμέγα 山田 <&"=#>'), null);
 });
 

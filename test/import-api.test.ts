@@ -7,6 +7,8 @@ import { deviceCount, fixture, startImportWorld, type ImportWorld } from './fixt
 
 let w: ImportWorld;
 const CSV = { 'content-type': 'text/csv' };
+/** The same, for a client that reads English (French is the default). */
+const CSV_EN = { ...CSV, 'accept-language': 'en' };
 const GOOD = 'mac;model;tenant;label\n805ec0ee0001;T54W;acme;One\n805ec0ee0002;T54W;acme;Two\n';
 const WITH_BAD = GOOD + 'nope;T54W;acme;Bad\n';
 
@@ -50,21 +52,38 @@ devices('?dryRun=true answers the report and writes nothing', async () => {
 });
 
 devices('all-or-nothing with a bad line: 422, the error and the whole report, nothing written', async () => {
-  const r = await post('/devices/import', WITH_BAD, w.s.operatorToken, CSV);
+  const r = await post('/devices/import', WITH_BAD, w.s.operatorToken, CSV_EN);
   assert.is(r.status, 422);
   assert.is(r.body.error.code, 'validation_failed');
-  assert.match(r.body.error.message, /^nothing written: 1 line is rejected/);
-  assert.equal(r.body.error.details, [{ line: 4, message: 'mac: "nope" is not a MAC address (expected 12 hex digits, e.g. 80:5E:C0:D5:7D:72)' }]);
+  assert.is(r.body.error.key, 'import.summary.nothing_written');
+  assert.equal(r.body.summary, { key: 'import.summary.nothing_written', params: { created: 2, updated: 0, unchanged: 0, rejected: 1 } });
+  assert.match(r.body.error.message, /^Nothing written: 1 line\(s\) are rejected/);
+  assert.is(r.body.message, r.body.error.message);
+  assert.equal(r.body.error.details, [
+    { line: 4, field: 'mac', key: 'validation.mac', params: { value: 'nope' }, message: 'mac: "nope" is not a MAC address (12 hex digits, e.g. 80:5E:C0:D5:7D:72)' },
+  ]);
   assert.is(r.body.lines.length, 3);
+  assert.equal(r.body.lines[2], {
+    line: 4, mac: 'nope', status: 'rejected', reason: 'mac: "nope" is not a MAC address (12 hex digits, e.g. 80:5E:C0:D5:7D:72)', key: 'validation.mac', params: { value: 'nope' }, field: 'mac',
+  });
   assert.is(await deviceCount(w), 0);
+  // French by default: the same keys, the words in French.
+  const fr = await post('/devices/import', WITH_BAD, w.s.operatorToken, CSV);
+  assert.equal([fr.status, fr.body.error.key, fr.body.error.details[0].key], [422, 'import.summary.nothing_written', 'validation.mac']);
+  assert.match(fr.body.error.message, /^Rien n'a été écrit : 1 ligne\(s\) sont refusée\(s\)/);
+  assert.match(fr.body.lines[2].reason, /^mac : « nope » n'est pas une adresse MAC/);
+  assert.is(fr.headers.get('content-language'), 'fr');
 });
 
 devices('?mode=skip-invalid imports the valid lines; a bad mode or flag is a 422', async () => {
   const r = await post('/devices/import?mode=skip-invalid', WITH_BAD, w.s.operatorToken, CSV);
   assert.is(r.status, 200);
   assert.equal([r.body.created, r.body.rejected], [2, 1]);
-  assert.is((await post('/devices/import?mode=maybe', GOOD, w.s.operatorToken, CSV)).status, 422);
-  assert.match((await post('/devices/import?dryRun=perhaps', GOOD, w.s.operatorToken, CSV)).body.error.message, /dryRun: expected true or false/);
+  const mode = await post('/devices/import?mode=maybe', GOOD, w.s.operatorToken, CSV);
+  assert.equal([mode.status, mode.body.error.key, mode.body.error.details[0].field], [422, 'validation.choice', 'mode']);
+  const flag = await post('/devices/import?dryRun=perhaps', GOOD, w.s.operatorToken, CSV_EN);
+  assert.equal([flag.body.error.key, flag.body.error.details[0].field], ['validation.flag', 'dryRun']);
+  assert.match(flag.body.error.message, /^dryRun: must be true or false$/);
 });
 
 devices('?tenant= gives new phones a tenant', async () => {
@@ -90,33 +109,40 @@ devices('multipart upload (a browser form): the file part is imported, form fiel
 devices('multipart without a file, or a JSON body: a clear 422', async () => {
   const form = new FormData();
   form.append('note', 'no file here');
-  const r = await post('/devices/import', form, w.s.operatorToken);
+  const r = await post('/devices/import', form, w.s.operatorToken, { 'accept-language': 'en' });
   assert.is(r.status, 422);
+  assert.is(r.body.error.key, 'upload.no_file');
   assert.match(r.body.error.message, /has no file/);
-  const j = await post('/devices/import', JSON.stringify({ mac: 'x' }), w.s.operatorToken, { 'content-type': 'application/json' });
+  const j = await post('/devices/import', JSON.stringify({ mac: 'x' }), w.s.operatorToken, { 'content-type': 'application/json', 'accept-language': 'en' });
   assert.is(j.status, 422);
+  assert.equal([j.body.error.key, j.body.error.params], ['upload.content_type', { type: 'application/json' }]);
   assert.match(j.body.error.message, /Content-Type text\/csv, or as a multipart\/form-data upload/);
 });
 
 devices('Accept: text/csv answers the report as CSV', async () => {
-  const r = await post('/devices/import?mode=skip-invalid', WITH_BAD, w.s.operatorToken, { ...CSV, accept: 'text/csv' });
+  const r = await post('/devices/import?mode=skip-invalid', WITH_BAD, w.s.operatorToken, { ...CSV_EN, accept: 'text/csv' });
   assert.is(r.status, 200);
   assert.match(r.headers.get('content-type')!, /^text\/csv/);
   assert.equal(r.text.split('\r\n'), [
-    'line,mac,status,reason',
-    '2,80:5e:c0:ee:00:01,created,',
-    '3,80:5e:c0:ee:00:02,created,',
-    '4,nope,rejected,"mac: ""nope"" is not a MAC address (expected 12 hex digits, e.g. 80:5E:C0:D5:7D:72)"',
+    'line,mac,status,reason,key',
+    '2,80:5e:c0:ee:00:01,created,,',
+    '3,80:5e:c0:ee:00:02,created,,',
+    '4,nope,rejected,"mac: ""nope"" is not a MAC address (12 hex digits, e.g. 80:5E:C0:D5:7D:72)",validation.mac',
     '',
   ]);
+  const fr = await post('/devices/import?mode=skip-invalid', WITH_BAD, w.s.operatorToken, { ...CSV, accept: 'text/csv' });
+  assert.is(fr.text.split('\r\n')[3], `4,nope,rejected,"mac : « nope » n'est pas une adresse MAC (12 chiffres hexadécimaux, par exemple 80:5E:C0:D5:7D:72)",validation.mac`);
 });
 
 devices('a broken file is a 422 naming the line; an empty body says the file is empty', async () => {
-  const r = await post('/devices/import', 'mac;label\n805ec0ee0001;"open\n', w.s.operatorToken, CSV);
+  const r = await post('/devices/import', 'mac;label\n805ec0ee0001;"open\n', w.s.operatorToken, CSV_EN);
   assert.is(r.status, 422);
+  assert.equal(r.body.error.details, [{ field: 'file', line: 2, key: 'csv.quote_not_closed', params: {}, message: 'a quoted value is opened here and never closed (a " is missing)' }]);
   assert.match(r.body.error.message, /^line 2: a quoted value/);
-  const e = await post('/devices/import', '', w.s.operatorToken, CSV);
-  assert.equal([e.status, e.body.error.message], [422, 'the file is empty']);
+  const e = await post('/devices/import', '', w.s.operatorToken, CSV_EN);
+  assert.equal([e.status, e.body.error.key, e.body.error.message], [422, 'csv.empty', 'the file is empty']);
+  const f = await post('/devices/import', '', w.s.operatorToken, CSV);
+  assert.equal([f.status, f.body.error.key, f.body.error.message], [422, 'csv.empty', 'le fichier est vide']);
 });
 
 devices('permissions: no login 401, a plain user 403, a tenant admin only for their tenant', async () => {
@@ -142,10 +168,12 @@ limits.after(async () => {
 const big = 'mac;model;tenant\n' + Array.from({ length: 200 }, (_, i) => `805ec0ff${i.toString(16).padStart(4, '0')};T54W;acme`).join('\n') + '\n';
 
 limits('a body declared larger than the cap: 413 before reading it', async () => {
-  const r = await post('/devices/import', big, w.s.operatorToken, CSV);
+  const r = await post('/devices/import', big, w.s.operatorToken, CSV_EN);
   assert.is(r.status, 413);
-  assert.is(r.body.error.code, 'payload_too_large');
+  assert.equal([r.body.error.code, r.body.error.key, r.body.error.params], ['payload_too_large', 'upload.too_large_split_kb', { max: 2 }]);
   assert.match(r.body.error.message, /larger than the limit of 2 KB/);
+  const fr = await post('/devices/import', big, w.s.operatorToken, CSV);
+  assert.match(fr.body.error.message, /dépasse la taille maximale de 2 Ko/);
 });
 
 /** POST a body as a stream of chunks: no Content-Length, so only the bytes read can trip the cap. */
@@ -209,7 +237,7 @@ contacts('multipart and Accept: text/csv (name column)', async () => {
   form.append('file', new Blob([fixture('contacts-mailclient.csv')]), 'contacts.csv');
   const r = await post('/users/0100000003/contacts/import?dryRun=true', form, w.tokens['0100000003']!, { accept: 'text/csv' });
   assert.is(r.status, 200);
-  assert.equal(r.text.split('\r\n').slice(0, 2), ['line,name,status,reason', '2,Ada Lovelace,created,']);
+  assert.equal(r.text.split('\r\n').slice(0, 2), ['line,name,status,reason,key', '2,Ada Lovelace,created,,']);
 });
 
 contacts("another user's contacts: 403 in the same tenant, 404 across tenants; their admin may", async () => {

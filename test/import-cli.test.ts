@@ -41,8 +41,11 @@ interface Result {
   stderr: string;
 }
 
-function cadran(args: string[], timeoutMs = 60_000): Promise<Result> {
-  const child = spawn(process.execPath, [CADRAN, ...args], { env: { ...process.env, CADRAN_DATA_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Run the CLI; its language comes from `env` (the tests say which), French when nothing says. */
+function cadran(args: string[], env: Record<string, string | undefined> = { CADRAN_LANG: 'en' }, timeoutMs = 60_000): Promise<Result> {
+  const base: NodeJS.ProcessEnv = { ...process.env, CADRAN_DATA_DIR: dir };
+  for (const k of ['CADRAN_LANG', 'LC_ALL', 'LC_MESSAGES', 'LANG']) delete base[k];
+  const child = spawn(process.execPath, [CADRAN, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -78,19 +81,21 @@ cli('a good file: exit 0 and a one-line summary; again: all unchanged', async ()
   const file = csvFile('good.csv', GOOD);
   const r = await cadran(['import', file]);
   assert.is(r.code, 0, r.stderr);
-  assert.is(r.stdout, `${file}: phones imported: 2 created, 0 updated, 0 unchanged, 0 rejected\n`);
+  assert.is(r.stdout, `${file}: Phones imported: 2 created, 0 updated, 0 unchanged.\n`);
   assert.is(r.stderr, '');
   const again = await cadran(['import', file]);
-  assert.match(again.stdout, /0 created, 0 updated, 2 unchanged, 0 rejected/);
+  assert.match(again.stdout, /0 created, 0 updated, 2 unchanged/);
   assert.is(await deviceCount(), 2);
 });
 
 cli('a rejected line (all-or-nothing): the rejected lines, exit 1 with one line of reason, nothing written', async () => {
-  const r = await cadran(['import', csvFile('bad.csv', WITH_BAD)]);
+  // In French when nothing asks for English (LANG=C, as on a server); the English words are
+  // checked with the same report in import-devices.test.ts.
+  const r = await cadran(['import', csvFile('bad.csv', WITH_BAD)], { LANG: 'C.UTF-8' });
   assert.is(r.code, 1);
-  assert.match(r.stdout, /nothing written: 1 line is rejected/);
-  assert.match(r.stdout, /rejected lines:\n {2}line 4: nope: mac: "nope" is not a MAC address/);
-  assert.is(r.stderr, 'cadran: nothing imported: 1 line is rejected (all-or-nothing; --skip-invalid imports the valid lines)\n');
+  assert.match(r.stdout, /Rien n'a été écrit : 1 ligne\(s\) sont refusée\(s\)/);
+  assert.match(r.stdout, /lignes refusées :\n {2}ligne 4 : nope : mac : « nope » n'est pas une adresse MAC/);
+  assert.is(r.stderr, "cadran: rien n'a été importé : 1 ligne(s) refusée(s) (tout ou rien ; --skip-invalid importe les lignes valides)\n");
   assert.is(await deviceCount(), 0);
 });
 
@@ -103,17 +108,21 @@ cli('--all-or-nothing is accepted and is the default', async () => {
 cli('--skip-invalid writes the valid lines and exits 0', async () => {
   const r = await cadran(['import', '--skip-invalid', csvFile('bad.csv', WITH_BAD)]);
   assert.is(r.code, 0, r.stderr);
-  assert.match(r.stdout, /2 created, 0 updated, 0 unchanged, 1 rejected \(rejected lines skipped\)/);
+  assert.match(r.stdout, /2 created, 0 updated, 0 unchanged; 1 rejected line\(s\) skipped/);
   assert.is(await deviceCount(), 2);
 });
 
 cli('--dry-run: exit 0 without rejections, 1 with, never writes', async () => {
   const ok = await cadran(['import', '--dry-run', csvFile('good.csv', GOOD)]);
   assert.is(ok.code, 0, ok.stderr);
-  assert.match(ok.stdout, /dry run: nothing written; a real import would give 2 created/);
-  const bad = await cadran(['import', '--dry-run', csvFile('bad.csv', WITH_BAD)]);
+  assert.match(ok.stdout, /Dry run, nothing written\. A real import would give: 2 created/);
+  const bad = await cadran(['import', '--dry-run', '--json', csvFile('bad.csv', WITH_BAD)]);
   assert.is(bad.code, 1);
-  assert.is(bad.stderr, 'cadran: dry run: 1 line would be rejected\n');
+  assert.is(bad.stderr, 'cadran: dry run: 1 line(s) would be rejected\n');
+  // --json: rejected lines carry their key and parameters beside the words.
+  assert.equal(JSON.parse(bad.stdout).lines[2], {
+    line: 4, mac: 'nope', status: 'rejected', reason: 'mac: "nope" is not a MAC address (12 hex digits, e.g. 80:5E:C0:D5:7D:72)', key: 'validation.mac', params: { value: 'nope' }, field: 'mac',
+  });
   assert.is(await deviceCount(), 0);
 });
 
@@ -123,6 +132,8 @@ cli('--json prints the report; --tenant gives new phones a tenant', async () => 
   const report = JSON.parse(r.stdout);
   assert.equal(report.lines, [{ line: 2, mac: '80:5e:c0:a0:00:09', status: 'created' }]);
   assert.is(report.applied, true);
+  assert.equal(report.summary, { key: 'import.summary.devices', params: { created: 1, updated: 0, unchanged: 0, rejected: 0 } });
+  assert.is(report.message, 'Phones imported: 1 created, 0 updated, 0 unchanged.');
 });
 
 cli('--contacts imports a personal directory', async () => {
@@ -131,7 +142,7 @@ cli('--contacts imports a personal directory', async () => {
   await app.store.close();
   const r = await cadran(['import', '--contacts', '0100000002', csvFile('contacts.csv', 'Prénom;Nom;Portable\nJean;Dupont;06 12 34 56 78\n')]);
   assert.is(r.code, 0, r.stderr);
-  assert.match(r.stdout, /contacts imported: 1 created/);
+  assert.match(r.stdout, /Contacts imported: 1 created/);
 });
 
 cli('usage errors are one line: missing file, conflicting flags, unknown tenant, empty file', async () => {
@@ -141,7 +152,8 @@ cli('usage errors are one line: missing file, conflicting flags, unknown tenant,
   assert.equal([both.code, both.stderr], [1, 'cadran: choose either --skip-invalid or --all-or-nothing\n']);
   const tenant = await cadran(['import', '--tenant', 'nowhere', csvFile('good.csv', GOOD)]);
   assert.equal([tenant.code, tenant.stderr], [1, 'cadran: tenant: tenant "nowhere" does not exist\n']);
-  const empty = await cadran(['import', csvFile('empty.csv', '')]);
+  // The locale decides when CADRAN_LANG is not set (the rules are unit-tested in i18n.test.ts).
+  const empty = await cadran(['import', csvFile('empty.csv', '')], { LANG: 'fr_FR.UTF-8', LC_MESSAGES: 'en_US.UTF-8' });
   assert.equal([empty.code, empty.stderr], [1, 'cadran: the file is empty\n']);
 });
 

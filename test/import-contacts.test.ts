@@ -6,13 +6,17 @@ import * as assert from 'uvu/assert';
 import { importContacts } from '../server/imports/contacts.ts';
 import type { ImportReport } from '../server/imports/report.ts';
 import type { Principal } from '../server/auth/principal.ts';
+import { reasonText } from '../server/imports/report.ts';
 import { ACME_ADMIN, ALICE, OPERATOR, fixture, source, startImportWorld, type ImportWorld, refused } from './fixtures/csv/setup.ts';
+import { en, fr, inEnglish } from './helpers/i18n.ts';
 
 let w: ImportWorld;
 const GLOBEX_ADMIN: Principal = { kind: 'user', number: '0200000001', tenantId: 'globex', role: 'admin' };
 const run = (csv: string | Buffer, opts: Parameters<typeof importContacts>[4] = {}, p: Principal = ALICE, number = '0100000002') =>
   importContacts(w.s.app, p, number, source(csv), opts);
-const byLine = (r: ImportReport) => Object.fromEntries(r.lines.map((l) => [l.line, l.status === 'rejected' || l.reason ? `${l.status}: ${l.reason}` : l.status]));
+/** Statuses with the reason's key, or its text in a language. */
+const byLine = (r: ImportReport, t?: typeof en) =>
+  Object.fromEntries(r.lines.map((l) => [l.line, l.reason ? `${l.status}: ${t ? reasonText(l.reason, t) : l.reason.key}` : l.status]));
 const contacts = async (number = '0100000002') =>
   (await w.s.app.store.contacts.list(number))
     .map((c) => [c.name, c.work, c.mobile, c.home, c.group])
@@ -31,7 +35,10 @@ files.after.each(async () => {
 
 files('Excel French export: first/last names, numbers normalised, the same person twice merged', async () => {
   const r = await run(fixture('contacts-excel-fr.csv'));
-  assert.equal(byLine(r), { 2: 'created', 3: 'created', 4: 'created', 5: 'unchanged: same contact as line 3 (counted once)' });
+  assert.equal(byLine(r), { 2: 'created', 3: 'created', 4: 'created', 5: 'unchanged: import_line.same_contact' });
+  assert.equal(r.lines.find((l) => l.line === 5)!.reason, { key: 'import_line.same_contact', params: { line: 3 } });
+  assert.is(byLine(r, en)[5], 'unchanged: same contact as line 3 (counted once)');
+  assert.is(byLine(r, fr)[5], 'unchanged: même contact que ligne 3 (compté une fois)');
   assert.equal((await contacts()), [
     ['Élodie Martin', '0145678902', null, null, 'Fournisseurs'],
     ['Jean Dupont', '0145678901', '0612345678', null, 'Clients'],
@@ -106,20 +113,26 @@ const BAD = [
 
 rules('every rejection, with its line', async () => {
   const r = await run(BAD, { mode: 'skip-invalid', dryRun: true });
-  const got = byLine(r);
-  const expect: Record<number, RegExp> = {
-    2: /^created$/,
-    3: /^rejected: work: "01-02-AB" is not a phone number$/,
-    4: /^rejected: name: empty/,
-    5: /^rejected: work: a contact needs at least one number/,
-    6: /^rejected: name: must be at most 80 characters$/,
-    7: /^rejected: group: must be at most 40 characters$/,
-    8: /^rejected: name: must not contain control characters/,
-    9: /^rejected: same contact as line 2 but in another group$/,
-    10: /^rejected: 6 values but the header has 5 columns/,
+  const keys = byLine(r);
+  const got = byLine(r, en);
+  const expect: Record<number, [string, RegExp]> = {
+    2: ['created', /^created$/],
+    3: ['rejected: import_line.not_a_number', /^rejected: work: "01-02-AB" is not a phone number$/],
+    4: ['rejected: import_line.name_empty', /^rejected: name: empty name/],
+    5: ['rejected: validation.contact_number', /^rejected: work: a contact needs at least one number/],
+    6: ['rejected: validation.too_long', /^rejected: name: must be at most 80 characters$/],
+    7: ['rejected: validation.too_long', /^rejected: group: must be at most 40 characters$/],
+    8: ['rejected: validation.control_characters', /^rejected: name: must not contain control characters/],
+    9: ['rejected: import_line.same_contact_other_group', /^rejected: group: same contact as line 2 but in another group$/],
+    10: ['rejected: import_line.extra_cells', /^rejected: 6 values but the header has 5 columns/],
   };
-  for (const [line, re] of Object.entries(expect)) assert.match(got[Number(line)] ?? 'missing', re, `line ${line}: ${got[Number(line)]}`);
+  for (const [line, [key, re]] of Object.entries(expect)) {
+    assert.is(keys[Number(line)], key, `line ${line}`);
+    assert.match(got[Number(line)] ?? 'missing', re, `line ${line}: ${got[Number(line)]}`);
+  }
   assert.equal(Object.keys(got).map(Number), Object.keys(expect).map(Number));
+  assert.equal(r.lines.find((l) => l.line === 6)!.reason, { key: 'validation.too_long', params: { max: 80 }, field: 'name' });
+  assert.is(byLine(r, fr)[6], 'rejected: name : doit comporter au plus 80 caractères');
 });
 
 rules('all-or-nothing by default: nothing written', async () => {
@@ -145,9 +158,15 @@ rules('a new group (or spelling) for a known contact is an update; an empty grou
 });
 
 rules('headers without a name or without a number column are refused at line 1', async () => {
-  assert.match((await refused(run('work;mobile\n0102030405;\n'))).message, /^line 1: the header has no name column/);
-  assert.match((await refused(run('name;group\nX;Y\n'))).message, /^line 1: the header has no number column/);
-  assert.match((await refused(run('name;work\n'))).message, /header but no data line/);
+  const noName = await refused(run('work;mobile\n0102030405;\n'));
+  assert.equal(noName.details, [{ field: 'name', line: 1, key: 'csv.no_name_column' }]);
+  assert.match(inEnglish(noName), /^line 1: the header has no name column/);
+  const noNumber = await refused(run('name;group\nX;Y\n'));
+  assert.equal(noNumber.details, [{ field: 'work', line: 1, key: 'csv.no_number_column' }]);
+  assert.match(inEnglish(noNumber), /^line 1: the header has no number column/);
+  const noData = await refused(run('name;work\n'));
+  assert.is(noData.key, 'csv.no_data');
+  assert.match(inEnglish(noData), /header but no data line/);
 });
 
 rules.run();

@@ -7,6 +7,7 @@ import { headerKey, mapColumns } from '../server/imports/columns.ts';
 import { DEVICE_COLUMNS } from '../server/imports/devices.ts';
 import { DomainError } from '../server/domain/errors.ts';
 import { fixture, source } from './fixtures/csv/setup.ts';
+import { inEnglish, inFrench } from './helpers/i18n.ts';
 
 async function rows(data: string | Buffer, chunk = Infinity, opts = {}) {
   const out: Array<{ line: number; fields: string[] }> = [];
@@ -14,11 +15,12 @@ async function rows(data: string | Buffer, chunk = Infinity, opts = {}) {
   return out;
 }
 
-async function failure(data: string | Buffer, opts = {}, chunk = Infinity): Promise<Error> {
+/** What the read fails with (a DomainError, or TooLargeError for the byte cap). */
+async function failure(data: string | Buffer, opts = {}, chunk = Infinity): Promise<DomainError> {
   try {
     await rows(data, chunk, opts);
   } catch (e) {
-    return e as Error;
+    return e as DomainError;
   }
   throw new Error('expected the read to fail');
 }
@@ -71,7 +73,7 @@ test('separator detection looks at the header only, outside quotes', () => {
 test('header names: case, accents, spaces and French names', () => {
   assert.is(headerKey(' Adresse  MAC '), 'adressemac');
   assert.is(headerKey('MODÈLE'), 'modele');
-  const m = mapColumns(['Adresse MAC', 'Modèle', 'Parc', 'Utilisateur', 'Libellé', 'Commentaire'], DEVICE_COLUMNS, 'test');
+  const m = mapColumns(['Adresse MAC', 'Modèle', 'Parc', 'Utilisateur', 'Libellé', 'Commentaire'], DEVICE_COLUMNS);
   assert.equal(m.index, { mac: 0, model: 1, tenant: 2, user: 3, label: 4 });
   assert.equal(m.ignored, ['Commentaire']);
 });
@@ -79,54 +81,67 @@ test('header names: case, accents, spaces and French names', () => {
 test('two columns meaning the same thing are refused, naming both', async () => {
   const e = (() => {
     try {
-      mapColumns(['mac', 'Adresse MAC'], DEVICE_COLUMNS, 'test');
+      mapColumns(['mac', 'Adresse MAC'], DEVICE_COLUMNS);
     } catch (err) {
       return err as Error;
     }
     return null;
   })();
   assert.instance(e, DomainError);
-  assert.match(e!.message, /line 1: columns "mac" and "Adresse MAC" both give the mac/);
+  const d = e as DomainError;
+  assert.equal(d.details, [{ field: 'mac', line: 1, key: 'csv.column_twice', params: { first: 'mac', second: 'Adresse MAC', column: 'mac' } }]);
+  assert.match(inEnglish(d), /^line 1: columns "mac" and "Adresse MAC" both give the mac/);
+  assert.match(inFrench(d), /^ligne 1 : les colonnes « mac » et « Adresse MAC » donnent toutes deux mac/);
 });
 
 test('an empty file is a clear error', async () => {
   const e = await failure('');
   assert.instance(e, DomainError);
-  assert.match(e.message, /the file is empty/);
+  assert.is(e.key, 'csv.empty');
+  assert.match(inEnglish(e), /the file is empty/);
 });
 
 test('a binary file (NUL bytes) is refused as not text', async () => {
   const e = await failure(Buffer.from([0x10, 0x00, 0xff, 0x13, 0x00, 0x42]));
   assert.instance(e, DomainError);
-  assert.match(e.message, /NUL bytes: it is not a CSV text file/);
+  assert.is(e.key, 'csv.nul_bytes');
+  assert.match(inEnglish(e), /NUL bytes: it is not a CSV text file/);
 });
 
 test('a workbook (.xlsx is a zip) is recognised and the fix is given', async () => {
   const e = await failure(Buffer.concat([Buffer.from('PK\u0003\u0004'), Buffer.alloc(100, 7)]));
-  assert.match(e.message, /workbook.*CSV UTF-8/);
+  assert.is(e.key, 'csv.zip');
+  assert.match(inEnglish(e), /workbook.*CSV UTF-8/);
+  assert.match(inFrench(e), /classeur.*CSV UTF-8/);
 });
 
 test('UTF-16 text is refused with the way out', async () => {
   const e = await failure(Buffer.from('\ufeffmac\n', 'utf16le'));
-  assert.match(e.message, /UTF-16/);
+  assert.is(e.key, 'csv.utf16');
+  assert.match(inEnglish(e), /UTF-16/);
 });
 
 test('UTF-8 that breaks after the first 64 KB names the line', async () => {
   const good = 'mac;label\n' + '805ec0000001;ok\n'.repeat(5000);
   const e = await failure(Buffer.concat([Buffer.from(good), Buffer.from([0x80, 0x81, 0x0a])]), {}, 16 * 1024);
-  assert.match(e.message, /^line 5002: the file is not valid UTF-8 text/);
+  assert.equal([e.key, e.details[0]!.line], ['csv.not_utf8', 5002]);
+  assert.match(inEnglish(e), /^line 5002: the file is not valid UTF-8 text/);
+  assert.match(inFrench(e), /^ligne 5002 : le fichier n'est pas un texte UTF-8 valide/);
 });
 
 test('an unclosed quote is reported with its line', async () => {
   const e = await failure('mac;label\n805ec0000001;"open\n805ec0000002;x\n');
   assert.instance(e, DomainError);
-  assert.match(e.message, /quoted value is opened here and never closed/);
+  assert.is(e.key, 'csv.quote_not_closed');
+  assert.match(inEnglish(e), /quoted value is opened here and never closed/);
 });
 
 test('a runaway line (no line end for more than the record limit) is refused', async () => {
   const e = await failure('mac;label\n' + 'x'.repeat(MAX_RECORD_CHARS + 10));
   assert.instance(e, DomainError);
-  assert.match(e.message, /^line 2: a line longer than/);
+  assert.equal([e.key, e.details[0]!.line, e.params], ['csv.line_too_long', 2, { max: MAX_RECORD_CHARS }]);
+  assert.match(inEnglish(e), /^line 2: a line longer than 1,000,000 characters/);
+  assert.match(inFrench(e), /^ligne 2 : une ligne de plus de 1\u202f000\u202f000 caractères/);
 });
 
 test('the byte cap throws TooLargeError', async () => {

@@ -6,10 +6,12 @@ import { importDevices } from '../server/imports/devices.ts';
 import type { ImportReport } from '../server/imports/report.ts';
 import { SYSTEM, type Principal } from '../server/auth/principal.ts';
 import { ACME_ADMIN, ALICE, OPERATOR, deviceCount, fixture, source, startImportWorld, type ImportWorld, refused } from './fixtures/csv/setup.ts';
+import { en, fr, inEnglish, keysByLine, textByLine } from './helpers/i18n.ts';
 
 let w: ImportWorld;
 const run = (csv: string | Buffer, opts: Parameters<typeof importDevices>[3] = {}, p: Principal = OPERATOR) => importDevices(w.s.app, p, source(csv), opts);
-const byLine = (r: ImportReport) => Object.fromEntries(r.lines.map((l) => [l.line, l.status === 'rejected' ? `rejected: ${l.reason}` : l.status]));
+/** Statuses, and the English text of each rejection (the keys are checked on their own). */
+const byLine = (r: ImportReport) => textByLine(r, en);
 
 const files = suite('spreadsheet files');
 files.before.each(async () => {
@@ -106,36 +108,51 @@ const BAD = [
   '80:5e:c0:00:00:16;;T54W;acme;0100000002;Fine', //                                 22 valid
 ].join('\r\n');
 
-reasons('every reason, with its line numbers', async () => {
+reasons('every reason, with its line numbers: a stable key, its parameters, and the words in English and French', async () => {
   const r = await run(BAD, { mode: 'skip-invalid', dryRun: true });
+  const keys = keysByLine(r);
   const got = byLine(r);
-  const expect: Record<number, RegExp> = {
-    2: /^rejected: mac: "not-a-mac" is not a MAC address/,
-    3: /^rejected: mac: empty$/,
-    4: /^rejected: MAC repeated with different values on line 5$/,
-    5: /^rejected: duplicate MAC: already on line 4 with different values$/,
-    6: /^created$/,
-    7: /^rejected: duplicate MAC: already on line 6$/,
-    8: /^rejected: MAC 80:5e:c0:99:00:01 is registered in tenant "globex"$/,
-    9: /^rejected: model: unknown phone model "T99X"/,
-    10: /^rejected: vendor: unknown vendor "Acme Phones" \(known: Yealink, Poly VVX, Snom\)$/,
-    11: /^rejected: vendor "Snom" does not match model T54W \(a Yealink phone\)$/,
-    12: /^rejected: MAC 00:04:13:00:00:0c has a Snom prefix \(00:04:13\) but model T54W is a Yealink phone$/,
-    13: /^rejected: user 0199999999 does not exist$/,
-    14: /^rejected: user 0200000002 belongs to another tenant$/,
-    15: /^rejected: user: "100000002" must be a 10-digit number \(the spreadsheet may have dropped the leading 0/,
-    16: /^rejected: user 0100000003 has a key at position 20 but a T31P \(80:5e:c0:00:00:10\) has only 2 keys$/,
-    17: /^rejected: model required for a new device$/,
-    18: /^rejected: tenant required for a new device/,
-    19: /^rejected: tenant "nowhere" does not exist$/,
-    20: /^rejected: label: must not contain control characters/,
-    21: /^rejected: 7 values but the header has 6 columns/,
-    22: /^created$/,
+  const expect: Record<number, [string, RegExp]> = {
+    2: ['rejected: validation.mac', /^rejected: mac: "not-a-mac" is not a MAC address/],
+    3: ['rejected: validation.empty', /^rejected: mac: must not be empty$/],
+    4: ['rejected: import_line.mac_repeated', /^rejected: mac: MAC repeated with different values on line\(s\) 5$/],
+    5: ['rejected: import_line.duplicate_mac_different', /^rejected: mac: duplicate MAC, already on line 4 with different values$/],
+    6: ['created', /^created$/],
+    7: ['rejected: import_line.duplicate_mac', /^rejected: mac: duplicate MAC, already on line 6$/],
+    8: ['rejected: conflict.mac_in_tenant', /^rejected: mac: MAC 80:5e:c0:99:00:01 is already registered in tenant "globex"$/],
+    9: ['rejected: validation.model_unknown', /^rejected: model: unknown phone model "T99X"/],
+    10: ['rejected: import_line.vendor_unknown', /^rejected: vendor: unknown vendor "Acme Phones" \(known: Yealink, Poly VVX, Snom\)$/],
+    11: ['rejected: import_line.vendor_model_mismatch', /^rejected: vendor: "Snom" does not match model T54W \(a Yealink phone\)$/],
+    12: ['rejected: import_line.oui_model_mismatch', /^rejected: model: MAC 00:04:13:00:00:0c has a Snom prefix \(00:04:13\) but model T54W is a Yealink phone$/],
+    13: ['rejected: validation.user_unknown', /^rejected: user: licence 0199999999 does not exist$/],
+    14: ['rejected: validation.user_other_tenant', /^rejected: user: licence 0200000002 belongs to another tenant$/],
+    15: ['rejected: import_line.user_lost_zero', /^rejected: user: "100000002" must be a 10-digit number \(the spreadsheet may have dropped the leading 0/],
+    16: ['rejected: conflict.keys_beyond_phone', /^rejected: user: licence 0100000003 has a key at position 20 but the T31P \(80:5e:c0:00:00:10\) has only 2 keys$/],
+    17: ['rejected: import_line.model_required', /^rejected: model: required for a new phone$/],
+    18: ['rejected: import_line.tenant_required', /^rejected: tenant: required for a new phone/],
+    19: ['rejected: validation.tenant_unknown', /^rejected: tenant: tenant "nowhere" does not exist$/],
+    20: ['rejected: validation.control_characters', /^rejected: label: must not contain control characters/],
+    21: ['rejected: import_line.extra_cells', /^rejected: 7 values but the header has 6 columns/],
+    22: ['created', /^created$/],
   };
-  for (const [line, re] of Object.entries(expect)) assert.match(got[Number(line)] ?? 'missing', re, `line ${line}: ${got[Number(line)]}`);
+  for (const [line, [key, re]] of Object.entries(expect)) {
+    assert.is(keys[Number(line)], key, `line ${line}`);
+    assert.match(got[Number(line)] ?? 'missing', re, `line ${line}: ${got[Number(line)]}`);
+  }
   assert.equal(Object.keys(got).map(Number), Object.keys(expect).map(Number));
   assert.equal([r.created, r.rejected], [2, 19]);
   assert.is(r.lines.find((l) => l.line === 2)!.mac, 'not-a-mac');
+  // The parameters a client needs to say it in its own words.
+  const reason = (line: number) => r.lines.find((l) => l.line === line)!.reason!;
+  assert.equal(reason(5), { key: 'import_line.duplicate_mac_different', params: { line: 4 }, field: 'mac' });
+  assert.equal(reason(8), { key: 'conflict.mac_in_tenant', params: { mac: '80:5e:c0:99:00:01', tenant: 'globex' }, field: 'mac' });
+  assert.equal(reason(16).params, { user: '0100000003', position: 20, model: 'T31P', mac: '80:5e:c0:00:00:10', capacity: 2 });
+  assert.equal(reason(21), { key: 'import_line.extra_cells', params: { values: 7, columns: 6 } });
+  // The same reasons in French, the default language.
+  const french = textByLine(r, fr);
+  assert.match(french[8]!, /^rejected: mac : le téléphone 80:5e:c0:99:00:01 est déjà enregistré dans le parc « globex »$/);
+  assert.match(french[15]!, /le tableur a sans doute supprimé le 0 initial/);
+  assert.match(french[21]!, /7 valeurs alors que l'en-tête a 6 colonnes/);
 });
 
 reasons('dry run writes nothing and emits nothing', async () => {
@@ -144,7 +161,8 @@ reasons('dry run writes nothing and emits nothing', async () => {
   const r = await run(BAD, { mode: 'skip-invalid', dryRun: true });
   assert.is(r.dryRun, true);
   assert.is(r.applied, false);
-  assert.match(r.message, /^dry run: nothing written/);
+  assert.equal(r.summary.key, 'import.summary.dry_run');
+  assert.match(en(r.summary.key, r.summary.params), /^Dry run, nothing written\./);
   assert.is(await deviceCount(w), before);
   assert.equal(w.changes, []);
 });
@@ -154,7 +172,9 @@ reasons('all-or-nothing (the default): one rejected line, nothing written, the r
   const r = await run(BAD);
   assert.is(r.applied, false);
   assert.is(r.mode, 'all-or-nothing');
-  assert.match(r.message, /^nothing written: 19 lines are rejected and the import is all-or-nothing/);
+  assert.equal(r.summary, { key: 'import.summary.nothing_written', params: { created: 2, updated: 0, unchanged: 0, rejected: 19 } });
+  assert.match(en(r.summary.key, r.summary.params), /^Nothing written: 19 line\(s\) are rejected and the import is all-or-nothing/);
+  assert.match(fr(r.summary.key, r.summary.params), /^Rien n'a été écrit : 19 ligne\(s\) sont refusée\(s\) et l'import est en tout ou rien/);
   assert.is(r.created, 2); // what would have been created
   assert.is(await deviceCount(w), before);
   assert.is((await w.s.app.store.devices.get('805ec0000016')), undefined);
@@ -201,7 +221,8 @@ updates('a phone\'s extra lines are kept, and a new model or user must still tak
   assert.equal(byLine(r), { 2: 'updated' });
   assert.equal((await store.devices.get('805ec0aa0001'))!.extraLines, ['0100000003']);
   const again = await run('mac;user\n805ec0aa0001;0100000003\n', { mode: 'skip-invalid' });
-  assert.match(byLine(again)[2]!, /^rejected: 0100000003 is already an extra line of 80:5e:c0:aa:00:01/);
+  const reason = byLine(again)[2]!;
+  assert.match(reason, /^rejected: user: 0100000003 is already an extra line of 80:5e:c0:aa:00:01/, reason);
   await store.devices.update('805ec0aa0001', { ...row, extraLines: [] });
 });
 
@@ -221,18 +242,21 @@ updates('a new model and a user are updates; the vendor follows the model', asyn
 
 updates('the vendor column is checked against a kept model too', async () => {
   const r = await run('mac;vendor\n805ec0aa0002;Snom\n', { mode: 'skip-invalid' });
-  assert.match(byLine(r)[2]!, /^rejected: MAC 80:5e:c0:aa:00:02 has a Yealink prefix/);
+  assert.is(keysByLine(r)[2], 'rejected: import_line.oui_vendor_mismatch');
+  assert.match(byLine(r)[2]!, /^rejected: vendor: MAC 80:5e:c0:aa:00:02 has a Yealink prefix/);
 });
 
 updates('a default tenant applies to new devices and must match known ones', async () => {
   const r = await run('mac;model\n805ec0aa0003;T54W\n805ec0aa0001;T46S\n', { defaultTenant: 'globex', mode: 'skip-invalid' });
-  assert.equal(byLine(r), { 2: 'created', 3: 'rejected: MAC 80:5e:c0:aa:00:01 is registered in tenant "acme"' });
+  assert.equal(keysByLine(r), { 2: 'created', 3: 'rejected: conflict.mac_in_tenant' });
+  assert.equal(byLine(r), { 2: 'created', 3: 'rejected: mac: MAC 80:5e:c0:aa:00:01 is already registered in tenant "acme"' });
   assert.is((await w.s.app.store.devices.get('805ec0aa0003'))!.tenantId, 'globex');
 });
 
 updates('an unknown default tenant is an error before reading anything', async () => {
   const e = await refused(run('mac\n805ec0aa0009\n', { defaultTenant: 'nowhere' }));
-  assert.match(e.message, /tenant "nowhere" does not exist/);
+  assert.equal([e.code, e.key, e.params], ['validation_failed', 'validation.tenant_unknown', { tenant: 'nowhere' }]);
+  assert.match(inEnglish(e), /tenant "nowhere" does not exist/);
 });
 
 updates.run();
@@ -254,9 +278,10 @@ admins('a tenant admin imports into their own tenant without naming it', async (
 
 admins('a tenant admin cannot import into another tenant nor take its phones', async () => {
   const r = await run('mac;model;tenant\n805ec0bb0003;T54W;globex\n805ec0bb0001;T54W;\n805ec0bb0004;T54W;acme\n', { mode: 'skip-invalid', dryRun: true }, ACME_ADMIN);
+  assert.equal(keysByLine(r), { 2: 'rejected: import_line.own_tenant_only', 3: 'rejected: conflict.mac_other_tenant', 4: 'created' });
   assert.equal(byLine(r), {
     2: 'rejected: tenant: you may only import into your own tenant "acme"',
-    3: 'rejected: MAC 80:5e:c0:bb:00:01 is registered by another tenant',
+    3: 'rejected: mac: MAC 80:5e:c0:bb:00:01 is already registered by another tenant',
     4: 'created',
   });
 });
@@ -288,22 +313,26 @@ whole.after(async () => {
 
 whole('header-only file: nothing to import', async () => {
   const e = await refused(run('\ufeffmac;model;tenant\r\n'));
-  assert.match(e.message, /header but no data line/);
+  assert.equal([e.key, e.details], ['csv.no_data', [{ field: 'file', line: 2, key: 'csv.no_data' }]]);
+  assert.match(inEnglish(e), /header but no data line/);
 });
 
 whole('no mac column: line 1 is named', async () => {
   const e = await refused(run('model;tenant\nT54W;acme\n'));
-  assert.match(e.message, /^line 1: the header has no "mac" column/);
+  assert.equal([e.key, e.details[0]!.line], ['csv.no_mac_column', 1]);
+  assert.match(inEnglish(e), /^line 1: the header has no "mac" column/);
 });
 
 whole('data without a header: told to add one', async () => {
   const e = await refused(run('80:5e:c0:00:00:01;T54W;acme\n'));
-  assert.match(e.message, /line 1 must be a header/);
+  assert.is(e.key, 'csv.header_is_data');
+  assert.match(inEnglish(e), /^line 1: this must be a header naming the columns/);
 });
 
 whole('an unclosed quote aborts before anything is written', async () => {
   const e = await refused(run('mac;model;tenant;label\n805ec0cc0001;T54W;acme;ok\n805ec0cc0002;T54W;acme;"open\n'));
-  assert.match(e.message, /never closed/);
+  assert.equal([e.key, e.details[0]!.line], ['csv.quote_not_closed', 3]);
+  assert.match(inEnglish(e), /never closed/);
   assert.is(await deviceCount(w), 0);
 });
 

@@ -11,7 +11,9 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { importDevices } from '../server/imports/devices.ts';
 import { importContacts } from '../server/imports/contacts.ts';
+import { reasonText } from '../server/imports/report.ts';
 import { OPERATOR, ALICE, deviceCount, source, startImportWorld, type ImportWorld, refused } from './fixtures/csv/setup.ts';
+import { en, inEnglish } from './helpers/i18n.ts';
 
 // A real measure of what is retained needs a full GC on demand.
 setFlagsFromString('--expose-gc');
@@ -36,7 +38,8 @@ rob('10,000 bad lines: every one listed with its line, nothing written', async (
   lines.push('805ec0b00001;T54W;acme');
   const r = await importDevices(w.s.app, OPERATOR, source(lines.join('\r\n')));
   assert.equal([r.rejected, r.rejectedNotListed, r.created, r.applied], [10_000, 0, 1, false]);
-  assert.equal(r.lines[9_999], { line: 10_001, mac: 'bad9999', status: 'rejected', reason: 'mac: "bad9999" is not a MAC address (expected 12 hex digits, e.g. 80:5E:C0:D5:7D:72)' });
+  assert.equal(r.lines[9_999], { line: 10_001, mac: 'bad9999', status: 'rejected', reason: { key: 'validation.mac', params: { value: 'bad9999' }, field: 'mac' } });
+  assert.is(reasonText(r.lines[9_999]!.reason!, en), 'mac: "bad9999" is not a MAC address (12 hex digits, e.g. 80:5E:C0:D5:7D:72)');
   assert.is(await deviceCount(w), 0);
 });
 
@@ -76,31 +79,43 @@ rob('a 50 MB file of bad lines: a report with 10,000 listed, the rest counted, f
 rob('a line of 1,000 columns is rejected with the reason; a header of 1,000 columns works', async () => {
   const wide = Array.from({ length: 1000 }, (_, i) => `v${i}`).join(';');
   const r = await importDevices(w.s.app, OPERATOR, source(`mac;model;tenant\n805ec0b00002;T54W;acme;${wide}\n`), { dryRun: true });
-  assert.match(r.lines[0]!.reason!, /^1003 values but the header has 3 columns \(a value containing the separator must be in double quotes\)$/);
+  assert.equal(r.lines[0]!.reason, { key: 'import_line.extra_cells', params: { values: 1003, columns: 3 } });
+  assert.match(reasonText(r.lines[0]!.reason!, en), /^1003 values but the header has 3 columns \(a value containing the separator must be in double quotes\)$/);
   const header = ['mac', 'model', 'tenant', ...Array.from({ length: 997 }, (_, i) => `extra${i}`)].join(';');
   const ok = await importDevices(w.s.app, OPERATOR, source(`${header}\n805ec0b00002;T54W;acme\n`), { dryRun: true });
   assert.is(ok.created, 1);
-  assert.match(ok.warnings[0]!, /^ignored columns: extra0, extra1/);
-  assert.ok(ok.warnings[0]!.length < 1000);
+  assert.is(ok.warnings[0]!.key, 'import.warning.ignored_columns');
+  const warning = en(ok.warnings[0]!.key, ok.warnings[0]!.params);
+  assert.match(warning, /^ignored columns: extra0, extra1/);
+  assert.ok(warning.length < 1000);
 });
 
 rob('binary content: a clear error, nothing written', async () => {
   const bytes = Buffer.alloc(4096);
   for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919) % 256;
   const e = await refused(importDevices(w.s.app, OPERATOR, source(bytes)));
-  assert.match(e.message, /not a CSV text file/);
+  assert.is(e.key, 'csv.nul_bytes');
+  assert.match(inEnglish(e), /not a CSV text file/);
   const noNul = Buffer.from(bytes.filter((b) => b >= 0x80));
   const e2 = await refused(importDevices(w.s.app, OPERATOR, source(noNul)));
-  assert.match(e2.message, /^line 1: no known column in the header/);
+  assert.is(e2.key, 'csv.header_unknown');
+  assert.match(inEnglish(e2), /^line 1: no known column in the header/);
   assert.is(await deviceCount(w), 0);
 });
 
 rob('empty and header-only files, for both imports', async () => {
-  assert.match((await refused(importDevices(w.s.app, OPERATOR, source('')))).message, /the file is empty/);
-  assert.match((await refused(importDevices(w.s.app, OPERATOR, source('\ufeff')))).message, /the file is empty/);
-  assert.match((await refused(importDevices(w.s.app, OPERATOR, source('mac;model\r\n;\r\n')))).message, /header but no data line/);
-  assert.match((await refused(importContacts(w.s.app, ALICE, '0100000002', source('')))).message, /the file is empty/);
-  assert.match((await refused(importContacts(w.s.app, ALICE, '0100000002', source('Nom;Portable\n')))).message, /header but no data line/);
+  const cases: Array<[Promise<unknown>, string, RegExp]> = [
+    [importDevices(w.s.app, OPERATOR, source('')), 'csv.empty', /the file is empty/],
+    [importDevices(w.s.app, OPERATOR, source('\ufeff')), 'csv.empty_devices', /the file is empty/],
+    [importDevices(w.s.app, OPERATOR, source('mac;model\r\n;\r\n')), 'csv.no_data', /header but no data line/],
+    [importContacts(w.s.app, ALICE, '0100000002', source('')), 'csv.empty', /the file is empty/],
+    [importContacts(w.s.app, ALICE, '0100000002', source('Nom;Portable\n')), 'csv.no_data', /header but no data line/],
+  ];
+  for (const [p, key, re] of cases) {
+    const e = await refused(p);
+    assert.is(e.key, key);
+    assert.match(inEnglish(e), re);
+  }
 });
 
 rob.run();

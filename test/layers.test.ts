@@ -1,10 +1,12 @@
 // The shape of the code, checked on every run: every import in server/ and vendors/ is parsed
 // (TypeScript's own parser) and the layering rules of README "Architecture" are enforced:
 //   entry (cli/, main.ts, app.ts, features.ts) > edges (api/, web/, phone/, app-context.ts)
-//   > features (provision/, resync/, imports/) > service/, auth/ > store/ > domain/ > config.ts, log.ts
+//   > features (provision/, resync/, imports/) > service/, auth/ > store/ > domain/, i18n/ > config.ts, log.ts, metrics.ts
 //   - imports only go down (or sideways within a layer), never up, and no cycle between folders;
 //   - sip/ is SIP protocol only: it imports sip/ and domain/ alone, and only features, edges and
 //     entry points use it; vendors/ imports only vendors/ (and npm packages);
+//   - i18n/ (the message catalogue) is pure data + translate: it imports nothing of server/ or
+//     vendors/, and only edges and entry points use it (below them, code raises stable keys);
 //   - nothing in server/ imports test/;
 //   - better-sqlite3 / pg and SQL text only inside server/store/;
 //   - no module-level registry (a WeakMap, or a Map/Set keyed by objects) in server/: state is
@@ -24,11 +26,14 @@ const LEVELS: Record<string, number> = {
   'server/provision': 4, 'server/resync': 4, 'server/imports': 4,
   'server/service': 3, 'server/auth': 3,
   'server/store': 2,
-  'server/domain': 1,
-  'server/config.ts': 0, 'server/log.ts': 0,
+  'server/domain': 1, 'server/i18n': 1,
+  'server/config.ts': 0, 'server/log.ts': 0, 'server/metrics.ts': 0,
 };
-const LAYER_NAMES = ['config/log', 'domain', 'store', 'services', 'features', 'edges', 'entry points'];
+const LAYER_NAMES = ['config/log/metrics', 'domain', 'store', 'services', 'features', 'edges', 'entry points'];
 const SIP = 'server/sip';
+const I18N = 'server/i18n';
+/** The lowest layer that may translate: edges (api/, web/, phone/). */
+const TRANSLATING_LEVEL = 5;
 const SQL = /\b(SELECT\s+[\w*.,\s()]+?\s+FROM\s|INSERT\s+(OR\s+\w+\s+)?INTO\s|UPDATE\s+\w+\s+SET\s|DELETE\s+FROM\s|CREATE\s+(UNIQUE\s+)?(TABLE|INDEX)\s|ALTER\s+TABLE\s|PRAGMA\s+\w|BEGIN\s+(IMMEDIATE|EXCLUSIVE|TRANSACTION)\b|SAVEPOINT\s+\w|LISTEN\s+\w+;|NOTIFY\s+\w+,)/;
 const DRIVERS = /^(better-sqlite3|pg|pg-[\w-]+)(\/|$)/;
 
@@ -114,6 +119,10 @@ export function problemsOf(files: Map<string, string>): string[] {
         if (!to.startsWith('vendors')) problems.push(`${where} imports ${target}: vendors/ may import only vendors/`);
         continue;
       }
+      if (from === I18N) {
+        problems.push(`${where} imports ${target}: i18n/ is pure data + translate (it imports nothing of server/ or vendors/)`);
+        continue;
+      }
       if (to.startsWith('vendors')) continue; // beside every layer
       if (from === SIP) {
         if (to !== 'server/domain') problems.push(`${where} imports ${target}: sip/ is SIP protocol only (it may import sip/ and domain/)`);
@@ -126,6 +135,10 @@ export function problemsOf(files: Map<string, string>): string[] {
       }
       if (to === SIP) {
         if (lf < 4) problems.push(`${where} imports ${target}: only features, edges and entry points use the SIP protocol`);
+        continue;
+      }
+      if (to === I18N && lf < TRANSLATING_LEVEL) {
+        problems.push(`${where} imports ${target}: only edges and entry points translate; ${LAYER_NAMES[lf]} (${from}) raises stable keys with parameters`);
         continue;
       }
       const lt = LEVELS[to];
@@ -205,6 +218,19 @@ test('the rules catch an upward import, a cycle, a protocol or vendor import out
   oneProblem({ 'vendors/yealink/x.ts': "import { y } from '../../server/domain/mac.ts';" }, /vendors\/ may import only vendors\//);
   oneProblem({ 'server/web/x.ts': "import { h } from '../../test/helpers/server.ts';" }, /may use test\//);
   oneProblem({ 'server/newthing/x.ts': "import { h } from '../domain/mac.ts';" }, /has no layer/);
+});
+
+test('the rules keep the catalogue at the bottom and translation at the edges', () => {
+  assert.equal(problemsOf(tree({
+    'server/api/x.ts': "import { translate } from '../i18n/catalogue.ts';",
+    'server/cli/x.ts': "import { langFromEnv } from '../i18n/lang.ts';",
+    'server/i18n/lang.ts': "import { isLang } from './catalogue.ts'; import { readFileSync } from 'node:fs';",
+  })), []);
+  oneProblem({ 'server/i18n/x.ts': "import { DomainError } from '../domain/errors.ts';" }, /i18n\/ is pure data \+ translate/);
+  oneProblem({ 'server/i18n/x.ts': "import { vendors } from '../../vendors/index.ts';" }, /i18n\/ is pure data \+ translate/);
+  oneProblem({ 'server/domain/x.ts': "import { translate } from '../i18n/catalogue.ts';" }, /only edges and entry points translate; domain/);
+  oneProblem({ 'server/imports/x.ts': "import type { Lang } from '../i18n/catalogue.ts';" }, /only edges and entry points translate; features/);
+  oneProblem({ 'server/service/x.ts': "import { translate } from '../i18n/catalogue.ts';" }, /only edges and entry points translate; services/);
 });
 
 test('the rules catch a driver, SQL or a module registry outside their place', () => {

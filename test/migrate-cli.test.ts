@@ -27,7 +27,7 @@ test.after(async () => {
 function cadran(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const base = { ...process.env };
   for (const k of Object.keys(base)) if (k.startsWith('CADRAN_DATABASE_')) delete base[k];
-  const child = spawn(process.execPath, [CADRAN, ...args], { env: { ...base, CADRAN_DATA_DIR: dir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CADRAN, ...args], { env: { ...base, CADRAN_LANG: 'en', CADRAN_DATA_DIR: dir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));

@@ -87,8 +87,11 @@ test('a probe block decided by one worker applies in all', async () => {
     if (r.status === 429) break;
   }
   assert.ok(i < 40, 'blocked at some point');
-  // Give the relay a moment (IPC), then every worker refuses that address.
-  await new Promise((r) => setTimeout(r, 200));
+  // The block reaches the other workers by IPC: wait (bounded) until ROUNDS requests in a row,
+  // spread over the workers, are refused, then every worker refuses that address.
+  for (let run = 0, until = Date.now() + 10_000; run < ROUNDS && Date.now() < until; ) {
+    run = (await get(ps.httpPort, `/${PHONES.yealink.mac}.cfg`, { from })).status === 429 ? run + 1 : 0;
+  }
   for (let k = 0; k < ROUNDS; k++) {
     assert.is((await get(ps.httpPort, `/${PHONES.yealink.mac}.cfg`, { from })).status, 429, `request ${k}`);
   }

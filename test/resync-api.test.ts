@@ -189,17 +189,47 @@ test('a phone never seen, without a proxy, is recorded failed with the reason', 
   const job = (await s.api('GET', `/resync-jobs/${r.body.id}`)).body;
   assert.is(job.finished, true);
   assert.is(job.devices[0].state, 'failed');
-  assert.is(job.devices[0].reason, NEVER_SEEN);
+  assert.is(NEVER_SEEN, 'never_seen');
+  assert.equal([job.devices[0].reasonKey, job.devices[0].reasonParams], ['resync.reason.never_seen', {}]);
+  assert.match(job.devices[0].reason, /^jamais vu : le téléphone n'a encore jamais demandé sa configuration/);
+  assert.is(job.label, "téléphone 80:5e:c0:00:00:09");
+  assert.is(job.labelKey, 'resync.scope.device');
+  const en = (await s.api('GET', `/resync-jobs/${r.body.id}`, undefined, undefined, { 'accept-language': 'en-GB,en;q=0.9' })).body;
+  assert.match(en.devices[0].reason, /^never seen: the phone has never asked for its configuration/);
+  assert.is(en.devices[0].reasonKey, 'resync.reason.never_seen');
 });
 
-test('unknown things and bad input are clear errors', async () => {
-  assert.is((await s.api('POST', '/devices/805ec0ffffff/resync')).status, 404);
-  assert.is((await s.api('POST', '/devices/not-a-mac/resync')).status, 422);
-  assert.is((await s.api('POST', '/tenants/nope/resync')).status, 404);
-  assert.is((await s.api('GET', '/resync-jobs/0000')).status, 404);
-  assert.is((await s.api('POST', `/devices/${PHONES.yealink.mac}/resync?reboot=maybe`)).status, 422);
-  assert.is((await s.api('GET', '/resync-jobs?limit=abc')).status, 422);
-  assert.is((await s.api('GET', '/resync-jobs', undefined, null)).status, 401);
+test('unknown things and bad input are clear errors, by stable key', async () => {
+  const is = async (p: ReturnType<typeof s.api>, status: number, key: string) => {
+    const r = await p;
+    assert.equal([r.status, r.body.error.key], [status, key], JSON.stringify(r.body));
+    return r.body.error;
+  };
+  const dev = await is(s.api('POST', '/devices/805ec0ffffff/resync'), 404, 'not_found.device');
+  assert.equal([dev.params, dev.message], [{ mac: '80:5e:c0:ff:ff:ff' }, "Le téléphone 80:5e:c0:ff:ff:ff n'existe pas."]);
+  await is(s.api('POST', '/devices/not-a-mac/resync'), 422, 'validation.mac');
+  await is(s.api('POST', '/tenants/nope/resync'), 404, 'not_found.tenant');
+  await is(s.api('GET', '/resync-jobs/0000'), 404, 'not_found.resync_job');
+  const reboot = await is(s.api('POST', `/devices/${PHONES.yealink.mac}/resync?reboot=maybe`, undefined, undefined, { 'accept-language': 'en' }), 422, 'validation.flag');
+  assert.is(reboot.message, 'reboot: must be true or false');
+  await is(s.api('GET', '/resync-jobs?limit=abc'), 422, 'validation.range');
+  await is(s.api('GET', '/resync-jobs', undefined, null), 401, 'auth.login_first');
+});
+
+test('a refusal is said by what its SIP status means, the phrase kept aside', async () => {
+  answer = () => [{ status: 481, reason: 'Subscription does not exist' }];
+  try {
+    const r = await s.api('POST', `/devices/${PHONES.yealink.mac}/resync`);
+    await notifies(1);
+    const job = await jobUntil(r.body.id, finished);
+    const d = job.devices[0];
+    assert.equal([d.state, d.code, d.reasonKey, d.reasonParams, d.sipReason], ['failed', 481, 'resync.sip.no_subscription', { code: 481 }, 'Subscription does not exist']);
+    assert.match(d.reason, /^le téléphone refuse les notifications non sollicitées \(481\)/);
+    const en = (await s.api('GET', `/resync-jobs/${r.body.id}`, undefined, undefined, { 'accept-language': 'en' })).body;
+    assert.match(en.devices[0].reason, /^the phone refuses unsolicited notifications \(481\)/);
+  } finally {
+    answer = () => [{ status: 200, reason: 'OK' }];
+  }
 });
 
 test('cancelling a job stops the NOTIFYs not sent yet', async () => {

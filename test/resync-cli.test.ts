@@ -23,12 +23,20 @@ let dir: string;
 let uas: LoopbackUas;
 let answer: () => UasAnswer[] = () => [{ status: 200, reason: 'OK' }];
 
+/** Run the CLI in English (CADRAN_LANG=en); `french` runs it as a server's LANG=C would: in French. */
 function cadran(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return run({ CADRAN_LANG: 'en' }, args);
+}
+const french = (...args: string[]) => run({ LANG: 'C.UTF-8' }, args);
+
+function run(lang: Record<string, string>, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, CADRAN_DATA_DIR: dir, CADRAN_SIP_HOST: '127.0.0.1', CADRAN_LOG_LEVEL: 'silent' };
+  for (const k of ['CADRAN_LANG', 'LC_ALL', 'LC_MESSAGES', 'LANG']) delete env[k];
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       ['bin/cadran.js', ...args],
-      { cwd: root, env: { ...process.env, CADRAN_DATA_DIR: dir, CADRAN_SIP_HOST: '127.0.0.1', CADRAN_LOG_LEVEL: 'silent' }, timeout: 60_000 },
+      { cwd: root, env: { ...env, ...lang }, timeout: 60_000 },
       (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
     );
   });
@@ -62,7 +70,8 @@ test('cadran resync <mac>: NOTIFY through the proxy, table, exit 0', async () =>
   const r = await cadran('resync', '80:5E:C0:00:00:01');
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /MAC\s+STATE\s+CODE\s+REASON/);
-  assert.match(r.stdout, /80:5e:c0:00:00:01\s+answered\s+200\s+OK/);
+  assert.match(r.stdout, /80:5e:c0:00:00:01\s+Accepted\s+200\n/);
+  assert.match(r.stdout, /^resync job \S+ \(phone 80:5e:c0:00:00:01\): 1 phone\(s\)\n/);
   const req = uas.requests.at(-1)!.req;
   assert.is(header(req, 'event'), vendorById('yealink')!.notifyEvent(false));
   assert.is(req.kind === 'request' && req.uri, 'sip:alice@sip.acme.example');
@@ -90,15 +99,22 @@ test('a refusal, a phone never seen, bad arguments: one-line reason, exit 1', as
   try {
     const busy = await cadran('resync', '--user', '0100000003');
     assert.is(busy.code, 1);
-    assert.match(busy.stdout, /00:04:f2:00:00:02\s+failed\s+486\s+Busy Here/);
-    assert.is(busy.stderr.trim(), 'cadran: 1 of 1 phones did not accept the NOTIFY (00:04:f2:00:00:02: failed 486, Busy Here)');
+    assert.match(busy.stdout, /00:04:f2:00:00:02\s+Refused\s+486\s+phone busy \(486\)/);
+    assert.is(busy.stderr.trim(), 'cadran: 1 of 1 phone(s) did not accept the NOTIFY (00:04:f2:00:00:02: Refused 486, phone busy (486))');
+    const json = JSON.parse((await cadran('resync', '--user', '0100000003', '--json')).stdout);
+    assert.equal([json.devices[0].reasonKey, json.devices[0].reasonParams, json.devices[0].sipReason], ['resync.sip.busy', { code: 486 }, 'Busy Here']);
+    const fr = await french('resync', '--user', '0100000003');
+    assert.match(fr.stdout, /^resynchronisation \S+ \(téléphones de la licence 0100000003\) : 1 téléphone\(s\)\nMAC\s+ÉTAT\s+CODE\s+RAISON\n/);
+    assert.match(fr.stdout, /00:04:f2:00:00:02\s+Refusé\s+486\s+téléphone occupé \(486\)/);
+    assert.is(fr.stderr.trim(), "cadran: 1 téléphone(s) sur 1 n'ont pas accepté la notification (00:04:f2:00:00:02 : Refusé 486, téléphone occupé (486))");
   } finally {
     answer = () => [{ status: 200, reason: 'OK' }];
   }
   const never = await cadran('resync', '805ec0000009');
   assert.is(never.code, 1);
-  assert.ok(never.stdout.includes(NEVER_SEEN));
-  assert.match(never.stderr, /^cadran: 1 of 1 phones did not accept the NOTIFY \(80:5e:c0:00:00:09: failed, never seen/);
+  assert.is(NEVER_SEEN, 'never_seen');
+  assert.match(never.stdout, /80:5e:c0:00:00:09\s+Refused\s+-\s+never seen: the phone has never asked for its configuration/);
+  assert.match(never.stderr, /^cadran: 1 of 1 phone\(s\) did not accept the NOTIFY \(80:5e:c0:00:00:09: Refused, never seen/);
   for (const args of [['resync'], ['resync', '805ec0000001', '--tenant', 'acme'], ['resync', 'nonsense'], ['resync', '--tenant', 'nope'], ['resync', '805ec0000001', '--wait', 'x']]) {
     const bad = await cadran(...args);
     assert.is(bad.code, 1, args.join(' '));

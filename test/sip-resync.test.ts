@@ -141,6 +141,7 @@ test('mixed outcomes: 200, 481, 401 answered with credentials, and Timer F', asy
   assert.is(rec[hexOf(3)].code, 200);
   assert.is(rec[hexOf(4)].state, 'timeout');
   assert.is(rec[hexOf(4)].code, undefined);
+  assert.is(rec[hexOf(4)].reason, 'timeout', 'a stable reason code, translated by the edges');
   const [summary] = await r.store.listJobs();
   assert.equal([summary.counts.answered, summary.counts.failed, summary.counts.timeout], [2, 1, 1]);
 });

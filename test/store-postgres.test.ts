@@ -148,7 +148,7 @@ only('a server that does not answer: the message names it, without the password'
   const port = (srv.address() as { port: number }).port;
   await new Promise<void>((r) => srv.close(() => r()));
   const msg = await openFails({ url: `postgres://cadran:s3cret@127.0.0.1:${port}/prov`, connectTimeoutMs: 2000 });
-  assert.match(msg, new RegExp(`cannot connect to PostgreSQL cadran@127\\.0\\.0\\.1:${port}/prov: the database cannot be reached: .*ECONNREFUSED`));
+  assert.match(msg, new RegExp(`cannot connect to PostgreSQL cadran@127\\.0\\.0\\.1:${port}/prov: connect ECONNREFUSED`));
   assert.not.match(msg, /s3cret/);
 });
 

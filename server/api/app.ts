@@ -3,12 +3,13 @@ import express, { type Express, type Router } from 'express';
 import cookieParser from 'cookie-parser';
 import type { AppContext } from '../app-context.ts';
 import { identify } from './auth.ts';
-import { errorHandler, notFoundRoute } from './errors.ts';
+import { apiTranslator, errorHandler, notFoundRoute } from './errors.ts';
 import { sessionsRouter } from './routes/sessions.ts';
 import { tenantsRouter } from './routes/tenants.ts';
 import { usersRouter } from './routes/users.ts';
 import { devicesRouter } from './routes/devices.ts';
 import { resyncOnChange } from './routes/resync.ts';
+import { metricsHandler } from './metrics.ts';
 
 /** Routers of the features the server runs, mounted under /api/v1 (imports, resync) and at / (web pages). */
 export interface AdminExtensions {
@@ -20,6 +21,8 @@ export function createAdminApp(app: AppContext, ext: AdminExtensions = {}): Expr
   const server = express();
   server.disable('x-powered-by');
   server.set('trust proxy', 'loopback');
+  // Prometheus scrapes: before cookies, sessions and pages (a bearer token of its own, if set).
+  server.get('/metrics', metricsHandler(app.metrics, app.config.metricsToken, app.log));
   server.use(cookieParser());
 
   const api = express.Router();
@@ -42,8 +45,8 @@ export function createAdminApp(app: AppContext, ext: AdminExtensions = {}): Expr
   server.use('/api/v1', api);
 
   if (ext.web) server.use(ext.web(app));
-  server.use((_req, res) => {
-    res.status(404).type('text/plain').send('not found\n');
+  server.use((req, res) => {
+    res.status(404).type('text/plain').send(`${apiTranslator(req, res)('error.not_found')}\n`);
   });
   return server;
 }

@@ -15,7 +15,7 @@ declare module 'express-serve-static-core' {
 }
 
 export function principal(req: Request): Principal {
-  if (!req.principal) throw new DomainError('unauthenticated', 'log in first: send a bearer token or a session cookie');
+  if (!req.principal) throw new DomainError('unauthenticated', 'auth.login_first');
   return req.principal;
 }
 
@@ -28,7 +28,7 @@ export function identify(auth: AuthService): RequestHandler {
     if (h) {
       const m = /^Bearer\s+(\S+)$/i.exec(h);
       const p = m ? await auth.fromToken(m[1]!) : undefined;
-      if (!p) return next(new DomainError('unauthenticated', 'the bearer token is not valid'));
+      if (!p) return next(new DomainError('unauthenticated', 'auth.bad_token'));
       req.principal = p;
       return next();
     }
@@ -37,7 +37,7 @@ export function identify(auth: AuthService): RequestHandler {
       const s = await auth.fromSession(sid);
       if (s) {
         if (!SAFE.has(req.method) && req.get('x-csrf-token') !== s.csrfToken && req.body?._csrf !== s.csrfToken) {
-          return next(new DomainError('forbidden', 'missing or wrong CSRF token'));
+          return next(new DomainError('forbidden', 'forbidden.csrf'));
         }
         req.principal = s.principal;
         req.csrfToken = s.csrfToken;

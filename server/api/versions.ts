@@ -23,9 +23,7 @@ export function writeOptions(req: Request): WriteOptions {
   if (raw === undefined || raw.trim() === '' || raw.trim() === '*') return {};
   const m = /^\s*(?:W\/)?"v(\d{1,15})"\s*$/.exec(raw);
   if (!m) {
-    throw new DomainError('precondition_failed', 'If-Match: give the ETag this record was read with (e.g. "v3")', [
-      { field: 'If-Match', message: 'not an ETag of this API' },
-    ]);
+    throw new DomainError('precondition_failed', 'precondition.if_match_invalid', {}, [{ field: 'If-Match', key: 'precondition.if_match_invalid' }]);
   }
   return { ifVersion: Number(m[1]) };
 }

@@ -1,6 +1,7 @@
 // Who is acting, and the access rules in one place: an operator does anything; a tenant admin
 // manages their own tenant; a user manages their own keys, contacts and phone.
 import { forbidden, notFound } from '../domain/errors.ts';
+import { formatMac } from '../domain/mac.ts';
 import type { Device, User } from '../store/types.ts';
 
 export type Principal =
@@ -21,7 +22,7 @@ export function describe(p: Principal): string {
 
 /** Operators only: creating tenants, importing for any tenant, claiming unknown phones. */
 export function requireOperator(p: Principal): void {
-  if (!isOperator(p)) throw forbidden('only an operator may do this');
+  if (!isOperator(p)) throw forbidden('forbidden.operator_only');
 }
 
 /** Operators, or an admin of this tenant. A user of another tenant learns nothing (404). */
@@ -29,16 +30,16 @@ export function requireTenantAdmin(p: Principal, tenantId: string): void {
   if (isOperator(p)) return;
   if (p.kind === 'user' && p.tenantId === tenantId) {
     if (p.role === 'admin') return;
-    throw forbidden('only an admin of this tenant may do this');
+    throw forbidden('forbidden.tenant_admin_only');
   }
-  throw notFound(`tenant "${tenantId}"`);
+  throw notFound('not_found.tenant', { id: tenantId });
 }
 
 /** Anyone of the tenant may read its basic facts (e.g. the colleagues to supervise). */
 export function requireTenantMember(p: Principal, tenantId: string): void {
   if (isOperator(p)) return;
   if (p.kind === 'user' && p.tenantId === tenantId) return;
-  throw notFound(`tenant "${tenantId}"`);
+  throw notFound('not_found.tenant', { id: tenantId });
 }
 
 /** The user themself, an admin of their tenant, or an operator. Others get 404, not 403, so
@@ -49,16 +50,16 @@ export function requireUserAccess(p: Principal, user: User): void {
     if (p.number === user.number) return;
     if (p.tenantId === user.tenantId) {
       if (p.role === 'admin') return;
-      throw forbidden('you may only manage your own licence');
+      throw forbidden('forbidden.own_licence_only');
     }
   }
-  throw notFound(`user ${user.number}`);
+  throw notFound('not_found.user', { number: user.number });
 }
 
 /** Managing another user's licence itself (rename, role, password reset): admins and operators. */
 export function requireUserAdmin(p: Principal, user: User): void {
   requireUserAccess(p, user);
-  if (p.kind === 'user' && p.role !== 'admin') throw forbidden('only an admin may change this');
+  if (p.kind === 'user' && p.role !== 'admin') throw forbidden('forbidden.admin_only');
 }
 
 /** A device: operators; admins of its tenant; the user it is assigned to (read + resync). */
@@ -67,7 +68,7 @@ export function requireDeviceAccess(p: Principal, device: Device, write: boolean
   if (p.kind === 'user' && p.tenantId === device.tenantId) {
     if (p.role === 'admin') return;
     if (p.number === device.userNumber && !write) return;
-    if (p.number === device.userNumber) throw forbidden('only an admin may change a phone');
+    if (p.number === device.userNumber) throw forbidden('forbidden.device_admin_only');
   }
-  throw notFound(`device ${device.mac}`);
+  throw notFound('not_found.device', { mac: formatMac(device.mac) });
 }

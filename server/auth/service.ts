@@ -48,7 +48,7 @@ export class AuthService {
    */
   async login(login: string, password: string, address: string): Promise<Principal> {
     const attempt = this.throttle.reserve(login, address);
-    if (attempt.refused) throw new DomainError('too_many_requests', 'too many failed logins; try again later');
+    if (attempt.refused) throw new DomainError('too_many_requests', 'auth.too_many_failures');
     if (attempt.delayMs > 0) await new Promise((r) => setTimeout(r, attempt.delayMs));
     const user = /^\d{10}$/.test(login) ? await this.store.users.get(login) : undefined;
     const operator = user ? undefined : await this.store.operators.get(login);
@@ -58,7 +58,7 @@ export class AuthService {
       ok = await verifyPassword(password, hash);
     } catch (err) {
       attempt.cancel();
-      if (err instanceof HashPoolBusy) throw new DomainError('too_many_requests', 'the server is busy; try again in a moment');
+      if (err instanceof HashPoolBusy) throw new DomainError('too_many_requests', 'auth.server_busy');
       throw err;
     }
     attempt.settle(ok);
@@ -66,7 +66,7 @@ export class AuthService {
       if (user) return { kind: 'user', number: user.number, tenantId: user.tenantId, role: user.role };
       return { kind: 'operator', login: operator!.login };
     }
-    throw new DomainError('unauthenticated', 'wrong login or password');
+    throw new DomainError('unauthenticated', 'auth.wrong_login');
   }
 
   async openSession(p: Principal): Promise<{ sessionId: string; csrfToken: string }> {

@@ -1,13 +1,29 @@
-// Helpers shared by CLI commands: one-line errors, the app context for local commands.
+// Helpers shared by CLI commands: one-line errors, the app context for local commands, the
+// language of what the CLI prints (CADRAN_LANG, else LC_ALL / LC_MESSAGES / LANG: `en…` gives
+// English, anything else French).
 import { loadConfig } from '../config.ts';
+import { messageForLog, type MessageParams, type Translate } from '../domain/messages.ts';
+import { translator, type Lang } from '../i18n/catalogue.ts';
+import { langFromEnv } from '../i18n/lang.ts';
 import { createAppContext } from '../app.ts';
 import { silentLogger } from '../log.ts';
 import type { AppContext } from '../app-context.ts';
 
-/** An error the CLI prints as one line, exiting non-zero. */
+/** The language of this run of the CLI. */
+export const cliLang = (): Lang => langFromEnv();
+
+/** The catalogue in the CLI's language. */
+export const cliTranslator = (): Translate => translator(cliLang());
+
+/** An error the CLI prints as one line (a catalogue key with parameters), exiting non-zero. */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
-    super(message);
+  constructor(
+    readonly key: string,
+    readonly params: MessageParams = {},
+    readonly exitCode = 1,
+  ) {
+    super(messageForLog({ key, params }));
+    this.name = 'CliError';
   }
 }
 

@@ -6,9 +6,10 @@ import cliProgress from 'cli-progress';
 import { SYSTEM } from '../auth/principal.ts';
 import { importDevices } from '../imports/devices.ts';
 import { importContacts } from '../imports/contacts.ts';
-import { plural, type ImportReport } from '../imports/report.ts';
+import { localizeReport, type ImportReportView } from '../imports/report.ts';
 import type { ImportProgress } from '../imports/common.ts';
-import { CliError, withLocalApp } from './common.ts';
+import type { Translate } from '../domain/messages.ts';
+import { CliError, cliTranslator, withLocalApp } from './common.ts';
 
 interface ImportFlags {
   dryRun?: boolean;
@@ -23,7 +24,7 @@ interface ImportFlags {
 const SHOWN_REJECTED = 100;
 
 /** A bar on stderr while reading (bytes) then writing (lines); nothing when not on a terminal. */
-function progressBar(totalBytes: number, applyLabel: string): { update: (p: ImportProgress) => void; stop: () => void } {
+function progressBar(totalBytes: number, dryRun: boolean, t: Translate): { update: (p: ImportProgress) => void; stop: () => void } {
   if (!process.stderr.isTTY) return { update: () => {}, stop: () => {} };
   const bar = new cliProgress.SingleBar(
     { stream: process.stderr, format: '{phase} [{bar}] {percentage}% | {value}/{total} {unit}', hideCursor: true, clearOnComplete: true, fps: 10 },
@@ -35,8 +36,8 @@ function progressBar(totalBytes: number, applyLabel: string): { update: (p: Impo
       if (p.phase !== phase) {
         if (phase) bar.stop();
         phase = p.phase;
-        if (p.phase === 'read') bar.start(totalBytes || 1, 0, { phase: 'reading ', unit: 'bytes' });
-        else bar.start(p.total || 1, 0, { phase: applyLabel, unit: 'lines' });
+        if (p.phase === 'read') bar.start(totalBytes || 1, 0, { phase: t('cli.import.reading'), unit: t('cli.import.bytes') });
+        else bar.start(p.total || 1, 0, { phase: t(dryRun ? 'cli.import.checking' : 'cli.import.writing'), unit: t('cli.import.lines') });
       }
       bar.update(p.phase === 'read' ? p.bytes : p.done);
     },
@@ -46,15 +47,20 @@ function progressBar(totalBytes: number, applyLabel: string): { update: (p: Impo
   };
 }
 
-export function humanReport(file: string, r: ImportReport): string {
+/** The report for a person, in the CLI's language (translated by `localizeReport`). */
+export function humanReport(file: string, r: ImportReportView, t: Translate): string {
   const out = [`${file}: ${r.message}`];
-  for (const w of r.warnings) out.push(`warning: ${w}`);
+  for (const w of r.warnings) out.push(t('cli.import.warning', { message: w }));
   const rejected = r.lines.filter((l) => l.status === 'rejected');
   if (rejected.length) {
-    out.push('rejected lines:');
-    for (const l of rejected.slice(0, SHOWN_REJECTED)) out.push(`  line ${l.line}: ${l.mac ?? l.name ?? ''}${(l.mac ?? l.name) ? ': ' : ''}${l.reason ?? ''}`);
+    out.push(t('cli.import.rejected_lines'));
+    for (const l of rejected.slice(0, SHOWN_REJECTED)) {
+      const what = l.mac || l.name;
+      const reason = l.reason ?? t('import_line.rejected');
+      out.push(`  ${what ? t('cli.import.rejected_line', { line: l.line, what, reason }) : t('cli.import.rejected_line_unnamed', { line: l.line, reason })}`);
+    }
     const more = r.rejected - Math.min(rejected.length, SHOWN_REJECTED);
-    if (more > 0) out.push(`  … and ${plural(more, 'more line', 'more lines')} (--json lists them)`);
+    if (more > 0) out.push(`  ${t('cli.import.more_lines', { count: more })}`);
   }
   return out.join('\n') + '\n';
 }
@@ -70,22 +76,25 @@ export function registerImportCommand(program: Command): void {
     .option('--contacts <number>', "import personal contacts (name, work, mobile, home, group) into this user's directory instead")
     .option('--json', 'print the report as JSON')
     .action(async (file: string, o: ImportFlags) => {
-      if (o.skipInvalid && o.allOrNothing) throw new CliError('choose either --skip-invalid or --all-or-nothing');
-      if (o.contacts && o.tenant) throw new CliError('--tenant applies to phones, not to --contacts');
+      const t = cliTranslator();
+      if (o.skipInvalid && o.allOrNothing) throw new CliError('cli.import.modes_exclusive');
+      if (o.contacts && o.tenant) throw new CliError('cli.import.tenant_with_contacts');
       let size = 0;
       if (file !== '-') {
         try {
           const st = statSync(file);
-          if (!st.isFile()) throw new CliError(`${file}: not a file`);
+          if (!st.isFile()) throw new CliError('cli.not_a_file', { file });
           size = st.size;
         } catch (e) {
           if (e instanceof CliError) throw e;
-          throw new CliError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+          const err = e as NodeJS.ErrnoException;
+          if (err.code === 'ENOENT') throw new CliError('cli.no_such_file', { file });
+          throw new CliError('cli.cannot_read', { file, detail: err.code ?? err.message });
         }
       }
       const mode = o.skipInvalid ? 'skip-invalid' : 'all-or-nothing';
       const dryRun = Boolean(o.dryRun);
-      const bar = progressBar(size, dryRun ? 'checking' : 'writing ');
+      const bar = progressBar(size, dryRun, t);
       const report = await withLocalApp(async (app) => {
         const input = file === '-' ? process.stdin : createReadStream(file);
         try {
@@ -98,10 +107,9 @@ export function registerImportCommand(program: Command): void {
           if (input !== process.stdin) input.destroy();
         }
       });
-      process.stdout.write(o.json ? JSON.stringify(report, null, 2) + '\n' : humanReport(file === '-' ? 'stdin' : file, report));
-      if (dryRun && report.rejected > 0) throw new CliError(`dry run: ${plural(report.rejected, 'line would be', 'lines would be')} rejected`);
-      if (!dryRun && !report.applied) {
-        throw new CliError(`nothing imported: ${plural(report.rejected, 'line is', 'lines are')} rejected (all-or-nothing; --skip-invalid imports the valid lines)`);
-      }
+      const view = localizeReport(report, t);
+      process.stdout.write(o.json ? JSON.stringify(view, null, 2) + '\n' : humanReport(file === '-' ? 'stdin' : file, view, t));
+      if (dryRun && report.rejected > 0) throw new CliError('cli.import.dry_run_rejected', { count: report.rejected });
+      if (!dryRun && !report.applied) throw new CliError('cli.import.nothing_imported', { count: report.rejected });
     });
 }

@@ -25,10 +25,10 @@ export function registerMigrateCommand(program: Command): void {
     .option('--json', 'print the report as JSON')
     .action(async (flags: MigrateFlags) => {
       const m = /^sqlite:(.+)$/.exec(flags.from ?? '');
-      if (!m) throw new CliError(`--from: expected sqlite:<file> (got "${flags.from}")`);
+      if (!m) throw new CliError('cli.migrate_from', { value: String(flags.from ?? '') });
       const file = m[1]!;
       const to = flags.to ?? '';
-      if (!/^postgres(ql)?:\/\//i.test(to)) throw new CliError('--to: expected a postgres:// URL');
+      if (!/^postgres(ql)?:\/\//i.test(to)) throw new CliError('cli.migrate_to');
       // The target's TLS and timeout settings, validated like a server's (the URL stands for CADRAN_DATABASE_URL).
       const config = loadConfig({ ...process.env, CADRAN_DATABASE_URL: to });
       const db = config.database;
@@ -68,7 +68,7 @@ export function registerMigrateCommand(program: Command): void {
         process.stdout.write(lines.join('\n') + '\n');
       } catch (e) {
         bar?.stop();
-        if (e instanceof CopyError) throw new CliError(e.message);
+        if (e instanceof CopyError) throw new CliError('cli.migrate_failed', { reason: e.message });
         throw e;
       }
     });

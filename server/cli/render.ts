@@ -4,7 +4,7 @@ import { bootFilesOf, renderDeviceFile } from '../provision/render.ts';
 import { deviceChecks } from '../provision/checks.ts';
 import { SYSTEM } from '../auth/principal.ts';
 import { effectiveProfile } from '../service/network.ts';
-import { CliError, publicRoot, withLocalApp } from './common.ts';
+import { CliError, cliTranslator, publicRoot, withLocalApp } from './common.ts';
 
 export function registerRenderCommand(program: Command): void {
   program
@@ -16,14 +16,14 @@ export function registerRenderCommand(program: Command): void {
       await withLocalApp(async (app) => {
         const mac = normalizeMac(rawMac);
         const device = await app.store.devices.get(mac);
-        if (!device) throw new CliError(`no device with MAC ${formatMac(mac)}`);
+        if (!device) throw new CliError('not_found.device', { mac: formatMac(mac) });
         const files = file ? [file] : await bootFilesOf(app, mac);
         for (const name of files) {
           const out = await renderDeviceFile(app, mac, name, publicRoot(app));
-          if (!out) throw new CliError(`${name}: not a file this phone is served`);
+          if (!out) throw new CliError('cli.render.not_served', { file: name });
           if (file) process.stdout.write(out.body);
           else {
-            process.stdout.write(`===== ${name} (${out.contentType}, ${out.body.length} bytes) =====\n`);
+            process.stdout.write(`===== ${cliTranslator()('cli.render.file_header', { file: name, type: out.contentType, bytes: out.body.length })} =====\n`);
             process.stdout.write(out.body);
             if (!out.body.toString('utf8').endsWith('\n')) process.stdout.write('\n');
           }

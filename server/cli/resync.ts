@@ -3,8 +3,9 @@
 // accepted (2xx). It needs no running server; the job is recorded like the API's.
 import type { Command } from 'commander';
 import { SYSTEM } from '../auth/principal.ts';
-import type { ResyncDeviceView, ResyncJobView } from '../resync/service.ts';
-import { CliError, withLocalApp } from './common.ts';
+import { localizeJob, type ResyncDeviceView, type ResyncJobView } from '../resync/service.ts';
+import type { Translate } from '../domain/messages.ts';
+import { CliError, cliTranslator, withLocalApp } from './common.ts';
 
 interface ResyncFlags {
   user?: string;
@@ -17,12 +18,17 @@ interface ResyncFlags {
 const accepted = (d: ResyncDeviceView): boolean =>
   (d.state === 'answered' || d.state === 'fetched') && d.code !== undefined && d.code >= 200 && d.code < 300;
 
-export function resyncTable(job: ResyncJobView): string {
-  const rows = job.devices.map((d) => [d.mac, d.state, d.code === undefined ? '-' : String(d.code), d.reason ?? '']);
-  const head = ['MAC', 'STATE', 'CODE', 'REASON'];
+const stateText = (state: string, t: Translate): string => t(`resync.state_${state}`);
+const reasonOf = (d: ResyncDeviceView, t: Translate): string => (d.reason ? t(d.reason.key, d.reason.params) : '');
+
+/** One line per phone, in the CLI's language: MAC, state, SIP code, reason. */
+export function resyncTable(job: ResyncJobView, t: Translate): string {
+  const rows = job.devices.map((d) => [d.mac, stateText(d.state, t), d.code === undefined ? '-' : String(d.code), reasonOf(d, t)]);
+  const head = [t('cli.resync.col_mac'), t('cli.resync.col_state'), t('cli.resync.col_code'), t('cli.resync.col_reason')];
   const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(width[i]!))).join('  ').trimEnd();
-  return [`resync job ${job.id} (${job.label}): ${job.total} phone${job.total === 1 ? '' : 's'}`, line(head), ...rows.map(line)].join('\n') + '\n';
+  const title = t('cli.resync.title', { id: job.id, label: t(job.label.key, job.label.params), count: job.total });
+  return [title, line(head), ...rows.map(line)].join('\n') + '\n';
 }
 
 export function registerResyncCommand(program: Command): void {
@@ -36,9 +42,9 @@ export function registerResyncCommand(program: Command): void {
     .option('--json', 'print the job as JSON')
     .action(async (mac: string | undefined, o: ResyncFlags) => {
       const chosen = [mac, o.user, o.tenant].filter((x) => x !== undefined).length;
-      if (chosen !== 1) throw new CliError('name exactly one of: a MAC address, --user <number>, --tenant <id>');
+      if (chosen !== 1) throw new CliError('cli.resync.one_target');
       const wait = Number(o.wait);
-      if (!Number.isFinite(wait) || wait < 0 || wait > 3600) throw new CliError('--wait must be a number of seconds from 0 to 3600');
+      if (!Number.isFinite(wait) || wait < 0 || wait > 3600) throw new CliError('cli.resync.wait');
       const job = await withLocalApp(async (app) => {
         // Port 0: a running server may hold the configured SIP port; answers come back to ours.
         const runtime = await app.resync.start({ bindPort: 0 });
@@ -58,15 +64,15 @@ export function registerResyncCommand(program: Command): void {
           await runtime.close();
         }
       });
-      process.stdout.write(o.json ? JSON.stringify(job, null, 2) + '\n' : resyncTable(job));
+      const t = cliTranslator();
+      process.stdout.write(o.json ? JSON.stringify(localizeJob(job, t), null, 2) + '\n' : resyncTable(job, t));
       const bad = job.devices.filter((d) => !accepted(d));
       if (bad.length === 0) return;
       const pending = bad.filter((d) => d.state === 'queued' || d.state === 'sent').length;
+      if (pending > 0) throw new CliError('cli.resync.pending', { count: pending, total: job.total, wait });
       const first = bad[0]!;
-      throw new CliError(
-        pending > 0
-          ? `${pending} of ${job.total} phones had not answered after ${wait} s (--wait)`
-          : `${bad.length} of ${job.total} phones did not accept the NOTIFY (${first.mac}: ${first.state}${first.code ? ` ${first.code}` : ''}${first.reason ? `, ${first.reason}` : ''})`,
-      );
+      const outcome = [stateText(first.state, t), first.code ? String(first.code) : ''].filter(Boolean).join(' ');
+      const reason = reasonOf(first, t);
+      throw new CliError(reason ? 'cli.resync.refused_reason' : 'cli.resync.refused', { count: bad.length, total: job.total, mac: first.mac, outcome, reason });
     });
 }

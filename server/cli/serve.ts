@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config.ts';
 import { createAppContext, startServer } from '../app.ts';
+import { createLogger, flushLogger } from '../log.ts';
 import { features } from '../features.ts';
 import { createOperator } from './operator.ts';
+import { cliTranslator } from './common.ts';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -10,18 +12,20 @@ export function registerServeCommand(program: Command): void {
     .description('serve phones (HTTP, TFTP), the admin REST API and the web UI')
     .action(async () => {
       const config = loadConfig();
-      const app = await createAppContext(config);
+      // One line per phone request: written asynchronously, off the request path (server/log.ts).
+      const app = await createAppContext(config, createLogger(config.logLevel, { async: true }));
       // First start: an operator credential, printed once, so the installation can be used at all.
       if ((await app.store.operators.count()) === 0) {
         const { password, token } = await createOperator(app, 'admin');
+        const t = cliTranslator();
         process.stdout.write(
           [
             '',
-            'First start: created operator "admin".',
-            `  web UI / POST /api/v1/sessions login: admin  password: ${password}`,
-            `  API token: ${token}`,
-            `  e.g. curl -H "Authorization: Bearer ${token}" http://${config.adminHost}:${config.adminPort}/api/v1/tenants`,
-            'This is shown only once; create more with `cadran operator create <login>`.',
+            t('cli.serve.first_start', { login: 'admin' }),
+            `  ${t('cli.serve.first_login', { login: 'admin', password })}`,
+            `  ${t('cli.serve.first_token', { token })}`,
+            `  ${t('cli.serve.first_example', { command: `curl -H "Authorization: Bearer ${token}" http://${config.adminHost}:${config.adminPort}/api/v1/tenants` })}`,
+            t('cli.serve.first_once'),
             '',
           ].join('\n') + '\n',
         );
@@ -33,6 +37,7 @@ export function registerServeCommand(program: Command): void {
         stopping = true;
         app.log.info({ signal }, 'stopping');
         await running.close();
+        await flushLogger(app.log);
         process.exit(0);
       };
       process.on('SIGINT', () => void stop('SIGINT'));

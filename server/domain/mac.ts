@@ -1,6 +1,7 @@
 // MAC addresses: accepted as `80:5E:C0:D5:7D:72`, `80-5e-c0-d5-7d-72` or `805ec0d57d72`, any case;
 // stored and compared as 12 lower-case hex digits.
 import { invalid } from './errors.ts';
+import { shownValue } from './messages.ts';
 
 const SPELLINGS = [/^[0-9a-f]{12}$/i, /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i, /^([0-9a-f]{2}-){5}[0-9a-f]{2}$/i];
 
@@ -17,7 +18,7 @@ export function parseMac(raw: string): string | null {
 export function normalizeMac(raw: unknown, field = 'mac'): string {
   const mac = typeof raw === 'string' ? parseMac(raw) : null;
   if (!mac) {
-    throw invalid(field, `"${String(raw).slice(0, 40)}" is not a MAC address (expected 12 hex digits, e.g. 80:5E:C0:D5:7D:72)`);
+    throw invalid(field, 'validation.mac', { value: shownValue(raw) });
   }
   return mac;
 }

@@ -2,14 +2,14 @@
 import { z } from 'zod';
 
 /** A licence number: exactly 10 digits, e.g. `0145678901`. */
-export const userNumber = z.string().trim().regex(/^\d{10}$/, 'must be exactly 10 digits, e.g. 0145678901');
+export const userNumber = z.string().trim().regex(/^\d{10}$/, 'validation.user_number');
 
 /** A dialable number: digits, optionally a leading `+`, and `*`/`#` for service codes; separators removed. */
 export const dialable = z
   .string()
   .trim()
   .transform((v) => v.replace(/[\s.\-()/]/g, ''))
-  .pipe(z.string().regex(/^\+?[0-9*#]{2,32}$/, 'must be a phone number (digits, optional leading +)'));
+  .pipe(z.string().regex(/^\+?[0-9*#]{2,32}$/, 'validation.phone_number'));
 
 /**
  * Normalise a French-style number for a phone book: `+33 1 45 67 89 01`, `01.45.67.89.01`,

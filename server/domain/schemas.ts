@@ -1,5 +1,7 @@
 // Input shapes of every resource, validated with zod. Unknown fields are refused (`strict`) so a
-// typo in a field name is an error, not a silently ignored value.
+// typo in a field name is an error, not a silently ignored value. Refinements name their problem
+// by a catalogue key (`validation.…`, with parameters where the text needs numbers); zod's own
+// generic problems (too short, wrong type, unknown field…) get generic keys in validate.ts.
 import { z } from 'zod';
 import { displayText, hostName, refinePrintable } from './text.ts';
 import { dialable, userNumber } from './numbers.ts';
@@ -12,31 +14,37 @@ import { vendorById, vendors } from '../../vendors/index.ts';
 export const tenantId = z
   .string()
   .trim()
-  .regex(/^[a-z0-9-]{2,40}$/, 'must be 2–40 characters among a-z, 0-9 and -');
+  .regex(/^[a-z0-9-]{2,40}$/, 'validation.tenant_id');
+
+/** A whole number from min to max, said as such ("1 to 4094") whichever bound is crossed. */
+const range = (min: number, max: number) =>
+  z
+    .number()
+    .int()
+    .refine((v) => v >= min && v <= max, { message: 'validation.range', params: { min, max } });
+
+/** Printable ASCII without spaces, min to max characters (phone and SIP passwords, logins). */
+const asciiToken = (min: number, max: number) =>
+  z.string().refine((v) => v.length >= min && v.length <= max && /^[\x21-\x7e]*$/.test(v), { message: 'validation.ascii_token', params: { min, max } });
 
 export const sipTransport = z.enum(['udp', 'tcp', 'tls']);
-const port = z.number().int().min(1, 'must be 1–65535').max(65535, 'must be 1–65535');
-const secret = (min: number, max: number) =>
-  z
-    .string()
-    .min(min, `must be at least ${min} characters`)
-    .max(max, `must be at most ${max} characters`)
-    .superRefine(refinePrintable);
+const port = range(1, 65535);
+const secret = (min: number, max: number) => z.string().min(min).max(max).superRefine(refinePrintable);
 
 export const cidr = z
   .string()
   .trim()
-  .regex(/^([0-9]{1,3}(\.[0-9]{1,3}){3}(\/\d{1,2})?|[0-9a-fA-F:]+(\/\d{1,3})?)$/, 'must be an IP address or CIDR (e.g. 192.0.2.0/24)');
+  .regex(/^([0-9]{1,3}(\.[0-9]{1,3}){3}(\/\d{1,2})?|[0-9a-fA-F:]+(\/\d{1,3})?)$/, 'validation.cidr');
 
 const authMode = z.enum(['none', 'basic', 'digest']);
-const authUsername = z.string().trim().min(1).max(64).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+const authUsername = z.string().trim().pipe(asciiToken(1, 64));
 const allowlist = z.array(cidr).max(200);
 
 /** Hours a new (or re-enrolled) device may fetch its files once without credentials. */
 export const ENROLMENT_DEFAULT_HOURS = 24;
 const enrolment = z
   .object({
-    windowHours: z.number().int().min(1, 'must be 1–720 hours').max(720, 'must be 1–720 hours'),
+    windowHours: range(1, 720),
     /** Only from these addresses (the customer's site); any address when absent. */
     allowlist: allowlist.optional(),
   })
@@ -54,7 +62,7 @@ export const provisioningSecurity = z
       })
       .strict()
       .optional(),
-    urlToken: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be 16–64 characters among A-Z a-z 0-9 _ -').nullable().optional(),
+    urlToken: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'validation.url_token').nullable().optional(),
     /**
      * Adopt before serve: each device has its own generated credentials; during its enrolment
      * window it may fetch its files once without them (those files carry them), then never again.
@@ -80,7 +88,7 @@ export const provisioningSecurityPatch = z
       .strict()
       .nullable()
       .optional(),
-    urlToken: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be 16–64 characters among A-Z a-z 0-9 _ -').nullable().optional(),
+    urlToken: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'validation.url_token').nullable().optional(),
     enrolment: z
       .object({ windowHours: enrolment.shape.windowHours.optional(), allowlist: allowlist.nullable().optional() })
       .strict()
@@ -147,12 +155,12 @@ export const userCreate = z
   .object({
     number: userNumber,
     name: displayText(64),
-    email: z.email('must be an e-mail address').max(254).nullable().optional(),
+    email: z.email('validation.email').max(254).nullable().optional(),
     role: role.default('user'),
     password: userPassword.optional(),
-    sipAuthName: z.string().trim().regex(/^[A-Za-z0-9._~+-]{1,64}$/, 'must be 1–64 characters among A-Z a-z 0-9 . _ ~ + -').optional(),
-    sipPassword: z.string().regex(/^[\x21-\x7e]{4,64}$/, 'must be 4–64 printable ASCII characters without spaces').optional(),
-    voicemailNumber: z.string().trim().regex(/^[0-9*#+]{1,16}$/, 'must be digits, * or #').optional(),
+    sipAuthName: z.string().trim().regex(/^[A-Za-z0-9._~+-]{1,64}$/, 'validation.sip_auth_name').optional(),
+    sipPassword: asciiToken(4, 64).optional(),
+    voicemailNumber: z.string().trim().regex(/^[0-9*#+]{1,16}$/, 'validation.voicemail').optional(),
   })
   .strict();
 // `role` has a default on creation only: a PATCH without it must not reset it.
@@ -162,7 +170,7 @@ export const modelName = z
   .string()
   .trim()
   .transform((v) => v.toUpperCase().replace(/[\s_-]/g, ''))
-  .pipe(z.string().regex(/^[A-Z0-9]{2,16}$/, 'must be a phone model such as T54W, VVX450 or D785'));
+  .pipe(z.string().regex(/^[A-Z0-9]{2,16}$/, 'validation.model_name'));
 
 /** The most extra lines any model takes (its SIP accounts less the user's own). */
 const MAX_EXTRA_LINES = Math.max(...vendors.flatMap((v) => v.models.map((m) => m.sipAccounts))) - 1;
@@ -174,11 +182,11 @@ export const deviceCreate = z
     tenant: tenantId,
     user: userNumber.nullable().optional(),
     label: displayText(64).nullable().optional(),
-    expansionModules: z.number().int().min(0).max(6).optional(),
+    expansionModules: range(0, 6).optional(),
     /** More licences of the tenant the phone registers (accounts 2…n); the model's limit is checked
      *  by the service (server/service/devices.ts). */
-    extraLines: z.array(userNumber).max(MAX_EXTRA_LINES, `at most ${MAX_EXTRA_LINES} extra lines`).optional(),
-    provisioningUsername: z.string().regex(/^[\x21-\x7e]{1,64}$/).nullable().optional(),
+    extraLines: z.array(userNumber).max(MAX_EXTRA_LINES).optional(),
+    provisioningUsername: asciiToken(1, 64).nullable().optional(),
     provisioningPassword: secret(8, 128).nullable().optional(),
   })
   .strict();
@@ -186,7 +194,7 @@ export const devicePatch = deviceCreate.omit({ mac: true }).partial().strict();
 
 export const keyInput = z
   .object({
-    position: z.number().int().min(1, 'positions start at 1').max(999),
+    position: range(1, 999),
     type: z.enum(['line', 'blf', 'speeddial']),
     value: z.string().trim().max(64).nullable().optional(),
     label: displayText(32).nullable().optional(),
@@ -195,9 +203,9 @@ export const keyInput = z
 export const keyList = z.array(keyInput).max(500);
 
 /** A feature code of the platform dialled by the phone: digits, `*` and `#` (`*8`, `**`, `*8#`). */
-const featureCode = z.string().trim().regex(/^[0-9*#]{1,16}$/, 'must be 1–16 characters among 0-9, * and #');
+const featureCode = z.string().trim().regex(/^[0-9*#]{1,16}$/, 'validation.feature_code');
 
-const phonePassword = z.string().regex(/^[\x21-\x7e]{4,64}$/, 'must be 4–64 printable ASCII characters without spaces');
+const phonePassword = asciiToken(4, 64);
 
 /**
  * Raw vendor settings, `{"<vendor>": {"<name>": "<value>"}}`: each name and value is checked by its
@@ -206,7 +214,7 @@ const phonePassword = z.string().regex(/^[\x21-\x7e]{4,64}$/, 'must be 4–64 pr
  */
 export const vendorParameters = z
   .record(
-    z.string().refine((v) => vendorById(v) !== undefined, { message: `must be a vendor: ${vendors.map((v) => v.id).join(', ')}` }),
+    z.string().refine((v) => vendorById(v) !== undefined, { message: 'validation.vendor', params: { values: vendors.map((v) => v.id).join(', ') } }),
     z.record(z.string().max(MAX_PARAMETER_NAME_LENGTH), z.string().max(MAX_PARAMETER_VALUE_LENGTH)),
   )
   .superRefine((all, ctx) => {
@@ -215,48 +223,47 @@ export const vendorParameters = z
       if (!vendor) continue;
       const entries = Object.entries(params);
       if (entries.length > MAX_VENDOR_PARAMETERS) {
-        ctx.addIssue({ code: 'custom', path: [vendorId], message: `at most ${MAX_VENDOR_PARAMETERS} parameters`, params: { code: 'vendor_parameter.too_many' } });
+        ctx.addIssue({ code: 'custom', path: [vendorId], message: 'check.vendor_parameter.too_many', params: { code: 'vendor_parameter.too_many', max: MAX_VENDOR_PARAMETERS } });
       }
       for (const [name, value] of entries) {
         const p = vendor.parameters.check(name, value);
-        if (p) ctx.addIssue({ code: 'custom', path: [vendorId, name], message: p.message, params: { code: p.code } });
+        if (p) ctx.addIssue({ code: 'custom', path: [vendorId, name], message: `check.${p.code}`, params: { code: p.code, vendor: p.vendor, name: p.name } });
       }
     }
   });
 
 export const networkProfile = z
   .object({
-    vlanId: z.number().int().min(1, 'must be 1–4094').max(4094, 'must be 1–4094').nullable(),
-    vlanPriority: z.number().int().min(0, 'must be 0–7').max(7, 'must be 0–7').nullable(),
+    vlanId: range(1, 4094).nullable(),
+    vlanPriority: range(0, 7).nullable(),
     ntpServers: z.array(hostName).max(4),
     timezone: z
       .string()
-      .refine((v) => isValidTimezone(v), 'must be an IANA time zone name such as Europe/Paris')
+      .refine((v) => isValidTimezone(v), 'validation.timezone')
       .nullable(),
     dnsServers: z.array(hostName).max(4),
     syslogServer: hostName.nullable(),
-    dscpSip: z.number().int().min(0, 'must be 0–63').max(63, 'must be 0–63').nullable(),
-    dscpRtp: z.number().int().min(0, 'must be 0–63').max(63, 'must be 0–63').nullable(),
-    adminPassword: phonePassword.nullable(),
-    resyncIntervalMinutes: z.number().int().min(5, 'must be 5–43200').max(43200, 'must be 5–43200').nullable(),
-    firmware: z.record(modelName, z.url({ protocol: /^(https?|tftp|ftp)$/, error: 'must be an http(s), ftp or tftp URL' }).max(1000)),
-    locale: z.enum(LOCALE_TAGS, `must be one of ${LOCALE_TAGS.join(', ')}`).nullable(),
+    dscpSip: range(0, 63).nullable(),
+    dscpRtp: range(0, 63).nullable(),
+    adminPassword: asciiToken(4, 64).nullable(),
+    resyncIntervalMinutes: range(5, 43200).nullable(),
+    firmware: z.record(modelName, z.url({ protocol: /^(https?|tftp|ftp)$/, error: 'validation.firmware_url' }).max(1000)),
+    locale: z.enum(LOCALE_TAGS).nullable(),
     featureCodes: z.object({ directedPickup: featureCode.nullable(), groupPickup: featureCode.nullable() }).partial().strict().nullable(),
     digitMap: z
       .string()
-      .max(MAX_DIGIT_MAP_LENGTH, `must be at most ${MAX_DIGIT_MAP_LENGTH} characters`)
+      .max(MAX_DIGIT_MAP_LENGTH)
       .superRefine((v, ctx) => {
-        const p = digitMapProblem(v);
-        if (p) ctx.addIssue({ code: 'custom', message: `is not a digit map: ${p}` });
+        if (digitMapProblem(v)) ctx.addIssue({ code: 'custom', message: 'validation.digit_map' });
       })
       .nullable(),
     codecs: z
-      .array(z.enum(CODEC_NAMES, `must be among ${CODEC_NAMES.join(', ')}`))
-      .min(1, 'must name at least one codec')
+      .array(z.enum(CODEC_NAMES))
+      .min(1)
       .max(CODEC_NAMES.length)
-      .refine((a) => new Set(a).size === a.length, 'must not name a codec twice')
+      .refine((a) => new Set(a).size === a.length, 'validation.codec_twice')
       .nullable(),
-    registrationExpirySeconds: z.number().int().min(60, 'must be 60–86400').max(86400, 'must be 60–86400').nullable(),
+    registrationExpirySeconds: range(60, 86400).nullable(),
     phoneUserPassword: phonePassword.nullable(),
     vendorParameters: vendorParameters.nullable(),
   })
@@ -272,7 +279,7 @@ export const contactInput = z
     group: displayText(40).nullable().optional(),
   })
   .strict()
-  .refine((c) => c.work || c.mobile || c.home, { message: 'a contact needs at least one number (work, mobile or home)', path: ['work'] });
+  .refine((c) => c.work || c.mobile || c.home, { message: 'validation.contact_number', path: ['work'] });
 
 export type TenantCreate = z.infer<typeof tenantCreate>;
 export type TenantPatch = z.infer<typeof tenantPatch>;

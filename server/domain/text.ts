@@ -6,9 +6,10 @@ import { z } from 'zod';
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
+/** The catalogue key of what makes `value` unfit for a phone file, or null. */
 export function textProblem(value: string): string | null {
-  if (FORBIDDEN.test(value)) return 'must not contain control characters or line breaks';
-  if (!value.isWellFormed()) return 'is not valid Unicode text';
+  if (FORBIDDEN.test(value)) return 'validation.control_characters';
+  if (!value.isWellFormed()) return 'validation.not_unicode';
   return null;
 }
 
@@ -20,12 +21,12 @@ export function refinePrintable(v: string, ctx: z.RefinementCtx): void {
 
 /** A zod schema for a display text (name, label): trimmed, 1..max characters, printable. */
 export const displayText = (max: number) =>
-  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`).superRefine(refinePrintable);
+  z.string().trim().min(1, 'validation.empty').max(max, 'validation.too_long').superRefine(refinePrintable);
 
 /** A host name or IP address (v4 or v6), optionally with nothing else. */
 export const hostName = z
   .string()
   .trim()
-  .min(1, 'must not be empty')
-  .max(253)
-  .regex(/^(\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:]*:[0-9a-fA-F:.]+|[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*)$/, 'must be a host name or an IP address');
+  .min(1, 'validation.empty')
+  .max(253, 'validation.too_long')
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:]*:[0-9a-fA-F:.]+|[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*)$/, 'validation.host');

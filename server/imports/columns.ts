@@ -1,6 +1,7 @@
 // Header names as people type them: case, accents, spaces, dashes and dots do not matter, and
 // the usual French names are accepted (`Adresse MAC`, `Modèle`, `Libellé`, `Prénom`...).
-import { DomainError } from '../domain/errors.ts';
+import { invalidFile } from '../domain/errors.ts';
+import { listParam, message, type Message } from '../domain/messages.ts';
 
 /** `Adresse MAC` → `adressemac`, `Modèle` → `modele`, `first_name` → `firstname`. */
 export function headerKey(raw: string): string {
@@ -21,10 +22,10 @@ export interface ColumnMap<K extends string> {
   width: number;
 }
 
-const shown = (s: string) => `"${s.trim().slice(0, 40)}"`;
+const shown = (s: string) => s.trim().slice(0, 40);
 
 /** Map the header row to the known columns; throws a DomainError naming line 1 when unusable. */
-export function mapColumns<K extends string>(header: string[], spec: ColumnSpec<K>, what: string): ColumnMap<K> {
+export function mapColumns<K extends string>(header: string[], spec: ColumnSpec<K>): ColumnMap<K> {
   const byAlias = new Map<string, K>();
   for (const key of Object.keys(spec) as K[]) for (const alias of spec[key]) byAlias.set(alias, key);
   const index: Partial<Record<K, number>> = {};
@@ -37,22 +38,16 @@ export function mapColumns<K extends string>(header: string[], spec: ColumnSpec<
     }
     const prev = index[key];
     if (prev !== undefined) {
-      throw new DomainError('validation_failed', `line 1: columns ${shown(header[prev]!)} and ${shown(cell)} both give the ${key}; keep only one`, [
-        { field: key, line: 1, message: 'column given twice' },
-      ]);
+      throw invalidFile('csv.column_twice', { first: shown(header[prev]!), second: shown(cell), column: key }, 1, key);
     }
     index[key] = i;
   });
   if (Object.keys(index).length === 0) {
-    const expected = (Object.keys(spec) as K[]).map((k) => k).join(', ');
+    const expected = listParam(Object.keys(spec));
     const looksLikeData = header.some((c) => /^([0-9a-f]{2}[:-]?){5}[0-9a-f]{2}$/i.test(c.trim()) || /^\+?[\d .]{8,}$/.test(c.trim()));
-    throw new DomainError(
-      'validation_failed',
-      looksLikeData
-        ? `line 1 must be a header naming the columns (${expected}) but it holds data: add a header line`
-        : `line 1: no known column in the header (${header.slice(0, 8).map(shown).join(', ')}${header.length > 8 ? ', …' : ''}); ${what} expects ${expected}`,
-      [{ field: 'header', line: 1, message: 'no known column' }],
-    );
+    throw looksLikeData
+      ? invalidFile('csv.header_is_data', { expected }, 1, 'header')
+      : invalidFile('csv.header_unknown', { found: listParam(header.map(shown), 8), expected }, 1, 'header');
   }
   return { index, ignored: ignored.slice(0, 50), width: header.length };
 }
@@ -67,12 +62,10 @@ export function cell<K extends string>(fields: string[], map: ColumnMap<K>, key:
 }
 
 /** A reason when a row has non-empty cells beyond the header's columns (an unquoted separator). */
-export function extraCellsProblem(fields: string[], width: number, delimiterHint = 'separator'): string | null {
+export function extraCellsProblem(fields: string[], width: number): Message | null {
   if (fields.length <= width) return null;
   for (let i = width; i < fields.length; i++) {
-    if (fields[i]!.trim() !== '') {
-      return `${fields.length} values but the header has ${width} columns (a value containing the ${delimiterHint} must be in double quotes)`;
-    }
+    if (fields[i]!.trim() !== '') return message('import_line.extra_cells', { values: fields.length, columns: width });
   }
   return null;
 }

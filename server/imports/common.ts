@@ -6,17 +6,35 @@
 // row back as it was, unless somebody changed it since.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { DomainError } from '../domain/errors.ts';
+import { DomainError, invalid } from '../domain/errors.ts';
 import { StoreError } from '../store/errors.ts';
 import type { Store, UndoEntry } from '../store/types.ts';
-import type { ImportMode, LineStatus, ReportBuilder, ReportLine } from './report.ts';
+import type { ServiceDeps } from '../service/context.ts';
+import type { Metrics } from '../metrics.ts';
+import type { ImportMode, ImportReport, LineReason, LineStatus, ReportBuilder, ReportLine } from './report.ts';
+
+/** What an import needs: the store, the change feed, and (in a server) the counters of lines. */
+export type ImportDeps = ServiceDeps & { metrics?: Pick<Metrics, 'importLines'> };
+
+/** Counts the report's lines by outcome (written or not) and hands the report back. */
+export function counted(deps: ImportDeps, kind: 'devices' | 'contacts', report: ImportReport): ImportReport {
+  deps.metrics?.importLines(kind, report, report.applied);
+  return report;
+}
 
 export type ImportProgress = { phase: 'read'; bytes: number } | { phase: 'apply'; done: number; total: number };
 
-/** The message of a domain error, for a report line; anything else (a busy database, a bug) propagates. */
-export function reasonOf(e: unknown): string {
-  if (e instanceof DomainError) return e.message;
-  if (e instanceof StoreError && e.code === 'constraint') return 'the database refused it (constraint)';
+/**
+ * A domain error as a report line's reason (its first detail, with the column). A busy database
+ * propagates (the whole import is put back and said busy, not this line), and so does a bug.
+ */
+export function reasonOf(e: unknown): LineReason {
+  if (e instanceof DomainError && e.code !== 'busy') {
+    const d = e.details[0];
+    if (!d) return { key: e.key, ...(Object.keys(e.params).length ? { params: e.params } : {}) };
+    return { key: d.key, ...(d.params ? { params: d.params } : {}), ...(d.field !== undefined ? { field: d.field } : {}) };
+  }
+  if (e instanceof StoreError && e.code !== 'busy') return e.code === 'constraint' ? { key: 'import_line.db_constraint' } : { key: 'import_line.db_failed', params: { code: e.code } };
   throw e;
 }
 
@@ -28,11 +46,11 @@ export function parseFlag(name: string, v: unknown): boolean | undefined {
     if (['true', '1', 'yes', 'on'].includes(s)) return true;
     if (['false', '0', 'no', 'off'].includes(s)) return false;
   }
-  throw new DomainError('validation_failed', `${name}: expected true or false`, [{ field: name, message: 'expected true or false' }]);
+  throw invalid(name, 'validation.flag');
 }
 
 /** What pass 2 decided for one line: a rejection, nothing to do, or a row to write. */
-export type Outcome<W> = { reason: string } | 'unchanged' | { status: 'created' | 'updated'; row: W };
+export type Outcome<W> = { reason: LineReason } | 'unchanged' | { status: 'created' | 'updated'; row: W };
 
 /** Lines decided and written per transaction (a few tens of milliseconds of lock). */
 export const DEFAULT_CHUNK = 500;
@@ -75,7 +93,7 @@ export async function applyInChunks<C extends { line: number }, W>(store: Store,
   let writing = !o.dryRun && !(o.mode === 'all-or-nothing' && o.report.counts.rejected > 0);
   const stopOnReject = o.mode === 'all-or-nothing';
   const size = Math.max(1, o.chunk ?? DEFAULT_CHUNK);
-  const entry = (c: C, status: LineStatus, reason?: string): ReportLine => {
+  const entry = (c: C, status: LineStatus, reason?: LineReason): ReportLine => {
     const e: ReportLine = { line: c.line, status };
     e[o.key] = o.label(c);
     if (reason !== undefined) e.reason = reason;
@@ -119,7 +137,7 @@ export async function applyInChunks<C extends { line: number }, W>(store: Store,
               journal.push(await o.write(c, d.row, d.status, tx));
             } catch (e) {
               if (stopOnReject) writing = false;
-              o.report.add(entry(c, 'rejected', `not saved: ${reasonOf(e)}`));
+              o.report.add(entry(c, 'rejected', reasonOf(e)));
               continue;
             }
           }

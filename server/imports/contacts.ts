@@ -2,18 +2,19 @@
 // from a CSV made in a spreadsheet or exported from a mail client. Same two passes as the MAC
 // import. A contact is identified by its name (case and accents ignored) and its numbers, so
 // importing the same file twice never doubles an entry.
-import { DomainError, notFound, stale } from '../domain/errors.ts';
+import { invalidFile, notFound, stale } from '../domain/errors.ts';
+import { listParam, message, shownValue } from '../domain/messages.ts';
 import { normalizePhoneNumber } from '../domain/numbers.ts';
 import { contactInput, parseInput } from '../domain/schemas.ts';
 import type { Principal } from '../auth/principal.ts';
 import { getUser } from '../service/users.ts';
-import { devicesOfUsers, type ServiceDeps } from '../service/context.ts';
+import { devicesOfUsers } from '../service/context.ts';
 import { MAX_CONTACTS_PER_USER } from '../service/contacts.ts';
 import type { Contact, Store, UndoEntry } from '../store/types.ts';
 import { readCsv, type CsvReadOptions } from './csv.ts';
 import { cell, extraCellsProblem, mapColumns, type ColumnSpec } from './columns.ts';
-import { ReportBuilder, type ImportMode, type ImportOptions, type ImportReport } from './report.ts';
-import { applyInChunks, reasonOf, type ImportProgress, type Outcome } from './common.ts';
+import { ReportBuilder, type ImportMode, type ImportOptions, type ImportReport, type LineReason } from './report.ts';
+import { applyInChunks, reasonOf, type ImportDeps, type ImportProgress, type Outcome, counted } from './common.ts';
 
 type ContactColumn = 'name' | 'first' | 'last' | 'work' | 'mobile' | 'home' | 'group';
 
@@ -57,7 +58,7 @@ export function contactKey(c: { name: string; work: string | null; mobile: strin
 }
 
 export async function importContacts(
-  deps: ServiceDeps,
+  deps: ImportDeps,
   p: Principal,
   number: string,
   input: AsyncIterable<Buffer | string>,
@@ -78,42 +79,38 @@ export async function importContacts(
   let map: ReturnType<typeof mapColumns<ContactColumn>> | undefined;
   let dataLines = 0;
   /** Set when the rest of the file is not read: why, and from which line. */
-  let stopped: { line: number; reason: string } | null = null;
+  let stopped: { line: number; reason: LineReason } | null = null;
   const rows = readCsv(input, { maxBytes: opts.maxBytes, charset: opts.charset, onBytes: (bytes) => opts.onProgress?.({ phase: 'read', bytes }) });
   reading: for await (const batch of rows) for (const { line, fields } of batch) {
     if (!map) {
-      map = mapColumns(fields, CONTACT_COLUMNS, 'a contacts import');
+      map = mapColumns(fields, CONTACT_COLUMNS);
       const i = map.index;
-      if (i.name === undefined && i.first === undefined && i.last === undefined) {
-        throw new DomainError('validation_failed', 'line 1: the header has no name column ("name", or "first name"/"last name", "prénom"/"nom")', [{ field: 'name', line: 1, message: 'missing column' }]);
-      }
-      if (i.work === undefined && i.mobile === undefined && i.home === undefined) {
-        throw new DomainError('validation_failed', 'line 1: the header has no number column ("work"/"bureau", "mobile"/"portable", "home"/"domicile")', [{ field: 'work', line: 1, message: 'missing column' }]);
-      }
-      if (map.ignored.length) report.warnings.push(`ignored columns: ${map.ignored.join(', ')}`);
+      if (i.name === undefined && i.first === undefined && i.last === undefined) throw invalidFile('csv.no_name_column', undefined, 1, 'name');
+      if (i.work === undefined && i.mobile === undefined && i.home === undefined) throw invalidFile('csv.no_number_column', undefined, 1, 'work');
+      if (map.ignored.length) report.warnings.push({ key: 'import.warning.ignored_columns', params: { columns: listParam(map.ignored, 50) } });
       continue;
     }
     if (++dataLines > MAX_CONTACT_LINES) {
-      stopped = { line, reason: `the file has more than ${MAX_CONTACT_LINES} lines (a directory holds at most ${MAX_CONTACTS_PER_USER} contacts): this line and the rest of the file were not read` };
+      stopped = { line, reason: { key: 'import_line.too_many_contact_lines', params: { lines: MAX_CONTACT_LINES, max: MAX_CONTACTS_PER_USER } } };
       break reading;
     }
     const get = (k: ContactColumn) => cell(fields, map!, k);
     const name = get('name') ?? [get('first'), get('last')].filter(Boolean).join(' ');
     const shownName = name.slice(0, 80);
-    const reject = (reason: string) => report.add({ line, name: shownName, status: 'rejected', reason });
+    const reject = (reason: LineReason) => report.add({ line, name: shownName, status: 'rejected', reason });
     const extra = extraCellsProblem(fields, map.width);
     if (extra) {
       reject(extra);
       continue;
     }
     const numbers: Partial<Record<'work' | 'mobile' | 'home', string>> = {};
-    let bad: string | null = null;
+    let bad: LineReason | null = null;
     for (const k of ['work', 'mobile', 'home'] as const) {
       const raw = get(k);
       if (!raw) continue;
       const n = normalizePhoneNumber(raw);
       if (n === null) {
-        bad ??= `${k}: "${raw.slice(0, 40)}" is not a phone number`;
+        bad ??= { key: 'import_line.not_a_number', params: { value: shownValue(raw) }, field: k };
         continue;
       }
       numbers[k] = n;
@@ -130,21 +127,21 @@ export async function importContacts(
       const fields_ = { name: v.name, work: v.work ?? null, mobile: v.mobile ?? null, home: v.home ?? null };
       c = { line, key: contactKey(fields_), ...fields_, group: v.group ?? null };
     } catch (e) {
-      reject(name ? reasonOf(e) : 'name: empty (give a name, or a first and last name)');
+      reject(name ? reasonOf(e) : { key: 'import_line.name_empty', field: 'name' });
       continue;
     }
     const first = seen.get(c.key);
     if (first !== undefined) {
       const firstLine = typeof first === 'number' ? first : first.line;
       const sameGroup = typeof first !== 'number' && (c.group === null || c.group === first.group);
-      if (sameGroup) report.add({ line, name: c.name, status: 'unchanged', reason: `same contact as line ${firstLine} (counted once)` });
-      else reject(`same contact as line ${firstLine} but in another group`);
+      if (sameGroup) report.add({ line, name: c.name, status: 'unchanged', reason: { key: 'import_line.same_contact', params: { line: firstLine } } });
+      else reject({ key: 'import_line.same_contact_other_group', params: { line: firstLine }, field: 'group' });
       continue;
     }
     if (!known.has(c.key)) {
       // A new contact takes room in the directory: at the cap, stop reading (bounded memory).
       if (room === 0) {
-        stopped = { line, reason: `the directory is full (at most ${MAX_CONTACTS_PER_USER} contacts per user): this line and the rest of the file were not read` };
+        stopped = { line, reason: { key: 'import_line.directory_full_stopped', params: { max: MAX_CONTACTS_PER_USER } } };
         break reading;
       }
       room--;
@@ -154,10 +151,8 @@ export async function importContacts(
   }
   if (stopped) report.add({ line: stopped.line, status: 'rejected', reason: stopped.reason });
 
-  if (!map) throw new DomainError('validation_failed', 'the file is empty: expected a header line (name;work;mobile;home;group) and data lines', [{ field: 'file', message: 'empty' }]);
-  if (report.counts.rejected + report.counts.unchanged + candidates.length === 0) {
-    throw new DomainError('validation_failed', 'the file has a header but no data line: nothing to import', [{ field: 'file', line: 2, message: 'no data' }]);
-  }
+  if (!map) throw invalidFile('csv.empty_contacts');
+  if (report.counts.rejected + report.counts.unchanged + candidates.length === 0) throw invalidFile('csv.no_data', undefined, 2);
 
   const { store } = deps;
   const existing = new Map<string, Contact>();
@@ -170,7 +165,7 @@ export async function importContacts(
       if (cur.name === c.name && cur.group === group) return 'unchanged';
       return { status: 'updated', row: { id: cur.id, before: cur, row: { name: c.name, work: cur.work, mobile: cur.mobile, home: cur.home, group } } };
     }
-    if (count >= MAX_CONTACTS_PER_USER) return { reason: `the directory is full (at most ${MAX_CONTACTS_PER_USER} contacts per user)` };
+    if (count >= MAX_CONTACTS_PER_USER) return { reason: { key: 'import_line.directory_full', params: { max: MAX_CONTACTS_PER_USER } } };
     count++;
     return { status: 'created', row: { before: null, row: { name: c.name, work: c.work, mobile: c.mobile, home: c.home, group: c.group } } };
   };
@@ -180,7 +175,7 @@ export async function importContacts(
     // At most 10,000 lines: one transaction, the directory read inside it so nothing slips in between.
     chunk: Infinity,
     before: async (tx) => {
-      if (!(await tx.users.get(user.number))) throw notFound(`user ${user.number}`);
+      if (!(await tx.users.get(user.number))) throw notFound('not_found.user', { number: user.number });
       const list = await tx.contacts.list(user.number);
       for (const c of list) if (!existing.has(contactKey(c))) existing.set(contactKey(c), c);
       count = list.length;
@@ -188,7 +183,7 @@ export async function importContacts(
     write: async (_c, w, _status, tx: Store): Promise<UndoEntry> => {
       wrote = true;
       if (w.id !== undefined) {
-        if (!(await tx.contacts.update(w.id, w.row, w.before!.version))) throw stale(`contact ${w.id}`);
+        if (!(await tx.contacts.update(w.id, w.row, w.before!.version))) throw stale(message('stale.contact', { id: w.id }));
         return { entity: 'contact', key: String(w.id), before: w.before, afterVersion: w.before!.version + 1 };
       }
       const id = await tx.contacts.insert({ userNumber: user.number, ...w.row });
@@ -197,5 +192,5 @@ export async function importContacts(
   });
   // After the commit: the user's phones fetch the new directory on their next request.
   if (applied && wrote) deps.changes.devicesChanged(await devicesOfUsers(store, [user.number]), `contacts of ${user.number} imported`);
-  return report.finish({ dryRun, mode, applied, what: 'contacts' });
+  return counted(deps, 'contacts', report.finish({ dryRun, mode, applied, what: 'contacts' }));
 }

@@ -6,7 +6,8 @@
 import { Readable } from 'node:stream';
 import { TextDecoder } from 'node:util';
 import { parse, type CsvError } from 'csv-parse';
-import { DomainError } from '../domain/errors.ts';
+import { DomainError, invalidFile } from '../domain/errors.ts';
+import { message, type Message, type MessageParams } from '../domain/messages.ts';
 
 export interface CsvRow {
   /** Line of the file where the record starts (1 = the header). */
@@ -28,26 +29,31 @@ export const MAX_RECORD_CHARS = 1_000_000;
 /** How much is looked at before choosing the encoding and the separator. */
 const SNIFF_BYTES = 64 * 1024;
 
+/** The upload is over the size limit (the edges answer 413 with `upload.too_large`). */
 export class TooLargeError extends Error {
   constructor(readonly limit: number) {
-    super(`the file is larger than the limit of ${formatBytes(limit)}`);
+    super(`upload larger than ${formatBytes(limit)}`);
   }
+}
+
+/** A size limit as a message says it: `{ max: 64 }` with the `_mb` key, or kilobytes with `_kb`. */
+export function sizeMessage(key: string, bytes: number): Message {
+  return bytes >= 1024 * 1024 ? message(`${key}_mb`, { max: Math.round(bytes / (1024 * 1024)) }) : message(`${key}_kb`, { max: Math.round(bytes / 1024) });
 }
 
 export function formatBytes(n: number): string {
   return n >= 1024 * 1024 ? `${Math.round(n / (1024 * 1024))} MB` : `${Math.round(n / 1024)} KB`;
 }
 
-const fileError = (message: string, line?: number): DomainError =>
-  new DomainError('validation_failed', line ? `line ${line}: ${message}` : message, [{ field: 'file', ...(line ? { line } : {}), message }]);
+const fileError = (key: string, line?: number, params?: MessageParams): DomainError => invalidFile(key, params, line || undefined);
 
 /** Formats people upload by mistake, recognised by their first bytes. */
 function refuseKnownBinary(head: Buffer): void {
   const starts = (...bytes: number[]) => bytes.every((b, i) => head[i] === b);
-  if (starts(0x50, 0x4b, 0x03, 0x04)) throw fileError('this is a workbook or a zip archive, not a CSV file: in the spreadsheet, use "Save as" → "CSV UTF-8"');
-  if (starts(0xd0, 0xcf, 0x11, 0xe0)) throw fileError('this is an old Excel workbook (.xls), not a CSV file: in the spreadsheet, use "Save as" → "CSV UTF-8"');
-  if (starts(0x25, 0x50, 0x44, 0x46)) throw fileError('this is a PDF document, not a CSV file');
-  if (starts(0xff, 0xfe) || starts(0xfe, 0xff)) throw fileError('this file is UTF-16 text: save it as "CSV UTF-8"');
+  if (starts(0x50, 0x4b, 0x03, 0x04)) throw fileError('csv.zip');
+  if (starts(0xd0, 0xcf, 0x11, 0xe0)) throw fileError('csv.xls');
+  if (starts(0x25, 0x50, 0x44, 0x46)) throw fileError('csv.pdf');
+  if (starts(0xff, 0xfe) || starts(0xfe, 0xff)) throw fileError('csv.utf16');
 }
 
 function normalizeCharset(charset: string | undefined): 'utf-8' | 'windows-1252' | undefined {
@@ -55,7 +61,7 @@ function normalizeCharset(charset: string | undefined): 'utf-8' | 'windows-1252'
   const c = charset.trim().toLowerCase();
   if (c === 'utf-8' || c === 'utf8' || c === 'us-ascii' || c === 'ascii') return 'utf-8';
   if (['windows-1252', 'cp1252', 'iso-8859-1', 'latin1', 'iso-8859-15', 'latin-9'].includes(c)) return 'windows-1252';
-  throw fileError(`unsupported charset "${charset.slice(0, 40)}": send UTF-8 or Windows-1252`);
+  throw fileError('csv.charset', undefined, { charset: charset.slice(0, 40) });
 }
 
 /** The separator used on the header line: the most frequent of `;` `,` tab outside quotes. */
@@ -86,7 +92,7 @@ async function* decodeText(input: AsyncIterable<Buffer | string>, opts: CsvReadO
   let headBytes = 0;
 
   const toText = (buf: Buffer, final: boolean): string => {
-    if (buf.includes(0)) throw fileError('the file contains NUL bytes: it is not a CSV text file (export the sheet as "CSV UTF-8")', state.lines + 1);
+    if (buf.includes(0)) throw fileError('csv.nul_bytes', state.lines + 1);
     let text: string;
     try {
       text = decoder!.decode(buf, { stream: !final });
@@ -95,7 +101,7 @@ async function* decodeText(input: AsyncIterable<Buffer | string>, opts: CsvReadO
       const lenient = new TextDecoder('utf-8').decode(buf);
       const before = lenient.slice(0, Math.max(0, lenient.indexOf('\ufffd')));
       const line = state.lines + 1 + (before.match(/\r\n|\r|\n/g)?.length ?? 0);
-      throw fileError('the file is not valid UTF-8 text: save it again as "CSV UTF-8"', line);
+      throw fileError('csv.not_utf8', line);
     }
     if (pendingCr) text = '\r' + text;
     pendingCr = !final && text.endsWith('\r');
@@ -137,7 +143,7 @@ async function* decodeText(input: AsyncIterable<Buffer | string>, opts: CsvReadO
     if (text) yield text;
   }
   if (!decoder) {
-    if (headBytes === 0) throw fileError('the file is empty');
+    if (headBytes === 0) throw fileError('csv.empty');
     const text = start();
     if (text) yield text;
   }
@@ -149,13 +155,14 @@ function csvErrorMessage(e: CsvError & { lines?: number }): DomainError {
   const line = typeof e.lines === 'number' ? e.lines : undefined;
   switch (e.code) {
     case 'CSV_QUOTE_NOT_CLOSED':
-      return fileError('a quoted value is opened here and never closed (a " is missing)', line);
+      return fileError('csv.quote_not_closed', line);
     case 'CSV_MAX_RECORD_SIZE':
-      return fileError(`a line longer than ${MAX_RECORD_CHARS.toLocaleString('en')} characters: is this really a CSV file?`, line);
+      return fileError('csv.line_too_long', line, { max: MAX_RECORD_CHARS });
     case 'CSV_INVALID_CLOSING_QUOTE':
-      return fileError('a quoted value is followed by other characters before the separator (write "" for a quote inside quotes)', line);
+      return fileError('csv.text_after_quote', line);
     default:
-      return fileError(`the CSV cannot be read: ${e.message}`, line);
+      // csv-parse's own words stay in the log; people get the line and a generic reason.
+      return fileError('csv.unreadable', line, { code: e.code });
   }
 }
 

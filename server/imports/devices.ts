@@ -2,21 +2,22 @@
 // model, vendor, user number, label, duplicates); then, in ONE store transaction, each remaining
 // line is checked against the database (ownership, tenant, user, keys) and written. Nothing is
 // kept of a rejected line but its report entry, so a file of garbage does not grow memory.
-import { DomainError, forbidden, invalid, stale } from '../domain/errors.ts';
+import { forbidden, invalid, invalidFile, stale } from '../domain/errors.ts';
 import { formatMac, normalizeMac, parseMac } from '../domain/mac.ts';
+import { listParam, message, shownValue } from '../domain/messages.ts';
 import { userNumber } from '../domain/numbers.ts';
 import { deviceCreate, modelName } from '../domain/schemas.ts';
+import { issueDetail } from '../domain/validate.ts';
 import { isOperator, requireTenantAdmin, type Principal } from '../auth/principal.ts';
 import { checkExtraLines, checkKeysFit, claimRefusal, resolveModel } from '../service/devices.ts';
 import { enrolmentUntil, newProvisioningCredentials } from '../service/enrolment.ts';
-import type { ServiceDeps } from '../service/context.ts';
 import type { Device, Store, Tenant, UndoEntry, User } from '../store/types.ts';
 import type { Vendor } from '../../vendors/types.ts';
 import { vendorById, vendorForMac, vendors } from '../../vendors/index.ts';
 import { readCsv, type CsvReadOptions } from './csv.ts';
 import { cell, extraCellsProblem, headerKey, mapColumns, type ColumnMap, type ColumnSpec } from './columns.ts';
-import { ReportBuilder, type ImportMode, type ImportOptions, type ImportReport } from './report.ts';
-import { applyInChunks, reasonOf, type ImportProgress, type Outcome } from './common.ts';
+import { ReportBuilder, type ImportMode, type ImportOptions, type ImportReport, type LineReason } from './report.ts';
+import { applyInChunks, reasonOf, type ImportDeps, type ImportProgress, type Outcome, counted } from './common.ts';
 
 /** Accepted header spellings, compared with `headerKey` (no case, accents, spaces). */
 export const DEVICE_COLUMNS: ColumnSpec<'mac' | 'vendor' | 'model' | 'tenant' | 'user' | 'label'> = {
@@ -56,7 +57,7 @@ interface Candidate {
 export function requireDeviceImporter(p: Principal): void {
   if (isOperator(p)) return;
   if (p.kind === 'user' && p.role === 'admin') return;
-  throw forbidden('only an operator or a tenant admin may import phones');
+  throw forbidden('forbidden.import_devices');
 }
 
 const vendorName = (v: Vendor) => v.displayName;
@@ -82,7 +83,7 @@ function cached<T>(map: Map<string, Promise<T>>, key: string, load: () => Promis
   return v;
 }
 
-type Checked<T> = { ok: T } | { reason: string };
+type Checked<T> = { ok: T } | { reason: LineReason };
 
 const checkModel = memo((raw: string): Checked<{ model: string; vendor: Vendor }> => {
   const parsed = modelName.safeParse(raw);
@@ -97,60 +98,63 @@ const checkModel = memo((raw: string): Checked<{ model: string; vendor: Vendor }
 const checkVendor = memo((raw: string): Checked<Vendor> => {
   const k = headerKey(raw);
   const v = vendors.find((x) => headerKey(x.id) === k || headerKey(x.displayName) === k);
-  return v ? { ok: v } : { reason: `vendor: unknown vendor "${raw}" (known: ${vendors.map(vendorName).join(', ')})` };
+  return v ? { ok: v } : { reason: { key: 'import_line.vendor_unknown', params: { vendor: shownValue(raw), known: listParam(vendors.map(vendorName)) }, field: 'vendor' } };
 });
 
 function checkUserNumber(raw: string): Checked<string> {
   const compact = raw.replace(/[\s.\-]/g, '');
   const r = userNumber.safeParse(compact);
   if (r.success) return { ok: r.data };
-  const hint = /^[1-9]\d{8}$/.test(compact) ? ' (the spreadsheet may have dropped the leading 0: format the column as text)' : '';
-  return { reason: `user: "${raw}" must be a 10-digit number${hint}` };
+  // Nine digits not starting with 0: a spreadsheet dropped the leading zero.
+  const key = /^[1-9]\d{8}$/.test(compact) ? 'import_line.user_lost_zero' : 'import_line.user_number';
+  return { reason: { key, params: { value: shownValue(raw) }, field: 'user' } };
 }
 
 function checkLabel(raw: string): Checked<string> {
   const r = deviceCreate.shape.label.safeParse(raw);
   if (r.success && r.data) return { ok: r.data };
-  return { reason: `label: ${r.success ? 'must not be empty' : r.error.issues[0]!.message}` };
+  if (r.success) return { reason: { key: 'validation.empty', field: 'label' } };
+  const d = issueDetail(r.error.issues[0]!, 'label');
+  return { reason: { key: d.key, ...(d.params ? { params: d.params } : {}), field: 'label' } };
 }
 
 /** Vendors named by the MAC prefix, the model and the vendor column must agree. */
-function vendorMismatch(mac: string, byModel: Vendor | undefined, byColumn: Vendor | undefined, modelName_: string | undefined): string | null {
+function vendorMismatch(mac: string, byModel: Vendor | undefined, byColumn: Vendor | undefined, modelName_: string | undefined): LineReason | null {
   const byOui = vendorForMac(mac);
   if (byColumn && byModel && byColumn !== byModel) {
-    return `vendor "${vendorName(byColumn)}" does not match model ${modelName_} (a ${vendorName(byModel)} phone)`;
+    return { key: 'import_line.vendor_model_mismatch', params: { vendor: vendorName(byColumn), model: modelName_ ?? '', modelVendor: vendorName(byModel) }, field: 'vendor' };
   }
   const claimed = byModel ?? byColumn;
   if (byOui && claimed && byOui !== claimed) {
-    const what = byModel ? `model ${modelName_} is a ${vendorName(byModel)} phone` : `vendor says ${vendorName(claimed)}`;
-    return `MAC ${formatMac(mac)} has a ${vendorName(byOui)} prefix (${formatMac(mac).slice(0, 8)}) but ${what}`;
+    const params = { mac: formatMac(mac), prefix: formatMac(mac).slice(0, 8), ouiVendor: vendorName(byOui) };
+    return byModel
+      ? { key: 'import_line.oui_model_mismatch', params: { ...params, model: modelName_ ?? '', modelVendor: vendorName(byModel) }, field: 'model' }
+      : { key: 'import_line.oui_vendor_mismatch', params: { ...params, vendor: vendorName(claimed) }, field: 'vendor' };
   }
   return null;
 }
 
 type DeviceColumn = keyof typeof DEVICE_COLUMNS;
 
-function macProblem(raw: string): string {
+const isCandidate = (c: Candidate | LineReason): c is Candidate => !('key' in c);
+
+function macProblem(raw: string): LineReason {
   try {
     normalizeMac(raw);
-    return 'mac: not a MAC address';
+    return { key: 'validation.mac', params: { value: shownValue(raw) }, field: 'mac' };
   } catch (e) {
     return reasonOf(e);
   }
 }
 
 function deviceColumns(header: string[]): ColumnMap<DeviceColumn> {
-  const map = mapColumns(header, DEVICE_COLUMNS, 'a MAC import');
-  if (map.index.mac === undefined) {
-    throw new DomainError('validation_failed', 'line 1: the header has no "mac" column (also accepted: "adresse mac")', [
-      { field: 'mac', line: 1, message: 'missing column' },
-    ]);
-  }
+  const map = mapColumns(header, DEVICE_COLUMNS);
+  if (map.index.mac === undefined) throw invalidFile('csv.no_mac_column', undefined, 1, 'mac');
   return map;
 }
 
 /** The checks of one line that need no database: a candidate, or the reason it is rejected. */
-function checkLine(line: number, mac: string, fields: string[], map: ColumnMap<DeviceColumn>): Candidate | string {
+function checkLine(line: number, mac: string, fields: string[], map: ColumnMap<DeviceColumn>): Candidate | LineReason {
   const cand: Candidate = { line, mac };
   const model = cell(fields, map, 'model');
   if (model) {
@@ -188,7 +192,7 @@ const sameValues = (a: Candidate, b: Candidate): boolean =>
   a.model === b.model && a.vendorCol === b.vendorCol && a.tenant === b.tenant && a.user === b.user && a.label === b.label;
 
 export async function importDevices(
-  deps: ServiceDeps,
+  deps: ImportDeps,
   p: Principal,
   input: AsyncIterable<Buffer | string>,
   opts: DeviceImportOptions = {},
@@ -199,12 +203,12 @@ export async function importDevices(
   const ownTenant = p.kind === 'user' ? p.tenantId : undefined;
   const defaultTenant = opts.defaultTenant?.trim().toLowerCase() || ownTenant;
   if (opts.defaultTenant) {
-    if (!(await deps.store.tenants.get(defaultTenant!))) throw invalid('tenant', `tenant "${opts.defaultTenant}" does not exist`);
+    if (!(await deps.store.tenants.get(defaultTenant!))) throw invalid('tenant', 'validation.tenant_unknown', { tenant: shownValue(opts.defaultTenant) });
     requireTenantAdmin(p, defaultTenant!);
   }
 
   const report = new ReportBuilder(opts.maxRejectedDetail);
-  const reject = (line: number, mac: string, reason: string) => report.add({ line, mac, status: 'rejected', reason });
+  const reject = (line: number, mac: string, reason?: LineReason) => report.add({ line, mac, status: 'rejected', ...(reason ? { reason } : {}) });
 
   // Pass 1: stream the file, keep the lines that may be valid.
   const candidates: Candidate[] = [];
@@ -216,30 +220,30 @@ export async function importDevices(
     for (const { line, fields } of batch) {
       if (!map) {
         map = deviceColumns(fields);
-        if (map.ignored.length) report.warnings.push(`ignored columns: ${map.ignored.join(', ')}`);
+        if (map.ignored.length) report.warnings.push({ key: 'import.warning.ignored_columns', params: { columns: listParam(map.ignored, 50) } });
         continue;
       }
       const rawMac = cell(fields, map, 'mac');
       if (!rawMac) {
-        reject(line, '', 'mac: empty');
+        reject(line, '', { key: 'validation.empty', field: 'mac' });
         continue;
       }
       const mac = parseMac(rawMac);
       if (!mac) {
         // The reason (normalizeMac's message) only while rejected lines are still listed.
-        reject(line, rawMac.slice(0, 40), report.keepsRejectedDetail() ? macProblem(rawMac) : '');
+        reject(line, rawMac.slice(0, 40), report.keepsRejectedDetail() ? macProblem(rawMac) : undefined);
         continue;
       }
       const checked = extraCellsProblem(fields, map.width) ?? checkLine(line, mac, fields, map);
       const first = seen.get(mac);
       if (first !== undefined) {
-        const same = typeof first !== 'number' && typeof checked !== 'string' && sameValues(first, checked);
+        const same = typeof first !== 'number' && isCandidate(checked) && sameValues(first, checked);
         if (!same && typeof first !== 'number') (first.conflictLines ??= []).push(line);
         const firstLine = typeof first === 'number' ? first : first.line;
-        reject(line, formatMac(mac), `duplicate MAC: already on line ${firstLine}${same ? '' : ' with different values'}`);
+        reject(line, formatMac(mac), { key: same ? 'import_line.duplicate_mac' : 'import_line.duplicate_mac_different', params: { line: firstLine }, field: 'mac' });
         continue;
       }
-      if (typeof checked === 'string') {
+      if (!isCandidate(checked)) {
         seen.set(mac, line);
         reject(line, formatMac(mac), checked);
       } else {
@@ -248,10 +252,8 @@ export async function importDevices(
       }
     }
   }
-  if (!map) throw new DomainError('validation_failed', 'the file is empty: expected a header line (mac;model;tenant;user;label) and data lines', [{ field: 'file', message: 'empty' }]);
-  if (report.counts.rejected + candidates.length === 0) {
-    throw new DomainError('validation_failed', 'the file has a header but no data line: nothing to import', [{ field: 'file', line: 2, message: 'no data' }]);
-  }
+  if (!map) throw invalidFile('csv.empty_devices');
+  if (report.counts.rejected + candidates.length === 0) throw invalidFile('csv.no_data', undefined, 2);
 
   // Pass 2: check against the database and write, a chunk per transaction.
   const { store } = deps;
@@ -266,19 +268,23 @@ export async function importDevices(
   type Write = { row: Row; before: Device | null };
   const decide = async (c: Candidate, tx: Store): Promise<Outcome<Write>> => {
     const existing = await tx.devices.get(c.mac);
-    if (c.conflictLines) return { reason: `MAC repeated with different values on line${c.conflictLines.length > 1 ? 's' : ''} ${c.conflictLines.join(', ')}` };
-    if (ownTenant && c.tenant && c.tenant !== ownTenant) return { reason: `tenant: you may only import into your own tenant "${ownTenant}"` };
+    if (c.conflictLines) return { reason: { key: 'import_line.mac_repeated', params: { lines: listParam(c.conflictLines.map(String), 20) }, field: 'mac' } };
+    if (ownTenant && c.tenant && c.tenant !== ownTenant) return { reason: { key: 'import_line.own_tenant_only', params: { tenant: ownTenant }, field: 'tenant' } };
     const tenantId = c.tenant ?? defaultTenant ?? existing?.tenantId;
     if (existing && existing.tenantId !== tenantId) {
-      return { reason: isOperator(p) ? `MAC ${formatMac(c.mac)} is registered in tenant "${existing.tenantId}"` : `MAC ${formatMac(c.mac)} is registered by another tenant` };
+      return {
+        reason: isOperator(p)
+          ? { key: 'conflict.mac_in_tenant', params: { mac: formatMac(c.mac), tenant: existing.tenantId }, field: 'mac' }
+          : { key: 'conflict.mac_other_tenant', params: { mac: formatMac(c.mac) }, field: 'mac' },
+      };
     }
-    if (!tenantId) return { reason: 'tenant required for a new device (add a tenant column or give a default tenant)' };
+    if (!tenantId) return { reason: { key: 'import_line.tenant_required', field: 'tenant' } };
     const tenant = await tenantOf(tx, tenantId);
-    if (!tenant) return { reason: `tenant "${tenantId}" does not exist` };
-    if (!existing && !c.model) return { reason: 'model required for a new device' };
+    if (!tenant) return { reason: { key: 'validation.tenant_unknown', params: { tenant: tenantId }, field: 'tenant' } };
+    if (!existing && !c.model) return { reason: { key: 'import_line.model_required', field: 'model' } };
     if (!existing) {
       const refused = await claimRefusal(tx, p, c.mac, tenantId);
-      if (refused) return { reason: refused };
+      if (refused) return { reason: { ...refused, field: 'mac' } };
     }
     const model = c.model ?? existing!.model;
     const vendor = c.modelVendor?.id ?? existing!.vendor;
@@ -289,8 +295,8 @@ export async function importDevices(
     const user = c.user ?? existing?.userNumber ?? null;
     if (c.user) {
       const u = await userOf(tx, c.user);
-      if (!u) return { reason: `user ${c.user} does not exist` };
-      if (u.tenantId !== tenantId) return { reason: `user ${c.user} belongs to another tenant` };
+      if (!u) return { reason: { key: 'validation.user_unknown', params: { number: c.user }, field: 'user' } };
+      if (u.tenantId !== tenantId) return { reason: { key: 'validation.user_other_tenant', params: { number: c.user }, field: 'user' } };
     }
     const label = c.label ?? existing?.label ?? null;
     const expansionModules = existing?.expansionModules ?? 0;
@@ -333,7 +339,7 @@ export async function importDevices(
   const write = async (c: Candidate, w: Write, status: 'created' | 'updated', tx: Store): Promise<UndoEntry> => {
     if (status === 'updated') {
       const before = w.before!;
-      if (!(await tx.devices.update(c.mac, w.row, before.version))) throw stale(`device ${formatMac(c.mac)}`);
+      if (!(await tx.devices.update(c.mac, w.row, before.version))) throw stale(message('stale.device', { mac: formatMac(c.mac) }));
       return { entity: 'device', key: c.mac, before, afterVersion: before.version + 1 };
     }
     await tx.devices.insert(w.row);
@@ -347,5 +353,5 @@ export async function importDevices(
     // put back when the import ends up writing nothing.
     onWritten: (entries) => deps.changes.devicesChanged(entries.map((e) => e.key), 'import'),
   });
-  return report.finish({ dryRun, mode, applied, what: 'phones' });
+  return counted(deps, 'devices', report.finish({ dryRun, mode, applied, what: 'devices' }));
 }

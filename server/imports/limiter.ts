@@ -13,10 +13,10 @@ export class ImportLimiter {
   acquire(who: string): () => void {
     const mine = this.#running.get(who) ?? 0;
     if (mine >= this.o.perPrincipal) {
-      throw new DomainError('too_many_requests', 'an import of yours is still running: wait for its report before sending another file');
+      throw new DomainError('too_many_requests', 'import.busy_yours');
     }
     if (this.#total >= this.o.total) {
-      throw new DomainError('too_many_requests', `${this.#total} imports are running on this server: try again in a moment`);
+      throw new DomainError('too_many_requests', 'import.busy_server', { count: this.#total });
     }
     this.#running.set(who, mine + 1);
     this.#total++;

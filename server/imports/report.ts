@@ -1,9 +1,17 @@
 // The report of an import, line by line, shared by the MAC and the contacts imports. Every
 // accepted line keeps a small entry; rejected lines keep their detail up to a cap (a file of
-// garbage must not grow memory), the rest only counted.
+// garbage must not grow memory), the rest only counted. Reasons, warnings and the summary are
+// catalogue keys with parameters; `localizeReport` gives the edges the report in a language.
+import { describeDetail } from '../domain/errors.ts';
+import { message, type Message, type MessageParams, type Translate } from '../domain/messages.ts';
 
 export type LineStatus = 'created' | 'updated' | 'unchanged' | 'rejected';
 export type ImportMode = 'all-or-nothing' | 'skip-invalid';
+
+/** Why a line is rejected (or counted once): a catalogue key, and the column it concerns. */
+export interface LineReason extends Message {
+  field?: string;
+}
 
 export interface ReportLine {
   line: number;
@@ -12,7 +20,7 @@ export interface ReportLine {
   /** Contacts imports: the contact's name. */
   name?: string;
   status: LineStatus;
-  reason?: string;
+  reason?: LineReason;
 }
 
 export interface ImportReport {
@@ -29,9 +37,9 @@ export interface ImportReport {
   /** Rejected lines counted but not listed in `lines` (beyond the detail cap). */
   rejectedNotListed: number;
   /** Header columns that were ignored, and similar remarks. */
-  warnings: string[];
-  /** One sentence for people. */
-  message: string;
+  warnings: Message[];
+  /** What happened, in one sentence for people once translated. */
+  summary: Message;
 }
 
 export interface ImportOptions {
@@ -49,7 +57,7 @@ export class ReportBuilder {
   private lastLine = 0;
   readonly counts = { created: 0, updated: 0, unchanged: 0, rejected: 0 };
   rejectedNotListed = 0;
-  readonly warnings: string[] = [];
+  readonly warnings: Message[] = [];
 
   constructor(private readonly maxRejectedDetail = DEFAULT_MAX_REJECTED_DETAIL) {}
 
@@ -69,7 +77,7 @@ export class ReportBuilder {
     this.lines.push(entry);
   }
 
-  finish(opts: { dryRun: boolean; mode: ImportMode; applied: boolean; what: string }): ImportReport {
+  finish(opts: { dryRun: boolean; mode: ImportMode; applied: boolean; what: 'devices' | 'contacts' }): ImportReport {
     if (!this.sorted) this.lines.sort((a, b) => a.line - b.line);
     const c = this.counts;
     return {
@@ -80,27 +88,69 @@ export class ReportBuilder {
       lines: this.lines,
       rejectedNotListed: this.rejectedNotListed,
       warnings: this.warnings,
-      message: summarize(c, opts),
+      summary: summarize(c, opts),
     };
   }
 }
 
-function summarize(c: ReportBuilder['counts'], opts: { dryRun: boolean; mode: ImportMode; applied: boolean; what: string }): string {
-  const counts = `${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged, ${c.rejected} rejected`;
-  if (opts.dryRun) {
-    if (c.rejected > 0 && opts.mode === 'all-or-nothing') {
-      return `dry run: nothing written; a real import would write nothing because ${plural(c.rejected, 'line is', 'lines are')} rejected (${counts})`;
-    }
-    return `dry run: nothing written; a real import would give ${counts}`;
-  }
-  if (!opts.applied) return `nothing written: ${plural(c.rejected, 'line is', 'lines are')} rejected and the import is all-or-nothing (${counts})`;
-  return `${opts.what} imported: ${counts}${c.rejected ? ' (rejected lines skipped)' : ''}`;
+/** The summary's key: `import.summary.<dry_run|dry_run_blocked|nothing_written|devices|contacts>[_skipped]`. */
+function summarize(c: ReportBuilder['counts'], opts: { dryRun: boolean; mode: ImportMode; applied: boolean; what: 'devices' | 'contacts' }): Message {
+  const counts: MessageParams = { ...c };
+  if (opts.dryRun) return message(c.rejected > 0 && opts.mode === 'all-or-nothing' ? 'import.summary.dry_run_blocked' : 'import.summary.dry_run', counts);
+  if (!opts.applied) return message('import.summary.nothing_written', counts);
+  const what = opts.what === 'devices' ? 'import.summary.devices' : 'import.summary.contacts';
+  return message(c.rejected ? `${what}_skipped` : what, counts);
 }
 
-export const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+/** A report line as the edges show it: the reason translated, its key and parameters kept. */
+export interface ReportLineView {
+  line: number;
+  mac?: string;
+  name?: string;
+  status: LineStatus;
+  /** The reason in the reader's language. */
+  reason?: string;
+  /** Stable key of the reason (`import_line.duplicate_mac`, `validation.user_number`…). */
+  key?: string;
+  params?: MessageParams;
+  /** The column the reason concerns, when it is one. */
+  field?: string;
+}
 
-/** The report as CSV (API `Accept: text/csv`): one row per listed line. */
-export function reportToCsv(r: ImportReport): string {
+/** The report as the edges give it (API JSON, cockpit, CLI): texts translated, keys kept. */
+export interface ImportReportView extends Omit<ImportReport, 'lines' | 'warnings' | 'summary'> {
+  lines: ReportLineView[];
+  /** Remarks in the reader's language, and the same as keys. */
+  warnings: string[];
+  warningKeys: Message[];
+  /** The summary in the reader's language, and as a key. */
+  message: string;
+  summary: Message;
+}
+
+export const reasonText = (r: LineReason, t: Translate): string =>
+  describeDetail({ ...(r.field !== undefined ? { field: r.field } : {}), key: r.key, ...(r.params ? { params: r.params } : {}) }, t);
+
+export function localizeLine(l: ReportLine, t: Translate): ReportLineView {
+  const { reason, ...rest } = l;
+  if (!reason) return rest;
+  return { ...rest, reason: reasonText(reason, t), key: reason.key, params: reason.params ?? {}, ...(reason.field !== undefined ? { field: reason.field } : {}) };
+}
+
+export function localizeReport(r: ImportReport, t: Translate): ImportReportView {
+  const { lines, warnings, summary, ...rest } = r;
+  return {
+    ...rest,
+    lines: lines.map((l) => localizeLine(l, t)),
+    warnings: warnings.map((w) => t(w.key, w.params)),
+    warningKeys: warnings,
+    message: t(summary.key, summary.params),
+    summary,
+  };
+}
+
+/** The report as CSV (API `Accept: text/csv`): one row per listed line, reasons translated. */
+export function reportToCsv(r: ImportReportView): string {
   const q = (v: string | number | undefined) => {
     const s = v === undefined ? '' : String(v);
     // A leading = + - @ would be run as a formula by a spreadsheet.
@@ -108,7 +158,7 @@ export function reportToCsv(r: ImportReport): string {
     return /[",\n\r;]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
   };
   const key = r.lines.some((l) => l.name !== undefined) ? 'name' : 'mac';
-  const out = [`line,${key},status,reason`];
-  for (const l of r.lines) out.push([l.line, key === 'name' ? l.name : l.mac, l.status, l.reason].map(q).join(','));
+  const out = [`line,${key},status,reason,key`];
+  for (const l of r.lines) out.push([l.line, key === 'name' ? l.name : l.mac, l.status, l.reason, l.key].map(q).join(','));
   return out.join('\r\n') + '\r\n';
 }

@@ -3,7 +3,8 @@
 // enforced on the bytes actually read (and up front from Content-Length).
 import type { Request } from 'express';
 import busboy from 'busboy';
-import { DomainError } from '../domain/errors.ts';
+import { invalidFile } from '../domain/errors.ts';
+import type { MessageParams } from '../domain/messages.ts';
 import { TooLargeError } from './csv.ts';
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
@@ -16,7 +17,7 @@ export interface Upload {
   fields: Record<string, string>;
 }
 
-const badRequest = (message: string) => new DomainError('validation_failed', message, [{ field: 'body', message }]);
+const badRequest = (key: string, params?: MessageParams) => invalidFile(key, params, undefined, 'body');
 
 function charsetOf(contentType: string | undefined): string | undefined {
   const m = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? '');
@@ -33,7 +34,7 @@ export function openUpload(req: Request, maxBytes = DEFAULT_MAX_UPLOAD_BYTES): P
   const media = contentType.split(';')[0]!.trim().toLowerCase();
   if (media === 'multipart/form-data') return openMultipart(req, maxBytes);
   if (media !== '' && !RAW_TYPES.has(media)) {
-    return Promise.reject(badRequest(`send the CSV file as the body with Content-Type text/csv, or as a multipart/form-data upload (got ${media.slice(0, 60)})`));
+    return Promise.reject(badRequest('upload.content_type', { type: media.slice(0, 60) }));
   }
   return Promise.resolve({ source: req, charset: charsetOf(contentType), fields: {} });
 }
@@ -45,7 +46,7 @@ function openMultipart(req: Request, maxBytes: number): Promise<Upload> {
       // fileSize one byte over the cap, so the CSV reader sees the excess and reports it.
       bb = busboy({ headers: req.headers, limits: { files: 1, fileSize: maxBytes + 1, fields: 20, fieldSize: 4096, parts: 40 } });
     } catch {
-      reject(badRequest('the multipart/form-data body has no boundary'));
+      reject(badRequest('upload.no_boundary'));
       return;
     }
     const fields: Record<string, string> = {};
@@ -62,12 +63,12 @@ function openMultipart(req: Request, maxBytes: number): Promise<Upload> {
       resolve({ source: stream as AsyncIterable<Buffer>, charset: charsetOf(info.mimeType), fields });
     });
     bb.on('error', (e) => {
-      const err = badRequest(`the multipart/form-data body is malformed (${(e as Error).message})`);
+      const err = badRequest('upload.malformed');
       if (file) (file as unknown as { destroy(e: Error): void }).destroy(err);
       else reject(err);
     });
     bb.on('close', () => {
-      if (!file) reject(badRequest('the multipart/form-data body has no file: attach the CSV file'));
+      if (!file) reject(badRequest('upload.no_file'));
     });
     req.pipe(bb);
   });

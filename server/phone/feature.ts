@@ -5,7 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../app-context.ts';
 import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
 import { storeSink } from '../provision/activity.ts';
+import type { PhoneFileProvider } from '../provision/types.ts';
+import type { PhoneService } from '../provision/provider.ts';
 import { createPhoneProcess } from './process.ts';
 import { startTftpServer, type TftpLogger } from './tftp.ts';
 import { startWorkerPool, type WorkerPool } from './workers.ts';
@@ -34,6 +37,33 @@ function tftpLogger(log: Logger): TftpLogger {
   };
 }
 
+/** The TFTP decisions, counted like HTTP requests (by vendor and status). */
+function countedProvider(service: PhoneService, metrics: Metrics): PhoneFileProvider {
+  return async (req) => {
+    try {
+      const a = await service.provider(req);
+      metrics.phoneRequest(a.vendor, 'tftp', a.status);
+      return a;
+    } catch (err) {
+      metrics.phoneRequest(undefined, 'tftp', 500);
+      throw err;
+    }
+  };
+}
+
+/** How each TFTP read request ended: transfers by outcome, retransmissions, early refusals. */
+function countTftpEnd(metrics: Metrics) {
+  return (status: number | string, detail: { outcome?: string; retransmissions?: number }): void => {
+    if (status === 200) metrics.tftpTransfer(detail.outcome ?? 'other', detail.retransmissions ?? 0);
+    else if (status === 'refused') {
+      // Refused before the provider (write request, bad name or mode, server busy).
+      metrics.tftpTransfer('refused', 0);
+      metrics.phoneRequest(undefined, 'tftp', 400);
+    } else if (typeof status === 'number') metrics.tftpTransfer(status >= 500 ? 'error' : 'refused', 0);
+    else metrics.tftpTransfer(status, 0);
+  };
+}
+
 export async function startPhone(app: AppContext): Promise<RunningPhone> {
   const log = app.log.child({ concern: 'phone' });
   const config = app.config;
@@ -44,6 +74,7 @@ export async function startPhone(app: AppContext): Promise<RunningPhone> {
   const sink = storeSink(app.store, app.fetches, {
     onBusy: () => log.warn('database busy (another process holds it): phone activity kept and written again shortly'),
   });
+  const metrics = app.metrics;
   let pool: WorkerPool | null = null;
   // Adopt before serve: a device's one enrolment fetch closes its window here, in the process
   // that owns the writes, whichever process served the fetch.
@@ -64,7 +95,11 @@ export async function startPhone(app: AppContext): Promise<RunningPhone> {
     changes: app.changes,
     digestSecret,
     sink,
-    onBlock: (ip, until) => pool?.block(ip, until),
+    onBlock: (ip, until) => {
+      metrics.probeBlock();
+      pool?.block(ip, until);
+    },
+    metrics,
     enrol,
   });
   const stops: Array<() => Promise<void>> = [];
@@ -111,7 +146,11 @@ export async function startPhone(app: AppContext): Promise<RunningPhone> {
         log,
         changes: app.changes,
         sink,
-        onBlock: (ip, until) => phone.guard.block(ip, until),
+        onBlock: (ip, until) => {
+          metrics.probeBlock();
+          phone.guard.block(ip, until);
+        },
+        metrics,
         enrol,
       });
       stops.push(pool.close);
@@ -126,8 +165,9 @@ export async function startPhone(app: AppContext): Promise<RunningPhone> {
     const tftp = await startTftpServer({
       host: config.tftpHost,
       port: config.tftpPort,
-      provider: phone.service.provider,
+      provider: countedProvider(phone.service, metrics),
       logger: tftpLogger(log),
+      onEnd: countTftpEnd(metrics),
     });
     stops.push(tftp.close);
     listeners = { httpPort, httpsPort, tftpPort: tftp.port, workers: config.phoneWorkers };

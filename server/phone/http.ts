@@ -5,7 +5,9 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Logger } from '../log.ts';
+import type { PhoneMetrics } from '../metrics.ts';
 import type { PhoneAnswer, PhoneService } from '../provision/provider.ts';
 import { parsePhonePath, parseQuery } from '../provision/resolve.ts';
 import type { CachedFile } from '../provision/cache.ts';
@@ -19,6 +21,14 @@ export interface PhoneHttpOptions {
   publicUrl: string | null;
   /** `exclusive: false` lets cluster workers share the listening socket. */
   exclusive?: boolean;
+  /** Requests counted by vendor, protocol and status. */
+  metrics?: Pick<PhoneMetrics, 'phoneRequest'>;
+}
+
+export interface PhoneHandlerOptions {
+  publicUrl: string | null;
+  scheme: 'http' | 'https';
+  metrics?: Pick<PhoneMetrics, 'phoneRequest'> | undefined;
 }
 
 export interface PhoneHttp {
@@ -69,9 +79,11 @@ function socketRoot(req: IncomingMessage, scheme: 'http' | 'https'): string | un
   return `${scheme}://${a.includes(':') ? `[${a}]` : a}:${localPort}/`;
 }
 
-export function phoneRequestHandler(service: PhoneService, log: Logger, opts: { publicUrl: string | null; scheme: 'http' | 'https' }) {
+export function phoneRequestHandler(service: PhoneService, log: Logger, opts: PhoneHandlerOptions) {
   // Checked once: building the log line costs as much as the rest of a cached answer.
   const logRequests = log.isLevelEnabled('info');
+  const metrics = opts.metrics;
+  const scheme = opts.scheme;
   return (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
     const remoteAddress = req.socket.remoteAddress ?? '';
@@ -84,7 +96,8 @@ export function phoneRequestHandler(service: PhoneService, log: Logger, opts: { 
     }
     const q = target.indexOf('?');
     const path = q < 0 ? target : target.slice(0, q);
-    const finish = (status: number, bytes: number, fields: Record<string, unknown>): void => {
+    const finish = (status: number, bytes: number, fields: Record<string, unknown>, vendor?: string): void => {
+      metrics?.phoneRequest(vendor, scheme, status);
       if (!logRequests) return;
       log.info(
         { ...fields, status, bytes, ms: Math.round((performance.now() - started) * 100) / 100, ip: remoteAddress, proto: opts.scheme },
@@ -124,17 +137,17 @@ export function phoneRequestHandler(service: PhoneService, log: Logger, opts: { 
         if (notModified(req, f)) {
           res.writeHead(304, h.notModified);
           res.end();
-          return finish(304, 0, fields);
+          return finish(304, 0, fields, answer.vendor);
         }
         res.writeHead(200, h.ok);
         res.end(method === 'HEAD' ? undefined : f.body);
-        return finish(200, method === 'HEAD' ? 0 : f.body.length, fields);
+        return finish(200, method === 'HEAD' ? 0 : f.body.length, fields, answer.vendor);
       }
       const extra: Record<string, string | number> = {};
       if (answer.status === 401) extra['WWW-Authenticate'] = answer.wwwAuthenticate;
       if (answer.status === 429) extra['Retry-After'] = answer.retryAfterSeconds;
       const bytes = plain(answer.status, answer.reason, extra);
-      finish(answer.status, bytes, fields);
+      finish(answer.status, bytes, fields, answer.vendor);
     };
     let result: PhoneAnswer | Promise<PhoneAnswer>;
     try {
@@ -172,38 +185,94 @@ export function phoneRequestHandler(service: PhoneService, log: Logger, opts: { 
   };
 }
 
+/**
+ * Connection handling, for boot storms (thousands of phones at once, a new connection per file or
+ * a few files per kept-alive connection) and against slow or silent clients. Measured with
+ * `npm run bench` (README, "Performance").
+ *   - Phones send a short GET at once: 10 s for the headers, 15 s for the whole request, checked
+ *     every 2 s (Node's default sweep is every 30 s, which lets a silent socket live 40 s).
+ *   - Kept-alive connections wait 5 s for the phone's next file, then close; at most 100 requests
+ *     per connection, so one client cannot keep a worker's socket for ever.
+ *   - At most 10,000 open connections per process (then new ones are closed at once, before any
+ *     file descriptor limit is reached); a listen backlog of 4096 (the kernel caps it at
+ *     net.core.somaxconn) so a burst of connections waits in the kernel instead of being refused.
+ *   - Nagle off (each answer is one write: nothing to coalesce, no delayed-ACK stall).
+ */
+export const PHONE_HTTP_TUNING = {
+  headersTimeout: 10_000,
+  requestTimeout: 15_000,
+  connectionsCheckingInterval: 2_000,
+  keepAliveTimeout: 5_000,
+  maxRequestsPerSocket: 100,
+  maxHeadersCount: 100,
+  maxConnections: 10_000,
+  backlog: 4096,
+  noDelay: true,
+} as const;
+
+const T = PHONE_HTTP_TUNING;
+const serverOptions = {
+  headersTimeout: T.headersTimeout,
+  requestTimeout: T.requestTimeout,
+  connectionsCheckingInterval: T.connectionsCheckingInterval,
+  keepAliveTimeout: T.keepAliveTimeout,
+  noDelay: T.noDelay,
+};
+
+const CLIENT_ERROR_ANSWERS: Record<number, string> = {
+  400: 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n',
+  408: 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n',
+  431: 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n',
+};
+
+/**
+ * Requests Node's parser refuses before the handler (malformed, headers too large, too slow):
+ * answered as Node does by default, and counted. A client that hung up is not a request.
+ */
+function countClientErrors(server: Server, scheme: 'http' | 'https', metrics: Pick<PhoneMetrics, 'phoneRequest'> | undefined): void {
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex & { bytesWritten?: number }) => {
+    const code = err.code ?? '';
+    const status = code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : code.startsWith('HPE_') ? 400 : 0;
+    if (status) {
+      metrics?.phoneRequest(undefined, scheme, status);
+      if (socket.writable && !socket.bytesWritten) socket.write(CLIENT_ERROR_ANSWERS[status]!);
+    }
+    socket.destroy(err);
+  });
+}
+
+function tune(server: Server): void {
+  server.maxRequestsPerSocket = T.maxRequestsPerSocket;
+  server.maxHeadersCount = T.maxHeadersCount;
+  server.maxConnections = T.maxConnections;
+}
+
 function listen(server: Server, port: number, host: string, exclusive: boolean): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ port, host, exclusive }, () => {
+    server.listen({ port, host, exclusive, backlog: T.backlog }, () => {
       server.off('error', reject);
       resolve((server.address() as AddressInfo).port);
     });
   });
 }
 
-/** Slow or silent clients must not hold sockets: phones send a short GET at once. */
-function harden(server: Server): void {
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 15_000;
-  server.keepAliveTimeout = 5_000;
-  server.maxHeadersCount = 100;
-}
-
 export async function startPhoneHttp(service: PhoneService, log: Logger, opts: PhoneHttpOptions): Promise<PhoneHttp> {
   const exclusive = opts.exclusive ?? true;
   const servers: Server[] = [];
-  const http = createHttpServer(phoneRequestHandler(service, log, { publicUrl: opts.publicUrl, scheme: 'http' }));
-  harden(http);
+  const http = createHttpServer(serverOptions, phoneRequestHandler(service, log, { publicUrl: opts.publicUrl, scheme: 'http', metrics: opts.metrics }));
+  tune(http);
+  countClientErrors(http, 'http', opts.metrics);
   const port = await listen(http, opts.port, opts.host, exclusive);
   servers.push(http);
   let httpsPort: number | null = null;
   if (opts.https) {
     const https = createHttpsServer(
-      { cert: readFileSync(opts.https.cert), key: readFileSync(opts.https.key) },
-      phoneRequestHandler(service, log, { publicUrl: opts.publicUrl, scheme: 'https' }),
+      { ...serverOptions, cert: readFileSync(opts.https.cert), key: readFileSync(opts.https.key) },
+      phoneRequestHandler(service, log, { publicUrl: opts.publicUrl, scheme: 'https', metrics: opts.metrics }),
     );
-    harden(https);
+    tune(https);
+    countClientErrors(https, 'https', opts.metrics);
     httpsPort = await listen(https, opts.https.port, opts.host, exclusive);
     servers.push(https);
   }

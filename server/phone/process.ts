@@ -2,6 +2,7 @@
 // or one of the phone workers: guard, activity recorder, phone service, HTTP(S) listeners.
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
+import type { PhoneMetrics } from '../metrics.ts';
 import type { Store } from '../store/types.ts';
 import type { ChangeFeed } from '../service/changes.ts';
 import type { NetworkProfile, TemplateSource } from '../../vendors/types.ts';
@@ -26,6 +27,8 @@ export interface PhoneProcessDeps {
   onBlock?: (ip: string, untilMs: number) => void;
   /** How an enrolment fetch closes its device's window (phone workers ask the primary). */
   enrol?: (mac: string, ip: string) => Promise<boolean>;
+  /** This process's counters (requests, cache, renders). */
+  metrics?: PhoneMetrics;
 }
 
 export interface PhoneProcess {
@@ -60,6 +63,7 @@ export function createPhoneProcess(deps: PhoneProcessDeps): PhoneProcess {
         https: c.httpsPort !== null && c.tlsCert && c.tlsKey ? { port: c.httpsPort, cert: c.tlsCert, key: c.tlsKey } : null,
         publicUrl: c.publicUrl,
         exclusive,
+        ...(deps.metrics ? { metrics: deps.metrics } : {}),
       });
       httpPort = http.port;
       return http;

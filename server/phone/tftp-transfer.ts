@@ -25,6 +25,8 @@ export interface TransferEnd {
   outcome: TransferOutcome;
   /** Payload bytes the client acknowledged. */
   bytes: number;
+  /** Packets sent again (retransmission timer, or a duplicate ACK inside a window). */
+  retransmissions: number;
   detail?: string;
 }
 
@@ -34,6 +36,7 @@ export class OutgoingTransfer {
   private sentUpTo = 0;
   private handshake: boolean;
   private retriesLeft: number;
+  private retransmitted = 0;
   private lastDupRetransmit = -1;
   private timer: NodeJS.Timeout | null = null;
   private deadline: NodeJS.Timeout | null = null;
@@ -112,7 +115,7 @@ export class OutgoingTransfer {
       // per window; with lock-step (window 1) a duplicate ACK is ignored (Sorcerer's Apprentice).
       if (this.s.windowsize > 1 && this.lastDupRetransmit !== this.acked) {
         this.lastDupRetransmit = this.acked;
-        this.sendWindow();
+        this.retransmitted += this.sendWindow();
       }
       return;
     }
@@ -123,13 +126,15 @@ export class OutgoingTransfer {
     else this.sendWindow();
   }
 
-  private sendWindow(): void {
+  /** Sends the blocks after the last acknowledged one, up to a window; returns how many. */
+  private sendWindow(): number {
     const to = Math.min(this.acked + this.s.windowsize, this.total);
     for (let i = this.acked + 1; i <= to; i++) {
       const start = (i - 1) * this.s.blksize;
       this.send([dataHeader(i), this.data.subarray(start, Math.min(start + this.s.blksize, this.data.length))]);
     }
     this.sentUpTo = to;
+    return Math.max(0, to - this.acked);
   }
 
   private progress(): void {
@@ -143,8 +148,10 @@ export class OutgoingTransfer {
       this.finish('timeout', `no answer after ${this.s.retries} retransmissions`);
       return;
     }
-    if (this.handshake) this.send(this.s.oack as Buffer);
-    else this.sendWindow();
+    if (this.handshake) {
+      this.send(this.s.oack as Buffer);
+      this.retransmitted++;
+    } else this.retransmitted += this.sendWindow();
     this.timer?.refresh();
   }
 
@@ -167,6 +174,6 @@ export class OutgoingTransfer {
         // already closed after a socket error
       }
     });
-    this.onEnd({ outcome, bytes, detail });
+    this.onEnd({ outcome, bytes, retransmissions: this.retransmitted, detail });
   }
 }

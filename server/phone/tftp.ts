@@ -70,6 +70,12 @@ export interface TftpServerOptions {
   port: number;
   provider: PhoneFileProvider;
   logger?: TftpLogger;
+  /**
+   * Called once per read request when it ends (counters): `status` is the provider's (200 when a
+   * transfer ran, with `outcome` and `retransmissions` in `detail`), 'refused' for a request
+   * refused before the provider, 'server-closed', or 500.
+   */
+  onEnd?: (status: number | string, detail: { outcome?: string; retransmissions?: number }) => void;
   tuning?: TftpTuning;
   /** The host's addresses, for a wildcard `host` (default: os.networkInterfaces()). */
   interfaceAddresses?: () => string[];
@@ -276,6 +282,7 @@ export async function startTftpServer(opts: TftpServerOptions): Promise<TftpServ
     const shownName = name.ok ? name.file : req.rawName.toString('latin1').replace(/[^\x20-\x7e]/g, '?').slice(0, 100);
     const refuse = (code: number, reason: string, log = (o: object, m: string) => logger.info(o, m)): void => {
       reply(code, reason);
+      opts.onEnd?.('refused', {});
       log({ file: shownName, remote, status: 'refused', tftpError: code, reason, bytes: 0, durationMs: 0 }, 'tftp request refused');
     };
     if (req.opcode === OP.WRQ) return refuse(TFTP_ERR.ACCESS, 'this server is read-only: write requests are refused');
@@ -304,6 +311,7 @@ export async function startTftpServer(opts: TftpServerOptions): Promise<TftpServ
     const ms = (): number => Number((process.hrtime.bigint() - started) / 1000n) / 1000;
     const done = (status: number | string, extra: object): void => {
       release(key);
+      opts.onEnd?.(status, extra);
       logger.info({ file, remote, local, status, durationMs: ms(), ...extra }, 'tftp request');
     };
     let answer: PhoneFileAnswer;
@@ -351,7 +359,7 @@ export async function startTftpServer(opts: TftpServerOptions): Promise<TftpServ
           deadlineMs: deadlineOf(body.length, n, tuning),
         },
         (end: TransferEnd) => {
-          const extra = { bytes: end.bytes, size: body.length, outcome: end.outcome, mode: req.mode, options: n.oack, blksize: n.blksize, windowsize: n.windowsize };
+          const extra = { bytes: end.bytes, size: body.length, outcome: end.outcome, retransmissions: end.retransmissions, mode: req.mode, options: n.oack, blksize: n.blksize, windowsize: n.windowsize };
           done(200, end.detail ? { ...extra, detail: end.detail } : extra);
         },
       );

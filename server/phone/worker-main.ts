@@ -2,7 +2,9 @@
 // database and the templates itself, serves HTTP(S) on the shared socket, and talks to the
 // primary over IPC (cache invalidations in; activity batches and probe blocks out).
 import cluster from 'node:cluster';
-import { createLogger } from '../log.ts';
+import { createLogger, flushLogger } from '../log.ts';
+import { Metrics } from '../metrics.ts';
+import { vendors } from '../../vendors/index.ts';
 import { openStore } from '../store/index.ts';
 import { ChangeFeed } from '../service/changes.ts';
 import { HandlebarsTemplates, defaultShippedTemplatesDir } from '../../vendors/common/templates.ts';
@@ -19,7 +21,12 @@ async function run(): Promise<void> {
   if (!raw || !process.send) throw new Error('phone worker started without its settings (run through cadran serve)');
   const spec = JSON.parse(raw) as WorkerSpec;
   const config = spec.config;
-  const log = createLogger(config.logLevel).child({ concern: 'phone', worker: cluster.worker?.id ?? 0 });
+  // Asynchronous like the primary's: the request lines cost the request path no write.
+  const root = createLogger(config.logLevel, { async: true });
+  const log = root.child({ concern: 'phone', worker: cluster.worker?.id ?? 0 });
+  // This process's counters and process metrics; the primary asks for them at each scrape.
+  const metrics = new Metrics({ vendors: vendors.map((v) => v.id) });
+  metrics.collectProcessMetrics();
   // Changes of other nodes reach this worker through the primary (IPC): no LISTEN of its own.
   const store = await openStore(config, { listen: false, warn: (msg, err) => log.warn({ err }, msg) });
   const changes = new ChangeFeed();
@@ -51,6 +58,7 @@ async function run(): Promise<void> {
     sink: (batch) => tell({ cadran: 'activity', batch }),
     onBlock: (ip, until) => tell({ cadran: 'block', ip, until }),
     enrol,
+    metrics,
   });
   const http = await phone.listen(false);
   let stopping = false;
@@ -60,6 +68,7 @@ async function run(): Promise<void> {
     await http.close();
     await phone.stop(); // sends the last activity batch
     await store.close();
+    await flushLogger(root);
     // IPC sends are asynchronous and ordered: once this one is out, the last batch is too.
     if (process.connected) await new Promise<void>((resolve) => process.send!({ cadran: 'stopped' } satisfies FromWorker, () => resolve()));
     process.exit(0);
@@ -69,6 +78,13 @@ async function run(): Promise<void> {
     else if (m.cadran === 'block') phone.guard.block(m.ip, m.until);
     else if (m.cadran === 'enrolled') enrolments.get(m.id)?.(m.closed);
     else if (m.cadran === 'flush') void phone.activity.flush().then(() => tell({ cadran: 'flushed', id: m.id }));
+    else if (m.cadran === 'metrics') {
+      const id = m.id;
+      metrics.json().then(
+        (json) => tell({ cadran: 'metrics', id, json }),
+        (err: unknown) => log.warn({ err }, 'could not collect metrics'),
+      );
+    }
     else if (m.cadran === 'stop') void stop();
   });
   // The primary went away: nothing would record activity or invalidate caches any more.

@@ -15,6 +15,9 @@
 //     which writes it in one transaction (one writer, no busy retries).
 //   - Probe protection counts per process; a block decided anywhere is relayed to all.
 //   - A Digest nonce secret made by the primary is shared, so any worker accepts any nonce.
+//   - Metrics: each worker counts in its own registry; a scrape of /metrics in the primary asks
+//     every worker for its registry as JSON and sums them (server/metrics.ts). What a worker had
+//     counted when it died stays in the totals (as of the last scrape that reached it).
 // A worker that dies is restarted (at most 5 times a minute).
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +25,7 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { ChangeFeed } from '../service/changes.ts';
 import type { ActivityBatch, ActivitySink } from '../provision/activity.ts';
+import { retiredCounters, type Metrics, type MetricsJson } from '../metrics.ts';
 
 /** Environment variable carrying a worker's settings (JSON of WorkerSpec). */
 export const WORKER_ENV = 'CADRAN_PHONE_WORKER_SPEC';
@@ -37,6 +41,7 @@ export type ToWorker =
   | { cadran: 'block'; ip: string; until: number }
   | { cadran: 'enrolled'; id: number; closed: boolean }
   | { cadran: 'flush'; id: number }
+  | { cadran: 'metrics'; id: number }
   | { cadran: 'stop' };
 export type FromWorker =
   | { cadran: 'ready'; port: number; httpsPort: number | null }
@@ -47,7 +52,8 @@ export type FromWorker =
   /** Adopt before serve: close this device's enrolment window (the primary writes, atomically). */
   | { cadran: 'enrol'; id: number; mac: string; ip: string }
   /** Answer to `flush`: the worker's pending activity was sent (before this message). */
-  | { cadran: 'flushed'; id: number };
+  | { cadran: 'flushed'; id: number }
+  | { cadran: 'metrics'; id: number; json: MetricsJson };
 
 export interface WorkerPoolOptions {
   count: number;
@@ -60,6 +66,8 @@ export interface WorkerPoolOptions {
   onBlock: (ip: string, until: number) => void;
   /** A worker's enrolment fetch: close the device's window (true when this one closed it). */
   enrol: (mac: string, ip: string) => Promise<boolean>;
+  /** The primary's metrics: the workers' are added to them at each scrape. */
+  metrics?: Metrics;
 }
 
 export interface WorkerPool {
@@ -74,6 +82,8 @@ export interface WorkerPool {
 
 const STARTUP_MS = 30_000;
 const STOP_MS = 5_000;
+/** A worker that does not answer a metrics request by then counts with its last answer. */
+const METRICS_MS = 2_000;
 
 function isFromWorker(m: unknown): m is FromWorker {
   return typeof m === 'object' && m !== null && typeof (m as { cadran?: unknown }).cadran === 'string';
@@ -85,7 +95,8 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
   cluster.setupPrimary({
     exec: fileURLToPath(new URL('../../bin/tsx-run.js', import.meta.url)),
     args: [fileURLToPath(new URL('./worker-main.ts', import.meta.url))],
-    execArgv: [],
+    // A primary started with `node --cpu-prof …` has its workers profiled too.
+    execArgv: process.execArgv.filter((a) => a.startsWith('--cpu-prof')),
   });
   // Workers log at the level of the process that starts them (silent in tests).
   const spec: WorkerSpec = { config: { ...opts.config, logLevel: opts.log.level }, digestSecretHex: opts.digestSecret.toString('hex') };
@@ -103,10 +114,60 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
   let flushIds = 0;
   const flushing = new Map<number, { left: Set<Worker>; done: () => void }>();
 
+  // Metrics: the last answer of each worker, what dead workers had counted, requests under way.
+  const lastMetrics = new Map<Worker, MetricsJson>();
+  let retired: MetricsJson | null = null;
+  let retiring: Promise<void> = Promise.resolve();
+  let nextMetricsId = 1;
+  const metricsWaiting = new Map<number, (json: MetricsJson) => void>();
+  const askMetrics = (w: Worker): Promise<MetricsJson | undefined> =>
+    new Promise((resolve) => {
+      if (!w.isConnected()) return resolve(lastMetrics.get(w));
+      const id = nextMetricsId++;
+      const timer = setTimeout(() => {
+        metricsWaiting.delete(id);
+        resolve(lastMetrics.get(w));
+      }, METRICS_MS);
+      metricsWaiting.set(id, (json) => {
+        clearTimeout(timer);
+        metricsWaiting.delete(id);
+        // Gone meanwhile: its counts are among the retired ones already.
+        if (!workers.has(w)) return resolve(undefined);
+        lastMetrics.set(w, json);
+        resolve(json);
+      });
+      w.send({ cadran: 'metrics', id } satisfies ToWorker);
+    });
+  const retire = (w: Worker): void => {
+    const last = lastMetrics.get(w);
+    lastMetrics.delete(w);
+    if (!last) return;
+    retiring = retiring
+      .then(async () => {
+        retired = await retiredCounters(retired ? [retired, last] : [last]);
+      })
+      .catch((err: unknown) => opts.log.warn({ err }, 'could not keep the counters of a stopped phone worker'));
+  };
+  const counted = (): void => opts.metrics?.phoneWorkers(workers.size);
+  const unsource = opts.metrics?.addSource(async () => {
+    const asked = [...workers];
+    const answers = await Promise.all(asked.map(askMetrics));
+    // A worker that exited meanwhile is retired (its last answer joins `retired`): wait for every
+    // retirement under way, then count each worker once, either live or retired.
+    for (let r = retiring; ; r = retiring) {
+      await r;
+      if (r === retiring) break;
+    }
+    const out = answers.filter((a, i): a is MetricsJson => a !== undefined && workers.has(asked[i]!));
+    if (retired) out.push(retired);
+    return out;
+  });
+
   const fork = (): Promise<{ port: number; httpsPort: number | null }> =>
     new Promise((resolve, reject) => {
       const w = cluster.fork({ [WORKER_ENV]: JSON.stringify(spec) });
       workers.add(w);
+      counted();
       let ready = false;
       const timer = setTimeout(() => {
         w.kill();
@@ -152,6 +213,9 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
             if (f && f.left.size === 0) f.done();
             break;
           }
+          case 'metrics':
+            metricsWaiting.get(m.id)?.(m.json);
+            break;
         }
       });
       w.on('exit', (code, signal) => {
@@ -160,6 +224,8 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
           f.left.delete(w);
           if (f.left.size === 0) f.done();
         }
+        counted();
+        retire(w);
         clearTimeout(timer);
         if (!ready) return reject(new Error(`phone worker exited during startup (code ${code ?? signal})`));
         if (stopping) return;
@@ -178,6 +244,7 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
   const stopAll = async (): Promise<void> => {
     stopping = true;
     unsubscribe();
+    unsource?.();
     await Promise.all(
       [...workers].map(
         (w) =>

@@ -18,9 +18,10 @@ import { vendorById } from '../../vendors/index.ts';
 import type { NetworkProfile, TemplateSource } from '../../vendors/types.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
+import type { PhoneMetrics } from '../metrics.ts';
 import type { Store } from '../store/types.ts';
 import type { ChangeFeed } from '../service/changes.ts';
-import type { PhoneFileAnswer, PhoneFileProvider, PhoneFileRequest } from './types.ts';
+import type { PhoneFileProvider, PhoneFileRequest } from './types.ts';
 import type { Guard, GuardVerdict } from './guard.ts';
 import { NonceIssuer, allowed, challenge, checkAuthorization, normalizeIp, presentedUsername, sameSecret, type Credentials } from './security.ts';
 import { adoptsBeforeServe } from '../domain/schemas.ts';
@@ -78,13 +79,15 @@ export interface PhoneServiceDeps {
    * database: a phone worker asks the primary). True when this fetch closed it. Default: the store.
    */
   enrol?: (mac: string, ip: string) => Promise<boolean>;
+  /** Cache hits and misses, render time (plain counters: nothing allocated on a hit). */
+  metrics?: Pick<PhoneMetrics, 'cacheHit' | 'cacheMiss' | 'renderSeconds'>;
 }
 
 export interface PhoneService {
   /** A plain answer on a cache hit; a promise only when the store or a render is needed. */
   serve(req: PhoneRequest): PhoneAnswer | Promise<PhoneAnswer>;
   /** The same decisions for the TFTP listener (slow-down applied by waiting). */
-  provider: PhoneFileProvider;
+  provider(req: PhoneFileRequest): Promise<PhoneAnswer>;
   /** The URL root used when a request brings none (TFTP, `cadran render`). */
   defaultRoot: string;
   /** Drop cached files of these devices (changes made in another process). */
@@ -134,12 +137,32 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
   };
   const unsubscribe = deps.changes.onChange((c) => invalidate(c.macs));
 
+  const metrics = deps.metrics;
+  /** A render on a cache miss, timed (what joins a render under way is a miss, not timed twice). */
+  const timed = <T>(render: () => T | Promise<T>): (() => Promise<T>) => {
+    if (!metrics) return async () => render();
+    return async () => {
+      const t0 = performance.now();
+      try {
+        return await render();
+      } finally {
+        metrics.renderSeconds((performance.now() - t0) / 1000);
+      }
+    };
+  };
+
   const neutral = (id: PhoneIdentity, file: string, root: string): CachedFile | null | Promise<CachedFile | null> => {
     const vendor = id.vendor ? vendorById(id.vendor) : undefined;
     if (!vendor) return null;
     const group = `@${vendor.id}\n${file}`;
     const key = `${group}\n${root}`;
-    return cache.peek(key) ?? cache.get(key, null, () => vendor.render(file, null, deps.templates), group);
+    const hit = cache.peek(key);
+    if (hit) {
+      metrics?.cacheHit();
+      return hit;
+    }
+    metrics?.cacheMiss();
+    return cache.get(key, null, timed(() => vendor.render(file, null, deps.templates)), group);
   };
 
   const ok = (f: CachedFile, isPrivate: boolean, meta: AnswerMeta): PhoneAnswer => ({
@@ -282,8 +305,12 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
     const key = `${group}\n${root}`;
     const answer = (f: CachedFile | null) => (decision === 'enrol' ? enrolmentAnswer(f, access, req, id, ip, meta) : deviceAnswer(f, mac, req, id, ip, meta));
     const hit = cache.peek(key);
-    if (hit) return answer(hit);
-    return Promise.resolve(cache.get(key, mac, () => renderDeviceFile(deps, mac, req.file, root), group)).then(answer);
+    if (hit) {
+      metrics?.cacheHit();
+      return answer(hit);
+    }
+    metrics?.cacheMiss();
+    return Promise.resolve(cache.get(key, mac, timed(() => renderDeviceFile(deps, mac, req.file, root)), group)).then(answer);
   };
 
   /** Seen, unknown: recorded for an operator to claim; at most a neutral file. */
@@ -365,11 +392,12 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
       .then((access) => (access ? deviceFile(access, req, id, ip, root, meta, verdict) : unknownDevice(req, { ...id, mac }, ip, root, meta, verdict)));
   };
 
-  const provider: PhoneFileProvider = async (req) => {
+  const provider = async (req: PhoneFileRequest): Promise<PhoneAnswer> => {
     const a = await serve(req);
     if (a.delayMs) await new Promise((r) => setTimeout(r, a.delayMs));
-    return a satisfies PhoneFileAnswer;
+    return a;
   };
+  provider satisfies PhoneFileProvider;
 
   return {
     serve,

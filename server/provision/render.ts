@@ -17,9 +17,9 @@ export interface RenderDeps {
 /** Boot file names of a provisioned device, in the order the phone asks for them. */
 export async function bootFilesOf(deps: RenderDeps, mac: string): Promise<string[]> {
   const d = await deps.store.devices.get(mac);
-  if (!d) throw notFound(`device ${formatMac(mac)}`);
+  if (!d) throw notFound('not_found.device', { mac: formatMac(mac) });
   const vendor = vendorById(d.vendor);
-  if (!vendor) throw notFound(`vendor "${d.vendor}" of device ${formatMac(mac)}`);
+  if (!vendor) throw notFound('not_found.vendor', { vendor: d.vendor, mac: formatMac(mac) });
   return vendor.bootFiles(mac, d.model);
 }
 

@@ -4,11 +4,11 @@
 // fetched again"). The SIP protocol itself is server/sip/.
 import { randomUUID } from 'node:crypto';
 import { parseMac } from '../domain/mac.ts';
-import type { ResyncScope, ResyncState, ResyncTarget, UnsendableTarget } from '../domain/resync.ts';
+import type { ResyncReasonCode, ResyncScope, ResyncState, ResyncTarget, UnsendableTarget } from '../domain/resync.ts';
 import type { Store } from '../store/types.ts';
 import { systemTimers, type Timers } from '../sip/clock.ts';
 import { checkHeaderValue, isSipUri } from '../sip/message.ts';
-import type { NotifyRequest, SipOutcome } from '../sip/transaction.ts';
+import { isTransportError, type NotifyRequest, type SipOutcome } from '../sip/transaction.ts';
 import { Pacer } from './pacer.ts';
 
 /** What the engine needs of persistence: the store's resync jobs. */
@@ -23,7 +23,9 @@ export interface ResyncChange {
   jobId: string;
   deviceMac: string;
   state: ResyncState;
+  /** The SIP final status, when the network answered. */
   code?: number;
+  /** With `code`: the SIP reason phrase as received; without: a ResyncReasonCode. */
   reason?: string;
 }
 
@@ -138,7 +140,7 @@ export class ResyncEngine {
     const refused = targets.length
       ? this.#pacer.refusal(job.tenantId, targets.length, { total: this.#reserved, key: this.#reservedBy.get(job.tenantId) ?? 0 })
       : null;
-    if (refused) throw new Error(refused);
+    if (refused) throw refused;
     this.#reserved += targets.length;
     this.#reservedBy.set(job.tenantId, (this.#reservedBy.get(job.tenantId) ?? 0) + targets.length);
     try {
@@ -249,7 +251,8 @@ export class ResyncEngine {
     const req: NotifyRequest = { dest: t.target, requestUri: t.requestUri, fromDomain: t.fromDomain, event: t.event, credentials: t.credentials };
     this.#o.sender.notify(req).then(
       (outcome) => this.#finish(t, flight, outcome),
-      (err: unknown) => this.#finish(t, flight, { status: 0, reason: err instanceof Error ? err.message : String(err) }),
+      // Rejected only when the SIP client is closed under it (shutdown): nothing was sent.
+      () => this.#finish(t, flight, { status: 0, reason: 'send_failed' satisfies ResyncReasonCode }),
     );
   }
 
@@ -259,7 +262,12 @@ export class ResyncEngine {
     this.#inFlight.delete(k);
     const base = { jobId: t.jobId, deviceMac: t.deviceMac };
     if ('timeout' in outcome) {
-      this.#record({ ...base, state: flight.fetchedAt !== undefined ? 'fetched' : 'timeout', reason: 'no final answer (Timer F)' }, flight.fetchedAt ?? this.#now());
+      this.#record({ ...base, state: flight.fetchedAt !== undefined ? 'fetched' : 'timeout', reason: 'timeout' satisfies ResyncReasonCode }, flight.fetchedAt ?? this.#now());
+    } else if (isTransportError(outcome)) {
+      // The datagram never left: no SIP code to show, the stable reason says what happened.
+      const reason: ResyncReasonCode = 'transport_error';
+      if (flight.fetchedAt !== undefined) this.#record({ ...base, state: 'fetched', reason }, flight.fetchedAt);
+      else this.#record({ ...base, state: 'failed', reason }, this.#now());
     } else if (flight.fetchedAt !== undefined) {
       // The phone fetched its file before the answer came back: keep `fetched`, add the code.
       this.#record({ ...base, state: 'fetched', code: outcome.status, reason: outcome.reason }, flight.fetchedAt);

@@ -82,10 +82,10 @@ export class Pacer<T> {
    * Why `n` more items under `key` would be refused, or null when they fit. `reserved` counts
    * items promised but not queued yet (in total, and under this key).
    */
-  refusal(key: string, n: number, reserved: { total: number; key: number } = { total: 0, key: 0 }): string | null {
+  refusal(key: string, n: number, reserved: { total: number; key: number } = { total: 0, key: 0 }): Error | null {
     const mine = this.queuedFor(key) + reserved.key;
     if (mine + n > this.#maxPerKey) {
-      return `resync queue share of this tenant is full: ${mine} waiting, ${n} more asked, at most ${this.#maxPerKey} per tenant`;
+      return new Error(`resync queue share of this tenant is full: ${mine} waiting, ${n} more asked, at most ${this.#maxPerKey} per tenant`);
     }
     const total = this.#queued + reserved.total;
     if (total + n <= this.#max) return null;
@@ -93,14 +93,14 @@ export class Pacer<T> {
     for (const [k, lane] of this.#lanes) if (k !== key && lane.items.length > lane.head) keys++;
     const share = Math.floor(this.#max / (keys + 1));
     if (mine + n <= share) return null;
-    return `resync queue is full: ${total} waiting, ${n} more asked; this tenant has ${mine} and its fair share now is ${share}`;
+    return new Error(`resync queue is full: ${total} waiting, ${n} more asked; this tenant has ${mine} and its fair share now is ${share}`);
   }
 
   /** Queues items under `key`; throws when they are refused (nothing queued then). */
   enqueue(key: string, items: T[]): void {
     if (this.#closed) throw new Error('pacer is closed');
     const refused = this.refusal(key, items.length);
-    if (refused) throw new Error(refused);
+    if (refused) throw refused;
     let lane = this.#lanes.get(key);
     if (!lane) {
       lane = { bucket: this.#bucket(this.#rateOf(key)), items: [], head: 0 };

@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { describe, isOperator, requireDeviceAccess, requireTenantAdmin, requireUserAccess, type Principal } from '../auth/principal.ts';
 import { DomainError, invalid, notFound } from '../domain/errors.ts';
 import { formatMac, normalizeMac } from '../domain/mac.ts';
-import { summarizeJob, type ResyncJobSummary, type ResyncScope, type ResyncState, type ResyncTarget, type ResyncTargetRecord, type UnsendableTarget } from '../domain/resync.ts';
+import { reasonCodeOf, resyncReason, summarizeJob, type ResyncJobSummary, type ResyncReasonCode, type ResyncScope, type ResyncState, type ResyncTarget, type ResyncTargetRecord, type UnsendableTarget } from '../domain/resync.ts';
+import type { Message, MessageParams, Translate } from '../domain/messages.ts';
 import type { Logger } from '../log.ts';
 import type { Device, Sighting, Store, Tenant, User } from '../store/types.ts';
 import { StoreError } from '../store/errors.ts';
@@ -19,8 +20,10 @@ import { ResyncEngine, type ResyncChange } from './engine.ts';
 /** SIP port a phone listens on when we send straight to it (no proxy): the usual 5060. */
 export const PHONE_SIP_PORT = 5060;
 
-export const NEVER_SEEN = 'never seen: no address to send the NOTIFY to';
-export const NO_LINE = 'no line assigned: the proxy cannot route a NOTIFY without an auth name';
+/** No proxy, and the phone never fetched a file: there is no address to send the NOTIFY to. */
+export const NEVER_SEEN: ResyncReasonCode = 'never_seen';
+/** Through a proxy, but no licence on the phone: the proxy cannot route a NOTIFY without an auth name. */
+export const NO_LINE: ResyncReasonCode = 'no_line';
 
 export interface ResyncSettings {
   bindHost: string;
@@ -83,8 +86,8 @@ export type PlannedTarget = { send: Omit<ResyncTarget, 'jobId' | 'tenantId'> } |
  */
 export function planTarget(device: Device, tenant: Tenant, user: User | undefined, seen: Sighting | undefined, reboot: boolean, phonePort = PHONE_SIP_PORT): PlannedTarget {
   const vendor = vendorById(device.vendor);
-  const fail = (reason: string): PlannedTarget => ({ fail: { deviceMac: device.mac, tenantId: device.tenantId, reason } });
-  if (!vendor) return fail(`unknown vendor "${device.vendor}"`);
+  const fail = (reason: ResyncReasonCode): PlannedTarget => ({ fail: { deviceMac: device.mac, tenantId: device.tenantId, reason } });
+  if (!vendor) return fail('unknown_vendor');
   const base = {
     deviceMac: device.mac,
     event: vendor.notifyEvent(reboot),
@@ -115,8 +118,12 @@ export interface ResyncSubmitted {
 export interface ResyncDeviceView {
   mac: string;
   state: ResyncState;
+  /** SIP final status, when the phone or proxy answered. */
   code?: number;
-  reason?: string;
+  /** Why (refused, never seen, no answer…) as a catalogue key; the edges translate it. */
+  reason?: Message;
+  /** The SIP reason phrase as the phone or proxy sent it. */
+  sipReason?: string;
   sentAt?: string;
   fetchedAt?: string;
   updatedAt: string;
@@ -128,8 +135,8 @@ export interface ResyncJobView {
   tenant: string;
   scope: ResyncScope['kind'];
   scopeId: string;
-  /** For people: `device 805ec0d57d72`, `tenant acme`. */
-  label: string;
+  /** What the job covers, as a catalogue key (`resync.scope.device` with the MAC…). */
+  label: Message;
   reboot: boolean;
   requestedBy: string | null;
   createdAt: string;
@@ -144,14 +151,46 @@ export interface ResyncJobView {
 
 export type ResyncJobListItem = Omit<ResyncJobView, 'targets' | 'devices'>;
 
+/** A device's outcome as the edges give it: the reason translated, its key and parameters kept. */
+export interface LocalizedDeviceView extends Omit<ResyncDeviceView, 'reason'> {
+  reason?: string;
+  reasonKey?: string;
+  reasonParams?: MessageParams;
+}
+
+type Localized<J> = Omit<J, 'label' | 'targets' | 'devices'> & { label: string; labelKey: string } & (J extends { devices: unknown }
+    ? { targets: LocalizedDeviceView[]; devices: LocalizedDeviceView[] }
+    : unknown);
+
+export function localizeDevice(d: ResyncDeviceView, t: Translate): LocalizedDeviceView {
+  const { reason, ...rest } = d;
+  if (!reason) return rest;
+  return { ...rest, reason: t(reason.key, reason.params), reasonKey: reason.key, reasonParams: reason.params ?? {} };
+}
+
+/** A job (or a list item) in the reader's language: its label and every reason translated. */
+export function localizeJob<J extends ResyncJobListItem & { devices?: ResyncDeviceView[]; targets?: ResyncDeviceView[] }>(job: J, t: Translate): Localized<J> {
+  const { label, targets, devices, ...rest } = job;
+  const out: Record<string, unknown> = { ...rest, label: t(label.key, label.params), labelKey: label.key };
+  if (devices) {
+    const localized = devices.map((d) => localizeDevice(d, t));
+    out.devices = localized;
+    out.targets = targets === devices ? localized : (targets ?? devices).map((d) => localizeDevice(d, t));
+  }
+  return out as Localized<J>;
+}
+
 const isoOf = (t: number): string => new Date(t).toISOString();
 
 function deviceView(r: ResyncTargetRecord): ResyncDeviceView {
+  const reason = resyncReason(r);
+  const sipReason = r.code !== undefined && r.reason !== undefined && !reasonCodeOf(r.reason) ? r.reason : undefined;
   return {
     mac: formatMac(r.deviceMac),
     state: r.state,
     ...(r.code !== undefined ? { code: r.code } : {}),
-    ...(r.reason !== undefined ? { reason: r.reason } : {}),
+    ...(reason ? { reason } : {}),
+    ...(sipReason !== undefined ? { sipReason } : {}),
     ...(r.sentAt !== undefined ? { sentAt: isoOf(r.sentAt) } : {}),
     ...(r.fetchedAt !== undefined ? { fetchedAt: isoOf(r.fetchedAt) } : {}),
     updatedAt: isoOf(r.updatedAt),
@@ -165,7 +204,7 @@ function summaryView(s: ResyncJobSummary): ResyncJobListItem {
     tenant: s.tenantId,
     scope: s.scope.kind,
     scopeId: s.scope.id,
-    label: `${s.scope.kind} ${s.scope.id}`,
+    label: { key: `resync.scope.${s.scope.kind}`, params: { id: s.scope.kind === 'device' ? formatMac(s.scope.id) : s.scope.id } },
     reboot: s.reboot,
     requestedBy: s.requestedBy,
     createdAt: isoOf(s.createdAt),
@@ -184,7 +223,7 @@ function summaryView(s: ResyncJobSummary): ResyncJobListItem {
 function requireJobAccess(p: Principal, job: { jobId: string; tenantId: string; requestedBy: string | null }): void {
   if (isOperator(p)) return;
   if (p.kind === 'user' && p.tenantId === job.tenantId && (p.role === 'admin' || job.requestedBy === describe(p))) return;
-  throw notFound(`resync job ${job.jobId}`);
+  throw notFound('not_found.resync_job', { id: String(job.jobId) });
 }
 
 export class ResyncService {
@@ -246,7 +285,7 @@ export class ResyncService {
   }
 
   #engine(): ResyncEngine {
-    if (!this.#runtime) throw new DomainError('conflict', 'resync is not running on this server (the resync feature is not started)');
+    if (!this.#runtime) throw new DomainError('conflict', 'conflict.resync_not_running');
     return this.#runtime.engine;
   }
 
@@ -254,7 +293,7 @@ export class ResyncService {
     const engine = this.#engine();
     const { store } = this.deps;
     const tenant = await store.tenants.get(tenantId);
-    if (!tenant) throw notFound(`tenant "${tenantId}"`);
+    if (!tenant) throw notFound('not_found.tenant', { id: tenantId });
     const reboot = opts.reboot === true;
     const send: Array<Omit<ResyncTarget, 'jobId' | 'tenantId'>> = [];
     const fail: UnsendableTarget[] = [];
@@ -279,8 +318,10 @@ export class ResyncService {
       await engine.submit({ jobId, tenantId, scope, reboot, requestedBy: describe(p), targets: send, unsendable: fail });
     } catch (err) {
       if (err instanceof DomainError || err instanceof StoreError || !(err instanceof Error)) throw err;
-      // The engine names the target and field, or says the queue is full.
-      throw new DomainError(/queue is full/.test(err.message) ? 'too_many_requests' : 'validation_failed', err.message);
+      // The engine names the target and field (for the log), or says the queue is full.
+      if (/queue (share of this tenant )?is full/.test(err.message)) throw new DomainError('too_many_requests', 'resync.queue_full');
+      this.deps.log.warn({ err, job: jobId, tenant: tenantId }, 'resync job refused by the engine');
+      throw new DomainError('validation_failed', 'validation.resync_target', { tenant: tenantId });
     }
     this.deps.log.info({ job: jobId, tenant: tenantId, scope: `${scope.kind} ${scope.id}`, queued: send.length, failed: fail.length, by: describe(p) }, 'resync job');
     return { id: jobId, jobId, tenant: tenantId, queued: send.length, failed: fail.length, total: send.length + fail.length };
@@ -290,7 +331,7 @@ export class ResyncService {
   async device(p: Principal, rawMac: string, opts: ResyncOptions = {}): Promise<ResyncSubmitted> {
     const mac = normalizeMac(rawMac);
     const d = await this.deps.store.devices.get(mac);
-    if (!d) throw notFound(`device ${formatMac(mac)}`);
+    if (!d) throw notFound('not_found.device', { mac: formatMac(mac) });
     requireDeviceAccess(p, d, false);
     return this.#submit(p, d.tenantId, { kind: 'device', id: mac }, [d], opts);
   }
@@ -298,19 +339,19 @@ export class ResyncService {
   /** Every phone of a user: the user themself, an admin of their tenant, an operator. */
   async user(p: Principal, number: string, opts: ResyncOptions = {}): Promise<ResyncSubmitted> {
     const u = await this.deps.store.users.get(number);
-    if (!u) throw notFound(`user ${number}`);
+    if (!u) throw notFound('not_found.user', { number: number });
     requireUserAccess(p, u);
     const devices = await this.deps.store.devices.list({ userNumber: u.number });
-    if (devices.length === 0) throw invalid('user', `user ${u.number} has no phone to resync`);
+    if (devices.length === 0) throw invalid('user', 'validation.resync_user_no_phone', { number: u.number });
     return this.#submit(p, u.tenantId, { kind: 'user', id: u.number }, devices, opts);
   }
 
   /** Every phone of a tenant: an admin of that tenant, an operator. */
   async tenant(p: Principal, tenantId: string, opts: ResyncOptions = {}): Promise<ResyncSubmitted> {
-    if (!(await this.deps.store.tenants.get(tenantId))) throw notFound(`tenant "${tenantId}"`);
+    if (!(await this.deps.store.tenants.get(tenantId))) throw notFound('not_found.tenant', { id: tenantId });
     requireTenantAdmin(p, tenantId);
     const devices = await this.deps.store.devices.list({ tenantId });
-    if (devices.length === 0) throw invalid('tenant', `tenant "${tenantId}" has no phone to resync`);
+    if (devices.length === 0) throw invalid('tenant', 'validation.resync_tenant_no_phone', { tenant: tenantId });
     return this.#submit(p, tenantId, { kind: 'tenant', id: tenantId }, devices, opts);
   }
 
@@ -344,7 +385,7 @@ export class ResyncService {
 
   async job(p: Principal, id: string): Promise<ResyncJobView> {
     const found = await this.deps.store.resync.getJob(String(id));
-    if (!found) throw notFound(`resync job ${id}`);
+    if (!found) throw notFound('not_found.resync_job', { id: String(id) });
     requireJobAccess(p, found.job);
     const devices = found.targets.map(deviceView);
     const summary = summarizeJob(found.job, found.targets.map((t) => t.state));
@@ -353,12 +394,12 @@ export class ResyncService {
 
   async list(p: Principal, filter: { tenant?: string; limit?: number } = {}): Promise<ResyncJobListItem[]> {
     const limit = filter.limit ?? 100;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw invalid('limit', 'must be an integer from 1 to 1000');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw invalid('limit', 'validation.range', { min: 1, max: 1000 });
     const { store } = this.deps;
     if (isOperator(p)) return (await store.resync.listJobs({ ...(filter.tenant ? { tenantId: filter.tenant } : {}), limit })).map(summaryView);
     if (p.kind !== 'user') return [];
     const tenantId = filter.tenant ?? p.tenantId;
-    if (tenantId !== p.tenantId) throw notFound(`tenant "${tenantId}"`);
+    if (tenantId !== p.tenantId) throw notFound('not_found.tenant', { id: tenantId });
     const requestedBy = p.role === 'admin' ? undefined : describe(p);
     return (await store.resync.listJobs({ tenantId, limit, ...(requestedBy ? { requestedBy } : {}) })).map(summaryView);
   }
@@ -367,7 +408,7 @@ export class ResyncService {
   async cancel(p: Principal, id: string): Promise<ResyncJobView & { cancelledTargets: number }> {
     const { store } = this.deps;
     const found = await store.resync.getJob(String(id));
-    if (!found) throw notFound(`resync job ${id}`);
+    if (!found) throw notFound('not_found.resync_job', { id: String(id) });
     requireJobAccess(p, found.job);
     const engine = this.#runtime?.engine;
     const n = engine ? await engine.cancel(found.job.jobId) : (await store.resync.cancelJob(found.job.jobId, Date.now())).length;

@@ -1,5 +1,6 @@
+import { message } from '../domain/messages.ts';
 import { contactInput, parseInput } from '../domain/schemas.ts';
-import { DomainError, invalid, notFound, stale } from '../domain/errors.ts';
+import { conflict, DomainError, invalid, notFound, stale } from '../domain/errors.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Contact } from '../store/types.ts';
 import { checkVersion, devicesOfUsers, inTransaction, RETRY, versionedWrite, type ServiceDeps, type WriteOptions } from './context.ts';
@@ -11,10 +12,7 @@ import { getUser } from './users.ts';
 /** A personal directory holds at most this many contacts, whatever the path (API, cockpit, CSV). */
 export const MAX_CONTACTS_PER_USER = 10_000;
 
-export const directoryFull = (number: string): DomainError =>
-  new DomainError('conflict', `the directory of ${number} is full: at most ${MAX_CONTACTS_PER_USER} contacts per user`, [
-    { field: 'name', message: `the directory is full (at most ${MAX_CONTACTS_PER_USER} contacts)` },
-  ]);
+export const directoryFull = (number: string): DomainError => conflict('name', 'conflict.directory_full', { number, max: MAX_CONTACTS_PER_USER });
 
 export async function listContacts(deps: ServiceDeps, p: Principal, number: string): Promise<Contact[]> {
   await getUser(deps, p, number);
@@ -25,7 +23,7 @@ async function ownContact(deps: ServiceDeps, p: Principal, number: string, id: s
   await getUser(deps, p, number);
   const n = Number(id);
   const c = Number.isInteger(n) ? await deps.store.contacts.get(n) : undefined;
-  if (!c || c.userNumber !== number) throw notFound(`contact ${id}`);
+  if (!c || c.userNumber !== number) throw notFound('not_found.contact', { id: id });
   return c;
 }
 
@@ -53,10 +51,10 @@ export async function createContact(deps: ServiceDeps, p: Principal, number: str
 }
 
 export async function updateContact(deps: ServiceDeps, p: Principal, number: string, id: string, input: unknown, opts: WriteOptions = {}): Promise<Contact> {
-  const updated = await versionedWrite(deps, `contact ${id}`, opts, async (d) => {
+  const updated = await versionedWrite(deps, message('stale.contact', { id }), opts, async (d) => {
     const cur = await ownContact(d, p, number, id);
-    checkVersion(opts, cur.version, `contact ${id}`);
-    if (input === null || typeof input !== 'object') throw invalid('(body)', 'expected a JSON object');
+    checkVersion(opts, cur.version, message('stale.contact', { id }));
+    if (input === null || typeof input !== 'object') throw invalid('(body)', 'validation.type_object');
     // PATCH semantics: absent fields keep their value; the result is validated as a whole.
     const merged = { name: cur.name, work: cur.work, mobile: cur.mobile, home: cur.home, group: cur.group, ...(input as object) };
     const c = parseInput(contactInput, merged);
@@ -71,8 +69,8 @@ export async function updateContact(deps: ServiceDeps, p: Principal, number: str
 export async function deleteContact(deps: ServiceDeps, p: Principal, number: string, id: string, opts: WriteOptions = {}): Promise<void> {
   await inTransaction(deps, async (d) => {
     const cur = await ownContact(d, p, number, id);
-    checkVersion(opts, cur.version, `contact ${id}`);
-    if (!(await d.store.contacts.delete(cur.id, cur.version))) throw stale(`contact ${id}`);
+    checkVersion(opts, cur.version, message('stale.contact', { id }));
+    if (!(await d.store.contacts.delete(cur.id, cur.version))) throw stale(message('stale.contact', { id }));
   });
   await touched(deps, number);
 }

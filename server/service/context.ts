@@ -1,5 +1,6 @@
 import type { NetworkProfile } from '../../vendors/types.ts';
 import { stale } from '../domain/errors.ts';
+import type { Message } from '../domain/messages.ts';
 import type { Store } from '../store/types.ts';
 import type { ChangeFeed } from './changes.ts';
 
@@ -45,7 +46,7 @@ const pause = (attempt: number) => new Promise<void>((r) => setTimeout(r, Math.r
  * it, never the other way round — unless the caller named a version (If-Match): then 412.
  * `fn` itself checks `opts.ifVersion` against the row it read and throws `stale` when it differs.
  */
-export async function versionedWrite<T>(deps: ServiceDeps, what: string, opts: WriteOptions, fn: (d: ServiceDeps) => Promise<T | typeof RETRY>): Promise<T> {
+export async function versionedWrite<T>(deps: ServiceDeps, what: Message, opts: WriteOptions, fn: (d: ServiceDeps) => Promise<T | typeof RETRY>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const out = await inTransaction(deps, fn);
     if (out !== RETRY) return out;
@@ -55,7 +56,7 @@ export async function versionedWrite<T>(deps: ServiceDeps, what: string, opts: W
 }
 
 /** Throws `stale` when the caller edited another version than `current`. */
-export function checkVersion(opts: WriteOptions, current: number, what: string): void {
+export function checkVersion(opts: WriteOptions, current: number, what: Message): void {
   if (opts.ifVersion !== undefined && opts.ifVersion !== current) throw stale(what);
 }
 

@@ -1,5 +1,6 @@
-import { conflict, DomainError, invalid, notFound, stale } from '../domain/errors.ts';
+import { conflict, forbidden, invalid, notFound, stale } from '../domain/errors.ts';
 import { normalizeMac, formatMac } from '../domain/mac.ts';
+import { listParam, message, shownValue, type Message } from '../domain/messages.ts';
 import { deviceCreate, devicePatch, parseInput } from '../domain/schemas.ts';
 import { findModel, keyCapacity, vendors } from '../../vendors/index.ts';
 import { isOperator, requireDeviceAccess, requireTenantAdmin, type Principal } from '../auth/principal.ts';
@@ -10,7 +11,7 @@ import { enrolmentUntil, newProvisioningCredentials } from './enrolment.ts';
 export async function getDevice(deps: ServiceDeps, p: Principal, rawMac: string): Promise<Device> {
   const mac = normalizeMac(rawMac);
   const d = await deps.store.devices.get(mac);
-  if (!d) throw notFound(`device ${formatMac(mac)}`);
+  if (!d) throw notFound('not_found.device', { mac: formatMac(mac) });
   requireDeviceAccess(p, d, false);
   return d;
 }
@@ -26,8 +27,8 @@ export async function listDevices(deps: ServiceDeps, p: Principal, filter: { ten
 export function resolveModel(raw: string, field = 'model') {
   const found = findModel(raw);
   if (!found) {
-    const known = vendors.flatMap((v) => v.models.map((m) => m.model)).join(', ');
-    throw invalid(field, `unknown phone model "${raw}" (known models: ${known})`);
+    const known = vendors.flatMap((v) => v.models.map((m) => m.model));
+    throw invalid(field, 'validation.model_unknown', { model: shownValue(raw), known: listParam(known, 100) });
   }
   return found;
 }
@@ -39,7 +40,7 @@ export async function checkKeysFit(store: Store, userNumber: string, device: { m
   const capacity = keyCapacity(found.model, device.expansionModules);
   const highest = Math.max(0, ...(await store.keys.list(userNumber)).map((k) => k.position));
   if (highest > capacity) {
-    throw conflict('user', `user ${userNumber} has a key at position ${highest} but a ${device.model} (${formatMac(device.mac)}) has only ${capacity} keys`);
+    throw conflict('user', 'conflict.keys_beyond_phone', { user: userNumber, position: highest, model: device.model, mac: formatMac(device.mac), capacity });
   }
 }
 
@@ -53,26 +54,26 @@ export async function checkExtraLines(store: Store, lines: string[], d: { tenant
   if (lines.length === 0) return;
   const where = (i: number) => (fromInput ? `extraLines.${i}` : 'extraLines');
   if (!d.userNumber) {
-    if (fromInput) throw invalid('extraLines', 'a phone without a user registers no line: assign a user (account 1) before extra lines');
-    throw conflict('user', `${formatMac(d.mac)} registers extra lines: remove them (extraLines: []) before its user`);
+    if (fromInput) throw invalid('extraLines', 'validation.extra_lines_without_user');
+    throw conflict('user', 'conflict.extra_lines_before_user', { mac: formatMac(d.mac) });
   }
   const seen = new Set<string>();
   for (const [i, n] of lines.entries()) {
-    if (seen.has(n)) throw invalid(where(i), `${n} is listed twice`);
+    if (seen.has(n)) throw invalid(where(i), 'validation.extra_line_twice', { number: n });
     seen.add(n);
     if (n === d.userNumber) {
-      if (fromInput) throw invalid(where(i), `${n} is the phone's own user (account 1), not an extra line`);
-      throw conflict('user', `${n} is already an extra line of ${formatMac(d.mac)}: remove it from extraLines first`);
+      if (fromInput) throw invalid(where(i), 'validation.extra_line_own_user', { number: n });
+      throw conflict('user', 'conflict.extra_line_own_user', { number: n, mac: formatMac(d.mac) });
     }
     const u = await store.users.get(n);
-    if (!u) throw invalid(where(i), `user ${n} does not exist`);
-    if (u.tenantId !== d.tenantId) throw invalid(where(i), `user ${n} belongs to another tenant`);
+    if (!u) throw invalid(where(i), 'validation.user_unknown', { number: n });
+    if (u.tenantId !== d.tenantId) throw invalid(where(i), 'validation.user_other_tenant', { number: n });
   }
   const model = findModel(d.model)?.model;
   if (model && lines.length > model.sipAccounts - 1) {
-    const msg = `a ${d.model} registers ${model.sipAccounts} account(s): at most ${model.sipAccounts - 1} extra line(s) besides its user, ${lines.length} given`;
-    if (fromInput) throw invalid('extraLines', msg);
-    throw conflict('model', msg);
+    const params = { model: d.model, accounts: model.sipAccounts, max: model.sipAccounts - 1, count: lines.length };
+    if (fromInput) throw invalid('extraLines', 'validation.extra_lines_model', params);
+    throw conflict('model', 'validation.extra_lines_model', params);
   }
 }
 
@@ -82,18 +83,18 @@ export async function checkExtraLines(store: Store, lines: string[], d: { tenant
  * operator assigned it to their tenant. A MAC never seen may be registered by its tenant's admin
  * (it then goes through adopt-before-serve). Returns why not, or null.
  */
-export async function claimRefusal(store: Store, p: Principal, mac: string, tenantId: string): Promise<string | null> {
+export async function claimRefusal(store: Store, p: Principal, mac: string, tenantId: string): Promise<Message | null> {
   if (isOperator(p)) return null;
   const seen = await store.unknownDevices.get(mac);
   if (!seen || seen.assignedTenant === tenantId) return null;
-  return `MAC ${formatMac(mac)} was seen asking for its configuration before it was registered: only an operator can register it, or assign it to your tenant first`;
+  return message('forbidden.claim_unknown_phone', { mac: formatMac(mac) });
 }
 
 async function checkUser(store: Store, userNumber: string | null | undefined, tenantId: string): Promise<void> {
   if (!userNumber) return;
   const u = await store.users.get(userNumber);
-  if (!u) throw invalid('user', `user ${userNumber} does not exist`);
-  if (u.tenantId !== tenantId) throw invalid('user', `user ${userNumber} belongs to another tenant`);
+  if (!u) throw invalid('user', 'validation.user_unknown', { number: userNumber });
+  if (u.tenantId !== tenantId) throw invalid('user', 'validation.user_other_tenant', { number: userNumber });
 }
 
 export async function createDevice(deps: ServiceDeps, p: Principal, input: unknown): Promise<Device> {
@@ -102,15 +103,16 @@ export async function createDevice(deps: ServiceDeps, p: Principal, input: unkno
   const { vendor } = resolveModel(d.model);
   const device = await inTransaction(deps, async ({ store }) => {
     const tenant = await store.tenants.get(d.tenant);
-    if (!tenant) throw invalid('tenant', `tenant "${d.tenant}" does not exist`);
+    if (!tenant) throw invalid('tenant', 'validation.tenant_unknown', { tenant: d.tenant });
     requireTenantAdmin(p, d.tenant);
     const existing = await store.devices.get(mac);
     if (existing) {
-      if (existing.tenantId !== d.tenant && !isOperator(p)) throw conflict('mac', `MAC ${formatMac(mac)} is already registered by another tenant`);
-      throw conflict('mac', `MAC ${formatMac(mac)} is already registered${existing.tenantId !== d.tenant ? ` in tenant "${existing.tenantId}"` : ''}`);
+      if (existing.tenantId !== d.tenant && !isOperator(p)) throw conflict('mac', 'conflict.mac_other_tenant', { mac: formatMac(mac) });
+      if (existing.tenantId !== d.tenant) throw conflict('mac', 'conflict.mac_in_tenant', { mac: formatMac(mac), tenant: existing.tenantId });
+      throw conflict('mac', 'conflict.mac_registered', { mac: formatMac(mac) });
     }
     const refused = await claimRefusal(store, p, mac, d.tenant);
-    if (refused) throw new DomainError('forbidden', refused);
+    if (refused) throw forbidden(refused.key, refused.params);
     await checkUser(store, d.user, d.tenant);
     // Credentials of its own for every device; given ones are kept.
     const generated = newProvisioningCredentials(mac);
@@ -138,17 +140,17 @@ export async function createDevice(deps: ServiceDeps, p: Principal, input: unkno
 
 export async function updateDevice(deps: ServiceDeps, p: Principal, rawMac: string, input: unknown, opts: WriteOptions = {}): Promise<Device> {
   const patch = parseInput(devicePatch, input);
-  const device = await versionedWrite(deps, `device ${formatMac(normalizeMac(rawMac))}`, opts, async (tx) => {
+  const device = await versionedWrite(deps, message('stale.device', { mac: formatMac(normalizeMac(rawMac)) }), opts, async (tx) => {
     const { store } = tx;
     const cur = await getDevice(tx, p, rawMac);
     requireDeviceAccess(p, cur, true);
-    checkVersion(opts, cur.version, `device ${formatMac(cur.mac)}`);
+    checkVersion(opts, cur.version, message('stale.device', { mac: formatMac(cur.mac) }));
     const tenantId = patch.tenant ?? cur.tenantId;
     const moved = tenantId !== cur.tenantId;
     const tenant = await store.tenants.get(tenantId);
     if (moved) {
-      if (!isOperator(p)) throw new DomainError('forbidden', 'only an operator may move a phone to another tenant');
-      if (!tenant) throw invalid('tenant', `tenant "${tenantId}" does not exist`);
+      if (!isOperator(p)) throw forbidden('forbidden.move_device');
+      if (!tenant) throw invalid('tenant', 'validation.tenant_unknown', { tenant: tenantId });
     }
     const model = patch.model ?? cur.model;
     const vendor = resolveModel(model).vendor;
@@ -187,10 +189,10 @@ export async function updateDevice(deps: ServiceDeps, p: Principal, rawMac: stri
  * Returns the device, the new password included (shown once to whoever rotated it).
  */
 export async function rotateCredentials(deps: ServiceDeps, p: Principal, rawMac: string, opts: WriteOptions = {}): Promise<Device> {
-  const device = await versionedWrite(deps, `device ${formatMac(normalizeMac(rawMac))}`, opts, async (tx) => {
+  const device = await versionedWrite(deps, message('stale.device', { mac: formatMac(normalizeMac(rawMac)) }), opts, async (tx) => {
     const cur = await getDevice(tx, p, rawMac);
     requireTenantAdmin(p, cur.tenantId);
-    checkVersion(opts, cur.version, `device ${formatMac(cur.mac)}`);
+    checkVersion(opts, cur.version, message('stale.device', { mac: formatMac(cur.mac) }));
     const { mac, createdAt: _c, updatedAt: _u, version, enrolUntil: _e, enrolledAt: _a, enrolledIp: _i, ...rest } = cur;
     if (!(await tx.store.devices.update(mac, { ...rest, ...newProvisioningCredentials(mac) }, version))) return RETRY;
     const tenant = await tx.store.tenants.get(cur.tenantId);
@@ -206,8 +208,8 @@ export async function deleteDevice(deps: ServiceDeps, p: Principal, rawMac: stri
   const mac = await inTransaction(deps, async (tx) => {
     const cur = await getDevice(tx, p, rawMac);
     requireTenantAdmin(p, cur.tenantId);
-    checkVersion(opts, cur.version, `device ${formatMac(cur.mac)}`);
-    if (!(await tx.store.devices.delete(cur.mac, cur.version))) throw stale(`device ${formatMac(cur.mac)}`);
+    checkVersion(opts, cur.version, message('stale.device', { mac: formatMac(cur.mac) }));
+    if (!(await tx.store.devices.delete(cur.mac, cur.version))) throw stale(message('stale.device', { mac: formatMac(cur.mac) }));
     return cur.mac;
   });
   deps.changes.devicesChanged([mac], 'device deleted');

@@ -1,4 +1,5 @@
-import { DomainError, type ErrorDetail } from '../domain/errors.ts';
+import { message } from '../domain/messages.ts';
+import { invalidAll, type ErrorDetail } from '../domain/errors.ts';
 import { formatMac } from '../domain/mac.ts';
 import { dialable } from '../domain/numbers.ts';
 import { keyList, parseInput } from '../domain/schemas.ts';
@@ -9,13 +10,13 @@ import { checkVersion, devicesOfUsers, RETRY, versionedWrite, type ServiceDeps, 
 import { getUser } from './users.ts';
 
 /** Largest key position allowed for a user: the smallest capacity among their phones. */
-export async function keyLimit(store: Store, userNumber: string): Promise<{ limit: number; because?: string }> {
-  let best: { limit: number; because?: string } = { limit: 999 };
+export async function keyLimit(store: Store, userNumber: string): Promise<{ limit: number; because?: { model: string; mac: string } }> {
+  let best: { limit: number; because?: { model: string; mac: string } } = { limit: 999 };
   for (const d of await store.devices.list({ userNumber })) {
     const found = findModel(d.model);
     if (!found) continue;
     const cap = keyCapacity(found.model, d.expansionModules);
-    if (cap < best.limit) best = { limit: cap, because: `${d.model} ${formatMac(d.mac)}` };
+    if (cap < best.limit) best = { limit: cap, because: { model: d.model, mac: formatMac(d.mac) } };
   }
   return best;
 }
@@ -30,35 +31,33 @@ export async function validateKeys(store: Store, user: User, input: unknown): Pr
   for (const [i, k] of keys.entries()) {
     const field = `keys.${i}`;
     const prev = seen.get(k.position);
-    if (prev !== undefined) problems.push({ field: `${field}.position`, message: `position ${k.position} is used twice (keys ${prev} and ${i})` });
+    // Keys are numbered from 1 for people, as on the phone.
+    if (prev !== undefined) problems.push({ field: `${field}.position`, key: 'validation.key_position_twice', params: { position: k.position, first: prev + 1, second: i + 1 } });
     seen.set(k.position, i);
-    if (k.position > limit) {
-      problems.push({ field: `${field}.position`, message: `position ${k.position} exceeds the ${limit} keys of the ${because}` });
+    if (k.position > limit && because) {
+      problems.push({ field: `${field}.position`, key: 'validation.key_beyond_phone', params: { position: k.position, limit, model: because.model, mac: because.mac } });
     }
     let value: string | null = null;
     if (k.type === 'blf') {
       const target = k.value ? await store.users.get(k.value) : undefined;
-      if (!k.value) problems.push({ field: `${field}.value`, message: 'a BLF key needs the number of the user to supervise' });
+      if (!k.value) problems.push({ field: `${field}.value`, key: 'validation.blf_needs_user' });
       else if (!target || target.tenantId !== user.tenantId) {
-        problems.push({ field: `${field}.value`, message: `user ${k.value} is not a user of this tenant: a BLF key can only supervise a colleague` });
+        problems.push({ field: `${field}.value`, key: 'validation.blf_not_colleague', params: { number: k.value } });
       } else if (target.number === user.number) {
-        problems.push({ field: `${field}.value`, message: 'a user cannot supervise their own line' });
+        problems.push({ field: `${field}.value`, key: 'validation.blf_own_line' });
       }
       value = k.value ?? null;
     } else if (k.type === 'speeddial') {
       const r = dialable.safeParse(k.value ?? '');
-      if (!k.value) problems.push({ field: `${field}.value`, message: 'a speed dial key needs the number to call' });
-      else if (!r.success) problems.push({ field: `${field}.value`, message: `"${k.value}" ${r.error.issues[0]!.message}` });
+      if (!k.value) problems.push({ field: `${field}.value`, key: 'validation.speeddial_needs_number' });
+      else if (!r.success) problems.push({ field: `${field}.value`, key: 'validation.phone_number' });
       else value = r.data;
     } else if (k.value) {
-      problems.push({ field: `${field}.value`, message: 'a line key takes no value' });
+      problems.push({ field: `${field}.value`, key: 'validation.line_key_value' });
     }
     out.push({ position: k.position, type: k.type, value, label: k.label ?? null });
   }
-  if (problems.length) {
-    const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
-    throw new DomainError('validation_failed', `${problems[0]!.field}: ${problems[0]!.message}${more}`, problems);
-  }
+  if (problems.length) throw invalidAll(problems);
   return out.sort((a, b) => a.position - b.position);
 }
 
@@ -73,9 +72,9 @@ export async function keysVersion(deps: ServiceDeps, p: Principal, number: strin
 }
 
 export async function replaceKeys(deps: ServiceDeps, p: Principal, number: string, input: unknown, opts: WriteOptions = {}): Promise<FunctionKey[]> {
-  const { keys, macs } = await versionedWrite(deps, `the keys of ${number}`, opts, async (d) => {
+  const { keys, macs } = await versionedWrite(deps, message('stale.keys', { number }), opts, async (d) => {
     const user = await getUser(d, p, number);
-    checkVersion(opts, user.keysVersion, `the keys of ${number}`);
+    checkVersion(opts, user.keysVersion, message('stale.keys', { number }));
     if (!(await d.store.keys.replace(number, await validateKeys(d.store, user, input), user.keysVersion))) return RETRY;
     return { keys: await d.store.keys.list(number), macs: await devicesOfUsers(d.store, [number]) };
   });

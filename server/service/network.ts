@@ -1,3 +1,4 @@
+import { message } from '../domain/messages.ts';
 import { networkProfile, parseInput } from '../domain/schemas.ts';
 import { notFound } from '../domain/errors.ts';
 import { compactProfile } from '../domain/profile.ts';
@@ -39,19 +40,19 @@ export async function getTenantNetwork(deps: ServiceDeps, p: Principal, tenantId
 
 /** The tenant's profile with its version (ETag). */
 export async function getTenantNetworkEntry(deps: ServiceDeps, p: Principal, tenantId: string): Promise<VersionedProfile> {
-  if (!(await deps.store.tenants.get(tenantId))) throw notFound(`tenant "${tenantId}"`);
+  if (!(await deps.store.tenants.get(tenantId))) throw notFound('not_found.tenant', { id: tenantId });
   requireTenantMember(p, tenantId);
   requireTenantAdmin(p, tenantId);
   return deps.store.network.getTenantEntry(tenantId);
 }
 
 export async function setTenantNetwork(deps: ServiceDeps, p: Principal, tenantId: string, input: unknown, opts: WriteOptions = {}): Promise<VersionedProfile> {
-  if (!(await deps.store.tenants.get(tenantId))) throw notFound(`tenant "${tenantId}"`);
+  if (!(await deps.store.tenants.get(tenantId))) throw notFound('not_found.tenant', { id: tenantId });
   requireTenantAdmin(p, tenantId);
   const profile = compactProfile(parseInput(networkProfile, input));
-  const what = `the network profile of tenant "${tenantId}"`;
+  const what = message('stale.network_tenant', { id: tenantId });
   const { entry, macs } = await versionedWrite(deps, what, opts, async ({ store }) => {
-    if (!(await store.tenants.get(tenantId))) throw notFound(`tenant "${tenantId}"`);
+    if (!(await store.tenants.get(tenantId))) throw notFound('not_found.tenant', { id: tenantId });
     const cur = await store.network.getTenantEntry(tenantId);
     checkVersion(opts, cur.version, what);
     if (!(await store.network.setTenant(tenantId, profile, cur.version))) return RETRY;
@@ -72,7 +73,7 @@ export async function setDeviceNetwork(deps: ServiceDeps, p: Principal, mac: str
   const d = await getDevice(deps, p, mac);
   requireTenantAdmin(p, d.tenantId);
   const profile = compactProfile(parseInput(networkProfile, input));
-  const what = `the network overrides of device ${d.mac}`;
+  const what = message('stale.network_device', { mac: d.mac });
   const entry = await versionedWrite(deps, what, opts, async (tx) => {
     const cur = await getDevice(tx, p, mac); // still there, still the caller's
     const now = await tx.store.network.getDeviceEntry(cur.mac);

@@ -1,4 +1,5 @@
-import { conflict, DomainError, notFound, stale } from '../domain/errors.ts';
+import { message } from '../domain/messages.ts';
+import { conflict, DomainError, forbidden, notFound, stale } from '../domain/errors.ts';
 import {
   adoptBeforeServe, adoptsBeforeServe, mergeSecurity, parseInput, provisioningSecurity, tenantCreate, tenantPatch, type ProvisioningSecurity,
 } from '../domain/schemas.ts';
@@ -9,7 +10,7 @@ import { enrolDevices } from './enrolment.ts';
 
 export async function getTenant(deps: ServiceDeps, p: Principal, id: string): Promise<Tenant> {
   const t = await deps.store.tenants.get(id);
-  if (!t) throw notFound(`tenant "${id}"`);
+  if (!t) throw notFound('not_found.tenant', { id: id });
   requireTenantMember(p, id);
   return t;
 }
@@ -27,7 +28,7 @@ export async function createTenant(deps: ServiceDeps, p: Principal, input: unkno
   requireOperator(p);
   const t = parseInput(tenantCreate, input);
   return inTransaction(deps, async ({ store }) => {
-    if (await store.tenants.get(t.id)) throw conflict('id', `tenant "${t.id}" already exists`);
+    if (await store.tenants.get(t.id)) throw conflict('id', 'conflict.tenant_exists', { id: t.id });
     await store.tenants.insert({
       id: t.id,
       name: t.name,
@@ -52,17 +53,17 @@ async function afterSecurityChange(store: Store, before: ProvisioningSecurity, t
 
 export async function updateTenant(deps: ServiceDeps, p: Principal, id: string, input: unknown, opts: WriteOptions = {}): Promise<Tenant> {
   const patch = parseInput(tenantPatch, input);
-  const { tenant, macs } = await versionedWrite(deps, `tenant "${id}"`, opts, async (d) => {
+  const { tenant, macs } = await versionedWrite(deps, message('stale.tenant', { id }), opts, async (d) => {
     const cur = await getTenant(d, p, id);
     requireTenantAdmin(p, id);
-    checkVersion(opts, cur.version, `tenant "${id}"`);
+    checkVersion(opts, cur.version, message('stale.tenant', { id }));
     // Provisioning security is the operator's business (it decides who may fetch secrets), and so
     // is where NOTIFYs go: a tenant admin must not aim cadran's SIP messages at any host and port.
     if (patch.security !== undefined) requireOperator(p);
     const sipProxy = patch.sipProxy === undefined ? cur.sipProxy : patch.sipProxy;
     const sipPort = patch.sipPort ?? cur.sipPort;
     if (!isOperator(p) && (sipProxy !== cur.sipProxy || sipPort !== cur.sipPort)) {
-      throw new DomainError('forbidden', 'only an operator may change the SIP proxy or port of a tenant (resync NOTIFYs are sent there)');
+      throw forbidden('forbidden.sip_target_operator_only');
     }
     // PATCH merges security field by field: what is not named stays, an explicit null clears it.
     const security = patch.security === undefined ? cur.security : parseInput(provisioningSecurity, mergeSecurity(cur.security, patch.security), 'security');
@@ -109,9 +110,9 @@ export async function applyDefaultSecurity(deps: ServiceDeps, p: Principal, id: 
 }
 
 async function writeSecurity(deps: ServiceDeps, p: Principal, id: string, opts: WriteOptions, make: (cur: ProvisioningSecurity) => ProvisioningSecurity): Promise<Tenant> {
-  const { tenant, macs } = await versionedWrite(deps, `tenant "${id}"`, opts, async (d) => {
+  const { tenant, macs } = await versionedWrite(deps, message('stale.tenant', { id }), opts, async (d) => {
     const cur = await getTenant(d, p, id);
-    checkVersion(opts, cur.version, `tenant "${id}"`);
+    checkVersion(opts, cur.version, message('stale.tenant', { id }));
     const { id: _i, createdAt: _c, updatedAt: _u, version, ...rest } = cur;
     if (!(await d.store.tenants.update(id, { ...rest, security: make(cur.security) }, version))) return RETRY;
     const tenant = (await d.store.tenants.get(id))!;
@@ -126,10 +127,10 @@ export async function deleteTenant(deps: ServiceDeps, p: Principal, id: string, 
   requireOperator(p);
   const macs = await inTransaction(deps, async ({ store }) => {
     const cur = await store.tenants.get(id);
-    if (!cur) throw notFound(`tenant "${id}"`);
-    checkVersion(opts, cur.version, `tenant "${id}"`);
+    if (!cur) throw notFound('not_found.tenant', { id });
+    checkVersion(opts, cur.version, message('stale.tenant', { id }));
     const macs = (await store.devices.list({ tenantId: id })).map((d) => d.mac);
-    if (!(await store.tenants.delete(id, cur.version))) throw stale(`tenant "${id}"`);
+    if (!(await store.tenants.delete(id, cur.version))) throw stale(message('stale.tenant', { id }));
     return macs;
   });
   deps.changes.devicesChanged(macs, `tenant ${id} deleted`);

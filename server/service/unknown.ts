@@ -2,7 +2,7 @@
 // only an operator gives one to a tenant — by registering it, or by assigning it to a tenant whose
 // admins may then register it (issue 12, finding 11).
 import { z } from 'zod';
-import { DomainError, invalid, notFound } from '../domain/errors.ts';
+import { forbidden, invalid, notFound } from '../domain/errors.ts';
 import { formatMac, normalizeMac } from '../domain/mac.ts';
 import { parseInput, tenantId } from '../domain/schemas.ts';
 import { isOperator, requireOperator, type Principal } from '../auth/principal.ts';
@@ -15,7 +15,7 @@ const LIST_LIMIT = 10_000;
 export async function listUnknownDevices(deps: ServiceDeps, p: Principal): Promise<UnknownDevice[]> {
   if (isOperator(p)) return deps.store.unknownDevices.list({ limit: LIST_LIMIT });
   if (p.kind === 'user' && p.role === 'admin') return deps.store.unknownDevices.list({ assignedTenant: p.tenantId, limit: LIST_LIMIT });
-  throw new DomainError('forbidden', 'only an operator or a tenant admin may see unknown phones');
+  throw forbidden('forbidden.unknown_phones');
 }
 
 const assignment = z.object({ tenant: tenantId.nullable() }).strict();
@@ -25,7 +25,7 @@ export async function assignUnknownDevice(deps: ServiceDeps, p: Principal, rawMa
   requireOperator(p);
   const mac = normalizeMac(rawMac);
   const { tenant } = parseInput(assignment, input);
-  if (tenant !== null && !(await deps.store.tenants.get(tenant))) throw invalid('tenant', `tenant "${tenant}" does not exist`);
-  if (!(await deps.store.unknownDevices.assign(mac, tenant))) throw notFound(`unknown phone ${formatMac(mac)}`);
+  if (tenant !== null && !(await deps.store.tenants.get(tenant))) throw invalid('tenant', 'validation.tenant_unknown', { tenant });
+  if (!(await deps.store.unknownDevices.assign(mac, tenant))) throw notFound('not_found.unknown_phone', { mac: formatMac(mac) });
   return (await deps.store.unknownDevices.get(mac))!;
 }

@@ -1,3 +1,4 @@
+import { message } from '../domain/messages.ts';
 import { conflict, invalid, notFound, stale } from '../domain/errors.ts';
 import { parseInput, userCreate, userPatch, userPassword } from '../domain/schemas.ts';
 import { hashPassword, randomSecret } from '../auth/passwords.ts';
@@ -7,29 +8,29 @@ import { checkVersion, devicesOfUsers, inTransaction, RETRY, versionedWrite, typ
 
 export async function getUser(deps: ServiceDeps, p: Principal, number: string): Promise<User> {
   const u = await deps.store.users.get(number);
-  if (!u) throw notFound(`user ${number}`);
+  if (!u) throw notFound('not_found.user', { number: number });
   requireUserAccess(p, u);
   return u;
 }
 
 export async function listUsers(deps: ServiceDeps, p: Principal, tenantId: string): Promise<User[]> {
-  if (!(await deps.store.tenants.get(tenantId))) throw notFound(`tenant "${tenantId}"`);
+  if (!(await deps.store.tenants.get(tenantId))) throw notFound('not_found.tenant', { id: tenantId });
   // Every member may see the colleagues (to pick a BLF target); the view decides which fields.
-  if (p.kind === 'user' && p.tenantId !== tenantId) throw notFound(`tenant "${tenantId}"`);
+  if (p.kind === 'user' && p.tenantId !== tenantId) throw notFound('not_found.tenant', { id: tenantId });
   return deps.store.users.list(tenantId);
 }
 
 export async function createUser(deps: ServiceDeps, p: Principal, tenantId: string, input: unknown): Promise<User> {
-  if (!(await deps.store.tenants.get(tenantId))) throw notFound(`tenant "${tenantId}"`);
+  if (!(await deps.store.tenants.get(tenantId))) throw notFound('not_found.tenant', { id: tenantId });
   requireTenantAdmin(p, tenantId);
   const u = parseInput(userCreate, input);
-  if (await deps.store.users.get(u.number)) throw conflict('number', `user number ${u.number} is already taken`);
+  if (await deps.store.users.get(u.number)) throw conflict('number', 'conflict.user_number_taken', { number: u.number });
   // bcrypt runs before the transaction: it takes tens of milliseconds.
   const passwordHash = u.password ? await hashPassword(u.password) : null;
   return inTransaction(deps, async ({ store }) => {
     // Checked again in the transaction: another request may have taken the number meanwhile.
-    if (!(await store.tenants.get(tenantId))) throw notFound(`tenant "${tenantId}"`);
-    if (await store.users.get(u.number)) throw conflict('number', `user number ${u.number} is already taken`);
+    if (!(await store.tenants.get(tenantId))) throw notFound('not_found.tenant', { id: tenantId });
+    if (await store.users.get(u.number)) throw conflict('number', 'conflict.user_number_taken', { number: u.number });
     await store.users.insert({
       number: u.number,
       tenantId,
@@ -56,15 +57,15 @@ export async function updateUser(deps: ServiceDeps, p: Principal, number: string
     if (other) requireUserAdmin(p, before);
   }
   if (patch.role && p.kind === 'user' && p.number === number && patch.role !== before.role) {
-    throw invalid('role', 'you cannot change your own role');
+    throw invalid('role', 'validation.own_role');
   }
-  checkVersion(opts, before.version, `user ${number}`);
+  checkVersion(opts, before.version, message('stale.user', { number }));
   const newHash = patch.password ? await hashPassword(patch.password) : undefined;
-  const { user, macs } = await versionedWrite(deps, `user ${number}`, opts, async (d) => {
+  const { user, macs } = await versionedWrite(deps, message('stale.user', { number }), opts, async (d) => {
     // The row as it is now (another edit may have landed during the hash): only the fields this
     // request names are taken from it, every other field stays as the other edit left it.
     const cur = await getUser(d, p, number);
-    checkVersion(opts, cur.version, `user ${number}`);
+    checkVersion(opts, cur.version, message('stale.user', { number }));
     const ok = await d.store.users.update(
       number,
       {
@@ -89,11 +90,11 @@ export async function updateUser(deps: ServiceDeps, p: Principal, number: string
 
 export async function setPassword(deps: ServiceDeps, number: string, password: string): Promise<void> {
   const pw = parseInput(userPassword, password, 'password');
-  if (!(await deps.store.users.get(number))) throw notFound(`user ${number}`);
+  if (!(await deps.store.users.get(number))) throw notFound('not_found.user', { number: number });
   const hash = await hashPassword(pw);
-  await versionedWrite(deps, `user ${number}`, {}, async ({ store }) => {
+  await versionedWrite(deps, message('stale.user', { number }), {}, async ({ store }) => {
     const cur = await store.users.get(number);
-    if (!cur) throw notFound(`user ${number}`);
+    if (!cur) throw notFound('not_found.user', { number });
     return (await store.users.update(number, { ...cur, passwordHash: hash }, cur.version)) ? true : RETRY;
   });
 }
@@ -102,8 +103,8 @@ export async function deleteUser(deps: ServiceDeps, p: Principal, number: string
   const affected = await inTransaction(deps, async (d) => {
     const cur = await getUser(d, p, number);
     requireTenantAdmin(p, cur.tenantId);
-    if (p.kind === 'user' && p.number === number) throw invalid('number', 'you cannot delete your own licence');
-    checkVersion(opts, cur.version, `user ${number}`);
+    if (p.kind === 'user' && p.number === number) throw invalid('number', 'validation.own_licence_delete');
+    checkVersion(opts, cur.version, message('stale.user', { number }));
     const watchers = await d.store.keys.watchersOf(number);
     const affected = await devicesOfUsers(d.store, [number, ...watchers]);
     // BLF keys of colleagues that supervised this user would point nowhere: remove them.
@@ -115,7 +116,7 @@ export async function deleteUser(deps: ServiceDeps, p: Principal, number: string
       const { mac, createdAt: _c, updatedAt: _u, version: _v, enrolUntil: _e, enrolledAt: _a, enrolledIp: _i, ...row } = dev;
       await d.store.devices.update(mac, { ...row, extraLines: dev.extraLines.filter((n) => n !== number) });
     }
-    if (!(await d.store.users.delete(number, cur.version))) throw stale(`user ${number}`);
+    if (!(await d.store.users.delete(number, cur.version))) throw stale(message('stale.user', { number }));
     return affected;
   });
   deps.changes.devicesChanged(affected, `user ${number} deleted`);

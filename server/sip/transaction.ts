@@ -26,6 +26,12 @@ import type { SipTransport } from './transport.ts';
 /** Final result of a NOTIFY: the final response (after at most one auth retry), or Timer F. */
 export type SipOutcome = { status: number; reason: string } | { timeout: true };
 
+/** Start of the reason of the local 503 that stands for a transport error (§17.1.4). */
+export const TRANSPORT_ERROR_REASON = 'transport error';
+
+/** True when the outcome is the local 503 of a transport error, not an answer from the network. */
+export const isTransportError = (o: SipOutcome): boolean => 'status' in o && o.status === 503 && o.reason.startsWith(TRANSPORT_ERROR_REASON);
+
 export interface NotifyRequest {
   /** Where the datagram goes: the phone itself or the outbound proxy. */
   dest: { host: string; port: number };
@@ -173,7 +179,7 @@ export class SipClient {
     this.#transport.send(t.data, t.dest.host, t.dest.port).catch((err: unknown) => {
       // §17.1.4: a transport error ends the transaction; the TU treats it as a 503.
       if (first && this.#live.get(t.branch) === t) {
-        const reason = `transport error to ${hostPort(t.dest.host, t.dest.port)}: ${err instanceof Error ? err.message : String(err)}`;
+        const reason = `${TRANSPORT_ERROR_REASON} to ${hostPort(t.dest.host, t.dest.port)}: ${err instanceof Error ? err.message : String(err)}`;
         t.done(syntheticResponse(503, reason));
       }
     });

@@ -3,7 +3,10 @@
 import type { Request, RequestHandler } from 'express';
 import express from 'express';
 import busboy from 'busboy';
-import { DomainError } from '../domain/errors.ts';
+import { detailText, describeDetail, describeError, invalidFile, type DomainError } from '../domain/errors.ts';
+import type { Translate } from '../domain/messages.ts';
+import { DEFAULT_LANG, translator } from './i18n.ts';
+import { sizeMessage } from '../imports/csv.ts';
 
 export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 
@@ -28,7 +31,7 @@ export const formBody: RequestHandler = (req, res, next) => {
   try {
     bb = busboy({ headers: req.headers, limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 50, fieldSize: 100_000 } });
   } catch {
-    return next(new DomainError('validation_failed', 'malformed upload', [{ field: 'file', message: 'malformed upload' }]));
+    return next(invalidFile('upload.malformed'));
   }
   const body: Record<string, string> = {};
   let failed: DomainError | undefined;
@@ -39,14 +42,15 @@ export const formBody: RequestHandler = (req, res, next) => {
     const chunks: Buffer[] = [];
     stream.on('data', (c: Buffer) => chunks.push(c));
     stream.on('limit', () => {
-      failed = new DomainError('validation_failed', 'file too large', [{ field: name, message: 'file_too_large' }]);
+      const size = sizeMessage('upload.too_large', MAX_UPLOAD_BYTES); // upload.too_large_mb / _kb
+      failed = invalidFile(size.key, size.params, undefined, name);
     });
     stream.on('end', () => {
       if (!failed) req.upload = { filename: info.filename ?? '', bytes: Buffer.concat(chunks) };
     });
   });
   bb.on('error', () => {
-    failed ??= new DomainError('validation_failed', 'malformed upload', [{ field: 'file', message: 'malformed upload' }]);
+    failed ??= invalidFile('upload.malformed');
     next(failed);
   });
   bb.on('close', () => {
@@ -55,6 +59,9 @@ export const formBody: RequestHandler = (req, res, next) => {
   });
   req.pipe(bb);
 };
+
+/** The catalogue in the visitor's language. */
+export const tr = (req: Request): Translate => translator(req.web?.lang ?? DEFAULT_LANG);
 
 /** A form field as a trimmed string ('' when absent or repeated oddly). */
 export function field(req: Request, name: string): string {
@@ -84,19 +91,20 @@ export interface FormErrors {
 }
 
 /**
- * The messages of a DomainError keyed by form field. `rename` maps the service's field path
- * (`keys.3.value`, `ntpServers.1`) to the form's field name; null drops the detail to the general list.
+ * The messages of a DomainError keyed by form field, translated with `t`. `rename` maps the
+ * service's field path (`keys.3.value`, `ntpServers.1`) to the form's field name; null sends the
+ * detail to the general message, where it keeps its field or line.
  */
-export function formErrors(e: DomainError, rename: (field: string) => string | null = (f) => f): FormErrors {
+export function formErrors(e: DomainError, t: Translate, rename: (field: string) => string | null = (f) => f): FormErrors {
   const fields: Record<string, string> = {};
   const loose: string[] = [];
   for (const d of e.details) {
     const name = d.field !== undefined ? rename(d.field) : null;
-    if (name && !fields[name]) fields[name] = d.message;
-    else if (!name) loose.push(d.message);
+    if (name && !fields[name]) fields[name] = d.line !== undefined ? describeDetail({ line: d.line, key: d.key, ...(d.params ? { params: d.params } : {}) }, t) : detailText(d, t);
+    else if (!name) loose.push(describeDetail(d, t));
   }
   const out: FormErrors = { fields };
-  if (loose.length || !e.details.length) out.general = loose.length ? loose.join(' · ') : e.message;
+  if (loose.length || !e.details.length) out.general = loose.length ? loose.join(' · ') : describeError(e, t);
   return out;
 }
 

@@ -2,10 +2,10 @@
 // the error pages (no stack trace ever reaches a browser).
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { AppContext } from '../app-context.ts';
-import { DomainError } from '../domain/errors.ts';
+import { DomainError, describeError } from '../domain/errors.ts';
 import { StoreError } from '../store/errors.ts';
 import type { Principal } from '../auth/principal.ts';
-import { hasMessage, translate, type Lang } from './i18n.ts';
+import { DEFAULT_LANG, hasMessage, translate, translator } from './i18n.ts';
 import { CsrfError } from './session.ts';
 import type { Views } from './views.ts';
 import type { FormErrors } from './forms.ts';
@@ -92,14 +92,16 @@ export function notFoundPage(render: Renderer): RequestHandler {
 export function webErrorHandler(app: AppContext, render: Renderer): ErrorRequestHandler {
   return (err, req, res, _next) => {
     if (res.headersSent) return void res.end();
-    if (!req.web) req.web = { lang: 'fr' as Lang, csrf: '' };
+    if (!req.web) req.web = { lang: DEFAULT_LANG, csrf: '' };
     if (err instanceof CsrfError) {
       return render(req, res, 'error', { titleKey: 'error.title', messageKey: 'error.csrf' }, 403);
     }
     if (err instanceof DomainError) {
       if (err.code === 'unauthenticated') return res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
       const e = ERROR_PAGE[err.code] ?? { status: 400, key: 'error.invalid' };
-      return render(req, res, 'error', { titleKey: 'error.title', messageKey: e.key, detail: err.code === 'not_found' || err.code === 'forbidden' ? undefined : err.message }, e.status);
+      // What is missing or forbidden is not said (nothing to probe); other errors say what went wrong.
+      const detail = err.code === 'not_found' || err.code === 'forbidden' ? undefined : describeError(err, translator(req.web.lang));
+      return render(req, res, 'error', { titleKey: 'error.title', messageKey: e.key, detail }, e.status);
     }
     if (err instanceof StoreError && err.code === 'constraint') {
       return render(req, res, 'error', { titleKey: 'error.title', messageKey: 'error.conflict' }, 409);
@@ -112,7 +114,7 @@ export function webErrorHandler(app: AppContext, render: Renderer): ErrorRequest
     try {
       render(req, res, 'error', { titleKey: 'error.title', messageKey: 'error.internal' }, 500);
     } catch {
-      res.status(500).type('text/plain').send('internal error\n');
+      res.status(500).type('text/plain').send(`${translate(req.web?.lang ?? DEFAULT_LANG, 'error.internal')}\n`);
     }
   };
 }

@@ -5,13 +5,16 @@ import type { AppContext } from '../app-context.ts';
 import type { Principal } from '../auth/principal.ts';
 import { importDevices } from '../imports/devices.ts';
 import { importContacts } from '../imports/contacts.ts';
+import type { LineReason } from '../imports/report.ts';
+import type { Message } from '../domain/messages.ts';
 
 export interface ImportLine {
   line: number;
   status: string;
   mac?: string;
   name?: string;
-  reason?: string;
+  /** Why the line is rejected, as a catalogue key (the page translates it). */
+  reason?: LineReason;
 }
 
 export interface ImportReport {
@@ -25,7 +28,8 @@ export interface ImportReport {
 export interface ResyncJobView {
   id: string;
   state: string;
-  targets: Array<{ mac: string; state: string; code?: number | null; reason?: string | null }>;
+  /** `reason`: why (refused, never seen, no answer…) as a catalogue key; the page translates it. */
+  targets: Array<{ mac: string; state: string; code?: number | null; reason?: Message | null }>;
 }
 
 export interface WebPorts {

@@ -64,6 +64,9 @@ export function testConfig(dataDir: string, env: Record<string, string> = {}): C
     CADRAN_HTTP_HOST: '127.0.0.1',
     CADRAN_TFTP_HOST: '127.0.0.1',
     CADRAN_SIP_HOST: '127.0.0.1',
+    // Phones served in the test's own process unless a test asks for workers (the default is one
+    // worker process per core).
+    CADRAN_PHONE_WORKERS: '1',
     ...env,
   });
 }

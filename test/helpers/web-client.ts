@@ -69,6 +69,16 @@ export class WebClient {
   }
 }
 
+/** HTML text → the text a person reads (the entities handlebars writes decoded). */
+export const htmlText = (s: string): string =>
+  s.replace(/&(#x[0-9a-f]+|#\d+|amp|lt|gt|quot|apos|nbsp);/gi, (m, e: string) => {
+    const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
+    if (e[0] !== '#') return named[e.toLowerCase()] ?? m;
+    return String.fromCodePoint(e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10));
+  });
+
 /** Text of the element following `id="e-<field>"`-style error markers, for assertions. */
-export const fieldError = (html: string, name: string): string | undefined =>
-  new RegExp(`id="e-${name}">([^<]*)<`).exec(html)?.[1];
+export const fieldError = (html: string, name: string): string | undefined => {
+  const raw = new RegExp(`id="e-${name}">([^<]*)<`).exec(html)?.[1];
+  return raw === undefined ? undefined : htmlText(raw);
+};

@@ -96,6 +96,9 @@ test('the same user asks their phone to resync', async () => {
   // its line says why no NOTIFY could be sent.
   await page.waitForURL(/\/resync-jobs\//);
   await page.waitForSelector('#job');
+  // The reason, in French, as app.js redraws the rows from the progress JSON.
+  await page.waitForFunction("(document.getElementById('job-targets')?.textContent ?? '').includes('jamais vu')", undefined, { timeout: 30_000 });
+  assert.match(await page.textContent('#job-targets') ?? '', "jamais vu : le téléphone n'a encore jamais demandé sa configuration");
   await shot('resync-job');
   const api = await s.api('GET', '/resync-jobs');
   assert.ok(api.body.length >= 1, 'the job is visible through the API too');

@@ -64,3 +64,44 @@ export function sortedParameters(params: Record<string, string> | undefined): [s
 export function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/** How one vendor's raw parameters are named and what its format cannot carry in a value. */
+export interface ParameterGrammar {
+  vendor: string;
+  /** Names the vendor reads as one setting. */
+  name: RegExp;
+  /** Names refused even when `name` matches (e.g. `xml…`, reserved by XML). */
+  reserved?: RegExp;
+  /** Characters the vendor's format would read as markup inside a value. */
+  markup?: RegExp;
+  /** What a valid name looks like (English, for logs; people get the catalogue's text). */
+  hint: string;
+}
+
+/** The check of one parameter: shared rules on name and value, then the vendor's grammar. */
+export function grammarCheck(g: ParameterGrammar): (name: string, value: string) => VendorParameterProblem | null {
+  return (name, value) => {
+    const n = commonNameProblem(g.vendor, name);
+    if (n) return n;
+    if (!g.name.test(name) || g.reserved?.test(name)) return parameterProblem('vendor_parameter.name_invalid', g.vendor, name, g.hint);
+    return commonValueProblem(g.vendor, name, value, g.markup);
+  };
+}
+
+/** The valid parameters of one vendor in a profile, by name. */
+export function validParameters(
+  params: Record<string, string> | undefined,
+  check: (name: string, value: string) => VendorParameterProblem | null,
+): [string, string][] {
+  return sortedParameters(params).filter(([k, v]) => check(k, v) === null);
+}
+
+/**
+ * The parameters that replace a value cadran writes itself: `params` checked against the files cadran
+ * renders for the phone without them (`renderOwn`, only rendered when there is something to check).
+ */
+export function shadowed(params: [string, string][], renderOwn: () => string[], setsIt: (name: string, value: string, own: string[]) => boolean): string[] {
+  if (params.length === 0) return [];
+  const own = renderOwn();
+  return params.filter(([name, value]) => setsIt(name, value, own)).map(([name]) => name);
+}

@@ -13,29 +13,21 @@
 //   `<vendorParameters …/>` at the end (element names are free-form, polycom.md §3).
 import type { RenderContext, TemplateSource, VendorParameterProblem, VendorParameters } from '../types.ts';
 import { xmlAttr } from '../common/escape.ts';
-import { commonNameProblem, commonValueProblem, escapeRegExp, parameterProblem, sortedParameters } from '../common/parameters.ts';
+import { escapeRegExp, grammarCheck, shadowed, validParameters } from '../common/parameters.ts';
 
 export const VENDOR = 'polycom';
 const NAME = /^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$/;
 const MARKUP = /[<>"]/;
 
-export function checkParameter(name: string, value: string): VendorParameterProblem | null {
-  const n = commonNameProblem(VENDOR, name);
-  if (n) return n;
-  if (!NAME.test(name) || /^xml/i.test(name)) {
-    return parameterProblem(
-      'vendor_parameter.name_invalid',
-      VENDOR,
-      name,
-      'a Poly parameter is made of letters, digits, "_" and "-" in dot-separated parts starting with a letter, such as feature.callPark.enabled',
-    );
-  }
-  return commonValueProblem(VENDOR, name, value, MARKUP);
-}
+export const checkParameter = grammarCheck({
+  vendor: VENDOR,
+  name: NAME,
+  reserved: /^xml/i,
+  markup: MARKUP,
+  hint: 'a Poly parameter is made of letters, digits, "_" and "-" in dot-separated parts starting with a letter, such as feature.callPark.enabled',
+});
 
-function parameters(ctx: RenderContext): [string, string][] {
-  return sortedParameters(ctx.network.vendorParameters?.[VENDOR]).filter(([k, v]) => checkParameter(k, v) === null);
-}
+const parameters = (ctx: RenderContext): [string, string][] => validParameters(ctx.network.vendorParameters?.[VENDOR], checkParameter);
 
 function attributeRe(name: string): RegExp {
   // cadran's own values never hold a raw `"` (xmlAttr), so `"[^"]*"` is exactly the value.
@@ -65,10 +57,7 @@ export function shadowedParameters(
   templates: TemplateSource,
   renderOwn: (ctx: RenderContext, templates: TemplateSource) => string[],
 ): string[] {
-  const params = parameters(ctx);
-  if (params.length === 0) return [];
-  const own = renderOwn(ctx, templates);
-  return params.filter(([name]) => own.some((body) => attributeRe(name).test(body))).map(([name]) => name);
+  return shadowed(parameters(ctx), () => renderOwn(ctx, templates), (name, _value, own) => own.some((body) => attributeRe(name).test(body)));
 }
 
 export function polycomParameters(renderOwn: (ctx: RenderContext, templates: TemplateSource) => string[]): VendorParameters {

@@ -12,34 +12,26 @@
 //   <phone-settings> (or <functionKeys> for fkey), read-only like cadran's own (perm="R").
 import type { RenderContext, TemplateSource, VendorParameterProblem, VendorParameters } from '../types.ts';
 import { xmlText } from '../common/escape.ts';
-import { commonNameProblem, commonValueProblem, escapeRegExp, parameterProblem, sortedParameters } from '../common/parameters.ts';
+import { escapeRegExp, grammarCheck, shadowed, validParameters } from '../common/parameters.ts';
 
 export const VENDOR = 'snom';
 const NAME = /^([A-Za-z][A-Za-z0-9_]*)(?:\[([0-9]{1,3})\])?$/;
 const MARKUP = /[<>]/;
 
-export function checkParameter(name: string, value: string): VendorParameterProblem | null {
-  const n = commonNameProblem(VENDOR, name);
-  if (n) return n;
-  if (!NAME.test(name) || /^xml/i.test(name)) {
-    return parameterProblem(
-      'vendor_parameter.name_invalid',
-      VENDOR,
-      name,
-      'a Snom setting is made of letters, digits and "_", optionally followed by [index], such as user_ringer[1]',
-    );
-  }
-  return commonValueProblem(VENDOR, name, value, MARKUP);
-}
+export const checkParameter = grammarCheck({
+  vendor: VENDOR,
+  name: NAME,
+  reserved: /^xml/i,
+  markup: MARKUP,
+  hint: 'a Snom setting is made of letters, digits and "_", optionally followed by [index], such as user_ringer[1]',
+});
 
 function parse(name: string): { element: string; idx?: string } {
   const m = NAME.exec(name)!;
   return { element: m[1]!, ...(m[2] !== undefined ? { idx: String(Number(m[2])) } : {}) };
 }
 
-function parameters(ctx: RenderContext): [string, string][] {
-  return sortedParameters(ctx.network.vendorParameters?.[VENDOR]).filter(([k, v]) => checkParameter(k, v) === null);
-}
+const parameters = (ctx: RenderContext): [string, string][] => validParameters(ctx.network.vendorParameters?.[VENDOR], checkParameter);
 
 /** The elements `<element …>text</element>` (or self-closed) whose idx is `idx` (none when undefined). */
 function elementRe(element: string): RegExp {
@@ -93,15 +85,10 @@ export function shadowedParameters(
   templates: TemplateSource,
   renderOwn: (ctx: RenderContext, templates: TemplateSource) => string[],
 ): string[] {
-  const params = parameters(ctx);
-  if (params.length === 0) return [];
-  const own = renderOwn(ctx, templates);
-  return params
-    .filter(([name]) => {
-      const { element, idx } = parse(name);
-      return own.some((body) => findSetting(body, element, idx) !== null);
-    })
-    .map(([name]) => name);
+  return shadowed(parameters(ctx), () => renderOwn(ctx, templates), (name, _value, own) => {
+    const { element, idx } = parse(name);
+    return own.some((body) => findSetting(body, element, idx) !== null);
+  });
 }
 
 export function snomParameters(renderOwn: (ctx: RenderContext, templates: TemplateSource) => string[]): VendorParameters {

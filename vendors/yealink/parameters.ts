@@ -14,26 +14,18 @@
 //   the parameter replaces the line of the login its value names.
 import type { RenderContext, TemplateSource, VendorParameterProblem, VendorParameters } from '../types.ts';
 import { cfgValue } from '../common/escape.ts';
-import { commonNameProblem, commonValueProblem, parameterProblem, sortedParameters } from '../common/parameters.ts';
+import { grammarCheck, shadowed, validParameters } from '../common/parameters.ts';
 
 export const VENDOR = 'yealink';
 const NAME = /^[a-z0-9_]+(\.[a-z0-9_]+)+$/;
 /** The key whose identity includes the login its value starts with. */
 const PASSWORD_KEY = 'static.security.user_password';
 
-export function checkParameter(name: string, value: string): VendorParameterProblem | null {
-  const n = commonNameProblem(VENDOR, name);
-  if (n) return n;
-  if (!NAME.test(name)) {
-    return parameterProblem(
-      'vendor_parameter.name_invalid',
-      VENDOR,
-      name,
-      'a Yealink key is made of lower-case letters, digits and "_" in dot-separated parts, such as features.dnd.enable',
-    );
-  }
-  return commonValueProblem(VENDOR, name, value);
-}
+export const checkParameter = grammarCheck({
+  vendor: VENDOR,
+  name: NAME,
+  hint: 'a Yealink key is made of lower-case letters, digits and "_" in dot-separated parts, such as features.dnd.enable',
+});
 
 /** The line identity of a key and value: the key, plus the login for the password key. */
 function identity(key: string, value: string): string {
@@ -42,9 +34,7 @@ function identity(key: string, value: string): string {
   return `${key}\u0000${login}`;
 }
 
-function parameters(ctx: RenderContext): [string, string][] {
-  return sortedParameters(ctx.network.vendorParameters?.[VENDOR]).filter(([k, v]) => checkParameter(k, v) === null);
-}
+const parameters = (ctx: RenderContext): [string, string][] => validParameters(ctx.network.vendorParameters?.[VENDOR], checkParameter);
 
 /** The line identities a `key = value` file sets. */
 function identities(body: string): Set<string> {
@@ -86,11 +76,11 @@ export function shadowedParameters(
   templates: TemplateSource,
   renderOwn: (ctx: RenderContext, templates: TemplateSource) => string[],
 ): string[] {
-  const params = parameters(ctx);
-  if (params.length === 0) return [];
-  const own = new Set<string>();
-  for (const body of renderOwn(ctx, templates)) for (const id of identities(body)) own.add(id);
-  return params.filter(([k, v]) => own.has(identity(k, cfgValue(v)))).map(([k]) => k);
+  let ids: Set<string> | undefined;
+  return shadowed(parameters(ctx), () => renderOwn(ctx, templates), (name, value, own) => {
+    ids ??= new Set(own.flatMap((body) => [...identities(body)]));
+    return ids.has(identity(name, cfgValue(value)));
+  });
 }
 
 export function yealinkParameters(renderOwn: (ctx: RenderContext, templates: TemplateSource) => string[]): VendorParameters {

@@ -2,20 +2,21 @@
 // `POST /users/{number}/contacts/import` (personal contacts). The body is a CSV (`text/csv`) or a
 // multipart upload, read as a stream; `?dryRun=true`, `?mode=skip-invalid`, `?tenant=<id>`.
 // The answer is the report as JSON (or CSV with `Accept: text/csv`): 200 when applied or for a
-// dry run, 422 (with the report) when an all-or-nothing import wrote nothing.
+// dry run, 422 (with the report) when an all-or-nothing import wrote nothing. Reasons, warnings
+// and the summary are in the client's language (Accept-Language), each with its stable key.
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../app-context.ts';
 import { principal } from '../auth.ts';
-import { errorBody } from '../errors.ts';
-import { DomainError } from '../../domain/errors.ts';
+import { apiTranslator, errorBody } from '../errors.ts';
+import { invalid } from '../../domain/errors.ts';
 import { getUser } from '../../service/users.ts';
 import { importDevices, requireDeviceImporter } from '../../imports/devices.ts';
 import { importContacts } from '../../imports/contacts.ts';
 import { keepOpen, openUpload, DEFAULT_MAX_UPLOAD_BYTES, type Upload } from '../../imports/upload.ts';
 import { describe } from '../../auth/principal.ts';
-import { TooLargeError } from '../../imports/csv.ts';
+import { sizeMessage, TooLargeError } from '../../imports/csv.ts';
 import { parseFlag } from '../../imports/common.ts';
-import { reportToCsv, type ImportMode, type ImportReport } from '../../imports/report.ts';
+import { localizeReport, reportToCsv, type ImportMode, type ImportReport } from '../../imports/report.ts';
 
 export interface ImportsRouterOptions {
   /** Largest CSV accepted, in bytes (default 64 MB). */
@@ -33,25 +34,30 @@ function options(req: Request, form: Record<string, string>): Options {
   const dryRun = parseFlag('dryRun', q.dryRun ?? q.dryrun) ?? false;
   const mode = q.mode ?? 'all-or-nothing';
   if (mode !== 'all-or-nothing' && mode !== 'skip-invalid') {
-    throw new DomainError('validation_failed', 'mode: expected all-or-nothing or skip-invalid', [{ field: 'mode', message: 'expected all-or-nothing or skip-invalid' }]);
+    throw invalid('mode', 'validation.choice', { values: 'all-or-nothing, skip-invalid' });
   }
   const tenant = typeof q.tenant === 'string' && q.tenant.trim() ? q.tenant : undefined;
   return { dryRun, mode, ...(tenant ? { tenant } : {}) };
 }
 
 function send(req: Request, res: Response, report: ImportReport): void {
+  const t = apiTranslator(req, res);
+  const view = localizeReport(report, t);
   const failed = !report.dryRun && !report.applied;
   res.status(failed ? 422 : 200);
   if (req.accepts(['application/json', 'text/csv']) === 'text/csv') {
-    res.type('text/csv; charset=utf-8').send(reportToCsv(report));
+    res.type('text/csv; charset=utf-8').send(reportToCsv(view));
     return;
   }
   if (!failed) {
-    res.json(report);
+    res.json(view);
     return;
   }
-  const details = report.lines.filter((l) => l.status === 'rejected').slice(0, 100).map((l) => ({ line: l.line, message: l.reason ?? 'rejected' }));
-  res.json({ ...errorBody('validation_failed', report.message, details), ...report });
+  const details = view.lines
+    .filter((l) => l.status === 'rejected')
+    .slice(0, 100)
+    .map((l) => ({ line: l.line, ...(l.field !== undefined ? { field: l.field } : {}), key: l.key ?? 'import_line.rejected', params: l.params ?? {}, message: l.reason ?? t('import_line.rejected') }));
+  res.json({ ...errorBody('validation_failed', report.summary, t, details), ...view });
 }
 
 /** Read the upload and run the import; a body over the cap is a 413, and any failure once the
@@ -69,7 +75,8 @@ async function withUpload(app: AppContext, req: Request, res: Response, maxBytes
   } catch (e) {
     if (!req.complete) res.set('Connection', 'close');
     if (e instanceof TooLargeError) {
-      res.status(413).json(errorBody('payload_too_large', `${e.message}; split it into smaller files`));
+      // `upload.too_large_split_mb` / `_kb`.
+      res.status(413).json(errorBody('payload_too_large', sizeMessage('upload.too_large_split', e.limit), apiTranslator(req, res)));
       return;
     }
     throw e;

@@ -3,19 +3,21 @@
 // write changed.
 import { Router, type Request, type RequestHandler } from 'express';
 import type { AppContext } from '../../app-context.ts';
-import { invalid } from '../../domain/errors.ts';
+import { DomainError, invalid } from '../../domain/errors.ts';
 import { principal } from '../auth.ts';
-import type { ResyncOptions } from '../../resync/service.ts';
+import { apiTranslator } from '../errors.ts';
+import { localizeJob, type ResyncOptions } from '../../resync/service.ts';
 
 /** Response header naming the jobs a `?resync=true` write queued (comma-separated ids). */
 export const RESYNC_JOBS_HEADER = 'Cadran-Resync-Jobs';
-/** Response header saying why a `?resync=true` write queued no resync (the write itself succeeded). */
+/** Response header saying why a `?resync=true` write queued no resync (the write itself succeeded):
+ *  the stable catalogue key of the error (e.g. `conflict.resync_not_running`). */
 export const RESYNC_ERROR_HEADER = 'Cadran-Resync-Error';
 
 const flag = (v: unknown, name: string): boolean => {
   if (v === undefined || v === false || v === 'false' || v === '0') return false;
   if (v === true || v === 'true' || v === '1' || v === '') return true;
-  throw invalid(name, 'must be true or false');
+  throw invalid(name, 'validation.flag');
 };
 
 /** `?reboot=true` or `{"reboot": true}`. */
@@ -63,7 +65,8 @@ export function resyncOnChange(app: AppContext): RequestHandler {
           if (ids.length && !res.headersSent) res.setHeader(RESYNC_JOBS_HEADER, ids.join(','));
         },
         (err: unknown) => {
-          if (!res.headersSent) res.setHeader(RESYNC_ERROR_HEADER, (err instanceof Error ? err.message : String(err)).replace(/[^\x20-\x7e]/g, '?'));
+          if (!(err instanceof DomainError)) app.log.error({ err, method: req.method, path: req.path }, 'resync after a write failed');
+          if (!res.headersSent) res.setHeader(RESYNC_ERROR_HEADER, err instanceof DomainError ? err.key : 'api.internal');
         },
       ).finally(finish);
       return res;
@@ -89,18 +92,24 @@ export function resyncRouter(app: AppContext): Router {
     let limit: number | undefined;
     if (q.limit !== undefined) {
       limit = Number(q.limit);
-      if (!Number.isInteger(limit)) throw invalid('limit', 'must be an integer from 1 to 1000');
+      if (!Number.isInteger(limit)) throw invalid('limit', 'validation.range', { min: 1, max: 1000 });
     }
-    res.json(await app.resync.list(principal(req), { ...(q.tenant ? { tenant: q.tenant } : {}), ...(limit !== undefined ? { limit } : {}) }));
+    const jobs = await app.resync.list(principal(req), { ...(q.tenant ? { tenant: q.tenant } : {}), ...(limit !== undefined ? { limit } : {}) });
+    const t = apiTranslator(req, res);
+    res.json(jobs.map((j) => localizeJob(j, t)));
   });
+  // Reasons (never seen, refused, no answer…) in the client's language, with their stable keys.
   r.get('/resync-jobs/:id', async (req, res) => {
-    res.json(await app.resync.job(principal(req), req.params.id));
+    const job = await app.resync.job(principal(req), req.params.id);
+    res.json(localizeJob(job, apiTranslator(req, res)));
   });
   r.delete('/resync-jobs/:id', async (req, res) => {
-    res.json(await app.resync.cancel(principal(req), req.params.id));
+    const job = await app.resync.cancel(principal(req), req.params.id);
+    res.json(localizeJob(job, apiTranslator(req, res)));
   });
   r.post('/resync-jobs/:id/cancel', async (req, res) => {
-    res.json(await app.resync.cancel(principal(req), req.params.id));
+    const job = await app.resync.cancel(principal(req), req.params.id);
+    res.json(localizeJob(job, apiTranslator(req, res)));
   });
   return r;
 }

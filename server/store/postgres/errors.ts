@@ -37,6 +37,14 @@ const PREFIX: Record<StoreErrorCode, string> = {
   unavailable: 'the database cannot be reached',
 };
 
+/** The message of an error from mapPgError without its generic head ("the database is busy: …"). */
+export function pgErrorDetail(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  if (!(e instanceof StoreError)) return message;
+  const head = `${PREFIX[e.code]}: `;
+  return message.startsWith(head) ? message.slice(head.length) : message;
+}
+
 /** A StoreError for what the database refused or a lost connection; anything else as it was. */
 export function mapPgError(e: unknown): unknown {
   if (e instanceof StoreError || typeof e !== 'object' || e === null) return e;

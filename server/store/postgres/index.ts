@@ -1,6 +1,6 @@
 // Opening the PostgreSQL engine: a pool, the migrations under the advisory lock, the change feed.
 import pg from 'pg';
-import { mapPgError } from './errors.ts';
+import { mapPgError, pgErrorDetail } from './errors.ts';
 import { migratePg, pgMigrations, type PgMigration } from './migrations/index.ts';
 import { clientConfig, parsePostgresUrl, poolConfig, redactUrl, type PostgresOptions } from './options.ts';
 import { PostgresStore } from './store.ts';
@@ -42,8 +42,9 @@ export async function openPostgresStore(opts: OpenPostgresOptions): Promise<Post
     try {
       client = await pool.connect();
     } catch (e) {
-      const err = mapPgError(e) as Error;
-      throw new Error(`cannot connect to PostgreSQL ${describePostgres(opts.url)}: ${err.message}`, { cause: e });
+      // The reason without its "the database cannot be reached" head: the edges say that part.
+      const detail = pgErrorDetail(mapPgError(e));
+      throw new Error(`cannot connect to PostgreSQL ${describePostgres(opts.url)}: ${detail}`, { cause: e });
     }
     try {
       await migratePg(client, opts.migrations ?? pgMigrations);

@@ -11,7 +11,7 @@ import { getDeviceNetwork, getTenantNetwork, setDeviceNetwork, setTenantNetwork 
 import type { Tenant, User } from '../../store/types.ts';
 import { deviceChecks } from '../../provision/checks.ts';
 import { configuredRoot } from '../../provision/provider.ts';
-import { field, formErrors, numberOrNull, orNull, type FormErrors } from '../forms.ts';
+import { field, tr, formErrors, numberOrNull, orNull, type FormErrors } from '../forms.ts';
 import { hasMessage, translate } from '../i18n.ts';
 import type { Renderer } from '../page.ts';
 import type { WebPorts } from '../ports.ts';
@@ -20,7 +20,7 @@ import { deviceRow, deviceRows } from './shared.ts';
 
 const who = (req: Request): Principal => {
   const p = req.web!.principal;
-  if (!p) throw new DomainError('unauthenticated', 'log in first');
+  if (!p) throw new DomainError('unauthenticated', 'auth.login_first');
   return p;
 };
 
@@ -59,7 +59,7 @@ export function adminPages(app: AppContext, render: Renderer, ports: WebPorts): 
     const p = who(req);
     const t = await adminTenant(app, p, req.params.tenant as string);
     const u = await getUser(app, p, req.params.number as string);
-    if (u.tenantId !== t.id) throw notFound(`user ${u.number}`);
+    if (u.tenantId !== t.id) throw notFound('not_found.user', { number: u.number });
     return { p, t, u };
   };
   r.get('/tenants/:tenant/users/:number', async (req, res) => {
@@ -73,7 +73,7 @@ export function adminPages(app: AppContext, render: Renderer, ports: WebPorts): 
       await updateUser(app, p, u.number, form);
       res.redirect(303, `/tenants/${t.id}/users/${u.number}?done=licence_saved`);
     } catch (e) {
-      showLicence(req, res, t, u, form, formErrors(invalidOnly(e)), 422);
+      showLicence(req, res, t, u, form, formErrors(invalidOnly(e), tr(req)), 422);
     }
   });
   r.post('/tenants/:tenant/users/:number/password', async (req, res) => {
@@ -88,7 +88,7 @@ export function adminPages(app: AppContext, render: Renderer, ports: WebPorts): 
       await updateUser(app, p, u.number, { password, role: u.role });
       res.redirect(303, `/tenants/${t.id}/users/${u.number}?done=password_changed`);
     } catch (e) {
-      showLicence(req, res, t, u, form, formErrors(invalidOnly(e), () => 'password'), 422);
+      showLicence(req, res, t, u, form, formErrors(invalidOnly(e), tr(req), () => 'password'), 422);
     }
   });
 
@@ -141,7 +141,7 @@ export function adminPages(app: AppContext, render: Renderer, ports: WebPorts): 
       await updateDevice(app, p, d.mac, { user: orNull(assign.user), label: orNull(assign.label), expansionModules: numberOrNull(assign.expansionModules) ?? 0 });
       res.redirect(303, `/devices/${d.mac}?done=device_saved`);
     } catch (e) {
-      await showDevice(req, res, { assign, errors: formErrors(invalidOnly(e)) }, 422);
+      await showDevice(req, res, { assign, errors: formErrors(invalidOnly(e), tr(req)) }, 422);
     }
   });
   r.post('/devices/:mac/network', async (req, res) => {
@@ -151,7 +151,7 @@ export function adminPages(app: AppContext, render: Renderer, ports: WebPorts): 
       await setDeviceNetwork(app, p, d.mac, input);
       res.redirect(303, `/devices/${d.mac}?done=overrides_saved`);
     } catch (e) {
-      await showDevice(req, res, { net: form, errors: formErrors(invalidOnly(e), networkField) }, 422);
+      await showDevice(req, res, { net: form, errors: formErrors(invalidOnly(e), tr(req), networkField) }, 422);
     }
   });
 
@@ -176,7 +176,7 @@ export function adminPages(app: AppContext, render: Renderer, ports: WebPorts): 
       await setTenantNetwork(app, p, t.id, input);
       res.redirect(303, `/tenants/${t.id}/network?done=network_saved`);
     } catch (e) {
-      showNetwork(req, res, t, form, { sipTransport: t.sipTransport, sipPort: String(t.sipPort), sipProxy: t.sipProxy ?? '' }, formErrors(invalidOnly(e), networkField), 422);
+      showNetwork(req, res, t, form, { sipTransport: t.sipTransport, sipPort: String(t.sipPort), sipProxy: t.sipProxy ?? '' }, formErrors(invalidOnly(e), tr(req), networkField), 422);
     }
   });
   r.post('/tenants/:tenant/sip', async (req, res) => {
@@ -187,7 +187,7 @@ export function adminPages(app: AppContext, render: Renderer, ports: WebPorts): 
       await updateTenant(app, p, t.id, { sipTransport: sip.sipTransport, sipPort: numberOrNull(sip.sipPort) ?? 5060, sipProxy: orNull(sip.sipProxy) });
       res.redirect(303, `/tenants/${t.id}/network?done=sip_saved`);
     } catch (e) {
-      showNetwork(req, res, t, profileForm(await getTenantNetwork(app, p, t.id)), sip, formErrors(invalidOnly(e)), 422);
+      showNetwork(req, res, t, profileForm(await getTenantNetwork(app, p, t.id)), sip, formErrors(invalidOnly(e), tr(req)), 422);
     }
   });
 
@@ -207,7 +207,7 @@ export function adminPages(app: AppContext, render: Renderer, ports: WebPorts): 
   });
   const jobOf = async (req: Request) => {
     const p = who(req);
-    if (!ports.resyncJob) throw notFound(`resync job ${req.params.id}`);
+    if (!ports.resyncJob) throw notFound('not_found.resync_job', { id: String(req.params.id) });
     const job = await ports.resyncJob(p, req.params.id as string);
     const done = job.targets.filter((x) => !['pending', 'queued', 'sent'].includes(x.state)).length;
     const lang = req.web!.lang;
@@ -215,7 +215,8 @@ export function adminPages(app: AppContext, render: Renderer, ports: WebPorts): 
     return {
       ...job,
       stateLabel: label(job.state),
-      targets: job.targets.map((x) => ({ ...x, stateLabel: label(x.state) })),
+      // The reason in the visitor's language (app.js shows what this JSON says as it is).
+      targets: job.targets.map((x) => ({ ...x, stateLabel: label(x.state), reason: x.reason ? translate(lang, x.reason.key, x.reason.params) : null })),
       total: job.targets.length,
       done,
       percent: job.targets.length ? Math.round((100 * done) / job.targets.length) : 100,

@@ -5,7 +5,7 @@ import { SESSION_COOKIE } from '../../api/auth.ts';
 import { describe } from '../../auth/principal.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { PasswordResets, RESET_TTL_MS, sendMail } from '../../service/password-reset.ts';
-import { field, formErrors } from '../forms.ts';
+import { field, tr, formErrors } from '../forms.ts';
 import { translate } from '../i18n.ts';
 import { homeOf, type Renderer } from '../page.ts';
 import { cookieOptions, setSessionCookie } from '../session.ts';
@@ -59,7 +59,8 @@ export function authPages(app: AppContext, render: Renderer): Router {
       app.log.info({ who: describe(p), ip: req.ip }, 'web login');
       res.redirect(303, next ?? homeOf(p));
     } catch (e) {
-      if (e instanceof DomainError && e.code === 'too_many_requests') return again({}, translate(lang, 'login.too_many'), 429);
+      // Too many attempts, or every password check busy (auth.server_busy): each said as such.
+      if (e instanceof DomainError && e.code === 'too_many_requests') return again({}, translate(lang, e.key === 'auth.server_busy' ? e.key : 'login.too_many'), 429);
       if (e instanceof DomainError && e.code === 'unauthenticated') return again({}, translate(lang, 'login.wrong'), 401);
       throw e;
     }
@@ -117,7 +118,7 @@ export function authPages(app: AppContext, render: Renderer): Router {
       app.log.info({ user: number, ip: req.ip }, 'password reset through an e-mailed link');
       res.redirect(303, '/login?done=password_reset');
     } catch (e) {
-      if (e instanceof DomainError && e.code === 'validation_failed') return again(formErrors(e, () => 'password').fields);
+      if (e instanceof DomainError && e.code === 'validation_failed') return again(formErrors(e, tr(req), () => 'password').fields);
       throw e;
     }
   });

@@ -7,7 +7,7 @@ import { requireOperator, type Principal } from '../../auth/principal.ts';
 import { createTenant, getTenant, listTenants, updateTenant } from '../../service/tenants.ts';
 import { createDevice } from '../../service/devices.ts';
 import type { Tenant } from '../../store/types.ts';
-import { field, formErrors, importBytes, lines, orNull, type FormErrors } from '../forms.ts';
+import { field, tr, formErrors, importBytes, lines, orNull, type FormErrors } from '../forms.ts';
 import { translate } from '../i18n.ts';
 import type { Renderer } from '../page.ts';
 import type { WebPorts } from '../ports.ts';
@@ -16,9 +16,9 @@ import { importView } from './shared.ts';
 
 const operator = (req: Request): Principal => {
   const p = req.web!.principal;
-  if (!p) throw new DomainError('unauthenticated', 'log in first');
+  if (!p) throw new DomainError('unauthenticated', 'auth.login_first');
   // A tenant user learns nothing of the operator pages.
-  if (p.kind !== 'operator') throw notFound('page');
+  if (p.kind !== 'operator') throw notFound('not_found.page');
   requireOperator(p);
   return p;
 };
@@ -48,7 +48,7 @@ export function operatorPages(app: AppContext, render: Renderer, ports: WebPorts
       const t = await createTenant(app, p, form);
       res.redirect(303, `/ops/tenants?done=tenant_created#t-${t.id}`);
     } catch (e) {
-      await showTenants(req, res, form, formErrors(invalidOnly(e)), 422);
+      await showTenants(req, res, form, formErrors(invalidOnly(e), tr(req)), 422);
     }
   });
 
@@ -100,7 +100,7 @@ export function operatorPages(app: AppContext, render: Renderer, ports: WebPorts
       await updateTenant(app, p, t.id, { security });
       res.redirect(303, `/tenants/${t.id}/security?done=security_saved`);
     } catch (e) {
-      const errors = formErrors(invalidOnly(e), (f) => {
+      const errors = formErrors(invalidOnly(e), tr(req), (f) => {
         const [a, b] = f.replace(/^security\./, '').split('.');
         if (a === 'auth') return b === 'username' ? 'authUsername' : b === 'password' ? 'authPassword' : 'authMode';
         return a ?? null;
@@ -126,7 +126,7 @@ export function operatorPages(app: AppContext, render: Renderer, ports: WebPorts
       await app.store.unknownDevices.delete(mac);
       res.redirect(303, `/devices/${mac}?done=device_claimed`);
     } catch (e) {
-      await showUnknown(req, res, { claiming: mac, form, errors: formErrors(invalidOnly(e)) }, 422);
+      await showUnknown(req, res, { claiming: mac, form, errors: formErrors(invalidOnly(e), tr(req)) }, 422);
     }
   });
 
@@ -146,10 +146,10 @@ export function operatorPages(app: AppContext, render: Renderer, ports: WebPorts
     }
     try {
       const report = await ports.importDevices(p, bytes, { dryRun: !confirm, skipInvalid });
-      if (confirm) return render(req, res, 'devices-import', { ...base, report: importView(report), done: true });
-      render(req, res, 'devices-import', { ...base, report: importView(report), csv: carried, filename: req.upload?.filename });
+      if (confirm) return render(req, res, 'devices-import', { ...base, report: importView(report, tr(req)), done: true });
+      render(req, res, 'devices-import', { ...base, report: importView(report, tr(req)), csv: carried, filename: req.upload?.filename });
     } catch (e) {
-      render(req, res, 'devices-import', { ...base, errors: formErrors(invalidOnly(e), () => 'file') }, 422);
+      render(req, res, 'devices-import', { ...base, errors: formErrors(invalidOnly(e), tr(req), () => 'file') }, 422);
     }
   });
   return r;

@@ -3,6 +3,8 @@ import type { AppContext } from '../../app-context.ts';
 import { formatMac } from '../../domain/mac.ts';
 import { findModel, keyCapacity } from '../../../vendors/index.ts';
 import type { Device } from '../../store/types.ts';
+import type { Translate } from '../../domain/messages.ts';
+import { reasonText } from '../../imports/report.ts';
 import type { ImportReport } from '../ports.ts';
 
 /** A phone counts as "in touch" when it fetched its files within this delay. */
@@ -36,10 +38,10 @@ export async function deviceRows(app: AppContext, devices: Device[]) {
   return rows;
 }
 
-export function importView(r: ImportReport) {
+export function importView(r: ImportReport, t: Translate) {
   return {
     ...r,
-    lines: r.lines.map((l) => ({ ...l, ok: l.status !== 'rejected' })),
+    lines: r.lines.map((l) => ({ ...l, reason: l.reason ? reasonText(l.reason, t) : undefined, ok: l.status !== 'rejected' })),
     anyValid: r.created + r.updated > 0,
   };
 }

@@ -2,7 +2,7 @@
 // their own; an admin of the tenant (and an operator) reaches anyone's — getUser() decides.
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../app-context.ts';
-import { DomainError } from '../../domain/errors.ts';
+import { DomainError, notFound } from '../../domain/errors.ts';
 import { formatMac } from '../../domain/mac.ts';
 import { getUser, listUsers } from '../../service/users.ts';
 import { keyLimit, listKeys, replaceKeys } from '../../service/keys.ts';
@@ -11,7 +11,7 @@ import { getDevice } from '../../service/devices.ts';
 import { findModel, keyCapacity } from '../../../vendors/index.ts';
 import type { Principal } from '../../auth/principal.ts';
 import type { Contact, FunctionKey, User } from '../../store/types.ts';
-import { field, formErrors, importBytes, orNull } from '../forms.ts';
+import { field, tr, formErrors, importBytes, orNull } from '../forms.ts';
 import { translate } from '../i18n.ts';
 import type { Renderer } from '../page.ts';
 import type { WebPorts } from '../ports.ts';
@@ -19,7 +19,7 @@ import { deviceRows, importView } from './shared.ts';
 
 const who = (req: Request): Principal => {
   const p = req.web!.principal;
-  if (!p) throw new DomainError('unauthenticated', 'log in first');
+  if (!p) throw new DomainError('unauthenticated', 'auth.login_first');
   return p;
 };
 
@@ -101,7 +101,7 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
     const p = who(req);
     const u = await getUser(app, p, req.params.number);
     const d = await getDevice(app, p, req.params.mac);
-    if (d.userNumber !== u.number) throw new DomainError('not_found', `device ${formatMac(d.mac)} not found`);
+    if (d.userNumber !== u.number) throw notFound('not_found.device', { mac: formatMac(d.mac) });
     if (!ports.resyncDevice) return render(req, res, 'error', { titleKey: 'error.title', messageKey: 'resync.unavailable' }, 503);
     const job = await ports.resyncDevice(p, d.mac);
     res.redirect(303, `/resync-jobs/${encodeURIComponent(job.id)}`);
@@ -147,7 +147,7 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
       res.redirect(303, `/users/${u.number}/keys?done=keys_saved`);
     } catch (e) {
       if (!(e instanceof DomainError) || e.code !== 'validation_failed') throw e;
-      const errors = formErrors(e, (f) => {
+      const errors = formErrors(e, tr(req), (f) => {
         const m = /^keys\.(\d+)\.(\w+)/.exec(f);
         const s = m ? used[Number(m[1])] : undefined;
         if (!s) return null;
@@ -204,7 +204,7 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
       res.redirect(303, `/users/${u.number}/contacts?done=contact_saved`);
     } catch (e) {
       if (!(e instanceof DomainError) || e.code !== 'validation_failed') throw e;
-      showContact(req, res, u, form, undefined, formErrors(e));
+      showContact(req, res, u, form, undefined, formErrors(e, tr(req)));
     }
   });
   r.get('/users/:number/contacts/:id/edit', async (req, res) => {
@@ -223,7 +223,7 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
       res.redirect(303, `/users/${u.number}/contacts?done=contact_saved`);
     } catch (e) {
       if (!(e instanceof DomainError) || e.code !== 'validation_failed') throw e;
-      showContact(req, res, u, form, c.id, formErrors(e));
+      showContact(req, res, u, form, c.id, formErrors(e, tr(req)));
     }
   });
   r.post('/users/:number/contacts/:id/delete', async (req, res) => {
@@ -251,10 +251,10 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
     try {
       const report = await ports.importContacts(p, u.number, bytes, !confirm);
       if (confirm) return res.redirect(303, `/users/${u.number}/contacts?done=contacts_imported`);
-      render(req, res, 'contacts-import', { ...base, report: importView(report), csv: carried, filename: req.upload?.filename });
+      render(req, res, 'contacts-import', { ...base, report: importView(report, tr(req)), csv: carried, filename: req.upload?.filename });
     } catch (e) {
       if (!(e instanceof DomainError) || e.code !== 'validation_failed') throw e;
-      render(req, res, 'contacts-import', { ...base, errors: formErrors(e, () => 'file') }, 422);
+      render(req, res, 'contacts-import', { ...base, errors: formErrors(e, tr(req), () => 'file') }, 422);
     }
   });
   return r;

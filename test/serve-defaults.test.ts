@@ -1,0 +1,99 @@
+// `cadran serve` as a newcomer runs it — default settings, only addresses and ports on loopback:
+// phone workers = the core count, one structured log line per phone request (written
+// asynchronously, nothing lost at a clean stop), /metrics counting what the workers served.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { loadConfig } from '../server/config.ts';
+import { createAppContext } from '../server/app.ts';
+import { silentLogger } from '../server/log.ts';
+import { SYSTEM } from '../server/auth/principal.ts';
+import { createTenant } from '../server/service/tenants.ts';
+import { createUser } from '../server/service/users.ts';
+import { createDevice } from '../server/service/devices.ts';
+import { PHONES, get } from './phone-fixtures.ts';
+import { scrape, valueOf } from './helpers/prometheus.ts';
+
+const root = new URL('..', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'cadran-serve-'));
+const P = PHONES.yealink;
+let child: ChildProcess;
+const lines: Array<Record<string, unknown>> = [];
+let exited: Promise<number | null>;
+
+/** The first log line that `match` accepts (bounded wait). */
+async function line(match: (l: Record<string, unknown>) => boolean, limitMs = 60_000): Promise<Record<string, unknown>> {
+  const until = Date.now() + limitMs;
+  for (;;) {
+    const found = lines.find(match);
+    if (found) return found;
+    if (Date.now() > until || child.exitCode !== null) throw new Error(`no such log line; got:\n${lines.map((l) => JSON.stringify(l)).join('\n').slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test.before(async () => {
+  process.env.CADRAN_BCRYPT_COST ??= '4';
+  const app = await createAppContext(loadConfig({ CADRAN_DATA_DIR: dir }), silentLogger);
+  await createTenant(app, SYSTEM, { id: 'acme', name: 'Acme', sipDomain: 'sip.acme.example' });
+  await createUser(app, SYSTEM, 'acme', { number: P.user, name: 'Alice', role: 'user' });
+  await createDevice(app, SYSTEM, { mac: P.mac, model: P.model, tenant: 'acme', user: P.user });
+  await app.store.close();
+  child = spawn(process.execPath, ['bin/cadran.js', 'serve'], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH,
+      CADRAN_BCRYPT_COST: '4',
+      CADRAN_DATA_DIR: dir,
+      CADRAN_HTTP_HOST: '127.0.0.1',
+      CADRAN_HTTP_PORT: '0',
+      CADRAN_TFTP_HOST: '127.0.0.1',
+      CADRAN_TFTP_PORT: '0',
+      CADRAN_ADMIN_PORT: '0',
+      CADRAN_SIP_HOST: '127.0.0.1',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  createInterface({ input: child.stdout! }).on('line', (l) => {
+    if (!l.startsWith('{')) return; // the first-start banner
+    lines.push(JSON.parse(l) as Record<string, unknown>);
+  });
+});
+test.after(async () => {
+  if (child.exitCode === null) child.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const cores = Math.min(64, availableParallelism());
+
+test('default settings: a phone worker per core, a log line per phone request, /metrics from the workers', async () => {
+  const admin = await line((l) => l.msg === 'admin API and web UI listening');
+  const phone = await line((l) => l.msg === 'phone HTTP workers listening' || l.msg === 'phone HTTP listening');
+  const adminUrl = `http://127.0.0.1:${admin.port}`;
+  const httpPort = Number(phone.port);
+  if (cores > 1) assert.is(phone.workers, cores, 'one phone worker per core');
+  else assert.is(phone.msg, 'phone HTTP listening', 'one core: phones in the main process');
+
+  assert.is((await get(httpPort, `/${P.mac}.cfg`)).status, 200);
+  const m = await scrape(adminUrl);
+  assert.is(m.status, 200);
+  assert.is(valueOf(m.samples, 'cadran_phone_requests_total', { vendor: 'yealink', protocol: 'http', status: '200' }), 1);
+  assert.is(valueOf(m.samples, 'cadran_phone_workers'), cores > 1 ? cores : 0);
+
+  // The last request, then a stop at once: its line is not lost in the buffer.
+  assert.is((await get(httpPort, `/${P.mac}-contacts.xml`)).status, 200);
+  child.kill('SIGTERM');
+  assert.is(await exited, 0);
+  for (const file of [`${P.mac}.cfg`, `${P.mac}-contacts.xml`]) {
+    const l = await line((x) => x.msg === 'phone request' && x.file === file, 1000);
+    assert.equal([l.mac, l.vendor, l.status, l.proto], [P.mac, 'yealink', 200, 'http'], JSON.stringify(l));
+    if (cores > 1) assert.type(l.worker, 'number', 'written by a worker');
+  }
+});
+
+test.run();
