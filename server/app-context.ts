@@ -8,6 +8,7 @@ import type { ServiceDeps } from './service/context.ts';
 import type { AuthService } from './auth/service.ts';
 import type { PhoneFetches } from './provision/activity.ts';
 import type { ResyncService } from './resync/service.ts';
+import type { FleetState } from './provision/fleet.ts';
 import type { NetworkProfile, TemplateSource } from '../vendors/types.ts';
 import type { ImportLimiter } from './imports/limiter.ts';
 import type { Metrics } from './metrics.ts';
@@ -29,4 +30,6 @@ export interface AppContext extends ServiceDeps {
   imports: ImportLimiter;
   /** Prometheus metrics of this process (and, in a server, of its phone workers): GET /metrics. */
   metrics: Metrics;
+  /** Whether each phone has fetched the latest version of its files (config state). */
+  fleet: FleetState;
 }

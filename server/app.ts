@@ -8,6 +8,7 @@ import { openStore } from './store/index.ts';
 import { ChangeFeed } from './service/changes.ts';
 import { AuthService } from './auth/service.ts';
 import { PhoneFetches } from './provision/activity.ts';
+import { FleetState } from './provision/fleet.ts';
 import { ResyncService, type ResyncRuntime } from './resync/service.ts';
 import { HandlebarsTemplates, defaultShippedTemplatesDir } from '../vendors/common/templates.ts';
 import { vendors } from '../vendors/index.ts';
@@ -38,6 +39,7 @@ export async function createAppContext(config: Config, log: Logger = createLogge
     if (c.external) return;
     store.publishChange({ macs: c.macs, reason: c.reason }).catch((err: unknown) => log.warn({ err }, 'could not publish a change to other nodes'));
   });
+  const templates = new HandlebarsTemplates({ shippedDir: defaultShippedTemplatesDir(), overrideDir: config.templateOverrideDir });
   return {
     config,
     defaults: installationProfile(config),
@@ -48,8 +50,9 @@ export async function createAppContext(config: Config, log: Logger = createLogge
     auth: new AuthService(store),
     resync: new ResyncService({ store, log, sip: config.sip, fetches }),
     imports: new ImportLimiter({ perPrincipal: 1, total: config.imports.maxParallel }),
-    templates: new HandlebarsTemplates({ shippedDir: defaultShippedTemplatesDir(), overrideDir: config.templateOverrideDir }),
+    templates,
     metrics: new Metrics({ vendors: vendors.map((v) => v.id) }),
+    fleet: new FleetState({ store, templates, changes }),
   };
 }
 

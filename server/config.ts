@@ -59,6 +59,7 @@ const fileSchema = z
     /** The installation level of the phone profile, under every tenant's and device's (README);
      *  checked against the profile schema when the app starts (server/domain/profile.ts). */
     defaults: z.record(z.string(), z.unknown()),
+    auditRetentionDays: z.number().int().min(1).max(36500),
   })
   .partial()
   .strict();
@@ -126,9 +127,14 @@ export interface Config {
   profileDefaults: Record<string, unknown>;
   /** `CADRAN_DEFAULT_LOCALE`: the installation's locale, over the file's `defaults.locale` (else fr-FR). */
   defaultLocale: LocaleTag | null;
+  /** Audit entries older than this are purged (hourly). */
+  auditRetentionDays: number;
 }
 
 export class ConfigError extends Error {}
+
+/** How long audit entries are kept by default (CADRAN_AUDIT_RETENTION_DAYS). */
+export const DEFAULT_AUDIT_RETENTION_DAYS = 365;
 
 // Every environment variable is checked like the config file: a value that does not parse is an
 // error naming the variable, never a NaN or a silent default.
@@ -150,6 +156,7 @@ const envSchemas = {
   CADRAN_SMTP_PORT: envInt(0, 65535, 'a port number (0–65535)'),
   CADRAN_PHONE_WORKERS: envInt(1, MAX_PHONE_WORKERS, `a number of processes from 1 to ${MAX_PHONE_WORKERS}`),
   CADRAN_METRICS_TOKEN: z.string().trim().pipe(metricsToken),
+  CADRAN_AUDIT_RETENTION_DAYS: envInt(1, 36500, 'a number of days from 1 to 36500'),
   CADRAN_RESYNC_RATE: envRate,
   CADRAN_RESYNC_GLOBAL_RATE: envRate,
   CADRAN_RESYNC_MAX_QUEUED: envInt(1, 10_000_000, 'a number of NOTIFYs (1–10000000)'),
@@ -291,5 +298,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, host: HostFacts
     templateOverrideDir: join(dataDir, 'templates'),
     profileDefaults: f.defaults ?? {},
     defaultLocale: e.CADRAN_DEFAULT_LOCALE ?? null,
+    auditRetentionDays: e.CADRAN_AUDIT_RETENTION_DAYS ?? f.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS,
   };
 }

@@ -7,6 +7,7 @@ import type { WebPorts } from './web/ports.ts';
 import { startPhone } from './phone/feature.ts';
 import { importsRouter, type ImportsRouterOptions } from './api/routes/imports.ts';
 import { resyncRouter } from './api/routes/resync.ts';
+import { startAuditPurge } from './service/audit.ts';
 
 /** The web cockpit; `ports` stands in for some import and resync services (page tests). */
 export function makeWebFeature(ports: Partial<WebPorts> = {}): Feature {
@@ -42,4 +43,12 @@ export const resyncFeature: Feature = {
   },
 };
 
-export const features: Feature[] = [webFeature, phoneFeature, importsFeature, resyncFeature];
+/** Audit retention: entries older than CADRAN_AUDIT_RETENTION_DAYS are purged at start and hourly. */
+export const auditRetentionFeature: Feature = {
+  name: 'audit-retention',
+  async start(app) {
+    return { close: startAuditPurge(app.store, app.config.auditRetentionDays, app.log) };
+  },
+};
+
+export const features: Feature[] = [webFeature, phoneFeature, importsFeature, resyncFeature, auditRetentionFeature];

@@ -112,7 +112,7 @@ contacts('a 60 MB contacts file from a plain user: 10,000 contacts, the rest not
   const before = process.memoryUsage().rss;
   let peak = before;
   const probe = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
-  const alice = { kind: 'user' as const, number: ALICE, tenantId: 'acme', role: 'user' as const };
+  const alice = { kind: 'user' as const, number: ALICE, tenantId: 'acme', role: 'user' as const, via: { channel: 'cli' as const, address: 'cli' } };
   const r = await importContacts(s.app, alice, ALICE, file(), { mode: 'skip-invalid' });
   clearInterval(probe);
   assert.is(r.created, MAX_CONTACTS_PER_USER);

@@ -5,14 +5,14 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { importContacts } from '../server/imports/contacts.ts';
 import type { ImportReport } from '../server/imports/report.ts';
-import type { Principal } from '../server/auth/principal.ts';
+import { actorOf, type Actor } from '../server/auth/principal.ts';
 import { reasonText } from '../server/imports/report.ts';
 import { ACME_ADMIN, ALICE, OPERATOR, fixture, source, startImportWorld, type ImportWorld, refused } from './fixtures/csv/setup.ts';
 import { en, fr, inEnglish } from './helpers/i18n.ts';
 
 let w: ImportWorld;
-const GLOBEX_ADMIN: Principal = { kind: 'user', number: '0200000001', tenantId: 'globex', role: 'admin' };
-const run = (csv: string | Buffer, opts: Parameters<typeof importContacts>[4] = {}, p: Principal = ALICE, number = '0100000002') =>
+const GLOBEX_ADMIN: Actor = actorOf({ kind: 'user', number: '0200000001', tenantId: 'globex', role: 'admin' }, { channel: 'api', address: '127.0.0.1' });
+const run = (csv: string | Buffer, opts: Parameters<typeof importContacts>[4] = {}, p: Actor = ALICE, number = '0100000002') =>
   importContacts(w.s.app, p, number, source(csv), opts);
 /** Statuses with the reason's key, or its text in a language. */
 const byLine = (r: ImportReport, t?: typeof en) =>

@@ -4,12 +4,12 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { importDevices } from '../server/imports/devices.ts';
 import type { ImportReport } from '../server/imports/report.ts';
-import { SYSTEM, type Principal } from '../server/auth/principal.ts';
+import { SYSTEM, type Actor } from '../server/auth/principal.ts';
 import { ACME_ADMIN, ALICE, OPERATOR, deviceCount, fixture, source, startImportWorld, type ImportWorld, refused } from './fixtures/csv/setup.ts';
 import { en, fr, inEnglish, keysByLine, textByLine } from './helpers/i18n.ts';
 
 let w: ImportWorld;
-const run = (csv: string | Buffer, opts: Parameters<typeof importDevices>[3] = {}, p: Principal = OPERATOR) => importDevices(w.s.app, p, source(csv), opts);
+const run = (csv: string | Buffer, opts: Parameters<typeof importDevices>[3] = {}, p: Actor = OPERATOR) => importDevices(w.s.app, p, source(csv), opts);
 /** Statuses, and the English text of each rejection (the keys are checked on their own). */
 const byLine = (r: ImportReport) => textByLine(r, en);
 

@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { SqliteStore, openDatabase } from '../server/store/sqlite/store.ts';
-import { openPostgresStore } from '../server/store/postgres/index.ts';
-import { latestPgVersion } from '../server/store/postgres/migrations/index.ts';
+import { latestPgVersion, openPostgresStore } from '../server/store/postgres/index.ts';
 import { AuthService } from '../server/auth/service.ts';
 import type { Store } from '../server/store/types.ts';
 import { createTestDatabase, dropTestDatabases, sqlOn } from './helpers/postgres.ts';
@@ -64,7 +63,14 @@ async function installation(file: string): Promise<{ token: string; session: str
     const token = await auth.issueToken('operator', 'ops', 'ci');
     const { sessionId } = await auth.openSession({ kind: 'user', number: '0100000001', tenantId: 'acme', role: 'admin' });
     await s.settings.set('digestSecret', { hex: 'abcd' });
-    await s.sightings.record([{ mac: MACS[0]!, at: '2030-01-01T10:00:00.000Z', ip: '10.0.0.5', userAgent: 'Yealink SIP-T54W 96.86.0.100', firmware: '96.86.0.100', file: `${MACS[0]}.cfg`, protocol: 'https' }]);
+    await s.sightings.record([{ mac: MACS[0]!, at: '2030-01-01T10:00:00.000Z', ip: '10.0.0.5', userAgent: 'Yealink SIP-T54W 96.86.0.100', firmware: '96.86.0.100', file: `${MACS[0]}.cfg`, protocol: 'https', model: 'T54W' }]);
+    await s.sightings.recordFiles([
+      { mac: MACS[0]!, file: `${MACS[0]}.cfg`, etag: '"abc"', root: 'https://prov.example/', at: '2030-01-01T10:00:00.000Z' },
+      { mac: MACS[0]!, file: 'y000000000108.cfg', etag: '"def"', root: 'https://prov.example/', at: '2030-01-01T10:00:01.000Z' },
+    ]);
+    const entry = { at: '2030-01-01T10:00:00.000Z', principal: 'operator:ops', channel: 'api' as const, address: '10.0.0.1', action: 'device.update', tenantId: 'acme', userNumber: null, mac: MACS[0]!, targetId: null };
+    await s.audit.append({ ...entry, before: { label: null }, after: { label: 'Accueil' }, changes: [{ field: 'label', before: null, after: 'Accueil' }], summary: null });
+    await s.audit.append({ ...entry, action: 'devices.import', channel: 'cli', address: 'cli', mac: null, before: null, after: null, changes: [], summary: { created: 1500, lines: ['Élodie'] } });
     await s.unknownDevices.record([{ mac: '000b82123456', vendor: 'polycom', model: null, ip: '10.0.0.9', userAgent: 'PolycomVVX', lastSeen: '2030-01-01T10:00:00.000Z', hits: 3 }]);
     // Version 8: row versions, an enrolment window and an enrolled device, an assigned unknown
     // phone, an import run with its undo journal.
@@ -116,6 +122,8 @@ async function snapshot(s: Store) {
     pending: await s.resync.pendingTargets(),
     reset: await s.passwordResets.peek('reset-hash', '2030-01-01T10:30:00.000Z'),
     importRuns: await s.importRuns.list(),
+    files: await s.sightings.files({}),
+    audit: await s.audit.list({ limit: 100 }),
   };
   return out;
 }
@@ -127,9 +135,11 @@ test('a whole installation is copied and reads back the same; its tokens and ses
   const r = await cadran(['migrate', '--from', `sqlite:${file}`, '--to', db.url]);
   assert.is(r.code, 0, r.stderr);
   // 2 tenants, 3 users, the devices, 2 keys, 2 network profiles, 2 contacts, 1 operator, token,
-  // session, setting, sighting and unknown phone, 2 jobs with 4 targets, 1 reset link, 1 import
-  // run with 1 undo entry.
-  assert.match(r.stdout, new RegExp(`copied ${MACS.length + 26} rows from .*full\\.sqlite to PostgreSQL postgres@127\\.0\\.0\\.1:\\d+/${db.name} \\(schema version ${latestPgVersion()}\\); row counts verified`));
+  // session, setting, sighting and unknown phone, 2 jobs with 4 targets, 1 reset link, 2 fetched
+  // files, 2 audit entries, 1 import run with 1 undo entry.
+  assert.match(r.stdout, new RegExp(`copied ${MACS.length + 30} rows from .*full\\.sqlite to PostgreSQL postgres@127\\.0\\.0\\.1:\\d+/${db.name} \\(schema version ${latestPgVersion()}\\); row counts verified`));
+  assert.match(r.stdout, /device_files\s+2\n/);
+  assert.match(r.stdout, /audit_log\s+2\n/);
   assert.match(r.stdout, new RegExp(`devices\\s+${MACS.length}\\n`));
   assert.match(r.stdout, /api_tokens\s+1\n/);
   assert.match(r.stdout, /resync_targets\s+4\n/);
@@ -146,6 +156,8 @@ test('a whole installation is copied and reads back the same; its tokens and ses
     assert.is((await auth.fromSession(session))?.principal.kind, 'user', 'the web session survives');
     const next = await pg.contacts.insert({ userNumber: '0100000002', name: 'new', work: null, mobile: null, home: null, group: null });
     assert.ok(next > deletedContact + 2, 'contact ids continue after every id SQLite gave');
+    const audited = await pg.audit.append({ at: '2030-01-02T00:00:00.000Z', principal: 'operator:ops', channel: 'api', address: '10.0.0.1', action: 'tenant.update', tenantId: 'acme', userNumber: null, mac: null, targetId: null, before: null, after: null, changes: [], summary: null });
+    assert.ok(audited > Math.max(...(await sqlite.audit.list({ limit: 10 })).map((e) => e.id)), 'audit ids continue after SQLite\'s (the paging cursor)');
     // Insertion order of jobs with the same time is kept: newest (last created) first.
     assert.equal((await pg.resync.listJobs()).map((j) => j.jobId), ['j-new', 'j-old']);
   } finally {

@@ -32,7 +32,7 @@ test.after(async () => {
 
 const PAGES = {
   user: ['/users/0100000002/phone', '/users/0100000002/keys', '/users/0100000002/contacts', '/users/0100000002/contacts/new'],
-  admin: ['/tenants/acme/users', '/tenants/acme/users/0100000002', '/tenants/acme/devices', '/devices/805ec0123401', '/tenants/acme/network'],
+  admin: ['/tenants/acme/users', '/tenants/acme/users/0100000002', '/tenants/acme/devices', '/tenants/acme/health', '/devices/805ec0123401', '/tenants/acme/network'],
   operator: ['/ops/tenants', '/ops/unknown', '/ops/import', '/tenants/acme/security'],
 };
 const LOGINS = { user: ['0100000002'], admin: ['0100000001'], operator: ['noc', 'pw-noc-operator'] } as const;

@@ -10,6 +10,9 @@ import { usersRouter } from './routes/users.ts';
 import { devicesRouter } from './routes/devices.ts';
 import { resyncOnChange } from './routes/resync.ts';
 import { metricsHandler } from './metrics.ts';
+import { auditRouter } from './routes/audit.ts';
+import { exportsRouter } from './routes/exports.ts';
+import { openApiRouter } from './openapi.ts';
 
 /** Routers of the features the server runs, mounted under /api/v1 (imports, resync) and at / (web pages). */
 export interface AdminExtensions {
@@ -34,8 +37,11 @@ export function createAdminApp(app: AppContext, ext: AdminExtensions = {}): Expr
   // Feature routers (imports, resync): their paths do not overlap the core ones.
   for (const make of ext.api ?? []) api.use(make(app));
   api.get('/', (_req, res) => {
-    res.json({ name: 'cadran', api: 'v1', docs: 'see README.md, section "REST API"' });
+    res.json({ name: 'cadran', api: 'v1', docs: 'see README.md, section "REST API"', openapi: '/api/v1/openapi.json' });
   });
+  api.use(openApiRouter());
+  api.use(exportsRouter(app));
+  api.use(auditRouter(app));
   api.use(sessionsRouter(app));
   api.use(tenantsRouter(app));
   api.use(usersRouter(app));

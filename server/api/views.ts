@@ -4,6 +4,8 @@ import { formatMac } from '../domain/mac.ts';
 import { isOperator, type Principal } from '../auth/principal.ts';
 import type { Contact, Device, Sighting, Tenant, UnknownDevice, User } from '../store/types.ts';
 import { enrolmentView } from '../service/enrolment.ts';
+import type { ConfigInfo, FleetDevice } from '../provision/fleet.ts';
+import type { AuditEntry } from '../domain/audit.ts';
 
 export const tenantView = (t: Tenant, p: Principal) => ({
   id: t.id,
@@ -44,7 +46,7 @@ export const userView = (u: User, p: Principal) => {
   };
 };
 
-export const deviceView = (d: Device, p: Principal, seen?: Sighting, tenant?: Pick<Tenant, 'security'>) => ({
+export const deviceView = (d: Device, p: Principal, seen?: Sighting, config?: ConfigInfo, tenant?: Pick<Tenant, 'security'>) => ({
   mac: formatMac(d.mac),
   vendor: d.vendor,
   model: d.model,
@@ -64,9 +66,16 @@ export const deviceView = (d: Device, p: Principal, seen?: Sighting, tenant?: Pi
   lastSeen: seen
     ? { at: seen.at, ip: seen.ip, userAgent: seen.userAgent, firmware: seen.firmware, file: seen.file, protocol: seen.protocol }
     : null,
+  /** Firmware and model the phone's User-Agent reported (null until it was seen saying them). */
+  firmware: seen?.firmware ?? null,
+  reportedModel: seen?.model ?? null,
+  configState: config?.configState ?? 'never-fetched',
+  pendingFiles: config?.pendingFiles ?? [],
   createdAt: d.createdAt,
   updatedAt: d.updatedAt,
 });
+
+export const fleetView = (f: FleetDevice, p: Principal, tenant?: Pick<Tenant, 'security'>) => deviceView(f.device, p, f.seen, f.config, tenant);
 
 export const contactView = (c: Contact) => ({
   id: c.id,
@@ -90,4 +99,21 @@ export const unknownView = (u: UnknownDevice, p: Principal) => ({
   lastSeen: u.lastSeen,
   count: u.count,
   ...(isOperator(p) ? { assignedTenant: u.assignedTenant } : {}),
+});
+
+export const auditView = (e: AuditEntry) => ({
+  id: e.id,
+  at: e.at,
+  principal: e.principal,
+  channel: e.channel,
+  address: e.address,
+  action: e.action,
+  tenant: e.tenantId,
+  user: e.userNumber,
+  device: e.mac === null ? null : formatMac(e.mac),
+  target: e.targetId,
+  before: e.before,
+  after: e.after,
+  changes: e.changes,
+  summary: e.summary,
 });

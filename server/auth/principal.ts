@@ -2,6 +2,7 @@
 // manages their own tenant; a user manages their own keys, contacts and phone.
 import { forbidden, notFound } from '../domain/errors.ts';
 import { formatMac } from '../domain/mac.ts';
+import type { AuditChannel } from '../domain/audit.ts';
 import type { Device, User } from '../store/types.ts';
 
 export type Principal =
@@ -10,7 +11,41 @@ export type Principal =
   /** The local command line: whoever runs it owns the data directory. */
   | { kind: 'system' };
 
-export const SYSTEM: Principal = { kind: 'system' };
+
+/** Where a request came from: the channel and the client's address (`cli` for the command line). */
+export interface Via {
+  channel: AuditChannel;
+  address: string;
+  /** The operating-system account running a command (CLI only). */
+  account?: string;
+}
+
+/**
+ * Who acts and from where: what every write service takes, so that the audit trail can say who
+ * changed what, when and from where. The edges make one per request (API, web) or per command.
+ */
+export type Actor = Principal & { via: Via };
+
+export const actorOf = (p: Principal, via: Via): Actor => ({ ...p, via });
+
+/** The local command line (whoever runs it owns the data directory). */
+export const SYSTEM: Actor = { kind: 'system', via: { channel: 'cli', address: 'cli' } };
+
+/** The local command line, naming the operating-system account that runs it. */
+export const cliActor = (account: string): Actor => ({ kind: 'system', via: { channel: 'cli', address: 'cli', account } });
+
+/** The principal without its request details (for answers and sessions). */
+export function bare(p: Principal): Principal {
+  if (p.kind === 'operator') return { kind: 'operator', login: p.login };
+  if (p.kind === 'user') return { kind: 'user', number: p.number, tenantId: p.tenantId, role: p.role };
+  return { kind: 'system' };
+}
+
+/** How the trail names who acted: `operator:admin`, `admin:0145678901`, `cli:root`. */
+export function auditName(a: Actor): string {
+  if (a.kind === 'system') return `cli:${a.via.account ?? 'local'}`;
+  return describe(a);
+}
 
 export const isOperator = (p: Principal): boolean => p.kind === 'operator' || p.kind === 'system';
 

@@ -8,6 +8,8 @@ import { langFromEnv } from '../i18n/lang.ts';
 import { createAppContext } from '../app.ts';
 import { silentLogger } from '../log.ts';
 import type { AppContext } from '../app-context.ts';
+import { userInfo } from 'node:os';
+import { cliActor, type Actor } from '../auth/principal.ts';
 
 /** The language of this run of the CLI. */
 export const cliLang = (): Lang => langFromEnv();
@@ -40,4 +42,15 @@ export async function withLocalApp<T>(fn: (app: AppContext) => Promise<T> | T): 
 /** Where phones reach this installation, for links rendered into files by the CLI. */
 export function publicRoot(app: AppContext): string {
   return app.config.publicUrl ?? `http://localhost:${app.config.httpPort}/`;
+}
+
+/** Who acts from this command line, for the audit trail: `cli:<operating-system account>`. */
+export function localActor(): Actor {
+  let account: string | undefined;
+  try {
+    account = userInfo().username;
+  } catch {
+    account = process.env.USER || process.env.LOGNAME;
+  }
+  return cliActor((account || 'local').slice(0, 64));
 }

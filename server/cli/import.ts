@@ -3,13 +3,12 @@
 import { createReadStream, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { SYSTEM } from '../auth/principal.ts';
 import { importDevices } from '../imports/devices.ts';
 import { importContacts } from '../imports/contacts.ts';
 import { localizeReport, type ImportReportView } from '../imports/report.ts';
 import type { ImportProgress } from '../imports/common.ts';
 import type { Translate } from '../domain/messages.ts';
-import { CliError, cliTranslator, withLocalApp } from './common.ts';
+import { CliError, cliTranslator, localActor, withLocalApp } from './common.ts';
 
 interface ImportFlags {
   dryRun?: boolean;
@@ -100,8 +99,8 @@ export function registerImportCommand(program: Command): void {
         try {
           const common = { dryRun, mode, onProgress: bar.update } as const;
           return o.contacts
-            ? await importContacts(app, SYSTEM, o.contacts, input, common)
-            : await importDevices(app, SYSTEM, input, { ...common, ...(o.tenant ? { defaultTenant: o.tenant } : {}) });
+            ? await importContacts(app, localActor(), o.contacts, input, common)
+            : await importDevices(app, localActor(), input, { ...common, ...(o.tenant ? { defaultTenant: o.tenant } : {}) });
         } finally {
           bar.stop();
           if (input !== process.stdin) input.destroy();

@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { hashPassword, randomSecret } from '../auth/passwords.ts';
-import { CliError, cliTranslator, withLocalApp } from './common.ts';
+import { CliError, cliTranslator, localActor, withLocalApp } from './common.ts';
 import type { AppContext } from '../app-context.ts';
+import { SYSTEM, type Actor } from '../auth/principal.ts';
+import { recordAudit } from '../service/audit.ts';
 
-export async function createOperator(app: AppContext, login: string, password?: string): Promise<{ password: string; token: string }> {
+export async function createOperator(app: AppContext, login: string, password?: string, actor: Actor = SYSTEM): Promise<{ password: string; token: string }> {
   if (!/^[a-z][a-z0-9._-]{1,39}$/i.test(login)) throw new CliError('cli.operator.bad_login', { login: login.slice(0, 60) });
   if (/^\d{10}$/.test(login)) throw new CliError('cli.operator.numeric_login');
   if (await app.store.operators.get(login)) throw new CliError('cli.operator.exists', { login });
@@ -12,6 +14,7 @@ export async function createOperator(app: AppContext, login: string, password?: 
   await app.store.transaction(async (tx) => {
     if (await tx.operators.get(login)) throw new CliError('cli.operator.exists', { login });
     await tx.operators.insert({ login, passwordHash });
+    await recordAudit(tx, actor, { action: 'operator.create', targetId: login, after: { login, passwordHash }, summary: { apiToken: 'issued' } });
   });
   const token = await app.auth.issueToken('operator', login, 'created by cadran operator create');
   return { password: pw, token };
@@ -24,7 +27,7 @@ export function registerOperatorCommands(program: Command): void {
     .option('--password <password>', 'set this password instead of a generated one')
     .action(async (login: string, opts: { password?: string }) => {
       await withLocalApp(async (app) => {
-        const { password, token } = await createOperator(app, login, opts.password);
+        const { password, token } = await createOperator(app, login, opts.password, localActor());
         const t = cliTranslator();
         process.stdout.write(`${t('cli.operator.created', { login })}\n`);
         process.stdout.write(`${t('cli.operator.password', { password })}\n`);

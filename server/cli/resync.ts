@@ -2,10 +2,9 @@
 // the answers (bounded by --wait), prints one line per phone and exits 0 only when every phone
 // accepted (2xx). It needs no running server; the job is recorded like the API's.
 import type { Command } from 'commander';
-import { SYSTEM } from '../auth/principal.ts';
 import { localizeJob, type ResyncDeviceView, type ResyncJobView } from '../resync/service.ts';
 import type { Translate } from '../domain/messages.ts';
-import { CliError, cliTranslator, withLocalApp } from './common.ts';
+import { CliError, cliTranslator, localActor, withLocalApp } from './common.ts';
 
 interface ResyncFlags {
   user?: string;
@@ -50,15 +49,16 @@ export function registerResyncCommand(program: Command): void {
         const runtime = await app.resync.start({ bindPort: 0 });
         try {
           const opts = { reboot: o.reboot === true };
+          const me = localActor();
           const { id } = await (mac !== undefined
-            ? app.resync.device(SYSTEM, mac, opts)
+            ? app.resync.device(me, mac, opts)
             : o.user !== undefined
-              ? app.resync.user(SYSTEM, o.user, opts)
-              : app.resync.tenant(SYSTEM, o.tenant!, opts));
+              ? app.resync.user(me, o.user, opts)
+              : app.resync.tenant(me, o.tenant!, opts));
           let timer: NodeJS.Timeout | undefined;
           await Promise.race([runtime.engine.whenIdle(), new Promise<void>((r) => (timer = setTimeout(r, wait * 1000)))]);
           clearTimeout(timer);
-          return await app.resync.job(SYSTEM, id);
+          return await app.resync.job(me, id);
         } finally {
           // Unanswered targets stay queued/sent in the job: a running server's next start sends them.
           await runtime.close();

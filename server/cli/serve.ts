@@ -4,7 +4,7 @@ import { createAppContext, startServer } from '../app.ts';
 import { createLogger, flushLogger } from '../log.ts';
 import { features } from '../features.ts';
 import { createOperator } from './operator.ts';
-import { cliTranslator } from './common.ts';
+import { cliTranslator, localActor } from './common.ts';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -16,7 +16,7 @@ export function registerServeCommand(program: Command): void {
       const app = await createAppContext(config, createLogger(config.logLevel, { async: true }));
       // First start: an operator credential, printed once, so the installation can be used at all.
       if ((await app.store.operators.count()) === 0) {
-        const { password, token } = await createOperator(app, 'admin');
+        const { password, token } = await createOperator(app, 'admin', undefined, localActor());
         const t = cliTranslator();
         process.stdout.write(
           [

@@ -53,11 +53,15 @@ export function mapColumns<K extends string>(header: string[], spec: ColumnSpec<
 }
 
 /** The trimmed cell of `key` on a row, or undefined when absent or empty. Capped in length:
- *  every column's valid values are far shorter, so a capped value still fails validation. */
+ *  every column's valid values are far shorter, so a capped value still fails validation.
+ *  A leading `'` before = + - @ is the formula-neutralising mark exports (and careful people)
+ *  put in front of such text: it is not part of the value. Exports add one more before text
+ *  that already starts with such a mark (`'=x` is written `''=x`), so exactly one is dropped. */
 export function cell<K extends string>(fields: string[], map: ColumnMap<K>, key: K): string | undefined {
   const i = map.index[key];
   if (i === undefined) return undefined;
-  const v = fields[i]?.trim();
+  let v = fields[i]?.trim();
+  if (v && v.length > 1 && v[0] === "'" && /^'*[=+\-@]/.test(v.slice(1))) v = v.slice(1);
   return v ? v.slice(0, 200) : undefined;
 }
 

@@ -12,6 +12,9 @@ import type { Store, UndoEntry } from '../store/types.ts';
 import type { ServiceDeps } from '../service/context.ts';
 import type { Metrics } from '../metrics.ts';
 import type { ImportMode, ImportReport, LineReason, LineStatus, ReportBuilder, ReportLine } from './report.ts';
+import { AUDIT_IMPORT_LINES, diffStates, type AuditChange } from '../domain/audit.ts';
+import type { Actor } from '../auth/principal.ts';
+import { recordAudit } from '../service/audit.ts';
 
 /** What an import needs: the store, the change feed, and (in a server) the counters of lines. */
 export type ImportDeps = ServiceDeps & { metrics?: Pick<Metrics, 'importLines'> };
@@ -73,6 +76,8 @@ export interface ApplyOptions<C, W> {
   write: (c: C, row: W, status: 'created' | 'updated', tx: Store) => Promise<UndoEntry>;
   /** After each committed chunk (and after an undo): what changed, for caches. */
   onWritten?: (entries: UndoEntry[]) => void;
+  /** Run in the last transaction when the import is applied (the audit entry). */
+  beforeCommit?: (tx: Store) => Promise<void>;
   onProgress?: (p: ImportProgress) => void;
 }
 
@@ -162,7 +167,16 @@ export async function applyInChunks<C extends { line: number }, W>(store: Store,
     await undo();
     return false;
   }
-  if (runId) await store.importRuns.finish(runId);
+  try {
+    // The import is applied: its audit entry and the end of its run in one last transaction.
+    await store.transaction(async (tx) => {
+      await o.beforeCommit?.(tx);
+      if (runId) await tx.importRuns.finish(runId);
+    });
+  } catch (e) {
+    await undo().catch(() => undefined);
+    throw e;
+  }
   return true;
 }
 
@@ -198,4 +212,56 @@ export async function recoverInterruptedImports(store: Store, now = Date.now()):
     out.contactsOf.push(...back.contactsOf);
   }
   return out;
+}
+
+/** One written line as an import's audit entry lists it. */
+export interface TrailLine {
+  line: number;
+  mac?: string;
+  name?: string;
+  status: 'created' | 'updated';
+  changes?: AuditChange[];
+}
+
+/**
+ * What an import's audit entry says: one entry per import and tenant touched, with the counts of
+ * the whole report and the written lines of that tenant (at most AUDIT_IMPORT_LINES listed; the
+ * rest counted). Secrets in changed fields are masked (diffStates).
+ */
+export class ImportTrail {
+  readonly #byTenant = new Map<string, { lines: TrailLine[]; written: number }>();
+
+  /** A line written for `tenant`; `before`/`after` give its changes when it was updated. */
+  add(tenant: string, entry: Omit<TrailLine, 'changes'>, before?: unknown, after?: unknown): void {
+    let t = this.#byTenant.get(tenant);
+    if (!t) this.#byTenant.set(tenant, (t = { lines: [], written: 0 }));
+    t.written++;
+    if (t.lines.length >= AUDIT_IMPORT_LINES) return;
+    t.lines.push(before !== undefined ? { ...entry, changes: diffStates(before, after) } : entry);
+  }
+
+  /** Still listing lines of this tenant (callers skip work for lines that would not be listed). */
+  listing(tenant: string): boolean {
+    return (this.#byTenant.get(tenant)?.lines.length ?? 0) < AUDIT_IMPORT_LINES;
+  }
+
+  /** Record the entries (inside the import's transaction, before it commits). */
+  async record(tx: Store, a: Actor, action: string, report: ReportBuilder, extra: { userNumber?: string; tenantId?: string; mode: ImportMode }): Promise<void> {
+    const tenants = this.#byTenant.size ? [...this.#byTenant.keys()].sort() : [extra.tenantId ?? null];
+    for (const tenant of tenants) {
+      const t = tenant === null ? undefined : this.#byTenant.get(tenant);
+      await recordAudit(tx, a, {
+        action,
+        tenantId: tenant,
+        userNumber: extra.userNumber ?? null,
+        summary: {
+          mode: extra.mode,
+          ...report.counts,
+          ...(tenants.length > 1 ? { writtenForTenant: t?.written ?? 0 } : {}),
+          lines: t?.lines ?? [],
+          linesNotListed: Math.max(0, (t?.written ?? 0) - (t?.lines.length ?? 0)),
+        },
+      });
+    }
+  }
 }

@@ -6,7 +6,7 @@ import { invalidFile, notFound, stale } from '../domain/errors.ts';
 import { listParam, message, shownValue } from '../domain/messages.ts';
 import { normalizePhoneNumber } from '../domain/numbers.ts';
 import { contactInput, parseInput } from '../domain/schemas.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { Actor } from '../auth/principal.ts';
 import { getUser } from '../service/users.ts';
 import { devicesOfUsers } from '../service/context.ts';
 import { MAX_CONTACTS_PER_USER } from '../service/contacts.ts';
@@ -14,7 +14,7 @@ import type { Contact, Store, UndoEntry } from '../store/types.ts';
 import { readCsv, type CsvReadOptions } from './csv.ts';
 import { cell, extraCellsProblem, mapColumns, type ColumnSpec } from './columns.ts';
 import { ReportBuilder, type ImportMode, type ImportOptions, type ImportReport, type LineReason } from './report.ts';
-import { applyInChunks, reasonOf, type ImportDeps, type ImportProgress, type Outcome, counted } from './common.ts';
+import { applyInChunks, ImportTrail, reasonOf, type ImportDeps, type ImportProgress, type Outcome, counted } from './common.ts';
 
 type ContactColumn = 'name' | 'first' | 'last' | 'work' | 'mobile' | 'home' | 'group';
 
@@ -59,7 +59,7 @@ export function contactKey(c: { name: string; work: string | null; mobile: strin
 
 export async function importContacts(
   deps: ImportDeps,
-  p: Principal,
+  p: Actor,
   number: string,
   input: AsyncIterable<Buffer | string>,
   opts: ContactImportOptions = {},
@@ -71,7 +71,8 @@ export async function importContacts(
 
   // The directory as it is now: which lines are new contacts (they take room) and which update one.
   const known = new Set<string>();
-  for (const c of await deps.store.contacts.list(user.number)) known.add(contactKey(c));
+  const normalized = (v: string | null) => (v === null ? null : (normalizePhoneNumber(v) ?? v));
+  for (const c of await deps.store.contacts.list(user.number)) known.add(contactKey({ name: c.name, work: normalized(c.work), mobile: normalized(c.mobile), home: normalized(c.home) }));
   let room = Math.max(0, MAX_CONTACTS_PER_USER - known.size);
 
   const candidates: Candidate[] = [];
@@ -170,6 +171,7 @@ export async function importContacts(
     return { status: 'created', row: { before: null, row: { name: c.name, work: c.work, mobile: c.mobile, home: c.home, group: c.group } } };
   };
   let wrote = false;
+  const trail = new ImportTrail();
   const applied = await applyInChunks(store, candidates, {
     mode, dryRun, report, key: 'name', label: (c) => c.name, decide, onProgress: opts.onProgress, kind: 'contacts',
     // At most 10,000 lines: one transaction, the directory read inside it so nothing slips in between.
@@ -177,18 +179,28 @@ export async function importContacts(
     before: async (tx) => {
       if (!(await tx.users.get(user.number))) throw notFound('not_found.user', { number: user.number });
       const list = await tx.contacts.list(user.number);
-      for (const c of list) if (!existing.has(contactKey(c))) existing.set(contactKey(c), c);
+      // Stored numbers keyed as the file's are (the API keeps `+33145678901`, a file line gives
+      // `0145678901` after normalising): the same contact in another notation is not a new one.
+      const norm = (v: string | null) => (v === null ? null : (normalizePhoneNumber(v) ?? v));
+      for (const c of list) {
+        const key = contactKey({ name: c.name, work: norm(c.work), mobile: norm(c.mobile), home: norm(c.home) });
+        if (!existing.has(key)) existing.set(key, c);
+      }
       count = list.length;
     },
-    write: async (_c, w, _status, tx: Store): Promise<UndoEntry> => {
+    write: async (c, w, status, tx: Store): Promise<UndoEntry> => {
       wrote = true;
+      const shown = (x: Write['row']) => ({ name: x.name, work: x.work, mobile: x.mobile, home: x.home, group: x.group });
       if (w.id !== undefined) {
         if (!(await tx.contacts.update(w.id, w.row, w.before!.version))) throw stale(message('stale.contact', { id: w.id }));
+        trail.add(user.tenantId, { line: c.line, name: c.name, status }, shown(w.before!), shown(w.row));
         return { entity: 'contact', key: String(w.id), before: w.before, afterVersion: w.before!.version + 1 };
       }
       const id = await tx.contacts.insert({ userNumber: user.number, ...w.row });
+      trail.add(user.tenantId, { line: c.line, name: c.name, status }, undefined, undefined);
       return { entity: 'contact', key: String(id), before: null, afterVersion: 1 };
     },
+    beforeCommit: (tx) => trail.record(tx, p, 'contacts.import', report, { mode, tenantId: user.tenantId, userNumber: user.number }),
   });
   // After the commit: the user's phones fetch the new directory on their next request.
   if (applied && wrote) deps.changes.devicesChanged(await devicesOfUsers(store, [user.number]), `contacts of ${user.number} imported`);

@@ -8,7 +8,7 @@ import { listParam, message, shownValue } from '../domain/messages.ts';
 import { userNumber } from '../domain/numbers.ts';
 import { deviceCreate, modelName } from '../domain/schemas.ts';
 import { issueDetail } from '../domain/validate.ts';
-import { isOperator, requireTenantAdmin, type Principal } from '../auth/principal.ts';
+import { isOperator, requireTenantAdmin, type Actor, type Principal } from '../auth/principal.ts';
 import { checkExtraLines, checkKeysFit, claimRefusal, resolveModel } from '../service/devices.ts';
 import { enrolmentUntil, newProvisioningCredentials } from '../service/enrolment.ts';
 import type { Device, Store, Tenant, UndoEntry, User } from '../store/types.ts';
@@ -17,7 +17,7 @@ import { vendorById, vendorForMac, vendors } from '../../vendors/index.ts';
 import { readCsv, type CsvReadOptions } from './csv.ts';
 import { cell, extraCellsProblem, headerKey, mapColumns, type ColumnMap, type ColumnSpec } from './columns.ts';
 import { ReportBuilder, type ImportMode, type ImportOptions, type ImportReport, type LineReason } from './report.ts';
-import { applyInChunks, reasonOf, type ImportDeps, type ImportProgress, type Outcome, counted } from './common.ts';
+import { applyInChunks, ImportTrail, reasonOf, type ImportDeps, type ImportProgress, type Outcome, counted } from './common.ts';
 
 /** Accepted header spellings, compared with `headerKey` (no case, accents, spaces). */
 export const DEVICE_COLUMNS: ColumnSpec<'mac' | 'vendor' | 'model' | 'tenant' | 'user' | 'label'> = {
@@ -193,7 +193,7 @@ const sameValues = (a: Candidate, b: Candidate): boolean =>
 
 export async function importDevices(
   deps: ImportDeps,
-  p: Principal,
+  p: Actor,
   input: AsyncIterable<Buffer | string>,
   opts: DeviceImportOptions = {},
 ): Promise<ImportReport> {
@@ -263,6 +263,8 @@ export async function importDevices(
   const tenantOf = (tx: Store, id: string) => cached(tenants, id, async () => (await tx.tenants.get(id)) ?? null);
   const userOf = (tx: Store, n: string) => cached(users, n, async () => (await tx.users.get(n)) ?? null);
   const keysFit = new Set<string>();
+  const trail = new ImportTrail();
+  /** Rows as they were before an update, for the lines the audit entry lists. */
 
   type Row = Omit<Device, 'createdAt' | 'updatedAt' | 'version' | 'enrolUntil' | 'enrolledAt' | 'enrolledIp'> & { enrolUntil?: string | null };
   type Write = { row: Row; before: Device | null };
@@ -337,12 +339,17 @@ export async function importDevices(
     };
   };
   const write = async (c: Candidate, w: Write, status: 'created' | 'updated', tx: Store): Promise<UndoEntry> => {
+    const shown = (d: Pick<Device, 'tenantId' | 'vendor' | 'model' | 'userNumber' | 'label'>) =>
+      ({ tenantId: d.tenantId, vendor: d.vendor, model: d.model, userNumber: d.userNumber, label: d.label });
+    const before = w.before && trail.listing(w.row.tenantId) ? w.before : undefined;
     if (status === 'updated') {
-      const before = w.before!;
-      if (!(await tx.devices.update(c.mac, w.row, before.version))) throw stale(message('stale.device', { mac: formatMac(c.mac) }));
-      return { entity: 'device', key: c.mac, before, afterVersion: before.version + 1 };
+      const cur = w.before!;
+      if (!(await tx.devices.update(c.mac, w.row, cur.version))) throw stale(message('stale.device', { mac: formatMac(c.mac) }));
+      trail.add(w.row.tenantId, { line: c.line, mac: formatMac(c.mac), status }, before && shown(before), before && shown(w.row));
+      return { entity: 'device', key: c.mac, before: cur, afterVersion: cur.version + 1 };
     }
     await tx.devices.insert(w.row);
+    trail.add(w.row.tenantId, { line: c.line, mac: formatMac(c.mac), status }, undefined, undefined);
     return { entity: 'device', key: c.mac, before: null, afterVersion: 1 };
   };
 
@@ -352,6 +359,7 @@ export async function importDevices(
     // After each commit: listeners (rendered-file caches) learn of the rows written, and of those
     // put back when the import ends up writing nothing.
     onWritten: (entries) => deps.changes.devicesChanged(entries.map((e) => e.key), 'import'),
+    beforeCommit: (tx) => trail.record(tx, p, 'devices.import', report, { mode, ...(ownTenant ? { tenantId: ownTenant } : {}) }),
   });
   return counted(deps, 'devices', report.finish({ dryRun, mode, applied, what: 'devices' }));
 }

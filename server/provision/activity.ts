@@ -4,7 +4,7 @@
 // process, which writes it. Other features (resync: "config fetched again") subscribe to fetches
 // on the installation's PhoneFetches (one per app context, created by the composition root).
 import { EventEmitter } from 'node:events';
-import type { Sighting, Store, UnknownDevice } from '../store/types.ts';
+import type { FileFetch, Sighting, Store, UnknownDevice } from '../store/types.ts';
 import { isStoreError } from '../store/errors.ts';
 
 export type UnknownSighting = Omit<UnknownDevice, 'firstSeen' | 'count' | 'assignedTenant'> & { hits: number };
@@ -12,6 +12,8 @@ export type UnknownSighting = Omit<UnknownDevice, 'firstSeen' | 'count' | 'assig
 export interface ActivityBatch {
   sightings: Sighting[];
   unknown: UnknownSighting[];
+  /** Device files served, the latest per (MAC, file): what the fleet's config state compares. */
+  files?: FileFetch[];
 }
 
 export type ActivitySink = (batch: ActivityBatch) => void | Promise<void>;
@@ -21,6 +23,7 @@ export const FLUSH_INTERVAL_MS = 1000;
 export class ActivityRecorder {
   #sightings = new Map<string, Sighting>();
   #unknown = new Map<string, UnknownSighting>();
+  #files = new Map<string, FileFetch>();
   #timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -31,6 +34,11 @@ export class ActivityRecorder {
   /** A provisioned phone fetched a file: only its latest fetch is kept until the flush. */
   sighting(s: Sighting): void {
     this.#sightings.set(s.mac, s);
+  }
+
+  /** A device file was served (its ETag and the URL root it was asked under): the latest per file is kept. */
+  served(f: FileFetch): void {
+    this.#files.set(`${f.mac}\n${f.file}`, f);
   }
 
   /** An unknown phone asked for a file: hits add up until the flush. */
@@ -53,10 +61,11 @@ export class ActivityRecorder {
 
   /** Hand what was seen to the sink; resolves once it took it (errors go to onError). */
   async flush(): Promise<void> {
-    if (this.#sightings.size === 0 && this.#unknown.size === 0) return;
-    const batch: ActivityBatch = { sightings: [...this.#sightings.values()], unknown: [...this.#unknown.values()] };
+    if (this.#sightings.size === 0 && this.#unknown.size === 0 && this.#files.size === 0) return;
+    const batch: ActivityBatch = { sightings: [...this.#sightings.values()], unknown: [...this.#unknown.values()], files: [...this.#files.values()] };
     this.#sightings = new Map();
     this.#unknown = new Map();
+    this.#files = new Map();
     try {
       await this.sink(batch);
     } catch (err) {
@@ -143,6 +152,7 @@ export function storeSink(
 ): ActivitySink & { pending(): number; idle(): Promise<void> } {
   let sightings = new Map<string, Sighting>();
   let unknown = new Map<string, UnknownSighting>();
+  let files = new Map<string, FileFetch>();
   let waiting: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   let running: Promise<void> | null = null;
   const retryMs = o.retryMs ?? 200;
@@ -154,6 +164,11 @@ export function storeSink(
       // An older batch put back after a busy write: the newer sighting wins, but keeps the firmware only the older one knew.
       else if (prev.firmware === null && s.firmware !== null) sightings.set(s.mac, { ...prev, firmware: s.firmware });
     }
+    for (const f of batch.files ?? []) {
+      const k = `${f.mac}\n${f.file}`;
+      const prev = files.get(k);
+      if (!prev || prev.at <= f.at) files.set(k, f);
+    }
     for (const u of batch.unknown) {
       const prev = unknown.get(u.mac);
       if (!prev && unknown.size >= MAX_PENDING_UNKNOWN) continue;
@@ -162,10 +177,11 @@ export function storeSink(
   };
 
   const writeOnce = async (): Promise<void> => {
-    const batch: ActivityBatch = { sightings: [...sightings.values()], unknown: [...unknown.values()] };
+    const batch: ActivityBatch = { sightings: [...sightings.values()], unknown: [...unknown.values()], files: [...files.values()] };
     const settle = waiting;
     sightings = new Map();
     unknown = new Map();
+    files = new Map();
     waiting = [];
     let failure: unknown = null;
     let busy = false;
@@ -188,10 +204,20 @@ export function storeSink(
       }
     }
     if (sightingsBusy) merge({ sightings: batch.sightings, unknown: [] });
-    else if (fetches?.listening) {
+    let filesBusy = false;
+    if (batch.files?.length) {
+      try {
+        await store.sightings.recordFiles(batch.files);
+      } catch (err) {
+        if (isStoreError(err, 'busy')) filesBusy = true;
+        else failure ??= err;
+      }
+    }
+    if (filesBusy) merge({ sightings: [], unknown: [], files: batch.files ?? [] });
+    if (!sightingsBusy && fetches?.listening) {
       for (const s of batch.sightings) fetches.emit({ mac: s.mac, file: s.file, at: s.at, ip: s.ip, protocol: s.protocol });
     }
-    if (busy || sightingsBusy) {
+    if (busy || sightingsBusy || filesBusy) {
       // Kept: these batches are written with the next attempt.
       waiting.push(...settle);
       o.onBusy?.(new Error('database busy: phone activity kept for the next attempt'));
@@ -204,7 +230,7 @@ export function storeSink(
   const drain = (): Promise<void> => {
     running ??= (async () => {
       try {
-        while (sightings.size || unknown.size || waiting.length) await writeOnce();
+        while (sightings.size || unknown.size || files.size || waiting.length) await writeOnce();
       } finally {
         running = null;
       }
@@ -218,5 +244,5 @@ export function storeSink(
     void drain();
     return done;
   };
-  return Object.assign(sink, { pending: () => sightings.size + unknown.size, idle: () => running ?? Promise.resolve() });
+  return Object.assign(sink, { pending: () => sightings.size + unknown.size + files.size, idle: () => running ?? Promise.resolve() });
 }

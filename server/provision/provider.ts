@@ -255,17 +255,21 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
   });
 
   /** The answer for a device's file (null: the vendor has no such file), with its sighting. */
-  const deviceAnswer = (f: CachedFile | null, mac: string, req: PhoneRequest, id: PhoneIdentity, ip: string, meta: AnswerMeta): PhoneAnswer => {
+  const deviceAnswer = (f: CachedFile | null, mac: string, req: PhoneRequest, id: PhoneIdentity, ip: string, root: string, meta: AnswerMeta): PhoneAnswer => {
     if (!f) return { status: 404, reason: NOT_FOUND, ...meta, detail: 'not a file of this phone' };
+    const at = new Date().toISOString();
     deps.activity.sighting({
       mac,
-      at: new Date().toISOString(),
+      at,
       ip,
       userAgent: req.userAgent?.slice(0, 256) ?? null,
       firmware: id.firmware,
       file: req.file,
       protocol: req.scheme ?? req.protocol,
+      model: id.model,
     });
+    // What the phone got (a 304 too: it holds these bytes), for its config state (fleet.ts).
+    deps.activity.served({ mac, file: req.file, etag: f.etag, root, at });
     return ok(f, true, meta);
   };
 
@@ -274,7 +278,7 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
    * first file with one (it carries the device's credentials) closes the window atomically —
    * another fetch that raced it, or any later one without credentials, gets 401 and no secret.
    */
-  const enrolmentAnswer = async (f: CachedFile | null, access: DeviceAccess, req: PhoneRequest, id: PhoneIdentity, ip: string, meta: AnswerMeta): Promise<PhoneAnswer> => {
+  const enrolmentAnswer = async (f: CachedFile | null, access: DeviceAccess, req: PhoneRequest, id: PhoneIdentity, ip: string, root: string, meta: AnswerMeta): Promise<PhoneAnswer> => {
     if (f && f.sensitive) {
       const mode = access.tenant.security.auth?.mode === 'basic' ? 'basic' : 'digest';
       let closed = false;
@@ -289,7 +293,7 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
       }
       meta.detail = `enrolment fetch: device ${access.device.mac} enrolled from ${ip}`;
     }
-    return deviceAnswer(f, access.device.mac, req, id, ip, meta);
+    return deviceAnswer(f, access.device.mac, req, id, ip, root, meta);
   };
 
   /** A known device's file, once its tenant's rules let the request through. */
@@ -303,7 +307,7 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
     const mac = access.device.mac;
     const group = `${mac}\n${req.file}`;
     const key = `${group}\n${root}`;
-    const answer = (f: CachedFile | null) => (decision === 'enrol' ? enrolmentAnswer(f, access, req, id, ip, meta) : deviceAnswer(f, mac, req, id, ip, meta));
+    const answer = (f: CachedFile | null) => (decision === 'enrol' ? enrolmentAnswer(f, access, req, id, ip, root, meta) : deviceAnswer(f, mac, req, id, ip, root, meta));
     const hit = cache.peek(key);
     if (hit) {
       metrics?.cacheHit();

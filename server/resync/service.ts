@@ -3,7 +3,8 @@
 // feature, or by `cadran resync` for one job). One ResyncService per app context: its state is a
 // handle, not a module registry.
 import { randomUUID } from 'node:crypto';
-import { describe, isOperator, requireDeviceAccess, requireTenantAdmin, requireUserAccess, type Principal } from '../auth/principal.ts';
+import { describe, isOperator, requireDeviceAccess, requireTenantAdmin, requireUserAccess, type Actor, type Principal } from '../auth/principal.ts';
+import { recordAudit } from '../service/audit.ts';
 import { DomainError, invalid, notFound } from '../domain/errors.ts';
 import { formatMac, normalizeMac } from '../domain/mac.ts';
 import { reasonCodeOf, resyncReason, summarizeJob, type ResyncJobSummary, type ResyncReasonCode, type ResyncScope, type ResyncState, type ResyncTarget, type ResyncTargetRecord, type UnsendableTarget } from '../domain/resync.ts';
@@ -289,7 +290,7 @@ export class ResyncService {
     return this.#runtime.engine;
   }
 
-  async #submit(p: Principal, tenantId: string, scope: ResyncScope, devices: Device[], opts: ResyncOptions): Promise<ResyncSubmitted> {
+  async #submit(p: Actor, tenantId: string, scope: ResyncScope, devices: Device[], opts: ResyncOptions): Promise<ResyncSubmitted> {
     const engine = this.#engine();
     const { store } = this.deps;
     const tenant = await store.tenants.get(tenantId);
@@ -324,11 +325,17 @@ export class ResyncService {
       throw new DomainError('validation_failed', 'validation.resync_target', { tenant: tenantId });
     }
     this.deps.log.info({ job: jobId, tenant: tenantId, scope: `${scope.kind} ${scope.id}`, queued: send.length, failed: fail.length, by: describe(p) }, 'resync job');
+    await recordAudit(store, p, {
+      action: 'resync.request', tenantId, targetId: jobId,
+      ...(scope.kind === 'device' ? { mac: scope.id, userNumber: devices[0]?.userNumber ?? null } : {}),
+      ...(scope.kind === 'user' ? { userNumber: scope.id } : {}),
+      summary: { scope: scope.kind, ...(scope.kind === 'change' ? { change: scope.id } : {}), reboot, queued: send.length, failed: fail.length },
+    });
     return { id: jobId, jobId, tenant: tenantId, queued: send.length, failed: fail.length, total: send.length + fail.length };
   }
 
   /** One phone: its user (read access to the phone is enough), an admin of its tenant, an operator. */
-  async device(p: Principal, rawMac: string, opts: ResyncOptions = {}): Promise<ResyncSubmitted> {
+  async device(p: Actor, rawMac: string, opts: ResyncOptions = {}): Promise<ResyncSubmitted> {
     const mac = normalizeMac(rawMac);
     const d = await this.deps.store.devices.get(mac);
     if (!d) throw notFound('not_found.device', { mac: formatMac(mac) });
@@ -337,7 +344,7 @@ export class ResyncService {
   }
 
   /** Every phone of a user: the user themself, an admin of their tenant, an operator. */
-  async user(p: Principal, number: string, opts: ResyncOptions = {}): Promise<ResyncSubmitted> {
+  async user(p: Actor, number: string, opts: ResyncOptions = {}): Promise<ResyncSubmitted> {
     const u = await this.deps.store.users.get(number);
     if (!u) throw notFound('not_found.user', { number: number });
     requireUserAccess(p, u);
@@ -347,7 +354,7 @@ export class ResyncService {
   }
 
   /** Every phone of a tenant: an admin of that tenant, an operator. */
-  async tenant(p: Principal, tenantId: string, opts: ResyncOptions = {}): Promise<ResyncSubmitted> {
+  async tenant(p: Actor, tenantId: string, opts: ResyncOptions = {}): Promise<ResyncSubmitted> {
     if (!(await this.deps.store.tenants.get(tenantId))) throw notFound('not_found.tenant', { id: tenantId });
     requireTenantAdmin(p, tenantId);
     const devices = await this.deps.store.devices.list({ tenantId });
@@ -359,7 +366,7 @@ export class ResyncService {
    * Resync the phones a change touched (`?resync=true` on an API write): one job per tenant, each
    * phone checked against the caller's access like `device`. `what` names the write. Returns the jobs queued.
    */
-  async changed(p: Principal, macs: Iterable<string>, what: string, opts: ResyncOptions = {}): Promise<ResyncSubmitted[]> {
+  async changed(p: Actor, macs: Iterable<string>, what: string, opts: ResyncOptions = {}): Promise<ResyncSubmitted[]> {
     const byTenant = new Map<string, Device[]>();
     for (const mac of new Set(macs)) {
       const d = await this.deps.store.devices.get(mac);
@@ -405,7 +412,7 @@ export class ResyncService {
   }
 
   /** Stops what is not sent yet; NOTIFYs already sent finish. Returns the job as it is then. */
-  async cancel(p: Principal, id: string): Promise<ResyncJobView & { cancelledTargets: number }> {
+  async cancel(p: Actor, id: string): Promise<ResyncJobView & { cancelledTargets: number }> {
     const { store } = this.deps;
     const found = await store.resync.getJob(String(id));
     if (!found) throw notFound('not_found.resync_job', { id: String(id) });
@@ -413,6 +420,7 @@ export class ResyncService {
     const engine = this.#runtime?.engine;
     const n = engine ? await engine.cancel(found.job.jobId) : (await store.resync.cancelJob(found.job.jobId, Date.now())).length;
     this.deps.log.info({ job: found.job.jobId, cancelled: n, by: describe(p) }, 'resync job cancelled');
+    await recordAudit(store, p, { action: 'resync.cancel', tenantId: found.job.tenantId, targetId: found.job.jobId, summary: { cancelledTargets: n } });
     return { ...(await this.job(p, found.job.jobId)), cancelledTargets: n };
   }
 }

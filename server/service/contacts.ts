@@ -1,10 +1,11 @@
 import { message } from '../domain/messages.ts';
 import { contactInput, parseInput } from '../domain/schemas.ts';
 import { conflict, DomainError, invalid, notFound, stale } from '../domain/errors.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { Actor, Principal } from '../auth/principal.ts';
 import type { Contact } from '../store/types.ts';
 import { checkVersion, devicesOfUsers, inTransaction, RETRY, versionedWrite, type ServiceDeps, type WriteOptions } from './context.ts';
 import { getUser } from './users.ts';
+import { recordAudit } from './audit.ts';
 
 // Personal contacts are private to their user: only that user, an admin of their tenant and
 // operators reach them (getUser enforces it); a BLF watcher never sees them.
@@ -31,26 +32,30 @@ export function getContact(deps: ServiceDeps, p: Principal, number: string, id: 
   return ownContact(deps, p, number, id);
 }
 
+const tenantOf = async (d: ServiceDeps, number: string): Promise<string | null> => (await d.store.users.get(number))?.tenantId ?? null;
+
 async function touched(deps: ServiceDeps, number: string): Promise<void> {
   deps.changes.devicesChanged(await devicesOfUsers(deps.store, [number]), `contacts of ${number} changed`);
 }
 
-export async function createContact(deps: ServiceDeps, p: Principal, number: string, input: unknown): Promise<Contact> {
+export async function createContact(deps: ServiceDeps, p: Actor, number: string, input: unknown): Promise<Contact> {
   await getUser(deps, p, number);
   const c = parseInput(contactInput, input);
   const created = await inTransaction(deps, async (d) => {
-    await getUser(d, p, number);
+    const user = await getUser(d, p, number);
     if ((await d.store.contacts.count(number)) >= MAX_CONTACTS_PER_USER) throw directoryFull(number);
     const id = await d.store.contacts.insert({
       userNumber: number, name: c.name, work: c.work ?? null, mobile: c.mobile ?? null, home: c.home ?? null, group: c.group ?? null,
     });
-    return (await d.store.contacts.get(id))!;
+    const row = (await d.store.contacts.get(id))!;
+    await recordAudit(d.store, p, { action: 'contact.create', tenantId: user.tenantId, userNumber: number, targetId: id, after: row });
+    return row;
   });
   await touched(deps, number);
   return created;
 }
 
-export async function updateContact(deps: ServiceDeps, p: Principal, number: string, id: string, input: unknown, opts: WriteOptions = {}): Promise<Contact> {
+export async function updateContact(deps: ServiceDeps, p: Actor, number: string, id: string, input: unknown, opts: WriteOptions = {}): Promise<Contact> {
   const updated = await versionedWrite(deps, message('stale.contact', { id }), opts, async (d) => {
     const cur = await ownContact(d, p, number, id);
     checkVersion(opts, cur.version, message('stale.contact', { id }));
@@ -60,17 +65,20 @@ export async function updateContact(deps: ServiceDeps, p: Principal, number: str
     const c = parseInput(contactInput, merged);
     const ok = await d.store.contacts.update(cur.id, { name: c.name, work: c.work ?? null, mobile: c.mobile ?? null, home: c.home ?? null, group: c.group ?? null }, cur.version);
     if (!ok) return RETRY;
-    return (await d.store.contacts.get(cur.id))!;
+    const row = (await d.store.contacts.get(cur.id))!;
+    await recordAudit(d.store, p, { action: 'contact.update', tenantId: await tenantOf(d, number), userNumber: number, targetId: cur.id, before: cur, after: row });
+    return row;
   });
   await touched(deps, number);
   return updated;
 }
 
-export async function deleteContact(deps: ServiceDeps, p: Principal, number: string, id: string, opts: WriteOptions = {}): Promise<void> {
+export async function deleteContact(deps: ServiceDeps, p: Actor, number: string, id: string, opts: WriteOptions = {}): Promise<void> {
   await inTransaction(deps, async (d) => {
     const cur = await ownContact(d, p, number, id);
     checkVersion(opts, cur.version, message('stale.contact', { id }));
     if (!(await d.store.contacts.delete(cur.id, cur.version))) throw stale(message('stale.contact', { id }));
+    await recordAudit(d.store, p, { action: 'contact.delete', tenantId: await tenantOf(d, number), userNumber: number, targetId: cur.id, before: cur });
   });
   await touched(deps, number);
 }

@@ -3,10 +3,11 @@ import { normalizeMac, formatMac } from '../domain/mac.ts';
 import { listParam, message, shownValue, type Message } from '../domain/messages.ts';
 import { deviceCreate, devicePatch, parseInput } from '../domain/schemas.ts';
 import { findModel, keyCapacity, vendors } from '../../vendors/index.ts';
-import { isOperator, requireDeviceAccess, requireTenantAdmin, type Principal } from '../auth/principal.ts';
+import { isOperator, requireDeviceAccess, requireTenantAdmin, type Actor, type Principal } from '../auth/principal.ts';
 import type { Device, Store } from '../store/types.ts';
 import { checkVersion, inTransaction, RETRY, versionedWrite, type ServiceDeps, type WriteOptions } from './context.ts';
 import { enrolmentUntil, newProvisioningCredentials } from './enrolment.ts';
+import { recordAudit } from './audit.ts';
 
 export async function getDevice(deps: ServiceDeps, p: Principal, rawMac: string): Promise<Device> {
   const mac = normalizeMac(rawMac);
@@ -97,7 +98,7 @@ async function checkUser(store: Store, userNumber: string | null | undefined, te
   if (u.tenantId !== tenantId) throw invalid('user', 'validation.user_other_tenant', { number: userNumber });
 }
 
-export async function createDevice(deps: ServiceDeps, p: Principal, input: unknown): Promise<Device> {
+export async function createDevice(deps: ServiceDeps, p: Actor, input: unknown): Promise<Device> {
   const d = parseInput(deviceCreate, input);
   const mac = normalizeMac(d.mac);
   const { vendor } = resolveModel(d.model);
@@ -132,13 +133,15 @@ export async function createDevice(deps: ServiceDeps, p: Principal, input: unkno
     if (row.userNumber) await checkKeysFit(store, row.userNumber, row);
     await checkExtraLines(store, row.extraLines, row, true);
     await store.devices.insert(row);
-    return (await store.devices.get(mac))!;
+    const created = (await store.devices.get(mac))!;
+    await recordAudit(store, p, { action: 'device.create', tenantId: created.tenantId, userNumber: created.userNumber, mac, after: created });
+    return created;
   });
   deps.changes.devicesChanged([mac], 'device created');
   return device;
 }
 
-export async function updateDevice(deps: ServiceDeps, p: Principal, rawMac: string, input: unknown, opts: WriteOptions = {}): Promise<Device> {
+export async function updateDevice(deps: ServiceDeps, p: Actor, rawMac: string, input: unknown, opts: WriteOptions = {}): Promise<Device> {
   const patch = parseInput(devicePatch, input);
   const device = await versionedWrite(deps, message('stale.device', { mac: formatMac(normalizeMac(rawMac)) }), opts, async (tx) => {
     const { store } = tx;
@@ -177,7 +180,9 @@ export async function updateDevice(deps: ServiceDeps, p: Principal, rawMac: stri
     const credentialsChanged = next.provisioningUsername !== cur.provisioningUsername || next.provisioningPassword !== cur.provisioningPassword;
     const until = tenant && (moved || credentialsChanged) ? enrolmentUntil(tenant.security) : null;
     if (until) await store.devices.openEnrolment(cur.mac, until);
-    return (await store.devices.get(cur.mac))!;
+    const after = (await store.devices.get(cur.mac))!;
+    await recordDeviceChange(store, p, cur, after);
+    return after;
   });
   deps.changes.devicesChanged([device.mac], 'device changed');
   return device;
@@ -188,7 +193,7 @@ export async function updateDevice(deps: ServiceDeps, p: Principal, rawMac: stri
  * before serving (the phone fetches its files once without credentials and gets the new ones).
  * Returns the device, the new password included (shown once to whoever rotated it).
  */
-export async function rotateCredentials(deps: ServiceDeps, p: Principal, rawMac: string, opts: WriteOptions = {}): Promise<Device> {
+export async function rotateCredentials(deps: ServiceDeps, p: Actor, rawMac: string, opts: WriteOptions = {}): Promise<Device> {
   const device = await versionedWrite(deps, message('stale.device', { mac: formatMac(normalizeMac(rawMac)) }), opts, async (tx) => {
     const cur = await getDevice(tx, p, rawMac);
     requireTenantAdmin(p, cur.tenantId);
@@ -198,19 +203,38 @@ export async function rotateCredentials(deps: ServiceDeps, p: Principal, rawMac:
     const tenant = await tx.store.tenants.get(cur.tenantId);
     const until = tenant ? enrolmentUntil(tenant.security) : null;
     if (until) await tx.store.devices.openEnrolment(mac, until);
-    return (await tx.store.devices.get(mac))!;
+    const after = (await tx.store.devices.get(mac))!;
+    await recordDeviceChange(tx.store, p, cur, after);
+    return after;
   });
   deps.changes.devicesChanged([device.mac], 'device credentials rotated');
   return device;
 }
 
-export async function deleteDevice(deps: ServiceDeps, p: Principal, rawMac: string, opts: WriteOptions = {}): Promise<void> {
+export async function deleteDevice(deps: ServiceDeps, p: Actor, rawMac: string, opts: WriteOptions = {}): Promise<void> {
   const mac = await inTransaction(deps, async (tx) => {
     const cur = await getDevice(tx, p, rawMac);
     requireTenantAdmin(p, cur.tenantId);
     checkVersion(opts, cur.version, message('stale.device', { mac: formatMac(cur.mac) }));
     if (!(await tx.store.devices.delete(cur.mac, cur.version))) throw stale(message('stale.device', { mac: formatMac(cur.mac) }));
+    await recordAudit(tx.store, p, { action: 'device.delete', tenantId: cur.tenantId, userNumber: cur.userNumber, mac: cur.mac, before: cur });
     return cur.mac;
   });
   deps.changes.devicesChanged([mac], 'device deleted');
+}
+
+/**
+ * A device change in the trail. A phone moved to another tenant (operators only) is two entries,
+ * one per tenant, each showing only that tenant's side: the old tenant's admins must not see
+ * where it went with whom, nor the new one's what it was before.
+ */
+export async function recordDeviceChange(store: Store, a: Actor, before: Device, after: Device): Promise<void> {
+  if (before.tenantId === after.tenantId) {
+    await recordAudit(store, a, {
+      action: 'device.update', tenantId: after.tenantId, userNumber: after.userNumber ?? before.userNumber, mac: after.mac, before, after,
+    });
+    return;
+  }
+  await recordAudit(store, a, { action: 'device.move_out', tenantId: before.tenantId, userNumber: before.userNumber, mac: before.mac, before });
+  await recordAudit(store, a, { action: 'device.move_in', tenantId: after.tenantId, userNumber: after.userNumber, mac: after.mac, after });
 }

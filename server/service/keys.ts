@@ -4,10 +4,11 @@ import { formatMac } from '../domain/mac.ts';
 import { dialable } from '../domain/numbers.ts';
 import { keyList, parseInput } from '../domain/schemas.ts';
 import { findModel, keyCapacity } from '../../vendors/index.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { Actor, Principal } from '../auth/principal.ts';
 import type { FunctionKey, Store, User } from '../store/types.ts';
 import { checkVersion, devicesOfUsers, RETRY, versionedWrite, type ServiceDeps, type WriteOptions } from './context.ts';
 import { getUser } from './users.ts';
+import { keysSnapshot, recordAudit } from './audit.ts';
 
 /** Largest key position allowed for a user: the smallest capacity among their phones. */
 export async function keyLimit(store: Store, userNumber: string): Promise<{ limit: number; because?: { model: string; mac: string } }> {
@@ -71,12 +72,15 @@ export async function keysVersion(deps: ServiceDeps, p: Principal, number: strin
   return (await getUser(deps, p, number)).keysVersion;
 }
 
-export async function replaceKeys(deps: ServiceDeps, p: Principal, number: string, input: unknown, opts: WriteOptions = {}): Promise<FunctionKey[]> {
+export async function replaceKeys(deps: ServiceDeps, p: Actor, number: string, input: unknown, opts: WriteOptions = {}): Promise<FunctionKey[]> {
   const { keys, macs } = await versionedWrite(deps, message('stale.keys', { number }), opts, async (d) => {
     const user = await getUser(d, p, number);
     checkVersion(opts, user.keysVersion, message('stale.keys', { number }));
+    const before = await d.store.keys.list(number);
     if (!(await d.store.keys.replace(number, await validateKeys(d.store, user, input), user.keysVersion))) return RETRY;
-    return { keys: await d.store.keys.list(number), macs: await devicesOfUsers(d.store, [number]) };
+    const keys = await d.store.keys.list(number);
+    await recordAudit(d.store, p, { action: 'keys.replace', tenantId: user.tenantId, userNumber: number, before: { keys: keysSnapshot(before) }, after: { keys: keysSnapshot(keys) } });
+    return { keys, macs: await devicesOfUsers(d.store, [number]) };
   });
   deps.changes.devicesChanged(macs, `keys of ${number} changed`);
   return keys;

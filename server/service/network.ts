@@ -2,11 +2,12 @@ import { message } from '../domain/messages.ts';
 import { networkProfile, parseInput } from '../domain/schemas.ts';
 import { notFound } from '../domain/errors.ts';
 import { compactProfile } from '../domain/profile.ts';
-import { requireTenantAdmin, requireTenantMember, type Principal } from '../auth/principal.ts';
+import { requireTenantAdmin, requireTenantMember, type Actor, type Principal } from '../auth/principal.ts';
 import type { NetworkProfile } from '../../vendors/types.ts';
 import type { Store, VersionedProfile } from '../store/types.ts';
 import { checkVersion, RETRY, versionedWrite, type ServiceDeps, type WriteOptions } from './context.ts';
 import { getDevice } from './devices.ts';
+import { recordAudit } from './audit.ts';
 
 /**
  * Profiles from the most general (installation defaults) to the most specific (device): a later
@@ -46,7 +47,7 @@ export async function getTenantNetworkEntry(deps: ServiceDeps, p: Principal, ten
   return deps.store.network.getTenantEntry(tenantId);
 }
 
-export async function setTenantNetwork(deps: ServiceDeps, p: Principal, tenantId: string, input: unknown, opts: WriteOptions = {}): Promise<VersionedProfile> {
+export async function setTenantNetwork(deps: ServiceDeps, p: Actor, tenantId: string, input: unknown, opts: WriteOptions = {}): Promise<VersionedProfile> {
   if (!(await deps.store.tenants.get(tenantId))) throw notFound('not_found.tenant', { id: tenantId });
   requireTenantAdmin(p, tenantId);
   const profile = compactProfile(parseInput(networkProfile, input));
@@ -56,6 +57,7 @@ export async function setTenantNetwork(deps: ServiceDeps, p: Principal, tenantId
     const cur = await store.network.getTenantEntry(tenantId);
     checkVersion(opts, cur.version, what);
     if (!(await store.network.setTenant(tenantId, profile, cur.version))) return RETRY;
+    await recordAudit(store, p, { action: 'tenant.network', tenantId, before: cur.profile, after: profile });
     return { entry: await store.network.getTenantEntry(tenantId), macs: (await store.devices.list({ tenantId })).map((d) => d.mac) };
   });
   deps.changes.devicesChanged(macs, `network profile of ${tenantId} changed`);
@@ -69,7 +71,7 @@ export async function getDeviceNetwork(deps: ServiceDeps, p: Principal, mac: str
   return { overrides: entry.profile, effective: await effectiveProfile(deps.store, d.mac, d.tenantId, deps.defaults), version: entry.version };
 }
 
-export async function setDeviceNetwork(deps: ServiceDeps, p: Principal, mac: string, input: unknown, opts: WriteOptions = {}): Promise<VersionedProfile> {
+export async function setDeviceNetwork(deps: ServiceDeps, p: Actor, mac: string, input: unknown, opts: WriteOptions = {}): Promise<VersionedProfile> {
   const d = await getDevice(deps, p, mac);
   requireTenantAdmin(p, d.tenantId);
   const profile = compactProfile(parseInput(networkProfile, input));
@@ -79,6 +81,7 @@ export async function setDeviceNetwork(deps: ServiceDeps, p: Principal, mac: str
     const now = await tx.store.network.getDeviceEntry(cur.mac);
     checkVersion(opts, now.version, what);
     if (!(await tx.store.network.setDevice(cur.mac, profile, now.version))) return RETRY;
+    await recordAudit(tx.store, p, { action: 'device.network', tenantId: cur.tenantId, userNumber: cur.userNumber, mac: cur.mac, before: now.profile, after: profile });
     return tx.store.network.getDeviceEntry(cur.mac);
   });
   deps.changes.devicesChanged([d.mac], 'device network overrides changed');

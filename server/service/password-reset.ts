@@ -8,6 +8,7 @@ import { setPassword } from './users.ts';
 import type { ServiceDeps } from './context.ts';
 import type { Store } from '../store/types.ts';
 import type { Config } from '../config.ts';
+import { actorOf, type Via } from '../auth/principal.ts';
 
 export const RESET_TTL_MS = 3600_000;
 /** A new link for the same user is not mailed again within this delay (no mail bombing). */
@@ -40,13 +41,16 @@ export class PasswordResets {
    * the link; the token is then claimed atomically (two tabs cannot both use it).
    * Returns the user's number, or undefined when the link is no longer valid.
    */
-  async consume(deps: ServiceDeps, token: string, password: string, now = Date.now()): Promise<string | undefined> {
+  async consume(deps: ServiceDeps, token: string, password: string, via: Via, now = Date.now()): Promise<string | undefined> {
     const pw = parseInput(userPassword, password, 'password');
     if (!(await this.peek(token, now))) return undefined;
     const at = new Date(now).toISOString();
     const number = await this.store.passwordResets.claim(sha256(token), at);
     if (!number) return undefined;
-    await setPassword(deps, number, pw);
+    const user = await this.store.users.get(number);
+    if (!user) return undefined;
+    // The trail names the user who proved they received the link.
+    await setPassword(deps, actorOf({ kind: 'user', number, tenantId: user.tenantId, role: user.role }, via), number, pw);
     // Every other pending link of this user dies with this reset.
     await this.store.passwordResets.revokeAll(number, at);
     return number;

@@ -3,10 +3,11 @@ import { conflict, DomainError, forbidden, notFound, stale } from '../domain/err
 import {
   adoptBeforeServe, adoptsBeforeServe, mergeSecurity, parseInput, provisioningSecurity, tenantCreate, tenantPatch, type ProvisioningSecurity,
 } from '../domain/schemas.ts';
-import { isOperator, requireOperator, requireTenantAdmin, requireTenantMember, type Principal } from '../auth/principal.ts';
+import { isOperator, requireOperator, requireTenantAdmin, requireTenantMember, type Actor, type Principal } from '../auth/principal.ts';
 import type { Store, Tenant } from '../store/types.ts';
 import { checkVersion, inTransaction, RETRY, versionedWrite, type ServiceDeps, type WriteOptions } from './context.ts';
 import { enrolDevices } from './enrolment.ts';
+import { recordAudit } from './audit.ts';
 
 export async function getTenant(deps: ServiceDeps, p: Principal, id: string): Promise<Tenant> {
   const t = await deps.store.tenants.get(id);
@@ -24,7 +25,7 @@ export async function listTenants(deps: ServiceDeps, p: Principal): Promise<Tena
  * A tenant created without `security` adopts its phones before serving them (secure by default);
  * a tenant created with one keeps exactly that (`{"auth": {"mode": "none"}}` stays open, for labs).
  */
-export async function createTenant(deps: ServiceDeps, p: Principal, input: unknown): Promise<Tenant> {
+export async function createTenant(deps: ServiceDeps, p: Actor, input: unknown): Promise<Tenant> {
   requireOperator(p);
   const t = parseInput(tenantCreate, input);
   return inTransaction(deps, async ({ store }) => {
@@ -38,7 +39,9 @@ export async function createTenant(deps: ServiceDeps, p: Principal, input: unkno
       sipTransport: t.sipTransport ?? 'udp',
       security: t.security ?? adoptBeforeServe(),
     });
-    return (await store.tenants.get(t.id))!;
+    const created = (await store.tenants.get(t.id))!;
+    await recordAudit(store, p, { action: 'tenant.create', tenantId: t.id, after: created });
+    return created;
   });
 }
 
@@ -51,7 +54,7 @@ async function afterSecurityChange(store: Store, before: ProvisioningSecurity, t
   return enrolDevices(store, tenant, adoptsBeforeServe(before) ? 'not-enrolled' : 'all');
 }
 
-export async function updateTenant(deps: ServiceDeps, p: Principal, id: string, input: unknown, opts: WriteOptions = {}): Promise<Tenant> {
+export async function updateTenant(deps: ServiceDeps, p: Actor, id: string, input: unknown, opts: WriteOptions = {}): Promise<Tenant> {
   const patch = parseInput(tenantPatch, input);
   const { tenant, macs } = await versionedWrite(deps, message('stale.tenant', { id }), opts, async (d) => {
     const cur = await getTenant(d, p, id);
@@ -82,6 +85,7 @@ export async function updateTenant(deps: ServiceDeps, p: Principal, id: string, 
     if (!ok) return RETRY;
     const tenant = (await d.store.tenants.get(id))!;
     await afterSecurityChange(d.store, cur.security, tenant);
+    await recordAudit(d.store, p, { action: 'tenant.update', tenantId: id, before: cur, after: tenant });
     return { tenant, macs: (await d.store.devices.list({ tenantId: id })).map((x) => x.mac) };
   });
   deps.changes.devicesChanged(macs, `tenant ${id} changed`);
@@ -89,7 +93,7 @@ export async function updateTenant(deps: ServiceDeps, p: Principal, id: string, 
 }
 
 /** `PUT /tenants/{id}/security`: the whole provisioning security at once (operators). */
-export async function replaceSecurity(deps: ServiceDeps, p: Principal, id: string, input: unknown, opts: WriteOptions = {}): Promise<Tenant> {
+export async function replaceSecurity(deps: ServiceDeps, p: Actor, id: string, input: unknown, opts: WriteOptions = {}): Promise<Tenant> {
   requireOperator(p);
   const security = parseInput(provisioningSecurity, input, 'security');
   return writeSecurity(deps, p, id, opts, () => security);
@@ -100,7 +104,7 @@ export async function replaceSecurity(deps: ServiceDeps, p: Principal, id: strin
  * with Digest, an enrolment window (the tenant's own length when it had one); the allowlist and
  * URL token stay. Every device not enrolled yet gets credentials and a window from now.
  */
-export async function applyDefaultSecurity(deps: ServiceDeps, p: Principal, id: string, opts: WriteOptions = {}): Promise<Tenant> {
+export async function applyDefaultSecurity(deps: ServiceDeps, p: Actor, id: string, opts: WriteOptions = {}): Promise<Tenant> {
   requireOperator(p);
   return writeSecurity(deps, p, id, opts, (cur) => {
     const { auth: _a, enrolment, ...rest } = cur;
@@ -109,7 +113,7 @@ export async function applyDefaultSecurity(deps: ServiceDeps, p: Principal, id: 
   });
 }
 
-async function writeSecurity(deps: ServiceDeps, p: Principal, id: string, opts: WriteOptions, make: (cur: ProvisioningSecurity) => ProvisioningSecurity): Promise<Tenant> {
+async function writeSecurity(deps: ServiceDeps, p: Actor, id: string, opts: WriteOptions, make: (cur: ProvisioningSecurity) => ProvisioningSecurity): Promise<Tenant> {
   const { tenant, macs } = await versionedWrite(deps, message('stale.tenant', { id }), opts, async (d) => {
     const cur = await getTenant(d, p, id);
     checkVersion(opts, cur.version, message('stale.tenant', { id }));
@@ -117,20 +121,23 @@ async function writeSecurity(deps: ServiceDeps, p: Principal, id: string, opts: 
     if (!(await d.store.tenants.update(id, { ...rest, security: make(cur.security) }, version))) return RETRY;
     const tenant = (await d.store.tenants.get(id))!;
     await afterSecurityChange(d.store, cur.security, tenant);
+    await recordAudit(d.store, p, { action: 'tenant.update', tenantId: id, before: cur, after: tenant });
     return { tenant, macs: (await d.store.devices.list({ tenantId: id })).map((x) => x.mac) };
   });
   deps.changes.devicesChanged(macs, `security of tenant ${id} changed`);
   return tenant;
 }
 
-export async function deleteTenant(deps: ServiceDeps, p: Principal, id: string, opts: WriteOptions = {}): Promise<void> {
+export async function deleteTenant(deps: ServiceDeps, p: Actor, id: string, opts: WriteOptions = {}): Promise<void> {
   requireOperator(p);
   const macs = await inTransaction(deps, async ({ store }) => {
     const cur = await store.tenants.get(id);
     if (!cur) throw notFound('not_found.tenant', { id });
     checkVersion(opts, cur.version, message('stale.tenant', { id }));
     const macs = (await store.devices.list({ tenantId: id })).map((d) => d.mac);
+    const users = (await store.users.list(id)).length;
     if (!(await store.tenants.delete(id, cur.version))) throw stale(message('stale.tenant', { id }));
+    await recordAudit(store, p, { action: 'tenant.delete', tenantId: id, before: cur, summary: { users, devices: macs.length } });
     return macs;
   });
   deps.changes.devicesChanged(macs, `tenant ${id} deleted`);

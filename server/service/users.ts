@@ -2,9 +2,10 @@ import { message } from '../domain/messages.ts';
 import { conflict, invalid, notFound, stale } from '../domain/errors.ts';
 import { parseInput, userCreate, userPatch, userPassword } from '../domain/schemas.ts';
 import { hashPassword, randomSecret } from '../auth/passwords.ts';
-import { requireTenantAdmin, requireUserAccess, requireUserAdmin, type Principal } from '../auth/principal.ts';
+import { requireTenantAdmin, requireUserAccess, requireUserAdmin, type Actor, type Principal } from '../auth/principal.ts';
 import type { User } from '../store/types.ts';
 import { checkVersion, devicesOfUsers, inTransaction, RETRY, versionedWrite, type ServiceDeps, type WriteOptions } from './context.ts';
+import { keysSnapshot, recordAudit } from './audit.ts';
 
 export async function getUser(deps: ServiceDeps, p: Principal, number: string): Promise<User> {
   const u = await deps.store.users.get(number);
@@ -20,7 +21,7 @@ export async function listUsers(deps: ServiceDeps, p: Principal, tenantId: strin
   return deps.store.users.list(tenantId);
 }
 
-export async function createUser(deps: ServiceDeps, p: Principal, tenantId: string, input: unknown): Promise<User> {
+export async function createUser(deps: ServiceDeps, p: Actor, tenantId: string, input: unknown): Promise<User> {
   if (!(await deps.store.tenants.get(tenantId))) throw notFound('not_found.tenant', { id: tenantId });
   requireTenantAdmin(p, tenantId);
   const u = parseInput(userCreate, input);
@@ -42,11 +43,13 @@ export async function createUser(deps: ServiceDeps, p: Principal, tenantId: stri
       sipPassword: u.sipPassword ?? randomSecret(20),
       voicemailNumber: u.voicemailNumber ?? '123',
     });
-    return (await store.users.get(u.number))!;
+    const created = (await store.users.get(u.number))!;
+    await recordAudit(store, p, { action: 'user.create', tenantId, userNumber: u.number, after: created });
+    return created;
   });
 }
 
-export async function updateUser(deps: ServiceDeps, p: Principal, number: string, input: unknown, opts: WriteOptions = {}): Promise<User> {
+export async function updateUser(deps: ServiceDeps, p: Actor, number: string, input: unknown, opts: WriteOptions = {}): Promise<User> {
   const before = await getUser(deps, p, number);
   const patch = parseInput(userPatch, input);
   const selfService = p.kind === 'user' && p.number === number && p.role !== 'admin';
@@ -82,24 +85,30 @@ export async function updateUser(deps: ServiceDeps, p: Principal, number: string
     if (!ok) return RETRY;
     // A rename shows on the phones that supervise this user too (BLF labels default to the name).
     const macs = await devicesOfUsers(d.store, [number, ...(await d.store.keys.watchersOf(number))]);
-    return { user: (await d.store.users.get(number))!, macs };
+    const user = (await d.store.users.get(number))!;
+    await recordAudit(d.store, p, { action: 'user.update', tenantId: user.tenantId, userNumber: number, before: cur, after: user });
+    return { user, macs };
   });
   deps.changes.devicesChanged(macs, `user ${number} changed`);
   return user;
 }
 
-export async function setPassword(deps: ServiceDeps, number: string, password: string): Promise<void> {
+/** A new password through a reset link: `a` is the user who proved they got the link. */
+export async function setPassword(deps: ServiceDeps, a: Actor, number: string, password: string): Promise<void> {
   const pw = parseInput(userPassword, password, 'password');
   if (!(await deps.store.users.get(number))) throw notFound('not_found.user', { number: number });
   const hash = await hashPassword(pw);
   await versionedWrite(deps, message('stale.user', { number }), {}, async ({ store }) => {
     const cur = await store.users.get(number);
     if (!cur) throw notFound('not_found.user', { number });
-    return (await store.users.update(number, { ...cur, passwordHash: hash }, cur.version)) ? true : RETRY;
+    if (!(await store.users.update(number, { ...cur, passwordHash: hash }, cur.version))) return RETRY;
+    const after = (await store.users.get(number))!;
+    await recordAudit(store, a, { action: 'user.password_reset', tenantId: cur.tenantId, userNumber: number, before: cur, after });
+    return true;
   });
 }
 
-export async function deleteUser(deps: ServiceDeps, p: Principal, number: string, opts: WriteOptions = {}): Promise<void> {
+export async function deleteUser(deps: ServiceDeps, p: Actor, number: string, opts: WriteOptions = {}): Promise<void> {
   const affected = await inTransaction(deps, async (d) => {
     const cur = await getUser(d, p, number);
     requireTenantAdmin(p, cur.tenantId);
@@ -109,14 +118,30 @@ export async function deleteUser(deps: ServiceDeps, p: Principal, number: string
     const affected = await devicesOfUsers(d.store, [number, ...watchers]);
     // BLF keys of colleagues that supervised this user would point nowhere: remove them.
     for (const w of watchers) {
-      await d.store.keys.replace(w, (await d.store.keys.list(w)).filter((k) => !(k.type === 'blf' && k.value === number)));
+      const before = await d.store.keys.list(w);
+      const after = before.filter((k) => !(k.type === 'blf' && k.value === number));
+      await d.store.keys.replace(w, after);
+      await recordAudit(d.store, p, {
+        action: 'keys.replace', tenantId: cur.tenantId, userNumber: w, before: { keys: keysSnapshot(before) }, after: { keys: keysSnapshot(after) },
+        summary: { cause: 'user.delete', blfRemoved: number },
+      });
     }
     // Phones that registered this licence as an extra line lose that line.
     for (const dev of await d.store.devices.list({ extraLine: number })) {
       const { mac, createdAt: _c, updatedAt: _u, version: _v, enrolUntil: _e, enrolledAt: _a, enrolledIp: _i, ...row } = dev;
-      await d.store.devices.update(mac, { ...row, extraLines: dev.extraLines.filter((n) => n !== number) });
+      const extraLines = dev.extraLines.filter((n) => n !== number);
+      await d.store.devices.update(mac, { ...row, extraLines });
+      await recordAudit(d.store, p, {
+        action: 'device.update', tenantId: dev.tenantId, userNumber: dev.userNumber, mac, before: dev, after: { ...dev, extraLines },
+        summary: { cause: 'user.delete', extraLineRemoved: number },
+      });
     }
+    const keys = await d.store.keys.list(number);
+    const contacts = (await d.store.contacts.list(number)).length;
     if (!(await d.store.users.delete(number, cur.version))) throw stale(message('stale.user', { number }));
+    await recordAudit(d.store, p, {
+      action: 'user.delete', tenantId: cur.tenantId, userNumber: number, before: { ...cur, keys: keysSnapshot(keys) }, summary: { contacts },
+    });
     return affected;
   });
   deps.changes.devicesChanged(affected, `user ${number} deleted`);

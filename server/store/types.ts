@@ -8,6 +8,7 @@ import type { ProvisioningSecurity } from '../domain/schemas.ts';
 import type {
   ResyncJob, ResyncJobSummary, ResyncState, ResyncTarget, ResyncTargetRecord, StateDetail, UnsendableTarget,
 } from '../domain/resync.ts';
+import type { AuditEntry, AuditFilter, AuditRecord } from '../domain/audit.ts';
 import type { NetworkProfile, SipTransport } from '../../vendors/types.ts';
 
 export interface Tenant {
@@ -97,6 +98,19 @@ export interface Sighting {
   firmware: string | null;
   file: string;
   protocol: string;
+  /** Model the phone names in its User-Agent (it may differ from the provisioned one). */
+  model?: string | null;
+}
+
+/** A device file served to a phone: the bytes' ETag and the URL root it asked under. */
+export interface FileFetch {
+  mac: string;
+  /** As requested (`805ec0d57d72.cfg`). */
+  file: string;
+  etag: string;
+  /** URL root of the request (without the tenant's `/p/<token>/`), needed to render the same bytes again. */
+  root: string;
+  at: string;
 }
 
 export interface UnknownDevice {
@@ -255,9 +269,15 @@ export interface Store {
     get(mac: string): Promise<Sighting | undefined>;
     /**
      * Upsert many sightings at once (the phone path batches them); unknown MACs are ignored; a
-     * null firmware keeps the one known.
+     * null firmware (or model) keeps the one known.
      */
     record(batch: Sighting[]): Promise<void>;
+    /** Sightings of every device, or of one tenant's devices, ordered by MAC. */
+    list(filter?: { tenantId?: string }): Promise<Sighting[]>;
+    /** Upsert served files per (mac, file): the latest ETag, root and time win; unknown MACs are ignored. */
+    recordFiles(batch: FileFetch[]): Promise<void>;
+    /** Files served to one device, or to a tenant's (or every) device, ordered by MAC then file. */
+    files(filter: { mac?: string; tenantId?: string }): Promise<FileFetch[]>;
   };
   unknownDevices: {
     /**
@@ -348,6 +368,21 @@ export interface Store {
     getJob(jobId: string): Promise<{ job: ResyncJob; targets: ResyncTargetRecord[] } | null>;
     /** Summaries, newest first, filtered, at most `limit` (default 100, at most 1000). */
     listJobs(filter?: { tenantId?: string; requestedBy?: string; limit?: number }): Promise<ResyncJobSummary[]>;
+  };
+  /**
+   * The audit trail: append-only (entries survive the records they name, a deleted tenant
+   * included), listed newest first, purged by age.
+   */
+  audit: {
+    /** Store one entry; returns its id (ids grow with time). */
+    append(e: AuditRecord): Promise<number>;
+    /**
+     * Entries matching every given filter, newest (highest id) first, at most `limit`. `tenantId`
+     * matches the entry's tenant; `action` an exact action or a prefix ending in `.` (`device.`).
+     */
+    list(f: AuditFilter): Promise<AuditEntry[]>;
+    /** Delete entries older than `before` (ISO); returns how many. */
+    purge(before: string): Promise<number>;
   };
   /** Settings of the installation itself (key → JSON value). */
   settings: {

@@ -2,7 +2,7 @@
 // (server/resync/), behind small ports so page tests can put stand-ins in their place
 // (webRouter(app, ports)).
 import type { AppContext } from '../app-context.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { Actor, Principal } from '../auth/principal.ts';
 import { importDevices } from '../imports/devices.ts';
 import { importContacts } from '../imports/contacts.ts';
 import type { LineReason } from '../imports/report.ts';
@@ -33,10 +33,10 @@ export interface ResyncJobView {
 }
 
 export interface WebPorts {
-  importContacts?(p: Principal, number: string, csv: Buffer, dryRun: boolean): Promise<ImportReport>;
-  importDevices?(p: Principal, csv: Buffer, opts: { dryRun: boolean; skipInvalid: boolean }): Promise<ImportReport>;
-  resyncDevice?(p: Principal, mac: string): Promise<{ id: string }>;
-  resyncTenant?(p: Principal, tenantId: string): Promise<{ id: string }>;
+  importContacts?(p: Actor, number: string, csv: Buffer, dryRun: boolean): Promise<ImportReport>;
+  importDevices?(p: Actor, csv: Buffer, opts: { dryRun: boolean; skipInvalid: boolean }): Promise<ImportReport>;
+  resyncDevice?(p: Actor, mac: string): Promise<{ id: string }>;
+  resyncTenant?(p: Actor, tenantId: string): Promise<{ id: string }>;
   resyncJob?(p: Principal, id: string): Promise<ResyncJobView>;
 }
 

@@ -5,7 +5,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { SESSION_COOKIE } from '../api/auth.ts';
 import type { AppContext } from '../app-context.ts';
-import type { Principal } from '../auth/principal.ts';
+import { actorOf, type Actor } from '../auth/principal.ts';
 import { pickLang, type Lang } from './i18n.ts';
 
 export const ANON_CSRF_COOKIE = 'cadran_csrf';
@@ -13,7 +13,8 @@ export const ANON_CSRF_COOKIE = 'cadran_csrf';
 export interface WebState {
   lang: Lang;
   csrf: string;
-  principal?: Principal;
+  /** The session's principal, with the channel (`web`) and client address (for the audit trail). */
+  principal?: Actor;
   sessionId?: string;
   /** Who is logged in, as the layout shows it. */
   me?: Record<string, unknown>;
@@ -47,7 +48,7 @@ export function webSession(app: AppContext): RequestHandler {
     const sid = cookies[SESSION_COOKIE];
     const s = sid ? await app.auth.fromSession(sid) : undefined;
     if (s) {
-      const p = s.principal;
+      const p = actorOf(s.principal, { channel: 'web', address: req.ip ?? 'unknown' });
       let me: Record<string, unknown> | undefined;
       if (p.kind === 'user') {
         const u = await app.store.users.get(p.number);

@@ -274,27 +274,97 @@ export function storeSuite(h: StoreHarness): void {
     assert.ok(next > Math.max(...ids), 'ids are not reused');
   });
 
-  test('sightings: upsert, firmware kept when unknown, unknown MACs ignored, batch with repeats', async () => {
+  test('sightings: upsert, firmware and model kept when unknown, unknown MACs ignored, batch with repeats', async () => {
     const { s } = await fresh();
     await s.devices.insert(device('805ec0000001'));
     await s.devices.insert(device('805ec0000002'));
     const at = (n: number) => new Date(Date.UTC(2025, 0, 1, 0, 0, n)).toISOString();
     await s.sightings.record([
-      { mac: '805ec0000001', at: at(1), ip: '10.0.0.1', userAgent: 'UA1', firmware: '1.0', file: 'a.cfg', protocol: 'http' },
-      { mac: 'ffffffffffff', at: at(1), ip: '10.0.0.9', userAgent: null, firmware: null, file: 'x.cfg', protocol: 'tftp' },
+      { mac: '805ec0000001', at: at(1), ip: '10.0.0.1', userAgent: 'UA1', firmware: '1.0', file: 'a.cfg', protocol: 'http', model: 'T54W' },
+      { mac: 'ffffffffffff', at: at(1), ip: '10.0.0.9', userAgent: null, firmware: null, file: 'x.cfg', protocol: 'tftp', model: null },
     ]);
-    assert.equal(await s.sightings.get('805ec0000001'), { mac: '805ec0000001', at: at(1), ip: '10.0.0.1', userAgent: 'UA1', firmware: '1.0', file: 'a.cfg', protocol: 'http' });
+    assert.equal(await s.sightings.get('805ec0000001'), { mac: '805ec0000001', at: at(1), ip: '10.0.0.1', userAgent: 'UA1', firmware: '1.0', file: 'a.cfg', protocol: 'http', model: 'T54W' });
     assert.is(await s.sightings.get('ffffffffffff'), undefined);
     await s.sightings.record([
-      { mac: '805ec0000001', at: at(2), ip: '10.0.0.2', userAgent: null, firmware: null, file: 'b.cfg', protocol: 'tftp' },
+      { mac: '805ec0000001', at: at(2), ip: '10.0.0.2', userAgent: null, firmware: null, file: 'b.cfg', protocol: 'tftp', model: null },
       { mac: '805ec0000002', at: at(2), ip: '10.0.0.3', userAgent: 'UA2', firmware: '2.0', file: 'c.cfg', protocol: 'https' },
-      { mac: '805ec0000002', at: at(3), ip: '10.0.0.4', userAgent: 'UA3', firmware: null, file: 'd.cfg', protocol: 'https' },
+      { mac: '805ec0000002', at: at(3), ip: '10.0.0.4', userAgent: 'UA3', firmware: null, file: 'd.cfg', protocol: 'https', model: 'T46U' },
     ]);
-    assert.equal(await s.sightings.get('805ec0000001'), { mac: '805ec0000001', at: at(2), ip: '10.0.0.2', userAgent: null, firmware: '1.0', file: 'b.cfg', protocol: 'tftp' });
-    assert.equal(await s.sightings.get('805ec0000002'), { mac: '805ec0000002', at: at(3), ip: '10.0.0.4', userAgent: 'UA3', firmware: '2.0', file: 'd.cfg', protocol: 'https' });
+    assert.equal(await s.sightings.get('805ec0000001'), { mac: '805ec0000001', at: at(2), ip: '10.0.0.2', userAgent: null, firmware: '1.0', file: 'b.cfg', protocol: 'tftp', model: 'T54W' });
+    assert.equal(await s.sightings.get('805ec0000002'), { mac: '805ec0000002', at: at(3), ip: '10.0.0.4', userAgent: 'UA3', firmware: '2.0', file: 'd.cfg', protocol: 'https', model: 'T46U' });
+    await s.tenants.insert(tenant('globex'));
+    await s.devices.insert(device('805ec0000003', 'globex'));
+    await s.sightings.record([{ mac: '805ec0000003', at: at(4), ip: '10.0.0.5', userAgent: null, firmware: null, file: 'e.cfg', protocol: 'http', model: null }]);
+    assert.equal((await s.sightings.list()).map((x) => x.mac), ['805ec0000001', '805ec0000002', '805ec0000003'], 'list: every device, by MAC');
+    assert.equal((await s.sightings.list({ tenantId: 'acme' })).map((x) => x.mac), ['805ec0000001', '805ec0000002'], 'list: one tenant');
     await s.sightings.record([]);
     await s.devices.delete('805ec0000001');
     assert.is(await s.sightings.get('805ec0000001'), undefined, 'sightings go with the device');
+  });
+
+  test('fetched files: upsert per (mac, file), unknown MACs ignored, filters and order, gone with the device', async () => {
+    const { s } = await fresh();
+    await s.tenants.insert(tenant('globex'));
+    await s.devices.insert(device('805ec0000002'));
+    await s.devices.insert(device('805ec0000001'));
+    await s.devices.insert(device('805ec0000009', 'globex'));
+    const at = (n: number) => new Date(Date.UTC(2025, 0, 1, 0, 0, n)).toISOString();
+    const f = (mac: string, file: string, etag: string, n: number, root = 'http://prov.example/') => ({ mac, file, etag, root, at: at(n) });
+    await s.sightings.recordFiles([
+      f('805ec0000001', 'b.cfg', '"e1"', 1),
+      f('805ec0000001', 'a.cfg', '"e2"', 1),
+      f('805ec0000002', 'a.cfg', '"e3"', 1),
+      f('805ec0000009', 'a.cfg', '"e4"', 1),
+      f('ffffffffffff', 'a.cfg', '"e5"', 1),
+    ]);
+    await s.sightings.recordFiles([f('805ec0000001', 'a.cfg', '"e6"', 2, 'http://other.example:8080/'), f('805ec0000001', 'a.cfg', '"e7"', 3, 'http://other.example:8080/')]);
+    assert.equal(await s.sightings.files({ mac: '805ec0000001' }), [
+      f('805ec0000001', 'a.cfg', '"e7"', 3, 'http://other.example:8080/'),
+      f('805ec0000001', 'b.cfg', '"e1"', 1),
+    ]);
+    assert.equal((await s.sightings.files({ tenantId: 'acme' })).map((x) => `${x.mac} ${x.file}`), ['805ec0000001 a.cfg', '805ec0000001 b.cfg', '805ec0000002 a.cfg']);
+    assert.equal((await s.sightings.files({})).map((x) => x.mac), ['805ec0000001', '805ec0000001', '805ec0000002', '805ec0000009']);
+    assert.equal(await s.sightings.files({ mac: 'ffffffffffff' }), []);
+    await s.sightings.recordFiles([]);
+    await s.devices.delete('805ec0000001');
+    assert.equal(await s.sightings.files({ mac: '805ec0000001' }), [], 'fetched files go with the device');
+  });
+
+  test('audit: append, ids grow, filters (tenant, user, mac, action and prefix, times, cursor), newest first, limit, purge', async () => {
+    const { s } = await fresh();
+    const at = (n: number) => new Date(Date.UTC(2025, 0, 1, 0, 0, n)).toISOString();
+    const entry = (n: number, extra: Partial<Parameters<Store['audit']['append']>[0]> = {}) => ({
+      at: at(n), principal: 'operator:ops', channel: 'api' as const, address: '127.0.0.1', action: 'device.update',
+      tenantId: 'acme', userNumber: null, mac: null, targetId: null, before: { label: 'a' }, after: { label: 'b', nested: { x: [1, 2] } },
+      changes: [{ field: 'label', before: 'a', after: 'b' }], summary: null, ...extra,
+    });
+    const ids = [
+      await s.audit.append(entry(1)),
+      await s.audit.append(entry(2, { tenantId: 'globex', action: 'tenant.update' })),
+      await s.audit.append(entry(3, { userNumber: '0100000002', action: 'keys.replace', channel: 'web' })),
+      await s.audit.append(entry(4, { mac: '805ec0000001', tenantId: null, action: 'device.delete', summary: { n: 1 }, before: null, after: null, changes: [] })),
+      await s.audit.append(entry(5, { action: 'devices.import', channel: 'cli', address: 'cli', principal: 'cli:root' })),
+    ];
+    assert.ok(ids.every((id, i) => i === 0 || id > ids[i - 1]!), 'ids grow');
+    const all = await s.audit.list({ limit: 10 });
+    assert.equal(all.map((e) => e.id), [...ids].reverse(), 'newest first');
+    assert.equal(all[4], { id: ids[0]!, ...entry(1) }, 'JSON columns come back as they went in');
+    assert.equal(all[1]!.summary, { n: 1 });
+    assert.equal(all[1]!.before, null);
+    assert.equal((await s.audit.list({ limit: 10, tenantId: 'acme' })).map((e) => e.id), [ids[4], ids[2], ids[0]]);
+    assert.equal((await s.audit.list({ limit: 10, userNumber: '0100000002' })).map((e) => e.id), [ids[2]]);
+    assert.equal((await s.audit.list({ limit: 10, mac: '805ec0000001' })).map((e) => e.id), [ids[3]]);
+    assert.equal((await s.audit.list({ limit: 10, action: 'device.update' })).map((e) => e.id), [ids[0]]);
+    assert.equal((await s.audit.list({ limit: 10, action: 'device.' })).map((e) => e.id), [ids[3], ids[0]], 'prefix');
+    assert.equal((await s.audit.list({ limit: 10, action: 'devices.' })).map((e) => e.id), [ids[4]], 'prefix is not a LIKE pattern');
+    assert.equal((await s.audit.list({ limit: 10, since: at(2), until: at(4) })).map((e) => e.id), [ids[3], ids[2], ids[1]], 'times inclusive');
+    assert.equal((await s.audit.list({ limit: 2 })).map((e) => e.id), [ids[4], ids[3]]);
+    assert.equal((await s.audit.list({ limit: 2, beforeId: ids[3] })).map((e) => e.id), [ids[2], ids[1]], 'cursor');
+    assert.equal((await s.audit.list({ limit: 10, tenantId: 'acme', beforeId: ids[4], since: at(2) })).map((e) => e.id), [ids[2]], 'filters combine');
+    assert.is(await s.audit.purge(at(3)), 2, 'purge counts');
+    assert.equal((await s.audit.list({ limit: 10 })).map((e) => e.id), [ids[4], ids[3], ids[2]]);
+    await s.tenants.delete('acme');
+    assert.is((await s.audit.list({ limit: 10 })).length, 3, 'entries survive the tenant they name');
   });
 
   test('unknown devices: counted upsert with COALESCE, newest first, provisioned MACs hidden, delete', async () => {

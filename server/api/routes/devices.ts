@@ -1,9 +1,10 @@
 import { Router } from 'express';
 import type { AppContext } from '../../app-context.ts';
 import { principal } from '../auth.ts';
-import { deviceView, unknownView } from '../views.ts';
+import { fleetView, unknownView } from '../views.ts';
 import { sendVersion, writeOptions } from '../versions.ts';
-import { createDevice, deleteDevice, getDevice, listDevices, rotateCredentials, updateDevice } from '../../service/devices.ts';
+import { createDevice, deleteDevice, getDevice, rotateCredentials, updateDevice } from '../../service/devices.ts';
+import { fleetDevice, listFleet, parseFleetFilter, withFleetState } from '../../provision/fleet.ts';
 import { getDeviceNetwork, setDeviceNetwork } from '../../service/network.ts';
 import { assignUnknownDevice, listUnknownDevices } from '../../service/unknown.ts';
 import type { Principal } from '../../auth/principal.ts';
@@ -14,17 +15,17 @@ import { deviceChecks } from '../../provision/checks.ts';
 
 export function devicesRouter(app: AppContext): Router {
   const r = Router();
-  const view = async (p: Principal, d: Device, tenants = new Map<string, Tenant | undefined>()) => {
-    if (!tenants.has(d.tenantId)) tenants.set(d.tenantId, await app.store.tenants.get(d.tenantId));
-    return deviceView(d, p, await app.store.sightings.get(d.mac), tenants.get(d.tenantId));
+  const tenantOf = async (id: string, tenants: Map<string, Tenant | undefined>) => {
+    if (!tenants.has(id)) tenants.set(id, await app.store.tenants.get(id));
+    return tenants.get(id);
   };
+  const view = async (p: Principal, d: Device, tenants = new Map<string, Tenant | undefined>()) => fleetView(await withFleetState(app, d), p, await tenantOf(d.tenantId, tenants));
+  // Filters: ?tenant= ?user= ?configState=pending|current|never-fetched ?firmware= ?model= ?notSeenSince=
   r.get('/devices', async (req, res) => {
     const p = principal(req);
-    const q = req.query as Record<string, string | undefined>;
-    const list = await listDevices(app, p, { ...(q.tenant ? { tenantId: q.tenant } : {}), ...(q.user ? { userNumber: q.user } : {}) });
     const tenants = new Map<string, Tenant | undefined>();
     const out = [];
-    for (const d of list) out.push(await view(p, d, tenants));
+    for (const f of await listFleet(app, p, parseFleetFilter(req.query as Record<string, unknown>))) out.push(fleetView(f, p, await tenantOf(f.device.tenantId, tenants)));
     res.json(out);
   });
   r.post('/devices', async (req, res) => {
@@ -35,9 +36,9 @@ export function devicesRouter(app: AppContext): Router {
   });
   r.get('/devices/:mac', async (req, res) => {
     const p = principal(req);
-    const d = await getDevice(app, p, req.params.mac);
-    sendVersion(res, d.version);
-    res.json(await view(p, d));
+    const f = await fleetDevice(app, p, req.params.mac);
+    sendVersion(res, f.device.version);
+    res.json(fleetView(f, p, await app.store.tenants.get(f.device.tenantId)));
   });
   r.patch('/devices/:mac', async (req, res) => {
     const p = principal(req);

@@ -84,8 +84,8 @@ export function resyncRouter(app: AppContext): Router {
   r.post('/users/:number/resync', async (req, res) => {
     res.status(202).json(await app.resync.user(principal(req), req.params.number, options(req)));
   });
-  r.post('/tenants/:id/resync', async (req, res) => {
-    res.status(202).json(await app.resync.tenant(principal(req), req.params.id, options(req)));
+  r.post('/tenants/:tenant/resync', async (req, res) => {
+    res.status(202).json(await app.resync.tenant(principal(req), req.params.tenant, options(req)));
   });
   r.get('/resync-jobs', async (req, res) => {
     const q = req.query as Record<string, string | undefined>;

@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { parseInput } from '../../domain/schemas.ts';
 import { principal, SESSION_COOKIE } from '../auth.ts';
 import type { AppContext } from '../../app-context.ts';
-import { describe } from '../../auth/principal.ts';
+import { bare, describe } from '../../auth/principal.ts';
 
-const loginBody = z.object({ login: z.string().trim().min(1).max(100), password: z.string().min(1).max(500) }).strict();
+export const loginBody = z.object({ login: z.string().trim().min(1).max(100), password: z.string().min(1).max(500) }).strict();
 
 export function sessionsRouter(app: AppContext): Router {
   const r = Router();
@@ -20,7 +20,7 @@ export function sessionsRouter(app: AppContext): Router {
     res.status(201).json({ token, csrfToken, principal: p });
   });
   r.get('/sessions/current', (req, res) => {
-    res.json({ principal: principal(req), csrfToken: req.csrfToken ?? null });
+    res.json({ principal: bare(principal(req)), csrfToken: req.csrfToken ?? null });
   });
   r.delete('/sessions/current', async (req, res) => {
     const sid = (req.cookies as Record<string, string> | undefined)?.[SESSION_COOKIE];

@@ -1,8 +1,9 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../app-context.ts';
 import { principal } from '../auth.ts';
-import { contactView, deviceView, userView } from '../views.ts';
+import { contactView, fleetView, userView } from '../views.ts';
 import { sendVersion, writeOptions } from '../versions.ts';
+import { withFleetState } from '../../provision/fleet.ts';
 import { deleteUser, getUser, updateUser } from '../../service/users.ts';
 import { listKeys, replaceKeys } from '../../service/keys.ts';
 import { createContact, deleteContact, getContact, listContacts, updateContact } from '../../service/contacts.ts';
@@ -14,7 +15,7 @@ export function usersRouter(app: AppContext): Router {
     const u = await getUser(app, p, req.params.number);
     const tenant = await app.store.tenants.get(u.tenantId);
     const devices = [];
-    for (const d of await app.store.devices.list({ userNumber: u.number })) devices.push(deviceView(d, p, await app.store.sightings.get(d.mac), tenant));
+    for (const d of await app.store.devices.list({ userNumber: u.number })) devices.push(fleetView(await withFleetState(app, d), p, tenant));
     sendVersion(res, u.version);
     res.json({ ...userView(u, p), devices });
   });

@@ -20,13 +20,17 @@ import { latestPgVersion, migratePg } from './migrations/index.ts';
 import { poolConfig, type PostgresOptions } from './options.ts';
 import { describePostgres } from './index.ts';
 
-/** Every table of the schema, parents before children. */
+/** Every table of the current schema version, parents before children. */
 export const COPIED_TABLES = [
   'tenants', 'users', 'devices', 'function_keys', 'tenant_network', 'device_network', 'contacts', 'operators', 'api_tokens',
   'sessions', 'settings', 'sightings', 'unknown_devices', 'resync_jobs', 'resync_targets', 'password_resets',
+  'device_files', 'audit_log',
   // Version 8: an import interrupted in the SQLite installation is still undone on PostgreSQL.
   'import_runs', 'import_undo',
 ] as const;
+
+/** Tables whose ids SQLite's AUTOINCREMENT gave: the PostgreSQL identity continues after them. */
+const IDENTITY_TABLES = ['contacts', 'audit_log'] as const;
 
 /** Columns PostgreSQL has and SQLite has not (SQLite's rowid stands for them). */
 const PG_ONLY = new Set(['seq']);
@@ -132,10 +136,13 @@ async function copyAll(src: BetterSqlite3.Database, client: pg.PoolClient, opts:
       report.rows += rows;
     }
     table = '';
-    // Contacts: new ids continue after every id SQLite ever gave (AUTOINCREMENT never reuses one).
-    const seqRow = src.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'contacts'`).get() as { seq: number } | undefined;
-    const maxId = Math.max(seqRow?.seq ?? 0, (src.prepare('SELECT max(id) AS m FROM contacts').get() as { m: number | null }).m ?? 0);
-    await q(`SELECT setval(pg_get_serial_sequence('contacts', 'id'), $1, $2)`, [Math.max(maxId, 1), maxId > 0]);
+    // Contacts, audit entries: new ids continue after every id SQLite ever gave (AUTOINCREMENT
+    // never reuses one; the audit trail's paging cursor relies on ids growing with time).
+    for (const t of IDENTITY_TABLES) {
+      const seqRow = src.prepare(`SELECT seq FROM sqlite_sequence WHERE name = ?`).get(t) as { seq: number } | undefined;
+      const maxId = Math.max(seqRow?.seq ?? 0, (src.prepare(`SELECT max(id) AS m FROM ${t}`).get() as { m: number | null }).m ?? 0);
+      await q(`SELECT setval(pg_get_serial_sequence($1, 'id'), $2, $3)`, [t, Math.max(maxId, 1), maxId > 0]);
+    }
     // Nodes already running on this database drop every cached file when this commits.
     await q('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, encodeChange('cadran migrate', { macs: '*', reason: 'installation copied from SQLite' })]);
     await q('COMMIT');

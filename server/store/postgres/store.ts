@@ -14,9 +14,10 @@ import pg from 'pg';
 import { summarizeJob, type ResyncJob, type ResyncState, type ResyncTarget, type ResyncTargetRecord } from '../../domain/resync.ts';
 import { StoreError } from '../errors.ts';
 import type {
-  ApiToken, Contact, Device, FunctionKey, NetworkOverrides, Operator, Session, Sighting, Store, StoreChange, Tenant, UndoEntry, UnknownDevice, User,
+  ApiToken, Contact, Device, FileFetch, FunctionKey, NetworkOverrides, Operator, Session, Sighting, Store, StoreChange, Tenant, UndoEntry, UnknownDevice, User,
   VersionedProfile,
 } from '../types.ts';
+import type { AuditEntry } from '../../domain/audit.ts';
 import { mapPgError } from './errors.ts';
 import { CHANGE_CHANNEL, ChangeListener, decodeChange, encodeChange } from './listen.ts';
 
@@ -74,7 +75,9 @@ const COLS = {
     'enrol_until, enrolled_at, enrolled_ip, created_at, updated_at',
   contacts: 'id, user_number, name, work, mobile, home, grp, version, created_at, updated_at',
   unknown_devices: 'mac, vendor, model, ip, user_agent, first_seen, last_seen, count, assigned_tenant',
-  sightings: 'mac, at, ip, user_agent, firmware, file, protocol',
+  sightings: 'mac, at, ip, user_agent, firmware, file, protocol, model',
+  device_files: 'mac, file, etag, root, at',
+  audit_log: 'id, at, principal, channel, address, action, tenant_id, user_number, mac, target_id, "before", "after", changes, summary',
   operators: 'login, password_hash, created_at',
   api_tokens: 'id, principal_kind, principal_id, label, created_at',
   sessions: 'principal_kind, principal_id, csrf_token, expires_at',
@@ -106,6 +109,21 @@ const toDevice = (r: Row): Device => ({
   version: num(r.version), enrolUntil: strOrNull(r.enrol_until), enrolledAt: strOrNull(r.enrolled_at), enrolledIp: strOrNull(r.enrolled_ip),
   createdAt: str(r.created_at), updatedAt: str(r.updated_at),
 });
+const toSighting = (r: Row): Sighting => ({
+  mac: str(r.mac), at: str(r.at), ip: str(r.ip), userAgent: strOrNull(r.user_agent), firmware: strOrNull(r.firmware),
+  file: str(r.file), protocol: str(r.protocol), model: strOrNull(r.model),
+});
+const toFileFetch = (r: Row): FileFetch => ({ mac: str(r.mac), file: str(r.file), etag: str(r.etag), root: str(r.root), at: str(r.at) });
+// json columns come back parsed; SQL NULL stands for an absent document, as on SQLite.
+const toAudit = (r: Row): AuditEntry => ({
+  id: num(r.id), at: str(r.at), principal: str(r.principal), channel: r.channel as AuditEntry['channel'], address: str(r.address),
+  action: str(r.action), tenantId: strOrNull(r.tenant_id), userNumber: strOrNull(r.user_number), mac: strOrNull(r.mac),
+  targetId: strOrNull(r.target_id), before: r.before ?? null, after: r.after ?? null, changes: (r.changes ?? []) as AuditEntry['changes'],
+  summary: r.summary ?? null,
+});
+const jsonOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
+const byMacOrder = <T extends { mac: string }>(a: T, b: T) => (a.mac < b.mac ? -1 : a.mac > b.mac ? 1 : 0);
+
 const toContact = (r: Row): Contact => ({
   id: num(r.id), userNumber: str(r.user_number), name: str(r.name), work: strOrNull(r.work),
   mobile: strOrNull(r.mobile), home: strOrNull(r.home), group: strOrNull(r.grp),
@@ -634,10 +652,7 @@ export class PostgresStore implements Store {
   sightings: Store['sightings'] = {
     get: async (mac) => {
       const r = await this.#one(`SELECT ${COLS.sightings} FROM sightings WHERE mac = $1`, [mac]);
-      return r && {
-        mac: str(r.mac), at: str(r.at), ip: str(r.ip), userAgent: strOrNull(r.user_agent), firmware: strOrNull(r.firmware),
-        file: str(r.file), protocol: str(r.protocol),
-      };
+      return r && toSighting(r);
     },
     record: async (batch: Sighting[]) => {
       if (batch.length === 0) return;
@@ -647,19 +662,21 @@ export class PostgresStore implements Store {
       const byMac = new Map<string, Sighting>();
       for (const s of batch) {
         const prev = byMac.get(s.mac);
-        byMac.set(s.mac, prev ? { ...s, firmware: s.firmware ?? prev.firmware } : s);
+        byMac.set(s.mac, prev ? { ...s, firmware: s.firmware ?? prev.firmware, model: s.model ?? prev.model ?? null } : s);
       }
       const rows = [...byMac.values()].sort((a, b) => (a.mac < b.mac ? -1 : a.mac > b.mac ? 1 : 0));
-      const sql = `INSERT INTO sightings (mac, at, ip, user_agent, firmware, file, protocol)
-        SELECT s.mac, s.at, s.ip, s.user_agent, s.firmware, s.file, s.protocol
-        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS s(mac, at, ip, user_agent, firmware, file, protocol)
+      const sql = `INSERT INTO sightings (mac, at, ip, user_agent, firmware, file, protocol, model)
+        SELECT s.mac, s.at, s.ip, s.user_agent, s.firmware, s.file, s.protocol, s.model
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+          AS s(mac, at, ip, user_agent, firmware, file, protocol, model)
         WHERE EXISTS (SELECT 1 FROM devices d WHERE d.mac = s.mac)
         ORDER BY s.mac
         ON CONFLICT (mac) DO UPDATE SET at = excluded.at, ip = excluded.ip, user_agent = excluded.user_agent,
-          firmware = COALESCE(excluded.firmware, sightings.firmware), file = excluded.file, protocol = excluded.protocol`;
+          firmware = COALESCE(excluded.firmware, sightings.firmware), file = excluded.file, protocol = excluded.protocol,
+          model = COALESCE(excluded.model, sightings.model)`;
       const params = [
         rows.map((s) => s.mac), rows.map((s) => s.at), rows.map((s) => s.ip), rows.map((s) => s.userAgent),
-        rows.map((s) => s.firmware), rows.map((s) => s.file), rows.map((s) => s.protocol),
+        rows.map((s) => s.firmware), rows.map((s) => s.file), rows.map((s) => s.protocol), rows.map((s) => s.model ?? null),
       ];
       try {
         await this.#write(sql, params);
@@ -668,6 +685,46 @@ export class PostgresStore implements Store {
         if (!(e instanceof StoreError && e.code === 'constraint' && (e.cause as { code?: string } | undefined)?.code === '23503')) throw e;
         await this.#write(sql, params);
       }
+    },
+    list: async (filter = {}) =>
+      (filter.tenantId
+        ? await this.#rows(
+            `SELECT ${COLS.sightings.split(', ').map((c) => `s.${c}`).join(', ')} FROM sightings s JOIN devices d ON d.mac = s.mac WHERE d.tenant_id = $1 ORDER BY s.mac`,
+            [filter.tenantId],
+          )
+        : await this.#rows(`SELECT ${COLS.sightings} FROM sightings ORDER BY mac`)
+      ).map(toSighting),
+    recordFiles: async (batch: FileFetch[]) => {
+      if (batch.length === 0) return;
+      // The last fetch of each (mac, file) wins, as row-by-row upserts would leave it; sorted so
+      // that concurrent batches lock rows in the same order.
+      const byKey = new Map<string, FileFetch>();
+      for (const f of batch) byKey.set(`${f.mac}\n${f.file}`, f);
+      const rows = [...byKey.values()].sort((a, b) => byMacOrder(a, b) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+      const sql = `INSERT INTO device_files (mac, file, etag, root, at)
+        SELECT f.mac, f.file, f.etag, f.root, f.at
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS f(mac, file, etag, root, at)
+        WHERE EXISTS (SELECT 1 FROM devices d WHERE d.mac = f.mac)
+        ORDER BY f.mac, f.file
+        ON CONFLICT (mac, file) DO UPDATE SET etag = excluded.etag, root = excluded.root, at = excluded.at`;
+      const params = [rows.map((f) => f.mac), rows.map((f) => f.file), rows.map((f) => f.etag), rows.map((f) => f.root), rows.map((f) => f.at)];
+      try {
+        await this.#write(sql, params);
+      } catch (e) {
+        // A device deleted between the EXISTS check and the insert: once more finds it gone.
+        if (!(e instanceof StoreError && e.code === 'constraint' && (e.cause as { code?: string } | undefined)?.code === '23503')) throw e;
+        await this.#write(sql, params);
+      }
+    },
+    files: async (filter) => {
+      const cols = COLS.device_files.split(', ').map((c) => `f.${c}`).join(', ');
+      if (filter.mac) return (await this.#rows(`SELECT ${COLS.device_files} FROM device_files WHERE mac = $1 ORDER BY file`, [filter.mac])).map(toFileFetch);
+      if (filter.tenantId) {
+        return (
+          await this.#rows(`SELECT ${cols} FROM device_files f JOIN devices d ON d.mac = f.mac WHERE d.tenant_id = $1 ORDER BY f.mac, f.file`, [filter.tenantId])
+        ).map(toFileFetch);
+      }
+      return (await this.#rows(`SELECT ${COLS.device_files} FROM device_files ORDER BY mac, file`)).map(toFileFetch);
     },
   };
 
@@ -992,6 +1049,40 @@ export class PostgresStore implements Store {
       }
       return jobs.map((j) => summarizeJob(toJob(j), byJob.get(str(j.id)) ?? []));
     },
+  };
+
+  audit: Store['audit'] = {
+    append: async (e) => {
+      const run = (q: Query) =>
+        q(
+          `INSERT INTO audit_log (at, principal, channel, address, action, tenant_id, user_number, mac, target_id, "before", "after", changes, summary)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+          [
+            e.at, e.principal, e.channel, e.address, e.action, e.tenantId, e.userNumber, e.mac, e.targetId, jsonOrNull(e.before),
+            jsonOrNull(e.after), JSON.stringify(e.changes ?? []), jsonOrNull(e.summary),
+          ],
+        );
+      const r = this.#conn.inTransaction ? await this.#conn.atomic(run) : await run(this.#conn.query);
+      return num(r.rows[0]!.id);
+    },
+    list: async (f) => {
+      const where: string[] = [];
+      const args: unknown[] = [];
+      const arg = (v: unknown) => (args.push(v), `$${args.length}`);
+      if (f.tenantId !== undefined) where.push(`tenant_id = ${arg(f.tenantId)}`);
+      if (f.userNumber !== undefined) where.push(`user_number = ${arg(f.userNumber)}`);
+      if (f.mac !== undefined) where.push(`mac = ${arg(f.mac)}`);
+      if (f.action !== undefined) {
+        if (f.action.endsWith('.')) where.push(`substr(action, 1, ${arg(f.action.length)}::integer) = ${arg(f.action)}`);
+        else where.push(`action = ${arg(f.action)}`);
+      }
+      if (f.since !== undefined) where.push(`at >= ${arg(f.since)}`);
+      if (f.until !== undefined) where.push(`at <= ${arg(f.until)}`);
+      if (f.beforeId !== undefined) where.push(`id < ${arg(f.beforeId)}`);
+      const sql = `SELECT ${COLS.audit_log} FROM audit_log${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${arg(f.limit)}`;
+      return (await this.#rows(sql, args)).map(toAudit);
+    },
+    purge: async (before) => this.#write('DELETE FROM audit_log WHERE at < $1', [before]),
   };
 
   settings: Store['settings'] = {

@@ -16,9 +16,10 @@ import { dirname } from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { StoreError } from '../errors.ts';
 import type {
-  ApiToken, Contact, Device, FunctionKey, ImportRun, NetworkOverrides, Operator, Session, Sighting, Store, StoreChange, Tenant,
+  ApiToken, Contact, Device, FileFetch, FunctionKey, ImportRun, NetworkOverrides, Operator, Session, Sighting, Store, StoreChange, Tenant,
   UndoEntry, UnknownDevice, User, VersionedProfile,
 } from '../types.ts';
+import type { AuditEntry } from '../../domain/audit.ts';
 import { migrate } from './migrations/index.ts';
 import { sqliteResync } from './resync.ts';
 import { sqliteImportRuns } from './import-runs.ts';
@@ -61,6 +62,20 @@ const toUnknown = (r: Row): UnknownDevice => ({
 /** `… AND version = ?` when a version is expected: the check and the write are one statement. */
 const versionClause = (ifVersion: number | undefined): string => (ifVersion === undefined ? '' : ' AND version = @ifVersion');
 const versionParam = (ifVersion: number | undefined) => (ifVersion === undefined ? {} : { ifVersion });
+
+const toSighting = (r: Row): Sighting => ({
+  mac: str(r.mac), at: str(r.at), ip: str(r.ip), userAgent: strOrNull(r.user_agent), firmware: strOrNull(r.firmware),
+  file: str(r.file), protocol: str(r.protocol), model: strOrNull(r.model),
+});
+const toFileFetch = (r: Row): FileFetch => ({ mac: str(r.mac), file: str(r.file), etag: str(r.etag), root: str(r.root), at: str(r.at) });
+const json = (v: unknown): unknown => (v === null || v === undefined ? null : JSON.parse(str(v)));
+const toAudit = (r: Row): AuditEntry => ({
+  id: r.id as number, at: str(r.at), principal: str(r.principal), channel: r.channel as AuditEntry['channel'], address: str(r.address),
+  action: str(r.action), tenantId: strOrNull(r.tenant_id), userNumber: strOrNull(r.user_number), mac: strOrNull(r.mac),
+  targetId: strOrNull(r.target_id), before: json(r.before), after: json(r.after), changes: (json(r.changes) ?? []) as AuditEntry['changes'],
+  summary: json(r.summary),
+});
+const jsonOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 
 export interface SqliteOptions {
   /** Path of the database file, or ':memory:'. */
@@ -167,6 +182,7 @@ export class SqliteStore implements Store {
   declare resync: Store['resync'];
   declare importRuns: Store['importRuns'];
   declare settings: Store['settings'];
+  declare audit: Store['audit'];
 
   constructor(opts: SqliteOptions) {
     this.#db = openDatabase(opts);
@@ -515,19 +531,38 @@ function repositories(s: Statements, x: Exec): Repositories {
     sightings: {
       get: (mac) => x(() => {
         const r = st('SELECT * FROM sightings WHERE mac = ?').get(mac) as Row | undefined;
-        return r && {
-          mac: str(r.mac), at: str(r.at), ip: str(r.ip), userAgent: strOrNull(r.user_agent), firmware: strOrNull(r.firmware),
-          file: str(r.file), protocol: str(r.protocol),
-        };
+        return r && toSighting(r);
       }),
       record: (batch: Sighting[]) => x(() => {
-        const up = st(`INSERT INTO sightings (mac, at, ip, user_agent, firmware, file, protocol)
-          SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM devices WHERE mac = ?)
+        const up = st(`INSERT INTO sightings (mac, at, ip, user_agent, firmware, file, protocol, model)
+          SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM devices WHERE mac = ?)
           ON CONFLICT(mac) DO UPDATE SET at = excluded.at, ip = excluded.ip, user_agent = excluded.user_agent,
-            firmware = COALESCE(excluded.firmware, firmware), file = excluded.file, protocol = excluded.protocol`);
+            firmware = COALESCE(excluded.firmware, firmware), file = excluded.file, protocol = excluded.protocol,
+            model = COALESCE(excluded.model, model)`);
         db.transaction(() => {
-          for (const s of batch) up.run(s.mac, s.at, s.ip, s.userAgent, s.firmware, s.file, s.protocol, s.mac);
+          for (const s of batch) up.run(s.mac, s.at, s.ip, s.userAgent, s.firmware, s.file, s.protocol, s.model ?? null, s.mac);
         })();
+      }),
+      list: (filter = {}) => x(() =>
+        (filter.tenantId
+          ? (st('SELECT s.* FROM sightings s JOIN devices d ON d.mac = s.mac WHERE d.tenant_id = ? ORDER BY s.mac').all(filter.tenantId) as Row[])
+          : (st('SELECT * FROM sightings ORDER BY mac').all() as Row[])
+        ).map(toSighting)),
+      recordFiles: (batch: FileFetch[]) => x(() => {
+        const up = st(`INSERT INTO device_files (mac, file, etag, root, at)
+          SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM devices WHERE mac = ?)
+          ON CONFLICT(mac, file) DO UPDATE SET etag = excluded.etag, root = excluded.root, at = excluded.at`);
+        db.transaction(() => {
+          for (const f of batch) up.run(f.mac, f.file, f.etag, f.root, f.at, f.mac);
+        })();
+      }),
+      files: (filter) => x(() => {
+        if (filter.mac) return (st('SELECT * FROM device_files WHERE mac = ? ORDER BY file').all(filter.mac) as Row[]).map(toFileFetch);
+        if (filter.tenantId) {
+          return (st('SELECT f.* FROM device_files f JOIN devices d ON d.mac = f.mac WHERE d.tenant_id = ? ORDER BY f.mac, f.file').all(filter.tenantId) as Row[])
+            .map(toFileFetch);
+        }
+        return (st('SELECT * FROM device_files ORDER BY mac, file').all() as Row[]).map(toFileFetch);
       }),
     },
 
@@ -641,6 +676,33 @@ function repositories(s: Statements, x: Exec): Repositories {
     },
 
     resync: sqliteResync(s, x),
+
+    audit: {
+      append: (e) => x(() =>
+        Number(
+          st(`INSERT INTO audit_log (at, principal, channel, address, action, tenant_id, user_number, mac, target_id, before, after, changes, summary)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+            .run(e.at, e.principal, e.channel, e.address, e.action, e.tenantId, e.userNumber, e.mac, e.targetId, jsonOrNull(e.before),
+              jsonOrNull(e.after), JSON.stringify(e.changes ?? []), jsonOrNull(e.summary)).lastInsertRowid,
+        )),
+      list: (f) => x(() => {
+        const where: string[] = [];
+        const args: unknown[] = [];
+        if (f.tenantId !== undefined) (where.push('tenant_id = ?'), args.push(f.tenantId));
+        if (f.userNumber !== undefined) (where.push('user_number = ?'), args.push(f.userNumber));
+        if (f.mac !== undefined) (where.push('mac = ?'), args.push(f.mac));
+        if (f.action !== undefined) {
+          if (f.action.endsWith('.')) (where.push('substr(action, 1, ?) = ?'), args.push(f.action.length, f.action));
+          else (where.push('action = ?'), args.push(f.action));
+        }
+        if (f.since !== undefined) (where.push('at >= ?'), args.push(f.since));
+        if (f.until !== undefined) (where.push('at <= ?'), args.push(f.until));
+        if (f.beforeId !== undefined) (where.push('id < ?'), args.push(f.beforeId));
+        const sql = `SELECT * FROM audit_log${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+        return (st(sql).all(...args, f.limit) as Row[]).map(toAudit);
+      }),
+      purge: (before) => x(() => st('DELETE FROM audit_log WHERE at < ?').run(before).changes),
+    },
 
     settings: {
       get: <T>(key: string) => x(() => {

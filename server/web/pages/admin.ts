@@ -3,7 +3,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../app-context.ts';
 import { DomainError, notFound } from '../../domain/errors.ts';
-import { requireTenantAdmin, type Principal } from '../../auth/principal.ts';
+import { requireTenantAdmin, type Actor, type Principal } from '../../auth/principal.ts';
 import { getTenant, updateTenant } from '../../service/tenants.ts';
 import { getUser, listUsers, updateUser } from '../../service/users.ts';
 import { getDevice, listDevices, updateDevice } from '../../service/devices.ts';
@@ -16,9 +16,15 @@ import { hasMessage, translate } from '../i18n.ts';
 import type { Renderer } from '../page.ts';
 import type { WebPorts } from '../ports.ts';
 import { allModels, networkField, profileForm, profileInput, timezones } from '../network-form.ts';
-import { deviceRow, deviceRows } from './shared.ts';
+import { RECENT_MS, deviceRow, deviceRows } from './shared.ts';
+import { listFleet } from '../../provision/fleet.ts';
+import { formatMac } from '../../domain/mac.ts';
+import { findModel } from '../../../vendors/index.ts';
 
-const who = (req: Request): Principal => {
+/** Rows of a list shown in full on the health page; beyond, a count says how many more. */
+const HEALTH_ROWS = 200;
+
+const who = (req: Request): Actor => {
   const p = req.web!.principal;
   if (!p) throw new DomainError('unauthenticated', 'auth.login_first');
   return p;
@@ -98,6 +104,68 @@ export function adminPages(app: AppContext, render: Renderer, ports: WebPorts): 
     const t = await adminTenant(app, p, req.params.tenant);
     const devices = await deviceRows(app, await listDevices(app, p, { tenantId: t.id }));
     render(req, res, 'devices', { titleKey: 'devices.title', ...base(p, t, 'devices'), devices, canResync: !!ports.resyncTenant });
+  });
+
+  // ---- parc health: who has not taken a change, who went silent, which firmware runs where
+  r.get('/tenants/:tenant/health', async (req, res) => {
+    const p = who(req);
+    const t = await adminTenant(app, p, req.params.tenant);
+    const fleet = await listFleet(app, p, { tenantId: t.id });
+    const names = new Map((await listUsers(app, p, t.id)).map((u) => [u.number, u.name]));
+    const now = Date.now();
+    const row = (f: (typeof fleet)[number]) => ({
+      mac: f.device.mac,
+      macText: formatMac(f.device.mac),
+      label: f.device.label,
+      vendor: findModel(f.device.model)?.vendor.displayName ?? f.device.vendor,
+      model: f.device.model,
+      userNumber: f.device.userNumber,
+      userName: f.device.userNumber ? (names.get(f.device.userNumber) ?? null) : null,
+      status: !f.seen ? 'never' : now - Date.parse(f.seen.at) < RECENT_MS ? 'ok' : 'stale',
+      seen: f.seen ? { at: f.seen.at, ip: f.seen.ip, firmware: f.seen.firmware } : null,
+      pendingFiles: f.config.pendingFiles,
+    });
+    const rows = fleet.map(row);
+    const pending = rows.filter((_r, i) => fleet[i]!.config.configState === 'pending');
+    // Silent first by the oldest sighting, then the never seen.
+    const silent = rows
+      .filter((r) => r.status !== 'ok')
+      .sort((a, b) => (a.seen && b.seen ? a.seen.at.localeCompare(b.seen.at) : a.seen ? -1 : b.seen ? 1 : a.mac.localeCompare(b.mac)));
+    // Firmware versions per provisioned model, most used first; phones that never said theirs apart.
+    const byModel = new Map<string, { vendor: string; model: string; versions: Map<string | null, number> }>();
+    for (const r of rows) {
+      const m = byModel.get(r.model) ?? { vendor: r.vendor, model: r.model, versions: new Map() };
+      byModel.set(r.model, m);
+      const v = r.seen?.firmware ?? null;
+      m.versions.set(v, (m.versions.get(v) ?? 0) + 1);
+    }
+    const firmware = [...byModel.values()]
+      .sort((a, b) => a.model.localeCompare(b.model))
+      .flatMap((m) =>
+        [...m.versions.entries()]
+          .sort((a, b) => (a[0] === null ? 1 : b[0] === null ? -1 : b[1] - a[1] || a[0].localeCompare(b[0])))
+          .map(([version, count], i) => ({ vendor: m.vendor, model: m.model, first: i === 0, version, count })),
+      );
+    const count = (state: string) => fleet.filter((f) => f.config.configState === state).length;
+    render(req, res, 'health', {
+      titleKey: 'health.title',
+      ...base(p, t, 'health'),
+      stats: {
+        total: rows.length,
+        ok: rows.filter((r) => r.status === 'ok').length,
+        stale: rows.filter((r) => r.status === 'stale').length,
+        never: rows.filter((r) => r.status === 'never').length,
+        pending: pending.length,
+        current: count('current'),
+        neverFetched: count('never-fetched'),
+      },
+      pending: pending.slice(0, HEALTH_ROWS),
+      pendingMore: Math.max(0, pending.length - HEALTH_ROWS),
+      silent: silent.slice(0, HEALTH_ROWS),
+      silentMore: Math.max(0, silent.length - HEALTH_ROWS),
+      firmware,
+      canResync: !!ports.resyncTenant,
+    });
   });
 
   const deviceOf = async (req: Request) => {

@@ -113,7 +113,7 @@ export function authPages(app: AppContext, render: Renderer): Router {
     const again = (fields: Record<string, string>) => render(req, res, 'reset', { titleKey: 'reset.title', token, errors: { fields } }, 422);
     if (password !== confirm) return again({ confirm: translate(lang, 'reset.mismatch') });
     try {
-      const number = await resets.consume(app, token, password);
+      const number = await resets.consume(app, token, password, { channel: 'web', address: req.ip ?? 'unknown' });
       if (!number) return render(req, res, 'reset', { titleKey: 'reset.title', token, expired: true }, 410);
       app.log.info({ user: number, ip: req.ip }, 'password reset through an e-mailed link');
       res.redirect(303, '/login?done=password_reset');

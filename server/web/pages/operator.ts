@@ -3,7 +3,7 @@ import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../app-context.ts';
 import { DomainError, notFound } from '../../domain/errors.ts';
 import { formatMac, normalizeMac } from '../../domain/mac.ts';
-import { requireOperator, type Principal } from '../../auth/principal.ts';
+import { requireOperator, type Actor, type Principal } from '../../auth/principal.ts';
 import { createTenant, getTenant, listTenants, updateTenant } from '../../service/tenants.ts';
 import { createDevice } from '../../service/devices.ts';
 import type { Tenant } from '../../store/types.ts';
@@ -14,7 +14,7 @@ import type { WebPorts } from '../ports.ts';
 import { allModels } from '../network-form.ts';
 import { importView } from './shared.ts';
 
-const operator = (req: Request): Principal => {
+const operator = (req: Request): Actor => {
   const p = req.web!.principal;
   if (!p) throw new DomainError('unauthenticated', 'auth.login_first');
   // A tenant user learns nothing of the operator pages.

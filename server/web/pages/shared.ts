@@ -8,7 +8,7 @@ import { reasonText } from '../../imports/report.ts';
 import type { ImportReport } from '../ports.ts';
 
 /** A phone counts as "in touch" when it fetched its files within this delay. */
-const RECENT_MS = 26 * 3600_000;
+export const RECENT_MS = 26 * 3600_000;
 
 export async function deviceRow(app: AppContext, d: Device, now = Date.now()) {
   const found = findModel(d.model);

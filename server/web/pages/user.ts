@@ -9,7 +9,8 @@ import { keyLimit, listKeys, replaceKeys } from '../../service/keys.ts';
 import { createContact, deleteContact, getContact, listContacts, updateContact } from '../../service/contacts.ts';
 import { getDevice } from '../../service/devices.ts';
 import { findModel, keyCapacity } from '../../../vendors/index.ts';
-import type { Principal } from '../../auth/principal.ts';
+import type { Actor, Principal } from '../../auth/principal.ts';
+import { contactsCsv as exportContacts, parseExportFormat, type ExportFormat } from '../../imports/export.ts';
 import type { Contact, FunctionKey, User } from '../../store/types.ts';
 import { field, tr, formErrors, importBytes, orNull } from '../forms.ts';
 import { translate } from '../i18n.ts';
@@ -17,7 +18,7 @@ import type { Renderer } from '../page.ts';
 import type { WebPorts } from '../ports.ts';
 import { deviceRows, importView } from './shared.ts';
 
-const who = (req: Request): Principal => {
+const who = (req: Request): Actor => {
   const p = req.web!.principal;
   if (!p) throw new DomainError('unauthenticated', 'auth.login_first');
   return p;
@@ -75,15 +76,11 @@ function slotsFromForm(req: Request, n: number): Slot[] {
   });
 }
 
-export function contactsCsv(contacts: Contact[]): string {
-  // Text cells that a spreadsheet would run as a formula are prefixed with a quote.
-  const cell = (v: string | null, text: boolean) => {
-    let s = v ?? '';
-    if (text && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-    return /[",;\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  const rows = contacts.map((c) => [cell(c.name, true), cell(c.work, false), cell(c.mobile, false), cell(c.home, false), cell(c.group, true)].join(','));
-  return `\ufeffname,work,mobile,home,group\r\n${rows.map((r) => `${r}\r\n`).join('')}`;
+/** The contacts download: the same columns and formula neutralisation as the API's export;
+ *  `csv` keeps a BOM here (a spreadsheet opened from the browser shows the accents). */
+export function contactsCsv(contacts: Contact[], format: ExportFormat = 'csv'): string {
+  const body = exportContacts(contacts, format);
+  return body.startsWith('\ufeff') ? body : `\ufeff${body}`;
 }
 
 export function userPages(app: AppContext, render: Renderer, ports: WebPorts): Router {
@@ -180,7 +177,7 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
       .type('text/csv; charset=utf-8')
       .set('Content-Disposition', `attachment; filename="contacts-${u.number}.csv"`)
       .set('Cache-Control', 'no-store')
-      .send(contactsCsv(contacts));
+      .send(contactsCsv(contacts, parseExportFormat(req.query.format)));
   });
 
   const contactForm = (req: Request) => ({

@@ -11,6 +11,7 @@ import type pg from 'pg';
 import { baseline } from './004-baseline.ts';
 import { extraLines } from './005-extra-lines.ts';
 import { versionsEnrolment } from './008-versions-enrolment.ts';
+import { auditFleet } from './009-audit-fleet.ts';
 
 export interface PgMigration {
   version: number;
@@ -19,7 +20,7 @@ export interface PgMigration {
   up: string | ((client: pg.PoolClient) => Promise<void>);
 }
 
-export const pgMigrations: PgMigration[] = [baseline, extraLines, versionsEnrolment];
+export const pgMigrations: PgMigration[] = [baseline, extraLines, versionsEnrolment, auditFleet];
 
 export const latestPgVersion = (): number => pgMigrations[pgMigrations.length - 1]!.version;
 

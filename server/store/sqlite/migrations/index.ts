@@ -7,6 +7,7 @@ import { passwordResets } from './003-password-resets.ts';
 import { resyncTargets } from './004-resync.ts';
 import { extraLines } from './005-extra-lines.ts';
 import { versionsEnrolment } from './008-versions-enrolment.ts';
+import { auditFleet } from './009-audit-fleet.ts';
 
 export interface Migration {
   version: number;
@@ -15,7 +16,7 @@ export interface Migration {
   up: string | ((db: Database) => void);
 }
 
-export const migrations: Migration[] = [initial, phoneActivity, passwordResets, resyncTargets, extraLines, versionsEnrolment];
+export const migrations: Migration[] = [initial, phoneActivity, passwordResets, resyncTargets, extraLines, versionsEnrolment, auditFleet];
 
 export function schemaVersion(db: Database): number {
   return db.pragma('user_version', { simple: true }) as number;

@@ -1,0 +1,275 @@
+// What the API answers, as zod schemas: the response side of the OpenAPI document (openapi.ts).
+// Request bodies are the schemas the routes already validate with (domain/schemas.ts); these
+// describe views.ts and the feature routers' answers, and test/openapi.test.ts checks every
+// route's real answers against them (objects are closed: an undocumented field fails).
+import { z } from 'zod';
+import { provisioningSecurity, sipTransport, networkProfile, role } from '../domain/schemas.ts';
+import { RESYNC_STATES } from '../domain/resync.ts';
+import { CONFIG_STATES } from '../provision/fleet.ts';
+
+const time = z.iso.datetime({ offset: true }).describe('ISO 8601 time');
+const mac = z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/).describe('MAC address, lower case, colon-separated');
+const number10 = z.string().regex(/^\d{10}$/).describe('10-digit user number');
+
+const messageParams = z.record(z.string(), z.unknown()).describe('the values the message quotes');
+
+/** A catalogue key with its parameters: what the words say, for a client that words things itself. */
+const message = z.object({ key: z.string(), params: messageParams.optional() }).strict();
+
+export const errorDetail = z
+  .object({
+    field: z.string().optional(),
+    line: z.number().int().optional(),
+    key: z.string().describe('catalogue key of the problem (stable)'),
+    params: messageParams.optional(),
+    code: z.string().optional().describe('stable code of the rule, when it has one'),
+    message: z.string().describe('in the language of Accept-Language (French unless English is preferred)'),
+  })
+  .strict();
+
+export const errorBody = z
+  .object({
+    error: z
+      .object({
+        code: z.string().describe('stable: validation_failed, unauthenticated, forbidden, not_found, conflict, too_many_requests, bad_request, payload_too_large, busy, internal'),
+        key: z.string().describe('catalogue key of the message (stable)'),
+        params: messageParams.optional(),
+        message: z.string().describe('in the language of Accept-Language (French unless English is preferred)'),
+        details: z.array(errorDetail),
+      })
+      .strict(),
+  })
+  .strict();
+
+export const apiRoot = z.object({ name: z.literal('cadran'), api: z.literal('v1'), docs: z.string(), openapi: z.string() }).strict();
+
+export const principalSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('operator'), login: z.string() }).strict(),
+  z.object({ kind: z.literal('user'), number: number10, tenantId: z.string(), role }).strict(),
+  z.object({ kind: z.literal('system') }).strict(),
+]);
+
+export const sessionCreated = z.object({ token: z.string(), csrfToken: z.string(), principal: principalSchema }).strict();
+export const sessionCurrent = z.object({ principal: principalSchema, csrfToken: z.string().nullable() }).strict();
+
+export const tenant = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    sipDomain: z.string(),
+    sipProxy: z.string().nullable(),
+    sipPort: z.number().int(),
+    sipTransport,
+    security: provisioningSecurity.optional().describe('operators only'),
+    createdAt: time,
+    updatedAt: time,
+  })
+  .strict();
+
+export const user = z
+  .object({
+    number: number10,
+    tenant: z.string(),
+    name: z.string(),
+    // Shown to the user themself, their tenant's admins and operators only:
+    email: z.string().nullable().optional(),
+    role: role.optional(),
+    sipAuthName: z.string().optional(),
+    sipPassword: z.string().optional(),
+    voicemailNumber: z.string().optional(),
+    hasPassword: z.boolean().optional(),
+    createdAt: time.optional(),
+    updatedAt: time.optional(),
+  })
+  .strict();
+
+export const configState = z.enum(CONFIG_STATES as [string, ...string[]]);
+
+export const device = z
+  .object({
+    mac,
+    vendor: z.string(),
+    model: z.string(),
+    tenant: z.string(),
+    user: number10.nullable(),
+    label: z.string().nullable(),
+    expansionModules: z.number().int(),
+    extraLines: z.array(number10).describe('other licences this phone registers as extra lines'),
+    provisioningUsername: z.string().nullable().optional().describe('admins and operators only'),
+    hasProvisioningPassword: z.boolean().optional().describe('admins and operators only'),
+    lastSeen: z
+      .object({
+        at: time,
+        ip: z.string(),
+        userAgent: z.string().nullable(),
+        firmware: z.string().nullable(),
+        file: z.string(),
+        protocol: z.string().describe('http, https or tftp'),
+      })
+      .strict()
+      .nullable(),
+    firmware: z.string().nullable().describe('firmware version from the User-Agent'),
+    reportedModel: z.string().nullable().describe('model named by the User-Agent'),
+    configState: configState.describe('never-fetched; current: every file the phone fetched is byte-identical to what it would get now; pending: otherwise'),
+    pendingFiles: z.array(z.string()).describe('fetched files whose current version the phone has not fetched'),
+    createdAt: time,
+    updatedAt: time,
+  })
+  .strict();
+
+export const userWithDevices = user.extend({ devices: z.array(device) }).strict();
+
+export const key = z
+  .object({ position: z.number().int(), type: z.enum(['line', 'blf', 'speeddial']), value: z.string().nullable(), label: z.string().nullable() })
+  .strict();
+
+export const network = networkProfile;
+export const deviceNetwork = z.object({ overrides: networkProfile, effective: networkProfile }).strict();
+
+export const contact = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    work: z.string().nullable(),
+    mobile: z.string().nullable(),
+    home: z.string().nullable(),
+    group: z.string().nullable(),
+    createdAt: time,
+    updatedAt: time,
+  })
+  .strict();
+
+export const deviceChecks = z
+  .object({
+    mac,
+    problems: z.array(
+      z
+        .object({
+          field: z.string(),
+          message: z.string().describe('English text; `code` and `params` for a translation'),
+          code: z.string().optional(),
+          params: messageParams.optional(),
+        })
+        .strict(),
+    ),
+    shadows: z
+      .array(z.object({ vendor: z.string(), name: z.string(), code: z.string() }).strict())
+      .describe('vendor parameters that replace a value cadran computes'),
+  })
+  .strict();
+
+export const unknownDevice = z
+  .object({
+    mac,
+    vendor: z.string().nullable(),
+    model: z.string().nullable(),
+    ip: z.string(),
+    userAgent: z.string().nullable(),
+    firstSeen: time,
+    lastSeen: time,
+    count: z.number().int(),
+  })
+  .strict();
+
+export const importReport = z
+  .object({
+    dryRun: z.boolean(),
+    mode: z.enum(['all-or-nothing', 'skip-invalid']),
+    applied: z.boolean(),
+    created: z.number().int(),
+    updated: z.number().int(),
+    unchanged: z.number().int(),
+    rejected: z.number().int(),
+    lines: z.array(
+      z
+        .object({
+          line: z.number().int(),
+          mac: z.string().optional(),
+          name: z.string().optional(),
+          status: z.enum(['created', 'updated', 'unchanged', 'rejected']),
+          reason: z.string().optional().describe('in the language of Accept-Language'),
+          key: z.string().optional().describe('catalogue key of the reason (stable)'),
+          params: messageParams.optional(),
+          field: z.string().optional(),
+        })
+        .strict(),
+    ),
+    rejectedNotListed: z.number().int(),
+    warnings: z.array(z.string()),
+    warningKeys: z.array(message),
+    message: z.string(),
+    summary: message,
+  })
+  .strict();
+
+/** An all-or-nothing import that wrote nothing: the error and the whole report. */
+export const importRejected = importReport.extend(errorBody.shape).strict();
+
+const resyncState = z.enum(RESYNC_STATES as [string, ...string[]]);
+
+export const resyncSubmitted = z
+  .object({ id: z.string(), jobId: z.string(), tenant: z.string(), queued: z.number().int(), failed: z.number().int(), total: z.number().int() })
+  .strict();
+
+export const resyncJobSummary = z
+  .object({
+    id: z.string(),
+    jobId: z.string(),
+    tenant: z.string(),
+    scope: z.enum(['device', 'user', 'tenant', 'change']),
+    scopeId: z.string(),
+    label: z.string().describe('what the job covers, in the language of Accept-Language'),
+    labelKey: z.string(),
+    reboot: z.boolean(),
+    requestedBy: z.string().nullable(),
+    createdAt: time,
+    cancelledAt: time.nullable(),
+    state: z.enum(['running', 'finished', 'cancelled']),
+    finished: z.boolean(),
+    total: z.number().int(),
+    counts: z.record(resyncState, z.number().int()),
+  })
+  .strict();
+
+const resyncDevice = z
+  .object({
+    mac,
+    state: resyncState,
+    code: z.number().int().optional(),
+    reason: z.string().optional().describe('in the language of Accept-Language'),
+    reasonKey: z.string().optional(),
+    reasonParams: messageParams.optional(),
+    sipReason: z.string().optional().describe('the SIP reason phrase as received'),
+    sentAt: time.optional(),
+    fetchedAt: time.optional(),
+    updatedAt: time,
+  })
+  .strict();
+
+export const resyncJob = resyncJobSummary.extend({ targets: z.array(resyncDevice), devices: z.array(resyncDevice) }).strict();
+export const resyncCancelled = resyncJob.extend({ cancelledTargets: z.number().int() }).strict();
+
+const auditChange = z.object({ field: z.string(), before: z.unknown(), after: z.unknown() }).strict();
+
+export const auditEntry = z
+  .object({
+    id: z.number().int(),
+    at: time,
+    principal: z.string().describe('operator:<login>, admin:<number>, user:<number>, cli:<account>'),
+    channel: z.enum(['api', 'web', 'cli']),
+    address: z.string().describe('client address, or cli'),
+    action: z.string().describe('e.g. device.update, keys.replace, devices.import'),
+    tenant: z.string().nullable(),
+    user: z.string().nullable(),
+    device: mac.nullable(),
+    target: z.string().nullable().describe('contact id, resync job id, operator login…'),
+    before: z.unknown().describe('the record before the write, secrets masked'),
+    after: z.unknown().describe('the record after the write, secrets masked'),
+    changes: z.array(auditChange),
+    summary: z.unknown().describe('imports: counts and the lines written (bounded); resync: scope and counts'),
+  })
+  .strict();
+
+export const auditPage = z.object({ entries: z.array(auditEntry), nextCursor: z.string().nullable() }).strict();
+
+export const openApiDocument = z.object({ openapi: z.string(), info: z.object({}).loose(), paths: z.object({}).loose() }).loose();
