@@ -28,7 +28,8 @@ t('every record answers with an ETag; If-Match with an older version gets 412 an
   const stale = await s.api('PATCH', `/users/${ALICE}`, { name: 'Alice Stale' }, undefined, { 'if-match': etag });
   assert.is(stale.status, 412);
   assert.is(stale.body.error.code, 'precondition_failed');
-  assert.match(stale.body.error.message, /changed by someone else/);
+  assert.is(stale.body.error.key, 'stale.user');
+  assert.match(stale.body.error.message, /modifiée par quelqu'un d'autre/);
   assert.is((await s.api('GET', `/users/${ALICE}`)).body.name, 'Alice M.');
   // A tag that is not one of ours never matches.
   assert.is((await s.api('PATCH', `/users/${ALICE}`, { name: 'x' }, undefined, { 'if-match': '"garbage"' })).status, 412);
@@ -120,7 +121,8 @@ t('PATCH security merges: a URL token does not drop the allowlist or Digest (rep
 t('NOTIFY target: only an operator sets the SIP proxy or port of a tenant', async () => {
   const r = await s.api('PATCH', '/tenants/acme', { sipProxy: '203.0.113.9', sipPort: 5099 }, tok[ADMIN]);
   assert.is(r.status, 403);
-  assert.match(r.body.error.message, /only an operator/);
+  assert.is(r.body.error.key, 'forbidden.sip_target_operator_only');
+  assert.match(r.body.error.message, /Seul un opérateur/);
   assert.is((await s.api('PATCH', '/tenants/acme', { sipPort: 5099 }, tok[ADMIN])).status, 403);
   const t0 = (await s.api('GET', '/tenants/acme')).body;
   assert.equal([t0.sipProxy, t0.sipPort], [null, 5060]);

@@ -131,7 +131,8 @@ contacts('the cap holds on the API too: a full directory refuses one more contac
   const once = () => s.api('POST', `/users/${ALICE}/contacts`, { name: 'One more', mobile: '0611111111' }, tok[ALICE]);
   const r = await once().catch(once);
   assert.is(r.status, 409);
-  assert.match(r.body.error.message, /at most 10000 contacts/);
+  assert.is(r.body.error.key, 'conflict.directory_full');
+  assert.match(r.body.error.message, /au plus 10\D?000 contacts/);
   assert.is(await s.app.store.contacts.count(ALICE), MAX_CONTACTS_PER_USER);
   // A second import adds nothing either, and says why.
   const again = await postCsv(s, `/users/${ALICE}/contacts/import?mode=skip-invalid`, tok[ALICE]!, 3, (i) => `Nouveau ${i};061234567${i};\n`);
@@ -152,7 +153,8 @@ contacts('one import per person at a time: a second upload while the first is st
   assert.is(s.app.imports.running, 1);
   const second = await s.api('POST', `/users/${BOB}/contacts/import`, 'name;mobile\nX;0611111111\n', tok[BOB], { 'content-type': 'text/csv' });
   assert.is(second.status, 429);
-  assert.match(second.body.error.message, /still running/);
+  assert.is(second.body.error.key, 'import.busy_yours');
+  assert.match(second.body.error.message, /encore en cours/);
   // Another person is not refused.
   const other = await s.api('POST', `/users/${ALICE}/contacts/import?mode=skip-invalid`, 'name;mobile\nY;0622222222\n', tok[ALICE], { 'content-type': 'text/csv' });
   assert.is(other.status, 200);
@@ -223,7 +225,7 @@ busy('busy is reported as busy (exit 75, try again), not as a rejected line; not
   const cadran = () =>
     new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => {
       const child = spawn(process.execPath, [CADRAN, 'import', file], {
-        env: { ...process.env, CADRAN_DATA_DIR: dir, CADRAN_SQLITE_BUSY_SECONDS: '1' },
+        env: { ...process.env, CADRAN_DATA_DIR: dir, CADRAN_SQLITE_BUSY_SECONDS: '1', CADRAN_LANG: 'en' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stderr = '';

@@ -3,7 +3,7 @@
 // implement, RFC 2069 responses without qop accepted too). Everything parsed here comes from the
 // network: bounded lengths, no throwing on garbage.
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { digestResponse } from '../sip/digest.ts';
 
 /** `::ffff:192.0.2.1` (an IPv4 client on a dual-stack socket) → `192.0.2.1`. */
@@ -88,16 +88,22 @@ export class NonceIssuer {
 
   issue(nowMs = Date.now()): string {
     const expires = Math.floor(nowMs / 1000) + NONCE_TTL_SECONDS;
-    return `${expires.toString(36)}.${this.#mac(expires)}`;
+    // A random part: two phones challenged in the same second get different nonces, so one's
+    // first use (nc=1) is never taken for a replay of the other's.
+    const salt = randomBytes(9).toString('base64url');
+    return `${expires.toString(36)}.${salt}.${this.#mac(expires, salt)}`;
   }
 
   /** 'ok', 'stale' (well-formed, ours, expired) or 'invalid'. */
   check(nonce: string, nowMs = Date.now()): 'ok' | 'stale' | 'invalid' {
-    const dot = nonce.indexOf('.');
-    if (dot < 1 || dot > 12 || nonce.length > 64) return 'invalid';
-    const expires = parseInt(nonce.slice(0, dot), 36);
-    if (!Number.isSafeInteger(expires) || expires.toString(36) !== nonce.slice(0, dot)) return 'invalid';
-    if (!sameSecret(nonce.slice(dot + 1), this.#mac(expires))) return 'invalid';
+    if (nonce.length > 64) return 'invalid';
+    const parts = nonce.split('.');
+    if (parts.length !== 3) return 'invalid';
+    const [exp, salt, mac] = parts as [string, string, string];
+    if (exp.length < 1 || exp.length > 12 || !/^[A-Za-z0-9_-]{12}$/.test(salt)) return 'invalid';
+    const expires = parseInt(exp, 36);
+    if (!Number.isSafeInteger(expires) || expires.toString(36) !== exp) return 'invalid';
+    if (!sameSecret(mac, this.#mac(expires, salt))) return 'invalid';
     return expires * 1000 < nowMs ? 'stale' : 'ok';
   }
 
@@ -143,8 +149,8 @@ export class NonceIssuer {
     for (const [nonce, use] of this.#uses) if (use.expires < nowMs) this.#uses.delete(nonce);
   }
 
-  #mac(expires: number): string {
-    return createHmac('sha256', this.secret).update(String(expires)).digest('base64url').slice(0, 32);
+  #mac(expires: number, salt: string): string {
+    return createHmac('sha256', this.secret).update(`${expires}.${salt}`).digest('base64url').slice(0, 32);
   }
 }
 
