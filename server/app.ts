@@ -1,8 +1,10 @@
 // Composition root: opens the store, builds the services and starts the listeners.
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Router } from 'express';
-import type { Config } from './config.ts';
+import { ConfigError, type Config } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
 import { openStore } from './store/index.ts';
 import { ChangeFeed } from './service/changes.ts';
@@ -47,12 +49,12 @@ export async function createAppContext(config: Config, log: Logger = createLogge
     store,
     changes,
     fetches,
-    auth: new AuthService(store),
+    auth: new AuthService(store, config.sessions),
     resync: new ResyncService({ store, log, sip: config.sip, fetches }),
     imports: new ImportLimiter({ perPrincipal: 1, total: config.imports.maxParallel }),
     templates,
     metrics: new Metrics({ vendors: vendors.map((v) => v.id) }),
-    fleet: new FleetState({ store, templates, changes }),
+    fleet: new FleetState({ store, templates, changes, defaults: installationProfile(config) }),
   };
 }
 
@@ -75,11 +77,25 @@ export interface Feature {
 export interface Running {
   app: AppContext;
   adminPort: number;
+  /** `https` when the admin listener has a certificate (CADRAN_ADMIN_TLS_CERT / _KEY). */
+  adminScheme: 'http' | 'https';
   /** Where phones are served, when the phone feature runs. */
   phone?: PhoneListeners;
   /** The resync engine, when the resync feature runs. */
   resync?: ResyncRuntime;
   close(): Promise<void>;
+}
+
+/** How often expired sessions and tokens are removed from the store. */
+export const PURGE_EVERY_MS = 10 * 60_000;
+
+/** A PEM file of the admin listener's TLS, or a one-line error naming the setting. */
+function readPem(file: string, setting: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new ConfigError(`${setting}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
@@ -133,12 +149,12 @@ export async function startServer(app: AppContext, features: Feature[] = []): Pr
       phone ??= started.phone;
       resync ??= started.resync;
     }
-    const admin = createServer(
-      createAdminApp(app, {
-        api: features.flatMap((f) => f.api ?? []),
-        ...(features.find((f) => f.web)?.web ? { web: features.find((f) => f.web)!.web! } : {}),
-      }),
-    );
+    const handler = createAdminApp(app, {
+      api: features.flatMap((f) => f.api ?? []),
+      ...(features.find((f) => f.web)?.web ? { web: features.find((f) => f.web)!.web! } : {}),
+    });
+    const tls = app.config.adminTls;
+    const admin: Server = tls ? createHttpsServer({ cert: readPem(tls.cert, 'CADRAN_ADMIN_TLS_CERT'), key: readPem(tls.key, 'CADRAN_ADMIN_TLS_KEY') }, handler) : createServer(handler);
     const adminPort = await listen(admin, app.config.adminPort, app.config.adminHost);
     stops.push(async () => {
       await new Promise<void>((r) => {
@@ -146,10 +162,22 @@ export async function startServer(app: AppContext, features: Feature[] = []): Pr
         admin.closeAllConnections();
       });
     });
-    app.log.info({ host: app.config.adminHost, port: adminPort }, 'admin API and web UI listening');
+    app.log.info({ host: app.config.adminHost, port: adminPort, scheme: tls ? 'https' : 'http' }, 'admin API and web UI listening');
+    // Expired sessions and tokens are refused when used; they are also removed from the store
+    // now and every 10 minutes, so the table does not grow with every login ever made.
+    const purge = () =>
+      app.auth
+        .purgeExpired()
+        .then((n) => n > 0 && app.log.debug({ removed: n }, 'expired sessions and tokens purged'))
+        .catch((err: unknown) => app.log.warn({ err }, 'purging expired sessions failed'));
+    await purge();
+    const purger = setInterval(purge, PURGE_EVERY_MS);
+    purger.unref();
+    stops.push(async () => clearInterval(purger));
     return {
       app,
       adminPort,
+      adminScheme: tls ? 'https' : 'http',
       ...(phone ? { phone } : {}),
       ...(resync ? { resync } : {}),
       close: async () => {

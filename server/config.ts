@@ -60,6 +60,13 @@ const fileSchema = z
      *  checked against the profile schema when the app starts (server/domain/profile.ts). */
     defaults: z.record(z.string(), z.unknown()),
     auditRetentionDays: z.number().int().min(1).max(36500),
+    adminPublicUrl: z.string(),
+    adminTlsCert: z.string(),
+    adminTlsKey: z.string(),
+    trustProxy: z.string(),
+    sessionIdleMinutes: z.number().int().min(1).max(7 * 24 * 60),
+    sessionMaxHours: z.number().int().min(1).max(24 * 90),
+    tokenDays: z.number().int().min(1).max(3650),
   })
   .partial()
   .strict();
@@ -129,6 +136,21 @@ export interface Config {
   defaultLocale: LocaleTag | null;
   /** Audit entries older than this are purged (hourly). */
   auditRetentionDays: number;
+  /**
+   * Public URL of the cockpit (`CADRAN_ADMIN_PUBLIC_URL`), without a trailing slash: the only base
+   * of links sent by e-mail. Without it, no mail is sent.
+   */
+  adminPublicUrl: string | null;
+  /** PEM certificate and key files: the admin listener serves HTTPS instead of HTTP. */
+  adminTls: { cert: string; key: string } | null;
+  /** Express `trust proxy` (X-Forwarded-For / -Proto): addresses or CIDRs of the proxies, or false. */
+  trustProxy: string[] | number | false;
+  /** Logins (web or API) end after `idleMinutes` without use or `maxHours` after they began; API tokens after `tokenDays`. */
+  sessions: { idleMinutes: number; maxHours: number; tokenDays: number };
+  /** `CADRAN_SECRET_KEY`, split: base64 keys of the stored passwords (the first encrypts), or null for the key file. */
+  secretKeys: string[] | null;
+  /** `<data dir>/secret.key`, used when no CADRAN_SECRET_KEY is given (made at the first start). */
+  secretKeyFile: string;
 }
 
 export class ConfigError extends Error {}
@@ -147,6 +169,61 @@ const envRate = z
   .transform(Number)
   .pipe(z.number().positive('must be more than 0').max(100_000, 'is more than 100000 per second'));
 const envText = z.string().trim().min(1).max(1024);
+
+/** An http(s) URL without query or fragment, returned without its trailing slash. */
+const baseUrl = z
+  .string()
+  .trim()
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === 'http:' || u.protocol === 'https:') && !u.search && !u.hash && !u.username && !u.password;
+    } catch {
+      return false;
+    }
+  }, 'is not an http(s) URL without query (e.g. https://cadran.example.net)')
+  .transform((v) => v.replace(/\/+$/, ''));
+
+const KEYWORDS = ['loopback', 'linklocal', 'uniquelocal'];
+/** Express `trust proxy`: `false`/`none`, a hop count, or keywords / addresses / CIDRs separated by commas. */
+const trustProxy = z
+  .string()
+  .trim()
+  .transform((v, ctx): string[] | number | false => {
+    if (/^(false|none|no|0)$/i.test(v)) return false;
+    if (/^\d{1,2}$/.test(v)) return Number(v);
+    const parts = v.split(',').map((p) => p.trim()).filter(Boolean);
+    for (const p of parts) {
+      if (!KEYWORDS.includes(p) && !/^([0-9]{1,3}(\.[0-9]{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)(\/\d{1,3})?$/.test(p)) {
+        ctx.addIssue({ code: 'custom', message: `is not a list of proxy addresses or CIDRs (or loopback, linklocal, uniquelocal, a hop count, none): "${p.slice(0, 40)}"` });
+        return z.NEVER;
+      }
+    }
+    if (parts.length === 0) return false;
+    return parts;
+  });
+
+/** Base64 keys of 32 bytes, comma-separated; the value itself is never repeated in a message. */
+const secretKeys = z
+  .string()
+  .trim()
+  .transform((v, ctx) => {
+    const keys = v.split(',').map((k) => k.trim()).filter(Boolean);
+    for (const [i, k] of keys.entries()) {
+      const bytes = /^[A-Za-z0-9+/_-]+={0,2}$/.test(k) ? Buffer.from(k, /[-_]/.test(k) ? 'base64url' : 'base64').length : 0;
+      if (bytes !== 32) {
+        ctx.addIssue({ code: 'custom', message: `key ${i + 1} is not 32 bytes in base64 (44 characters; \`cadran secrets new-key\` prints one)` });
+        return z.NEVER;
+      }
+    }
+    if (keys.length === 0) {
+      ctx.addIssue({ code: 'custom', message: 'holds no key' });
+      return z.NEVER;
+    }
+    return keys;
+  });
+
+const minutes = (max: number, what: string) => envInt(1, max, what);
 const envSchemas = {
   CADRAN_HTTP_PORT: envInt(0, 65535, 'a port number (0–65535)'),
   CADRAN_HTTPS_PORT: envInt(0, 65535, 'a port number (0–65535)'),
@@ -178,10 +255,18 @@ const envSchemas = {
   CADRAN_SMTP_HOST: envText,
   CADRAN_SMTP_FROM: envText,
   CADRAN_DEFAULT_LOCALE: z.enum(LOCALE_TAGS, `is not a locale (${LOCALE_TAGS.join(', ')})`),
+  CADRAN_ADMIN_PUBLIC_URL: baseUrl,
+  CADRAN_ADMIN_TLS_CERT: envText,
+  CADRAN_ADMIN_TLS_KEY: envText,
+  CADRAN_TRUST_PROXY: trustProxy,
+  CADRAN_SESSION_IDLE_MINUTES: minutes(7 * 24 * 60, 'a number of minutes from 1 to 10080'),
+  CADRAN_SESSION_MAX_HOURS: minutes(24 * 90, 'a number of hours from 1 to 2160'),
+  CADRAN_TOKEN_DAYS: minutes(3650, 'a number of days from 1 to 3650'),
+  CADRAN_SECRET_KEY: secretKeys,
 } satisfies Record<string, z.ZodType<unknown, string>>;
 
 type EnvName = keyof typeof envSchemas;
-const SECRET_ENV = new Set<string>(['CADRAN_METRICS_TOKEN']);
+const SECRET_ENV = new Set<string>(['CADRAN_METRICS_TOKEN', 'CADRAN_SECRET_KEY']);
 type EnvValues = { [K in EnvName]?: z.output<(typeof envSchemas)[K]> };
 
 /** The CADRAN_* variables that are set (non-empty), parsed; the first bad one is a ConfigError. */
@@ -253,6 +338,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, host: HostFacts
       throw new ConfigError(`${stray ?? `config file ${file}: database`} is set but no PostgreSQL database is (CADRAN_DATABASE_URL); unset it to use the embedded SQLite file`);
     }
   }
+  // The file is checked like the environment (same parsers, its key named).
+  const fromFile = <T>(key: string, schema: z.ZodType<T, string>, v: string | undefined): T | undefined => {
+    if (v === undefined) return undefined;
+    const r = schema.safeParse(v);
+    if (!r.success) throw new ConfigError(`config file ${file}: ${key}: ${r.error.issues[0]!.message}`);
+    return r.data;
+  };
+  const adminPublicUrl = e.CADRAN_ADMIN_PUBLIC_URL ?? fromFile('adminPublicUrl', baseUrl, f.adminPublicUrl) ?? null;
+  const adminTlsCert = e.CADRAN_ADMIN_TLS_CERT ?? f.adminTlsCert ?? null;
+  const adminTlsKey = e.CADRAN_ADMIN_TLS_KEY ?? f.adminTlsKey ?? null;
+  if (!!adminTlsCert !== !!adminTlsKey) {
+    throw new ConfigError(`the admin listener's HTTPS needs both CADRAN_ADMIN_TLS_CERT and CADRAN_ADMIN_TLS_KEY (only ${adminTlsCert ? 'the certificate' : 'the key'} is set)`);
+  }
   return {
     dataDir,
     databaseFile: join(dataDir, 'cadran.sqlite'),
@@ -299,5 +397,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, host: HostFacts
     profileDefaults: f.defaults ?? {},
     defaultLocale: e.CADRAN_DEFAULT_LOCALE ?? null,
     auditRetentionDays: e.CADRAN_AUDIT_RETENTION_DAYS ?? f.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS,
+    adminPublicUrl,
+    adminTls: adminTlsCert && adminTlsKey ? { cert: adminTlsCert, key: adminTlsKey } : null,
+    trustProxy: e.CADRAN_TRUST_PROXY ?? fromFile('trustProxy', trustProxy, f.trustProxy) ?? false,
+    sessions: {
+      idleMinutes: e.CADRAN_SESSION_IDLE_MINUTES ?? f.sessionIdleMinutes ?? 60,
+      maxHours: e.CADRAN_SESSION_MAX_HOURS ?? f.sessionMaxHours ?? 12,
+      tokenDays: e.CADRAN_TOKEN_DAYS ?? f.tokenDays ?? 365,
+    },
+    secretKeys: e.CADRAN_SECRET_KEY ?? null,
+    secretKeyFile: join(dataDir, 'secret.key'),
   };
 }

@@ -9,14 +9,29 @@
 // synchronously when the process exits (pino registers that for asynchronous destinations) and
 // `flushLogger` writes it at a clean stop. Commands (`cadran import`, `render`, …) keep
 // synchronous writes: what they print and what they log stay in order.
-import { destination, pino, type Logger } from 'pino';
+import { destination, pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
 export interface LoggerOptions {
   /** Asynchronous buffered writes (servers). Default false: every line written at once. */
   async?: boolean;
+  /** Write here instead of standard output (tests read what was logged). */
+  destination?: DestinationStream;
 }
+
+/**
+ * Fields never written to a log, whatever object carries them (one level deep): passwords,
+ * tokens, cookies, Authorization headers. Code logs none of them on purpose; this is the net
+ * under it (a request object, an input echoed in an error context).
+ */
+export const REDACTED_PATHS = [
+  'password', 'currentPassword', 'sipPassword', 'provisioningPassword', 'adminPassword', 'phoneUserPassword', 'authPassword',
+  'token', 'csrfToken', 'sessionId', 'secret', 'secretKey', 'authorization', 'cookie',
+].flatMap((k) => [k, `*.${k}`]).concat([
+  'credentials.password', '*.credentials.password', 'headers.authorization', 'headers.cookie', 'headers["set-cookie"]',
+  'req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'auth["password"]', '*.auth["password"]',
+]);
 
 /**
  * Most bytes kept waiting for a stdout that does not keep up (a stuck pipe must not grow memory
@@ -29,7 +44,8 @@ const BATCH_BYTES = 8192;
 const FLUSH_EVERY_MS = 250;
 
 export function createLogger(level = process.env.CADRAN_LOG_LEVEL || 'info', opts: LoggerOptions = {}): Logger {
-  const options = { level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime };
+  const options = { level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  if (opts.destination) return pino(options, opts.destination);
   if (!opts.async) return pino(options);
   return pino(options, destination({ dest: 1, sync: false, minLength: BATCH_BYTES, periodicFlush: FLUSH_EVERY_MS, maxLength: MAX_BUFFERED_BYTES }));
 }

@@ -1,4 +1,4 @@
-// `cadran` command line: serve, operator create, render, migrate, import, resync.
+// `cadran` command line: serve, operator create, render, migrate, import, resync, token, secrets.
 import { Command, CommanderError } from 'commander';
 import { DomainError, describeError } from './domain/errors.ts';
 import { ConfigError } from './config.ts';
@@ -8,6 +8,8 @@ import { registerServeCommand } from './cli/serve.ts';
 import { registerOperatorCommands } from './cli/operator.ts';
 import { registerRenderCommand } from './cli/render.ts';
 import { registerMigrateCommand } from './cli/migrate.ts';
+import { registerTokenCommands } from './cli/token.ts';
+import { registerSecretsCommands } from './cli/secrets.ts';
 import { cliExtensions } from './cli/extensions.ts';
 
 export function buildProgram(): Command {
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   registerOperatorCommands(program);
   registerRenderCommand(program);
   registerMigrateCommand(program);
+  registerTokenCommands(program);
+  registerSecretsCommands(program);
   for (const register of cliExtensions) register(program);
   return program;
 }

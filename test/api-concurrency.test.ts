@@ -46,11 +46,13 @@ t('every record answers with an ETag; If-Match with an older version gets 412 an
   assert.is((await s.api('PUT', `/users/${ALICE}/keys`, [{ position: 1, type: 'line' }], undefined, { 'if-match': ktag })).status, 200);
   assert.is((await s.api('PUT', `/users/${ALICE}/keys`, [], undefined, { 'if-match': ktag })).status, 412);
   assert.is((await s.api('GET', `/users/${ALICE}/keys`)).body.length, 1);
-  const c = await s.api('POST', `/users/${ALICE}/contacts`, { name: 'Zoé', mobile: '0611111111' });
+  // Contacts are private to their user (issue 17): Alice edits her own.
+  const c = await s.api('POST', `/users/${ALICE}/contacts`, { name: 'Zoé', mobile: '0611111111' }, tok[ALICE]);
+  assert.is(c.status, 201, JSON.stringify(c.body));
   const ctag = c.headers.get('etag')!;
-  assert.is((await s.api('PATCH', `/users/${ALICE}/contacts/${c.body.id}`, { name: 'Zoé B' }, undefined, { 'if-match': ctag })).status, 200);
-  assert.is((await s.api('DELETE', `/users/${ALICE}/contacts/${c.body.id}`, undefined, undefined, { 'if-match': ctag })).status, 412);
-  assert.is((await s.api('GET', `/users/${ALICE}/contacts/${c.body.id}`)).body.name, 'Zoé B');
+  assert.is((await s.api('PATCH', `/users/${ALICE}/contacts/${c.body.id}`, { name: 'Zoé B' }, tok[ALICE], { 'if-match': ctag })).status, 200);
+  assert.is((await s.api('DELETE', `/users/${ALICE}/contacts/${c.body.id}`, undefined, tok[ALICE], { 'if-match': ctag })).status, 412);
+  assert.is((await s.api('GET', `/users/${ALICE}/contacts/${c.body.id}`, undefined, tok[ALICE])).body.name, 'Zoé B');
   await s.api('POST', '/devices', { mac: '805ec0000042', model: 'T54W', tenant: 'acme' });
   const dev = await s.api('GET', '/devices/805ec0000042');
   assert.is((await s.api('PATCH', '/devices/805ec0000042', { label: 'A' }, undefined, { 'if-match': dev.headers.get('etag')! })).status, 200);
@@ -61,11 +63,13 @@ t('every record answers with an ETag; If-Match with an older version gets 412 an
 t("two concurrent writers: a user's password change does not revert an admin's SIP-password rotation and demotion (replayed)", async () => {
   // Alice is an admin for this test, and changes her own password (slow: hashed) while the
   // operator rotates her SIP password and demotes her, many times over.
+  // Her own password change needs her current one (sec-auth).
+  let current = `pw-${ALICE}`;
   for (let round = 0; round < 5; round++) {
     await s.api('PATCH', `/users/${ALICE}`, { role: 'admin' });
     const sip = `rotated-${round}-Xy9`;
     const [mine, theirs] = await Promise.all([
-      s.api('PATCH', `/users/${ALICE}`, { password: `new-password-${round}` }, tok[ALICE]),
+      s.api('PATCH', `/users/${ALICE}`, { password: `new-password-${round}`, currentPassword: current }, tok[ALICE]),
       s.api('PATCH', `/users/${ALICE}`, { sipPassword: sip, role: 'user' }),
     ]);
     assert.is(theirs.status, 200, JSON.stringify(theirs.body));
@@ -77,6 +81,7 @@ t("two concurrent writers: a user's password change does not revert an admin's S
       const login = await s.api('POST', '/sessions', { login: ALICE, password: `new-password-${round}` }, null);
       assert.is(login.status, 201, `round ${round}: the password change stays`);
       tok[ALICE] = login.body.token;
+      current = `new-password-${round}`;
     }
   }
 });

@@ -17,7 +17,7 @@ t.before(async () => {
   await s.api('POST', '/devices', { mac: '805ec0000002', model: 'T54W', tenant: 'acme', user: ALICE });
   await s.api('POST', '/devices', { mac: '0004f2000003', model: 'VVX450', tenant: 'acme', user: BOB });
   await s.api('POST', '/devices', { mac: '000413000004', model: 'D785', tenant: 'globex', user: GINA });
-  await s.api('POST', `/users/${ALICE}/contacts`, { name: 'Privé Alice', mobile: '0611111111' });
+  await s.api('POST', `/users/${ALICE}/contacts`, { name: 'Privé Alice', mobile: '0611111111' }, tok[ALICE]);
 });
 t.after(async () => s.close());
 
@@ -39,8 +39,53 @@ t('a user reads and changes only their own keys and contacts', async () => {
 t('a user cannot rename their licence or change their role, but can change their password', async () => {
   assert.is((await s.api('PATCH', `/users/${ALICE}`, { name: 'Queen Alice' }, tok[ALICE])).status, 403);
   assert.is((await s.api('PATCH', `/users/${ALICE}`, { role: 'admin' }, tok[ALICE])).status, 403);
-  assert.is((await s.api('PATCH', `/users/${ALICE}`, { password: 'a-new-password' }, tok[ALICE])).status, 200);
+  // Her own password needs the current one (issue 12: a session left open must not be enough).
+  assert.is((await s.api('PATCH', `/users/${ALICE}`, { password: 'a-new-password' }, tok[ALICE])).status, 422);
+  assert.is((await s.api('PATCH', `/users/${ALICE}`, { password: 'a-new-password', currentPassword: 'wrong-password' }, tok[ALICE])).status, 422);
+  assert.is((await s.api('PATCH', `/users/${ALICE}`, { password: 'a-new-password', currentPassword: `pw-${ALICE}` }, tok[ALICE])).status, 200);
   assert.is((await s.api('POST', '/sessions', { login: ALICE, password: 'a-new-password' }, null)).status, 201);
+});
+
+t("another tenant's MACs, numbers and ids: the same answer as for ones that do not exist, naming no tenant", async () => {
+  const same = (a: { status: number; body: { error: { code: string; message: string } } }, b: typeof a, what: string) => {
+    assert.is(a.status, b.status, `${what}: status`);
+    assert.is(a.body.error.code, b.body.error.code, `${what}: code`);
+    assert.not.match(a.body.error.message, /another tenant|Acme SAS/i, `${what}: ${a.body.error.message}`);
+    // The same sentence, but for the name each caller gave.
+    const shape = (m: string) => m.replace(/\b(acme|nope|0100000002|0199999999|805ec0000002|805ec0000035|80:5e:c0:00:00:0[0-9a-f]|80:5e:c0:00:00:3[0-9a-f])\b/g, '…');
+    assert.is(shape(a.body.error.message), shape(b.body.error.message), what);
+  };
+  // A device for a licence of Acme / for a number nobody has.
+  same(
+    await s.api('POST', '/devices', { mac: '805ec0000031', model: 'T54W', tenant: 'globex', user: ALICE }, tok[GUS]),
+    await s.api('POST', '/devices', { mac: '805ec0000032', model: 'T54W', tenant: 'globex', user: '0199999999' }, tok[GUS]),
+    'device user',
+  );
+  // A device in Acme's tenant / in a tenant that does not exist.
+  same(
+    await s.api('POST', '/devices', { mac: '805ec0000033', model: 'T54W', tenant: 'acme' }, tok[GUS]),
+    await s.api('POST', '/devices', { mac: '805ec0000034', model: 'T54W', tenant: 'nope' }, tok[GUS]),
+    'device tenant',
+  );
+  // Acme's phone / a MAC nobody has: read, change, delete.
+  for (const [m, path, body] of [['GET', '/devices/805ec0000002', undefined], ['PATCH', '/devices/805ec0000002', { label: 'x' }], ['DELETE', '/devices/805ec0000002', undefined]] as const) {
+    same(await s.api(m, path, body, tok[GUS]), await s.api(m, path.replace('805ec0000002', '805ec0000035'), body, tok[GUS]), `${m} device`);
+  }
+  // Acme's licence / a free number: read, BLF supervision.
+  same(await s.api('GET', `/users/${ALICE}`, undefined, tok[GUS]), await s.api('GET', '/users/0199999999', undefined, tok[GUS]), 'GET user');
+  same(
+    await s.api('PUT', `/users/${GINA}/keys`, [{ position: 1, type: 'blf', value: ALICE }], tok[GUS]),
+    await s.api('PUT', `/users/${GINA}/keys`, [{ position: 1, type: 'blf', value: '0199999999' }], tok[GUS]),
+    'BLF',
+  );
+  // Acme's tenant / none: read it, list its users.
+  same(await s.api('GET', '/tenants/acme', undefined, tok[GUS]), await s.api('GET', '/tenants/nope', undefined, tok[GUS]), 'GET tenant');
+  same(await s.api('GET', '/tenants/acme/users', undefined, tok[GUS]), await s.api('GET', '/tenants/nope/users', undefined, tok[GUS]), 'tenant users');
+  // A MAC is unique: taking Acme's is refused, but the answer names no tenant.
+  const taken = await s.api('POST', '/devices', { mac: '805ec0000002', model: 'T54W', tenant: 'globex' }, tok[GUS]);
+  assert.is(taken.status, 409);
+  assert.not.match(taken.body.error.message, /acme|another tenant/i);
+  assert.is((await s.api('GET', '/devices/805ec0000002')).body.tenant, 'acme', 'still Acme\'s');
 });
 
 t('a user sees their own phone, not others', async () => {
@@ -54,7 +99,9 @@ t('a user sees their own phone, not others', async () => {
 t('an admin manages their whole tenant', async () => {
   assert.is((await s.api('PATCH', `/users/${ALICE}`, { name: 'Alice Martin-Durand' }, tok[ADMIN])).status, 200);
   assert.is((await s.api('PUT', `/users/${BOB}/keys`, [{ position: 1, type: 'line' }], tok[ADMIN])).status, 200);
-  assert.is((await s.api('GET', `/users/${ALICE}/contacts`, undefined, tok[ADMIN])).status, 200);
+  // Personal contacts stay private, even to the admin (issue 17): 403, as for a colleague.
+  assert.is((await s.api('GET', `/users/${ALICE}/contacts`, undefined, tok[ADMIN])).status, 403);
+  assert.is((await s.api('POST', `/users/${ALICE}/contacts`, { name: 'Intrus', work: '0145678901' }, tok[ADMIN])).status, 403);
   assert.is((await s.api('PUT', '/tenants/acme/network', { vlanId: 12 }, tok[ADMIN])).status, 200);
   assert.is((await s.api('POST', '/tenants/acme/users', { number: '0100000010', name: 'New', role: 'user' }, tok[ADMIN])).status, 201);
   assert.is((await s.api('GET', '/devices', undefined, tok[ADMIN])).body.length, 2);

@@ -4,9 +4,10 @@ import { startTestServer, seedTwoTenants, type TestServer } from './helpers/serv
 
 const t = suite('API validation');
 let s: TestServer;
+let tok: Record<string, string>;
 t.before(async () => {
   s = await startTestServer();
-  await seedTwoTenants(s);
+  tok = await seedTwoTenants(s);
 });
 t.after(async () => s.close());
 
@@ -165,10 +166,11 @@ t('network profile: bad values are named', async () => {
 });
 
 t('contacts: a number is required and must be a number', async () => {
-  isError(await s.api('POST', '/users/0100000002/contacts', { name: 'Nobody' }), 422, 'work', 'validation.contact_number');
-  isError(await s.api('POST', '/users/0100000002/contacts', { name: 'Bad', mobile: 'not a number' }), 422, 'mobile', 'validation.phone_number');
-  isError(await s.api('POST', '/users/0100000002/contacts', { mobile: '0612345678' }), 422, 'name', 'validation.required');
-  const r = await s.api('POST', '/users/0100000002/contacts', { name: 'Élodie Lefèvre', mobile: '06 98 76 54 32' });
+  // Contacts are their user's own (issue 17): Alice writes them.
+  isError(await s.api('POST', '/users/0100000002/contacts', { name: 'Nobody' }, tok['0100000002']), 422, 'work', 'validation.contact_number');
+  isError(await s.api('POST', '/users/0100000002/contacts', { name: 'Bad', mobile: 'not a number' }, tok['0100000002']), 422, 'mobile', 'validation.phone_number');
+  isError(await s.api('POST', '/users/0100000002/contacts', { mobile: '0612345678' }, tok['0100000002']), 422, 'name', 'validation.required');
+  const r = await s.api('POST', '/users/0100000002/contacts', { name: 'Élodie Lefèvre', mobile: '06 98 76 54 32' }, tok['0100000002']);
   assert.is(r.status, 201);
   assert.is(r.body.mobile, '0698765432');
 });

@@ -101,6 +101,10 @@ test('an API change: who, when, from where, before/after with secrets masked', a
 
   // More secrets through the API: SIP password, user password, admin password, tenant auth.
   assert.is((await s.api('PATCH', `/users/${ALICE}`, { sipPassword: SECRETS[0], password: SECRETS[3] })).status, 200);
+  // A password set by someone else ends her sessions and tokens: she logs in again.
+  const login = await s.api('POST', '/sessions', { login: ALICE, password: SECRETS[3] }, null as unknown as string);
+  assert.is(login.status, 201, JSON.stringify(login.body));
+  tokens[ALICE] = login.body.token;
   assert.is((await s.api('PUT', '/tenants/acme/network', { adminPassword: SECRETS[2], vlanId: 20 })).status, 200);
   assert.is((await s.api('PATCH', '/tenants/acme', { security: { auth: { mode: 'basic', username: 'prov', password: SECRETS[4] } } })).status, 200);
   const user = (await audit(`?user=${ALICE}&action=user.update`)).body.entries[0];

@@ -105,7 +105,9 @@ test('a change then its undo: back to the bytes the phone has, so current withou
 });
 
 test('contacts change only the directory file; a 304 on the current ETag counts as taking it', async () => {
-  assert.is((await ps.s.api('POST', `/users/${ALICE}/contacts`, { name: 'Élodie', mobile: '0698765432' })).status, 201);
+  // Personal contacts are written by their user only.
+  const alice = (await ps.s.api('POST', '/sessions', { login: ALICE, password: `pw-${ALICE}` }, null)).body.token;
+  assert.is((await ps.s.api('POST', `/users/${ALICE}/contacts`, { name: 'Élodie', mobile: '0698765432' }, alice)).status, 201);
   const d = await device(Y.mac);
   assert.equal([d.configState, d.pendingFiles], ['pending', [`${Y.mac}-contacts.xml`]]);
   const r = await get(ps.httpPort, `/${Y.mac}-contacts.xml`, { headers: { 'user-agent': Y.ua } });
@@ -214,6 +216,19 @@ test('current ETags are rendered once per change, and a render overlapping a cha
 test.run();
 
 const workers = suite('fleet state with phone worker processes');
+workers('with installation defaults (CADRAN_DEFAULT_LOCALE), a phone that took its files is current', async () => {
+  const w = await startPhoneServer({ CADRAN_DEFAULT_LOCALE: 'en-GB', CADRAN_PHONE_WORKERS: '1' });
+  try {
+    for (const file of vendorById('yealink')!.bootFiles(Y.mac, Y.model)) {
+      assert.is((await get(w.httpPort, `/${file}`, { headers: { 'user-agent': Y.ua } })).status, 200);
+    }
+    const d = await eventually(async () => (await w.s.api('GET', `/devices/${Y.mac}`)).body, (x) => x.configState !== 'never-fetched', 10_000);
+    assert.is(d.configState, 'current', JSON.stringify(d));
+  } finally {
+    await w.close();
+  }
+});
+
 workers('files fetched from a phone worker reach the fleet state through the primary', async () => {
   const w = await startPhoneServer({ CADRAN_PHONE_WORKERS: '2' });
   try {
@@ -224,7 +239,9 @@ workers('files fetched from a phone worker reach the fleet state through the pri
     const d = await eventually(async () => (await w.s.api('GET', `/devices/${Y.mac}`)).body, (x) => x.configState === 'current', 10_000);
     assert.equal([d.configState, d.firmware], ['current', '96.86.0.100']);
     assert.is((await w.s.api('PUT', `/users/${ALICE}/keys`, [{ position: 1, type: 'line', label: 'Autre' }])).status, 200);
-    assert.is((await w.s.api('GET', `/devices/${Y.mac}`)).body.configState, 'pending');
+    // The change reaches the fleet state through the change feed: wait on it (bounded).
+    const mid = await eventually(async () => (await w.s.api('GET', `/devices/${Y.mac}`)).body, (x) => x.configState === 'pending', 10_000);
+    assert.is(mid.configState, 'pending', JSON.stringify(mid));
     assert.is((await get(w.httpPort, `/${Y.mac}.cfg`, { headers: { 'user-agent': Y.ua } })).status, 200);
     const after = await eventually(async () => (await w.s.api('GET', `/devices/${Y.mac}`)).body, (x) => x.configState === 'current', 10_000);
     assert.is(after.configState, 'current');

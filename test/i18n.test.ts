@@ -60,11 +60,11 @@ test('translate: placeholders filled, large numbers grouped per language, a miss
 // ---- every key used exists
 
 /** Keys the code builds from a value, by the family each value belongs to. */
-const STORE_CODES = ['constraint', 'busy', 'unavailable', 'failed'] as const satisfies readonly StoreErrorCode[];
+const STORE_CODES = ['constraint', 'busy', 'unavailable', 'failed', 'full'] as const satisfies readonly StoreErrorCode[];
 type MissingStoreCode = Exclude<StoreErrorCode, (typeof STORE_CODES)[number]>;
 const everyStoreCode: [MissingStoreCode] extends [never] ? true : false = true;
 const DYNAMIC: Record<string, string[]> = {
-  'resync.state_': [...RESYNC_STATES, 'running', 'finished', 'cancelled'],
+  'resync.state_': [...RESYNC_STATES, 'running', 'finished', 'cancelled', 'never_seen', 'not_sent'],
   'resync.reason.': [...RESYNC_REASON_CODES],
   'resync.scope.': [...RESYNC_SCOPES],
   'store.': [...STORE_CODES],
@@ -74,7 +74,10 @@ const DYNAMIC: Record<string, string[]> = {
   'status.': ['never', 'ok', 'stale'],
   'role.': ['user', 'admin', 'operator'],
   'lang.': ['fr', 'en'],
-  'import.status_': ['created', 'updated', 'unchanged', 'rejected'],
+  'import.status_': ['created', 'updated', 'unchanged', 'rejected', ...['created', 'updated'].flatMap((s) => ['planned', 'written', 'not_written'].map((p) => `${s}_${p}`))],
+  'import.report_title_': ['planned', 'written', 'not_written'],
+  'import.created_': ['planned', 'written', 'not_written'],
+  'import.updated_': ['planned', 'written', 'not_written'],
   // Vendor checks by their stable code (the device page, which falls back to the vendor's own
   // text for a code the catalogue lacks).
   'check.': Object.keys(catalogues.fr).filter((k) => k.startsWith('check.')).map((k) => k.slice('check.'.length)),

@@ -5,7 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { importContacts } from '../server/imports/contacts.ts';
 import type { ImportReport } from '../server/imports/report.ts';
-import { actorOf, type Actor } from '../server/auth/principal.ts';
+import { SYSTEM, actorOf, type Actor, type Principal } from '../server/auth/principal.ts';
 import { reasonText } from '../server/imports/report.ts';
 import { ACME_ADMIN, ALICE, OPERATOR, fixture, source, startImportWorld, type ImportWorld, refused } from './fixtures/csv/setup.ts';
 import { en, fr, inEnglish } from './helpers/i18n.ts';
@@ -187,15 +187,16 @@ access('a user imports their own contacts only', async () => {
   assert.is(e.code, 'forbidden');
 });
 
-access('an admin imports for a user of their tenant, not of another one', async () => {
-  assert.is((await run(ONE, {}, ACME_ADMIN, '0100000003')).created, 1);
+access('contacts are private: an admin imports for nobody else, even in their tenant (403), nor in another one (404)', async () => {
+  assert.is((await refused(run(ONE, {}, ACME_ADMIN, '0100000003'))).code, 'forbidden');
   const e = await refused(run(ONE, {}, GLOBEX_ADMIN, '0100000002'));
   assert.is(e.code, 'not_found');
 });
 
-access('an operator imports for anyone; an unknown user is a 404', async () => {
-  assert.is((await run(ONE, {}, OPERATOR, '0200000002')).created, 1);
+access('an operator does not import into a user\'s contacts (403); an unknown user is a 404; the CLI (system) still may', async () => {
+  assert.is((await refused(run(ONE, {}, OPERATOR, '0200000002'))).code, 'forbidden');
   assert.is((await refused(run(ONE, {}, OPERATOR, '0999999999'))).code, 'not_found');
+  assert.is((await run(ONE, {}, SYSTEM, '0200000002')).created, 1);
 });
 
 access.run();

@@ -124,8 +124,8 @@ reasons('every reason, with its line numbers: a stable key, its parameters, and 
     10: ['rejected: import_line.vendor_unknown', /^rejected: vendor: unknown vendor "Acme Phones" \(known: Yealink, Poly VVX, Snom\)$/],
     11: ['rejected: import_line.vendor_model_mismatch', /^rejected: vendor: "Snom" does not match model T54W \(a Yealink phone\)$/],
     12: ['rejected: import_line.oui_model_mismatch', /^rejected: model: MAC 00:04:13:00:00:0c has a Snom prefix \(00:04:13\) but model T54W is a Yealink phone$/],
-    13: ['rejected: validation.user_unknown', /^rejected: user: licence 0199999999 does not exist$/],
-    14: ['rejected: validation.user_other_tenant', /^rejected: user: licence 0200000002 belongs to another tenant$/],
+    13: ['rejected: validation.user_not_in_tenant', /^rejected: user: licence 0199999999 is not a licence of this tenant$/],
+    14: ['rejected: validation.user_other_tenant', /^rejected: user: licence 0200000002 belongs to another tenant$/], // the operator is told
     15: ['rejected: import_line.user_lost_zero', /^rejected: user: "100000002" must be a 10-digit number \(the spreadsheet may have dropped the leading 0/],
     16: ['rejected: conflict.keys_beyond_phone', /^rejected: user: licence 0100000003 has a key at position 20 but the T31P \(80:5e:c0:00:00:10\) has only 2 keys$/],
     17: ['rejected: import_line.model_required', /^rejected: model: required for a new phone$/],
@@ -281,8 +281,14 @@ admins('a tenant admin cannot import into another tenant nor take its phones', a
   assert.equal(keysByLine(r), { 2: 'rejected: import_line.own_tenant_only', 3: 'rejected: conflict.mac_other_tenant', 4: 'created' });
   assert.equal(byLine(r), {
     2: 'rejected: tenant: you may only import into your own tenant "acme"',
-    3: 'rejected: mac: MAC 80:5e:c0:bb:00:01 is already registered by another tenant',
+    3: 'rejected: mac: MAC 80:5e:c0:bb:00:01 cannot be added to this tenant: ask your operator',
     4: 'created',
+  });
+  // Another tenant's user and a number nobody has: one reason, nothing about the other tenant.
+  const u = await run('mac;model;user\n805ec0bb0005;T54W;0200000002\n805ec0bb0006;T54W;0299999999\n', { mode: 'skip-invalid', dryRun: true }, ACME_ADMIN);
+  assert.equal(byLine(u), {
+    2: 'rejected: user: licence 0200000002 is not a licence of this tenant',
+    3: 'rejected: user: licence 0299999999 is not a licence of this tenant',
   });
 });
 

@@ -7,11 +7,23 @@ import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { SqliteStore, openDatabase } from '../server/store/sqlite/store.ts';
 import { latestPgVersion, openPostgresStore } from '../server/store/postgres/index.ts';
+import { KeyRing } from '../server/store/secrets.ts';
+
+/** Without the installation's key, PostgreSQL refuses to open, naming the key (never a wrong password later). */
+async function assertOpenRefused(url: string): Promise<void> {
+  let err: unknown;
+  try {
+    await (await openPostgresStore({ url, listen: false })).close();
+  } catch (e) {
+    err = e;
+  }
+  assert.match(String((err as Error | undefined)?.message), /passwords encrypted with key [0-9a-f]{8} that keys given in code does not hold/);
+}
 import { AuthService } from '../server/auth/service.ts';
 import type { Store } from '../server/store/types.ts';
 import { createTestDatabase, dropTestDatabases, sqlOn } from './helpers/postgres.ts';
@@ -60,7 +72,7 @@ async function installation(file: string): Promise<{ token: string; session: str
     await s.contacts.insert({ userNumber: '0100000002', name: 'arthur', work: null, mobile: '0601020304', home: null, group: null });
     await s.contacts.delete(gone);
     await s.operators.insert({ login: 'ops', passwordHash: '$2b$04$ops' });
-    const token = await auth.issueToken('operator', 'ops', 'ci');
+    const { token } = await auth.issueToken('operator', 'ops', 'ci');
     const { sessionId } = await auth.openSession({ kind: 'user', number: '0100000001', tenantId: 'acme', role: 'admin' });
     await s.settings.set('digestSecret', { hex: 'abcd' });
     await s.sightings.record([{ mac: MACS[0]!, at: '2030-01-01T10:00:00.000Z', ip: '10.0.0.5', userAgent: 'Yealink SIP-T54W 96.86.0.100', firmware: '96.86.0.100', file: `${MACS[0]}.cfg`, protocol: 'https', model: 'T54W' }]);
@@ -141,18 +153,21 @@ test('a whole installation is copied and reads back the same; its tokens and ses
   assert.match(r.stdout, /device_files\s+2\n/);
   assert.match(r.stdout, /audit_log\s+2\n/);
   assert.match(r.stdout, new RegExp(`devices\\s+${MACS.length}\\n`));
-  assert.match(r.stdout, /api_tokens\s+1\n/);
+  assert.match(r.stdout, /auth_sessions\s+2\n/, 'the operator token and the session');
   assert.match(r.stdout, /resync_targets\s+4\n/);
 
   const sqlite = new SqliteStore({ file });
-  const pg = await openPostgresStore({ url: db.url });
+  // The passwords are copied sealed: PostgreSQL opens them with the installation's key.
+  const keys = KeyRing.load({ envKeys: null, file: join(dirname(file), 'secret.key') });
+  await assertOpenRefused(db.url);
+  const pg = await openPostgresStore({ url: db.url, keys });
   try {
     assert.equal(await snapshot(pg), await snapshot(sqlite), 'the same answers from both engines');
     // The interrupted import copied with its journal is undone on PostgreSQL as it would have been on SQLite.
     assert.is((await pg.importRuns.undo('run-1')).skipped, 0);
     assert.is((await pg.devices.get(MACS[1]!))!.provisioningUsername, null);
     const auth = new AuthService(pg);
-    assert.equal(await auth.fromToken(token), { kind: 'operator', login: 'ops' }, 'the API token works on PostgreSQL');
+    assert.equal((await auth.fromToken(token))?.principal, { kind: 'operator', login: 'ops' }, 'the API token works on PostgreSQL');
     assert.is((await auth.fromSession(session))?.principal.kind, 'user', 'the web session survives');
     const next = await pg.contacts.insert({ userNumber: '0100000002', name: 'new', work: null, mobile: null, home: null, group: null });
     assert.ok(next > deletedContact + 2, 'contact ids continue after every id SQLite gave');

@@ -3,6 +3,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import pg from 'pg';
+import { randomBytes } from 'node:crypto';
+import { KeyRing } from '../server/store/secrets.ts';
 import { storeSuite, until, type SuiteDatabase } from './helpers/store-suite.ts';
 import { createTestDatabase, dropTestDatabases, sqlOn, startCluster, type Cluster } from './helpers/postgres.ts';
 import { openPostgresStore, latestPgVersion, MIGRATION_LOCK_KEY, type PostgresStore } from '../server/store/postgres/index.ts';
@@ -12,8 +14,16 @@ import type { Store, StoreChange } from '../server/store/types.ts';
 
 async function newDatabase(migrated = false): Promise<SuiteDatabase> {
   const db = await createTestDatabase({ migrated });
+  // One key per database, as an installation has: reopening reads what was sealed before.
+  const keys = KeyRing.of(randomBytes(32));
   return {
-    open: () => openPostgresStore({ url: db.url, poolSize: 4 }),
+    open: () => openPostgresStore({ url: db.url, poolSize: 4, keys }),
+    rawText: async () => {
+      const tables = await sqlOn<{ t: string }>(db.url, `SELECT tablename AS t FROM pg_tables WHERE schemaname = current_schema()`);
+      const parts: string[] = [];
+      for (const { t } of tables) parts.push(JSON.stringify(await sqlOn(db.url, `SELECT * FROM "${t}"`)));
+      return parts.join('\n');
+    },
     schemaVersion: async () => {
       const r = await sqlOn<{ v: number | null }>(db.url, `SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN 0 ELSE (SELECT max(version) FROM schema_migrations) END AS v`);
       return r[0]?.v ?? 0;
@@ -273,6 +283,48 @@ only('migrations run under the advisory lock: a start waits while another node m
   await holder.end();
   const s = await opening;
   await s.tenants.insert(tenant('acme'));
+});
+
+only('migration 007 on a version-4 database: plaintext passwords sealed, operator tokens kept (a year), login tokens and sessions dropped; a missing key refuses to open', async () => {
+  const db = await createTestDatabase();
+  const { pgMigrations } = await import('../server/store/postgres/migrations/index.ts');
+  await (await openPostgresStore({ url: db.url, listen: false, migrations: pgMigrations.filter((m) => m.version <= 4) })).close();
+  const at = new Date().toISOString();
+  await sqlOn(db.url, `INSERT INTO tenants (id, name, sip_domain, security, created_at, updated_at) VALUES ('acme', 'Acme', 'sip.acme.example', $1, $2, $2)`,
+    [JSON.stringify({ auth: { mode: 'basic', username: 'prov', password: 'Plain-Tenant-Auth-1' } }), at]);
+  await sqlOn(db.url, `INSERT INTO users (number, tenant_id, name, role, sip_auth_name, sip_password, voicemail_number, created_at, updated_at)
+    VALUES ('0100000001', 'acme', 'Chloé', 'admin', '0100000001', 'Plain-Sip-Pass-1', '123', $1, $1)`, [at]);
+  await sqlOn(db.url, `INSERT INTO devices (mac, tenant_id, vendor, model, user_number, provisioning_username, provisioning_password, created_at, updated_at)
+    VALUES ('805ec0123401', 'acme', 'yealink', 'T54W', '0100000001', 'p', 'Plain-Prov-Pass-1', $1, $1)`, [at]);
+  await sqlOn(db.url, `INSERT INTO tenant_network (tenant_id, profile) VALUES ('acme', $1)`, [JSON.stringify({ vlanId: 20, adminPassword: 'Plain-Admin-Pass-1' })]);
+  await sqlOn(db.url, `INSERT INTO operators (login, created_at) VALUES ('ops', $1)`, [at]);
+  await sqlOn(db.url, `INSERT INTO api_tokens (id, token_hash, principal_kind, principal_id, label, created_at) VALUES ('t1', 'h1', 'operator', 'ops', 'created by cadran operator create', $1), ('t2', 'h2', 'user', '0100000001', 'login', $1)`, [at]);
+  await sqlOn(db.url, `INSERT INTO sessions (id_hash, principal_kind, principal_id, csrf_token, expires_at) VALUES ('s1', 'operator', 'ops', 'c', $1)`, [at]);
+
+  const keys = KeyRing.of(randomBytes(32));
+  const s = track(await openPostgresStore({ url: db.url, listen: false, keys }));
+  assert.is((await s.users.get('0100000001'))!.sipPassword, 'Plain-Sip-Pass-1');
+  assert.is((await s.devices.get('805ec0123401'))!.provisioningPassword, 'Plain-Prov-Pass-1');
+  assert.equal(await s.network.getTenant('acme'), { vlanId: 20, adminPassword: 'Plain-Admin-Pass-1' });
+  assert.is((await s.tenants.get('acme'))!.security.auth!.password, 'Plain-Tenant-Auth-1');
+  assert.equal(await s.secrets.census(), { [keys.currentId]: 4 }, 'nothing left in plaintext');
+  const creds = await s.credentials.list();
+  assert.equal(creds.map((c) => [c.id, c.kind]), [['t1', 'token']], 'the operator token stays, the login token and the session go');
+  const days = (Date.parse(creds[0]!.expiresAt) - Date.now()) / 86_400_000;
+  assert.ok(days > 364 && days < 366, `expires a year from the upgrade (${days} days)`);
+  const raw = JSON.stringify(await sqlOn(db.url, `SELECT (SELECT json_agg(u) FROM users u) AS u, (SELECT json_agg(d) FROM devices d) AS d, (SELECT json_agg(t) FROM tenants t) AS t, (SELECT json_agg(n) FROM tenant_network n) AS n`));
+  for (const p of ['Plain-Sip-Pass-1', 'Plain-Prov-Pass-1', 'Plain-Admin-Pass-1', 'Plain-Tenant-Auth-1']) assert.not.ok(raw.includes(p), p);
+  await s.close();
+  opened.splice(opened.indexOf(s), 1);
+
+  let err: unknown;
+  try {
+    track(await openPostgresStore({ url: db.url, listen: false, keys: KeyRing.of(randomBytes(32)) }));
+  } catch (e) {
+    err = e;
+  }
+  assert.instance(err, StoreError);
+  assert.match((err as Error).message, new RegExp(`encrypted with key ${keys.currentId} that`));
 });
 
 only('change feed: comes back after its connection is cut, says everything changed, then delivers again', async () => {

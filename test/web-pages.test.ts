@@ -102,9 +102,14 @@ test('a user cannot open another user’s pages, nor the admin or operator pages
 
 test('an admin manages their tenant, never another one', async () => {
   const c = await as('0100000001');
-  for (const p of ['/tenants/acme/users', '/tenants/acme/devices', '/tenants/acme/network', '/users/0100000002/keys', '/users/0100000002/contacts', '/users/0100000002/phone', '/devices/805ec0123401', '/tenants/acme/users/0100000002']) {
+  for (const p of ['/tenants/acme/users', '/tenants/acme/devices', '/tenants/acme/network', '/users/0100000002/keys', '/users/0100000002/phone', '/devices/805ec0123401', '/tenants/acme/users/0100000002']) {
     assert.is((await c.get(p)).status, 200, p);
   }
+  // A user's personal contacts are hers alone (issue 17): not the admin's to read, edit, export or import.
+  for (const p of ['/users/0100000002/contacts', '/users/0100000002/contacts.csv', '/users/0100000002/contacts/new', '/users/0100000002/contacts/import']) {
+    assert.is((await c.get(p)).status, 403, p);
+  }
+  assert.not.match((await c.get('/tenants/acme/users')).html, '/users/0100000002/contacts', 'no link to them either');
   for (const p of ['/tenants/globex/users', '/tenants/globex/network', '/users/0200000002/keys', '/devices/805ec0123409', '/tenants/globex/users/0200000002', '/ops/tenants', '/tenants/acme/security']) {
     assert.is((await c.get(p)).status, 404, p);
   }
@@ -167,7 +172,7 @@ test('contacts: add, validate, search, edit, export, delete', async () => {
   const csv = await c.get('/users/0100000002/contacts.csv');
   assert.is(csv.status, 200);
   assert.match(csv.headers.get('content-type')!, 'text/csv');
-  assert.match(csv.html, 'Jeanne Martin-Durand,0145678901,,,Clients');
+  assert.match(csv.html, 'Jeanne Martin-Durand;01 45 67 89 01;;;Clients');
   assert.match(csv.html, `"'=HYPERLINK(""x"")"`, 'formula neutralised');
   r = await c.post(`/users/0100000002/contacts/${id}/delete`, {});
   assert.is(r.status, 303);
@@ -225,7 +230,7 @@ test('admin: licences, rename, password reset, device overrides and assignment',
   assert.equal((await s.app.store.network.getDevice('805ec0123401')), { vlanId: 99 });
   r = await c.post('/devices/805ec0123401', { user: '0200000002', label: '', expansionModules: '0' });
   assert.is(r.status, 422);
-  assert.is(fieldError(r.html, 'user')!, 'la licence 0200000002 appartient à un autre parc');
+  assert.is(fieldError(r.html, 'user')!, "la licence 0200000002 n'est pas une licence de ce parc", 'the answer a free number gets (issue 12)');
   r = await c.post('/devices/805ec0123401', { user: '0100000002', label: 'Accueil', expansionModules: '1' });
   assert.is(r.status, 303);
   assert.is((await s.app.store.devices.get('805ec0123401'))!.label, 'Accueil');

@@ -23,10 +23,18 @@ export interface AdminExtensions {
 export function createAdminApp(app: AppContext, ext: AdminExtensions = {}): Express {
   const server = express();
   server.disable('x-powered-by');
-  server.set('trust proxy', 'loopback');
+  // X-Forwarded-For / -Proto are believed only from the proxies named by CADRAN_TRUST_PROXY
+  // (none by default): otherwise anyone could pick the address the login throttle counts, or
+  // pretend to be on HTTPS.
+  server.set('trust proxy', app.config.trustProxy);
   // Prometheus scrapes: before cookies, sessions and pages (a bearer token of its own, if set).
   server.get('/metrics', metricsHandler(app.metrics, app.config.metricsToken, app.log));
   server.use(cookieParser());
+  // Over HTTPS (TLS here, or a trusted TLS-terminating proxy), browsers are told to stay on it.
+  server.use((req, res, next) => {
+    if (req.secure) res.set('Strict-Transport-Security', 'max-age=15552000');
+    next();
+  });
 
   const api = express.Router();
   // CSV bodies (imports) are read as text by their own routes; JSON everywhere else.

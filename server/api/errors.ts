@@ -64,6 +64,17 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       res.status(409).json(errorBody('conflict', msg('conflict.concurrent_write'), t));
       return;
     }
+    // A full disk: the write was rolled back whole (one transaction); say so, and who can fix it.
+    if (err instanceof StoreError && err.code === 'full') {
+      log.error({ err: err.message, method: req.method, path: req.path }, 'the database disk is full: write refused');
+      res.status(507).json(errorBody('storage_full', msg('api.storage_full'), t));
+      return;
+    }
+    if (err instanceof StoreError && err.code === 'unavailable') {
+      log.error({ err: err.message, method: req.method, path: req.path }, 'the database is unavailable');
+      res.status(503).set('Retry-After', '5').json(errorBody('unavailable', msg('api.unavailable'), t));
+      return;
+    }
     if (err instanceof StoreError && err.code === 'busy') {
       res.status(503).set('Retry-After', '1').json(errorBody('busy', msg('api.busy'), t));
       return;

@@ -16,7 +16,7 @@ import * as out from './schemas.ts';
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** A response: a component name (JSON), CSV text, or nothing (204). */
-type Answer = { json: string; description: string } | { csv: string } | { empty: string };
+type Answer = { json: string; description: string } | { csv: string } | { text: string } | { empty: string };
 
 interface Param {
   name: string;
@@ -64,6 +64,9 @@ const RESPONSES: Record<string, z.ZodType> = {
   Principal: out.principalSchema,
   SessionCreated: out.sessionCreated,
   SessionCurrent: out.sessionCurrent,
+  Credential: out.credential,
+  CredentialList: z.array(out.credential),
+  SessionsRevoked: out.sessionsRevoked,
   Tenant: out.tenant,
   TenantList: z.array(out.tenant),
   User: out.user,
@@ -114,7 +117,11 @@ export const OPERATIONS: Operation[] = [
 
   { method: 'post', path: '/sessions', tag: 'sessions', summary: 'log in: a bearer token, and a session cookie for the web UI', open: true, body: { json: 'Login' }, responses: { 201: created('SessionCreated'), 401: ok('Error', 'wrong login or password') } },
   { method: 'get', path: '/sessions/current', tag: 'sessions', summary: 'who is logged in', responses: { 200: ok('SessionCurrent') } },
-  { method: 'delete', path: '/sessions/current', tag: 'sessions', summary: 'log out (the session cookie)', open: true, responses: { 204: { empty: 'logged out' } } },
+  { method: 'delete', path: '/sessions/current', tag: 'sessions', summary: 'log out: ends the session or token the request came with', responses: { 204: { empty: 'logged out' } } },
+  { method: 'get', path: '/sessions', tag: 'sessions', summary: 'sessions and API tokens of a person (`?user=`, `?operator=`; yours by default; `?all=true` for operators; `?kind=`)', responses: { 200: ok('CredentialList') } },
+  { method: 'delete', path: '/sessions', tag: 'sessions', summary: 'revoke every session and token of a person (yours: all but the one in use)', responses: { 200: ok('SessionsRevoked') } },
+  { method: 'get', path: '/sessions/{id}', tag: 'sessions', summary: 'one session or API token', responses: { 200: ok('Credential') } },
+  { method: 'delete', path: '/sessions/{id}', tag: 'sessions', summary: 'revoke one session or API token', responses: { 204: { empty: 'revoked' } } },
 
   { method: 'get', path: '/tenants', tag: 'tenants', summary: 'tenants the caller may see', responses: { 200: ok('TenantList') } },
   { method: 'post', path: '/tenants', tag: 'tenants', summary: 'create a tenant (operators)', body: { json: 'TenantCreate' }, responses: { 201: created('Tenant') } },
@@ -135,7 +142,7 @@ export const OPERATIONS: Operation[] = [
   { method: 'put', path: '/users/{number}/keys', tag: 'keys', summary: 'replace the whole key list', body: { json: 'KeyList' }, responses: { 200: ok('KeyListAnswer') } },
   { method: 'get', path: '/users/{number}/contacts', tag: 'contacts', summary: 'personal contacts', responses: { 200: ok('ContactList') } },
   { method: 'post', path: '/users/{number}/contacts', tag: 'contacts', summary: 'add a personal contact', body: { json: 'ContactInput' }, responses: { 201: created('Contact') } },
-  { method: 'get', path: '/users/{number}/contacts/export', tag: 'export', summary: 'personal contacts as CSV in the contacts import\'s columns (the user, their admins, operators)', query: [FORMAT], responses: { 200: { csv: 'name,work,mobile,home,group' } } },
+  { method: 'get', path: '/users/{number}/contacts/export', tag: 'export', summary: 'personal contacts as CSV in the contacts import\'s columns (only their user: personal contacts are private)', query: [FORMAT], responses: { 200: { csv: 'name,work,mobile,home,group' } } },
   { method: 'get', path: '/users/{number}/contacts/{id}', tag: 'contacts', summary: 'one contact', responses: { 200: ok('Contact') } },
   { method: 'patch', path: '/users/{number}/contacts/{id}', tag: 'contacts', summary: 'change a contact (absent fields kept)', body: { json: 'ContactPatch' }, responses: { 200: ok('Contact') } },
   { method: 'put', path: '/users/{number}/contacts/{id}', tag: 'contacts', summary: 'change a contact (as PATCH)', body: { json: 'ContactPatch' }, responses: { 200: ok('Contact') } },
@@ -226,6 +233,7 @@ function operationObject(op: Operation): Record<string, unknown> {
   for (const [status, a] of Object.entries(op.responses)) {
     if ('json' in a) responses[status] = { description: a.description, content: { 'application/json': { schema: ref(a.json) } } };
     else if ('csv' in a) responses[status] = { description: `CSV, header \`${a.csv}\``, content: { 'text/csv': { schema: { type: 'string' } } } };
+    else if ('text' in a) responses[status] = { description: a.text, content: { 'text/plain': { schema: { type: 'string' } } } };
     else responses[status] = { description: a.empty };
   }
   const errors: Record<string, string | undefined> = {

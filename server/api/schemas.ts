@@ -49,8 +49,16 @@ export const principalSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('system') }).strict(),
 ]);
 
-export const sessionCreated = z.object({ token: z.string(), csrfToken: z.string(), principal: principalSchema }).strict();
-export const sessionCurrent = z.object({ principal: principalSchema, csrfToken: z.string().nullable() }).strict();
+/** A session or API token as the API shows it (never a secret). */
+export const credential = z
+  .object({
+    id: z.string(), kind: z.string(), principal: z.string(), label: z.string().nullable(), createdAt: z.string(), lastUsedAt: z.string(),
+    expiresAt: z.string(), maxExpiresAt: z.string(), address: z.string().nullable(), userAgent: z.string().nullable(), current: z.boolean(),
+  })
+  .strict();
+export const sessionCreated = z.object({ token: z.string(), csrfToken: z.string(), principal: principalSchema, session: credential }).strict();
+export const sessionCurrent = z.object({ principal: principalSchema, csrfToken: z.string().nullable(), session: credential.nullable() }).strict();
+export const sessionsRevoked = z.object({ revoked: z.number().int() }).strict();
 
 export const tenant = z
   .object({

@@ -2,7 +2,7 @@
 // are shown only to those who manage them.
 import { formatMac } from '../domain/mac.ts';
 import { isOperator, type Principal } from '../auth/principal.ts';
-import type { Contact, Device, Sighting, Tenant, UnknownDevice, User } from '../store/types.ts';
+import type { Contact, Credential, Device, Sighting, Tenant, UnknownDevice, User } from '../store/types.ts';
 import { enrolmentView } from '../service/enrolment.ts';
 import type { ConfigInfo, FleetDevice } from '../provision/fleet.ts';
 import type { AuditEntry } from '../domain/audit.ts';
@@ -116,4 +116,21 @@ export const auditView = (e: AuditEntry) => ({
   after: e.after,
   changes: e.changes,
   summary: e.summary,
+});
+
+/** A session or API token as its owner sees it: never a secret (those are kept hashed anyway). */
+export const credentialView = (c: Credential, endsAt: string, currentId?: string) => ({
+  id: c.id,
+  kind: c.kind,
+  principal: `${c.principalKind}:${c.principalId}`,
+  label: c.label,
+  createdAt: c.createdAt,
+  lastUsedAt: c.lastUsedAt,
+  /** When it stops working if nobody uses it (idle limit of a session, or its absolute end). */
+  expiresAt: endsAt,
+  /** Its absolute end, used or not. */
+  maxExpiresAt: c.expiresAt,
+  address: c.address,
+  userAgent: c.userAgent,
+  current: c.id === currentId,
 });

@@ -16,7 +16,7 @@ export async function createOperator(app: AppContext, login: string, password?: 
     await tx.operators.insert({ login, passwordHash });
     await recordAudit(tx, actor, { action: 'operator.create', targetId: login, after: { login, passwordHash }, summary: { apiToken: 'issued' } });
   });
-  const token = await app.auth.issueToken('operator', login, 'created by cadran operator create');
+  const { token } = await app.auth.issueToken('operator', login, 'created by cadran operator create');
   return { password: pw, token };
 }
 

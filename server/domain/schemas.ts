@@ -164,7 +164,12 @@ export const userCreate = z
   })
   .strict();
 // `role` has a default on creation only: a PATCH without it must not reset it.
-export const userPatch = userCreate.omit({ number: true }).extend({ role: role.optional() }).partial().strict();
+// `currentPassword`: needed when people change their own password or e-mail (checked by the service).
+export const userPatch = userCreate
+  .omit({ number: true })
+  .extend({ role: role.optional(), currentPassword: z.string().min(1).max(500).optional() })
+  .partial()
+  .strict();
 
 export const modelName = z
   .string()

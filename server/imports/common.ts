@@ -141,6 +141,10 @@ export async function applyInChunks<C extends { line: number }, W>(store: Store,
             try {
               journal.push(await o.write(c, d.row, d.status, tx));
             } catch (e) {
+              // Only a constraint is the line's own problem. A full disk, a busy or unreachable
+              // database fails the whole import: the chunk rolls back and the journal puts back
+              // what earlier chunks wrote, nothing half-written is kept.
+              if (e instanceof StoreError && e.code !== 'constraint') throw e;
               if (stopOnReject) writing = false;
               o.report.add(entry(c, 'rejected', reasonOf(e)));
               continue;

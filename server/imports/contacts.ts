@@ -7,7 +7,7 @@ import { listParam, message, shownValue } from '../domain/messages.ts';
 import { normalizePhoneNumber } from '../domain/numbers.ts';
 import { contactInput, parseInput } from '../domain/schemas.ts';
 import type { Actor } from '../auth/principal.ts';
-import { getUser } from '../service/users.ts';
+import { contactsOwner } from '../service/contacts.ts';
 import { devicesOfUsers } from '../service/context.ts';
 import { MAX_CONTACTS_PER_USER } from '../service/contacts.ts';
 import type { Contact, Store, UndoEntry } from '../store/types.ts';
@@ -64,7 +64,7 @@ export async function importContacts(
   input: AsyncIterable<Buffer | string>,
   opts: ContactImportOptions = {},
 ): Promise<ImportReport> {
-  const user = await getUser(deps, p, number); // the user themself, an admin of their tenant, or an operator
+  const user = await contactsOwner(deps, p, number); // the user herself only (and the CLI): contacts are private
   const mode: ImportMode = opts.mode ?? 'all-or-nothing';
   const dryRun = opts.dryRun ?? false;
   const report = new ReportBuilder(opts.maxRejectedDetail);

@@ -297,8 +297,11 @@ export async function importDevices(
     const user = c.user ?? existing?.userNumber ?? null;
     if (c.user) {
       const u = await userOf(tx, c.user);
-      if (!u) return { reason: { key: 'validation.user_unknown', params: { number: c.user }, field: 'user' } };
-      if (u.tenantId !== tenantId) return { reason: { key: 'validation.user_other_tenant', params: { number: c.user }, field: 'user' } };
+      // Same reason whether the number is free or another tenant's (nothing about other tenants
+      // leaks to a tenant admin); the operator is told which.
+      if (!u || u.tenantId !== tenantId) {
+        return { reason: isOperator(p) && u ? { key: 'validation.user_other_tenant', params: { number: c.user }, field: 'user' } : { key: 'validation.user_not_in_tenant', params: { number: c.user }, field: 'user' } };
+      }
     }
     const label = c.label ?? existing?.label ?? null;
     const expansionModules = existing?.expansionModules ?? 0;

@@ -79,6 +79,9 @@ function socketRoot(req: IncomingMessage, scheme: 'http' | 'https'): string | un
   return `${scheme}://${a.includes(':') ? `[${a}]` : a}:${localPort}/`;
 }
 
+/** A path as logs show it: the tenant's URL token (`/p/<token>/`) is a secret and stays out. */
+export const loggedPath = (path: string): string => path.slice(0, 200).replace(/^\/p\/[^/]*/, '/p/[token]');
+
 export function phoneRequestHandler(service: PhoneService, log: Logger, opts: PhoneHandlerOptions) {
   // Checked once: building the log line costs as much as the rest of a cached answer.
   const logRequests = log.isLevelEnabled('info');
@@ -114,12 +117,12 @@ export function phoneRequestHandler(service: PhoneService, log: Logger, opts: Ph
     if (method !== 'GET' && method !== 'HEAD') {
       // Uploads (phone logs, local settings) are not accepted: nothing is written from the network.
       const bytes = plain(405, 'method not allowed', { Allow: 'GET, HEAD', Connection: 'close' });
-      return finish(405, bytes, { method, path: path.slice(0, 200) });
+      return finish(405, bytes, { method, path: loggedPath(path) });
     }
     const parsed = parsePhonePath(path);
     if (!parsed.ok) {
       const bytes = plain(parsed.status, parsed.status === 400 ? 'bad request' : 'file not found');
-      return finish(parsed.status, bytes, { path: path.slice(0, 200), detail: parsed.reason });
+      return finish(parsed.status, bytes, { path: loggedPath(path), detail: parsed.reason });
     }
     const host = req.headers.host;
     // Links inside files: the public URL, else the name the phone used (Host), else the address

@@ -20,7 +20,7 @@
 // when operator templates change, so a list of thousands of phones renders each file once after
 // each change, not on every request.
 import { vendorById } from '../../vendors/index.ts';
-import type { TemplateSource } from '../../vendors/types.ts';
+import type { NetworkProfile, TemplateSource } from '../../vendors/types.ts';
 import type { ChangeFeed } from '../service/changes.ts';
 import type { ServiceDeps } from '../service/context.ts';
 import { getDevice, listDevices } from '../service/devices.ts';
@@ -44,6 +44,8 @@ export interface FleetStateDeps {
   store: Store;
   templates: TemplateSource & { generation?(): number };
   changes: ChangeFeed;
+  /** The installation level of the phone profile: the files are rendered as the phones get them. */
+  defaults?: NetworkProfile;
 }
 
 const keyOf = (file: string, root: string) => `${root}\n${file}`;
@@ -113,7 +115,7 @@ export class FleetState {
     const vendor = device && vendorById(device.vendor);
     const tenant = device && (await store.tenants.get(device.tenantId));
     for (const [root, files] of missing) {
-      const ctx = vendor && tenant ? await buildRenderContext(store, mac, tenantBaseUrl(root, tenant.security.urlToken)) : null;
+      const ctx = vendor && tenant ? await buildRenderContext(store, mac, tenantBaseUrl(root, tenant.security.urlToken), this.#deps.defaults) : null;
       for (const file of files) {
         const f = ctx && vendor ? vendor.render(file, ctx, templates) : null;
         rendered.set(keyOf(file, root), f ? etagOf(f.body) : null);

@@ -1,14 +1,24 @@
 import { message } from '../domain/messages.ts';
 import { contactInput, parseInput } from '../domain/schemas.ts';
-import { conflict, DomainError, invalid, notFound, stale } from '../domain/errors.ts';
+import { conflict, DomainError, forbidden, invalid, notFound, stale } from '../domain/errors.ts';
 import type { Actor, Principal } from '../auth/principal.ts';
-import type { Contact } from '../store/types.ts';
+import type { Contact, User } from '../store/types.ts';
 import { checkVersion, devicesOfUsers, inTransaction, RETRY, versionedWrite, type ServiceDeps, type WriteOptions } from './context.ts';
 import { getUser } from './users.ts';
 import { recordAudit } from './audit.ts';
 
-// Personal contacts are private to their user: only that user, an admin of their tenant and
-// operators reach them (getUser enforces it); a BLF watcher never sees them.
+// Personal contacts are private to their user (issue 17; the user guide says only she reads them):
+// admins manage licences, not address books, and operators do not read them either. Another
+// tenant's licence is not found (404); a colleague's, or anyone's for an admin or an operator, is
+// forbidden (403), as for the other licence routes. The CLI (system) stays able to import a
+// directory for a user, as the person who runs the server.
+
+/** The user whose contacts `p` may read and write: only herself (and the CLI). */
+export async function contactsOwner(deps: ServiceDeps, p: Principal, number: string): Promise<User> {
+  const u = await getUser(deps, p, number);
+  if (p.kind === 'system' || (p.kind === 'user' && p.number === u.number)) return u;
+  throw forbidden('forbidden.contacts_owner_only');
+}
 
 /** A personal directory holds at most this many contacts, whatever the path (API, cockpit, CSV). */
 export const MAX_CONTACTS_PER_USER = 10_000;
@@ -16,12 +26,12 @@ export const MAX_CONTACTS_PER_USER = 10_000;
 export const directoryFull = (number: string): DomainError => conflict('name', 'conflict.directory_full', { number, max: MAX_CONTACTS_PER_USER });
 
 export async function listContacts(deps: ServiceDeps, p: Principal, number: string): Promise<Contact[]> {
-  await getUser(deps, p, number);
+  await contactsOwner(deps, p, number);
   return deps.store.contacts.list(number);
 }
 
 async function ownContact(deps: ServiceDeps, p: Principal, number: string, id: string | number): Promise<Contact> {
-  await getUser(deps, p, number);
+  await contactsOwner(deps, p, number);
   const n = Number(id);
   const c = Number.isInteger(n) ? await deps.store.contacts.get(n) : undefined;
   if (!c || c.userNumber !== number) throw notFound('not_found.contact', { id: id });
@@ -39,10 +49,10 @@ async function touched(deps: ServiceDeps, number: string): Promise<void> {
 }
 
 export async function createContact(deps: ServiceDeps, p: Actor, number: string, input: unknown): Promise<Contact> {
-  await getUser(deps, p, number);
+  await contactsOwner(deps, p, number);
   const c = parseInput(contactInput, input);
   const created = await inTransaction(deps, async (d) => {
-    const user = await getUser(d, p, number);
+    const user = await contactsOwner(d, p, number);
     if ((await d.store.contacts.count(number)) >= MAX_CONTACTS_PER_USER) throw directoryFull(number);
     const id = await d.store.contacts.insert({
       userNumber: number, name: c.name, work: c.work ?? null, mobile: c.mobile ?? null, home: c.home ?? null, group: c.group ?? null,

@@ -67,8 +67,7 @@ export async function checkExtraLines(store: Store, lines: string[], d: { tenant
       throw conflict('user', 'conflict.extra_line_own_user', { number: n, mac: formatMac(d.mac) });
     }
     const u = await store.users.get(n);
-    if (!u) throw invalid(where(i), 'validation.user_unknown', { number: n });
-    if (u.tenantId !== d.tenantId) throw invalid(where(i), 'validation.user_other_tenant', { number: n });
+    if (!u || u.tenantId !== d.tenantId) throw invalid(where(i), 'validation.user_not_in_tenant', { number: n });
   }
   const model = findModel(d.model)?.model;
   if (model && lines.length > model.sipAccounts - 1) {
@@ -91,11 +90,13 @@ export async function claimRefusal(store: Store, p: Principal, mac: string, tena
   return message('forbidden.claim_unknown_phone', { mac: formatMac(mac) });
 }
 
-async function checkUser(store: Store, userNumber: string | null | undefined, tenantId: string): Promise<void> {
+async function checkUser(store: Store, p: Principal, userNumber: string | null | undefined, tenantId: string): Promise<void> {
   if (!userNumber) return;
   const u = await store.users.get(userNumber);
-  if (!u) throw invalid('user', 'validation.user_unknown', { number: userNumber });
-  if (u.tenantId !== tenantId) throw invalid('user', 'validation.user_other_tenant', { number: userNumber });
+  // A tenant admin gets one answer whether the number is free or another tenant's (nothing about
+  // other tenants leaks); the operator, who sees every tenant, is told which.
+  if (u && u.tenantId !== tenantId && isOperator(p)) throw invalid('user', 'validation.user_other_tenant', { number: userNumber });
+  if (!u || u.tenantId !== tenantId) throw invalid('user', 'validation.user_not_in_tenant', { number: userNumber });
 }
 
 export async function createDevice(deps: ServiceDeps, p: Actor, input: unknown): Promise<Device> {
@@ -103,18 +104,22 @@ export async function createDevice(deps: ServiceDeps, p: Actor, input: unknown):
   const mac = normalizeMac(d.mac);
   const { vendor } = resolveModel(d.model);
   const device = await inTransaction(deps, async ({ store }) => {
+    // Rights first: a tenant admin naming another tenant gets the same answer whether it exists or not.
+    requireTenantAdmin(p, d.tenant);
     const tenant = await store.tenants.get(d.tenant);
     if (!tenant) throw invalid('tenant', 'validation.tenant_unknown', { tenant: d.tenant });
     requireTenantAdmin(p, d.tenant);
+    if (!(await store.tenants.get(d.tenant))) throw invalid('tenant', 'validation.tenant_unknown', { tenant: d.tenant });
     const existing = await store.devices.get(mac);
     if (existing) {
+      // A MAC is unique across the installation, so a refusal cannot be avoided; it names no tenant.
       if (existing.tenantId !== d.tenant && !isOperator(p)) throw conflict('mac', 'conflict.mac_other_tenant', { mac: formatMac(mac) });
       if (existing.tenantId !== d.tenant) throw conflict('mac', 'conflict.mac_in_tenant', { mac: formatMac(mac), tenant: existing.tenantId });
       throw conflict('mac', 'conflict.mac_registered', { mac: formatMac(mac) });
     }
     const refused = await claimRefusal(store, p, mac, d.tenant);
     if (refused) throw forbidden(refused.key, refused.params);
-    await checkUser(store, d.user, d.tenant);
+    await checkUser(store, p, d.user, d.tenant);
     // Credentials of its own for every device; given ones are kept.
     const generated = newProvisioningCredentials(mac);
     const row = {
@@ -158,7 +163,7 @@ export async function updateDevice(deps: ServiceDeps, p: Actor, rawMac: string, 
     const model = patch.model ?? cur.model;
     const vendor = resolveModel(model).vendor;
     const userNumber = patch.user === undefined ? (moved ? null : cur.userNumber) : patch.user;
-    await checkUser(store, userNumber, tenantId);
+    await checkUser(store, p, userNumber, tenantId);
     // A phone given to another tenant gets new credentials (the old tenant's admins knew them).
     const fresh = moved ? newProvisioningCredentials(cur.mac) : null;
     const next = {

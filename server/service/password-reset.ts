@@ -13,18 +13,20 @@ import { actorOf, type Via } from '../auth/principal.ts';
 export const RESET_TTL_MS = 3600_000;
 /** A new link for the same user is not mailed again within this delay (no mail bombing). */
 export const RESET_RESEND_MS = 60_000;
+/** An activation link (new licence) waits longer for its user than a reset link: three days. */
+export const ACTIVATION_TTL_MS = 72 * 3600_000;
 
 export class PasswordResets {
   constructor(private readonly store: Store) {}
 
   /** A new token for this user, or null when one was issued moments ago. */
-  async issue(userNumber: string, now = Date.now()): Promise<string | null> {
+  async issue(userNumber: string, now = Date.now(), ttlMs = RESET_TTL_MS): Promise<string | null> {
     const token = randomBytes(32).toString('base64url');
     const issued = await this.store.passwordResets.issue({
       tokenHash: sha256(token),
       userNumber,
       createdAt: new Date(now).toISOString(),
-      expiresAt: new Date(now + RESET_TTL_MS).toISOString(),
+      expiresAt: new Date(now + ttlMs).toISOString(),
       notBefore: new Date(now - RESET_RESEND_MS).toISOString(),
     });
     return issued ? token : null;
@@ -56,6 +58,18 @@ export class PasswordResets {
     return number;
   }
 }
+
+/**
+ * Can links be mailed? Both an SMTP server and the public URL of the cockpit must be configured:
+ * a link is built from that URL only, never from the Host of a request (issue 12, finding 2).
+ */
+export function mailSetup(config: Pick<Config, 'smtp' | 'adminPublicUrl'>): { ready: true; baseUrl: string } | { ready: false; missing: string[] } {
+  const missing = [...(config.smtp.host ? [] : ['CADRAN_SMTP_HOST']), ...(config.adminPublicUrl ? [] : ['CADRAN_ADMIN_PUBLIC_URL'])];
+  return missing.length ? { ready: false, missing } : { ready: true, baseUrl: config.adminPublicUrl! };
+}
+
+/** The reset link: the cockpit's public URL (its path kept, e.g. behind a proxy at /cadran), then the token. */
+export const resetLink = (baseUrl: string, token: string): string => `${baseUrl.replace(/\/+$/, '')}/password/reset/${encodeURIComponent(token)}`;
 
 export interface Mail {
   to: string;

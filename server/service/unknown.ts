@@ -5,9 +5,10 @@ import { z } from 'zod';
 import { forbidden, invalid, notFound } from '../domain/errors.ts';
 import { formatMac, normalizeMac } from '../domain/mac.ts';
 import { parseInput, tenantId } from '../domain/schemas.ts';
-import { isOperator, requireOperator, type Principal } from '../auth/principal.ts';
+import { isOperator, requireOperator, type Actor, type Principal } from '../auth/principal.ts';
 import type { UnknownDevice } from '../store/types.ts';
-import type { ServiceDeps } from './context.ts';
+import { inTransaction, type ServiceDeps } from './context.ts';
+import { recordAudit } from './audit.ts';
 
 /** The list shown at most (the store keeps at most the configured cap anyway). */
 const LIST_LIMIT = 10_000;
@@ -21,11 +22,20 @@ export async function listUnknownDevices(deps: ServiceDeps, p: Principal): Promi
 const assignment = z.object({ tenant: tenantId.nullable() }).strict();
 
 /** `{"tenant": "acme"}` lets acme's admins register this MAC; `{"tenant": null}` takes it back. */
-export async function assignUnknownDevice(deps: ServiceDeps, p: Principal, rawMac: string, input: unknown): Promise<UnknownDevice> {
+export async function assignUnknownDevice(deps: ServiceDeps, p: Actor, rawMac: string, input: unknown): Promise<UnknownDevice> {
   requireOperator(p);
   const mac = normalizeMac(rawMac);
   const { tenant } = parseInput(assignment, input);
-  if (tenant !== null && !(await deps.store.tenants.get(tenant))) throw invalid('tenant', 'validation.tenant_unknown', { tenant });
-  if (!(await deps.store.unknownDevices.assign(mac, tenant))) throw notFound('not_found.unknown_phone', { mac: formatMac(mac) });
-  return (await deps.store.unknownDevices.get(mac))!;
+  return inTransaction(deps, async ({ store }) => {
+    if (tenant !== null && !(await store.tenants.get(tenant))) throw invalid('tenant', 'validation.tenant_unknown', { tenant });
+    const before = await store.unknownDevices.get(mac);
+    if (!before || !(await store.unknownDevices.assign(mac, tenant))) throw notFound('not_found.unknown_phone', { mac: formatMac(mac) });
+    const after = (await store.unknownDevices.get(mac))!;
+    // The tenant it is given to (or taken from) sees the entry in its trail.
+    await recordAudit(store, p, {
+      action: 'unknown.assign', tenantId: tenant ?? before.assignedTenant, mac,
+      before: { assignedTenant: before.assignedTenant }, after: { assignedTenant: after.assignedTenant },
+    });
+    return after;
+  });
 }

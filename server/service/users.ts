@@ -1,7 +1,7 @@
 import { message } from '../domain/messages.ts';
 import { conflict, invalid, notFound, stale } from '../domain/errors.ts';
 import { parseInput, userCreate, userPatch, userPassword } from '../domain/schemas.ts';
-import { hashPassword, randomSecret } from '../auth/passwords.ts';
+import { hashPassword, randomSecret, verifyPassword } from '../auth/passwords.ts';
 import { requireTenantAdmin, requireUserAccess, requireUserAdmin, type Actor, type Principal } from '../auth/principal.ts';
 import type { User } from '../store/types.ts';
 import { checkVersion, devicesOfUsers, inTransaction, RETRY, versionedWrite, type ServiceDeps, type WriteOptions } from './context.ts';
@@ -49,10 +49,29 @@ export async function createUser(deps: ServiceDeps, p: Actor, tenantId: string, 
   });
 }
 
-export async function updateUser(deps: ServiceDeps, p: Actor, number: string, input: unknown, opts: WriteOptions = {}): Promise<User> {
+/** Who is making a change, beyond the principal: what the edge knows of the request. */
+export interface ActorContext {
+  /** The credential (session or token) the request came with: kept when she changes her own password. */
+  credentialId?: string;
+  /** Is this her current password? The edges pass the login-throttled check; default: a plain comparison. */
+  checkPassword?: (login: string, password: string) => Promise<boolean>;
+}
+
+/**
+ * Changing one's own password or e-mail needs the current password (a session left open on a
+ * shared screen must not be enough to take the account over through "forgot password").
+ */
+async function requireCurrentPassword(user: User, given: string | undefined, ctx: ActorContext): Promise<void> {
+  if (!given) throw invalid('currentPassword', 'validation.current_password_required');
+  const ok = ctx.checkPassword ? await ctx.checkPassword(user.number, given) : await verifyPassword(given, user.passwordHash);
+  if (!ok) throw invalid('currentPassword', 'validation.current_password_wrong');
+}
+
+export async function updateUser(deps: ServiceDeps, p: Actor, number: string, input: unknown, opts: WriteOptions & ActorContext = {}): Promise<User> {
   const before = await getUser(deps, p, number);
-  const patch = parseInput(userPatch, input);
-  const selfService = p.kind === 'user' && p.number === number && p.role !== 'admin';
+  const { currentPassword, ...patch } = parseInput(userPatch, input);
+  const self = p.kind === 'user' && p.number === number;
+  const selfService = self && p.role !== 'admin';
   if (selfService) {
     // A user may change their own password and e-mail; the licence itself is the admin's.
     const allowed = new Set(['password', 'email']);
@@ -63,6 +82,9 @@ export async function updateUser(deps: ServiceDeps, p: Actor, number: string, in
     throw invalid('role', 'validation.own_role');
   }
   checkVersion(opts, before.version, message('stale.user', { number }));
+  if (self && (patch.password !== undefined || (patch.email !== undefined && patch.email !== before.email))) {
+    await requireCurrentPassword(before, currentPassword, opts);
+  }
   const newHash = patch.password ? await hashPassword(patch.password) : undefined;
   const { user, macs } = await versionedWrite(deps, message('stale.user', { number }), opts, async (d) => {
     // The row as it is now (another edit may have landed during the hash): only the fields this
@@ -83,6 +105,9 @@ export async function updateUser(deps: ServiceDeps, p: Actor, number: string, in
       cur.version,
     );
     if (!ok) return RETRY;
+    // A new password ends every other session and token of this person: whoever knew the old
+    // one is out. Her own session stays when she changes it herself.
+    if (newHash) await d.store.credentials.deleteFor('user', number, self && opts.credentialId ? { except: opts.credentialId } : {});
     // A rename shows on the phones that supervise this user too (BLF labels default to the name).
     const macs = await devicesOfUsers(d.store, [number, ...(await d.store.keys.watchersOf(number))]);
     const user = (await d.store.users.get(number))!;
@@ -104,6 +129,8 @@ export async function setPassword(deps: ServiceDeps, a: Actor, number: string, p
     if (!(await store.users.update(number, { ...cur, passwordHash: hash }, cur.version))) return RETRY;
     const after = (await store.users.get(number))!;
     await recordAudit(store, a, { action: 'user.password_reset', tenantId: cur.tenantId, userNumber: number, before: cur, after });
+    // A reset (forgotten password) ends every session and token of this person.
+    await store.credentials.deleteFor('user', number);
     return true;
   });
 }
@@ -142,6 +169,8 @@ export async function deleteUser(deps: ServiceDeps, p: Actor, number: string, op
     await recordAudit(d.store, p, {
       action: 'user.delete', tenantId: cur.tenantId, userNumber: number, before: { ...cur, keys: keysSnapshot(keys) }, summary: { contacts },
     });
+    // Her sessions and tokens end with her (a new licence with this number must not inherit them).
+    await d.store.credentials.deleteFor('user', number);
     return affected;
   });
   deps.changes.devicesChanged(affected, `user ${number} deleted`);

@@ -6,6 +6,8 @@ export type StoreErrorCode =
   | 'constraint'
   /** The database stayed locked or busy longer than the configured wait; retrying may work. */
   | 'busy'
+  /** The disk (or the database's size limit) is full: nothing of the write was kept. */
+  | 'full'
   /** The database cannot be reached or opened. */
   | 'unavailable'
   /** Anything else the engine reported. */

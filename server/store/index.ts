@@ -1,9 +1,13 @@
 // Opens the store the configuration names. SQLite (the embedded default) keeps its file in the
 // data directory; `CADRAN_DATABASE_URL=postgres://…` selects PostgreSQL (pool, TLS and statement
-// timeout from the CADRAN_DATABASE_* settings).
+// timeout from the CADRAN_DATABASE_* settings). Either way the stored passwords are sealed with the
+// installation's keys (secrets.ts): `CADRAN_SECRET_KEY`, else `<data dir>/secret.key`.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ConfigError, type Config } from '../config.ts';
 import { StoreError } from './errors.ts';
 import { openPostgresStore, PostgresConfigError } from './postgres/index.ts';
+import { KeyRing } from './secrets.ts';
 import { SqliteStore } from './sqlite/store.ts';
 import type { Store } from './types.ts';
 
@@ -16,6 +20,10 @@ export interface StoreConfig {
   databaseUrl: string | null;
   /** PostgreSQL settings (defaults when absent). */
   database?: Partial<Config['database']>;
+  /** `CADRAN_SECRET_KEY` split into keys (the first encrypts), or null to use the key file. */
+  secretKeys: string[] | null;
+  /** `<data dir>/secret.key`: made at the first start when no CADRAN_SECRET_KEY is given. */
+  secretKeyFile: string;
 }
 
 export interface OpenStoreOptions {
@@ -23,6 +31,16 @@ export interface OpenStoreOptions {
   warn?: (message: string, err?: unknown) => void;
   /** Listen for other nodes' changes (PostgreSQL; default true). A one-shot command can skip it. */
   listen?: boolean;
+  /** These keys instead of the configured ones (`cadran secrets rotate`). */
+  keys?: KeyRing;
+  /** Refuse to open when a stored password names a missing key (default true; `cadran secrets status` says it instead). */
+  requireKeys?: boolean;
+}
+
+/** The keys of the installation: CADRAN_SECRET_KEY, or the key file (created, 0600, when absent). */
+export function loadKeys(config: StoreConfig): KeyRing {
+  if (!config.secretKeys) mkdirSync(dirname(config.secretKeyFile), { recursive: true, mode: 0o700 });
+  return KeyRing.load({ envKeys: config.secretKeys, file: config.secretKeyFile });
 }
 
 export async function openStore(config: StoreConfig, opts: OpenStoreOptions = {}): Promise<Store> {
@@ -38,6 +56,8 @@ export async function openStore(config: StoreConfig, opts: OpenStoreOptions = {}
         ...(db.statementTimeoutMs !== undefined ? { statementTimeoutMs: db.statementTimeoutMs } : {}),
         ...(opts.warn ? { warn: opts.warn } : {}),
         ...(opts.listen === false ? { listen: false } : {}),
+        keys: opts.keys ?? loadKeys(config),
+        ...(opts.requireKeys === false ? { requireKeys: false } : {}),
       });
     } catch (e) {
       if (e instanceof PostgresConfigError) throw new ConfigError(`CADRAN_DATABASE_URL: ${e.message}`);
@@ -47,7 +67,12 @@ export async function openStore(config: StoreConfig, opts: OpenStoreOptions = {}
     }
   }
   if (url) throw new StoreError('unavailable', `CADRAN_DATABASE_URL: unsupported database URL scheme (expected postgres://)`);
-  return new SqliteStore({ file: config.databaseFile, busyDeadlineMs: (config.sqliteBusySeconds ?? 15) * 1000 });
+  return new SqliteStore({
+    file: config.databaseFile,
+    busyDeadlineMs: (config.sqliteBusySeconds ?? 15) * 1000,
+    keys: opts.keys ?? loadKeys(config),
+    ...(opts.requireKeys === false ? { requireKeys: false } : {}),
+  });
 }
 
 export type { Store, StoreChange } from './types.ts';

@@ -164,19 +164,28 @@ export interface Operator {
   createdAt: string;
 }
 
-export interface ApiToken {
+export type CredentialKind = 'session' | 'token';
+
+/**
+ * A way in: a `session` (a login, web or API: a cookie and a bearer token, both of this row; an
+ * absolute expiry and an idle timeout counted from lastUsedAt) or a `token` (long-lived API token,
+ * `cadran operator create` / `cadran token create`: an expiry, no idle timeout). Secrets are kept
+ * as SHA-256 hashes only; `id` is public (lists, revocation).
+ */
+export interface Credential {
   id: string;
+  kind: CredentialKind;
   principalKind: PrincipalKind;
   principalId: string;
   label: string | null;
+  /** Sessions: the token forms and cookie-authenticated API writes must carry. */
+  csrfToken: string | null;
   createdAt: string;
-}
-
-export interface Session {
-  principalKind: PrincipalKind;
-  principalId: string;
-  csrfToken: string;
+  lastUsedAt: string;
   expiresAt: string;
+  /** Where it was made from (client address, User-Agent), for people recognising their sessions. */
+  address: string | null;
+  userAgent: string | null;
 }
 
 export type NetworkOverrides = NetworkProfile;
@@ -324,16 +333,32 @@ export interface Store {
     insert(o: Omit<Operator, 'createdAt'>): Promise<void>;
     count(): Promise<number>;
   };
-  tokens: {
-    insert(t: ApiToken & { tokenHash: string }): Promise<void>;
-    findByHash(tokenHash: string): Promise<ApiToken | undefined>;
+  /** Sessions and API tokens. Lists are ordered by creation time, then id. */
+  credentials: {
+    /** A hash already used by another credential is refused ('constraint'). */
+    insert(c: Credential & { tokenHash: string | null; cookieHash: string | null }): Promise<void>;
+    findByToken(tokenHash: string): Promise<Credential | undefined>;
+    findByCookie(cookieHash: string): Promise<Credential | undefined>;
+    get(id: string): Promise<Credential | undefined>;
+    /** Every credential, or those of one principal. */
+    list(filter?: { principalKind: PrincipalKind; principalId: string }): Promise<Credential[]>;
+    /** lastUsedAt = at (never moves back). */
+    touch(id: string, at: string): Promise<void>;
     delete(id: string): Promise<boolean>;
+    /** Revoke a principal's credentials (all, or of one kind), except one; how many went. */
+    deleteFor(principalKind: PrincipalKind, principalId: string, opts?: { except?: string; kind?: CredentialKind }): Promise<number>;
+    /** Drop what expired before `now`, and sessions idle since before `idleBefore`; how many went. */
+    purgeExpired(now: string, idleBefore: string): Promise<number>;
   };
-  sessions: {
-    insert(idHash: string, s: Session): Promise<void>;
-    get(idHash: string): Promise<Session | undefined>;
-    delete(idHash: string): Promise<void>;
-    purgeExpired(now: string): Promise<void>;
+  /**
+   * Stored passwords (SIP, provisioning, phone profile, tenant provisioning) are encrypted by the
+   * store (server/store/secrets.ts); callers always see plaintext. These calls manage the keys.
+   */
+  secrets: {
+    /** How many stored passwords each key id encrypts; `plaintext` counts those not encrypted. */
+    census(): Promise<Record<string, number>>;
+    /** Re-encrypt every stored password with the current key, in one transaction; how many were rewritten. */
+    reencrypt(): Promise<number>;
   };
   /** "Forgot password" links: only a SHA-256 of each token is kept; a link works once. */
   passwordResets: {

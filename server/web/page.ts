@@ -30,6 +30,7 @@ export function navFor(p: Principal | undefined): NavItem[] {
     { id: 'phone', key: 'nav.phone', href: `${own}/phone` },
     { id: 'keys', key: 'nav.keys', href: `${own}/keys` },
     { id: 'contacts', key: 'nav.contacts', href: `${own}/contacts` },
+    { id: 'account', key: 'nav.account', href: '/account' },
   ];
   if (p.role === 'admin') {
     const t = `/tenants/${p.tenantId}`;
@@ -47,6 +48,9 @@ export function homeOf(p: Principal): string {
   return navFor(p)[0]?.href ?? '/login';
 }
 
+/** Query parameters a flash message may show (how many lines were written…). */
+const FLASH_COUNTS = ['created', 'updated', 'rejected', 'count'] as const;
+
 export interface Renderer {
   (req: Request, res: Response, page: string, data?: Record<string, unknown>, status?: number): void;
 }
@@ -58,6 +62,13 @@ export function makeRenderer(views: Views): Renderer {
     const me = web.me;
     const active = typeof data.active === 'string' ? data.active : '';
     const done = typeof req.query.done === 'string' && hasMessage(`flash.${req.query.done}`) ? `flash.${req.query.done}` : undefined;
+    // Counts of what was written travel with the flash key (whole numbers only; anything else is dropped).
+    const flashVars: Record<string, number> = {};
+    for (const k of FLASH_COUNTS) {
+      const v = req.query[k];
+      if (typeof v === 'string' && /^\d{1,9}$/.test(v)) flashVars[k] = Number(v);
+    }
+    const flashText = done ? translate(web.lang, done, flashVars) : undefined;
     const errors = data.errors as FormErrors | undefined;
     const titleKey = typeof data.titleKey === 'string' ? data.titleKey : 'app.name';
     const html = views.render(page, {
@@ -67,7 +78,8 @@ export function makeRenderer(views: Views): Renderer {
       title: translate(web.lang, titleKey, (data.titleVars ?? {}) as Record<string, unknown>),
       me,
       nav: navFor(p).map((n) => ({ ...n, active: n.id === active })),
-      flash: done,
+      // A flash whose counts are missing (a hand-typed address) is not shown half-filled.
+      flash: flashText && !/\{\w+\}/.test(flashText) ? flashText : undefined,
       fieldErrors: errors?.fields ?? {},
       generalError: errors?.general,
       ...data,
@@ -105,6 +117,13 @@ export function webErrorHandler(app: AppContext, render: Renderer): ErrorRequest
     }
     if (err instanceof StoreError && err.code === 'constraint') {
       return render(req, res, 'error', { titleKey: 'error.title', messageKey: 'error.conflict' }, 409);
+    }
+    if (err instanceof StoreError && err.code === 'full') {
+      app.log.error({ err: err.message, method: req.method, path: req.path }, 'the database disk is full: write refused');
+      return render(req, res, 'error', { titleKey: 'error.title', messageKey: 'error.storage_full' }, 507);
+    }
+    if (err instanceof StoreError && (err.code === 'busy' || err.code === 'unavailable')) {
+      return render(req, res, 'error', { titleKey: 'error.title', messageKey: 'error.busy' }, 503);
     }
     const status = (err as { status?: number }).status;
     if (typeof status === 'number' && status >= 400 && status < 500) {

@@ -7,6 +7,7 @@ import { importDevices } from '../imports/devices.ts';
 import { importContacts } from '../imports/contacts.ts';
 import type { LineReason } from '../imports/report.ts';
 import type { Message } from '../domain/messages.ts';
+import { notFound } from '../domain/errors.ts';
 
 export interface ImportLine {
   line: number;
@@ -18,6 +19,13 @@ export interface ImportLine {
 }
 
 export interface ImportReport {
+  /** True for the check before writing. */
+  dryRun: boolean;
+  mode: 'all-or-nothing' | 'skip-invalid';
+  /** True only when the lines were written (never for a dry run, nor an all-or-nothing import with a rejected line). */
+  applied: boolean;
+  /** What happened, as a catalogue key with its counts. */
+  summary: Message;
   created: number;
   updated: number;
   unchanged: number;
@@ -28,8 +36,11 @@ export interface ImportReport {
 export interface ResyncJobView {
   id: string;
   state: string;
+  /** What the job covers (`device` + MAC, `tenant` + id…), when known. */
+  scope?: string;
+  scopeId?: string;
   /** `reason`: why (refused, never seen, no answer…) as a catalogue key; the page translates it. */
-  targets: Array<{ mac: string; state: string; code?: number | null; reason?: Message | null }>;
+  targets: Array<{ mac: string; state: string; code?: number | null; reason?: Message | null; fetchedAt?: string | null }>;
 }
 
 export interface WebPorts {
@@ -38,6 +49,8 @@ export interface WebPorts {
   resyncDevice?(p: Actor, mac: string): Promise<{ id: string }>;
   resyncTenant?(p: Actor, tenantId: string): Promise<{ id: string }>;
   resyncJob?(p: Principal, id: string): Promise<ResyncJobView>;
+  /** A new job for these phones (the failed ones of an earlier job), checked like a device resync. */
+  resyncAgain?(p: Actor, macs: string[], what: string): Promise<{ id: string }>;
 }
 
 /** The importers read a stream of chunks; the page hands them the uploaded bytes at once. */
@@ -54,7 +67,15 @@ export function webPorts(app: AppContext): WebPorts {
     resyncTenant: async (p, tenant) => ({ id: (await app.resync.tenant(p, tenant)).id }),
     resyncJob: async (p, id) => {
       const job = await app.resync.job(p, id);
-      return { id: job.id, state: job.state, targets: job.targets.map((t) => ({ mac: t.mac, state: t.state, code: t.code ?? null, reason: t.reason ?? null })) };
+      return {
+        id: job.id, state: job.state, scope: job.scope, scopeId: job.scopeId,
+        targets: job.targets.map((t) => ({ mac: t.mac, state: t.state, code: t.code ?? null, reason: t.reason ?? null, fetchedAt: t.fetchedAt ?? null })),
+      };
+    },
+    resyncAgain: async (p, macs, what) => {
+      const jobs = await app.resync.changed(p, macs, what);
+      if (!jobs[0]) throw notFound('not_found.device', { mac: macs.join(', ') });
+      return { id: jobs[0].id };
     },
   };
 }

@@ -12,6 +12,8 @@ import { authPages } from './pages/auth.ts';
 import { userPages } from './pages/user.ts';
 import { adminPages } from './pages/admin.ts';
 import { operatorPages } from './pages/operator.ts';
+import { resyncPages } from './pages/resync.ts';
+import { accountPages } from './pages/account.ts';
 import { webPorts, type WebPorts } from './ports.ts';
 
 /** The cockpit; `ports` replaces some of the import and resync services (page tests). */
@@ -46,9 +48,12 @@ export function webRouter(app: AppContext, ports: Partial<WebPorts> = {}): Route
   r.use(formBody);
   r.use(csrfCheck);
   r.use(authPages(app, render));
+  // Before the admin pages: /tenants/:t/users/new is not a licence number.
+  r.use(accountPages(app, render));
   r.use(userPages(app, render, services));
   r.use(adminPages(app, render, services));
   r.use(operatorPages(app, render, services));
+  r.use(resyncPages(app, render, services));
   r.use(notFoundPage(render));
   r.use(webErrorHandler(app, render));
   return r;

@@ -3,9 +3,10 @@
 // double-submit cookie. Every POST must send the right token in the `_csrf` field.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
-import { SESSION_COOKIE } from '../api/auth.ts';
+import { cookieOptions as apiCookieOptions, SESSION_COOKIE } from '../api/auth.ts';
 import type { AppContext } from '../app-context.ts';
 import { actorOf, type Actor } from '../auth/principal.ts';
+import type { Credential } from '../store/types.ts';
 import { pickLang, type Lang } from './i18n.ts';
 
 export const ANON_CSRF_COOKIE = 'cadran_csrf';
@@ -16,6 +17,8 @@ export interface WebState {
   /** The session's principal, with the channel (`web`) and client address (for the audit trail). */
   principal?: Actor;
   sessionId?: string;
+  /** The session of the cookie (its public id: the account page marks it). */
+  credential?: Credential;
   /** Who is logged in, as the layout shows it. */
   me?: Record<string, unknown>;
 }
@@ -26,12 +29,13 @@ declare module 'express-serve-static-core' {
   }
 }
 
-export function cookieOptions(req: Request) {
-  return { httpOnly: true, sameSite: 'lax' as const, secure: req.secure, path: '/' };
+/** HttpOnly, SameSite=Lax, Secure over HTTPS or when the public URL is https (api/auth.ts). */
+export function cookieOptions(req: Request, app: Pick<AppContext, 'config'>) {
+  return apiCookieOptions(req, app.config);
 }
 
-export function setSessionCookie(req: Request, res: Response, sessionId: string): void {
-  res.cookie(SESSION_COOKIE, sessionId, cookieOptions(req));
+export function setSessionCookie(req: Request, res: Response, app: Pick<AppContext, 'config'>, sessionId: string): void {
+  res.cookie(SESSION_COOKIE, sessionId, cookieOptions(req, app));
 }
 
 const sameToken = (a: string, b: string): boolean => {
@@ -55,13 +59,13 @@ export function webSession(app: AppContext): RequestHandler {
         const t = await app.store.tenants.get(p.tenantId);
         me = { name: u?.name ?? p.number, number: p.number, role: p.role, tenant: t?.name ?? p.tenantId };
       } else if (p.kind === 'operator') me = { name: p.login, operator: true };
-      req.web = { lang, csrf: s.csrfToken, principal: p, sessionId: sid, ...(me ? { me } : {}) };
+      req.web = { lang, csrf: s.csrfToken, principal: p, sessionId: sid, credential: s.credential, ...(me ? { me } : {}) };
       return next();
     }
     let anon = cookies[ANON_CSRF_COOKIE];
     if (!anon || !/^[A-Za-z0-9_-]{32}$/.test(anon)) {
       anon = randomBytes(24).toString('base64url');
-      res.cookie(ANON_CSRF_COOKIE, anon, { ...cookieOptions(req), sameSite: 'strict' });
+      res.cookie(ANON_CSRF_COOKIE, anon, { ...cookieOptions(req, app), sameSite: 'strict' });
     }
     req.web = { lang, csrf: anon };
     next();

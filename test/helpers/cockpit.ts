@@ -29,7 +29,7 @@ export interface Cockpit {
 }
 
 /** A phone asking for its file on the phone listener (records a sighting; unknown MACs get listed). */
-function phoneFetch(port: number, path: string, ua: string): Promise<number> {
+export function phoneFetch(port: number, path: string, ua: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, headers: { 'user-agent': ua } }, (res) => {
       res.resume();
@@ -164,6 +164,37 @@ export const ROLE_PAGES: Record<Role, PageSpec[]> = {
     { name: 'user-phone', go: `/users/${USER.login}/phone` },
     { name: 'user-keys', go: `/users/${USER.login}/keys` },
     { name: 'resync-job', go: resyncFrom('/tenants/acme/devices', 'main .toolbar button.primary') },
+  ],
+};
+
+/** The account pages of issue 17 (own password, licence and phone creation / deletion), audited in their own file. */
+export const ACCOUNT_PAGES: Record<Role, PageSpec[]> = {
+  user: [
+    { name: 'account', go: '/account' },
+    { name: 'account-error', go: async (page, c) => {
+      await page.goto(`${c.s.adminUrl}/account`);
+      await page.fill('#f-current', 'pas-le-bon');
+      await page.fill('#f-password', 'nouveau-secret-1');
+      await page.fill('#f-confirm', 'autre-chose');
+      await Promise.all([page.waitForLoadState('load'), page.click('main button.primary')]);
+    } },
+  ],
+  admin: [
+    { name: 'account', go: '/account' },
+    { name: 'licence-new', go: '/tenants/acme/users/new' },
+    { name: 'licence-new-error', go: async (page, c) => {
+      await page.goto(`${c.s.adminUrl}/tenants/acme/users/new`);
+      await page.fill('#f-number', '12');
+      await page.fill('#f-email', 'pas-un-mail');
+      await Promise.all([page.waitForLoadState('load'), page.click('main button.primary')]);
+    } },
+    { name: 'licence-delete', go: `/tenants/acme/users/${USER.login}/delete` },
+    { name: 'device-new', go: '/tenants/acme/devices/new' },
+    { name: 'device-delete', go: `/devices/${MAC}/delete` },
+  ],
+  operator: [
+    { name: 'licence-new', go: '/tenants/acme/users/new' },
+    { name: 'device-new', go: '/tenants/acme/devices/new' },
   ],
 };
 

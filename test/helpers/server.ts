@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../server/config.ts';
 import { createAppContext, startServer, type Feature, type Running } from '../../server/app.ts';
-import { silentLogger } from '../../server/log.ts';
+import { silentLogger, type Logger } from '../../server/log.ts';
 import { createOperator } from '../../server/cli/operator.ts';
 import type { AppContext } from '../../server/app-context.ts';
 import { createTestDatabaseSync, preparePostgres } from './postgres.ts';
@@ -71,13 +71,13 @@ export function testConfig(dataDir: string, env: Record<string, string> = {}): C
   });
 }
 
-export async function startTestServer(opts: { features?: Feature[]; env?: Record<string, string> } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { features?: Feature[]; env?: Record<string, string>; log?: Logger } = {}): Promise<TestServer> {
   process.env.CADRAN_BCRYPT_COST ??= '4';
   const dataDir = mkdtempSync(join(tmpdir(), 'cadran-test-'));
-  const app = await createAppContext(testConfig(dataDir, opts.env), silentLogger);
+  const app = await createAppContext(testConfig(dataDir, opts.env), opts.log ?? silentLogger);
   const { token } = await createOperator(app, 'ops');
   const running = await startServer(app, opts.features ?? []);
-  const adminUrl = `http://127.0.0.1:${running.adminPort}`;
+  const adminUrl = `${running.adminScheme}://127.0.0.1:${running.adminPort}`;
   const api: TestServer['api'] = async (method, path, body, tok, headers = {}) => {
     const h: Record<string, string> = { ...headers };
     const t = tok === undefined ? token : tok;

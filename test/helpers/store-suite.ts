@@ -14,6 +14,8 @@ export interface SuiteDatabase {
   schemaVersion(): Promise<number>;
   /** Make the database look migrated by a newer cadran (schema version `v`). */
   markNewer(v: number): Promise<void>;
+  /** Every row of every table, as text (what a copy of the database would give away). */
+  rawText(): Promise<string>;
 }
 
 export interface StoreHarness {
@@ -552,7 +554,7 @@ export function storeSuite(h: StoreHarness): void {
     assert.ok(await s.devices.get('805ec0000004'));
   });
 
-  test('operators, tokens, sessions', async () => {
+  test('operators; credentials: insert, find by token or cookie hash, list, touch, revoke, purge', async () => {
     const { s } = await fresh(false);
     assert.is(await s.operators.count(), 0);
     await s.operators.insert({ login: 'ops', passwordHash: 'h' });
@@ -564,26 +566,84 @@ export function storeSuite(h: StoreHarness): void {
     assert.is(await s.operators.get('nobody'), undefined);
     await rejects(s.operators.insert({ login: 'ops', passwordHash: null }), 'constraint', 'duplicate operator');
 
-    const created = new Date().toISOString();
-    await s.tokens.insert({ id: 't1', tokenHash: 'hash1', principalKind: 'operator', principalId: 'ops', label: 'ci', createdAt: created });
-    assert.equal(await s.tokens.findByHash('hash1'), { id: 't1', principalKind: 'operator', principalId: 'ops', label: 'ci', createdAt: created });
-    assert.is(await s.tokens.findByHash('nope'), undefined);
-    await rejects(s.tokens.insert({ id: 't2', tokenHash: 'hash1', principalKind: 'user', principalId: 'x', label: null, createdAt: created }), 'constraint', 'same hash');
-    assert.is(await s.tokens.delete('t1'), true);
-    assert.is(await s.tokens.delete('t1'), false);
-    assert.is(await s.tokens.findByHash('hash1'), undefined);
+    const t0 = Date.parse('2030-01-01T10:00:00.000Z');
+    const at = (min: number) => new Date(t0 + min * 60_000).toISOString();
+    const base = { label: null, csrfToken: null, address: null, userAgent: null };
+    const token = { ...base, id: 'tok1', kind: 'token' as const, principalKind: 'operator' as const, principalId: 'ops', label: 'ci',
+      createdAt: at(0), lastUsedAt: at(0), expiresAt: at(60 * 24 * 365) };
+    const session = { ...base, id: 'ses1', kind: 'session' as const, principalKind: 'user' as const, principalId: '0100000001', csrfToken: 'c1',
+      createdAt: at(1), lastUsedAt: at(1), expiresAt: at(12 * 60), address: '192.0.2.7', userAgent: 'Firefox' };
+    const old = { ...session, id: 'ses0', csrfToken: 'c0', createdAt: at(-600), lastUsedAt: at(-600), expiresAt: at(-1) };
+    const idle = { ...session, id: 'ses2', csrfToken: 'c2', createdAt: at(-100), lastUsedAt: at(-100), expiresAt: at(600) };
+    await s.credentials.insert({ ...token, tokenHash: 'th1', cookieHash: null });
+    await s.credentials.insert({ ...session, tokenHash: 'th2', cookieHash: 'ch2' });
+    await s.credentials.insert({ ...old, tokenHash: null, cookieHash: 'ch0' });
+    await s.credentials.insert({ ...idle, tokenHash: null, cookieHash: 'ch3' });
+    assert.equal(await s.credentials.findByToken('th1'), token);
+    assert.equal(await s.credentials.findByToken('th2'), session, 'a login: the bearer token of the session…');
+    assert.equal(await s.credentials.findByCookie('ch2'), session, '…and its cookie are one credential');
+    assert.is(await s.credentials.findByCookie('th2'), undefined, 'a token hash is not a cookie hash');
+    assert.is(await s.credentials.findByToken('nope'), undefined);
+    assert.equal(await s.credentials.get('tok1'), token);
+    await rejects(s.credentials.insert({ ...token, id: 'tok2', tokenHash: 'th1', cookieHash: null }), 'constraint', 'same token hash');
+    await rejects(s.credentials.insert({ ...session, id: 'ses9', tokenHash: null, cookieHash: 'ch2' }), 'constraint', 'same cookie hash');
+    assert.equal((await s.credentials.list()).map((c) => c.id), ['ses0', 'ses2', 'tok1', 'ses1'], 'oldest first');
+    assert.equal((await s.credentials.list({ principalKind: 'user', principalId: '0100000001' })).map((c) => c.id), ['ses0', 'ses2', 'ses1']);
+    assert.equal(await s.credentials.list({ principalKind: 'user', principalId: 'ops' }), [], 'kind and id both match');
 
-    const later = new Date(Date.now() + 3600_000).toISOString();
-    const earlier = new Date(Date.now() - 1000).toISOString();
-    await s.sessions.insert('s1', { principalKind: 'user', principalId: '0100000001', csrfToken: 'c1', expiresAt: later });
-    await s.sessions.insert('s2', { principalKind: 'operator', principalId: 'ops', csrfToken: 'c2', expiresAt: earlier });
-    assert.equal(await s.sessions.get('s1'), { principalKind: 'user', principalId: '0100000001', csrfToken: 'c1', expiresAt: later });
-    await s.sessions.purgeExpired(new Date().toISOString());
-    assert.is(await s.sessions.get('s2'), undefined);
-    assert.ok(await s.sessions.get('s1'));
-    await s.sessions.delete('s1');
-    assert.is(await s.sessions.get('s1'), undefined);
-    await s.sessions.delete('s1');
+    await s.credentials.touch('ses1', at(30));
+    await s.credentials.touch('ses1', at(20));
+    assert.is((await s.credentials.get('ses1'))!.lastUsedAt, at(30), 'lastUsedAt never moves back');
+
+    // Expired at `now`, or a session idle since before `idleBefore`; a token has no idle limit.
+    assert.is(await s.credentials.purgeExpired(at(31), at(31 - 60)), 2);
+    assert.equal((await s.credentials.list()).map((c) => c.id), ['tok1', 'ses1']);
+
+    await s.credentials.insert({ ...session, id: 'ses3', tokenHash: 'th4', cookieHash: 'ch4', createdAt: at(40), lastUsedAt: at(40) });
+    await s.credentials.insert({ ...token, id: 'tok3', tokenHash: 'th5', cookieHash: null, principalKind: 'user', principalId: '0100000001', createdAt: at(41), lastUsedAt: at(41) });
+    assert.is(await s.credentials.deleteFor('user', '0100000001', { except: 'ses3', kind: 'session' }), 1, 'only sessions, one kept');
+    assert.equal((await s.credentials.list({ principalKind: 'user', principalId: '0100000001' })).map((c) => c.id), ['ses3', 'tok3']);
+    assert.is(await s.credentials.deleteFor('user', '0100000001'), 2);
+    assert.is(await s.credentials.findByCookie('ch4'), undefined);
+    assert.is(await s.credentials.delete('tok1'), true);
+    assert.is(await s.credentials.delete('tok1'), false);
+    assert.equal(await s.credentials.list(), []);
+  });
+
+  test('secrets: every password reads back as given and is stored encrypted; census; reencrypt', async () => {
+    const { s, db } = await fresh();
+    const pw = {
+      sip: 'Sip-Secret-4711', prov: 'Prov-Secret-4712', tenantAdmin: 'Admin-Secret-4713', deviceAdmin: 'Admin-Secret-4714',
+      user: 'User-Secret-4715', tenantAuth: 'Tenant-Secret-4716',
+    };
+    await s.users.insert({ ...user('0100000001'), sipPassword: pw.sip });
+    await s.devices.insert({ ...device('805ec0000001', 'acme', '0100000001'), provisioningUsername: 'p1', provisioningPassword: pw.prov });
+    await s.devices.insert(device('805ec0000002'));
+    await s.network.setTenant('acme', { vlanId: 20, adminPassword: pw.tenantAdmin });
+    await s.network.setDevice('805ec0000001', { adminPassword: pw.deviceAdmin, phoneUserPassword: pw.user } as never);
+    await s.tenants.update('acme', { ...tenant('acme'), security: { auth: { mode: 'digest', username: 'prov', password: pw.tenantAuth } } });
+
+    assert.is((await s.users.get('0100000001'))!.sipPassword, pw.sip);
+    assert.is((await s.users.list('acme'))[0]!.sipPassword, pw.sip);
+    assert.is((await s.devices.get('805ec0000001'))!.provisioningPassword, pw.prov);
+    assert.is((await s.devices.get('805ec0000002'))!.provisioningPassword, null);
+    assert.equal(await s.network.getTenant('acme'), { vlanId: 20, adminPassword: pw.tenantAdmin });
+    assert.equal(await s.network.getDevice('805ec0000001'), { adminPassword: pw.deviceAdmin, phoneUserPassword: pw.user });
+    assert.equal((await s.tenants.get('acme'))!.security, { auth: { mode: 'digest', username: 'prov', password: pw.tenantAuth } });
+
+    const raw = await db.rawText();
+    for (const [what, v] of Object.entries(pw)) assert.not.ok(raw.includes(v), `${what} password stored in plaintext`);
+    assert.match(raw, /enc:1:[0-9a-f]{8}:/);
+
+    const census = await s.secrets.census();
+    const ids = Object.keys(census);
+    assert.is(ids.length, 1, 'one key so far');
+    assert.is(census[ids[0]!], 6);
+    assert.is(await s.secrets.reencrypt(), 6, 'every stored password rewritten');
+    assert.equal(await s.secrets.census(), census, 'same key: same census');
+    assert.is((await s.users.get('0100000001'))!.sipPassword, pw.sip, 'readable after');
+    const again = await db.rawText();
+    assert.not.ok(again.includes(pw.sip));
   });
 
   test('password resets: issue once per window, peek, claim once (also under concurrency), revokeAll', async () => {

@@ -21,7 +21,11 @@ export function usersRouter(app: AppContext): Router {
   });
   r.patch('/users/:number', async (req, res) => {
     const p = principal(req);
-    const u = await updateUser(app, p, req.params.number, req.body, writeOptions(req));
+    const u = await updateUser(app, p, req.params.number, req.body, {
+      ...writeOptions(req),
+      ...(req.credential ? { credentialId: req.credential.id } : {}),
+      checkPassword: (login: string, pw: string) => app.auth.checkPassword(login, pw, req.ip ?? 'unknown'),
+    });
     sendVersion(res, u.version);
     res.json(userView(u, p));
   });

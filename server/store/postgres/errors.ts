@@ -19,7 +19,9 @@ export function storeErrorCode(e: PgLikeError): StoreErrorCode | undefined {
   // A duplicate is a constraint like any other, as on SQLite (SQLITE_CONSTRAINT_UNIQUE).
   if (code.startsWith('23') || code === '22001' || code === '22003' || code === '22P02' || code === '22007' || code === '22008' || code === '22021') return 'constraint';
   if (code === '40001' || code === '40P01' || code === '55P03' || code === '57014' || code === '53300') return 'busy';
-  if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '3D000' || code.startsWith('28') || code === '53100') return 'unavailable';
+  // disk_full: the server has no space left for the write (nothing of it was kept).
+  if (code === '53100') return 'full';
+  if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '3D000' || code.startsWith('28')) return 'unavailable';
   if (SOCKET_CODES.has(code) || code.startsWith('ERR_TLS') || /CERT|SELF_SIGNED|UNABLE_TO_/.test(code)) return 'unavailable';
   const msg = e.message ?? '';
   if (/^Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|The server does not support SSL|self[- ]signed certificate|unable to verify the first certificate|Hostname\/IP does not match|Client was closed|Cannot use a pool after calling end/.test(msg)) {
@@ -35,6 +37,7 @@ const PREFIX: Record<StoreErrorCode, string> = {
   failed: 'the database failed',
   busy: 'the database is busy',
   unavailable: 'the database cannot be reached',
+  full: 'the database server has no disk space left',
 };
 
 /** The message of an error from mapPgError without its generic head ("the database is busy: …"). */

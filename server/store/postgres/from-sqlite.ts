@@ -1,5 +1,5 @@
 // `cadran migrate --from sqlite:<file> --to postgres://…`: copy a whole installation, every table
-// (tokens, sessions, resync jobs and password links included), from the embedded SQLite file
+// (sessions and tokens, resync jobs and password links included; passwords stay encrypted), from the embedded SQLite file
 // to PostgreSQL.
 //
 // - The source is opened read-only and read inside one read transaction: a consistent snapshot
@@ -20,10 +20,14 @@ import { latestPgVersion, migratePg } from './migrations/index.ts';
 import { poolConfig, type PostgresOptions } from './options.ts';
 import { describePostgres } from './index.ts';
 
-/** Every table of the current schema version, parents before children. */
+/**
+ * Every table of the schema, parents before children. Passwords are copied sealed as they are
+ * (same purposes on both engines): the PostgreSQL nodes need the SQLite installation's secret key
+ * (its `secret.key`, or CADRAN_SECRET_KEY).
+ */
 export const COPIED_TABLES = [
-  'tenants', 'users', 'devices', 'function_keys', 'tenant_network', 'device_network', 'contacts', 'operators', 'api_tokens',
-  'sessions', 'settings', 'sightings', 'unknown_devices', 'resync_jobs', 'resync_targets', 'password_resets',
+  'tenants', 'users', 'devices', 'function_keys', 'tenant_network', 'device_network', 'contacts', 'operators', 'auth_sessions',
+  'settings', 'sightings', 'unknown_devices', 'resync_jobs', 'resync_targets', 'password_resets',
   'device_files', 'audit_log',
   // Version 8: an import interrupted in the SQLite installation is still undone on PostgreSQL.
   'import_runs', 'import_undo',

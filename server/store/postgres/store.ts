@@ -14,11 +14,14 @@ import pg from 'pg';
 import { summarizeJob, type ResyncJob, type ResyncState, type ResyncTarget, type ResyncTargetRecord } from '../../domain/resync.ts';
 import { StoreError } from '../errors.ts';
 import type {
-  ApiToken, Contact, Device, FileFetch, FunctionKey, NetworkOverrides, Operator, Session, Sighting, Store, StoreChange, Tenant, UndoEntry, UnknownDevice, User,
+  Contact, Credential, Device, FileFetch, FunctionKey, NetworkOverrides, Operator, Sighting, Store, StoreChange, Tenant, UndoEntry, UnknownDevice, User,
   VersionedProfile,
 } from '../types.ts';
 import type { AuditEntry } from '../../domain/audit.ts';
+import { KeyRing, SecretBox } from '../secrets.ts';
+import { PROVISIONING_PASSWORD, SIP_PASSWORD, journalBefore, restoredPassword } from '../secret-sites.ts';
 import { mapPgError } from './errors.ts';
+import { pgCensus, pgVisitSecrets } from './secrets.ts';
 import { CHANGE_CHANNEL, ChangeListener, decodeChange, encodeChange } from './listen.ts';
 
 type Row = Record<string, unknown>;
@@ -79,8 +82,7 @@ const COLS = {
   device_files: 'mac, file, etag, root, at',
   audit_log: 'id, at, principal, channel, address, action, tenant_id, user_number, mac, target_id, "before", "after", changes, summary',
   operators: 'login, password_hash, created_at',
-  api_tokens: 'id, principal_kind, principal_id, label, created_at',
-  sessions: 'principal_kind, principal_id, csrf_token, expires_at',
+  auth_sessions: 'id, kind, principal_kind, principal_id, label, csrf_token, created_at, last_used_at, expires_at, address, user_agent',
   resync_targets: 'job_id, mac, tenant_id, state, code, reason, target, target_port, event, request_uri, from_domain, user_number, updated_at, sent_at, fetched_at',
   resync_jobs: 'id, scope, scope_id, tenant_id, reboot, requested_by, created_at, cancelled_at',
 } as const;
@@ -89,23 +91,26 @@ const TARGET_COLS = COLS.resync_targets.split(', ').map((c) => `t.${c}`).join(',
 /** SQLite's NOCASE: ASCII letters folded, everything else compared byte by byte. */
 const NOCASE = (col: string) => `translate(${col}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') COLLATE "C"`;
 
-const toTenant = (r: Row): Tenant => ({
+// Stored passwords are sealed on the way in and opened on the way out (secrets.ts): nothing above
+// the store sees a ciphertext.
+const toTenant = (r: Row, box: SecretBox): Tenant => ({
   id: str(r.id), name: str(r.name), sipDomain: str(r.sip_domain), sipProxy: strOrNull(r.sip_proxy),
   sipPort: num(r.sip_port), sipTransport: r.sip_transport as Tenant['sipTransport'],
-  security: r.security as Tenant['security'], version: num(r.version), createdAt: str(r.created_at), updatedAt: str(r.updated_at),
+  security: box.openSecurity(r.security as Tenant['security']), version: num(r.version), createdAt: str(r.created_at), updatedAt: str(r.updated_at),
 });
-const toUser = (r: Row): User => ({
+const toUser = (r: Row, box: SecretBox): User => ({
   number: str(r.number), tenantId: str(r.tenant_id), name: str(r.name), email: strOrNull(r.email),
   role: r.role as User['role'], passwordHash: strOrNull(r.password_hash), sipAuthName: str(r.sip_auth_name),
-  sipPassword: str(r.sip_password), voicemailNumber: str(r.voicemail_number),
+  sipPassword: box.open(str(r.sip_password), SIP_PASSWORD), voicemailNumber: str(r.voicemail_number),
   version: num(r.version), keysVersion: num(r.keys_version),
   createdAt: str(r.created_at), updatedAt: str(r.updated_at),
 });
-const toDevice = (r: Row): Device => ({
+const toDevice = (r: Row, box: SecretBox): Device => ({
   mac: str(r.mac), tenantId: str(r.tenant_id), vendor: str(r.vendor), model: str(r.model),
   userNumber: strOrNull(r.user_number), label: strOrNull(r.label), expansionModules: num(r.expansion_modules),
   extraLines: r.extra_lines as string[],
-  provisioningUsername: strOrNull(r.provisioning_username), provisioningPassword: strOrNull(r.provisioning_password),
+  provisioningUsername: strOrNull(r.provisioning_username),
+  provisioningPassword: box.openNullable(strOrNull(r.provisioning_password), PROVISIONING_PASSWORD),
   version: num(r.version), enrolUntil: strOrNull(r.enrol_until), enrolledAt: strOrNull(r.enrolled_at), enrolledIp: strOrNull(r.enrolled_ip),
   createdAt: str(r.created_at), updatedAt: str(r.updated_at),
 });
@@ -124,6 +129,12 @@ const toAudit = (r: Row): AuditEntry => ({
 const jsonOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 const byMacOrder = <T extends { mac: string }>(a: T, b: T) => (a.mac < b.mac ? -1 : a.mac > b.mac ? 1 : 0);
 
+const toCredential = (r: Row): Credential => ({
+  id: str(r.id), kind: r.kind as Credential['kind'], principalKind: r.principal_kind as Credential['principalKind'],
+  principalId: str(r.principal_id), label: strOrNull(r.label), csrfToken: strOrNull(r.csrf_token),
+  createdAt: str(r.created_at), lastUsedAt: str(r.last_used_at), expiresAt: str(r.expires_at),
+  address: strOrNull(r.address), userAgent: strOrNull(r.user_agent),
+});
 const toContact = (r: Row): Contact => ({
   id: num(r.id), userNumber: str(r.user_number), name: str(r.name), work: strOrNull(r.work),
   mobile: strOrNull(r.mobile), home: strOrNull(r.home), group: strOrNull(r.grp),
@@ -144,7 +155,7 @@ function versionClause(params: unknown[], ifVersion: number | undefined, col = '
   return ` AND ${col} = $${params.length}`;
 }
 
-function toTarget(r: Row): ResyncTarget {
+function toTarget(r: Row, box?: SecretBox): ResyncTarget {
   const t: ResyncTarget = {
     jobId: str(r.job_id),
     deviceMac: str(r.mac),
@@ -156,7 +167,7 @@ function toTarget(r: Row): ResyncTarget {
   };
   if (typeof r.user_number === 'string') t.userNumber = r.user_number;
   if (typeof r.auth_name === 'string' && typeof r.auth_password === 'string') {
-    t.credentials = { username: r.auth_name, password: r.auth_password };
+    t.credentials = { username: r.auth_name, password: box ? box.open(r.auth_password, SIP_PASSWORD) : r.auth_password };
   }
   return t;
 }
@@ -317,6 +328,8 @@ interface Shared {
   listener: ChangeListener | null;
   warn: (message: string, err?: unknown) => void;
   closed: boolean;
+  /** Seals and opens the stored passwords. */
+  box: SecretBox;
 }
 
 export interface PostgresStoreInit {
@@ -324,6 +337,8 @@ export interface PostgresStoreInit {
   /** Settings of the LISTEN connection; null: no change feed (a one-shot command). */
   listenConfig: pg.ClientConfig | null;
   warn?: (message: string, err?: unknown) => void;
+  /** Keys of the stored passwords (default: a throw-away key, for tests that store none twice). */
+  keys?: KeyRing;
 }
 
 export class PostgresStore implements Store {
@@ -344,6 +359,7 @@ export class PostgresStore implements Store {
         listener: null,
         warn: init.warn ?? (() => undefined),
         closed: false,
+        box: new SecretBox(init.keys ?? KeyRing.of()),
       };
       if (init.listenConfig) {
         shared.listener = new ChangeListener(init.listenConfig, {
@@ -432,6 +448,15 @@ export class PostgresStore implements Store {
 
   // ---- helpers -------------------------------------------------------------------------------
 
+  get #box(): SecretBox {
+    return this.#shared.box;
+  }
+
+  /** The key ring of the stored passwords (opening checks every key in use is in it). */
+  get keyRing(): KeyRing {
+    return this.#shared.box.ring;
+  }
+
   async #rows(sql: string, params?: unknown[]): Promise<Row[]> {
     return (await this.#conn.query(sql, params)).rows;
   }
@@ -453,21 +478,21 @@ export class PostgresStore implements Store {
   // ---- repositories ---------------------------------------------------------------------------
 
   tenants: Store['tenants'] = {
-    list: async () => (await this.#rows(`SELECT ${COLS.tenants} FROM tenants ORDER BY id`)).map(toTenant),
+    list: async () => (await this.#rows(`SELECT ${COLS.tenants} FROM tenants ORDER BY id`)).map((r) => toTenant(r, this.#box)),
     get: async (id) => {
       const r = await this.#one(`SELECT ${COLS.tenants} FROM tenants WHERE id = $1`, [id]);
-      return r && toTenant(r);
+      return r && toTenant(r, this.#box);
     },
     insert: async (t) => {
       const at = now();
       await this.#write(
         `INSERT INTO tenants (id, name, sip_domain, sip_proxy, sip_port, sip_transport, security, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [t.id, t.name, t.sipDomain, t.sipProxy, t.sipPort, t.sipTransport, JSON.stringify(t.security), at, at],
+        [t.id, t.name, t.sipDomain, t.sipProxy, t.sipPort, t.sipTransport, JSON.stringify(this.#box.sealSecurity(t.security)), at, at],
       );
     },
     update: async (id, t, ifVersion) => {
-      const params: unknown[] = [t.name, t.sipDomain, t.sipProxy, t.sipPort, t.sipTransport, JSON.stringify(t.security), now(), id];
+      const params: unknown[] = [t.name, t.sipDomain, t.sipProxy, t.sipPort, t.sipTransport, JSON.stringify(this.#box.sealSecurity(t.security)), now(), id];
       return (await this.#write(
         `UPDATE tenants SET name = $1, sip_domain = $2, sip_proxy = $3, sip_port = $4, sip_transport = $5, security = $6,
          version = version + 1, updated_at = $7 WHERE id = $8${versionClause(params, ifVersion)}`,
@@ -485,21 +510,21 @@ export class PostgresStore implements Store {
       (tenantId
         ? await this.#rows(`SELECT ${COLS.users} FROM users WHERE tenant_id = $1 ORDER BY number`, [tenantId])
         : await this.#rows(`SELECT ${COLS.users} FROM users ORDER BY number`)
-      ).map(toUser),
+      ).map((r) => toUser(r, this.#box)),
     get: async (number) => {
       const r = await this.#one(`SELECT ${COLS.users} FROM users WHERE number = $1`, [number]);
-      return r && toUser(r);
+      return r && toUser(r, this.#box);
     },
     insert: async (u) => {
       const at = now();
       await this.#write(
         `INSERT INTO users (number, tenant_id, name, email, role, password_hash, sip_auth_name, sip_password, voicemail_number, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-        [u.number, u.tenantId, u.name, u.email, u.role, u.passwordHash, u.sipAuthName, u.sipPassword, u.voicemailNumber, at, at],
+        [u.number, u.tenantId, u.name, u.email, u.role, u.passwordHash, u.sipAuthName, this.#box.seal(u.sipPassword, SIP_PASSWORD), u.voicemailNumber, at, at],
       );
     },
     update: async (number, u, ifVersion) => {
-      const params: unknown[] = [u.name, u.email, u.role, u.passwordHash, u.sipAuthName, u.sipPassword, u.voicemailNumber, now(), number];
+      const params: unknown[] = [u.name, u.email, u.role, u.passwordHash, u.sipAuthName, this.#box.seal(u.sipPassword, SIP_PASSWORD), u.voicemailNumber, now(), number];
       return (await this.#write(
         `UPDATE users SET name = $1, email = $2, role = $3, password_hash = $4, sip_auth_name = $5, sip_password = $6,
          voicemail_number = $7, version = version + 1, updated_at = $8 WHERE number = $9${versionClause(params, ifVersion)}`,
@@ -518,15 +543,15 @@ export class PostgresStore implements Store {
         return (await this.#rows(
           `SELECT ${COLS.devices} FROM devices WHERE EXISTS (SELECT 1 FROM json_array_elements_text(devices.extra_lines) e WHERE e = $1) ORDER BY mac`,
           [filter.extraLine],
-        )).map(toDevice);
+        )).map((r) => toDevice(r, this.#box));
       }
-      if (filter.userNumber) return (await this.#rows(`SELECT ${COLS.devices} FROM devices WHERE user_number = $1 ORDER BY mac`, [filter.userNumber])).map(toDevice);
-      if (filter.tenantId) return (await this.#rows(`SELECT ${COLS.devices} FROM devices WHERE tenant_id = $1 ORDER BY mac`, [filter.tenantId])).map(toDevice);
-      return (await this.#rows(`SELECT ${COLS.devices} FROM devices ORDER BY mac`)).map(toDevice);
+      if (filter.userNumber) return (await this.#rows(`SELECT ${COLS.devices} FROM devices WHERE user_number = $1 ORDER BY mac`, [filter.userNumber])).map((r) => toDevice(r, this.#box));
+      if (filter.tenantId) return (await this.#rows(`SELECT ${COLS.devices} FROM devices WHERE tenant_id = $1 ORDER BY mac`, [filter.tenantId])).map((r) => toDevice(r, this.#box));
+      return (await this.#rows(`SELECT ${COLS.devices} FROM devices ORDER BY mac`)).map((r) => toDevice(r, this.#box));
     },
     get: async (mac) => {
       const r = await this.#one(`SELECT ${COLS.devices} FROM devices WHERE mac = $1`, [mac]);
-      return r && toDevice(r);
+      return r && toDevice(r, this.#box);
     },
     insert: async (d) => {
       const at = now();
@@ -534,12 +559,12 @@ export class PostgresStore implements Store {
         `INSERT INTO devices (mac, tenant_id, vendor, model, user_number, label, expansion_modules, extra_lines, provisioning_username,
          provisioning_password, enrol_until, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
         [d.mac, d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines), d.provisioningUsername,
-          d.provisioningPassword, d.enrolUntil ?? null, at, at],
+          this.#box.sealNullable(d.provisioningPassword, PROVISIONING_PASSWORD), d.enrolUntil ?? null, at, at],
       );
     },
     update: async (mac, d, ifVersion) => {
       const params: unknown[] = [d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines),
-        d.provisioningUsername, d.provisioningPassword, now(), mac];
+        d.provisioningUsername, this.#box.sealNullable(d.provisioningPassword, PROVISIONING_PASSWORD), now(), mac];
       return (await this.#write(
         `UPDATE devices SET tenant_id = $1, vendor = $2, model = $3, user_number = $4, label = $5, expansion_modules = $6,
          extra_lines = $7, provisioning_username = $8, provisioning_password = $9, version = version + 1, updated_at = $10
@@ -588,9 +613,9 @@ export class PostgresStore implements Store {
       ),
   };
 
-  /** Upsert a profile row; with `ifVersion` only when the row is still at it (0: no row yet). */
+  /** Upsert a profile row (its passwords sealed); with `ifVersion` only when the row is still at it (0: no row yet). */
   async #setProfile(table: 'tenant_network' | 'device_network', keyCol: 'tenant_id' | 'mac', key: string, p: NetworkOverrides, ifVersion?: number): Promise<boolean> {
-    const profile = JSON.stringify(p);
+    const profile = JSON.stringify(this.#box.sealProfile(p));
     if (ifVersion === undefined) {
       await this.#write(
         `INSERT INTO ${table} (${keyCol}, profile) VALUES ($1, $2) ON CONFLICT (${keyCol}) DO UPDATE SET profile = excluded.profile, version = ${table}.version + 1`,
@@ -604,7 +629,7 @@ export class PostgresStore implements Store {
 
   async #profileEntry(sql: string, key: string): Promise<VersionedProfile> {
     const r = await this.#one(sql, [key]);
-    return r ? { profile: r.profile as NetworkOverrides, version: num(r.version) } : { profile: {}, version: 0 };
+    return r ? { profile: this.#box.openProfile(r.profile as NetworkOverrides), version: num(r.version) } : { profile: {}, version: 0 };
   }
 
   network: Store['network'] = {
@@ -800,7 +825,7 @@ export class PostgresStore implements Store {
         `INSERT INTO import_undo (run_id, seq, entity, key, before, after_version)
          SELECT $1, (SELECT COALESCE(max(seq), 0) FROM import_undo WHERE run_id = $1) + e.n, e.entity, e.key, e.before, e.after_version
          FROM unnest($2::text[], $3::text[], $4::text[], $5::integer[]) WITH ORDINALITY AS e(entity, key, before, after_version, n)`,
-        [runId, entries.map((e) => e.entity), entries.map((e) => e.key), entries.map((e) => (e.before === null ? null : JSON.stringify(e.before))),
+        [runId, entries.map((e) => e.entity), entries.map((e) => e.key), entries.map((e) => journalBefore(this.#box, e)),
           entries.map((e) => e.afterVersion)],
       );
     },
@@ -839,7 +864,7 @@ export class PostgresStore implements Store {
                   `UPDATE devices SET tenant_id = $1, vendor = $2, model = $3, user_number = $4, label = $5, expansion_modules = $6, extra_lines = $7,
                    provisioning_username = $8, provisioning_password = $9, version = version + 1, updated_at = $10 WHERE mac = $11 AND version = $12`,
                   [d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines ?? []), d.provisioningUsername,
-                    d.provisioningPassword, now(), e.key, e.after_version],
+                    restoredPassword(this.#box, d), now(), e.key, e.after_version],
                 )).rowCount ?? 0;
               }
             } else {
@@ -884,41 +909,52 @@ export class PostgresStore implements Store {
     count: async () => num((await this.#one('SELECT count(*) AS n FROM operators'))!.n),
   };
 
-  tokens: Store['tokens'] = {
-    insert: async (t) => {
-      await this.#write('INSERT INTO api_tokens (id, token_hash, principal_kind, principal_id, label, created_at) VALUES ($1, $2, $3, $4, $5, $6)', [
-        t.id, t.tokenHash, t.principalKind, t.principalId, t.label, t.createdAt,
-      ]);
+  credentials: Store['credentials'] = {
+    insert: async (c) => {
+      await this.#write(
+        `INSERT INTO auth_sessions (id, kind, token_hash, cookie_hash, csrf_token, principal_kind, principal_id, label, created_at,
+         last_used_at, expires_at, address, user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+        [c.id, c.kind, c.tokenHash, c.cookieHash, c.csrfToken, c.principalKind, c.principalId, c.label, c.createdAt, c.lastUsedAt, c.expiresAt,
+          c.address, c.userAgent],
+      );
     },
-    findByHash: async (hash) => {
-      const r = await this.#one(`SELECT ${COLS.api_tokens} FROM api_tokens WHERE token_hash = $1`, [hash]);
-      return r && ({
-        id: str(r.id), principalKind: r.principal_kind as ApiToken['principalKind'], principalId: str(r.principal_id),
-        label: strOrNull(r.label), createdAt: str(r.created_at),
-      } satisfies ApiToken);
+    findByToken: async (hash) => {
+      const r = await this.#one(`SELECT ${COLS.auth_sessions} FROM auth_sessions WHERE token_hash = $1`, [hash]);
+      return r && toCredential(r);
     },
-    delete: async (id) => (await this.#write('DELETE FROM api_tokens WHERE id = $1', [id])) > 0,
+    findByCookie: async (hash) => {
+      const r = await this.#one(`SELECT ${COLS.auth_sessions} FROM auth_sessions WHERE cookie_hash = $1`, [hash]);
+      return r && toCredential(r);
+    },
+    get: async (id) => {
+      const r = await this.#one(`SELECT ${COLS.auth_sessions} FROM auth_sessions WHERE id = $1`, [id]);
+      return r && toCredential(r);
+    },
+    list: async (filter) =>
+      (filter
+        ? await this.#rows(`SELECT ${COLS.auth_sessions} FROM auth_sessions WHERE principal_kind = $1 AND principal_id = $2 ORDER BY created_at, id`, [
+          filter.principalKind, filter.principalId,
+        ])
+        : await this.#rows(`SELECT ${COLS.auth_sessions} FROM auth_sessions ORDER BY created_at, id`)
+      ).map(toCredential),
+    touch: async (id, at) => {
+      await this.#write('UPDATE auth_sessions SET last_used_at = $1 WHERE id = $2 AND last_used_at < $1', [at, id]);
+    },
+    delete: async (id) => (await this.#write('DELETE FROM auth_sessions WHERE id = $1', [id])) > 0,
+    deleteFor: async (kind, principalId, opts = {}) =>
+      this.#write(
+        `DELETE FROM auth_sessions WHERE principal_kind = $1 AND principal_id = $2
+         AND ($3::text IS NULL OR id <> $3) AND ($4::text IS NULL OR kind = $4)`,
+        [kind, principalId, opts.except ?? null, opts.kind ?? null],
+      ),
+    purgeExpired: async (at, idleBefore) =>
+      this.#write(`DELETE FROM auth_sessions WHERE expires_at <= $1 OR (kind = 'session' AND last_used_at < $2)`, [at, idleBefore]),
   };
 
-  sessions: Store['sessions'] = {
-    insert: async (idHash, s) => {
-      await this.#write('INSERT INTO sessions (id_hash, principal_kind, principal_id, csrf_token, expires_at) VALUES ($1, $2, $3, $4, $5)', [
-        idHash, s.principalKind, s.principalId, s.csrfToken, s.expiresAt,
-      ]);
-    },
-    get: async (idHash) => {
-      const r = await this.#one(`SELECT ${COLS.sessions} FROM sessions WHERE id_hash = $1`, [idHash]);
-      return r && ({
-        principalKind: r.principal_kind as Session['principalKind'], principalId: str(r.principal_id),
-        csrfToken: str(r.csrf_token), expiresAt: str(r.expires_at),
-      } satisfies Session);
-    },
-    delete: async (idHash) => {
-      await this.#write('DELETE FROM sessions WHERE id_hash = $1', [idHash]);
-    },
-    purgeExpired: async (at) => {
-      await this.#write('DELETE FROM sessions WHERE expires_at < $1', [at]);
-    },
+  secrets: Store['secrets'] = {
+    census: async () => pgCensus((sql, params) => this.#conn.query(sql, params)),
+    // One transaction, rows locked: a node writing beside `cadran secrets rotate` waits for it.
+    reencrypt: () => this.#atomic((q) => pgVisitSecrets(q, (stored, purpose) => this.#box.seal(this.#box.open(stored, purpose), purpose))),
   };
 
   passwordResets: Store['passwordResets'] = {
@@ -1005,7 +1041,7 @@ export class PostgresStore implements Store {
                             LEFT JOIN users u ON u.number = t.user_number
                           WHERE t.state IN ('queued', 'sent') AND j.cancelled_at IS NULL AND t.request_uri IS NOT NULL
                           ORDER BY j.created_at, t.seq`)
-      ).map(toTarget),
+      ).map((r) => toTarget(r, this.#box)),
     awaitingFetch: async (deviceMac, since) =>
       (
         await this.#rows(`SELECT job_id, state, code FROM resync_targets WHERE mac = $1 AND state IN ('sent', 'answered') AND sent_at >= $2 ORDER BY seq`, [

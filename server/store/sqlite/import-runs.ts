@@ -4,13 +4,15 @@
 // import wrote it (its version moved on) is left as they made it.
 import type { Contact, Device, Store, UndoEntry } from '../types.ts';
 import type { Exec, Statements } from './store.ts';
+import type { SecretBox } from '../secrets.ts';
+import { journalBefore, restoredPassword } from '../secret-sites.ts';
 
 type Row = Record<string, unknown>;
 
 /** Journal entries put back per transaction (short, so other writers are not kept waiting). */
 const UNDO_CHUNK = 2000;
 
-export function sqliteImportRuns(s: Statements, x: Exec): Store['importRuns'] {
+export function sqliteImportRuns(s: Statements, x: Exec, box: SecretBox): Store['importRuns'] {
   const st = (sql: string) => s.st(sql);
   const db = s.db;
 
@@ -22,7 +24,7 @@ export function sqliteImportRuns(s: Statements, x: Exec): Store['importRuns'] {
                    provisioning_username = ?, provisioning_password = ?, version = version + 1, updated_at = ?
                  WHERE mac = ? AND version = ?`)
         .run(d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines ?? []), d.provisioningUsername,
-          d.provisioningPassword, new Date().toISOString(), e.key, e.after_version).changes > 0;
+          restoredPassword(box, d), new Date().toISOString(), e.key, e.after_version).changes > 0;
     }
     if (e.before === null) return st('DELETE FROM contacts WHERE id = ? AND version = ?').run(Number(e.key), e.after_version).changes > 0;
     const c = JSON.parse(e.before) as Contact;
@@ -39,7 +41,7 @@ export function sqliteImportRuns(s: Statements, x: Exec): Store['importRuns'] {
     journal: (runId, entries: UndoEntry[]) => x(() => {
       const next = (st('SELECT COALESCE(MAX(seq), 0) FROM import_undo WHERE run_id = ?').pluck().get(runId) as number) + 1;
       const ins = st('INSERT INTO import_undo (run_id, seq, entity, key, before, after_version) VALUES (?, ?, ?, ?, ?, ?)');
-      entries.forEach((e, i) => ins.run(runId, next + i, e.entity, e.key, e.before === null ? null : JSON.stringify(e.before), e.afterVersion));
+      entries.forEach((e, i) => ins.run(runId, next + i, e.entity, e.key, journalBefore(box, e), e.afterVersion));
     }),
 
     heartbeat: (runId, at) => x(() => {

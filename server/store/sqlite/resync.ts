@@ -12,7 +12,10 @@ type Row = Record<string, unknown>;
 const iso = (ms: number): string => new Date(ms).toISOString();
 const ms = (v: unknown): number | undefined => (typeof v === 'string' ? Date.parse(v) : undefined);
 
-function toTarget(r: Row): ResyncTarget {
+/** Opens a stored SIP password (the store keeps it encrypted: secrets.ts). */
+type OpenSecret = (stored: string) => string;
+
+function toTarget(r: Row, open: OpenSecret = (v) => v): ResyncTarget {
   const t: ResyncTarget = {
     jobId: r.job_id as string,
     deviceMac: r.mac as string,
@@ -24,7 +27,7 @@ function toTarget(r: Row): ResyncTarget {
   };
   if (typeof r.user_number === 'string') t.userNumber = r.user_number;
   if (typeof r.auth_name === 'string' && typeof r.auth_password === 'string') {
-    t.credentials = { username: r.auth_name, password: r.auth_password };
+    t.credentials = { username: r.auth_name, password: open(r.auth_password) };
   }
   return t;
 }
@@ -58,7 +61,7 @@ function toJob(r: Row): ResyncJob {
 
 const TARGET_COLUMNS = `t.*, u.sip_auth_name AS auth_name, u.sip_password AS auth_password`;
 
-export function sqliteResync(s: Statements, x: Exec): Store['resync'] {
+export function sqliteResync(s: Statements, x: Exec, openSipPassword: OpenSecret): Store['resync'] {
   const st = (sql: string) => s.st(sql);
   return {
     createJob: (job, targets, unsendable) => x(() => {
@@ -94,7 +97,7 @@ export function sqliteResync(s: Statements, x: Exec): Store['resync'] {
              JOIN resync_jobs j ON j.id = t.job_id
              LEFT JOIN users u ON u.number = t.user_number
            WHERE t.state IN ('queued', 'sent') AND j.cancelled_at IS NULL AND t.request_uri IS NOT NULL
-           ORDER BY j.created_at, t.rowid`).all() as Row[]).map(toTarget)),
+           ORDER BY j.created_at, t.rowid`).all() as Row[]).map((r) => toTarget(r, openSipPassword))),
 
     awaitingFetch: (deviceMac, since) => x(() =>
       (st(`SELECT job_id, state, code FROM resync_targets

@@ -11,16 +11,18 @@
 //   - the outer store used from inside its own transaction would wait for itself forever: that
 //     mistake throws at once instead.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { StoreError } from '../errors.ts';
 import type {
-  ApiToken, Contact, Device, FileFetch, FunctionKey, ImportRun, NetworkOverrides, Operator, Session, Sighting, Store, StoreChange, Tenant,
+  Contact, Credential, Device, FileFetch, FunctionKey, ImportRun, NetworkOverrides, Operator, Sighting, Store, StoreChange, Tenant,
   UndoEntry, UnknownDevice, User, VersionedProfile,
 } from '../types.ts';
 import type { AuditEntry } from '../../domain/audit.ts';
+import { KEY_FILE_NAME, KeyRing, SecretBox, describeKeySource } from '../secrets.ts';
 import { migrate } from './migrations/index.ts';
+import { censusOf, jsonRowsWithUnknownKey, keyIdsInUse, scrubbing, visitSecrets } from './secret-columns.ts';
 import { sqliteResync } from './resync.ts';
 import { sqliteImportRuns } from './import-runs.ts';
 
@@ -29,25 +31,35 @@ const now = (): string => new Date().toISOString();
 const str = (v: unknown): string => v as string;
 const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : (v as string));
 
-const toTenant = (r: Row): Tenant => ({
+// Purposes bound into each ciphertext (secrets.ts): a value moved to another column does not open.
+import { PROVISIONING_PASSWORD, SIP_PASSWORD } from '../secret-sites.ts';
+
+const toTenant = (r: Row, box: SecretBox): Tenant => ({
   id: str(r.id), name: str(r.name), sipDomain: str(r.sip_domain), sipProxy: strOrNull(r.sip_proxy),
   sipPort: r.sip_port as number, sipTransport: r.sip_transport as Tenant['sipTransport'],
-  security: JSON.parse(str(r.security)), version: r.version as number, createdAt: str(r.created_at), updatedAt: str(r.updated_at),
+  security: box.openSecurity(JSON.parse(str(r.security))), version: r.version as number, createdAt: str(r.created_at), updatedAt: str(r.updated_at),
 });
-const toUser = (r: Row): User => ({
+const toUser = (r: Row, box: SecretBox): User => ({
   number: str(r.number), tenantId: str(r.tenant_id), name: str(r.name), email: strOrNull(r.email),
   role: r.role as User['role'], passwordHash: strOrNull(r.password_hash), sipAuthName: str(r.sip_auth_name),
-  sipPassword: str(r.sip_password), voicemailNumber: str(r.voicemail_number),
+  sipPassword: box.open(str(r.sip_password), SIP_PASSWORD), voicemailNumber: str(r.voicemail_number),
   version: r.version as number, keysVersion: r.keys_version as number,
   createdAt: str(r.created_at), updatedAt: str(r.updated_at),
 });
-const toDevice = (r: Row): Device => ({
+const toDevice = (r: Row, box: SecretBox): Device => ({
   mac: str(r.mac), tenantId: str(r.tenant_id), vendor: str(r.vendor), model: str(r.model),
   userNumber: strOrNull(r.user_number), label: strOrNull(r.label), expansionModules: r.expansion_modules as number,
   extraLines: JSON.parse(str(r.extra_lines)) as string[],
-  provisioningUsername: strOrNull(r.provisioning_username), provisioningPassword: strOrNull(r.provisioning_password),
+  provisioningUsername: strOrNull(r.provisioning_username),
+  provisioningPassword: box.openNullable(strOrNull(r.provisioning_password), PROVISIONING_PASSWORD),
   version: r.version as number, enrolUntil: strOrNull(r.enrol_until), enrolledAt: strOrNull(r.enrolled_at), enrolledIp: strOrNull(r.enrolled_ip),
   createdAt: str(r.created_at), updatedAt: str(r.updated_at),
+});
+const toCredential = (r: Row): Credential => ({
+  id: str(r.id), kind: r.kind as Credential['kind'], principalKind: r.principal_kind as Credential['principalKind'],
+  principalId: str(r.principal_id), label: strOrNull(r.label), csrfToken: strOrNull(r.csrf_token),
+  createdAt: str(r.created_at), lastUsedAt: str(r.last_used_at), expiresAt: str(r.expires_at),
+  address: strOrNull(r.address), userAgent: strOrNull(r.user_agent),
 });
 const toContact = (r: Row): Contact => ({
   id: r.id as number, userNumber: str(r.user_number), name: str(r.name), work: strOrNull(r.work),
@@ -89,11 +101,51 @@ export interface SqliteOptions {
    * event loop) before it fails as `busy` (default 15 s).
    */
   busyDeadlineMs?: number;
+  /**
+   * Keys of the stored passwords; default: `secret.key` beside the database file (created at the
+   * first start), or a throw-away key for ':memory:'.
+   */
+  keys?: KeyRing;
+  /** Refuse to open when a stored password names a key the ring lacks (default true). */
+  requireKeys?: boolean;
+  /** Cap the file at this many pages (tests of a full disk: writes then fail with SQLITE_FULL). */
+  maxPageCount?: number;
+}
+
+/** Only this account may read the database: files 0600 (the directory is made 0700). */
+function restrictFiles(file: string): void {
+  for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) {
+    try {
+      if ((statSync(f).mode & 0o077) !== 0) chmodSync(f, 0o600);
+    } catch {
+      /* absent, or not ours to change */
+    }
+  }
+}
+
+/** The keys of a database: given, else `secret.key` beside the file (a throw-away key in memory). */
+export function keysFor(opts: SqliteOptions): KeyRing {
+  if (opts.keys) return opts.keys;
+  if (opts.file === ':memory:') return KeyRing.of();
+  mkdirSync(dirname(opts.file), { recursive: true, mode: 0o700 });
+  return KeyRing.load({ envKeys: null, file: join(dirname(opts.file), KEY_FILE_NAME) });
 }
 
 /** Open (creating it when needed) and migrate a database file. */
-export function openDatabase(opts: SqliteOptions): Database {
-  if (opts.file !== ':memory:') mkdirSync(dirname(opts.file), { recursive: true });
+export function openDatabase(opts: SqliteOptions, box: SecretBox = new SecretBox(keysFor(opts))): Database {
+  if (opts.file !== ':memory:') {
+    // A new data directory is this account's alone; the file is made 0600 before SQLite opens it,
+    // and SQLite gives its -wal and -shm files the mode of the database file.
+    mkdirSync(dirname(opts.file), { recursive: true, mode: 0o700 });
+    if (!existsSync(opts.file)) {
+      try {
+        closeSync(openSync(opts.file, 'a', 0o600));
+      } catch {
+        /* SQLite reports it below with the reason */
+      }
+    }
+    restrictFiles(opts.file);
+  }
   let db: Database;
   try {
     db = new BetterSqlite3(opts.file);
@@ -109,7 +161,14 @@ export function openDatabase(opts: SqliteOptions): Database {
   db.pragma(`busy_timeout = ${SYNC_BUSY_WAIT_MS}`);
   // 16 MB page cache: bulk imports of 100k lines insert ~25% faster than with the 2 MB default.
   db.pragma('cache_size = -16000');
-  migrate(db, opts.migrateTo);
+  if (opts.maxPageCount) db.pragma(`max_page_count = ${Math.floor(opts.maxPageCount)}`);
+  try {
+    migrate(db, { box }, opts.migrateTo);
+  } catch (e) {
+    db.close();
+    throw storeErrorOf(e);
+  }
+  if (opts.file !== ':memory:') restrictFiles(opts.file);
   return db;
 }
 
@@ -123,8 +182,15 @@ export function storeErrorOf(e: unknown): unknown {
   const code = (e as { code?: unknown } | null)?.code;
   if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return e;
   // SQLITE_BUSY_SNAPSHOT (a read snapshot older than another process's commit), _TIMEOUT,
-  // SQLITE_LOCKED_*: all "someone else holds the database now, try again".
-  const kind = code.startsWith('SQLITE_CONSTRAINT') ? 'constraint' : code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') ? 'busy' : 'failed';
+  // SQLITE_LOCKED_*: all "someone else holds the database now, try again". SQLITE_FULL: the disk
+  // is full (SQLite maps ENOSPC to it) or max_page_count is reached.
+  const kind = code.startsWith('SQLITE_CONSTRAINT')
+    ? 'constraint'
+    : code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')
+      ? 'busy'
+      : code === 'SQLITE_FULL'
+        ? 'full'
+        : 'failed';
   return new StoreError(kind, `${(e as Error).message} (${code})`, { cause: e });
 }
 
@@ -176,20 +242,31 @@ export class SqliteStore implements Store {
   declare sightings: Store['sightings'];
   declare unknownDevices: Store['unknownDevices'];
   declare operators: Store['operators'];
-  declare tokens: Store['tokens'];
-  declare sessions: Store['sessions'];
+  declare credentials: Store['credentials'];
+  declare secrets: Store['secrets'];
   declare passwordResets: Store['passwordResets'];
   declare resync: Store['resync'];
   declare importRuns: Store['importRuns'];
   declare settings: Store['settings'];
   declare audit: Store['audit'];
 
+  readonly #box: SecretBox;
+
   constructor(opts: SqliteOptions) {
-    this.#db = openDatabase(opts);
+    this.#box = new SecretBox(keysFor(opts));
+    this.#db = openDatabase(opts, this.#box);
     this.#st = new Statements(this.#db);
     this.#pollMs = opts.pollMs ?? 1000;
     this.#busyDeadlineMs = opts.busyDeadlineMs ?? BUSY_DEADLINE_MS;
-    Object.assign(this, repositories(this.#st, this.#exec));
+    if (opts.requireKeys !== false) {
+      try {
+        checkKeys(this.#db, this.#box);
+      } catch (e) {
+        this.#db.close();
+        throw e;
+      }
+    }
+    Object.assign(this, repositories(this.#st, this.#exec, this.#box));
   }
 
   /** Outside a transaction: run now; while one is open: wait for its end, then run. */
@@ -292,7 +369,7 @@ export class SqliteStore implements Store {
     const db = this.#db;
     const tx: Store = {
       engine: 'sqlite',
-      ...repositories(this.#st, exec),
+      ...repositories(this.#st, exec, this.#box),
       transaction: async <T>(fn: (tx: Store) => Promise<T>): Promise<T> => {
         if (!state.open) throw new Error('transaction already finished: its store cannot be used any more');
         const name = `cadran_sp${++state.savepoints}`;
@@ -360,6 +437,27 @@ export class SqliteStore implements Store {
   }
 }
 
+/**
+ * Every key the stored passwords name must be in the ring (read the key file again once first):
+ * better to refuse to start with the reason than to fail on the first phone that asks.
+ */
+function checkKeys(db: Database, box: SecretBox): void {
+  const missing = () => {
+    const known = box.ring.list().map((k) => k.id);
+    const ids = [...keyIdsInUse(db)].filter((id) => !known.includes(id));
+    return { ids, json: jsonRowsWithUnknownKey(db, known) };
+  };
+  let m = missing();
+  if (m.ids.length || m.json) {
+    box.ring.reload();
+    m = missing();
+  }
+  if (m.ids.length || m.json) {
+    const what = m.ids.length ? `key${m.ids.length > 1 ? 's' : ''} ${m.ids.join(', ')}` : 'a key';
+    throw new StoreError('unavailable', `the database holds passwords encrypted with ${what} that ${describeKeySource(box.ring)} does not hold: restore that key (CADRAN_SECRET_KEY or the key file), or the SIP and provisioning passwords cannot be read`);
+  }
+}
+
 function run<T>(work: () => T): T {
   try {
     return work();
@@ -376,17 +474,24 @@ function settle<T>(work: () => T): Promise<T> {
   }
 }
 
-/** Every repository of the Store over one connection; `x` decides when a unit of work runs. */
-function repositories(s: Statements, x: Exec): Repositories {
+/**
+ * Every repository of the Store over one connection; `x` decides when a unit of work runs; `box`
+ * seals passwords on the way in and opens them on the way out (nothing above the store sees a
+ * ciphertext).
+ */
+function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
   const st = (sql: string) => s.st(sql);
   const db = s.db;
+  const toT = (r: Row) => toTenant(r, box);
+  const toU = (r: Row) => toUser(r, box);
+  const toD = (r: Row) => toDevice(r, box);
   const profileEntry = (r: unknown): VersionedProfile => {
     const row = r as Row | undefined;
-    return row ? { profile: JSON.parse(str(row.profile)) as NetworkOverrides, version: row.version as number } : { profile: {}, version: 0 };
+    return row ? { profile: box.openProfile(JSON.parse(str(row.profile)) as NetworkOverrides), version: row.version as number } : { profile: {}, version: 0 };
   };
-  /** Upsert a profile row; with `ifVersion` only when the row is still at it (0: no row yet). */
+  /** Upsert a profile row (its passwords sealed); with `ifVersion` only when the row is still at it (0: no row yet). */
   const setProfile = (table: 'tenant_network' | 'device_network', keyCol: 'tenant_id' | 'mac', key: string, p: NetworkOverrides, ifVersion?: number): boolean => {
-    const profile = JSON.stringify(p);
+    const profile = JSON.stringify(box.sealProfile(p));
     if (ifVersion === undefined) {
       st(`INSERT INTO ${table} (${keyCol}, profile) VALUES (?, ?) ON CONFLICT(${keyCol}) DO UPDATE SET profile = excluded.profile, version = version + 1`)
         .run(key, profile);
@@ -397,23 +502,23 @@ function repositories(s: Statements, x: Exec): Repositories {
   };
   return {
     tenants: {
-      list: () => x(() => (st('SELECT * FROM tenants ORDER BY id').all() as Row[]).map(toTenant)),
+      list: () => x(() => (st('SELECT * FROM tenants ORDER BY id').all() as Row[]).map(toT)),
       get: (id) => x(() => {
         const r = st('SELECT * FROM tenants WHERE id = ?').get(id) as Row | undefined;
-        return r && toTenant(r);
+        return r && toT(r);
       }),
       insert: (t) => x(() => {
         const at = now();
         st(`INSERT INTO tenants (id, name, sip_domain, sip_proxy, sip_port, sip_transport, security, created_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-          .run(t.id, t.name, t.sipDomain, t.sipProxy, t.sipPort, t.sipTransport, JSON.stringify(t.security), at, at);
+          .run(t.id, t.name, t.sipDomain, t.sipProxy, t.sipPort, t.sipTransport, JSON.stringify(box.sealSecurity(t.security)), at, at);
       }),
       update: (id, t, ifVersion) => x(() =>
         st(`UPDATE tenants SET name = @name, sip_domain = @sipDomain, sip_proxy = @sipProxy, sip_port = @sipPort, sip_transport = @sipTransport,
               security = @security, version = version + 1, updated_at = @at
             WHERE id = @id${versionClause(ifVersion)}`)
           .run({ name: t.name, sipDomain: t.sipDomain, sipProxy: t.sipProxy, sipPort: t.sipPort, sipTransport: t.sipTransport,
-            security: JSON.stringify(t.security), at: now(), id, ...versionParam(ifVersion) }).changes > 0),
+            security: JSON.stringify(box.sealSecurity(t.security)), at: now(), id, ...versionParam(ifVersion) }).changes > 0),
       delete: (id, ifVersion) => x(() => st(`DELETE FROM tenants WHERE id = @id${versionClause(ifVersion)}`).run({ id, ...versionParam(ifVersion) }).changes > 0),
     },
 
@@ -422,45 +527,45 @@ function repositories(s: Statements, x: Exec): Repositories {
         (tenantId
           ? (st('SELECT * FROM users WHERE tenant_id = ? ORDER BY number').all(tenantId) as Row[])
           : (st('SELECT * FROM users ORDER BY number').all() as Row[])
-        ).map(toUser)),
+        ).map(toU)),
       get: (number) => x(() => {
         const r = st('SELECT * FROM users WHERE number = ?').get(number) as Row | undefined;
-        return r && toUser(r);
+        return r && toU(r);
       }),
       insert: (u) => x(() => {
         const at = now();
         st(`INSERT INTO users (number, tenant_id, name, email, role, password_hash, sip_auth_name, sip_password, voicemail_number, created_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-          .run(u.number, u.tenantId, u.name, u.email, u.role, u.passwordHash, u.sipAuthName, u.sipPassword, u.voicemailNumber, at, at);
+          .run(u.number, u.tenantId, u.name, u.email, u.role, u.passwordHash, u.sipAuthName, box.seal(u.sipPassword, SIP_PASSWORD), u.voicemailNumber, at, at);
       }),
       update: (number, u, ifVersion) => x(() =>
         st(`UPDATE users SET name = @name, email = @email, role = @role, password_hash = @passwordHash, sip_auth_name = @sipAuthName,
               sip_password = @sipPassword, voicemail_number = @voicemailNumber, version = version + 1, updated_at = @at
             WHERE number = @number${versionClause(ifVersion)}`)
-          .run({ name: u.name, email: u.email, role: u.role, passwordHash: u.passwordHash, sipAuthName: u.sipAuthName, sipPassword: u.sipPassword,
-            voicemailNumber: u.voicemailNumber, at: now(), number, ...versionParam(ifVersion) }).changes > 0),
+          .run({ name: u.name, email: u.email, role: u.role, passwordHash: u.passwordHash, sipAuthName: u.sipAuthName,
+            sipPassword: box.seal(u.sipPassword, SIP_PASSWORD), voicemailNumber: u.voicemailNumber, at: now(), number, ...versionParam(ifVersion) }).changes > 0),
       delete: (number, ifVersion) => x(() => st(`DELETE FROM users WHERE number = @number${versionClause(ifVersion)}`).run({ number, ...versionParam(ifVersion) }).changes > 0),
     },
 
     devices: {
       list: (filter = {}) => x(() => {
         if (filter.extraLine) {
-          return (st('SELECT * FROM devices WHERE EXISTS (SELECT 1 FROM json_each(devices.extra_lines) WHERE value = ?) ORDER BY mac').all(filter.extraLine) as Row[]).map(toDevice);
+          return (st('SELECT * FROM devices WHERE EXISTS (SELECT 1 FROM json_each(devices.extra_lines) WHERE value = ?) ORDER BY mac').all(filter.extraLine) as Row[]).map(toD);
         }
-        if (filter.userNumber) return (st('SELECT * FROM devices WHERE user_number = ? ORDER BY mac').all(filter.userNumber) as Row[]).map(toDevice);
-        if (filter.tenantId) return (st('SELECT * FROM devices WHERE tenant_id = ? ORDER BY mac').all(filter.tenantId) as Row[]).map(toDevice);
-        return (st('SELECT * FROM devices ORDER BY mac').all() as Row[]).map(toDevice);
+        if (filter.userNumber) return (st('SELECT * FROM devices WHERE user_number = ? ORDER BY mac').all(filter.userNumber) as Row[]).map(toD);
+        if (filter.tenantId) return (st('SELECT * FROM devices WHERE tenant_id = ? ORDER BY mac').all(filter.tenantId) as Row[]).map(toD);
+        return (st('SELECT * FROM devices ORDER BY mac').all() as Row[]).map(toD);
       }),
       get: (mac) => x(() => {
         const r = st('SELECT * FROM devices WHERE mac = ?').get(mac) as Row | undefined;
-        return r && toDevice(r);
+        return r && toD(r);
       }),
       insert: (d) => x(() => {
         const at = now();
         st(`INSERT INTO devices (mac, tenant_id, vendor, model, user_number, label, expansion_modules, extra_lines, provisioning_username,
             provisioning_password, enrol_until, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
           .run(d.mac, d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines), d.provisioningUsername,
-            d.provisioningPassword, d.enrolUntil ?? null, at, at);
+            box.sealNullable(d.provisioningPassword, PROVISIONING_PASSWORD), d.enrolUntil ?? null, at, at);
       }),
       update: (mac, d, ifVersion) => x(() =>
         st(`UPDATE devices SET tenant_id = @tenantId, vendor = @vendor, model = @model, user_number = @userNumber, label = @label,
@@ -468,8 +573,8 @@ function repositories(s: Statements, x: Exec): Repositories {
               provisioning_password = @provisioningPassword, version = version + 1, updated_at = @at
             WHERE mac = @mac${versionClause(ifVersion)}`)
           .run({ tenantId: d.tenantId, vendor: d.vendor, model: d.model, userNumber: d.userNumber, label: d.label, expansionModules: d.expansionModules,
-            extraLines: JSON.stringify(d.extraLines), provisioningUsername: d.provisioningUsername, provisioningPassword: d.provisioningPassword,
-            at: now(), mac, ...versionParam(ifVersion) }).changes > 0),
+            extraLines: JSON.stringify(d.extraLines), provisioningUsername: d.provisioningUsername,
+            provisioningPassword: box.sealNullable(d.provisioningPassword, PROVISIONING_PASSWORD), at: now(), mac, ...versionParam(ifVersion) }).changes > 0),
       delete: (mac, ifVersion) => x(() => st(`DELETE FROM devices WHERE mac = @mac${versionClause(ifVersion)}`).run({ mac, ...versionParam(ifVersion) }).changes > 0),
       openEnrolment: (mac, until) => x(() =>
         st('UPDATE devices SET enrol_until = ?, enrolled_at = NULL, enrolled_ip = NULL WHERE mac = ?').run(until, mac).changes > 0),
@@ -599,7 +704,7 @@ function repositories(s: Statements, x: Exec): Repositories {
       delete: (mac) => x(() => st('DELETE FROM unknown_devices WHERE mac = ?').run(mac).changes > 0),
     },
 
-    importRuns: sqliteImportRuns(s, x),
+    importRuns: sqliteImportRuns(s, x, box),
 
     operators: {
       get: (login) => x(() => {
@@ -612,38 +717,50 @@ function repositories(s: Statements, x: Exec): Repositories {
       count: () => x(() => (st('SELECT count(*) AS n FROM operators').get() as { n: number }).n),
     },
 
-    tokens: {
-      insert: (t) => x(() => {
-        st('INSERT INTO api_tokens (id, token_hash, principal_kind, principal_id, label, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-          .run(t.id, t.tokenHash, t.principalKind, t.principalId, t.label, t.createdAt);
+    credentials: {
+      insert: (c) => x(() => {
+        st(`INSERT INTO auth_sessions (id, kind, token_hash, cookie_hash, csrf_token, principal_kind, principal_id, label, created_at,
+            last_used_at, expires_at, address, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+          .run(c.id, c.kind, c.tokenHash, c.cookieHash, c.csrfToken, c.principalKind, c.principalId, c.label, c.createdAt,
+            c.lastUsedAt, c.expiresAt, c.address, c.userAgent);
       }),
-      findByHash: (hash) => x(() => {
-        const r = st('SELECT * FROM api_tokens WHERE token_hash = ?').get(hash) as Row | undefined;
-        return r && ({
-          id: str(r.id), principalKind: r.principal_kind as ApiToken['principalKind'], principalId: str(r.principal_id),
-          label: strOrNull(r.label), createdAt: str(r.created_at),
-        } satisfies ApiToken);
+      findByToken: (hash) => x(() => {
+        const r = st('SELECT * FROM auth_sessions WHERE token_hash = ?').get(hash) as Row | undefined;
+        return r && toCredential(r);
       }),
-      delete: (id) => x(() => st('DELETE FROM api_tokens WHERE id = ?').run(id).changes > 0),
+      findByCookie: (hash) => x(() => {
+        const r = st('SELECT * FROM auth_sessions WHERE cookie_hash = ?').get(hash) as Row | undefined;
+        return r && toCredential(r);
+      }),
+      get: (id) => x(() => {
+        const r = st('SELECT * FROM auth_sessions WHERE id = ?').get(id) as Row | undefined;
+        return r && toCredential(r);
+      }),
+      list: (filter) => x(() =>
+        (filter
+          ? (st('SELECT * FROM auth_sessions WHERE principal_kind = ? AND principal_id = ? ORDER BY created_at, id').all(filter.principalKind, filter.principalId) as Row[])
+          : (st('SELECT * FROM auth_sessions ORDER BY created_at, id').all() as Row[])
+        ).map(toCredential)),
+      touch: (id, at) => x(() => {
+        st('UPDATE auth_sessions SET last_used_at = ? WHERE id = ? AND last_used_at < ?').run(at, id, at);
+      }),
+      delete: (id) => x(() => st('DELETE FROM auth_sessions WHERE id = ?').run(id).changes > 0),
+      deleteFor: (kind, principalId, opts = {}) => x(() =>
+        st(`DELETE FROM auth_sessions WHERE principal_kind = @kind AND principal_id = @id
+            AND (@except IS NULL OR id <> @except) AND (@credKind IS NULL OR kind = @credKind)`)
+          .run({ kind, id: principalId, except: opts.except ?? null, credKind: opts.kind ?? null }).changes),
+      purgeExpired: (at, idleBefore) => x(() =>
+        st(`DELETE FROM auth_sessions WHERE expires_at <= ? OR (kind = 'session' AND last_used_at < ?)`).run(at, idleBefore).changes),
     },
 
-    sessions: {
-      insert: (idHash, s) => x(() => {
-        st('INSERT INTO sessions (id_hash, principal_kind, principal_id, csrf_token, expires_at) VALUES (?, ?, ?, ?, ?)')
-          .run(idHash, s.principalKind, s.principalId, s.csrfToken, s.expiresAt);
-      }),
-      get: (idHash) => x(() => {
-        const r = st('SELECT * FROM sessions WHERE id_hash = ?').get(idHash) as Row | undefined;
-        return r && ({
-          principalKind: r.principal_kind as Session['principalKind'], principalId: str(r.principal_id),
-          csrfToken: str(r.csrf_token), expiresAt: str(r.expires_at),
-        } satisfies Session);
-      }),
-      delete: (idHash) => x(() => {
-        st('DELETE FROM sessions WHERE id_hash = ?').run(idHash);
-      }),
-      purgeExpired: (at) => x(() => {
-        st('DELETE FROM sessions WHERE expires_at < ?').run(at);
+    secrets: {
+      census: () => x(() => censusOf(db)),
+      reencrypt: () => x(() => {
+        // IMMEDIATE: a server writing beside `cadran secrets rotate` waits, it cannot interleave.
+        const n = scrubbing(db, () => db.transaction(() => visitSecrets(db, (stored, purpose) => box.seal(box.open(stored, purpose), purpose))).immediate());
+        // Copy the rewritten pages into the file now: the ciphertexts under the old key are gone from it.
+        db.pragma('wal_checkpoint(TRUNCATE)');
+        return n;
       }),
     },
 
@@ -675,7 +792,7 @@ function repositories(s: Statements, x: Exec): Repositories {
       }),
     },
 
-    resync: sqliteResync(s, x),
+    resync: sqliteResync(s, x, (v) => box.open(v, SIP_PASSWORD)),
 
     audit: {
       append: (e) => x(() =>

@@ -61,11 +61,18 @@ document.addEventListener('DOMContentLoaded', function () {
   };
   setBars();
 
-  // Resync job page: poll the job until every phone has an outcome.
+  // Resync job page: poll the job while a phone is on its way, or has accepted and not re-read its
+  // configuration yet (then its row goes on to "Configuration relue").
   var job = document.getElementById('job');
-  if (job) {
+  if (job && job.dataset.watch) {
     var url = job.dataset.jobUrl;
     var polls = 0;
+    var text = function (tag, cls, value) {
+      var el = document.createElement(tag);
+      if (cls) el.className = cls;
+      el.textContent = value;
+      return el;
+    };
     var tick = function () {
       fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } })
         .then(function (r) { return r.ok ? r.json() : null; })
@@ -76,23 +83,33 @@ document.addEventListener('DOMContentLoaded', function () {
           document.getElementById('job-state').textContent = j.stateLabel;
           var bar = job.querySelector('.progress-bar');
           bar.dataset.width = j.percent;
+          bar.className = 'progress-bar outcome-' + j.outcome;
           job.querySelector('.progress').setAttribute('aria-valuenow', j.percent);
+          var summary = document.getElementById('job-summary');
+          summary.textContent = '';
+          summary.appendChild(text('p', 'resync-counts', j.summary));
+          if (j.waitingText) summary.appendChild(text('p', 'muted', j.waitingText));
+          if (j.failures.length) {
+            summary.appendChild(text('p', 'resync-failures-title', job.dataset.failuresTitle || ''));
+            var ul = text('ul', 'resync-failures', '');
+            j.failures.forEach(function (f) { ul.appendChild(text('li', '', f.n + ' × ' + f.text)); });
+            summary.appendChild(ul);
+          }
           var body = document.getElementById('job-targets');
           // Column names label each cell, so rows read as cards at phone width.
           var heads = Array.prototype.map.call(job.querySelectorAll('thead th'), function (th) { return th.textContent; });
           body.textContent = '';
           j.targets.forEach(function (t) {
             var tr = document.createElement('tr');
-            [t.mac, t.stateLabel, t.code == null ? '' : String(t.code), t.reason || ''].forEach(function (v, i) {
+            [null, t.stateLabel, t.code == null ? '' : String(t.code), t.reason || ''].forEach(function (v, i) {
               var td = document.createElement('td');
-              var cell = document.createElement('span');
-              cell.className = i === 0 ? 'cell mono' : 'cell';
-              if (i === 1) {
-                var b = document.createElement('span');
-                b.className = 'badge resync-' + t.state;
-                b.textContent = v;
-                cell.appendChild(b);
-              } else cell.textContent = v;
+              var cell = text('span', 'cell', '');
+              if (i === 0) {
+                cell.appendChild(text('strong', '', t.who));
+                cell.appendChild(document.createTextNode(' '));
+                cell.appendChild(text('span', 'muted small', t.detail));
+              } else if (i === 1) cell.appendChild(text('span', 'badge resync-' + t.state, v));
+              else cell.textContent = v;
               if (heads[i]) td.setAttribute('data-label', heads[i]);
               td.appendChild(cell);
               tr.appendChild(td);
@@ -100,7 +117,9 @@ document.addEventListener('DOMContentLoaded', function () {
             body.appendChild(tr);
           });
           setBars();
-          if (j.done < j.total && ++polls < 600) setTimeout(tick, 1000);
+          // A retry is offered once nothing is on its way any more: reload to show it.
+          if (!j.pending && j.failedMacs.length && !document.getElementById('job-retry') && job.dataset.canRetry) { window.location.reload(); return; }
+          if (j.watch && ++polls < 600) setTimeout(tick, polls < 60 ? 1000 : 3000);
         })
         .catch(function () { if (++polls < 600) setTimeout(tick, 3000); });
     };

@@ -20,27 +20,10 @@ import { RECENT_MS, deviceRow, deviceRows } from './shared.ts';
 import { listFleet } from '../../provision/fleet.ts';
 import { formatMac } from '../../domain/mac.ts';
 import { findModel } from '../../../vendors/index.ts';
+import { who, adminTenant, invalidOnly } from './guards.ts';
 
 /** Rows of a list shown in full on the health page; beyond, a count says how many more. */
 const HEALTH_ROWS = 200;
-
-const who = (req: Request): Actor => {
-  const p = req.web!.principal;
-  if (!p) throw new DomainError('unauthenticated', 'auth.login_first');
-  return p;
-};
-
-/** The tenant, after checking the visitor administers it. */
-async function adminTenant(app: AppContext, p: Principal, id: string): Promise<Tenant> {
-  const t = await getTenant(app, p, id);
-  requireTenantAdmin(p, t.id);
-  return t;
-}
-
-const invalidOnly = (e: unknown): DomainError => {
-  if (e instanceof DomainError && (e.code === 'validation_failed' || e.code === 'conflict')) return e;
-  throw e;
-};
 
 export function adminPages(app: AppContext, render: Renderer, ports: WebPorts): Router {
   const r = Router();
@@ -61,6 +44,15 @@ export function adminPages(app: AppContext, render: Renderer, ports: WebPorts): 
     const p = who(req);
     render(req, res, 'licence', { titleKey: 'licence.title', ...base(p, t, 'licences'), user: u, form, errors, self: p.kind === 'user' && p.number === u.number }, status);
   };
+  // Her own licence: a new e-mail or password needs her current one (issue 12), checked like a login.
+  const currentPasswordOf = (req: Request) => {
+    const v = field(req, 'currentPassword');
+    return v ? { currentPassword: v.slice(0, 500) } : {};
+  };
+  const actor = (req: Request) => ({
+    ...(req.web!.credential ? { credentialId: req.web!.credential.id } : {}),
+    checkPassword: (login: string, pw: string) => app.auth.checkPassword(login, pw, req.ip ?? 'unknown'),
+  });
   const licenceOf = async (req: Request) => {
     const p = who(req);
     const t = await adminTenant(app, p, req.params.tenant as string);
@@ -76,7 +68,7 @@ export function adminPages(app: AppContext, render: Renderer, ports: WebPorts): 
     const { p, t, u } = await licenceOf(req);
     const form = { name: field(req, 'name'), email: orNull(field(req, 'email')), role: field(req, 'role') };
     try {
-      await updateUser(app, p, u.number, form);
+      await updateUser(app, p, u.number, { ...form, ...currentPasswordOf(req) }, actor(req));
       res.redirect(303, `/tenants/${t.id}/users/${u.number}?done=licence_saved`);
     } catch (e) {
       showLicence(req, res, t, u, form, formErrors(invalidOnly(e), tr(req)), 422);
@@ -91,7 +83,7 @@ export function adminPages(app: AppContext, render: Renderer, ports: WebPorts): 
     }
     try {
       // role restated: userPatch's role default would otherwise demote an admin (see report).
-      await updateUser(app, p, u.number, { password, role: u.role });
+      await updateUser(app, p, u.number, { password, role: u.role, ...currentPasswordOf(req) }, actor(req));
       res.redirect(303, `/tenants/${t.id}/users/${u.number}?done=password_changed`);
     } catch (e) {
       showLicence(req, res, t, u, form, formErrors(invalidOnly(e), tr(req), () => 'password'), 422);
@@ -272,30 +264,6 @@ export function adminPages(app: AppContext, render: Renderer, ports: WebPorts): 
     if (!ports.resyncTenant) return render(req, res, 'error', { titleKey: 'error.title', messageKey: 'resync.unavailable' }, 503);
     const job = await ports.resyncTenant(p, t.id);
     res.redirect(303, `/resync-jobs/${encodeURIComponent(job.id)}`);
-  });
-  const jobOf = async (req: Request) => {
-    const p = who(req);
-    if (!ports.resyncJob) throw notFound('not_found.resync_job', { id: String(req.params.id) });
-    const job = await ports.resyncJob(p, req.params.id as string);
-    const done = job.targets.filter((x) => !['pending', 'queued', 'sent'].includes(x.state)).length;
-    const lang = req.web!.lang;
-    const label = (state: string) => (hasMessage(`resync.state_${state}`) ? translate(lang, `resync.state_${state}`) : state);
-    return {
-      ...job,
-      stateLabel: label(job.state),
-      // The reason in the visitor's language (app.js shows what this JSON says as it is).
-      targets: job.targets.map((x) => ({ ...x, stateLabel: label(x.state), reason: x.reason ? translate(lang, x.reason.key, x.reason.params) : null })),
-      total: job.targets.length,
-      done,
-      percent: job.targets.length ? Math.round((100 * done) / job.targets.length) : 100,
-    };
-  };
-  r.get('/resync-jobs/:id.json', async (req, res) => {
-    res.set('Cache-Control', 'no-store').json(await jobOf(req));
-  });
-  r.get('/resync-jobs/:id', async (req, res) => {
-    const job = await jobOf(req);
-    render(req, res, 'resync-job', { titleKey: 'resync.title', job, active: '' });
   });
   return r;
 }

@@ -1,10 +1,10 @@
 // Login, logout and the forgotten-password flow (single-use link by e-mail).
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import type { AppContext } from '../../app-context.ts';
 import { SESSION_COOKIE } from '../../api/auth.ts';
 import { describe } from '../../auth/principal.ts';
 import { DomainError } from '../../domain/errors.ts';
-import { PasswordResets, RESET_TTL_MS, sendMail } from '../../service/password-reset.ts';
+import { PasswordResets, RESET_TTL_MS, mailSetup, resetLink, sendMail } from '../../service/password-reset.ts';
 import { field, tr, formErrors } from '../forms.ts';
 import { translate } from '../i18n.ts';
 import { homeOf, type Renderer } from '../page.ts';
@@ -13,14 +13,6 @@ import { cookieOptions, setSessionCookie } from '../session.ts';
 /** Only local paths: `next=` must not send the visitor to another site. */
 function safeNext(raw: unknown): string | undefined {
   return typeof raw === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(raw) && !raw.startsWith('/login') ? raw : undefined;
-}
-
-const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
-
-/** Base URL of the reset link: the address the visitor used to reach this page. */
-function requestOrigin(req: Request): string | undefined {
-  const host = req.get('host');
-  return host && HOST.test(host) ? `${req.protocol}://${host}` : undefined;
 }
 
 export function authPages(app: AppContext, render: Renderer): Router {
@@ -52,11 +44,10 @@ export function authPages(app: AppContext, render: Renderer): Router {
     try {
       const p = await app.auth.login(login.slice(0, 100), password.slice(0, 500), req.ip ?? 'unknown');
       // A fresh session id at login (no fixation); the anonymous CSRF cookie is no longer needed.
-      const old = (req.cookies as Record<string, string>)[SESSION_COOKIE];
-      if (old) await app.auth.closeSession(old);
-      const { sessionId } = await app.auth.openSession(p);
-      setSessionCookie(req, res, sessionId);
-      app.log.info({ who: describe(p), ip: req.ip }, 'web login');
+      if (req.web!.credential) await app.auth.revoke(req.web!.credential.id);
+      const { sessionId, credential } = await app.auth.openSession(p, { address: req.ip ?? null, userAgent: req.get('user-agent') ?? null }, 'web');
+      setSessionCookie(req, res, app, sessionId);
+      app.log.info({ who: describe(p), ip: req.ip, session: credential.id }, 'web login');
       res.redirect(303, next ?? homeOf(p));
     } catch (e) {
       // Too many attempts, or every password check busy (auth.server_busy): each said as such.
@@ -67,33 +58,37 @@ export function authPages(app: AppContext, render: Renderer): Router {
   });
 
   r.post('/logout', async (req, res) => {
-    if (req.web!.sessionId) await app.auth.closeSession(req.web!.sessionId);
-    res.clearCookie(SESSION_COOKIE, cookieOptions(req));
+    // The session ends on the server, not only in this browser: the cookie no longer works anywhere.
+    if (req.web!.credential) await app.auth.revoke(req.web!.credential.id);
+    res.clearCookie(SESSION_COOKIE, cookieOptions(req, app));
     res.redirect(303, '/login?done=logged_out');
   });
 
+  // Links are mailed only when both an SMTP server and the cockpit's public URL are configured;
+  // otherwise the page says so plainly and sends nothing.
+  const mail = mailSetup(app.config);
+  if (!mail.ready) app.log.info({ missing: mail.missing }, 'password reset by e-mail disabled: set ' + mail.missing.join(' and '));
+
   r.get('/password/forgot', (req, res) => {
-    render(req, res, 'forgot', { titleKey: 'forgot.title', form: {} });
+    render(req, res, 'forgot', { titleKey: 'forgot.title', form: {}, unavailable: !mail.ready });
   });
 
   r.post('/password/forgot', async (req, res) => {
     const lang = req.web!.lang;
+    if (!mail.ready) return render(req, res, 'forgot', { titleKey: 'forgot.title', form: {}, unavailable: true }, 503);
     const number = field(req, 'number');
     if (!/^\d{10}$/.test(number)) {
       return render(req, res, 'forgot', { titleKey: 'forgot.title', form: { number }, errors: { fields: { number: translate(lang, 'forgot.number_invalid') } } }, 422);
     }
     // Same answer whether or not the number exists or has an e-mail: nothing to enumerate.
     const user = await app.store.users.get(number);
-    const origin = requestOrigin(req);
-    if (user?.email && origin) {
+    if (user?.email) {
       const token = await resets.issue(number);
       if (token) {
-        const link = `${origin}/password/reset/${token}`;
+        // Only the configured public URL: never the Host the request named (anyone can send one).
+        const link = resetLink(mail.baseUrl, token);
         const vars = { name: user.name, link, minutes: RESET_TTL_MS / 60_000 };
         sendMail(app.config.smtp, { to: user.email, subject: translate(lang, 'mail.reset.subject'), text: translate(lang, 'mail.reset.body', vars) })
-          .then((sent) => {
-            if (!sent) app.log.warn({ user: number }, 'password reset requested but no SMTP server is configured (CADRAN_SMTP_HOST)');
-          })
           .catch((err: unknown) => app.log.error({ err, user: number }, 'could not send the password reset e-mail'));
       }
     }
@@ -115,7 +110,7 @@ export function authPages(app: AppContext, render: Renderer): Router {
     try {
       const number = await resets.consume(app, token, password, { channel: 'web', address: req.ip ?? 'unknown' });
       if (!number) return render(req, res, 'reset', { titleKey: 'reset.title', token, expired: true }, 410);
-      app.log.info({ user: number, ip: req.ip }, 'password reset through an e-mailed link');
+      app.log.info({ user: number, ip: req.ip }, 'password reset through an e-mailed link: every session and token of this user revoked');
       res.redirect(303, '/login?done=password_reset');
     } catch (e) {
       if (e instanceof DomainError && e.code === 'validation_failed') return again(formErrors(e, tr(req), () => 'password').fields);

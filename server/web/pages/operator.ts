@@ -13,6 +13,7 @@ import type { Renderer } from '../page.ts';
 import type { WebPorts } from '../ports.ts';
 import { allModels } from '../network-form.ts';
 import { importView } from './shared.ts';
+import { invalidOnly } from './guards.ts';
 
 const operator = (req: Request): Actor => {
   const p = req.web!.principal;
@@ -21,11 +22,6 @@ const operator = (req: Request): Actor => {
   if (p.kind !== 'operator') throw notFound('not_found.page');
   requireOperator(p);
   return p;
-};
-
-const invalidOnly = (e: unknown): DomainError => {
-  if (e instanceof DomainError && (e.code === 'validation_failed' || e.code === 'conflict')) return e;
-  throw e;
 };
 
 export function operatorPages(app: AppContext, render: Renderer, ports: WebPorts): Router {
@@ -146,8 +142,9 @@ export function operatorPages(app: AppContext, render: Renderer, ports: WebPorts
     }
     try {
       const report = await ports.importDevices(p, bytes, { dryRun: !confirm, skipInvalid });
-      if (confirm) return render(req, res, 'devices-import', { ...base, report: importView(report, tr(req)), done: true });
-      render(req, res, 'devices-import', { ...base, report: importView(report, tr(req)), csv: carried, filename: req.upload?.filename });
+      // After a confirm, the page says what was written — or that nothing was, and why (the file
+      // is carried again so the valid lines can still be imported on their own).
+      render(req, res, 'devices-import', { ...base, report: importView(report, tr(req)), csv: carried, filename: req.upload?.filename, done: confirm });
     } catch (e) {
       render(req, res, 'devices-import', { ...base, errors: formErrors(invalidOnly(e), tr(req), () => 'file') }, 422);
     }

@@ -38,10 +38,27 @@ export async function deviceRows(app: AppContext, devices: Device[]) {
   return rows;
 }
 
+/**
+ * An import report as the page shows it. The words follow what really happened: before writing,
+ * "à créer" (`planned`); after writing, "créé" (`written`); when nothing was written, the lines that
+ * would have been written say so (`not_written`). `blocked`: an all-or-nothing check that a real
+ * import would refuse as a whole (the page then offers to import the valid lines only).
+ */
 export function importView(r: ImportReport, t: Translate) {
+  const phase = r.dryRun ? 'planned' : r.applied ? 'written' : 'not_written';
+  const anyValid = r.created + r.updated > 0;
   return {
     ...r,
-    lines: r.lines.map((l) => ({ ...l, reason: l.reason ? reasonText(l.reason, t) : undefined, ok: l.status !== 'rejected' })),
-    anyValid: r.created + r.updated > 0,
+    phase,
+    lines: r.lines.map((l) => ({
+      ...l,
+      reason: l.reason ? reasonText(l.reason, t) : undefined,
+      ok: l.status !== 'rejected',
+      statusKey: l.status === 'rejected' || l.status === 'unchanged' ? `import.status_${l.status}` : `import.status_${l.status}_${phase}`,
+    })),
+    anyValid,
+    blocked: r.mode === 'all-or-nothing' && r.rejected > 0,
+    message: t(r.summary.key, r.summary.params),
+    wroteSomething: r.applied && anyValid,
   };
 }

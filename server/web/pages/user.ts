@@ -6,7 +6,7 @@ import { DomainError, notFound } from '../../domain/errors.ts';
 import { formatMac } from '../../domain/mac.ts';
 import { getUser, listUsers } from '../../service/users.ts';
 import { keyLimit, listKeys, replaceKeys } from '../../service/keys.ts';
-import { createContact, deleteContact, getContact, listContacts, updateContact } from '../../service/contacts.ts';
+import { contactsOwner, createContact, deleteContact, getContact, listContacts, updateContact } from '../../service/contacts.ts';
 import { getDevice } from '../../service/devices.ts';
 import { findModel, keyCapacity } from '../../../vendors/index.ts';
 import type { Actor, Principal } from '../../auth/principal.ts';
@@ -17,12 +17,8 @@ import { translate } from '../i18n.ts';
 import type { Renderer } from '../page.ts';
 import type { WebPorts } from '../ports.ts';
 import { deviceRows, importView } from './shared.ts';
-
-const who = (req: Request): Actor => {
-  const p = req.web!.principal;
-  if (!p) throw new DomainError('unauthenticated', 'auth.login_first');
-  return p;
-};
+import { contactMatches, groupNumber, lostLeadingZero } from '../phone-numbers.ts';
+import { who } from './guards.ts';
 
 /** The nav entry to highlight: "mine" when it is the visitor's own licence, "licences" otherwise. */
 const activeFor = (p: Principal, u: User, mine: string) => (p.kind === 'user' && p.number === u.number ? mine : 'licences');
@@ -76,11 +72,23 @@ function slotsFromForm(req: Request, n: number): Slot[] {
   });
 }
 
-/** The contacts download: the same columns and formula neutralisation as the API's export;
- *  `csv` keeps a BOM here (a spreadsheet opened from the browser shows the accents). */
-export function contactsCsv(contacts: Contact[], format: ExportFormat = 'csv'): string {
-  const body = exportContacts(contacts, format);
-  return body.startsWith('\ufeff') ? body : `\ufeff${body}`;
+/**
+ * The contacts as a CSV that French Excel opens in columns: `;` separator, UTF-8 BOM, headers in
+ * the visitor's language (names the contacts import reads back), numbers grouped in pairs so a
+ * spreadsheet keeps them as text with their leading zero.
+ */
+export function contactsCsv(contacts: Contact[], t: (key: string) => string = (k) => k): string {
+  // Text cells that a spreadsheet would run as a formula are prefixed with a quote.
+  const cell = (v: string | null, text: boolean) => {
+    let s = v ?? '';
+    if (text && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+    return /[",;\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  const head = ['contacts.csv_name', 'contacts.csv_work', 'contacts.csv_mobile', 'contacts.csv_home', 'contacts.csv_group'].map((k) => cell(t(k), true)).join(';');
+  // A grouped +33 number starts with "+": the quote keeps a spreadsheet from reading a formula.
+  const num = (v: string | null) => cell(groupNumber(v), true);
+  const rows = contacts.map((c) => [cell(c.name, true), num(c.work), num(c.mobile), num(c.home), cell(c.group, true)].join(';'));
+  return `\ufeff${head}\r\n${rows.map((r) => `${r}\r\n`).join('')}`;
 }
 
 export function userPages(app: AppContext, render: Renderer, ports: WebPorts): Router {
@@ -158,26 +166,27 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
   // ---- contacts
   r.get('/users/:number/contacts', async (req, res) => {
     const p = who(req);
-    const u = await getUser(app, p, req.params.number);
+    const u = await contactsOwner(app, p, req.params.number);
     const q = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 80) : '';
     const all = await listContacts(app, p, u.number);
-    const needle = q.toLowerCase();
-    const contacts = needle
-      ? all.filter((c) => [c.name, c.work, c.mobile, c.home, c.group].some((v) => v?.toLowerCase().includes(needle)))
-      : all;
-    contacts.sort((a, b) => a.name.localeCompare(b.name, req.web!.lang));
-    render(req, res, 'contacts', { titleKey: 'contacts.title', active: activeFor(p, u, 'contacts'), user: u, contacts, q, total: all.length });
+    const found = q ? all.filter((c) => contactMatches(c, q)) : all;
+    found.sort((a, b) => a.name.localeCompare(b.name, req.web!.lang, { sensitivity: 'base' }));
+    // Numbers grouped for reading; one that lost its leading zero in a spreadsheet is flagged.
+    const shown = (v: string | null) => (v ? { text: groupNumber(v), lostZero: lostLeadingZero(v) } : null);
+    const contacts = found.map((c) => ({ ...c, work: shown(c.work), mobile: shown(c.mobile), home: shown(c.home) }));
+    const lostZero = contacts.filter((c) => c.work?.lostZero || c.mobile?.lostZero || c.home?.lostZero).length;
+    render(req, res, 'contacts', { titleKey: 'contacts.title', active: activeFor(p, u, 'contacts'), user: u, contacts, q, total: all.length, lostZero });
   });
 
   r.get('/users/:number/contacts.csv', async (req, res) => {
     const p = who(req);
-    const u = await getUser(app, p, req.params.number);
+    const u = await contactsOwner(app, p, req.params.number);
     const contacts = await listContacts(app, p, u.number);
     res
       .type('text/csv; charset=utf-8')
       .set('Content-Disposition', `attachment; filename="contacts-${u.number}.csv"`)
       .set('Cache-Control', 'no-store')
-      .send(contactsCsv(contacts, parseExportFormat(req.query.format)));
+      .send(contactsCsv(contacts, (k) => translate(req.web!.lang, k)));
   });
 
   const contactForm = (req: Request) => ({
@@ -189,12 +198,12 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
   };
 
   r.get('/users/:number/contacts/new', async (req, res) => {
-    const u = await getUser(app, who(req), req.params.number);
+    const u = await contactsOwner(app, who(req), req.params.number);
     showContact(req, res, u, {});
   });
   r.post('/users/:number/contacts/new', async (req, res) => {
     const p = who(req);
-    const u = await getUser(app, p, req.params.number);
+    const u = await contactsOwner(app, p, req.params.number);
     const form = contactForm(req);
     try {
       await createContact(app, p, u.number, form);
@@ -206,13 +215,13 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
   });
   r.get('/users/:number/contacts/:id/edit', async (req, res) => {
     const p = who(req);
-    const u = await getUser(app, p, req.params.number);
+    const u = await contactsOwner(app, p, req.params.number);
     const c = await getContact(app, p, u.number, req.params.id);
     showContact(req, res, u, { ...c }, c.id);
   });
   r.post('/users/:number/contacts/:id/edit', async (req, res) => {
     const p = who(req);
-    const u = await getUser(app, p, req.params.number);
+    const u = await contactsOwner(app, p, req.params.number);
     const c = await getContact(app, p, u.number, req.params.id);
     const form = contactForm(req);
     try {
@@ -225,7 +234,7 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
   });
   r.post('/users/:number/contacts/:id/delete', async (req, res) => {
     const p = who(req);
-    const u = await getUser(app, p, req.params.number);
+    const u = await contactsOwner(app, p, req.params.number);
     await deleteContact(app, p, u.number, req.params.id);
     res.redirect(303, `/users/${u.number}/contacts?done=contact_deleted`);
   });
@@ -233,12 +242,12 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
   // ---- contacts import: upload → dry-run report → confirm
   r.get('/users/:number/contacts/import', async (req, res) => {
     const p = who(req);
-    const u = await getUser(app, p, req.params.number);
+    const u = await contactsOwner(app, p, req.params.number);
     render(req, res, 'contacts-import', { titleKey: 'import.contacts_title', active: activeFor(p, u, 'contacts'), user: u, available: !!ports.importContacts });
   });
   r.post('/users/:number/contacts/import', async (req, res) => {
     const p = who(req);
-    const u = await getUser(app, p, req.params.number);
+    const u = await contactsOwner(app, p, req.params.number);
     if (!ports.importContacts) return render(req, res, 'error', { titleKey: 'error.title', messageKey: 'import.unavailable' }, 503);
     const { bytes, carried, confirm } = importBytes(req);
     const base = { titleKey: 'import.contacts_title', active: activeFor(p, u, 'contacts'), user: u, available: true };
@@ -247,8 +256,12 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
     }
     try {
       const report = await ports.importContacts(p, u.number, bytes, !confirm);
-      if (confirm) return res.redirect(303, `/users/${u.number}/contacts?done=contacts_imported`);
-      render(req, res, 'contacts-import', { ...base, report: importView(report, tr(req)), csv: carried, filename: req.upload?.filename });
+      const view = importView(report, tr(req));
+      // Written: the list, with what was written in the message. Nothing written: this page says so.
+      if (confirm && view.wroteSomething) {
+        return res.redirect(303, `/users/${u.number}/contacts?done=contacts_imported&created=${report.created}&updated=${report.updated}&rejected=${report.rejected}`);
+      }
+      render(req, res, 'contacts-import', { ...base, report: view, csv: carried, filename: req.upload?.filename, done: confirm });
     } catch (e) {
       if (!(e instanceof DomainError) || e.code !== 'validation_failed') throw e;
       render(req, res, 'contacts-import', { ...base, errors: formErrors(e, tr(req), () => 'file') }, 422);

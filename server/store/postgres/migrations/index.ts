@@ -8,8 +8,10 @@
 // a newer cadran (a version this code does not know) is refused: running old code on it could
 // corrupt what the new code wrote.
 import type pg from 'pg';
+import type { SecretBox } from '../../secrets.ts';
 import { baseline } from './004-baseline.ts';
 import { extraLines } from './005-extra-lines.ts';
+import { authSessions } from './007-auth-sessions.ts';
 import { versionsEnrolment } from './008-versions-enrolment.ts';
 import { auditFleet } from './009-audit-fleet.ts';
 
@@ -17,10 +19,17 @@ export interface PgMigration {
   version: number;
   name: string;
   /** SQL script (several statements) or a function for data migrations, run inside the migration's transaction. */
-  up: string | ((client: pg.PoolClient) => Promise<void>);
+  up: string | ((client: pg.PoolClient, ctx: PgMigrationContext) => Promise<void>);
 }
 
-export const pgMigrations: PgMigration[] = [baseline, extraLines, versionsEnrolment, auditFleet];
+/** What data migrations may need besides the database. */
+export interface PgMigrationContext {
+  /** Seals passwords with the installation's current key; absent when only an empty database is migrated. */
+  box?: SecretBox;
+}
+
+// Numbers are shared with SQLite (006 is multi-node work landing separately).
+export const pgMigrations: PgMigration[] = [baseline, extraLines, authSessions, versionsEnrolment, auditFleet];
 
 export const latestPgVersion = (): number => pgMigrations[pgMigrations.length - 1]!.version;
 
@@ -58,7 +67,7 @@ export async function pgSchemaVersion(client: pg.ClientBase): Promise<number> {
  * Apply every migration above the database's version, under the advisory lock. Returns the
  * versions this call applied (none when another node did it first).
  */
-export async function migratePg(client: pg.PoolClient, migrations: PgMigration[] = pgMigrations): Promise<number[]> {
+export async function migratePg(client: pg.PoolClient, migrations: PgMigration[] = pgMigrations, ctx: PgMigrationContext = {}): Promise<number[]> {
   const latest = migrations[migrations.length - 1]!.version;
   const applied: number[] = [];
   // Migrations may run long on a big database: no statement timeout for this session.
@@ -66,14 +75,17 @@ export async function migratePg(client: pg.PoolClient, migrations: PgMigration[]
   await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
   try {
     await client.query(CREATE_TABLE);
-    let current = await pgSchemaVersion(client);
+    const current = await pgSchemaVersion(client);
     if (current > latest) throw new SchemaTooNewError(current, latest);
+    // Every version has its row: one missing below the highest (numbers reserved per branch land
+    // out of order, e.g. 008 after 009) is applied too.
+    const done = new Set(((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows).map((r) => Number(r.version)));
     for (const m of migrations) {
-      if (m.version <= current) continue;
+      if (done.has(m.version)) continue;
       await client.query('BEGIN');
       try {
         if (typeof m.up === 'string') await client.query(m.up);
-        else await m.up(client);
+        else await m.up(client, ctx);
         await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
         await client.query('COMMIT');
       } catch (e) {
@@ -81,7 +93,6 @@ export async function migratePg(client: pg.PoolClient, migrations: PgMigration[]
         throw new Error(`PostgreSQL migration ${m.version} (${m.name}) failed: ${(e as Error).message}`, { cause: e });
       }
       applied.push(m.version);
-      current = m.version;
     }
     return applied;
   } finally {

@@ -3,9 +3,11 @@
 // operator assigned to a tenant, and the undo journal of imports that commit in chunks.
 // Versions 5–7 belong to other work merged separately; migrations apply in version order.
 import type { Migration } from './index.ts';
+import { hasTable } from './probe.ts';
 
 export const versionsEnrolment: Migration = {
   version: 8,
+  applied: hasTable('import_undo'),
   name: 'row versions, device enrolment, unknown-phone assignment, import undo journal',
   up: `
     ALTER TABLE tenants ADD COLUMN version INTEGER NOT NULL DEFAULT 1;

@@ -1,0 +1,28 @@
+// What every cockpit page checks first: who is browsing, that they administer the tenant of the
+// page, and which domain errors a form shows next to its fields (anything else goes to the error page).
+import type { Request } from 'express';
+import type { AppContext } from '../../app-context.ts';
+import { requireTenantAdmin, type Actor, type Principal } from '../../auth/principal.ts';
+import { DomainError } from '../../domain/errors.ts';
+import { getTenant } from '../../service/tenants.ts';
+import type { Tenant } from '../../store/types.ts';
+
+/** The logged-in visitor (with the channel and address the audit trail records). */
+export const who = (req: Request): Actor => {
+  const p = req.web!.principal;
+  if (!p) throw new DomainError('unauthenticated', 'auth.login_first');
+  return p;
+};
+
+/** The tenant, after checking the visitor administers it. */
+export async function adminTenant(app: AppContext, p: Principal, id: string): Promise<Tenant> {
+  const t = await getTenant(app, p, id);
+  requireTenantAdmin(p, t.id);
+  return t;
+}
+
+/** A refusal the form shows beside its fields; any other error is thrown on. */
+export const invalidOnly = (e: unknown): DomainError => {
+  if (e instanceof DomainError && (e.code === 'validation_failed' || e.code === 'conflict')) return e;
+  throw e;
+};
