@@ -19,13 +19,14 @@ export async function listUnknownDevices(deps: ServiceDeps, p: Principal): Promi
   throw forbidden('forbidden.unknown_phones');
 }
 
-const assignment = z.object({ tenant: tenantId.nullable() }).strict();
+/** `PATCH /unknown-devices/{mac}` body. */
+export const unknownAssignment = z.object({ tenant: tenantId.nullable() }).strict();
 
 /** `{"tenant": "acme"}` lets acme's admins register this MAC; `{"tenant": null}` takes it back. */
 export async function assignUnknownDevice(deps: ServiceDeps, p: Actor, rawMac: string, input: unknown): Promise<UnknownDevice> {
   requireOperator(p);
   const mac = normalizeMac(rawMac);
-  const { tenant } = parseInput(assignment, input);
+  const { tenant } = parseInput(unknownAssignment, input);
   return inTransaction(deps, async ({ store }) => {
     if (tenant !== null && !(await store.tenants.get(tenant))) throw invalid('tenant', 'validation.tenant_unknown', { tenant });
     const before = await store.unknownDevices.get(mac);
