@@ -646,6 +646,29 @@ export function storeSuite(h: StoreHarness): void {
     assert.not.ok(again.includes(pw.sip));
   });
 
+  test('import undo journal: a device\'s provisioning password is journaled sealed, never in plaintext; undo puts it back; census and reencrypt see it', async () => {
+    const { s, db } = await fresh();
+    await s.devices.insert({ ...device('805ec0000001'), provisioningUsername: 'cadran-805ec0000001', provisioningPassword: 'Journal-Before-4721' });
+    const before = (await s.devices.get('805ec0000001'))!;
+    await s.importRuns.begin({ id: 'run-sealed', kind: 'devices', owner: 'host:1', startedAt: new Date().toISOString() });
+    await s.transaction(async (tx) => {
+      const { mac: _m, createdAt: _c, updatedAt: _u, version: _v, enrolUntil: _e, enrolledAt: _a, enrolledIp: _i, ...row } = before;
+      // The import moves it and gives it new credentials (what a move to another tenant does).
+      await tx.devices.update('805ec0000001', { ...row, provisioningPassword: 'Journal-After-4722' }, before.version);
+      await tx.importRuns.journal('run-sealed', [{ entity: 'device', key: '805ec0000001', before, afterVersion: before.version + 1 }]);
+    });
+    const raw = await db.rawText();
+    assert.not.ok(raw.includes('Journal-Before-4721'), 'the before-image holds no plaintext password');
+    assert.not.ok(raw.includes('Journal-After-4722'));
+    const census = await s.secrets.census();
+    assert.is(Object.values(census).reduce((a, b) => a + b, 0), 2, 'the device and its journaled before-image');
+    assert.is(await s.secrets.reencrypt(), 2, 'a rotation re-encrypts the journal too');
+    const back = await s.importRuns.undo('run-sealed');
+    assert.equal(back.macs, ['805ec0000001']);
+    assert.is((await s.devices.get('805ec0000001'))!.provisioningPassword, 'Journal-Before-4721', 'undo restores it');
+    assert.not.ok((await db.rawText()).includes('Journal-Before-4721'), 're-sealed when written back');
+  });
+
   test('password resets: issue once per window, peek, claim once (also under concurrency), revokeAll', async () => {
     const { s } = await fresh();
     await s.users.insert(user('0100000001'));
