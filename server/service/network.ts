@@ -1,3 +1,4 @@
+import { formatMac } from '../domain/mac.ts';
 import { message } from '../domain/messages.ts';
 import { networkProfile, parseInput } from '../domain/schemas.ts';
 import { notFound } from '../domain/errors.ts';
@@ -75,7 +76,7 @@ export async function setDeviceNetwork(deps: ServiceDeps, p: Actor, mac: string,
   const d = await getDevice(deps, p, mac);
   requireTenantAdmin(p, d.tenantId);
   const profile = compactProfile(parseInput(networkProfile, input));
-  const what = message('stale.network_device', { mac: d.mac });
+  const what = message('stale.network_device', { mac: formatMac(d.mac) });
   const entry = await versionedWrite(deps, what, opts, async (tx) => {
     const cur = await getDevice(tx, p, mac); // still there, still the caller's
     const now = await tx.store.network.getDeviceEntry(cur.mac);
