@@ -93,6 +93,45 @@ t('the enrolment fetch carries the credentials; then a fetch without them gets 4
   assert.is((await ok(s.api('GET', `/devices/${MAC}`))).enrolment.state, 'enrolled');
 });
 
+t('every vendor enrols: Poly VVX and Snom get their credentials in their own provisioning settings once, then 401 without them', async () => {
+  // Poly VVX: the master file names the files and carries no secret (served without taking the
+  // enrolment); `<mac>-cadran.cfg` carries the account and device.prov.user/password.
+  const POLY = '0004f2100003';
+  await ok(s.api('POST', '/devices', { mac: POLY, model: 'VVX450', tenant: 'acme', user: '0100000001' }), 201);
+  const poly = await stored(POLY);
+  assert.is((await get(http, `/${POLY}.cfg`, { from: '127.0.0.4' })).status, 200);
+  assert.ok((await stored(POLY)).enrolUntil, 'the master file does not take the enrolment');
+  const params = await get(http, `/${POLY}-cadran.cfg`, { from: '127.0.0.4' });
+  assert.is(params.status, 200);
+  const pt = params.body.toString();
+  assert.ok(pt.includes(`device.prov.user="${poly.provisioningUsername}"`), 'Poly device.prov.user');
+  assert.ok(pt.includes(`device.prov.password="${poly.provisioningPassword}"`), 'Poly device.prov.password');
+  assert.ok(pt.includes(sipPassword));
+  assert.equal([(await stored(POLY)).enrolUntil, (await stored(POLY)).enrolledIp], [null, '127.0.0.4']);
+  const polyAgain = await get(http, `/${POLY}-cadran.cfg`, { from: '127.0.0.4' });
+  assert.is(polyAgain.status, 401);
+  assert.not.ok(polyAgain.body.toString().includes(sipPassword));
+  assert.is((await withCredentials(`/${POLY}-cadran.cfg`, poly.provisioningUsername!, poly.provisioningPassword!)).status, 200);
+
+  // Snom: the settings file `<MAC>.xml` carries http_client_user/pass.
+  const SNOM = '000413100004';
+  await ok(s.api('POST', '/devices', { mac: SNOM, model: 'D785', tenant: 'acme', user: '0100000001' }), 201);
+  const snom = await stored(SNOM);
+  const settings = await get(http, `/${SNOM}.xml`, { from: '127.0.0.5' });
+  assert.is(settings.status, 200);
+  const st = settings.body.toString();
+  assert.ok(st.includes(`<http_client_user perm="R">${snom.provisioningUsername}</http_client_user>`), 'Snom http_client_user');
+  assert.ok(st.includes(`<http_client_pass perm="R">${snom.provisioningPassword}</http_client_pass>`), 'Snom http_client_pass');
+  assert.ok(st.includes(sipPassword));
+  assert.is((await stored(SNOM)).enrolledIp, '127.0.0.5');
+  const snomAgain = await get(http, `/${SNOM}.xml`, { from: '127.0.0.5' });
+  assert.is(snomAgain.status, 401);
+  assert.not.ok(snomAgain.body.toString().includes(sipPassword));
+  assert.not.ok(snomAgain.body.toString().includes(snom.provisioningPassword!));
+  assert.is((await withCredentials(`/${SNOM}.xml`, snom.provisioningUsername!, snom.provisioningPassword!)).status, 200);
+  assert.is((await ok(s.api('GET', `/devices/${SNOM}`))).enrolment.state, 'enrolled');
+});
+
 t('two fetches racing for one enrolment: exactly one gets the files', async () => {
   await ok(s.api('POST', '/devices', { mac: '805ec0100002', model: 'T54W', tenant: 'acme', user: '0100000001' }), 201);
   const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => get(http, '/805ec0100002.cfg', { from: `127.0.0.${10 + i}` })));
