@@ -10,6 +10,7 @@ import type { PhoneFetches } from './provision/activity.ts';
 import type { ResyncService } from './resync/service.ts';
 import type { FleetState } from './provision/fleet.ts';
 import type { NetworkProfile, TemplateSource } from '../vendors/types.ts';
+import type { ImportLimiter } from './imports/limiter.ts';
 import type { Metrics } from './metrics.ts';
 import type { OverridableTemplates } from './provision/template-overrides.ts';
 
@@ -26,6 +27,8 @@ export interface AppContext extends ServiceDeps {
   fetches: PhoneFetches;
   /** Resync jobs of this installation; NOTIFYs go out while it is started (server, `cadran resync`). */
   resync: ResyncService;
+  /** CSV imports running at once in this process (one per person, a few in total). */
+  imports: ImportLimiter;
   /** Prometheus metrics of this process (and, in a server, of its phone workers): GET /metrics. */
   metrics: Metrics;
   /** Whether each phone has fetched the latest version of its files (config state). */

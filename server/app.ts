@@ -19,11 +19,22 @@ import type { AppContext } from './app-context.ts';
 import { installationProfile } from './domain/profile.ts';
 import { followTemplateOverrides, importTemplateFiles } from './provision/template-overrides.ts';
 import { createAdminApp } from './api/app.ts';
+import { ImportLimiter } from './imports/limiter.ts';
+import { recoverInterruptedImports } from './imports/common.ts';
 import type { PhoneListeners } from './phone/feature.ts';
 
 /** `oneShot`: a command that does its work and exits (it tells other nodes what it changed, but does not listen to them). */
 export async function createAppContext(config: Config, log: Logger = createLogger(config.logLevel), opts: { oneShot?: boolean } = {}): Promise<AppContext> {
   const store = await openStore(config, { warn: (msg, err) => log.warn({ err }, msg), ...(opts.oneShot ? { listen: false } : {}) });
+  // An import killed mid-way (its chunks were committed, its journal says how to undo them) is
+  // put back before anything else reads the data.
+  try {
+    const back = await recoverInterruptedImports(store);
+    if (back.runs) log.warn({ runs: back.runs, devices: back.macs.length }, 'interrupted imports undone');
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const changes = new ChangeFeed();
   const fetches = new PhoneFetches();
   // What this process changes, other processes and nodes hear of (PostgreSQL NOTIFY; SQLite: nothing to do).
@@ -50,6 +61,7 @@ export async function createAppContext(config: Config, log: Logger = createLogge
     fetches,
     auth: new AuthService(store, config.sessions),
     resync: new ResyncService({ store, log, sip: config.sip, fetches }),
+    imports: new ImportLimiter({ perPrincipal: 1, total: config.imports.maxParallel }),
     templates,
     metrics: new Metrics({ vendors: vendors.map((v) => v.id) }),
     fleet: new FleetState({ store, templates, changes, defaults: installationProfile(config) }),
@@ -119,6 +131,19 @@ export async function startServer(app: AppContext, features: Feature[] = []): Pr
   // same database: the store reports their commits, and this process drops what they made stale.
   const unwatch = app.store.onExternalChange((c) => app.changes.devicesChanged(c.macs, c.reason, { external: true }));
   stops.push(async () => unwatch());
+  // An import process that dies beside the server (kill -9) is undone without waiting for a restart.
+  const recovery = setInterval(() => {
+    recoverInterruptedImports(app.store).then(
+      (back) => {
+        if (!back.runs) return;
+        app.log.warn({ runs: back.runs, devices: back.macs.length }, 'interrupted imports undone');
+        app.changes.devicesChanged(back.macs.length ? back.macs : '*', 'interrupted import undone');
+      },
+      (err: unknown) => app.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'checking interrupted imports failed'),
+    );
+  }, 30_000);
+  recovery.unref();
+  stops.push(async () => clearInterval(recovery));
   // A running server reports its process (CPU, memory, event loop) on /metrics; commands do not.
   app.metrics.collectProcessMetrics();
   if (!app.config.metricsToken && !isLoopback(app.config.adminHost)) {

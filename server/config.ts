@@ -39,8 +39,12 @@ const fileSchema = z
         ratePerTenant: z.number().positive().max(100_000),
         globalRate: z.number().positive().max(100_000),
         leaseSeconds: z.number().int().min(2).max(3600),
+        maxQueued: z.number().int().min(1).max(10_000_000),
+        maxQueuedPerTenant: z.number().int().min(1).max(10_000_000),
       })
       .partial(),
+    unknownDevices: z.object({ maxEntries: z.number().int().min(100).max(1_000_000), retentionDays: z.number().int().min(1).max(3650) }).partial(),
+    imports: z.object({ maxParallel: z.number().int().min(1).max(64) }).partial(),
     smtp: z.object({ host: z.string(), port, from: z.string(), secure: z.boolean() }).partial(),
     probe: z.object({ unknownPerMinute: z.number().int().positive(), blockSeconds: z.number().int().positive() }).partial(),
     database: z
@@ -74,6 +78,11 @@ export interface Config {
   dataDir: string;
   /** The embedded SQLite database, used when no databaseUrl is set. */
   databaseFile: string;
+  /**
+   * SQLite: how long a write waits for another process holding the lock (`cadran import` beside
+   * the server), retried on timers, before it fails as busy (CADRAN_SQLITE_BUSY_SECONDS, default 15).
+   */
+  sqliteBusySeconds: number;
   /** `CADRAN_DATABASE_URL`: a PostgreSQL database instead of the SQLite file. */
   databaseUrl: string | null;
   /** How PostgreSQL is used (ignored for SQLite; setting any of them without a URL is an error). */
@@ -106,8 +115,19 @@ export interface Config {
   phoneWorkers: number;
   /** Bearer token /metrics requires; null: served to whoever reaches the admin listener. */
   metricsToken: string | null;
-  /** leaseSeconds: how long a node's claim on resync targets holds unrenewed (a dead node's targets are taken over after it). */
-  sip: { bindHost: string; bindPort: number; ratePerTenant: number; globalRate: number; leaseSeconds: number };
+  /**
+   * Resync: NOTIFY rates, and how many may wait (in total, and per tenant: one tenant's flood
+   * never refuses another tenant's resync). leaseSeconds: how long a node's claim on resync
+   * targets holds unrenewed (a dead node's targets are taken over after it).
+   */
+  sip: {
+    bindHost: string; bindPort: number; ratePerTenant: number; globalRate: number; leaseSeconds: number;
+    maxQueued: number; maxQueuedPerTenant: number;
+  };
+  /** The unknown-phones list: at most this many entries, each kept this many days after it was last seen. */
+  unknownDevices: { maxEntries: number; retentionDays: number };
+  /** CSV imports running at once over the API and the cockpit (one per person at a time). */
+  imports: { maxParallel: number };
   smtp: { host: string | null; port: number; from: string; secure: boolean };
   probe: { unknownPerMinute: number; blockSeconds: number };
   /** Directory of operator template overrides: `<data dir>/templates/<vendor>/<name>`. */
@@ -222,10 +242,13 @@ const envSchemas = {
   CADRAN_RESYNC_RATE: envRate,
   CADRAN_RESYNC_GLOBAL_RATE: envRate,
   CADRAN_RESYNC_LEASE_SECONDS: envInt(2, 3600, 'a number of seconds from 2 to 3600'),
+  CADRAN_RESYNC_MAX_QUEUED: envInt(1, 10_000_000, 'a number of NOTIFYs (1–10000000)'),
+  CADRAN_RESYNC_MAX_QUEUED_PER_TENANT: envInt(1, 10_000_000, 'a number of NOTIFYs (1–10000000)'),
   CADRAN_LOG_LEVEL: z.enum(LOG_LEVELS, `is not a log level (${LOG_LEVELS.join(', ')})`),
   CADRAN_PUBLIC_URL: z.url('is not a URL (e.g. http://prov.example.net/)'),
   CADRAN_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/\S+$/i, 'is not a postgres:// URL'),
   CADRAN_DATABASE_POOL_SIZE: envInt(1, 1000, 'a number of connections from 1 to 1000'),
+  CADRAN_SQLITE_BUSY_SECONDS: envInt(1, 600, 'a number of seconds from 1 to 600'),
   CADRAN_DATABASE_TLS: z.enum(DATABASE_TLS_MODES, `is not a TLS mode (${DATABASE_TLS_MODES.join(', ')})`),
   CADRAN_DATABASE_CA_FILE: envText,
   CADRAN_DATABASE_STATEMENT_TIMEOUT_MS: envInt(0, 86_400_000, 'a number of milliseconds from 0 (no limit) to 86400000'),
@@ -337,6 +360,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, host: HostFacts
   return {
     dataDir,
     databaseFile: join(dataDir, 'cadran.sqlite'),
+    sqliteBusySeconds: e.CADRAN_SQLITE_BUSY_SECONDS ?? 15,
     databaseUrl,
     database,
     httpHost: e.CADRAN_HTTP_HOST ?? f.httpHost ?? '0.0.0.0',
@@ -358,7 +382,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, host: HostFacts
       ratePerTenant: e.CADRAN_RESYNC_RATE ?? f.sip?.ratePerTenant ?? 20,
       globalRate: e.CADRAN_RESYNC_GLOBAL_RATE ?? f.sip?.globalRate ?? 200,
       leaseSeconds: e.CADRAN_RESYNC_LEASE_SECONDS ?? f.sip?.leaseSeconds ?? 30,
+      maxQueued: e.CADRAN_RESYNC_MAX_QUEUED ?? f.sip?.maxQueued ?? 100_000,
+      maxQueuedPerTenant: e.CADRAN_RESYNC_MAX_QUEUED_PER_TENANT ?? f.sip?.maxQueuedPerTenant ?? 20_000,
     },
+    unknownDevices: {
+      maxEntries: f.unknownDevices?.maxEntries ?? 10_000,
+      retentionDays: f.unknownDevices?.retentionDays ?? 30,
+    },
+    imports: { maxParallel: f.imports?.maxParallel ?? 2 },
     smtp: {
       host: e.CADRAN_SMTP_HOST ?? f.smtp?.host ?? null,
       port: e.CADRAN_SMTP_PORT ?? f.smtp?.port ?? 25,

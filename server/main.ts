@@ -38,6 +38,7 @@ export function errorText(e: unknown): string {
   // The configuration's checks name the variable or file and the value; they are not in the
   // catalogue yet (config.ts sits below the domain and says it in English).
   if (e instanceof ConfigError) return e.message;
+  if (e instanceof StoreError && e.code === 'busy') return t('cli.database_busy', { detail: e.message });
   if (e instanceof StoreError) return t(`store.${e.code}`, { detail: e.message });
   const err = e as NodeJS.ErrnoException;
   if (err.code === 'EADDRINUSE' || err.code === 'EACCES') return t('cli.cannot_listen', { detail: err.message });
@@ -56,7 +57,10 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = e.exitCode;
       return;
     }
-    process.exitCode = e instanceof CliError ? e.exitCode : 1;
+    // Another process holds the database (a server writing, another import): not the file's
+    // fault, nothing was written; worth trying again (EX_TEMPFAIL).
+    const busy = (e instanceof StoreError && e.code === 'busy') || (e instanceof DomainError && e.code === 'busy');
+    process.exitCode = busy ? 75 : e instanceof CliError ? e.exitCode : 1;
     process.stderr.write(`cadran: ${oneLine(errorText(e))}\n`);
   }
 }

@@ -141,9 +141,33 @@ t('a session cookie needs the CSRF token for changes', async () => {
   assert.is(withCsrf.status, 200);
 });
 
-t('operators see unknown devices; others do not', async () => {
+t('operators see unknown devices; a tenant admin only those assigned to their tenant; users none', async () => {
   assert.is((await s.api('GET', '/unknown-devices')).status, 200);
-  assert.is((await s.api('GET', '/unknown-devices', undefined, tok[ADMIN])).status, 403);
+  const admin = await s.api('GET', '/unknown-devices', undefined, tok[ADMIN]);
+  assert.is(admin.status, 200);
+  assert.equal(admin.body, []);
+  assert.is((await s.api('GET', '/unknown-devices', undefined, tok[ALICE])).status, 403);
+});
+
+t('a tenant admin cannot claim a MAC waiting in the unknown list until an operator assigns it (issue 12, finding 11)', async () => {
+  const mac = '805ec0aa0011';
+  await s.app.store.unknownDevices.record([
+    { mac, vendor: 'yealink', model: 'T54W', ip: '127.0.0.9', userAgent: 'Yealink SIP-T54W', lastSeen: new Date().toISOString(), hits: 1 },
+  ]);
+  const claim = await s.api('POST', '/devices', { mac, model: 'T54W', tenant: 'acme' }, tok[ADMIN]);
+  assert.is(claim.status, 403);
+  assert.not.ok(await s.app.store.devices.get(mac));
+  // The other tenant's admin cannot either, and cannot assign it to themselves.
+  assert.is((await s.api('POST', '/devices', { mac, model: 'T54W', tenant: 'globex' }, tok[GUS])).status, 403);
+  assert.is((await s.api('PATCH', `/unknown-devices/${mac}`, { tenant: 'globex' }, tok[GUS])).status, 403);
+  // The operator assigns it to acme: acme's admin sees it and may register it; globex still may not.
+  assert.is((await s.api('PATCH', `/unknown-devices/${mac}`, { tenant: 'acme' })).status, 200);
+  assert.equal((await s.api('GET', '/unknown-devices', undefined, tok[ADMIN])).body.map((u: { mac: string }) => u.mac.replace(/:/g, '').toLowerCase()), [mac]);
+  assert.equal((await s.api('GET', '/unknown-devices', undefined, tok[GUS])).body, []);
+  assert.is((await s.api('POST', '/devices', { mac, model: 'T54W', tenant: 'globex' }, tok[GUS])).status, 403);
+  assert.is((await s.api('POST', '/devices', { mac, model: 'T54W', tenant: 'acme' }, tok[ADMIN])).status, 201);
+  // A MAC never seen is the admin's to register (it goes through adopt-before-serve).
+  assert.is((await s.api('POST', '/devices', { mac: '805ec0aa0012', model: 'T54W', tenant: 'acme' }, tok[ADMIN])).status, 201);
 });
 
 t.run();

@@ -131,7 +131,7 @@ test('contacts: the owner exports them in the contacts import columns; re-import
 test('writer: empty lists give the header alone; a formula-looking number column is left as it is', () => {
   assert.is(devicesCsv([]), 'mac,vendor,model,tenant,user,label\r\n');
   assert.is(contactsCsv([], 'excel-fr'), '\ufeffname;work;mobile;home;group\r\n');
-  const c = { id: 1, userNumber: ALICE, name: 'x', work: '+33145678901', mobile: null, home: null, group: null, createdAt: '', updatedAt: '' };
+  const c = { id: 1, userNumber: ALICE, name: 'x', work: '+33145678901', mobile: null, home: null, group: null, version: 1, createdAt: '', updatedAt: '' };
   assert.is(contactsCsv([c]).split('\r\n')[1], 'x,+33145678901,,,', 'a phone number keeps its +');
 });
 

@@ -84,6 +84,17 @@ async function installation(file: string): Promise<{ token: string; session: str
     await s.audit.append({ ...entry, before: { label: null }, after: { label: 'Accueil' }, changes: [{ field: 'label', before: null, after: 'Accueil' }], summary: null });
     await s.audit.append({ ...entry, action: 'devices.import', channel: 'cli', address: 'cli', mac: null, before: null, after: null, changes: [], summary: { created: 1500, lines: ['Élodie'] } });
     await s.unknownDevices.record([{ mac: '000b82123456', vendor: 'polycom', model: null, ip: '10.0.0.9', userAgent: 'PolycomVVX', lastSeen: '2030-01-01T10:00:00.000Z', hits: 3 }]);
+    // Version 8: row versions, an enrolment window and an enrolled device, an assigned unknown
+    // phone, an import run with its undo journal.
+    await s.unknownDevices.assign('000b82123456', 'globex');
+    const d1 = (await s.devices.get(MACS[1]!))!;
+    const { mac: _m, createdAt: _c, updatedAt: _u, version: _v, enrolUntil: _e, enrolledAt: _a, enrolledIp: _i, ...row1 } = d1;
+    await s.devices.update(MACS[1]!, { ...row1, provisioningUsername: 'cadran-x', provisioningPassword: 'p' }, 1);
+    await s.devices.openEnrolment(MACS[1]!, '2030-01-02T10:00:00.000Z');
+    await s.devices.openEnrolment(MACS[2]!, '2030-01-02T10:00:00.000Z');
+    await s.devices.claimEnrolment(MACS[2]!, '2030-01-01T10:00:00.000Z', '10.0.0.7');
+    await s.importRuns.begin({ id: 'run-1', kind: 'devices', owner: 'elsewhere:1', startedAt: '2030-01-01T10:00:00.000Z' });
+    await s.importRuns.journal('run-1', [{ entity: 'device', key: MACS[1]!, before: d1, afterVersion: 2 }]);
     const t0 = Date.UTC(2030, 0, 1);
     for (const [k, jobId] of ['j-old', 'j-new'].entries()) {
       await s.resync.createJob(
@@ -128,6 +139,7 @@ async function snapshot(s: Store) {
     jobOld: await s.resync.getJob('j-old'),
     pending: await s.resync.pendingTargets(),
     reset: await s.passwordResets.peek('reset-hash', '2030-01-01T10:30:00.000Z'),
+    importRuns: await s.importRuns.list(),
     files: await s.sightings.files({}),
     audit: await s.audit.list({ limit: 100 }),
     templates: await s.templateOverrides.list(),
@@ -146,8 +158,9 @@ test('a whole installation is copied and reads back the same; its tokens and ses
   assert.is(r.code, 0, r.stderr);
   // 2 tenants, 3 users, the devices, 2 keys, 2 network profiles, 2 contacts, 1 operator, token,
   // session, setting, sighting and unknown phone, 2 jobs with 4 targets, 1 reset link, 2 fetched
-  // files, 2 audit entries, a node, a probe block, a template override and 1 user's features.
-  assert.match(r.stdout, new RegExp(`copied ${MACS.length + 32} rows from .*full\\.sqlite to PostgreSQL postgres@127\\.0\\.0\\.1:\\d+/${db.name} \\(schema version ${latestPgVersion()}\\); row counts verified`));
+  // files, 2 audit entries, a node, a probe block, a template override, 1 user's features, 1 import
+  // run with 1 undo entry.
+  assert.match(r.stdout, new RegExp(`copied ${MACS.length + 34} rows from .*full\\.sqlite to PostgreSQL postgres@127\\.0\\.0\\.1:\\d+/${db.name} \\(schema version ${latestPgVersion()}\\); row counts verified`));
   assert.match(r.stdout, /device_files\s+2\n/);
   assert.match(r.stdout, /audit_log\s+2\n/);
   assert.match(r.stdout, /template_overrides\s+1\n/);
@@ -164,6 +177,9 @@ test('a whole installation is copied and reads back the same; its tokens and ses
   const pg = await openPostgresStore({ url: db.url, keys });
   try {
     assert.equal(await snapshot(pg), await snapshot(sqlite), 'the same answers from both engines');
+    // The interrupted import copied with its journal is undone on PostgreSQL as it would have been on SQLite.
+    assert.is((await pg.importRuns.undo('run-1')).skipped, 0);
+    assert.is((await pg.devices.get(MACS[1]!))!.provisioningUsername, null);
     const auth = new AuthService(pg);
     assert.equal((await auth.fromToken(token))?.principal, { kind: 'operator', login: 'ops' }, 'the API token works on PostgreSQL');
     assert.is((await auth.fromSession(session))?.principal.kind, 'user', 'the web session survives');

@@ -173,6 +173,15 @@ answers('tenants, users, keys, network', async () => {
   await call('GET', '/tenants/{tenant}', { tenant: 'initech' });
   await call('GET', '/tenants/{tenant}', { tenant: 'nope' });
   await call('PATCH', '/tenants/{tenant}', { tenant: 'initech' }, { body: { name: 'Initech SA' } });
+  // Versions (issue 12): an If-Match naming an older version gets 412 with a stale.* message.
+  const stale = await call('PATCH', '/tenants/{tenant}', { tenant: 'initech' }, { body: { name: 'Old' }, headers: { 'if-match': '"v1"' } });
+  assert.is(stale.status, 412);
+  assert.is(stale.body.error.key, 'stale.tenant');
+  await call('GET', '/tenants/{tenant}/security', { tenant: 'initech' });
+  await call('GET', '/tenants/{tenant}/security', { tenant: 'initech' }, { token: tok['0100000001'] });
+  await call('PUT', '/tenants/{tenant}/security', { tenant: 'initech' }, { body: { auth: { mode: 'none' } } });
+  await call('PUT', '/tenants/{tenant}/security', { tenant: 'initech' }, { body: { auth: { mode: 'nope' } } });
+  await call('POST', '/tenants/{tenant}/security/default', { tenant: 'initech' });
   await call('GET', '/tenants/{tenant}/users', { tenant: 'acme' });
   await call('GET', '/tenants/{tenant}/users', { tenant: 'acme' }, { token: tok['0100000002'] });
   await call('POST', '/tenants/{tenant}/users', { tenant: 'initech' }, { body: { number: '0300000001', name: 'Ian', role: 'user' } });
@@ -264,6 +273,14 @@ answers('devices, fleet state, import, export, unknown phones', async () => {
   await call('GET', '/devices/{mac}/checks', { mac: Y.mac });
   await call('GET', '/unknown-devices');
   await call('GET', '/unknown-devices', {}, { token: tok['0100000001'] });
+  await call('PATCH', '/unknown-devices/{mac}', { mac: '805ec0fedcba' }, { body: { tenant: 'acme' } });
+  await call('PATCH', '/unknown-devices/{mac}', { mac: '805ec0fedcba' }, { body: { tenant: 'acme' }, token: tok['0100000001'] });
+  await call('PATCH', '/unknown-devices/{mac}', { mac: '805ec0000bad' }, { body: { tenant: null } });
+  await call('GET', '/unknown-devices', {}, { token: tok['0100000001'] });
+  const rotated = await call('POST', '/devices/{mac}/credentials', { mac: Y.mac });
+  assert.type(rotated.body.provisioningPassword, 'string');
+  await call('POST', '/devices/{mac}/credentials', { mac: Y.mac }, { token: tok['0100000002'] });
+  assert.is((await call('PATCH', '/devices/{mac}', { mac: Y.mac }, { body: { label: 'x' }, headers: { 'if-match': '"v1"' } })).status, 412);
   await call('GET', '/devices/export', {}, { query: '?tenant=acme' });
   await call('GET', '/devices/export', {}, { token: tok['0100000002'] });
   const csv = { 'content-type': 'text/csv' };

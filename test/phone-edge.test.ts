@@ -173,7 +173,7 @@ test('Digest: a replayed Authorization header gets nothing; the next nonce-count
     assert.is((await get(ps.httpPort, uri, { headers: { authorization: auth('00000003') } })).status, 200);
     assert.is((await get(ps.httpPort, uri, { headers: { authorization: auth('00000002') } })).status, 401, 'an old count');
   } finally {
-    await ps.s.api('PATCH', '/tenants/acme', { security: {} });
+    await ps.s.api('PUT', '/tenants/acme/security', {});
   }
 });
 

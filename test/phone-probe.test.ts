@@ -56,7 +56,7 @@ test('repeated failed authentication blocks the address', async () => {
   const good = { authorization: `Basic ${Buffer.from('globex-prov:globex-secret-1').toString('base64')}` };
   assert.is((await get(ps.httpPort, path, { from, headers: good })).status, 429, 'blocked even with the right password');
   assert.is((await get(ps.httpPort, path, { from: '127.0.0.9', headers: good })).status, 200, 'another address is not affected');
-  await ps.s.api('PATCH', '/tenants/globex', { security: {} });
+  await ps.s.api('PUT', '/tenants/globex/security', {});
 });
 
 test('TFTP probes are refused too, but UDP evidence (forgeable) never blocks HTTP or a provisioned phone', async () => {

@@ -15,8 +15,9 @@ const TOKEN_B = 'globexToken-0123456789abcdef';
 
 const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
 
+/** The tenant's whole provisioning security (PUT replaces it; PATCH merges field by field). */
 async function setSecurity(tenant: string, security: object): Promise<void> {
-  const r = await ps.s.api('PATCH', `/tenants/${tenant}`, { security });
+  const r = await ps.s.api('PUT', `/tenants/${tenant}/security`, security);
   assert.is(r.status, 200, JSON.stringify(r.body));
 }
 

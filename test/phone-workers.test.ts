@@ -59,7 +59,7 @@ test('Digest nonces from one worker are accepted by the other', async () => {
     const auth = `Digest username="gp", realm="cadran", nonce="${nonce}", uri="${uri}", qop=auth, nc=${nc}, cnonce="${cnonce}", response="${resp}"`;
     assert.is((await get(ps.httpPort, uri, { headers: { authorization: auth } })).status, 200, `request ${i}`);
   }
-  await ps.s.api('PATCH', '/tenants/globex', { security: {} });
+  await ps.s.api('PUT', '/tenants/globex/security', {});
 });
 
 test('unknown phones and last seen reach the database through the primary', async () => {

@@ -39,7 +39,9 @@ async function line(match: (l: Record<string, unknown>) => boolean, limitMs = 60
 test.before(async () => {
   process.env.CADRAN_BCRYPT_COST ??= '4';
   const app = await createAppContext(loadConfig({ CADRAN_DATA_DIR: dir }), silentLogger);
-  await createTenant(app, SYSTEM, { id: 'acme', name: 'Acme', sipDomain: 'sip.acme.example' });
+  // Explicitly open: a tenant created without `security` adopts its phones before serving them
+  // (test/adopt-before-serve.test.ts); this test is about logging and workers.
+  await createTenant(app, SYSTEM, { id: 'acme', name: 'Acme', sipDomain: 'sip.acme.example', security: {} });
   await createUser(app, SYSTEM, 'acme', { number: P.user, name: 'Alice', role: 'user' });
   await createDevice(app, SYSTEM, { mac: P.mac, model: P.model, tenant: 'acme', user: P.user });
   await app.store.close();

@@ -63,13 +63,59 @@ test('after an idle period a tenant gets at most its burst at once', () => {
   assert.is(sent.length, 1 + 10, 'burst = rate / 10');
 });
 
-test('bounded queue: too many items are refused as a whole', () => {
-  const { pacer, fill } = setup({ maxQueued: 10 });
+test('bounded queue: too many items are refused as a whole; a tenant below its fair share still gets in', () => {
+  const { pacer, fill } = setup({ maxQueued: 10, maxQueuedPerKey: 8 });
   fill('a', 6);
-  assert.throws(() => fill('b', 5), /queue is full: 6 waiting, 5 more asked, limit 10/);
+  assert.throws(() => fill('a', 3), /queue share of this tenant is full: 6 waiting, 3 more asked, at most 8 per tenant/);
   assert.is(pacer.size, 6);
-  fill('b', 4);
+  fill('c', 4);
   assert.is(pacer.free, 0);
+  // Full: b's fair share is 10 / 3 tenants = 3.
+  assert.throws(() => fill('b', 4), /queue is full: 10 waiting, 4 more asked; this tenant has 0 and its fair share now is 3/);
+  assert.is(pacer.size, 10);
+  fill('b', 3);
+  assert.is(pacer.size, 13);
+});
+
+test('per-tenant share: one tenant cannot hold more than maxQueuedPerKey', () => {
+  const { pacer, fill } = setup({ maxQueued: 100, maxQueuedPerKey: 20 });
+  fill('flood', 20);
+  assert.throws(() => fill('flood', 1), /queue share of this tenant is full: 20 waiting, 1 more asked, at most 20 per tenant/);
+  assert.is(pacer.queuedFor('flood'), 20);
+  fill('other', 20);
+  assert.is(pacer.size, 40);
+});
+
+test("a flood never refuses another tenant's resync (issue 12, finding 4: replayed)", () => {
+  // The attack: a customer admin asks resync after resync until the queue is full. Here even the
+  // per-tenant share is the whole queue, and several flooding tenants fill it together.
+  const { pacer, fill, clock, countBy } = setup({ maxQueued: 1000, maxQueuedPerKey: 1000, rate: 10, globalRate: 1000 });
+  let refused = 0;
+  for (let i = 0; i < 200; i++) {
+    try {
+      fill('flood', 50);
+    } catch {
+      refused++;
+    }
+  }
+  assert.ok(refused > 0, 'the flooding tenant is refused once the queue is full');
+  assert.is(pacer.free, 0);
+  // Every other tenant still gets its fair share: a 20-phone resync for each of 10 tenants.
+  for (let t = 0; t < 10; t++) fill(`tenant-${t}`, 20);
+  assert.is(pacer.queuedFor('tenant-9'), 20);
+  // A second flooder cannot push the others out either.
+  for (let i = 0; i < 50; i++) {
+    try {
+      fill('flood-2', 50);
+    } catch {
+      /* refused beyond its share */
+    }
+  }
+  fill('late', 10);
+  // Round-robin: the small tenants' NOTIFYs go out in their first seconds, not after the flood.
+  clock.advanceTo(2_100);
+  for (let t = 0; t < 10; t++) assert.is(countBy(`tenant-${t}`), 20, `tenant-${t}`);
+  assert.is(countBy('late'), 10);
 });
 
 test('cancel removes waiting items only', () => {

@@ -11,7 +11,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { SqliteStore, openDatabase } from '../server/store/sqlite/store.ts';
 import { KeyRing, SecretBox, keyIdOf, writeKeyFile } from '../server/store/secrets.ts';
 import { StoreError } from '../server/store/errors.ts';
-import { migrations, schemaVersion } from '../server/store/sqlite/migrations/index.ts';
+import { migrate, migrations, schemaVersion } from '../server/store/sqlite/migrations/index.ts';
 import { storeSuite } from './helpers/store-suite.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cadran-store-'));
@@ -90,11 +90,11 @@ sqlite('a resync job written by the version-2 schema (scope as text columns) rea
   await store.close();
 });
 
-sqlite('WAL mode, foreign keys and a busy timeout are on', async () => {
+sqlite('WAL mode, foreign keys and a short synchronous busy timeout (longer waits are retried on timers) are on', async () => {
   const store = fresh();
   assert.is(store.pragma('journal_mode'), 'wal');
   assert.is(store.pragma('foreign_keys'), 1);
-  assert.is(store.pragma('busy_timeout'), 5000);
+  assert.is(store.pragma('busy_timeout'), 25);
   await store.close();
 });
 
@@ -193,6 +193,41 @@ sqlite('a version-4 database: plaintext passwords sealed at start, operator toke
   // The rewrite zeroed the bytes it freed (secure_delete): no copy is left in the file.
   const bytes = fileBytes(file);
   for (const p of ['Plain-Sip-Pass-1', 'Plain-Prov-Pass-1', 'Plain-Admin-Pass-1', 'Plain-Admin-Pass-2', 'Plain-Tenant-Auth-1']) assert.not.ok(bytes.includes(p), p);
+});
+
+sqlite('migrations that landed out of order: a database at 9 without 008 (made by main) or without 007 (made by a branch) gets the missing one at its next start', async () => {
+  const keys = KeyRing.of(randomBytes(32));
+  const box = new SecretBox(keys);
+  // As main made it: 1–5, 7, 9.
+  const mainFile = join(dir, 'gap-008.sqlite');
+  const a = new BetterSqlite3(mainFile);
+  migrate(a, { box }, undefined, migrations.filter((m) => m.version !== 8));
+  assert.is(schemaVersion(a), 9);
+  a.close();
+  const sa = new SqliteStore({ file: mainFile, keys });
+  await sa.tenants.insert({ id: 'acme', name: 'Acme', sipDomain: 'sip.acme.example', sipProxy: null, sipPort: 5060, sipTransport: 'udp', security: {} });
+  assert.is((await sa.tenants.get('acme'))!.version, 1, '008 applied: row versions');
+  assert.equal(await sa.importRuns.list(), [], '008 applied: the import journal');
+  assert.is(sa.pragma('user_version'), latest);
+  await sa.close();
+  // As the branch made it: 1–5, 8, 9, with a password still in plaintext.
+  const branchFile = join(dir, 'gap-007.sqlite');
+  const b = new BetterSqlite3(branchFile);
+  migrate(b, { box }, undefined, migrations.filter((m) => m.version !== 7));
+  const at = new Date().toISOString();
+  b.prepare(`INSERT INTO tenants (id, name, sip_domain, security, created_at, updated_at) VALUES ('acme', 'Acme', 'sip.acme.example', '{}', ?, ?)`).run(at, at);
+  b.prepare(`INSERT INTO users (number, tenant_id, name, role, sip_auth_name, sip_password, created_at, updated_at)
+             VALUES ('0100000001', 'acme', 'Chloé', 'admin', '0100000001', 'Gap-Plain-Sip-1', ?, ?)`).run(at, at);
+  b.close();
+  const sb = new SqliteStore({ file: branchFile, keys });
+  assert.equal(await sb.credentials.list(), [], '007 applied: sessions table');
+  assert.is((await sb.users.get('0100000001'))!.sipPassword, 'Gap-Plain-Sip-1');
+  assert.equal(Object.keys(await sb.secrets.census()), [keys.currentId], '007 applied: the plaintext password sealed');
+  await sb.close();
+  // Nothing is applied twice.
+  const again = new BetterSqlite3(branchFile);
+  assert.equal(migrate(again, { box }), []);
+  again.close();
 });
 
 sqlite('passwords written by the store never reach the database file bytes (file, WAL, shared memory)', async () => {

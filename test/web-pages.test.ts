@@ -200,9 +200,13 @@ test('admin: network profile with errors beside the fields, then saved', async (
   assert.not.match(again.html, 'Secr3t!', 'the phone admin password is never shown');
   r = await c.post('/tenants/acme/network', { vlanId: '30', timezone: 'Europe/Paris' });
   assert.is((await s.app.store.network.getTenant('acme')).adminPassword, 'Secr3t!', 'blank keeps the password');
-  r = await c.post('/tenants/acme/sip', { sipTransport: 'tls', sipPort: '5061', sipProxy: '' });
+  // The transport is the admin's; where NOTIFYs go (port, proxy) is the operator's (issue 12): shown, not editable, and ignored if posted.
+  assert.match(again.html, 'réglés par votre opérateur');
+  assert.not.match(again.html, 'name="sipPort"');
+  r = await c.post('/tenants/acme/sip', { sipTransport: 'tls', sipPort: '5061', sipProxy: 'evil.example' });
   assert.is(r.status, 303);
-  assert.is((await s.app.store.tenants.get('acme'))!.sipTransport, 'tls');
+  const acme = (await s.app.store.tenants.get('acme'))!;
+  assert.equal([acme.sipTransport, acme.sipPort, acme.sipProxy], ['tls', 5060, null]);
 });
 
 test('admin: licences, rename, password reset, device overrides and assignment', async () => {

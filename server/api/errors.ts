@@ -18,7 +18,9 @@ const STATUS: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  precondition_failed: 412,
   too_many_requests: 429,
+  busy: 503,
 };
 
 /** The language of the API's messages for this request: Accept-Language, French by default. */
@@ -53,6 +55,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     const t = apiTranslator(req, res);
     if (err instanceof DomainError) {
       if (err.code === 'unauthenticated') res.set('WWW-Authenticate', 'Bearer realm="cadran"');
+      if (err.code === 'busy' || err.code === 'too_many_requests') res.set('Retry-After', '1');
       res.status(STATUS[err.code]).json(domainErrorBody(err, t));
       return;
     }

@@ -7,8 +7,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import {
-  contactInput, deviceCreate, devicePatch, keyList, networkProfile, tenantCreate, tenantPatch, userCreate, userPatch,
+  contactInput, deviceCreate, devicePatch, keyList, networkProfile, provisioningSecurity, tenantCreate, tenantPatch, userCreate, userPatch,
 } from '../domain/schemas.ts';
+import { unknownAssignment } from '../service/unknown.ts';
 import { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX } from '../domain/audit.ts';
 import { featuresInput } from '../domain/features.ts';
 import { templateOverrideInput } from '../provision/template-overrides.ts';
@@ -59,6 +60,8 @@ const REQUESTS: Record<string, z.ZodType> = {
   ResyncOptions: resyncBody,
   FeaturesInput: featuresInput,
   TemplateOverrideInput: templateOverrideInput,
+  ProvisioningSecurityInput: provisioningSecurity,
+  UnknownAssignment: unknownAssignment,
 };
 
 const RESPONSES: Record<string, z.ZodType> = {
@@ -85,6 +88,9 @@ const RESPONSES: Record<string, z.ZodType> = {
   ContactList: z.array(out.contact),
   DeviceChecks: out.deviceChecks,
   UnknownDeviceList: z.array(out.unknownDevice),
+  UnknownDevice: out.unknownDevice,
+  DeviceCredentials: out.deviceCredentials,
+  ProvisioningSecurity: provisioningSecurity,
   ImportReport: out.importReport,
   ImportRejected: out.importRejected,
   ResyncSubmitted: out.resyncSubmitted,
@@ -116,6 +122,13 @@ const IMPORT_Q: Param[] = [
 ];
 const WRITE_Q: Param = { name: 'resync', description: 'resync the phones this write changed (jobs named in the Cadran-Resync-Jobs header)', schema: str({ enum: ['true'] }) };
 
+/** Records answer with `ETag: "v<version>"`; a write naming it writes only over that version. */
+const IF_MATCH = {
+  name: 'If-Match', in: 'header', required: false,
+  description: 'the ETag the record was read with ("v3"): when it changed since, 412 and nothing is written; without it the write merges onto the record as it is',
+  schema: str(),
+};
+
 const ok = (json: string, description = 'OK'): Answer => ({ json, description });
 const created = (json: string): Answer => ({ json, description: 'created' });
 
@@ -137,6 +150,9 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/tenants/{tenant}', tag: 'tenants', summary: 'one tenant', responses: { 200: ok('Tenant') } },
   { method: 'patch', path: '/tenants/{tenant}', tag: 'tenants', summary: 'change a tenant (security: operators)', body: { json: 'TenantPatch' }, responses: { 200: ok('Tenant') } },
   { method: 'delete', path: '/tenants/{tenant}', tag: 'tenants', summary: 'delete a tenant and everything in it (operators)', responses: { 204: { empty: 'deleted' } } },
+  { method: 'get', path: '/tenants/{tenant}/security', tag: 'tenants', summary: 'provisioning security of a tenant (operators)', responses: { 200: ok('ProvisioningSecurity') } },
+  { method: 'put', path: '/tenants/{tenant}/security', tag: 'tenants', summary: 'replace the provisioning security of a tenant as a whole (operators)', body: { json: 'ProvisioningSecurityInput' }, responses: { 200: ok('ProvisioningSecurity') } },
+  { method: 'post', path: '/tenants/{tenant}/security/default', tag: 'tenants', summary: 'apply the secure default (adopt before serve: per-device credentials, enrolment window) to an existing tenant (operators)', responses: { 200: ok('Tenant') } },
   { method: 'get', path: '/tenants/{tenant}/users', tag: 'users', summary: 'licences of a tenant', responses: { 200: ok('UserList') } },
   { method: 'post', path: '/tenants/{tenant}/users', tag: 'users', summary: 'create a licence', body: { json: 'UserCreate' }, responses: { 201: created('User') } },
   { method: 'get', path: '/tenants/{tenant}/network', tag: 'network', summary: 'network profile of a tenant', responses: { 200: ok('NetworkProfile') } },
@@ -181,12 +197,14 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/devices/{mac}', tag: 'devices', summary: 'one phone: last seen, firmware and model from the User-Agent, config state', responses: { 200: ok('Device') } },
   { method: 'patch', path: '/devices/{mac}', tag: 'devices', summary: 'change a phone (another tenant: operators)', body: { json: 'DevicePatch' }, responses: { 200: ok('Device') } },
   { method: 'delete', path: '/devices/{mac}', tag: 'devices', summary: 'remove a phone', responses: { 204: { empty: 'deleted' } } },
+  { method: 'post', path: '/devices/{mac}/credentials', tag: 'devices', summary: 'new provisioning credentials (and a new enrolment window when the tenant adopts before serving); the password is in this answer only', responses: { 200: ok('DeviceCredentials') } },
   { method: 'get', path: '/devices/{mac}/network', tag: 'network', summary: 'device overrides and the effective profile', responses: { 200: ok('DeviceNetwork') } },
   { method: 'put', path: '/devices/{mac}/network', tag: 'network', summary: 'replace the device overrides', body: { json: 'NetworkProfileInput' }, responses: { 200: ok('NetworkProfile') } },
   { method: 'get', path: '/devices/{mac}/profile', tag: 'network', summary: 'device overrides and the effective profile (the same as /network)', responses: { 200: ok('DeviceNetwork') } },
   { method: 'put', path: '/devices/{mac}/profile', tag: 'network', summary: 'replace the device overrides (the same as /network)', body: { json: 'NetworkProfileInput' }, responses: { 200: ok('NetworkProfile') } },
   { method: 'get', path: '/devices/{mac}/checks', tag: 'devices', summary: 'stored settings this phone\'s files will not carry, and vendor parameters that replace computed values', responses: { 200: ok('DeviceChecks') } },
-  { method: 'get', path: '/unknown-devices', tag: 'devices', summary: 'phones seen that nobody provisioned (operators)', responses: { 200: ok('UnknownDeviceList') } },
+  { method: 'get', path: '/unknown-devices', tag: 'devices', summary: 'phones seen that nobody provisioned (operators: all; a tenant admin: those assigned to their tenant)', responses: { 200: ok('UnknownDeviceList') } },
+  { method: 'patch', path: '/unknown-devices/{mac}', tag: 'devices', summary: 'let a tenant\'s admins register this phone (`{"tenant": null}` takes it back; operators)', body: { json: 'UnknownAssignment' }, responses: { 200: ok('UnknownDevice') } },
 
   { method: 'post', path: '/users/{number}/contacts/import', tag: 'import', summary: 'personal contacts import (CSV body or multipart upload)', query: IMPORT_Q, body: { csv: true }, responses: { 200: ok('ImportReport'), 422: ok('ImportRejected', 'all-or-nothing import with rejected lines: nothing written') } },
 
@@ -245,6 +263,7 @@ function operationObject(op: Operation): Record<string, unknown> {
   for (const q of [...(op.query ?? []), ...(write && !op.path.endsWith('/resync') ? [WRITE_Q] : [])]) {
     params.push({ name: q.name, in: 'query', required: false, description: q.description, schema: q.schema });
   }
+  if (!op.open && op.method !== 'get') params.push(IF_MATCH);
   const responses: Record<string, unknown> = {};
   for (const [status, a] of Object.entries(op.responses)) {
     if ('json' in a) responses[status] = { description: a.description, content: { 'application/json': { schema: ref(a.json) } } };
@@ -257,6 +276,7 @@ function operationObject(op: Operation): Record<string, unknown> {
     ...(op.open ? {} : { 401: 'no valid token or session', 403: 'not allowed (or missing CSRF token with a session cookie)' }),
     404: 'not found (also what another tenant is told)',
     ...(write || op.method === 'delete' ? { 409: 'conflict (duplicate, owned elsewhere, changed meanwhile)' } : {}),
+    ...(!op.open && op.method !== 'get' ? { 412: 'If-Match names another version than the record\'s: nothing written (the `stale.*` message says what changed; read it again)' } : {}),
     422: 'a field or parameter breaks a rule (details name each)',
     429: 'too many attempts',
     500: 'internal error (details in the server log)',

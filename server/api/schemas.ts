@@ -11,6 +11,9 @@ const time = z.iso.datetime({ offset: true }).describe('ISO 8601 time');
 const mac = z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/).describe('MAC address, lower case, colon-separated');
 const number10 = z.string().regex(/^\d{10}$/).describe('10-digit user number');
 
+/** Optimistic concurrency: the answer's ETag is `"v<version>"`; a write with an older If-Match gets 412. */
+const rowVersion = z.number().int().min(0).describe('row version (ETag "v<version>"; If-Match with an older one: 412, nothing written)');
+
 const messageParams = z.record(z.string(), z.unknown()).describe('the values the message quotes');
 
 /** A catalogue key with its parameters: what the words say, for a client that words things itself. */
@@ -69,6 +72,7 @@ export const tenant = z
     sipPort: z.number().int(),
     sipTransport,
     security: provisioningSecurity.optional().describe('operators only'),
+    version: rowVersion,
     createdAt: time,
     updatedAt: time,
   })
@@ -86,12 +90,24 @@ export const user = z
     sipPassword: z.string().optional(),
     voicemailNumber: z.string().optional(),
     hasPassword: z.boolean().optional(),
+    version: rowVersion.optional(),
+    keysVersion: rowVersion.optional().describe('version of the function key list (ETag of /users/{number}/keys)'),
     createdAt: time.optional(),
     updatedAt: time.optional(),
   })
   .strict();
 
 export const configState = z.enum(CONFIG_STATES as [string, ...string[]]);
+
+/** Adopt-before-serve: may this phone fetch its files once without credentials, and did it. */
+export const enrolment = z
+  .object({
+    state: z.enum(['not-required', 'open', 'enrolled', 'expired', 'closed']),
+    until: time.nullable().describe('end of the open enrolment window'),
+    enrolledAt: time.nullable(),
+    enrolledFrom: z.string().nullable().describe('address of the fetch that took the credentials'),
+  })
+  .strict();
 
 export const device = z
   .object({
@@ -105,6 +121,8 @@ export const device = z
     extraLines: z.array(number10).describe('other licences this phone registers as extra lines'),
     provisioningUsername: z.string().nullable().optional().describe('admins and operators only'),
     hasProvisioningPassword: z.boolean().optional().describe('admins and operators only'),
+    enrolment: enrolment.optional().describe('admins and operators only'),
+    version: rowVersion,
     lastSeen: z
       .object({
         at: time,
@@ -125,6 +143,9 @@ export const device = z
   })
   .strict();
 
+/** `POST /devices/{mac}/credentials`: the device with its new provisioning password (shown in this answer only). */
+export const deviceCredentials = device.extend({ provisioningPassword: z.string() }).strict();
+
 export const userWithDevices = user.extend({ devices: z.array(device) }).strict();
 
 export const key = z
@@ -142,6 +163,7 @@ export const contact = z
     mobile: z.string().nullable(),
     home: z.string().nullable(),
     group: z.string().nullable(),
+    version: rowVersion,
     createdAt: time,
     updatedAt: time,
   })
@@ -176,6 +198,7 @@ export const unknownDevice = z
     firstSeen: time,
     lastSeen: time,
     count: z.number().int(),
+    assignedTenant: z.string().nullable().optional().describe('operators only: the tenant whose admins may register it'),
   })
   .strict();
 

@@ -2,7 +2,8 @@
 // are shown only to those who manage them.
 import { formatMac } from '../domain/mac.ts';
 import { isOperator, type Principal } from '../auth/principal.ts';
-import type { Contact, Credential, Device, Sighting, Tenant, User } from '../store/types.ts';
+import type { Contact, Credential, Device, Sighting, Tenant, UnknownDevice, User } from '../store/types.ts';
+import { enrolmentView } from '../service/enrolment.ts';
 import type { ConfigInfo, FleetDevice } from '../provision/fleet.ts';
 import type { AuditEntry } from '../domain/audit.ts';
 
@@ -14,6 +15,7 @@ export const tenantView = (t: Tenant, p: Principal) => ({
   sipPort: t.sipPort,
   sipTransport: t.sipTransport,
   ...(isOperator(p) ? { security: t.security } : {}),
+  version: t.version,
   createdAt: t.createdAt,
   updatedAt: t.updatedAt,
 });
@@ -35,6 +37,8 @@ export const userView = (u: User, p: Principal) => {
           sipPassword: u.sipPassword,
           voicemailNumber: u.voicemailNumber,
           hasPassword: !!u.passwordHash,
+          version: u.version,
+          keysVersion: u.keysVersion,
           createdAt: u.createdAt,
           updatedAt: u.updatedAt,
         }
@@ -42,7 +46,7 @@ export const userView = (u: User, p: Principal) => {
   };
 };
 
-export const deviceView = (d: Device, p: Principal, seen?: Sighting, config?: ConfigInfo) => ({
+export const deviceView = (d: Device, p: Principal, seen?: Sighting, config?: ConfigInfo, tenant?: Pick<Tenant, 'security'>) => ({
   mac: formatMac(d.mac),
   vendor: d.vendor,
   model: d.model,
@@ -52,8 +56,13 @@ export const deviceView = (d: Device, p: Principal, seen?: Sighting, config?: Co
   expansionModules: d.expansionModules,
   extraLines: d.extraLines,
   ...(isOperator(p) || (p.kind === 'user' && p.role === 'admin')
-    ? { provisioningUsername: d.provisioningUsername, hasProvisioningPassword: !!d.provisioningPassword }
+    ? {
+        provisioningUsername: d.provisioningUsername,
+        hasProvisioningPassword: !!d.provisioningPassword,
+        ...(tenant ? { enrolment: enrolmentView(d, tenant.security) } : {}),
+      }
     : {}),
+  version: d.version,
   lastSeen: seen
     ? { at: seen.at, ip: seen.ip, userAgent: seen.userAgent, firmware: seen.firmware, file: seen.file, protocol: seen.protocol }
     : null,
@@ -66,7 +75,7 @@ export const deviceView = (d: Device, p: Principal, seen?: Sighting, config?: Co
   updatedAt: d.updatedAt,
 });
 
-export const fleetView = (f: FleetDevice, p: Principal) => deviceView(f.device, p, f.seen, f.config);
+export const fleetView = (f: FleetDevice, p: Principal, tenant?: Pick<Tenant, 'security'>) => deviceView(f.device, p, f.seen, f.config, tenant);
 
 export const contactView = (c: Contact) => ({
   id: c.id,
@@ -75,8 +84,21 @@ export const contactView = (c: Contact) => ({
   mobile: c.mobile,
   home: c.home,
   group: c.group,
+  version: c.version,
   createdAt: c.createdAt,
   updatedAt: c.updatedAt,
+});
+
+export const unknownView = (u: UnknownDevice, p: Principal) => ({
+  mac: formatMac(u.mac),
+  vendor: u.vendor,
+  model: u.model,
+  ip: u.ip,
+  userAgent: u.userAgent,
+  firstSeen: u.firstSeen,
+  lastSeen: u.lastSeen,
+  count: u.count,
+  ...(isOperator(p) ? { assignedTenant: u.assignedTenant } : {}),
 });
 
 export const auditView = (e: AuditEntry) => ({

@@ -123,7 +123,7 @@ const secretPath = (path: string): boolean => path.split('.').some(isSecretField
 
 /**
  * Field-by-field changes between two states (unmasked), ordered by path; a secret that changed is
- * listed with masked values. Fields absent on one side are null there; `updatedAt` is left out.
+ * listed with masked values. Fields absent on one side are null there; `updatedAt` and the row versions are left out.
  */
 export function diffStates(before: unknown, after: unknown): AuditChange[] {
   const a = new Map<string, Json>();
@@ -133,8 +133,9 @@ export function diffStates(before: unknown, after: unknown): AuditChange[] {
   const paths = [...new Set([...a.keys(), ...b.keys()])].sort();
   const out: AuditChange[] = [];
   for (const path of paths) {
-    // The record's own modification time says nothing the entry's time does not.
-    if (path === 'updatedAt') continue;
+    // The record's own modification time says nothing the entry's time does not, and its row
+    // versions (optimistic concurrency) change with every write: bookkeeping, not changes.
+    if (path === 'updatedAt' || path === 'version' || path === 'keysVersion') continue;
     const x = a.get(path) ?? null;
     const y = b.get(path) ?? null;
     if (JSON.stringify(x) === JSON.stringify(y)) continue;

@@ -10,7 +10,9 @@ export type ErrorCode =
   | 'forbidden' // 403
   | 'not_found' // 404
   | 'conflict' // 409: duplicate or owned elsewhere
-  | 'too_many_requests'; // 429
+  | 'precondition_failed' // 412: the record changed since the version the caller edited (If-Match, a form's version)
+  | 'too_many_requests' // 429
+  | 'busy'; // 503: the database stayed busy; nothing was written
 
 export interface ErrorDetail {
   /** The input field (`number`, `keys.3.value`, `ntpServers.1`) or file column concerned. */
@@ -96,3 +98,6 @@ export function describeError(e: DomainError, t: Translate): string {
 /** The details with their translation added (what the REST API answers). */
 export const translatedDetails = (e: DomainError, t: Translate) =>
   e.details.map((d) => ({ ...d, params: d.params ?? {}, message: detailText(d, t) }));
+
+/** The record changed since the version the caller read: nothing was written. `what` is a `stale.…` key naming it. */
+export const stale = (what: Message): DomainError => new DomainError('precondition_failed', what.key, what.params);

@@ -36,21 +36,104 @@ export const cidr = z
   .trim()
   .regex(/^([0-9]{1,3}(\.[0-9]{1,3}){3}(\/\d{1,2})?|[0-9a-fA-F:]+(\/\d{1,3})?)$/, 'validation.cidr');
 
+const authMode = z.enum(['none', 'basic', 'digest']);
+const authUsername = z.string().trim().pipe(asciiToken(1, 64));
+const allowlist = z.array(cidr).max(200);
+
+/** Hours a new (or re-enrolled) device may fetch its files once without credentials. */
+export const ENROLMENT_DEFAULT_HOURS = 24;
+const enrolment = z
+  .object({
+    windowHours: range(1, 720),
+    /** Only from these addresses (the customer's site); any address when absent. */
+    allowlist: allowlist.optional(),
+  })
+  .strict();
+
 export const provisioningSecurity = z
   .object({
-    allowlist: z.array(cidr).max(200).optional(),
+    allowlist: allowlist.optional(),
     auth: z
       .object({
-        mode: z.enum(['none', 'basic', 'digest']),
-        username: z.string().trim().pipe(asciiToken(1, 64)).optional(),
+        mode: authMode,
+        username: authUsername.optional(),
         password: secret(8, 128).optional(),
         perDevice: z.boolean().optional(),
       })
       .strict()
       .optional(),
     urlToken: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'validation.url_token').nullable().optional(),
+    /**
+     * Adopt before serve: each device has its own generated credentials; during its enrolment
+     * window it may fetch its files once without them (those files carry them), then never again.
+     */
+    enrolment: enrolment.optional(),
   })
   .strict();
+
+/**
+ * A PATCH of `security`: only the named fields change, an explicit null clears one (`auth`,
+ * `allowlist`, `urlToken`, `enrolment`, or a field inside `auth` / `enrolment`).
+ */
+export const provisioningSecurityPatch = z
+  .object({
+    allowlist: allowlist.nullable().optional(),
+    auth: z
+      .object({
+        mode: authMode.optional(),
+        username: authUsername.nullable().optional(),
+        password: secret(8, 128).nullable().optional(),
+        perDevice: z.boolean().nullable().optional(),
+      })
+      .strict()
+      .nullable()
+      .optional(),
+    urlToken: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'validation.url_token').nullable().optional(),
+    enrolment: z
+      .object({ windowHours: enrolment.shape.windowHours.optional(), allowlist: allowlist.nullable().optional() })
+      .strict()
+      .nullable()
+      .optional(),
+  })
+  .strict();
+
+/**
+ * What a tenant created without `security` gets (secure by default): per-device credentials,
+ * Digest, and a 24 h enrolment window for each new device.
+ */
+export function adoptBeforeServe(windowHours = ENROLMENT_DEFAULT_HOURS): ProvisioningSecurity {
+  return { auth: { mode: 'digest', perDevice: true }, enrolment: { windowHours } };
+}
+
+/** Whether a tenant's devices are adopted before they are served (enrolment + credentials). */
+export function adoptsBeforeServe(sec: ProvisioningSecurity): boolean {
+  return sec.enrolment !== undefined && sec.auth !== undefined && sec.auth.mode !== 'none';
+}
+
+/** `patch` applied to `cur` field by field (null clears); the result is validated as a whole. */
+export function mergeSecurity(cur: ProvisioningSecurity, patch: z.infer<typeof provisioningSecurityPatch>): unknown {
+  const out: Record<string, unknown> = { ...cur };
+  const mergeObject = (base: Record<string, unknown> | undefined, p: Record<string, unknown>) => {
+    const o: Record<string, unknown> = { ...(base ?? {}) };
+    for (const [k, v] of Object.entries(p)) {
+      if (v === undefined) continue;
+      if (v === null) delete o[k];
+      else o[k] = v;
+    }
+    return o;
+  };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === undefined) continue;
+    if (v === null) {
+      delete out[k];
+      continue;
+    }
+    if (k === 'auth' || k === 'enrolment') out[k] = mergeObject(out[k] as Record<string, unknown> | undefined, v as Record<string, unknown>);
+    else out[k] = v;
+  }
+  if (out.urlToken === null) delete out.urlToken;
+  return out;
+}
 
 export const tenantCreate = z
   .object({
@@ -63,7 +146,7 @@ export const tenantCreate = z
     security: provisioningSecurity.optional(),
   })
   .strict();
-export const tenantPatch = tenantCreate.omit({ id: true }).partial().strict();
+export const tenantPatch = tenantCreate.omit({ id: true, security: true }).partial().extend({ security: provisioningSecurityPatch.optional() }).strict();
 
 export const role = z.enum(['user', 'admin']);
 export const userPassword = secret(8, 200);
@@ -213,6 +296,7 @@ export type KeyInput = z.infer<typeof keyInput>;
 export type NetworkProfileInput = z.infer<typeof networkProfile>;
 export type ContactInput = z.infer<typeof contactInput>;
 export type ProvisioningSecurity = z.infer<typeof provisioningSecurity>;
+export type ProvisioningSecurityPatch = z.infer<typeof provisioningSecurityPatch>;
 
 /** Parse with a schema; on failure throw a DomainError naming every offending field. */
 export { parseInput } from './validate.ts';

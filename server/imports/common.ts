@@ -1,7 +1,14 @@
-// Small pieces both imports share.
+// Small pieces both imports share, and the write phase: decide and write the lines in chunks,
+// each chunk one short store transaction, so that a long import never keeps the server's other
+// writes (or a phone's last-seen record) waiting for more than a chunk. What the lines replace is
+// journaled with the writes (store.importRuns); when the import must write nothing in the end
+// (all-or-nothing with a rejected line, an error, a process killed mid-way) the journal puts every
+// row back as it was, unless somebody changed it since.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { DomainError, invalid } from '../domain/errors.ts';
 import { StoreError } from '../store/errors.ts';
-import type { Store } from '../store/types.ts';
+import type { Store, UndoEntry } from '../store/types.ts';
 import type { ServiceDeps } from '../service/context.ts';
 import type { Metrics } from '../metrics.ts';
 import type { ImportMode, ImportReport, LineReason, LineStatus, ReportBuilder, ReportLine } from './report.ts';
@@ -20,21 +27,17 @@ export function counted(deps: ImportDeps, kind: 'devices' | 'contacts', report: 
 
 export type ImportProgress = { phase: 'read'; bytes: number } | { phase: 'apply'; done: number; total: number };
 
-/** Thrown inside the store transaction to undo it (dry run, all-or-nothing with rejections). */
-class Rollback extends Error {
-  constructor() {
-    super('import rolled back');
-  }
-}
-
-/** A domain error as a report line's reason (its first detail, with the column); anything else is a bug and propagates. */
+/**
+ * A domain error as a report line's reason (its first detail, with the column). A busy database
+ * propagates (the whole import is put back and said busy, not this line), and so does a bug.
+ */
 export function reasonOf(e: unknown): LineReason {
-  if (e instanceof DomainError) {
+  if (e instanceof DomainError && e.code !== 'busy') {
     const d = e.details[0];
     if (!d) return { key: e.key, ...(Object.keys(e.params).length ? { params: e.params } : {}) };
     return { key: d.key, ...(d.params ? { params: d.params } : {}), ...(d.field !== undefined ? { field: d.field } : {}) };
   }
-  if (e instanceof StoreError) return e.code === 'constraint' ? { key: 'import_line.db_constraint' } : { key: 'import_line.db_failed', params: { code: e.code } };
+  if (e instanceof StoreError && e.code !== 'busy') return e.code === 'constraint' ? { key: 'import_line.db_constraint' } : { key: 'import_line.db_failed', params: { code: e.code } };
   throw e;
 }
 
@@ -52,6 +55,9 @@ export function parseFlag(name: string, v: unknown): boolean | undefined {
 /** What pass 2 decided for one line: a rejection, nothing to do, or a row to write. */
 export type Outcome<W> = { reason: LineReason } | 'unchanged' | { status: 'created' | 'updated'; row: W };
 
+/** Lines decided and written per transaction (a few tens of milliseconds of lock). */
+export const DEFAULT_CHUNK = 500;
+
 export interface ApplyOptions<C, W> {
   mode: ImportMode;
   dryRun: boolean;
@@ -59,71 +65,157 @@ export interface ApplyOptions<C, W> {
   /** How a line is named in the report: its MAC or its contact name. */
   key: 'mac' | 'name';
   label: (c: C) => string;
-  /** Run first inside the transaction (read the state the decisions depend on). */
+  /** `devices` or `contacts`: the kind of run in the journal. */
+  kind: string;
+  /** Lines per transaction (default DEFAULT_CHUNK); Infinity writes in one transaction. */
+  chunk?: number;
+  /** Run first inside the first transaction (read the state the decisions depend on). */
   before?: (tx: Store) => Promise<void>;
   decide: (c: C, tx: Store) => Promise<Outcome<W>>;
-  write: (c: C, row: W, status: 'created' | 'updated', tx: Store) => Promise<void>;
-  /** Run last inside the transaction when it is going to commit (the audit entry). */
+  /** Write one line and say how to put back what it replaced. */
+  write: (c: C, row: W, status: 'created' | 'updated', tx: Store) => Promise<UndoEntry>;
+  /** After each committed chunk (and after an undo): what changed, for caches. */
+  onWritten?: (entries: UndoEntry[]) => void;
+  /** Run in the last transaction when the import is applied (the audit entry). */
   beforeCommit?: (tx: Store) => Promise<void>;
   onProgress?: (p: ImportProgress) => void;
 }
 
+/** `host:pid` of this process: how a run names its owner (recovery checks it is still alive). */
+export const runOwner = (): string => `${hostname()}:${process.pid}`;
+
+/** Let the event loop serve other requests between two chunks. */
+const breathe = (): Promise<void> => new Promise((r) => setImmediate(r));
+
 /**
- * Pass 2 of an import: decide and write every line inside ONE store transaction (every read and
- * write of `before`, `decide` and `write` goes through the transaction's store, `tx`). In
- * all-or-nothing mode the first rejection stops the writes and the transaction is rolled back
- * at the end (deciding goes on, so the report is complete); a dry run never writes. Returns
- * whether the transaction was committed.
+ * Pass 2 of an import: decide and write every line, a chunk per transaction (every read and write
+ * of `before`, `decide` and `write` goes through the transaction's store, `tx`). In all-or-nothing
+ * mode the first rejection stops the writes and what was written is undone at the end (deciding
+ * goes on, so the report is complete); a dry run never writes. Returns whether the lines were
+ * applied.
  */
-export async function applyInOneTransaction<C extends { line: number }, W>(store: Store, items: C[], o: ApplyOptions<C, W>): Promise<boolean> {
+export async function applyInChunks<C extends { line: number }, W>(store: Store, items: C[], o: ApplyOptions<C, W>): Promise<boolean> {
   let writing = !o.dryRun && !(o.mode === 'all-or-nothing' && o.report.counts.rejected > 0);
   const stopOnReject = o.mode === 'all-or-nothing';
+  const size = Math.max(1, o.chunk ?? DEFAULT_CHUNK);
   const entry = (c: C, status: LineStatus, reason?: LineReason): ReportLine => {
     const e: ReportLine = { line: c.line, status };
     e[o.key] = o.label(c);
     if (reason !== undefined) e.reason = reason;
     return e;
   };
-  let committed = false;
+  let runId: string | null = null;
+  const undo = async (): Promise<void> => {
+    if (!runId) return;
+    const id = runId;
+    runId = null;
+    const back = await store.importRuns.undo(id);
+    o.onWritten?.(back.macs.map((mac) => ({ entity: 'device', key: mac, before: null, afterVersion: 0 })));
+  };
   try {
-    await store.transaction(async (tx) => {
-      await o.before?.(tx);
-      for (let i = 0; i < items.length; i++) {
-        if (i % 2000 === 0) o.onProgress?.({ phase: 'apply', done: i, total: items.length });
-        const c = items[i]!;
-        const d = await o.decide(c, tx);
-        if (d === 'unchanged') {
-          o.report.add(entry(c, 'unchanged'));
-          continue;
-        }
-        if ('reason' in d) {
-          if (stopOnReject) writing = false;
-          o.report.add(entry(c, 'rejected', d.reason));
-          continue;
-        }
-        if (writing) {
-          try {
-            await o.write(c, d.row, d.status, tx);
-          } catch (e) {
-            // Only a constraint is the line's own problem. A full disk or an unreachable database
-            // fails the whole import: the transaction rolls back, nothing half-written is kept.
-            if (e instanceof StoreError && e.code !== 'constraint') throw e;
-            if (stopOnReject) writing = false;
-            o.report.add(entry(c, 'rejected', reasonOf(e)));
+    for (let start = 0; start === 0 || start < items.length; start += size) {
+      o.onProgress?.({ phase: 'apply', done: start, total: items.length });
+      const written: UndoEntry[] = [];
+      await store.transaction(async (tx) => {
+        if (start === 0) await o.before?.(tx);
+        const journal: UndoEntry[] = [];
+        const end = Math.min(items.length, start + size);
+        for (let i = start; i < end; i++) {
+          const c = items[i]!;
+          const d = await o.decide(c, tx);
+          if (d === 'unchanged') {
+            o.report.add(entry(c, 'unchanged'));
             continue;
           }
+          if ('reason' in d) {
+            if (stopOnReject) writing = false;
+            o.report.add(entry(c, 'rejected', d.reason));
+            continue;
+          }
+          if (writing) {
+            if (!runId) {
+              runId = randomUUID();
+              const at = new Date().toISOString();
+              await tx.importRuns.begin({ id: runId, kind: o.kind, owner: runOwner(), startedAt: at });
+            }
+            try {
+              journal.push(await o.write(c, d.row, d.status, tx));
+            } catch (e) {
+              // Only a constraint is the line's own problem. A full disk, a busy or unreachable
+              // database fails the whole import: the chunk rolls back and the journal puts back
+              // what earlier chunks wrote, nothing half-written is kept.
+              if (e instanceof StoreError && e.code !== 'constraint') throw e;
+              if (stopOnReject) writing = false;
+              o.report.add(entry(c, 'rejected', reasonOf(e)));
+              continue;
+            }
+          }
+          o.report.add(entry(c, d.status));
         }
-        o.report.add(entry(c, d.status));
-      }
-      o.onProgress?.({ phase: 'apply', done: items.length, total: items.length });
-      if (!writing) throw new Rollback();
+        if (runId && journal.length) {
+          await tx.importRuns.journal(runId, journal);
+          await tx.importRuns.heartbeat(runId, new Date().toISOString());
+        }
+        written.push(...journal);
+      });
+      if (written.length) o.onWritten?.(written);
+      if (start + size < items.length) await breathe();
+    }
+    o.onProgress?.({ phase: 'apply', done: items.length, total: items.length });
+  } catch (e) {
+    // Whatever went wrong, nothing of this import stays (a busy database included).
+    await undo().catch(() => undefined);
+    throw e;
+  }
+  if (!writing) {
+    await undo();
+    return false;
+  }
+  try {
+    // The import is applied: its audit entry and the end of its run in one last transaction.
+    await store.transaction(async (tx) => {
       await o.beforeCommit?.(tx);
-      committed = true;
+      if (runId) await tx.importRuns.finish(runId);
     });
   } catch (e) {
-    if (!(e instanceof Rollback)) throw e;
+    await undo().catch(() => undefined);
+    throw e;
   }
-  return committed;
+  return true;
+}
+
+/** How long a run may go without a heartbeat before another node takes it for dead. */
+export const STALE_RUN_MS = 120_000;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Undo the imports whose process died mid-way (kill -9, power cut): a run owned by a process of
+ * this host that no longer exists, or with no heartbeat for STALE_RUN_MS. Returns the MACs of the
+ * devices put back (for caches) and how many runs were undone.
+ */
+export async function recoverInterruptedImports(store: Store, now = Date.now()): Promise<{ runs: number; macs: string[]; contactsOf: string[] }> {
+  const out = { runs: 0, macs: [] as string[], contactsOf: [] as string[] };
+  const me = runOwner();
+  for (const run of await store.importRuns.list()) {
+    if (run.owner === me) continue;
+    const [host, pidText] = [run.owner.slice(0, run.owner.lastIndexOf(':')), run.owner.slice(run.owner.lastIndexOf(':') + 1)];
+    const pid = Number(pidText);
+    const dead = host === hostname() && Number.isInteger(pid) && pid > 0 ? !processAlive(pid) : now - Date.parse(run.heartbeatAt) > STALE_RUN_MS;
+    if (!dead && now - Date.parse(run.heartbeatAt) <= STALE_RUN_MS * 5) continue;
+    const back = await store.importRuns.undo(run.id);
+    out.runs++;
+    out.macs.push(...back.macs);
+    out.contactsOf.push(...back.contactsOf);
+  }
+  return out;
 }
 
 /** One written line as an import's audit entry lists it. */

@@ -2,18 +2,19 @@
 // from a CSV made in a spreadsheet or exported from a mail client. Same two passes as the MAC
 // import. A contact is identified by its name (case and accents ignored) and its numbers, so
 // importing the same file twice never doubles an entry.
-import { invalidFile, notFound } from '../domain/errors.ts';
-import { listParam, shownValue } from '../domain/messages.ts';
+import { invalidFile, notFound, stale } from '../domain/errors.ts';
+import { listParam, message, shownValue } from '../domain/messages.ts';
 import { normalizePhoneNumber } from '../domain/numbers.ts';
 import { contactInput, parseInput } from '../domain/schemas.ts';
 import type { Actor } from '../auth/principal.ts';
 import { contactsOwner } from '../service/contacts.ts';
 import { devicesOfUsers } from '../service/context.ts';
-import type { Contact } from '../store/types.ts';
+import { MAX_CONTACTS_PER_USER } from '../service/contacts.ts';
+import type { Contact, Store, UndoEntry } from '../store/types.ts';
 import { readCsv, type CsvReadOptions } from './csv.ts';
 import { cell, extraCellsProblem, mapColumns, type ColumnSpec } from './columns.ts';
 import { ReportBuilder, type ImportMode, type ImportOptions, type ImportReport, type LineReason } from './report.ts';
-import { applyInOneTransaction, ImportTrail, reasonOf, type ImportDeps, type ImportProgress, type Outcome, counted } from './common.ts';
+import { applyInChunks, ImportTrail, reasonOf, type ImportDeps, type ImportProgress, type Outcome, counted } from './common.ts';
 
 type ContactColumn = 'name' | 'first' | 'last' | 'work' | 'mobile' | 'home' | 'group';
 
@@ -28,8 +29,13 @@ export const CONTACT_COLUMNS: ColumnSpec<ContactColumn> = {
   group: ['group', 'groupe', 'groups', 'groupes', 'category', 'categorie', 'categories'],
 };
 
-/** A personal directory larger than this is refused line by line (phones page through them). */
-export const MAX_CONTACTS_PER_USER = 10_000;
+export { MAX_CONTACTS_PER_USER };
+
+/**
+ * Data lines read at most: past them the rest of the file is not read (a directory holds 10,000
+ * contacts; a bigger file is a mistake or an attack, and must not cost memory or time).
+ */
+export const MAX_CONTACT_LINES = 5 * MAX_CONTACTS_PER_USER;
 
 export interface ContactImportOptions extends ImportOptions, Pick<CsvReadOptions, 'maxBytes' | 'charset'> {
   onProgress?: (p: ImportProgress) => void;
@@ -63,11 +69,20 @@ export async function importContacts(
   const dryRun = opts.dryRun ?? false;
   const report = new ReportBuilder(opts.maxRejectedDetail);
 
+  // The directory as it is now: which lines are new contacts (they take room) and which update one.
+  const known = new Set<string>();
+  const normalized = (v: string | null) => (v === null ? null : (normalizePhoneNumber(v) ?? v));
+  for (const c of await deps.store.contacts.list(user.number)) known.add(contactKey({ name: c.name, work: normalized(c.work), mobile: normalized(c.mobile), home: normalized(c.home) }));
+  let room = Math.max(0, MAX_CONTACTS_PER_USER - known.size);
+
   const candidates: Candidate[] = [];
   const seen = new Map<string, Candidate | number>();
   let map: ReturnType<typeof mapColumns<ContactColumn>> | undefined;
+  let dataLines = 0;
+  /** Set when the rest of the file is not read: why, and from which line. */
+  let stopped: { line: number; reason: LineReason } | null = null;
   const rows = readCsv(input, { maxBytes: opts.maxBytes, charset: opts.charset, onBytes: (bytes) => opts.onProgress?.({ phase: 'read', bytes }) });
-  for await (const batch of rows) for (const { line, fields } of batch) {
+  reading: for await (const batch of rows) for (const { line, fields } of batch) {
     if (!map) {
       map = mapColumns(fields, CONTACT_COLUMNS);
       const i = map.index;
@@ -75,6 +90,10 @@ export async function importContacts(
       if (i.work === undefined && i.mobile === undefined && i.home === undefined) throw invalidFile('csv.no_number_column', undefined, 1, 'work');
       if (map.ignored.length) report.warnings.push({ key: 'import.warning.ignored_columns', params: { columns: listParam(map.ignored, 50) } });
       continue;
+    }
+    if (++dataLines > MAX_CONTACT_LINES) {
+      stopped = { line, reason: { key: 'import_line.too_many_contact_lines', params: { lines: MAX_CONTACT_LINES, max: MAX_CONTACTS_PER_USER } } };
+      break reading;
     }
     const get = (k: ContactColumn) => cell(fields, map!, k);
     const name = get('name') ?? [get('first'), get('last')].filter(Boolean).join(' ');
@@ -120,33 +139,43 @@ export async function importContacts(
       else reject({ key: 'import_line.same_contact_other_group', params: { line: firstLine }, field: 'group' });
       continue;
     }
+    if (!known.has(c.key)) {
+      // A new contact takes room in the directory: at the cap, stop reading (bounded memory).
+      if (room === 0) {
+        stopped = { line, reason: { key: 'import_line.directory_full_stopped', params: { max: MAX_CONTACTS_PER_USER } } };
+        break reading;
+      }
+      room--;
+    }
     seen.set(c.key, c);
     candidates.push(c);
   }
+  if (stopped) report.add({ line: stopped.line, status: 'rejected', reason: stopped.reason });
+
   if (!map) throw invalidFile('csv.empty_contacts');
   if (report.counts.rejected + report.counts.unchanged + candidates.length === 0) throw invalidFile('csv.no_data', undefined, 2);
 
   const { store } = deps;
   const existing = new Map<string, Contact>();
   let count = 0;
-  let wrote = false;
-  const trail = new ImportTrail();
-  const byId = new Map<number, Contact>();
-  type Row = Omit<Contact, 'id' | 'userNumber' | 'createdAt' | 'updatedAt'> & { id?: number };
-  const decide = async (c: Candidate): Promise<Outcome<Row>> => {
+  type Write = { id?: number; before: Contact | null; row: Omit<Contact, 'id' | 'userNumber' | 'createdAt' | 'updatedAt' | 'version'> };
+  const decide = async (c: Candidate): Promise<Outcome<Write>> => {
     const cur = existing.get(c.key);
     if (cur) {
       const group = c.group ?? cur.group;
       if (cur.name === c.name && cur.group === group) return 'unchanged';
-      return { status: 'updated', row: { id: cur.id, name: c.name, work: cur.work, mobile: cur.mobile, home: cur.home, group } };
+      return { status: 'updated', row: { id: cur.id, before: cur, row: { name: c.name, work: cur.work, mobile: cur.mobile, home: cur.home, group } } };
     }
     if (count >= MAX_CONTACTS_PER_USER) return { reason: { key: 'import_line.directory_full', params: { max: MAX_CONTACTS_PER_USER } } };
     count++;
-    return { status: 'created', row: { name: c.name, work: c.work, mobile: c.mobile, home: c.home, group: c.group } };
+    return { status: 'created', row: { before: null, row: { name: c.name, work: c.work, mobile: c.mobile, home: c.home, group: c.group } } };
   };
-  const applied = await applyInOneTransaction(store, candidates, {
-    mode, dryRun, report, key: 'name', label: (c) => c.name, decide, onProgress: opts.onProgress,
-    // Read the directory inside the transaction, so nothing can slip in between.
+  let wrote = false;
+  const trail = new ImportTrail();
+  const applied = await applyInChunks(store, candidates, {
+    mode, dryRun, report, key: 'name', label: (c) => c.name, decide, onProgress: opts.onProgress, kind: 'contacts',
+    // At most 10,000 lines: one transaction, the directory read inside it so nothing slips in between.
+    chunk: Infinity,
     before: async (tx) => {
       if (!(await tx.users.get(user.number))) throw notFound('not_found.user', { number: user.number });
       const list = await tx.contacts.list(user.number);
@@ -157,16 +186,19 @@ export async function importContacts(
         const key = contactKey({ name: c.name, work: norm(c.work), mobile: norm(c.mobile), home: norm(c.home) });
         if (!existing.has(key)) existing.set(key, c);
       }
-      for (const c of list) byId.set(c.id, c);
       count = list.length;
     },
-    write: async (c, { id, ...row }, status, tx) => {
-      const before = id !== undefined ? byId.get(id) : undefined;
-      if (id !== undefined) await tx.contacts.update(id, row);
-      else await tx.contacts.insert({ userNumber: user.number, ...row });
+    write: async (c, w, status, tx: Store): Promise<UndoEntry> => {
       wrote = true;
-      const shown = (x: typeof row) => ({ name: x.name, work: x.work, mobile: x.mobile, home: x.home, group: x.group });
-      trail.add(user.tenantId, { line: c.line, name: c.name, status }, before && shown(before), before && shown(row));
+      const shown = (x: Write['row']) => ({ name: x.name, work: x.work, mobile: x.mobile, home: x.home, group: x.group });
+      if (w.id !== undefined) {
+        if (!(await tx.contacts.update(w.id, w.row, w.before!.version))) throw stale(message('stale.contact', { id: w.id }));
+        trail.add(user.tenantId, { line: c.line, name: c.name, status }, shown(w.before!), shown(w.row));
+        return { entity: 'contact', key: String(w.id), before: w.before, afterVersion: w.before!.version + 1 };
+      }
+      const id = await tx.contacts.insert({ userNumber: user.number, ...w.row });
+      trail.add(user.tenantId, { line: c.line, name: c.name, status }, undefined, undefined);
+      return { entity: 'contact', key: String(id), before: null, afterVersion: 1 };
     },
     beforeCommit: (tx) => trail.record(tx, p, 'contacts.import', report, { mode, tenantId: user.tenantId, userNumber: user.number }),
   });

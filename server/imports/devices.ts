@@ -2,21 +2,22 @@
 // model, vendor, user number, label, duplicates); then, in ONE store transaction, each remaining
 // line is checked against the database (ownership, tenant, user, keys) and written. Nothing is
 // kept of a rejected line but its report entry, so a file of garbage does not grow memory.
-import { forbidden, invalid, invalidFile, type ErrorDetail } from '../domain/errors.ts';
+import { forbidden, invalid, invalidFile, stale, type ErrorDetail } from '../domain/errors.ts';
 import { formatMac, normalizeMac, parseMac } from '../domain/mac.ts';
-import { listParam, shownValue } from '../domain/messages.ts';
+import { listParam, message, shownValue } from '../domain/messages.ts';
 import { userNumber } from '../domain/numbers.ts';
 import { deviceCreate, modelName } from '../domain/schemas.ts';
 import { issueDetail } from '../domain/validate.ts';
 import { isOperator, requireTenantAdmin, type Actor, type Principal } from '../auth/principal.ts';
-import { checkExtraLines, checkKeysFit, resolveModel } from '../service/devices.ts';
-import type { Device, Store, User } from '../store/types.ts';
+import { checkExtraLines, checkKeysFit, claimRefusal, resolveModel } from '../service/devices.ts';
+import { enrolmentUntil, newProvisioningCredentials } from '../service/enrolment.ts';
+import type { Device, Store, Tenant, UndoEntry, User } from '../store/types.ts';
 import type { Vendor } from '../../vendors/types.ts';
 import { vendorById, vendorForMac, vendors } from '../../vendors/index.ts';
 import { readCsv, type CsvReadOptions } from './csv.ts';
 import { cell, extraCellsProblem, headerKey, mapColumns, type ColumnMap, type ColumnSpec } from './columns.ts';
 import { ReportBuilder, type ImportMode, type ImportOptions, type ImportReport, type LineReason } from './report.ts';
-import { applyInOneTransaction, ImportTrail, reasonOf, type ImportDeps, type ImportProgress, type Outcome, counted } from './common.ts';
+import { applyInChunks, ImportTrail, reasonOf, type ImportDeps, type ImportProgress, type Outcome, counted } from './common.ts';
 import { featureRuleProblems, featuresInput, mergeFeatures, type FeaturesInput, type UserFeatures } from '../domain/features.ts';
 import { featureLimitProblems, featuresSnapshot, readFeatures } from '../service/features.ts';
 import { devicesOfUsers } from '../service/context.ts';
@@ -97,6 +98,8 @@ export interface DeviceImportOptions extends ImportOptions, Pick<CsvReadOptions,
   /** Tenant given to new devices on lines without a tenant. */
   defaultTenant?: string;
   onProgress?: (p: ImportProgress) => void;
+  /** Lines written per transaction (default: common.ts DEFAULT_CHUNK). */
+  chunk?: number;
 }
 
 /** A line that passed the checks that need no database. */
@@ -323,23 +326,23 @@ export async function importDevices(
   if (!map) throw invalidFile('csv.empty_devices');
   if (report.counts.rejected + candidates.length === 0) throw invalidFile('csv.no_data', undefined, 2);
 
-  // Pass 2: one transaction; check against the database and write.
+  // Pass 2: check against the database and write, a chunk per transaction.
   const { store } = deps;
-  const written: string[] = [];
-  // Inside the transaction (`tx`): the same answer for every line naming the same tenant or user.
-  const known = new Map<string, Promise<boolean>>();
+  // Inside a transaction (`tx`): the same answer for every line naming the same tenant or user.
+  const tenants = new Map<string, Promise<Tenant | null>>();
   const users = new Map<string, Promise<User | null>>();
-  const tenantExists = (tx: Store, id: string) => cached(known, id, async () => (await tx.tenants.get(id)) !== undefined);
+  const tenantOf = (tx: Store, id: string) => cached(tenants, id, async () => (await tx.tenants.get(id)) ?? null);
   const userOf = (tx: Store, n: string) => cached(users, n, async () => (await tx.users.get(n)) ?? null);
   const keysFit = new Set<string>();
   const trail = new ImportTrail();
   /** Rows as they were before an update, for the lines the audit entry lists. */
-  const previous = new Map<string, Device>();
-  /** MAC → line settings to write for its user (decided in `decide`, written in `write`). */
-  const pendingFeatures = new Map<string, { number: string; value: UserFeatures; before: UserFeatures }>();
+  /** Phones whose files change because an import line wrote their user's line settings. */
+  const featurePhones = new Set<string>();
 
-  type Row = Omit<Device, 'createdAt' | 'updatedAt'>;
-  const decide = async (c: Candidate, tx: Store): Promise<Outcome<Row>> => {
+  type Row = Omit<Device, 'createdAt' | 'updatedAt' | 'version' | 'enrolUntil' | 'enrolledAt' | 'enrolledIp'> & { enrolUntil?: string | null };
+  type LineFeatures = { number: string; value: UserFeatures; before: UserFeatures };
+  type Write = { row: Row; before: Device | null; features?: LineFeatures };
+  const decide = async (c: Candidate, tx: Store): Promise<Outcome<Write>> => {
     const existing = await tx.devices.get(c.mac);
     if (c.conflictLines) return { reason: { key: 'import_line.mac_repeated', params: { lines: listParam(c.conflictLines.map(String), 20) }, field: 'mac' } };
     if (ownTenant && c.tenant && c.tenant !== ownTenant) return { reason: { key: 'import_line.own_tenant_only', params: { tenant: ownTenant }, field: 'tenant' } };
@@ -352,8 +355,13 @@ export async function importDevices(
       };
     }
     if (!tenantId) return { reason: { key: 'import_line.tenant_required', field: 'tenant' } };
-    if (!(await tenantExists(tx, tenantId))) return { reason: { key: 'validation.tenant_unknown', params: { tenant: tenantId }, field: 'tenant' } };
+    const tenant = await tenantOf(tx, tenantId);
+    if (!tenant) return { reason: { key: 'validation.tenant_unknown', params: { tenant: tenantId }, field: 'tenant' } };
     if (!existing && !c.model) return { reason: { key: 'import_line.model_required', field: 'model' } };
+    if (!existing) {
+      const refused = await claimRefusal(tx, p, c.mac, tenantId);
+      if (refused) return { reason: { ...refused, field: 'mac' } };
+    }
     const model = c.model ?? existing!.model;
     const vendor = c.modelVendor?.id ?? existing!.vendor;
     if (!c.model) {
@@ -391,7 +399,7 @@ export async function importDevices(
       }
     }
     // Line settings: for the phone's user, merged onto what is stored, checked like the API's.
-    let features: { number: string; value: UserFeatures; before: UserFeatures } | undefined;
+    let features: LineFeatures | undefined;
     if (c.features) {
       if (!user) return { reason: { key: 'import_line.features_need_user', field: 'user' } };
       const cur = await readFeatures(tx, user);
@@ -401,45 +409,65 @@ export async function importDevices(
       const { version: _v, updatedAt: _u, ...plain } = cur;
       if (JSON.stringify(plain) !== JSON.stringify(value)) features = { number: user, value, before: plain };
     }
-    pendingFeatures.delete(c.mac);
-    if (features) pendingFeatures.set(c.mac, features);
-    if (!features && existing && existing.model === model && existing.vendor === vendor && existing.userNumber === user && existing.label === label) return 'unchanged';
-    if (existing && trail.listing(tenantId)) previous.set(c.mac, existing);
+    const deviceSame = !!existing && existing.model === model && existing.vendor === vendor && existing.userNumber === user && existing.label === label;
+    if (deviceSame && !features) return 'unchanged';
+    // A new device gets credentials of its own, and an enrolment window when its tenant adopts
+    // phones before serving them.
+    const creds = existing
+      ? { provisioningUsername: existing.provisioningUsername, provisioningPassword: existing.provisioningPassword }
+      : newProvisioningCredentials(c.mac);
     return {
       status: existing ? 'updated' : 'created',
       row: {
-        mac: c.mac, tenantId, vendor, model, userNumber: user, label, expansionModules,
-        extraLines: existing?.extraLines ?? [],
-        provisioningUsername: existing?.provisioningUsername ?? null,
-        provisioningPassword: existing?.provisioningPassword ?? null,
+        row: {
+          mac: c.mac, tenantId, vendor, model, userNumber: user, label, expansionModules, extraLines: existing?.extraLines ?? [], ...creds,
+          ...(existing ? {} : { enrolUntil: enrolmentUntil(tenant.security) }),
+        },
+        before: existing ?? null,
+        ...(features ? { features } : {}),
       },
     };
   };
-  const write = async (c: Candidate, row: Row, status: 'created' | 'updated', tx: Store) => {
-    if (status === 'updated') await tx.devices.update(c.mac, row);
-    else await tx.devices.insert(row);
-    const f = pendingFeatures.get(c.mac);
-    if (f) {
-      await tx.features.set(f.number, f.value);
-      written.push(...(await devicesOfUsers(tx, [f.number])));
-    }
-    written.push(c.mac);
-    const before = previous.get(c.mac);
-    previous.delete(c.mac);
+  const write = async (c: Candidate, w: Write, status: 'created' | 'updated', tx: Store): Promise<UndoEntry> => {
     const shown = (d: Pick<Device, 'tenantId' | 'vendor' | 'model' | 'userNumber' | 'label'>) =>
       ({ tenantId: d.tenantId, vendor: d.vendor, model: d.model, userNumber: d.userNumber, label: d.label });
+    const listed = trail.listing(w.row.tenantId);
+    const f = w.features;
+    if (f) {
+      await tx.features.set(f.number, f.value);
+      for (const mac of await devicesOfUsers(tx, [f.number])) featurePhones.add(mac);
+    }
     // Line settings written for the phone's user are in the line's changes (before → after), like the phone's own fields.
     const settings = (x: UserFeatures | undefined) => (f && x ? { features: { user: f.number, ...featuresSnapshot(x) } } : {});
-    if (before || f) {
-      trail.add(row.tenantId, { line: c.line, mac: formatMac(c.mac), status }, { ...(before ? shown(before) : {}), ...settings(f?.before) }, { ...(before ? shown(row) : {}), ...settings(f?.value) });
-    } else trail.add(row.tenantId, { line: c.line, mac: formatMac(c.mac), status });
+    const changes = (before: Device | undefined) => (before || f
+      ? [{ ...(before ? shown(before) : {}), ...settings(f?.before) }, { ...(before ? shown(w.row) : {}), ...settings(f?.value) }] as const
+      : [undefined, undefined] as const);
+    if (status === 'updated') {
+      const cur = w.before!;
+      const same = cur.model === w.row.model && cur.vendor === w.row.vendor && cur.userNumber === w.row.userNumber && cur.label === w.row.label;
+      if (!same && !(await tx.devices.update(c.mac, w.row, cur.version))) throw stale(message('stale.device', { mac: formatMac(c.mac) }));
+      const [b, a] = changes(listed && !same ? cur : undefined);
+      trail.add(w.row.tenantId, { line: c.line, mac: formatMac(c.mac), status }, b, a);
+      return { entity: 'device', key: c.mac, before: cur, afterVersion: same ? cur.version : cur.version + 1 };
+    }
+    await tx.devices.insert(w.row);
+    const [b, a] = changes(undefined);
+    trail.add(w.row.tenantId, { line: c.line, mac: formatMac(c.mac), status }, b, a);
+    return { entity: 'device', key: c.mac, before: null, afterVersion: 1 };
   };
 
-  const applied = await applyInOneTransaction(store, candidates, {
-    mode, dryRun, report, key: 'mac', label: (c) => formatMac(c.mac), decide, write, onProgress: opts.onProgress,
+  // The undo journal puts back devices, not line settings: a file that carries line settings is
+  // written in one transaction, so a failure leaves none of its lines behind.
+  const carriesFeatures = candidates.some((c) => c.features);
+  const applied = await applyInChunks(store, candidates, {
+    mode, dryRun, report, key: 'mac', label: (c) => formatMac(c.mac), decide, write, kind: 'devices', onProgress: opts.onProgress,
+    ...(carriesFeatures ? { chunk: Infinity } : opts.chunk ? { chunk: opts.chunk } : {}),
+    // After each commit: listeners (rendered-file caches) learn of the rows written, and of those
+    // put back when the import ends up writing nothing.
+    onWritten: (entries) => deps.changes.devicesChanged(entries.map((e) => e.key), 'import'),
     beforeCommit: (tx) => trail.record(tx, p, 'devices.import', report, { mode, ...(ownTenant ? { tenantId: ownTenant } : {}) }),
   });
-  // After the commit only: listeners (rendered-file caches) must not see a rolled-back state.
-  if (applied && written.length) deps.changes.devicesChanged(written, 'import');
+  // Other phones of a user whose line settings changed render differently too (after the commit only).
+  if (applied && featurePhones.size) deps.changes.devicesChanged([...featurePhones], 'import');
   return counted(deps, 'devices', report.finish({ dryRun, mode, applied, what: 'devices' }));
 }

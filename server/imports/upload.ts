@@ -73,3 +73,19 @@ function openMultipart(req: Request, maxBytes: number): Promise<Upload> {
     req.pipe(bb);
   });
 }
+
+/**
+ * The same chunks, but stopping early (a `break` in the reader) leaves the request alone instead
+ * of destroying it — destroying it would close the socket before the answer is sent.
+ */
+export function keepOpen(source: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
+  return {
+    [Symbol.asyncIterator]() {
+      const it = source[Symbol.asyncIterator]();
+      return {
+        next: () => it.next(),
+        return: async () => ({ done: true as const, value: undefined }),
+      };
+    },
+  };
+}

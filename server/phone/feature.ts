@@ -87,7 +87,9 @@ export async function startPhone(app: AppContext): Promise<RunningPhone> {
   // read by every other one: a phone challenged by one node answers any other (nonces are an
   // expiry and its HMAC under this secret, so no per-nonce state needs sharing).
   const digestSecret = await installationDigestSecret(app);
-  const sink = storeSink(app.store, app.fetches);
+  const sink = storeSink(app.store, app.fetches, {
+    onBusy: () => log.warn('database busy (another process holds it): phone activity kept and written again shortly'),
+  });
   const metrics = app.metrics;
   let pool: WorkerPool | null = null;
   // Probe blocks are the installation's: a block decided here is stored, and blocks stored by
@@ -96,6 +98,16 @@ export async function startPhone(app: AppContext): Promise<RunningPhone> {
   const share = (ip: string, until: number): void => {
     applied.set(ip, Math.max(applied.get(ip) ?? 0, until));
     app.store.probeBlocks.add(ip, until).catch((err: unknown) => log.warn({ err, ip }, 'could not share a probe block with the other nodes'));
+  };
+  // Adopt before serve: a device's one enrolment fetch closes its window here, in the process
+  // that owns the writes, whichever process served the fetch.
+  const enrol = async (mac: string, ip: string): Promise<boolean> => {
+    const closed = await app.store.devices.claimEnrolment(mac, new Date().toISOString(), ip);
+    if (closed) {
+      log.info({ mac, ip }, 'device enrolled (adopt before serve)');
+      app.changes.devicesChanged([mac], 'device enrolled');
+    }
+    return closed;
   };
   const phone = createPhoneProcess({
     config,
@@ -112,8 +124,36 @@ export async function startPhone(app: AppContext): Promise<RunningPhone> {
       share(ip, until);
     },
     metrics,
+    enrol,
   });
   const stops: Array<() => Promise<void>> = [];
+  // A resync asked right after a fetch looks at where the phone is now: pending activity first.
+  stops.push(
+    (() => {
+      const off = app.fetches.onFlush(async () => {
+        await pool?.flush();
+        await phone.activity.flush();
+        await sink.idle();
+      });
+      return async () => off();
+    })(),
+  );
+  // The unknown-phones list is bounded: old entries go, and the oldest past the cap.
+  const prune = async (): Promise<void> => {
+    try {
+      const n = await app.store.unknownDevices.prune({
+        maxEntries: config.unknownDevices.maxEntries,
+        olderThan: new Date(Date.now() - config.unknownDevices.retentionDays * 86_400_000).toISOString(),
+      });
+      if (n > 0) log.info({ removed: n }, 'unknown phones: old entries removed');
+    } catch (err) {
+      log.warn({ err: err instanceof Error ? err.message : String(err) }, 'unknown phones: pruning failed');
+    }
+  };
+  const pruneTimer = setInterval(() => void prune(), 60_000);
+  pruneTimer.unref();
+  stops.push(async () => clearInterval(pruneTimer));
+  void prune();
   const stopAll = async (): Promise<void> => {
     for (const stop of stops.reverse()) await stop();
     await phone.stop();
@@ -136,6 +176,7 @@ export async function startPhone(app: AppContext): Promise<RunningPhone> {
           share(ip, until);
         },
         metrics,
+        enrol,
       });
       stops.push(pool.close);
       ({ port: httpPort, httpsPort } = pool);

@@ -25,6 +25,8 @@ export interface PhoneProcessDeps {
   sink: ActivitySink;
   /** A block decided here (to tell the other processes). */
   onBlock?: (ip: string, untilMs: number) => void;
+  /** How an enrolment fetch closes its device's window (phone workers ask the primary). */
+  enrol?: (mac: string, ip: string) => Promise<boolean>;
   /** This process's counters (requests, cache, renders). */
   metrics?: PhoneMetrics;
 }

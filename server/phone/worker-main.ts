@@ -34,6 +34,23 @@ async function run(): Promise<void> {
   // Overrides from the database, reloaded when the primary relays a change of every phone.
   const templates = new HandlebarsTemplates({ shippedDir: defaultShippedTemplatesDir() });
   await followTemplateOverrides({ store, templates, changes, log });
+  // Enrolment fetches: the primary closes the window (it owns the writes); answered by id.
+  let enrolIds = 0;
+  const enrolments = new Map<number, (closed: boolean) => void>();
+  const enrol = (mac: string, ip: string): Promise<boolean> =>
+    new Promise((resolve) => {
+      const id = ++enrolIds;
+      const timer = setTimeout(() => {
+        enrolments.delete(id);
+        resolve(false); // no answer: the fetch is refused (401), the phone asks again
+      }, 5000);
+      enrolments.set(id, (closed) => {
+        clearTimeout(timer);
+        enrolments.delete(id);
+        resolve(closed);
+      });
+      tell({ cadran: 'enrol', id, mac, ip });
+    });
   const phone = createPhoneProcess({
     config,
     defaults: installationProfile(config),
@@ -44,6 +61,7 @@ async function run(): Promise<void> {
     digestSecret: Buffer.from(spec.digestSecretHex, 'hex'),
     sink: (batch) => tell({ cadran: 'activity', batch }),
     onBlock: (ip, until) => tell({ cadran: 'block', ip, until }),
+    enrol,
     metrics,
   });
   const http = await phone.listen(false);
@@ -62,6 +80,8 @@ async function run(): Promise<void> {
   process.on('message', (m: ToWorker) => {
     if (m.cadran === 'changes') changes.devicesChanged(m.macs, 'change in the primary process');
     else if (m.cadran === 'block') phone.guard.block(m.ip, m.until);
+    else if (m.cadran === 'enrolled') enrolments.get(m.id)?.(m.closed);
+    else if (m.cadran === 'flush') void phone.activity.flush().then(() => tell({ cadran: 'flushed', id: m.id }));
     else if (m.cadran === 'metrics') {
       const id = m.id;
       metrics.json().then(

@@ -39,6 +39,8 @@ export interface WorkerSpec {
 export type ToWorker =
   | { cadran: 'changes'; macs: string[] | '*' }
   | { cadran: 'block'; ip: string; until: number }
+  | { cadran: 'enrolled'; id: number; closed: boolean }
+  | { cadran: 'flush'; id: number }
   | { cadran: 'metrics'; id: number }
   | { cadran: 'stop' };
 export type FromWorker =
@@ -47,6 +49,10 @@ export type FromWorker =
   | { cadran: 'stopped' }
   | { cadran: 'activity'; batch: ActivityBatch }
   | { cadran: 'block'; ip: string; until: number }
+  /** Adopt before serve: close this device's enrolment window (the primary writes, atomically). */
+  | { cadran: 'enrol'; id: number; mac: string; ip: string }
+  /** Answer to `flush`: the worker's pending activity was sent (before this message). */
+  | { cadran: 'flushed'; id: number }
   | { cadran: 'metrics'; id: number; json: MetricsJson };
 
 export interface WorkerPoolOptions {
@@ -58,6 +64,8 @@ export interface WorkerPoolOptions {
   sink: ActivitySink;
   /** A worker blocked an address: apply it in the primary (TFTP) too. */
   onBlock: (ip: string, until: number) => void;
+  /** A worker's enrolment fetch: close the device's window (true when this one closed it). */
+  enrol: (mac: string, ip: string) => Promise<boolean>;
   /** The primary's metrics: the workers' are added to them at each scrape. */
   metrics?: Metrics;
 }
@@ -67,6 +75,8 @@ export interface WorkerPool {
   httpsPort: number | null;
   /** Relay a block decided in the primary (TFTP) to every worker. */
   block(ip: string, until: number): void;
+  /** Every worker sends what its phones did so far (resolves once each one did, or after 2 s). */
+  flush(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -101,6 +111,8 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
     for (const w of workers) if (w !== except) send(w, m);
   };
   const unsubscribe = opts.changes.onChange((c) => broadcast({ cadran: 'changes', macs: c.macs }));
+  let flushIds = 0;
+  const flushing = new Map<number, { left: Set<Worker>; done: () => void }>();
 
   // Metrics: the last answer of each worker, what dead workers had counted, requests under way.
   const lastMetrics = new Map<Worker, MetricsJson>();
@@ -186,6 +198,21 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
             opts.onBlock(m.ip, m.until);
             broadcast({ cadran: 'block', ip: m.ip, until: m.until }, w);
             break;
+          case 'enrol':
+            opts.enrol(m.mac, m.ip).then(
+              (closed) => send(w, { cadran: 'enrolled', id: m.id, closed }),
+              (err: unknown) => {
+                opts.log.error({ err: err instanceof Error ? err.message : String(err), mac: m.mac }, 'recording an enrolment failed');
+                send(w, { cadran: 'enrolled', id: m.id, closed: false });
+              },
+            );
+            break;
+          case 'flushed': {
+            const f = flushing.get(m.id);
+            f?.left.delete(w);
+            if (f && f.left.size === 0) f.done();
+            break;
+          }
           case 'metrics':
             metricsWaiting.get(m.id)?.(m.json);
             break;
@@ -193,6 +220,10 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
       });
       w.on('exit', (code, signal) => {
         workers.delete(w);
+        for (const f of flushing.values()) {
+          f.left.delete(w);
+          if (f.left.size === 0) f.done();
+        }
         counted();
         retire(w);
         clearTimeout(timer);
@@ -246,6 +277,20 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
     port: first.port,
     httpsPort: first.httpsPort,
     block: (ip, until) => broadcast({ cadran: 'block', ip, until }),
+    flush: () =>
+      new Promise<void>((resolve) => {
+        const id = ++flushIds;
+        const left = new Set([...workers].filter((w) => w.isConnected()));
+        const timer = setTimeout(() => done(), 2000);
+        const done = () => {
+          clearTimeout(timer);
+          flushing.delete(id);
+          resolve();
+        };
+        if (left.size === 0) return done();
+        flushing.set(id, { left, done });
+        for (const w of left) send(w, { cadran: 'flush', id });
+      }),
     close: stopAll,
   };
 }

@@ -5,8 +5,9 @@
 // on the installation's PhoneFetches (one per app context, created by the composition root).
 import { EventEmitter } from 'node:events';
 import type { FileFetch, Sighting, Store, UnknownDevice } from '../store/types.ts';
+import { isStoreError } from '../store/errors.ts';
 
-export type UnknownSighting = Omit<UnknownDevice, 'firstSeen' | 'count'> & { hits: number };
+export type UnknownSighting = Omit<UnknownDevice, 'firstSeen' | 'count' | 'assignedTenant'> & { hits: number };
 
 export interface ActivityBatch {
   sightings: Sighting[];
@@ -109,27 +110,139 @@ export class PhoneFetches {
   emit(f: PhoneFetch): void {
     this.#emitter.emit('fetch', f);
   }
+
+  readonly #flushers = new Set<() => Promise<void>>();
+
+  /** The phone feature registers how to write what its phones did so far (all processes). */
+  onFlush(flusher: () => Promise<void>): () => void {
+    this.#flushers.add(flusher);
+    return () => this.#flushers.delete(flusher);
+  }
+
+  /**
+   * Write the phone activity still pending (sightings are batched for a second): a resync asked
+   * right after a phone's fetch must see where the phone is. Bounded by `timeoutMs`.
+   */
+  async flush(timeoutMs = 3000): Promise<void> {
+    if (this.#flushers.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.#flushers].map((f) => f())),
+      new Promise<void>((r) => (timer = setTimeout(r, timeoutMs))),
+    ]);
+    clearTimeout(timer);
+  }
 }
 
+/** Unknown MACs kept waiting at most (a flood of garbage MACs while the database is busy). */
+const MAX_PENDING_UNKNOWN = 10_000;
+
 /**
- * The sink of the process that owns the database: one transaction per list (each `record` is
- * one), written independently so a failure of one does not lose the other; then the listeners.
+ * The sink of the process that owns the database. Batches (from this process's recorder and from
+ * the phone workers) are merged into one pending batch and written by one writer at a time: one
+ * transaction per list, so a failure of one does not lose the other. A busy database (another
+ * process holds the lock: `cadran import`) never loses a batch: it stays pending, merged with the
+ * next ones (the latest sighting of a MAC wins, unknown hits add up), and is written again.
+ * The promise of a batch settles when it is written (or failed for another reason).
  */
-export function storeSink(store: Store, fetches?: PhoneFetches): ActivitySink {
-  return async (batch) => {
+export function storeSink(
+  store: Store,
+  fetches?: PhoneFetches,
+  o: { retryMs?: number; onBusy?: (err: unknown) => void } = {},
+): ActivitySink & { pending(): number; idle(): Promise<void> } {
+  let sightings = new Map<string, Sighting>();
+  let unknown = new Map<string, UnknownSighting>();
+  let files = new Map<string, FileFetch>();
+  let waiting: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+  let running: Promise<void> | null = null;
+  const retryMs = o.retryMs ?? 200;
+
+  const merge = (batch: ActivityBatch): void => {
+    for (const s of batch.sightings) {
+      const prev = sightings.get(s.mac);
+      if (!prev || prev.at <= s.at) sightings.set(s.mac, { ...s, firmware: s.firmware ?? prev?.firmware ?? null });
+      // An older batch put back after a busy write: the newer sighting wins, but keeps the firmware only the older one knew.
+      else if (prev.firmware === null && s.firmware !== null) sightings.set(s.mac, { ...prev, firmware: s.firmware });
+    }
+    for (const f of batch.files ?? []) {
+      const k = `${f.mac}\n${f.file}`;
+      const prev = files.get(k);
+      if (!prev || prev.at <= f.at) files.set(k, f);
+    }
+    for (const u of batch.unknown) {
+      const prev = unknown.get(u.mac);
+      if (!prev && unknown.size >= MAX_PENDING_UNKNOWN) continue;
+      unknown.set(u.mac, prev ? { ...u, vendor: u.vendor ?? prev.vendor, model: u.model ?? prev.model, userAgent: u.userAgent ?? prev.userAgent, hits: prev.hits + u.hits } : u);
+    }
+  };
+
+  const writeOnce = async (): Promise<void> => {
+    const batch: ActivityBatch = { sightings: [...sightings.values()], unknown: [...unknown.values()], files: [...files.values()] };
+    const settle = waiting;
+    sightings = new Map();
+    unknown = new Map();
+    files = new Map();
+    waiting = [];
     let failure: unknown = null;
+    let busy = false;
     if (batch.unknown.length) {
       try {
         await store.unknownDevices.record(batch.unknown);
       } catch (err) {
-        failure = err;
+        if (isStoreError(err, 'busy')) busy = true;
+        else failure = err;
       }
     }
-    if (batch.sightings.length) await store.sightings.record(batch.sightings);
-    if (batch.files?.length) await store.sightings.recordFiles(batch.files);
-    if (failure) throw failure;
-    if (fetches?.listening) {
+    if (busy) merge({ sightings: [], unknown: batch.unknown });
+    let sightingsBusy = false;
+    if (batch.sightings.length) {
+      try {
+        await store.sightings.record(batch.sightings);
+      } catch (err) {
+        if (isStoreError(err, 'busy')) sightingsBusy = true;
+        else failure ??= err;
+      }
+    }
+    if (sightingsBusy) merge({ sightings: batch.sightings, unknown: [] });
+    let filesBusy = false;
+    if (batch.files?.length) {
+      try {
+        await store.sightings.recordFiles(batch.files);
+      } catch (err) {
+        if (isStoreError(err, 'busy')) filesBusy = true;
+        else failure ??= err;
+      }
+    }
+    if (filesBusy) merge({ sightings: [], unknown: [], files: batch.files ?? [] });
+    if (!sightingsBusy && fetches?.listening) {
       for (const s of batch.sightings) fetches.emit({ mac: s.mac, file: s.file, at: s.at, ip: s.ip, protocol: s.protocol });
     }
+    if (busy || sightingsBusy || filesBusy) {
+      // Kept: these batches are written with the next attempt.
+      waiting.push(...settle);
+      o.onBusy?.(new Error('database busy: phone activity kept for the next attempt'));
+      await new Promise((r) => setTimeout(r, retryMs));
+      return;
+    }
+    for (const w of settle) failure ? w.reject(failure) : w.resolve();
   };
+
+  const drain = (): Promise<void> => {
+    running ??= (async () => {
+      try {
+        while (sightings.size || unknown.size || files.size || waiting.length) await writeOnce();
+      } finally {
+        running = null;
+      }
+    })();
+    return running;
+  };
+
+  const sink = (batch: ActivityBatch): Promise<void> => {
+    merge(batch);
+    const done = new Promise<void>((resolve, reject) => waiting.push({ resolve, reject }));
+    void drain();
+    return done;
+  };
+  return Object.assign(sink, { pending: () => sightings.size + unknown.size + files.size, idle: () => running ?? Promise.resolve() });
 }

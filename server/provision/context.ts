@@ -3,6 +3,7 @@
 import type { NetworkProfile, RenderAccount, RenderContext } from '../../vendors/types.ts';
 import type { Store } from '../store/types.ts';
 import { effectiveProfile } from '../service/network.ts';
+import { adoptsBeforeServe } from '../domain/schemas.ts';
 
 /** First path segment of the phone-facing events URL: `<base>/events/<mac>/<event>`. */
 export const EVENTS_SEGMENT = 'events';
@@ -19,7 +20,7 @@ export async function buildRenderContext(store: Store, mac: string, baseUrl: str
   if (sec.auth && sec.auth.mode !== 'none') {
     if (device.provisioningUsername && device.provisioningPassword) {
       provisioningAuth = { username: device.provisioningUsername, password: device.provisioningPassword };
-    } else if (sec.auth.username && sec.auth.password) {
+    } else if (!adoptsBeforeServe(sec) && sec.auth.username && sec.auth.password) {
       provisioningAuth = { username: sec.auth.username, password: sec.auth.password };
     }
   }

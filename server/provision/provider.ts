@@ -23,7 +23,8 @@ import type { Store } from '../store/types.ts';
 import type { ChangeFeed } from '../service/changes.ts';
 import type { PhoneFileProvider, PhoneFileRequest } from './types.ts';
 import type { Guard, GuardVerdict } from './guard.ts';
-import { NonceIssuer, allowed, challenge, checkAuthorization, normalizeIp, sameSecret, type Credentials } from './security.ts';
+import { NonceIssuer, allowed, challenge, checkAuthorization, normalizeIp, presentedUsername, sameSecret, type Credentials } from './security.ts';
+import { adoptsBeforeServe } from '../domain/schemas.ts';
 import type { ActivityRecorder } from './activity.ts';
 import { RenderCache, type CachedFile } from './cache.ts';
 import { DeviceDirectory, identifyPhone, type DeviceAccess, type PhoneIdentity, type TenantAccess } from './resolve.ts';
@@ -74,6 +75,11 @@ export interface PhoneServiceDeps {
   /** The port phone HTTP really listens on (config.httpPort may be 0: chosen by the OS). */
   httpPort?: () => number;
   log: Pick<Logger, 'warn'>;
+  /**
+   * Close a device's enrolment window for this fetch (atomically, in the process that owns the
+   * database: a phone worker asks the primary). True when this fetch closed it. Default: the store.
+   */
+  enrol?: (mac: string, ip: string) => Promise<boolean>;
   /** Cache hits and misses, render time (plain counters: nothing allocated on a hit). */
   metrics?: Pick<PhoneMetrics, 'cacheHit' | 'cacheMiss' | 'renderSeconds'>;
 }
@@ -180,8 +186,26 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
     ...meta,
   });
 
-  /** The tenant's rules for one device; null when the request may have its files. */
-  const refuse = (a: DeviceAccess, req: PhoneRequest, ip: string, meta: AnswerMeta): PhoneAnswer | null => {
+  /** Whether the device may enrol now, from this address (adopt before serve). */
+  const enrolmentOpen = (a: DeviceAccess, ip: string): boolean => {
+    const until = a.device.enrolUntil;
+    if (!until || !adoptsBeforeServe(a.tenant.security) || Date.parse(until) <= Date.now()) return false;
+    return !a.enrolmentAllowlist || allowed(a.enrolmentAllowlist, ip);
+  };
+
+  const enrol =
+    deps.enrol ??
+    (async (mac: string, ip: string): Promise<boolean> => {
+      const closed = await deps.store.devices.claimEnrolment(mac, new Date().toISOString(), ip);
+      if (closed) deps.changes.devicesChanged([mac], 'device enrolled');
+      return closed;
+    });
+
+  /**
+   * The tenant's rules for one device: null when the request may have its files, `enrol` when it
+   * may have them as the device's one enrolment fetch, else the refusal.
+   */
+  const refuse = (a: DeviceAccess, req: PhoneRequest, ip: string, meta: AnswerMeta): PhoneAnswer | null | 'enrol' => {
     const sec = a.tenant.security;
     if (a.allowlist && !allowed(a.allowlist, ip)) {
       deps.guard.strike(ip, 'auth', '', Date.now(), req.protocol === 'tftp');
@@ -189,10 +213,13 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
     }
     const mode = sec.auth?.mode ?? 'none';
     if (req.protocol === 'tftp') {
-      if (mode !== 'none' || sec.urlToken) {
-        return { status: 403, reason: 'access violation: use HTTP(S) for this phone', ...meta, detail: `tenant ${a.tenant.id} requires credentials or a URL token` };
+      if (sec.urlToken) {
+        return { status: 403, reason: 'access violation: use HTTP(S) for this phone', ...meta, detail: `tenant ${a.tenant.id} requires a URL token` };
       }
-      return null;
+      if (mode === 'none') return null;
+      // TFTP carries no credentials: only the enrolment fetch, during the window.
+      if (enrolmentOpen(a, ip)) return 'enrol';
+      return { status: 403, reason: 'access violation: use HTTP(S) for this phone', ...meta, detail: `tenant ${a.tenant.id} requires credentials` };
     }
     // A token names one tenant: it never opens another tenant's device, and a tenant with a
     // token serves its devices only under it.
@@ -202,27 +229,42 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
       return { status: 404, reason: NOT_FOUND, ...meta, detail: 'URL token does not match the device tenant' };
     }
     if (mode === 'none') return null;
-    const expected: Credentials | null =
+    const adopt = adoptsBeforeServe(sec);
+    // The device's own credentials (every device has generated ones), and — for a tenant that
+    // does not adopt before serving and shares one pair — the tenant's: its phones already carry
+    // those (existing tenants keep their mode). The name the request presents picks one.
+    const own: Credentials | null =
       a.device.provisioningUsername && a.device.provisioningPassword
         ? { username: a.device.provisioningUsername, password: a.device.provisioningPassword }
-        : !sec.auth?.perDevice && sec.auth?.username && sec.auth.password
-          ? { username: sec.auth.username, password: sec.auth.password }
-          : null;
+        : null;
+    const shared: Credentials | null =
+      !adopt && !sec.auth?.perDevice && sec.auth?.username && sec.auth.password ? { username: sec.auth.username, password: sec.auth.password } : null;
+    const expected: Credentials | null =
+      own && shared ? (presentedUsername(req.authorization) === shared.username && shared.username !== own.username ? shared : own) : (own ?? shared);
     const outcome = expected
       ? checkAuthorization(mode, req.authorization, expected, { method: req.method ?? 'GET', uri: req.uri ?? `/${req.file}` }, nonces)
       : req.authorization
         ? 'wrong'
         : 'missing';
-    if (outcome === 'ok') return null;
+    if (outcome === 'ok') {
+      // The phone has its credentials: it is enrolled, whatever window is still open.
+      if (a.device.enrolUntil) enrol(a.device.mac, ip).catch(() => undefined);
+      return null;
+    }
+    // During the window, a fetch without the device's credentials (a new phone, or one that still
+    // has the credentials that were just rotated) is the enrolment fetch.
+    if (enrolmentOpen(a, ip)) return 'enrol';
     if (outcome === 'wrong') deps.guard.strike(ip, 'auth');
-    return {
-      status: 401,
-      reason: 'authentication required',
-      wwwAuthenticate: challenge(mode, nonces, outcome === 'stale'),
-      ...meta,
-      detail: expected ? `authentication ${outcome}` : `tenant ${a.tenant.id} requires credentials but none are configured for this device`,
-    };
+    return unauthorized(a, mode, outcome, expected !== null, meta);
   };
+
+  const unauthorized = (a: DeviceAccess, mode: 'basic' | 'digest', outcome: string, configured: boolean, meta: AnswerMeta): PhoneAnswer => ({
+    status: 401,
+    reason: 'authentication required',
+    wwwAuthenticate: challenge(mode, nonces, outcome === 'stale'),
+    ...meta,
+    detail: configured ? `authentication ${outcome}` : `tenant ${a.tenant.id} requires credentials but none are configured for this device`,
+  });
 
   /** The answer for a device's file (null: the vendor has no such file), with its sighting. */
   const deviceAnswer = (f: CachedFile | null, mac: string, req: PhoneRequest, id: PhoneIdentity, ip: string, root: string, meta: AnswerMeta): PhoneAnswer => {
@@ -243,24 +285,48 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
     return ok(f, true, meta);
   };
 
+  /**
+   * The enrolment fetch (adopt before serve): a file without a secret is served as it is; the
+   * first file with one (it carries the device's credentials) closes the window atomically —
+   * another fetch that raced it, or any later one without credentials, gets 401 and no secret.
+   */
+  const enrolmentAnswer = async (f: CachedFile | null, access: DeviceAccess, req: PhoneRequest, id: PhoneIdentity, ip: string, root: string, meta: AnswerMeta): Promise<PhoneAnswer> => {
+    if (f && f.sensitive) {
+      const mode = access.tenant.security.auth?.mode === 'basic' ? 'basic' : 'digest';
+      let closed = false;
+      try {
+        closed = await enrol(access.device.mac, ip);
+      } catch (err) {
+        deps.log.warn({ err: err instanceof Error ? err.message : String(err), mac: access.device.mac }, 'enrolment could not be recorded');
+      }
+      if (!closed) {
+        if (req.protocol === 'tftp') return { status: 403, reason: 'access violation: use HTTP(S) for this phone', ...meta, detail: 'enrolment already used' };
+        return unauthorized(access, mode, 'missing', true, { ...meta, detail: 'enrolment already used' });
+      }
+      meta.detail = `enrolment fetch: device ${access.device.mac} enrolled from ${ip}`;
+    }
+    return deviceAnswer(f, access.device.mac, req, id, ip, root, meta);
+  };
+
   /** A known device's file, once its tenant's rules let the request through. */
   const deviceFile = (access: DeviceAccess, req: PhoneRequest, id: PhoneIdentity, ip: string, root: string, meta: AnswerMeta, verdict: GuardVerdict): PhoneAnswer | Promise<PhoneAnswer> => {
     meta.vendor = access.device.vendor;
     meta.model = access.device.model;
     // A provisioned phone's own files: what forged datagrams caused does not apply.
     if (verdict.spoofable) delete meta.delayMs;
-    const refused = refuse(access, req, ip, meta);
-    if (refused) return refused;
+    const decision = refuse(access, req, ip, meta);
+    if (decision !== null && decision !== 'enrol') return decision;
     const mac = access.device.mac;
     const group = `${mac}\n${req.file}`;
     const key = `${group}\n${root}`;
+    const answer = (f: CachedFile | null) => (decision === 'enrol' ? enrolmentAnswer(f, access, req, id, ip, root, meta) : deviceAnswer(f, mac, req, id, ip, root, meta));
     const hit = cache.peek(key);
     if (hit) {
       metrics?.cacheHit();
-      return deviceAnswer(hit, mac, req, id, ip, root, meta);
+      return answer(hit);
     }
     metrics?.cacheMiss();
-    return Promise.resolve(cache.get(key, mac, timed(() => renderDeviceFile(deps, mac, req.file, root)), group)).then((f) => deviceAnswer(f, mac, req, id, ip, root, meta));
+    return Promise.resolve(cache.get(key, mac, timed(() => renderDeviceFile(deps, mac, req.file, root)), group)).then(answer);
   };
 
   /** Seen, unknown: recorded for an operator to claim; at most a neutral file. */

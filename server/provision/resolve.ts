@@ -136,6 +136,8 @@ export interface TenantAccess {
   tenant: Tenant;
   /** Null when the tenant has no allowlist. */
   allowlist: BlockList | null;
+  /** Where a device may enrol from (adopt before serve); null: anywhere. */
+  enrolmentAllowlist: BlockList | null;
 }
 
 export interface DeviceAccess extends TenantAccess {
@@ -144,7 +146,12 @@ export interface DeviceAccess extends TenantAccess {
 
 function tenantAccess(tenant: Tenant): TenantAccess {
   const list = tenant.security.allowlist;
-  return { tenant, allowlist: list && list.length > 0 ? compileAllowlist(list) : null };
+  const enrol = tenant.security.enrolment?.allowlist;
+  return {
+    tenant,
+    allowlist: list && list.length > 0 ? compileAllowlist(list) : null,
+    enrolmentAllowlist: enrol && enrol.length > 0 ? compileAllowlist(enrol) : null,
+  };
 }
 
 /**

@@ -177,6 +177,18 @@ export function parseDigest(header: string): Record<string, string> | null {
 
 export type AuthOutcome = 'ok' | 'missing' | 'wrong' | 'stale';
 
+/** The user name an Authorization header presents (Basic or Digest), or null; nothing is verified. */
+export function presentedUsername(header: string | undefined): string | null {
+  if (!header) return null;
+  const b = /^basic\s+([A-Za-z0-9+/=]{1,1024})\s*$/i.exec(header);
+  if (b) {
+    const decoded = Buffer.from(b[1]!, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return colon < 0 ? null : decoded.slice(0, colon);
+  }
+  return parseDigest(header)?.username ?? null;
+}
+
 /**
  * Check an `Authorization` header against the expected credentials. `missing` means the client
  * sent nothing usable (the normal first step of Digest), `wrong` a real failure.

@@ -42,6 +42,8 @@ export interface ResyncEngineOptions {
   globalRate?: number;
   /** Most targets waiting in the pacer. Default 100,000. */
   maxQueued?: number;
+  /** Most targets of one tenant waiting in the pacer. Default 20,000. */
+  maxQueuedPerTenant?: number;
   /** How long after the NOTIFY a fetch of the phone's own file counts as its effect. Default 10 min. */
   fetchWindowMs?: number;
   /** Every state change, after it is stored (logs, metrics, live UI). */
@@ -101,8 +103,9 @@ export class ResyncEngine {
   readonly #inFlight = new Map<string, { fetchedAt?: number }>();
   #idle: Array<() => void> = [];
   #closed = false;
-  /** Queue room promised to jobs being stored (submit awaits the store before queuing). */
+  /** Queue room promised to jobs being stored (submit awaits the store before queuing), in total and per tenant. */
   #reserved = 0;
+  readonly #reservedBy = new Map<string, number>();
   /** Every store write, one after the other: a target's states land in the order they happened. */
   #writes: Promise<void> = Promise.resolve();
   #pendingWrites = 0;
@@ -124,6 +127,7 @@ export class ResyncEngine {
       rate: opts.ratePerTenant,
       globalRate: opts.globalRate,
       maxQueued: opts.maxQueued,
+      maxQueuedPerKey: opts.maxQueuedPerTenant ?? Math.min(opts.maxQueued ?? 100_000, 20_000),
       timers: opts.timers ?? systemTimers,
       onError: (err) => this.#o.onError?.(err),
     });
@@ -216,10 +220,12 @@ export class ResyncEngine {
     });
     const unsendable = (job.unsendable ?? []).filter((u) => !seen.has(u.deviceMac));
     if (targets.length === 0 && unsendable.length === 0) throw new Error('no device to resync');
-    if (targets.length > this.#pacer.free - this.#reserved) {
-      throw new Error(`resync queue is full: ${this.#pacer.size} waiting, ${targets.length} more asked`);
-    }
+    const refused = targets.length
+      ? this.#pacer.refusal(job.tenantId, targets.length, { total: this.#reserved, key: this.#reservedBy.get(job.tenantId) ?? 0 })
+      : null;
+    if (refused) throw refused;
     this.#reserved += targets.length;
+    this.#reservedBy.set(job.tenantId, (this.#reservedBy.get(job.tenantId) ?? 0) + targets.length);
     try {
       // A claiming node (a server) stores the targets free and claims its share at once like any
       // other node would: a big job is spread over the nodes and paced by their shared rates.
@@ -233,6 +239,9 @@ export class ResyncEngine {
       );
     } finally {
       this.#reserved -= targets.length;
+      const left = (this.#reservedBy.get(job.tenantId) ?? 0) - targets.length;
+      if (left > 0) this.#reservedBy.set(job.tenantId, left);
+      else this.#reservedBy.delete(job.tenantId);
     }
     if (this.#closed) return { jobId, queued: 0 }; // stored `queued` (lease released at close): another engine claims them
     if (this.#claiming) {

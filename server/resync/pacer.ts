@@ -2,6 +2,13 @@
 // total, round-robin between keys so one tenant-wide resync does not starve the others, with a
 // bounded queue. A 5,000-phone tenant resync at 20/s takes ~4 min instead of hitting the proxy
 // with 5,000 NOTIFYs at once.
+//
+// The queue is shared fairly (issue 12, finding 4: one tenant filled the 100,000 places and every
+// other tenant got 429 for 83 minutes). A key may hold at most `maxQueuedPerKey` items; and when
+// the whole queue is full, a key still below its fair share (the global cap divided by the keys
+// that have items waiting, itself included) is admitted anyway. So a flood — of one tenant or of
+// several — never refuses a tenant below its share, and the queue holds at most twice the global
+// cap (the fair shares sum to the cap).
 import { systemTimers } from '../sip/clock.ts';
 import type { TimerHandle, Timers } from '../sip/clock.ts';
 
@@ -14,8 +21,10 @@ export interface PacerOptions<T> {
   globalRate?: number;
   /** Bucket size in items (how much lateness of the timer is caught up). Default rate/10, min 1. */
   burst?: (rate: number) => number;
-  /** Most items that may wait at once. Default 100,000. */
+  /** Most items that may wait at once (see the fairness rule above). Default 100,000. */
   maxQueued?: number;
+  /** Most items one key may have waiting. Default: a fifth of maxQueued. */
+  maxQueuedPerKey?: number;
   timers?: Timers;
   onError?: (err: unknown, item: T) => void;
 }
@@ -39,6 +48,7 @@ export class Pacer<T> {
   readonly #lanes = new Map<string, Lane<T>>();
   readonly #global: Bucket;
   readonly #max: number;
+  readonly #maxPerKey: number;
   #queued = 0;
   #timer: TimerHandle | undefined;
   #timerAt = Infinity;
@@ -49,6 +59,7 @@ export class Pacer<T> {
     this.#opts = opts;
     this.#timers = opts.timers ?? systemTimers;
     this.#max = opts.maxQueued ?? 100_000;
+    this.#maxPerKey = Math.min(this.#max, opts.maxQueuedPerKey ?? Math.max(1, Math.floor(this.#max / 5)));
     this.#global = this.#bucket(this.#globalRate());
   }
 
@@ -62,12 +73,35 @@ export class Pacer<T> {
     return this.#max - this.#queued;
   }
 
-  /** Queues items under `key`; throws when the queue would exceed its bound (nothing queued then). */
+  /** Items waiting under `key`. */
+  queuedFor(key: string): number {
+    const lane = this.#lanes.get(key);
+    return lane ? lane.items.length - lane.head : 0;
+  }
+
+  /**
+   * Why `n` more items under `key` would be refused, or null when they fit. `reserved` counts
+   * items promised but not queued yet (in total, and under this key).
+   */
+  refusal(key: string, n: number, reserved: { total: number; key: number } = { total: 0, key: 0 }): Error | null {
+    const mine = this.queuedFor(key) + reserved.key;
+    if (mine + n > this.#maxPerKey) {
+      return new Error(`resync queue share of this tenant is full: ${mine} waiting, ${n} more asked, at most ${this.#maxPerKey} per tenant`);
+    }
+    const total = this.#queued + reserved.total;
+    if (total + n <= this.#max) return null;
+    let keys = 0;
+    for (const [k, lane] of this.#lanes) if (k !== key && lane.items.length > lane.head) keys++;
+    const share = Math.floor(this.#max / (keys + 1));
+    if (mine + n <= share) return null;
+    return new Error(`resync queue is full: ${total} waiting, ${n} more asked; this tenant has ${mine} and its fair share now is ${share}`);
+  }
+
+  /** Queues items under `key`; throws when they are refused (nothing queued then). */
   enqueue(key: string, items: T[]): void {
     if (this.#closed) throw new Error('pacer is closed');
-    if (items.length > this.free) {
-      throw new Error(`resync queue is full: ${this.#queued} waiting, ${items.length} more asked, limit ${this.#max}`);
-    }
+    const refused = this.refusal(key, items.length);
+    if (refused) throw refused;
     let lane = this.#lanes.get(key);
     if (!lane) {
       lane = { bucket: this.#bucket(this.#rateOf(key)), items: [], head: 0 };

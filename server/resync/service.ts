@@ -33,6 +33,9 @@ export interface ResyncSettings {
   globalRate: number;
   /** How long a node's lease on resync targets holds unrenewed (s). Default 30. */
   leaseSeconds?: number;
+  /** Targets waiting at most, in total and per tenant (defaults 100,000 and 20,000). */
+  maxQueued?: number;
+  maxQueuedPerTenant?: number;
 }
 
 /** Nodes beat this often; one silent for 3 beats no longer counts in the share of the rates. */
@@ -42,8 +45,11 @@ export interface ResyncDeps {
   store: Store;
   log: Logger;
   sip: ResyncSettings;
-  /** Files provisioned phones fetched (PhoneFetches): a fetch after a NOTIFY marks it `fetched`. */
-  fetches?: { onFetch(listener: (f: { mac: string; at: string }) => void): () => void };
+  /**
+   * Files provisioned phones fetched (PhoneFetches): a fetch after a NOTIFY marks it `fetched`;
+   * `flush` writes the activity still pending (a phone seen a moment ago has an address).
+   */
+  fetches?: { onFetch(listener: (f: { mac: string; at: string }) => void): () => void; flush?(): Promise<void> };
 }
 
 export interface ResyncRuntime {
@@ -255,6 +261,8 @@ export class ResyncService {
       leaseMs: (sip.leaseSeconds ?? 30) * 1000,
       ratePerTenant: sip.ratePerTenant,
       globalRate: sip.globalRate,
+      ...(sip.maxQueued !== undefined ? { maxQueued: sip.maxQueued } : {}),
+      ...(sip.maxQueuedPerTenant !== undefined ? { maxQueuedPerTenant: sip.maxQueuedPerTenant } : {}),
       onChange: (c) => {
         log.debug({ job: c.jobId, mac: c.deviceMac, state: c.state, code: c.code, reason: c.reason }, 'resync target');
         opts.onChange?.(c);
@@ -316,6 +324,16 @@ export class ResyncService {
     const reboot = opts.reboot === true;
     const send: Array<Omit<ResyncTarget, 'jobId' | 'tenantId'>> = [];
     const fail: UnsendableTarget[] = [];
+    // Without a proxy a NOTIFY goes to where the phone last fetched from; fetches are recorded in
+    // one-second batches, so a phone seen a moment ago may not be written yet: write them first.
+    if (!tenant.sipProxy && this.deps.fetches?.flush) {
+      for (const d of devices) {
+        if (!(await store.sightings.get(d.mac))) {
+          await this.deps.fetches.flush();
+          break;
+        }
+      }
+    }
     for (const d of devices) {
       const user = d.userNumber ? await store.users.get(d.userNumber) : undefined;
       const plan = planTarget(d, tenant, user, await store.sightings.get(d.mac), reboot);
@@ -328,7 +346,7 @@ export class ResyncService {
     } catch (err) {
       if (err instanceof DomainError || err instanceof StoreError || !(err instanceof Error)) throw err;
       // The engine names the target and field (for the log), or says the queue is full.
-      if (/queue is full/.test(err.message)) throw new DomainError('too_many_requests', 'resync.queue_full');
+      if (/queue (share of this tenant )?is full/.test(err.message)) throw new DomainError('too_many_requests', 'resync.queue_full');
       this.deps.log.warn({ err, job: jobId, tenant: tenantId }, 'resync job refused by the engine');
       throw new DomainError('validation_failed', 'validation.resync_target', { tenant: tenantId });
     }

@@ -1,8 +1,9 @@
+import { message } from '../domain/messages.ts';
 import { contactInput, parseInput } from '../domain/schemas.ts';
-import { forbidden, invalid, notFound } from '../domain/errors.ts';
+import { conflict, DomainError, forbidden, invalid, notFound, stale } from '../domain/errors.ts';
 import type { Actor, Principal } from '../auth/principal.ts';
 import type { Contact, User } from '../store/types.ts';
-import { devicesOfUsers, inTransaction, type ServiceDeps } from './context.ts';
+import { checkVersion, devicesOfUsers, inTransaction, RETRY, versionedWrite, type ServiceDeps, type WriteOptions } from './context.ts';
 import { getUser } from './users.ts';
 import { recordAudit } from './audit.ts';
 
@@ -18,6 +19,11 @@ export async function contactsOwner(deps: ServiceDeps, p: Principal, number: str
   if (p.kind === 'system' || (p.kind === 'user' && p.number === u.number)) return u;
   throw forbidden('forbidden.contacts_owner_only');
 }
+
+/** A personal directory holds at most this many contacts, whatever the path (API, cockpit, CSV). */
+export const MAX_CONTACTS_PER_USER = 10_000;
+
+export const directoryFull = (number: string): DomainError => conflict('name', 'conflict.directory_full', { number, max: MAX_CONTACTS_PER_USER });
 
 export async function listContacts(deps: ServiceDeps, p: Principal, number: string): Promise<Contact[]> {
   await contactsOwner(deps, p, number);
@@ -47,6 +53,7 @@ export async function createContact(deps: ServiceDeps, p: Actor, number: string,
   const c = parseInput(contactInput, input);
   const created = await inTransaction(deps, async (d) => {
     const user = await contactsOwner(d, p, number);
+    if ((await d.store.contacts.count(number)) >= MAX_CONTACTS_PER_USER) throw directoryFull(number);
     const id = await d.store.contacts.insert({
       userNumber: number, name: c.name, work: c.work ?? null, mobile: c.mobile ?? null, home: c.home ?? null, group: c.group ?? null,
     });
@@ -58,14 +65,16 @@ export async function createContact(deps: ServiceDeps, p: Actor, number: string,
   return created;
 }
 
-export async function updateContact(deps: ServiceDeps, p: Actor, number: string, id: string, input: unknown): Promise<Contact> {
-  const updated = await inTransaction(deps, async (d) => {
+export async function updateContact(deps: ServiceDeps, p: Actor, number: string, id: string, input: unknown, opts: WriteOptions = {}): Promise<Contact> {
+  const updated = await versionedWrite(deps, message('stale.contact', { id }), opts, async (d) => {
     const cur = await ownContact(d, p, number, id);
+    checkVersion(opts, cur.version, message('stale.contact', { id }));
     if (input === null || typeof input !== 'object') throw invalid('(body)', 'validation.type_object');
     // PATCH semantics: absent fields keep their value; the result is validated as a whole.
     const merged = { name: cur.name, work: cur.work, mobile: cur.mobile, home: cur.home, group: cur.group, ...(input as object) };
     const c = parseInput(contactInput, merged);
-    await d.store.contacts.update(cur.id, { name: c.name, work: c.work ?? null, mobile: c.mobile ?? null, home: c.home ?? null, group: c.group ?? null });
+    const ok = await d.store.contacts.update(cur.id, { name: c.name, work: c.work ?? null, mobile: c.mobile ?? null, home: c.home ?? null, group: c.group ?? null }, cur.version);
+    if (!ok) return RETRY;
     const row = (await d.store.contacts.get(cur.id))!;
     await recordAudit(d.store, p, { action: 'contact.update', tenantId: await tenantOf(d, number), userNumber: number, targetId: cur.id, before: cur, after: row });
     return row;
@@ -74,10 +83,11 @@ export async function updateContact(deps: ServiceDeps, p: Actor, number: string,
   return updated;
 }
 
-export async function deleteContact(deps: ServiceDeps, p: Actor, number: string, id: string): Promise<void> {
+export async function deleteContact(deps: ServiceDeps, p: Actor, number: string, id: string, opts: WriteOptions = {}): Promise<void> {
   await inTransaction(deps, async (d) => {
     const cur = await ownContact(d, p, number, id);
-    await d.store.contacts.delete(cur.id);
+    checkVersion(opts, cur.version, message('stale.contact', { id }));
+    if (!(await d.store.contacts.delete(cur.id, cur.version))) throw stale(message('stale.contact', { id }));
     await recordAudit(d.store, p, { action: 'contact.delete', tenantId: await tenantOf(d, number), userNumber: number, targetId: cur.id, before: cur });
   });
   await touched(deps, number);

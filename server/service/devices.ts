@@ -1,11 +1,12 @@
-import { conflict, forbidden, invalid, notFound } from '../domain/errors.ts';
+import { conflict, forbidden, invalid, notFound, stale } from '../domain/errors.ts';
 import { normalizeMac, formatMac } from '../domain/mac.ts';
-import { listParam, shownValue } from '../domain/messages.ts';
+import { listParam, message, shownValue, type Message } from '../domain/messages.ts';
 import { deviceCreate, devicePatch, parseInput } from '../domain/schemas.ts';
 import { findModel, keyCapacity, vendors } from '../../vendors/index.ts';
 import { isOperator, requireDeviceAccess, requireTenantAdmin, type Actor, type Principal } from '../auth/principal.ts';
 import type { Device, Store } from '../store/types.ts';
-import { inTransaction, type ServiceDeps } from './context.ts';
+import { checkVersion, inTransaction, RETRY, versionedWrite, type ServiceDeps, type WriteOptions } from './context.ts';
+import { enrolmentUntil, newProvisioningCredentials } from './enrolment.ts';
 import { recordAudit } from './audit.ts';
 
 export async function getDevice(deps: ServiceDeps, p: Principal, rawMac: string): Promise<Device> {
@@ -76,6 +77,19 @@ export async function checkExtraLines(store: Store, lines: string[], d: { tenant
   }
 }
 
+/**
+ * A MAC that asked cadran for its files before anyone registered it (the unknown-phones list) is a
+ * real phone somewhere: only an operator may give it to a tenant, or a tenant admin once an
+ * operator assigned it to their tenant. A MAC never seen may be registered by its tenant's admin
+ * (it then goes through adopt-before-serve). Returns why not, or null.
+ */
+export async function claimRefusal(store: Store, p: Principal, mac: string, tenantId: string): Promise<Message | null> {
+  if (isOperator(p)) return null;
+  const seen = await store.unknownDevices.get(mac);
+  if (!seen || seen.assignedTenant === tenantId) return null;
+  return message('forbidden.claim_unknown_phone', { mac: formatMac(mac) });
+}
+
 async function checkUser(store: Store, p: Principal, userNumber: string | null | undefined, tenantId: string): Promise<void> {
   if (!userNumber) return;
   const u = await store.users.get(userNumber);
@@ -92,6 +106,9 @@ export async function createDevice(deps: ServiceDeps, p: Actor, input: unknown):
   const device = await inTransaction(deps, async ({ store }) => {
     // Rights first: a tenant admin naming another tenant gets the same answer whether it exists or not.
     requireTenantAdmin(p, d.tenant);
+    const tenant = await store.tenants.get(d.tenant);
+    if (!tenant) throw invalid('tenant', 'validation.tenant_unknown', { tenant: d.tenant });
+    requireTenantAdmin(p, d.tenant);
     if (!(await store.tenants.get(d.tenant))) throw invalid('tenant', 'validation.tenant_unknown', { tenant: d.tenant });
     const existing = await store.devices.get(mac);
     if (existing) {
@@ -100,7 +117,11 @@ export async function createDevice(deps: ServiceDeps, p: Actor, input: unknown):
       if (existing.tenantId !== d.tenant) throw conflict('mac', 'conflict.mac_in_tenant', { mac: formatMac(mac), tenant: existing.tenantId });
       throw conflict('mac', 'conflict.mac_registered', { mac: formatMac(mac) });
     }
+    const refused = await claimRefusal(store, p, mac, d.tenant);
+    if (refused) throw forbidden(refused.key, refused.params);
     await checkUser(store, p, d.user, d.tenant);
+    // Credentials of its own for every device; given ones are kept.
+    const generated = newProvisioningCredentials(mac);
     const row = {
       mac,
       tenantId: d.tenant,
@@ -110,8 +131,9 @@ export async function createDevice(deps: ServiceDeps, p: Actor, input: unknown):
       label: d.label ?? null,
       expansionModules: d.expansionModules ?? 0,
       extraLines: d.extraLines ?? [],
-      provisioningUsername: d.provisioningUsername ?? null,
-      provisioningPassword: d.provisioningPassword ?? null,
+      provisioningUsername: d.provisioningUsername ?? generated.provisioningUsername,
+      provisioningPassword: d.provisioningPassword ?? generated.provisioningPassword,
+      enrolUntil: enrolmentUntil(tenant.security),
     };
     if (row.userNumber) await checkKeysFit(store, row.userNumber, row);
     await checkExtraLines(store, row.extraLines, row, true);
@@ -124,21 +146,26 @@ export async function createDevice(deps: ServiceDeps, p: Actor, input: unknown):
   return device;
 }
 
-export async function updateDevice(deps: ServiceDeps, p: Actor, rawMac: string, input: unknown): Promise<Device> {
-  const device = await inTransaction(deps, async (tx) => {
+export async function updateDevice(deps: ServiceDeps, p: Actor, rawMac: string, input: unknown, opts: WriteOptions = {}): Promise<Device> {
+  const patch = parseInput(devicePatch, input);
+  const device = await versionedWrite(deps, message('stale.device', { mac: formatMac(normalizeMac(rawMac)) }), opts, async (tx) => {
     const { store } = tx;
     const cur = await getDevice(tx, p, rawMac);
     requireDeviceAccess(p, cur, true);
-    const patch = parseInput(devicePatch, input);
+    checkVersion(opts, cur.version, message('stale.device', { mac: formatMac(cur.mac) }));
     const tenantId = patch.tenant ?? cur.tenantId;
-    if (tenantId !== cur.tenantId) {
+    const moved = tenantId !== cur.tenantId;
+    const tenant = await store.tenants.get(tenantId);
+    if (moved) {
       if (!isOperator(p)) throw forbidden('forbidden.move_device');
-      if (!(await store.tenants.get(tenantId))) throw invalid('tenant', 'validation.tenant_unknown', { tenant: tenantId });
+      if (!tenant) throw invalid('tenant', 'validation.tenant_unknown', { tenant: tenantId });
     }
     const model = patch.model ?? cur.model;
     const vendor = resolveModel(model).vendor;
-    const userNumber = patch.user === undefined ? (tenantId === cur.tenantId ? cur.userNumber : null) : patch.user;
+    const userNumber = patch.user === undefined ? (moved ? null : cur.userNumber) : patch.user;
     await checkUser(store, p, userNumber, tenantId);
+    // A phone given to another tenant gets new credentials (the old tenant's admins knew them).
+    const fresh = moved ? newProvisioningCredentials(cur.mac) : null;
     const next = {
       tenantId,
       vendor: vendor.id,
@@ -148,12 +175,16 @@ export async function updateDevice(deps: ServiceDeps, p: Actor, rawMac: string, 
       expansionModules: patch.expansionModules ?? cur.expansionModules,
       // Another tenant's phone keeps none of this tenant's licences.
       extraLines: patch.extraLines ?? (tenantId === cur.tenantId ? cur.extraLines : []),
-      provisioningUsername: patch.provisioningUsername === undefined ? cur.provisioningUsername : patch.provisioningUsername,
-      provisioningPassword: patch.provisioningPassword === undefined ? cur.provisioningPassword : patch.provisioningPassword,
+      provisioningUsername: patch.provisioningUsername === undefined ? (fresh?.provisioningUsername ?? cur.provisioningUsername) : patch.provisioningUsername,
+      provisioningPassword: patch.provisioningPassword === undefined ? (fresh?.provisioningPassword ?? cur.provisioningPassword) : patch.provisioningPassword,
     };
     if (next.userNumber) await checkKeysFit(store, next.userNumber, { ...next, mac: cur.mac });
     await checkExtraLines(store, next.extraLines, { ...next, mac: cur.mac }, patch.extraLines !== undefined);
-    await store.devices.update(cur.mac, next);
+    if (!(await store.devices.update(cur.mac, next, cur.version))) return RETRY;
+    // New credentials reach the phone only through a new enrolment.
+    const credentialsChanged = next.provisioningUsername !== cur.provisioningUsername || next.provisioningPassword !== cur.provisioningPassword;
+    const until = tenant && (moved || credentialsChanged) ? enrolmentUntil(tenant.security) : null;
+    if (until) await store.devices.openEnrolment(cur.mac, until);
     const after = (await store.devices.get(cur.mac))!;
     await recordDeviceChange(store, p, cur, after);
     return after;
@@ -162,11 +193,35 @@ export async function updateDevice(deps: ServiceDeps, p: Actor, rawMac: string, 
   return device;
 }
 
-export async function deleteDevice(deps: ServiceDeps, p: Actor, rawMac: string): Promise<void> {
+/**
+ * New provisioning credentials for a device, and a new enrolment window when its tenant adopts
+ * before serving (the phone fetches its files once without credentials and gets the new ones).
+ * Returns the device, the new password included (shown once to whoever rotated it).
+ */
+export async function rotateCredentials(deps: ServiceDeps, p: Actor, rawMac: string, opts: WriteOptions = {}): Promise<Device> {
+  const device = await versionedWrite(deps, message('stale.device', { mac: formatMac(normalizeMac(rawMac)) }), opts, async (tx) => {
+    const cur = await getDevice(tx, p, rawMac);
+    requireTenantAdmin(p, cur.tenantId);
+    checkVersion(opts, cur.version, message('stale.device', { mac: formatMac(cur.mac) }));
+    const { mac, createdAt: _c, updatedAt: _u, version, enrolUntil: _e, enrolledAt: _a, enrolledIp: _i, ...rest } = cur;
+    if (!(await tx.store.devices.update(mac, { ...rest, ...newProvisioningCredentials(mac) }, version))) return RETRY;
+    const tenant = await tx.store.tenants.get(cur.tenantId);
+    const until = tenant ? enrolmentUntil(tenant.security) : null;
+    if (until) await tx.store.devices.openEnrolment(mac, until);
+    const after = (await tx.store.devices.get(mac))!;
+    await recordDeviceChange(tx.store, p, cur, after);
+    return after;
+  });
+  deps.changes.devicesChanged([device.mac], 'device credentials rotated');
+  return device;
+}
+
+export async function deleteDevice(deps: ServiceDeps, p: Actor, rawMac: string, opts: WriteOptions = {}): Promise<void> {
   const mac = await inTransaction(deps, async (tx) => {
     const cur = await getDevice(tx, p, rawMac);
     requireTenantAdmin(p, cur.tenantId);
-    await tx.store.devices.delete(cur.mac);
+    checkVersion(opts, cur.version, message('stale.device', { mac: formatMac(cur.mac) }));
+    if (!(await tx.store.devices.delete(cur.mac, cur.version))) throw stale(message('stale.device', { mac: formatMac(cur.mac) }));
     await recordAudit(tx.store, p, { action: 'device.delete', tenantId: cur.tenantId, userNumber: cur.userNumber, mac: cur.mac, before: cur });
     return cur.mac;
   });

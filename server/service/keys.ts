@@ -1,3 +1,4 @@
+import { message } from '../domain/messages.ts';
 import { invalidAll, type ErrorDetail } from '../domain/errors.ts';
 import { formatMac } from '../domain/mac.ts';
 import { dialable } from '../domain/numbers.ts';
@@ -5,7 +6,7 @@ import { keyList, parseInput } from '../domain/schemas.ts';
 import { findModel, keyCapacity } from '../../vendors/index.ts';
 import type { Actor, Principal } from '../auth/principal.ts';
 import type { FunctionKey, Store, User } from '../store/types.ts';
-import { devicesOfUsers, inTransaction, type ServiceDeps } from './context.ts';
+import { checkVersion, devicesOfUsers, RETRY, versionedWrite, type ServiceDeps, type WriteOptions } from './context.ts';
 import { getUser } from './users.ts';
 import { keysSnapshot, recordAudit } from './audit.ts';
 
@@ -66,11 +67,17 @@ export async function listKeys(deps: ServiceDeps, p: Principal, number: string):
   return deps.store.keys.list(number);
 }
 
-export async function replaceKeys(deps: ServiceDeps, p: Actor, number: string, input: unknown): Promise<FunctionKey[]> {
-  const { keys, macs } = await inTransaction(deps, async (d) => {
+/** The version of a user's key list (ETag of `GET /users/{n}/keys`). */
+export async function keysVersion(deps: ServiceDeps, p: Principal, number: string): Promise<number> {
+  return (await getUser(deps, p, number)).keysVersion;
+}
+
+export async function replaceKeys(deps: ServiceDeps, p: Actor, number: string, input: unknown, opts: WriteOptions = {}): Promise<FunctionKey[]> {
+  const { keys, macs } = await versionedWrite(deps, message('stale.keys', { number }), opts, async (d) => {
     const user = await getUser(d, p, number);
+    checkVersion(opts, user.keysVersion, message('stale.keys', { number }));
     const before = await d.store.keys.list(number);
-    await d.store.keys.replace(number, await validateKeys(d.store, user, input));
+    if (!(await d.store.keys.replace(number, await validateKeys(d.store, user, input), user.keysVersion))) return RETRY;
     const keys = await d.store.keys.list(number);
     await recordAudit(d.store, p, { action: 'keys.replace', tenantId: user.tenantId, userNumber: number, before: { keys: keysSnapshot(before) }, after: { keys: keysSnapshot(keys) } });
     return { keys, macs: await devicesOfUsers(d.store, [number]) };

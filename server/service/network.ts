@@ -1,10 +1,12 @@
+import { formatMac } from '../domain/mac.ts';
+import { message } from '../domain/messages.ts';
 import { networkProfile, parseInput } from '../domain/schemas.ts';
 import { notFound } from '../domain/errors.ts';
 import { compactProfile } from '../domain/profile.ts';
 import { requireTenantAdmin, requireTenantMember, type Actor, type Principal } from '../auth/principal.ts';
 import type { NetworkProfile } from '../../vendors/types.ts';
-import type { Store } from '../store/types.ts';
-import { inTransaction, type ServiceDeps } from './context.ts';
+import type { Store, VersionedProfile } from '../store/types.ts';
+import { checkVersion, RETRY, versionedWrite, type ServiceDeps, type WriteOptions } from './context.ts';
 import { getDevice } from './devices.ts';
 import { recordAudit } from './audit.ts';
 
@@ -35,46 +37,54 @@ export async function effectiveProfile(store: Store, mac: string, tenantId: stri
 }
 
 export async function getTenantNetwork(deps: ServiceDeps, p: Principal, tenantId: string): Promise<NetworkProfile> {
+  return (await getTenantNetworkEntry(deps, p, tenantId)).profile;
+}
+
+/** The tenant's profile with its version (ETag). */
+export async function getTenantNetworkEntry(deps: ServiceDeps, p: Principal, tenantId: string): Promise<VersionedProfile> {
   if (!(await deps.store.tenants.get(tenantId))) throw notFound('not_found.tenant', { id: tenantId });
   requireTenantMember(p, tenantId);
   requireTenantAdmin(p, tenantId);
-  return deps.store.network.getTenant(tenantId);
+  return deps.store.network.getTenantEntry(tenantId);
 }
 
-export async function setTenantNetwork(deps: ServiceDeps, p: Actor, tenantId: string, input: unknown): Promise<NetworkProfile> {
+export async function setTenantNetwork(deps: ServiceDeps, p: Actor, tenantId: string, input: unknown, opts: WriteOptions = {}): Promise<VersionedProfile> {
   if (!(await deps.store.tenants.get(tenantId))) throw notFound('not_found.tenant', { id: tenantId });
   requireTenantAdmin(p, tenantId);
   const profile = compactProfile(parseInput(networkProfile, input));
-  const macs = await inTransaction(deps, async ({ store }) => {
+  const what = message('stale.network_tenant', { id: tenantId });
+  const { entry, macs } = await versionedWrite(deps, what, opts, async ({ store }) => {
     if (!(await store.tenants.get(tenantId))) throw notFound('not_found.tenant', { id: tenantId });
-    const before = await store.network.getTenant(tenantId);
-    await store.network.setTenant(tenantId, profile);
-    await recordAudit(store, p, { action: 'tenant.network', tenantId, before, after: profile });
-    return (await store.devices.list({ tenantId })).map((d) => d.mac);
+    const cur = await store.network.getTenantEntry(tenantId);
+    checkVersion(opts, cur.version, what);
+    if (!(await store.network.setTenant(tenantId, profile, cur.version))) return RETRY;
+    await recordAudit(store, p, { action: 'tenant.network', tenantId, before: cur.profile, after: profile });
+    return { entry: await store.network.getTenantEntry(tenantId), macs: (await store.devices.list({ tenantId })).map((d) => d.mac) };
   });
   deps.changes.devicesChanged(macs, `network profile of ${tenantId} changed`);
-  return profile;
+  return entry;
 }
 
-export async function getDeviceNetwork(deps: ServiceDeps, p: Principal, mac: string): Promise<{ overrides: NetworkProfile; effective: NetworkProfile }> {
+export async function getDeviceNetwork(deps: ServiceDeps, p: Principal, mac: string): Promise<{ overrides: NetworkProfile; effective: NetworkProfile; version: number }> {
   const d = await getDevice(deps, p, mac);
   requireTenantAdmin(p, d.tenantId);
-  return {
-    overrides: await deps.store.network.getDevice(d.mac),
-    effective: await effectiveProfile(deps.store, d.mac, d.tenantId, deps.defaults),
-  };
+  const entry = await deps.store.network.getDeviceEntry(d.mac);
+  return { overrides: entry.profile, effective: await effectiveProfile(deps.store, d.mac, d.tenantId, deps.defaults), version: entry.version };
 }
 
-export async function setDeviceNetwork(deps: ServiceDeps, p: Actor, mac: string, input: unknown): Promise<NetworkProfile> {
+export async function setDeviceNetwork(deps: ServiceDeps, p: Actor, mac: string, input: unknown, opts: WriteOptions = {}): Promise<VersionedProfile> {
   const d = await getDevice(deps, p, mac);
   requireTenantAdmin(p, d.tenantId);
   const profile = compactProfile(parseInput(networkProfile, input));
-  await inTransaction(deps, async (tx) => {
+  const what = message('stale.network_device', { mac: formatMac(d.mac) });
+  const entry = await versionedWrite(deps, what, opts, async (tx) => {
     const cur = await getDevice(tx, p, mac); // still there, still the caller's
-    const before = await tx.store.network.getDevice(cur.mac);
-    await tx.store.network.setDevice(cur.mac, profile);
-    await recordAudit(tx.store, p, { action: 'device.network', tenantId: cur.tenantId, userNumber: cur.userNumber, mac: cur.mac, before, after: profile });
+    const now = await tx.store.network.getDeviceEntry(cur.mac);
+    checkVersion(opts, now.version, what);
+    if (!(await tx.store.network.setDevice(cur.mac, profile, now.version))) return RETRY;
+    await recordAudit(tx.store, p, { action: 'device.network', tenantId: cur.tenantId, userNumber: cur.userNumber, mac: cur.mac, before: now.profile, after: profile });
+    return tx.store.network.getDeviceEntry(cur.mac);
   });
   deps.changes.devicesChanged([d.mac], 'device network overrides changed');
-  return profile;
+  return entry;
 }

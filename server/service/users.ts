@@ -1,9 +1,10 @@
-import { conflict, invalid, notFound } from '../domain/errors.ts';
+import { message } from '../domain/messages.ts';
+import { conflict, invalid, notFound, stale } from '../domain/errors.ts';
 import { parseInput, userCreate, userPatch, userPassword } from '../domain/schemas.ts';
 import { hashPassword, randomSecret, verifyPassword } from '../auth/passwords.ts';
 import { requireTenantAdmin, requireUserAccess, requireUserAdmin, type Actor, type Principal } from '../auth/principal.ts';
 import type { User } from '../store/types.ts';
-import { devicesOfUsers, inTransaction, type ServiceDeps } from './context.ts';
+import { checkVersion, devicesOfUsers, inTransaction, RETRY, versionedWrite, type ServiceDeps, type WriteOptions } from './context.ts';
 import { keysSnapshot, recordAudit } from './audit.ts';
 
 export async function getUser(deps: ServiceDeps, p: Principal, number: string): Promise<User> {
@@ -66,7 +67,7 @@ async function requireCurrentPassword(user: User, given: string | undefined, ctx
   if (!ok) throw invalid('currentPassword', 'validation.current_password_wrong');
 }
 
-export async function updateUser(deps: ServiceDeps, p: Actor, number: string, input: unknown, ctx: ActorContext = {}): Promise<User> {
+export async function updateUser(deps: ServiceDeps, p: Actor, number: string, input: unknown, opts: WriteOptions & ActorContext = {}): Promise<User> {
   const before = await getUser(deps, p, number);
   const { currentPassword, ...patch } = parseInput(userPatch, input);
   const self = p.kind === 'user' && p.number === number;
@@ -80,25 +81,33 @@ export async function updateUser(deps: ServiceDeps, p: Actor, number: string, in
   if (patch.role && p.kind === 'user' && p.number === number && patch.role !== before.role) {
     throw invalid('role', 'validation.own_role');
   }
+  checkVersion(opts, before.version, message('stale.user', { number }));
   if (self && (patch.password !== undefined || (patch.email !== undefined && patch.email !== before.email))) {
-    await requireCurrentPassword(before, currentPassword, ctx);
+    await requireCurrentPassword(before, currentPassword, opts);
   }
   const newHash = patch.password ? await hashPassword(patch.password) : undefined;
-  const { user, macs } = await inTransaction(deps, async (d) => {
-    // The row as it is now (another edit may have landed during the hash): merge onto that.
+  const { user, macs } = await versionedWrite(deps, message('stale.user', { number }), opts, async (d) => {
+    // The row as it is now (another edit may have landed during the hash): only the fields this
+    // request names are taken from it, every other field stays as the other edit left it.
     const cur = await getUser(d, p, number);
-    await d.store.users.update(number, {
-      name: patch.name ?? cur.name,
-      email: patch.email === undefined ? cur.email : patch.email,
-      role: patch.role ?? cur.role,
-      passwordHash: newHash ?? cur.passwordHash,
-      sipAuthName: patch.sipAuthName ?? cur.sipAuthName,
-      sipPassword: patch.sipPassword ?? cur.sipPassword,
-      voicemailNumber: patch.voicemailNumber ?? cur.voicemailNumber,
-    });
+    checkVersion(opts, cur.version, message('stale.user', { number }));
+    const ok = await d.store.users.update(
+      number,
+      {
+        name: patch.name ?? cur.name,
+        email: patch.email === undefined ? cur.email : patch.email,
+        role: patch.role ?? cur.role,
+        passwordHash: newHash ?? cur.passwordHash,
+        sipAuthName: patch.sipAuthName ?? cur.sipAuthName,
+        sipPassword: patch.sipPassword ?? cur.sipPassword,
+        voicemailNumber: patch.voicemailNumber ?? cur.voicemailNumber,
+      },
+      cur.version,
+    );
+    if (!ok) return RETRY;
     // A new password ends every other session and token of this person: whoever knew the old
     // one is out. Her own session stays when she changes it herself.
-    if (newHash) await d.store.credentials.deleteFor('user', number, self && ctx.credentialId ? { except: ctx.credentialId } : {});
+    if (newHash) await d.store.credentials.deleteFor('user', number, self && opts.credentialId ? { except: opts.credentialId } : {});
     // A rename shows on the phones that supervise this user too (BLF labels default to the name).
     const macs = await devicesOfUsers(d.store, [number, ...(await d.store.keys.watchersOf(number))]);
     const user = (await d.store.users.get(number))!;
@@ -114,22 +123,24 @@ export async function setPassword(deps: ServiceDeps, a: Actor, number: string, p
   const pw = parseInput(userPassword, password, 'password');
   if (!(await deps.store.users.get(number))) throw notFound('not_found.user', { number: number });
   const hash = await hashPassword(pw);
-  await inTransaction(deps, async ({ store }) => {
+  await versionedWrite(deps, message('stale.user', { number }), {}, async ({ store }) => {
     const cur = await store.users.get(number);
-    if (!cur) throw notFound('not_found.user', { number: number });
-    await store.users.update(number, { ...cur, passwordHash: hash });
+    if (!cur) throw notFound('not_found.user', { number });
+    if (!(await store.users.update(number, { ...cur, passwordHash: hash }, cur.version))) return RETRY;
     const after = (await store.users.get(number))!;
     await recordAudit(store, a, { action: 'user.password_reset', tenantId: cur.tenantId, userNumber: number, before: cur, after });
     // A reset (forgotten password) ends every session and token of this person.
     await store.credentials.deleteFor('user', number);
+    return true;
   });
 }
 
-export async function deleteUser(deps: ServiceDeps, p: Actor, number: string): Promise<void> {
+export async function deleteUser(deps: ServiceDeps, p: Actor, number: string, opts: WriteOptions = {}): Promise<void> {
   const affected = await inTransaction(deps, async (d) => {
     const cur = await getUser(d, p, number);
     requireTenantAdmin(p, cur.tenantId);
     if (p.kind === 'user' && p.number === number) throw invalid('number', 'validation.own_licence_delete');
+    checkVersion(opts, cur.version, message('stale.user', { number }));
     const watchers = await d.store.keys.watchersOf(number);
     const affected = await devicesOfUsers(d.store, [number, ...watchers]);
     // BLF keys of colleagues that supervised this user would point nowhere: remove them.
@@ -144,7 +155,7 @@ export async function deleteUser(deps: ServiceDeps, p: Actor, number: string): P
     }
     // Phones that registered this licence as an extra line lose that line.
     for (const dev of await d.store.devices.list({ extraLine: number })) {
-      const { mac, createdAt: _c, updatedAt: _u, ...row } = dev;
+      const { mac, createdAt: _c, updatedAt: _u, version: _v, enrolUntil: _e, enrolledAt: _a, enrolledIp: _i, ...row } = dev;
       const extraLines = dev.extraLines.filter((n) => n !== number);
       await d.store.devices.update(mac, { ...row, extraLines });
       await recordAudit(d.store, p, {
@@ -154,7 +165,7 @@ export async function deleteUser(deps: ServiceDeps, p: Actor, number: string): P
     }
     const keys = await d.store.keys.list(number);
     const contacts = (await d.store.contacts.list(number)).length;
-    await d.store.users.delete(number);
+    if (!(await d.store.users.delete(number, cur.version))) throw stale(message('stale.user', { number }));
     await recordAudit(d.store, p, {
       action: 'user.delete', tenantId: cur.tenantId, userNumber: number, before: { ...cur, keys: keysSnapshot(keys) }, summary: { contacts },
     });

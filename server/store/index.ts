@@ -14,6 +14,8 @@ import type { Store } from './types.ts';
 export interface StoreConfig {
   /** SQLite file (`<data dir>/cadran.sqlite`), used when no database URL is given. */
   databaseFile: string;
+  /** SQLite: seconds a write waits (on timers) for another process's lock before it is 'busy' (default 15). */
+  sqliteBusySeconds?: number;
   /** `postgres://…` / `postgresql://…`, or null for the embedded SQLite file. */
   databaseUrl: string | null;
   /** PostgreSQL settings (defaults when absent). */
@@ -65,7 +67,12 @@ export async function openStore(config: StoreConfig, opts: OpenStoreOptions = {}
     }
   }
   if (url) throw new StoreError('unavailable', `CADRAN_DATABASE_URL: unsupported database URL scheme (expected postgres://)`);
-  return new SqliteStore({ file: config.databaseFile, keys: opts.keys ?? loadKeys(config), ...(opts.requireKeys === false ? { requireKeys: false } : {}) });
+  return new SqliteStore({
+    file: config.databaseFile,
+    busyDeadlineMs: (config.sqliteBusySeconds ?? 15) * 1000,
+    keys: opts.keys ?? loadKeys(config),
+    ...(opts.requireKeys === false ? { requireKeys: false } : {}),
+  });
 }
 
 export type { Store, StoreChange } from './types.ts';

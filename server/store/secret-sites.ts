@@ -1,7 +1,8 @@
 // Where the schema keeps passwords, the same on both engines (SQLite and PostgreSQL): each one is
 // sealed by secrets.ts with its purpose (the table and column) bound into the ciphertext, so a
 // value copied from one engine to the other (`cadran migrate`) opens with the same key.
-import { isProfileSecret } from './secrets.ts';
+import { isProfileSecret, type SecretBox } from './secrets.ts';
+import type { Device, UndoEntry } from './types.ts';
 
 /** The purpose of a stored password: `<table>.<column>` (`users.sip_password`), bound into its ciphertext. */
 const purposeOf = (...parts: string[]): string => parts.join('.');
@@ -13,14 +14,20 @@ export const TENANT_AUTH_PASSWORD = purposeOf('security', 'auth', 'password');
 export interface ScalarSite {
   kind: 'scalar';
   table: string;
+  /** Column (or SQL expression, the same on both engines) naming one row. */
   key: string;
+  /** Made by a later migration than 007 (which seals what was plaintext): skipped while absent. */
+  optional?: true;
   column: string;
   purpose: string;
 }
 export interface JsonSite {
   kind: 'json';
   table: string;
+  /** Column (or SQL expression, the same on both engines) naming one row. */
   key: string;
+  /** Made by a later migration than 007 (which seals what was plaintext): skipped while absent. */
+  optional?: true;
   column: string;
   /** The secret strings of one parsed value: [purpose, read, write]. */
   fields(value: Record<string, unknown>): Array<{ purpose: string; get(): string; set(v: string): void }>;
@@ -47,5 +54,28 @@ export const SECRET_SITES: Site[] = [
   },
   { kind: 'json', table: 'tenant_network', key: 'tenant_id', column: 'profile', needle: 'Password"', fields: profileFields },
   { kind: 'json', table: 'device_network', key: 'mac', column: 'profile', needle: 'Password"', fields: profileFields },
+  // The undo journal of imports (migration 008) keeps a device as it was before the import wrote
+  // it, its provisioning password sealed like the devices column's (same purpose): an undo writes
+  // it back re-sealed, and a rotation re-encrypts it with the rest.
+  {
+    kind: 'json', table: 'import_undo', key: "run_id || ':' || seq", column: 'before', needle: '"provisioningPassword":"', optional: true,
+    fields: (d) =>
+      typeof d.provisioningPassword === 'string'
+        ? [{ purpose: PROVISIONING_PASSWORD, get: () => d.provisioningPassword as string, set: (v: string) => void (d.provisioningPassword = v) }]
+        : [],
+  },
 ];
+
+/** The stored text of a journal entry's before-image: a device's provisioning password sealed, never plaintext. */
+export function journalBefore(box: SecretBox, e: UndoEntry): string | null {
+  if (e.before === null) return null;
+  if (e.entity !== 'device') return JSON.stringify(e.before);
+  const d = e.before as Device;
+  return JSON.stringify({ ...d, provisioningPassword: box.sealNullable(d.provisioningPassword ?? null, PROVISIONING_PASSWORD) });
+}
+
+/** The provisioning password to write back from a journal's before-image: re-sealed with the current key. */
+export function restoredPassword(box: SecretBox, d: Device): string | null {
+  return d.provisioningPassword === null || d.provisioningPassword === undefined ? null : box.seal(box.open(d.provisioningPassword, PROVISIONING_PASSWORD), PROVISIONING_PASSWORD);
+}
 

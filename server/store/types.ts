@@ -20,6 +20,8 @@ export interface Tenant {
   sipPort: number;
   sipTransport: SipTransport;
   security: ProvisioningSecurity;
+  /** Grows by one with every update: a write that names an older version is refused (412). */
+  version: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -36,6 +38,9 @@ export interface User {
   sipAuthName: string;
   sipPassword: string;
   voicemailNumber: string;
+  version: number;
+  /** Version of the user's function key list (changes with `keys.replace`, not with the user). */
+  keysVersion: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -53,6 +58,15 @@ export interface Device {
   extraLines: string[];
   provisioningUsername: string | null;
   provisioningPassword: string | null;
+  version: number;
+  /**
+   * Adopt before serve: until this time (ISO) the device may fetch its files once without
+   * credentials; null when no window is open.
+   */
+  enrolUntil: string | null;
+  /** When and from where the device enrolled (its first credential-less fetch of a secret file). */
+  enrolledAt: string | null;
+  enrolledIp: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -72,6 +86,7 @@ export interface Contact {
   mobile: string | null;
   home: string | null;
   group: string | null;
+  version: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -108,6 +123,38 @@ export interface UnknownDevice {
   firstSeen: string;
   lastSeen: string;
   count: number;
+  /** The tenant an operator assigned this MAC to: its admins may register it (null: operators only). */
+  assignedTenant: string | null;
+}
+
+/** A network profile with the version of its row (0 when nothing was ever stored). */
+export interface VersionedProfile {
+  profile: NetworkProfile;
+  version: number;
+}
+
+/** Row kinds an interrupted import can put back. */
+export type UndoEntity = 'device' | 'contact';
+
+/** How to put one row back as it was before an import wrote it. */
+export interface UndoEntry {
+  entity: UndoEntity;
+  /** MAC, or contact id as text. */
+  key: string;
+  /** The row before the write (its store record as JSON); null when the import created it. */
+  before: Device | Contact | null;
+  /** Version the import's write left: the row is put back only if nobody changed it since. */
+  afterVersion: number;
+}
+
+/** An import that writes in chunks: what is needed to undo it if it fails or dies. */
+export interface ImportRun {
+  id: string;
+  kind: string;
+  /** `host:pid` of the process running it. */
+  owner: string;
+  startedAt: string;
+  heartbeatAt: string;
 }
 
 export type PrincipalKind = 'operator' | 'user';
@@ -186,46 +233,62 @@ export interface Store {
 
   // Lists are ordered as stated (test/store-suite.ts checks it): tenants by id, users by number,
   // devices by MAC, keys by position, contacts by name (case-insensitive) then id.
+  // Versions: every update adds one to the row's `version`. Given `ifVersion`, an update or delete
+  // happens only when the row still has that version (one atomic statement: `… WHERE version = ?`)
+  // and says whether it did: false when the row is gone or another write got there first.
   tenants: {
     list(): Promise<Tenant[]>;
     get(id: string): Promise<Tenant | undefined>;
-    insert(t: Omit<Tenant, 'createdAt' | 'updatedAt'>): Promise<void>;
-    update(id: string, t: Omit<Tenant, 'id' | 'createdAt' | 'updatedAt'>): Promise<void>;
-    delete(id: string): Promise<boolean>;
+    insert(t: Omit<Tenant, 'createdAt' | 'updatedAt' | 'version'>): Promise<void>;
+    update(id: string, t: Omit<Tenant, 'id' | 'createdAt' | 'updatedAt' | 'version'>, ifVersion?: number): Promise<boolean>;
+    delete(id: string, ifVersion?: number): Promise<boolean>;
   };
   users: {
     list(tenantId?: string): Promise<User[]>;
     get(number: string): Promise<User | undefined>;
-    insert(u: Omit<User, 'createdAt' | 'updatedAt'>): Promise<void>;
-    update(number: string, u: Omit<User, 'number' | 'tenantId' | 'createdAt' | 'updatedAt'>): Promise<void>;
-    delete(number: string): Promise<boolean>;
+    insert(u: Omit<User, 'createdAt' | 'updatedAt' | 'version' | 'keysVersion'>): Promise<void>;
+    update(number: string, u: Omit<User, 'number' | 'tenantId' | 'createdAt' | 'updatedAt' | 'version' | 'keysVersion'>, ifVersion?: number): Promise<boolean>;
+    delete(number: string, ifVersion?: number): Promise<boolean>;
   };
   devices: {
     /** `userNumber`: phones of that user; `extraLine`: phones that list that number in extraLines. */
     list(filter?: { tenantId?: string; userNumber?: string; extraLine?: string }): Promise<Device[]>;
     get(mac: string): Promise<Device | undefined>;
-    insert(d: Omit<Device, 'createdAt' | 'updatedAt'>): Promise<void>;
-    update(mac: string, d: Omit<Device, 'mac' | 'createdAt' | 'updatedAt'>): Promise<void>;
-    delete(mac: string): Promise<boolean>;
+    /** A new device; `enrolUntil` opens its enrolment window. */
+    insert(d: Omit<Device, 'createdAt' | 'updatedAt' | 'version' | 'enrolUntil' | 'enrolledAt' | 'enrolledIp'> & { enrolUntil?: string | null }): Promise<void>;
+    /** Every field but the enrolment state (see openEnrolment / claimEnrolment). */
+    update(mac: string, d: Omit<Device, 'mac' | 'createdAt' | 'updatedAt' | 'version' | 'enrolUntil' | 'enrolledAt' | 'enrolledIp'>, ifVersion?: number): Promise<boolean>;
+    delete(mac: string, ifVersion?: number): Promise<boolean>;
+    /** (Re)open the enrolment window until `until` (ISO); the device counts as not enrolled. */
+    openEnrolment(mac: string, until: string): Promise<boolean>;
+    /**
+     * Close the window of a device whose window is open at `at` (atomically: of two concurrent
+     * claims one wins); records when and from where. True for the one that closed it.
+     */
+    claimEnrolment(mac: string, at: string, ip: string): Promise<boolean>;
   };
   keys: {
     list(userNumber: string): Promise<FunctionKey[]>;
-    replace(userNumber: string, keys: FunctionKey[]): Promise<void>;
+    /** Replace the whole list; adds one to the user's `keysVersion`. */
+    replace(userNumber: string, keys: FunctionKey[], ifVersion?: number): Promise<boolean>;
     /** Users whose keys supervise `number` (BLF targets), for cache invalidation. */
     watchersOf(number: string): Promise<string[]>;
   };
   network: {
     getTenant(tenantId: string): Promise<NetworkProfile>;
-    setTenant(tenantId: string, p: NetworkProfile): Promise<void>;
+    getTenantEntry(tenantId: string): Promise<VersionedProfile>;
+    setTenant(tenantId: string, p: NetworkProfile, ifVersion?: number): Promise<boolean>;
     getDevice(mac: string): Promise<NetworkProfile>;
-    setDevice(mac: string, p: NetworkProfile): Promise<void>;
+    getDeviceEntry(mac: string): Promise<VersionedProfile>;
+    setDevice(mac: string, p: NetworkProfile, ifVersion?: number): Promise<boolean>;
   };
   contacts: {
     list(userNumber: string): Promise<Contact[]>;
+    count(userNumber: string): Promise<number>;
     get(id: number): Promise<Contact | undefined>;
-    insert(c: Omit<Contact, 'id' | 'createdAt' | 'updatedAt'>): Promise<number>;
-    update(id: number, c: Omit<Contact, 'id' | 'userNumber' | 'createdAt' | 'updatedAt'>): Promise<void>;
-    delete(id: number): Promise<boolean>;
+    insert(c: Omit<Contact, 'id' | 'createdAt' | 'updatedAt' | 'version'>): Promise<number>;
+    update(id: number, c: Omit<Contact, 'id' | 'userNumber' | 'createdAt' | 'updatedAt' | 'version'>, ifVersion?: number): Promise<boolean>;
+    delete(id: number, ifVersion?: number): Promise<boolean>;
   };
   /** A user's line settings (DND, permanent forward, anonymous rejection, blacklist). */
   features: {
@@ -249,14 +312,44 @@ export interface Store {
     files(filter: { mac?: string; tenantId?: string }): Promise<FileFetch[]>;
   };
   unknownDevices: {
-    /** Phones seen that are not provisioned (a MAC provisioned since is left out), last seen first. */
-    list(): Promise<UnknownDevice[]>;
+    /**
+     * Phones seen that are not provisioned (a MAC provisioned since is left out), last seen first;
+     * only those assigned to `assignedTenant` when given; at most `limit` (default all).
+     */
+    list(filter?: { assignedTenant?: string; limit?: number }): Promise<UnknownDevice[]>;
+    /** The entry of a MAC, provisioned since or not (a seen MAC stays recorded once claimed). */
+    get(mac: string): Promise<UnknownDevice | undefined>;
     /**
      * Add hits: count grows by `hits`, firstSeen stays, ip and lastSeen are replaced, a null
      * vendor / model / userAgent keeps the one known.
      */
-    record(batch: Array<Omit<UnknownDevice, 'firstSeen' | 'count'> & { hits: number }>): Promise<void>;
+    record(batch: Array<Omit<UnknownDevice, 'firstSeen' | 'count' | 'assignedTenant'> & { hits: number }>): Promise<void>;
+    /** Let the admins of `tenantId` register this MAC (null: operators only again); false when unknown. */
+    assign(mac: string, tenantId: string | null): Promise<boolean>;
+    /**
+     * Forget entries last seen before `olderThan`, then the oldest beyond `maxEntries`; entries an
+     * operator assigned are kept. Returns how many were removed.
+     */
+    prune(o: { maxEntries: number; olderThan: string }): Promise<number>;
     delete(mac: string): Promise<boolean>;
+  };
+  /**
+   * Imports that commit in chunks (so that the server's other writes never wait long) keep an
+   * undo journal: a failed or interrupted run is put back as it was.
+   */
+  importRuns: {
+    begin(run: Omit<ImportRun, 'heartbeatAt'>): Promise<void>;
+    /** Journal entries of the rows about to be written, in the same transaction as the writes. */
+    journal(runId: string, entries: UndoEntry[]): Promise<void>;
+    heartbeat(runId: string, at: string): Promise<void>;
+    /** The run succeeded: its journal is dropped. */
+    finish(runId: string): Promise<void>;
+    /**
+     * Put back every row the run wrote (newest first), unless changed since by someone else;
+     * returns the MACs of devices put back and the users whose contacts were. Drops the run.
+     */
+    undo(runId: string): Promise<{ macs: string[]; contactsOf: string[]; skipped: number }>;
+    list(): Promise<ImportRun[]>;
   };
   operators: {
     get(login: string): Promise<Operator | undefined>;

@@ -9,6 +9,7 @@ import { DEFAULT_LANG, hasMessage, translate, translator } from './i18n.ts';
 import { CsrfError } from './session.ts';
 import type { Views } from './views.ts';
 import type { FormErrors } from './forms.ts';
+import { postedVersions, staleText } from './stale.ts';
 
 export interface NavItem {
   href: string;
@@ -82,6 +83,8 @@ export function makeRenderer(views: Views): Renderer {
       flash: flashText && !/\{\w+\}/.test(flashText) ? flashText : undefined,
       fieldErrors: errors?.fields ?? {},
       generalError: errors?.general,
+      // A form shown again after a refused submit keeps the version it was built from (stale.ts).
+      postedVersions: postedVersions(req),
       ...data,
     });
     res.status(status).type('html').set('Cache-Control', 'no-store').send(html);
@@ -110,6 +113,12 @@ export function webErrorHandler(app: AppContext, render: Renderer): ErrorRequest
     }
     if (err instanceof DomainError) {
       if (err.code === 'unauthenticated') return res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
+      // A form without its own handling of a stale version (a deletion): nothing written, and who changed it.
+      if (err.code === 'precondition_failed' && err.key.startsWith('stale.') && req.web.principal) {
+        const show = (detail?: string) => render(req, res, 'error', { titleKey: 'error.title', messageKey: 'error.stale', detail }, 409);
+        staleText(app, req, err).then(show, () => show(describeError(err, translator(req.web!.lang))));
+        return;
+      }
       const e = ERROR_PAGE[err.code] ?? { status: 400, key: 'error.invalid' };
       // What is missing or forbidden is not said (nothing to probe); other errors say what went wrong.
       const detail = err.code === 'not_found' || err.code === 'forbidden' ? undefined : describeError(err, translator(req.web.lang));

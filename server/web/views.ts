@@ -48,6 +48,11 @@ export class Views {
     hb.registerHelper('lookup2', (obj: unknown, key: unknown) =>
       obj && typeof obj === 'object' ? (obj as Record<string, unknown>)[String(key)] : undefined,
     );
+    // {{row-version "version" fallback}}: the version a posted form carried, else the record's.
+    hb.registerHelper('row-version', function (name: unknown, fallback: unknown, o: Options) {
+      const posted = (o.data?.root as PageContext | undefined)?.postedVersions as Record<string, string> | undefined;
+      return posted?.[String(name)] ?? fallback;
+    });
     hb.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).map(String).join(''));
     // {{date iso}}: a date and time for people, in the page's language.
     hb.registerHelper('date', function (iso: unknown, o: Options) {

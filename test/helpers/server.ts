@@ -121,8 +121,10 @@ export async function seedTwoTenants(s: TestServer) {
     if (r.status >= 300) throw new Error(`seed failed: ${r.status} ${JSON.stringify(r.body)}`);
     return r.body;
   };
-  await ok(s.api('POST', '/tenants', { id: 'acme', name: 'Acme SAS', sipDomain: 'sip.acme.example' }));
-  await ok(s.api('POST', '/tenants', { id: 'globex', name: 'Globex', sipDomain: 'sip.globex.example' }));
+  // Explicitly open (a tenant created without `security` adopts its phones before serving them;
+  // test/adopt-before-serve.test.ts covers that default).
+  await ok(s.api('POST', '/tenants', { id: 'acme', name: 'Acme SAS', sipDomain: 'sip.acme.example', security: {} }));
+  await ok(s.api('POST', '/tenants', { id: 'globex', name: 'Globex', sipDomain: 'sip.globex.example', security: {} }));
   const users = [
     ['acme', '0100000001', 'Chloé Admin', 'admin'],
     ['acme', '0100000002', 'Alice Martin', 'user'],

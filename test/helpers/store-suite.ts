@@ -131,7 +131,7 @@ export function storeSuite(h: StoreHarness): void {
     assert.equal((await s.users.list()).map((u) => u.number), ['0100000001', '0100000003', '0200000001']);
     assert.equal((await s.users.list('acme')).map((u) => u.number), ['0100000001', '0100000003']);
     const u = (await s.users.get('0100000001'))!;
-    assert.equal({ ...u, createdAt: '', updatedAt: '' }, { ...user('0100000001', 'acme', { role: 'admin', name: 'Chloé' }), createdAt: '', updatedAt: '' });
+    assert.equal({ ...u, createdAt: '', updatedAt: '' }, { ...user('0100000001', 'acme', { role: 'admin', name: 'Chloé' }), version: 1, keysVersion: 1, createdAt: '', updatedAt: '' });
     await s.users.update('0100000001', { name: 'Chloé B', email: 'c@acme.example', role: 'user', passwordHash: 'h', sipAuthName: 'x', sipPassword: 'y', voicemailNumber: '888' });
     const u2 = (await s.users.get('0100000001'))!;
     assert.equal([u2.name, u2.email, u2.role, u2.passwordHash, u2.sipAuthName, u2.sipPassword, u2.voicemailNumber, u2.tenantId], [
@@ -156,7 +156,9 @@ export function storeSuite(h: StoreHarness): void {
     assert.equal((await s.devices.list({ tenantId: 'acme' })).map((d) => d.mac), ['805ec0000001', '805ec0000002']);
     assert.equal((await s.devices.list({ userNumber: '0100000001', tenantId: 'globex' })).map((d) => d.mac), ['805ec0000002']);
     const d = (await s.devices.get('805ec0000002'))!;
-    assert.equal({ ...d, createdAt: '', updatedAt: '' }, { ...device('805ec0000002', 'acme', '0100000001'), createdAt: '', updatedAt: '' });
+    assert.equal({ ...d, createdAt: '', updatedAt: '' }, {
+      ...device('805ec0000002', 'acme', '0100000001'), version: 1, enrolUntil: null, enrolledAt: null, enrolledIp: null, createdAt: '', updatedAt: '',
+    });
     assert.match(d.createdAt, ISO);
     await s.devices.update('805ec0000001', { ...device('x', 'globex', null), model: 'T58W', label: 'Accueil', expansionModules: 2, provisioningUsername: 'pu', provisioningPassword: 'pp' });
     const d1 = (await s.devices.get('805ec0000001'))!;
@@ -293,7 +295,9 @@ export function storeSuite(h: StoreHarness): void {
     // non-ASCII capitals after every ASCII letter: Ä (C3 84) < É (C3 89) < é (C3 A9).
     assert.equal((await s.contacts.list('0100000001')).map((c) => c.name), ['alice', 'Alice', 'bob', 'Zack', 'zoé', 'Ärger', 'Émile', 'émile']);
     const c = (await s.contacts.get(ids[0]!))!;
-    assert.equal({ ...c, createdAt: '', updatedAt: '' }, { id: ids[0], userNumber: '0100000001', name: 'bob', work: '0102030405', mobile: null, home: null, group: 'g', createdAt: '', updatedAt: '' });
+    assert.equal({ ...c, createdAt: '', updatedAt: '' }, { id: ids[0], userNumber: '0100000001', name: 'bob', work: '0102030405', mobile: null, home: null, group: 'g', version: 1, createdAt: '', updatedAt: '' });
+    assert.is(await s.contacts.count('0100000001'), names.length);
+    assert.is(await s.contacts.count('0100000009'), 0);
     await s.contacts.update(ids[0]!, { name: 'Bobby', work: null, mobile: '0611111111', home: '0122222222', group: null });
     const c2 = (await s.contacts.get(ids[0]!))!;
     assert.equal([c2.name, c2.work, c2.mobile, c2.home, c2.group, c2.userNumber], ['Bobby', null, '0611111111', '0122222222', null, '0100000001']);
@@ -411,15 +415,176 @@ export function storeSuite(h: StoreHarness): void {
       { mac: '0004f2000001', vendor: 'snom', model: 'D785', ip: '10.0.0.7', userAgent: null, lastSeen: at(4), hits: 1 },
     ]);
     assert.equal(await s.unknownDevices.list(), [
-      { mac: '805ec0000001', vendor: 'yealink', model: 'T54W', ip: '10.0.0.6', userAgent: 'UA6', firstSeen: at(1), lastSeen: at(6), count: 6 },
-      { mac: '0004f2000001', vendor: 'snom', model: 'D785', ip: '10.0.0.7', userAgent: null, firstSeen: at(4), lastSeen: at(4), count: 1 },
-      { mac: '000b82000001', vendor: null, model: null, ip: '10.0.0.2', userAgent: null, firstSeen: at(2), lastSeen: at(2), count: 1 },
+      { mac: '805ec0000001', vendor: 'yealink', model: 'T54W', ip: '10.0.0.6', userAgent: 'UA6', firstSeen: at(1), lastSeen: at(6), count: 6, assignedTenant: null },
+      { mac: '0004f2000001', vendor: 'snom', model: 'D785', ip: '10.0.0.7', userAgent: null, firstSeen: at(4), lastSeen: at(4), count: 1, assignedTenant: null },
+      { mac: '000b82000001', vendor: null, model: null, ip: '10.0.0.2', userAgent: null, firstSeen: at(2), lastSeen: at(2), count: 1, assignedTenant: null },
     ]);
     await s.devices.insert(device('805ec0000001'));
     assert.equal((await s.unknownDevices.list()).map((u) => u.mac), ['0004f2000001', '000b82000001'], 'a provisioned MAC is not unknown');
     assert.is(await s.unknownDevices.delete('000b82000001'), true);
     assert.is(await s.unknownDevices.delete('000b82000001'), false);
     assert.equal((await s.unknownDevices.list()).map((u) => u.mac), ['0004f2000001']);
+  });
+
+  // ---- issue 12: versions, enrolment, unknown-phone assignment and bounds, import undo --------
+
+  test('versions: every update adds one; ifVersion writes only over that version (tenants, users, devices, contacts)', async () => {
+    const { s } = await fresh();
+    const t0 = (await s.tenants.get('acme'))!;
+    assert.is(t0.version, 1);
+    const { id: _id, createdAt: _c, updatedAt: _u, version: _v, ...trow } = t0;
+    assert.is(await s.tenants.update('acme', { ...trow, name: 'A' }), true);
+    assert.is((await s.tenants.get('acme'))!.version, 2);
+    assert.is(await s.tenants.update('acme', { ...trow, name: 'stale' }, 1), false, 'stale version refused');
+    assert.is((await s.tenants.get('acme'))!.name, 'A', 'nothing written');
+    assert.is(await s.tenants.update('acme', { ...trow, name: 'B' }, 2), true);
+    assert.is(await s.tenants.update('nope', { ...trow, name: 'B' }), false, 'missing row');
+
+    await s.users.insert(user('0100000001'));
+    const { number: _n, tenantId: _t, createdAt: _uc, updatedAt: _uu, version: _uv, keysVersion: _k, ...urow } = (await s.users.get('0100000001'))!;
+    assert.is(await s.users.update('0100000001', { ...urow, name: 'X' }, 1), true);
+    assert.is(await s.users.update('0100000001', { ...urow, name: 'Y' }, 1), false);
+    assert.is((await s.users.get('0100000001'))!.name, 'X');
+    assert.is(await s.users.delete('0100000001', 1), false, 'delete of a stale version refused');
+    // keys have their own version on the user
+    assert.is(await s.keys.replace('0100000001', [{ position: 1, type: 'line', value: null, label: null }], 1), true);
+    assert.is((await s.users.get('0100000001'))!.keysVersion, 2);
+    assert.is(await s.keys.replace('0100000001', [], 1), false, 'stale key list refused');
+    assert.is((await s.keys.list('0100000001')).length, 1, 'keys kept');
+    assert.is((await s.users.get('0100000001'))!.version, 2, 'keys do not move the user version');
+    assert.is(await s.users.delete('0100000001', 2), true);
+
+    await s.devices.insert(device('805ec0000001'));
+    const { mac: _m, createdAt: _dc, updatedAt: _du, version: _dv, enrolUntil: _e, enrolledAt: _ea, enrolledIp: _ei, ...drow } = (await s.devices.get('805ec0000001'))!;
+    assert.is(await s.devices.update('805ec0000001', { ...drow, label: 'L' }, 1), true);
+    assert.is(await s.devices.update('805ec0000001', { ...drow, label: 'M' }, 1), false);
+    assert.is((await s.devices.get('805ec0000001'))!.label, 'L');
+    assert.is(await s.devices.delete('805ec0000001', 1), false);
+    assert.is(await s.devices.delete('805ec0000001', 2), true);
+
+    await s.users.insert(user('0100000002'));
+    const id = await s.contacts.insert({ userNumber: '0100000002', name: 'c', work: '0102030405', mobile: null, home: null, group: null });
+    assert.is(await s.contacts.update(id, { name: 'd', work: null, mobile: null, home: null, group: null }, 1), true);
+    assert.is(await s.contacts.update(id, { name: 'e', work: null, mobile: null, home: null, group: null }, 1), false);
+    assert.is((await s.contacts.get(id))!.name, 'd');
+    assert.is((await s.contacts.get(id))!.version, 2);
+    assert.is(await s.contacts.delete(id, 1), false);
+    assert.is(await s.contacts.delete(id, 2), true);
+  });
+
+  test('versions: network profiles start at 0 (no row), ifVersion 0 creates only when absent', async () => {
+    const { s } = await fresh();
+    await s.devices.insert(device('805ec0000001'));
+    assert.equal(await s.network.getTenantEntry('acme'), { profile: {}, version: 0 });
+    assert.is(await s.network.setTenant('acme', { vlan: { id: 10 } } as never, 0), true);
+    assert.is(await s.network.setTenant('acme', { vlan: { id: 11 } } as never, 0), false, 'someone created it first');
+    assert.equal(await s.network.getTenantEntry('acme'), { profile: { vlan: { id: 10 } }, version: 1 });
+    assert.is(await s.network.setTenant('acme', { vlan: { id: 12 } } as never, 1), true);
+    assert.is(await s.network.setTenant('acme', { vlan: { id: 13 } } as never), true, 'unconditional');
+    assert.equal(await s.network.getTenantEntry('acme'), { profile: { vlan: { id: 13 } }, version: 3 });
+    assert.is(await s.network.setDevice('805ec0000001', { vlan: { id: 20 } } as never), true);
+    assert.is(await s.network.setDevice('805ec0000001', { vlan: { id: 21 } } as never, 5), false);
+    assert.equal(await s.network.getDeviceEntry('805ec0000001'), { profile: { vlan: { id: 20 } }, version: 1 });
+  });
+
+  test('enrolment: insert opens a window, claim closes it once (also when two claim at once), reopen resets', async () => {
+    const { s } = await fresh();
+    const soon = new Date(Date.now() + 3600_000).toISOString();
+    await s.devices.insert({ ...device('805ec0000001'), enrolUntil: soon });
+    await s.devices.insert(device('805ec0000002'));
+    assert.is((await s.devices.get('805ec0000001'))!.enrolUntil, soon);
+    assert.is((await s.devices.get('805ec0000002'))!.enrolUntil, null);
+    const at = new Date().toISOString();
+    const claims = await Promise.all([s.devices.claimEnrolment('805ec0000001', at, '10.0.0.1'), s.devices.claimEnrolment('805ec0000001', at, '10.0.0.2')]);
+    assert.equal(claims.filter(Boolean).length, 1, 'exactly one claim wins');
+    const d = (await s.devices.get('805ec0000001'))!;
+    assert.equal([d.enrolUntil, d.enrolledAt], [null, at]);
+    assert.ok(d.enrolledIp === '10.0.0.1' || d.enrolledIp === '10.0.0.2');
+    assert.is(await s.devices.claimEnrolment('805ec0000002', at, '10.0.0.1'), false, 'no window, no claim');
+    // An expired window cannot be claimed.
+    await s.devices.openEnrolment('805ec0000002', new Date(Date.now() - 1000).toISOString());
+    assert.is(await s.devices.claimEnrolment('805ec0000002', at, '10.0.0.1'), false);
+    assert.is(await s.devices.openEnrolment('805ec0000001', soon), true);
+    const r = (await s.devices.get('805ec0000001'))!;
+    assert.equal([r.enrolUntil, r.enrolledAt, r.enrolledIp], [soon, null, null]);
+    assert.is(await s.devices.openEnrolment('ffffffffffff', soon), false);
+  });
+
+  test('unknown devices: get, assign to a tenant (filter), limit, prune by age and count keeps assigned ones', async () => {
+    const { s } = await fresh();
+    const at = (n: number) => new Date(Date.UTC(2025, 0, 1, 0, 0, n)).toISOString();
+    const batch = Array.from({ length: 10 }, (_, i) => ({
+      mac: `805ec00000${String(i).padStart(2, '0')}`, vendor: null, model: null, ip: '10.0.0.1', userAgent: null, lastSeen: at(i), hits: 1,
+    }));
+    await s.unknownDevices.record(batch);
+    assert.is((await s.unknownDevices.get('805ec0000003'))!.count, 1);
+    assert.is(await s.unknownDevices.get('ffffffffffff'), undefined);
+    assert.is(await s.unknownDevices.assign('805ec0000000', 'acme'), true);
+    assert.is(await s.unknownDevices.assign('ffffffffffff', 'acme'), false);
+    assert.equal((await s.unknownDevices.list({ assignedTenant: 'acme' })).map((u) => u.mac), ['805ec0000000']);
+    assert.equal((await s.unknownDevices.list({ limit: 2 })).map((u) => u.mac), ['805ec0000009', '805ec0000008']);
+    // A later hit keeps the assignment.
+    await s.unknownDevices.record([{ ...batch[0]!, lastSeen: at(0) }]);
+    assert.is((await s.unknownDevices.get('805ec0000000'))!.assignedTenant, 'acme');
+    // Older than at(3): 01, 02 go (00 is assigned); then at most 4 unassigned: 03, 04, 05 go.
+    assert.is(await s.unknownDevices.prune({ olderThan: at(3), maxEntries: 4 }), 5);
+    assert.equal((await s.unknownDevices.list()).map((u) => u.mac), ['805ec0000009', '805ec0000008', '805ec0000007', '805ec0000006', '805ec0000000']);
+    assert.is(await s.unknownDevices.assign('805ec0000000', null), true);
+    assert.is((await s.unknownDevices.get('805ec0000000'))!.assignedTenant, null);
+    await s.tenants.insert(tenant('gone'));
+    await s.unknownDevices.assign('805ec0000006', 'gone');
+    await s.tenants.delete('gone');
+    assert.is((await s.unknownDevices.get('805ec0000006'))!.assignedTenant, null, 'ON DELETE SET NULL');
+  });
+
+  test('import runs: journal and undo put rows back (created deleted, updated restored), a row changed since stays; finish drops the journal', async () => {
+    const { s } = await fresh();
+    await s.users.insert(user('0100000001'));
+    await s.devices.insert({ ...device('805ec0000001'), label: 'before' });
+    const before = (await s.devices.get('805ec0000001'))!;
+    const cid = await s.contacts.insert({ userNumber: '0100000001', name: 'old', work: '0102030405', mobile: null, home: null, group: null });
+    const cBefore = (await s.contacts.get(cid))!;
+    await s.importRuns.begin({ id: 'run1', kind: 'devices', owner: 'host:1', startedAt: new Date().toISOString() });
+    assert.equal((await s.importRuns.list()).map((r) => [r.id, r.kind, r.owner]), [['run1', 'devices', 'host:1']]);
+    await s.transaction(async (tx) => {
+      const { mac: _m, createdAt: _c, updatedAt: _u, version: _v, enrolUntil: _e, enrolledAt: _a, enrolledIp: _i, ...row } = before;
+      await tx.devices.update('805ec0000001', { ...row, label: 'imported' }, 1);
+      await tx.devices.insert(device('805ec0000002'));
+      await tx.devices.insert(device('805ec0000003'));
+      await tx.contacts.update(cid, { name: 'new', work: null, mobile: null, home: null, group: null }, 1);
+      const added = await tx.contacts.insert({ userNumber: '0100000001', name: 'added', work: '0102030405', mobile: null, home: null, group: null });
+      await tx.importRuns.journal('run1', [
+        { entity: 'device', key: '805ec0000001', before, afterVersion: 2 },
+        { entity: 'device', key: '805ec0000002', before: null, afterVersion: 1 },
+        { entity: 'device', key: '805ec0000003', before: null, afterVersion: 1 },
+      ]);
+      await tx.importRuns.journal('run1', [
+        { entity: 'contact', key: String(cid), before: cBefore, afterVersion: 2 },
+        { entity: 'contact', key: String(added), before: null, afterVersion: 1 },
+      ]);
+      await tx.importRuns.heartbeat('run1', new Date().toISOString());
+    });
+    // Somebody edits 805ec0000003 after the import wrote it: the undo leaves their change.
+    const d3 = (await s.devices.get('805ec0000003'))!;
+    const { mac: _m3, createdAt: _c3, updatedAt: _u3, version: _v3, enrolUntil: _e3, enrolledAt: _a3, enrolledIp: _i3, ...row3 } = d3;
+    await s.devices.update('805ec0000003', { ...row3, label: 'edited by hand' });
+    const back = await s.importRuns.undo('run1');
+    assert.equal(back.macs.sort(), ['805ec0000001', '805ec0000002', '805ec0000003']);
+    assert.equal(back.contactsOf, ['0100000001']);
+    assert.is(back.skipped, 1);
+    assert.is((await s.devices.get('805ec0000001'))!.label, 'before');
+    assert.is(await s.devices.get('805ec0000002'), undefined);
+    assert.is((await s.devices.get('805ec0000003'))!.label, 'edited by hand');
+    assert.equal((await s.contacts.list('0100000001')).map((c) => c.name), ['old']);
+    assert.equal(await s.importRuns.list(), []);
+    // A finished run is never undone.
+    await s.importRuns.begin({ id: 'run2', kind: 'devices', owner: 'host:1', startedAt: new Date().toISOString() });
+    await s.devices.insert(device('805ec0000004'));
+    await s.importRuns.journal('run2', [{ entity: 'device', key: '805ec0000004', before: null, afterVersion: 1 }]);
+    await s.importRuns.finish('run2');
+    assert.equal(await s.importRuns.list(), []);
+    assert.equal(await s.importRuns.undo('run2'), { macs: [], contactsOf: [], skipped: 0 });
+    assert.ok(await s.devices.get('805ec0000004'));
   });
 
   test('operators; credentials: insert, find by token or cookie hash, list, touch, revoke, purge', async () => {
@@ -512,6 +677,29 @@ export function storeSuite(h: StoreHarness): void {
     assert.is((await s.users.get('0100000001'))!.sipPassword, pw.sip, 'readable after');
     const again = await db.rawText();
     assert.not.ok(again.includes(pw.sip));
+  });
+
+  test('import undo journal: a device\'s provisioning password is journaled sealed, never in plaintext; undo puts it back; census and reencrypt see it', async () => {
+    const { s, db } = await fresh();
+    await s.devices.insert({ ...device('805ec0000001'), provisioningUsername: 'cadran-805ec0000001', provisioningPassword: 'Journal-Before-4721' });
+    const before = (await s.devices.get('805ec0000001'))!;
+    await s.importRuns.begin({ id: 'run-sealed', kind: 'devices', owner: 'host:1', startedAt: new Date().toISOString() });
+    await s.transaction(async (tx) => {
+      const { mac: _m, createdAt: _c, updatedAt: _u, version: _v, enrolUntil: _e, enrolledAt: _a, enrolledIp: _i, ...row } = before;
+      // The import moves it and gives it new credentials (what a move to another tenant does).
+      await tx.devices.update('805ec0000001', { ...row, provisioningPassword: 'Journal-After-4722' }, before.version);
+      await tx.importRuns.journal('run-sealed', [{ entity: 'device', key: '805ec0000001', before, afterVersion: before.version + 1 }]);
+    });
+    const raw = await db.rawText();
+    assert.not.ok(raw.includes('Journal-Before-4721'), 'the before-image holds no plaintext password');
+    assert.not.ok(raw.includes('Journal-After-4722'));
+    const census = await s.secrets.census();
+    assert.is(Object.values(census).reduce((a, b) => a + b, 0), 2, 'the device and its journaled before-image');
+    assert.is(await s.secrets.reencrypt(), 2, 'a rotation re-encrypts the journal too');
+    const back = await s.importRuns.undo('run-sealed');
+    assert.equal(back.macs, ['805ec0000001']);
+    assert.is((await s.devices.get('805ec0000001'))!.provisioningPassword, 'Journal-Before-4721', 'undo restores it');
+    assert.not.ok((await db.rawText()).includes('Journal-Before-4721'), 're-sealed when written back');
   });
 
   test('password resets: issue once per window, peek, claim once (also under concurrency), revokeAll', async () => {

@@ -12,7 +12,8 @@ import { invalid } from '../../domain/errors.ts';
 import { getUser } from '../../service/users.ts';
 import { importDevices, requireDeviceImporter } from '../../imports/devices.ts';
 import { importContacts } from '../../imports/contacts.ts';
-import { openUpload, DEFAULT_MAX_UPLOAD_BYTES, type Upload } from '../../imports/upload.ts';
+import { keepOpen, openUpload, DEFAULT_MAX_UPLOAD_BYTES, type Upload } from '../../imports/upload.ts';
+import { describe } from '../../auth/principal.ts';
 import { sizeMessage, TooLargeError } from '../../imports/csv.ts';
 import { parseFlag } from '../../imports/common.ts';
 import { localizeReport, reportToCsv, type ImportMode, type ImportReport } from '../../imports/report.ts';
@@ -61,10 +62,16 @@ function send(req: Request, res: Response, report: ImportReport): void {
 
 /** Read the upload and run the import; a body over the cap is a 413, and any failure once the
  *  body is being read closes the connection (the rest of it is not worth reading). */
-async function withUpload(req: Request, res: Response, maxBytes: number, run: (u: Upload) => Promise<ImportReport>): Promise<void> {
+async function withUpload(app: AppContext, req: Request, res: Response, maxBytes: number, run: (u: Upload) => Promise<ImportReport>): Promise<void> {
+  // One import per person at a time, a few in total: a 60 MB upload costs little, but not four at once.
+  const release = app.imports.acquire(describe(req.principal!));
   try {
     const upload = await openUpload(req, maxBytes);
-    send(req, res, await run(upload));
+    // An import may stop reading early (a full directory): the rest of the body is not read, the
+    // connection is closed after the answer instead of the request being destroyed before it.
+    const report = await run({ ...upload, source: keepOpen(upload.source) });
+    if (!req.complete) res.set('Connection', 'close');
+    send(req, res, report);
   } catch (e) {
     if (!req.complete) res.set('Connection', 'close');
     if (e instanceof TooLargeError) {
@@ -73,6 +80,8 @@ async function withUpload(req: Request, res: Response, maxBytes: number, run: (u
       return;
     }
     throw e;
+  } finally {
+    release();
   }
 }
 
@@ -82,7 +91,7 @@ export function importsRouter(app: AppContext, o: ImportsRouterOptions = {}): Ro
   r.post('/devices/import', async (req, res) => {
     const p = principal(req);
     requireDeviceImporter(p);
-    await withUpload(req, res, maxBytes, (u) => {
+    await withUpload(app, req, res, maxBytes, (u) => {
       const opt = options(req, u.fields);
       return importDevices(app, p, u.source, { dryRun: opt.dryRun, mode: opt.mode, defaultTenant: opt.tenant, charset: u.charset, maxBytes });
     });
@@ -90,7 +99,7 @@ export function importsRouter(app: AppContext, o: ImportsRouterOptions = {}): Ro
   r.post('/users/:number/contacts/import', async (req, res) => {
     const p = principal(req);
     await getUser(app, p, req.params.number!);
-    await withUpload(req, res, maxBytes, (u) => {
+    await withUpload(app, req, res, maxBytes, (u) => {
       const opt = options(req, u.fields);
       return importContacts(app, p, req.params.number!, u.source, { dryRun: opt.dryRun, mode: opt.mode, charset: u.charset, maxBytes });
     });

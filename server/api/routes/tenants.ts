@@ -2,9 +2,13 @@ import { Router } from 'express';
 import type { AppContext } from '../../app-context.ts';
 import { principal } from '../auth.ts';
 import { tenantView, userView } from '../views.ts';
-import { createTenant, deleteTenant, getTenant, listTenants, updateTenant } from '../../service/tenants.ts';
+import { sendVersion, writeOptions } from '../versions.ts';
+import {
+  applyDefaultSecurity, createTenant, deleteTenant, getTenant, listTenants, replaceSecurity, updateTenant,
+} from '../../service/tenants.ts';
 import { createUser, listUsers } from '../../service/users.ts';
-import { getTenantNetwork, setTenantNetwork } from '../../service/network.ts';
+import { getTenantNetworkEntry, setTenantNetwork } from '../../service/network.ts';
+import { requireOperator } from '../../auth/principal.ts';
 
 export function tenantsRouter(app: AppContext): Router {
   const r = Router();
@@ -14,19 +18,45 @@ export function tenantsRouter(app: AppContext): Router {
   });
   r.post('/tenants', async (req, res) => {
     const p = principal(req);
-    res.status(201).json(tenantView(await createTenant(app, p, req.body), p));
+    const t = await createTenant(app, p, req.body);
+    sendVersion(res, t.version);
+    res.status(201).json(tenantView(t, p));
   });
   r.get('/tenants/:tenant', async (req, res) => {
     const p = principal(req);
-    res.json(tenantView(await getTenant(app, p, req.params.tenant), p));
+    const t = await getTenant(app, p, req.params.tenant);
+    sendVersion(res, t.version);
+    res.json(tenantView(t, p));
   });
   r.patch('/tenants/:tenant', async (req, res) => {
     const p = principal(req);
-    res.json(tenantView(await updateTenant(app, p, req.params.tenant, req.body), p));
+    const t = await updateTenant(app, p, req.params.tenant, req.body, writeOptions(req));
+    sendVersion(res, t.version);
+    res.json(tenantView(t, p));
   });
   r.delete('/tenants/:tenant', async (req, res) => {
-    await deleteTenant(app, principal(req), req.params.tenant);
+    await deleteTenant(app, principal(req), req.params.tenant, writeOptions(req));
     res.status(204).end();
+  });
+  // Provisioning security as a whole (operators): read, replace, or apply the secure default.
+  r.get('/tenants/:tenant/security', async (req, res) => {
+    const p = principal(req);
+    requireOperator(p);
+    const t = await getTenant(app, p, req.params.tenant);
+    sendVersion(res, t.version);
+    res.json(t.security);
+  });
+  r.put('/tenants/:tenant/security', async (req, res) => {
+    const p = principal(req);
+    const t = await replaceSecurity(app, p, req.params.tenant, req.body, writeOptions(req));
+    sendVersion(res, t.version);
+    res.json(t.security);
+  });
+  r.post('/tenants/:tenant/security/default', async (req, res) => {
+    const p = principal(req);
+    const t = await applyDefaultSecurity(app, p, req.params.tenant, writeOptions(req));
+    sendVersion(res, t.version);
+    res.json(tenantView(t, p));
   });
   r.get('/tenants/:tenant/users', async (req, res) => {
     const p = principal(req);
@@ -34,15 +64,22 @@ export function tenantsRouter(app: AppContext): Router {
   });
   r.post('/tenants/:tenant/users', async (req, res) => {
     const p = principal(req);
-    res.status(201).json(userView(await createUser(app, p, req.params.tenant, req.body), p));
+    const u = await createUser(app, p, req.params.tenant, req.body);
+    sendVersion(res, u.version);
+    res.status(201).json(userView(u, p));
   });
   // The phone profile; `/profile` is its better name, `/network` (the contract's) keeps working.
+  // Both answer with an ETag; a PUT with If-Match naming an older version gets 412.
   for (const path of ['/tenants/:tenant/network', '/tenants/:tenant/profile']) {
     r.get(path, async (req, res) => {
-      res.json(await getTenantNetwork(app, principal(req), req.params.tenant as string));
+      const entry = await getTenantNetworkEntry(app, principal(req), req.params.tenant as string);
+      sendVersion(res, entry.version);
+      res.json(entry.profile);
     });
     r.put(path, async (req, res) => {
-      res.json(await setTenantNetwork(app, principal(req), req.params.tenant as string, req.body));
+      const entry = await setTenantNetwork(app, principal(req), req.params.tenant as string, req.body, writeOptions(req));
+      sendVersion(res, entry.version);
+      res.json(entry.profile);
     });
   }
   return r;

@@ -1,7 +1,8 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../app-context.ts';
 import { principal } from '../auth.ts';
 import { contactView, fleetView, userView } from '../views.ts';
+import { sendVersion, writeOptions } from '../versions.ts';
 import { withFleetState } from '../../provision/fleet.ts';
 import { deleteUser, getUser, updateUser } from '../../service/users.ts';
 import { listKeys, replaceKeys } from '../../service/keys.ts';
@@ -13,27 +14,39 @@ export function usersRouter(app: AppContext): Router {
   r.get('/users/:number', async (req, res) => {
     const p = principal(req);
     const u = await getUser(app, p, req.params.number);
+    const tenant = await app.store.tenants.get(u.tenantId);
     const devices = [];
-    for (const d of await app.store.devices.list({ userNumber: u.number })) devices.push(fleetView(await withFleetState(app, d), p));
+    for (const d of await app.store.devices.list({ userNumber: u.number })) devices.push(fleetView(await withFleetState(app, d), p, tenant));
+    sendVersion(res, u.version);
     res.json({ ...userView(u, p), devices });
   });
   r.patch('/users/:number', async (req, res) => {
     const p = principal(req);
-    const ctx = {
+    const u = await updateUser(app, p, req.params.number, req.body, {
+      ...writeOptions(req),
       ...(req.credential ? { credentialId: req.credential.id } : {}),
       checkPassword: (login: string, pw: string) => app.auth.checkPassword(login, pw, req.ip ?? 'unknown'),
-    };
-    res.json(userView(await updateUser(app, p, req.params.number, req.body, ctx), p));
+    });
+    sendVersion(res, u.version);
+    res.json(userView(u, p));
   });
   r.delete('/users/:number', async (req, res) => {
-    await deleteUser(app, principal(req), req.params.number);
+    await deleteUser(app, principal(req), req.params.number, writeOptions(req));
     res.status(204).end();
   });
+  // The key list is versioned as a whole (`keysVersion` of the user).
   r.get('/users/:number/keys', async (req, res) => {
-    res.json(await listKeys(app, principal(req), req.params.number));
+    const p = principal(req);
+    const u = await getUser(app, p, req.params.number);
+    const keys = await listKeys(app, p, u.number);
+    sendVersion(res, u.keysVersion);
+    res.json(keys);
   });
   r.put('/users/:number/keys', async (req, res) => {
-    res.json(await replaceKeys(app, principal(req), req.params.number, req.body));
+    const p = principal(req);
+    const keys = await replaceKeys(app, p, req.params.number, req.body, writeOptions(req));
+    sendVersion(res, (await getUser(app, p, req.params.number)).keysVersion);
+    res.json(keys);
   });
   // A user's line settings (DND, permanent forward, anonymous rejection, blacklist): PUT merges the
   // parts given; `version` (as read) makes a stale save a 409 instead of undoing another change.
@@ -47,19 +60,24 @@ export function usersRouter(app: AppContext): Router {
     res.json((await listContacts(app, principal(req), req.params.number)).map(contactView));
   });
   r.post('/users/:number/contacts', async (req, res) => {
-    res.status(201).json(contactView(await createContact(app, principal(req), req.params.number, req.body)));
+    const c = await createContact(app, principal(req), req.params.number, req.body);
+    sendVersion(res, c.version);
+    res.status(201).json(contactView(c));
   });
   r.get('/users/:number/contacts/:id', async (req, res) => {
-    res.json(contactView(await getContact(app, principal(req), req.params.number, req.params.id)));
+    const c = await getContact(app, principal(req), req.params.number, req.params.id);
+    sendVersion(res, c.version);
+    res.json(contactView(c));
   });
-  r.patch('/users/:number/contacts/:id', async (req, res) => {
-    res.json(contactView(await updateContact(app, principal(req), req.params.number, req.params.id, req.body)));
-  });
-  r.put('/users/:number/contacts/:id', async (req, res) => {
-    res.json(contactView(await updateContact(app, principal(req), req.params.number, req.params.id, req.body)));
-  });
+  const update = async (req: Request, res: Response) => {
+    const c = await updateContact(app, principal(req), String(req.params.number), String(req.params.id), req.body, writeOptions(req));
+    sendVersion(res, c.version);
+    res.json(contactView(c));
+  };
+  r.patch('/users/:number/contacts/:id', update);
+  r.put('/users/:number/contacts/:id', update);
   r.delete('/users/:number/contacts/:id', async (req, res) => {
-    await deleteContact(app, principal(req), req.params.number, req.params.id);
+    await deleteContact(app, principal(req), req.params.number, req.params.id, writeOptions(req));
     res.status(204).end();
   });
   return r;

@@ -31,6 +31,8 @@ export const COPIED_TABLES = [
   'device_files', 'audit_log',
   'cluster_nodes', 'probe_blocks', 'template_overrides',
   'user_features',
+  // Version 8: an import interrupted in the SQLite installation is still undone on PostgreSQL.
+  'import_runs', 'import_undo',
 ] as const;
 
 /** Tables whose ids SQLite's AUTOINCREMENT gave: the PostgreSQL identity continues after them. */
@@ -172,7 +174,8 @@ async function copyTable(
       await q(`SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1`, [table])
     ).rows.map((r) => [r.column_name as string, r.data_type as string]),
   );
-  for (const c of PG_ONLY) pgCols.delete(c);
+  // (import_undo has a real `seq` on both engines: copied like any column.)
+  for (const c of PG_ONLY) if (!srcCols.includes(c)) pgCols.delete(c);
   const missing = srcCols.filter((c) => !pgCols.has(c));
   const extra = [...pgCols.keys()].filter((c) => !srcCols.includes(c));
   if (missing.length || extra.length) {

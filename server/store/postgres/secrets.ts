@@ -9,6 +9,16 @@ import { SecretBox } from '../secrets.ts';
 type Row = Record<string, unknown>;
 export type PgQuery = (sql: string, params?: unknown[]) => Promise<pg.QueryResult<Row>>;
 
+/** The sites whose table exists in this database (a table of a later migration may not yet). */
+async function sitesOf(q: PgQuery) {
+  const out = [];
+  for (const site of SECRET_SITES) {
+    if (site.optional && !(await q('SELECT to_regclass($1)::text AS t', [site.table])).rows[0]?.t) continue;
+    out.push(site);
+  }
+  return out;
+}
+
 /**
  * Visit every stored password; `fn` gets the stored text and its purpose and returns the text to
  * store instead, or undefined to leave it. Rows are locked (FOR UPDATE) when `fn` may write: run
@@ -21,7 +31,7 @@ export async function pgVisitSecrets(
 ): Promise<number> {
   let changed = 0;
   const lock = opts.write === false ? '' : ' ORDER BY 1 FOR UPDATE';
-  for (const site of SECRET_SITES) {
+  for (const site of await sitesOf(q)) {
     if (site.kind === 'scalar') {
       const where = `${site.column} IS NOT NULL${opts.plaintextOnly ? ` AND ${site.column} NOT LIKE 'enc:1:%'` : ''}`;
       const rows = (await q(`SELECT ${site.key} AS k, ${site.column} AS v FROM ${site.table} WHERE ${where}${lock}`)).rows;
@@ -81,7 +91,7 @@ export async function pgCensus(q: PgQuery): Promise<Record<string, number>> {
  */
 export async function pgMissingKeys(q: PgQuery, known: string[]): Promise<string[]> {
   const missing = new Set<string>();
-  for (const site of SECRET_SITES) {
+  for (const site of await sitesOf(q)) {
     if (site.kind === 'scalar') {
       const r = await q(`SELECT DISTINCT substr(${site.column}, 7, 8) AS id FROM ${site.table} WHERE ${site.column} LIKE 'enc:1:%'`);
       for (const row of r.rows) if (!known.includes(row.id as string)) missing.add(row.id as string);

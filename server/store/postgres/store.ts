@@ -15,11 +15,12 @@ import type { StoredFeatures } from '../../domain/features.ts';
 import { summarizeJob, type ResyncJob, type ResyncState, type ResyncTarget, type ResyncTargetRecord } from '../../domain/resync.ts';
 import { StoreError } from '../errors.ts';
 import type {
-  Contact, Credential, Device, FileFetch, FunctionKey, NetworkOverrides, Operator, Sighting, Store, StoreChange, TemplateOverride, Tenant, UnknownDevice, User,
+  Contact, Credential, Device, FileFetch, FunctionKey, NetworkOverrides, Operator, Sighting, Store, StoreChange, TemplateOverride, Tenant, UndoEntry, UnknownDevice, User,
+  VersionedProfile,
 } from '../types.ts';
 import type { AuditEntry } from '../../domain/audit.ts';
 import { KeyRing, SecretBox } from '../secrets.ts';
-import { PROVISIONING_PASSWORD, SIP_PASSWORD } from '../secret-sites.ts';
+import { PROVISIONING_PASSWORD, SIP_PASSWORD, journalBefore, restoredPassword } from '../secret-sites.ts';
 import { mapPgError } from './errors.ts';
 import { pgCensus, pgVisitSecrets } from './secrets.ts';
 import { CHANGE_CHANNEL, ChangeListener, decodeChange, encodeChange } from './listen.ts';
@@ -71,10 +72,13 @@ function poolError(pool: pg.Pool, e: unknown): unknown {
 // Columns are always named (never SELECT *): a statement prepared by a running node keeps
 // working when a newer node adds a column during a rolling upgrade.
 const COLS = {
-  tenants: 'id, name, sip_domain, sip_proxy, sip_port, sip_transport, security, created_at, updated_at',
-  users: 'number, tenant_id, name, email, role, password_hash, sip_auth_name, sip_password, voicemail_number, created_at, updated_at',
-  devices: 'mac, tenant_id, vendor, model, user_number, label, expansion_modules, extra_lines, provisioning_username, provisioning_password, created_at, updated_at',
-  contacts: 'id, user_number, name, work, mobile, home, grp, created_at, updated_at',
+  tenants: 'id, name, sip_domain, sip_proxy, sip_port, sip_transport, security, version, created_at, updated_at',
+  users: 'number, tenant_id, name, email, role, password_hash, sip_auth_name, sip_password, voicemail_number, version, keys_version, created_at, updated_at',
+  devices:
+    'mac, tenant_id, vendor, model, user_number, label, expansion_modules, extra_lines, provisioning_username, provisioning_password, version, ' +
+    'enrol_until, enrolled_at, enrolled_ip, created_at, updated_at',
+  contacts: 'id, user_number, name, work, mobile, home, grp, version, created_at, updated_at',
+  unknown_devices: 'mac, vendor, model, ip, user_agent, first_seen, last_seen, count, assigned_tenant',
   user_features: 'user_number, dnd_enabled, dnd_allowed, forward_enabled, forward_target, reject_anonymous, blacklist, version, updated_at',
   sightings: 'mac, at, ip, user_agent, firmware, file, protocol, model',
   device_files: 'mac, file, etag, root, at',
@@ -94,12 +98,13 @@ const NOCASE = (col: string) => `translate(${col}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',
 const toTenant = (r: Row, box: SecretBox): Tenant => ({
   id: str(r.id), name: str(r.name), sipDomain: str(r.sip_domain), sipProxy: strOrNull(r.sip_proxy),
   sipPort: num(r.sip_port), sipTransport: r.sip_transport as Tenant['sipTransport'],
-  security: box.openSecurity(r.security as Tenant['security']), createdAt: str(r.created_at), updatedAt: str(r.updated_at),
+  security: box.openSecurity(r.security as Tenant['security']), version: num(r.version), createdAt: str(r.created_at), updatedAt: str(r.updated_at),
 });
 const toUser = (r: Row, box: SecretBox): User => ({
   number: str(r.number), tenantId: str(r.tenant_id), name: str(r.name), email: strOrNull(r.email),
   role: r.role as User['role'], passwordHash: strOrNull(r.password_hash), sipAuthName: str(r.sip_auth_name),
   sipPassword: box.open(str(r.sip_password), SIP_PASSWORD), voicemailNumber: str(r.voicemail_number),
+  version: num(r.version), keysVersion: num(r.keys_version),
   createdAt: str(r.created_at), updatedAt: str(r.updated_at),
 });
 const toDevice = (r: Row, box: SecretBox): Device => ({
@@ -108,6 +113,7 @@ const toDevice = (r: Row, box: SecretBox): Device => ({
   extraLines: r.extra_lines as string[],
   provisioningUsername: strOrNull(r.provisioning_username),
   provisioningPassword: box.openNullable(strOrNull(r.provisioning_password), PROVISIONING_PASSWORD),
+  version: num(r.version), enrolUntil: strOrNull(r.enrol_until), enrolledAt: strOrNull(r.enrolled_at), enrolledIp: strOrNull(r.enrolled_ip),
   createdAt: str(r.created_at), updatedAt: str(r.updated_at),
 });
 const toSighting = (r: Row): Sighting => ({
@@ -142,8 +148,22 @@ const toFeatures = (r: Row): StoredFeatures => ({
 const toContact = (r: Row): Contact => ({
   id: num(r.id), userNumber: str(r.user_number), name: str(r.name), work: strOrNull(r.work),
   mobile: strOrNull(r.mobile), home: strOrNull(r.home), group: strOrNull(r.grp),
-  createdAt: str(r.created_at), updatedAt: str(r.updated_at),
+  version: num(r.version), createdAt: str(r.created_at), updatedAt: str(r.updated_at),
 });
+const toUnknown = (r: Row): UnknownDevice => ({
+  mac: str(r.mac), vendor: strOrNull(r.vendor), model: strOrNull(r.model), ip: str(r.ip), userAgent: strOrNull(r.user_agent),
+  firstSeen: str(r.first_seen), lastSeen: str(r.last_seen), count: num(r.count), assignedTenant: strOrNull(r.assigned_tenant),
+});
+
+/**
+ * ` AND version = $n` when a version is expected (the check and the write are one statement,
+ * as on SQLite), with its parameter appended to `params`.
+ */
+function versionClause(params: unknown[], ifVersion: number | undefined, col = 'version'): string {
+  if (ifVersion === undefined) return '';
+  params.push(ifVersion);
+  return ` AND ${col} = $${params.length}`;
+}
 
 function toTarget(r: Row, box?: SecretBox): ResyncTarget {
   const t: ResyncTarget = {
@@ -483,14 +503,18 @@ export class PostgresStore implements Store {
         [t.id, t.name, t.sipDomain, t.sipProxy, t.sipPort, t.sipTransport, JSON.stringify(this.#box.sealSecurity(t.security)), at, at],
       );
     },
-    update: async (id, t) => {
-      await this.#write(
-        `UPDATE tenants SET name = $1, sip_domain = $2, sip_proxy = $3, sip_port = $4, sip_transport = $5, security = $6, updated_at = $7
-         WHERE id = $8`,
-        [t.name, t.sipDomain, t.sipProxy, t.sipPort, t.sipTransport, JSON.stringify(this.#box.sealSecurity(t.security)), now(), id],
-      );
+    update: async (id, t, ifVersion) => {
+      const params: unknown[] = [t.name, t.sipDomain, t.sipProxy, t.sipPort, t.sipTransport, JSON.stringify(this.#box.sealSecurity(t.security)), now(), id];
+      return (await this.#write(
+        `UPDATE tenants SET name = $1, sip_domain = $2, sip_proxy = $3, sip_port = $4, sip_transport = $5, security = $6,
+         version = version + 1, updated_at = $7 WHERE id = $8${versionClause(params, ifVersion)}`,
+        params,
+      )) > 0;
     },
-    delete: async (id) => (await this.#write('DELETE FROM tenants WHERE id = $1', [id])) > 0,
+    delete: async (id, ifVersion) => {
+      const params: unknown[] = [id];
+      return (await this.#write(`DELETE FROM tenants WHERE id = $1${versionClause(params, ifVersion)}`, params)) > 0;
+    },
   };
 
   users: Store['users'] = {
@@ -511,14 +535,18 @@ export class PostgresStore implements Store {
         [u.number, u.tenantId, u.name, u.email, u.role, u.passwordHash, u.sipAuthName, this.#box.seal(u.sipPassword, SIP_PASSWORD), u.voicemailNumber, at, at],
       );
     },
-    update: async (number, u) => {
-      await this.#write(
+    update: async (number, u, ifVersion) => {
+      const params: unknown[] = [u.name, u.email, u.role, u.passwordHash, u.sipAuthName, this.#box.seal(u.sipPassword, SIP_PASSWORD), u.voicemailNumber, now(), number];
+      return (await this.#write(
         `UPDATE users SET name = $1, email = $2, role = $3, password_hash = $4, sip_auth_name = $5, sip_password = $6,
-         voicemail_number = $7, updated_at = $8 WHERE number = $9`,
-        [u.name, u.email, u.role, u.passwordHash, u.sipAuthName, this.#box.seal(u.sipPassword, SIP_PASSWORD), u.voicemailNumber, now(), number],
-      );
+         voicemail_number = $7, version = version + 1, updated_at = $8 WHERE number = $9${versionClause(params, ifVersion)}`,
+        params,
+      )) > 0;
     },
-    delete: async (number) => (await this.#write('DELETE FROM users WHERE number = $1', [number])) > 0,
+    delete: async (number, ifVersion) => {
+      const params: unknown[] = [number];
+      return (await this.#write(`DELETE FROM users WHERE number = $1${versionClause(params, ifVersion)}`, params)) > 0;
+    },
   };
 
   devices: Store['devices'] = {
@@ -541,18 +569,33 @@ export class PostgresStore implements Store {
       const at = now();
       await this.#write(
         `INSERT INTO devices (mac, tenant_id, vendor, model, user_number, label, expansion_modules, extra_lines, provisioning_username,
-         provisioning_password, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-        [d.mac, d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines), d.provisioningUsername, this.#box.sealNullable(d.provisioningPassword, PROVISIONING_PASSWORD), at, at],
+         provisioning_password, enrol_until, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+        [d.mac, d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines), d.provisioningUsername,
+          this.#box.sealNullable(d.provisioningPassword, PROVISIONING_PASSWORD), d.enrolUntil ?? null, at, at],
       );
     },
-    update: async (mac, d) => {
-      await this.#write(
+    update: async (mac, d, ifVersion) => {
+      const params: unknown[] = [d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines),
+        d.provisioningUsername, this.#box.sealNullable(d.provisioningPassword, PROVISIONING_PASSWORD), now(), mac];
+      return (await this.#write(
         `UPDATE devices SET tenant_id = $1, vendor = $2, model = $3, user_number = $4, label = $5, expansion_modules = $6,
-         extra_lines = $7, provisioning_username = $8, provisioning_password = $9, updated_at = $10 WHERE mac = $11`,
-        [d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines), d.provisioningUsername, this.#box.sealNullable(d.provisioningPassword, PROVISIONING_PASSWORD), now(), mac],
-      );
+         extra_lines = $7, provisioning_username = $8, provisioning_password = $9, version = version + 1, updated_at = $10
+         WHERE mac = $11${versionClause(params, ifVersion)}`,
+        params,
+      )) > 0;
     },
-    delete: async (mac) => (await this.#write('DELETE FROM devices WHERE mac = $1', [mac])) > 0,
+    delete: async (mac, ifVersion) => {
+      const params: unknown[] = [mac];
+      return (await this.#write(`DELETE FROM devices WHERE mac = $1${versionClause(params, ifVersion)}`, params)) > 0;
+    },
+    openEnrolment: async (mac, until) =>
+      (await this.#write('UPDATE devices SET enrol_until = $1, enrolled_at = NULL, enrolled_ip = NULL WHERE mac = $2', [until, mac])) > 0,
+    // One statement: of two concurrent claims (two nodes, two phones with one MAC) one wins.
+    claimEnrolment: async (mac, at, ip) =>
+      (await this.#write(
+        'UPDATE devices SET enrol_until = NULL, enrolled_at = $1, enrolled_ip = $2 WHERE mac = $3 AND enrol_until IS NOT NULL AND enrol_until > $1',
+        [at, ip, mac],
+      )) > 0,
   };
 
   keys: Store['keys'] = {
@@ -560,50 +603,60 @@ export class PostgresStore implements Store {
       (await this.#rows('SELECT position, type, value, label FROM function_keys WHERE user_number = $1 ORDER BY position', [userNumber])).map(
         (r): FunctionKey => ({ position: num(r.position), type: r.type as FunctionKey['type'], value: strOrNull(r.value), label: strOrNull(r.label) }),
       ),
-    replace: async (userNumber, keys) => {
-      await this.#atomic(async (q) => {
+    replace: async (userNumber, keys, ifVersion) =>
+      this.#atomic(async (q) => {
+        const params: unknown[] = [userNumber];
+        const bumped = (await q(`UPDATE users SET keys_version = keys_version + 1 WHERE number = $1${versionClause(params, ifVersion, 'keys_version')}`, params))
+          .rowCount;
+        if (!bumped && ifVersion !== undefined) return false;
         await q('DELETE FROM function_keys WHERE user_number = $1', [userNumber]);
-        if (keys.length === 0) return;
+        if (keys.length === 0) return true;
         await q(
           `INSERT INTO function_keys (user_number, position, type, value, label)
            SELECT $1, k.position, k.type, k.value, k.label
            FROM unnest($2::integer[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS k(position, type, value, label, n) ORDER BY k.n`,
           [userNumber, keys.map((k) => k.position), keys.map((k) => k.type), keys.map((k) => k.value), keys.map((k) => k.label)],
         );
-      });
-    },
+        return true;
+      }),
     watchersOf: async (number) =>
       (await this.#rows("SELECT DISTINCT user_number FROM function_keys WHERE type = 'blf' AND value = $1 ORDER BY user_number", [number])).map((r) =>
         str(r.user_number),
       ),
   };
 
-  network: Store['network'] = {
-    getTenant: async (tenantId) => {
-      const r = await this.#one('SELECT profile FROM tenant_network WHERE tenant_id = $1', [tenantId]);
-      return r ? this.#box.openProfile(r.profile as NetworkOverrides) : {};
-    },
-    setTenant: async (tenantId, p) => {
+  /** Upsert a profile row (its passwords sealed); with `ifVersion` only when the row is still at it (0: no row yet). */
+  async #setProfile(table: 'tenant_network' | 'device_network', keyCol: 'tenant_id' | 'mac', key: string, p: NetworkOverrides, ifVersion?: number): Promise<boolean> {
+    const profile = JSON.stringify(this.#box.sealProfile(p));
+    if (ifVersion === undefined) {
       await this.#write(
-        'INSERT INTO tenant_network (tenant_id, profile) VALUES ($1, $2) ON CONFLICT (tenant_id) DO UPDATE SET profile = excluded.profile',
-        [tenantId, JSON.stringify(this.#box.sealProfile(p))],
+        `INSERT INTO ${table} (${keyCol}, profile) VALUES ($1, $2) ON CONFLICT (${keyCol}) DO UPDATE SET profile = excluded.profile, version = ${table}.version + 1`,
+        [key, profile],
       );
-    },
-    getDevice: async (mac) => {
-      const r = await this.#one('SELECT profile FROM device_network WHERE mac = $1', [mac]);
-      return r ? this.#box.openProfile(r.profile as NetworkOverrides) : {};
-    },
-    setDevice: async (mac, p) => {
-      await this.#write('INSERT INTO device_network (mac, profile) VALUES ($1, $2) ON CONFLICT (mac) DO UPDATE SET profile = excluded.profile', [
-        mac,
-        JSON.stringify(this.#box.sealProfile(p)),
-      ]);
-    },
+      return true;
+    }
+    if (ifVersion === 0) return (await this.#write(`INSERT INTO ${table} (${keyCol}, profile) VALUES ($1, $2) ON CONFLICT (${keyCol}) DO NOTHING`, [key, profile])) > 0;
+    return (await this.#write(`UPDATE ${table} SET profile = $1, version = version + 1 WHERE ${keyCol} = $2 AND version = $3`, [profile, key, ifVersion])) > 0;
+  }
+
+  async #profileEntry(sql: string, key: string): Promise<VersionedProfile> {
+    const r = await this.#one(sql, [key]);
+    return r ? { profile: this.#box.openProfile(r.profile as NetworkOverrides), version: num(r.version) } : { profile: {}, version: 0 };
+  }
+
+  network: Store['network'] = {
+    getTenant: async (tenantId) => (await this.network.getTenantEntry(tenantId)).profile,
+    getTenantEntry: (tenantId) => this.#profileEntry('SELECT profile, version FROM tenant_network WHERE tenant_id = $1', tenantId),
+    setTenant: (tenantId, p, ifVersion) => this.#setProfile('tenant_network', 'tenant_id', tenantId, p, ifVersion),
+    getDevice: async (mac) => (await this.network.getDeviceEntry(mac)).profile,
+    getDeviceEntry: (mac) => this.#profileEntry('SELECT profile, version FROM device_network WHERE mac = $1', mac),
+    setDevice: (mac, p, ifVersion) => this.#setProfile('device_network', 'mac', mac, p, ifVersion),
   };
 
   contacts: Store['contacts'] = {
     list: async (userNumber) =>
       (await this.#rows(`SELECT ${COLS.contacts} FROM contacts WHERE user_number = $1 ORDER BY ${NOCASE('name')}, id`, [userNumber])).map(toContact),
+    count: async (userNumber) => num((await this.#one('SELECT count(*) AS n FROM contacts WHERE user_number = $1', [userNumber]))!.n),
     get: async (id) => {
       if (!Number.isSafeInteger(id)) return undefined;
       const r = await this.#one(`SELECT ${COLS.contacts} FROM contacts WHERE id = $1`, [id]);
@@ -617,13 +670,20 @@ export class PostgresStore implements Store {
       const r = this.#conn.inTransaction ? await this.#atomic((q) => q(sql, params)) : await this.#conn.query(sql, params);
       return num(r.rows[0]!.id);
     },
-    update: async (id, c) => {
-      if (!Number.isSafeInteger(id)) return;
-      await this.#write('UPDATE contacts SET name = $1, work = $2, mobile = $3, home = $4, grp = $5, updated_at = $6 WHERE id = $7', [
-        c.name, c.work, c.mobile, c.home, c.group, now(), id,
-      ]);
+    update: async (id, c, ifVersion) => {
+      if (!Number.isSafeInteger(id)) return false;
+      const params: unknown[] = [c.name, c.work, c.mobile, c.home, c.group, now(), id];
+      return (await this.#write(
+        `UPDATE contacts SET name = $1, work = $2, mobile = $3, home = $4, grp = $5, version = version + 1, updated_at = $6
+         WHERE id = $7${versionClause(params, ifVersion)}`,
+        params,
+      )) > 0;
     },
-    delete: async (id) => Number.isSafeInteger(id) && (await this.#write('DELETE FROM contacts WHERE id = $1', [id])) > 0,
+    delete: async (id, ifVersion) => {
+      if (!Number.isSafeInteger(id)) return false;
+      const params: unknown[] = [id];
+      return (await this.#write(`DELETE FROM contacts WHERE id = $1${versionClause(params, ifVersion)}`, params)) > 0;
+    },
   };
 
   sightings: Store['sightings'] = {
@@ -706,13 +766,31 @@ export class PostgresStore implements Store {
   };
 
   unknownDevices: Store['unknownDevices'] = {
-    list: async () =>
-      (await this.#rows(`SELECT u.mac, u.vendor, u.model, u.ip, u.user_agent, u.first_seen, u.last_seen, u.count FROM unknown_devices u WHERE NOT EXISTS (SELECT 1 FROM devices d WHERE d.mac = u.mac) ORDER BY u.last_seen DESC`)).map(
-        (r): UnknownDevice => ({
-          mac: str(r.mac), vendor: strOrNull(r.vendor), model: strOrNull(r.model), ip: str(r.ip), userAgent: strOrNull(r.user_agent),
-          firstSeen: str(r.first_seen), lastSeen: str(r.last_seen), count: num(r.count),
-        }),
-      ),
+    list: async (filter = {}) =>
+      (await this.#rows(
+        `SELECT ${COLS.unknown_devices.split(', ').map((c) => `u.${c}`).join(', ')} FROM unknown_devices u
+         WHERE NOT EXISTS (SELECT 1 FROM devices d WHERE d.mac = u.mac) AND ($1::text IS NULL OR u.assigned_tenant = $1)
+         ORDER BY u.last_seen DESC LIMIT $2`,
+        [filter.assignedTenant ?? null, filter.limit ?? null],
+      )).map(toUnknown),
+    get: async (mac) => {
+      const r = await this.#one(`SELECT ${COLS.unknown_devices} FROM unknown_devices WHERE mac = $1`, [mac]);
+      return r && toUnknown(r);
+    },
+    assign: async (mac, tenantId) => (await this.#write('UPDATE unknown_devices SET assigned_tenant = $1 WHERE mac = $2', [tenantId, mac])) > 0,
+    prune: (o) =>
+      this.#atomic(async (q) => {
+        let n = (await q('DELETE FROM unknown_devices WHERE last_seen < $1 AND assigned_tenant IS NULL', [o.olderThan])).rowCount ?? 0;
+        const count = num((await q('SELECT count(*) AS n FROM unknown_devices WHERE assigned_tenant IS NULL')).rows[0]!.n);
+        if (count > o.maxEntries) {
+          n += (await q(
+            `DELETE FROM unknown_devices WHERE mac IN (
+               SELECT mac FROM unknown_devices WHERE assigned_tenant IS NULL ORDER BY last_seen ASC, mac LIMIT $1)`,
+            [count - o.maxEntries],
+          )).rowCount ?? 0;
+        }
+        return n;
+      }),
     record: async (batch) => {
       if (batch.length === 0) return;
       // Folded per MAC exactly as the SQLite upsert applied row after row would leave it.
@@ -742,6 +820,94 @@ export class PostgresStore implements Store {
       );
     },
     delete: async (mac) => (await this.#write('DELETE FROM unknown_devices WHERE mac = $1', [mac])) > 0,
+  };
+
+  // The undo journal of imports that commit in chunks (same contract as SQLite's
+  // server/store/sqlite/import-runs.ts): a failed or dead run is put back newest first, a chunk per
+  // transaction; a row somebody changed since the import wrote it (its version moved on) stays.
+  importRuns: Store['importRuns'] = {
+    begin: async (run) => {
+      await this.#write('INSERT INTO import_runs (id, kind, owner, started_at, heartbeat_at) VALUES ($1, $2, $3, $4, $4)', [
+        run.id, run.kind, run.owner, run.startedAt,
+      ]);
+    },
+    journal: async (runId, entries: UndoEntry[]) => {
+      if (entries.length === 0) return;
+      await this.#write(
+        `INSERT INTO import_undo (run_id, seq, entity, key, before, after_version)
+         SELECT $1, (SELECT COALESCE(max(seq), 0) FROM import_undo WHERE run_id = $1) + e.n, e.entity, e.key, e.before, e.after_version
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::integer[]) WITH ORDINALITY AS e(entity, key, before, after_version, n)`,
+        [runId, entries.map((e) => e.entity), entries.map((e) => e.key), entries.map((e) => journalBefore(this.#box, e)),
+          entries.map((e) => e.afterVersion)],
+      );
+    },
+    heartbeat: async (runId, at) => {
+      await this.#write('UPDATE import_runs SET heartbeat_at = $1 WHERE id = $2', [at, runId]);
+    },
+    finish: async (runId) => {
+      // Marked done first (atomic): from then on the journal is garbage, never undone.
+      await this.#write(`UPDATE import_runs SET state = 'done' WHERE id = $1`, [runId]);
+      await this.#write('DELETE FROM import_runs WHERE id = $1', [runId]); // its journal goes with it (ON DELETE CASCADE)
+    },
+    undo: async (runId) => {
+      const macs = new Set<string>();
+      const contactsOf = new Set<string>();
+      let skipped = 0;
+      const state = await this.#one('SELECT state FROM import_runs WHERE id = $1', [runId]);
+      if (state?.state === 'done') {
+        await this.#write('DELETE FROM import_runs WHERE id = $1', [runId]);
+        return { macs: [], contactsOf: [], skipped: 0 };
+      }
+      const CHUNK = 2000;
+      for (;;) {
+        const more = await this.#atomic(async (q) => {
+          const rows = (await q(
+            'SELECT seq, entity, key, before, after_version FROM import_undo WHERE run_id = $1 ORDER BY seq DESC LIMIT $2',
+            [runId, CHUNK],
+          )).rows as Array<{ seq: number; entity: string; key: string; before: string | null; after_version: number }>;
+          for (const e of rows) {
+            let done: number;
+            if (e.entity === 'device') {
+              macs.add(e.key);
+              if (e.before === null) done = (await q('DELETE FROM devices WHERE mac = $1 AND version = $2', [e.key, e.after_version])).rowCount ?? 0;
+              else {
+                const d = JSON.parse(e.before) as Device;
+                done = (await q(
+                  `UPDATE devices SET tenant_id = $1, vendor = $2, model = $3, user_number = $4, label = $5, expansion_modules = $6, extra_lines = $7,
+                   provisioning_username = $8, provisioning_password = $9, version = version + 1, updated_at = $10 WHERE mac = $11 AND version = $12`,
+                  [d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines ?? []), d.provisioningUsername,
+                    restoredPassword(this.#box, d), now(), e.key, e.after_version],
+                )).rowCount ?? 0;
+              }
+            } else {
+              const id = Number(e.key);
+              const owner = e.before
+                ? (JSON.parse(e.before) as Contact).userNumber
+                : ((await q('SELECT user_number FROM contacts WHERE id = $1', [id])).rows[0]?.user_number as string | undefined);
+              if (owner) contactsOf.add(owner);
+              if (e.before === null) done = (await q('DELETE FROM contacts WHERE id = $1 AND version = $2', [id, e.after_version])).rowCount ?? 0;
+              else {
+                const c = JSON.parse(e.before) as Contact;
+                done = (await q(
+                  'UPDATE contacts SET name = $1, work = $2, mobile = $3, home = $4, grp = $5, version = version + 1, updated_at = $6 WHERE id = $7 AND version = $8',
+                  [c.name, c.work, c.mobile, c.home, c.group, now(), id, e.after_version],
+                )).rowCount ?? 0;
+              }
+            }
+            if (done === 0) skipped++;
+          }
+          if (rows.length) await q('DELETE FROM import_undo WHERE run_id = $1 AND seq >= $2', [runId, rows[rows.length - 1]!.seq]);
+          return rows.length === CHUNK;
+        });
+        if (!more) break;
+      }
+      await this.#write('DELETE FROM import_runs WHERE id = $1', [runId]);
+      return { macs: [...macs], contactsOf: [...contactsOf], skipped };
+    },
+    list: async () =>
+      (await this.#rows('SELECT id, kind, owner, started_at, heartbeat_at FROM import_runs ORDER BY started_at, id')).map((r) => ({
+        id: str(r.id), kind: str(r.kind), owner: str(r.owner), startedAt: str(r.started_at), heartbeatAt: str(r.heartbeat_at),
+      })),
   };
 
   operators: Store['operators'] = {

@@ -6,6 +6,12 @@ import { SECRET_SITES } from '../secret-sites.ts';
 
 type Row = Record<string, unknown>;
 
+/** The sites whose table exists in this database (a table of a later migration may not yet). */
+function sitesOf(db: Database) {
+  const has = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`);
+  return SECRET_SITES.filter((site) => !site.optional || has.get(site.table) !== undefined);
+}
+
 /**
  * Visit every stored password; `fn` gets the stored text and its purpose and returns the text to
  * store instead, or undefined to leave it. Returns how many were rewritten. Run it inside a
@@ -13,7 +19,7 @@ type Row = Record<string, unknown>;
  */
 export function visitSecrets(db: Database, fn: (stored: string, purpose: string) => string | undefined, opts: { plaintextOnly?: boolean } = {}): number {
   let changed = 0;
-  for (const site of SECRET_SITES) {
+  for (const site of sitesOf(db)) {
     if (site.kind === 'scalar') {
       const where = `${site.column} IS NOT NULL${opts.plaintextOnly ? ` AND ${site.column} NOT LIKE 'enc:1:%'` : ''}`;
       const update = db.prepare(`UPDATE ${site.table} SET ${site.column} = ? WHERE ${site.key} = ?`);
@@ -83,7 +89,7 @@ export function censusOf(db: Database): Record<string, number> {
 /** Key ids the passwords name, found cheaply (SQL over the scalar columns, a LIKE over JSON). */
 export function keyIdsInUse(db: Database): Set<string> {
   const ids = new Set<string>();
-  for (const site of SECRET_SITES) {
+  for (const site of sitesOf(db)) {
     if (site.kind !== 'scalar') continue;
     for (const id of db.prepare(`SELECT DISTINCT substr(${site.column}, 7, 8) FROM ${site.table} WHERE ${site.column} LIKE 'enc:1:%'`).pluck().all() as string[]) {
       ids.add(id);
@@ -95,7 +101,7 @@ export function keyIdsInUse(db: Database): Set<string> {
 /** JSON rows holding a sealed password whose key is none of `known` (a key missing from the ring). */
 export function jsonRowsWithUnknownKey(db: Database, known: string[]): number {
   let n = 0;
-  for (const site of SECRET_SITES) {
+  for (const site of sitesOf(db)) {
     if (site.kind !== 'json') continue;
     const not = known.map((id) => ` AND ${site.column} NOT LIKE '%enc:1:${id}:%'`).join('');
     n += db.prepare(`SELECT count(*) FROM ${site.table} WHERE ${site.column} LIKE '%"enc:1:%'${not}`).pluck().get() as number;

@@ -16,8 +16,8 @@ import { dirname, join } from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { StoreError } from '../errors.ts';
 import type {
-  Contact, Credential, Device, FileFetch, FunctionKey, NetworkOverrides, Operator, Sighting, Store, StoreChange, TemplateOverride, Tenant,
-  UnknownDevice, User,
+  Contact, Credential, Device, FileFetch, FunctionKey, ImportRun, NetworkOverrides, Operator, Sighting, Store, StoreChange, TemplateOverride, Tenant,
+  UndoEntry, UnknownDevice, User, VersionedProfile,
 } from '../types.ts';
 import type { AuditEntry } from '../../domain/audit.ts';
 import { KEY_FILE_NAME, KeyRing, SecretBox, describeKeySource } from '../secrets.ts';
@@ -25,6 +25,7 @@ import type { StoredFeatures } from '../../domain/features.ts';
 import { migrate } from './migrations/index.ts';
 import { censusOf, jsonRowsWithUnknownKey, keyIdsInUse, scrubbing, visitSecrets } from './secret-columns.ts';
 import { sqliteResync } from './resync.ts';
+import { sqliteImportRuns } from './import-runs.ts';
 
 type Row = Record<string, unknown>;
 const now = (): string => new Date().toISOString();
@@ -37,12 +38,13 @@ import { PROVISIONING_PASSWORD, SIP_PASSWORD } from '../secret-sites.ts';
 const toTenant = (r: Row, box: SecretBox): Tenant => ({
   id: str(r.id), name: str(r.name), sipDomain: str(r.sip_domain), sipProxy: strOrNull(r.sip_proxy),
   sipPort: r.sip_port as number, sipTransport: r.sip_transport as Tenant['sipTransport'],
-  security: box.openSecurity(JSON.parse(str(r.security))), createdAt: str(r.created_at), updatedAt: str(r.updated_at),
+  security: box.openSecurity(JSON.parse(str(r.security))), version: r.version as number, createdAt: str(r.created_at), updatedAt: str(r.updated_at),
 });
 const toUser = (r: Row, box: SecretBox): User => ({
   number: str(r.number), tenantId: str(r.tenant_id), name: str(r.name), email: strOrNull(r.email),
   role: r.role as User['role'], passwordHash: strOrNull(r.password_hash), sipAuthName: str(r.sip_auth_name),
   sipPassword: box.open(str(r.sip_password), SIP_PASSWORD), voicemailNumber: str(r.voicemail_number),
+  version: r.version as number, keysVersion: r.keys_version as number,
   createdAt: str(r.created_at), updatedAt: str(r.updated_at),
 });
 const toDevice = (r: Row, box: SecretBox): Device => ({
@@ -51,6 +53,7 @@ const toDevice = (r: Row, box: SecretBox): Device => ({
   extraLines: JSON.parse(str(r.extra_lines)) as string[],
   provisioningUsername: strOrNull(r.provisioning_username),
   provisioningPassword: box.openNullable(strOrNull(r.provisioning_password), PROVISIONING_PASSWORD),
+  version: r.version as number, enrolUntil: strOrNull(r.enrol_until), enrolledAt: strOrNull(r.enrolled_at), enrolledIp: strOrNull(r.enrolled_ip),
   createdAt: str(r.created_at), updatedAt: str(r.updated_at),
 });
 const toCredential = (r: Row): Credential => ({
@@ -70,8 +73,16 @@ const toFeatures = (r: Row): StoredFeatures => ({
 const toContact = (r: Row): Contact => ({
   id: r.id as number, userNumber: str(r.user_number), name: str(r.name), work: strOrNull(r.work),
   mobile: strOrNull(r.mobile), home: strOrNull(r.home), group: strOrNull(r.grp),
-  createdAt: str(r.created_at), updatedAt: str(r.updated_at),
+  version: r.version as number, createdAt: str(r.created_at), updatedAt: str(r.updated_at),
 });
+const toUnknown = (r: Row): UnknownDevice => ({
+  mac: str(r.mac), vendor: strOrNull(r.vendor), model: strOrNull(r.model), ip: str(r.ip), userAgent: strOrNull(r.user_agent),
+  firstSeen: str(r.first_seen), lastSeen: str(r.last_seen), count: r.count as number, assignedTenant: strOrNull(r.assigned_tenant),
+});
+
+/** `… AND version = ?` when a version is expected: the check and the write are one statement. */
+const versionClause = (ifVersion: number | undefined): string => (ifVersion === undefined ? '' : ' AND version = @ifVersion');
+const versionParam = (ifVersion: number | undefined) => (ifVersion === undefined ? {} : { ifVersion });
 
 const toSighting = (r: Row): Sighting => ({
   mac: str(r.mac), at: str(r.at), ip: str(r.ip), userAgent: strOrNull(r.user_agent), firmware: strOrNull(r.firmware),
@@ -94,6 +105,11 @@ export interface SqliteOptions {
   migrateTo?: number;
   /** How often `onExternalChange` looks at data_version (default 1000 ms). */
   pollMs?: number;
+  /**
+   * How long a write waits for another process's lock (retried on timers, never blocking the
+   * event loop) before it fails as `busy` (default 15 s).
+   */
+  busyDeadlineMs?: number;
   /**
    * Keys of the stored passwords; default: `secret.key` beside the database file (created at the
    * first start), or a throw-away key for ':memory:'.
@@ -148,7 +164,10 @@ export function openDatabase(opts: SqliteOptions, box: SecretBox = new SecretBox
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
+  // The lock wait SQLite does itself blocks the thread (better-sqlite3 is synchronous): keep it
+  // short, and wait longer asynchronously (SqliteStore retries a busy statement or BEGIN with
+  // timers, so the event loop keeps serving phones while another process holds the lock).
+  db.pragma(`busy_timeout = ${SYNC_BUSY_WAIT_MS}`);
   // 16 MB page cache: bulk imports of 100k lines insert ~25% faster than with the 2 MB default.
   db.pragma('cache_size = -16000');
   if (opts.maxPageCount) db.pragma(`max_page_count = ${Math.floor(opts.maxPageCount)}`);
@@ -162,20 +181,30 @@ export function openDatabase(opts: SqliteOptions, box: SecretBox = new SecretBox
   return db;
 }
 
+/** Longest synchronous lock wait (the thread is blocked meanwhile). */
+const SYNC_BUSY_WAIT_MS = 25;
+/** Default of SqliteOptions.busyDeadlineMs. */
+const BUSY_DEADLINE_MS = 15_000;
+
 /** A better-sqlite3 error as a StoreError; anything else (a bug) as it is. */
 export function storeErrorOf(e: unknown): unknown {
   const code = (e as { code?: unknown } | null)?.code;
   if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return e;
-  // SQLITE_FULL: the disk is full (SQLite maps ENOSPC to it) or max_page_count is reached.
+  // SQLITE_BUSY_SNAPSHOT (a read snapshot older than another process's commit), _TIMEOUT,
+  // SQLITE_LOCKED_*: all "someone else holds the database now, try again". SQLITE_FULL: the disk
+  // is full (SQLite maps ENOSPC to it) or max_page_count is reached.
   const kind = code.startsWith('SQLITE_CONSTRAINT')
     ? 'constraint'
-    : code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED'
+    : code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')
       ? 'busy'
       : code === 'SQLITE_FULL'
         ? 'full'
         : 'failed';
   return new StoreError(kind, `${(e as Error).message} (${code})`, { cause: e });
 }
+
+const isBusy = (e: unknown): boolean => e instanceof StoreError && e.code === 'busy';
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Statements prepared once per SQL text and kept (better-sqlite3 reuses them at no cost). */
 export class Statements {
@@ -207,6 +236,7 @@ export class SqliteStore implements Store {
   readonly #db: Database;
   readonly #st: Statements;
   readonly #pollMs: number;
+  readonly #busyDeadlineMs: number;
   #tx: TxState | null = null;
   #closed = false;
   readonly #listeners = new Set<(c: StoreChange) => void>();
@@ -226,6 +256,7 @@ export class SqliteStore implements Store {
   declare secrets: Store['secrets'];
   declare passwordResets: Store['passwordResets'];
   declare resync: Store['resync'];
+  declare importRuns: Store['importRuns'];
   declare settings: Store['settings'];
   declare audit: Store['audit'];
 
@@ -239,6 +270,7 @@ export class SqliteStore implements Store {
     this.#db = openDatabase(opts, this.#box);
     this.#st = new Statements(this.#db);
     this.#pollMs = opts.pollMs ?? 1000;
+    this.#busyDeadlineMs = opts.busyDeadlineMs ?? BUSY_DEADLINE_MS;
     if (opts.requireKeys !== false) {
       try {
         checkKeys(this.#db, this.#box);
@@ -252,7 +284,15 @@ export class SqliteStore implements Store {
 
   /** Outside a transaction: run now; while one is open: wait for its end, then run. */
   readonly #exec: Exec = (work) => {
-    if (this.#tx === null) return settle(work);
+    if (this.#tx === null) {
+      // The common case answers at once; only a busy database goes through timers.
+      try {
+        return Promise.resolve(work());
+      } catch (e) {
+        const err = storeErrorOf(e);
+        return isBusy(err) ? this.#retryBusy(work, Date.now()) : Promise.reject(err);
+      }
+    }
     if (insideTx.getStore() === this.#tx) {
       return Promise.reject(new Error('the store was used inside its own transaction(): use the store handed to the transaction function'));
     }
@@ -263,7 +303,33 @@ export class SqliteStore implements Store {
     while (this.#tx) await this.#tx.done;
     if (this.#closed) throw new StoreError('unavailable', 'the store is closed');
     // No await between the check above and the statement: nothing can begin a transaction here.
-    return run(work);
+    try {
+      return run(work);
+    } catch (e) {
+      if (!isBusy(e)) throw e;
+      return this.#retryBusy(work, Date.now());
+    }
+  }
+
+  /**
+   * Another process holds the write lock (`cadran import` beside the server): try again on
+   * timers, backing off, until busyDeadlineMs; each unit of work is atomic (one statement, or a
+   * better-sqlite3 transaction that rolled back), so running it again is safe.
+   */
+  async #retryBusy<T>(work: () => T, since: number): Promise<T> {
+    for (let wait = 5; ; wait = Math.min(wait * 2, 200)) {
+      if (Date.now() - since > this.#busyDeadlineMs) {
+        throw new StoreError('busy', `the database stayed locked by another process for more than ${Math.round(this.#busyDeadlineMs / 1000)} s`);
+      }
+      await sleep(wait);
+      while (this.#tx) await this.#tx.done;
+      if (this.#closed) throw new StoreError('unavailable', 'the store is closed');
+      try {
+        return run(work);
+      } catch (e) {
+        if (!isBusy(e)) throw e;
+      }
+    }
   }
 
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
@@ -276,10 +342,20 @@ export class SqliteStore implements Store {
     const state: TxState = { open: true, done: new Promise<void>((r) => (release = r)), savepoints: 0 };
     this.#tx = state;
     try {
-      try {
-        this.#db.exec('BEGIN IMMEDIATE');
-      } catch (e) {
-        throw storeErrorOf(e);
+      // BEGIN IMMEDIATE takes the write lock: while another process holds it, wait on timers.
+      for (let wait = 5, since = Date.now(); ; wait = Math.min(wait * 2, 200)) {
+        try {
+          this.#db.exec('BEGIN IMMEDIATE');
+          break;
+        } catch (e) {
+          const err = storeErrorOf(e);
+          if (!isBusy(err)) throw err;
+          if (Date.now() - since > this.#busyDeadlineMs) {
+            throw new StoreError('busy', `the database stayed locked by another process for more than ${Math.round(this.#busyDeadlineMs / 1000)} s`, { cause: e });
+          }
+          await sleep(wait);
+          if (this.#closed) throw new StoreError('unavailable', 'the store is closed');
+        }
       }
       const tx = this.#txStore(state);
       try {
@@ -424,6 +500,21 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
   const toT = (r: Row) => toTenant(r, box);
   const toU = (r: Row) => toUser(r, box);
   const toD = (r: Row) => toDevice(r, box);
+  const profileEntry = (r: unknown): VersionedProfile => {
+    const row = r as Row | undefined;
+    return row ? { profile: box.openProfile(JSON.parse(str(row.profile)) as NetworkOverrides), version: row.version as number } : { profile: {}, version: 0 };
+  };
+  /** Upsert a profile row (its passwords sealed); with `ifVersion` only when the row is still at it (0: no row yet). */
+  const setProfile = (table: 'tenant_network' | 'device_network', keyCol: 'tenant_id' | 'mac', key: string, p: NetworkOverrides, ifVersion?: number): boolean => {
+    const profile = JSON.stringify(box.sealProfile(p));
+    if (ifVersion === undefined) {
+      st(`INSERT INTO ${table} (${keyCol}, profile) VALUES (?, ?) ON CONFLICT(${keyCol}) DO UPDATE SET profile = excluded.profile, version = version + 1`)
+        .run(key, profile);
+      return true;
+    }
+    if (ifVersion === 0) return st(`INSERT INTO ${table} (${keyCol}, profile) VALUES (?, ?) ON CONFLICT(${keyCol}) DO NOTHING`).run(key, profile).changes > 0;
+    return st(`UPDATE ${table} SET profile = ?, version = version + 1 WHERE ${keyCol} = ? AND version = ?`).run(profile, key, ifVersion).changes > 0;
+  };
   return {
     tenants: {
       list: () => x(() => (st('SELECT * FROM tenants ORDER BY id').all() as Row[]).map(toT)),
@@ -437,12 +528,13 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
           .run(t.id, t.name, t.sipDomain, t.sipProxy, t.sipPort, t.sipTransport, JSON.stringify(box.sealSecurity(t.security)), at, at);
       }),
-      update: (id, t) => x(() => {
-        st(`UPDATE tenants SET name = ?, sip_domain = ?, sip_proxy = ?, sip_port = ?, sip_transport = ?, security = ?, updated_at = ?
-            WHERE id = ?`)
-          .run(t.name, t.sipDomain, t.sipProxy, t.sipPort, t.sipTransport, JSON.stringify(box.sealSecurity(t.security)), now(), id);
-      }),
-      delete: (id) => x(() => st('DELETE FROM tenants WHERE id = ?').run(id).changes > 0),
+      update: (id, t, ifVersion) => x(() =>
+        st(`UPDATE tenants SET name = @name, sip_domain = @sipDomain, sip_proxy = @sipProxy, sip_port = @sipPort, sip_transport = @sipTransport,
+              security = @security, version = version + 1, updated_at = @at
+            WHERE id = @id${versionClause(ifVersion)}`)
+          .run({ name: t.name, sipDomain: t.sipDomain, sipProxy: t.sipProxy, sipPort: t.sipPort, sipTransport: t.sipTransport,
+            security: JSON.stringify(box.sealSecurity(t.security)), at: now(), id, ...versionParam(ifVersion) }).changes > 0),
+      delete: (id, ifVersion) => x(() => st(`DELETE FROM tenants WHERE id = @id${versionClause(ifVersion)}`).run({ id, ...versionParam(ifVersion) }).changes > 0),
     },
 
     users: {
@@ -461,12 +553,13 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
           .run(u.number, u.tenantId, u.name, u.email, u.role, u.passwordHash, u.sipAuthName, box.seal(u.sipPassword, SIP_PASSWORD), u.voicemailNumber, at, at);
       }),
-      update: (number, u) => x(() => {
-        st(`UPDATE users SET name = ?, email = ?, role = ?, password_hash = ?, sip_auth_name = ?, sip_password = ?,
-            voicemail_number = ?, updated_at = ? WHERE number = ?`)
-          .run(u.name, u.email, u.role, u.passwordHash, u.sipAuthName, box.seal(u.sipPassword, SIP_PASSWORD), u.voicemailNumber, now(), number);
-      }),
-      delete: (number) => x(() => st('DELETE FROM users WHERE number = ?').run(number).changes > 0),
+      update: (number, u, ifVersion) => x(() =>
+        st(`UPDATE users SET name = @name, email = @email, role = @role, password_hash = @passwordHash, sip_auth_name = @sipAuthName,
+              sip_password = @sipPassword, voicemail_number = @voicemailNumber, version = version + 1, updated_at = @at
+            WHERE number = @number${versionClause(ifVersion)}`)
+          .run({ name: u.name, email: u.email, role: u.role, passwordHash: u.passwordHash, sipAuthName: u.sipAuthName,
+            sipPassword: box.seal(u.sipPassword, SIP_PASSWORD), voicemailNumber: u.voicemailNumber, at: now(), number, ...versionParam(ifVersion) }).changes > 0),
+      delete: (number, ifVersion) => x(() => st(`DELETE FROM users WHERE number = @number${versionClause(ifVersion)}`).run({ number, ...versionParam(ifVersion) }).changes > 0),
     },
 
     devices: {
@@ -485,17 +578,24 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
       insert: (d) => x(() => {
         const at = now();
         st(`INSERT INTO devices (mac, tenant_id, vendor, model, user_number, label, expansion_modules, extra_lines, provisioning_username,
-            provisioning_password, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+            provisioning_password, enrol_until, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
           .run(d.mac, d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines), d.provisioningUsername,
-            box.sealNullable(d.provisioningPassword, PROVISIONING_PASSWORD), at, at);
+            box.sealNullable(d.provisioningPassword, PROVISIONING_PASSWORD), d.enrolUntil ?? null, at, at);
       }),
-      update: (mac, d) => x(() => {
-        st(`UPDATE devices SET tenant_id = ?, vendor = ?, model = ?, user_number = ?, label = ?, expansion_modules = ?, extra_lines = ?,
-            provisioning_username = ?, provisioning_password = ?, updated_at = ? WHERE mac = ?`)
-          .run(d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines), d.provisioningUsername,
-            box.sealNullable(d.provisioningPassword, PROVISIONING_PASSWORD), now(), mac);
-      }),
-      delete: (mac) => x(() => st('DELETE FROM devices WHERE mac = ?').run(mac).changes > 0),
+      update: (mac, d, ifVersion) => x(() =>
+        st(`UPDATE devices SET tenant_id = @tenantId, vendor = @vendor, model = @model, user_number = @userNumber, label = @label,
+              expansion_modules = @expansionModules, extra_lines = @extraLines, provisioning_username = @provisioningUsername,
+              provisioning_password = @provisioningPassword, version = version + 1, updated_at = @at
+            WHERE mac = @mac${versionClause(ifVersion)}`)
+          .run({ tenantId: d.tenantId, vendor: d.vendor, model: d.model, userNumber: d.userNumber, label: d.label, expansionModules: d.expansionModules,
+            extraLines: JSON.stringify(d.extraLines), provisioningUsername: d.provisioningUsername,
+            provisioningPassword: box.sealNullable(d.provisioningPassword, PROVISIONING_PASSWORD), at: now(), mac, ...versionParam(ifVersion) }).changes > 0),
+      delete: (mac, ifVersion) => x(() => st(`DELETE FROM devices WHERE mac = @mac${versionClause(ifVersion)}`).run({ mac, ...versionParam(ifVersion) }).changes > 0),
+      openEnrolment: (mac, until) => x(() =>
+        st('UPDATE devices SET enrol_until = ?, enrolled_at = NULL, enrolled_ip = NULL WHERE mac = ?').run(until, mac).changes > 0),
+      claimEnrolment: (mac, at, ip) => x(() =>
+        st('UPDATE devices SET enrol_until = NULL, enrolled_at = ?, enrolled_ip = ? WHERE mac = ? AND enrol_until IS NOT NULL AND enrol_until > ?')
+          .run(at, ip, mac, at).changes > 0),
     },
 
     keys: {
@@ -504,37 +604,32 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
           (r): FunctionKey => ({ position: r.position as number, type: r.type as FunctionKey['type'], value: strOrNull(r.value), label: strOrNull(r.label) }),
         )),
       // better-sqlite3 nests its own transaction as a SAVEPOINT inside an open one.
-      replace: (userNumber, keys) => x(() =>
+      replace: (userNumber, keys, ifVersion) => x(() =>
         db.transaction(() => {
+          const bumped = st(`UPDATE users SET keys_version = keys_version + 1 WHERE number = @number${ifVersion === undefined ? '' : ' AND keys_version = @ifVersion'}`)
+            .run({ number: userNumber, ...versionParam(ifVersion) }).changes > 0;
+          if (!bumped && ifVersion !== undefined) return false;
           st('DELETE FROM function_keys WHERE user_number = ?').run(userNumber);
           const ins = st('INSERT INTO function_keys (user_number, position, type, value, label) VALUES (?, ?, ?, ?, ?)');
           for (const k of keys) ins.run(userNumber, k.position, k.type, k.value, k.label);
+          return true;
         })()),
       watchersOf: (number) => x(() =>
         (st("SELECT DISTINCT user_number FROM function_keys WHERE type = 'blf' AND value = ?").all(number) as Row[]).map((r) => str(r.user_number))),
     },
 
     network: {
-      getTenant: (tenantId) => x(() => {
-        const r = st('SELECT profile FROM tenant_network WHERE tenant_id = ?').get(tenantId) as Row | undefined;
-        return r ? box.openProfile(JSON.parse(str(r.profile)) as NetworkOverrides) : {};
-      }),
-      setTenant: (tenantId, p) => x(() => {
-        st('INSERT INTO tenant_network (tenant_id, profile) VALUES (?, ?) ON CONFLICT(tenant_id) DO UPDATE SET profile = excluded.profile')
-          .run(tenantId, JSON.stringify(box.sealProfile(p)));
-      }),
-      getDevice: (mac) => x(() => {
-        const r = st('SELECT profile FROM device_network WHERE mac = ?').get(mac) as Row | undefined;
-        return r ? box.openProfile(JSON.parse(str(r.profile)) as NetworkOverrides) : {};
-      }),
-      setDevice: (mac, p) => x(() => {
-        st('INSERT INTO device_network (mac, profile) VALUES (?, ?) ON CONFLICT(mac) DO UPDATE SET profile = excluded.profile')
-          .run(mac, JSON.stringify(box.sealProfile(p)));
-      }),
+      getTenant: (tenantId) => x(() => profileEntry(st('SELECT profile, version FROM tenant_network WHERE tenant_id = ?').get(tenantId)).profile),
+      getTenantEntry: (tenantId) => x(() => profileEntry(st('SELECT profile, version FROM tenant_network WHERE tenant_id = ?').get(tenantId))),
+      setTenant: (tenantId, p, ifVersion) => x(() => setProfile('tenant_network', 'tenant_id', tenantId, p, ifVersion)),
+      getDevice: (mac) => x(() => profileEntry(st('SELECT profile, version FROM device_network WHERE mac = ?').get(mac)).profile),
+      getDeviceEntry: (mac) => x(() => profileEntry(st('SELECT profile, version FROM device_network WHERE mac = ?').get(mac))),
+      setDevice: (mac, p, ifVersion) => x(() => setProfile('device_network', 'mac', mac, p, ifVersion)),
     },
 
     contacts: {
       list: (userNumber) => x(() => (st('SELECT * FROM contacts WHERE user_number = ? ORDER BY name COLLATE NOCASE, id').all(userNumber) as Row[]).map(toContact)),
+      count: (userNumber) => x(() => st('SELECT count(*) FROM contacts WHERE user_number = ?').pluck().get(userNumber) as number),
       get: (id) => x(() => {
         const r = st('SELECT * FROM contacts WHERE id = ?').get(id) as Row | undefined;
         return r && toContact(r);
@@ -546,11 +641,11 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
             .run(c.userNumber, c.name, c.work, c.mobile, c.home, c.group, at, at).lastInsertRowid,
         );
       }),
-      update: (id, c) => x(() => {
-        st('UPDATE contacts SET name = ?, work = ?, mobile = ?, home = ?, grp = ?, updated_at = ? WHERE id = ?')
-          .run(c.name, c.work, c.mobile, c.home, c.group, now(), id);
-      }),
-      delete: (id) => x(() => st('DELETE FROM contacts WHERE id = ?').run(id).changes > 0),
+      update: (id, c, ifVersion) => x(() =>
+        st(`UPDATE contacts SET name = @name, work = @work, mobile = @mobile, home = @home, grp = @grp, version = version + 1, updated_at = @at
+            WHERE id = @id${versionClause(ifVersion)}`)
+          .run({ name: c.name, work: c.work, mobile: c.mobile, home: c.home, grp: c.group, at: now(), id, ...versionParam(ifVersion) }).changes > 0),
+      delete: (id, ifVersion) => x(() => st(`DELETE FROM contacts WHERE id = @id${versionClause(ifVersion)}`).run({ id, ...versionParam(ifVersion) }).changes > 0),
     },
 
     features: {
@@ -614,13 +709,14 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
     },
 
     unknownDevices: {
-      list: () => x(() =>
-        (st('SELECT * FROM unknown_devices WHERE mac NOT IN (SELECT mac FROM devices) ORDER BY last_seen DESC').all() as Row[]).map(
-          (r): UnknownDevice => ({
-            mac: str(r.mac), vendor: strOrNull(r.vendor), model: strOrNull(r.model), ip: str(r.ip), userAgent: strOrNull(r.user_agent),
-            firstSeen: str(r.first_seen), lastSeen: str(r.last_seen), count: r.count as number,
-          }),
-        )),
+      list: (filter = {}) => x(() =>
+        (st(`SELECT * FROM unknown_devices WHERE mac NOT IN (SELECT mac FROM devices)
+               AND (@tenant IS NULL OR assigned_tenant = @tenant)
+             ORDER BY last_seen DESC LIMIT @limit`).all({ tenant: filter.assignedTenant ?? null, limit: filter.limit ?? -1 }) as Row[]).map(toUnknown)),
+      get: (mac) => x(() => {
+        const r = st('SELECT * FROM unknown_devices WHERE mac = ?').get(mac) as Row | undefined;
+        return r && toUnknown(r);
+      }),
       record: (batch) => x(() => {
         const up = st(`INSERT INTO unknown_devices (mac, vendor, model, ip, user_agent, first_seen, last_seen, count)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -631,8 +727,21 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
           for (const u of batch) up.run(u.mac, u.vendor, u.model, u.ip, u.userAgent, u.lastSeen, u.lastSeen, u.hits);
         })();
       }),
+      assign: (mac, tenantId) => x(() => st('UPDATE unknown_devices SET assigned_tenant = ? WHERE mac = ?').run(tenantId, mac).changes > 0),
+      prune: (o) => x(() =>
+        db.transaction(() => {
+          let n = st('DELETE FROM unknown_devices WHERE last_seen < ? AND assigned_tenant IS NULL').run(o.olderThan).changes;
+          const count = st('SELECT count(*) FROM unknown_devices WHERE assigned_tenant IS NULL').pluck().get() as number;
+          if (count > o.maxEntries) {
+            n += st(`DELETE FROM unknown_devices WHERE mac IN (
+                       SELECT mac FROM unknown_devices WHERE assigned_tenant IS NULL ORDER BY last_seen ASC LIMIT ?)`).run(count - o.maxEntries).changes;
+          }
+          return n;
+        })()),
       delete: (mac) => x(() => st('DELETE FROM unknown_devices WHERE mac = ?').run(mac).changes > 0),
     },
+
+    importRuns: sqliteImportRuns(s, x, box),
 
     operators: {
       get: (login) => x(() => {

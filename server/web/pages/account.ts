@@ -19,6 +19,7 @@ import { translate, type Lang } from '../i18n.ts';
 import type { Renderer } from '../page.ts';
 import { allModels } from '../network-form.ts';
 import { who, adminTenant, invalidOnly } from './guards.ts';
+import { formVersion } from '../stale.ts';
 
 /** What happened to a mail: sent, no SMTP server, failed, or not sent again so soon. */
 type MailOutcome = 'sent' | 'no_smtp' | 'failed' | 'recent' | 'no_email' | 'no_origin';
@@ -146,7 +147,7 @@ export function accountPages(app: AppContext, render: Renderer): Router {
   r.post('/tenants/:tenant/users/:number/delete', async (req, res) => {
     const { p, t, u } = await licenceOf(req);
     if (field(req, 'confirm') !== u.number) return res.redirect(303, `/tenants/${t.id}/users/${u.number}/delete`);
-    await deleteUser(app, p, u.number);
+    await deleteUser(app, p, u.number, formVersion(req));
     app.log.info({ user: u.number, by: p.kind === 'user' ? p.number : 'operator' }, 'licence deleted in the cockpit');
     res.redirect(303, `/tenants/${t.id}/users?done=licence_deleted`);
   });
@@ -192,12 +193,12 @@ export function accountPages(app: AppContext, render: Renderer): Router {
   r.get('/devices/:mac/delete', async (req, res) => {
     const { p, d, t } = await deviceOf(req);
     const user = d.userNumber ? await app.store.users.get(d.userNumber) : undefined;
-    render(req, res, 'device-delete', { titleKey: 'device.delete_title', ...base(p, t, 'devices'), device: { mac: d.mac, macText: formatMac(d.mac), model: d.model, label: d.label, userName: user?.name ?? null } });
+    render(req, res, 'device-delete', { titleKey: 'device.delete_title', ...base(p, t, 'devices'), device: { mac: d.mac, macText: formatMac(d.mac), model: d.model, label: d.label, userName: user?.name ?? null, version: d.version } });
   });
   r.post('/devices/:mac/delete', async (req, res) => {
     const { p, d, t } = await deviceOf(req);
     if (field(req, 'confirm') !== 'yes') return res.redirect(303, `/devices/${d.mac}/delete`);
-    await deleteDevice(app, p, d.mac);
+    await deleteDevice(app, p, d.mac, formVersion(req));
     res.redirect(303, `/tenants/${t.id}/devices?done=device_deleted`);
   });
   return r;

@@ -7,11 +7,11 @@ import { requireTenantAdmin, type Actor, type Principal } from '../../auth/princ
 import { getTenant, updateTenant } from '../../service/tenants.ts';
 import { getUser, listUsers, updateUser } from '../../service/users.ts';
 import { getDevice, listDevices, updateDevice } from '../../service/devices.ts';
-import { getDeviceNetwork, getTenantNetwork, setDeviceNetwork, setTenantNetwork } from '../../service/network.ts';
+import { getDeviceNetwork, getTenantNetwork, getTenantNetworkEntry, setDeviceNetwork, setTenantNetwork } from '../../service/network.ts';
 import type { Tenant, User } from '../../store/types.ts';
 import { deviceChecks } from '../../provision/checks.ts';
 import { configuredRoot } from '../../provision/provider.ts';
-import { field, tr, formErrors, numberOrNull, orNull, type FormErrors } from '../forms.ts';
+import { field, numberOrNull, orNull, type FormErrors } from '../forms.ts';
 import { hasMessage, translate } from '../i18n.ts';
 import type { Renderer } from '../page.ts';
 import type { WebPorts } from '../ports.ts';
@@ -20,7 +20,8 @@ import { RECENT_MS, deviceRow, deviceRows } from './shared.ts';
 import { listFleet } from '../../provision/fleet.ts';
 import { formatMac } from '../../domain/mac.ts';
 import { findModel } from '../../../vendors/index.ts';
-import { who, adminTenant, invalidOnly } from './guards.ts';
+import { who, adminTenant } from './guards.ts';
+import { formRefusal, formVersion, refusalStatus } from '../stale.ts';
 
 /** Rows of a list shown in full on the health page; beyond, a count says how many more. */
 const HEALTH_ROWS = 200;
@@ -68,10 +69,10 @@ export function adminPages(app: AppContext, render: Renderer, ports: WebPorts): 
     const { p, t, u } = await licenceOf(req);
     const form = { name: field(req, 'name'), email: orNull(field(req, 'email')), role: field(req, 'role') };
     try {
-      await updateUser(app, p, u.number, { ...form, ...currentPasswordOf(req) }, actor(req));
+      await updateUser(app, p, u.number, { ...form, ...currentPasswordOf(req) }, { ...actor(req), ...formVersion(req) });
       res.redirect(303, `/tenants/${t.id}/users/${u.number}?done=licence_saved`);
     } catch (e) {
-      showLicence(req, res, t, u, form, formErrors(invalidOnly(e), tr(req)), 422);
+      showLicence(req, res, t, u, form, await formRefusal(app, req, e), refusalStatus(e));
     }
   });
   r.post('/tenants/:tenant/users/:number/password', async (req, res) => {
@@ -86,7 +87,7 @@ export function adminPages(app: AppContext, render: Renderer, ports: WebPorts): 
       await updateUser(app, p, u.number, { password, role: u.role, ...currentPasswordOf(req) }, actor(req));
       res.redirect(303, `/tenants/${t.id}/users/${u.number}?done=password_changed`);
     } catch (e) {
-      showLicence(req, res, t, u, form, formErrors(invalidOnly(e), tr(req), () => 'password'), 422);
+      showLicence(req, res, t, u, form, await formRefusal(app, req, e, () => 'password'), refusalStatus(e));
     }
   });
 
@@ -181,10 +182,11 @@ export function adminPages(app: AppContext, render: Renderer, ports: WebPorts): 
     render(req, res, 'device', {
       titleKey: 'device.title',
       ...base(p, t, 'devices'),
-      device: await deviceRow(app, d),
+      device: { ...(await deviceRow(app, d)), version: d.version },
       users: (await listUsers(app, p, t.id)).map((u) => ({ number: u.number, name: u.name })),
       assign: { user: d.userNumber ?? '', label: d.label ?? '', expansionModules: String(d.expansionModules) },
       net: profileForm(net.overrides),
+      netVersion: net.version,
       inherited: profileForm(await app.store.network.getTenant(t.id)),
       models: allModels([d.model]),
       timezones: timezones(),
@@ -198,45 +200,47 @@ export function adminPages(app: AppContext, render: Renderer, ports: WebPorts): 
     const { p, d } = await deviceOf(req);
     const assign = { user: field(req, 'user'), label: field(req, 'label'), expansionModules: field(req, 'expansionModules') };
     try {
-      await updateDevice(app, p, d.mac, { user: orNull(assign.user), label: orNull(assign.label), expansionModules: numberOrNull(assign.expansionModules) ?? 0 });
+      await updateDevice(app, p, d.mac, { user: orNull(assign.user), label: orNull(assign.label), expansionModules: numberOrNull(assign.expansionModules) ?? 0 }, formVersion(req));
       res.redirect(303, `/devices/${d.mac}?done=device_saved`);
     } catch (e) {
-      await showDevice(req, res, { assign, errors: formErrors(invalidOnly(e), tr(req)) }, 422);
+      await showDevice(req, res, { assign, errors: await formRefusal(app, req, e) }, refusalStatus(e));
     }
   });
   r.post('/devices/:mac/network', async (req, res) => {
     const { p, d } = await deviceOf(req);
     const { input, form } = profileInput(req, await app.store.network.getDevice(d.mac), [d.model]);
     try {
-      await setDeviceNetwork(app, p, d.mac, input);
+      await setDeviceNetwork(app, p, d.mac, input, formVersion(req, 'netVersion'));
       res.redirect(303, `/devices/${d.mac}?done=overrides_saved`);
     } catch (e) {
-      await showDevice(req, res, { net: form, errors: formErrors(invalidOnly(e), tr(req), networkField) }, 422);
+      await showDevice(req, res, { net: form, errors: await formRefusal(app, req, e, networkField) }, refusalStatus(e));
     }
   });
 
   // ---- network profile of the parc
-  const showNetwork = (req: Request, res: Response, t: Tenant, net: Record<string, string>, sip: Record<string, unknown>, errors?: FormErrors, status = 200) => {
+  const showNetwork = async (req: Request, res: Response, t: Tenant, net: Record<string, string>, sip: Record<string, unknown>, errors?: FormErrors, status = 200) => {
     const p = who(req);
+    const netVersion = (await getTenantNetworkEntry(app, p, t.id)).version;
     const models = allModels();
     const byVendor = [...new Set(models.map((m) => m.vendor))].map((v) => ({ vendor: v, models: models.filter((m) => m.vendor === v) }));
     const firmwareSet = models.some((m) => net[`fw_${m.model}`]);
-    render(req, res, 'network', { titleKey: 'network.title', ...base(p, t, 'network'), net, sip, byVendor, firmwareSet, timezones: timezones(), errors }, status);
+    render(req, res, 'network', { titleKey: 'network.title', ...base(p, t, 'network'), net, netVersion, sip, byVendor, firmwareSet, timezones: timezones(), errors }, status);
   };
   r.get('/tenants/:tenant/network', async (req, res) => {
     const p = who(req);
     const t = await adminTenant(app, p, req.params.tenant);
-    showNetwork(req, res, t, profileForm(await getTenantNetwork(app, p, t.id)), { sipTransport: t.sipTransport, sipPort: String(t.sipPort), sipProxy: t.sipProxy ?? '' });
+    await showNetwork(req, res, t, profileForm(await getTenantNetwork(app, p, t.id)), { sipTransport: t.sipTransport, sipPort: String(t.sipPort), sipProxy: t.sipProxy ?? '' });
   });
   r.post('/tenants/:tenant/network', async (req, res) => {
     const p = who(req);
     const t = await adminTenant(app, p, req.params.tenant);
     const { input, form } = profileInput(req, await getTenantNetwork(app, p, t.id), allModels().map((m) => m.model));
     try {
-      await setTenantNetwork(app, p, t.id, input);
+      await setTenantNetwork(app, p, t.id, input, formVersion(req, 'netVersion'));
       res.redirect(303, `/tenants/${t.id}/network?done=network_saved`);
     } catch (e) {
-      showNetwork(req, res, t, form, { sipTransport: t.sipTransport, sipPort: String(t.sipPort), sipProxy: t.sipProxy ?? '' }, formErrors(invalidOnly(e), tr(req), networkField), 422);
+      const errors = await formRefusal(app, req, e, networkField);
+      await showNetwork(req, res, t, form, { sipTransport: t.sipTransport, sipPort: String(t.sipPort), sipProxy: t.sipProxy ?? '' }, errors, refusalStatus(e));
     }
   });
   r.post('/tenants/:tenant/sip', async (req, res) => {
@@ -244,10 +248,13 @@ export function adminPages(app: AppContext, render: Renderer, ports: WebPorts): 
     const t = await adminTenant(app, p, req.params.tenant);
     const sip = { sipTransport: field(req, 'sipTransport'), sipPort: field(req, 'sipPort'), sipProxy: field(req, 'sipProxy') };
     try {
-      await updateTenant(app, p, t.id, { sipTransport: sip.sipTransport, sipPort: numberOrNull(sip.sipPort) ?? 5060, sipProxy: orNull(sip.sipProxy) });
+      // Where NOTIFYs go (proxy, port) is the operator's to set (issue 12); a tenant admin sets the transport.
+      const input = p.kind === 'operator' ? { sipTransport: sip.sipTransport, sipPort: numberOrNull(sip.sipPort) ?? 5060, sipProxy: orNull(sip.sipProxy) } : { sipTransport: sip.sipTransport };
+      await updateTenant(app, p, t.id, input, formVersion(req, 'sipVersion'));
       res.redirect(303, `/tenants/${t.id}/network?done=sip_saved`);
     } catch (e) {
-      showNetwork(req, res, t, profileForm(await getTenantNetwork(app, p, t.id)), sip, formErrors(invalidOnly(e), tr(req)), 422);
+      const errors = await formRefusal(app, req, e);
+      await showNetwork(req, res, t, profileForm(await getTenantNetwork(app, p, t.id)), sip, errors, refusalStatus(e));
     }
   });
 

@@ -14,6 +14,7 @@ import type { WebPorts } from '../ports.ts';
 import { allModels } from '../network-form.ts';
 import { importView } from './shared.ts';
 import { invalidOnly } from './guards.ts';
+import { formRefusal, formVersion, refusalStatus } from '../stale.ts';
 
 const operator = (req: Request): Actor => {
   const p = req.web!.principal;
@@ -93,15 +94,15 @@ export function operatorPages(app: AppContext, render: Renderer, ports: WebPorts
       urlToken: orNull(form.urlToken),
     };
     try {
-      await updateTenant(app, p, t.id, { security });
+      await updateTenant(app, p, t.id, { security }, formVersion(req));
       res.redirect(303, `/tenants/${t.id}/security?done=security_saved`);
     } catch (e) {
-      const errors = formErrors(invalidOnly(e), tr(req), (f) => {
+      const errors = await formRefusal(app, req, e, (f) => {
         const [a, b] = f.replace(/^security\./, '').split('.');
         if (a === 'auth') return b === 'username' ? 'authUsername' : b === 'password' ? 'authPassword' : 'authMode';
         return a ?? null;
       });
-      showSecurity(req, res, t, form, errors, 422);
+      showSecurity(req, res, t, form, errors, refusalStatus(e));
     }
   });
 

@@ -23,6 +23,7 @@ import type { WebPorts } from '../ports.ts';
 import { deviceRows, importView } from './shared.ts';
 import { contactMatches, groupNumber, lostLeadingZero } from '../phone-numbers.ts';
 import { invalidOnly, who } from './guards.ts';
+import { formRefusal, formVersion, refusalStatus } from '../stale.ts';
 
 /** The nav entry to highlight: "mine" when it is the visitor's own licence, "licences" otherwise. */
 const activeFor = (p: Principal, u: User, mine: string) => (p.kind === 'user' && p.number === u.number ? mine : 'licences');
@@ -246,9 +247,10 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
     const used = slots.filter((s) => s.type !== '');
     const input = used.map((s) => ({ position: s.position, type: s.type, value: orNull(s.value), label: orNull(s.label) }));
     try {
-      await replaceKeys(app, p, u.number, input);
+      await replaceKeys(app, p, u.number, input, formVersion(req));
       res.redirect(303, `/users/${u.number}/keys?done=keys_saved`);
     } catch (e) {
+      if (e instanceof DomainError && e.code === 'precondition_failed') return showKeys(req, res, u, slots, await formRefusal(app, req, e), 409);
       if (!(e instanceof DomainError) || e.code !== 'validation_failed') throw e;
       const errors = formErrors(e, tr(req), (f) => {
         const m = /^keys\.(\d+)\.(\w+)/.exec(f);
@@ -290,9 +292,9 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
   const contactForm = (req: Request) => ({
     name: field(req, 'name'), work: orNull(field(req, 'work')), mobile: orNull(field(req, 'mobile')), home: orNull(field(req, 'home')), group: orNull(field(req, 'group')),
   });
-  const showContact = (req: Request, res: Response, u: User, form: Record<string, unknown>, id?: number, errors?: ReturnType<typeof formErrors>) => {
+  const showContact = (req: Request, res: Response, u: User, form: Record<string, unknown>, id?: number, errors?: ReturnType<typeof formErrors>, status = 422, version?: number) => {
     const p = who(req);
-    render(req, res, 'contact-edit', { titleKey: id ? 'contacts.edit' : 'contacts.new', active: activeFor(p, u, 'contacts'), user: u, form, id, errors }, errors ? 422 : 200);
+    render(req, res, 'contact-edit', { titleKey: id ? 'contacts.edit' : 'contacts.new', active: activeFor(p, u, 'contacts'), user: u, form, id, version, errors }, errors ? status : 200);
   };
 
   r.get('/users/:number/contacts/new', async (req, res) => {
@@ -315,7 +317,7 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
     const p = who(req);
     const u = await contactsOwner(app, p, req.params.number);
     const c = await getContact(app, p, u.number, req.params.id);
-    showContact(req, res, u, { ...c }, c.id);
+    showContact(req, res, u, { ...c }, c.id, undefined, 200, c.version);
   });
   r.post('/users/:number/contacts/:id/edit', async (req, res) => {
     const p = who(req);
@@ -323,17 +325,17 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
     const c = await getContact(app, p, u.number, req.params.id);
     const form = contactForm(req);
     try {
-      await updateContact(app, p, u.number, String(c.id), form);
+      await updateContact(app, p, u.number, String(c.id), form, formVersion(req));
       res.redirect(303, `/users/${u.number}/contacts?done=contact_saved`);
     } catch (e) {
-      if (!(e instanceof DomainError) || e.code !== 'validation_failed') throw e;
-      showContact(req, res, u, form, c.id, formErrors(e, tr(req)));
+      if (!(e instanceof DomainError) || (e.code !== 'validation_failed' && e.code !== 'precondition_failed')) throw e;
+      showContact(req, res, u, form, c.id, await formRefusal(app, req, e), refusalStatus(e), c.version);
     }
   });
   r.post('/users/:number/contacts/:id/delete', async (req, res) => {
     const p = who(req);
     const u = await contactsOwner(app, p, req.params.number);
-    await deleteContact(app, p, u.number, req.params.id);
+    await deleteContact(app, p, u.number, req.params.id, formVersion(req));
     res.redirect(303, `/users/${u.number}/contacts?done=contact_deleted`);
   });
 

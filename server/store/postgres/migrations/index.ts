@@ -13,6 +13,7 @@ import { baseline } from './004-baseline.ts';
 import { extraLines } from './005-extra-lines.ts';
 import { multiNode } from './006-multinode.ts';
 import { authSessions } from './007-auth-sessions.ts';
+import { versionsEnrolment } from './008-versions-enrolment.ts';
 import { auditFleet } from './009-audit-fleet.ts';
 import { userFeatures } from './010-user-features.ts';
 
@@ -30,7 +31,7 @@ export interface PgMigrationContext {
 }
 
 // Numbers are shared with SQLite.
-export const pgMigrations: PgMigration[] = [baseline, extraLines, multiNode, authSessions, auditFleet, userFeatures];
+export const pgMigrations: PgMigration[] = [baseline, extraLines, multiNode, authSessions, versionsEnrolment, auditFleet, userFeatures];
 
 export const latestPgVersion = (): number => pgMigrations[pgMigrations.length - 1]!.version;
 
@@ -76,10 +77,13 @@ export async function migratePg(client: pg.PoolClient, migrations: PgMigration[]
   await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
   try {
     await client.query(CREATE_TABLE);
-    let current = await pgSchemaVersion(client);
+    const current = await pgSchemaVersion(client);
     if (current > latest) throw new SchemaTooNewError(current, latest);
+    // Every version has its row: one missing below the highest (numbers reserved per branch land
+    // out of order, e.g. 008 after 009) is applied too.
+    const done = new Set(((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows).map((r) => Number(r.version)));
     for (const m of migrations) {
-      if (m.version <= current) continue;
+      if (done.has(m.version)) continue;
       await client.query('BEGIN');
       try {
         if (typeof m.up === 'string') await client.query(m.up);
@@ -91,7 +95,6 @@ export async function migratePg(client: pg.PoolClient, migrations: PgMigration[]
         throw new Error(`PostgreSQL migration ${m.version} (${m.name}) failed: ${(e as Error).message}`, { cause: e });
       }
       applied.push(m.version);
-      current = m.version;
     }
     return applied;
   } finally {

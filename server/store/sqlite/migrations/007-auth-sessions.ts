@@ -12,6 +12,7 @@
 // Upgrading: operator tokens are kept and expire a year from the upgrade; the tokens that logins
 // made (label 'login', never expiring) and the old sessions are dropped: people log in again.
 import type { Migration } from './index.ts';
+import { hasTable } from './probe.ts';
 import { sealPlaintext } from '../secret-columns.ts';
 
 const SQL = `
@@ -42,6 +43,7 @@ const SQL = `
 
 export const authSessions: Migration = {
   version: 7,
+  applied: hasTable('auth_sessions'),
   name: 'credentials: expiring, revocable sessions and tokens',
   up: (db, { box }) => {
     db.exec(SQL);

@@ -3,9 +3,11 @@
 // config state. (Versions 5–8 are other branches' migrations; each is applied when above the
 // database's version.)
 import type { Migration } from './index.ts';
+import { hasTable } from './probe.ts';
 
 export const auditFleet: Migration = {
   version: 9,
+  applied: hasTable('audit_log'),
   name: 'audit trail, fetched files per device, model from the User-Agent',
   up: `
     CREATE TABLE audit_log (

@@ -1,5 +1,10 @@
 // Versioned migrations, applied in order inside one transaction each. A database made by an
 // older cadran is upgraded in place; `PRAGMA user_version` records the version reached.
+//
+// Numbers are reserved per branch and land out of order (009 reached main before 007 and 008): a
+// database at version 9 made without 008 would skip it for ever if only the highest version
+// counted. A migration from 007 on therefore says how to tell it was applied (`applied`: a table
+// or column it makes); one below the database's version that was not is applied then.
 import type { Database } from 'better-sqlite3';
 import type { SecretBox } from '../../secrets.ts';
 import { initial } from './001-initial.ts';
@@ -9,6 +14,7 @@ import { resyncTargets } from './004-resync.ts';
 import { extraLines } from './005-extra-lines.ts';
 import { multiNode } from './006-multinode.ts';
 import { authSessions } from './007-auth-sessions.ts';
+import { versionsEnrolment } from './008-versions-enrolment.ts';
 import { auditFleet } from './009-audit-fleet.ts';
 import { userFeatures } from './010-user-features.ts';
 
@@ -17,7 +23,10 @@ export interface Migration {
   name: string;
   /** SQL script (several statements) or a function for data migrations. */
   up: string | ((db: Database, ctx: MigrationContext) => void);
+  /** Whether this database already has it (migrations that may land after a higher number). */
+  applied?: (db: Database) => boolean;
 }
+
 
 /** What data migrations may need besides the database. */
 export interface MigrationContext {
@@ -26,21 +35,24 @@ export interface MigrationContext {
 }
 
 // The runner applies what is above the database's version, in this order.
-export const migrations: Migration[] = [initial, phoneActivity, passwordResets, resyncTargets, extraLines, multiNode, authSessions, auditFleet, userFeatures];
+export const migrations: Migration[] = [initial, phoneActivity, passwordResets, resyncTargets, extraLines, multiNode, authSessions, versionsEnrolment, auditFleet, userFeatures];
 
 export function schemaVersion(db: Database): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
 /** Apply every migration above the database's version, up to `target` (default: all). */
-export function migrate(db: Database, ctx: MigrationContext, target = migrations[migrations.length - 1]!.version): number[] {
+export function migrate(db: Database, ctx: MigrationContext, target = migrations[migrations.length - 1]!.version, list: Migration[] = migrations): number[] {
   const applied: number[] = [];
-  for (const m of migrations) {
-    if (m.version <= schemaVersion(db) || m.version > target) continue;
+  for (const m of list) {
+    if (m.version > target) continue;
+    const below = m.version <= schemaVersion(db);
+    // Below the version reached: applied, unless it landed after a higher number (a gap).
+    if (below && (!m.applied || m.applied(db))) continue;
     db.transaction(() => {
       if (typeof m.up === 'string') db.exec(m.up);
       else m.up(db, ctx);
-      db.pragma(`user_version = ${m.version}`);
+      if (!below) db.pragma(`user_version = ${m.version}`);
     })();
     applied.push(m.version);
   }
