@@ -28,11 +28,11 @@ import { describePostgres } from './index.ts';
 export const COPIED_TABLES = [
   'tenants', 'users', 'devices', 'function_keys', 'tenant_network', 'device_network', 'contacts', 'operators', 'auth_sessions',
   'settings', 'sightings', 'unknown_devices', 'resync_jobs', 'resync_targets', 'password_resets',
-  'device_files', 'audit_log',
+  'device_files', 'audit_log', 'fetched_files',
 ] as const;
 
 /** Tables whose ids SQLite's AUTOINCREMENT gave: the PostgreSQL identity continues after them. */
-const IDENTITY_TABLES = ['contacts', 'audit_log'] as const;
+const IDENTITY_TABLES = ['contacts', 'audit_log', 'fetched_files'] as const;
 
 /** Columns PostgreSQL has and SQLite has not (SQLite's rowid stands for them). */
 const PG_ONLY = new Set(['seq']);

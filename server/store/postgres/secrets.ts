@@ -9,6 +9,9 @@ import { SecretBox } from '../secrets.ts';
 type Row = Record<string, unknown>;
 export type PgQuery = (sql: string, params?: unknown[]) => Promise<pg.QueryResult<Row>>;
 
+/** A site's table may not exist yet: migration 007 seals what exists then (fetched_files comes with 013). */
+const hasTable = async (q: PgQuery, table: string): Promise<boolean> => !!(await q('SELECT to_regclass($1)::text AS t', [table])).rows[0]?.t;
+
 /**
  * Visit every stored password; `fn` gets the stored text and its purpose and returns the text to
  * store instead, or undefined to leave it. Rows are locked (FOR UPDATE) when `fn` may write: run
@@ -22,6 +25,7 @@ export async function pgVisitSecrets(
   let changed = 0;
   const lock = opts.write === false ? '' : ' ORDER BY 1 FOR UPDATE';
   for (const site of SECRET_SITES) {
+    if (!(await hasTable(q, site.table))) continue;
     if (site.kind === 'scalar') {
       const where = `${site.column} IS NOT NULL${opts.plaintextOnly ? ` AND ${site.column} NOT LIKE 'enc:1:%'` : ''}`;
       const rows = (await q(`SELECT ${site.key} AS k, ${site.column} AS v FROM ${site.table} WHERE ${where}${lock}`)).rows;
@@ -82,6 +86,7 @@ export async function pgCensus(q: PgQuery): Promise<Record<string, number>> {
 export async function pgMissingKeys(q: PgQuery, known: string[]): Promise<string[]> {
   const missing = new Set<string>();
   for (const site of SECRET_SITES) {
+    if (!(await hasTable(q, site.table))) continue;
     if (site.kind === 'scalar') {
       const r = await q(`SELECT DISTINCT substr(${site.column}, 7, 8) AS id FROM ${site.table} WHERE ${site.column} LIKE 'enc:1:%'`);
       for (const row of r.rows) if (!known.includes(row.id as string)) missing.add(row.id as string);

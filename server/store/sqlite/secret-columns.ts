@@ -6,6 +6,9 @@ import { SECRET_SITES } from '../secret-sites.ts';
 
 type Row = Record<string, unknown>;
 
+/** A site's table may not exist yet: migration 007 seals what exists then (fetched_files comes with 013). */
+const hasTable = (db: Database, table: string): boolean => !!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table);
+
 /**
  * Visit every stored password; `fn` gets the stored text and its purpose and returns the text to
  * store instead, or undefined to leave it. Returns how many were rewritten. Run it inside a
@@ -14,6 +17,7 @@ type Row = Record<string, unknown>;
 export function visitSecrets(db: Database, fn: (stored: string, purpose: string) => string | undefined, opts: { plaintextOnly?: boolean } = {}): number {
   let changed = 0;
   for (const site of SECRET_SITES) {
+    if (!hasTable(db, site.table)) continue;
     if (site.kind === 'scalar') {
       const where = `${site.column} IS NOT NULL${opts.plaintextOnly ? ` AND ${site.column} NOT LIKE 'enc:1:%'` : ''}`;
       const update = db.prepare(`UPDATE ${site.table} SET ${site.column} = ? WHERE ${site.key} = ?`);
@@ -84,7 +88,7 @@ export function censusOf(db: Database): Record<string, number> {
 export function keyIdsInUse(db: Database): Set<string> {
   const ids = new Set<string>();
   for (const site of SECRET_SITES) {
-    if (site.kind !== 'scalar') continue;
+    if (site.kind !== 'scalar' || !hasTable(db, site.table)) continue;
     for (const id of db.prepare(`SELECT DISTINCT substr(${site.column}, 7, 8) FROM ${site.table} WHERE ${site.column} LIKE 'enc:1:%'`).pluck().all() as string[]) {
       ids.add(id);
     }
