@@ -16,7 +16,7 @@ import * as out from './schemas.ts';
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** A response: a component name (JSON), CSV text, or nothing (204). */
-type Answer = { json: string; description: string } | { csv: string } | { text: string } | { empty: string };
+type Answer = { json: string; description: string } | { csv: string } | { text: string } | { empty: string } | { file: string; types: string[]; schema?: string };
 
 interface Param {
   name: string;
@@ -80,6 +80,8 @@ const RESPONSES: Record<string, z.ZodType> = {
   Contact: out.contact,
   ContactList: z.array(out.contact),
   DeviceChecks: out.deviceChecks,
+  DeviceFiles: out.deviceFiles,
+  DeviceFileDiff: out.deviceFileDiff,
   UnknownDeviceList: z.array(out.unknownDevice),
   ImportReport: out.importReport,
   ImportRejected: out.importRejected,
@@ -97,6 +99,7 @@ const PATH_PARAMS: Record<string, Param> = {
   number: { name: 'number', description: 'the user\'s 10-digit number', schema: str({ pattern: '^\\d{10}$' }) },
   mac: { name: 'mac', description: 'MAC address in any usual spelling (80:5E:C0:D5:7D:72, 80-5e-c0-d5-7d-72, 805ec0d57d72)', schema: str() },
   id: { name: 'id', description: 'identifier', schema: str() },
+  name: { name: 'name', description: 'a file name this phone asks for (GET /devices/{mac}/files lists them)', schema: str({ maxLength: 200 }) },
 };
 
 const FORMAT: Param = { name: 'format', description: 'csv (`,`, UTF-8) or excel-fr (`;`, UTF-8 with BOM, for a French Excel)', schema: str({ enum: ['csv', 'excel-fr', 'excel'] }) };
@@ -106,6 +109,9 @@ const IMPORT_Q: Param[] = [
   { name: 'mode', description: 'all-or-nothing (default) or skip-invalid', schema: str({ enum: ['all-or-nothing', 'skip-invalid'] }) },
 ];
 const WRITE_Q: Param = { name: 'resync', description: 'resync the phones this write changed (jobs named in the Cadran-Resync-Jobs header)', schema: str({ enum: ['true'] }) };
+
+const SECRETS_Q: Param = { name: 'secrets', description: 'true: show passwords instead of ******** (operators and the tenant\'s admins; audited)', schema: bool };
+const DIFF_FORMAT_Q: Param = { name: 'format', description: 'json (default) or unified (`diff -u` text)', schema: str({ enum: ['json', 'unified'] }) };
 
 const ok = (json: string, description = 'OK'): Answer => ({ json, description });
 const created = (json: string): Answer => ({ json, description: 'created' });
@@ -175,6 +181,18 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/devices/{mac}/profile', tag: 'network', summary: 'device overrides and the effective profile (the same as /network)', responses: { 200: ok('DeviceNetwork') } },
   { method: 'put', path: '/devices/{mac}/profile', tag: 'network', summary: 'replace the device overrides (the same as /network)', body: { json: 'NetworkProfileInput' }, responses: { 200: ok('NetworkProfile') } },
   { method: 'get', path: '/devices/{mac}/checks', tag: 'devices', summary: 'stored settings this phone\'s files will not carry, and vendor parameters that replace computed values', responses: { 200: ok('DeviceChecks') } },
+  { method: 'get', path: '/devices/{mac}/files', tag: 'preview', summary: 'the files this phone asks for, each compared with the version it last fetched', responses: { 200: ok('DeviceFiles') } },
+  {
+    method: 'get', path: '/devices/{mac}/files/{name}', tag: 'preview',
+    summary: 'the exact bytes this phone will get for this file, secrets masked unless `secrets=true` (operators and the tenant\'s admins; audited); `diff=last-fetched` answers as /diff',
+    query: [SECRETS_Q, { name: 'diff', description: 'last-fetched: the difference from the version the phone last fetched (as /diff)', schema: str({ enum: ['last-fetched'] }) }, DIFF_FORMAT_Q],
+    responses: { 200: { file: 'the file as the phone gets it (its own content type); with diff=last-fetched, the DeviceFileDiff JSON or the unified text', types: ['text/plain', 'application/xml', 'application/json', 'text/x-diff'], schema: 'DeviceFileDiff' } },
+  },
+  {
+    method: 'get', path: '/devices/{mac}/files/{name}/diff', tag: 'preview', summary: 'the difference between this file now and the version the phone last fetched (`format=unified`: `diff -u` text)',
+    query: [SECRETS_Q, DIFF_FORMAT_Q],
+    responses: { 200: { file: 'DeviceFileDiff JSON, or the unified text with format=unified', types: ['application/json', 'text/x-diff'], schema: 'DeviceFileDiff' } },
+  },
   { method: 'get', path: '/unknown-devices', tag: 'devices', summary: 'phones seen that nobody provisioned (operators)', responses: { 200: ok('UnknownDeviceList') } },
 
   { method: 'post', path: '/users/{number}/contacts/import', tag: 'import', summary: 'personal contacts import (CSV body or multipart upload)', query: IMPORT_Q, body: { csv: true }, responses: { 200: ok('ImportReport'), 422: ok('ImportRejected', 'all-or-nothing import with rejected lines: nothing written') } },
@@ -231,7 +249,8 @@ function operationObject(op: Operation): Record<string, unknown> {
   }
   const responses: Record<string, unknown> = {};
   for (const [status, a] of Object.entries(op.responses)) {
-    if ('json' in a) responses[status] = { description: a.description, content: { 'application/json': { schema: ref(a.json) } } };
+    if ('file' in a) responses[status] = { description: a.file, content: Object.fromEntries(a.types.map((t) => [t, { schema: t === 'application/json' && a.schema ? ref(a.schema) : { type: 'string' } }])) };
+    else if ('json' in a) responses[status] = { description: a.description, content: { 'application/json': { schema: ref(a.json) } } };
     else if ('csv' in a) responses[status] = { description: `CSV, header \`${a.csv}\``, content: { 'text/csv': { schema: { type: 'string' } } } };
     else if ('text' in a) responses[status] = { description: a.text, content: { 'text/plain': { schema: { type: 'string' } } } };
     else responses[status] = { description: a.empty };

@@ -13,7 +13,27 @@ export interface ActivityBatch {
   unknown: UnknownSighting[];
   /** Device files served, the latest per (MAC, file): what the fleet's config state compares. */
   files?: FileFetch[];
+  /**
+   * The bytes of the device files served whose version this recorder has not handed over yet
+   * (issue 17: diff against what the phone last fetched). Base64 so the batch crosses the
+   * workers' JSON IPC intact; null when larger than MAX_SNAPSHOT_BYTES (size and ETag only).
+   */
+  snapshots?: SnapshotRecord[];
 }
+
+export interface SnapshotRecord {
+  mac: string;
+  file: string;
+  etag: string;
+  size: number;
+  at: string;
+  body: string | null;
+}
+
+/** Largest file body kept as a snapshot: config files are a few KiB, a big phonebook some 100 KiB. */
+export const MAX_SNAPSHOT_BYTES = 512 * 1024;
+/** Versions remembered as handed over (per MAC and file); past this the memory starts again. */
+const MAX_REMEMBERED = 100_000;
 
 export type ActivitySink = (batch: ActivityBatch) => void | Promise<void>;
 
@@ -23,6 +43,10 @@ export class ActivityRecorder {
   #sightings = new Map<string, Sighting>();
   #unknown = new Map<string, UnknownSighting>();
   #files = new Map<string, FileFetch>();
+  /** The bytes of the latest served version per (MAC, file), by reference (no copy on the hot path). */
+  #bodies = new Map<string, Buffer>();
+  /** (MAC, file) → ETag of the snapshot already handed to the sink: the same version is not sent again. */
+  #snapshotted = new Map<string, string>();
   #timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -36,8 +60,10 @@ export class ActivityRecorder {
   }
 
   /** A device file was served (its ETag and the URL root it was asked under): the latest per file is kept. */
-  served(f: FileFetch): void {
-    this.#files.set(`${f.mac}\n${f.file}`, f);
+  served(f: FileFetch, body?: Buffer): void {
+    const key = `${f.mac}\n${f.file}`;
+    this.#files.set(key, f);
+    if (body) this.#bodies.set(key, body);
   }
 
   /** An unknown phone asked for a file: hits add up until the flush. */
@@ -62,14 +88,31 @@ export class ActivityRecorder {
   async flush(): Promise<void> {
     if (this.#sightings.size === 0 && this.#unknown.size === 0 && this.#files.size === 0) return;
     const batch: ActivityBatch = { sightings: [...this.#sightings.values()], unknown: [...this.#unknown.values()], files: [...this.#files.values()] };
+    const snapshots = this.#snapshots();
+    if (snapshots.length) batch.snapshots = snapshots;
     this.#sightings = new Map();
     this.#unknown = new Map();
     this.#files = new Map();
+    this.#bodies = new Map();
     try {
       await this.sink(batch);
     } catch (err) {
       this.onError(err);
     }
+  }
+
+  /** Snapshots of the served versions not handed over yet (off the phone path: at flush time). */
+  #snapshots(): SnapshotRecord[] {
+    const out: SnapshotRecord[] = [];
+    for (const [key, f] of this.#files) {
+      const body = this.#bodies.get(key);
+      if (!body || this.#snapshotted.get(key) === f.etag) continue;
+      if (this.#snapshotted.size >= MAX_REMEMBERED) this.#snapshotted.clear();
+      this.#snapshotted.set(key, f.etag);
+      const keep = body.length <= MAX_SNAPSHOT_BYTES;
+      out.push({ mac: f.mac, file: f.file, etag: f.etag, size: body.length, at: f.at, body: keep ? body.toString('base64') : null });
+    }
+    return out;
   }
 
   /** Stop the timer and write what is pending. */
@@ -127,6 +170,11 @@ export function storeSink(store: Store, fetches?: PhoneFetches): ActivitySink {
     }
     if (batch.sightings.length) await store.sightings.record(batch.sightings);
     if (batch.files?.length) await store.sightings.recordFiles(batch.files);
+    if (batch.snapshots?.length) {
+      await store.sightings.recordSnapshots(
+        batch.snapshots.map((x) => ({ mac: x.mac, file: x.file, etag: x.etag, size: x.size, at: x.at, body: x.body === null ? null : Buffer.from(x.body, 'base64') })),
+      );
+    }
     if (failure) throw failure;
     if (fetches?.listening) {
       for (const s of batch.sightings) fetches.emit({ mac: s.mac, file: s.file, at: s.at, ip: s.ip, protocol: s.protocol });
