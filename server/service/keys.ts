@@ -1,4 +1,5 @@
-import { invalidAll, type ErrorDetail } from '../domain/errors.ts';
+import { createHash } from 'node:crypto';
+import { conflict, invalidAll, type ErrorDetail } from '../domain/errors.ts';
 import { formatMac } from '../domain/mac.ts';
 import { dialable } from '../domain/numbers.ts';
 import { keyList, parseInput } from '../domain/schemas.ts';
@@ -66,10 +67,26 @@ export async function listKeys(deps: ServiceDeps, p: Principal, number: string):
   return deps.store.keys.list(number);
 }
 
-export async function replaceKeys(deps: ServiceDeps, p: Actor, number: string, input: unknown): Promise<FunctionKey[]> {
+/**
+ * The version of a stored key list (a hash of what is stored): an editor sends back the version
+ * it started from, and a save over a list someone changed meanwhile is refused instead of
+ * silently undoing their change.
+ */
+export function keysVersion(keys: FunctionKey[]): string {
+  const canon = keys.map((k) => [k.position, k.type, k.value, k.label]);
+  return createHash('sha256').update(JSON.stringify(canon)).digest('base64url').slice(0, 16);
+}
+
+/**
+ * Replace the whole key list. `ifVersion`: the version the caller edited; another version stored
+ * now is a conflict (409, `conflict.keys_changed`). Under PostgreSQL two saves racing past the
+ * check collide on the keys' primary key and the later one fails (409) rather than mixing.
+ */
+export async function replaceKeys(deps: ServiceDeps, p: Actor, number: string, input: unknown, opts: { ifVersion?: string } = {}): Promise<FunctionKey[]> {
   const { keys, macs } = await inTransaction(deps, async (d) => {
     const user = await getUser(d, p, number);
     const before = await d.store.keys.list(number);
+    if (opts.ifVersion !== undefined && opts.ifVersion !== keysVersion(before)) throw conflict('keys', 'conflict.keys_changed', { number });
     await d.store.keys.replace(number, await validateKeys(d.store, user, input));
     const keys = await d.store.keys.list(number);
     await recordAudit(d.store, p, { action: 'keys.replace', tenantId: user.tenantId, userNumber: number, before: { keys: keysSnapshot(before) }, after: { keys: keysSnapshot(keys) } });

@@ -4,7 +4,7 @@ import { principal } from '../auth.ts';
 import { contactView, fleetView, userView } from '../views.ts';
 import { withFleetState } from '../../provision/fleet.ts';
 import { deleteUser, getUser, updateUser } from '../../service/users.ts';
-import { listKeys, replaceKeys } from '../../service/keys.ts';
+import { keysVersion, listKeys, replaceKeys } from '../../service/keys.ts';
 import { createContact, deleteContact, getContact, listContacts, updateContact } from '../../service/contacts.ts';
 
 export function usersRouter(app: AppContext): Router {
@@ -28,11 +28,17 @@ export function usersRouter(app: AppContext): Router {
     await deleteUser(app, principal(req), req.params.number);
     res.status(204).end();
   });
+  // The key list's version travels as an ETag: a PUT with If-Match is refused (409) when the list
+  // changed since that version was read, instead of silently undoing the other change.
   r.get('/users/:number/keys', async (req, res) => {
-    res.json(await listKeys(app, principal(req), req.params.number));
+    const keys = await listKeys(app, principal(req), req.params.number);
+    res.set('ETag', `"${keysVersion(keys)}"`).json(keys);
   });
   r.put('/users/:number/keys', async (req, res) => {
-    res.json(await replaceKeys(app, principal(req), req.params.number, req.body));
+    const match = req.get('if-match');
+    const ifVersion = match && match.trim() !== '*' ? match.trim().replace(/^W\//, '').replace(/^"|"$/g, '') : undefined;
+    const keys = await replaceKeys(app, principal(req), req.params.number, req.body, ifVersion !== undefined ? { ifVersion } : {});
+    res.set('ETag', `"${keysVersion(keys)}"`).json(keys);
   });
   r.get('/users/:number/contacts', async (req, res) => {
     res.json((await listContacts(app, principal(req), req.params.number)).map(contactView));
