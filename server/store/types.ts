@@ -255,6 +255,8 @@ export interface Store {
   operators: {
     get(login: string): Promise<Operator | undefined>;
     insert(o: Omit<Operator, 'createdAt'>): Promise<void>;
+    /** Replace an operator's password hash; false when the login does not exist. */
+    setPassword(login: string, passwordHash: string): Promise<boolean>;
     count(): Promise<number>;
   };
   /** Sessions and API tokens. Lists are ordered by creation time, then id. */

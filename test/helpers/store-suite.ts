@@ -424,6 +424,10 @@ export function storeSuite(h: StoreHarness): void {
     await s.operators.insert({ login: 'ops', passwordHash: 'h' });
     await s.operators.insert({ login: 'noc', passwordHash: null });
     assert.is(await s.operators.count(), 2);
+    assert.is(await s.operators.setPassword('noc', 'h2'), true);
+    assert.is((await s.operators.get('noc'))!.passwordHash, 'h2');
+    assert.is((await s.operators.get('ops'))!.passwordHash, 'h', 'only that operator');
+    assert.is(await s.operators.setPassword('nobody', 'h3'), false);
     const o = (await s.operators.get('ops'))!;
     assert.equal([o.login, o.passwordHash], ['ops', 'h']);
     assert.match(o.createdAt, ISO);

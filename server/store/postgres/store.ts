@@ -770,6 +770,7 @@ export class PostgresStore implements Store {
     insert: async (o) => {
       await this.#write('INSERT INTO operators (login, password_hash, created_at) VALUES ($1, $2, $3)', [o.login, o.passwordHash, now()]);
     },
+    setPassword: async (login, passwordHash) => (await this.#write('UPDATE operators SET password_hash = $1 WHERE login = $2', [passwordHash, login])) > 0,
     count: async () => num((await this.#one('SELECT count(*) AS n FROM operators'))!.n),
   };
 

@@ -620,6 +620,7 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
       insert: (o) => x(() => {
         st('INSERT INTO operators (login, password_hash, created_at) VALUES (?, ?, ?)').run(o.login, o.passwordHash, now());
       }),
+      setPassword: (login, passwordHash) => x(() => st('UPDATE operators SET password_hash = ? WHERE login = ?').run(passwordHash, login).changes > 0),
       count: () => x(() => (st('SELECT count(*) AS n FROM operators').get() as { n: number }).n),
     },
 
