@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { vendorById } from '../vendors/index.ts';
 import { PHONES, eventually, get, rendered, startPhoneServer, type PhoneServer } from './phone-fixtures.ts';
 import { MASK, maskSecrets } from '../server/provision/preview.ts';
+import { ActivityRecorder, MAX_SNAPSHOT_BYTES, type ActivityBatch } from '../server/provision/activity.ts';
 
 const test = suite('preview and diff API');
 let ps: PhoneServer;
@@ -121,6 +122,26 @@ test('masking: known secrets (raw and XML-escaped) and values named like passwor
   for (const secret of ['s3cr&t', 's3cr&amp;t', 'OldAdmin1', 'olderPw', 'oldSnomPw']) assert.not.ok(out.includes(secret), secret);
   assert.ok(out.includes('account.1.user_name = alice'), 'other values stay');
   assert.ok(out.includes('reg.1.label="Alice"'));
+});
+
+test('the recorder hands each served version over once, base64, the bytes of a too large file left out', async () => {
+  const batches: ActivityBatch[] = [];
+  const rec = new ActivityRecorder((b) => void batches.push(b));
+  const f = (file: string, etag: string) => ({ mac: '805ec0000001', file, etag, root: 'http://p/', at: '2026-01-01T00:00:00.000Z' });
+  const big = Buffer.alloc(MAX_SNAPSHOT_BYTES + 1, 0x41);
+  rec.served(f('a.cfg', '"1"'), Buffer.from('v1'));
+  rec.served(f('big.xml', '"b"'), big);
+  await rec.flush();
+  rec.served(f('a.cfg', '"1"'), Buffer.from('v1'));
+  await rec.flush();
+  rec.served(f('a.cfg', '"2"'), Buffer.from('v2'));
+  await rec.flush();
+  assert.equal(batches.map((b) => (b.snapshots ?? []).map((x) => `${x.file} ${x.etag} ${x.size} ${x.body === null ? 'null' : Buffer.from(x.body, 'base64').toString()}`)), [
+    ['a.cfg "1" 2 v1', `big.xml "b" ${big.length} null`],
+    [],
+    ['a.cfg "2" 2 v2'],
+  ]);
+  assert.is(batches[1]!.files!.length, 1, 'the fetch itself is still recorded');
 });
 
 test.run();
