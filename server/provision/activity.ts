@@ -168,13 +168,16 @@ export function storeSink(store: Store, fetches?: PhoneFetches): ActivitySink {
         failure = err;
       }
     }
-    if (batch.sightings.length) await store.sightings.record(batch.sightings);
+    // Files (and their snapshots) before the sightings: whoever sees a phone's new sighting also
+    // sees what it fetched (a reader between the two writes saw "seen just now" with the old
+    // files, i.e. a config state still pending).
     if (batch.files?.length) await store.sightings.recordFiles(batch.files);
     if (batch.snapshots?.length) {
       await store.sightings.recordSnapshots(
         batch.snapshots.map((x) => ({ mac: x.mac, file: x.file, etag: x.etag, size: x.size, at: x.at, body: x.body === null ? null : Buffer.from(x.body, 'base64') })),
       );
     }
+    if (batch.sightings.length) await store.sightings.record(batch.sightings);
     if (failure) throw failure;
     if (fetches?.listening) {
       for (const s of batch.sightings) fetches.emit({ mac: s.mac, file: s.file, at: s.at, ip: s.ip, protocol: s.protocol });
