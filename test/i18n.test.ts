@@ -74,6 +74,8 @@ const DYNAMIC: Record<string, string[]> = {
   'status.': ['never', 'ok', 'stale'],
   'role.': ['user', 'admin', 'operator'],
   'lang.': ['fr', 'en'],
+  'preview.status_': ['same', 'changed', 'never_fetched', 'no_snapshot'],
+  'preview.line_': ['add', 'del', 'same'],
   'import.status_': ['created', 'updated', 'unchanged', 'rejected', ...['created', 'updated'].flatMap((s) => ['planned', 'written', 'not_written'].map((p) => `${s}_${p}`))],
   'import.report_title_': ['planned', 'written', 'not_written'],
   'import.created_': ['planned', 'written', 'not_written'],

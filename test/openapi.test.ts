@@ -271,6 +271,17 @@ answers('devices, fleet state, import, export, unknown phones', async () => {
   await call('GET', '/devices/{mac}/profile', { mac: Y.mac });
   await call('PUT', '/devices/{mac}/profile', { mac: Y.mac }, { body: { vlanId: 43 } });
   await call('GET', '/devices/{mac}/checks', { mac: Y.mac });
+  const previewFile = `${Y.mac}.cfg`;
+  await call('GET', '/devices/{mac}/files', { mac: Y.mac });
+  await call('GET', '/devices/{mac}/files', { mac: Y.mac }, { token: tok['0200000001'] });
+  await call('GET', '/devices/{mac}/files/{name}', { mac: Y.mac, name: previewFile });
+  await call('GET', '/devices/{mac}/files/{name}', { mac: Y.mac, name: previewFile }, { query: '?secrets=true' });
+  await call('GET', '/devices/{mac}/files/{name}', { mac: Y.mac, name: previewFile }, { query: '?diff=last-fetched' });
+  await call('GET', '/devices/{mac}/files/{name}', { mac: Y.mac, name: previewFile }, { query: '?secrets=true', token: tok['0100000002'] });
+  await call('GET', '/devices/{mac}/files/{name}', { mac: Y.mac, name: 'nope.cfg' });
+  await call('GET', '/devices/{mac}/files/{name}', { mac: Y.mac, name: previewFile }, { query: '?secrets=perhaps' });
+  await call('GET', '/devices/{mac}/files/{name}/diff', { mac: Y.mac, name: previewFile });
+  await call('GET', '/devices/{mac}/files/{name}/diff', { mac: Y.mac, name: previewFile }, { query: '?format=unified' });
   await call('GET', '/unknown-devices');
   await call('GET', '/unknown-devices', {}, { token: tok['0100000001'] });
   await call('PATCH', '/unknown-devices/{mac}', { mac: '805ec0fedcba' }, { body: { tenant: 'acme' } });

@@ -124,7 +124,7 @@ test('keys: line, BLF on a colleague, speed dial, reorder; errors beside the key
   const page = await c.get('/users/0100000002/keys');
   assert.match(page.html, 'Touches du T54W');
   assert.is((page.html.match(/class="key-type"/g) ?? []).length, 27, 'one slot per key of the T54W');
-  assert.match(page.html, '<option value="0100000003" label="Bob Durand">', 'colleagues offered');
+  assert.match(page.html, '<option value="0100000003">Bob Durand (0100000003)</option>', 'colleagues offered by name');
   assert.not.match(page.html, '0200000002', 'no user of another tenant');
   let r = await c.post('/users/0100000002/keys', {
     type_1: 'line', type_2: 'blf', value_2: '0100000003', label_2: 'Bob', type_3: 'speeddial', value_3: '06 12 34 56 78', label_3: 'Mobile',
@@ -136,11 +136,11 @@ test('keys: line, BLF on a colleague, speed dial, reorder; errors beside the key
     { position: 3, type: 'speeddial', value: '0612345678', label: 'Mobile' },
   ]);
   await c.get('/users/0100000002/keys');
-  r = await c.post('/users/0100000002/keys', { type_1: 'line', type_2: 'blf', value_2: '0200000002', type_5: 'speeddial', value_5: 'abc' });
+  r = await c.post('/users/0100000002/keys', { type_1: 'line', type_2: 'blf', blf_2: '0200000002', type_5: 'speeddial', value_5: 'abc' });
   assert.is(r.status, 422);
-  assert.is(fieldError(r.html, 'value_2')!, "0200000002 n'est pas une licence de ce parc : une touche de supervision ne peut suivre qu'un collègue");
+  assert.is(fieldError(r.html, 'blf_2')!, "0200000002 n'est pas une licence de ce parc : une touche de supervision ne peut suivre qu'un collègue");
   assert.is(fieldError(r.html, 'value_5')!, 'doit être un numéro de téléphone (chiffres, + possible au début)');
-  assert.match(r.html, 'value="0200000002"', 'what was typed is kept');
+  assert.match(r.html, 'value="abc"', 'what was typed is kept');
   assert.is((await s.app.store.keys.list('0100000002')).length, 3, 'nothing saved');
   r = await c.post('/users/0100000002/keys', {
     type_1: 'line', type_2: 'blf', value_2: '0100000003', label_2: 'Bob', type_3: 'speeddial', value_3: '0612345678', label_3: 'Mobile', move: '3:up',

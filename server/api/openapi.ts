@@ -19,7 +19,7 @@ import * as out from './schemas.ts';
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** A response: a component name (JSON), CSV text, or nothing (204). */
-type Answer = { json: string; description: string } | { csv: string } | { text: string } | { empty: string };
+type Answer = { json: string; description: string } | { csv: string } | { text: string } | { empty: string } | { file: string; types: string[]; schema?: string };
 
 interface Param {
   name: string;
@@ -87,6 +87,8 @@ const RESPONSES: Record<string, z.ZodType> = {
   Contact: out.contact,
   ContactList: z.array(out.contact),
   DeviceChecks: out.deviceChecks,
+  DeviceFiles: out.deviceFiles,
+  DeviceFileDiff: out.deviceFileDiff,
   UnknownDeviceList: z.array(out.unknownDevice),
   UnknownDevice: out.unknownDevice,
   DeviceCredentials: out.deviceCredentials,
@@ -111,7 +113,7 @@ const PATH_PARAMS: Record<string, Param> = {
   mac: { name: 'mac', description: 'MAC address in any usual spelling (80:5E:C0:D5:7D:72, 80-5e-c0-d5-7d-72, 805ec0d57d72)', schema: str() },
   id: { name: 'id', description: 'identifier', schema: str() },
   vendor: { name: 'vendor', description: 'vendor id (yealink, polycom, snom)', schema: str({ pattern: '^[a-z0-9-]{1,40}$' }) },
-  name: { name: 'name', description: 'file name of a shipped template (mac.cfg.hbs, settings.xml.hbs…)', schema: str() },
+  name: { name: 'name', description: 'a file name: of a shipped template (mac.cfg.hbs, settings.xml.hbs…) under /templates, of a file this phone asks for under /devices/{mac}/files (listed there)', schema: str({ maxLength: 200 }) },
 };
 
 const FORMAT: Param = { name: 'format', description: 'csv (`,`, UTF-8) or excel-fr (`;`, UTF-8 with BOM, for a French Excel)', schema: str({ enum: ['csv', 'excel-fr', 'excel'] }) };
@@ -128,6 +130,8 @@ const IF_MATCH = {
   description: 'the ETag the record was read with ("v3"): when it changed since, 412 and nothing is written; without it the write merges onto the record as it is',
   schema: str(),
 };
+const SECRETS_Q: Param = { name: 'secrets', description: 'true: show passwords instead of ******** (operators and the tenant\'s admins; audited)', schema: bool };
+const DIFF_FORMAT_Q: Param = { name: 'format', description: 'json (default) or unified (`diff -u` text)', schema: str({ enum: ['json', 'unified'] }) };
 
 const ok = (json: string, description = 'OK'): Answer => ({ json, description });
 const created = (json: string): Answer => ({ json, description: 'created' });
@@ -203,6 +207,18 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/devices/{mac}/profile', tag: 'network', summary: 'device overrides and the effective profile (the same as /network)', responses: { 200: ok('DeviceNetwork') } },
   { method: 'put', path: '/devices/{mac}/profile', tag: 'network', summary: 'replace the device overrides (the same as /network)', body: { json: 'NetworkProfileInput' }, responses: { 200: ok('NetworkProfile') } },
   { method: 'get', path: '/devices/{mac}/checks', tag: 'devices', summary: 'stored settings this phone\'s files will not carry, and vendor parameters that replace computed values', responses: { 200: ok('DeviceChecks') } },
+  { method: 'get', path: '/devices/{mac}/files', tag: 'preview', summary: 'the files this phone asks for, each compared with the version it last fetched', responses: { 200: ok('DeviceFiles') } },
+  {
+    method: 'get', path: '/devices/{mac}/files/{name}', tag: 'preview',
+    summary: 'the exact bytes this phone will get for this file, secrets masked unless `secrets=true` (operators and the tenant\'s admins; audited); `diff=last-fetched` answers as /diff',
+    query: [SECRETS_Q, { name: 'diff', description: 'last-fetched: the difference from the version the phone last fetched (as /diff)', schema: str({ enum: ['last-fetched'] }) }, DIFF_FORMAT_Q],
+    responses: { 200: { file: 'the file as the phone gets it (its own content type); with diff=last-fetched, the DeviceFileDiff JSON or the unified text', types: ['text/plain', 'application/xml', 'application/json', 'text/x-diff'], schema: 'DeviceFileDiff' } },
+  },
+  {
+    method: 'get', path: '/devices/{mac}/files/{name}/diff', tag: 'preview', summary: 'the difference between this file now and the version the phone last fetched (`format=unified`: `diff -u` text)',
+    query: [SECRETS_Q, DIFF_FORMAT_Q],
+    responses: { 200: { file: 'DeviceFileDiff JSON, or the unified text with format=unified', types: ['application/json', 'text/x-diff'], schema: 'DeviceFileDiff' } },
+  },
   { method: 'get', path: '/unknown-devices', tag: 'devices', summary: 'phones seen that nobody provisioned (operators: all; a tenant admin: those assigned to their tenant)', responses: { 200: ok('UnknownDeviceList') } },
   { method: 'patch', path: '/unknown-devices/{mac}', tag: 'devices', summary: 'let a tenant\'s admins register this phone (`{"tenant": null}` takes it back; operators)', body: { json: 'UnknownAssignment' }, responses: { 200: ok('UnknownDevice') } },
 
@@ -266,7 +282,8 @@ function operationObject(op: Operation): Record<string, unknown> {
   if (!op.open && op.method !== 'get') params.push(IF_MATCH);
   const responses: Record<string, unknown> = {};
   for (const [status, a] of Object.entries(op.responses)) {
-    if ('json' in a) responses[status] = { description: a.description, content: { 'application/json': { schema: ref(a.json) } } };
+    if ('file' in a) responses[status] = { description: a.file, content: Object.fromEntries(a.types.map((t) => [t, { schema: t === 'application/json' && a.schema ? ref(a.schema) : { type: 'string' } }])) };
+    else if ('json' in a) responses[status] = { description: a.description, content: { 'application/json': { schema: ref(a.json) } } };
     else if ('csv' in a) responses[status] = { description: `CSV, header \`${a.csv}\``, content: { 'text/csv': { schema: { type: 'string' } } } };
     else if ('text' in a) responses[status] = { description: a.text, content: { 'text/plain': { schema: { type: 'string' } } } };
     else responses[status] = { description: a.empty };

@@ -326,3 +326,41 @@ export const templateOverride = z
   .strict();
 
 export const openApiDocument = z.object({ openapi: z.string(), info: z.object({}).loose(), paths: z.object({}).loose() }).loose();
+
+const diffStatus = z.enum(['same', 'changed', 'never-fetched', 'no-snapshot']).describe('same: the phone has these bytes; changed: it will get a new version (diff available); never-fetched; no-snapshot: it has another version that was not kept');
+
+/** `GET /devices/{mac}/files`: the files this phone asks for, compared with what it last fetched. */
+export const deviceFiles = z
+  .object({
+    mac,
+    files: z.array(
+      z
+        .object({
+          name: z.string(),
+          contentType: z.string(),
+          size: z.number().int().describe('bytes the phone gets'),
+          etag: z.string(),
+          sensitive: z.boolean().describe('carries a secret (masked in previews unless asked)'),
+          lastFetched: z.object({ at: time, etag: z.string(), snapshot: z.boolean().describe('the bytes it fetched are kept (diff possible)') }).strict().nullable(),
+          status: diffStatus,
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+
+const diffLine = z.object({ op: z.enum([' ', '-', '+']), text: z.string() }).strict();
+
+/** `GET /devices/{mac}/files/{name}/diff`: what changed since the version the phone last fetched. */
+export const deviceFileDiff = z
+  .object({
+    name: z.string(),
+    status: diffStatus,
+    masked: z.boolean().describe('secrets replaced by ******** on both sides'),
+    current: z.object({ etag: z.string(), size: z.number().int() }).strict(),
+    lastFetched: z.object({ at: time, etag: z.string(), size: z.number().int().describe('-1 when its bytes were not kept') }).strict().nullable(),
+    unified: z.string().describe('`diff -u` text, last fetched → current (empty when nothing to show)'),
+    hunks: z.array(z.object({ oldStart: z.number().int(), oldLines: z.number().int(), newStart: z.number().int(), newLines: z.number().int(), lines: z.array(diffLine) }).strict()),
+    secretsOnly: z.boolean().describe('the bytes differ only in masked secrets'),
+  })
+  .strict();

@@ -14,7 +14,27 @@ export interface ActivityBatch {
   unknown: UnknownSighting[];
   /** Device files served, the latest per (MAC, file): what the fleet's config state compares. */
   files?: FileFetch[];
+  /**
+   * The bytes of the device files served whose version this recorder has not handed over yet
+   * (issue 17: diff against what the phone last fetched). Base64 so the batch crosses the
+   * workers' JSON IPC intact; null when larger than MAX_SNAPSHOT_BYTES (size and ETag only).
+   */
+  snapshots?: SnapshotRecord[];
 }
+
+export interface SnapshotRecord {
+  mac: string;
+  file: string;
+  etag: string;
+  size: number;
+  at: string;
+  body: string | null;
+}
+
+/** Largest file body kept as a snapshot: config files are a few KiB, a big phonebook some 100 KiB. */
+export const MAX_SNAPSHOT_BYTES = 512 * 1024;
+/** Versions remembered as handed over (per MAC and file); past this the memory starts again. */
+const MAX_REMEMBERED = 100_000;
 
 export type ActivitySink = (batch: ActivityBatch) => void | Promise<void>;
 
@@ -24,6 +44,10 @@ export class ActivityRecorder {
   #sightings = new Map<string, Sighting>();
   #unknown = new Map<string, UnknownSighting>();
   #files = new Map<string, FileFetch>();
+  /** The bytes of the latest served version per (MAC, file), by reference (no copy on the hot path). */
+  #bodies = new Map<string, Buffer>();
+  /** (MAC, file) → ETag of the snapshot already handed to the sink: the same version is not sent again. */
+  #snapshotted = new Map<string, string>();
   #timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -37,8 +61,10 @@ export class ActivityRecorder {
   }
 
   /** A device file was served (its ETag and the URL root it was asked under): the latest per file is kept. */
-  served(f: FileFetch): void {
-    this.#files.set(`${f.mac}\n${f.file}`, f);
+  served(f: FileFetch, body?: Buffer): void {
+    const key = `${f.mac}\n${f.file}`;
+    this.#files.set(key, f);
+    if (body) this.#bodies.set(key, body);
   }
 
   /** An unknown phone asked for a file: hits add up until the flush. */
@@ -63,14 +89,31 @@ export class ActivityRecorder {
   async flush(): Promise<void> {
     if (this.#sightings.size === 0 && this.#unknown.size === 0 && this.#files.size === 0) return;
     const batch: ActivityBatch = { sightings: [...this.#sightings.values()], unknown: [...this.#unknown.values()], files: [...this.#files.values()] };
+    const snapshots = this.#snapshots();
+    if (snapshots.length) batch.snapshots = snapshots;
     this.#sightings = new Map();
     this.#unknown = new Map();
     this.#files = new Map();
+    this.#bodies = new Map();
     try {
       await this.sink(batch);
     } catch (err) {
       this.onError(err);
     }
+  }
+
+  /** Snapshots of the served versions not handed over yet (off the phone path: at flush time). */
+  #snapshots(): SnapshotRecord[] {
+    const out: SnapshotRecord[] = [];
+    for (const [key, f] of this.#files) {
+      const body = this.#bodies.get(key);
+      if (!body || this.#snapshotted.get(key) === f.etag) continue;
+      if (this.#snapshotted.size >= MAX_REMEMBERED) this.#snapshotted.clear();
+      this.#snapshotted.set(key, f.etag);
+      const keep = body.length <= MAX_SNAPSHOT_BYTES;
+      out.push({ mac: f.mac, file: f.file, etag: f.etag, size: body.length, at: f.at, body: keep ? body.toString('base64') : null });
+    }
+    return out;
   }
 
   /** Stop the timer and write what is pending. */
@@ -153,6 +196,7 @@ export function storeSink(
   let sightings = new Map<string, Sighting>();
   let unknown = new Map<string, UnknownSighting>();
   let files = new Map<string, FileFetch>();
+  let snapshots = new Map<string, SnapshotRecord>();
   let waiting: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   let running: Promise<void> | null = null;
   const retryMs = o.retryMs ?? 200;
@@ -169,6 +213,11 @@ export function storeSink(
       const prev = files.get(k);
       if (!prev || prev.at <= f.at) files.set(k, f);
     }
+    for (const x of batch.snapshots ?? []) {
+      const k = `${x.mac}\n${x.file}`;
+      const prev = snapshots.get(k);
+      if (!prev || prev.at <= x.at) snapshots.set(k, x);
+    }
     for (const u of batch.unknown) {
       const prev = unknown.get(u.mac);
       if (!prev && unknown.size >= MAX_PENDING_UNKNOWN) continue;
@@ -177,11 +226,12 @@ export function storeSink(
   };
 
   const writeOnce = async (): Promise<void> => {
-    const batch: ActivityBatch = { sightings: [...sightings.values()], unknown: [...unknown.values()], files: [...files.values()] };
+    const batch: ActivityBatch = { sightings: [...sightings.values()], unknown: [...unknown.values()], files: [...files.values()], snapshots: [...snapshots.values()] };
     const settle = waiting;
     sightings = new Map();
     unknown = new Map();
     files = new Map();
+    snapshots = new Map();
     waiting = [];
     let failure: unknown = null;
     let busy = false;
@@ -194,16 +244,9 @@ export function storeSink(
       }
     }
     if (busy) merge({ sightings: [], unknown: batch.unknown });
-    let sightingsBusy = false;
-    if (batch.sightings.length) {
-      try {
-        await store.sightings.record(batch.sightings);
-      } catch (err) {
-        if (isStoreError(err, 'busy')) sightingsBusy = true;
-        else failure ??= err;
-      }
-    }
-    if (sightingsBusy) merge({ sightings: batch.sightings, unknown: [] });
+    // Files (and their snapshots) before the sightings: whoever sees a phone's new sighting also
+    // sees what it fetched (a reader between the two writes saw "seen just now" with the old
+    // files, i.e. a config state still pending).
     let filesBusy = false;
     if (batch.files?.length) {
       try {
@@ -214,10 +257,32 @@ export function storeSink(
       }
     }
     if (filesBusy) merge({ sightings: [], unknown: [], files: batch.files ?? [] });
+    let snapshotsBusy = false;
+    if (batch.snapshots?.length) {
+      try {
+        await store.sightings.recordSnapshots(
+          batch.snapshots.map((x) => ({ mac: x.mac, file: x.file, etag: x.etag, size: x.size, at: x.at, body: x.body === null ? null : Buffer.from(x.body, 'base64') })),
+        );
+      } catch (err) {
+        if (isStoreError(err, 'busy')) snapshotsBusy = true;
+        else failure ??= err;
+      }
+    }
+    if (snapshotsBusy) merge({ sightings: [], unknown: [], snapshots: batch.snapshots ?? [] });
+    let sightingsBusy = false;
+    if (batch.sightings.length && !filesBusy) {
+      try {
+        await store.sightings.record(batch.sightings);
+      } catch (err) {
+        if (isStoreError(err, 'busy')) sightingsBusy = true;
+        else failure ??= err;
+      }
+    } else if (batch.sightings.length) sightingsBusy = true;
+    if (sightingsBusy) merge({ sightings: batch.sightings, unknown: [] });
     if (!sightingsBusy && fetches?.listening) {
       for (const s of batch.sightings) fetches.emit({ mac: s.mac, file: s.file, at: s.at, ip: s.ip, protocol: s.protocol });
     }
-    if (busy || sightingsBusy || filesBusy) {
+    if (busy || sightingsBusy || filesBusy || snapshotsBusy) {
       // Kept: these batches are written with the next attempt.
       waiting.push(...settle);
       o.onBusy?.(new Error('database busy: phone activity kept for the next attempt'));

@@ -281,7 +281,7 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
       model: id.model,
     });
     // What the phone got (a 304 too: it holds these bytes), for its config state (fleet.ts).
-    deps.activity.served({ mac, file: req.file, etag: f.etag, root, at });
+    deps.activity.served({ mac, file: req.file, etag: f.etag, root, at }, f.body);
     return ok(f, true, meta);
   };
 

@@ -10,6 +10,8 @@ const purposeOf = (...parts: string[]): string => parts.join('.');
 export const SIP_PASSWORD = purposeOf('users', 'sip_password');
 export const PROVISIONING_PASSWORD = purposeOf('devices', 'provisioning_password');
 export const TENANT_AUTH_PASSWORD = purposeOf('security', 'auth', 'password');
+/** A file as a phone last fetched it (it carries the passwords the file holds): base64 of the bytes, sealed. */
+export const FETCHED_FILE_BODY = purposeOf('fetched_files', 'body');
 
 export interface ScalarSite {
   kind: 'scalar';
@@ -44,6 +46,7 @@ const profileFields = (p: Record<string, unknown>) =>
 export const SECRET_SITES: Site[] = [
   { kind: 'scalar', table: 'users', key: 'number', column: 'sip_password', purpose: SIP_PASSWORD },
   { kind: 'scalar', table: 'devices', key: 'mac', column: 'provisioning_password', purpose: PROVISIONING_PASSWORD },
+  { kind: 'scalar', table: 'fetched_files', key: 'id', column: 'body', purpose: FETCHED_FILE_BODY, optional: true },
   {
     kind: 'json', table: 'tenants', key: 'id', column: 'security', needle: '"password"',
     fields: (s) => {

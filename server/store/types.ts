@@ -114,6 +114,19 @@ export interface FileFetch {
   at: string;
 }
 
+/**
+ * A device file as a phone last fetched it (issue 17: preview and diff before a resync). One per
+ * (device, file); `body` is null when the file was too large to keep (its size and ETag stay).
+ */
+export interface FileSnapshot {
+  mac: string;
+  file: string;
+  etag: string;
+  size: number;
+  body: Buffer | null;
+  at: string;
+}
+
 export interface UnknownDevice {
   mac: string;
   vendor: string | null;
@@ -310,6 +323,10 @@ export interface Store {
     recordFiles(batch: FileFetch[]): Promise<void>;
     /** Files served to one device, or to a tenant's (or every) device, ordered by MAC then file. */
     files(filter: { mac?: string; tenantId?: string }): Promise<FileFetch[]>;
+    /** Upsert snapshots per (mac, file): the latest in the batch wins; unknown MACs are ignored. */
+    recordSnapshots(batch: FileSnapshot[]): Promise<void>;
+    /** The snapshot of one file of one device, or undefined. */
+    snapshot(mac: string, file: string): Promise<FileSnapshot | undefined>;
   };
   unknownDevices: {
     /**
@@ -354,6 +371,8 @@ export interface Store {
   operators: {
     get(login: string): Promise<Operator | undefined>;
     insert(o: Omit<Operator, 'createdAt'>): Promise<void>;
+    /** Replace an operator's password hash; false when the login does not exist. */
+    setPassword(login: string, passwordHash: string): Promise<boolean>;
     count(): Promise<number>;
   };
   /** Sessions and API tokens. Lists are ordered by creation time, then id. */

@@ -24,6 +24,7 @@ export function navFor(p: Principal | undefined): NavItem[] {
       { id: 'tenants', key: 'nav.tenants', href: '/ops/tenants' },
       { id: 'unknown', key: 'nav.unknown', href: '/ops/unknown' },
       { id: 'import', key: 'nav.import', href: '/ops/import' },
+      ...(p.kind === 'operator' ? [{ id: 'account', key: 'nav.account', href: '/account' }] : []),
     ];
   }
   const own = `/users/${p.number}`;

@@ -148,6 +148,8 @@ export const ROLE_PAGES: Record<Role, PageSpec[]> = {
     { name: 'health', go: '/tenants/acme/health' },
     { name: 'device', go: `/devices/${MAC}` },
     { name: 'device-seen', go: `/devices/${SEEN_MAC}` },
+    { name: 'device-files', go: `/devices/${MAC}/files` },
+    { name: 'device-files-seen', go: `/devices/${SEEN_MAC}/files` },
     { name: 'network', go: '/tenants/acme/network' },
     { name: 'network-error', go: async (page, c) => {
       await page.goto(`${c.s.adminUrl}/tenants/acme/network`);
@@ -203,6 +205,7 @@ export const ACCOUNT_PAGES: Record<Role, PageSpec[]> = {
     { name: 'device-delete', go: `/devices/${MAC}/delete` },
   ],
   operator: [
+    { name: 'account', go: '/account' },
     { name: 'licence-new', go: '/tenants/acme/users/new' },
     { name: 'device-new', go: '/tenants/acme/devices/new' },
   ],

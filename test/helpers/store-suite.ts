@@ -365,6 +365,35 @@ export function storeSuite(h: StoreHarness): void {
     assert.equal(await s.sightings.files({ mac: '805ec0000001' }), [], 'fetched files go with the device');
   });
 
+  test('file snapshots: upsert per (mac, file), exact bytes back, body sealed at rest, too large kept as size only, gone with the device', async () => {
+    const { s, db } = await fresh();
+    await s.devices.insert(device('805ec0000001'));
+    await s.devices.insert(device('805ec0000002'));
+    const at = (n: number) => new Date(Date.UTC(2025, 0, 1, 0, 0, n)).toISOString();
+    const secretBody = Buffer.from('account.1.password = Snap-Secret-4799\n\u00e9\u0000\xff', 'latin1');
+    await s.sightings.recordSnapshots([
+      { mac: '805ec0000001', file: 'a.cfg', etag: '"s1"', size: 3, body: Buffer.from('old'), at: at(1) },
+      { mac: '805ec0000001', file: 'a.cfg', etag: '"s2"', size: secretBody.length, body: secretBody, at: at(2) },
+      { mac: '805ec0000001', file: 'big.xml', etag: '"s3"', size: 9_000_000, body: null, at: at(2) },
+      { mac: 'ffffffffffff', file: 'a.cfg', etag: '"s4"', size: 1, body: Buffer.from('x'), at: at(2) },
+    ]);
+    const a = await s.sightings.snapshot('805ec0000001', 'a.cfg');
+    assert.ok(a);
+    assert.is(a!.etag, '"s2"', 'the latest of the batch wins');
+    assert.ok(a!.body!.equals(secretBody), 'exact bytes back');
+    assert.is(a!.size, secretBody.length);
+    assert.is(a!.at, at(2));
+    assert.equal(await s.sightings.snapshot('805ec0000001', 'big.xml'), { mac: '805ec0000001', file: 'big.xml', etag: '"s3"', size: 9_000_000, body: null, at: at(2) });
+    assert.is(await s.sightings.snapshot('ffffffffffff', 'a.cfg'), undefined, 'unknown MAC ignored');
+    assert.is(await s.sightings.snapshot('805ec0000002', 'a.cfg'), undefined);
+    assert.not.ok((await db.rawText()).includes('Snap-Secret-4799'), 'snapshot body stored in plaintext');
+    await s.sightings.recordSnapshots([{ mac: '805ec0000001', file: 'a.cfg', etag: '"s5"', size: 3, body: Buffer.from('new'), at: at(3) }]);
+    assert.is((await s.sightings.snapshot('805ec0000001', 'a.cfg'))!.body!.toString(), 'new', 'replaced by a later batch');
+    await s.sightings.recordSnapshots([]);
+    await s.devices.delete('805ec0000001');
+    assert.is(await s.sightings.snapshot('805ec0000001', 'a.cfg'), undefined, 'snapshots go with the device');
+  });
+
   test('audit: append, ids grow, filters (tenant, user, mac, action and prefix, times, cursor), newest first, limit, purge', async () => {
     const { s } = await fresh();
     const at = (n: number) => new Date(Date.UTC(2025, 0, 1, 0, 0, n)).toISOString();
@@ -593,6 +622,10 @@ export function storeSuite(h: StoreHarness): void {
     await s.operators.insert({ login: 'ops', passwordHash: 'h' });
     await s.operators.insert({ login: 'noc', passwordHash: null });
     assert.is(await s.operators.count(), 2);
+    assert.is(await s.operators.setPassword('noc', 'h2'), true);
+    assert.is((await s.operators.get('noc'))!.passwordHash, 'h2');
+    assert.is((await s.operators.get('ops'))!.passwordHash, 'h', 'only that operator');
+    assert.is(await s.operators.setPassword('nobody', 'h3'), false);
     const o = (await s.operators.get('ops'))!;
     assert.equal([o.login, o.passwordHash], ['ops', 'h']);
     assert.match(o.createdAt, ISO);

@@ -12,6 +12,8 @@ import type { Device, Tenant } from '../../store/types.ts';
 import { formatMac } from '../../domain/mac.ts';
 import { configuredRoot } from '../../provision/provider.ts';
 import { deviceChecks } from '../../provision/checks.ts';
+import { diffDeviceFile, listDeviceFiles, previewDeviceFile, type PreviewDeps } from '../../provision/preview.ts';
+import { invalid } from '../../domain/errors.ts';
 
 export function devicesRouter(app: AppContext): Router {
   const r = Router();
@@ -80,6 +82,41 @@ export function devicesRouter(app: AppContext): Router {
   });
   // Operators: every phone seen that nobody provisioned. Tenant admins: those an operator
   // assigned to their tenant (they may register them).
+  // Preview and diff (issue 17): the exact files the phone will get, and what changed since it
+  // last fetched them. Secrets are masked unless `?secrets=true` (admins, operators; audited).
+  const previewDeps = (): PreviewDeps => ({ ...app, root: configuredRoot(app.config) });
+  const flag = (v: unknown, name: string): boolean => {
+    if (v === undefined || v === 'false' || v === '0') return false;
+    if (v === 'true' || v === '1') return true;
+    throw invalid(name, 'validation.type_boolean');
+  };
+  const diffFormat = (v: unknown): 'json' | 'unified' => {
+    if (v === undefined || v === 'json') return 'json';
+    if (v === 'unified') return 'unified';
+    throw invalid('format', 'validation.choice', { values: 'json, unified' });
+  };
+  const sendDiff = async (req: import('express').Request, res: import('express').Response, name: string) => {
+    const format = diffFormat(req.query.format);
+    const d = await diffDeviceFile(previewDeps(), principal(req), req.params.mac as string, name, { secrets: flag(req.query.secrets, 'secrets') });
+    res.set('Cache-Control', 'no-store');
+    if (format === 'unified') res.type('text/x-diff; charset=utf-8').send(d.unified);
+    else res.json(d);
+  };
+  r.get('/devices/:mac/files', async (req, res) => {
+    const list = await listDeviceFiles(previewDeps(), principal(req), req.params.mac);
+    res.set('Cache-Control', 'no-store').json({ ...list, mac: formatMac(list.mac) });
+  });
+  r.get('/devices/:mac/files/:name/diff', async (req, res) => {
+    await sendDiff(req, res, req.params.name);
+  });
+  r.get('/devices/:mac/files/:name', async (req, res) => {
+    if (req.query.diff !== undefined) {
+      if (req.query.diff !== 'last-fetched') throw invalid('diff', 'validation.choice', { values: 'last-fetched' });
+      return sendDiff(req, res, req.params.name);
+    }
+    const f = await previewDeviceFile(previewDeps(), principal(req), req.params.mac, req.params.name, { secrets: flag(req.query.secrets, 'secrets') });
+    res.set('Cache-Control', 'no-store').set('ETag', f.etag).set('X-Content-Type-Options', 'nosniff').type(f.contentType).send(f.body);
+  });
   r.get('/unknown-devices', async (req, res) => {
     const p = principal(req);
     res.json((await listUnknownDevices(app, p)).map((u) => unknownView(u, p)));

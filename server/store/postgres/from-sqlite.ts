@@ -33,10 +33,11 @@ export const COPIED_TABLES = [
   'user_features',
   // Version 8: an import interrupted in the SQLite installation is still undone on PostgreSQL.
   'import_runs', 'import_undo',
+  'fetched_files',
 ] as const;
 
 /** Tables whose ids SQLite's AUTOINCREMENT gave: the PostgreSQL identity continues after them. */
-const IDENTITY_TABLES = ['contacts', 'audit_log'] as const;
+const IDENTITY_TABLES = ['contacts', 'audit_log', 'fetched_files'] as const;
 
 /** Columns PostgreSQL has and SQLite has not (SQLite's rowid stands for them). */
 const PG_ONLY = new Set(['seq']);

@@ -14,13 +14,14 @@ import pg from 'pg';
 import type { StoredFeatures } from '../../domain/features.ts';
 import { summarizeJob, type ResyncJob, type ResyncState, type ResyncTarget, type ResyncTargetRecord } from '../../domain/resync.ts';
 import { StoreError } from '../errors.ts';
+import type { FileSnapshot } from '../types.ts';
 import type {
   Contact, Credential, Device, FileFetch, FunctionKey, NetworkOverrides, Operator, Sighting, Store, StoreChange, TemplateOverride, Tenant, UndoEntry, UnknownDevice, User,
   VersionedProfile,
 } from '../types.ts';
 import type { AuditEntry } from '../../domain/audit.ts';
 import { KeyRing, SecretBox } from '../secrets.ts';
-import { PROVISIONING_PASSWORD, SIP_PASSWORD, journalBefore, restoredPassword } from '../secret-sites.ts';
+import { FETCHED_FILE_BODY, PROVISIONING_PASSWORD, SIP_PASSWORD, journalBefore, restoredPassword } from '../secret-sites.ts';
 import { mapPgError } from './errors.ts';
 import { pgCensus, pgVisitSecrets } from './secrets.ts';
 import { CHANGE_CHANNEL, ChangeListener, decodeChange, encodeChange } from './listen.ts';
@@ -763,6 +764,35 @@ export class PostgresStore implements Store {
       }
       return (await this.#rows(`SELECT ${COLS.device_files} FROM device_files ORDER BY mac, file`)).map(toFileFetch);
     },
+    recordSnapshots: async (batch: FileSnapshot[]) => {
+      if (batch.length === 0) return;
+      const byKey = new Map<string, FileSnapshot>();
+      for (const f of batch) byKey.set(`${f.mac}\n${f.file}`, f);
+      const rows = [...byKey.values()].sort((a, b) => byMacOrder(a, b) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+      const sql = `INSERT INTO fetched_files (mac, file, etag, size, body, at)
+        SELECT f.mac, f.file, f.etag, f.size, f.body, f.at
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[]) AS f(mac, file, etag, size, body, at)
+        WHERE EXISTS (SELECT 1 FROM devices d WHERE d.mac = f.mac)
+        ORDER BY f.mac, f.file
+        ON CONFLICT (mac, file) DO UPDATE SET etag = excluded.etag, size = excluded.size, body = excluded.body, at = excluded.at`;
+      const params = [
+        rows.map((f) => f.mac), rows.map((f) => f.file), rows.map((f) => f.etag), rows.map((f) => f.size),
+        rows.map((f) => (f.body ? this.#box.seal(f.body.toString('base64'), FETCHED_FILE_BODY) : null)), rows.map((f) => f.at),
+      ];
+      try {
+        await this.#write(sql, params);
+      } catch (e) {
+        // A device deleted between the EXISTS check and the insert: once more finds it gone.
+        if (!(e instanceof StoreError && e.code === 'constraint' && (e.cause as { code?: string } | undefined)?.code === '23503')) throw e;
+        await this.#write(sql, params);
+      }
+    },
+    snapshot: async (mac, file) => {
+      const r = await this.#one('SELECT mac, file, etag, size, body, at FROM fetched_files WHERE mac = $1 AND file = $2', [mac, file]);
+      if (!r) return undefined;
+      const body = strOrNull(r.body);
+      return { mac: str(r.mac), file: str(r.file), etag: str(r.etag), size: Number(r.size), body: body === null ? null : Buffer.from(this.#box.open(body, FETCHED_FILE_BODY), 'base64'), at: str(r.at) };
+    },
   };
 
   unknownDevices: Store['unknownDevices'] = {
@@ -918,6 +948,7 @@ export class PostgresStore implements Store {
     insert: async (o) => {
       await this.#write('INSERT INTO operators (login, password_hash, created_at) VALUES ($1, $2, $3)', [o.login, o.passwordHash, now()]);
     },
+    setPassword: async (login, passwordHash) => (await this.#write('UPDATE operators SET password_hash = $1 WHERE login = $2', [passwordHash, login])) > 0,
     count: async () => num((await this.#one('SELECT count(*) AS n FROM operators'))!.n),
   };
 

@@ -15,6 +15,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 
 import { dirname, join } from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { StoreError } from '../errors.ts';
+import type { FileSnapshot } from '../types.ts';
 import type {
   Contact, Credential, Device, FileFetch, FunctionKey, ImportRun, NetworkOverrides, Operator, Sighting, Store, StoreChange, TemplateOverride, Tenant,
   UndoEntry, UnknownDevice, User, VersionedProfile,
@@ -33,7 +34,7 @@ const str = (v: unknown): string => v as string;
 const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : (v as string));
 
 // Purposes bound into each ciphertext (secrets.ts): a value moved to another column does not open.
-import { PROVISIONING_PASSWORD, SIP_PASSWORD } from '../secret-sites.ts';
+import { FETCHED_FILE_BODY, PROVISIONING_PASSWORD, SIP_PASSWORD } from '../secret-sites.ts';
 
 const toTenant = (r: Row, box: SecretBox): Tenant => ({
   id: str(r.id), name: str(r.name), sipDomain: str(r.sip_domain), sipProxy: strOrNull(r.sip_proxy),
@@ -706,6 +707,20 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
         }
         return (st('SELECT * FROM device_files ORDER BY mac, file').all() as Row[]).map(toFileFetch);
       }),
+      recordSnapshots: (batch: FileSnapshot[]) => x(() => {
+        const up = st(`INSERT INTO fetched_files (mac, file, etag, size, body, at)
+          SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM devices WHERE mac = ?)
+          ON CONFLICT(mac, file) DO UPDATE SET etag = excluded.etag, size = excluded.size, body = excluded.body, at = excluded.at`);
+        db.transaction(() => {
+          for (const f of batch) up.run(f.mac, f.file, f.etag, f.size, f.body ? box.seal(f.body.toString('base64'), FETCHED_FILE_BODY) : null, f.at, f.mac);
+        })();
+      }),
+      snapshot: (mac, file) => x(() => {
+        const r = st('SELECT * FROM fetched_files WHERE mac = ? AND file = ?').get(mac, file) as Row | undefined;
+        if (!r) return undefined;
+        const body = strOrNull(r.body);
+        return { mac: str(r.mac), file: str(r.file), etag: str(r.etag), size: r.size as number, body: body === null ? null : Buffer.from(box.open(body, FETCHED_FILE_BODY), 'base64'), at: str(r.at) };
+      }),
     },
 
     unknownDevices: {
@@ -751,6 +766,7 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
       insert: (o) => x(() => {
         st('INSERT INTO operators (login, password_hash, created_at) VALUES (?, ?, ?)').run(o.login, o.passwordHash, now());
       }),
+      setPassword: (login, passwordHash) => x(() => st('UPDATE operators SET password_hash = ? WHERE login = ?').run(passwordHash, login).changes > 0),
       count: () => x(() => (st('SELECT count(*) AS n FROM operators').get() as { n: number }).n),
     },
 

@@ -30,21 +30,119 @@ document.addEventListener('DOMContentLoaded', function () {
     });
   }
 
-  // Key layout: show the value field that fits the chosen key type.
-  document.querySelectorAll('.key').forEach(function (key) {
-    var type = key.querySelector('.key-type');
-    var value = key.querySelector('.key-value');
-    var label = key.querySelector('.key-value-label');
-    if (!type || !value) return;
-    var sync = function () {
-      key.className = key.className.replace(/\bkey-(empty|line|blf|speeddial)\b/, 'key-' + (type.value || 'empty'));
-      if (type.value === 'blf') value.setAttribute('list', 'colleagues');
-      else value.removeAttribute('list');
-      if (label) label.textContent = type.value === 'blf' ? value.dataset.labelBlf : value.dataset.labelSpeeddial;
+  // Key layout (issue 17): the grid as the phone's keys. Without this script it is a plain form
+  // (every field shown, ▲ ▼ buttons save a swap). Here: only the field the key type needs, the BLF
+  // colleague's name on the key, and reordering without reloads — drag a key by its handle
+  // (pointer: mouse, pen, touch), or focus the handle and use the arrow keys, or the ▲ ▼ buttons —
+  // then one "Enregistrer" saves the whole list (with the version it started from).
+  var keysForm = document.querySelector('form.keys-form');
+  if (keysForm) {
+    keysForm.classList.add('keys-js');
+    var keyItems = Array.prototype.slice.call(keysForm.querySelectorAll('.key'));
+    var live = document.getElementById('keys-live');
+    var dirtyBadge = keysForm.querySelector('.keys-dirty');
+    var hint = document.querySelector('.keys-js-hint');
+    if (hint) hint.hidden = false;
+    var part = function (li, cls) { return li.querySelector('.' + cls); };
+    var colleagueName = function (li) {
+      var sel = part(li, 'key-blf');
+      var opt = sel && sel.selectedIndex > 0 ? sel.options[sel.selectedIndex] : null;
+      return opt ? opt.textContent.replace(/\s*\(\d+\)\s*$/, '') : '';
     };
-    type.addEventListener('change', sync);
-    sync();
-  });
+    var syncKey = function (li) {
+      var type = part(li, 'key-type').value;
+      li.className = li.className.replace(/\bkey-(empty|line|blf|speeddial)\b/, 'key-' + (type || 'empty'));
+      var name = type === 'blf' ? colleagueName(li) : '';
+      var label = part(li, 'key-label');
+      label.placeholder = name || label.dataset.placeholder || '';
+      part(li, 'key-face').textContent = label.value || name;
+    };
+    var read = function (li) {
+      return { type: part(li, 'key-type').value, blf: part(li, 'key-blf').value, value: part(li, 'key-value').value, label: part(li, 'key-label').value };
+    };
+    var write = function (li, v) {
+      part(li, 'key-type').value = v.type;
+      part(li, 'key-blf').value = v.blf;
+      part(li, 'key-value').value = v.value;
+      part(li, 'key-label').value = v.label;
+      li.classList.remove('has-error');
+      syncKey(li);
+    };
+    var markDirty = function () { if (dirtyBadge) dirtyBadge.hidden = false; };
+    var move = function (from, to) {
+      if (to < 0 || to >= keyItems.length || from === to) return false;
+      var values = keyItems.map(read);
+      var moved = values.splice(from, 1)[0];
+      values.splice(to, 0, moved);
+      keyItems.forEach(function (li, i) { write(li, values[i]); });
+      markDirty();
+      if (live) live.textContent = (keysForm.dataset.movedText || '').replace('{position}', String(to + 1)).replace('{count}', String(keyItems.length));
+      return true;
+    };
+    keyItems.forEach(function (li) {
+      var handle = part(li, 'key-handle');
+      handle.hidden = false;
+      ['key-type', 'key-blf', 'key-value', 'key-label'].forEach(function (c) {
+        part(li, c).addEventListener('input', function () { syncKey(li); markDirty(); });
+        part(li, c).addEventListener('change', function () { syncKey(li); markDirty(); });
+      });
+      syncKey(li);
+    });
+    // ▲ ▼: move in the page, focus follows the key.
+    keysForm.addEventListener('click', function (e) {
+      var b = e.target.closest && e.target.closest('button[name="move"]');
+      if (!b) return;
+      e.preventDefault();
+      var i = keyItems.indexOf(b.closest('.key'));
+      var to = b.classList.contains('key-up') ? i - 1 : i + 1;
+      if (move(i, to)) part(keyItems[to], b.classList.contains('key-up') ? 'key-up' : 'key-down').focus();
+    });
+    // The handle: arrow keys, Home and End move the key; focus follows it.
+    keysForm.addEventListener('keydown', function (e) {
+      var h = e.target.closest && e.target.closest('.key-handle');
+      if (!h) return;
+      var i = keyItems.indexOf(h.closest('.key'));
+      var to = e.key === 'ArrowUp' || e.key === 'ArrowLeft' ? i - 1 : e.key === 'ArrowDown' || e.key === 'ArrowRight' ? i + 1 : e.key === 'Home' ? 0 : e.key === 'End' ? keyItems.length - 1 : null;
+      if (to === null) return;
+      e.preventDefault();
+      if (move(i, to)) part(keyItems[to], 'key-handle').focus();
+    });
+    // Drag by the handle (pointer events: mouse, pen and touch alike).
+    var drag = null;
+    var keyAt = function (x, y) {
+      var el = document.elementFromPoint(x, y);
+      var li = el && el.closest ? el.closest('.key') : null;
+      return li && keyItems.indexOf(li) >= 0 ? li : null;
+    };
+    var clearTarget = function () { keyItems.forEach(function (li) { li.classList.remove('drop-target'); }); };
+    keysForm.addEventListener('pointerdown', function (e) {
+      var h = e.target.closest && e.target.closest('.key-handle');
+      if (!h || e.button > 0) return;
+      e.preventDefault();
+      drag = { from: keyItems.indexOf(h.closest('.key')), id: e.pointerId };
+      keyItems[drag.from].classList.add('dragging');
+      if (h.setPointerCapture) h.setPointerCapture(e.pointerId);
+      h.focus();
+    });
+    keysForm.addEventListener('pointermove', function (e) {
+      if (!drag || e.pointerId !== drag.id) return;
+      clearTarget();
+      var li = keyAt(e.clientX, e.clientY);
+      if (li && keyItems.indexOf(li) !== drag.from) li.classList.add('drop-target');
+    });
+    var endDrag = function (e, drop) {
+      if (!drag || e.pointerId !== drag.id) return;
+      var from = drag.from;
+      keyItems[from].classList.remove('dragging');
+      clearTarget();
+      drag = null;
+      var li = drop ? keyAt(e.clientX, e.clientY) : null;
+      var to = li ? keyItems.indexOf(li) : -1;
+      if (to >= 0 && move(from, to)) part(keyItems[to], 'key-handle').focus();
+    };
+    keysForm.addEventListener('pointerup', function (e) { endDrag(e, true); });
+    keysForm.addEventListener('pointercancel', function (e) { endDrag(e, false); });
+  }
 
   // Forms that destroy something ask first.
   document.querySelectorAll('form[data-confirm]').forEach(function (form) {

@@ -8,7 +8,9 @@ import type { AppContext } from '../../app-context.ts';
 import { DomainError, notFound } from '../../domain/errors.ts';
 import { formatMac, normalizeMac } from '../../domain/mac.ts';
 import { requireTenantAdmin, type Actor, type Principal } from '../../auth/principal.ts';
-import { verifyPassword } from '../../auth/passwords.ts';
+import { hashPassword, verifyPassword } from '../../auth/passwords.ts';
+import { userPassword } from '../../domain/schemas.ts';
+import { recordAudit } from '../../service/audit.ts';
 import { getTenant } from '../../service/tenants.ts';
 import { createUser, deleteUser, getUser, listUsers, updateUser } from '../../service/users.ts';
 import { createDevice, deleteDevice, getDevice } from '../../service/devices.ts';
@@ -68,11 +70,46 @@ export function accountPages(app: AppContext, render: Renderer): Router {
   };
   const showAccount = (req: Request, res: Response, u: User, errors?: FormErrors, status = 200) =>
     render(req, res, 'account', { titleKey: 'account.title', active: 'account', user: u, errors }, status);
+  // An operator's own account: the same form, for the operator's login (no licence behind it).
+  const showOperator = (req: Request, res: Response, login: string, errors?: FormErrors, status = 200) =>
+    render(req, res, 'account', { titleKey: 'account.title', active: 'account', operator: login, errors }, status);
+  const operatorPassword = async (req: Request, res: Response, p: Actor & { kind: 'operator' }) => {
+    const lang = req.web!.lang;
+    const raw = (name: string) => (typeof req.body?.[name] === 'string' ? (req.body[name] as string) : '');
+    const current = raw('current');
+    const password = raw('password');
+    const fields: Record<string, string> = {};
+    if (!current) fields.current = translate(lang, 'account.current_required');
+    if (!password) fields.password = translate(lang, 'licence.password_required');
+    else if (password !== raw('confirm')) fields.confirm = translate(lang, 'reset.mismatch');
+    else if (!userPassword.safeParse(password).success) fields.password = translate(lang, 'account.password_rule');
+    if (Object.keys(fields).length) return showOperator(req, res, p.login, { fields }, 422);
+    // The current password, through the login throttle (as for a licence).
+    if (!(await app.auth.checkPassword(p.login, current, req.ip ?? 'unknown'))) {
+      app.log.warn({ operator: p.login, ip: req.ip }, 'own password change refused: wrong current password');
+      return showOperator(req, res, p.login, { fields: { current: translate(lang, 'account.current_wrong') } }, 422);
+    }
+    if (password === current) return showOperator(req, res, p.login, { fields: { password: translate(lang, 'account.same_password') } }, 422);
+    const hash = await hashPassword(password);
+    const keep = req.web!.credential?.id;
+    await app.store.transaction(async (tx) => {
+      await tx.operators.setPassword(p.login, hash);
+      // Other sessions and tokens of this operator end; this session stays.
+      await tx.credentials.deleteFor('operator', p.login, keep ? { except: keep } : {});
+      await recordAudit(tx, p, { action: 'operator.password', targetId: p.login });
+    });
+    app.log.info({ operator: p.login, ip: req.ip }, 'own password changed in the cockpit');
+    res.redirect(303, '/account?done=own_password_changed');
+  };
   r.get('/account', async (req, res) => {
+    const p = who(req);
+    if (p.kind === 'operator') return showOperator(req, res, p.login);
     const { u } = await me(req);
     showAccount(req, res, u);
   });
   r.post('/account/password', async (req, res) => {
+    const op = who(req);
+    if (op.kind === 'operator') return operatorPassword(req, res, op as Actor & { kind: 'operator' });
     const { p, u } = await me(req);
     const lang = req.web!.lang;
     const raw = (name: string) => (typeof req.body?.[name] === 'string' ? (req.body[name] as string) : '');

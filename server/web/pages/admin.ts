@@ -20,8 +20,9 @@ import { RECENT_MS, deviceRow, deviceRows } from './shared.ts';
 import { listFleet } from '../../provision/fleet.ts';
 import { formatMac } from '../../domain/mac.ts';
 import { findModel } from '../../../vendors/index.ts';
-import { who, adminTenant } from './guards.ts';
+import { who, adminTenant, invalidOnly } from './guards.ts';
 import { formRefusal, formVersion, refusalStatus } from '../stale.ts';
+import { diffDeviceFile, listDeviceFiles, previewDeviceFile } from '../../provision/preview.ts';
 
 /** Rows of a list shown in full on the health page; beyond, a count says how many more. */
 const HEALTH_ROWS = 200;
@@ -196,6 +197,37 @@ export function adminPages(app: AppContext, render: Renderer, ports: WebPorts): 
     }, status);
   };
   r.get('/devices/:mac', (req, res) => showDevice(req, res));
+
+  // ---- preview: the files the phone will get, and what changed since it last fetched them,
+  // before telling it to resync. Passwords masked; `?secrets=true` shows them (audited).
+  r.get('/devices/:mac/files', async (req, res) => {
+    const { p, d, t } = await deviceOf(req);
+    const secrets = req.query.secrets === 'true';
+    const deps = { ...app, root: configuredRoot(app.config) };
+    const { files } = await listDeviceFiles(deps, p, d.mac);
+    const shown = [];
+    for (const f of files) {
+      const diff = f.status === 'changed' ? await diffDeviceFile(deps, p, d.mac, f.name, { secrets }) : null;
+      const content = await previewDeviceFile(deps, p, d.mac, f.name, { secrets });
+      shown.push({
+        ...f,
+        id: `file-${shown.length + 1}`,
+        statusKey: f.status.replace('-', '_'),
+        content: content.body.toString('utf8'),
+        hunks: diff?.hunks.map((h) => ({ ...h, lines: h.lines.map((l) => ({ ...l, kind: l.op === '+' ? 'add' : l.op === '-' ? 'del' : 'same' })) })) ?? [],
+        secretsOnly: diff?.secretsOnly ?? false,
+      });
+    }
+    render(req, res, 'device-files', {
+      titleKey: 'preview.title',
+      ...base(p, t, 'devices'),
+      device: await deviceRow(app, d),
+      files: shown,
+      secrets,
+      changed: shown.filter((f) => f.status === 'changed' || f.status === 'no-snapshot').length,
+      canResync: !!ports.resyncDevice,
+    });
+  });
   r.post('/devices/:mac', async (req, res) => {
     const { p, d } = await deviceOf(req);
     const assign = { user: field(req, 'user'), label: field(req, 'label'), expansionModules: field(req, 'expansionModules') };

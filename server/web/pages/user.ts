@@ -5,7 +5,7 @@ import type { AppContext } from '../../app-context.ts';
 import { DomainError, notFound } from '../../domain/errors.ts';
 import { formatMac } from '../../domain/mac.ts';
 import { getUser, listUsers } from '../../service/users.ts';
-import { keyLimit, listKeys, replaceKeys } from '../../service/keys.ts';
+import { keyLimit, keysVersion, listKeys, replaceKeys } from '../../service/keys.ts';
 import { contactsOwner, createContact, deleteContact, getContact, listContacts, updateContact } from '../../service/contacts.ts';
 import { getDevice } from '../../service/devices.ts';
 import { getFeatures, saveFeatures } from '../../service/features.ts';
@@ -73,7 +73,11 @@ function slotsFromKeys(keys: FunctionKey[], n: number): Slot[] {
 function slotsFromForm(req: Request, n: number): Slot[] {
   return Array.from({ length: n }, (_, i) => {
     const pos = i + 1;
-    return { position: pos, type: field(req, `type_${pos}`), value: field(req, `value_${pos}`), label: field(req, `label_${pos}`) };
+    const type = field(req, `type_${pos}`);
+    // A BLF key's colleague comes from the picker by name; the number field is the speed dial's
+    // (a form posted by an older page may still carry the colleague's number there).
+    const value = type === 'blf' ? field(req, `blf_${pos}`) || field(req, `value_${pos}`) : field(req, `value_${pos}`);
+    return { position: pos, type, value, label: field(req, `label_${pos}`) };
   });
 }
 
@@ -214,9 +218,15 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
   // ---- function keys
   const showKeys = async (req: Request, res: Response, u: User, slots: Slot[], errors?: ReturnType<typeof formErrors>, status = 200) => {
     const p = who(req);
-    const colleagues = (await listUsers(app, p, u.tenantId)).filter((c) => c.number !== u.number).map((c) => ({ number: c.number, name: c.name }));
+    const colleagues = (await listUsers(app, p, u.tenantId))
+      .filter((c) => c.number !== u.number)
+      .map((c) => ({ number: c.number, name: c.name }))
+      .sort((a, b) => a.name.localeCompare(b.name, req.web!.lang, { sensitivity: 'base' }));
+    const names = new Map(colleagues.map((c) => [c.number, c.name]));
+    // Each BLF key shows its colleague's name; the picker lists colleagues by name.
+    const shown = slots.map((x) => ({ ...x, blfName: x.type === 'blf' ? (names.get(x.value) ?? '') : '' }));
     render(req, res, 'keys', {
-      titleKey: 'keys.title', active: activeFor(p, u, 'keys'), user: u, colleagues, ...(await keyPanels(app, u, slots)), slotCount: slots.length, errors,
+      titleKey: 'keys.title', active: activeFor(p, u, 'keys'), user: u, colleagues, ...(await keyPanels(app, u, shown)), slotCount: slots.length, errors,
     }, status);
   };
 
@@ -246,6 +256,7 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
     }
     const used = slots.filter((s) => s.type !== '');
     const input = used.map((s) => ({ position: s.position, type: s.type, value: orNull(s.value), label: orNull(s.label) }));
+    const version = field(req, 'version');
     try {
       await replaceKeys(app, p, u.number, input, formVersion(req));
       res.redirect(303, `/users/${u.number}/keys?done=keys_saved`);
@@ -256,7 +267,7 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
         const m = /^keys\.(\d+)\.(\w+)/.exec(f);
         const s = m ? used[Number(m[1])] : undefined;
         if (!s) return null;
-        return m![2] === 'label' ? `label_${s.position}` : m![2] === 'value' ? `value_${s.position}` : `type_${s.position}`;
+        return m![2] === 'label' ? `label_${s.position}` : m![2] === 'value' ? (s.type === 'blf' ? `blf_${s.position}` : `value_${s.position}`) : `type_${s.position}`;
       });
       errors.general ??= translate(req.web!.lang, 'form.fix_errors');
       await showKeys(req, res, u, slots, errors, 422);

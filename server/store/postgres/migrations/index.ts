@@ -16,6 +16,7 @@ import { authSessions } from './007-auth-sessions.ts';
 import { versionsEnrolment } from './008-versions-enrolment.ts';
 import { auditFleet } from './009-audit-fleet.ts';
 import { userFeatures } from './010-user-features.ts';
+import { fetchedFiles } from './013-fetched-files.ts';
 
 export interface PgMigration {
   version: number;
@@ -31,7 +32,7 @@ export interface PgMigrationContext {
 }
 
 // Numbers are shared with SQLite.
-export const pgMigrations: PgMigration[] = [baseline, extraLines, multiNode, authSessions, versionsEnrolment, auditFleet, userFeatures];
+export const pgMigrations: PgMigration[] = [baseline, extraLines, multiNode, authSessions, versionsEnrolment, auditFleet, userFeatures, fetchedFiles];
 
 export const latestPgVersion = (): number => pgMigrations[pgMigrations.length - 1]!.version;
 

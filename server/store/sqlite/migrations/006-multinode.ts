@@ -7,9 +7,11 @@
 // - template_overrides: operator templates replacing shipped ones, for every node.
 // Times are ISO-8601 text like every other table (they compare as strings).
 import type { Migration } from './index.ts';
+import { hasTable } from './probe.ts';
 
 export const multiNode: Migration = {
   version: 6,
+  applied: hasTable('template_overrides'),
   name: 'multi-node: resync leases, node heartbeats, probe blocks, template overrides',
   up: `
     ALTER TABLE resync_targets ADD COLUMN lease_owner TEXT;

@@ -4,9 +4,11 @@
 // every write so that a save based on an older read is refused instead of undoing another edit.
 // (Numbers 006–009 are reserved for other work; a later migration keeps its own number.)
 import type { Migration } from './index.ts';
+import { hasTable } from './probe.ts';
 
 export const userFeatures: Migration = {
   version: 10,
+  applied: hasTable('user_features'),
   name: 'user line features',
   up: `
     CREATE TABLE user_features (

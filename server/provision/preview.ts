@@ -1,0 +1,220 @@
+// Preview and diff (issue 17): the exact files a phone will get the next time it asks, and what
+// changed since the version it last fetched — before anyone tells it to resync.
+//
+// - A file is rendered exactly as the phone path renders it, under the URL root the phone last
+//   asked that file under (links inside files depend on it), else the configured root.
+// - Secrets are masked unless asked for: the passwords the render context holds (SIP accounts,
+//   the phone's admin and user passwords, provisioning credentials) wherever they appear, as
+//   raw bytes and XML-escaped, and any value of a setting, attribute or element whose name says
+//   it is a password (`…password = x`, `…pass="x"`, `<…pass>x</…pass>`): that also hides an OLD
+//   password in the snapshot the phone fetched, which the current context no longer knows.
+//   Unmasked (`secrets`) is for operators and the tenant's admins only, and every such read is
+//   audited.
+// - "Last fetched" is the snapshot the phone path kept when the phone fetched the file
+//   (activity.ts → Store.sightings.recordSnapshots); it may be missing (never fetched, fetched
+//   before snapshots existed, too large to keep, or a later version fetched through another node
+//   that this one had already handed over).
+// Access: whoever may see the device (getDevice: another tenant gets 404).
+import { vendorById } from '../../vendors/index.ts';
+import type { NetworkProfile, RenderContext, TemplateSource } from '../../vendors/types.ts';
+import { forbidden, notFound } from '../domain/errors.ts';
+import { formatMac } from '../domain/mac.ts';
+import { isOperator, type Actor, type Principal } from '../auth/principal.ts';
+import type { ServiceDeps } from '../service/context.ts';
+import { getDevice } from '../service/devices.ts';
+import { recordAudit } from '../service/audit.ts';
+import type { Device, FileFetch, FileSnapshot } from '../store/types.ts';
+import { etagOf } from './cache.ts';
+import { buildRenderContext, tenantBaseUrl } from './context.ts';
+import { unifiedDiff, diffLines, hunks, splitLines, type Hunk } from './diff.ts';
+
+export interface PreviewDeps extends ServiceDeps {
+  templates: TemplateSource;
+  defaults?: NetworkProfile;
+  /** URL root used for a file the phone never fetched (the configured public root). */
+  root: string;
+}
+
+export const MASK = '********';
+
+export type DiffStatus = 'same' | 'changed' | 'never-fetched' | 'no-snapshot';
+
+export interface PreviewFileInfo {
+  name: string;
+  contentType: string;
+  size: number;
+  etag: string;
+  sensitive: boolean;
+  /** What the phone last fetched of this file, if it did. */
+  lastFetched: { at: string; etag: string; snapshot: boolean } | null;
+  status: DiffStatus;
+}
+
+export interface PreviewFile {
+  name: string;
+  contentType: string;
+  etag: string;
+  sensitive: boolean;
+  masked: boolean;
+  body: Buffer;
+}
+
+export interface PreviewDiff {
+  name: string;
+  status: DiffStatus;
+  masked: boolean;
+  current: { etag: string; size: number };
+  lastFetched: { at: string; etag: string; size: number } | null;
+  /** `diff -u` text (empty when the same or nothing to compare with). */
+  unified: string;
+  hunks: Hunk[];
+  /** Bytes differ but not the masked text: only secrets changed. */
+  secretsOnly: boolean;
+}
+
+/** Only operators and the device tenant's admins read secrets. */
+function mayReadSecrets(p: Principal, d: Device): boolean {
+  return isOperator(p) || (p.kind === 'user' && p.role === 'admin' && p.tenantId === d.tenantId);
+}
+
+const latin1 = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
+const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+
+/** The passwords a render context carries. */
+function secretsOf(ctx: RenderContext | null): string[] {
+  if (!ctx) return [];
+  const out = [ctx.user?.sipPassword, ...(ctx.extraLines ?? []).map((l) => l.sipPassword), ctx.network.adminPassword, ctx.network.phoneUserPassword, ctx.provisioningAuth?.password];
+  return out.filter((s): s is string => typeof s === 'string' && s.length > 0);
+}
+
+// A name that says password: `password`, `passwd`, `pass`, `pwd`, `secret` inside a key name.
+const NAME = '[\\w.\\-:]*?(?:pass(?:word|wd)?|pwd|secret)[\\w.\\-:]*';
+const PATTERNS: RegExp[] = [
+  // name="value" (XML attribute, quoted config value)
+  new RegExp(`(\\b${NAME}\\s*=\\s*")([^"]*)(")`, 'gi'),
+  new RegExp(`(\\b${NAME}\\s*=\\s*')([^']*)(')`, 'gi'),
+  // <name ...>value</name>
+  new RegExp(`(<(${NAME})(?:\\s[^>]*)?>)([^<]*)(</\\2\\s*>)`, 'gi'),
+  // name = value (to the end of the line)
+  new RegExp(`(^[ \\t]*${NAME}[ \\t]*[=:][ \\t]*)([^\\r\\n"'<][^\\r\\n]*)()`, 'gim'),
+];
+
+/** The bytes with every known secret and every password-named value replaced by MASK. */
+export function maskSecrets(body: Buffer, secrets: string[]): Buffer {
+  let text = body.toString('latin1');
+  const forms = new Set<string>();
+  for (const s of secrets) {
+    forms.add(latin1(s));
+    forms.add(latin1(xmlEscape(s)));
+  }
+  for (const f of [...forms].sort((a, b) => b.length - a.length)) if (f) text = text.split(f).join(MASK);
+  for (const re of PATTERNS) {
+    text = text.replace(re, (...m: string[]) => {
+      // Element form: groups are (open, name, value, close); the others (before, value, after).
+      if (m.length >= 7 && m[1]!.startsWith('<') && typeof m[4] === 'string' && m[4].startsWith('</')) return `${m[1]}${m[3] ? MASK : ''}${m[4]}`;
+      return `${m[1]}${m[2] ? MASK : ''}${m[3]}`;
+    });
+  }
+  return Buffer.from(text, 'latin1');
+}
+
+interface Rendered {
+  device: Device;
+  files: string[];
+  fetched: Map<string, FileFetch>;
+  render(name: string): Promise<{ body: Buffer; contentType: string; sensitive: boolean; ctx: RenderContext | null } | null>;
+}
+
+async function prepare(deps: PreviewDeps, p: Principal, rawMac: string): Promise<Rendered> {
+  const device = await getDevice(deps, p, rawMac);
+  const vendor = vendorById(device.vendor);
+  if (!vendor) throw notFound('not_found.vendor', { vendor: device.vendor, mac: formatMac(device.mac) });
+  const tenant = await deps.store.tenants.get(device.tenantId);
+  if (!tenant) throw notFound('not_found.device', { mac: formatMac(device.mac) });
+  const fetched = new Map((await deps.store.sightings.files({ mac: device.mac })).map((f) => [f.file, f]));
+  const contexts = new Map<string, RenderContext | null>();
+  return {
+    device,
+    files: vendor.bootFiles(device.mac, device.model),
+    fetched,
+    async render(name) {
+      const root = fetched.get(name)?.root ?? deps.root;
+      if (!contexts.has(root)) contexts.set(root, await buildRenderContext(deps.store, device.mac, tenantBaseUrl(root, tenant.security.urlToken), deps.defaults));
+      const ctx = contexts.get(root)!;
+      const f = ctx ? vendor.render(name, ctx, deps.templates) : null;
+      return f ? { body: f.body, contentType: f.contentType, sensitive: f.sensitive, ctx } : null;
+    },
+  };
+}
+
+function statusOf(etag: string, fetched: FileFetch | undefined, snap: FileSnapshot | undefined): DiffStatus {
+  if (!fetched) return 'never-fetched';
+  if (fetched.etag === etag) return 'same';
+  if (!snap || snap.etag !== fetched.etag || snap.body === null) return 'no-snapshot';
+  return 'changed';
+}
+
+/** The files this phone asks for at boot, each with its size, ETag and how it compares with what it last fetched. */
+export async function listDeviceFiles(deps: PreviewDeps, p: Principal, rawMac: string): Promise<{ mac: string; files: PreviewFileInfo[] }> {
+  const r = await prepare(deps, p, rawMac);
+  const files: PreviewFileInfo[] = [];
+  for (const name of r.files) {
+    const f = await r.render(name);
+    if (!f) continue;
+    const etag = etagOf(f.body);
+    const fetched = r.fetched.get(name);
+    const snap = fetched ? await deps.store.sightings.snapshot(r.device.mac, name) : undefined;
+    files.push({
+      name, contentType: f.contentType, size: f.body.length, etag, sensitive: f.sensitive,
+      lastFetched: fetched ? { at: fetched.at, etag: fetched.etag, snapshot: !!snap && snap.etag === fetched.etag && snap.body !== null } : null,
+      status: statusOf(etag, fetched, snap),
+    });
+  }
+  return { mac: r.device.mac, files };
+}
+
+async function secretsAllowed(deps: PreviewDeps, p: Actor, d: Device, name: string, secrets: boolean): Promise<void> {
+  if (!secrets) return;
+  if (!mayReadSecrets(p, d)) throw forbidden('forbidden.preview_secrets');
+  await recordAudit(deps.store, p, { action: 'device.files_secrets', tenantId: d.tenantId, mac: d.mac, userNumber: d.userNumber, summary: { file: name } });
+}
+
+async function renderOne(deps: PreviewDeps, r: Rendered, name: string) {
+  // Only the phone's own files: a name outside its boot files is not previewed.
+  if (!r.files.includes(name)) throw notFound('not_found.device_file', { file: name.slice(0, 100), mac: formatMac(r.device.mac) });
+  const f = await r.render(name);
+  if (!f) throw notFound('not_found.device_file', { file: name.slice(0, 100), mac: formatMac(r.device.mac) });
+  return f;
+}
+
+/** The exact bytes the phone gets for `name` (secrets masked unless `secrets`, which is audited). */
+export async function previewDeviceFile(deps: PreviewDeps, p: Actor, rawMac: string, name: string, opts: { secrets?: boolean } = {}): Promise<PreviewFile> {
+  const r = await prepare(deps, p, rawMac);
+  const f = await renderOne(deps, r, name);
+  await secretsAllowed(deps, p, r.device, name, !!opts.secrets);
+  const masked = !opts.secrets;
+  return { name, contentType: f.contentType, etag: etagOf(f.body), sensitive: f.sensitive, masked, body: masked ? maskSecrets(f.body, secretsOf(f.ctx)) : f.body };
+}
+
+/** What changed in `name` since the version the phone last fetched. */
+export async function diffDeviceFile(deps: PreviewDeps, p: Actor, rawMac: string, name: string, opts: { secrets?: boolean } = {}): Promise<PreviewDiff> {
+  const r = await prepare(deps, p, rawMac);
+  const f = await renderOne(deps, r, name);
+  await secretsAllowed(deps, p, r.device, name, !!opts.secrets);
+  const etag = etagOf(f.body);
+  const fetched = r.fetched.get(name);
+  const snap = fetched ? await deps.store.sightings.snapshot(r.device.mac, name) : undefined;
+  const status = statusOf(etag, fetched, snap);
+  const masked = !opts.secrets;
+  const base = {
+    name, status, masked, current: { etag, size: f.body.length },
+    lastFetched: fetched ? { at: fetched.at, etag: fetched.etag, size: snap && snap.etag === fetched.etag ? snap.size : -1 } : null,
+    unified: '', hunks: [] as Hunk[], secretsOnly: false,
+  };
+  if (status !== 'changed' || !snap?.body) return base;
+  const secrets = secretsOf(f.ctx);
+  const now = (masked ? maskSecrets(f.body, secrets) : f.body).toString('utf8');
+  const then = (masked ? maskSecrets(snap.body, secrets) : snap.body).toString('utf8');
+  const hs = hunks(diffLines(splitLines(then), splitLines(now)));
+  return { ...base, unified: unifiedDiff(`${name} (${fetched!.at})`, `${name}`, then, now), hunks: hs, secretsOnly: hs.length === 0 };
+}
