@@ -201,19 +201,20 @@ sqlite('migrations that landed out of order: a database at 9 without 008 (made b
   // As main made it: 1–5, 7, 9.
   const mainFile = join(dir, 'gap-008.sqlite');
   const a = new BetterSqlite3(mainFile);
-  migrate(a, { box }, undefined, migrations.filter((m) => m.version !== 8));
+  migrate(a, { box }, undefined, migrations.filter((m) => [1, 2, 3, 4, 5, 7, 9].includes(m.version)));
   assert.is(schemaVersion(a), 9);
   a.close();
   const sa = new SqliteStore({ file: mainFile, keys });
   await sa.tenants.insert({ id: 'acme', name: 'Acme', sipDomain: 'sip.acme.example', sipProxy: null, sipPort: 5060, sipTransport: 'udp', security: {} });
   assert.is((await sa.tenants.get('acme'))!.version, 1, '008 applied: row versions');
   assert.equal(await sa.importRuns.list(), [], '008 applied: the import journal');
+  assert.equal(await sa.templateOverrides.list(), [], '006 applied: template overrides (multi-node)');
   assert.is(sa.pragma('user_version'), latest);
   await sa.close();
   // As the branch made it: 1–5, 8, 9, with a password still in plaintext.
   const branchFile = join(dir, 'gap-007.sqlite');
   const b = new BetterSqlite3(branchFile);
-  migrate(b, { box }, undefined, migrations.filter((m) => m.version !== 7));
+  migrate(b, { box }, undefined, migrations.filter((m) => [1, 2, 3, 4, 5, 8, 9].includes(m.version)));
   const at = new Date().toISOString();
   b.prepare(`INSERT INTO tenants (id, name, sip_domain, security, created_at, updated_at) VALUES ('acme', 'Acme', 'sip.acme.example', '{}', ?, ?)`).run(at, at);
   b.prepare(`INSERT INTO users (number, tenant_id, name, role, sip_auth_name, sip_password, created_at, updated_at)
