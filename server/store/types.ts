@@ -35,6 +35,43 @@ export interface User {
   sipAuthName: string;
   sipPassword: string;
   voicemailNumber: string;
+  /** Left out of the company directory of the tenant's phones (a per-licence setting). */
+  directoryHidden: boolean;
+  /** The key template the licence's keys start from (its own keys win by position); null: none. */
+  keyTemplate: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Settings of a licence with a default: absent on insert = the default, absent on update = unchanged. */
+export type UserSettings = 'directoryHidden' | 'keyTemplate';
+export type UserWrite = Omit<User, 'createdAt' | 'updatedAt' | UserSettings> & Partial<Pick<User, UserSettings>>;
+
+/**
+ * A key layout of a tenant that licences start from: ordered keys of the same types as a user's.
+ * `family`: a vendor id or a model name the template is meant for; null: any phone. `version`
+ * grows by one at each change (a write naming an older version is refused: 409).
+ */
+export interface KeyTemplate {
+  id: number;
+  tenantId: string;
+  name: string;
+  family: string | null;
+  keys: FunctionKey[];
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A contact of the tenant, shown on every phone of the tenant (the company directory). */
+export interface SharedContact {
+  id: number;
+  tenantId: string;
+  name: string;
+  work: string | null;
+  mobile: string | null;
+  home: string | null;
+  group: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -180,8 +217,10 @@ export interface Store {
   users: {
     list(tenantId?: string): Promise<User[]>;
     get(number: string): Promise<User | undefined>;
-    insert(u: Omit<User, 'createdAt' | 'updatedAt'>): Promise<void>;
-    update(number: string, u: Omit<User, 'number' | 'tenantId' | 'createdAt' | 'updatedAt'>): Promise<void>;
+    insert(u: UserWrite): Promise<void>;
+    update(number: string, u: Omit<UserWrite, 'number' | 'tenantId'>): Promise<void>;
+    /** Numbers of the licences using this key template, ordered. */
+    withTemplate(templateId: number): Promise<string[]>;
     delete(number: string): Promise<boolean>;
   };
   devices: {
@@ -209,6 +248,25 @@ export interface Store {
     get(id: number): Promise<Contact | undefined>;
     insert(c: Omit<Contact, 'id' | 'createdAt' | 'updatedAt'>): Promise<number>;
     update(id: number, c: Omit<Contact, 'id' | 'userNumber' | 'createdAt' | 'updatedAt'>): Promise<void>;
+    delete(id: number): Promise<boolean>;
+  };
+  /** The tenant's shared contacts (company directory), ordered like personal contacts. */
+  sharedContacts: {
+    list(tenantId: string): Promise<SharedContact[]>;
+    get(id: number): Promise<SharedContact | undefined>;
+    insert(c: Omit<SharedContact, 'id' | 'createdAt' | 'updatedAt'>): Promise<number>;
+    update(id: number, c: Omit<SharedContact, 'id' | 'tenantId' | 'createdAt' | 'updatedAt'>): Promise<void>;
+    delete(id: number): Promise<boolean>;
+  };
+  /** Key templates of a tenant, listed by name (case-insensitive) then id. */
+  keyTemplates: {
+    list(tenantId: string): Promise<KeyTemplate[]>;
+    get(id: number): Promise<KeyTemplate | undefined>;
+    /** A name already used in the tenant is refused ('constraint'). Version 1. */
+    insert(t: Omit<KeyTemplate, 'id' | 'version' | 'createdAt' | 'updatedAt'>): Promise<number>;
+    /** Only when the stored version is `expectedVersion` (then it grows by one); false otherwise. */
+    update(id: number, t: Pick<KeyTemplate, 'name' | 'family' | 'keys'>, expectedVersion: number): Promise<boolean>;
+    /** Licences using it are left without a template. */
     delete(id: number): Promise<boolean>;
   };
   sightings: {

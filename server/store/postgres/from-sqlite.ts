@@ -26,13 +26,13 @@ import { describePostgres } from './index.ts';
  * (its `secret.key`, or CADRAN_SECRET_KEY).
  */
 export const COPIED_TABLES = [
-  'tenants', 'users', 'devices', 'function_keys', 'tenant_network', 'device_network', 'contacts', 'operators', 'auth_sessions',
+  'tenants', 'key_templates', 'users', 'devices', 'function_keys', 'tenant_network', 'device_network', 'contacts', 'operators', 'auth_sessions',
   'settings', 'sightings', 'unknown_devices', 'resync_jobs', 'resync_targets', 'password_resets',
-  'device_files', 'audit_log',
+  'device_files', 'audit_log', 'tenant_contacts',
 ] as const;
 
 /** Tables whose ids SQLite's AUTOINCREMENT gave: the PostgreSQL identity continues after them. */
-const IDENTITY_TABLES = ['contacts', 'audit_log'] as const;
+const IDENTITY_TABLES = ['contacts', 'audit_log', 'tenant_contacts', 'key_templates'] as const;
 
 /** Columns PostgreSQL has and SQLite has not (SQLite's rowid stands for them). */
 const PG_ONLY = new Set(['seq']);

@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { StoreError } from '../errors.ts';
 import type {
-  Contact, Credential, Device, FileFetch, FunctionKey, NetworkOverrides, Operator, Sighting, Store, StoreChange, Tenant,
+  Contact, Credential, Device, FileFetch, FunctionKey, KeyTemplate, NetworkOverrides, Operator, SharedContact, Sighting, Store, StoreChange, Tenant,
   UnknownDevice, User,
 } from '../types.ts';
 import type { AuditEntry } from '../../domain/audit.ts';
@@ -42,6 +42,17 @@ const toUser = (r: Row, box: SecretBox): User => ({
   number: str(r.number), tenantId: str(r.tenant_id), name: str(r.name), email: strOrNull(r.email),
   role: r.role as User['role'], passwordHash: strOrNull(r.password_hash), sipAuthName: str(r.sip_auth_name),
   sipPassword: box.open(str(r.sip_password), SIP_PASSWORD), voicemailNumber: str(r.voicemail_number),
+  directoryHidden: r.directory_hidden === 1, keyTemplate: r.key_template === null || r.key_template === undefined ? null : (r.key_template as number),
+  createdAt: str(r.created_at), updatedAt: str(r.updated_at),
+});
+const toSharedContact = (r: Row): SharedContact => ({
+  id: r.id as number, tenantId: str(r.tenant_id), name: str(r.name), work: strOrNull(r.work),
+  mobile: strOrNull(r.mobile), home: strOrNull(r.home), group: strOrNull(r.grp),
+  createdAt: str(r.created_at), updatedAt: str(r.updated_at),
+});
+const toKeyTemplate = (r: Row): KeyTemplate => ({
+  id: r.id as number, tenantId: str(r.tenant_id), name: str(r.name), family: strOrNull(r.family),
+  keys: JSON.parse(str(r.keys)) as FunctionKey[], version: r.version as number,
   createdAt: str(r.created_at), updatedAt: str(r.updated_at),
 });
 const toDevice = (r: Row, box: SecretBox): Device => ({
@@ -209,6 +220,8 @@ export class SqliteStore implements Store {
   declare keys: Store['keys'];
   declare network: Store['network'];
   declare contacts: Store['contacts'];
+  declare sharedContacts: Store['sharedContacts'];
+  declare keyTemplates: Store['keyTemplates'];
   declare sightings: Store['sightings'];
   declare unknownDevices: Store['unknownDevices'];
   declare operators: Store['operators'];
@@ -442,15 +455,21 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
       }),
       insert: (u) => x(() => {
         const at = now();
-        st(`INSERT INTO users (number, tenant_id, name, email, role, password_hash, sip_auth_name, sip_password, voicemail_number, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-          .run(u.number, u.tenantId, u.name, u.email, u.role, u.passwordHash, u.sipAuthName, box.seal(u.sipPassword, SIP_PASSWORD), u.voicemailNumber, at, at);
+        st(`INSERT INTO users (number, tenant_id, name, email, role, password_hash, sip_auth_name, sip_password, voicemail_number,
+            directory_hidden, key_template, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+          .run(u.number, u.tenantId, u.name, u.email, u.role, u.passwordHash, u.sipAuthName, box.seal(u.sipPassword, SIP_PASSWORD), u.voicemailNumber,
+            u.directoryHidden ? 1 : 0, u.keyTemplate ?? null, at, at);
       }),
       update: (number, u) => x(() => {
         st(`UPDATE users SET name = ?, email = ?, role = ?, password_hash = ?, sip_auth_name = ?, sip_password = ?,
-            voicemail_number = ?, updated_at = ? WHERE number = ?`)
-          .run(u.name, u.email, u.role, u.passwordHash, u.sipAuthName, box.seal(u.sipPassword, SIP_PASSWORD), u.voicemailNumber, now(), number);
+            voicemail_number = ?, directory_hidden = coalesce(?, directory_hidden),
+            key_template = CASE WHEN ? THEN ? ELSE key_template END, updated_at = ? WHERE number = ?`)
+          .run(u.name, u.email, u.role, u.passwordHash, u.sipAuthName, box.seal(u.sipPassword, SIP_PASSWORD), u.voicemailNumber,
+            u.directoryHidden === undefined ? null : u.directoryHidden ? 1 : 0, u.keyTemplate === undefined ? 0 : 1, u.keyTemplate ?? null, now(), number);
       }),
+      withTemplate: (templateId) => x(() =>
+        (st('SELECT number FROM users WHERE key_template = ? ORDER BY number').all(templateId) as Row[]).map((r) => str(r.number))),
       delete: (number) => x(() => st('DELETE FROM users WHERE number = ?').run(number).changes > 0),
     },
 
@@ -536,6 +555,47 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
           .run(c.name, c.work, c.mobile, c.home, c.group, now(), id);
       }),
       delete: (id) => x(() => st('DELETE FROM contacts WHERE id = ?').run(id).changes > 0),
+    },
+
+    sharedContacts: {
+      list: (tenantId) => x(() =>
+        (st('SELECT * FROM tenant_contacts WHERE tenant_id = ? ORDER BY name COLLATE NOCASE, id').all(tenantId) as Row[]).map(toSharedContact)),
+      get: (id) => x(() => {
+        const r = st('SELECT * FROM tenant_contacts WHERE id = ?').get(id) as Row | undefined;
+        return r && toSharedContact(r);
+      }),
+      insert: (c) => x(() => {
+        const at = now();
+        return Number(
+          st('INSERT INTO tenant_contacts (tenant_id, name, work, mobile, home, grp, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+            .run(c.tenantId, c.name, c.work, c.mobile, c.home, c.group, at, at).lastInsertRowid,
+        );
+      }),
+      update: (id, c) => x(() => {
+        st('UPDATE tenant_contacts SET name = ?, work = ?, mobile = ?, home = ?, grp = ?, updated_at = ? WHERE id = ?')
+          .run(c.name, c.work, c.mobile, c.home, c.group, now(), id);
+      }),
+      delete: (id) => x(() => st('DELETE FROM tenant_contacts WHERE id = ?').run(id).changes > 0),
+    },
+
+    keyTemplates: {
+      list: (tenantId) => x(() =>
+        (st('SELECT * FROM key_templates WHERE tenant_id = ? ORDER BY name COLLATE NOCASE, id').all(tenantId) as Row[]).map(toKeyTemplate)),
+      get: (id) => x(() => {
+        const r = st('SELECT * FROM key_templates WHERE id = ?').get(id) as Row | undefined;
+        return r && toKeyTemplate(r);
+      }),
+      insert: (t) => x(() => {
+        const at = now();
+        return Number(
+          st('INSERT INTO key_templates (tenant_id, name, family, keys, version, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)')
+            .run(t.tenantId, t.name, t.family, JSON.stringify(t.keys), at, at).lastInsertRowid,
+        );
+      }),
+      update: (id, t, expectedVersion) => x(() =>
+        st('UPDATE key_templates SET name = ?, family = ?, keys = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?')
+          .run(t.name, t.family, JSON.stringify(t.keys), now(), id, expectedVersion).changes > 0),
+      delete: (id) => x(() => st('DELETE FROM key_templates WHERE id = ?').run(id).changes > 0),
     },
 
     sightings: {
