@@ -7,7 +7,8 @@
 // directory seed) is not served.
 import type { ModelInfo, RenderContext, RenderedFile, TemplateSource, Vendor } from '../types.ts';
 import { checkPolycomValues } from './checks.ts';
-import { renderDirectory } from './directory.ts';
+import { DIRECTORY_MAX_CONTACTS, renderDirectory } from './directory.ts';
+import { phoneDirectory } from '../common/directory.ts';
 import { directoryName, paramsName, parseFileName, phoneMasterName } from './files.ts';
 import { identifyPolycom, POLYCOM_OUIS } from './identify.ts';
 import { planKeys } from './keys.ts';
@@ -62,7 +63,7 @@ function render(file: string, ctx: RenderContext | null, templates: TemplateSour
     case 'directory':
       // Personal contacts are private to their user: never cached publicly.
       return xml(
-        renderDirectory(ctx.contacts, planKeys(ctx.keys, model, polycomAccounts(ctx).accounts), resolveProfile(ctx).locale.numberLabels),
+        renderDirectory(phoneDirectory(ctx, DIRECTORY_MAX_CONTACTS), planKeys(ctx.keys, model, polycomAccounts(ctx).accounts), resolveProfile(ctx).locale.numberLabels),
         true,
       );
   }
