@@ -9,7 +9,10 @@ import { contactInput, parseInput } from '../domain/schemas.ts';
 import type { Actor } from '../auth/principal.ts';
 import { contactsOwner } from '../service/contacts.ts';
 import { devicesOfUsers } from '../service/context.ts';
-import type { Contact } from '../store/types.ts';
+import type { Contact, Store } from '../store/types.ts';
+import { requireTenantAdmin } from '../auth/principal.ts';
+import { getTenant } from '../service/tenants.ts';
+import { tenantDevices } from '../service/directory.ts';
 import { readCsv, type CsvReadOptions } from './csv.ts';
 import { cell, extraCellsProblem, mapColumns, type ColumnSpec } from './columns.ts';
 import { ReportBuilder, type ImportMode, type ImportOptions, type ImportReport, type LineReason } from './report.ts';
@@ -51,6 +54,20 @@ export function contactKey(c: { name: string; work: string | null; mobile: strin
   return `${name}|${c.work ?? ''}|${c.mobile ?? ''}|${c.home ?? ''}`;
 }
 
+/** Where an import writes: a user's personal contacts, or a tenant's shared contacts. */
+interface ContactBook {
+  tenantId: string;
+  userNumber: string | null;
+  action: string;
+  /** Throws when the book is gone (checked inside the transaction). */
+  check(tx: Store): Promise<void>;
+  list(tx: Store): Promise<Contact[]>;
+  insert(tx: Store, row: Omit<Contact, 'id' | 'userNumber' | 'createdAt' | 'updatedAt'>): Promise<void>;
+  update(tx: Store, id: number, row: Omit<Contact, 'id' | 'userNumber' | 'createdAt' | 'updatedAt'>): Promise<void>;
+  /** After the commit: the phones whose files changed. */
+  devices(store: Store): Promise<string[]>;
+}
+
 export async function importContacts(
   deps: ImportDeps,
   p: Actor,
@@ -59,6 +76,51 @@ export async function importContacts(
   opts: ContactImportOptions = {},
 ): Promise<ImportReport> {
   const user = await contactsOwner(deps, p, number); // the user herself only (and the CLI): contacts are private
+  return importIntoBook(deps, p, {
+    tenantId: user.tenantId,
+    userNumber: user.number,
+    action: 'contacts.import',
+    check: async (tx) => {
+      if (!(await tx.users.get(user.number))) throw notFound('not_found.user', { number: user.number });
+    },
+    list: (tx) => tx.contacts.list(user.number),
+    insert: (tx, row) => tx.contacts.insert({ userNumber: user.number, ...row }).then(() => undefined),
+    update: (tx, id, row) => tx.contacts.update(id, row),
+    devices: (store) => devicesOfUsers(store, [user.number]),
+  }, input, opts);
+}
+
+/** The shared contacts of a tenant (company directory): its admins and operators import them. */
+export async function importSharedContacts(
+  deps: ImportDeps,
+  p: Actor,
+  tenantId: string,
+  input: AsyncIterable<Buffer | string>,
+  opts: ContactImportOptions = {},
+): Promise<ImportReport> {
+  await getTenant(deps, p, tenantId);
+  requireTenantAdmin(p, tenantId);
+  return importIntoBook(deps, p, {
+    tenantId,
+    userNumber: null,
+    action: 'shared_contacts.import',
+    check: async (tx) => {
+      if (!(await tx.tenants.get(tenantId))) throw notFound('not_found.tenant', { id: tenantId });
+    },
+    list: async (tx) => (await tx.sharedContacts.list(tenantId)).map((c) => ({ ...c, userNumber: '' })),
+    insert: (tx, row) => tx.sharedContacts.insert({ tenantId, ...row }).then(() => undefined),
+    update: (tx, id, row) => tx.sharedContacts.update(id, row),
+    devices: (store) => tenantDevices(store, tenantId),
+  }, input, opts);
+}
+
+async function importIntoBook(
+  deps: ImportDeps,
+  p: Actor,
+  book: ContactBook,
+  input: AsyncIterable<Buffer | string>,
+  opts: ContactImportOptions,
+): Promise<ImportReport> {
   const mode: ImportMode = opts.mode ?? 'all-or-nothing';
   const dryRun = opts.dryRun ?? false;
   const report = new ReportBuilder(opts.maxRejectedDetail);
@@ -148,8 +210,8 @@ export async function importContacts(
     mode, dryRun, report, key: 'name', label: (c) => c.name, decide, onProgress: opts.onProgress,
     // Read the directory inside the transaction, so nothing can slip in between.
     before: async (tx) => {
-      if (!(await tx.users.get(user.number))) throw notFound('not_found.user', { number: user.number });
-      const list = await tx.contacts.list(user.number);
+      await book.check(tx);
+      const list = await book.list(tx);
       // Stored numbers keyed as the file's are (the API keeps `+33145678901`, a file line gives
       // `0145678901` after normalising): the same contact in another notation is not a new one.
       const norm = (v: string | null) => (v === null ? null : (normalizePhoneNumber(v) ?? v));
@@ -162,15 +224,15 @@ export async function importContacts(
     },
     write: async (c, { id, ...row }, status, tx) => {
       const before = id !== undefined ? byId.get(id) : undefined;
-      if (id !== undefined) await tx.contacts.update(id, row);
-      else await tx.contacts.insert({ userNumber: user.number, ...row });
+      if (id !== undefined) await book.update(tx, id, row);
+      else await book.insert(tx, row);
       wrote = true;
       const shown = (x: typeof row) => ({ name: x.name, work: x.work, mobile: x.mobile, home: x.home, group: x.group });
-      trail.add(user.tenantId, { line: c.line, name: c.name, status }, before && shown(before), before && shown(row));
+      trail.add(book.tenantId, { line: c.line, name: c.name, status }, before && shown(before), before && shown(row));
     },
-    beforeCommit: (tx) => trail.record(tx, p, 'contacts.import', report, { mode, tenantId: user.tenantId, userNumber: user.number }),
+    beforeCommit: (tx) => trail.record(tx, p, book.action, report, { mode, tenantId: book.tenantId, ...(book.userNumber ? { userNumber: book.userNumber } : {}) }),
   });
-  // After the commit: the user's phones fetch the new directory on their next request.
-  if (applied && wrote) deps.changes.devicesChanged(await devicesOfUsers(store, [user.number]), `contacts of ${user.number} imported`);
+  // After the commit: the phones fetch the new directory on their next request.
+  if (applied && wrote) deps.changes.devicesChanged(await book.devices(store), `contacts of ${book.userNumber ?? book.tenantId} imported`);
   return counted(deps, 'contacts', report.finish({ dryRun, mode, applied, what: 'contacts' }));
 }
