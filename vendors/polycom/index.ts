@@ -63,7 +63,7 @@ function render(file: string, ctx: RenderContext | null, templates: TemplateSour
     case 'directory':
       // Personal contacts are private to their user: never cached publicly.
       return xml(
-        renderDirectory(phoneDirectory(ctx, DIRECTORY_MAX_CONTACTS), planKeys(ctx.keys, model, polycomAccounts(ctx).accounts), resolveProfile(ctx).locale.numberLabels),
+        renderDirectory(phoneDirectory(ctx, DIRECTORY_MAX_CONTACTS, { personalFirst: true }), planKeys(ctx.keys, model, polycomAccounts(ctx).accounts), resolveProfile(ctx).locale.numberLabels),
         true,
       );
   }
