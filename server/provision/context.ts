@@ -51,6 +51,7 @@ export async function buildRenderContext(store: Store, mac: string, baseUrl: str
     ? {
         colleagues: (await store.users.list(device.tenantId))
           .filter((u) => !u.directoryHidden && u.number !== user.number)
+          .sort((a, b) => a.name.localeCompare(b.name, 'fr') || a.number.localeCompare(b.number))
           .map((u) => ({ id: `u${u.number}`, name: u.name, work: u.number })),
         shared: (await store.sharedContacts.list(device.tenantId)).map((c) => ({
           id: `s${c.id}`,
