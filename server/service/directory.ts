@@ -18,8 +18,8 @@ export async function tenantDevices(store: Store, tenantId: string): Promise<str
 }
 
 /** Announce (after the commit) that the tenant's company directory changed. */
-export async function directoryChanged(deps: ServiceDeps, tenantId: string, why: string): Promise<void> {
-  deps.changes.devicesChanged(await tenantDevices(deps.store, tenantId), `directory of ${tenantId}: ${why}`);
+export async function directoryChanged(deps: ServiceDeps, tenantId: string, id: number): Promise<void> {
+  deps.changes.devicesChanged(await tenantDevices(deps.store, tenantId), `shared contact ${id} of ${tenantId}`);
 }
 
 export async function listSharedContacts(deps: ServiceDeps, p: Principal, tenantId: string): Promise<SharedContact[]> {
@@ -49,7 +49,7 @@ export async function createSharedContact(deps: ServiceDeps, p: Actor, tenantId:
     await recordAudit(d.store, p, { action: 'shared_contact.create', tenantId, targetId: id, after });
     return after;
   });
-  await directoryChanged(deps, tenantId, 'shared contact added');
+  await directoryChanged(deps, tenantId, created.id);
   return created;
 }
 
@@ -66,17 +66,18 @@ export async function updateSharedContact(deps: ServiceDeps, p: Actor, tenantId:
     await recordAudit(d.store, p, { action: 'shared_contact.update', tenantId, targetId: cur.id, before: cur, after });
     return after;
   });
-  await directoryChanged(deps, tenantId, 'shared contact changed');
+  await directoryChanged(deps, tenantId, updated.id);
   return updated;
 }
 
 export async function deleteSharedContact(deps: ServiceDeps, p: Actor, tenantId: string, id: string): Promise<void> {
   await getSharedContact(deps, p, tenantId, id);
   requireTenantAdmin(p, tenantId);
-  await inTransaction(deps, async (d) => {
+  const gone = await inTransaction(deps, async (d) => {
     const cur = await getSharedContact(d, p, tenantId, id);
     await d.store.sharedContacts.delete(cur.id);
     await recordAudit(d.store, p, { action: 'shared_contact.delete', tenantId, targetId: cur.id, before: cur });
+    return cur.id;
   });
-  await directoryChanged(deps, tenantId, 'shared contact deleted');
+  await directoryChanged(deps, tenantId, gone);
 }
