@@ -19,6 +19,7 @@ import type { WebPorts } from '../ports.ts';
 import { deviceRows, importView } from './shared.ts';
 import { contactMatches, groupNumber, lostLeadingZero } from '../phone-numbers.ts';
 import { who } from './guards.ts';
+import { templateOf } from '../../service/templates.ts';
 
 /** The nav entry to highlight: "mine" when it is the visitor's own licence, "licences" otherwise. */
 const activeFor = (p: Principal, u: User, mine: string) => (p.kind === 'user' && p.number === u.number ? mine : 'licences');
@@ -116,8 +117,16 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
   const showKeys = async (req: Request, res: Response, u: User, slots: Slot[], errors?: ReturnType<typeof formErrors>, status = 200) => {
     const p = who(req);
     const colleagues = (await listUsers(app, p, u.tenantId)).filter((c) => c.number !== u.number).map((c) => ({ number: c.number, name: c.name }));
+    // Keys that come from the licence's template: shown apart, marked when her own key at the same position wins.
+    const template = await templateOf(app.store, u);
+    const names = new Map(colleagues.map((c) => [c.number, c.name]));
+    const own = new Set((await app.store.keys.list(u.number)).map((k) => k.position));
+    const templateKeys = template?.keys.map((k) => ({
+      position: k.position, type: k.type, value: k.value ?? '', label: k.label ?? (k.type === 'blf' && k.value ? (names.get(k.value) ?? '') : ''), overridden: own.has(k.position),
+    }));
     render(req, res, 'keys', {
       titleKey: 'keys.title', active: activeFor(p, u, 'keys'), user: u, colleagues, ...(await keyPanels(app, u, slots)), slotCount: slots.length, errors,
+      ...(template ? { template: { name: template.name, keys: templateKeys } } : {}),
     }, status);
   };
 
