@@ -110,6 +110,15 @@ async function installation(file: string): Promise<{ token: string; session: str
     await s.probeBlocks.add('192.0.2.66', Date.UTC(2099, 0, 1));
     await s.templateOverrides.put({ vendor: 'yealink', name: 'mac.cfg.hbs', source: '#!version:1.0.0.1\n# Élodie {{x}}\n', updatedAt: '2030-01-01T00:00:00.000Z' });
     await s.features.set('0100000002', { dnd: { enabled: true, allowedCallers: ['0601020304', '+41221234567'] }, forwardAlways: { enabled: false, target: '0102030405' }, rejectAnonymous: true, blacklist: ['0899123456'] });
+    // Version 11 (issue 16): shared contacts (one deleted: ids continue after it), a key template
+    // a licence uses, a licence hidden from the company directory.
+    const sharedGone = await s.sharedContacts.insert({ tenantId: 'acme', name: 'temporaire', work: '0102030400', mobile: null, home: null, group: null });
+    await s.sharedContacts.insert({ tenantId: 'acme', name: 'Standard & accueil', work: '0102030401', mobile: null, home: null, group: null });
+    await s.sharedContacts.insert({ tenantId: 'acme', name: 'Plomberie Dubois', work: null, mobile: '0611223344', home: null, group: 'Fournisseurs' });
+    await s.sharedContacts.delete(sharedGone);
+    const tpl = await s.keyTemplates.insert({ tenantId: 'acme', name: 'Accueil', family: 'yealink', keys: [{ position: 3, type: 'speeddial', value: '0102030401', label: 'Standard' }] });
+    const { number: _n2, tenantId: _t2, createdAt: _c2, updatedAt: _u2, version: _v2, keysVersion: _k2, ...u2 } = (await s.users.get('0100000002'))!;
+    await s.users.update('0100000002', { ...u2, keyTemplate: tpl, directoryHidden: true });
     await s.passwordResets.issue({ tokenHash: 'reset-hash', userNumber: '0100000002', createdAt: '2030-01-01T10:00:00.000Z', expiresAt: '2030-01-01T11:00:00.000Z', notBefore: '2030-01-01T09:59:00.000Z' });
     return { token, session: sessionId, deletedContact: gone };
   } finally {
@@ -146,6 +155,8 @@ async function snapshot(s: Store) {
     blocks: await s.probeBlocks.active(Date.UTC(2030, 0, 1)),
     leaseHeld: await s.resync.claimTargets('node-b', { now: Date.UTC(2030, 0, 1) + 3000, until: Date.UTC(2030, 0, 1) + 40_000, limit: 10, perTenant: 10 }),
     features: await s.features.get('0100000002'),
+    sharedContacts: await s.sharedContacts.list('acme'),
+    keyTemplates: await s.keyTemplates.list('acme'),
   };
   return out;
 }
@@ -160,7 +171,7 @@ test('a whole installation is copied and reads back the same; its tokens and ses
   // session, setting, sighting and unknown phone, 2 jobs with 4 targets, 1 reset link, 2 fetched
   // files, 2 audit entries, a node, a probe block, a template override, 1 user's features, 1 import
   // run with 1 undo entry.
-  assert.match(r.stdout, new RegExp(`copied ${MACS.length + 34} rows from .*full\\.sqlite to PostgreSQL postgres@127\\.0\\.0\\.1:\\d+/${db.name} \\(schema version ${latestPgVersion()}\\); row counts verified`));
+  assert.match(r.stdout, new RegExp(`copied ${MACS.length + 37} rows from .*full\\.sqlite to PostgreSQL postgres@127\\.0\\.0\\.1:\\d+/${db.name} \\(schema version ${latestPgVersion()}\\); row counts verified`));
   assert.match(r.stdout, /device_files\s+2\n/);
   assert.match(r.stdout, /audit_log\s+2\n/);
   assert.match(r.stdout, /template_overrides\s+1\n/);
@@ -169,6 +180,8 @@ test('a whole installation is copied and reads back the same; its tokens and ses
   assert.match(r.stdout, /auth_sessions\s+2\n/, 'the operator token and the session');
   assert.match(r.stdout, /resync_targets\s+4\n/);
   assert.match(r.stdout, /user_features\s+1\n/);
+  assert.match(r.stdout, /tenant_contacts\s+2\n/);
+  assert.match(r.stdout, /key_templates\s+1\n/);
 
   const sqlite = new SqliteStore({ file });
   // The passwords are copied sealed: PostgreSQL opens them with the installation's key.

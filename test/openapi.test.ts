@@ -248,6 +248,44 @@ answers('contacts', async () => {
   await call('GET', '/users/{number}/contacts/{id}', { number: a, id }, { token: tok[a] });
 });
 
+answers('company directory: shared contacts', async () => {
+  const admin = undefined; // the operator (the admin's sessions were revoked above)
+  const created = await call('POST', '/tenants/{tenant}/contacts', { tenant: 'acme' }, { token: admin, body: { name: 'Plombier', mobile: '0611998877', group: 'Fournisseurs' } });
+  assert.is(created.status, 201);
+  const id = String(created.body.id);
+  await call('POST', '/tenants/{tenant}/contacts', { tenant: 'acme' }, { token: admin, body: { name: 'Sans numéro' } });
+  await call('POST', '/tenants/{tenant}/contacts', { tenant: 'acme' }, { token: tok['0100000002'], body: { name: 'x', work: '0145000000' } });
+  await call('GET', '/tenants/{tenant}/contacts', { tenant: 'acme' }, { token: tok['0100000002'] });
+  await call('GET', '/tenants/{tenant}/contacts', { tenant: 'acme' }, { token: tok['0200000001'] });
+  await call('GET', '/tenants/{tenant}/contacts/{id}', { tenant: 'acme', id }, { token: admin });
+  await call('PATCH', '/tenants/{tenant}/contacts/{id}', { tenant: 'acme', id }, { token: admin, body: { group: 'Artisans' } });
+  await call('PUT', '/tenants/{tenant}/contacts/{id}', { tenant: 'acme', id }, { token: admin, body: { name: 'Plombier Dubois' } });
+  await call('GET', '/tenants/{tenant}/contacts/export', { tenant: 'acme' }, { token: admin, query: '?format=excel-fr' });
+  await call('POST', '/tenants/{tenant}/contacts/import', { tenant: 'acme' }, { token: admin, body: 'name,work\nStandard,0145000000\n', headers: { 'content-type': 'text/csv' } });
+  await call('POST', '/tenants/{tenant}/contacts/import', { tenant: 'acme' }, { token: admin, body: 'name,work\nStandard,pas un numéro\n', headers: { 'content-type': 'text/csv' } });
+  await call('DELETE', '/tenants/{tenant}/contacts/{id}', { tenant: 'acme', id }, { token: admin });
+  await call('GET', '/tenants/{tenant}/contacts/{id}', { tenant: 'acme', id }, { token: admin });
+});
+
+answers('key templates and effective keys', async () => {
+  const admin = undefined; // the operator (the admin's sessions were revoked above)
+  const created = await call('POST', '/tenants/{tenant}/key-templates', { tenant: 'acme' }, { token: admin, body: { name: 'Standard', keys: [{ position: 1, type: 'line' }, { position: 2, type: 'blf', value: '0100000003' }] } });
+  assert.is(created.status, 201);
+  const id = String(created.body.id);
+  await call('POST', '/tenants/{tenant}/key-templates', { tenant: 'acme' }, { token: admin, body: { name: 'Standard', keys: [] } });
+  await call('GET', '/tenants/{tenant}/key-templates', { tenant: 'acme' }, { token: admin });
+  await call('GET', '/tenants/{tenant}/key-templates/{id}', { tenant: 'acme', id }, { token: admin });
+  await call('GET', '/tenants/{tenant}/key-templates/{id}', { tenant: 'globex', id }, { token: tok['0200000001'] });
+  await call('PATCH', '/tenants/{tenant}/key-templates/{id}', { tenant: 'acme', id }, { token: admin, body: { version: 1, name: 'Standard v2' } });
+  await call('PATCH', '/tenants/{tenant}/key-templates/{id}', { tenant: 'acme', id }, { token: admin, body: { version: 1, name: 'Stale' } });
+  await call('PUT', '/tenants/{tenant}/key-templates/{id}', { tenant: 'acme', id }, { token: admin, body: { version: 2, keys: [{ position: 3, type: 'speeddial', value: '0145000000' }] } });
+  await call('PATCH', '/users/{number}', { number: '0100000002' }, { token: admin, body: { keyTemplate: Number(id) } });
+  await call('GET', '/users/{number}/effective-keys', { number: '0100000002' }, { token: tok['0100000002'] });
+  await call('GET', '/users/{number}/effective-keys', { number: '0100000002' }, { token: tok['0200000001'] });
+  await call('DELETE', '/tenants/{tenant}/key-templates/{id}', { tenant: 'acme', id }, { token: admin, query: '?version=1' });
+  await call('DELETE', '/tenants/{tenant}/key-templates/{id}', { tenant: 'acme', id }, { token: admin, query: '?version=3' });
+});
+
 answers('devices, fleet state, import, export, unknown phones', async () => {
   assert.is((await call('POST', '/devices', {}, { body: { mac: Y.mac, model: Y.model, tenant: 'acme', user: '0100000002', label: 'Accueil' } })).status, 201);
   await call('POST', '/devices', {}, { body: { mac: Y.mac, model: Y.model, tenant: 'acme' } });

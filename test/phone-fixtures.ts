@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer, seedTwoTenants, type TestServer } from './helpers/server.ts';
 import { phoneFeature } from '../server/features.ts';
+import type { Feature } from '../server/app.ts';
 import { renderDeviceFile } from '../server/provision/render.ts';
 
 export const PHONES = {
@@ -34,8 +35,9 @@ export function configFile(content: object): string {
   return file;
 }
 
-export async function startPhoneServer(env: Record<string, string> = {}): Promise<PhoneServer> {
-  const s = await startTestServer({ features: [phoneFeature], env: { CADRAN_LOG_LEVEL: 'silent', ...env } });
+/** `extra`: more features beside the phone listeners (imports…). */
+export async function startPhoneServer(env: Record<string, string> = {}, extra: Feature[] = []): Promise<PhoneServer> {
+  const s = await startTestServer({ features: [phoneFeature, ...extra], env: { CADRAN_LOG_LEVEL: 'silent', ...env } });
   await seedTwoTenants(s);
   for (const p of Object.values(PHONES)) {
     const r = await s.api('POST', '/devices', { mac: p.mac, model: p.model, tenant: p.tenant, user: p.user });

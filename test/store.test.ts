@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { SqliteStore, openDatabase } from '../server/store/sqlite/store.ts';
 import { KeyRing, SecretBox, keyIdOf, writeKeyFile } from '../server/store/secrets.ts';
+import { SIP_PASSWORD } from '../server/store/secret-sites.ts';
 import { StoreError } from '../server/store/errors.ts';
 import { migrate, migrations, schemaVersion } from '../server/store/sqlite/migrations/index.ts';
 import { storeSuite } from './helpers/store-suite.ts';
@@ -229,6 +230,25 @@ sqlite('migrations that landed out of order: a database at 9 without 008 (made b
   const again = new BetterSqlite3(branchFile);
   assert.equal(migrate(again, { box }), []);
   again.close();
+  // As issue 16's directory branch made it: 1–5, 7, 9, 11 (version 11, without 006, 008, 010).
+  const dirFile = join(dir, 'gap-011.sqlite');
+  const c = new BetterSqlite3(dirFile);
+  migrate(c, { box }, undefined, migrations.filter((m) => [1, 2, 3, 4, 5, 7, 9, 11].includes(m.version)));
+  assert.is(schemaVersion(c), 11);
+  c.prepare(`INSERT INTO tenants (id, name, sip_domain, security, created_at, updated_at) VALUES ('acme', 'Acme', 'sip.acme.example', '{}', ?, ?)`).run(at, at);
+  const tpl = Number(c.prepare(`INSERT INTO key_templates (tenant_id, name, created_at, updated_at) VALUES ('acme', 'Accueil', ?, ?)`).run(at, at).lastInsertRowid);
+  c.prepare(`INSERT INTO users (number, tenant_id, name, role, sip_auth_name, sip_password, directory_hidden, key_template, created_at, updated_at)
+             VALUES ('0100000001', 'acme', 'Chloé', 'admin', '0100000001', ?, 1, ?, ?, ?)`).run(box.seal('Gap-Sip-11', SIP_PASSWORD), tpl, at, at);
+  c.prepare(`INSERT INTO tenant_contacts (tenant_id, name, work, created_at, updated_at) VALUES ('acme', 'Standard', '0102030400', ?, ?)`).run(at, at);
+  c.close();
+  const sc = new SqliteStore({ file: dirFile, keys });
+  const u = (await sc.users.get('0100000001'))!;
+  assert.equal([u.version, u.keysVersion, u.directoryHidden, u.keyTemplate, u.sipPassword], [1, 1, true, tpl, 'Gap-Sip-11'], '008 applied; the directory settings kept');
+  assert.is((await sc.sharedContacts.list('acme'))[0]!.version, 1);
+  assert.is(await sc.features.get('0100000001'), undefined, '010 applied: line settings');
+  assert.equal(await sc.templateOverrides.list(), [], '006 applied');
+  assert.is(sc.pragma('user_version'), latest);
+  await sc.close();
 });
 
 sqlite('passwords written by the store never reach the database file bytes (file, WAL, shared memory)', async () => {

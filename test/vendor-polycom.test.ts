@@ -15,7 +15,7 @@ import { HandlebarsTemplates, defaultShippedTemplatesDir } from '../vendors/comm
 import { cleanText } from '../vendors/common/escape.ts';
 import { actualTransitions } from '../vendors/common/timezone.ts';
 import type { RenderContext, RenderKey } from '../vendors/types.ts';
-import { realisticContext, usContext, withFeatures } from './fixtures/render-context.ts';
+import { realisticContext, usContext, withDirectory, withFeatures } from './fixtures/render-context.ts';
 import { hostileStrings, injectEverywhere } from './fixtures/injection.ts';
 import { findAll, parseXml, textOf, type XmlElement } from './fixtures/xml.ts';
 import { updatingGolden } from './helpers/golden.ts';
@@ -172,7 +172,7 @@ test('no user: no account and no secret', () => {
 
 for (const [name, make] of [['fr', realisticContext], ['en-us', usContext]] as const) {
   test(`golden files for a ${name} VVX450`, () => {
-    const ctx = withFeatures(make('polycom', 'VVX450', MAC));
+    const ctx = withDirectory(withFeatures(make('polycom', 'VVX450', MAC)));
     const dir = join(goldenDir, name);
     const files = ['000000000000.cfg', ...polycom.bootFiles(MAC, 'VVX450')];
     if (updatingGolden()) mkdirSync(dir, { recursive: true });

@@ -152,9 +152,16 @@ export interface RenderContext {
   extraLines?: RenderAccount[];
   /** Ordered by position. */
   keys: RenderKey[];
+  /** The user's personal contacts (private to her phones). */
   contacts: RenderContact[];
   /** The user's line settings (DND, forward, anonymous rejection, blacklist); absent without a user. */
   features?: RenderFeatures;
+  /**
+   * The company directory of the tenant, beside the personal contacts: `colleagues` are the
+   * tenant's licences not hidden from it (the user's own left out), `shared` the contacts the
+   * tenant's admins share. Absent: none. Vendors merge it with vendors/common/directory.ts.
+   */
+  directory?: { colleagues: RenderContact[]; shared: RenderContact[] };
   network: NetworkProfile;
   /**
    * Absolute URL prefix, ending with `/`, under which this phone reaches cadran's phone-facing

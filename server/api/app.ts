@@ -13,6 +13,7 @@ import { resyncOnChange } from './routes/resync.ts';
 import { metricsHandler } from './metrics.ts';
 import { auditRouter } from './routes/audit.ts';
 import { exportsRouter } from './routes/exports.ts';
+import { directoryRouter } from './routes/directory.ts';
 import { openApiRouter } from './openapi.ts';
 
 /** Routers of the features the server runs, mounted under /api/v1 (imports, resync) and at / (web pages). */
@@ -52,6 +53,7 @@ export function createAdminApp(app: AppContext, ext: AdminExtensions = {}): Expr
   api.use(exportsRouter(app));
   api.use(auditRouter(app));
   api.use(sessionsRouter(app));
+  api.use(directoryRouter(app));
   api.use(tenantsRouter(app));
   api.use(usersRouter(app));
   api.use(devicesRouter(app));

@@ -7,7 +7,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import {
-  contactInput, deviceCreate, devicePatch, keyList, networkProfile, provisioningSecurity, tenantCreate, tenantPatch, userCreate, userPatch,
+  contactInput, deviceCreate, devicePatch, keyList, keyTemplateCreate, keyTemplatePatch, networkProfile, provisioningSecurity, tenantCreate, tenantPatch, userCreate, userPatch,
 } from '../domain/schemas.ts';
 import { unknownAssignment } from '../service/unknown.ts';
 import { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX } from '../domain/audit.ts';
@@ -62,6 +62,8 @@ const REQUESTS: Record<string, z.ZodType> = {
   TemplateOverrideInput: templateOverrideInput,
   ProvisioningSecurityInput: provisioningSecurity,
   UnknownAssignment: unknownAssignment,
+  KeyTemplateCreate: keyTemplateCreate,
+  KeyTemplatePatch: keyTemplatePatch,
 };
 
 const RESPONSES: Record<string, z.ZodType> = {
@@ -103,6 +105,11 @@ const RESPONSES: Record<string, z.ZodType> = {
   Features: out.features,
   TemplateOverride: out.templateOverride,
   TemplateOverrideList: z.array(out.templateOverride),
+  SharedContact: out.sharedContact,
+  SharedContactList: z.array(out.sharedContact),
+  KeyTemplate: out.keyTemplate,
+  KeyTemplateList: z.array(out.keyTemplate),
+  EffectiveKeyList: z.array(out.effectiveKey),
 };
 
 const str = (extra: Record<string, unknown> = {}) => ({ type: 'string', ...extra });
@@ -237,6 +244,21 @@ export const OPERATIONS: Operation[] = [
   { method: 'put', path: '/templates/{vendor}/{name}', tag: 'templates', summary: 'override a shipped template (operators; checked to parse; every node renders with it within seconds)', body: { json: 'TemplateOverrideInput' }, responses: { 200: ok('TemplateOverride') } },
   { method: 'delete', path: '/templates/{vendor}/{name}', tag: 'templates', summary: 'back to the shipped template (operators)', responses: { 204: { empty: 'removed' } } },
 
+  { method: 'get', path: '/tenants/{tenant}/contacts', tag: 'directory', summary: 'shared contacts of the company directory (members of the tenant)', responses: { 200: ok('SharedContactList') } },
+  { method: 'post', path: '/tenants/{tenant}/contacts', tag: 'directory', summary: 'add a shared contact (tenant admins, operators)', body: { json: 'ContactInput' }, responses: { 201: created('SharedContact') } },
+  { method: 'get', path: '/tenants/{tenant}/contacts/export', tag: 'export', summary: 'shared contacts as CSV in the contacts import\'s columns', query: [FORMAT], responses: { 200: { csv: 'name,work,mobile,home,group' } } },
+  { method: 'post', path: '/tenants/{tenant}/contacts/import', tag: 'import', summary: 'shared contacts import (CSV body or multipart upload; tenant admins, operators)', query: IMPORT_Q, body: { csv: true }, responses: { 200: ok('ImportReport'), 422: ok('ImportRejected', 'all-or-nothing import with rejected lines: nothing written') } },
+  { method: 'get', path: '/tenants/{tenant}/contacts/{id}', tag: 'directory', summary: 'one shared contact', responses: { 200: ok('SharedContact') } },
+  { method: 'patch', path: '/tenants/{tenant}/contacts/{id}', tag: 'directory', summary: 'change a shared contact (absent fields kept)', body: { json: 'ContactPatch' }, responses: { 200: ok('SharedContact') } },
+  { method: 'put', path: '/tenants/{tenant}/contacts/{id}', tag: 'directory', summary: 'change a shared contact (as PATCH)', body: { json: 'ContactPatch' }, responses: { 200: ok('SharedContact') } },
+  { method: 'delete', path: '/tenants/{tenant}/contacts/{id}', tag: 'directory', summary: 'delete a shared contact', responses: { 204: { empty: 'deleted' } } },
+  { method: 'get', path: '/tenants/{tenant}/key-templates', tag: 'keys', summary: 'key templates of a tenant, with the licences using each', responses: { 200: ok('KeyTemplateList') } },
+  { method: 'post', path: '/tenants/{tenant}/key-templates', tag: 'keys', summary: 'create a key template (tenant admins, operators)', body: { json: 'KeyTemplateCreate' }, responses: { 201: created('KeyTemplate') } },
+  { method: 'get', path: '/tenants/{tenant}/key-templates/{id}', tag: 'keys', summary: 'one key template (ETag: its version)', responses: { 200: ok('KeyTemplate') } },
+  { method: 'patch', path: '/tenants/{tenant}/key-templates/{id}', tag: 'keys', summary: 'change a key template: `version` is the one it was read at (409 when changed meanwhile); checked against every phone using it (422 naming the phone)', body: { json: 'KeyTemplatePatch' }, responses: { 200: ok('KeyTemplate') } },
+  { method: 'put', path: '/tenants/{tenant}/key-templates/{id}', tag: 'keys', summary: 'change a key template (as PATCH)', body: { json: 'KeyTemplatePatch' }, responses: { 200: ok('KeyTemplate') } },
+  { method: 'delete', path: '/tenants/{tenant}/key-templates/{id}', tag: 'keys', summary: 'delete a key template (its licences keep their own keys only); `?version=` to refuse a stale delete', query: [{ name: 'version', description: 'the version it was read at (409 when changed meanwhile)', schema: str({ pattern: '^\\d+$' }) }], responses: { 204: { empty: 'deleted' } } },
+  { method: 'get', path: '/users/{number}/effective-keys', tag: 'keys', summary: 'the keys the licence\'s phones get: its template\'s, its own winning by position, each with its source', responses: { 200: ok('EffectiveKeyList') } },
   {
     method: 'get', path: '/audit', tag: 'audit', summary: 'who changed what, when and from where (operators; a tenant admin: their parc), newest first',
     query: [

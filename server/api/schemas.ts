@@ -92,6 +92,8 @@ export const user = z
     hasPassword: z.boolean().optional(),
     version: rowVersion.optional(),
     keysVersion: rowVersion.optional().describe('version of the function key list (ETag of /users/{number}/keys)'),
+    directoryHidden: z.boolean().optional(),
+    keyTemplate: z.number().int().nullable().optional(),
     createdAt: time.optional(),
     updatedAt: time.optional(),
   })
@@ -168,6 +170,36 @@ export const contact = z
     updatedAt: time,
   })
   .strict();
+
+export const sharedContact = z
+  .object({
+    id: z.number().int(),
+    tenant: z.string(),
+    name: z.string(),
+    work: z.string().nullable(),
+    mobile: z.string().nullable(),
+    home: z.string().nullable(),
+    group: z.string().nullable(),
+    createdAt: time,
+    updatedAt: time,
+  })
+  .strict();
+
+export const keyTemplate = z
+  .object({
+    id: z.number().int(),
+    tenant: z.string(),
+    name: z.string(),
+    family: z.string().nullable().describe('vendor id or model the template is meant for; null: any phone'),
+    keys: z.array(key),
+    version: z.number().int().describe('grows at each change; a change names the version it was made from (409 when stale)'),
+    licences: z.array(number10).describe('licences using the template'),
+    createdAt: time,
+    updatedAt: time,
+  })
+  .strict();
+
+export const effectiveKey = key.extend({ source: z.enum(['template', 'user']) }).strict();
 
 export const deviceChecks = z
   .object({

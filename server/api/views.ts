@@ -2,7 +2,7 @@
 // are shown only to those who manage them.
 import { formatMac } from '../domain/mac.ts';
 import { isOperator, type Principal } from '../auth/principal.ts';
-import type { Contact, Credential, Device, Sighting, Tenant, UnknownDevice, User } from '../store/types.ts';
+import type { Contact, Credential, Device, KeyTemplate, SharedContact, Sighting, Tenant, UnknownDevice, User } from '../store/types.ts';
 import { enrolmentView } from '../service/enrolment.ts';
 import type { ConfigInfo, FleetDevice } from '../provision/fleet.ts';
 import type { AuditEntry } from '../domain/audit.ts';
@@ -39,6 +39,8 @@ export const userView = (u: User, p: Principal) => {
           hasPassword: !!u.passwordHash,
           version: u.version,
           keysVersion: u.keysVersion,
+          directoryHidden: u.directoryHidden,
+          keyTemplate: u.keyTemplate,
           createdAt: u.createdAt,
           updatedAt: u.updatedAt,
         }
@@ -133,4 +135,29 @@ export const credentialView = (c: Credential, endsAt: string, currentId?: string
   address: c.address,
   userAgent: c.userAgent,
   current: c.id === currentId,
+});
+
+export const sharedContactView = (c: SharedContact) => ({
+  id: c.id,
+  tenant: c.tenantId,
+  name: c.name,
+  work: c.work,
+  mobile: c.mobile,
+  home: c.home,
+  group: c.group,
+  createdAt: c.createdAt,
+  updatedAt: c.updatedAt,
+});
+
+/** `licences`: the numbers of the licences using it. */
+export const keyTemplateView = (t: KeyTemplate, licences: string[]) => ({
+  id: t.id,
+  tenant: t.tenantId,
+  name: t.name,
+  family: t.family,
+  keys: t.keys.map((k) => ({ position: k.position, type: k.type, value: k.value, label: k.label })),
+  version: t.version,
+  licences,
+  createdAt: t.createdAt,
+  updatedAt: t.updatedAt,
 });

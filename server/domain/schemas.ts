@@ -161,6 +161,10 @@ export const userCreate = z
     sipAuthName: z.string().trim().regex(/^[A-Za-z0-9._~+-]{1,64}$/, 'validation.sip_auth_name').optional(),
     sipPassword: asciiToken(4, 64).optional(),
     voicemailNumber: z.string().trim().regex(/^[0-9*#+]{1,16}$/, 'validation.voicemail').optional(),
+    /** Left out of the company directory of the tenant's phones. */
+    directoryHidden: z.boolean().optional(),
+    /** Id of a key template of the tenant (null: none). */
+    keyTemplate: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).nullable().optional(),
   })
   .strict();
 // `role` has a default on creation only: a PATCH without it must not reset it.
@@ -206,6 +210,27 @@ export const keyInput = z
   })
   .strict();
 export const keyList = z.array(keyInput).max(500);
+
+/** What a key template is meant for: a vendor id (`yealink`) or a model (`T54W`); null: any phone. */
+export const templateFamily = z
+  .string()
+  .trim()
+  .max(32)
+  .refine(
+    (v) => vendorById(v.toLowerCase()) !== undefined || vendors.some((x) => x.models.some((m) => m.model === v.toUpperCase().replace(/[\s_-]/g, ''))),
+    { message: 'validation.template_family' },
+  )
+  .transform((v) => (vendorById(v.toLowerCase()) ? v.toLowerCase() : v.toUpperCase().replace(/[\s_-]/g, '')));
+
+export const keyTemplateCreate = z
+  .object({
+    name: displayText(64),
+    family: templateFamily.nullable().optional(),
+    keys: keyList,
+  })
+  .strict();
+/** A change may name the version it was made from (409 when the template changed meanwhile; If-Match: 412). */
+export const keyTemplatePatch = keyTemplateCreate.partial().extend({ version: z.number().int().positive().optional() }).strict();
 
 /** A feature code of the platform dialled by the phone: digits, `*` and `#` (`*8`, `**`, `*8#`). */
 const featureCode = z.string().trim().regex(/^[0-9*#]{1,16}$/, 'validation.feature_code');
@@ -295,6 +320,8 @@ export type DevicePatch = z.infer<typeof devicePatch>;
 export type KeyInput = z.infer<typeof keyInput>;
 export type NetworkProfileInput = z.infer<typeof networkProfile>;
 export type ContactInput = z.infer<typeof contactInput>;
+export type KeyTemplateCreate = z.infer<typeof keyTemplateCreate>;
+export type KeyTemplatePatch = z.infer<typeof keyTemplatePatch>;
 export type ProvisioningSecurity = z.infer<typeof provisioningSecurity>;
 export type ProvisioningSecurityPatch = z.infer<typeof provisioningSecurityPatch>;
 

@@ -11,6 +11,9 @@ import { contactsOwner } from '../service/contacts.ts';
 import { devicesOfUsers } from '../service/context.ts';
 import { MAX_CONTACTS_PER_USER } from '../service/contacts.ts';
 import type { Contact, Store, UndoEntry } from '../store/types.ts';
+import { requireTenantAdmin } from '../auth/principal.ts';
+import { getTenant } from '../service/tenants.ts';
+import { tenantDevices } from '../service/directory.ts';
 import { readCsv, type CsvReadOptions } from './csv.ts';
 import { cell, extraCellsProblem, mapColumns, type ColumnSpec } from './columns.ts';
 import { ReportBuilder, type ImportMode, type ImportOptions, type ImportReport, type LineReason } from './report.ts';
@@ -57,6 +60,26 @@ export function contactKey(c: { name: string; work: string | null; mobile: strin
   return `${name}|${c.work ?? ''}|${c.mobile ?? ''}|${c.home ?? ''}`;
 }
 
+/** Where an import writes: a user's personal contacts, or a tenant's shared contacts. */
+interface ContactBook {
+  tenantId: string;
+  userNumber: string | null;
+  action: string;
+  /** Throws when the book is gone (checked inside the transaction). */
+  check(tx: Store): Promise<void>;
+  list(tx: Store): Promise<Contact[]>;
+  /** Returns the new row's id. */
+  insert(tx: Store, row: Omit<Contact, 'id' | 'userNumber' | 'createdAt' | 'updatedAt' | 'version'>): Promise<number>;
+  /** Only at `ifVersion`; false when another write got there first. */
+  update(tx: Store, id: number, row: Omit<Contact, 'id' | 'userNumber' | 'createdAt' | 'updatedAt' | 'version'>, ifVersion: number): Promise<boolean>;
+  /** How the undo journal names a row of this book (store.importRuns). */
+  undoKey(id: number): string;
+  /** The row as the undo journal keeps it (its own store record). */
+  undoBefore(c: Contact): UndoEntry['before'];
+  /** After the commit: the phones whose files changed. */
+  devices(store: Store): Promise<string[]>;
+}
+
 export async function importContacts(
   deps: ImportDeps,
   p: Actor,
@@ -65,6 +88,56 @@ export async function importContacts(
   opts: ContactImportOptions = {},
 ): Promise<ImportReport> {
   const user = await contactsOwner(deps, p, number); // the user herself only (and the CLI): contacts are private
+  return importIntoBook(deps, p, {
+    tenantId: user.tenantId,
+    userNumber: user.number,
+    action: 'contacts.import',
+    check: async (tx) => {
+      if (!(await tx.users.get(user.number))) throw notFound('not_found.user', { number: user.number });
+    },
+    list: (tx) => tx.contacts.list(user.number),
+    insert: (tx, row) => tx.contacts.insert({ userNumber: user.number, ...row }),
+    update: (tx, id, row, ifVersion) => tx.contacts.update(id, row, ifVersion),
+    undoKey: (id) => String(id),
+    undoBefore: (c) => c,
+    devices: (store) => devicesOfUsers(store, [user.number]),
+  }, input, opts);
+}
+
+/** The shared contacts of a tenant (company directory): its admins and operators import them. */
+export async function importSharedContacts(
+  deps: ImportDeps,
+  p: Actor,
+  tenantId: string,
+  input: AsyncIterable<Buffer | string>,
+  opts: ContactImportOptions = {},
+): Promise<ImportReport> {
+  await getTenant(deps, p, tenantId);
+  requireTenantAdmin(p, tenantId);
+  return importIntoBook(deps, p, {
+    tenantId,
+    userNumber: null,
+    action: 'shared_contacts.import',
+    check: async (tx) => {
+      if (!(await tx.tenants.get(tenantId))) throw notFound('not_found.tenant', { id: tenantId });
+    },
+    list: async (tx) => (await tx.sharedContacts.list(tenantId)).map(({ tenantId: _t, ...c }) => ({ ...c, userNumber: '' })),
+    insert: (tx, row) => tx.sharedContacts.insert({ tenantId, ...row }),
+    update: (tx, id, row, ifVersion) => tx.sharedContacts.update(id, row, ifVersion),
+    // A shared contact in the journal: its id with an `s` (store/types.ts UndoEntry).
+    undoKey: (id) => `s${id}`,
+    undoBefore: ({ userNumber: _u, ...c }) => ({ ...c, tenantId }),
+    devices: (store) => tenantDevices(store, tenantId),
+  }, input, opts);
+}
+
+async function importIntoBook(
+  deps: ImportDeps,
+  p: Actor,
+  book: ContactBook,
+  input: AsyncIterable<Buffer | string>,
+  opts: ContactImportOptions,
+): Promise<ImportReport> {
   const mode: ImportMode = opts.mode ?? 'all-or-nothing';
   const dryRun = opts.dryRun ?? false;
   const report = new ReportBuilder(opts.maxRejectedDetail);
@@ -72,7 +145,7 @@ export async function importContacts(
   // The directory as it is now: which lines are new contacts (they take room) and which update one.
   const known = new Set<string>();
   const normalized = (v: string | null) => (v === null ? null : (normalizePhoneNumber(v) ?? v));
-  for (const c of await deps.store.contacts.list(user.number)) known.add(contactKey({ name: c.name, work: normalized(c.work), mobile: normalized(c.mobile), home: normalized(c.home) }));
+  for (const c of await book.list(deps.store)) known.add(contactKey({ name: c.name, work: normalized(c.work), mobile: normalized(c.mobile), home: normalized(c.home) }));
   let room = Math.max(0, MAX_CONTACTS_PER_USER - known.size);
 
   const candidates: Candidate[] = [];
@@ -177,8 +250,8 @@ export async function importContacts(
     // At most 10,000 lines: one transaction, the directory read inside it so nothing slips in between.
     chunk: Infinity,
     before: async (tx) => {
-      if (!(await tx.users.get(user.number))) throw notFound('not_found.user', { number: user.number });
-      const list = await tx.contacts.list(user.number);
+      await book.check(tx);
+      const list = await book.list(tx);
       // Stored numbers keyed as the file's are (the API keeps `+33145678901`, a file line gives
       // `0145678901` after normalising): the same contact in another notation is not a new one.
       const norm = (v: string | null) => (v === null ? null : (normalizePhoneNumber(v) ?? v));
@@ -192,17 +265,17 @@ export async function importContacts(
       wrote = true;
       const shown = (x: Write['row']) => ({ name: x.name, work: x.work, mobile: x.mobile, home: x.home, group: x.group });
       if (w.id !== undefined) {
-        if (!(await tx.contacts.update(w.id, w.row, w.before!.version))) throw stale(message('stale.contact', { id: w.id }));
-        trail.add(user.tenantId, { line: c.line, name: c.name, status }, shown(w.before!), shown(w.row));
-        return { entity: 'contact', key: String(w.id), before: w.before, afterVersion: w.before!.version + 1 };
+        if (!(await book.update(tx, w.id, w.row, w.before!.version))) throw stale(message('stale.contact', { id: w.id }));
+        trail.add(book.tenantId, { line: c.line, name: c.name, status }, shown(w.before!), shown(w.row));
+        return { entity: 'contact', key: book.undoKey(w.id), before: book.undoBefore(w.before!), afterVersion: w.before!.version + 1 };
       }
-      const id = await tx.contacts.insert({ userNumber: user.number, ...w.row });
-      trail.add(user.tenantId, { line: c.line, name: c.name, status }, undefined, undefined);
-      return { entity: 'contact', key: String(id), before: null, afterVersion: 1 };
+      const id = await book.insert(tx, w.row);
+      trail.add(book.tenantId, { line: c.line, name: c.name, status }, undefined, undefined);
+      return { entity: 'contact', key: book.undoKey(id), before: null, afterVersion: 1 };
     },
-    beforeCommit: (tx) => trail.record(tx, p, 'contacts.import', report, { mode, tenantId: user.tenantId, userNumber: user.number }),
+    beforeCommit: (tx) => trail.record(tx, p, book.action, report, { mode, tenantId: book.tenantId, ...(book.userNumber ? { userNumber: book.userNumber } : {}) }),
   });
-  // After the commit: the user's phones fetch the new directory on their next request.
-  if (applied && wrote) deps.changes.devicesChanged(await devicesOfUsers(store, [user.number]), `contacts of ${user.number} imported`);
+  // After the commit: the phones fetch the new directory on their next request.
+  if (applied && wrote) deps.changes.devicesChanged(await book.devices(store), `contacts of ${book.userNumber ?? book.tenantId} imported`);
   return counted(deps, 'contacts', report.finish({ dryRun, mode, applied, what: 'contacts' }));
 }

@@ -4,6 +4,7 @@ import type { NetworkProfile, RenderAccount, RenderContext } from '../../vendors
 import type { Store } from '../store/types.ts';
 import { effectiveProfile } from '../service/network.ts';
 import { adoptsBeforeServe } from '../domain/schemas.ts';
+import { effectiveKeys } from '../service/templates.ts';
 
 /** First path segment of the phone-facing events URL: `<base>/events/<mac>/<event>`. */
 export const EVENTS_SEGMENT = 'events';
@@ -25,9 +26,17 @@ export async function buildRenderContext(store: Store, mac: string, baseUrl: str
     }
   }
   const keys: RenderContext['keys'] = [];
-  for (const k of user ? await store.keys.list(user.number) : []) {
-    // A BLF key without its own label shows the supervised colleague's licence name.
-    const label = k.label ?? (k.type === 'blf' && k.value ? (await store.users.get(k.value))?.name : undefined);
+  // The effective keys: the licence's key template, its own keys winning by position.
+  for (const k of user ? await effectiveKeys(store, user) : []) {
+    // A BLF key without its own label shows the supervised colleague's licence name (a colleague
+    // renamed: the phones supervising her are invalidated, server/service/users.ts). A BLF on a
+    // licence that is not (or no longer) of this tenant is left out.
+    let label = k.label ?? undefined;
+    if (k.type === 'blf') {
+      const target = k.value ? await store.users.get(k.value) : undefined;
+      if (!target || target.tenantId !== device.tenantId) continue;
+      label ??= target.name;
+    }
     keys.push({ position: k.position, type: k.type, ...(k.value ? { value: k.value } : {}), ...(label ? { label } : {}) });
   }
   const contacts = user
@@ -40,6 +49,24 @@ export async function buildRenderContext(store: Store, mac: string, baseUrl: str
         ...(c.group ? { group: c.group } : {}),
       }))
     : [];
+  // The company directory: the tenant's licences not hidden from it (the user's own left out), and
+  // the contacts the tenant shares. Only with a user: an unassigned phone shows no directory.
+  const directory: RenderContext['directory'] = user
+    ? {
+        colleagues: (await store.users.list(device.tenantId))
+          .filter((u) => !u.directoryHidden && u.number !== user.number)
+          .sort((a, b) => a.name.localeCompare(b.name, 'fr') || a.number.localeCompare(b.number))
+          .map((u) => ({ id: `u${u.number}`, name: u.name, work: u.number })),
+        shared: (await store.sharedContacts.list(device.tenantId)).map((c) => ({
+          id: `s${c.id}`,
+          name: c.name,
+          ...(c.work ? { work: c.work } : {}),
+          ...(c.mobile ? { mobile: c.mobile } : {}),
+          ...(c.home ? { home: c.home } : {}),
+          ...(c.group ? { group: c.group } : {}),
+        })),
+      }
+    : undefined;
   // Accounts 2…n: the extra lines, each a licence of the same tenant (a deleted one is skipped).
   const extraLines: RenderAccount[] = [];
   for (const n of user ? device.extraLines : []) {
@@ -78,6 +105,7 @@ export async function buildRenderContext(store: Store, mac: string, baseUrl: str
     keys,
     contacts,
     ...(features ? { features } : {}),
+    ...(directory ? { directory } : {}),
     network: await effectiveProfile(store, device.mac, device.tenantId, defaults),
     baseUrl,
     // Toggles made on the phone come back here (server/phone/http.ts, events path).

@@ -1,3 +1,4 @@
+import { effectiveKeys } from './templates.ts';
 import { conflict, forbidden, invalid, notFound, stale } from '../domain/errors.ts';
 import { normalizeMac, formatMac } from '../domain/mac.ts';
 import { listParam, message, shownValue, type Message } from '../domain/messages.ts';
@@ -39,7 +40,9 @@ export async function checkKeysFit(store: Store, userNumber: string, device: { m
   const found = findModel(device.model);
   if (!found) return;
   const capacity = keyCapacity(found.model, device.expansionModules);
-  const highest = Math.max(0, ...(await store.keys.list(userNumber)).map((k) => k.position));
+  const user = await store.users.get(userNumber);
+  // The effective keys: the licence's template merged with its own keys.
+  const highest = Math.max(0, ...(user ? await effectiveKeys(store, user) : await store.keys.list(userNumber)).map((k) => k.position));
   if (highest > capacity) {
     throw conflict('user', 'conflict.keys_beyond_phone', { user: userNumber, position: highest, model: device.model, mac: formatMac(device.mac), capacity });
   }

@@ -24,10 +24,24 @@ export async function keyLimit(store: Store, userNumber: string): Promise<{ limi
 
 /** Validate a whole key list for `user`; every problem is reported with its index. */
 export async function validateKeys(store: Store, user: User, input: unknown): Promise<FunctionKey[]> {
+  return checkKeyList(store, user.tenantId, input, { self: user.number, ...(await keyLimit(store, user.number)) });
+}
+
+/**
+ * Validate a key list of a tenant (a user's, or a template's: `self` absent): positions once each
+ * and within `limit` (the phone named in `because`), BLF targets licences of the tenant, speed dials
+ * dialable numbers, line keys without a value. Every problem is reported with its index.
+ */
+export async function checkKeyList(
+  store: Store,
+  tenantId: string,
+  input: unknown,
+  opts: { self?: string; limit: number; because?: { model: string; mac: string } },
+): Promise<FunctionKey[]> {
   const keys = parseInput(keyList, input, 'keys');
   const problems: ErrorDetail[] = [];
   const seen = new Map<number, number>();
-  const { limit, because } = await keyLimit(store, user.number);
+  const { limit, because } = opts;
   const out: FunctionKey[] = [];
   for (const [i, k] of keys.entries()) {
     const field = `keys.${i}`;
@@ -42,9 +56,9 @@ export async function validateKeys(store: Store, user: User, input: unknown): Pr
     if (k.type === 'blf') {
       const target = k.value ? await store.users.get(k.value) : undefined;
       if (!k.value) problems.push({ field: `${field}.value`, key: 'validation.blf_needs_user' });
-      else if (!target || target.tenantId !== user.tenantId) {
+      else if (!target || target.tenantId !== tenantId) {
         problems.push({ field: `${field}.value`, key: 'validation.blf_not_colleague', params: { number: k.value } });
-      } else if (target.number === user.number) {
+      } else if (target.number === opts.self) {
         problems.push({ field: `${field}.value`, key: 'validation.blf_own_line' });
       }
       value = k.value ?? null;

@@ -1,11 +1,23 @@
 import { message } from '../domain/messages.ts';
-import { conflict, invalid, notFound, stale } from '../domain/errors.ts';
+import { conflict, invalid, invalidAll, notFound, stale } from '../domain/errors.ts';
 import { parseInput, userCreate, userPatch, userPassword } from '../domain/schemas.ts';
 import { hashPassword, randomSecret, verifyPassword } from '../auth/passwords.ts';
 import { requireTenantAdmin, requireUserAccess, requireUserAdmin, type Actor, type Principal } from '../auth/principal.ts';
 import type { User } from '../store/types.ts';
 import { checkVersion, devicesOfUsers, inTransaction, RETRY, versionedWrite, type ServiceDeps, type WriteOptions } from './context.ts';
 import { keysSnapshot, recordAudit } from './audit.ts';
+import { checkTemplateFits, dropBlfFromTemplates, supervisorsOf } from './templates.ts';
+import { tenantDevices } from './directory.ts';
+import type { Store } from '../store/types.ts';
+
+/** A template given to a licence: one of its tenant's, that its phones take (422 naming the phone). */
+async function checkTemplateFor(store: Store, tenantId: string, number: string, templateId: number | null | undefined): Promise<void> {
+  if (templateId === undefined || templateId === null) return;
+  const t = await store.keyTemplates.get(templateId);
+  if (!t || t.tenantId !== tenantId) throw invalid('keyTemplate', 'validation.key_template_unknown', { id: templateId });
+  const problems = await checkTemplateFits(store, t, [number]);
+  if (problems.length) throw invalidAll(problems.map((d) => ({ ...d, field: 'keyTemplate' })));
+}
 
 export async function getUser(deps: ServiceDeps, p: Principal, number: string): Promise<User> {
   const u = await deps.store.users.get(number);
@@ -28,10 +40,11 @@ export async function createUser(deps: ServiceDeps, p: Actor, tenantId: string, 
   if (await deps.store.users.get(u.number)) throw conflict('number', 'conflict.user_number_taken', { number: u.number });
   // bcrypt runs before the transaction: it takes tens of milliseconds.
   const passwordHash = u.password ? await hashPassword(u.password) : null;
-  return inTransaction(deps, async ({ store }) => {
+  const created = await inTransaction(deps, async ({ store }) => {
     // Checked again in the transaction: another request may have taken the number meanwhile.
     if (!(await store.tenants.get(tenantId))) throw notFound('not_found.tenant', { id: tenantId });
     if (await store.users.get(u.number)) throw conflict('number', 'conflict.user_number_taken', { number: u.number });
+    await checkTemplateFor(store, tenantId, u.number, u.keyTemplate);
     await store.users.insert({
       number: u.number,
       tenantId,
@@ -42,11 +55,16 @@ export async function createUser(deps: ServiceDeps, p: Actor, tenantId: string, 
       sipAuthName: u.sipAuthName ?? u.number,
       sipPassword: u.sipPassword ?? randomSecret(20),
       voicemailNumber: u.voicemailNumber ?? '123',
+      directoryHidden: u.directoryHidden ?? false,
+      keyTemplate: u.keyTemplate ?? null,
     });
     const created = (await store.users.get(u.number))!;
     await recordAudit(store, p, { action: 'user.create', tenantId, userNumber: u.number, after: created });
     return created;
   });
+  // A new colleague in every phone's company directory (unless hidden).
+  if (!created.directoryHidden) deps.changes.devicesChanged(await tenantDevices(deps.store, tenantId), `user ${created.number} created`);
+  return created;
 }
 
 /** Who is making a change, beyond the principal: what the edge knows of the request. */
@@ -91,6 +109,7 @@ export async function updateUser(deps: ServiceDeps, p: Actor, number: string, in
     // request names are taken from it, every other field stays as the other edit left it.
     const cur = await getUser(d, p, number);
     checkVersion(opts, cur.version, message('stale.user', { number }));
+    if (patch.keyTemplate !== undefined && patch.keyTemplate !== cur.keyTemplate) await checkTemplateFor(d.store, cur.tenantId, number, patch.keyTemplate);
     const ok = await d.store.users.update(
       number,
       {
@@ -101,6 +120,8 @@ export async function updateUser(deps: ServiceDeps, p: Actor, number: string, in
         sipAuthName: patch.sipAuthName ?? cur.sipAuthName,
         sipPassword: patch.sipPassword ?? cur.sipPassword,
         voicemailNumber: patch.voicemailNumber ?? cur.voicemailNumber,
+        ...(patch.directoryHidden !== undefined ? { directoryHidden: patch.directoryHidden } : {}),
+        ...(patch.keyTemplate !== undefined ? { keyTemplate: patch.keyTemplate } : {}),
       },
       cur.version,
     );
@@ -108,9 +129,14 @@ export async function updateUser(deps: ServiceDeps, p: Actor, number: string, in
     // A new password ends every other session and token of this person: whoever knew the old
     // one is out. Her own session stays when she changes it herself.
     if (newHash) await d.store.credentials.deleteFor('user', number, self && opts.credentialId ? { except: opts.credentialId } : {});
-    // A rename shows on the phones that supervise this user too (BLF labels default to the name).
-    const macs = await devicesOfUsers(d.store, [number, ...(await d.store.keys.watchersOf(number))]);
     const user = (await d.store.users.get(number))!;
+    // A rename shows on the phones that supervise this user too (BLF labels default to the name,
+    // their own keys' or their template's), and in every phone's company directory of the tenant.
+    const directory = user.name !== cur.name || user.directoryHidden !== cur.directoryHidden;
+    const macs = [
+      ...(await devicesOfUsers(d.store, [number, ...(await supervisorsOf(d.store, number))])),
+      ...(directory ? await tenantDevices(d.store, user.tenantId) : []),
+    ];
     await recordAudit(d.store, p, { action: 'user.update', tenantId: user.tenantId, userNumber: number, before: cur, after: user });
     return { user, macs };
   });
@@ -142,7 +168,9 @@ export async function deleteUser(deps: ServiceDeps, p: Actor, number: string, op
     if (p.kind === 'user' && p.number === number) throw invalid('number', 'validation.own_licence_delete');
     checkVersion(opts, cur.version, message('stale.user', { number }));
     const watchers = await d.store.keys.watchersOf(number);
-    const affected = await devicesOfUsers(d.store, [number, ...watchers]);
+    // Every phone of the tenant: the licence leaves the company directory (and BLF keys on it go).
+    const affected = [...(await devicesOfUsers(d.store, [number, ...(await supervisorsOf(d.store, number))])), ...(await tenantDevices(d.store, cur.tenantId))];
+    await dropBlfFromTemplates(d.store, p, cur.tenantId, number);
     // BLF keys of colleagues that supervised this user would point nowhere: remove them.
     for (const w of watchers) {
       const before = await d.store.keys.list(w);

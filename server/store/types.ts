@@ -41,6 +41,47 @@ export interface User {
   version: number;
   /** Version of the user's function key list (changes with `keys.replace`, not with the user). */
   keysVersion: number;
+  /** Left out of the company directory of the tenant's phones (a per-licence setting). */
+  directoryHidden: boolean;
+  /** The key template the licence's keys start from (its own keys win by position); null: none. */
+  keyTemplate: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Settings of a licence with a default: absent on insert = the default, absent on update = unchanged. */
+export type UserSettings = 'directoryHidden' | 'keyTemplate';
+/** What a write gives: the versions are the store's (every write adds one). */
+export type UserWrite = Omit<User, 'createdAt' | 'updatedAt' | 'version' | 'keysVersion' | UserSettings> & Partial<Pick<User, UserSettings>>;
+
+/**
+ * A key layout of a tenant that licences start from: ordered keys of the same types as a user's.
+ * `family`: a vendor id or a model name the template is meant for; null: any phone. `version`
+ * grows by one at each change (a write naming an older version is refused: 409 in the cockpit,
+ * 412 on the API like the other versioned rows).
+ */
+export interface KeyTemplate {
+  id: number;
+  tenantId: string;
+  name: string;
+  family: string | null;
+  keys: FunctionKey[];
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A contact of the tenant, shown on every phone of the tenant (the company directory). */
+export interface SharedContact {
+  id: number;
+  tenantId: string;
+  name: string;
+  work: string | null;
+  mobile: string | null;
+  home: string | null;
+  group: string | null;
+  /** Grows by one at each change (stale writes, the import undo journal). */
+  version: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -152,10 +193,13 @@ export type UndoEntity = 'device' | 'contact';
 /** How to put one row back as it was before an import wrote it. */
 export interface UndoEntry {
   entity: UndoEntity;
-  /** MAC, or contact id as text. */
+  /**
+   * MAC, or contact id as text; a shared contact of a tenant (company directory) is a 'contact'
+   * whose key is its id prefixed with `s` (`s12`).
+   */
   key: string;
   /** The row before the write (its store record as JSON); null when the import created it. */
-  before: Device | Contact | null;
+  before: Device | Contact | SharedContact | null;
   /** Version the import's write left: the row is put back only if nobody changed it since. */
   afterVersion: number;
 }
@@ -259,8 +303,10 @@ export interface Store {
   users: {
     list(tenantId?: string): Promise<User[]>;
     get(number: string): Promise<User | undefined>;
-    insert(u: Omit<User, 'createdAt' | 'updatedAt' | 'version' | 'keysVersion'>): Promise<void>;
-    update(number: string, u: Omit<User, 'number' | 'tenantId' | 'createdAt' | 'updatedAt' | 'version' | 'keysVersion'>, ifVersion?: number): Promise<boolean>;
+    insert(u: UserWrite): Promise<void>;
+    update(number: string, u: Omit<UserWrite, 'number' | 'tenantId'>, ifVersion?: number): Promise<boolean>;
+    /** Numbers of the licences using this key template, ordered. */
+    withTemplate(templateId: number): Promise<string[]>;
     delete(number: string, ifVersion?: number): Promise<boolean>;
   };
   devices: {
@@ -309,6 +355,25 @@ export interface Store {
     get(userNumber: string): Promise<StoredFeatures | undefined>;
     /** Replace the whole settings; the version grows by one (starts at 1). Returns the new version. */
     set(userNumber: string, f: UserFeatures): Promise<number>;
+  };
+  /** The tenant's shared contacts (company directory), ordered like personal contacts. */
+  sharedContacts: {
+    list(tenantId: string): Promise<SharedContact[]>;
+    get(id: number): Promise<SharedContact | undefined>;
+    insert(c: Omit<SharedContact, 'id' | 'createdAt' | 'updatedAt' | 'version'>): Promise<number>;
+    update(id: number, c: Omit<SharedContact, 'id' | 'tenantId' | 'createdAt' | 'updatedAt' | 'version'>, ifVersion?: number): Promise<boolean>;
+    delete(id: number, ifVersion?: number): Promise<boolean>;
+  };
+  /** Key templates of a tenant, listed by name (case-insensitive) then id. */
+  keyTemplates: {
+    list(tenantId: string): Promise<KeyTemplate[]>;
+    get(id: number): Promise<KeyTemplate | undefined>;
+    /** A name already used in the tenant is refused ('constraint'). Version 1. */
+    insert(t: Omit<KeyTemplate, 'id' | 'version' | 'createdAt' | 'updatedAt'>): Promise<number>;
+    /** The version grows by one. Given `ifVersion`, only when the stored version is that one; false otherwise (or missing). */
+    update(id: number, t: Pick<KeyTemplate, 'name' | 'family' | 'keys'>, ifVersion?: number): Promise<boolean>;
+    /** Licences using it are left without a template. Given `ifVersion`, only at that version. */
+    delete(id: number, ifVersion?: number): Promise<boolean>;
   };
   sightings: {
     get(mac: string): Promise<Sighting | undefined>;

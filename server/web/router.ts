@@ -14,6 +14,7 @@ import { adminPages } from './pages/admin.ts';
 import { operatorPages } from './pages/operator.ts';
 import { resyncPages } from './pages/resync.ts';
 import { accountPages } from './pages/account.ts';
+import { directoryPages } from './pages/directory.ts';
 import { webPorts, type WebPorts } from './ports.ts';
 
 /** The cockpit; `ports` replaces some of the import and resync services (page tests). */
@@ -51,6 +52,7 @@ export function webRouter(app: AppContext, ports: Partial<WebPorts> = {}): Route
   // Before the admin pages: /tenants/:t/users/new is not a licence number.
   r.use(accountPages(app, render));
   r.use(userPages(app, render, services));
+  r.use(directoryPages(app, render));
   r.use(adminPages(app, render, services));
   r.use(operatorPages(app, render, services));
   r.use(resyncPages(app, render, services));

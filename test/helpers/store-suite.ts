@@ -131,7 +131,7 @@ export function storeSuite(h: StoreHarness): void {
     assert.equal((await s.users.list()).map((u) => u.number), ['0100000001', '0100000003', '0200000001']);
     assert.equal((await s.users.list('acme')).map((u) => u.number), ['0100000001', '0100000003']);
     const u = (await s.users.get('0100000001'))!;
-    assert.equal({ ...u, createdAt: '', updatedAt: '' }, { ...user('0100000001', 'acme', { role: 'admin', name: 'Chloé' }), version: 1, keysVersion: 1, createdAt: '', updatedAt: '' });
+    assert.equal({ ...u, createdAt: '', updatedAt: '' }, { ...user('0100000001', 'acme', { role: 'admin', name: 'Chloé' }), version: 1, keysVersion: 1, directoryHidden: false, keyTemplate: null, createdAt: '', updatedAt: '' });
     await s.users.update('0100000001', { name: 'Chloé B', email: 'c@acme.example', role: 'user', passwordHash: 'h', sipAuthName: 'x', sipPassword: 'y', voicemailNumber: '888' });
     const u2 = (await s.users.get('0100000001'))!;
     assert.equal([u2.name, u2.email, u2.role, u2.passwordHash, u2.sipAuthName, u2.sipPassword, u2.voicemailNumber, u2.tenantId], [
@@ -307,6 +307,91 @@ export function storeSuite(h: StoreHarness): void {
     assert.is(await s.contacts.get(987654321), undefined);
     const next = await s.contacts.insert({ userNumber: '0100000001', name: 'new', work: null, mobile: null, home: null, group: null });
     assert.ok(next > Math.max(...ids), 'ids are not reused');
+  });
+
+  test('users: directoryHidden and keyTemplate default, kept when absent on update, set and cleared', async () => {
+    const { s } = await fresh();
+    await s.users.insert(user('0100000001'));
+    const u = (await s.users.get('0100000001'))!;
+    assert.is(u.directoryHidden, false);
+    assert.is(u.keyTemplate, null);
+    const t = await s.keyTemplates.insert({ tenantId: 'acme', name: 'Accueil', family: null, keys: [] });
+    const { number: _n, tenantId: _t, createdAt: _c, updatedAt: _u, directoryHidden: _h, keyTemplate: _k, ...rest } = u;
+    await s.users.update('0100000001', { ...rest, directoryHidden: true, keyTemplate: t });
+    let v = (await s.users.get('0100000001'))!;
+    assert.equal([v.directoryHidden, v.keyTemplate], [true, t]);
+    await s.users.update('0100000001', { ...rest, name: 'Renamed' });
+    v = (await s.users.get('0100000001'))!;
+    assert.equal([v.name, v.directoryHidden, v.keyTemplate], ['Renamed', true, t], 'absent settings are kept');
+    assert.equal(await s.users.withTemplate(t), ['0100000001']);
+    await s.users.update('0100000001', { ...rest, directoryHidden: false, keyTemplate: null });
+    v = (await s.users.get('0100000001'))!;
+    assert.equal([v.directoryHidden, v.keyTemplate], [false, null]);
+    await s.users.insert({ ...user('0100000002'), directoryHidden: true, keyTemplate: t });
+    assert.equal(await s.users.withTemplate(t), ['0100000002']);
+    // A deleted template leaves its licences without one.
+    assert.is(await s.keyTemplates.delete(t), true);
+    assert.is((await s.users.get('0100000002'))!.keyTemplate, null);
+    assert.equal(await s.users.withTemplate(t), []);
+  });
+
+  test('shared contacts: per tenant, NOCASE order, update, delete, gone with the tenant', async () => {
+    const { s } = await fresh();
+    await s.tenants.insert(tenant('other'));
+    let a = await s.sharedContacts.insert({ tenantId: 'acme', name: 'plombier', work: '0102030405', mobile: null, home: null, group: 'Fournisseurs' });
+    const b = await s.sharedContacts.insert({ tenantId: 'acme', name: 'Accueil', work: null, mobile: '0601020304', home: null, group: null });
+    await s.sharedContacts.insert({ tenantId: 'other', name: 'Autre', work: '0102030406', mobile: null, home: null, group: null });
+    assert.ok(b > a);
+    assert.equal((await s.sharedContacts.list('acme')).map((c) => c.name), ['Accueil', 'plombier']);
+    const c = (await s.sharedContacts.get(a))!;
+    assert.equal({ ...c, createdAt: '', updatedAt: '' }, { id: a, tenantId: 'acme', name: 'plombier', work: '0102030405', mobile: null, home: null, group: 'Fournisseurs', version: 1, createdAt: '', updatedAt: '' });
+    assert.match(c.createdAt, ISO);
+    assert.is(await s.sharedContacts.update(a, { name: 'Plombier', work: null, mobile: '0611111111', home: '0122222222', group: null }), true);
+    const c2 = (await s.sharedContacts.get(a))!;
+    assert.equal([c2.name, c2.work, c2.mobile, c2.home, c2.group, c2.tenantId, c2.version], ['Plombier', null, '0611111111', '0122222222', null, 'acme', 2]);
+    // Versioned writes like personal contacts: a write naming an older version changes nothing.
+    assert.is(await s.sharedContacts.update(a, { name: 'Stale', work: null, mobile: null, home: null, group: null }, 1), false);
+    assert.is(await s.sharedContacts.delete(a, 1), false);
+    assert.is((await s.sharedContacts.get(a))!.name, 'Plombier');
+    assert.is(await s.sharedContacts.update(987654321, { name: 'x', work: null, mobile: null, home: null, group: null }), false);
+    assert.is(await s.sharedContacts.delete(a, 2), true);
+    assert.ok(await s.sharedContacts.insert({ tenantId: 'acme', name: 'again', work: '0102030407', mobile: null, home: null, group: null }));
+    a = (await s.sharedContacts.list('acme')).find((x) => x.name === 'again')!.id;
+    assert.is(await s.sharedContacts.delete(a), true);
+    assert.is(await s.sharedContacts.delete(a), false);
+    assert.is(await s.sharedContacts.get(a), undefined);
+    assert.is(await s.sharedContacts.get(987654321), undefined);
+    await s.tenants.delete('acme');
+    assert.equal(await s.sharedContacts.list('acme'), []);
+    assert.is((await s.sharedContacts.list('other')).length, 1);
+  });
+
+  test('key templates: keys kept in order, versioned update (stale refused), unique name per tenant, order, delete', async () => {
+    const { s } = await fresh();
+    await s.tenants.insert(tenant('other'));
+    const keys = [
+      { position: 1, type: 'line' as const, value: null, label: null },
+      { position: 3, type: 'speeddial' as const, value: '0102030405', label: 'Météo & co' },
+    ];
+    const id = await s.keyTemplates.insert({ tenantId: 'acme', name: 'standard', family: 'yealink', keys });
+    await s.keyTemplates.insert({ tenantId: 'acme', name: 'Accueil', family: null, keys: [] });
+    await s.keyTemplates.insert({ tenantId: 'other', name: 'standard', family: null, keys: [] });
+    await rejects(s.keyTemplates.insert({ tenantId: 'acme', name: 'standard', family: null, keys: [] }), 'constraint', 'same name in a tenant');
+    const t = (await s.keyTemplates.get(id))!;
+    assert.equal({ ...t, createdAt: '', updatedAt: '' }, { id, tenantId: 'acme', name: 'standard', family: 'yealink', keys, version: 1, createdAt: '', updatedAt: '' });
+    assert.equal((await s.keyTemplates.list('acme')).map((x) => x.name), ['Accueil', 'standard']);
+    assert.is(await s.keyTemplates.update(id, { name: 'standard 2', family: null, keys: [keys[1]!] }, 1), true);
+    assert.is(await s.keyTemplates.update(id, { name: 'stale', family: null, keys: [] }, 1), false, 'a stale version is refused');
+    const t2 = (await s.keyTemplates.get(id))!;
+    assert.equal([t2.name, t2.family, t2.keys, t2.version], ['standard 2', null, [keys[1]], 2]);
+    assert.is(await s.keyTemplates.update(987654321, { name: 'x', family: null, keys: [] }, 1), false);
+    // Without a version (like every versioned row): written, the version grows all the same.
+    assert.is(await s.keyTemplates.update(id, { name: 'standard 3', family: null, keys: [keys[1]!] }), true);
+    assert.is((await s.keyTemplates.get(id))!.version, 3);
+    assert.is(await s.keyTemplates.delete(id, 2), false, 'a stale delete is refused');
+    assert.is(await s.keyTemplates.delete(id), true);
+    assert.is(await s.keyTemplates.delete(id), false);
+    assert.is(await s.keyTemplates.get(id), undefined);
   });
 
   test('sightings: upsert, firmware and model kept when unknown, unknown MACs ignored, batch with repeats', async () => {

@@ -56,6 +56,9 @@ export interface LocaleInfo {
   alaw: boolean;
   /** Labels of a contact's number kinds, in the locale's language (phone directories). */
   numberLabels: { work: string; mobile: string; home: string };
+  /** Group names of the phone directory, in the locale's language: colleagues (the tenant's
+   *  licences), the company's shared contacts, the user's own contacts without a group. */
+  directoryGroups: { colleagues: string; company: string; personal: string };
   yealink: { gui: string; wui: string; tone: string };
   polycom: { lang: string };
   snom: { language: string; webLanguage: string; toneScheme: string };
@@ -72,6 +75,7 @@ export const LOCALES: Readonly<Record<LocaleTag, LocaleInfo>> = {
     dateOrder: 'DMY',
     alaw: true,
     numberLabels: FR_LABELS,
+    directoryGroups: { colleagues: 'Collègues', company: 'Entreprise', personal: 'Personnel' },
     yealink: { gui: 'French', wui: 'French', tone: 'France' },
     polycom: { lang: 'French_France' },
     snom: { language: 'Francais', webLanguage: 'Francais', toneScheme: 'FRA' },
@@ -83,6 +87,7 @@ export const LOCALES: Readonly<Record<LocaleTag, LocaleInfo>> = {
     dateOrder: 'DMY',
     alaw: true,
     numberLabels: FR_LABELS,
+    directoryGroups: { colleagues: 'Collègues', company: 'Entreprise', personal: 'Personnel' },
     yealink: { gui: 'French', wui: 'French', tone: 'Belgium' },
     polycom: { lang: 'French_France' },
     snom: { language: 'Francais', webLanguage: 'Francais', toneScheme: 'GER' },
@@ -94,6 +99,7 @@ export const LOCALES: Readonly<Record<LocaleTag, LocaleInfo>> = {
     dateOrder: 'DMY',
     alaw: true,
     numberLabels: FR_LABELS,
+    directoryGroups: { colleagues: 'Collègues', company: 'Entreprise', personal: 'Personnel' },
     yealink: { gui: 'French', wui: 'French', tone: 'Switzerland' },
     polycom: { lang: 'French_France' },
     snom: { language: 'Francais', webLanguage: 'Francais', toneScheme: 'SWI' },
@@ -105,6 +111,7 @@ export const LOCALES: Readonly<Record<LocaleTag, LocaleInfo>> = {
     dateOrder: 'DMY',
     alaw: true,
     numberLabels: EN_LABELS,
+    directoryGroups: { colleagues: 'Colleagues', company: 'Company', personal: 'Personal' },
     yealink: { gui: 'English', wui: 'English', tone: 'Great Britain' },
     polycom: { lang: 'English_United_Kingdom' },
     snom: { language: 'English(UK)', webLanguage: 'English', toneScheme: 'GBR' },
@@ -116,6 +123,7 @@ export const LOCALES: Readonly<Record<LocaleTag, LocaleInfo>> = {
     dateOrder: 'MDY',
     alaw: false,
     numberLabels: EN_LABELS,
+    directoryGroups: { colleagues: 'Colleagues', company: 'Company', personal: 'Personal' },
     yealink: { gui: 'English', wui: 'English', tone: 'United States' },
     polycom: { lang: 'English_United_States' },
     snom: { language: 'English', webLanguage: 'English', toneScheme: 'USA' },
@@ -127,6 +135,7 @@ export const LOCALES: Readonly<Record<LocaleTag, LocaleInfo>> = {
     dateOrder: 'DMY',
     alaw: true,
     numberLabels: { work: 'Büro', mobile: 'Mobil', home: 'Privat' },
+    directoryGroups: { colleagues: 'Kollegen', company: 'Firma', personal: 'Persönlich' },
     yealink: { gui: 'German', wui: 'German', tone: 'Germany' },
     polycom: { lang: 'German_Germany' },
     snom: { language: 'Deutsch', webLanguage: 'Deutsch', toneScheme: 'GER' },
@@ -138,6 +147,7 @@ export const LOCALES: Readonly<Record<LocaleTag, LocaleInfo>> = {
     dateOrder: 'DMY',
     alaw: true,
     numberLabels: { work: 'trabajo', mobile: 'móvil', home: 'casa' },
+    directoryGroups: { colleagues: 'Compañeros', company: 'Empresa', personal: 'Personal' },
     yealink: { gui: 'Spanish', wui: 'Spanish', tone: 'Spain' },
     polycom: { lang: 'Spanish_Spain' },
     snom: { language: 'Espanol', webLanguage: 'Espanol', toneScheme: 'ESP' },
@@ -149,6 +159,7 @@ export const LOCALES: Readonly<Record<LocaleTag, LocaleInfo>> = {
     dateOrder: 'DMY',
     alaw: true,
     numberLabels: { work: 'ufficio', mobile: 'cellulare', home: 'casa' },
+    directoryGroups: { colleagues: 'Colleghi', company: 'Azienda', personal: 'Personale' },
     yealink: { gui: 'Italian', wui: 'Italian', tone: 'Italy' },
     polycom: { lang: 'Italian_Italy' },
     snom: { language: 'Italiano', webLanguage: 'Italiano', toneScheme: 'ITA' },
@@ -160,6 +171,7 @@ export const LOCALES: Readonly<Record<LocaleTag, LocaleInfo>> = {
     dateOrder: 'DMY',
     alaw: true,
     numberLabels: { work: 'werk', mobile: 'mobiel', home: 'thuis' },
+    directoryGroups: { colleagues: 'Collega\'s', company: 'Bedrijf', personal: 'Persoonlijk' },
     yealink: { gui: 'Dutch', wui: 'Dutch', tone: 'Netherlands' },
     polycom: { lang: 'Dutch_Netherlands' },
     snom: { language: 'Nederlands', webLanguage: 'Nederlands', toneScheme: 'NLD' },

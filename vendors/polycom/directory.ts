@@ -19,6 +19,17 @@ import { LABEL_BYTES } from './keys.ts';
 import { cleanText } from '../common/escape.ts';
 import { dialString, forXmlBuilder, truncateUtf8, utf8Length } from './text.ts';
 
+/**
+ * Limits of the file. The phone keeps at most 200 KB of directory file (`dir.local.volatile.maxSize`
+ * 1–200, "phones with more than 16 MB RAM support up to 200 Kbytes of directory file", SoundPoint
+ * IP / SoundStation IP Administrator's Guide SIP 3.1, A-68, manualsdir.com mirror); an item here is
+ * about 150 bytes, so cadran writes at most 1000 items (about 150 KB) from at most 1000 contacts —
+ * a contact with several numbers takes one item per number, the last ones are left out past 1000.
+ * The VVX local directory has no group field ([PC-AG] item elements): groups are not written.
+ */
+export const DIRECTORY_MAX_CONTACTS = 1000;
+export const DIRECTORY_MAX_ITEMS = 1000;
+
 interface Item {
   fn: string;
   ct: string;
@@ -65,6 +76,7 @@ export function directoryItems(contacts: readonly RenderContact[], plan: KeyPlan
   for (const c of contacts) {
     const numbers = contactNumbers(c);
     for (const { kind, ct } of numbers) {
+      if (items.length >= DIRECTORY_MAX_ITEMS) break;
       const existing = byCt.get(ct);
       if (existing) {
         // The key keeps its label; the directory shows whose number it is.

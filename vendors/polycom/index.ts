@@ -8,7 +8,8 @@
 import { POLYCOM_FEATURES } from './features.ts';
 import type { ModelInfo, RenderContext, RenderedFile, TemplateSource, Vendor } from '../types.ts';
 import { checkPolycomValues } from './checks.ts';
-import { renderDirectory } from './directory.ts';
+import { DIRECTORY_MAX_CONTACTS, renderDirectory } from './directory.ts';
+import { phoneDirectory } from '../common/directory.ts';
 import { directoryName, paramsName, parseFileName, phoneMasterName } from './files.ts';
 import { identifyPolycom, POLYCOM_OUIS } from './identify.ts';
 import { planKeys } from './keys.ts';
@@ -64,7 +65,7 @@ function render(file: string, ctx: RenderContext | null, templates: TemplateSour
       // Personal contacts are private to their user: never cached publicly.
       return xml(
         renderDirectory(
-          ctx.contacts,
+          phoneDirectory(ctx, DIRECTORY_MAX_CONTACTS, { personalFirst: true }),
           planKeys(ctx.keys, model, polycomAccounts(ctx).accounts),
           resolveProfile(ctx).locale.numberLabels,
           ctx.user ? (ctx.features?.blacklist ?? []).slice(0, POLYCOM_FEATURES.blacklist) : [],

@@ -7,7 +7,8 @@ import { SNOM_MODELS } from './models.ts';
 import { SNOM_OUIS, identifySnom } from './identify.ts';
 import { bootFileNames, fileNames, parseFileName } from './files.ts';
 import { firmwareUrlFor, settingsData } from './settings.ts';
-import { phonebookXml } from './phonebook.ts';
+import { PHONEBOOK_MAX_CONTACTS, phonebookXml } from './phonebook.ts';
+import { phoneDirectory } from '../common/directory.ts';
 import { checkSnomValues } from './checks.ts';
 import { applyParameters, snomParameters } from './parameters.ts';
 
@@ -70,8 +71,10 @@ function render(file: string, ctx: RenderContext | null, templates: TemplateSour
     }
     case 'phonebook':
       if (!ctx || !sameMac(ctx, f.mac)) return null;
-      // Personal contacts are private to their user: never cached publicly either.
-      return xmlFile(phonebookXml(ctx.user ? ctx.contacts : [], bookLists(ctx)), true);
+      // Personal contacts are private to their user: never cached publicly either. The company
+      // directory (colleagues, shared contacts) beside them, each contact with its <group>; the
+      // user's priority callers and blacklist flag the entries holding their numbers.
+      return xmlFile(phonebookXml(phoneDirectory(ctx, PHONEBOOK_MAX_CONTACTS), bookLists(ctx)), true);
     case 'firmware': {
       if (!ctx) return null;
       const url = firmwareUrlFor(ctx, f.model);

@@ -36,6 +36,13 @@ const NUMBER_TYPES = [
   ['home', 'home'],
 ] as const;
 
+/**
+ * Contacts written at most: the phone's built-in directory "can hold 1000 entries" (Snom D765/760
+ * User Manual, "Directory", manualzz mirror; the same figure in the D315/D305 User Manual p.37).
+ * The local directory is searchable on the phone (type letters in the directory).
+ */
+export const PHONEBOOK_MAX_CONTACTS = 1000;
+
 const bookText = (v: string): string => cleanText(v).replace(/&/g, '&amp;');
 
 /** Numbers the book flags: priority callers (through DND) and the blacklist. */

@@ -11,8 +11,9 @@ import { deviceFileData } from './config.ts';
 import { blacklistFileName, deviceFileName, parseYealinkFile, phonebookFileName } from './files.ts';
 import { identifyYealink, YEALINK_OUIS } from './identify.ts';
 import { commonFileName, findYealinkModel, modelsForCode, YEALINK_MODELS } from './models.ts';
-import { renderPhonebook } from './phonebook.ts';
+import { PHONEBOOK_MAX_CONTACTS, renderPhonebook } from './phonebook.ts';
 import { renderBlacklist } from './features.ts';
+import { phoneDirectory } from '../common/directory.ts';
 import { applyParameters, yealinkParameters } from './parameters.ts';
 
 const CFG_TYPE = 'text/plain; charset=utf-8';
@@ -65,7 +66,8 @@ function render(name: string, ctx: RenderContext | null, templates: TemplateSour
     case 'phonebook':
       if (!ctx || ctx.device.mac.toLowerCase() !== f.mac) return null;
       // Personal contacts are private to their user: never cached publicly. No user, no contacts.
-      return file(XML_TYPE, renderPhonebook(ctx.user ? ctx.contacts : []), true);
+      // The company directory (colleagues, shared contacts) beside them, a Menu per group.
+      return file(XML_TYPE, renderPhonebook(phoneDirectory(ctx, PHONEBOOK_MAX_CONTACTS)), true);
     case 'blacklist':
       if (!ctx || ctx.device.mac.toLowerCase() !== f.mac) return null;
       // The user's blacklist is as private as the contacts. No user or no stored settings: empty.

@@ -13,6 +13,15 @@ import { cleanText, xmlBuilderValue } from '../common/escape.ts';
 
 export const PHONEBOOK_TITLE = 'Contacts';
 
+/**
+ * Contacts written at most. Yealink admin guide (SIP-T2/T19 E2/T4/T5/CP860, "Local Directory",
+ * p.342, manualarchiveguide.com mirror): "The local directory can store up to 1000 contacts and 48
+ * groups". cadran keeps the remote phonebook within that size. Searching is the phone's own over
+ * the book it loaded (no server-side search URL is written; the exact remote-book limit was not
+ * found in the vendor documents searched).
+ */
+export const PHONEBOOK_MAX_CONTACTS = 1000;
+
 export function renderPhonebook(contacts: RenderContact[]): string {
   const groups = new Map<string, RenderContact[]>();
   for (const c of contacts) {

@@ -11,6 +11,7 @@ import { isOperator } from '../../auth/principal.ts';
 import { getTenant } from '../../service/tenants.ts';
 import { listDevices } from '../../service/devices.ts';
 import { listContacts } from '../../service/contacts.ts';
+import { listSharedContacts } from '../../service/directory.ts';
 import { requireDeviceImporter } from '../../imports/devices.ts';
 import { contactsCsv, devicesCsv, exportFileName, parseExportFormat, type ExportFormat } from '../../imports/export.ts';
 
@@ -52,6 +53,13 @@ export function exportsRouter(app: AppContext): Router {
     // tenant's admins, operators.
     const contacts = await listContacts(app, p, req.params.number);
     sendCsv(res, contactsCsv(contacts, format), exportFileName('contacts', req.params.number));
+  });
+  r.get('/tenants/:tenant/contacts/export', async (req, res) => {
+    const p = principal(req);
+    const format = formatOf(req);
+    // The company's shared contacts: who may read them (the tenant's members, operators).
+    const contacts = await listSharedContacts(app, p, req.params.tenant);
+    sendCsv(res, contactsCsv(contacts.map((c) => ({ ...c, userNumber: '' })), format), exportFileName('contacts', req.params.tenant));
   });
   return r;
 }

@@ -11,7 +11,7 @@ import { apiTranslator, errorBody } from '../errors.ts';
 import { invalid } from '../../domain/errors.ts';
 import { getUser } from '../../service/users.ts';
 import { importDevices, requireDeviceImporter } from '../../imports/devices.ts';
-import { importContacts } from '../../imports/contacts.ts';
+import { importContacts, importSharedContacts } from '../../imports/contacts.ts';
 import { keepOpen, openUpload, DEFAULT_MAX_UPLOAD_BYTES, type Upload } from '../../imports/upload.ts';
 import { describe } from '../../auth/principal.ts';
 import { sizeMessage, TooLargeError } from '../../imports/csv.ts';
@@ -94,6 +94,13 @@ export function importsRouter(app: AppContext, o: ImportsRouterOptions = {}): Ro
     await withUpload(app, req, res, maxBytes, (u) => {
       const opt = options(req, u.fields);
       return importDevices(app, p, u.source, { dryRun: opt.dryRun, mode: opt.mode, defaultTenant: opt.tenant, charset: u.charset, maxBytes });
+    });
+  });
+  r.post('/tenants/:tenant/contacts/import', async (req, res) => {
+    const p = principal(req);
+    await withUpload(app, req, res, maxBytes, (u) => {
+      const opt = options(req, u.fields);
+      return importSharedContacts(app, p, req.params.tenant!, u.source, { dryRun: opt.dryRun, mode: opt.mode, charset: u.charset, maxBytes });
     });
   });
   r.post('/users/:number/contacts/import', async (req, res) => {

@@ -26,18 +26,20 @@ import { describePostgres } from './index.ts';
  * (its `secret.key`, or CADRAN_SECRET_KEY).
  */
 export const COPIED_TABLES = [
-  'tenants', 'users', 'devices', 'function_keys', 'tenant_network', 'device_network', 'contacts', 'operators', 'auth_sessions',
+  'tenants', 'key_templates', 'users', 'devices', 'function_keys', 'tenant_network', 'device_network', 'contacts', 'operators', 'auth_sessions',
   'settings', 'sightings', 'unknown_devices', 'resync_jobs', 'resync_targets', 'password_resets',
   'device_files', 'audit_log',
   'cluster_nodes', 'probe_blocks', 'template_overrides',
   'user_features',
   // Version 8: an import interrupted in the SQLite installation is still undone on PostgreSQL.
   'import_runs', 'import_undo',
+  // Version 11: the company directory (key_templates is above, before the users naming one).
+  'tenant_contacts',
   'fetched_files',
 ] as const;
 
 /** Tables whose ids SQLite's AUTOINCREMENT gave: the PostgreSQL identity continues after them. */
-const IDENTITY_TABLES = ['contacts', 'audit_log', 'fetched_files'] as const;
+const IDENTITY_TABLES = ['contacts', 'audit_log', 'tenant_contacts', 'key_templates', 'fetched_files'] as const;
 
 /** Columns PostgreSQL has and SQLite has not (SQLite's rowid stands for them). */
 const PG_ONLY = new Set(['seq']);

@@ -16,8 +16,8 @@ import { summarizeJob, type ResyncJob, type ResyncState, type ResyncTarget, type
 import { StoreError } from '../errors.ts';
 import type { FileSnapshot } from '../types.ts';
 import type {
-  Contact, Credential, Device, FileFetch, FunctionKey, NetworkOverrides, Operator, Sighting, Store, StoreChange, TemplateOverride, Tenant, UndoEntry, UnknownDevice, User,
-  VersionedProfile,
+  Contact, Credential, Device, FileFetch, FunctionKey, KeyTemplate, NetworkOverrides, Operator, SharedContact, Sighting, Store, StoreChange, TemplateOverride,
+  Tenant, UndoEntry, UnknownDevice, User, VersionedProfile,
 } from '../types.ts';
 import type { AuditEntry } from '../../domain/audit.ts';
 import { KeyRing, SecretBox } from '../secrets.ts';
@@ -74,7 +74,11 @@ function poolError(pool: pg.Pool, e: unknown): unknown {
 // working when a newer node adds a column during a rolling upgrade.
 const COLS = {
   tenants: 'id, name, sip_domain, sip_proxy, sip_port, sip_transport, security, version, created_at, updated_at',
-  users: 'number, tenant_id, name, email, role, password_hash, sip_auth_name, sip_password, voicemail_number, version, keys_version, created_at, updated_at',
+  users:
+    'number, tenant_id, name, email, role, password_hash, sip_auth_name, sip_password, voicemail_number, version, keys_version, ' +
+    'directory_hidden, key_template, created_at, updated_at',
+  tenant_contacts: 'id, tenant_id, name, work, mobile, home, grp, version, created_at, updated_at',
+  key_templates: 'id, tenant_id, name, family, keys, version, created_at, updated_at',
   devices:
     'mac, tenant_id, vendor, model, user_number, label, expansion_modules, extra_lines, provisioning_username, provisioning_password, version, ' +
     'enrol_until, enrolled_at, enrolled_ip, created_at, updated_at',
@@ -106,6 +110,17 @@ const toUser = (r: Row, box: SecretBox): User => ({
   role: r.role as User['role'], passwordHash: strOrNull(r.password_hash), sipAuthName: str(r.sip_auth_name),
   sipPassword: box.open(str(r.sip_password), SIP_PASSWORD), voicemailNumber: str(r.voicemail_number),
   version: num(r.version), keysVersion: num(r.keys_version),
+  directoryHidden: r.directory_hidden === true, keyTemplate: r.key_template === null || r.key_template === undefined ? null : num(r.key_template),
+  createdAt: str(r.created_at), updatedAt: str(r.updated_at),
+});
+const toSharedContact = (r: Row): SharedContact => ({
+  id: num(r.id), tenantId: str(r.tenant_id), name: str(r.name), work: strOrNull(r.work),
+  mobile: strOrNull(r.mobile), home: strOrNull(r.home), group: strOrNull(r.grp), version: num(r.version),
+  createdAt: str(r.created_at), updatedAt: str(r.updated_at),
+});
+const toKeyTemplate = (r: Row): KeyTemplate => ({
+  id: num(r.id), tenantId: str(r.tenant_id), name: str(r.name), family: strOrNull(r.family),
+  keys: r.keys as FunctionKey[], version: num(r.version),
   createdAt: str(r.created_at), updatedAt: str(r.updated_at),
 });
 const toDevice = (r: Row, box: SecretBox): Device => ({
@@ -531,19 +546,28 @@ export class PostgresStore implements Store {
     insert: async (u) => {
       const at = now();
       await this.#write(
-        `INSERT INTO users (number, tenant_id, name, email, role, password_hash, sip_auth_name, sip_password, voicemail_number, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-        [u.number, u.tenantId, u.name, u.email, u.role, u.passwordHash, u.sipAuthName, this.#box.seal(u.sipPassword, SIP_PASSWORD), u.voicemailNumber, at, at],
+        `INSERT INTO users (number, tenant_id, name, email, role, password_hash, sip_auth_name, sip_password, voicemail_number,
+         directory_hidden, key_template, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+        [u.number, u.tenantId, u.name, u.email, u.role, u.passwordHash, u.sipAuthName, this.#box.seal(u.sipPassword, SIP_PASSWORD), u.voicemailNumber,
+          u.directoryHidden ?? false, u.keyTemplate ?? null, at, at],
       );
     },
     update: async (number, u, ifVersion) => {
-      const params: unknown[] = [u.name, u.email, u.role, u.passwordHash, u.sipAuthName, this.#box.seal(u.sipPassword, SIP_PASSWORD), u.voicemailNumber, now(), number];
+      const params: unknown[] = [u.name, u.email, u.role, u.passwordHash, u.sipAuthName, this.#box.seal(u.sipPassword, SIP_PASSWORD), u.voicemailNumber, now(), number,
+        u.directoryHidden ?? null, u.keyTemplate !== undefined, u.keyTemplate ?? null];
       return (await this.#write(
         `UPDATE users SET name = $1, email = $2, role = $3, password_hash = $4, sip_auth_name = $5, sip_password = $6,
-         voicemail_number = $7, version = version + 1, updated_at = $8 WHERE number = $9${versionClause(params, ifVersion)}`,
+         voicemail_number = $7, directory_hidden = coalesce($10::boolean, directory_hidden),
+         key_template = CASE WHEN $11::boolean THEN $12::bigint ELSE key_template END, version = version + 1, updated_at = $8
+         WHERE number = $9${versionClause(params, ifVersion)}`,
         params,
       )) > 0;
     },
+    withTemplate: async (templateId) =>
+      Number.isSafeInteger(templateId)
+        ? (await this.#rows('SELECT number FROM users WHERE key_template = $1 ORDER BY number', [templateId])).map((r) => str(r.number))
+        : [],
     delete: async (number, ifVersion) => {
       const params: unknown[] = [number];
       return (await this.#write(`DELETE FROM users WHERE number = $1${versionClause(params, ifVersion)}`, params)) > 0;
@@ -684,6 +708,68 @@ export class PostgresStore implements Store {
       if (!Number.isSafeInteger(id)) return false;
       const params: unknown[] = [id];
       return (await this.#write(`DELETE FROM contacts WHERE id = $1${versionClause(params, ifVersion)}`, params)) > 0;
+    },
+  };
+
+  sharedContacts: Store['sharedContacts'] = {
+    list: async (tenantId) =>
+      (await this.#rows(`SELECT ${COLS.tenant_contacts} FROM tenant_contacts WHERE tenant_id = $1 ORDER BY ${NOCASE('name')}, id`, [tenantId])).map(toSharedContact),
+    get: async (id) => {
+      if (!Number.isSafeInteger(id)) return undefined;
+      const r = await this.#one(`SELECT ${COLS.tenant_contacts} FROM tenant_contacts WHERE id = $1`, [id]);
+      return r && toSharedContact(r);
+    },
+    insert: async (c) => {
+      const at = now();
+      const sql = `INSERT INTO tenant_contacts (tenant_id, name, work, mobile, home, grp, created_at, updated_at)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`;
+      const params = [c.tenantId, c.name, c.work, c.mobile, c.home, c.group, at, at];
+      const r = this.#conn.inTransaction ? await this.#atomic((q) => q(sql, params)) : await this.#conn.query(sql, params);
+      return num(r.rows[0]!.id);
+    },
+    update: async (id, c, ifVersion) => {
+      if (!Number.isSafeInteger(id)) return false;
+      const params: unknown[] = [c.name, c.work, c.mobile, c.home, c.group, now(), id];
+      return (await this.#write(
+        `UPDATE tenant_contacts SET name = $1, work = $2, mobile = $3, home = $4, grp = $5, version = version + 1, updated_at = $6 WHERE id = $7${versionClause(params, ifVersion)}`,
+        params,
+      )) > 0;
+    },
+    delete: async (id, ifVersion) => {
+      if (!Number.isSafeInteger(id)) return false;
+      const params: unknown[] = [id];
+      return (await this.#write(`DELETE FROM tenant_contacts WHERE id = $1${versionClause(params, ifVersion)}`, params)) > 0;
+    },
+  };
+
+  keyTemplates: Store['keyTemplates'] = {
+    list: async (tenantId) =>
+      (await this.#rows(`SELECT ${COLS.key_templates} FROM key_templates WHERE tenant_id = $1 ORDER BY ${NOCASE('name')}, id`, [tenantId])).map(toKeyTemplate),
+    get: async (id) => {
+      if (!Number.isSafeInteger(id)) return undefined;
+      const r = await this.#one(`SELECT ${COLS.key_templates} FROM key_templates WHERE id = $1`, [id]);
+      return r && toKeyTemplate(r);
+    },
+    insert: async (t) => {
+      const at = now();
+      const sql = `INSERT INTO key_templates (tenant_id, name, family, keys, version, created_at, updated_at)
+                   VALUES ($1, $2, $3, $4, 1, $5, $6) RETURNING id`;
+      const params = [t.tenantId, t.name, t.family, JSON.stringify(t.keys), at, at];
+      const r = this.#conn.inTransaction ? await this.#atomic((q) => q(sql, params)) : await this.#conn.query(sql, params);
+      return num(r.rows[0]!.id);
+    },
+    update: async (id, t, ifVersion) => {
+      if (!Number.isSafeInteger(id)) return false;
+      const params: unknown[] = [t.name, t.family, JSON.stringify(t.keys), now(), id];
+      return (await this.#write(
+        `UPDATE key_templates SET name = $1, family = $2, keys = $3, version = version + 1, updated_at = $4 WHERE id = $5${versionClause(params, ifVersion)}`,
+        params,
+      )) > 0;
+    },
+    delete: async (id, ifVersion) => {
+      if (!Number.isSafeInteger(id)) return false;
+      const params: unknown[] = [id];
+      return (await this.#write(`DELETE FROM key_templates WHERE id = $1${versionClause(params, ifVersion)}`, params)) > 0;
     },
   };
 
@@ -907,6 +993,21 @@ export class PostgresStore implements Store {
                    provisioning_username = $8, provisioning_password = $9, version = version + 1, updated_at = $10 WHERE mac = $11 AND version = $12`,
                   [d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines ?? []), d.provisioningUsername,
                     restoredPassword(this.#box, d), now(), e.key, e.after_version],
+                )).rowCount ?? 0;
+              }
+            } else if (e.key.startsWith('s')) {
+              // A shared contact of a tenant (company directory): every phone of the tenant shows it.
+              const id = Number(e.key.slice(1));
+              const tenant = e.before
+                ? (JSON.parse(e.before) as SharedContact).tenantId
+                : ((await q('SELECT tenant_id FROM tenant_contacts WHERE id = $1', [id])).rows[0]?.tenant_id as string | undefined);
+              if (tenant) for (const r of (await q('SELECT mac FROM devices WHERE tenant_id = $1', [tenant])).rows as Array<{ mac: string }>) macs.add(r.mac);
+              if (e.before === null) done = (await q('DELETE FROM tenant_contacts WHERE id = $1 AND version = $2', [id, e.after_version])).rowCount ?? 0;
+              else {
+                const c = JSON.parse(e.before) as SharedContact;
+                done = (await q(
+                  'UPDATE tenant_contacts SET name = $1, work = $2, mobile = $3, home = $4, grp = $5, version = version + 1, updated_at = $6 WHERE id = $7 AND version = $8',
+                  [c.name, c.work, c.mobile, c.home, c.group, now(), id, e.after_version],
                 )).rowCount ?? 0;
               }
             } else {

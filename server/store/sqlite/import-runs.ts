@@ -2,7 +2,7 @@
 // 008). Each chunk writes its rows and their before-images in one transaction; a run that fails
 // or dies is put back newest first, a chunk per transaction, and a row somebody changed since the
 // import wrote it (its version moved on) is left as they made it.
-import type { Contact, Device, Store, UndoEntry } from '../types.ts';
+import type { Contact, Device, SharedContact, Store, UndoEntry } from '../types.ts';
 import type { Exec, Statements } from './store.ts';
 import type { SecretBox } from '../secrets.ts';
 import { journalBefore, restoredPassword } from '../secret-sites.ts';
@@ -25,6 +25,14 @@ export function sqliteImportRuns(s: Statements, x: Exec, box: SecretBox): Store[
                  WHERE mac = ? AND version = ?`)
         .run(d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines ?? []), d.provisioningUsername,
           restoredPassword(box, d), new Date().toISOString(), e.key, e.after_version).changes > 0;
+    }
+    if (e.key.startsWith('s')) {
+      // A shared contact of a tenant (company directory).
+      const id = Number(e.key.slice(1));
+      if (e.before === null) return st('DELETE FROM tenant_contacts WHERE id = ? AND version = ?').run(id, e.after_version).changes > 0;
+      const c = JSON.parse(e.before) as SharedContact;
+      return st('UPDATE tenant_contacts SET name = ?, work = ?, mobile = ?, home = ?, grp = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?')
+        .run(c.name, c.work, c.mobile, c.home, c.group, new Date().toISOString(), id, e.after_version).changes > 0;
     }
     if (e.before === null) return st('DELETE FROM contacts WHERE id = ? AND version = ?').run(Number(e.key), e.after_version).changes > 0;
     const c = JSON.parse(e.before) as Contact;
@@ -74,7 +82,13 @@ export function sqliteImportRuns(s: Statements, x: Exec, box: SecretBox): Store[
               .all(runId, UNDO_CHUNK) as Array<Row & { seq: number; entity: string; key: string; before: string | null; after_version: number }>;
             for (const e of rows) {
               if (e.entity === 'device') macs.add(e.key);
-              else {
+              else if (e.key.startsWith('s')) {
+                // Every phone of the tenant shows its shared contacts.
+                const tenant = e.before
+                  ? (JSON.parse(e.before) as SharedContact).tenantId
+                  : (st('SELECT tenant_id FROM tenant_contacts WHERE id = ?').pluck().get(Number(e.key.slice(1))) as string | undefined);
+                if (tenant) for (const mac of st('SELECT mac FROM devices WHERE tenant_id = ?').pluck().all(tenant) as string[]) macs.add(mac);
+              } else {
                 const owner = e.before ? (JSON.parse(e.before) as Contact).userNumber : (st('SELECT user_number FROM contacts WHERE id = ?').pluck().get(Number(e.key)) as string | undefined);
                 if (owner) contactsOf.add(owner);
               }

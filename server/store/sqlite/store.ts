@@ -17,8 +17,8 @@ import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { StoreError } from '../errors.ts';
 import type { FileSnapshot } from '../types.ts';
 import type {
-  Contact, Credential, Device, FileFetch, FunctionKey, ImportRun, NetworkOverrides, Operator, Sighting, Store, StoreChange, TemplateOverride, Tenant,
-  UndoEntry, UnknownDevice, User, VersionedProfile,
+  Contact, Credential, Device, FileFetch, FunctionKey, ImportRun, KeyTemplate, NetworkOverrides, Operator, SharedContact, Sighting, Store, StoreChange,
+  TemplateOverride, Tenant, UndoEntry, UnknownDevice, User, VersionedProfile,
 } from '../types.ts';
 import type { AuditEntry } from '../../domain/audit.ts';
 import { KEY_FILE_NAME, KeyRing, SecretBox, describeKeySource } from '../secrets.ts';
@@ -46,6 +46,17 @@ const toUser = (r: Row, box: SecretBox): User => ({
   role: r.role as User['role'], passwordHash: strOrNull(r.password_hash), sipAuthName: str(r.sip_auth_name),
   sipPassword: box.open(str(r.sip_password), SIP_PASSWORD), voicemailNumber: str(r.voicemail_number),
   version: r.version as number, keysVersion: r.keys_version as number,
+  directoryHidden: r.directory_hidden === 1, keyTemplate: r.key_template === null || r.key_template === undefined ? null : (r.key_template as number),
+  createdAt: str(r.created_at), updatedAt: str(r.updated_at),
+});
+const toSharedContact = (r: Row): SharedContact => ({
+  id: r.id as number, tenantId: str(r.tenant_id), name: str(r.name), work: strOrNull(r.work),
+  mobile: strOrNull(r.mobile), home: strOrNull(r.home), group: strOrNull(r.grp), version: r.version as number,
+  createdAt: str(r.created_at), updatedAt: str(r.updated_at),
+});
+const toKeyTemplate = (r: Row): KeyTemplate => ({
+  id: r.id as number, tenantId: str(r.tenant_id), name: str(r.name), family: strOrNull(r.family),
+  keys: JSON.parse(str(r.keys)) as FunctionKey[], version: r.version as number,
   createdAt: str(r.created_at), updatedAt: str(r.updated_at),
 });
 const toDevice = (r: Row, box: SecretBox): Device => ({
@@ -250,6 +261,8 @@ export class SqliteStore implements Store {
   declare network: Store['network'];
   declare contacts: Store['contacts'];
   declare features: Store['features'];
+  declare sharedContacts: Store['sharedContacts'];
+  declare keyTemplates: Store['keyTemplates'];
   declare sightings: Store['sightings'];
   declare unknownDevices: Store['unknownDevices'];
   declare operators: Store['operators'];
@@ -550,16 +563,23 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
       }),
       insert: (u) => x(() => {
         const at = now();
-        st(`INSERT INTO users (number, tenant_id, name, email, role, password_hash, sip_auth_name, sip_password, voicemail_number, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-          .run(u.number, u.tenantId, u.name, u.email, u.role, u.passwordHash, u.sipAuthName, box.seal(u.sipPassword, SIP_PASSWORD), u.voicemailNumber, at, at);
+        st(`INSERT INTO users (number, tenant_id, name, email, role, password_hash, sip_auth_name, sip_password, voicemail_number,
+            directory_hidden, key_template, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+          .run(u.number, u.tenantId, u.name, u.email, u.role, u.passwordHash, u.sipAuthName, box.seal(u.sipPassword, SIP_PASSWORD), u.voicemailNumber,
+            u.directoryHidden ? 1 : 0, u.keyTemplate ?? null, at, at);
       }),
       update: (number, u, ifVersion) => x(() =>
         st(`UPDATE users SET name = @name, email = @email, role = @role, password_hash = @passwordHash, sip_auth_name = @sipAuthName,
-              sip_password = @sipPassword, voicemail_number = @voicemailNumber, version = version + 1, updated_at = @at
+              sip_password = @sipPassword, voicemail_number = @voicemailNumber, directory_hidden = coalesce(@directoryHidden, directory_hidden),
+              key_template = CASE WHEN @setTemplate THEN @keyTemplate ELSE key_template END, version = version + 1, updated_at = @at
             WHERE number = @number${versionClause(ifVersion)}`)
           .run({ name: u.name, email: u.email, role: u.role, passwordHash: u.passwordHash, sipAuthName: u.sipAuthName,
-            sipPassword: box.seal(u.sipPassword, SIP_PASSWORD), voicemailNumber: u.voicemailNumber, at: now(), number, ...versionParam(ifVersion) }).changes > 0),
+            sipPassword: box.seal(u.sipPassword, SIP_PASSWORD), voicemailNumber: u.voicemailNumber,
+            directoryHidden: u.directoryHidden === undefined ? null : u.directoryHidden ? 1 : 0, setTemplate: u.keyTemplate === undefined ? 0 : 1,
+            keyTemplate: u.keyTemplate ?? null, at: now(), number, ...versionParam(ifVersion) }).changes > 0),
+      withTemplate: (templateId) => x(() =>
+        (st('SELECT number FROM users WHERE key_template = ? ORDER BY number').all(templateId) as Row[]).map((r) => str(r.number))),
       delete: (number, ifVersion) => x(() => st(`DELETE FROM users WHERE number = @number${versionClause(ifVersion)}`).run({ number, ...versionParam(ifVersion) }).changes > 0),
     },
 
@@ -669,6 +689,50 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
         ) as Row;
         return r.version as number;
       }),
+    },
+
+    sharedContacts: {
+      list: (tenantId) => x(() =>
+        (st('SELECT * FROM tenant_contacts WHERE tenant_id = ? ORDER BY name COLLATE NOCASE, id').all(tenantId) as Row[]).map(toSharedContact)),
+      get: (id) => x(() => {
+        const r = st('SELECT * FROM tenant_contacts WHERE id = ?').get(id) as Row | undefined;
+        return r && toSharedContact(r);
+      }),
+      insert: (c) => x(() => {
+        const at = now();
+        return Number(
+          st('INSERT INTO tenant_contacts (tenant_id, name, work, mobile, home, grp, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+            .run(c.tenantId, c.name, c.work, c.mobile, c.home, c.group, at, at).lastInsertRowid,
+        );
+      }),
+      update: (id, c, ifVersion) => x(() =>
+        st(`UPDATE tenant_contacts SET name = @name, work = @work, mobile = @mobile, home = @home, grp = @grp, version = version + 1, updated_at = @at
+            WHERE id = @id${versionClause(ifVersion)}`)
+          .run({ name: c.name, work: c.work, mobile: c.mobile, home: c.home, grp: c.group, at: now(), id, ...versionParam(ifVersion) }).changes > 0),
+      delete: (id, ifVersion) => x(() =>
+        st(`DELETE FROM tenant_contacts WHERE id = @id${versionClause(ifVersion)}`).run({ id, ...versionParam(ifVersion) }).changes > 0),
+    },
+
+    keyTemplates: {
+      list: (tenantId) => x(() =>
+        (st('SELECT * FROM key_templates WHERE tenant_id = ? ORDER BY name COLLATE NOCASE, id').all(tenantId) as Row[]).map(toKeyTemplate)),
+      get: (id) => x(() => {
+        const r = st('SELECT * FROM key_templates WHERE id = ?').get(id) as Row | undefined;
+        return r && toKeyTemplate(r);
+      }),
+      insert: (t) => x(() => {
+        const at = now();
+        return Number(
+          st('INSERT INTO key_templates (tenant_id, name, family, keys, version, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)')
+            .run(t.tenantId, t.name, t.family, JSON.stringify(t.keys), at, at).lastInsertRowid,
+        );
+      }),
+      update: (id, t, ifVersion) => x(() =>
+        st(`UPDATE key_templates SET name = @name, family = @family, keys = @keys, version = version + 1, updated_at = @at
+            WHERE id = @id${versionClause(ifVersion)}`)
+          .run({ name: t.name, family: t.family, keys: JSON.stringify(t.keys), at: now(), id, ...versionParam(ifVersion) }).changes > 0),
+      delete: (id, ifVersion) => x(() =>
+        st(`DELETE FROM key_templates WHERE id = @id${versionClause(ifVersion)}`).run({ id, ...versionParam(ifVersion) }).changes > 0),
     },
 
     sightings: {

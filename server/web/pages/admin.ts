@@ -6,6 +6,7 @@ import { DomainError, notFound } from '../../domain/errors.ts';
 import { requireTenantAdmin, type Actor, type Principal } from '../../auth/principal.ts';
 import { getTenant, updateTenant } from '../../service/tenants.ts';
 import { getUser, listUsers, updateUser } from '../../service/users.ts';
+import { listTemplates } from '../../service/templates.ts';
 import { getDevice, listDevices, updateDevice } from '../../service/devices.ts';
 import { getDeviceNetwork, getTenantNetwork, getTenantNetworkEntry, setDeviceNetwork, setTenantNetwork } from '../../service/network.ts';
 import type { Tenant, User } from '../../store/types.ts';
@@ -42,10 +43,12 @@ export function adminPages(app: AppContext, render: Renderer, ports: WebPorts): 
     render(req, res, 'licences', { titleKey: 'licences.title', ...base(p, t, 'licences'), users });
   });
 
-  const showLicence = (req: Request, res: Response, t: Tenant, u: User, form: Record<string, unknown>, errors?: FormErrors, status = 200) => {
+  const showLicence = async (req: Request, res: Response, t: Tenant, u: User, form: Record<string, unknown>, errors?: FormErrors, status = 200) => {
     const p = who(req);
-    render(req, res, 'licence', { titleKey: 'licence.title', ...base(p, t, 'licences'), user: u, form, errors, self: p.kind === 'user' && p.number === u.number }, status);
+    const templates = (await listTemplates(app, p, t.id)).map((k) => ({ id: k.id, name: k.name, selected: String(k.id) === String(form.keyTemplate ?? '') }));
+    render(req, res, 'licence', { titleKey: 'licence.title', ...base(p, t, 'licences'), user: u, form, templates, errors, self: p.kind === 'user' && p.number === u.number }, status);
   };
+  const licenceForm = (u: User) => ({ name: u.name, email: u.email ?? '', role: u.role, keyTemplate: u.keyTemplate ?? '', directoryHidden: u.directoryHidden });
   // Her own licence: a new e-mail or password needs her current one (issue 12), checked like a login.
   const currentPasswordOf = (req: Request) => {
     const v = field(req, 'currentPassword');
@@ -64,22 +67,26 @@ export function adminPages(app: AppContext, render: Renderer, ports: WebPorts): 
   };
   r.get('/tenants/:tenant/users/:number', async (req, res) => {
     const { t, u } = await licenceOf(req);
-    showLicence(req, res, t, u, { name: u.name, email: u.email ?? '', role: u.role });
+    await showLicence(req, res, t, u, licenceForm(u));
   });
   r.post('/tenants/:tenant/users/:number', async (req, res) => {
     const { p, t, u } = await licenceOf(req);
     const form = { name: field(req, 'name'), email: orNull(field(req, 'email')), role: field(req, 'role') };
+    // The licence's key template and directory setting: its tenant admin's (not on her own form).
+    const settings = p.kind === 'user' && p.number === u.number && p.role !== 'admin'
+      ? {}
+      : { keyTemplate: field(req, 'keyTemplate') === '' ? null : Number(field(req, 'keyTemplate')), directoryHidden: field(req, 'directoryHidden') === 'on' };
     try {
-      await updateUser(app, p, u.number, { ...form, ...currentPasswordOf(req) }, { ...actor(req), ...formVersion(req) });
+      await updateUser(app, p, u.number, { ...form, ...settings, ...currentPasswordOf(req) }, { ...actor(req), ...formVersion(req) });
       res.redirect(303, `/tenants/${t.id}/users/${u.number}?done=licence_saved`);
     } catch (e) {
-      showLicence(req, res, t, u, form, await formRefusal(app, req, e), refusalStatus(e));
+      await showLicence(req, res, t, u, { ...form, ...settings, keyTemplate: 'keyTemplate' in settings ? (settings.keyTemplate ?? '') : '' }, await formRefusal(app, req, e), refusalStatus(e));
     }
   });
   r.post('/tenants/:tenant/users/:number/password', async (req, res) => {
     const { p, t, u } = await licenceOf(req);
     const password = typeof req.body?.password === 'string' ? (req.body.password as string) : '';
-    const form = { name: u.name, email: u.email ?? '', role: u.role };
+    const form = licenceForm(u);
     if (!password) {
       return showLicence(req, res, t, u, form, { fields: { password: translate(req.web!.lang, 'licence.password_required') } }, 422);
     }
@@ -88,7 +95,7 @@ export function adminPages(app: AppContext, render: Renderer, ports: WebPorts): 
       await updateUser(app, p, u.number, { password, role: u.role, ...currentPasswordOf(req) }, actor(req));
       res.redirect(303, `/tenants/${t.id}/users/${u.number}?done=password_changed`);
     } catch (e) {
-      showLicence(req, res, t, u, form, await formRefusal(app, req, e, () => 'password'), refusalStatus(e));
+      await showLicence(req, res, t, u, form, await formRefusal(app, req, e, () => 'password'), refusalStatus(e));
     }
   });
 

@@ -24,6 +24,7 @@ import { deviceRows, importView } from './shared.ts';
 import { contactMatches, groupNumber, lostLeadingZero } from '../phone-numbers.ts';
 import { invalidOnly, who } from './guards.ts';
 import { formRefusal, formVersion, refusalStatus } from '../stale.ts';
+import { templateOf } from '../../service/templates.ts';
 
 /** The nav entry to highlight: "mine" when it is the visitor's own licence, "licences" otherwise. */
 const activeFor = (p: Principal, u: User, mine: string) => (p.kind === 'user' && p.number === u.number ? mine : 'licences');
@@ -225,8 +226,15 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
     const names = new Map(colleagues.map((c) => [c.number, c.name]));
     // Each BLF key shows its colleague's name; the picker lists colleagues by name.
     const shown = slots.map((x) => ({ ...x, blfName: x.type === 'blf' ? (names.get(x.value) ?? '') : '' }));
+    // Keys that come from the licence's template: shown apart, marked when her own key at the same position wins.
+    const template = await templateOf(app.store, u);
+    const own = new Set((await app.store.keys.list(u.number)).map((k) => k.position));
+    const templateKeys = template?.keys.map((k) => ({
+      position: k.position, type: k.type, value: k.value ?? '', label: k.label ?? (k.type === 'blf' && k.value ? (names.get(k.value) ?? '') : ''), overridden: own.has(k.position),
+    }));
     render(req, res, 'keys', {
       titleKey: 'keys.title', active: activeFor(p, u, 'keys'), user: u, colleagues, ...(await keyPanels(app, u, shown)), slotCount: slots.length, errors,
+      ...(template ? { template: { name: template.name, keys: templateKeys } } : {}),
     }, status);
   };
 

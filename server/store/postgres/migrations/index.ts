@@ -16,6 +16,7 @@ import { authSessions } from './007-auth-sessions.ts';
 import { versionsEnrolment } from './008-versions-enrolment.ts';
 import { auditFleet } from './009-audit-fleet.ts';
 import { userFeatures } from './010-user-features.ts';
+import { directoryTemplates } from './011-directory-templates.ts';
 import { fetchedFiles } from './013-fetched-files.ts';
 
 export interface PgMigration {
@@ -32,7 +33,7 @@ export interface PgMigrationContext {
 }
 
 // Numbers are shared with SQLite.
-export const pgMigrations: PgMigration[] = [baseline, extraLines, multiNode, authSessions, versionsEnrolment, auditFleet, userFeatures, fetchedFiles];
+export const pgMigrations: PgMigration[] = [baseline, extraLines, multiNode, authSessions, versionsEnrolment, auditFleet, userFeatures, directoryTemplates, fetchedFiles];
 
 export const latestPgVersion = (): number => pgMigrations[pgMigrations.length - 1]!.version;
 

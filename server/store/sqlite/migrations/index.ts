@@ -17,6 +17,7 @@ import { authSessions } from './007-auth-sessions.ts';
 import { versionsEnrolment } from './008-versions-enrolment.ts';
 import { auditFleet } from './009-audit-fleet.ts';
 import { userFeatures } from './010-user-features.ts';
+import { directoryTemplates } from './011-directory-templates.ts';
 import { fetchedFiles } from './013-fetched-files.ts';
 
 export interface Migration {
@@ -36,7 +37,7 @@ export interface MigrationContext {
 }
 
 // The runner applies what is above the database's version, in this order.
-export const migrations: Migration[] = [initial, phoneActivity, passwordResets, resyncTargets, extraLines, multiNode, authSessions, versionsEnrolment, auditFleet, userFeatures, fetchedFiles];
+export const migrations: Migration[] = [initial, phoneActivity, passwordResets, resyncTargets, extraLines, multiNode, authSessions, versionsEnrolment, auditFleet, userFeatures, directoryTemplates, fetchedFiles];
 
 export function schemaVersion(db: Database): number {
   return db.pragma('user_version', { simple: true }) as number;

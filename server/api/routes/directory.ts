@@ -1,0 +1,68 @@
+// The company directory's shared contacts and the key templates of a tenant (issue 16):
+//   /tenants/{tenant}/contacts[/{id}]        shared contacts (export and import: exports.ts, imports.ts)
+//   /tenants/{tenant}/key-templates[/{id}]   key templates (ETag "v<n>", If-Match: 412 when stale; a body `version`: 409)
+//   /users/{number}/effective-keys           a licence's keys as its phones get them, with their source
+import { Router } from 'express';
+import type { AppContext } from '../../app-context.ts';
+import { principal } from '../auth.ts';
+import { keyTemplateView, sharedContactView } from '../views.ts';
+import { createSharedContact, deleteSharedContact, getSharedContact, listSharedContacts, updateSharedContact } from '../../service/directory.ts';
+import { createTemplate, deleteTemplate, effectiveKeys, getTemplate, listTemplates, templateUsers, updateTemplate } from '../../service/templates.ts';
+import { getUser } from '../../service/users.ts';
+import { sendVersion, writeOptions } from '../versions.ts';
+
+export function directoryRouter(app: AppContext): Router {
+  const r = Router();
+  r.get('/tenants/:tenant/contacts', async (req, res) => {
+    res.json((await listSharedContacts(app, principal(req), req.params.tenant)).map(sharedContactView));
+  });
+  r.post('/tenants/:tenant/contacts', async (req, res) => {
+    res.status(201).json(sharedContactView(await createSharedContact(app, principal(req), req.params.tenant, req.body)));
+  });
+  r.get('/tenants/:tenant/contacts/:id', async (req, res) => {
+    res.json(sharedContactView(await getSharedContact(app, principal(req), req.params.tenant, req.params.id)));
+  });
+  for (const method of ['patch', 'put'] as const) {
+    r[method]('/tenants/:tenant/contacts/:id', async (req, res) => {
+      res.json(sharedContactView(await updateSharedContact(app, principal(req), req.params.tenant, req.params.id, req.body)));
+    });
+  }
+  r.delete('/tenants/:tenant/contacts/:id', async (req, res) => {
+    await deleteSharedContact(app, principal(req), req.params.tenant, req.params.id);
+    res.status(204).end();
+  });
+
+  r.get('/tenants/:tenant/key-templates', async (req, res) => {
+    const list = await listTemplates(app, principal(req), req.params.tenant);
+    const out = [];
+    for (const t of list) out.push(keyTemplateView(t, await templateUsers(app, t.id)));
+    res.json(out);
+  });
+  r.post('/tenants/:tenant/key-templates', async (req, res) => {
+    const t = await createTemplate(app, principal(req), req.params.tenant, req.body);
+    sendVersion(res, t.version);
+    res.status(201).json(keyTemplateView(t, []));
+  });
+  r.get('/tenants/:tenant/key-templates/:id', async (req, res) => {
+    const t = await getTemplate(app, principal(req), req.params.tenant, req.params.id);
+    sendVersion(res, t.version);
+    res.json(keyTemplateView(t, await templateUsers(app, t.id)));
+  });
+  for (const method of ['patch', 'put'] as const) {
+    r[method]('/tenants/:tenant/key-templates/:id', async (req, res) => {
+      const t = await updateTemplate(app, principal(req), req.params.tenant, req.params.id, req.body, writeOptions(req));
+      sendVersion(res, t.version);
+      res.json(keyTemplateView(t, await templateUsers(app, t.id)));
+    });
+  }
+  r.delete('/tenants/:tenant/key-templates/:id', async (req, res) => {
+    await deleteTemplate(app, principal(req), req.params.tenant, req.params.id, (req.query as Record<string, unknown>).version, writeOptions(req));
+    res.status(204).end();
+  });
+
+  r.get('/users/:number/effective-keys', async (req, res) => {
+    const u = await getUser(app, principal(req), req.params.number);
+    res.json(await effectiveKeys(app.store, u));
+  });
+  return r;
+}
