@@ -94,7 +94,8 @@ test('curl --digest and -u (Basic) against tenant credentials', async () => {
   const basic = await run('curl', ['-sS', '--fail', '-u', 'acme-prov:acme-secret-1', url]);
   assert.is(basic.code, 0, basic.stderr);
   assert.ok(basic.stdout.equals(await cliRender(PHONES.yealink.mac, file)));
-  await ps.s.api('PATCH', '/tenants/acme', { security: {} });
+  // PATCH merges field by field (issue 12); PUT replaces: back to an open tenant.
+  await ps.s.api('PUT', '/tenants/acme/security', {});
 });
 
 test('HTTPS with the configured certificate', async () => {
@@ -138,7 +139,7 @@ test('TFTP refuses a tenant that requires credentials; unknown MAC: file not fou
   assert.is.not(refused.code, 0);
   const unknown = await run('curl', ['-sS', `tftp://127.0.0.1:${ps.tftpPort}/000413fedcba.xml`]);
   assert.is.not(unknown.code, 0);
-  await ps.s.api('PATCH', '/tenants/globex', { security: {} });
+  await ps.s.api('PUT', '/tenants/globex/security', {});
 });
 
 test.run();
