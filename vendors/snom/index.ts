@@ -5,7 +5,8 @@ import { xmlAttr, xmlText } from '../common/escape.ts';
 import { SNOM_MODELS } from './models.ts';
 import { SNOM_OUIS, identifySnom } from './identify.ts';
 import { bootFileNames, fileNames, parseFileName } from './files.ts';
-import { firmwareUrlFor, settingsData } from './settings.ts';
+import { settingsData } from './settings.ts';
+import { firmwareUrl } from '../common/firmware.ts';
 import { phonebookXml } from './phonebook.ts';
 import { checkSnomValues } from './checks.ts';
 import { applyParameters, snomParameters } from './parameters.ts';
@@ -66,7 +67,7 @@ function render(file: string, ctx: RenderContext | null, templates: TemplateSour
       return xmlFile(phonebookXml(ctx.user ? ctx.contacts : []), true);
     case 'firmware': {
       if (!ctx) return null;
-      const url = firmwareUrlFor(ctx, f.model);
+      const url = firmwareUrl(ctx, f.model);
       if (url === undefined) return null;
       return xmlFile(templates.render(VENDOR, 'firmware.xml.hbs', { firmwareUrl: xmlText(url) }), false);
     }
