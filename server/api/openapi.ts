@@ -156,6 +156,7 @@ export const OPERATIONS: Operation[] = [
       { name: 'configState', description: 'pending, current or never-fetched', schema: str({ enum: ['pending', 'current', 'never-fetched'] }) },
       { name: 'firmware', description: 'exact firmware version reported by the phones', schema: str() },
       { name: 'model', description: 'provisioned model (T54W, VVX450, D785…)', schema: str() },
+      { name: 'group', description: 'device group label (compared without case)', schema: str() },
       { name: 'notSeenSince', description: 'phones never seen, or last seen before this ISO time', schema: str() },
     ],
     responses: { 200: ok('DeviceList') },

@@ -103,6 +103,7 @@ export const device = z
     label: z.string().nullable(),
     expansionModules: z.number().int(),
     extraLines: z.array(number10).describe('other licences this phone registers as extra lines'),
+    group: z.string().nullable().describe('group label (firmware rollouts, bulk edits)'),
     provisioningUsername: z.string().nullable().optional().describe('admins and operators only'),
     hasProvisioningPassword: z.boolean().optional().describe('admins and operators only'),
     lastSeen: z

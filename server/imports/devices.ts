@@ -6,7 +6,7 @@ import { forbidden, invalid, invalidFile } from '../domain/errors.ts';
 import { formatMac, normalizeMac, parseMac } from '../domain/mac.ts';
 import { listParam, shownValue } from '../domain/messages.ts';
 import { userNumber } from '../domain/numbers.ts';
-import { deviceCreate, modelName } from '../domain/schemas.ts';
+import { deviceCreate, groupLabel, modelName } from '../domain/schemas.ts';
 import { issueDetail } from '../domain/validate.ts';
 import { isOperator, requireTenantAdmin, type Actor, type Principal } from '../auth/principal.ts';
 import { checkExtraLines, checkKeysFit, resolveModel } from '../service/devices.ts';
@@ -19,13 +19,15 @@ import { ReportBuilder, type ImportMode, type ImportOptions, type ImportReport, 
 import { applyInOneTransaction, ImportTrail, reasonOf, type ImportDeps, type ImportProgress, type Outcome, counted } from './common.ts';
 
 /** Accepted header spellings, compared with `headerKey` (no case, accents, spaces). */
-export const DEVICE_COLUMNS: ColumnSpec<'mac' | 'vendor' | 'model' | 'tenant' | 'user' | 'label'> = {
+export const DEVICE_COLUMNS: ColumnSpec<'mac' | 'vendor' | 'model' | 'tenant' | 'user' | 'label' | 'group'> = {
   mac: ['mac', 'adressemac', 'macaddress', 'macadresse', 'adressephysique'],
   vendor: ['vendor', 'fabricant', 'marque', 'constructeur', 'manufacturer', 'brand'],
   model: ['model', 'modele', 'type'],
   tenant: ['tenant', 'tenantid', 'locataire', 'parc', 'client'],
   user: ['user', 'usernumber', 'utilisateur', 'numero', 'numerodutilisateur', 'numeroutilisateur', 'licence', 'license'],
   label: ['label', 'libelle', 'etiquette', 'description', 'name', 'nom'],
+  /** Device group label (firmware rollouts, bulk edits); an empty cell keeps the stored one. */
+  group: ['group', 'groupe', 'devicegroup', 'groupedeploiement', 'groupedappareils'],
 };
 
 export interface DeviceImportOptions extends ImportOptions, Pick<CsvReadOptions, 'maxBytes' | 'charset'> {
@@ -46,6 +48,7 @@ interface Candidate {
   tenant?: string;
   user?: string;
   label?: string;
+  group?: string;
   /** Later lines with the same MAC and different values. */
   conflictLines?: number[];
 }
@@ -115,6 +118,13 @@ function checkLabel(raw: string): Checked<string> {
   return { reason: { key: d.key, ...(d.params ? { params: d.params } : {}), field: 'label' } };
 }
 
+function checkGroup(raw: string): Checked<string> {
+  const r = groupLabel.safeParse(raw);
+  if (r.success) return { ok: r.data };
+  const d = issueDetail(r.error.issues[0]!, 'group');
+  return { reason: { key: d.key, ...(d.params ? { params: d.params } : {}), field: 'group' } };
+}
+
 /** Vendors named by the MAC prefix, the model and the vendor column must agree. */
 function vendorMismatch(mac: string, byModel: Vendor | undefined, byColumn: Vendor | undefined, modelName_: string | undefined): LineReason | null {
   const byOui = vendorForMac(mac);
@@ -180,13 +190,19 @@ function checkLine(line: number, mac: string, fields: string[], map: ColumnMap<D
     if ('reason' in l) return l.reason;
     cand.label = l.ok;
   }
+  const group = cell(fields, map, 'group');
+  if (group) {
+    const g = checkGroup(group);
+    if ('reason' in g) return g.reason;
+    cand.group = g.ok;
+  }
   const tenant = cell(fields, map, 'tenant');
   if (tenant) cand.tenant = tenant.toLowerCase();
   return cand;
 }
 
 const sameValues = (a: Candidate, b: Candidate): boolean =>
-  a.model === b.model && a.vendorCol === b.vendorCol && a.tenant === b.tenant && a.user === b.user && a.label === b.label;
+  a.model === b.model && a.vendorCol === b.vendorCol && a.tenant === b.tenant && a.user === b.user && a.label === b.label && a.group === b.group;
 
 export async function importDevices(
   deps: ImportDeps,
@@ -297,6 +313,7 @@ export async function importDevices(
       }
     }
     const label = c.label ?? existing?.label ?? null;
+    const group = c.group ?? existing?.group ?? null;
     const expansionModules = existing?.expansionModules ?? 0;
     if (user && (!existing || existing.userNumber !== user || existing.model !== model)) {
       const k = `${user}|${model}|${expansionModules}`;
@@ -317,7 +334,7 @@ export async function importDevices(
         return { reason: reasonOf(e) };
       }
     }
-    if (existing && existing.model === model && existing.vendor === vendor && existing.userNumber === user && existing.label === label) return 'unchanged';
+    if (existing && existing.model === model && existing.vendor === vendor && existing.userNumber === user && existing.label === label && existing.group === group) return 'unchanged';
     if (existing && trail.listing(tenantId)) previous.set(c.mac, existing);
     return {
       status: existing ? 'updated' : 'created',
@@ -326,6 +343,7 @@ export async function importDevices(
         extraLines: existing?.extraLines ?? [],
         provisioningUsername: existing?.provisioningUsername ?? null,
         provisioningPassword: existing?.provisioningPassword ?? null,
+        group,
       },
     };
   };
@@ -335,8 +353,8 @@ export async function importDevices(
     written.push(c.mac);
     const before = previous.get(c.mac);
     previous.delete(c.mac);
-    const shown = (d: Pick<Device, 'tenantId' | 'vendor' | 'model' | 'userNumber' | 'label'>) =>
-      ({ tenantId: d.tenantId, vendor: d.vendor, model: d.model, userNumber: d.userNumber, label: d.label });
+    const shown = (d: Pick<Device, 'tenantId' | 'vendor' | 'model' | 'userNumber' | 'label' | 'group'>) =>
+      ({ tenantId: d.tenantId, vendor: d.vendor, model: d.model, userNumber: d.userNumber, label: d.label, group: d.group });
     trail.add(row.tenantId, { line: c.line, mac: formatMac(c.mac), status }, before && shown(before), before && shown(row));
   };
 

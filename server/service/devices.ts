@@ -112,6 +112,7 @@ export async function createDevice(deps: ServiceDeps, p: Actor, input: unknown):
       extraLines: d.extraLines ?? [],
       provisioningUsername: d.provisioningUsername ?? null,
       provisioningPassword: d.provisioningPassword ?? null,
+      group: d.group ?? null,
     };
     if (row.userNumber) await checkKeysFit(store, row.userNumber, row);
     await checkExtraLines(store, row.extraLines, row, true);
@@ -150,6 +151,7 @@ export async function updateDevice(deps: ServiceDeps, p: Actor, rawMac: string, 
       extraLines: patch.extraLines ?? (tenantId === cur.tenantId ? cur.extraLines : []),
       provisioningUsername: patch.provisioningUsername === undefined ? cur.provisioningUsername : patch.provisioningUsername,
       provisioningPassword: patch.provisioningPassword === undefined ? cur.provisioningPassword : patch.provisioningPassword,
+      group: patch.group === undefined ? cur.group : patch.group,
     };
     if (next.userNumber) await checkKeysFit(store, next.userNumber, { ...next, mac: cur.mac });
     await checkExtraLines(store, next.extraLines, { ...next, mac: cur.mac }, patch.extraLines !== undefined);

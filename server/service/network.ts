@@ -16,7 +16,8 @@ import { recordAudit } from './audit.ts';
 export function mergeProfiles(...levels: NetworkProfile[]): NetworkProfile {
   const merged: NetworkProfile = {};
   for (const level of levels) {
-    const { firmware, featureCodes, vendorParameters, ...plain } = level;
+    // Firmware targets are not merged: a device's one is resolved level by level (domain/firmware.ts).
+    const { firmware, featureCodes, vendorParameters, firmwareTargets: _targets, ...plain } = level;
     Object.assign(merged, plain);
     if (firmware) merged.firmware = { ...merged.firmware, ...firmware };
     if (featureCodes) merged.featureCodes = { ...merged.featureCodes, ...featureCodes };

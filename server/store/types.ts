@@ -52,9 +52,14 @@ export interface Device {
   extraLines: string[];
   provisioningUsername: string | null;
   provisioningPassword: string | null;
+  /** Group label (firmware rollouts, bulk edits); null: none. */
+  group: string | null;
   createdAt: string;
   updatedAt: string;
 }
+
+/** A device as written: `group` absent keeps the stored label on update (null on insert). */
+export type DeviceWrite = Omit<Device, 'mac' | 'createdAt' | 'updatedAt' | 'group'> & { group?: string | null };
 
 export interface FunctionKey {
   position: number;
@@ -188,8 +193,9 @@ export interface Store {
     /** `userNumber`: phones of that user; `extraLine`: phones that list that number in extraLines. */
     list(filter?: { tenantId?: string; userNumber?: string; extraLine?: string }): Promise<Device[]>;
     get(mac: string): Promise<Device | undefined>;
-    insert(d: Omit<Device, 'createdAt' | 'updatedAt'>): Promise<void>;
-    update(mac: string, d: Omit<Device, 'mac' | 'createdAt' | 'updatedAt'>): Promise<void>;
+    insert(d: DeviceWrite & { mac: string }): Promise<void>;
+    /** Every field as given; `group` absent keeps the stored one. `updatedAt` moves even when nothing differs. */
+    update(mac: string, d: DeviceWrite): Promise<void>;
     delete(mac: string): Promise<boolean>;
   };
   keys: {

@@ -14,7 +14,7 @@ import { deviceChecks } from '../../provision/checks.ts';
 export function devicesRouter(app: AppContext): Router {
   const r = Router();
   const view = async (p: Principal, d: Device) => fleetView(await withFleetState(app, d), p);
-  // Filters: ?tenant= ?user= ?configState=pending|current|never-fetched ?firmware= ?model= ?notSeenSince=
+  // Filters: ?tenant= ?user= ?configState=pending|current|never-fetched ?firmware= ?model= ?group= ?notSeenSince=
   r.get('/devices', async (req, res) => {
     const p = principal(req);
     res.json((await listFleet(app, p, parseFleetFilter(req.query as Record<string, unknown>))).map((f) => fleetView(f, p)));

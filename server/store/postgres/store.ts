@@ -72,7 +72,7 @@ function poolError(pool: pg.Pool, e: unknown): unknown {
 const COLS = {
   tenants: 'id, name, sip_domain, sip_proxy, sip_port, sip_transport, security, created_at, updated_at',
   users: 'number, tenant_id, name, email, role, password_hash, sip_auth_name, sip_password, voicemail_number, created_at, updated_at',
-  devices: 'mac, tenant_id, vendor, model, user_number, label, expansion_modules, extra_lines, provisioning_username, provisioning_password, created_at, updated_at',
+  devices: 'mac, tenant_id, vendor, model, user_number, label, expansion_modules, extra_lines, provisioning_username, provisioning_password, device_group, created_at, updated_at',
   contacts: 'id, user_number, name, work, mobile, home, grp, created_at, updated_at',
   sightings: 'mac, at, ip, user_agent, firmware, file, protocol, model',
   device_files: 'mac, file, etag, root, at',
@@ -106,6 +106,7 @@ const toDevice = (r: Row, box: SecretBox): Device => ({
   extraLines: r.extra_lines as string[],
   provisioningUsername: strOrNull(r.provisioning_username),
   provisioningPassword: box.openNullable(strOrNull(r.provisioning_password), PROVISIONING_PASSWORD),
+  group: strOrNull(r.device_group),
   createdAt: str(r.created_at), updatedAt: str(r.updated_at),
 });
 const toSighting = (r: Row): Sighting => ({
@@ -529,15 +530,16 @@ export class PostgresStore implements Store {
       const at = now();
       await this.#write(
         `INSERT INTO devices (mac, tenant_id, vendor, model, user_number, label, expansion_modules, extra_lines, provisioning_username,
-         provisioning_password, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-        [d.mac, d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines), d.provisioningUsername, this.#box.sealNullable(d.provisioningPassword, PROVISIONING_PASSWORD), at, at],
+         provisioning_password, device_group, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+        [d.mac, d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines), d.provisioningUsername, this.#box.sealNullable(d.provisioningPassword, PROVISIONING_PASSWORD), d.group ?? null, at, at],
       );
     },
     update: async (mac, d) => {
       await this.#write(
         `UPDATE devices SET tenant_id = $1, vendor = $2, model = $3, user_number = $4, label = $5, expansion_modules = $6,
-         extra_lines = $7, provisioning_username = $8, provisioning_password = $9, updated_at = $10 WHERE mac = $11`,
-        [d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines), d.provisioningUsername, this.#box.sealNullable(d.provisioningPassword, PROVISIONING_PASSWORD), now(), mac],
+         extra_lines = $7, provisioning_username = $8, provisioning_password = $9,
+         device_group = CASE WHEN $10::boolean THEN $11 ELSE device_group END, updated_at = $12 WHERE mac = $13`,
+        [d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines), d.provisioningUsername, this.#box.sealNullable(d.provisioningPassword, PROVISIONING_PASSWORD), d.group !== undefined, d.group ?? null, now(), mac],
       );
     },
     delete: async (mac) => (await this.#write('DELETE FROM devices WHERE mac = $1', [mac])) > 0,

@@ -50,6 +50,7 @@ const toDevice = (r: Row, box: SecretBox): Device => ({
   extraLines: JSON.parse(str(r.extra_lines)) as string[],
   provisioningUsername: strOrNull(r.provisioning_username),
   provisioningPassword: box.openNullable(strOrNull(r.provisioning_password), PROVISIONING_PASSWORD),
+  group: strOrNull(r.device_group),
   createdAt: str(r.created_at), updatedAt: str(r.updated_at),
 });
 const toCredential = (r: Row): Credential => ({
@@ -470,15 +471,15 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
       insert: (d) => x(() => {
         const at = now();
         st(`INSERT INTO devices (mac, tenant_id, vendor, model, user_number, label, expansion_modules, extra_lines, provisioning_username,
-            provisioning_password, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+            provisioning_password, device_group, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
           .run(d.mac, d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines), d.provisioningUsername,
-            box.sealNullable(d.provisioningPassword, PROVISIONING_PASSWORD), at, at);
+            box.sealNullable(d.provisioningPassword, PROVISIONING_PASSWORD), d.group ?? null, at, at);
       }),
       update: (mac, d) => x(() => {
         st(`UPDATE devices SET tenant_id = ?, vendor = ?, model = ?, user_number = ?, label = ?, expansion_modules = ?, extra_lines = ?,
-            provisioning_username = ?, provisioning_password = ?, updated_at = ? WHERE mac = ?`)
+            provisioning_username = ?, provisioning_password = ?, device_group = CASE WHEN ? THEN ? ELSE device_group END, updated_at = ? WHERE mac = ?`)
           .run(d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines), d.provisioningUsername,
-            box.sealNullable(d.provisioningPassword, PROVISIONING_PASSWORD), now(), mac);
+            box.sealNullable(d.provisioningPassword, PROVISIONING_PASSWORD), d.group !== undefined ? 1 : 0, d.group ?? null, now(), mac);
       }),
       delete: (mac) => x(() => st('DELETE FROM devices WHERE mac = ?').run(mac).changes > 0),
     },

@@ -13,6 +13,7 @@ import { baseline } from './004-baseline.ts';
 import { extraLines } from './005-extra-lines.ts';
 import { authSessions } from './007-auth-sessions.ts';
 import { auditFleet } from './009-audit-fleet.ts';
+import { deviceGroups } from './012-device-groups.ts';
 
 export interface PgMigration {
   version: number;
@@ -28,7 +29,7 @@ export interface PgMigrationContext {
 }
 
 // Numbers are shared with SQLite (006 is multi-node work landing separately).
-export const pgMigrations: PgMigration[] = [baseline, extraLines, authSessions, auditFleet];
+export const pgMigrations: PgMigration[] = [baseline, extraLines, authSessions, auditFleet, deviceGroups];
 
 export const latestPgVersion = (): number => pgMigrations[pgMigrations.length - 1]!.version;
 

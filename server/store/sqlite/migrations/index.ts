@@ -9,6 +9,7 @@ import { resyncTargets } from './004-resync.ts';
 import { extraLines } from './005-extra-lines.ts';
 import { authSessions } from './007-auth-sessions.ts';
 import { auditFleet } from './009-audit-fleet.ts';
+import { deviceGroups } from './012-device-groups.ts';
 
 export interface Migration {
   version: number;
@@ -25,7 +26,7 @@ export interface MigrationContext {
 
 // The runner applies what is above the database's version, in this order (006: multi-node work
 // landing separately).
-export const migrations: Migration[] = [initial, phoneActivity, passwordResets, resyncTargets, extraLines, authSessions, auditFleet];
+export const migrations: Migration[] = [initial, phoneActivity, passwordResets, resyncTargets, extraLines, authSessions, auditFleet, deviceGroups];
 
 export function schemaVersion(db: Database): number {
   return db.pragma('user_version', { simple: true }) as number;
