@@ -3,6 +3,7 @@
 import type { NetworkProfile, RenderAccount, RenderContext } from '../../vendors/types.ts';
 import type { Store } from '../store/types.ts';
 import { effectiveProfile } from '../service/network.ts';
+import { deviceFirmware } from '../service/firmware.ts';
 
 /** `defaults`: the installation level of the profile, under the tenant's and the device's. */
 export async function buildRenderContext(store: Store, mac: string, baseUrl: string, defaults: NetworkProfile = {}): Promise<RenderContext | null> {
@@ -43,6 +44,7 @@ export async function buildRenderContext(store: Store, mac: string, baseUrl: str
     if (!u || u.tenantId !== device.tenantId || u.number === user?.number) continue;
     extraLines.push({ number: u.number, name: u.name, sipAuthName: u.sipAuthName, sipPassword: u.sipPassword, voicemailNumber: u.voicemailNumber });
   }
+  const firmware = await deviceFirmware(store, device, defaults);
   return {
     device: { mac: device.mac, vendor: device.vendor, model: device.model, ...(device.label ? { label: device.label } : {}) },
     tenant: {
@@ -68,6 +70,7 @@ export async function buildRenderContext(store: Store, mac: string, baseUrl: str
     keys,
     contacts,
     network: await effectiveProfile(store, device.mac, device.tenantId, defaults),
+    ...(firmware ? { firmware: { url: firmware.url, version: firmware.version } } : {}),
     baseUrl,
     ...(provisioningAuth ? { provisioningAuth } : {}),
   };

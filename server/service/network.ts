@@ -7,6 +7,7 @@ import type { Store } from '../store/types.ts';
 import { inTransaction, type ServiceDeps } from './context.ts';
 import { getDevice } from './devices.ts';
 import { recordAudit } from './audit.ts';
+import { checkDeviceTargets } from './firmware.ts';
 
 /**
  * Profiles from the most general (installation defaults) to the most specific (device): a later
@@ -72,6 +73,7 @@ export async function setDeviceNetwork(deps: ServiceDeps, p: Actor, mac: string,
   const profile = compactProfile(parseInput(networkProfile, input));
   await inTransaction(deps, async (tx) => {
     const cur = await getDevice(tx, p, mac); // still there, still the caller's
+    checkDeviceTargets(profile, cur);
     const before = await tx.store.network.getDevice(cur.mac);
     await tx.store.network.setDevice(cur.mac, profile);
     await recordAudit(tx.store, p, { action: 'device.network', tenantId: cur.tenantId, userNumber: cur.userNumber, mac: cur.mac, before, after: profile });
