@@ -8,6 +8,7 @@ import { sessionsRouter } from './routes/sessions.ts';
 import { tenantsRouter } from './routes/tenants.ts';
 import { usersRouter } from './routes/users.ts';
 import { devicesRouter } from './routes/devices.ts';
+import { parcRouter } from './routes/parc.ts';
 import { resyncOnChange } from './routes/resync.ts';
 import { metricsHandler } from './metrics.ts';
 import { auditRouter } from './routes/audit.ts';
@@ -53,6 +54,7 @@ export function createAdminApp(app: AppContext, ext: AdminExtensions = {}): Expr
   api.use(sessionsRouter(app));
   api.use(tenantsRouter(app));
   api.use(usersRouter(app));
+  api.use(parcRouter(app));
   api.use(devicesRouter(app));
   api.use(notFoundRoute);
   api.use(errorHandler(app.log));

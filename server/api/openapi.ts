@@ -11,6 +11,8 @@ import {
 } from '../domain/schemas.ts';
 import { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX } from '../domain/audit.ts';
 import { loginBody } from './routes/sessions.ts';
+import { bulkRequest } from '../provision/bulk.ts';
+import { firmwareTargetBody } from '../service/firmware.ts';
 import * as out from './schemas.ts';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -55,6 +57,8 @@ const REQUESTS: Record<string, z.ZodType> = {
   ContactInput: contactInput,
   ContactPatch: contactPatch,
   ResyncOptions: resyncBody,
+  FirmwareTargetInput: firmwareTargetBody,
+  BulkRequest: bulkRequest,
 };
 
 const RESPONSES: Record<string, z.ZodType> = {
@@ -88,6 +92,9 @@ const RESPONSES: Record<string, z.ZodType> = {
   ResyncJobList: z.array(out.resyncJobSummary),
   ResyncCancelled: out.resyncCancelled,
   AuditPage: out.auditPage,
+  FirmwareInventory: out.firmwareInventory,
+  FirmwareTargets: out.firmwareTargetsAnswer,
+  BulkResult: out.bulkResult,
 };
 
 const str = (extra: Record<string, unknown> = {}) => ({ type: 'string', ...extra });
@@ -97,6 +104,7 @@ const PATH_PARAMS: Record<string, Param> = {
   number: { name: 'number', description: 'the user\'s 10-digit number', schema: str({ pattern: '^\\d{10}$' }) },
   mac: { name: 'mac', description: 'MAC address in any usual spelling (80:5E:C0:D5:7D:72, 80-5e-c0-d5-7d-72, 805ec0d57d72)', schema: str() },
   id: { name: 'id', description: 'identifier', schema: str() },
+  model: { name: 'model', description: 'phone model (T54W, VVX450, D785…)', schema: str() },
 };
 
 const FORMAT: Param = { name: 'format', description: 'csv (`,`, UTF-8) or excel-fr (`;`, UTF-8 with BOM, for a French Excel)', schema: str({ enum: ['csv', 'excel-fr', 'excel'] }) };
@@ -162,6 +170,28 @@ export const OPERATIONS: Operation[] = [
     responses: { 200: ok('DeviceList') },
   },
   { method: 'post', path: '/devices', tag: 'devices', summary: 'provision a phone', body: { json: 'DeviceCreate' }, responses: { 201: created('Device') } },
+  {
+    method: 'post', path: '/devices/bulk', tag: 'devices',
+    summary: 'bulk edit: phones selected by filter (tenant, model, group, configState, macs) get the operations (setGroup, setProfileField, setFirmware, clearFirmware, resync); dryRun previews per phone, apply writes all or nothing (422 naming the phone and field; 409 when a phone of `expect` changed); one audit entry per changed phone',
+    body: { json: 'BulkRequest' },
+    responses: { 200: ok('BulkResult'), 409: ok('Error', 'a phone changed since the preview (expect)'), 422: ok('Error', 'a value or a phone refuses it; nothing written') },
+  },
+  {
+    method: 'get', path: '/firmware', tag: 'firmware',
+    summary: 'firmware inventory per model: targets, versions the phones report (User-Agent) and counts on target / behind / never seen (tenant admins: their tenant; operators: one or all)',
+    query: [{ name: 'tenant', description: 'tenant id (operators: absent = every tenant)', schema: str() }],
+    responses: { 200: ok('FirmwareInventory') },
+  },
+  {
+    method: 'put', path: '/tenants/{tenant}/firmware-targets/{model}', tag: 'firmware',
+    summary: 'set the tenant\'s firmware target of a model, for every phone of it or (group) the phones of one group first',
+    query: [WRITE_Q], body: { json: 'FirmwareTargetInput' }, responses: { 200: ok('FirmwareTargets') },
+  },
+  {
+    method: 'delete', path: '/tenants/{tenant}/firmware-targets/{model}', tag: 'firmware',
+    summary: 'remove the tenant\'s firmware target of a model (`?group=` for a group-scoped one)',
+    query: [{ name: 'group', description: 'the group the target is scoped to', schema: str() }], responses: { 200: ok('FirmwareTargets') },
+  },
   {
     method: 'get', path: '/devices/export', tag: 'export', summary: 'phones as CSV in the MAC import\'s columns (operators; a tenant admin: their parc)',
     query: [{ name: 'tenant', description: 'one tenant (a tenant admin: theirs, the default)', schema: str() }, FORMAT],

@@ -282,3 +282,71 @@ export const auditEntry = z
 export const auditPage = z.object({ entries: z.array(auditEntry), nextCursor: z.string().nullable() }).strict();
 
 export const openApiDocument = z.object({ openapi: z.string(), info: z.object({}).loose(), paths: z.object({}).loose() }).loose();
+
+// ---- firmware rollout and bulk edits (issue 16)
+const firmwareTargetOut = z
+  .object({ model: z.string(), url: z.string(), version: z.string(), group: z.string().optional() })
+  .strict();
+const standingCounts = {
+  devices: z.number().int(),
+  onTarget: z.number().int().describe('reported the target version'),
+  behind: z.number().int().describe('reported another version than the target'),
+  neverSeen: z.number().int().describe('have a target but never reported a version'),
+  noTarget: z.number().int().describe('no target applies (they keep their software)'),
+  untracked: z.number().int().describe('a URL without a version applies (older `firmware` map): cannot tell'),
+};
+export const firmwareInventory = z
+  .object({
+    tenant: z.string().nullable().describe('null: the whole installation (operators)'),
+    configured: z.object({ installation: z.array(firmwareTargetOut), tenant: z.array(firmwareTargetOut) }).strict(),
+    models: z.array(
+      z
+        .object({
+          model: z.string(),
+          vendor: z.string(),
+          counts: z.object(standingCounts).strict(),
+          targets: z.array(
+            z
+              .object({
+                level: z.enum(['installation', 'tenant', 'device']),
+                tenant: z.string().nullable(),
+                group: z.string().nullable(),
+                url: z.string(),
+                version: z.string().nullable(),
+                devices: z.number().int(),
+              })
+              .strict(),
+          ),
+          versions: z.array(z.object({ version: z.string().nullable(), count: z.number().int(), onTarget: z.number().int() }).strict()),
+          groups: z.array(z.object({ group: z.string().nullable(), ...standingCounts }).strict()),
+        })
+        .strict(),
+    ),
+    totals: z.object(standingCounts).strict(),
+  })
+  .strict();
+export const firmwareTargetsAnswer = z.object({ tenant: z.string(), targets: z.array(firmwareTargetOut) }).strict();
+export const bulkResult = z
+  .object({
+    id: z.string().describe('names the audit entries of this edit (their targetId)'),
+    dryRun: z.boolean(),
+    matched: z.number().int(),
+    changed: z.number().int(),
+    devices: z.array(
+      z
+        .object({
+          mac,
+          tenant: z.string(),
+          model: z.string(),
+          group: z.string().nullable(),
+          version: z.string().describe('row version (updatedAt) to send back in `expect`'),
+          changes: z.array(z.object({ field: z.string(), before: z.unknown(), after: z.unknown() }).strict()),
+        })
+        .strict(),
+    ),
+    resync: z
+      .object({ devices: z.number().int(), reboot: z.boolean(), jobs: z.array(z.string()), error: z.string().nullable() })
+      .strict()
+      .nullable(),
+  })
+  .strict();
