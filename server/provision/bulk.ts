@@ -221,7 +221,7 @@ async function checkPhones(deps: BulkDeps, store: Store, planned: Planned[]): Pr
     if (!ctx) continue;
     const target = ownTarget(x.profileAfter, x.device);
     const resolved = target ? { url: target.url, version: target.version } : await deviceFirmware(store, x.device, deps.defaults ?? {});
-    const problems = vendor.checkValues({ ...ctx, ...(resolved ? { firmware: { url: resolved.url, version: resolved.version } } : {}) }).filter((pr) => pr.field === 'firmware.url');
+    const problems = vendor.checkValues({ ...ctx, ...(resolved ? { firmware: { url: resolved.url, version: resolved.version } } : {}) }).filter((pr) => pr.field.split('.')[0] === 'firmware');
     const first = problems[0];
     if (first) {
       throw invalid(`devices.${formatMac(x.device.mac)}.firmware`, 'validation.bulk_device_value', {
