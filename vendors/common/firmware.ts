@@ -17,12 +17,13 @@ export function modelKey(model: string): string {
   return model.toUpperCase().replace(/[\s_-]+/g, '');
 }
 
-/** The URL of a `model → URL` map for this model, whatever the case or spacing of the key; blank URLs count as none. */
+/** The URL of a `model → URL` map for this model, whatever the case or spacing of the key (as written: each vendor
+ *  decides what a blank one means — Poly's master falls back to `sip.ld`). */
 export function firmwareInMap(map: NetworkProfile['firmware'], model: string): string | undefined {
   if (!map) return undefined;
   const want = modelKey(model);
   for (const [name, url] of Object.entries(map)) {
-    if (modelKey(name) === want && url.trim() !== '') return url;
+    if (modelKey(name) === want) return url;
   }
   return undefined;
 }
@@ -33,6 +34,6 @@ export function firmwareInMap(map: NetworkProfile['firmware'], model: string): s
  * back to the profile's map.
  */
 export function firmwareUrl(ctx: RenderContext, model: string = ctx.device.model): string | undefined {
-  if (ctx.firmware && ctx.firmware.url.trim() !== '' && modelKey(model) === modelKey(ctx.device.model)) return ctx.firmware.url;
+  if (ctx.firmware && modelKey(model) === modelKey(ctx.device.model)) return ctx.firmware.url;
   return firmwareInMap(ctx.network.firmware, model);
 }
