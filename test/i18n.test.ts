@@ -64,6 +64,7 @@ const STORE_CODES = ['constraint', 'busy', 'unavailable', 'failed', 'full'] as c
 type MissingStoreCode = Exclude<StoreErrorCode, (typeof STORE_CODES)[number]>;
 const everyStoreCode: [MissingStoreCode] extends [never] ? true : false = true;
 const DYNAMIC: Record<string, string[]> = {
+  'firmware.level_': ['installation', 'tenant', 'device'],
   'resync.state_': [...RESYNC_STATES, 'running', 'finished', 'cancelled', 'never_seen', 'not_sent'],
   'resync.reason.': [...RESYNC_REASON_CODES],
   'resync.scope.': [...RESYNC_SCOPES],

@@ -61,7 +61,7 @@ async function installation(file: string): Promise<{ token: string; session: str
     }
     await s.transaction(async (tx) => {
       for (const [i, mac] of MACS.entries()) {
-        await tx.devices.insert({ mac, tenantId: 'acme', vendor: 'yealink', model: 'T54W', userNumber: i === 0 ? '0100000001' : null, label: i % 2 ? `Poste ${i}` : null, expansionModules: i % 3, extraLines: i === 0 ? ['0100000002'] : [], provisioningUsername: null, provisioningPassword: null });
+        await tx.devices.insert({ mac, tenantId: 'acme', vendor: 'yealink', model: 'T54W', userNumber: i === 0 ? '0100000001' : null, label: i % 2 ? `Poste ${i}` : null, expansionModules: i % 3, extraLines: i === 0 ? ['0100000002'] : [], provisioningUsername: null, provisioningPassword: null, group: i === 1 ? 'pilote' : null });
       }
     });
     await s.keys.replace('0100000002', [{ position: 1, type: 'line', value: null, label: null }, { position: 2, type: 'blf', value: '0100000001', label: 'Élodie' }]);

@@ -338,6 +338,28 @@ answers('devices, fleet state, import, export, unknown phones', async () => {
   await call('POST', '/devices/import', {}, { body: 'mac,model,tenant\n805ec0ee0001,T54W,acme\n', headers: csv, token: null });
 });
 
+answers('firmware targets, inventory and bulk edits (issue 16)', async () => {
+  await call('PATCH', '/devices/{mac}', { mac: Y.mac }, { body: { group: 'pilot' } });
+  const put = await call('PUT', '/tenants/{tenant}/firmware-targets/{model}', { tenant: 'acme', model: Y.model }, { body: { url: 'http://fw.example/T54W-96.86.0.110.rom', version: '96.86.0.110', group: 'pilot' } });
+  assert.is(put.status, 200);
+  await call('PUT', '/tenants/{tenant}/firmware-targets/{model}', { tenant: 'acme', model: Y.model }, { body: { url: 'not a url', version: '96' } });
+  await call('PUT', '/tenants/{tenant}/firmware-targets/{model}', { tenant: 'globex', model: Y.model }, { token: tok['0100000001'], body: { url: 'http://fw.example/x.rom', version: '1' } });
+  const inv = await call('GET', '/firmware', {}, { query: '?tenant=acme' });
+  assert.is(inv.body.models[0].counts.behind, 1);
+  await call('GET', '/firmware');
+  await call('GET', '/firmware', {}, { token: tok['0100000001'] });
+  await call('GET', '/firmware', {}, { token: tok['0100000001'], query: '?tenant=globex' });
+  await call('GET', '/firmware', {}, { token: tok['0100000002'] });
+  const preview = await call('POST', '/devices/bulk', {}, { body: { filter: { tenant: 'acme', group: 'pilot' }, operations: [{ op: 'setProfileField', field: 'vlanId', value: 30 }], dryRun: true } });
+  assert.is(preview.body.changed, 1);
+  const expect = Object.fromEntries(preview.body.devices.map((d: { mac: string; version: string }) => [d.mac, d.version]));
+  await call('POST', '/devices/bulk', {}, { body: { filter: { tenant: 'acme' }, operations: [{ op: 'setProfileField', field: 'vlanId', value: 99999 }] } });
+  assert.is((await call('POST', '/devices/bulk', {}, { body: { filter: { tenant: 'acme', group: 'pilot' }, operations: [{ op: 'setProfileField', field: 'vlanId', value: 30 }, { op: 'resync' }], expect } })).status, 200);
+  await call('POST', '/devices/bulk', {}, { body: { filter: { tenant: 'acme', group: 'pilot' }, operations: [{ op: 'setGroup', group: null }], expect } });
+  await call('DELETE', '/tenants/{tenant}/firmware-targets/{model}', { tenant: 'acme', model: Y.model }, { query: '?group=pilot' });
+  await call('DELETE', '/tenants/{tenant}/firmware-targets/{model}', { tenant: 'acme', model: Y.model }, { query: '?group=pilot' });
+});
+
 answers('resync and jobs', async () => {
   const job = await call('POST', '/devices/{mac}/resync', { mac: Y.mac });
   assert.is(job.status, 202);

@@ -249,6 +249,23 @@ sqlite('migrations that landed out of order: a database at 9 without 008 (made b
   assert.equal(await sc.templateOverrides.list(), [], '006 applied');
   assert.is(sc.pragma('user_version'), latest);
   await sc.close();
+  // As issue 16's firmware branch made it: 1–5, 7, 9, 12 (a device group, no row versions yet).
+  const fwFile = join(dir, 'gap-012.sqlite');
+  const f = new BetterSqlite3(fwFile);
+  migrate(f, { box }, undefined, migrations.filter((m) => [1, 2, 3, 4, 5, 7, 9, 12].includes(m.version)));
+  assert.is(schemaVersion(f), 12);
+  f.prepare(`INSERT INTO tenants (id, name, sip_domain, security, created_at, updated_at) VALUES ('acme', 'Acme', 'sip.acme.example', '{}', ?, ?)`).run(at, at);
+  f.prepare(`INSERT INTO devices (mac, tenant_id, vendor, model, device_group, created_at, updated_at) VALUES ('805ec0000012', 'acme', 'yealink', 'T54W', 'pilote', ?, ?)`).run(at, at);
+  f.close();
+  const sf = new SqliteStore({ file: fwFile, keys });
+  const d = (await sf.devices.get('805ec0000012'))!;
+  assert.equal([d.group, d.version], ['pilote', 1], '008 applied after 012; the group kept');
+  assert.equal(await sf.sharedContacts.list('acme'), [], '011 applied');
+  assert.is(sf.pragma('user_version'), latest);
+  await sf.close();
+  const twice = new BetterSqlite3(fwFile);
+  assert.equal(migrate(twice, { box }), [], 'nothing applied twice');
+  twice.close();
 });
 
 sqlite('passwords written by the store never reach the database file bytes (file, WAL, shared memory)', async () => {

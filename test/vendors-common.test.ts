@@ -260,4 +260,30 @@ test('fixtures: realistic context and injection', () => {
   assert.is(ctx.user!.name, 'Chloé Dupont-Lefèvre', 'original untouched');
 });
 
+
+// ---- firmware: one lookup for every vendor (vendors/common/firmware.ts, issue 16)
+test('firmware: the resolved target wins over the map, for the device model only; each vendor writes it where it takes a URL', async () => {
+  const { firmwareUrl, modelKey } = await import('../vendors/common/firmware.ts');
+  const { vendorById } = await import('../vendors/index.ts');
+  const templates = new HandlebarsTemplates({ shippedDir: defaultShippedTemplatesDir() });
+  assert.is(modelKey('vvx_450'), 'VVX450');
+  assert.is(modelKey('VVX 450'), 'VVX450');
+  const cases = [
+    { vendor: 'yealink', model: 'T54W', mac: '805ec0d57d72', file: '805ec0d57d72.cfg', url: 'http://fw.example/T54W-96.86.0.110.rom', expect: (u: string) => `static.firmware.url = ${u}` },
+    { vendor: 'polycom', model: 'VVX450', mac: '0004f2a1b2c3', file: '0004f2a1b2c3.cfg', url: 'http://fw.example/vvx/3111-48840-001.sip.ld', expect: (u: string) => `APP_FILE_PATH="${u}"` },
+    { vendor: 'snom', model: 'D785', mac: '000413922d24', file: 'snomD785-firmware.xml', url: 'http://fw.example/snomD785-10.1.54.13-SIP-r.bin', expect: (u: string) => `>${u}</firmware>` },
+  ] as const;
+  for (const c of cases) {
+    const base = realisticContext(c.vendor, c.model, c.mac);
+    const ctx = { ...base, firmware: { url: c.url, version: '1.2.3' } };
+    assert.is(firmwareUrl(ctx), c.url, c.vendor);
+    assert.is(firmwareUrl(ctx, 'T46S'), firmwareUrl(base, 'T46S'), `${c.vendor}: another model's file falls back to the map`);
+    const out = vendorById(c.vendor)!.render(c.file, ctx, templates)!.body.toString('utf8');
+    assert.match(out, c.expect(c.url), c.vendor);
+    // Without a resolved target the profile's map is used, as before.
+    const old = vendorById(c.vendor)!.render(c.file, base, templates);
+    if (old) assert.not.match(old.body.toString('utf8'), c.url);
+  }
+});
+
 test.run();

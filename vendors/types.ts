@@ -77,8 +77,17 @@ export interface NetworkProfile {
   dscpRtp?: number;
   adminPassword?: string;
   resyncIntervalMinutes?: number;
-  /** model → firmware URL (Poly: an image file, or a directory the model's image is looked up in) */
+  /** model → firmware URL (Poly: an image file, or a directory the model's image is looked up in).
+   *  A URL without a version: `firmwareTargets` is the rollout form (with the version phones report). */
   firmware?: Record<string, string>;
+  /**
+   * Firmware rollout targets of this level: per model the image URL and the version string the
+   * phones report in their User-Agent once they run it; `group` scopes a target to the devices
+   * carrying that group label (installation and tenant levels; a device's own target has none).
+   * The core resolves one target per device (server/domain/firmware.ts) into RenderContext.firmware;
+   * vendors read that, never this list.
+   */
+  firmwareTargets?: FirmwareTarget[];
   /** Phone language, tones, clock and date format, default digit map and codecs; `fr-FR` when absent. */
   locale?: LocaleTag;
   featureCodes?: FeatureCodes;
@@ -126,6 +135,16 @@ export interface FeatureSupport {
   reportsToggles: boolean;
 }
 
+/** One firmware rollout target (see NetworkProfile.firmwareTargets). */
+export interface FirmwareTarget {
+  /** Upper case, no spaces: `T54W`, `VVX450`, `D785`. */
+  model: string;
+  url: string;
+  /** As the phone reports it in its User-Agent once it runs this image (`96.86.0.100`). */
+  version: string;
+  group?: string;
+}
+
 export interface RenderContext {
   device: {
     /** 12 lower-case hex digits, no separators. */
@@ -163,6 +182,12 @@ export interface RenderContext {
    */
   directory?: { colleagues: RenderContact[]; shared: RenderContact[] };
   network: NetworkProfile;
+  /**
+   * The firmware image this phone should run, resolved by the core (device, tenant group, tenant,
+   * installation group, installation: the most specific wins). Absent: the phone keeps its
+   * software. vendors/common/firmware.ts reads it (with `network.firmware` as the fallback).
+   */
+  firmware?: { url: string; version: string | null };
   /**
    * Absolute URL prefix, ending with `/`, under which this phone reaches cadran's phone-facing
    * files (it includes the `/p/<token>/` prefix when the tenant uses URL tokens). Used for links

@@ -9,6 +9,7 @@ import { tenantsRouter } from './routes/tenants.ts';
 import { usersRouter } from './routes/users.ts';
 import { devicesRouter } from './routes/devices.ts';
 import { templatesRouter } from './routes/templates.ts';
+import { parcRouter } from './routes/parc.ts';
 import { resyncOnChange } from './routes/resync.ts';
 import { metricsHandler } from './metrics.ts';
 import { auditRouter } from './routes/audit.ts';
@@ -56,6 +57,7 @@ export function createAdminApp(app: AppContext, ext: AdminExtensions = {}): Expr
   api.use(directoryRouter(app));
   api.use(tenantsRouter(app));
   api.use(usersRouter(app));
+  api.use(parcRouter(app));
   api.use(devicesRouter(app));
   api.use(templatesRouter(app));
   api.use(notFoundRoute);

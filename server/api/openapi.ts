@@ -14,6 +14,8 @@ import { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX } from '../domain/audit.ts';
 import { featuresInput } from '../domain/features.ts';
 import { templateOverrideInput } from '../provision/template-overrides.ts';
 import { loginBody } from './routes/sessions.ts';
+import { bulkRequest } from '../provision/bulk.ts';
+import { firmwareTargetBody } from '../service/firmware.ts';
 import * as out from './schemas.ts';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -64,6 +66,8 @@ const REQUESTS: Record<string, z.ZodType> = {
   UnknownAssignment: unknownAssignment,
   KeyTemplateCreate: keyTemplateCreate,
   KeyTemplatePatch: keyTemplatePatch,
+  FirmwareTargetInput: firmwareTargetBody,
+  BulkRequest: bulkRequest,
 };
 
 const RESPONSES: Record<string, z.ZodType> = {
@@ -110,6 +114,9 @@ const RESPONSES: Record<string, z.ZodType> = {
   KeyTemplate: out.keyTemplate,
   KeyTemplateList: z.array(out.keyTemplate),
   EffectiveKeyList: z.array(out.effectiveKey),
+  FirmwareInventory: out.firmwareInventory,
+  FirmwareTargets: out.firmwareTargetsAnswer,
+  BulkResult: out.bulkResult,
 };
 
 const str = (extra: Record<string, unknown> = {}) => ({ type: 'string', ...extra });
@@ -121,6 +128,7 @@ const PATH_PARAMS: Record<string, Param> = {
   id: { name: 'id', description: 'identifier', schema: str() },
   vendor: { name: 'vendor', description: 'vendor id (yealink, polycom, snom)', schema: str({ pattern: '^[a-z0-9-]{1,40}$' }) },
   name: { name: 'name', description: 'a file name: of a shipped template (mac.cfg.hbs, settings.xml.hbs…) under /templates, of a file this phone asks for under /devices/{mac}/files (listed there)', schema: str({ maxLength: 200 }) },
+  model: { name: 'model', description: 'phone model (T54W, VVX450, D785…)', schema: str() },
 };
 
 const FORMAT: Param = { name: 'format', description: 'csv (`,`, UTF-8) or excel-fr (`;`, UTF-8 with BOM, for a French Excel)', schema: str({ enum: ['csv', 'excel-fr', 'excel'] }) };
@@ -194,11 +202,34 @@ export const OPERATIONS: Operation[] = [
       { name: 'configState', description: 'pending, current or never-fetched', schema: str({ enum: ['pending', 'current', 'never-fetched'] }) },
       { name: 'firmware', description: 'exact firmware version reported by the phones', schema: str() },
       { name: 'model', description: 'provisioned model (T54W, VVX450, D785…)', schema: str() },
+      { name: 'group', description: 'device group label (compared without case)', schema: str() },
       { name: 'notSeenSince', description: 'phones never seen, or last seen before this ISO time', schema: str() },
     ],
     responses: { 200: ok('DeviceList') },
   },
   { method: 'post', path: '/devices', tag: 'devices', summary: 'provision a phone', body: { json: 'DeviceCreate' }, responses: { 201: created('Device') } },
+  {
+    method: 'post', path: '/devices/bulk', tag: 'devices',
+    summary: 'bulk edit: phones selected by filter (tenant, model, group, configState, macs) get the operations (setGroup, setProfileField, setFirmware, clearFirmware, resync); dryRun previews per phone, apply writes all or nothing (422 naming the phone and field; 409 when a phone of `expect` changed); one audit entry per changed phone',
+    body: { json: 'BulkRequest' },
+    responses: { 200: ok('BulkResult'), 409: ok('Error', 'a phone changed since the preview (expect)'), 422: ok('Error', 'a value or a phone refuses it; nothing written') },
+  },
+  {
+    method: 'get', path: '/firmware', tag: 'firmware',
+    summary: 'firmware inventory per model: targets, versions the phones report (User-Agent) and counts on target / behind / never seen (tenant admins: their tenant; operators: one or all)',
+    query: [{ name: 'tenant', description: 'tenant id (operators: absent = every tenant)', schema: str() }],
+    responses: { 200: ok('FirmwareInventory') },
+  },
+  {
+    method: 'put', path: '/tenants/{tenant}/firmware-targets/{model}', tag: 'firmware',
+    summary: 'set the tenant\'s firmware target of a model, for every phone of it or (group) the phones of one group first',
+    query: [WRITE_Q], body: { json: 'FirmwareTargetInput' }, responses: { 200: ok('FirmwareTargets') },
+  },
+  {
+    method: 'delete', path: '/tenants/{tenant}/firmware-targets/{model}', tag: 'firmware',
+    summary: 'remove the tenant\'s firmware target of a model (`?group=` for a group-scoped one)',
+    query: [{ name: 'group', description: 'the group the target is scoped to', schema: str() }], responses: { 200: ok('FirmwareTargets') },
+  },
   {
     method: 'get', path: '/devices/export', tag: 'export', summary: 'phones as CSV in the MAC import\'s columns (operators; a tenant admin: their parc)',
     query: [{ name: 'tenant', description: 'one tenant (a tenant admin: theirs, the default)', schema: str() }, FORMAT],

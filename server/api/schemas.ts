@@ -121,6 +121,7 @@ export const device = z
     label: z.string().nullable(),
     expansionModules: z.number().int(),
     extraLines: z.array(number10).describe('other licences this phone registers as extra lines'),
+    group: z.string().nullable().describe('group label (firmware rollouts, bulk edits)'),
     provisioningUsername: z.string().nullable().optional().describe('admins and operators only'),
     hasProvisioningPassword: z.boolean().optional().describe('admins and operators only'),
     enrolment: enrolment.optional().describe('admins and operators only'),
@@ -394,5 +395,73 @@ export const deviceFileDiff = z
     unified: z.string().describe('`diff -u` text, last fetched → current (empty when nothing to show)'),
     hunks: z.array(z.object({ oldStart: z.number().int(), oldLines: z.number().int(), newStart: z.number().int(), newLines: z.number().int(), lines: z.array(diffLine) }).strict()),
     secretsOnly: z.boolean().describe('the bytes differ only in masked secrets'),
+  })
+  .strict();
+
+// ---- firmware rollout and bulk edits (issue 16)
+const firmwareTargetOut = z
+  .object({ model: z.string(), url: z.string(), version: z.string(), group: z.string().optional() })
+  .strict();
+const standingCounts = {
+  devices: z.number().int(),
+  onTarget: z.number().int().describe('reported the target version'),
+  behind: z.number().int().describe('reported another version than the target'),
+  neverSeen: z.number().int().describe('have a target but never reported a version'),
+  noTarget: z.number().int().describe('no target applies (they keep their software)'),
+  untracked: z.number().int().describe('a URL without a version applies (older `firmware` map): cannot tell'),
+};
+export const firmwareInventory = z
+  .object({
+    tenant: z.string().nullable().describe('null: the whole installation (operators)'),
+    configured: z.object({ installation: z.array(firmwareTargetOut), tenant: z.array(firmwareTargetOut) }).strict(),
+    models: z.array(
+      z
+        .object({
+          model: z.string(),
+          vendor: z.string(),
+          counts: z.object(standingCounts).strict(),
+          targets: z.array(
+            z
+              .object({
+                level: z.enum(['installation', 'tenant', 'device']),
+                tenant: z.string().nullable(),
+                group: z.string().nullable(),
+                url: z.string(),
+                version: z.string().nullable(),
+                devices: z.number().int(),
+              })
+              .strict(),
+          ),
+          versions: z.array(z.object({ version: z.string().nullable(), count: z.number().int(), onTarget: z.number().int() }).strict()),
+          groups: z.array(z.object({ group: z.string().nullable(), ...standingCounts }).strict()),
+        })
+        .strict(),
+    ),
+    totals: z.object(standingCounts).strict(),
+  })
+  .strict();
+export const firmwareTargetsAnswer = z.object({ tenant: z.string(), targets: z.array(firmwareTargetOut) }).strict();
+export const bulkResult = z
+  .object({
+    id: z.string().describe('names the audit entries of this edit (their targetId)'),
+    dryRun: z.boolean(),
+    matched: z.number().int(),
+    changed: z.number().int(),
+    devices: z.array(
+      z
+        .object({
+          mac,
+          tenant: z.string(),
+          model: z.string(),
+          group: z.string().nullable(),
+          version: z.string().describe('row version (the number of the phone\'s ETag "v<n>", as text) to send back in `expect`'),
+          changes: z.array(z.object({ field: z.string(), before: z.unknown(), after: z.unknown() }).strict()),
+        })
+        .strict(),
+    ),
+    resync: z
+      .object({ devices: z.number().int(), reboot: z.boolean(), jobs: z.array(z.string()), error: z.string().nullable() })
+      .strict()
+      .nullable(),
   })
   .strict();

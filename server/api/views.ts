@@ -57,6 +57,7 @@ export const deviceView = (d: Device, p: Principal, seen?: Sighting, config?: Co
   label: d.label,
   expansionModules: d.expansionModules,
   extraLines: d.extraLines,
+  group: d.group,
   ...(isOperator(p) || (p.kind === 'user' && p.role === 'admin')
     ? {
         provisioningUsername: d.provisioningUsername,

@@ -14,6 +14,7 @@ export function compactProfile(p: Record<string, unknown>): NetworkProfile {
     if (Object.keys(codes).length > 0) out.featureCodes = codes;
     else delete out.featureCodes;
   }
+  if (out.firmwareTargets && out.firmwareTargets.length === 0) delete out.firmwareTargets;
   return out;
 }
 

@@ -184,6 +184,36 @@ export const modelName = z
 /** The most extra lines any model takes (its SIP accounts less the user's own). */
 const MAX_EXTRA_LINES = Math.max(...vendors.flatMap((v) => v.models.map((m) => m.sipAccounts))) - 1;
 
+/**
+ * A device group label (`pilot`, `accueil 2e étage`): letters, digits, space, `.`, `_`, `-`, 1–40
+ * characters, starting with a letter or digit. Rollouts and bulk edits select phones by it.
+ */
+export const groupLabel = z
+  .string()
+  .trim()
+  .regex(/^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,39}$/u, 'validation.group_label');
+
+/** The version string a phone reports in its User-Agent (`96.86.0.100`, `6.4.3.5018`, `10.1.54.13`). */
+export const firmwareVersion = z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/, 'validation.firmware_version');
+export const firmwareImageUrl = z.url({ protocol: /^(https?|tftp|ftp)$/, error: 'validation.firmware_url' }).max(1000);
+
+export const firmwareTarget = z
+  .object({ model: modelName, url: firmwareImageUrl, version: firmwareVersion, group: groupLabel.optional() })
+  .strict();
+
+/** At most one target per (model, group) in a level. */
+export const firmwareTargets = z
+  .array(firmwareTarget)
+  .max(500)
+  .superRefine((list, ctx) => {
+    const seen = new Set<string>();
+    list.forEach((t, i) => {
+      const k = `${t.model}\u0000${t.group ?? ''}`;
+      if (seen.has(k)) ctx.addIssue({ code: 'custom', path: [i, 'model'], message: 'validation.firmware_target_twice' });
+      seen.add(k);
+    });
+  });
+
 export const deviceCreate = z
   .object({
     mac: z.string(),
@@ -197,6 +227,8 @@ export const deviceCreate = z
     extraLines: z.array(userNumber).max(MAX_EXTRA_LINES).optional(),
     provisioningUsername: asciiToken(1, 64).nullable().optional(),
     provisioningPassword: secret(8, 128).nullable().optional(),
+    /** Device group label (rollouts, bulk edits); null or absent: none. */
+    group: groupLabel.nullable().optional(),
   })
   .strict();
 export const devicePatch = deviceCreate.omit({ mac: true }).partial().strict();
@@ -277,7 +309,8 @@ export const networkProfile = z
     dscpRtp: range(0, 63).nullable(),
     adminPassword: asciiToken(4, 64).nullable(),
     resyncIntervalMinutes: range(5, 43200).nullable(),
-    firmware: z.record(modelName, z.url({ protocol: /^(https?|tftp|ftp)$/, error: 'validation.firmware_url' }).max(1000)),
+    firmware: z.record(modelName, firmwareImageUrl),
+    firmwareTargets: firmwareTargets.nullable(),
     locale: z.enum(LOCALE_TAGS).nullable(),
     featureCodes: z.object({ directedPickup: featureCode.nullable(), groupPickup: featureCode.nullable() }).partial().strict().nullable(),
     digitMap: z

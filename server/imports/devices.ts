@@ -6,7 +6,7 @@ import { forbidden, invalid, invalidFile, stale, type ErrorDetail } from '../dom
 import { formatMac, normalizeMac, parseMac } from '../domain/mac.ts';
 import { listParam, message, shownValue } from '../domain/messages.ts';
 import { userNumber } from '../domain/numbers.ts';
-import { deviceCreate, modelName } from '../domain/schemas.ts';
+import { deviceCreate, groupLabel, modelName } from '../domain/schemas.ts';
 import { issueDetail } from '../domain/validate.ts';
 import { isOperator, requireTenantAdmin, type Actor, type Principal } from '../auth/principal.ts';
 import { checkExtraLines, checkKeysFit, claimRefusal, resolveModel } from '../service/devices.ts';
@@ -24,7 +24,7 @@ import { devicesOfUsers } from '../service/context.ts';
 
 /** Accepted header spellings, compared with `headerKey` (no case, accents, spaces). */
 export const DEVICE_COLUMNS: ColumnSpec<
-  'mac' | 'vendor' | 'model' | 'tenant' | 'user' | 'label' | 'forward' | 'dnd' | 'vip' | 'blacklist' | 'anonymous'
+  'mac' | 'vendor' | 'model' | 'tenant' | 'user' | 'label' | 'group' | 'forward' | 'dnd' | 'vip' | 'blacklist' | 'anonymous'
 > = {
   mac: ['mac', 'adressemac', 'macaddress', 'macadresse', 'adressephysique'],
   vendor: ['vendor', 'fabricant', 'marque', 'constructeur', 'manufacturer', 'brand'],
@@ -32,6 +32,8 @@ export const DEVICE_COLUMNS: ColumnSpec<
   tenant: ['tenant', 'tenantid', 'locataire', 'parc', 'client'],
   user: ['user', 'usernumber', 'utilisateur', 'numero', 'numerodutilisateur', 'numeroutilisateur', 'licence', 'license'],
   label: ['label', 'libelle', 'etiquette', 'description', 'name', 'nom'],
+  /** Device group label (firmware rollouts, bulk edits); an empty cell keeps the stored one. */
+  group: ['group', 'groupe', 'devicegroup', 'groupedeploiement', 'groupedappareils'],
   // The user's line settings (issue 15), for bulk set-up: `renvoi` = a number (forward all calls to
   // it) or `non`; `npd` = oui/non; lists of numbers separated by `|` or `,`.
   forward: ['renvoi', 'renvoipermanent', 'renvoidappelpermanent', 'forward', 'forwardalways'],
@@ -116,6 +118,7 @@ interface Candidate {
   label?: string;
   /** Line settings of the phone's user given on this line (merged onto the stored ones). */
   features?: FeaturesInput;
+  group?: string;
   /** Later lines with the same MAC and different values. */
   conflictLines?: number[];
 }
@@ -185,6 +188,13 @@ function checkLabel(raw: string): Checked<string> {
   return { reason: { key: d.key, ...(d.params ? { params: d.params } : {}), field: 'label' } };
 }
 
+function checkGroup(raw: string): Checked<string> {
+  const r = groupLabel.safeParse(raw);
+  if (r.success) return { ok: r.data };
+  const d = issueDetail(r.error.issues[0]!, 'group');
+  return { reason: { key: d.key, ...(d.params ? { params: d.params } : {}), field: 'group' } };
+}
+
 /** Vendors named by the MAC prefix, the model and the vendor column must agree. */
 function vendorMismatch(mac: string, byModel: Vendor | undefined, byColumn: Vendor | undefined, modelName_: string | undefined): LineReason | null {
   const byOui = vendorForMac(mac);
@@ -250,6 +260,12 @@ function checkLine(line: number, mac: string, fields: string[], map: ColumnMap<D
     if ('reason' in l) return l.reason;
     cand.label = l.ok;
   }
+  const group = cell(fields, map, 'group');
+  if (group) {
+    const g = checkGroup(group);
+    if ('reason' in g) return g.reason;
+    cand.group = g.ok;
+  }
   const tenant = cell(fields, map, 'tenant');
   if (tenant) cand.tenant = tenant.toLowerCase();
   const features = checkFeatureCells(fields, map);
@@ -259,7 +275,7 @@ function checkLine(line: number, mac: string, fields: string[], map: ColumnMap<D
 }
 
 const sameValues = (a: Candidate, b: Candidate): boolean =>
-  a.model === b.model && a.vendorCol === b.vendorCol && a.tenant === b.tenant && a.user === b.user && a.label === b.label &&
+  a.model === b.model && a.vendorCol === b.vendorCol && a.tenant === b.tenant && a.user === b.user && a.label === b.label && a.group === b.group &&
   JSON.stringify(a.features ?? null) === JSON.stringify(b.features ?? null);
 
 export async function importDevices(
@@ -378,6 +394,7 @@ export async function importDevices(
       }
     }
     const label = c.label ?? existing?.label ?? null;
+    const group = c.group ?? existing?.group ?? null;
     const expansionModules = existing?.expansionModules ?? 0;
     if (user && (!existing || existing.userNumber !== user || existing.model !== model)) {
       const k = `${user}|${model}|${expansionModules}`;
@@ -409,7 +426,7 @@ export async function importDevices(
       const { version: _v, updatedAt: _u, ...plain } = cur;
       if (JSON.stringify(plain) !== JSON.stringify(value)) features = { number: user, value, before: plain };
     }
-    const deviceSame = !!existing && existing.model === model && existing.vendor === vendor && existing.userNumber === user && existing.label === label;
+    const deviceSame = !!existing && existing.model === model && existing.vendor === vendor && existing.userNumber === user && existing.label === label && existing.group === group;
     if (deviceSame && !features) return 'unchanged';
     // A new device gets credentials of its own, and an enrolment window when its tenant adopts
     // phones before serving them.
@@ -420,7 +437,7 @@ export async function importDevices(
       status: existing ? 'updated' : 'created',
       row: {
         row: {
-          mac: c.mac, tenantId, vendor, model, userNumber: user, label, expansionModules, extraLines: existing?.extraLines ?? [], ...creds,
+          mac: c.mac, tenantId, vendor, model, userNumber: user, label, expansionModules, extraLines: existing?.extraLines ?? [], ...creds, group,
           ...(existing ? {} : { enrolUntil: enrolmentUntil(tenant.security) }),
         },
         before: existing ?? null,
@@ -429,8 +446,8 @@ export async function importDevices(
     };
   };
   const write = async (c: Candidate, w: Write, status: 'created' | 'updated', tx: Store): Promise<UndoEntry> => {
-    const shown = (d: Pick<Device, 'tenantId' | 'vendor' | 'model' | 'userNumber' | 'label'>) =>
-      ({ tenantId: d.tenantId, vendor: d.vendor, model: d.model, userNumber: d.userNumber, label: d.label });
+    const shown = (d: Pick<Device, 'tenantId' | 'vendor' | 'model' | 'userNumber' | 'label' | 'group'>) =>
+      ({ tenantId: d.tenantId, vendor: d.vendor, model: d.model, userNumber: d.userNumber, label: d.label, group: d.group });
     const listed = trail.listing(w.row.tenantId);
     const f = w.features;
     if (f) {
@@ -444,7 +461,7 @@ export async function importDevices(
       : [undefined, undefined] as const);
     if (status === 'updated') {
       const cur = w.before!;
-      const same = cur.model === w.row.model && cur.vendor === w.row.vendor && cur.userNumber === w.row.userNumber && cur.label === w.row.label;
+      const same = cur.model === w.row.model && cur.vendor === w.row.vendor && cur.userNumber === w.row.userNumber && cur.label === w.row.label && cur.group === w.row.group;
       if (!same && !(await tx.devices.update(c.mac, w.row, cur.version))) throw stale(message('stale.device', { mac: formatMac(c.mac) }));
       const [b, a] = changes(listed && !same ? cur : undefined);
       trail.add(w.row.tenantId, { line: c.line, mac: formatMac(c.mac), status }, b, a);

@@ -1,5 +1,5 @@
 // Exports in the imports' own columns, so that importing an export changes nothing: phones as
-// `mac,vendor,model,tenant,user,label` (the header names DEVICE_COLUMNS reads) and a user's
+// `mac,vendor,model,tenant,user,label,group` (the header names DEVICE_COLUMNS reads) and a user's
 // personal contacts as `name,work,mobile,home,group` (CONTACT_COLUMNS).
 //   - `csv`: RFC 4180, `,`, UTF-8 without BOM, CRLF line ends (scripts, other tools);
 //   - `excel-fr`: `;`, UTF-8 with a BOM, CRLF: what a French Excel opens in columns (its list
@@ -48,7 +48,7 @@ type DeviceColumn = keyof typeof DEVICE_COLUMNS;
 type ContactColumn = keyof typeof CONTACT_COLUMNS;
 
 /** Column names as the device import reads them (each is its own first alias). */
-export const DEVICE_EXPORT_COLUMNS: readonly DeviceColumn[] = ['mac', 'vendor', 'model', 'tenant', 'user', 'label'];
+export const DEVICE_EXPORT_COLUMNS: readonly DeviceColumn[] = ['mac', 'vendor', 'model', 'tenant', 'user', 'label', 'group'];
 export const CONTACT_EXPORT_COLUMNS: readonly ContactColumn[] = ['name', 'work', 'mobile', 'home', 'group'];
 
 export function devicesCsv(devices: Device[], format: ExportFormat = 'csv'): string {
@@ -61,6 +61,7 @@ export function devicesCsv(devices: Device[], format: ExportFormat = 'csv'): str
       { v: d.tenantId, text: false },
       { v: d.userNumber, text: false },
       { v: d.label, text: true },
+      { v: d.group, text: true },
     ]),
     format,
   );

@@ -5,6 +5,7 @@ import type { Store } from '../store/types.ts';
 import { effectiveProfile } from '../service/network.ts';
 import { adoptsBeforeServe } from '../domain/schemas.ts';
 import { effectiveKeys } from '../service/templates.ts';
+import { deviceFirmware } from '../service/firmware.ts';
 
 /** First path segment of the phone-facing events URL: `<base>/events/<mac>/<event>`. */
 export const EVENTS_SEGMENT = 'events';
@@ -80,6 +81,7 @@ export async function buildRenderContext(store: Store, mac: string, baseUrl: str
   const features: RenderContext['features'] = stored
     ? { dnd: stored.dnd, forwardAlways: stored.forwardAlways, rejectAnonymous: stored.rejectAnonymous, blacklist: stored.blacklist }
     : undefined;
+  const firmware = await deviceFirmware(store, device, defaults);
   return {
     device: { mac: device.mac, vendor: device.vendor, model: device.model, ...(device.label ? { label: device.label } : {}) },
     tenant: {
@@ -107,6 +109,7 @@ export async function buildRenderContext(store: Store, mac: string, baseUrl: str
     ...(features ? { features } : {}),
     ...(directory ? { directory } : {}),
     network: await effectiveProfile(store, device.mac, device.tenantId, defaults),
+    ...(firmware ? { firmware: { url: firmware.url, version: firmware.version } } : {}),
     baseUrl,
     // Toggles made on the phone come back here (server/phone/http.ts, events path).
     ...(user ? { eventsUrl: `${baseUrl}${EVENTS_SEGMENT}/${device.mac}/` } : {}),

@@ -26,7 +26,7 @@ import type { ServiceDeps } from '../service/context.ts';
 import { getDevice, listDevices } from '../service/devices.ts';
 import type { Principal } from '../auth/principal.ts';
 import { invalid } from '../domain/errors.ts';
-import { modelName } from '../domain/schemas.ts';
+import { groupLabel, modelName } from '../domain/schemas.ts';
 import type { Device, FileFetch, Sighting, Store } from '../store/types.ts';
 import { etagOf } from './cache.ts';
 import { buildRenderContext, tenantBaseUrl } from './context.ts';
@@ -176,6 +176,8 @@ export interface FleetFilter {
   firmware?: string;
   /** Provisioned model (`T54W`). */
   model?: string;
+  /** Group label (compared without case). */
+  group?: string;
   /** Phones never seen, or last seen before this ISO time. */
   notSeenSince?: string;
 }
@@ -189,6 +191,10 @@ export async function listFleet(deps: FleetDeps, p: Principal, f: FleetFilter = 
   let devices = await listDevices(deps, p, { ...(f.tenantId ? { tenantId: f.tenantId } : {}), ...(f.userNumber ? { userNumber: f.userNumber } : {}) });
   if (f.tenantId) devices = devices.filter((d) => d.tenantId === f.tenantId);
   if (f.model) devices = devices.filter((d) => d.model === f.model);
+  if (f.group !== undefined) {
+    const g = f.group.toLocaleLowerCase('fr');
+    devices = devices.filter((d) => d.group !== null && d.group.toLocaleLowerCase('fr') === g);
+  }
   if (devices.length === 0) return [];
   // One read for the sightings and fetched files of the tenant (or of everything), not one per phone.
   const tenants = new Set(devices.map((d) => d.tenantId));
@@ -253,6 +259,12 @@ export function parseFleetFilter(q: Record<string, unknown>): FleetFilter {
     const m = modelName.safeParse(model);
     if (!m.success) throw invalid('model', 'validation.model_name');
     f.model = m.data;
+  }
+  const group = str('group', 40);
+  if (group !== undefined) {
+    const g = groupLabel.safeParse(group);
+    if (!g.success) throw invalid('group', 'validation.group_label');
+    f.group = g.data;
   }
   const since = str('notSeenSince', 40);
   if (since !== undefined) {

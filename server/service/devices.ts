@@ -137,6 +137,7 @@ export async function createDevice(deps: ServiceDeps, p: Actor, input: unknown):
       provisioningUsername: d.provisioningUsername ?? generated.provisioningUsername,
       provisioningPassword: d.provisioningPassword ?? generated.provisioningPassword,
       enrolUntil: enrolmentUntil(tenant.security),
+      group: d.group ?? null,
     };
     if (row.userNumber) await checkKeysFit(store, row.userNumber, row);
     await checkExtraLines(store, row.extraLines, row, true);
@@ -180,6 +181,7 @@ export async function updateDevice(deps: ServiceDeps, p: Actor, rawMac: string, 
       extraLines: patch.extraLines ?? (tenantId === cur.tenantId ? cur.extraLines : []),
       provisioningUsername: patch.provisioningUsername === undefined ? (fresh?.provisioningUsername ?? cur.provisioningUsername) : patch.provisioningUsername,
       provisioningPassword: patch.provisioningPassword === undefined ? (fresh?.provisioningPassword ?? cur.provisioningPassword) : patch.provisioningPassword,
+      group: patch.group === undefined ? cur.group : patch.group,
     };
     if (next.userNumber) await checkKeysFit(store, next.userNumber, { ...next, mac: cur.mac });
     await checkExtraLines(store, next.extraLines, { ...next, mac: cur.mac }, patch.extraLines !== undefined);

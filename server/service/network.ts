@@ -9,6 +9,7 @@ import type { Store, VersionedProfile } from '../store/types.ts';
 import { checkVersion, RETRY, versionedWrite, type ServiceDeps, type WriteOptions } from './context.ts';
 import { getDevice } from './devices.ts';
 import { recordAudit } from './audit.ts';
+import { checkDeviceTargets } from './firmware.ts';
 
 /**
  * Profiles from the most general (installation defaults) to the most specific (device): a later
@@ -18,7 +19,8 @@ import { recordAudit } from './audit.ts';
 export function mergeProfiles(...levels: NetworkProfile[]): NetworkProfile {
   const merged: NetworkProfile = {};
   for (const level of levels) {
-    const { firmware, featureCodes, vendorParameters, ...plain } = level;
+    // Firmware targets are not merged: a device's one is resolved level by level (domain/firmware.ts).
+    const { firmware, featureCodes, vendorParameters, firmwareTargets: _targets, ...plain } = level;
     Object.assign(merged, plain);
     if (firmware) merged.firmware = { ...merged.firmware, ...firmware };
     if (featureCodes) merged.featureCodes = { ...merged.featureCodes, ...featureCodes };
@@ -79,6 +81,7 @@ export async function setDeviceNetwork(deps: ServiceDeps, p: Actor, mac: string,
   const what = message('stale.network_device', { mac: formatMac(d.mac) });
   const entry = await versionedWrite(deps, what, opts, async (tx) => {
     const cur = await getDevice(tx, p, mac); // still there, still the caller's
+    checkDeviceTargets(profile, cur);
     const now = await tx.store.network.getDeviceEntry(cur.mac);
     checkVersion(opts, now.version, what);
     if (!(await tx.store.network.setDevice(cur.mac, profile, now.version))) return RETRY;

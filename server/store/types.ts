@@ -108,9 +108,16 @@ export interface Device {
   /** When and from where the device enrolled (its first credential-less fetch of a secret file). */
   enrolledAt: string | null;
   enrolledIp: string | null;
+  /** Group label (firmware rollouts, bulk edits); null: none. */
+  group: string | null;
   createdAt: string;
   updatedAt: string;
 }
+
+/** A device as written: `group` absent keeps the stored label on update (null on insert). */
+export type DeviceWrite = Omit<Device, 'mac' | 'createdAt' | 'updatedAt' | 'version' | 'enrolUntil' | 'enrolledAt' | 'enrolledIp' | 'group'> & {
+  group?: string | null;
+};
 
 export interface FunctionKey {
   position: number;
@@ -314,9 +321,12 @@ export interface Store {
     list(filter?: { tenantId?: string; userNumber?: string; extraLine?: string }): Promise<Device[]>;
     get(mac: string): Promise<Device | undefined>;
     /** A new device; `enrolUntil` opens its enrolment window. */
-    insert(d: Omit<Device, 'createdAt' | 'updatedAt' | 'version' | 'enrolUntil' | 'enrolledAt' | 'enrolledIp'> & { enrolUntil?: string | null }): Promise<void>;
-    /** Every field but the enrolment state (see openEnrolment / claimEnrolment). */
-    update(mac: string, d: Omit<Device, 'mac' | 'createdAt' | 'updatedAt' | 'version' | 'enrolUntil' | 'enrolledAt' | 'enrolledIp'>, ifVersion?: number): Promise<boolean>;
+    insert(d: DeviceWrite & { mac: string; enrolUntil?: string | null }): Promise<void>;
+    /**
+     * Every field as given but the enrolment state (see openEnrolment / claimEnrolment); `group`
+     * absent keeps the stored one. `updatedAt` moves even when nothing differs.
+     */
+    update(mac: string, d: DeviceWrite, ifVersion?: number): Promise<boolean>;
     delete(mac: string, ifVersion?: number): Promise<boolean>;
     /** (Re)open the enrolment window until `until` (ISO); the device counts as not enrolled. */
     openEnrolment(mac: string, until: string): Promise<boolean>;

@@ -51,6 +51,8 @@ export interface WebPorts {
   resyncJob?(p: Principal, id: string): Promise<ResyncJobView>;
   /** A new job for these phones (the failed ones of an earlier job), checked like a device resync. */
   resyncAgain?(p: Actor, macs: string[], what: string): Promise<{ id: string }>;
+  /** Jobs for the phones a bulk edit selected (one per tenant); their ids. */
+  resyncChanged?(p: Actor, macs: string[], what: string, reboot: boolean): Promise<string[]>;
 }
 
 /** The importers read a stream of chunks; the page hands them the uploaded bytes at once. */
@@ -72,6 +74,7 @@ export function webPorts(app: AppContext): WebPorts {
         targets: job.targets.map((t) => ({ mac: t.mac, state: t.state, code: t.code ?? null, reason: t.reason ?? null, fetchedAt: t.fetchedAt ?? null })),
       };
     },
+    resyncChanged: async (p, macs, what, reboot) => (await app.resync.changed(p, macs, what, { reboot })).map((j) => j.id),
     resyncAgain: async (p, macs, what) => {
       const jobs = await app.resync.changed(p, macs, what);
       if (!jobs[0]) throw notFound('not_found.device', { mac: macs.join(', ') });

@@ -11,6 +11,7 @@ import { makeRenderer, notFoundPage, webErrorHandler } from './page.ts';
 import { authPages } from './pages/auth.ts';
 import { userPages } from './pages/user.ts';
 import { adminPages } from './pages/admin.ts';
+import { parcPages } from './pages/parc.ts';
 import { operatorPages } from './pages/operator.ts';
 import { resyncPages } from './pages/resync.ts';
 import { accountPages } from './pages/account.ts';
@@ -54,6 +55,7 @@ export function webRouter(app: AppContext, ports: Partial<WebPorts> = {}): Route
   r.use(userPages(app, render, services));
   r.use(directoryPages(app, render));
   r.use(adminPages(app, render, services));
+  r.use(parcPages(app, render, services));
   r.use(operatorPages(app, render, services));
   r.use(resyncPages(app, render, services));
   r.use(notFoundPage(render));

@@ -53,6 +53,17 @@ export class Views {
       const posted = (o.data?.root as PageContext | undefined)?.postedVersions as Record<string, string> | undefined;
       return posted?.[String(name)] ?? fallback;
     });
+    // {{json v}}: a value of a bulk preview for people: — for none, lists joined, a firmware target as `version (url)`.
+    hb.registerHelper('json', (v: unknown) => {
+      if (v === null || v === undefined) return '—';
+      if (Array.isArray(v)) return v.map(String).join(', ');
+      if (typeof v === 'object') {
+        const o = v as Record<string, unknown>;
+        if (typeof o.url === 'string') return `${String(o.version ?? '')} (${o.url})`;
+        return JSON.stringify(v);
+      }
+      return String(v);
+    });
     hb.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).map(String).join(''));
     // {{date iso}}: a date and time for people, in the page's language.
     hb.registerHelper('date', function (iso: unknown, o: Options) {

@@ -179,6 +179,29 @@ export const ROLE_PAGES: Record<Role, PageSpec[]> = {
   ],
 };
 
+/** The parc pages of issue 16 (firmware inventory, bulk edit), admin role: with an error, a preview and a result. */
+export const PARC_PAGES: PageSpec[] = [
+  { name: 'firmware', go: '/tenants/acme/firmware' },
+  { name: 'firmware-error', go: async (page, c) => {
+    await page.goto(`${c.s.adminUrl}/tenants/acme/firmware`);
+    await page.fill('#f-url', 'pas une adresse');
+    await page.fill('#f-version', 'v 1');
+    await Promise.all([page.waitForLoadState('load'), page.click('form[action$="/firmware"] button.primary')]);
+  } },
+  { name: 'bulk', go: '/tenants/acme/bulk' },
+  { name: 'bulk-preview', go: async (page, c) => {
+    await page.goto(`${c.s.adminUrl}/tenants/acme/bulk`);
+    await page.fill('#f-newGroup', 'vague-2');
+    await Promise.all([page.waitForLoadState('load'), page.click('form[action$="/bulk"] button.primary')]);
+  } },
+  { name: 'bulk-error', go: async (page, c) => {
+    await page.goto(`${c.s.adminUrl}/tenants/acme/bulk`);
+    await page.check('input[name=op][value=setProfileField]');
+    await page.fill('#f-profileValue', '99999');
+    await Promise.all([page.waitForLoadState('load'), page.click('form[action$="/bulk"] button.primary')]);
+  } },
+];
+
 /** The account pages of issue 17 (own password, licence and phone creation / deletion), audited in their own file. */
 export const ACCOUNT_PAGES: Record<Role, PageSpec[]> = {
   user: [

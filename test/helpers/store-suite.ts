@@ -43,6 +43,7 @@ const user = (number: string, tenantId = 'acme', extra: Partial<{ name: string; 
 });
 const device = (mac: string, tenantId = 'acme', userNumber: string | null = null) => ({
   mac, tenantId, vendor: 'yealink', model: 'T54W', userNumber, label: null, expansionModules: 0, extraLines: [], provisioningUsername: null, provisioningPassword: null,
+  group: null as string | null,
 });
 
 /** Waits until `check` returns a value (not undefined), polling every 20 ms, or fails after `ms`. */
@@ -172,6 +173,25 @@ export function storeSuite(h: StoreHarness): void {
     await rejects(s.devices.insert(device('805ec0000001')), 'constraint', 'duplicate MAC');
     await rejects(s.devices.insert(device('805ec0000009', 'acme', '0999999999')), 'constraint', 'unknown user');
     await rejects(s.devices.insert(device('805ec')), 'constraint', 'short MAC');
+  });
+
+  test('devices: the group label is stored, kept when an update leaves it out, cleared with null; updatedAt moves', async () => {
+    const { s } = await fresh();
+    await s.devices.insert({ ...device('805ec0000001'), group: 'pilote étage 2' });
+    await s.devices.insert(device('805ec0000002'));
+    const { group: _g, ...noGroup } = device('x');
+    assert.is((await s.devices.get('805ec0000001'))!.group, 'pilote étage 2');
+    assert.is((await s.devices.get('805ec0000002'))!.group, null);
+    const before = (await s.devices.get('805ec0000001'))!.updatedAt;
+    await new Promise((r) => setTimeout(r, 3));
+    await s.devices.update('805ec0000001', { ...noGroup, label: 'Accueil' });
+    const kept = (await s.devices.get('805ec0000001'))!;
+    assert.equal([kept.group, kept.label], ['pilote étage 2', 'Accueil'], 'absent group: kept');
+    assert.ok(kept.updatedAt > before, 'the row version moves');
+    await s.devices.update('805ec0000002', { ...noGroup, group: 'pilot' });
+    assert.is((await s.devices.get('805ec0000002'))!.group, 'pilot');
+    await s.devices.update('805ec0000001', { ...noGroup, group: null });
+    assert.is((await s.devices.get('805ec0000001'))!.group, null, 'null clears it');
   });
 
   test('devices: extra lines are kept in order, found by number (shared line), replaced on update', async () => {

@@ -85,16 +85,19 @@ export function checkPolycomValues(ctx: RenderContext): ValueProblem[] {
       }),
     );
   }
-  for (const [m, url] of Object.entries(net.firmware ?? {})) {
+  const firmwareLocation = (field: string, m: string, url: string) => {
     const image = firmwareImagePath(url, findModel(m)?.firmwarePart);
     if (image.length > MAX_APP_FILE_PATH) {
-      problems.push(problem(`network.firmware.${m}`, 'vendor.firmware_url_too_long', `firmware URL longer than ${MAX_APP_FILE_PATH} characters`, { max: MAX_APP_FILE_PATH }));
+      problems.push(problem(field, 'vendor.firmware_url_too_long', `firmware URL longer than ${MAX_APP_FILE_PATH} characters`, { max: MAX_APP_FILE_PATH }));
     } else if (findModel(m) && !isImageLocation(image) && !/[?#]/.test(image)) {
       problems.push(
-        problem(`network.firmware.${m}`, 'vendor.firmware_not_image', `${url} is neither a directory nor a .ld image: a VVX loads sip.ld or <part>.sip.ld`, { model: m }),
+        problem(field, 'vendor.firmware_not_image', `${url} is neither a directory nor a .ld image: a VVX loads sip.ld or <part>.sip.ld`, { model: m }),
       );
     }
-  }
+  };
+  for (const [m, url] of Object.entries(net.firmware ?? {})) firmwareLocation(`network.firmware.${m}`, m, url);
+  // The rollout target resolved for this phone (APP_FILE_PATH, polycom.md §1: ≤ 255 characters).
+  if (ctx.firmware) firmwareLocation('firmware.url', ctx.device.model, ctx.firmware.url);
   problems.push(
     ...profileProblems(ctx, {
       vendor: 'polycom',

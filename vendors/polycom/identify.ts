@@ -10,10 +10,18 @@ export const POLYCOM_OUIS = ['0004f2', '64167f', '482567'];
 // Bounded quantifiers: the header comes from the network.
 const UA_RE = /^FileTransport Polycom[A-Za-z0-9]{1,40}-([A-Za-z0-9_]{1,40}?)-UA\/([0-9][0-9.]{0,39})/;
 
-export function parseUserAgent(ua: string): { model: string; firmware: string } | null {
+/**
+ * Model and software version. A request marked `Type/Updater` comes from the BootROM / Updater
+ * (polycom.md §10: "the version in early requests is the BootROM/Updater version, later ones the
+ * SIP application version"): its version is not the firmware cadran rolls out, so none is taken —
+ * the fleet keeps the application version it knew, and the firmware inventory is not fooled at boot.
+ */
+export function parseUserAgent(ua: string): { model: string; firmware?: string } | null {
   const m = UA_RE.exec(ua);
   if (!m) return null;
-  return { model: m[1].replace(/_/g, '').toUpperCase(), firmware: m[2] };
+  const model = m[1]!.replace(/_/g, '').toUpperCase();
+  if (/\sType\/Updater\b/.test(ua)) return { model };
+  return { model, firmware: m[2]! };
 }
 
 export function identifyPolycom(req: IdentifyRequest): Identification | null {
@@ -30,7 +38,7 @@ export function identifyPolycom(req: IdentifyRequest): Identification | null {
   if (mac) id.mac = mac;
   if (fromUa) {
     id.model = fromUa.model;
-    id.firmware = fromUa.firmware;
+    if (fromUa.firmware) id.firmware = fromUa.firmware;
   }
   return id;
 }

@@ -6,7 +6,7 @@
 // Everything else a VVX asks for (override and log uploads, licences, firmware images, the
 // directory seed) is not served.
 import { POLYCOM_FEATURES } from './features.ts';
-import type { ModelInfo, RenderContext, RenderedFile, TemplateSource, Vendor } from '../types.ts';
+import type { RenderContext, RenderedFile, TemplateSource, Vendor } from '../types.ts';
 import { checkPolycomValues } from './checks.ts';
 import { DIRECTORY_MAX_CONTACTS, renderDirectory } from './directory.ts';
 import { phoneDirectory } from '../common/directory.ts';
@@ -18,20 +18,12 @@ import { findModel, POLYCOM_MODELS } from './models.ts';
 import { paramsData, polycomAccounts } from './params.ts';
 import { applyParameters, polycomParameters } from './parameters.ts';
 import { resolveProfile } from '../common/profile.ts';
+import { firmwareUrl } from '../common/firmware.ts';
 
 const CONTENT_TYPE = 'application/xml; charset=utf-8';
 
 function xml(body: string, sensitive: boolean): RenderedFile {
   return { contentType: CONTENT_TYPE, body: Buffer.from(body, 'utf8'), sensitive };
-}
-
-/** The firmware URL set for this model, matching `VVX450`, `vvx450` or `VVX 450` keys alike. */
-function firmwareFor(firmware: Record<string, string> | undefined, model: ModelInfo | undefined): string | undefined {
-  if (!firmware || !model) return undefined;
-  for (const [name, url] of Object.entries(firmware)) {
-    if (findModel(name)?.model === model.model && url.trim()) return url;
-  }
-  return undefined;
 }
 
 /** `<mac>-cadran.cfg` as cadran computes it, before the operator's vendor parameters. */
@@ -49,7 +41,7 @@ function render(file: string, ctx: RenderContext | null, templates: TemplateSour
   const model = findModel(ctx.device.model);
   switch (f.kind) {
     case 'phoneMaster':
-      return xml(renderPhoneMaster(f.mac, firmwareFor(ctx.network.firmware, model), model?.firmwarePart), false);
+      return xml(renderPhoneMaster(f.mac, firmwareUrl(ctx, model?.model ?? ctx.device.model), model?.firmwarePart), false);
     case 'params': {
       const body = applyParameters(ownParams(ctx, templates), ctx);
       const sensitive = Boolean(

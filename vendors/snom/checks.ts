@@ -55,6 +55,7 @@ export function checkSnomValues(ctx: RenderContext): ValueProblem[] {
   text('network.syslogServer', n.syslogServer);
   text('network.adminPassword', n.adminPassword);
   for (const [m, url] of Object.entries(n.firmware ?? {})) text(`network.firmware.${m}`, url);
+  if (ctx.firmware) text('firmware.url', ctx.firmware.url);
   if (n.timezone !== undefined && !isValidTimezone(n.timezone)) {
     problems.push(problem('network.timezone', 'vendor.timezone_unknown', `${n.timezone} is not a known IANA time zone`, { zone: n.timezone }));
   } else if (n.timezone !== undefined) {

@@ -6,7 +6,8 @@ import { xmlAttr, xmlText } from '../common/escape.ts';
 import { SNOM_MODELS } from './models.ts';
 import { SNOM_OUIS, identifySnom } from './identify.ts';
 import { bootFileNames, fileNames, parseFileName } from './files.ts';
-import { firmwareUrlFor, settingsData } from './settings.ts';
+import { settingsData } from './settings.ts';
+import { firmwareUrl } from '../common/firmware.ts';
 import { PHONEBOOK_MAX_CONTACTS, phonebookXml } from './phonebook.ts';
 import { phoneDirectory } from '../common/directory.ts';
 import { checkSnomValues } from './checks.ts';
@@ -77,7 +78,7 @@ function render(file: string, ctx: RenderContext | null, templates: TemplateSour
       return xmlFile(phonebookXml(phoneDirectory(ctx, PHONEBOOK_MAX_CONTACTS), bookLists(ctx)), true);
     case 'firmware': {
       if (!ctx) return null;
-      const url = firmwareUrlFor(ctx, f.model);
+      const url = firmwareUrl(ctx, f.model);
       if (url === undefined) return null;
       return xmlFile(templates.render(VENDOR, 'firmware.xml.hbs', { firmwareUrl: xmlText(url) }), false);
     }

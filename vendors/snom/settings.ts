@@ -48,6 +48,7 @@ import { findSnomModel, maxKeyPosition } from './models.ts';
 import { snomTime } from './timezone.ts';
 import { fileNames } from './files.ts';
 import { snomFeatureSettings } from './features.ts';
+import { firmwareUrl } from '../common/firmware.ts';
 
 /** cadran codec → `codec_priority_list` token ([WAZO] base.tpl, [FPBX] D785 template). */
 export const SNOM_CODECS: Readonly<Partial<Record<CodecName, string>>> = {
@@ -146,7 +147,7 @@ export function settingsData(ctx: RenderContext): Record<string, unknown> {
   const time = n.timezone ? timeOrNothing(n.timezone) : undefined;
   const codec = tos(n.dscpRtp);
   const signaling = tos(n.dscpSip);
-  const firmwareUrl = firmwareUrlFor(ctx, ctx.device.model);
+  const fwUrl = firmwareUrl(ctx);
   const model = findSnomModel(ctx.device.model);
   const { accounts } = snomAccounts(ctx);
   const maxIdentities = Math.max(1, model?.sipAccounts ?? 1);
@@ -208,17 +209,10 @@ export function settingsData(ctx: RenderContext): Record<string, unknown> {
       ? { user: xmlText(ctx.provisioningAuth.username), password: xmlText(ctx.provisioningAuth.password) }
       : undefined,
     firmware:
-      firmwareUrl !== undefined
+      fwUrl !== undefined
         ? { statusUrl: xmlText(`${ctx.baseUrl}${fileNames.firmware(ctx.device.model)}?mac=${ctx.device.mac.toUpperCase()}`) }
         : undefined,
     fkeys: functionKeys(ctx),
   };
 }
 
-/** The firmware image URL of the device's model, if the profile has one. */
-export function firmwareUrlFor(ctx: RenderContext, model: string): string | undefined {
-  const fw = ctx.network.firmware;
-  if (!fw) return undefined;
-  const key = Object.keys(fw).find((k) => k.toUpperCase() === model.toUpperCase());
-  return key === undefined ? undefined : fw[key];
-}

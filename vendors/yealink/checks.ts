@@ -39,6 +39,7 @@ export function checkYealinkValues(ctx: RenderContext): ValueProblem[] {
   n.dnsServers?.forEach((s, i) => text(`network.dnsServers[${i}]`, s));
   text('network.syslogServer', n.syslogServer);
   for (const [m, url] of Object.entries(n.firmware ?? {})) text(`network.firmware.${m}`, url);
+  if (ctx.firmware) text('firmware.url', ctx.firmware.url);
   for (const field of ['adminPassword', 'phoneUserPassword'] as const) {
     const v = n[field];
     if (v !== undefined && !ADMIN_PASSWORD.test(v)) {

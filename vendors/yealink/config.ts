@@ -43,6 +43,7 @@
 // A network field absent from the profile writes nothing: the phone keeps what it has.
 import type { CodecName, NetworkProfile, RenderAccount, RenderContext, SipTransport } from '../types.ts';
 import { cfgValue } from '../common/escape.ts';
+import { firmwareUrl } from '../common/firmware.ts';
 import { phoneAccounts, resolveProfile } from '../common/profile.ts';
 import { planKeys, type KeyLine } from './keys.ts';
 import type { YealinkModel } from './models.ts';
@@ -125,14 +126,6 @@ export interface DeviceFileData {
   features: FeatureLine[];
 }
 
-/** The firmware URL given for this model, whatever the case or spacing of the map's key. */
-export function firmwareFor(network: NetworkProfile, model: string): string | undefined {
-  const want = model.toUpperCase().replace(/\s+/g, '');
-  for (const [name, url] of Object.entries(network.firmware ?? {})) {
-    if (name.toUpperCase().replace(/\s+/g, '') === want) return url;
-  }
-  return undefined;
-}
 
 /** `host` or `host:port` (IPv4 / name; a bare IPv6 address has several colons and stays whole). */
 function splitHostPort(v: string): { server: string; port: number } {
@@ -149,7 +142,7 @@ function password(v: string | undefined): string | undefined {
   return clean === '' ? undefined : clean;
 }
 
-function networkData(n: NetworkProfile, model: string): DeviceFileData['network'] {
+function networkData(n: NetworkProfile, fw: string | undefined): DeviceFileData['network'] {
   const out: DeviceFileData['network'] = {};
   if (n.vlanId !== undefined) {
     out.vlan = { id: n.vlanId, ...(n.vlanPriority !== undefined ? { priority: n.vlanPriority } : {}) };
@@ -185,7 +178,6 @@ function networkData(n: NetworkProfile, model: string): DeviceFileData['network'
     out.resync =
       n.resyncIntervalMinutes > 0 ? { enable: 1, minutes: Math.min(43200, n.resyncIntervalMinutes) } : { enable: 0 };
   }
-  const fw = firmwareFor(n, model);
   if (fw !== undefined) out.firmware = { url: cfgValue(fw) };
   return out;
 }
@@ -261,7 +253,7 @@ export function deviceFileData(ctx: RenderContext, model: YealinkModel | undefin
       username: auth ? cfgValue(auth.username) : '',
       password: auth ? cfgValue(auth.password) : '',
     },
-    network: networkData(ctx.network, model?.model ?? ctx.device.model),
+    network: networkData(ctx.network, firmwareUrl(ctx, model?.model ?? ctx.device.model)),
     phonebook: {
       name: PHONEBOOK_TITLE,
       url: cfgValue(ctx.baseUrl + phonebookFileName(ctx.device.mac)),

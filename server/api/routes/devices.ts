@@ -22,7 +22,7 @@ export function devicesRouter(app: AppContext): Router {
     return tenants.get(id);
   };
   const view = async (p: Principal, d: Device, tenants = new Map<string, Tenant | undefined>()) => fleetView(await withFleetState(app, d), p, await tenantOf(d.tenantId, tenants));
-  // Filters: ?tenant= ?user= ?configState=pending|current|never-fetched ?firmware= ?model= ?notSeenSince=
+  // Filters: ?tenant= ?user= ?configState=pending|current|never-fetched ?firmware= ?model= ?group= ?notSeenSince=
   r.get('/devices', async (req, res) => {
     const p = principal(req);
     const tenants = new Map<string, Tenant | undefined>();

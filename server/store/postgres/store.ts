@@ -81,7 +81,7 @@ const COLS = {
   key_templates: 'id, tenant_id, name, family, keys, version, created_at, updated_at',
   devices:
     'mac, tenant_id, vendor, model, user_number, label, expansion_modules, extra_lines, provisioning_username, provisioning_password, version, ' +
-    'enrol_until, enrolled_at, enrolled_ip, created_at, updated_at',
+    'enrol_until, enrolled_at, enrolled_ip, device_group, created_at, updated_at',
   contacts: 'id, user_number, name, work, mobile, home, grp, version, created_at, updated_at',
   unknown_devices: 'mac, vendor, model, ip, user_agent, first_seen, last_seen, count, assigned_tenant',
   user_features: 'user_number, dnd_enabled, dnd_allowed, forward_enabled, forward_target, reject_anonymous, blacklist, version, updated_at',
@@ -130,6 +130,7 @@ const toDevice = (r: Row, box: SecretBox): Device => ({
   provisioningUsername: strOrNull(r.provisioning_username),
   provisioningPassword: box.openNullable(strOrNull(r.provisioning_password), PROVISIONING_PASSWORD),
   version: num(r.version), enrolUntil: strOrNull(r.enrol_until), enrolledAt: strOrNull(r.enrolled_at), enrolledIp: strOrNull(r.enrolled_ip),
+  group: strOrNull(r.device_group),
   createdAt: str(r.created_at), updatedAt: str(r.updated_at),
 });
 const toSighting = (r: Row): Sighting => ({
@@ -594,17 +595,18 @@ export class PostgresStore implements Store {
       const at = now();
       await this.#write(
         `INSERT INTO devices (mac, tenant_id, vendor, model, user_number, label, expansion_modules, extra_lines, provisioning_username,
-         provisioning_password, enrol_until, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+         provisioning_password, enrol_until, device_group, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
         [d.mac, d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines), d.provisioningUsername,
-          this.#box.sealNullable(d.provisioningPassword, PROVISIONING_PASSWORD), d.enrolUntil ?? null, at, at],
+          this.#box.sealNullable(d.provisioningPassword, PROVISIONING_PASSWORD), d.enrolUntil ?? null, d.group ?? null, at, at],
       );
     },
     update: async (mac, d, ifVersion) => {
       const params: unknown[] = [d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines),
-        d.provisioningUsername, this.#box.sealNullable(d.provisioningPassword, PROVISIONING_PASSWORD), now(), mac];
+        d.provisioningUsername, this.#box.sealNullable(d.provisioningPassword, PROVISIONING_PASSWORD), now(), mac, d.group !== undefined, d.group ?? null];
       return (await this.#write(
         `UPDATE devices SET tenant_id = $1, vendor = $2, model = $3, user_number = $4, label = $5, expansion_modules = $6,
-         extra_lines = $7, provisioning_username = $8, provisioning_password = $9, version = version + 1, updated_at = $10
+         extra_lines = $7, provisioning_username = $8, provisioning_password = $9,
+         device_group = CASE WHEN $12::boolean THEN $13 ELSE device_group END, version = version + 1, updated_at = $10
          WHERE mac = $11${versionClause(params, ifVersion)}`,
         params,
       )) > 0;
@@ -990,9 +992,10 @@ export class PostgresStore implements Store {
                 const d = JSON.parse(e.before) as Device;
                 done = (await q(
                   `UPDATE devices SET tenant_id = $1, vendor = $2, model = $3, user_number = $4, label = $5, expansion_modules = $6, extra_lines = $7,
-                   provisioning_username = $8, provisioning_password = $9, version = version + 1, updated_at = $10 WHERE mac = $11 AND version = $12`,
+                   provisioning_username = $8, provisioning_password = $9, device_group = CASE WHEN $13::boolean THEN $14 ELSE device_group END,
+                   version = version + 1, updated_at = $10 WHERE mac = $11 AND version = $12`,
                   [d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines ?? []), d.provisioningUsername,
-                    restoredPassword(this.#box, d), now(), e.key, e.after_version],
+                    restoredPassword(this.#box, d), now(), e.key, e.after_version, d.group !== undefined, d.group ?? null],
                 )).rowCount ?? 0;
               }
             } else if (e.key.startsWith('s')) {

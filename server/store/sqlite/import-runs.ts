@@ -21,10 +21,11 @@ export function sqliteImportRuns(s: Statements, x: Exec, box: SecretBox): Store[
       if (e.before === null) return st('DELETE FROM devices WHERE mac = ? AND version = ?').run(e.key, e.after_version).changes > 0;
       const d = JSON.parse(e.before) as Device;
       return st(`UPDATE devices SET tenant_id = ?, vendor = ?, model = ?, user_number = ?, label = ?, expansion_modules = ?, extra_lines = ?,
-                   provisioning_username = ?, provisioning_password = ?, version = version + 1, updated_at = ?
+                   provisioning_username = ?, provisioning_password = ?, device_group = CASE WHEN ? THEN ? ELSE device_group END,
+                   version = version + 1, updated_at = ?
                  WHERE mac = ? AND version = ?`)
         .run(d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines ?? []), d.provisioningUsername,
-          restoredPassword(box, d), new Date().toISOString(), e.key, e.after_version).changes > 0;
+          restoredPassword(box, d), d.group !== undefined ? 1 : 0, d.group ?? null, new Date().toISOString(), e.key, e.after_version).changes > 0;
     }
     if (e.key.startsWith('s')) {
       // A shared contact of a tenant (company directory).

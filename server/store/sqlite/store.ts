@@ -66,6 +66,7 @@ const toDevice = (r: Row, box: SecretBox): Device => ({
   provisioningUsername: strOrNull(r.provisioning_username),
   provisioningPassword: box.openNullable(strOrNull(r.provisioning_password), PROVISIONING_PASSWORD),
   version: r.version as number, enrolUntil: strOrNull(r.enrol_until), enrolledAt: strOrNull(r.enrolled_at), enrolledIp: strOrNull(r.enrolled_ip),
+  group: strOrNull(r.device_group),
   createdAt: str(r.created_at), updatedAt: str(r.updated_at),
 });
 const toCredential = (r: Row): Credential => ({
@@ -599,18 +600,20 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
       insert: (d) => x(() => {
         const at = now();
         st(`INSERT INTO devices (mac, tenant_id, vendor, model, user_number, label, expansion_modules, extra_lines, provisioning_username,
-            provisioning_password, enrol_until, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+            provisioning_password, enrol_until, device_group, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
           .run(d.mac, d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines), d.provisioningUsername,
-            box.sealNullable(d.provisioningPassword, PROVISIONING_PASSWORD), d.enrolUntil ?? null, at, at);
+            box.sealNullable(d.provisioningPassword, PROVISIONING_PASSWORD), d.enrolUntil ?? null, d.group ?? null, at, at);
       }),
       update: (mac, d, ifVersion) => x(() =>
         st(`UPDATE devices SET tenant_id = @tenantId, vendor = @vendor, model = @model, user_number = @userNumber, label = @label,
               expansion_modules = @expansionModules, extra_lines = @extraLines, provisioning_username = @provisioningUsername,
-              provisioning_password = @provisioningPassword, version = version + 1, updated_at = @at
+              provisioning_password = @provisioningPassword, device_group = CASE WHEN @setGroup THEN @group ELSE device_group END,
+              version = version + 1, updated_at = @at
             WHERE mac = @mac${versionClause(ifVersion)}`)
           .run({ tenantId: d.tenantId, vendor: d.vendor, model: d.model, userNumber: d.userNumber, label: d.label, expansionModules: d.expansionModules,
             extraLines: JSON.stringify(d.extraLines), provisioningUsername: d.provisioningUsername,
-            provisioningPassword: box.sealNullable(d.provisioningPassword, PROVISIONING_PASSWORD), at: now(), mac, ...versionParam(ifVersion) }).changes > 0),
+            provisioningPassword: box.sealNullable(d.provisioningPassword, PROVISIONING_PASSWORD), setGroup: d.group !== undefined ? 1 : 0, group: d.group ?? null,
+            at: now(), mac, ...versionParam(ifVersion) }).changes > 0),
       delete: (mac, ifVersion) => x(() => st(`DELETE FROM devices WHERE mac = @mac${versionClause(ifVersion)}`).run({ mac, ...versionParam(ifVersion) }).changes > 0),
       openEnrolment: (mac, until) => x(() =>
         st('UPDATE devices SET enrol_until = ?, enrolled_at = NULL, enrolled_ip = NULL WHERE mac = ?').run(until, mac).changes > 0),

@@ -17,6 +17,7 @@ import { versionsEnrolment } from './008-versions-enrolment.ts';
 import { auditFleet } from './009-audit-fleet.ts';
 import { userFeatures } from './010-user-features.ts';
 import { directoryTemplates } from './011-directory-templates.ts';
+import { deviceGroups } from './012-device-groups.ts';
 import { fetchedFiles } from './013-fetched-files.ts';
 
 export interface PgMigration {
@@ -33,7 +34,9 @@ export interface PgMigrationContext {
 }
 
 // Numbers are shared with SQLite.
-export const pgMigrations: PgMigration[] = [baseline, extraLines, multiNode, authSessions, versionsEnrolment, auditFleet, userFeatures, directoryTemplates, fetchedFiles];
+export const pgMigrations: PgMigration[] = [
+  baseline, extraLines, multiNode, authSessions, versionsEnrolment, auditFleet, userFeatures, directoryTemplates, deviceGroups, fetchedFiles,
+];
 
 export const latestPgVersion = (): number => pgMigrations[pgMigrations.length - 1]!.version;
 

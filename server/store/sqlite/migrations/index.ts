@@ -18,6 +18,7 @@ import { versionsEnrolment } from './008-versions-enrolment.ts';
 import { auditFleet } from './009-audit-fleet.ts';
 import { userFeatures } from './010-user-features.ts';
 import { directoryTemplates } from './011-directory-templates.ts';
+import { deviceGroups } from './012-device-groups.ts';
 import { fetchedFiles } from './013-fetched-files.ts';
 
 export interface Migration {
@@ -37,7 +38,10 @@ export interface MigrationContext {
 }
 
 // The runner applies what is above the database's version, in this order.
-export const migrations: Migration[] = [initial, phoneActivity, passwordResets, resyncTargets, extraLines, multiNode, authSessions, versionsEnrolment, auditFleet, userFeatures, directoryTemplates, fetchedFiles];
+export const migrations: Migration[] = [
+  initial, phoneActivity, passwordResets, resyncTargets, extraLines, multiNode, authSessions, versionsEnrolment, auditFleet, userFeatures, directoryTemplates,
+  deviceGroups, fetchedFiles,
+];
 
 export function schemaVersion(db: Database): number {
   return db.pragma('user_version', { simple: true }) as number;
