@@ -721,6 +721,32 @@ export function storeSuite(h: StoreHarness): void {
     assert.ok(await s.devices.get('805ec0000004'));
   });
 
+  test('import runs: shared contacts (company directory) are put back too, the group of a device as well; the tenant\'s phones are named', async () => {
+    const { s } = await fresh();
+    await s.devices.insert({ ...device('805ec0000011'), group: 'pilote' });
+    const dBefore = (await s.devices.get('805ec0000011'))!;
+    const kept = await s.sharedContacts.insert({ tenantId: 'acme', name: 'Accueil', work: '0102030405', mobile: null, home: null, group: null });
+    const kBefore = (await s.sharedContacts.get(kept))!;
+    await s.importRuns.begin({ id: 'run-dir', kind: 'contacts', owner: 'host:1', startedAt: new Date().toISOString() });
+    await s.transaction(async (tx) => {
+      const { mac: _m, createdAt: _c, updatedAt: _u, version: _v, enrolUntil: _e, enrolledAt: _a, enrolledIp: _i, ...row } = dBefore;
+      assert.is(await tx.devices.update('805ec0000011', { ...row, group: 'tous' }, 1), true);
+      assert.is(await tx.sharedContacts.update(kept, { name: 'Standard', work: '0102030405', mobile: null, home: null, group: 'Services' }, 1), true);
+      const added = await tx.sharedContacts.insert({ tenantId: 'acme', name: 'Plombier', work: null, mobile: '0611223344', home: null, group: null });
+      await tx.importRuns.journal('run-dir', [
+        { entity: 'device', key: '805ec0000011', before: dBefore, afterVersion: 2 },
+        { entity: 'contact', key: `s${kept}`, before: kBefore, afterVersion: 2 },
+        { entity: 'contact', key: `s${added}`, before: null, afterVersion: 1 },
+      ]);
+    });
+    const back = await s.importRuns.undo('run-dir');
+    assert.equal(back.macs, ['805ec0000011']);
+    assert.equal(back.contactsOf, []);
+    assert.is(back.skipped, 0);
+    assert.is((await s.devices.get('805ec0000011'))!.group, 'pilote');
+    assert.equal((await s.sharedContacts.list('acme')).map((c) => [c.name, c.group]), [['Accueil', null]]);
+  });
+
   test('operators; credentials: insert, find by token or cookie hash, list, touch, revoke, purge', async () => {
     const { s } = await fresh(false);
     assert.is(await s.operators.count(), 0);
