@@ -210,7 +210,7 @@ test('a whole installation is copied and reads back the same; its tokens and ses
   // Again into the same database: refused, nothing touched; --force replaces.
   const again = await cadran(['migrate', '--from', `sqlite:${file}`, '--to', db.url]);
   assert.is(again.code, 1);
-  assert.match(again.stderr, /^cadran: the PostgreSQL database postgres@127\.0\.0\.1:\d+\/\S+ already holds data \(tenants, users, devices/);
+  assert.match(again.stderr, /^cadran: the PostgreSQL database postgres@127\.0\.0\.1:\d+\/\S+ already holds data \(tenants, key_templates, users, devices/);
   assert.match(again.stderr, /add --force/);
   await sqlOn(db.url, `INSERT INTO operators (login, password_hash, created_at) VALUES ('extra', NULL, '2030-01-01T00:00:00.000Z')`);
   const forced = await cadran(['migrate', '--from', `sqlite:${file}`, '--to', db.url, '--force', '--json']);
