@@ -318,6 +318,36 @@ test('where a NOTIFY goes: proxy, last address, or nowhere', () => {
   assert.equal(planTarget(device, proxied, undefined, seen, false), { fail: { deviceMac: device.mac, tenantId: 't', reason: NO_LINE } });
 });
 
+test('finding 4 replayed through the API: one tenant\'s admin floods resync; another tenant\'s resync is accepted and sent before that backlog drains', async () => {
+  inbox.length = 0;
+  const acme = tok['0100000001']!;
+  const gus = tok['0200000001']!;
+  // acme's admin asks tenant resyncs in a row (its phones each time): hundreds of NOTIFYs waiting
+  // at 20/s. Whatever acme is told (202, or 429 once its own share is full), globex is not refused.
+  const jobs: string[] = [];
+  const statuses = new Set<number>();
+  for (let i = 0; i < 150; i++) {
+    const r = await s.api('POST', '/tenants/acme/resync', undefined, acme);
+    statuses.add(r.status);
+    if (r.status === 202) jobs.push(r.body.jobId as string);
+  }
+  assert.ok(jobs.length > 0 && [...statuses].every((st) => st === 202 || st === 429), [...statuses].join(','));
+  const acmeAsked = jobs.length * 3;
+  const g = await s.api('POST', `/devices/${PHONES.snom.mac}/resync`, undefined, gus);
+  assert.is(g.status, 202, JSON.stringify(g.body));
+  // Bounded wait for globex's NOTIFY; when it comes, acme's backlog must still be far from drained.
+  let seenAt = -1;
+  for (let i = 0; i < 400 && seenAt < 0; i++) {
+    seenAt = inbox.findIndex((r) => r.kind === 'request' && r.uri.endsWith('@sip.globex.example'));
+    if (seenAt < 0) await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.ok(seenAt >= 0, 'globex\'s NOTIFY was sent');
+  const acmeBefore = inbox.slice(0, seenAt).filter((r) => r.kind === 'request' && r.uri.endsWith('@sip.acme.example')).length;
+  assert.ok(acmeBefore < acmeAsked / 2, `globex waited behind ${acmeBefore} of acme's ${acmeAsked} NOTIFYs`);
+  for (const id of jobs) await s.api('DELETE', `/resync-jobs/${id}`, undefined, acme);
+  inbox.length = 0;
+});
+
 test('a job survives a restart: targets in flight are sent again, with credentials from the users table', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cadran-resync-'));
   let mode: 'silent' | 'challenge' = 'silent';

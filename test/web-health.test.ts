@@ -39,6 +39,8 @@ test.before(async () => {
   }
   await eventually(async () => (await s.api('GET', `/devices/${Y.mac}`)).body, (d) => d.configState === 'current', 8000);
   assert.is((await s.api('PUT', `/users/${Y.user}/keys`, [{ position: 1, type: 'line', label: 'Ligne' }])).status, 200);
+  // On PostgreSQL the fleet state hears of the change through the change feed: wait (bounded).
+  await eventually(async () => (await s.api('GET', `/devices/${Y.mac}`)).body, (d) => d.configState === 'pending', 8000);
   // The other one was last heard of three days ago, with an older firmware.
   await s.app.store.sightings.record([
     { mac: SILENT, at: new Date(Date.now() - 3 * 86400_000).toISOString(), ip: '10.1.2.3', userAgent: 'Yealink SIP-T46U 108.86.0.20', firmware: '108.86.0.20', file: `${SILENT}.cfg`, protocol: 'http', model: 'T46U' },

@@ -1,5 +1,8 @@
 // Exports in the imports' own columns, so that importing an export changes nothing: phones as
-// `mac,vendor,model,tenant,user,label,group` (the header names DEVICE_COLUMNS reads) and a user's
+// `mac,vendor,model,tenant,user,label,group` plus the line settings of each phone's user
+// (`forward,dnd,vip,blacklist,anonymous`, filled only for users whose settings were saved in
+// cadran, so that an import never stores settings nobody set), the header names DEVICE_COLUMNS
+// reads; and a user's
 // personal contacts as `name,work,mobile,home,group` (CONTACT_COLUMNS).
 //   - `csv`: RFC 4180, `,`, UTF-8 without BOM, CRLF line ends (scripts, other tools);
 //   - `excel-fr`: `;`, UTF-8 with a BOM, CRLF: what a French Excel opens in columns (its list
@@ -9,7 +12,8 @@
 // holds. Numbers (MACs, user numbers, phone numbers) are written as they are stored.
 import { formatMac } from '../domain/mac.ts';
 import { invalid } from '../domain/errors.ts';
-import type { Contact, Device } from '../store/types.ts';
+import type { Contact, Device, Store } from '../store/types.ts';
+import type { UserFeatures } from '../domain/features.ts';
 import { vendorById } from '../../vendors/index.ts';
 import { DEVICE_COLUMNS } from './devices.ts';
 import { CONTACT_COLUMNS } from './contacts.ts';
@@ -48,12 +52,40 @@ type DeviceColumn = keyof typeof DEVICE_COLUMNS;
 type ContactColumn = keyof typeof CONTACT_COLUMNS;
 
 /** Column names as the device import reads them (each is its own first alias). */
-export const DEVICE_EXPORT_COLUMNS: readonly DeviceColumn[] = ['mac', 'vendor', 'model', 'tenant', 'user', 'label', 'group'];
+export const DEVICE_EXPORT_COLUMNS: readonly DeviceColumn[] = ['mac', 'vendor', 'model', 'tenant', 'user', 'label', 'group', 'forward', 'dnd', 'vip', 'blacklist', 'anonymous'];
 export const CONTACT_EXPORT_COLUMNS: readonly ContactColumn[] = ['name', 'work', 'mobile', 'home', 'group'];
 
-export function devicesCsv(devices: Device[], format: ExportFormat = 'csv'): string {
+/** The saved line settings of the users these phones belong to (users never saved: absent). */
+export async function featuresOfDevices(store: Store, devices: Device[]): Promise<Map<string, UserFeatures>> {
+  const out = new Map<string, UserFeatures>();
+  for (const n of new Set(devices.map((d) => d.userNumber).filter((n): n is string => !!n))) {
+    const f = await store.features.get(n);
+    if (f) out.set(n, f);
+  }
+  return out;
+}
+
+/** Line settings as the device import reads them: `oui`/`non`, a forward target or `non`, lists separated by ` | `. */
+function featureCells(f: UserFeatures | undefined): Array<{ v: string | null; text: boolean }> {
+  if (!f) return [null, null, null, null, null].map((v) => ({ v, text: false }));
+  const yn = (b: boolean) => (b ? 'oui' : 'non');
+  return [
+    { v: f.forwardAlways.enabled && f.forwardAlways.target ? f.forwardAlways.target : 'non', text: false },
+    { v: yn(f.dnd.enabled), text: false },
+    { v: f.dnd.allowedCallers.length ? f.dnd.allowedCallers.join(' | ') : 'non', text: false },
+    { v: f.blacklist.length ? f.blacklist.join(' | ') : 'non', text: false },
+    { v: yn(f.rejectAnonymous), text: false },
+  ];
+}
+
+/** Header of each exported phone column: its name, or for the line settings the French words the import reads. */
+const DEVICE_HEADERS: Partial<Record<DeviceColumn, string>> = {
+  forward: 'renvoi', dnd: 'npd', vip: 'appelants prioritaires', blacklist: 'liste noire', anonymous: 'rejeter-appels-anonymes',
+};
+
+export function devicesCsv(devices: Device[], format: ExportFormat = 'csv', features: Map<string, UserFeatures> = new Map()): string {
   return table(
-    DEVICE_EXPORT_COLUMNS,
+    DEVICE_EXPORT_COLUMNS.map((c) => DEVICE_HEADERS[c] ?? c),
     devices.map((d) => [
       { v: formatMac(d.mac), text: false },
       { v: vendorById(d.vendor)?.displayName ?? d.vendor, text: false },
@@ -62,6 +94,7 @@ export function devicesCsv(devices: Device[], format: ExportFormat = 'csv'): str
       { v: d.userNumber, text: false },
       { v: d.label, text: true },
       { v: d.group, text: true },
+      ...featureCells(d.userNumber ? features.get(d.userNumber) : undefined),
     ]),
     format,
   );

@@ -13,7 +13,7 @@ import { listDevices } from '../../service/devices.ts';
 import { listContacts } from '../../service/contacts.ts';
 import { listSharedContacts } from '../../service/directory.ts';
 import { requireDeviceImporter } from '../../imports/devices.ts';
-import { contactsCsv, devicesCsv, exportFileName, parseExportFormat, type ExportFormat } from '../../imports/export.ts';
+import { contactsCsv, devicesCsv, exportFileName, featuresOfDevices, parseExportFormat, type ExportFormat } from '../../imports/export.ts';
 
 const EXCEL = 'application/vnd.ms-excel';
 
@@ -44,7 +44,8 @@ export function exportsRouter(app: AppContext): Router {
     if (tenant !== undefined) await getTenant(app, p, tenant); // 404 for another tenant's admin
     if (!isOperator(p) && p.kind === 'user') tenant ??= p.tenantId;
     const devices = await listDevices(app, p, tenant ? { tenantId: tenant } : {});
-    sendCsv(res, devicesCsv(tenant ? devices.filter((d) => d.tenantId === tenant) : devices, format), exportFileName('phones', tenant ?? 'all'));
+    const shown = tenant ? devices.filter((d) => d.tenantId === tenant) : devices;
+    sendCsv(res, devicesCsv(shown, format, await featuresOfDevices(app.store, shown)), exportFileName('phones', tenant ?? 'all'));
   });
   r.get('/users/:number/contacts/export', async (req, res) => {
     const p = principal(req);

@@ -68,12 +68,8 @@ export function accountPages(app: AppContext, render: Renderer): Router {
     if (p.kind !== 'user') throw notFound('not_found.page');
     return { p, u: await getUser(app, p, p.number) };
   };
-  const showAccount = (req: Request, res: Response, u: User, errors?: FormErrors, status = 200) =>
-    render(req, res, 'account', { titleKey: 'account.title', active: 'account', user: u, errors }, status);
-  // An operator's own account: the same form, for the operator's login (no licence behind it).
-  const showOperator = (req: Request, res: Response, login: string, errors?: FormErrors, status = 200) =>
-    render(req, res, 'account', { titleKey: 'account.title', active: 'account', operator: login, errors }, status);
-  const operatorPassword = async (req: Request, res: Response, p: Actor & { kind: 'operator' }) => {
+  /** The password form's own checks (a field left empty, the confirmation), before any password is compared. */
+  const passwordForm = (req: Request) => {
     const lang = req.web!.lang;
     const raw = (name: string) => (typeof req.body?.[name] === 'string' ? (req.body[name] as string) : '');
     const current = raw('current');
@@ -82,7 +78,16 @@ export function accountPages(app: AppContext, render: Renderer): Router {
     if (!current) fields.current = translate(lang, 'account.current_required');
     if (!password) fields.password = translate(lang, 'licence.password_required');
     else if (password !== raw('confirm')) fields.confirm = translate(lang, 'reset.mismatch');
-    else if (!userPassword.safeParse(password).success) fields.password = translate(lang, 'account.password_rule');
+    return { lang, current, password, fields };
+  };
+  const showAccount = (req: Request, res: Response, u: User, errors?: FormErrors, status = 200) =>
+    render(req, res, 'account', { titleKey: 'account.title', active: 'account', user: u, errors }, status);
+  // An operator's own account: the same form, for the operator's login (no licence behind it).
+  const showOperator = (req: Request, res: Response, login: string, errors?: FormErrors, status = 200) =>
+    render(req, res, 'account', { titleKey: 'account.title', active: 'account', operator: login, errors }, status);
+  const operatorPassword = async (req: Request, res: Response, p: Actor & { kind: 'operator' }) => {
+    const { lang, current, password, fields } = passwordForm(req);
+    if (password && !fields.confirm && !userPassword.safeParse(password).success) fields.password = translate(lang, 'account.password_rule');
     if (Object.keys(fields).length) return showOperator(req, res, p.login, { fields }, 422);
     // The current password, through the login throttle (as for a licence).
     if (!(await app.auth.checkPassword(p.login, current, req.ip ?? 'unknown'))) {
@@ -111,14 +116,7 @@ export function accountPages(app: AppContext, render: Renderer): Router {
     const op = who(req);
     if (op.kind === 'operator') return operatorPassword(req, res, op as Actor & { kind: 'operator' });
     const { p, u } = await me(req);
-    const lang = req.web!.lang;
-    const raw = (name: string) => (typeof req.body?.[name] === 'string' ? (req.body[name] as string) : '');
-    const current = raw('current');
-    const password = raw('password');
-    const fields: Record<string, string> = {};
-    if (!current) fields.current = translate(lang, 'account.current_required');
-    if (!password) fields.password = translate(lang, 'licence.password_required');
-    else if (password !== raw('confirm')) fields.confirm = translate(lang, 'reset.mismatch');
+    const { lang, current, password, fields } = passwordForm(req);
     if (Object.keys(fields).length) return showAccount(req, res, u, { fields }, 422);
     // The current password proves it is her at the keyboard, not someone at an unlocked screen.
     // Checked through the login throttle: this form must not become a way around it.
