@@ -85,6 +85,12 @@ export const loggedPath = (path: string): string => path.slice(0, 200).replace(/
 export function phoneRequestHandler(service: PhoneService, log: Logger, opts: PhoneHandlerOptions) {
   // Checked once: building the log line costs as much as the rest of a cached answer.
   const logRequests = log.isLevelEnabled('info');
+  // The request line is built here from a fixed set of fields, none of them secret (the path's
+  // URL token is masked by loggedPath; no header is logged): it skips the logger's redaction,
+  // which walks every object for ~30 paths and cost ten times the rest of the line (measured
+  // with pino 9: 35–70 µs against 5–7 µs a line, on a loaded 2-core machine). Everything else
+  // (errors, other listeners) keeps the redaction.
+  const requestLog = logRequests ? log.child({}, { redact: [] }) : log;
   const metrics = opts.metrics;
   const scheme = opts.scheme;
   return (req: IncomingMessage, res: ServerResponse): void => {
@@ -102,7 +108,7 @@ export function phoneRequestHandler(service: PhoneService, log: Logger, opts: Ph
     const finish = (status: number, bytes: number, fields: Record<string, unknown>, vendor?: string): void => {
       metrics?.phoneRequest(vendor, scheme, status);
       if (!logRequests) return;
-      log.info(
+      requestLog.info(
         { ...fields, status, bytes, ms: Math.round((performance.now() - started) * 100) / 100, ip: remoteAddress, proto: opts.scheme },
         'phone request',
       );
