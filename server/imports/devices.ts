@@ -230,6 +230,9 @@ function deviceColumns(header: string[]): ColumnMap<DeviceColumn> {
   return map;
 }
 
+/** Text cells checked on their own, in this order (the first problem is the line's reason). */
+const TEXT_CELLS = [['user', checkUserNumber], ['label', checkLabel], ['group', checkGroup]] as const;
+
 /** The checks of one line that need no database: a candidate, or the reason it is rejected. */
 function checkLine(line: number, mac: string, fields: string[], map: ColumnMap<DeviceColumn>): Candidate | LineReason {
   const cand: Candidate = { line, mac };
@@ -248,23 +251,12 @@ function checkLine(line: number, mac: string, fields: string[], map: ColumnMap<D
   }
   const mismatch = vendorMismatch(mac, cand.modelVendor, cand.vendorCol, cand.model);
   if (mismatch) return mismatch;
-  const user = cell(fields, map, 'user');
-  if (user) {
-    const u = checkUserNumber(user);
-    if ('reason' in u) return u.reason;
-    cand.user = u.ok;
-  }
-  const label = cell(fields, map, 'label');
-  if (label) {
-    const l = checkLabel(label);
-    if ('reason' in l) return l.reason;
-    cand.label = l.ok;
-  }
-  const group = cell(fields, map, 'group');
-  if (group) {
-    const g = checkGroup(group);
-    if ('reason' in g) return g.reason;
-    cand.group = g.ok;
+  for (const [k, check] of TEXT_CELLS) {
+    const raw = cell(fields, map, k);
+    if (!raw) continue;
+    const r = check(raw);
+    if ('reason' in r) return r.reason;
+    cand[k] = r.ok;
   }
   const tenant = cell(fields, map, 'tenant');
   if (tenant) cand.tenant = tenant.toLowerCase();

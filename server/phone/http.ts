@@ -79,6 +79,21 @@ function socketRoot(req: IncomingMessage, scheme: 'http' | 'https'): string | un
   return `${scheme}://${a.includes(':') ? `[${a}]` : a}:${localPort}/`;
 }
 
+/**
+ * The two callbacks of an answer that comes later (a store read, a render, a slowed-down client):
+ * sent when it arrives, after the delay it asks for, unless the client left; `fail` otherwise.
+ */
+function answerLater<A extends { delayMs?: number }>(res: ServerResponse, deliver: (a: A) => void, fail: (err: unknown) => void): [(a: A) => void, (err: unknown) => void] {
+  return [
+    (a) => {
+      if (res.destroyed) return;
+      if (a.delayMs) setTimeout(deliver, a.delayMs, a).unref();
+      else deliver(a);
+    },
+    fail,
+  ];
+}
+
 /** A path as logs show it: the tenant's URL token (`/p/<token>/`) is a secret and stays out. */
 export const loggedPath = (path: string): string => path.slice(0, 200).replace(/^\/p\/[^/]*/, '/p/[token]');
 
@@ -120,6 +135,13 @@ export function phoneRequestHandler(service: PhoneService, log: Logger, opts: Ph
       return method === 'HEAD' ? 0 : Buffer.byteLength(body);
     };
 
+    /** An answer that could not be made: a 500, the error logged. */
+    const failed = (err: unknown, what: string, logged: Record<string, unknown>, fields: Record<string, unknown>): void => {
+      const bytes = plain(500, 'internal server error');
+      log.error({ err, ...logged }, what);
+      finish(500, bytes, fields);
+    };
+
     if (method !== 'GET' && method !== 'HEAD') {
       // Uploads (phone logs, local settings) are not accepted: nothing is written from the network.
       const bytes = plain(405, 'method not allowed', { Allow: 'GET, HEAD', Connection: 'close' });
@@ -151,18 +173,7 @@ export function phoneRequestHandler(service: PhoneService, log: Logger, opts: Ph
           report.mac,
           report.event,
         )
-        .then(
-          (a) => {
-            if (res.destroyed) return;
-            if (a.delayMs) setTimeout(done, a.delayMs, a).unref();
-            else done(a);
-          },
-          (err: unknown) => {
-            const bytes = plain(500, 'internal server error');
-            log.error({ err, mac: report.mac, event: report.event }, 'phone report failed');
-            finish(500, bytes, { mac: report.mac });
-          },
-        );
+        .then(...answerLater(res, done, (err) => failed(err, 'phone report failed', { mac: report.mac, event: report.event }, { mac: report.mac })));
       return;
     }
     const parsed = parsePhonePath(path);
@@ -219,18 +230,7 @@ export function phoneRequestHandler(service: PhoneService, log: Logger, opts: Ph
     // A cached file is answered in this same turn, with nothing more allocated; a miss (store
     // read, render) or a slowed-down client comes back later.
     if (!(result instanceof Promise) && !result.delayMs) return send(result);
-    Promise.resolve(result).then(
-      (a) => {
-        if (res.destroyed) return;
-        if (a.delayMs) setTimeout(send, a.delayMs, a).unref();
-        else send(a);
-      },
-      (err: unknown) => {
-        const bytes = plain(500, 'internal server error');
-        log.error({ err, file: parsed.file }, 'phone request failed');
-        finish(500, bytes, { file: parsed.file });
-      },
-    );
+    Promise.resolve(result).then(...answerLater(res, send, (err) => failed(err, 'phone request failed', { file: parsed.file }, { file: parsed.file })));
   };
 }
 

@@ -31,6 +31,7 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { ChangeFeed } from '../service/changes.ts';
 import type { ActivityBatch, ActivitySink } from '../provision/activity.ts';
+import type { SharedRender } from '../provision/cache.ts';
 import { retiredCounters, type Metrics, type MetricsJson } from '../metrics.ts';
 
 /** Environment variable carrying a worker's settings (JSON of WorkerSpec). */
@@ -44,18 +45,7 @@ export interface WorkerSpec {
 }
 
 /** A rendered file between processes (SharedRender with its body in base64). */
-export interface SharedRenderMessage {
-  key: string;
-  group: string;
-  mac: string | null;
-  body: string;
-  contentType: string;
-  sensitive: boolean;
-  etag: string;
-  lastModified: number;
-  seq: number;
-  startedAt: number;
-}
+export type SharedRenderMessage = Omit<SharedRender, 'body'> & { body: string };
 
 /** Messages between the primary and the phone workers (all carry `cadran`). */
 export type ToWorker =
