@@ -67,7 +67,7 @@ async function run(): Promise<void> {
     metrics,
     sharing: {
       seq: () => changeSeq,
-      publish: (f) => tell({ cadran: 'rendered', file: { ...f, body: f.body.toString('base64') } }),
+      publish: (f) => tell({ cadran: 'rendered', file: f }),
     },
   });
   const http = await phone.listen(false);
@@ -88,7 +88,7 @@ async function run(): Promise<void> {
       changeSeq = m.seq;
       changes.devicesChanged(m.macs, 'change in the primary process');
     } else if (m.cadran === 'rendered') {
-      if (phone.service.adopt({ ...m.file, body: Buffer.from(m.file.body, 'base64') })) metrics.cacheShared();
+      if (phone.service.adopt({ ...m.file, body: Buffer.from(m.file.body.buffer, m.file.body.byteOffset, m.file.body.byteLength) })) metrics.cacheShared();
     }
     else if (m.cadran === 'block') phone.guard.block(m.ip, m.until);
     else if (m.cadran === 'enrolled') enrolments.get(m.id)?.(m.closed);
