@@ -17,6 +17,7 @@
 // First every phone fetches its files once on cold caches (a Node client, one raw
 // `GET … Connection: close` per socket). The measured passes use wrk (bench/wrk.ts): the cheapest
 // client there is, its own CPU and each server's CPU measured, so the ratio is not the client's.
+// What bounds cadran on this shape (a profile of a phone worker during the storm): bench/README.md.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { closeSync, copyFileSync, existsSync, mkdtempSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
