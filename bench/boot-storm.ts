@@ -9,15 +9,18 @@
 // CADRAN_BENCH_THREADS (wrk threads, 2), CADRAN_BENCH_WORKERS (unset: cadran's default),
 // CADRAN_BENCH_SERVE_ENV (settings given to both cadran servers, e.g. "CADRAN_LOG_LEVEL=warn"),
 // CADRAN_BENCH_BEFORE (another checkout, e.g. of main, measured in the same run as "before"),
+// CADRAN_BENCH_BEFORE_ENV (settings of that "before" server only, e.g. this very tree with
+// "CADRAN_PHONE_WORKERS=1 CADRAN_LOG_LEVEL=info"),
 // CADRAN_BENCH_LIMIT_S (time limit of the cold pass, 120), CADRAN_BENCH_PROFILE (a directory:
 // cadran's processes write V8 CPU profiles there; `node bin/tsx-run.js bench/cpuprofile.ts <file>`
 // sums one up).
 // First every phone fetches its files once on cold caches (a Node client, one raw
 // `GET … Connection: close` per socket). The measured passes use wrk (bench/wrk.ts): the cheapest
 // client there is, its own CPU and each server's CPU measured, so the ratio is not the client's.
+// What bounds cadran on this shape (a profile of a phone worker during the storm): bench/README.md.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { closeSync, copyFileSync, mkdtempSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdtempSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -228,11 +231,11 @@ function benchConfig(dataDir: string, databaseUrl: string | null = null) {
 }
 
 /** CADRAN_BENCH_SERVE_ENV="CADRAN_LOG_LEVEL=warn CADRAN_PHONE_WORKERS=1": settings other than the defaults. */
-function serveEnv(): Record<string, string> {
+function serveEnv(name = 'CADRAN_BENCH_SERVE_ENV'): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const kv of (process.env.CADRAN_BENCH_SERVE_ENV ?? '').split(/[\s,]+/).filter(Boolean)) {
+  for (const kv of (process.env[name] ?? '').split(/[\s,]+/).filter(Boolean)) {
     const i = kv.indexOf('=');
-    if (i <= 0 || !kv.startsWith('CADRAN_')) throw new Error(`CADRAN_BENCH_SERVE_ENV: "${kv}" is not CADRAN_NAME=value`);
+    if (i <= 0 || !kv.startsWith('CADRAN_')) throw new Error(`${name}: "${kv}" is not CADRAN_NAME=value`);
     out[kv.slice(0, i)] = kv.slice(i + 1);
   }
   return out;
@@ -418,8 +421,11 @@ export async function runBootStorm(opts: BootStormOptions = {}): Promise<BootSto
     if (beforeTree) {
       const beforeData = join(dir, 'data-before');
       mkdirSync(beforeData);
-      copyFileSync(join(dataDir, 'cadran.sqlite'), join(beforeData, 'cadran.sqlite'));
-      before = await startCadranServe(resolve(beforeTree), beforeData, join(dir, 'cadran-before.log'), workers);
+      // The database and the key of its sealed passwords.
+      for (const f of ['cadran.sqlite', 'secret.key']) if (existsSync(join(dataDir, f))) copyFileSync(join(dataDir, f), join(beforeData, f));
+      // CADRAN_BENCH_BEFORE_ENV: settings of the "before" server only (e.g. this very tree with
+      // CADRAN_PHONE_WORKERS=1, to compare settings in one run).
+      before = await startCadranServe(resolve(beforeTree), beforeData, join(dir, 'cadran-before.log'), workers, undefined, serveEnv('CADRAN_BENCH_BEFORE_ENV'));
       servers.push(before);
     }
     nginx = await startStaticNginx(join(dir, 'nginx'));
@@ -470,7 +476,7 @@ export async function runBootStorm(opts: BootStormOptions = {}): Promise<BootSto
       `cadran / nginx = ${ratio}× req/s (server CPU per request: nginx / cadran = ${cpuRatio}×), cadran p99 ${c.p99Ms} ms, ${c.errors} errors — ` +
         `target ≥ 0.7×, p99 < 50 ms, no errors: ${targetMet ? 'met' : 'NOT met'}`,
     );
-    if (b) print(`before: ${Math.round((b.reqPerSec / n.reqPerSec) * 100) / 100}× nginx, p99 ${b.p99Ms} ms, ${b.errors} errors (${beforeTree})`);
+    if (b) print(`before: ${Math.round((b.reqPerSec / n.reqPerSec) * 100) / 100}× nginx, p99 ${b.p99Ms} ms, ${b.errors} errors (${beforeTree}${process.env.CADRAN_BENCH_BEFORE_ENV ? ` with ${process.env.CADRAN_BENCH_BEFORE_ENV}` : ''})`);
     if (c.errors || n.errors || (b && b.errors)) print(`errors: cadran ${c.detail}; nginx ${n.detail}${b ? `; before ${b.detail}` : ''}`);
     print(`after the run: ${loadNote()}`);
     const rows: BootStormRow[] = [coldRow, ...[c, ...(b ? [b] : []), n].map((x) => ({ server: x.server, requests: x.requests, failed: x.errors, seconds: x.seconds, reqPerSec: x.reqPerSec, p50Ms: x.p50Ms, p99Ms: x.p99Ms, mbPerSec: NaN }))];

@@ -8,7 +8,7 @@
 // Knobs: CADRAN_BENCH_PHONES (2000 here), CADRAN_BENCH_CONCURRENCY (64), CADRAN_BENCH_WORKERS
 // (max(2, cores)), CADRAN_BENCH_ROUNDS (2), CADRAN_BENCH_LIMIT_S (120 per pass),
 // CADRAN_BENCH_IMPORT_LINES (100000).
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runEngineStorm } from './boot-storm.ts';
@@ -20,9 +20,11 @@ const envNum = (name: string): number | undefined => {
   return v === undefined || v === '' ? undefined : Number(v);
 };
 
+const loadNote = (): string => `load average ${loadavg()[0]!.toFixed(2)} on ${availableParallelism()} cores`;
+
 export interface EngineBenchResult {
   storm: Array<{ engine: string; coldReqPerSec: number; reqPerSec: number; p50Ms: number; p99Ms: number; failed: number }>;
-  import: Array<{ engine: string; scenario: string; seconds: number; linesPerSec: number }>;
+  import: Array<{ engine: string; scenario: string; seconds: number; cpuSeconds: number; linesPerSec: number }>;
 }
 
 export async function runEngineBench(opts: { print?: (line: string) => void } = {}): Promise<EngineBenchResult> {
@@ -56,13 +58,16 @@ export async function runEngineBench(opts: { print?: (line: string) => void } = 
     for (const engine of ['sqlite', 'postgres'] as const) {
       const databaseUrl = engine === 'postgres' ? (await createTestDatabase()).url : undefined;
       const r = await runImportBench({ lines, skipApi: true, print: (l) => print(`  [${engine}] ${l.trim()}`), ...(databaseUrl ? { databaseUrl } : {}) });
-      for (const x of r.rows) result.import.push({ engine, scenario: x.scenario, seconds: x.seconds, linesPerSec: x.linesPerSec });
+      for (const x of r.rows) result.import.push({ engine, scenario: x.scenario, seconds: x.seconds, cpuSeconds: x.cpuSeconds, linesPerSec: x.linesPerSec });
     }
-    print('scenario                  sqlite s  postgres s   postgres / sqlite (time)');
+    print(`scenario                  sqlite s  postgres s   postgres / sqlite (time)   CPU of cadran's process: sqlite s  postgres s  (${loadNote()})`);
     for (const scenario of [...new Set(result.import.map((x) => x.scenario))]) {
       const a = result.import.find((x) => x.engine === 'sqlite' && x.scenario === scenario)!;
       const b = result.import.find((x) => x.engine === 'postgres' && x.scenario === scenario)!;
-      print(`${scenario.padEnd(24)} ${a.seconds.toFixed(2).padStart(9)} ${b.seconds.toFixed(2).padStart(11)}   ${(b.seconds / a.seconds).toFixed(2)}×`);
+      print(
+        `${scenario.padEnd(24)} ${a.seconds.toFixed(2).padStart(9)} ${b.seconds.toFixed(2).padStart(11)}   ${`${(b.seconds / a.seconds).toFixed(2)}×`.padStart(24)}` +
+          `   ${a.cpuSeconds.toFixed(2).padStart(33)} ${b.cpuSeconds.toFixed(2).padStart(11)}`,
+      );
     }
     return result;
   } finally {

@@ -36,6 +36,8 @@ export interface PhoneMetrics {
   phoneRequest(vendor: string | undefined, protocol: PhoneProtocol, status: number): void;
   cacheHit(): void;
   cacheMiss(): void;
+  /** A file another phone worker rendered was kept (instead of rendering it here). */
+  cacheShared(): void;
   renderSeconds(seconds: number): void;
   probeBlock(): void;
   tftpTransfer(outcome: string, retransmissions: number): void;
@@ -64,6 +66,7 @@ export class Metrics implements PhoneMetrics {
   readonly #tftp = new Float64Array(TFTP_OUTCOMES.length);
   #hits = 0;
   #misses = 0;
+  #shared = 0;
   #retransmissions = 0;
   #blocks = 0;
   readonly #render: Histogram;
@@ -112,6 +115,7 @@ export class Metrics implements PhoneMetrics {
       });
     plain('cadran_render_cache_hits_total', 'Phone files answered from the rendered-file cache', () => this.#hits);
     plain('cadran_render_cache_misses_total', 'Phone files that had to be rendered (or joined a render under way)', () => this.#misses);
+    plain('cadran_render_cache_shared_total', 'Phone files taken into a worker\'s cache from another phone worker\'s render (not rendered again)', () => this.#shared);
     plain('cadran_tftp_retransmissions_total', 'TFTP packets sent again (retransmission timer or duplicate ACK)', () => this.#retransmissions);
     plain('cadran_probe_blocks_total', 'Client addresses blocked by probe protection (unknown MACs or failed authentications)', () => this.#blocks);
     new Counter({
@@ -168,6 +172,10 @@ export class Metrics implements PhoneMetrics {
 
   cacheMiss(): void {
     this.#misses++;
+  }
+
+  cacheShared(): void {
+    this.#shared++;
   }
 
   renderSeconds(seconds: number): void {

@@ -77,6 +77,7 @@ test('Prometheus text with the cadran metrics and the process metrics', async ()
     'cadran_phone_requests_total',
     'cadran_render_cache_hits_total',
     'cadran_render_cache_misses_total',
+    'cadran_render_cache_shared_total',
     'cadran_render_duration_seconds',
     'cadran_tftp_transfers_total',
     'cadran_tftp_retransmissions_total',

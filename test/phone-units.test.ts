@@ -3,7 +3,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parsePhonePath, parseQuery, identifyPhone } from '../server/provision/resolve.ts';
-import { RenderCache } from '../server/provision/cache.ts';
+import { RenderCache, TEMPLATE_RECHECK_MS, type SharedRender } from '../server/provision/cache.ts';
+import { ChangeSequence } from '../server/phone/workers.ts';
 import { Guard } from '../server/provision/guard.ts';
 import { ActivityRecorder, type ActivityBatch } from '../server/provision/activity.ts';
 import { NonceIssuer, allowed, checkAuthorization, compileAllowlist, normalizeIp, parseDigest } from '../server/provision/security.ts';
@@ -147,6 +148,78 @@ test('cache: the number of entries is bounded as well as the bytes (keys count)'
   for (let i = 0; i < 10_000; i++) await small.get(`${'k'.repeat(1000)}${i}`, null, render);
   assert.ok(small.bytes <= 100_000, `keys are charged: ${small.bytes}`);
   assert.ok(small.size < 100, String(small.size));
+});
+
+test('cache sharing: a fresh render is offered with the change sequence it started under; another cache adopts it', async () => {
+  const offers: SharedRender[] = [];
+  let seq = 7;
+  const a = new RenderCache({ share: (f) => offers.push(f), seq: () => seq });
+  const render = () => ({ contentType: 'text/plain', body: Buffer.from('bytes of m1'), sensitive: true });
+  const t0 = Date.now();
+  const made = (await a.get('k1', 'm1', render, 'g1'))!;
+  assert.is(offers.length, 1);
+  const o = offers[0]!;
+  assert.equal([o.key, o.group, o.mac, o.seq, o.etag, o.lastModified, o.sensitive], ['k1', 'g1', 'm1', 7, made.etag, made.lastModified, true]);
+  assert.ok(o.startedAt >= t0 && o.startedAt <= Date.now());
+  a.get('k1', 'm1', render);
+  assert.is(offers.length, 1, 'a hit offers nothing');
+  // A render overtaken by an invalidation is not offered.
+  let release!: () => void;
+  const slow = () => new Promise<{ contentType: string; body: Buffer; sensitive: boolean }>((r) => (release = () => r({ contentType: 'text/plain', body: Buffer.from('x'), sensitive: false })));
+  seq = 8;
+  const pending = a.get('k2', 'm2', slow);
+  await new Promise((r) => setImmediate(r));
+  a.invalidate(['m2']);
+  release();
+  await pending;
+  assert.is(offers.length, 1, 'stale render not offered');
+
+  let renders = 0;
+  const b = new RenderCache();
+  assert.ok(b.adopt(o));
+  const got = b.get('k1', 'm1', () => (renders++, null));
+  assert.not.instance(got, Promise, 'adopted: answered at once');
+  assert.ok((got as { body: Buffer }).body.equals(Buffer.from('bytes of m1')));
+  assert.is((got as { etag: string }).etag, made.etag, 'same validators in every worker');
+  assert.is(renders, 0);
+  assert.not.ok(b.adopt({ ...o, body: Buffer.from('other') }), 'a fresh entry is kept');
+  b.invalidate(['m1']);
+  assert.ok(b.adopt(o), 'a stale entry is replaced');
+});
+
+test('cache sharing: an offer rendered before a template change seen here is refused', async () => {
+  let gen = 0;
+  const b = new RenderCache({ generation: () => gen });
+  const offer = (startedAt: number): SharedRender => ({
+    key: 'k', group: 'k', mac: null, body: Buffer.from('old template'), contentType: 'text/plain', sensitive: false,
+    etag: '"x"', lastModified: 0, seq: 0, startedAt,
+  });
+  assert.ok(b.adopt(offer(Date.now())));
+  gen++;
+  const seenAt = Date.now();
+  assert.is(b.peek('k'), undefined, 'the template change drops everything');
+  assert.not.ok(b.adopt(offer(seenAt - 1)), 'rendered before the change was seen');
+  assert.not.ok(b.adopt(offer(seenAt + TEMPLATE_RECHECK_MS - 1)), 'may predate it in its process');
+  assert.ok(b.adopt(offer(seenAt + TEMPLATE_RECHECK_MS + 1)));
+});
+
+test('change sequence: an offer is current unless a later change named its device, all devices, or was forgotten', () => {
+  const s = new ChangeSequence();
+  assert.ok(s.currentFor('m1', 0));
+  const one = s.next(['m1']);
+  assert.is(one, 1);
+  assert.not.ok(s.currentFor('m1', 0), 'm1 changed after the render started');
+  assert.ok(s.currentFor('m1', 1));
+  assert.ok(s.currentFor('m2', 0), 'another device');
+  assert.ok(s.currentFor(null, 0), 'neutral files follow only "all"');
+  s.next('*');
+  assert.not.ok(s.currentFor('m2', 1));
+  assert.not.ok(s.currentFor(null, 1));
+  assert.ok(s.currentFor('m2', 2));
+  // Past the remembered changes, older offers are refused (a lost share, never a stale file).
+  s.next(Array.from({ length: 60_000 }, (_, i) => `x${i}`));
+  assert.not.ok(s.currentFor('m2', 2));
+  assert.ok(s.currentFor('m2', 3));
 });
 
 test('guard: distinct unknown MACs slow then block; repeats do not count; blocks expire', () => {

@@ -5,6 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash, randomBytes } from 'node:crypto';
 import { PHONES, configFile, eventually, get, rendered, startPhoneServer, type PhoneServer } from './phone-fixtures.ts';
+import { scrape, valueOf } from './helpers/prometheus.ts';
 
 let ps: PhoneServer;
 // Connections are spread by the kernel: enough requests make both workers answer.
@@ -27,6 +28,24 @@ test('both workers serve the rendered files', async () => {
     assert.is(r.status, 200);
     assert.ok(r.body.equals((await rendered(ps, PHONES.yealink.mac, file))));
   }
+});
+
+test('a file rendered by one worker is served by the other without rendering it again', async () => {
+  const file = `/${PHONES.snom.mac.toUpperCase()}.xml`;
+  const count = async (name: string) => valueOf((await scrape(ps.s.adminUrl)).samples, name);
+  const renders0 = await count('cadran_render_duration_seconds_count');
+  const shared0 = await count('cadran_render_cache_shared_total');
+  const first = await get(ps.httpPort, file);
+  assert.is(first.status, 200);
+  // The render reaches the other worker through the primary (bounded wait on the counter).
+  await eventually(() => count('cadran_render_cache_shared_total'), (n) => n >= shared0 + 1);
+  for (let i = 0; i < ROUNDS; i++) {
+    const r = await get(ps.httpPort, file);
+    assert.is(r.status, 200);
+    assert.ok(r.body.equals(first.body), `fetch ${i}`);
+    assert.is(r.headers.etag, first.headers.etag, 'same validator from either worker');
+  }
+  assert.is((await count('cadran_render_duration_seconds_count')) - renders0, 1, 'rendered once for both workers');
 });
 
 test('an API change reaches every worker before the next fetch', async () => {

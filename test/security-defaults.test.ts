@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { startTestServer, seedTwoTenants, testConfig, TEST_ENGINE } from './helpers/server.ts';
 import { WebClient } from './helpers/web-client.ts';
-import { webFeature } from '../server/features.ts';
+import { phoneFeature, webFeature } from '../server/features.ts';
 import { createLogger } from '../server/log.ts';
 import { createAppContext } from '../server/app.ts';
 import { silentLogger } from '../server/log.ts';
@@ -92,11 +92,17 @@ test('admin listener over TLS (CADRAN_ADMIN_TLS_CERT/KEY): HTTPS answers, a logi
   assert.throws(() => loadConfig({ CADRAN_DATA_DIR: work, CADRAN_ADMIN_PUBLIC_URL: 'javascript:alert(1)' }), (e: unknown) => e instanceof ConfigError && /CADRAN_ADMIN_PUBLIC_URL/.test((e as Error).message));
 });
 
-test('logs never carry passwords, tokens, cookies or the tenant URL token, even when an object holding them is logged', async () => {
+/** A logger at `level` whose lines are kept in memory (`text()`). */
+function capturedLog(level: string): { log: ReturnType<typeof createLogger>; text: () => string } {
   let text = '';
   const sink = new Writable({ write: (chunk, _enc, cb) => ((text += chunk.toString()), cb()) });
-  const log = createLogger('debug', { destination: sink as unknown as NonNullable<NonNullable<Parameters<typeof createLogger>[1]>['destination']> });
-  const s = await startTestServer({ features: [webFeature], log });
+  const log = createLogger(level, { destination: sink as unknown as NonNullable<NonNullable<Parameters<typeof createLogger>[1]>['destination']> });
+  return { log, text: () => text };
+}
+
+test('logs never carry passwords, tokens, cookies or the tenant URL token, even when an object holding them is logged', async () => {
+  const captured = capturedLog('debug');
+  const s = await startTestServer({ features: [webFeature], log: captured.log });
   try {
     const tokens = await seedTwoTenants(s);
     const secrets = ['Sip-Log-Secret-1', 'Prov-Log-Secret-2', 'Admin-Log-Secret-3', 'pw-0100000001', 'pw-0100000002', ...Object.values(tokens), s.operatorToken];
@@ -110,9 +116,49 @@ test('logs never carry passwords, tokens, cookies or the tenant URL token, even 
     // Code that logs a whole object by mistake: the redaction is the net under it.
     s.app.log.info({ password: 'Net-Secret-4', req: { headers: { authorization: 'Bearer Net-Secret-5', cookie: 'cadran_session=Net-Secret-6' } }, user: { sipPassword: 'Net-Secret-7' } }, 'careless');
     secrets.push('Net-Secret-4', 'Net-Secret-5', 'Net-Secret-6', 'Net-Secret-7');
-    assert.match(text, /"login"|web login/, 'the log did record the logins');
-    assert.match(text, /\[redacted\]/);
-    for (const secret of secrets) assert.not.ok(text.includes(secret), `the log holds ${secret.slice(0, 12)}…`);
+    assert.match(captured.text(), /"login"|web login/, 'the log did record the logins');
+    assert.match(captured.text(), /\[redacted\]/);
+    for (const secret of secrets) assert.not.ok(captured.text().includes(secret), `the log holds ${secret.slice(0, 12)}…`);
+  } finally {
+    await s.close();
+  }
+});
+
+test('phone request log lines carry only their fixed fields: no URL token, no credentials, whatever the request sends', async () => {
+  const captured = capturedLog('info');
+  const s = await startTestServer({ features: [phoneFeature], log: captured.log });
+  try {
+    await seedTwoTenants(s);
+    const token = 'Url-Token-Log-Secret-8';
+    const r = await s.api('PATCH', '/tenants/acme', { security: { urlToken: token, auth: { mode: 'basic', username: 'prov', password: 'Prov-Log-Secret-9' } } });
+    assert.is(r.status, 200, JSON.stringify(r.body));
+    assert.is((await s.api('POST', '/devices', { mac: '805ec0000003', model: 'T54W', tenant: 'acme', user: '0100000002' })).status, 201);
+    const port = s.running.phone!.httpPort;
+    const basic = `Basic ${Buffer.from('prov:Prov-Log-Secret-9').toString('base64')}`;
+    const wrong = `Basic ${Buffer.from('prov:Wrong-Log-Secret-10').toString('base64')}`;
+    for (const [path, authorization] of [
+      [`/p/${token}/805ec0000003.cfg`, basic],
+      [`/p/${token}/805ec0000003.cfg`, wrong],
+      [`/p/${token}/805ec0000003.cfg?password=Query-Log-Secret-11`, basic],
+      [`/p/${token}/nothing-here.bin`, basic],
+    ] as const) {
+      await fetch(`http://127.0.0.1:${port}${path}`, { headers: { authorization, cookie: 'cadran_session=Cookie-Log-Secret-12' } });
+    }
+    await fetch(`http://127.0.0.1:${port}/p/${token}/805ec0000003.cfg`, { method: 'POST', body: 'x', headers: { authorization: basic } });
+    const lines = await (async () => {
+      for (let i = 0; i < 100; i++) {
+        const found = captured.text().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'phone request');
+        if (found.length >= 5) return found;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error(`phone request lines not logged:\n${captured.text().slice(-2000)}`);
+    })();
+    const allowed = new Set(['level', 'time', 'pid', 'concern', 'msg', 'mac', 'vendor', 'model', 'file', 'detail', 'path', 'method', 'status', 'bytes', 'ms', 'ip', 'proto']);
+    for (const l of lines) for (const k of Object.keys(l)) assert.ok(allowed.has(k), `field ${k} in a phone request line`);
+    assert.equal(lines.map((l) => l.status).sort(), [200, 200, 401, 404, 405]);
+    for (const secret of [token, 'Prov-Log-Secret-9', 'Wrong-Log-Secret-10', 'Query-Log-Secret-11', 'Cookie-Log-Secret-12', basic.slice(6), wrong.slice(6)]) {
+      assert.not.ok(captured.text().includes(secret), `the log holds ${secret.slice(0, 12)}…`);
+    }
   } finally {
     await s.close();
   }

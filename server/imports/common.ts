@@ -55,6 +55,13 @@ export function parseFlag(name: string, v: unknown): boolean | undefined {
 /** What pass 2 decided for one line: a rejection, nothing to do, or a row to write. */
 export type Outcome<W> = { reason: LineReason } | 'unchanged' | { status: 'created' | 'updated'; row: W };
 
+/** A decided line whose row is to be written (batched path). */
+export interface BulkRow<C, W> {
+  c: C;
+  row: W;
+  status: 'created' | 'updated';
+}
+
 /** Lines decided and written per transaction (a few tens of milliseconds of lock). */
 export const DEFAULT_CHUNK = 500;
 
@@ -74,6 +81,18 @@ export interface ApplyOptions<C, W> {
   decide: (c: C, tx: Store) => Promise<Outcome<W>>;
   /** Write one line and say how to put back what it replaced. */
   write: (c: C, row: W, status: 'created' | 'updated', tx: Store) => Promise<UndoEntry>;
+  /**
+   * Batched path (a database across the network: one round trip per line costs more than the
+   * line): `prefetch` reads what a chunk's decisions need in one go, before they are made;
+   * `writeMany` writes a chunk's decided rows in one go, under a savepoint, and answers for each
+   * (in order) how to put it back, or why that line was refused (a row changed meanwhile). When
+   * the database refuses the batch (a constraint), the chunk's rows are written again one by one
+   * with `write`, so the report names the very line refused, as without batches.
+   */
+  bulk?: {
+    prefetch?: (items: C[], tx: Store) => Promise<void>;
+    writeMany?: (rows: Array<BulkRow<C, W>>, tx: Store) => Promise<Array<UndoEntry | { reason: LineReason }>>;
+  };
   /** After each committed chunk (and after an undo): what changed, for caches. */
   onWritten?: (entries: UndoEntry[]) => void;
   /** Run in the last transaction when the import is applied (the audit entry). */
@@ -120,38 +139,70 @@ export async function applyInChunks<C extends { line: number }, W>(store: Store,
         if (start === 0) await o.before?.(tx);
         const journal: UndoEntry[] = [];
         const end = Math.min(items.length, start + size);
+        if (o.bulk?.prefetch) await o.bulk.prefetch(items.slice(start, end), tx);
+        const writeMany = o.bulk?.writeMany;
+        const begin = async (): Promise<void> => {
+          if (runId) return;
+          runId = randomUUID();
+          await tx.importRuns.begin({ id: runId, kind: o.kind, owner: runOwner(), startedAt: new Date().toISOString() });
+        };
+        /** One line written (unless writing stopped); its report line. */
+        const writeOne = async (c: C, row: W, status: 'created' | 'updated'): Promise<ReportLine> => {
+          if (!writing) return entry(c, status);
+          await begin();
+          try {
+            journal.push(await o.write(c, row, status, tx));
+          } catch (e) {
+            // Only a constraint is the line's own problem. A full disk, a busy or unreachable
+            // database fails the whole import: the chunk rolls back and the journal puts back
+            // what earlier chunks wrote, nothing half-written is kept.
+            if (e instanceof StoreError && e.code !== 'constraint') throw e;
+            if (stopOnReject) writing = false;
+            return entry(c, 'rejected', reasonOf(e));
+          }
+          return entry(c, status);
+        };
+        // The chunk's report lines in the file's order; a batched row's once the batch is written.
+        const lines: Array<ReportLine | BulkRow<C, W>> = [];
+        const pending: Array<BulkRow<C, W>> = [];
         for (let i = start; i < end; i++) {
           const c = items[i]!;
           const d = await o.decide(c, tx);
-          if (d === 'unchanged') {
-            o.report.add(entry(c, 'unchanged'));
-            continue;
-          }
-          if ('reason' in d) {
+          if (d === 'unchanged') lines.push(entry(c, 'unchanged'));
+          else if ('reason' in d) {
             if (stopOnReject) writing = false;
-            o.report.add(entry(c, 'rejected', d.reason));
-            continue;
-          }
-          if (writing) {
-            if (!runId) {
-              runId = randomUUID();
-              const at = new Date().toISOString();
-              await tx.importRuns.begin({ id: runId, kind: o.kind, owner: runOwner(), startedAt: at });
-            }
-            try {
-              journal.push(await o.write(c, d.row, d.status, tx));
-            } catch (e) {
-              // Only a constraint is the line's own problem. A full disk, a busy or unreachable
-              // database fails the whole import: the chunk rolls back and the journal puts back
-              // what earlier chunks wrote, nothing half-written is kept.
-              if (e instanceof StoreError && e.code !== 'constraint') throw e;
-              if (stopOnReject) writing = false;
-              o.report.add(entry(c, 'rejected', reasonOf(e)));
-              continue;
-            }
-          }
-          o.report.add(entry(c, d.status));
+            lines.push(entry(c, 'rejected', d.reason));
+          } else if (writeMany && writing) {
+            const r: BulkRow<C, W> = { c, row: d.row, status: d.status };
+            pending.push(r);
+            lines.push(r);
+          } else lines.push(await writeOne(c, d.row, d.status));
         }
+        const settled = new Map<BulkRow<C, W>, ReportLine>();
+        // All-or-nothing and a line of this chunk was refused: nothing more is written (what was
+        // is put back at the end); the lines keep the status decided for them.
+        if (writeMany && pending.length && writing) {
+          await begin();
+          let answers: Array<UndoEntry | { reason: LineReason }> | null = null;
+          try {
+            answers = await tx.transaction((t) => writeMany(pending, t));
+          } catch (e) {
+            if (!(e instanceof StoreError && e.code === 'constraint')) throw e;
+          }
+          for (let k = 0; k < pending.length; k++) {
+            const r = pending[k]!;
+            const a = answers?.[k];
+            if (!answers) settled.set(r, await writeOne(r.c, r.row, r.status));
+            else if (a && 'reason' in a) {
+              if (stopOnReject) writing = false;
+              settled.set(r, entry(r.c, 'rejected', a.reason));
+            } else {
+              journal.push(a!);
+              settled.set(r, entry(r.c, r.status));
+            }
+          }
+        }
+        for (const l of lines) o.report.add('c' in l ? (settled.get(l) ?? entry(l.c, l.status)) : l);
         if (runId && journal.length) {
           await tx.importRuns.journal(runId, journal);
           await tx.importRuns.heartbeat(runId, new Date().toISOString());

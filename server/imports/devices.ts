@@ -17,7 +17,7 @@ import { vendorById, vendorForMac, vendors } from '../../vendors/index.ts';
 import { readCsv, type CsvReadOptions } from './csv.ts';
 import { cell, extraCellsProblem, headerKey, mapColumns, type ColumnMap, type ColumnSpec } from './columns.ts';
 import { ReportBuilder, type ImportMode, type ImportOptions, type ImportReport, type LineReason } from './report.ts';
-import { applyInChunks, ImportTrail, reasonOf, type ImportDeps, type ImportProgress, type Outcome, counted } from './common.ts';
+import { applyInChunks, ImportTrail, reasonOf, type BulkRow, type ImportDeps, type ImportProgress, type Outcome, counted } from './common.ts';
 import { featureRuleProblems, featuresInput, mergeFeatures, type FeaturesInput, type UserFeatures } from '../domain/features.ts';
 import { featureLimitProblems, featuresSnapshot, readFeatures } from '../service/features.ts';
 import { devicesOfUsers } from '../service/context.ts';
@@ -230,6 +230,9 @@ function deviceColumns(header: string[]): ColumnMap<DeviceColumn> {
   return map;
 }
 
+/** Text cells checked on their own, in this order (the first problem is the line's reason). */
+const TEXT_CELLS = [['user', checkUserNumber], ['label', checkLabel], ['group', checkGroup]] as const;
+
 /** The checks of one line that need no database: a candidate, or the reason it is rejected. */
 function checkLine(line: number, mac: string, fields: string[], map: ColumnMap<DeviceColumn>): Candidate | LineReason {
   const cand: Candidate = { line, mac };
@@ -248,23 +251,12 @@ function checkLine(line: number, mac: string, fields: string[], map: ColumnMap<D
   }
   const mismatch = vendorMismatch(mac, cand.modelVendor, cand.vendorCol, cand.model);
   if (mismatch) return mismatch;
-  const user = cell(fields, map, 'user');
-  if (user) {
-    const u = checkUserNumber(user);
-    if ('reason' in u) return u.reason;
-    cand.user = u.ok;
-  }
-  const label = cell(fields, map, 'label');
-  if (label) {
-    const l = checkLabel(label);
-    if ('reason' in l) return l.reason;
-    cand.label = l.ok;
-  }
-  const group = cell(fields, map, 'group');
-  if (group) {
-    const g = checkGroup(group);
-    if ('reason' in g) return g.reason;
-    cand.group = g.ok;
+  for (const [k, check] of TEXT_CELLS) {
+    const raw = cell(fields, map, k);
+    if (!raw) continue;
+    const r = check(raw);
+    if ('reason' in r) return r.reason;
+    cand[k] = r.ok;
   }
   const tenant = cell(fields, map, 'tenant');
   if (tenant) cand.tenant = tenant.toLowerCase();
@@ -358,8 +350,12 @@ export async function importDevices(
   type Row = Omit<Device, 'createdAt' | 'updatedAt' | 'version' | 'enrolUntil' | 'enrolledAt' | 'enrolledIp'> & { enrolUntil?: string | null };
   type LineFeatures = { number: string; value: UserFeatures; before: UserFeatures };
   type Write = { row: Row; before: Device | null; features?: LineFeatures };
+  /** The chunk's devices as they are, read in one go (applyInChunks' prefetch). */
+  let prefetched: Map<string, Device> | null = null;
   const decide = async (c: Candidate, tx: Store): Promise<Outcome<Write>> => {
-    const existing = await tx.devices.get(c.mac);
+    // A MAC stands once among the candidates (repeats were refused in pass 1): nothing this import
+    // wrote can have changed a prefetched device before its own line is decided.
+    const existing = prefetched ? prefetched.get(c.mac) : await tx.devices.get(c.mac);
     if (c.conflictLines) return { reason: { key: 'import_line.mac_repeated', params: { lines: listParam(c.conflictLines.map(String), 20) }, field: 'mac' } };
     if (ownTenant && c.tenant && c.tenant !== ownTenant) return { reason: { key: 'import_line.own_tenant_only', params: { tenant: ownTenant }, field: 'tenant' } };
     const tenantId = c.tenant ?? defaultTenant ?? existing?.tenantId;
@@ -445,15 +441,14 @@ export async function importDevices(
       },
     };
   };
-  const write = async (c: Candidate, w: Write, status: 'created' | 'updated', tx: Store): Promise<UndoEntry> => {
-    const shown = (d: Pick<Device, 'tenantId' | 'vendor' | 'model' | 'userNumber' | 'label' | 'group'>) =>
-      ({ tenantId: d.tenantId, vendor: d.vendor, model: d.model, userNumber: d.userNumber, label: d.label, group: d.group });
-    const listed = trail.listing(w.row.tenantId);
+  const shown = (d: Pick<Device, 'tenantId' | 'vendor' | 'model' | 'userNumber' | 'label' | 'group'>) =>
+    ({ tenantId: d.tenantId, vendor: d.vendor, model: d.model, userNumber: d.userNumber, label: d.label, group: d.group });
+  const sameDevice = (cur: Device, row: Row) =>
+    cur.model === row.model && cur.vendor === row.vendor && cur.userNumber === row.userNumber && cur.label === row.label && cur.group === row.group;
+  const staleDevice = (mac: string) => stale(message('stale.device', { mac: formatMac(mac) }));
+  /** A line's rows are written: its audit line, and how to put back what it replaced. */
+  const wrote = (c: Candidate, w: Write, status: 'created' | 'updated', listed: boolean): UndoEntry => {
     const f = w.features;
-    if (f) {
-      await tx.features.set(f.number, f.value);
-      for (const mac of await devicesOfUsers(tx, [f.number])) featurePhones.add(mac);
-    }
     // Line settings written for the phone's user are in the line's changes (before → after), like the phone's own fields.
     const settings = (x: UserFeatures | undefined) => (f && x ? { features: { user: f.number, ...featuresSnapshot(x) } } : {});
     const changes = (before: Device | undefined) => (before || f
@@ -461,16 +456,37 @@ export async function importDevices(
       : [undefined, undefined] as const);
     if (status === 'updated') {
       const cur = w.before!;
-      const same = cur.model === w.row.model && cur.vendor === w.row.vendor && cur.userNumber === w.row.userNumber && cur.label === w.row.label && cur.group === w.row.group;
-      if (!same && !(await tx.devices.update(c.mac, w.row, cur.version))) throw stale(message('stale.device', { mac: formatMac(c.mac) }));
+      const same = sameDevice(cur, w.row);
       const [b, a] = changes(listed && !same ? cur : undefined);
       trail.add(w.row.tenantId, { line: c.line, mac: formatMac(c.mac), status }, b, a);
       return { entity: 'device', key: c.mac, before: cur, afterVersion: same ? cur.version : cur.version + 1 };
     }
-    await tx.devices.insert(w.row);
     const [b, a] = changes(undefined);
     trail.add(w.row.tenantId, { line: c.line, mac: formatMac(c.mac), status }, b, a);
     return { entity: 'device', key: c.mac, before: null, afterVersion: 1 };
+  };
+  const write = async (c: Candidate, w: Write, status: 'created' | 'updated', tx: Store): Promise<UndoEntry> => {
+    const listed = trail.listing(w.row.tenantId);
+    const f = w.features;
+    if (f) {
+      await tx.features.set(f.number, f.value);
+      for (const mac of await devicesOfUsers(tx, [f.number])) featurePhones.add(mac);
+    }
+    if (status === 'updated') {
+      const cur = w.before!;
+      if (!sameDevice(cur, w.row) && !(await tx.devices.update(c.mac, w.row, cur.version))) throw staleDevice(c.mac);
+    } else await tx.devices.insert(w.row);
+    return wrote(c, w, status, listed);
+  };
+  /**
+   * A chunk's rows in two statements (the new devices, the changed ones, each at the version its
+   * line was decided on); lines without line settings only (those go one by one with `write`).
+   */
+  const writeMany = async (rows: Array<BulkRow<Candidate, Write>>, tx: Store): Promise<Array<UndoEntry | { reason: LineReason }>> => {
+    await tx.devices.insertMany(rows.filter((r) => r.status === 'created').map((r) => r.row.row));
+    const changed = rows.filter((r) => r.status === 'updated' && !sameDevice(r.row.before!, r.row.row));
+    const refused = new Set(await tx.devices.updateMany(changed.map((r) => ({ ...r.row.row, ifVersion: r.row.before!.version }))));
+    return rows.map((r) => (refused.has(r.c.mac) ? { reason: reasonOf(staleDevice(r.c.mac)) } : wrote(r.c, r.row, r.status, trail.listing(r.row.row.tenantId))));
   };
 
   // The undo journal puts back devices, not line settings: a file that carries line settings is
@@ -478,6 +494,14 @@ export async function importDevices(
   const carriesFeatures = candidates.some((c) => c.features);
   const applied = await applyInChunks(store, candidates, {
     mode, dryRun, report, key: 'mac', label: (c) => formatMac(c.mac), decide, write, kind: 'devices', onProgress: opts.onProgress,
+    // A chunk's devices read in one statement, its rows written in two (not a round trip per
+    // line: what a database across the network needs); lines with line settings one by one.
+    bulk: {
+      prefetch: async (part, tx) => {
+        prefetched = new Map((await tx.devices.getMany(part.map((c) => c.mac))).map((d) => [d.mac, d]));
+      },
+      ...(carriesFeatures ? {} : { writeMany }),
+    },
     ...(carriesFeatures ? { chunk: Infinity } : opts.chunk ? { chunk: opts.chunk } : {}),
     // After each commit: listeners (rendered-file caches) learn of the rows written, and of those
     // put back when the import ends up writing nothing.

@@ -79,12 +79,33 @@ function socketRoot(req: IncomingMessage, scheme: 'http' | 'https'): string | un
   return `${scheme}://${a.includes(':') ? `[${a}]` : a}:${localPort}/`;
 }
 
+/**
+ * The two callbacks of an answer that comes later (a store read, a render, a slowed-down client):
+ * sent when it arrives, after the delay it asks for, unless the client left; `fail` otherwise.
+ */
+function answerLater<A extends { delayMs?: number }>(res: ServerResponse, deliver: (a: A) => void, fail: (err: unknown) => void): [(a: A) => void, (err: unknown) => void] {
+  return [
+    (a) => {
+      if (res.destroyed) return;
+      if (a.delayMs) setTimeout(deliver, a.delayMs, a).unref();
+      else deliver(a);
+    },
+    fail,
+  ];
+}
+
 /** A path as logs show it: the tenant's URL token (`/p/<token>/`) is a secret and stays out. */
 export const loggedPath = (path: string): string => path.slice(0, 200).replace(/^\/p\/[^/]*/, '/p/[token]');
 
 export function phoneRequestHandler(service: PhoneService, log: Logger, opts: PhoneHandlerOptions) {
   // Checked once: building the log line costs as much as the rest of a cached answer.
   const logRequests = log.isLevelEnabled('info');
+  // The request line is built here from a fixed set of fields, none of them secret (the path's
+  // URL token is masked by loggedPath; no header is logged): it skips the logger's redaction,
+  // which walks every object for ~30 paths and cost ten times the rest of the line (measured
+  // with pino 9: 35–70 µs against 5–7 µs a line, on a loaded 2-core machine). Everything else
+  // (errors, other listeners) keeps the redaction.
+  const requestLog = logRequests ? log.child({}, { redact: [] }) : log;
   const metrics = opts.metrics;
   const scheme = opts.scheme;
   return (req: IncomingMessage, res: ServerResponse): void => {
@@ -102,7 +123,7 @@ export function phoneRequestHandler(service: PhoneService, log: Logger, opts: Ph
     const finish = (status: number, bytes: number, fields: Record<string, unknown>, vendor?: string): void => {
       metrics?.phoneRequest(vendor, scheme, status);
       if (!logRequests) return;
-      log.info(
+      requestLog.info(
         { ...fields, status, bytes, ms: Math.round((performance.now() - started) * 100) / 100, ip: remoteAddress, proto: opts.scheme },
         'phone request',
       );
@@ -112,6 +133,13 @@ export function phoneRequestHandler(service: PhoneService, log: Logger, opts: Ph
       res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), ...headers });
       res.end(method === 'HEAD' ? undefined : body);
       return method === 'HEAD' ? 0 : Buffer.byteLength(body);
+    };
+
+    /** An answer that could not be made: a 500, the error logged. */
+    const failed = (err: unknown, what: string, logged: Record<string, unknown>, fields: Record<string, unknown>): void => {
+      const bytes = plain(500, 'internal server error');
+      log.error({ err, ...logged }, what);
+      finish(500, bytes, fields);
     };
 
     if (method !== 'GET' && method !== 'HEAD') {
@@ -145,18 +173,7 @@ export function phoneRequestHandler(service: PhoneService, log: Logger, opts: Ph
           report.mac,
           report.event,
         )
-        .then(
-          (a) => {
-            if (res.destroyed) return;
-            if (a.delayMs) setTimeout(done, a.delayMs, a).unref();
-            else done(a);
-          },
-          (err: unknown) => {
-            const bytes = plain(500, 'internal server error');
-            log.error({ err, mac: report.mac, event: report.event }, 'phone report failed');
-            finish(500, bytes, { mac: report.mac });
-          },
-        );
+        .then(...answerLater(res, done, (err) => failed(err, 'phone report failed', { mac: report.mac, event: report.event }, { mac: report.mac })));
       return;
     }
     const parsed = parsePhonePath(path);
@@ -213,18 +230,7 @@ export function phoneRequestHandler(service: PhoneService, log: Logger, opts: Ph
     // A cached file is answered in this same turn, with nothing more allocated; a miss (store
     // read, render) or a slowed-down client comes back later.
     if (!(result instanceof Promise) && !result.delayMs) return send(result);
-    Promise.resolve(result).then(
-      (a) => {
-        if (res.destroyed) return;
-        if (a.delayMs) setTimeout(send, a.delayMs, a).unref();
-        else send(a);
-      },
-      (err: unknown) => {
-        const bytes = plain(500, 'internal server error');
-        log.error({ err, file: parsed.file }, 'phone request failed');
-        finish(500, bytes, { file: parsed.file });
-      },
-    );
+    Promise.resolve(result).then(...answerLater(res, send, (err) => failed(err, 'phone request failed', { file: parsed.file }, { file: parsed.file })));
   };
 }
 

@@ -7,7 +7,7 @@ import type { Store } from '../store/types.ts';
 import type { ChangeFeed } from '../service/changes.ts';
 import type { NetworkProfile, TemplateSource } from '../../vendors/types.ts';
 import { ActivityRecorder, type ActivitySink } from '../provision/activity.ts';
-import { createPhoneService, type PhoneService } from '../provision/provider.ts';
+import { createPhoneService, type PhoneService, type PhoneServiceDeps } from '../provision/provider.ts';
 import { Guard } from '../provision/guard.ts';
 import { startPhoneHttp, type PhoneHttp } from './http.ts';
 
@@ -29,6 +29,8 @@ export interface PhoneProcessDeps {
   enrol?: (mac: string, ip: string) => Promise<boolean>;
   /** This process's counters (requests, cache, renders). */
   metrics?: PhoneMetrics;
+  /** Renders offered to and taken from the other phone processes (phone workers). */
+  sharing?: PhoneServiceDeps['sharing'];
 }
 
 export interface PhoneProcess {

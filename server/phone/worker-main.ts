@@ -51,6 +51,8 @@ async function run(): Promise<void> {
       });
       tell({ cadran: 'enrol', id, mac, ip });
     });
+  // The primary's change sequence this worker has applied (renders are offered under it).
+  let changeSeq = spec.changeSeq;
   const phone = createPhoneProcess({
     config,
     defaults: installationProfile(config),
@@ -63,6 +65,10 @@ async function run(): Promise<void> {
     onBlock: (ip, until) => tell({ cadran: 'block', ip, until }),
     enrol,
     metrics,
+    sharing: {
+      seq: () => changeSeq,
+      publish: (f) => tell({ cadran: 'rendered', file: f }),
+    },
   });
   const http = await phone.listen(false);
   let stopping = false;
@@ -78,7 +84,12 @@ async function run(): Promise<void> {
     process.exit(0);
   };
   process.on('message', (m: ToWorker) => {
-    if (m.cadran === 'changes') changes.devicesChanged(m.macs, 'change in the primary process');
+    if (m.cadran === 'changes') {
+      changeSeq = m.seq;
+      changes.devicesChanged(m.macs, 'change in the primary process');
+    } else if (m.cadran === 'rendered') {
+      if (phone.service.adopt({ ...m.file, body: Buffer.from(m.file.body.buffer, m.file.body.byteOffset, m.file.body.byteLength) })) metrics.cacheShared();
+    }
     else if (m.cadran === 'block') phone.guard.block(m.ip, m.until);
     else if (m.cadran === 'enrolled') enrolments.get(m.id)?.(m.closed);
     else if (m.cadran === 'flush') void phone.activity.flush().then(() => tell({ cadran: 'flushed', id: m.id }));

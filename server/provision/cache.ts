@@ -16,6 +16,12 @@
 //     the names real phones keep using stay cached while the flood's entries replace each other.
 // Accepting only configured Host names was the other option; it would break every deployment
 // whose phones use an address or a name the operator did not list, for no gain over the cap.
+//
+// Several phone worker processes (server/phone/workers.ts) each keep a cache: a file rendered by
+// one is offered to the others (`share`, then `adopt` in the others), so a boot storm renders each
+// file once, not once per worker. Whoever relays an offer must drop it when a change concerning it
+// came after the render started (`seq`: the relay's change sequence the render started under);
+// a template override seen here after the offer's render started (`startedAt`) refuses it too.
 import { createHash } from 'node:crypto';
 import type { RenderedFile } from '../../vendors/types.ts';
 
@@ -51,7 +57,33 @@ export interface RenderCacheOptions {
   maxPerGroup?: number;
   /** Operator template overrides: when this number moves, every entry is stale. */
   generation?: () => number;
+  /** Told of every fresh render (to offer it to other processes). */
+  share?: (f: SharedRender) => void;
+  /** The change sequence this process has applied (carried by `share` offers as `seq`). */
+  seq?: () => number;
 }
+
+/** A rendered file offered by another process's cache. */
+export interface SharedRender {
+  key: string;
+  group: string;
+  mac: string | null;
+  body: Buffer;
+  contentType: string;
+  sensitive: boolean;
+  etag: string;
+  lastModified: number;
+  /** The sender's change sequence when its render started. */
+  seq: number;
+  /** Date.now() when the render started. */
+  startedAt: number;
+}
+
+/**
+ * A process looks at a template override at most this often (vendors/common/templates.ts): a
+ * render started less than this before a template change was noticed here may predate it.
+ */
+export const TEMPLATE_RECHECK_MS = 1000;
 
 // 256 MiB and 200,000 entries: 10,000 phones × 4 files × 2 names fit several times over.
 const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
@@ -78,8 +110,12 @@ export class RenderCache {
   readonly #pending = new Map<string, { mac: string | null; done: Promise<CachedFile | null> }>();
   readonly #maxBytes: number;
   readonly #generation: (() => number) | undefined;
+  readonly #share: ((f: SharedRender) => void) | undefined;
+  readonly #seq: (() => number) | undefined;
   #bytes = 0;
   #gen: number;
+  /** When the template generation was last seen to move (Date.now()). */
+  #genMovedAt = 0;
   /** Counts invalidations; a render started before one that concerns it is not kept as fresh. */
   #epoch = 0;
   #allAt = 0;
@@ -90,6 +126,8 @@ export class RenderCache {
     this.#maxEntries = opts.maxEntries ?? DEFAULT_MAX_ENTRIES;
     this.#maxPerGroup = opts.maxPerGroup ?? DEFAULT_MAX_PER_GROUP;
     this.#generation = opts.generation;
+    this.#share = opts.share;
+    this.#seq = opts.seq;
     this.#gen = this.#generation?.() ?? 0;
   }
 
@@ -104,19 +142,24 @@ export class RenderCache {
 
   /** The cached file for `key` when it is there and fresh; never reads or renders anything. */
   peek(key: string): CachedFile | undefined {
-    if (this.#generation) {
-      const g = this.#generation();
-      if (g !== this.#gen) {
-        this.#gen = g;
-        this.invalidate('*');
-      }
-    }
+    this.#checkGeneration();
     const hit = this.#entries.get(key);
     if (!hit || hit.stale) return undefined;
     hit.hits++;
     this.#entries.delete(key);
     this.#entries.set(key, hit);
     return hit.file;
+  }
+
+  /** A template override appeared, changed or went: everything is stale. */
+  #checkGeneration(): void {
+    if (!this.#generation) return;
+    const g = this.#generation();
+    if (g !== this.#gen) {
+      this.#gen = g;
+      this.#genMovedAt = Date.now();
+      this.invalidate('*');
+    }
   }
 
   /**
@@ -132,7 +175,21 @@ export class RenderCache {
     const pending = this.#pending.get(key);
     if (pending) return pending.done;
     const since = this.#epoch;
-    const entry = { mac, done: Promise.resolve().then(render).then((out) => this.#put(key, mac, out, since, group)) };
+    const seq = this.#seq?.() ?? 0;
+    const startedAt = Date.now();
+    const entry = {
+      mac,
+      done: Promise.resolve()
+        .then(render)
+        .then((out) => {
+          const file = this.#put(key, mac, out, since, group);
+          if (file && this.#share && this.#entries.get(key)?.file === file && !this.#entries.get(key)!.stale) {
+            const { body, contentType, sensitive, etag, lastModified } = file;
+            this.#share({ key, group, mac, body, contentType, sensitive, etag, lastModified, seq, startedAt });
+          }
+          return file;
+        }),
+    };
     const forget = () => {
       if (this.#pending.get(key) === entry) this.#pending.delete(key);
       if (this.#pending.size === 0) this.#macAt.clear();
@@ -161,7 +218,37 @@ export class RenderCache {
     };
     // Invalidated while it rendered: this answer stands, the next request renders again.
     const stale = this.#allAt > since || (mac !== null && (this.#macAt.get(mac) ?? 0) > since);
-    const hits = (hit?.hits ?? 0) + 1;
+    this.#insert(key, mac, file, stale, group, hit, 1);
+    return file;
+  }
+
+  /**
+   * Keep a file another process rendered, unless this cache holds a fresh one for the key or a
+   * template change was noticed here after that render started. The caller has checked that no
+   * change concerning the file came after `f.seq` (see the top of this file). Returns whether it
+   * was kept.
+   */
+  adopt(f: SharedRender): boolean {
+    this.#checkGeneration();
+    if (this.#genMovedAt && f.startedAt < this.#genMovedAt + TEMPLATE_RECHECK_MS) return false;
+    const hit = this.#entries.get(f.key);
+    if (hit && !hit.stale) return false;
+    const file: CachedFile = {
+      body: f.body,
+      contentType: f.contentType,
+      sensitive: f.sensitive,
+      etag: f.etag,
+      // Same bytes as what this cache had: same validators.
+      lastModified: hit && hit.file.etag === f.etag ? hit.file.lastModified : f.lastModified,
+      lastModifiedHttp: '',
+    };
+    file.lastModifiedHttp = new Date(file.lastModified).toUTCString();
+    this.#insert(f.key, f.mac, file, false, f.group, hit, 0);
+    return true;
+  }
+
+  #insert(key: string, mac: string | null, file: CachedFile, stale: boolean, group: string, hit: Entry | undefined, addHits: number): void {
+    const hits = (hit?.hits ?? 0) + addHits;
     if (hit) this.#remove(key, hit);
     const members = this.#groups.get(group);
     if (members && members.size >= this.#maxPerGroup) this.#evictFromGroup(members);
@@ -182,7 +269,6 @@ export class RenderCache {
       if (k === key) break;
       this.#remove(k, e);
     }
-    return file;
   }
 
   /** Mark the files of these devices (or all files) as needing a fresh render. */

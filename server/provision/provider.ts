@@ -26,7 +26,7 @@ import type { Guard, GuardVerdict } from './guard.ts';
 import { NonceIssuer, allowed, challenge, checkAuthorization, normalizeIp, presentedUsername, sameSecret, type Credentials } from './security.ts';
 import { adoptsBeforeServe } from '../domain/schemas.ts';
 import type { ActivityRecorder } from './activity.ts';
-import { RenderCache, type CachedFile } from './cache.ts';
+import { RenderCache, type CachedFile, type SharedRender } from './cache.ts';
 import { DeviceDirectory, identifyPhone, type DeviceAccess, type PhoneIdentity, type TenantAccess } from './resolve.ts';
 import { renderDeviceFile } from './render.ts';
 import { applyPhoneReport, type PhoneFeatureEvent } from '../service/features.ts';
@@ -82,6 +82,11 @@ export interface PhoneServiceDeps {
   enrol?: (mac: string, ip: string) => Promise<boolean>;
   /** Cache hits and misses, render time (plain counters: nothing allocated on a hit). */
   metrics?: Pick<PhoneMetrics, 'cacheHit' | 'cacheMiss' | 'renderSeconds'>;
+  /**
+   * Several processes serve phones (phone workers): each fresh render is offered to the others
+   * (`publish`), stamped with the change sequence this process has applied (`seq`).
+   */
+  sharing?: { publish(f: SharedRender): void; seq(): number };
 }
 
 /** The answer to a phone's report (action URL): done, or refused like a config fetch would be. */
@@ -104,6 +109,8 @@ export interface PhoneService {
   defaultRoot: string;
   /** Drop cached files of these devices (changes made in another process). */
   invalidate(macs: readonly string[] | '*'): void;
+  /** Keep a file another phone process rendered (its relay checked it is still current). */
+  adopt(f: SharedRender): boolean;
   /** What the rendered-file cache holds (entries, bytes charged). */
   cacheStats(): { entries: number; bytes: number };
   close(): void;
@@ -134,7 +141,10 @@ function probeRefusal(verdict: Extract<GuardVerdict, { blocked: true }>, meta: A
 }
 
 export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
-  const cache = new RenderCache(deps.templates.generation ? { generation: () => deps.templates.generation!() } : {});
+  const cache = new RenderCache({
+    ...(deps.templates.generation ? { generation: () => deps.templates.generation!() } : {}),
+    ...(deps.sharing ? { share: deps.sharing.publish, seq: deps.sharing.seq } : {}),
+  });
   const directory = new DeviceDirectory(deps.store);
   const nonces = new NonceIssuer(deps.digestSecret);
   const defaultRoot = configuredRoot(deps.config);
@@ -441,6 +451,7 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
     provider,
     defaultRoot,
     invalidate,
+    adopt: (f) => cache.adopt(f),
     cacheStats: () => ({ entries: cache.size, bytes: cache.bytes }),
     close: unsubscribe,
   };

@@ -328,6 +328,15 @@ export interface Store {
      */
     update(mac: string, d: DeviceWrite, ifVersion?: number): Promise<boolean>;
     delete(mac: string, ifVersion?: number): Promise<boolean>;
+    /** Bulk imports: the devices among these MACs that exist (few statements), ordered by MAC. */
+    getMany(macs: readonly string[]): Promise<Device[]>;
+    /** Bulk imports: insert several like insert(), all or none (a constraint refusing one refuses them all). */
+    insertMany(ds: ReadonlyArray<DeviceWrite & { mac: string; enrolUntil?: string | null }>): Promise<void>;
+    /**
+     * Bulk imports: update several like update(), each with its own `ifVersion`; all or none on a
+     * constraint. Returns the MACs not updated (unknown, or no longer at `ifVersion`).
+     */
+    updateMany(ds: ReadonlyArray<DeviceWrite & { mac: string; ifVersion?: number }>): Promise<string[]>;
     /** (Re)open the enrolment window until `until` (ISO); the device counts as not enrolled. */
     openEnrolment(mac: string, until: string): Promise<boolean>;
     /**

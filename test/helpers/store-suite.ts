@@ -175,6 +175,69 @@ export function storeSuite(h: StoreHarness): void {
     await rejects(s.devices.insert(device('805ec')), 'constraint', 'short MAC');
   });
 
+  test('devices in bulk: getMany, insertMany and updateMany (versions, group, all or none, inside a transaction too)', async () => {
+    const { s, db } = await fresh();
+    await s.tenants.insert(tenant('globex'));
+    await s.users.insert(user('0100000001'));
+    type NewDevice = Parameters<Store['devices']['insert']>[0];
+    const many: NewDevice[] = Array.from({ length: 1200 }, (_, i): NewDevice => ({
+      ...device(`805ec1${i.toString(16).padStart(6, '0')}`, 'acme', i % 2 ? '0100000001' : null), label: i % 3 ? `Poste ${i}` : null,
+    }));
+    many[5] = { ...many[5]!, extraLines: ['0100000001'], provisioningUsername: 'pu', provisioningPassword: 'bulk-secret', group: 'étage 2', enrolUntil: '2099-01-01T00:00:00.000Z' };
+    await s.devices.insertMany([]);
+    await s.devices.insertMany(many);
+    assert.is((await s.devices.list()).length, 1200);
+    const got = (await s.devices.get(many[5]!.mac))!;
+    assert.equal([got.extraLines, got.provisioningUsername, got.provisioningPassword, got.userNumber, got.label, got.group, got.enrolUntil, got.version], [
+      ['0100000001'], 'pu', 'bulk-secret', '0100000001', 'Poste 5', 'étage 2', '2099-01-01T00:00:00.000Z', 1,
+    ]);
+    assert.match(got.createdAt, ISO);
+    assert.not.ok((await db.rawText()).includes('bulk-secret'), 'the password is sealed');
+    // getMany: only those that exist, ordered by MAC, past any parameter limit.
+    const asked = [...many.slice(0, 700).map((d) => d.mac).reverse(), '805ec2000000', ...many.slice(700).map((d) => d.mac)];
+    const found = await s.devices.getMany(asked);
+    assert.equal(found.map((d) => d.mac), many.map((d) => d.mac));
+    assert.equal(found[5], got);
+    assert.equal(await s.devices.getMany([]), []);
+    // A refused row refuses the whole batch.
+    await rejects(s.devices.insertMany([device('805ec3000001'), device(many[0]!.mac)]), 'constraint', 'duplicate MAC in a batch');
+    assert.is(await s.devices.get('805ec3000001'), undefined, 'nothing of the refused batch');
+    // updateMany: each row at its version; the MACs not updated are returned, the others written.
+    const { group: _g, ...noGroup0 } = many[0]!;
+    const notUpdated = await s.devices.updateMany([
+      { ...noGroup0, tenantId: 'globex', model: 'T58W', label: 'Moved', userNumber: null, ifVersion: 1 },
+      { ...many[1]!, label: null, provisioningPassword: 'new-secret', provisioningUsername: 'u2' },
+      { ...many[5]!, label: 'stale', ifVersion: 7 },
+      { ...many[6]!, group: 'pilote' },
+      { ...device('805ec2000000'), ifVersion: 1 }, // unknown: nothing
+      { ...many[5]!, mac: '805ec2000001' },
+    ]);
+    assert.equal(notUpdated.sort(), ['805ec2000000', '805ec2000001', many[5]!.mac].sort());
+    const [a, b] = await s.devices.getMany([many[0]!.mac, many[1]!.mac]);
+    assert.equal([a!.tenantId, a!.model, a!.label, a!.userNumber, a!.version], ['globex', 'T58W', 'Moved', null, 2]);
+    assert.equal([b!.label, b!.provisioningUsername, b!.provisioningPassword, b!.version], [null, 'u2', 'new-secret', 2]);
+    assert.equal([(await s.devices.get(many[5]!.mac))!.label, (await s.devices.get(many[5]!.mac))!.version], ['Poste 5', 1], 'another version: untouched');
+    assert.is((await s.devices.get(many[6]!.mac))!.group, 'pilote');
+    assert.is(await s.devices.get('805ec2000000'), undefined);
+    assert.equal(await s.devices.updateMany([]), []);
+    await rejects(s.devices.updateMany([{ ...many[2]!, label: 'x' }, { ...many[3]!, userNumber: '0999999999' }]), 'constraint', 'unknown user in a batch');
+    assert.is((await s.devices.get(many[2]!.mac))!.label, many[2]!.label, 'nothing of the refused batch');
+    // Inside a transaction: a refused batch leaves the transaction usable; a rollback undoes the rest.
+    await s.transaction(async (tx) => {
+      await rejects(tx.devices.insertMany([device('805ec3000002'), device('805ec')]), 'constraint', 'short MAC in a batch');
+      await tx.devices.insertMany([device('805ec3000003')]);
+      assert.equal((await tx.devices.getMany(['805ec3000002', '805ec3000003'])).map((d) => d.mac), ['805ec3000003']);
+    });
+    assert.equal((await s.devices.getMany(['805ec3000002', '805ec3000003'])).map((d) => d.mac), ['805ec3000003']);
+    await s.transaction(async (tx) => {
+      await tx.devices.insertMany([device('805ec3000004')]);
+      await tx.devices.updateMany([{ ...device('805ec3000003'), label: 'in tx' }]);
+      throw new Error('undo');
+    }).catch(() => undefined);
+    assert.equal(await s.devices.getMany(['805ec3000004']), []);
+    assert.is((await s.devices.get('805ec3000003'))!.label, null);
+  });
+
   test('devices: the group label is stored, kept when an update leaves it out, cleared with null; updatedAt moves', async () => {
     const { s } = await fresh();
     await s.devices.insert({ ...device('805ec0000001'), group: 'pilote étage 2' });

@@ -17,7 +17,7 @@ import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { StoreError } from '../errors.ts';
 import type { FileSnapshot } from '../types.ts';
 import type {
-  Contact, Credential, Device, FileFetch, FunctionKey, ImportRun, KeyTemplate, NetworkOverrides, Operator, SharedContact, Sighting, Store, StoreChange,
+  Contact, Credential, Device, DeviceWrite, FileFetch, FunctionKey, ImportRun, KeyTemplate, NetworkOverrides, Operator, SharedContact, Sighting, Store, StoreChange,
   TemplateOverride, Tenant, UndoEntry, UnknownDevice, User, VersionedProfile,
 } from '../types.ts';
 import type { AuditEntry } from '../../domain/audit.ts';
@@ -530,6 +530,22 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
     if (ifVersion === 0) return st(`INSERT INTO ${table} (${keyCol}, profile) VALUES (?, ?) ON CONFLICT(${keyCol}) DO NOTHING`).run(key, profile).changes > 0;
     return st(`UPDATE ${table} SET profile = ?, version = version + 1 WHERE ${keyCol} = ? AND version = ?`).run(profile, key, ifVersion).changes > 0;
   };
+  const insertDevice = (d: Parameters<Store['devices']['insert']>[0], at: string): void => {
+    st(`INSERT INTO devices (mac, tenant_id, vendor, model, user_number, label, expansion_modules, extra_lines, provisioning_username,
+        provisioning_password, enrol_until, device_group, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(d.mac, d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines), d.provisioningUsername,
+        box.sealNullable(d.provisioningPassword, PROVISIONING_PASSWORD), d.enrolUntil ?? null, d.group ?? null, at, at);
+  };
+  const updateDevice = (mac: string, d: DeviceWrite, ifVersion: number | undefined, at: string): boolean =>
+    st(`UPDATE devices SET tenant_id = @tenantId, vendor = @vendor, model = @model, user_number = @userNumber, label = @label,
+          expansion_modules = @expansionModules, extra_lines = @extraLines, provisioning_username = @provisioningUsername,
+          provisioning_password = @provisioningPassword, device_group = CASE WHEN @setGroup THEN @group ELSE device_group END,
+          version = version + 1, updated_at = @at
+        WHERE mac = @mac${versionClause(ifVersion)}`)
+      .run({ tenantId: d.tenantId, vendor: d.vendor, model: d.model, userNumber: d.userNumber, label: d.label, expansionModules: d.expansionModules,
+        extraLines: JSON.stringify(d.extraLines), provisioningUsername: d.provisioningUsername,
+        provisioningPassword: box.sealNullable(d.provisioningPassword, PROVISIONING_PASSWORD), setGroup: d.group !== undefined ? 1 : 0, group: d.group ?? null,
+        at, mac, ...versionParam(ifVersion) }).changes > 0;
   return {
     tenants: {
       list: () => x(() => (st('SELECT * FROM tenants ORDER BY id').all() as Row[]).map(toT)),
@@ -597,24 +613,30 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
         const r = st('SELECT * FROM devices WHERE mac = ?').get(mac) as Row | undefined;
         return r && toD(r);
       }),
-      insert: (d) => x(() => {
-        const at = now();
-        st(`INSERT INTO devices (mac, tenant_id, vendor, model, user_number, label, expansion_modules, extra_lines, provisioning_username,
-            provisioning_password, enrol_until, device_group, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-          .run(d.mac, d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines), d.provisioningUsername,
-            box.sealNullable(d.provisioningPassword, PROVISIONING_PASSWORD), d.enrolUntil ?? null, d.group ?? null, at, at);
-      }),
-      update: (mac, d, ifVersion) => x(() =>
-        st(`UPDATE devices SET tenant_id = @tenantId, vendor = @vendor, model = @model, user_number = @userNumber, label = @label,
-              expansion_modules = @expansionModules, extra_lines = @extraLines, provisioning_username = @provisioningUsername,
-              provisioning_password = @provisioningPassword, device_group = CASE WHEN @setGroup THEN @group ELSE device_group END,
-              version = version + 1, updated_at = @at
-            WHERE mac = @mac${versionClause(ifVersion)}`)
-          .run({ tenantId: d.tenantId, vendor: d.vendor, model: d.model, userNumber: d.userNumber, label: d.label, expansionModules: d.expansionModules,
-            extraLines: JSON.stringify(d.extraLines), provisioningUsername: d.provisioningUsername,
-            provisioningPassword: box.sealNullable(d.provisioningPassword, PROVISIONING_PASSWORD), setGroup: d.group !== undefined ? 1 : 0, group: d.group ?? null,
-            at: now(), mac, ...versionParam(ifVersion) }).changes > 0),
+      insert: (d) => x(() => insertDevice(d, now())),
+      update: (mac, d, ifVersion) => x(() => updateDevice(mac, d, ifVersion, now())),
       delete: (mac, ifVersion) => x(() => st(`DELETE FROM devices WHERE mac = @mac${versionClause(ifVersion)}`).run({ mac, ...versionParam(ifVersion) }).changes > 0),
+      // Bulk imports: SQLite is in this process, so "one statement" buys little; what counts is
+      // that a batch is one savepoint (all or none) and a read of 500 MACs one statement.
+      getMany: (macs) => x(() => {
+        const out: Device[] = [];
+        // At most 500 bound parameters per statement (SQLite's limit is higher; kept modest).
+        for (let i = 0; i < macs.length; i += 500) {
+          const part = macs.slice(i, i + 500);
+          out.push(...(st(`SELECT * FROM devices WHERE mac IN (${part.map(() => '?').join(', ')})`).all(...part) as Row[]).map(toD));
+        }
+        return out.sort((a, b) => (a.mac < b.mac ? -1 : a.mac > b.mac ? 1 : 0));
+      }),
+      insertMany: (ds) => x(() => {
+        const at = now();
+        db.transaction(() => {
+          for (const d of ds) insertDevice(d, at);
+        })();
+      }),
+      updateMany: (ds) => x(() => {
+        const at = now();
+        return db.transaction(() => ds.filter((d) => !updateDevice(d.mac, d, d.ifVersion, at)).map((d) => d.mac))();
+      }),
       openEnrolment: (mac, until) => x(() =>
         st('UPDATE devices SET enrol_until = ?, enrolled_at = NULL, enrolled_ip = NULL WHERE mac = ?').run(until, mac).changes > 0),
       claimEnrolment: (mac, at, ip) => x(() =>
