@@ -53,7 +53,12 @@ export function parseFlag(name: string, v: unknown): boolean | undefined {
 }
 
 /** What pass 2 decided for one line: a rejection, nothing to do, or a row to write. */
-export type Outcome<W> = { reason: LineReason } | 'unchanged' | { status: 'created' | 'updated'; row: W };
+export type Outcome<W> =
+  | { reason: LineReason }
+  | 'unchanged'
+  | { status: 'created' | 'updated'; row: W }
+  /** Handed to a book the importer does not read: written as a creation (`row`), or nothing to write (null). */
+  | { status: 'added'; row: W | null };
 
 /** Lines decided and written per transaction (a few tens of milliseconds of lock). */
 export const DEFAULT_CHUNK = 500;
@@ -132,6 +137,10 @@ export async function applyInChunks<C extends { line: number }, W>(store: Store,
             o.report.add(entry(c, 'rejected', d.reason));
             continue;
           }
+          if (d.status === 'added' && d.row === null) {
+            o.report.add(entry(c, 'added'));
+            continue;
+          }
           if (writing) {
             if (!runId) {
               runId = randomUUID();
@@ -139,7 +148,7 @@ export async function applyInChunks<C extends { line: number }, W>(store: Store,
               await tx.importRuns.begin({ id: runId, kind: o.kind, owner: runOwner(), startedAt: at });
             }
             try {
-              journal.push(await o.write(c, d.row, d.status, tx));
+              journal.push(await o.write(c, d.row!, d.status === 'added' ? 'created' : d.status, tx));
             } catch (e) {
               // Only a constraint is the line's own problem. A full disk, a busy or unreachable
               // database fails the whole import: the chunk rolls back and the journal puts back
