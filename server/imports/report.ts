@@ -105,11 +105,18 @@ export class ReportBuilder {
  * an import into someone else's address book (`deposit`) says `added`, never created / unchanged.
  */
 function summarize(c: ReportBuilder['counts'], opts: { dryRun: boolean; mode: ImportMode; applied: boolean; what: 'devices' | 'contacts' | 'deposit' }): Message {
-  const counts: MessageParams = { ...c };
-  const dep = opts.what === 'deposit' ? '_deposit' : '';
-  if (opts.dryRun) return message(`${c.rejected > 0 && opts.mode === 'all-or-nothing' ? 'import.summary.dry_run_blocked' : 'import.summary.dry_run'}${dep}`, counts);
-  if (!opts.applied) return message(`import.summary.nothing_written${dep}`, counts);
-  const what = opts.what === 'devices' ? 'import.summary.devices' : opts.what === 'deposit' ? 'import.summary.deposit' : 'import.summary.contacts';
+  const { added, ...rest } = c;
+  if (opts.what === 'deposit') {
+    // Only what the importer may know: lines handed to the book, lines of the file repeating others, rejected.
+    const counts: MessageParams = { added, unchanged: c.unchanged, rejected: c.rejected };
+    if (opts.dryRun) return message(c.rejected > 0 && opts.mode === 'all-or-nothing' ? 'import.summary.dry_run_blocked_deposit' : 'import.summary.dry_run_deposit', counts);
+    if (!opts.applied) return message('import.summary.nothing_written_deposit', counts);
+    return message(c.rejected ? 'import.summary.deposit_skipped' : 'import.summary.deposit', counts);
+  }
+  const counts: MessageParams = { ...rest };
+  if (opts.dryRun) return message(c.rejected > 0 && opts.mode === 'all-or-nothing' ? 'import.summary.dry_run_blocked' : 'import.summary.dry_run', counts);
+  if (!opts.applied) return message('import.summary.nothing_written', counts);
+  const what = opts.what === 'devices' ? 'import.summary.devices' : 'import.summary.contacts';
   return message(c.rejected ? `${what}_skipped` : what, counts);
 }
 

@@ -35,6 +35,9 @@ export const isContactsOwner = (p: Principal, number: string): boolean => p.kind
  * 404; a colleague without the admin role: 403.
  */
 export async function contactsDepositTarget(deps: ServiceDeps, p: Principal, number: string): Promise<{ user: User; owner: boolean }> {
+  const found = await deps.store.users.get(number);
+  // A colleague is told why (not the generic "own licence only"); another tenant still gets 404.
+  if (found && p.kind === 'user' && p.tenantId === found.tenantId && p.role !== 'admin' && p.number !== found.number) throw forbidden('forbidden.contacts_add');
   const u = await getUser(deps, p, number);
   if (isContactsOwner(p, u.number)) return { user: u, owner: true };
   if (isOperator(p) || (p.kind === 'user' && p.role === 'admin' && p.tenantId === u.tenantId)) return { user: u, owner: false };
