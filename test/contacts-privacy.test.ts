@@ -131,6 +131,31 @@ t('the audit trail shows no contact\'s contents to an admin nor to an operator: 
   }
 });
 
+t('the preview of her phone\'s files lists the file carrying her contacts as private to her admin and an operator: no content, no diff, even with secrets', async () => {
+  for (const [who, token] of readers()) {
+    const list = await s.api('GET', '/devices/805ec0000002/files', undefined, token);
+    assert.is(list.status, 200, who);
+    const priv = (list.body.files as Array<{ name: string; private: boolean }>).filter((f) => f.private).map((f) => f.name);
+    assert.equal(priv, ['805ec0000002-contacts.xml'], who);
+    for (const path of ['', '?secrets=true', '?diff=last-fetched']) {
+      const r = await s.api('GET', `/devices/805ec0000002/files/805ec0000002-contacts.xml${path}`, undefined, token);
+      assert.equal([r.status, r.body.error?.key], [403, 'forbidden.contacts_file_private'], `${who} ${path}`);
+    }
+    assert.is((await s.api('GET', '/devices/805ec0000002/files/805ec0000002-contacts.xml/diff', undefined, token)).status, 403);
+    // The other files do not carry her contacts.
+    for (const f of list.body.files as Array<{ name: string; private: boolean }>) {
+      if (f.private) continue;
+      const r = await s.api('GET', `/devices/805ec0000002/files/${f.name}`, undefined, token);
+      assert.is(r.status, 200);
+      assert.not.ok(String(r.body).includes('Zo'), f.name);
+    }
+  }
+  // Alice herself reads it (her own phone).
+  const mine = await s.api('GET', '/devices/805ec0000002/files/805ec0000002-contacts.xml', undefined, tok[ALICE]);
+  if (mine.status === 200) assert.ok(String(mine.body).includes('Secrète'));
+  else assert.is(mine.status, 403); // users may not preview at all: then nobody but the phone reads it
+});
+
 t('an entry written before contacts were masked is masked when read', async () => {
   await s.app.store.audit.append({
     at: new Date().toISOString(), principal: `user:${ALICE}`, channel: 'api', address: '127.0.0.1', action: 'contact.create',

@@ -390,6 +390,7 @@ export const deviceFiles = z
           size: z.number().int().describe('bytes the phone gets'),
           etag: z.string(),
           sensitive: z.boolean().describe('carries a secret (masked in previews unless asked)'),
+          private: z.boolean().describe('carries the user\'s personal contacts: its content and diff are shown to that user only (403 to anyone else)'),
           lastFetched: z.object({ at: time, etag: z.string(), snapshot: z.boolean().describe('the bytes it fetched are kept (diff possible)') }).strict().nullable(),
           status: diffStatus,
         })
