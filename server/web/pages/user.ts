@@ -46,13 +46,21 @@ async function keyPanels(app: AppContext, user: User, slots: Slot[]) {
     .sort((a, b) => keyCapacity(a.found!.model, a.d.expansionModules) - keyCapacity(b.found!.model, b.d.expansionModules))[0];
   const onPhone = device ? device.found!.model.lineKeys : slots.length;
   const perModule = device?.found!.model.expansion?.keysPerModule ?? 0;
-  const panels: Array<{ kind: string; index: number; slots: Slot[] }> = [{ kind: 'phone', index: 0, slots: slots.slice(0, onPhone) }];
+  // The phone's own keys page by page, as its screen shows them (vendors' keysPerPage, sourced there).
+  const perPage = device?.found!.model.keysPerPage ?? 0;
+  const own = slots.slice(0, onPhone);
+  const pageCount = perPage > 0 && own.length > perPage ? Math.ceil(own.length / perPage) : 1;
+  const pages = Array.from({ length: pageCount }, (_, i) => ({
+    number: i + 1, of: pageCount, paged: pageCount > 1, slots: pageCount > 1 ? own.slice(i * perPage, (i + 1) * perPage) : own,
+  }));
+  const single = (list: Slot[]) => [{ number: 1, of: 1, paged: false, slots: list }];
+  const panels: Array<{ kind: string; index: number; pages: typeof pages }> = [{ kind: 'phone', index: 0, pages }];
   let rest = slots.slice(onPhone);
   for (let i = 1; rest.length && perModule; i++) {
-    panels.push({ kind: 'module', index: i, slots: rest.slice(0, perModule) });
+    panels.push({ kind: 'module', index: i, pages: single(rest.slice(0, perModule)) });
     rest = rest.slice(perModule);
   }
-  if (rest.length) panels.push({ kind: 'beyond', index: 0, slots: rest });
+  if (rest.length) panels.push({ kind: 'beyond', index: 0, pages: single(rest) });
   return { panels, model: device ? device.d.model : null, limit: device ? limit : null, hasPhone: !!device };
 }
 
