@@ -10,12 +10,9 @@ import { MASK } from '../server/domain/audit.ts';
 import { makeImportsFeature } from '../server/features.ts';
 
 const t = suite('personal contacts: add without reading');
-let s: TestServer;
-let tok: Record<string, string>;
-const ADMIN = '0100000001';
-const ALICE = '0100000002';
-const BOB = '0100000003';
-const GUS = '0200000001'; // admin of globex
+let s: TestServer, tok: Record<string, string>;
+// seedTwoTenants: Chloé admin of acme, Alice and Bob users of acme, Gus admin of globex.
+const [ADMIN, ALICE, BOB, GUS] = ['0100000001', '0100000002', '0100000003', '0200000001'] as const;
 const SECRET = { name: 'Dr Zoé Secrète', mobile: '0611223344', group: 'Médecins' };
 const CSV = { 'content-type': 'text/csv' };
 let secretId = 0;
