@@ -77,10 +77,11 @@ const DYNAMIC: Record<string, string[]> = {
   'lang.': ['fr', 'en'],
   'preview.status_': ['same', 'changed', 'never_fetched', 'no_snapshot'],
   'preview.line_': ['add', 'del', 'same'],
-  'import.status_': ['created', 'updated', 'unchanged', 'rejected', ...['created', 'updated'].flatMap((s) => ['planned', 'written', 'not_written'].map((p) => `${s}_${p}`))],
+  'import.status_': ['created', 'updated', 'unchanged', 'rejected', ...['created', 'updated', 'added'].flatMap((s) => ['planned', 'written', 'not_written'].map((p) => `${s}_${p}`))],
   'import.report_title_': ['planned', 'written', 'not_written'],
   'import.created_': ['planned', 'written', 'not_written'],
   'import.updated_': ['planned', 'written', 'not_written'],
+  'import.added_': ['planned', 'written', 'not_written'],
   // Vendor checks by their stable code (the device page, which falls back to the vendor's own
   // text for a code the catalogue lacks).
   'check.': Object.keys(catalogues.fr).filter((k) => k.startsWith('check.')).map((k) => k.slice('check.'.length)),

@@ -187,16 +187,24 @@ access('a user imports their own contacts only', async () => {
   assert.is(e.code, 'forbidden');
 });
 
-access('contacts are private: an admin imports for nobody else, even in their tenant (403), nor in another one (404)', async () => {
-  assert.is((await refused(run(ONE, {}, ACME_ADMIN, '0100000003'))).code, 'forbidden');
+access('an admin of the user\'s tenant imports INTO her book without reading it: lines `added`; another tenant\'s admin gets 404', async () => {
+  const r = await run(ONE, {}, ACME_ADMIN, '0100000003');
+  assert.equal([r.added, r.created, r.updated, r.unchanged, r.rejected, r.applied], [1, 0, 0, 0, 0, true]);
+  assert.equal(r.lines.map((l) => l.status), ['added']);
+  assert.is(r.summary.key, 'import.summary.deposit');
   const e = await refused(run(ONE, {}, GLOBEX_ADMIN, '0100000002'));
   assert.is(e.code, 'not_found');
 });
 
-access('an operator does not import into a user\'s contacts (403); an unknown user is a 404; the CLI (system) still may', async () => {
-  assert.is((await refused(run(ONE, {}, OPERATOR, '0200000002'))).code, 'forbidden');
+access('an operator imports into any user\'s book (added, never updated); an unknown user is a 404; the CLI (system) imports as the owner', async () => {
+  const r = await run(ONE, {}, OPERATOR, '0200000002');
+  assert.equal([r.added, r.created], [1, 0]);
+  // The same line again: still `added`, not `unchanged` (that would tell what the book holds), and not doubled.
+  const again = await run(ONE, {}, OPERATOR, '0200000002');
+  assert.equal([again.added, again.created, again.unchanged], [1, 0, 0]);
+  assert.is((await w.s.app.store.contacts.list('0200000002')).length, 1);
   assert.is((await refused(run(ONE, {}, OPERATOR, '0999999999'))).code, 'not_found');
-  assert.is((await run(ONE, {}, SYSTEM, '0200000002')).created, 1);
+  assert.equal([(await run(ONE, {}, SYSTEM, '0200000002')).unchanged], [1]);
 });
 
 access.run();

@@ -103,4 +103,48 @@ test('private: an admin, an operator and a colleague get 403 on a user’s conta
   assert.not.match((await admin.get(`/users/${ALICE}/keys`)).html, `/users/${ALICE}/contacts`, 'no contacts tab on a colleague’s pages');
 });
 
+test('an admin adds to a user\'s book from her licence page (one contact, a CSV import) and never sees the list; a colleague cannot', async () => {
+  const admin = new WebClient(s.adminUrl);
+  await admin.login('0100000001', 'pw-0100000001');
+  const licence = await admin.get(`/tenants/acme/users/${ALICE}`);
+  assert.match(licence.html, `href="/users/${ALICE}/contacts/new"`);
+  assert.match(licence.html, `href="/users/${ALICE}/contacts/import"`);
+  assert.match(htmlText(licence.html), 'sans voir ceux qu’il contient'.replace('’', "'"));
+  const form = await admin.get(`/users/${ALICE}/contacts/new`);
+  assert.is(form.status, 200);
+  assert.not.match(form.html, 'Élodie');
+  const added = await admin.post(`/users/${ALICE}/contacts/new`, { name: 'Fournisseur Ajouté', work: '01 40 00 00 01', mobile: '', home: '', group: '' });
+  assert.is(added.status, 303);
+  assert.is(added.location, `/users/${ALICE}/contacts/new?done=contact_added`);
+  const after = await admin.get(added.location!);
+  assert.match(htmlText(after.html), 'Contact ajouté au carnet de l\'utilisateur.');
+  assert.not.match(after.html, 'Élodie');
+  // A CSV: one line she already has (Élodie), one new; the report says `Remis au carnet` for both, nothing more.
+  await admin.get(`/users/${ALICE}/contacts/import`);
+  const csv = 'nom;travail;groupe\nÉlodie Lefèvre;0145678901;Autre\nNouveau Client;0140000002;\n';
+  const dry = await admin.upload(`/users/${ALICE}/contacts/import`, { step: 'dryrun' }, { name: 'c.csv', content: csv });
+  assert.is(dry.status, 200);
+  const dryText = htmlText(dry.html);
+  assert.match(dryText, 'Sera remis au carnet');
+  assert.not.match(dryText, 'Inchangé');
+  assert.not.match(dryText, 'Sera modifié');
+  const m = /name="csv" value="([^"]*)"/.exec(dry.html)!;
+  const done = await admin.post(`/users/${ALICE}/contacts/import`, { step: 'confirm', csv: htmlText(m[1]!) });
+  assert.is(done.status, 200);
+  assert.match(htmlText(done.html), 'Contacts remis au carnet : 2');
+  // Alice sees both added, Élodie not doubled and her group unchanged.
+  const list = (await s.api('GET', `/users/${ALICE}/contacts`, undefined, tok[ALICE])).body as Array<{ name: string; group: string | null }>;
+  assert.equal(list.filter((c) => c.name === 'Élodie Lefèvre').map((c) => c.group), ['Clients']);
+  assert.ok(list.some((c) => c.name === 'Nouveau Client') && list.some((c) => c.name === 'Fournisseur Ajouté'));
+  // Still no list, no export, no edit for the admin.
+  const id = list.find((c) => c.name === 'Fournisseur Ajouté')! as unknown as { id: number };
+  assert.is((await admin.get(`/users/${ALICE}/contacts`)).status, 403);
+  assert.is((await admin.get(`/users/${ALICE}/contacts/${id.id}/edit`)).status, 403);
+  // A colleague has no such form.
+  const bob = new WebClient(s.adminUrl);
+  await bob.login('0100000003', 'pw-0100000003');
+  assert.is((await bob.get(`/users/${ALICE}/contacts/new`)).status, 403);
+  assert.is((await bob.get(`/users/${ALICE}/contacts/import`)).status, 403);
+});
+
 test.run();

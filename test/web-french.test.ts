@@ -253,6 +253,12 @@ test('a tenant admin: licences, phones, overrides, network, resync, and every er
   seen('licence, own role', await c.post('/tenants/acme/users/0100000001', { name: 'Chloé Admin', email: '', role: 'user' }), 422);
   seen('password, empty', await c.post(`/tenants/acme/users/${ALICE}/password`, { password: '' }), 422);
   seen('password, too short', await c.post(`/tenants/acme/users/${ALICE}/password`, { password: 'court' }), 422);
+  // Adding to a user's address book without reading it (issue 17): the form, its errors, the import and its report.
+  seen('add a contact to her book', await c.get(`/users/${ALICE}/contacts/new`), 200);
+  seen('add a contact, errors', await c.post(`/users/${ALICE}/contacts/new`, { name: '', work: 'pas un numéro' }), 422);
+  seen('import into her book', await c.get(`/users/${ALICE}/contacts/import`), 200);
+  seen('import into her book, report', await c.upload(`/users/${ALICE}/contacts/import`, { step: 'dryrun' }, { name: 'contacts.csv', content: BAD_CONTACTS }), 200);
+  seen('her contacts: refused', await c.get(`/users/${ALICE}/contacts`), 403);
   seen('phones', await c.get('/tenants/acme/devices'), 200);
   seen('phone', await c.get(`/devices/${ALICE_MAC}`), 200);
   seen('phone, assignment errors', await c.post(`/devices/${ALICE_MAC}`, { user: '0200000002', label: 'É'.repeat(70), expansionModules: '9' }), 422);

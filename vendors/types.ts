@@ -27,6 +27,12 @@ export interface ModelInfo {
   lineKeys: number;
   /** SIP accounts (registrations) the phone supports. */
   sipAccounts: number;
+  /**
+   * Keys the phone's screen shows at once, when its own programmable keys are split into pages
+   * (`lineKeys` over ceil(lineKeys / keysPerPage) pages, in position order). Absent: one page, or
+   * not known from a source — the cockpit then draws the keys as one page.
+   */
+  keysPerPage?: number;
   /** Expansion modules that can be attached, if any. */
   expansion?: { modules: number; keysPerModule: number };
   /** Free text the renderer or an operator should know (page count, notes). */

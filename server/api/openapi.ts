@@ -92,6 +92,7 @@ const RESPONSES: Record<string, z.ZodType> = {
   DeviceNetwork: out.deviceNetwork,
   Contact: out.contact,
   ContactList: z.array(out.contact),
+  ContactAdded: z.union([out.contact, out.contactDeposit]),
   DeviceChecks: out.deviceChecks,
   DeviceFiles: out.deviceFiles,
   DeviceFileDiff: out.deviceFileDiff,
@@ -186,13 +187,13 @@ export const OPERATIONS: Operation[] = [
   { method: 'put', path: '/users/{number}/keys', tag: 'keys', summary: 'replace the whole key list', body: { json: 'KeyList' }, responses: { 200: ok('KeyListAnswer') } },
   { method: 'get', path: '/users/{number}/features', tag: 'features', summary: 'line settings: Do Not Disturb with priority callers, permanent forward, anonymous-call rejection, blacklist (defaults, version 0, when never saved)', responses: { 200: ok('Features') } },
   { method: 'put', path: '/users/{number}/features', tag: 'features', summary: 'change line settings (absent parts kept; `version` refuses a write based on an older read); what a phone cannot carry is listed by GET /devices/{mac}/checks', body: { json: 'FeaturesInput' }, responses: { 200: ok('Features') } },
-  { method: 'get', path: '/users/{number}/contacts', tag: 'contacts', summary: 'personal contacts', responses: { 200: ok('ContactList') } },
-  { method: 'post', path: '/users/{number}/contacts', tag: 'contacts', summary: 'add a personal contact', body: { json: 'ContactInput' }, responses: { 201: created('Contact') } },
+  { method: 'get', path: '/users/{number}/contacts', tag: 'contacts', summary: 'personal contacts (their user only: 403 for admins and operators, personal contacts are private)', responses: { 200: ok('ContactList') } },
+  { method: 'post', path: '/users/{number}/contacts', tag: 'contacts', summary: 'add a personal contact: the user herself (answer: the Contact, with its ETag), an admin of her tenant or an operator (answer: only what was sent, no id — they add to a book they do not read); a colleague 403, another tenant 404', body: { json: 'ContactInput' }, responses: { 201: created('ContactAdded') } },
   { method: 'get', path: '/users/{number}/contacts/export', tag: 'export', summary: 'personal contacts as CSV in the contacts import\'s columns (only their user: personal contacts are private)', query: [FORMAT], responses: { 200: { csv: 'name,work,mobile,home,group' } } },
-  { method: 'get', path: '/users/{number}/contacts/{id}', tag: 'contacts', summary: 'one contact', responses: { 200: ok('Contact') } },
-  { method: 'patch', path: '/users/{number}/contacts/{id}', tag: 'contacts', summary: 'change a contact (absent fields kept)', body: { json: 'ContactPatch' }, responses: { 200: ok('Contact') } },
+  { method: 'get', path: '/users/{number}/contacts/{id}', tag: 'contacts', summary: 'one contact (its user only)', responses: { 200: ok('Contact') } },
+  { method: 'patch', path: '/users/{number}/contacts/{id}', tag: 'contacts', summary: 'change a contact (absent fields kept; its user only)', body: { json: 'ContactPatch' }, responses: { 200: ok('Contact') } },
   { method: 'put', path: '/users/{number}/contacts/{id}', tag: 'contacts', summary: 'change a contact (as PATCH)', body: { json: 'ContactPatch' }, responses: { 200: ok('Contact') } },
-  { method: 'delete', path: '/users/{number}/contacts/{id}', tag: 'contacts', summary: 'delete a contact', responses: { 204: { empty: 'deleted' } } },
+  { method: 'delete', path: '/users/{number}/contacts/{id}', tag: 'contacts', summary: 'delete a contact (its user only)', responses: { 204: { empty: 'deleted' } } },
 
   {
     method: 'get', path: '/devices', tag: 'devices', summary: 'phones the caller may see, with last seen and config state',
@@ -260,7 +261,7 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/unknown-devices', tag: 'devices', summary: 'phones seen that nobody provisioned (operators: all; a tenant admin: those assigned to their tenant)', responses: { 200: ok('UnknownDeviceList') } },
   { method: 'patch', path: '/unknown-devices/{mac}', tag: 'devices', summary: 'let a tenant\'s admins register this phone (`{"tenant": null}` takes it back; operators)', body: { json: 'UnknownAssignment' }, responses: { 200: ok('UnknownDevice') } },
 
-  { method: 'post', path: '/users/{number}/contacts/import', tag: 'import', summary: 'personal contacts import (CSV body or multipart upload)', query: IMPORT_Q, body: { csv: true }, responses: { 200: ok('ImportReport'), 422: ok('ImportRejected', 'all-or-nothing import with rejected lines: nothing written') } },
+  { method: 'post', path: '/users/{number}/contacts/import', tag: 'import', summary: 'personal contacts import (CSV body or multipart upload). The user herself: created / updated / unchanged per line. An admin of her tenant or an operator adds without reading the book: each valid line `added` (created, or already there and left as it is: not said), nothing existing updated, the audit entry lists no line', query: IMPORT_Q, body: { csv: true }, responses: { 200: ok('ImportReport'), 422: ok('ImportRejected', 'all-or-nothing import with rejected lines: nothing written') } },
 
   { method: 'post', path: '/devices/{mac}/resync', tag: 'resync', summary: 'resync one phone', query: [RESYNC_Q], body: { json: 'ResyncOptions', required: false }, responses: { 202: ok('ResyncSubmitted', 'queued') } },
   { method: 'post', path: '/users/{number}/resync', tag: 'resync', summary: 'resync the phones of a licence', query: [RESYNC_Q], body: { json: 'ResyncOptions', required: false }, responses: { 202: ok('ResyncSubmitted', 'queued') } },
@@ -291,7 +292,7 @@ export const OPERATIONS: Operation[] = [
   { method: 'delete', path: '/tenants/{tenant}/key-templates/{id}', tag: 'keys', summary: 'delete a key template (its licences keep their own keys only); `?version=` to refuse a stale delete', query: [{ name: 'version', description: 'the version it was read at (409 when changed meanwhile)', schema: str({ pattern: '^\\d+$' }) }], responses: { 204: { empty: 'deleted' } } },
   { method: 'get', path: '/users/{number}/effective-keys', tag: 'keys', summary: 'the keys the licence\'s phones get: its template\'s, its own winning by position, each with its source', responses: { 200: ok('EffectiveKeyList') } },
   {
-    method: 'get', path: '/audit', tag: 'audit', summary: 'who changed what, when and from where (operators; a tenant admin: their parc), newest first',
+    method: 'get', path: '/audit', tag: 'audit', summary: 'who changed what, when and from where (operators; a tenant admin: their parc), newest first; the contents of personal contacts (contact.*, contacts.import) are masked for every reader',
     query: [
       { name: 'tenant', description: 'entries of one tenant', schema: str() },
       { name: 'user', description: 'entries about one licence', schema: str({ pattern: '^\\d{10}$' }) },

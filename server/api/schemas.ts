@@ -172,6 +172,18 @@ export const contact = z
   })
   .strict();
 
+/** A contact added by an admin or an operator to a book they do not read: what they sent, nothing more. */
+export const contactDeposit = z
+  .object({
+    name: z.string(),
+    work: z.string().nullable(),
+    mobile: z.string().nullable(),
+    home: z.string().nullable(),
+    group: z.string().nullable(),
+  })
+  .strict()
+  .describe('the contact as added (numbers normalised), without id or version: the address book is private to its user');
+
 export const sharedContact = z
   .object({
     id: z.number().int(),
@@ -244,13 +256,17 @@ export const importReport = z
     updated: z.number().int(),
     unchanged: z.number().int(),
     rejected: z.number().int(),
+    added: z
+      .number()
+      .int()
+      .describe('personal contacts imported by an admin or an operator: lines now in the book, created or already there (which is not said: the book is private to its user); 0 otherwise'),
     lines: z.array(
       z
         .object({
           line: z.number().int(),
           mac: z.string().optional(),
           name: z.string().optional(),
-          status: z.enum(['created', 'updated', 'unchanged', 'rejected']),
+          status: z.enum(['created', 'updated', 'unchanged', 'rejected', 'added']),
           reason: z.string().optional().describe('in the language of Accept-Language'),
           key: z.string().optional().describe('catalogue key of the reason (stable)'),
           params: messageParams.optional(),
@@ -374,6 +390,7 @@ export const deviceFiles = z
           size: z.number().int().describe('bytes the phone gets'),
           etag: z.string(),
           sensitive: z.boolean().describe('carries a secret (masked in previews unless asked)'),
+          private: z.boolean().describe('carries the user\'s personal contacts: its content and diff are shown to that user only (403 to anyone else)'),
           lastFetched: z.object({ at: time, etag: z.string(), snapshot: z.boolean().describe('the bytes it fetched are kept (diff possible)') }).strict().nullable(),
           status: diffStatus,
         })

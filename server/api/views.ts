@@ -92,6 +92,18 @@ export const contactView = (c: Contact) => ({
   updatedAt: c.updatedAt,
 });
 
+/**
+ * A contact added by someone who does not read the address book (an admin, an operator): what
+ * they sent, as stored (numbers normalised), and nothing of the book — no id, no version.
+ */
+export const depositView = (c: Contact) => ({
+  name: c.name,
+  work: c.work,
+  mobile: c.mobile,
+  home: c.home,
+  group: c.group,
+});
+
 export const unknownView = (u: UnknownDevice, p: Principal) => ({
   mac: formatMac(u.mac),
   vendor: u.vendor,

@@ -146,9 +146,56 @@ export function diffStates(before: unknown, after: unknown): AuditChange[] {
   return out;
 }
 
+/**
+ * Personal contacts are private to their user (issue 17), and the trail is read by operators and
+ * the tenant's admins, never by the user herself: what the trail keeps of them is only that a
+ * contact was added, changed or deleted, by whom, and which fields changed — every value masked
+ * (a record's id, owner, version and times stay). These actions are masked when written and
+ * again when read (entries written before the rule).
+ */
+export const PRIVATE_ACTIONS = new Set(['contact.create', 'contact.update', 'contact.delete', 'contacts.import']);
+
+const BOOKKEEPING = new Set(['id', 'userNumber', 'version', 'createdAt', 'updatedAt']);
+
+/** Every value masked but the record's bookkeeping fields (null and empty stay as they are). */
+export function maskPrivate(v: unknown): unknown {
+  const walk = (x: Json, keep: boolean): Json => {
+    if (keep) return x;
+    if (Array.isArray(x)) return x.map((e) => walk(e, false));
+    if (x !== null && typeof x === 'object') {
+      const out: Record<string, Json> = {};
+      for (const [k, val] of Object.entries(x)) out[k] = walk(val, BOOKKEEPING.has(k));
+      return out;
+    }
+    return x === null || x === '' ? x : MASK;
+  };
+  return v === undefined || v === null ? null : walk(plain(v), false);
+}
+
+const maskChanges = (cs: AuditChange[]): AuditChange[] =>
+  cs.map((c) => (BOOKKEEPING.has(c.field) ? c : { field: c.field, before: maskPrivate(c.before), after: maskPrivate(c.after) }));
+
 /** Snapshots and changes of one write, masked: the one helper every service uses. */
-export function auditStates(before: unknown, after: unknown): { before: unknown; after: unknown; changes: AuditChange[] } {
+export function auditStates(before: unknown, after: unknown, opts: { private?: boolean } = {}): { before: unknown; after: unknown; changes: AuditChange[] } {
+  if (opts.private) return { before: maskPrivate(before), after: maskPrivate(after), changes: maskChanges(diffStates(before, after)) };
   return { before: maskSecrets(before), after: maskSecrets(after), changes: diffStates(before, after) };
+}
+
+/** An import's listed line with its contents masked: the line number, its status, which fields changed. */
+export function maskPrivateLine<L extends { name?: string; changes?: AuditChange[] }>(l: L): L {
+  const { name, changes, ...rest } = l;
+  return { ...rest, ...(name !== undefined ? { name: MASK } : {}), ...(changes ? { changes: maskChanges(changes) } : {}) } as L;
+}
+
+/** An entry as readers get it: a private action's contents masked (also entries written before the rule). */
+export function maskPrivateEntry<E extends AuditRecord>(e: E): E {
+  if (!PRIVATE_ACTIONS.has(e.action)) return e;
+  const out = { ...e, before: maskPrivate(e.before), after: maskPrivate(e.after), changes: maskChanges(e.changes ?? []) };
+  const s = e.summary as { lines?: unknown } | null;
+  if (s && typeof s === 'object' && Array.isArray(s.lines)) {
+    out.summary = { ...s, lines: s.lines.map((l) => (l && typeof l === 'object' ? maskPrivateLine(l as { name?: string; changes?: AuditChange[] }) : l)) };
+  }
+  return out;
 }
 
 /** Lines of an import listed in its entry, at most (the counts cover every line). */

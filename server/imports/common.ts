@@ -53,7 +53,12 @@ export function parseFlag(name: string, v: unknown): boolean | undefined {
 }
 
 /** What pass 2 decided for one line: a rejection, nothing to do, or a row to write. */
-export type Outcome<W> = { reason: LineReason } | 'unchanged' | { status: 'created' | 'updated'; row: W };
+export type Outcome<W> =
+  | { reason: LineReason }
+  | 'unchanged'
+  | { status: 'created' | 'updated'; row: W }
+  /** Handed to a book the importer does not read: written as a creation (`row`), or nothing to write (null). */
+  | { status: 'added'; row: W | null };
 
 /** A decided line whose row is to be written (batched path). */
 export interface BulkRow<C, W> {
@@ -147,11 +152,11 @@ export async function applyInChunks<C extends { line: number }, W>(store: Store,
           await tx.importRuns.begin({ id: runId, kind: o.kind, owner: runOwner(), startedAt: new Date().toISOString() });
         };
         /** One line written (unless writing stopped); its report line. */
-        const writeOne = async (c: C, row: W, status: 'created' | 'updated'): Promise<ReportLine> => {
+        const writeOne = async (c: C, row: W, status: 'created' | 'updated' | 'added'): Promise<ReportLine> => {
           if (!writing) return entry(c, status);
           await begin();
           try {
-            journal.push(await o.write(c, row, status, tx));
+            journal.push(await o.write(c, row, status === 'added' ? 'created' : status, tx));
           } catch (e) {
             // Only a constraint is the line's own problem. A full disk, a busy or unreachable
             // database fails the whole import: the chunk rolls back and the journal puts back
@@ -172,11 +177,12 @@ export async function applyInChunks<C extends { line: number }, W>(store: Store,
           else if ('reason' in d) {
             if (stopOnReject) writing = false;
             lines.push(entry(c, 'rejected', d.reason));
-          } else if (writeMany && writing) {
+          } else if (d.status === 'added' && d.row === null) lines.push(entry(c, 'added'));
+          else if (writeMany && writing && d.status !== 'added') {
             const r: BulkRow<C, W> = { c, row: d.row, status: d.status };
             pending.push(r);
             lines.push(r);
-          } else lines.push(await writeOne(c, d.row, d.status));
+          } else lines.push(await writeOne(c, d.row!, d.status));
         }
         const settled = new Map<BulkRow<C, W>, ReportLine>();
         // All-or-nothing and a line of this chunk was refused: nothing more is written (what was

@@ -1,13 +1,20 @@
-// Personal contacts import: a user's own directory (or, for an admin, a user of their tenant),
-// from a CSV made in a spreadsheet or exported from a mail client. Same two passes as the MAC
-// import. A contact is identified by its name (case and accents ignored) and its numbers, so
-// importing the same file twice never doubles an entry.
+// Personal contacts import: a user's own directory, from a CSV made in a spreadsheet or exported
+// from a mail client. Same two passes as the MAC import. A contact is identified by its name (case
+// and accents ignored) and its numbers, so importing the same file twice never doubles an entry.
+//
+// An admin of the user's tenant or an operator may import INTO the book (seeding it from an old
+// PBX) without reading it (issue 17, SPEC "a tenant admin may manage them"): a deposit. Each valid
+// line is then `added` — created, or already in the book and left as it is (never updated: editing
+// is the user's) — and neither the report nor the audit entry says which: "unchanged: already
+// there" would make the import an oracle on a private book. Lines are still checked, and lines of
+// the file repeating each other are still reported (that is the file, not the book). What a deposit
+// can tell about the book: only that it is full (10,000 contacts), when it is.
 import { invalidFile, notFound, stale } from '../domain/errors.ts';
 import { listParam, message, shownValue } from '../domain/messages.ts';
 import { normalizePhoneNumber } from '../domain/numbers.ts';
 import { contactInput, parseInput } from '../domain/schemas.ts';
 import type { Actor } from '../auth/principal.ts';
-import { contactsOwner } from '../service/contacts.ts';
+import { contactsDepositTarget } from '../service/contacts.ts';
 import { devicesOfUsers } from '../service/context.ts';
 import { MAX_CONTACTS_PER_USER } from '../service/contacts.ts';
 import type { Contact, Store, UndoEntry } from '../store/types.ts';
@@ -62,6 +69,8 @@ export function contactKey(c: { name: string; work: string | null; mobile: strin
 
 /** Where an import writes: a user's personal contacts, or a tenant's shared contacts. */
 interface ContactBook {
+  /** An import by someone who does not read the book: lines are `added`, existing ones left alone. */
+  deposit: boolean;
   tenantId: string;
   userNumber: string | null;
   action: string;
@@ -87,13 +96,16 @@ export async function importContacts(
   input: AsyncIterable<Buffer | string>,
   opts: ContactImportOptions = {},
 ): Promise<ImportReport> {
-  const user = await contactsOwner(deps, p, number); // the user herself only (and the CLI): contacts are private
+  // The user herself (and the CLI) imports into her book; her tenant's admins and operators deposit.
+  const { user, owner } = await contactsDepositTarget(deps, p, number);
   return importIntoBook(deps, p, {
+    deposit: !owner,
     tenantId: user.tenantId,
     userNumber: user.number,
     action: 'contacts.import',
     check: async (tx) => {
       if (!(await tx.users.get(user.number))) throw notFound('not_found.user', { number: user.number });
+      await contactsDepositTarget({ ...deps, store: tx }, p, user.number);
     },
     list: (tx) => tx.contacts.list(user.number),
     insert: (tx, row) => tx.contacts.insert({ userNumber: user.number, ...row }),
@@ -115,6 +127,7 @@ export async function importSharedContacts(
   await getTenant(deps, p, tenantId);
   requireTenantAdmin(p, tenantId);
   return importIntoBook(deps, p, {
+    deposit: false,
     tenantId,
     userNumber: null,
     action: 'shared_contacts.import',
@@ -234,6 +247,8 @@ async function importIntoBook(
   type Write = { id?: number; before: Contact | null; row: Omit<Contact, 'id' | 'userNumber' | 'createdAt' | 'updatedAt' | 'version'> };
   const decide = async (c: Candidate): Promise<Outcome<Write>> => {
     const cur = existing.get(c.key);
+    // A deposit never updates a contact, and says nothing of the ones already there.
+    if (cur && book.deposit) return { status: 'added', row: null };
     if (cur) {
       const group = c.group ?? cur.group;
       if (cur.name === c.name && cur.group === group) return 'unchanged';
@@ -241,7 +256,7 @@ async function importIntoBook(
     }
     if (count >= MAX_CONTACTS_PER_USER) return { reason: { key: 'import_line.directory_full', params: { max: MAX_CONTACTS_PER_USER } } };
     count++;
-    return { status: 'created', row: { before: null, row: { name: c.name, work: c.work, mobile: c.mobile, home: c.home, group: c.group } } };
+    return { status: book.deposit ? 'added' : 'created', row: { before: null, row: { name: c.name, work: c.work, mobile: c.mobile, home: c.home, group: c.group } } };
   };
   let wrote = false;
   const trail = new ImportTrail();
@@ -270,12 +285,13 @@ async function importIntoBook(
         return { entity: 'contact', key: book.undoKey(w.id), before: book.undoBefore(w.before!), afterVersion: w.before!.version + 1 };
       }
       const id = await book.insert(tx, w.row);
-      trail.add(book.tenantId, { line: c.line, name: c.name, status }, undefined, undefined);
+      // A deposit's entry lists no line: which lines were written would tell which were there.
+      if (!book.deposit) trail.add(book.tenantId, { line: c.line, name: c.name, status }, undefined, undefined);
       return { entity: 'contact', key: book.undoKey(id), before: null, afterVersion: 1 };
     },
     beforeCommit: (tx) => trail.record(tx, p, book.action, report, { mode, tenantId: book.tenantId, ...(book.userNumber ? { userNumber: book.userNumber } : {}) }),
   });
   // After the commit: the phones fetch the new directory on their next request.
   if (applied && wrote) deps.changes.devicesChanged(await book.devices(store), `contacts of ${book.userNumber ?? book.tenantId} imported`);
-  return counted(deps, 'contacts', report.finish({ dryRun, mode, applied, what: 'contacts' }));
+  return counted(deps, 'contacts', report.finish({ dryRun, mode, applied, what: book.deposit ? 'deposit' : 'contacts' }));
 }

@@ -5,7 +5,12 @@
 import { describeDetail } from '../domain/errors.ts';
 import { message, type Message, type MessageParams, type Translate } from '../domain/messages.ts';
 
-export type LineStatus = 'created' | 'updated' | 'unchanged' | 'rejected';
+/**
+ * `added`: a line handed to an address book by someone who does not read it (an admin or an
+ * operator adding to a user's personal contacts): in the book after the import, created or already
+ * there — which of the two is not said, the book being private to its user.
+ */
+export type LineStatus = 'created' | 'updated' | 'unchanged' | 'rejected' | 'added';
 export type ImportMode = 'all-or-nothing' | 'skip-invalid';
 
 /** Why a line is rejected (or counted once): a catalogue key, and the column it concerns. */
@@ -32,6 +37,8 @@ export interface ImportReport {
   updated: number;
   unchanged: number;
   rejected: number;
+  /** Lines handed to a personal address book by an admin or an operator (LineStatus `added`); 0 otherwise. */
+  added: number;
   /** In line order. */
   lines: ReportLine[];
   /** Rejected lines counted but not listed in `lines` (beyond the detail cap). */
@@ -55,7 +62,7 @@ export class ReportBuilder {
   private readonly lines: ReportLine[] = [];
   private sorted = true;
   private lastLine = 0;
-  readonly counts = { created: 0, updated: 0, unchanged: 0, rejected: 0 };
+  readonly counts = { created: 0, updated: 0, unchanged: 0, rejected: 0, added: 0 };
   rejectedNotListed = 0;
   readonly warnings: Message[] = [];
 
@@ -77,7 +84,7 @@ export class ReportBuilder {
     this.lines.push(entry);
   }
 
-  finish(opts: { dryRun: boolean; mode: ImportMode; applied: boolean; what: 'devices' | 'contacts' }): ImportReport {
+  finish(opts: { dryRun: boolean; mode: ImportMode; applied: boolean; what: 'devices' | 'contacts' | 'deposit' }): ImportReport {
     if (!this.sorted) this.lines.sort((a, b) => a.line - b.line);
     const c = this.counts;
     return {
@@ -93,9 +100,20 @@ export class ReportBuilder {
   }
 }
 
-/** The summary's key: `import.summary.<dry_run|dry_run_blocked|nothing_written|devices|contacts>[_skipped]`. */
-function summarize(c: ReportBuilder['counts'], opts: { dryRun: boolean; mode: ImportMode; applied: boolean; what: 'devices' | 'contacts' }): Message {
-  const counts: MessageParams = { ...c };
+/**
+ * The summary's key: `import.summary.<dry_run|dry_run_blocked|nothing_written|devices|contacts>[_skipped]`;
+ * an import into someone else's address book (`deposit`) says `added`, never created / unchanged.
+ */
+function summarize(c: ReportBuilder['counts'], opts: { dryRun: boolean; mode: ImportMode; applied: boolean; what: 'devices' | 'contacts' | 'deposit' }): Message {
+  const { added, ...rest } = c;
+  if (opts.what === 'deposit') {
+    // Only what the importer may know: lines handed to the book, lines of the file repeating others, rejected.
+    const counts: MessageParams = { added, unchanged: c.unchanged, rejected: c.rejected };
+    if (opts.dryRun) return message(c.rejected > 0 && opts.mode === 'all-or-nothing' ? 'import.summary.dry_run_blocked_deposit' : 'import.summary.dry_run_deposit', counts);
+    if (!opts.applied) return message('import.summary.nothing_written_deposit', counts);
+    return message(c.rejected ? 'import.summary.deposit_skipped' : 'import.summary.deposit', counts);
+  }
+  const counts: MessageParams = { ...rest };
   if (opts.dryRun) return message(c.rejected > 0 && opts.mode === 'all-or-nothing' ? 'import.summary.dry_run_blocked' : 'import.summary.dry_run', counts);
   if (!opts.applied) return message('import.summary.nothing_written', counts);
   const what = opts.what === 'devices' ? 'import.summary.devices' : 'import.summary.contacts';

@@ -14,6 +14,12 @@
 //   (activity.ts → Store.sightings.recordSnapshots); it may be missing (never fetched, fetched
 //   before snapshots existed, too large to keep, or a later version fetched through another node
 //   that this one had already handed over).
+// - Personal contacts are private to their user (issue 17): a file that carries them (the
+//   phone's personal directory / phonebook) is listed to anyone else with its size, ETag and
+//   status, marked `private`, but neither its bytes nor its diff are shown (403
+//   forbidden.contacts_file_private), whatever `secrets` says. Whether a file carries them is
+//   tried, not guessed per vendor: the file rendered with one placeholder contact differs from
+//   the file rendered with none (so a user without contacts has the same private files as one with).
 // Access: whoever may see the device (getDevice: another tenant gets 404).
 import { vendorById } from '../../vendors/index.ts';
 import type { NetworkProfile, RenderContext, TemplateSource } from '../../vendors/types.ts';
@@ -45,6 +51,8 @@ export interface PreviewFileInfo {
   size: number;
   etag: string;
   sensitive: boolean;
+  /** Carries the user's personal contacts: its content is hers only (not shown to this reader). */
+  private: boolean;
   /** What the phone last fetched of this file, if it did. */
   lastFetched: { at: string; etag: string; snapshot: boolean } | null;
   status: DiffStatus;
@@ -123,7 +131,14 @@ interface Rendered {
   files: string[];
   fetched: Map<string, FileFetch>;
   render(name: string): Promise<{ body: Buffer; contentType: string; sensitive: boolean; ctx: RenderContext | null } | null>;
+  /** The file carries the user's personal contacts and `p` is not that user: its content is not shown. */
+  hidden(name: string): Promise<boolean>;
 }
+
+/** Reads personal contacts in files: the phone's user herself (and the CLI). */
+const readsContactsOf = (p: Principal, d: Device): boolean => p.kind === 'system' || (p.kind === 'user' && d.userNumber !== null && p.number === d.userNumber);
+
+const PROBE = { id: 'probe', name: 'probe', work: '0100000000' };
 
 async function prepare(deps: PreviewDeps, p: Principal, rawMac: string): Promise<Rendered> {
   const device = await getDevice(deps, p, rawMac);
@@ -143,6 +158,16 @@ async function prepare(deps: PreviewDeps, p: Principal, rawMac: string): Promise
       const ctx = contexts.get(root)!;
       const f = ctx ? vendor.render(name, ctx, deps.templates) : null;
       return f ? { body: f.body, contentType: f.contentType, sensitive: f.sensitive, ctx } : null;
+    },
+    async hidden(name) {
+      if (readsContactsOf(p, device)) return false;
+      const root = fetched.get(name)?.root ?? deps.root;
+      if (!contexts.has(root)) contexts.set(root, await buildRenderContext(deps.store, device.mac, tenantBaseUrl(root, tenant.security.urlToken), deps.defaults));
+      const ctx = contexts.get(root);
+      if (!ctx) return false;
+      const none = vendor.render(name, { ...ctx, contacts: [] }, deps.templates);
+      const one = vendor.render(name, { ...ctx, contacts: [PROBE] }, deps.templates);
+      return !!none && !!one && !none.body.equals(one.body);
     },
   };
 }
@@ -165,7 +190,7 @@ export async function listDeviceFiles(deps: PreviewDeps, p: Principal, rawMac: s
     const fetched = r.fetched.get(name);
     const snap = fetched ? await deps.store.sightings.snapshot(r.device.mac, name) : undefined;
     files.push({
-      name, contentType: f.contentType, size: f.body.length, etag, sensitive: f.sensitive,
+      name, contentType: f.contentType, size: f.body.length, etag, sensitive: f.sensitive, private: await r.hidden(name),
       lastFetched: fetched ? { at: fetched.at, etag: fetched.etag, snapshot: !!snap && snap.etag === fetched.etag && snap.body !== null } : null,
       status: statusOf(etag, fetched, snap),
     });
@@ -184,6 +209,7 @@ async function renderOne(deps: PreviewDeps, r: Rendered, name: string) {
   if (!r.files.includes(name)) throw notFound('not_found.device_file', { file: name.slice(0, 100), mac: formatMac(r.device.mac) });
   const f = await r.render(name);
   if (!f) throw notFound('not_found.device_file', { file: name.slice(0, 100), mac: formatMac(r.device.mac) });
+  if (await r.hidden(name)) throw forbidden('forbidden.contacts_file_private', { file: name.slice(0, 100) });
   return f;
 }
 

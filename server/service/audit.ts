@@ -5,8 +5,10 @@
 // secret and computes the field-by-field changes.
 // Reading the trail: operators see everything; a tenant admin sees the entries of their tenant
 // only; users see nothing (403). Entries naming no tenant (an operator created) are operators'.
+// Personal contacts (contact.*, contacts.import) are private to their user, who does not read the
+// trail: their values are masked for every reader, when written and again when read.
 import { DEFAULT_AUDIT_RETENTION_DAYS } from '../config.ts';
-import { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, auditStates, type AuditEntry, type AuditFilter } from '../domain/audit.ts';
+import { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, auditStates, maskPrivateEntry, PRIVATE_ACTIONS, type AuditEntry, type AuditFilter } from '../domain/audit.ts';
 import { forbidden, invalid } from '../domain/errors.ts';
 import { normalizeMac } from '../domain/mac.ts';
 import { auditName, isOperator, requireTenantAdmin, type Actor, type Principal, type Via } from '../auth/principal.ts';
@@ -34,8 +36,8 @@ export interface DeviceActor {
 
 /** Record one write. Call it with the transaction's store, after the write succeeded. */
 export async function recordAudit(store: Store, a: Actor | DeviceActor, e: AuditInput, at = new Date()): Promise<void> {
-  const states = auditStates(e.before, e.after);
-  await store.audit.append({
+  const states = auditStates(e.before, e.after, { private: PRIVATE_ACTIONS.has(e.action) });
+  await store.audit.append(maskPrivateEntry({
     at: at.toISOString(),
     principal: a.kind === 'device' ? `device:${formatMac(a.mac)}` : auditName(a),
     channel: a.via.channel,
@@ -49,7 +51,7 @@ export async function recordAudit(store: Store, a: Actor | DeviceActor, e: Audit
     after: states.after,
     changes: states.changes,
     summary: e.summary === undefined ? null : JSON.parse(JSON.stringify(e.summary)),
-  });
+  }));
 }
 
 /** `?since=` / `?until=`: an ISO date or date-time; a plain date means its whole day (UTC). */
@@ -128,7 +130,8 @@ export async function listAudit(deps: { store: Store }, p: Principal, q: AuditQu
   }
   // One more than asked tells whether a next page exists.
   const rows = await deps.store.audit.list({ ...filter, limit: filter.limit + 1 });
-  const entries = rows.slice(0, filter.limit);
+  // Personal contacts' contents are shown to nobody (also entries written before they were masked).
+  const entries = rows.slice(0, filter.limit).map(maskPrivateEntry);
   return { entries, nextCursor: rows.length > filter.limit ? String(entries[entries.length - 1]!.id) : null };
 }
 

@@ -30,6 +30,8 @@ export interface ImportReport {
   updated: number;
   unchanged: number;
   rejected: number;
+  /** Contacts handed to someone else's address book (created or already there: not said). */
+  added: number;
   lines: ImportLine[];
 }
 

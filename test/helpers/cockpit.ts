@@ -226,11 +226,16 @@ export const ACCOUNT_PAGES: Record<Role, PageSpec[]> = {
     { name: 'licence-delete', go: `/tenants/acme/users/${USER.login}/delete` },
     { name: 'device-new', go: '/tenants/acme/devices/new' },
     { name: 'device-delete', go: `/devices/${MAC}/delete` },
+    // Adding to a user's address book without reading it (issue 17).
+    { name: 'contact-deposit', go: `/users/${USER.login}/contacts/new` },
+    { name: 'contacts-deposit-import', go: `/users/${USER.login}/contacts/import` },
+    { name: 'contacts-deposit-report', go: upload(`/users/${USER.login}/contacts/import`, CSV_CONTACTS, 'contacts.csv') },
   ],
   operator: [
     { name: 'account', go: '/account' },
     { name: 'licence-new', go: '/tenants/acme/users/new' },
     { name: 'device-new', go: '/tenants/acme/devices/new' },
+    { name: 'contact-deposit', go: `/users/${USER.login}/contacts/new` },
   ],
 };
 

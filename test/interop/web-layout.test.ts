@@ -67,6 +67,28 @@ for (const viewport of [DESKTOP, PHONE]) {
 /** Is the main menu's first link shown? */
 const menuShown = (page: Page) => page.locator('.sidebar nav a').first().isVisible();
 
+test('every badge the cockpit draws (status, import, resync, preview, warn) reads at 4.5:1 or more, on a card and on a refused import row', async () => {
+  const { context, page } = await openPage(browser, DESKTOP);
+  try {
+    // The cockpit's own stylesheet, every badge class its views write (views: class="badge …").
+    const css = await (await fetch(`${c.s.adminUrl}/assets/app.css`)).text();
+    const variants = [
+      '', 'warn', 'status-ok', 'status-stale', 'status-never',
+      ...['created', 'added', 'updated', 'unchanged', 'rejected'].map((s) => `import-${s}`),
+      ...['queued', 'sent', 'answered', 'fetched', 'failed', 'timeout', 'cancelled', 'never_seen', 'not_sent'].map((s) => `resync-${s}`),
+      ...['same', 'changed', 'no-snapshot', 'never-fetched'].map((s) => `preview-${s}`),
+    ];
+    const badges = variants.map((v) => `<span class="badge ${v}">Badge ${v || 'neutre'}</span>`).join(' ');
+    await page.setContent(`<style>${css}</style><main><section class="card"><p>${badges}</p></section>
+      <table class="table"><tbody><tr class="row-bad"><td><span class="badge import-rejected">Refusé</span></td></tr></tbody></table></main>`);
+    const r = await contrast(page);
+    assert.ok(r.checked >= variants.length + 1, `${r.checked} texts checked`);
+    assert.equal(r.failures.map((f) => `${f.text} ${f.ratio} (${f.fg} on ${f.bg})`), []);
+  } finally {
+    await context.close();
+  }
+});
+
 test('phone width: the menu is folded, a button opens and closes it (mouse, keyboard, Escape)', async () => {
   const { context, page, problems } = await openPage(browser, PHONE);
   try {

@@ -20,21 +20,26 @@ import type { ModelInfo } from '../types.ts';
 
 const MODULES_3X18 = { modules: 3, keysPerModule: 18 } as const;
 
-function model(name: string, lineKeys: number, sipAccounts: number, notes?: string): ModelInfo {
-  return { model: name, lineKeys, sipAccounts, expansion: { ...MODULES_3X18 }, ...(notes ? { notes } : {}) };
+// - Pages (keysPerPage): the SmartLabel models show a few keys at a time and page through the rest
+//   (snom.md §4 "Key counts": the FusionPBX per-model limits over 3 modules of 18 give the built-in
+//   counts; the SmartLabel pages as the table's notes below and the header of this file state them):
+//   D785 12 keys × 2 pages, D735 8 × 4, D385 12 × 4. The other models' page layout was not found in
+//   a source: they are drawn as one page (no keysPerPage).
+function model(name: string, lineKeys: number, sipAccounts: number, notes?: string, keysPerPage?: number): ModelInfo {
+  return { model: name, lineKeys, sipAccounts, ...(keysPerPage ? { keysPerPage } : {}), expansion: { ...MODULES_3X18 }, ...(notes ? { notes } : {}) };
 }
 
 export const SNOM_MODELS: readonly ModelInfo[] = [
   model('D315', 4, 4, 'key count unverified (FusionPBX limit suggests 4–5); D3 expansion modules'),
   model('D345', 48, 12, 'D3 expansion modules'),
   model('D375', 12, 12, 'D3 expansion modules'),
-  model('D385', 48, 12, '12 SmartLabel keys × 4 pages; D3 expansion modules'),
+  model('D385', 48, 12, '12 SmartLabel keys × 4 pages; D3 expansion modules', 12),
   model('D717', 18, 6, 'key count unverified (6 SmartLabel keys × 3 pages assumed); D7 expansion modules'),
   model('D725', 18, 12, 'D7 expansion modules'),
-  model('D735', 32, 12, '8 SmartLabel keys × 4 pages; D7 expansion modules'),
+  model('D735', 32, 12, '8 SmartLabel keys × 4 pages; D7 expansion modules', 8),
   model('D745', 32, 12, 'D7 expansion modules'),
   model('D765', 16, 12, 'D7 expansion modules'),
-  model('D785', 24, 12, '12 SmartLabel keys × 2 pages; D7 expansion modules'),
+  model('D785', 24, 12, '12 SmartLabel keys × 2 pages; D7 expansion modules', 12),
   model('D865', 40, 12, 'key count unverified; D7 expansion modules'),
 ];
 

@@ -214,13 +214,14 @@ export function adminPages(app: AppContext, render: Renderer, ports: WebPorts): 
     const { files } = await listDeviceFiles(deps, p, d.mac);
     const shown = [];
     for (const f of files) {
-      const diff = f.status === 'changed' ? await diffDeviceFile(deps, p, d.mac, f.name, { secrets }) : null;
-      const content = await previewDeviceFile(deps, p, d.mac, f.name, { secrets });
+      // A file carrying the user's personal contacts: listed, its content not shown (private).
+      const diff = f.status === 'changed' && !f.private ? await diffDeviceFile(deps, p, d.mac, f.name, { secrets }) : null;
+      const content = f.private ? null : await previewDeviceFile(deps, p, d.mac, f.name, { secrets });
       shown.push({
         ...f,
         id: `file-${shown.length + 1}`,
         statusKey: f.status.replace('-', '_'),
-        content: content.body.toString('utf8'),
+        content: content ? content.body.toString('utf8') : null,
         hunks: diff?.hunks.map((h) => ({ ...h, lines: h.lines.map((l) => ({ ...l, kind: l.op === '+' ? 'add' : l.op === '-' ? 'del' : 'same' })) })) ?? [],
         secretsOnly: diff?.secretsOnly ?? false,
       });

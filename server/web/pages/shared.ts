@@ -46,7 +46,7 @@ export async function deviceRows(app: AppContext, devices: Device[]) {
  */
 export function importView(r: ImportReport, t: Translate) {
   const phase = r.dryRun ? 'planned' : r.applied ? 'written' : 'not_written';
-  const anyValid = r.created + r.updated > 0;
+  const anyValid = r.created + r.updated + r.added > 0;
   return {
     ...r,
     phase,
@@ -60,5 +60,6 @@ export function importView(r: ImportReport, t: Translate) {
     blocked: r.mode === 'all-or-nothing' && r.rejected > 0,
     message: t(r.summary.key, r.summary.params),
     wroteSomething: r.applied && anyValid,
+    deposit: r.summary.key.includes('deposit'),
   };
 }

@@ -6,7 +6,7 @@ import { DomainError, notFound } from '../../domain/errors.ts';
 import { formatMac } from '../../domain/mac.ts';
 import { getUser, listUsers } from '../../service/users.ts';
 import { keyLimit, keysVersion, listKeys, replaceKeys } from '../../service/keys.ts';
-import { contactsOwner, createContact, deleteContact, getContact, listContacts, updateContact } from '../../service/contacts.ts';
+import { contactsDepositTarget, contactsOwner, createContact, deleteContact, getContact, listContacts, updateContact } from '../../service/contacts.ts';
 import { getDevice } from '../../service/devices.ts';
 import { getFeatures, saveFeatures } from '../../service/features.ts';
 import { deviceChecks } from '../../provision/checks.ts';
@@ -46,13 +46,21 @@ async function keyPanels(app: AppContext, user: User, slots: Slot[]) {
     .sort((a, b) => keyCapacity(a.found!.model, a.d.expansionModules) - keyCapacity(b.found!.model, b.d.expansionModules))[0];
   const onPhone = device ? device.found!.model.lineKeys : slots.length;
   const perModule = device?.found!.model.expansion?.keysPerModule ?? 0;
-  const panels: Array<{ kind: string; index: number; slots: Slot[] }> = [{ kind: 'phone', index: 0, slots: slots.slice(0, onPhone) }];
+  // The phone's own keys page by page, as its screen shows them (vendors' keysPerPage, sourced there).
+  const perPage = device?.found!.model.keysPerPage ?? 0;
+  const own = slots.slice(0, onPhone);
+  const pageCount = perPage > 0 && own.length > perPage ? Math.ceil(own.length / perPage) : 1;
+  const pages = Array.from({ length: pageCount }, (_, i) => ({
+    number: i + 1, of: pageCount, paged: pageCount > 1, slots: pageCount > 1 ? own.slice(i * perPage, (i + 1) * perPage) : own,
+  }));
+  const single = (list: Slot[]) => [{ number: 1, of: 1, paged: false, slots: list }];
+  const panels: Array<{ kind: string; index: number; pages: typeof pages }> = [{ kind: 'phone', index: 0, pages }];
   let rest = slots.slice(onPhone);
   for (let i = 1; rest.length && perModule; i++) {
-    panels.push({ kind: 'module', index: i, slots: rest.slice(0, perModule) });
+    panels.push({ kind: 'module', index: i, pages: single(rest.slice(0, perModule)) });
     rest = rest.slice(perModule);
   }
-  if (rest.length) panels.push({ kind: 'beyond', index: 0, slots: rest });
+  if (rest.length) panels.push({ kind: 'beyond', index: 0, pages: single(rest) });
   return { panels, model: device ? device.d.model : null, limit: device ? limit : null, hasPhone: !!device };
 }
 
@@ -311,25 +319,30 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
   const contactForm = (req: Request) => ({
     name: field(req, 'name'), work: orNull(field(req, 'work')), mobile: orNull(field(req, 'mobile')), home: orNull(field(req, 'home')), group: orNull(field(req, 'group')),
   });
-  const showContact = (req: Request, res: Response, u: User, form: Record<string, unknown>, id?: number, errors?: ReturnType<typeof formErrors>, status = 422, version?: number) => {
+  // An admin or an operator adds to a user's book without reading it (`deposit`): the pages say so,
+  // and lead back to the licence, never to the list.
+  const showContact = (req: Request, res: Response, u: User, form: Record<string, unknown>, id?: number, errors?: ReturnType<typeof formErrors>, status = 422, version?: number, deposit = false) => {
     const p = who(req);
-    render(req, res, 'contact-edit', { titleKey: id ? 'contacts.edit' : 'contacts.new', active: activeFor(p, u, 'contacts'), user: u, form, id, version, errors }, errors ? status : 200);
+    render(req, res, 'contact-edit', {
+      titleKey: id ? 'contacts.edit' : deposit ? 'contacts.deposit_title' : 'contacts.new', active: activeFor(p, u, 'contacts'), user: u, form, id, version, errors, deposit,
+    }, errors ? status : 200);
   };
 
   r.get('/users/:number/contacts/new', async (req, res) => {
-    const u = await contactsOwner(app, who(req), req.params.number);
-    showContact(req, res, u, {});
+    const { user: u, owner } = await contactsDepositTarget(app, who(req), req.params.number);
+    showContact(req, res, u, {}, undefined, undefined, 200, undefined, !owner);
   });
   r.post('/users/:number/contacts/new', async (req, res) => {
     const p = who(req);
-    const u = await contactsOwner(app, p, req.params.number);
+    const { user: u, owner } = await contactsDepositTarget(app, p, req.params.number);
     const form = contactForm(req);
     try {
       await createContact(app, p, u.number, form);
+      if (!owner) return res.redirect(303, `/users/${u.number}/contacts/new?done=contact_added`);
       res.redirect(303, `/users/${u.number}/contacts?done=contact_saved`);
     } catch (e) {
       if (!(e instanceof DomainError) || e.code !== 'validation_failed') throw e;
-      showContact(req, res, u, form, undefined, formErrors(e, tr(req)));
+      showContact(req, res, u, form, undefined, formErrors(e, tr(req)), 422, undefined, !owner);
     }
   });
   r.get('/users/:number/contacts/:id/edit', async (req, res) => {
@@ -361,15 +374,17 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
   // ---- contacts import: upload → dry-run report → confirm
   r.get('/users/:number/contacts/import', async (req, res) => {
     const p = who(req);
-    const u = await contactsOwner(app, p, req.params.number);
-    render(req, res, 'contacts-import', { titleKey: 'import.contacts_title', active: activeFor(p, u, 'contacts'), user: u, available: !!ports.importContacts });
+    const { user: u, owner } = await contactsDepositTarget(app, p, req.params.number);
+    render(req, res, 'contacts-import', {
+      titleKey: owner ? 'import.contacts_title' : 'contacts.deposit_import_title', active: activeFor(p, u, 'contacts'), user: u, available: !!ports.importContacts, deposit: !owner,
+    });
   });
   r.post('/users/:number/contacts/import', async (req, res) => {
     const p = who(req);
-    const u = await contactsOwner(app, p, req.params.number);
+    const { user: u, owner } = await contactsDepositTarget(app, p, req.params.number);
     if (!ports.importContacts) return render(req, res, 'error', { titleKey: 'error.title', messageKey: 'import.unavailable' }, 503);
     const { bytes, carried, confirm } = importBytes(req);
-    const base = { titleKey: 'import.contacts_title', active: activeFor(p, u, 'contacts'), user: u, available: true };
+    const base = { titleKey: owner ? 'import.contacts_title' : 'contacts.deposit_import_title', active: activeFor(p, u, 'contacts'), user: u, available: true, deposit: !owner };
     if (!bytes.toString('utf8').trim()) {
       return render(req, res, 'contacts-import', { ...base, errors: { fields: { file: translate(req.web!.lang, 'import.file_required') } } }, 422);
     }
@@ -377,7 +392,7 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
       const report = await ports.importContacts(p, u.number, bytes, !confirm);
       const view = importView(report, tr(req));
       // Written: the list, with what was written in the message. Nothing written: this page says so.
-      if (confirm && view.wroteSomething) {
+      if (confirm && view.wroteSomething && owner) {
         return res.redirect(303, `/users/${u.number}/contacts?done=contacts_imported&created=${report.created}&updated=${report.updated}&rejected=${report.rejected}`);
       }
       render(req, res, 'contacts-import', { ...base, report: view, csv: carried, filename: req.upload?.filename, done: confirm });
