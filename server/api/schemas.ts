@@ -181,6 +181,7 @@ export const sharedContact = z
     mobile: z.string().nullable(),
     home: z.string().nullable(),
     group: z.string().nullable(),
+    version: z.number().int().describe('row version; the ETag is "v<version>"'),
     createdAt: time,
     updatedAt: time,
   })
