@@ -45,7 +45,7 @@ test('phones: the import columns as plain CSV, a file name, no BOM; re-imported:
   assert.is(r.headers.get('cache-control'), 'no-store');
   assert.ok(!r.text.startsWith('\ufeff'));
   const lines = r.text.split('\r\n');
-  assert.is(lines[0], 'mac,vendor,model,tenant,user,label,group,renvoi,npd,appelants prioritaires,liste noire,rejeter-appels-anonymes,modèle de touches');
+  assert.is(lines[0], 'mac,vendor,model,tenant,user,label,group,renvoi,npd,appelants prioritaires,liste noire,rejeter-appels-anonymes,modele-de-touches');
   assert.ok(lines.includes(`80:5e:c0:aa:00:01,Yealink,T54W,acme,${ALICE},Accueil; étage 2,,,,,,,`), r.text);
   assert.ok(lines.includes('00:04:f2:aa:00:03,Poly VVX,VVX450,acme,0100000003,"\'=HYPERLINK(""http://evil.example"")",,,,,,,'), r.text);
   assert.ok(lines.includes('80:5e:c0:aa:00:02,Yealink,T46U,acme,,"Salle ""Bleue"", 1er",,,,,,,'), r.text);
@@ -71,7 +71,7 @@ test('phones for a French Excel: ?format=excel-fr or Accept, `;` and a BOM; re-i
   assert.is(byQuery.headers.get('vary'), 'Accept');
   assert.equal([...byQuery.bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'UTF-8 BOM');
   const text = byQuery.text.slice(1);
-  assert.is(text.split('\r\n')[0], 'mac;vendor;model;tenant;user;label;group;renvoi;npd;appelants prioritaires;liste noire;rejeter-appels-anonymes;modèle de touches');
+  assert.is(text.split('\r\n')[0], 'mac;vendor;model;tenant;user;label;group;renvoi;npd;appelants prioritaires;liste noire;rejeter-appels-anonymes;modele-de-touches');
   assert.ok(text.includes(`;"Accueil; étage 2"`), 'a cell holding `;` is quoted');
   assert.ok(text.includes(`;Salle "Bleue", 1er`) || text.includes(`;"Salle ""Bleue"", 1er"`));
   const plain = await get('/devices/export?tenant=acme', w.s.operatorToken, { accept: 'text/csv' });
@@ -152,7 +152,7 @@ test('phones: the line settings of each phone\'s user (issue 15) are exported in
 });
 
 test('writer: empty lists give the header alone; a formula-looking number column is left as it is', () => {
-  assert.is(devicesCsv([]), 'mac,vendor,model,tenant,user,label,group,renvoi,npd,appelants prioritaires,liste noire,rejeter-appels-anonymes,modèle de touches\r\n');
+  assert.is(devicesCsv([]), 'mac,vendor,model,tenant,user,label,group,renvoi,npd,appelants prioritaires,liste noire,rejeter-appels-anonymes,modele-de-touches\r\n');
   assert.is(contactsCsv([], 'excel-fr'), '\ufeffname;work;mobile;home;group\r\n');
   const c = { id: 1, userNumber: ALICE, name: 'x', work: '+33145678901', mobile: null, home: null, group: null, version: 1, createdAt: '', updatedAt: '' };
   assert.is(contactsCsv([c]).split('\r\n')[1], 'x,+33145678901,,,', 'a phone number keeps its +');

@@ -91,7 +91,7 @@ function featureCells(f: UserFeatures | undefined): Array<{ v: string | null; te
 
 /** Header of each exported phone column: its name, or for the line settings the French words the import reads. */
 const DEVICE_HEADERS: Partial<Record<DeviceColumn, string>> = {
-  forward: 'renvoi', dnd: 'npd', vip: 'appelants prioritaires', blacklist: 'liste noire', anonymous: 'rejeter-appels-anonymes', keyTemplate: 'modèle de touches',
+  forward: 'renvoi', dnd: 'npd', vip: 'appelants prioritaires', blacklist: 'liste noire', anonymous: 'rejeter-appels-anonymes', keyTemplate: 'modele-de-touches',
 };
 
 export function devicesCsv(devices: Device[], format: ExportFormat = 'csv', features: Map<string, UserFeatures> = new Map(), templates: Map<string, string> = new Map()): string {
