@@ -21,15 +21,14 @@ import { z } from 'zod';
 import { conflict, invalid, invalidAll, notFound, stale } from '../domain/errors.ts';
 import { message } from '../domain/messages.ts';
 import { formatMac } from '../domain/mac.ts';
-import { groupLabel, modelName, parseInput, tenantId as tenantIdSchema } from '../domain/schemas.ts';
+import { parseInput } from '../domain/schemas.ts';
 import { userNumber } from '../domain/numbers.ts';
 import { requireTenantAdmin, type Actor, type Principal } from '../auth/principal.ts';
 import type { KeyTemplate, Store, User } from '../store/types.ts';
 import { recordAudit } from '../service/audit.ts';
 import { devicesOfUsers, inTransaction } from '../service/context.ts';
 import { checkTemplateFits } from '../service/templates.ts';
-import { CONFIG_STATES } from './fleet.ts';
-import { MAX_BULK_DEVICES, selectDevices, type BulkDeps, type FieldChange } from './bulk.ts';
+import { MAX_BULK_DEVICES, phoneFilter, selectDevices, type BulkDeps, type FieldChange } from './bulk.ts';
 
 const operation = z.discriminatedUnion('op', [
   z.object({ op: z.literal('setKeyTemplate'), template: z.number().int().positive().nullable() }).strict(),
@@ -39,15 +38,7 @@ export type UserBulkOperation = z.infer<typeof operation>;
 
 export const userBulkRequest = z
   .object({
-    filter: z
-      .object({
-        tenant: tenantIdSchema.optional(),
-        model: modelName.optional(),
-        group: groupLabel.optional(),
-        configState: z.enum(CONFIG_STATES as unknown as [string, ...string[]]).optional(),
-        numbers: z.array(userNumber).min(1).max(MAX_BULK_DEVICES).optional(),
-      })
-      .strict(),
+    filter: phoneFilter.extend({ numbers: z.array(userNumber).min(1).max(MAX_BULK_DEVICES).optional() }).strict(),
     operations: z.array(operation).min(1).max(10),
     dryRun: z.boolean().optional(),
     /** Number → version (the licence's row version, as text) as the preview showed them: one changed since → 409. */

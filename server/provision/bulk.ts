@@ -56,17 +56,17 @@ const operation = z.discriminatedUnion('op', [
 ]);
 export type BulkOperation = z.infer<typeof operation>;
 
+/** The phone filter (also how /users/bulk selects licences: those of the phones it selects). */
+export const phoneFilter = z.object({
+  tenant: tenantIdSchema.optional(),
+  model: modelName.optional(),
+  group: groupLabel.optional(),
+  configState: z.enum(CONFIG_STATES as unknown as [string, ...string[]]).optional(),
+});
+
 export const bulkRequest = z
   .object({
-    filter: z
-      .object({
-        tenant: tenantIdSchema.optional(),
-        model: modelName.optional(),
-        group: groupLabel.optional(),
-        configState: z.enum(CONFIG_STATES as unknown as [string, ...string[]]).optional(),
-        macs: z.array(z.string().max(40)).min(1).max(MAX_BULK_DEVICES).optional(),
-      })
-      .strict(),
+    filter: phoneFilter.extend({ macs: z.array(z.string().max(40)).min(1).max(MAX_BULK_DEVICES).optional() }).strict(),
     operations: z.array(operation).min(1).max(20),
     dryRun: z.boolean().optional(),
     /** MAC → version (the row version, as text) as the preview showed them: a phone changed since → 409. */

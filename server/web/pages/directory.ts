@@ -16,7 +16,7 @@ import { translate } from '../i18n.ts';
 import type { Renderer } from '../page.ts';
 import { groupNumber } from '../phone-numbers.ts';
 import { contactsCsv } from './user.ts';
-import { who, adminTenant, invalidOnly, tenantGet, tenantPost } from './guards.ts';
+import { who, adminTenant, invalidOnly, tenantGet, tenantPost, tenantView } from './guards.ts';
 import { contactsImportStep } from './shared.ts';
 import { formRefusal, formVersion, refusalStatus } from '../stale.ts';
 import type { WebPorts } from '../ports.ts';
@@ -26,9 +26,7 @@ const EXTRA_ROWS = 4;
 
 export function directoryPages(app: AppContext, render: Renderer, ports: WebPorts): Router {
   const r = Router();
-  const base = (p: Principal, t: Tenant, tab: string) => ({
-    tenant: t, tab, isOperator: p.kind === 'operator', active: p.kind === 'operator' ? 'tenants' : tab,
-  });
+  const base = tenantView;
 
   // ---- shared contacts: list and add, edit (the form carries the version read: a stale save or
   // delete writes nothing and says who changed it, 409), CSV import (dry-run report first) and export

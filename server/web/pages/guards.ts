@@ -44,3 +44,8 @@ export function tenantPost(app: AppContext, r: Router, path: string, handler: Te
     await handler(req, res, await adminTenant(app, p, String(req.params.tenant)), p);
   });
 }
+
+/** What a tenant page's layout needs: the tenant, its tab, and the nav entry to highlight. */
+export const tenantView = (p: Principal, t: Tenant, tab: string) => ({
+  tenant: t, tab, isOperator: p.kind === 'operator', active: p.kind === 'operator' ? 'tenants' : tab,
+});

@@ -14,15 +14,13 @@ import { field, formErrors, lines, numberOrNull, tr, type FormErrors } from '../
 import type { Renderer } from '../page.ts';
 import type { WebPorts } from '../ports.ts';
 import { allModels } from '../network-form.ts';
-import { adminTenant, invalidOnly, who } from './guards.ts';
+import { adminTenant, invalidOnly, tenantView, who } from './guards.ts';
 
 const LIST_FIELDS = new Set(['ntpServers', 'dnsServers', 'codecs']);
 
 export function parcPages(app: AppContext, render: Renderer, ports: WebPorts): Router {
   const r = Router();
-  const base = (p: Principal, t: Tenant, tab: string) => ({
-    tenant: t, tab, isOperator: p.kind === 'operator', active: p.kind === 'operator' ? 'tenants' : tab,
-  });
+  const base = tenantView;
 
   // ---- firmware inventory and targets
   const showFirmware = async (req: Request, res: Response, t: Tenant, form: Record<string, string> = {}, errors?: FormErrors, status = 200) => {
