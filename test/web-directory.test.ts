@@ -2,7 +2,8 @@
 // 390 px: every page passes the cockpit's audit (no sideways scroll, named controls, contrast,
 // focus); with JavaScript off, in French, a tenant admin adds, edits (a stale form is refused and
 // says so, 409), imports (dry-run report, then confirm) and deletes shared contacts, and builds a
-// key template whose keys show on the licence's key page as coming from the template.
+// key template whose keys show on the licence's key page as coming from the template, then gives
+// it to the licences of the selected phones on the bulk page (preview, then confirm).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Browser, Page } from 'playwright-core';
@@ -102,7 +103,7 @@ for (const viewport of [DESKTOP, PHONE]) {
       await page.selectOption('#type_1', 'speeddial');
       await page.fill('#value_1', '0612345678');
       await Promise.all([page.waitForURL(/done=template_saved/), page.click('main form button.primary')]);
-      const tpl = ((await c.s.api('GET', '/tenants/acme/key-templates')).body as Array<{ name: string; keys: unknown[]; version: number }>).find((x) => x.name === `Commercial ${viewport.width}`)!;
+      const tpl = ((await c.s.api('GET', '/tenants/acme/key-templates')).body as Array<{ id: number; name: string; keys: unknown[]; version: number }>).find((x) => x.name === `Commercial ${viewport.width}`)!;
       assert.is(tpl.keys.length, 1);
       assert.is(tpl.version, 2);
       await noSidewaysScroll(page);
@@ -110,6 +111,27 @@ for (const viewport of [DESKTOP, PHONE]) {
       await page.goto(`${c.s.adminUrl}/users/${USER.login}/keys`);
       assert.match(await text(page), 'Accueil');
       await noSidewaysScroll(page);
+
+      // The bulk page gives the new template to the licences of the T54W (Alice's): preview, then confirm.
+      const accueil = (await c.s.api('GET', `/users/${USER.login}`)).body.keyTemplate as number;
+      await page.goto(`${c.s.adminUrl}/tenants/acme/bulk`);
+      await page.selectOption('#f-model', 'T54W');
+      await page.check('input[name=op][value=setKeyTemplate]');
+      await page.selectOption('#f-template', { label: `Commercial ${viewport.width}` });
+      await submit(page, 'form[action$="/bulk"] button.primary');
+      let t = await text(page);
+      assert.match(t, 'Aperçu');
+      assert.match(t, USER.login);
+      assert.match(t, `Accueil → Commercial ${viewport.width}`);
+      assert.is((await c.s.api('GET', `/users/${USER.login}`)).body.keyTemplate, accueil, 'the preview writes nothing');
+      await noSidewaysScroll(page);
+      await submit(page, 'input[name=step][value=confirm] ~ .actions button.primary');
+      t = await text(page);
+      assert.match(t, 'Modification appliquée');
+      assert.is((await c.s.api('GET', `/users/${USER.login}`)).body.keyTemplate, tpl.id);
+      const audit = (await c.s.api('GET', '/audit?tenant=acme&action=user.bulk')).body.entries as Array<{ channel: string }>;
+      assert.is(audit[0]!.channel, 'web');
+      assert.is((await c.s.api('PATCH', `/users/${USER.login}`, { keyTemplate: accueil })).status, 200);
     } finally {
       await context.close();
     }

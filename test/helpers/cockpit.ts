@@ -219,6 +219,11 @@ export const DIRECTORY_PAGES: PageSpec[] = [
   { name: 'key-templates', go: '/tenants/acme/key-templates' },
   { name: 'key-template', go: async (page, c) => page.goto(`${c.s.adminUrl}/tenants/acme/key-templates/${await firstOf(c, 'key-templates')}`).then(() => undefined) },
   { name: 'user-keys-template', go: `/users/${USER.login}/keys` },
+  { name: 'bulk-licences-preview', go: async (page, c) => {
+    await page.goto(`${c.s.adminUrl}/tenants/acme/bulk`);
+    await page.check('input[name=op][value=setKeyTemplate]');
+    await Promise.all([page.waitForLoadState('load'), page.click('form[action$="/bulk"] button.primary')]);
+  } },
 ];
 
 /** The account pages of issue 17 (own password, licence and phone creation / deletion), audited in their own file. */
