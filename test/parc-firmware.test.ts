@@ -75,7 +75,7 @@ fw('the group label is part of the device (API, list filter, CSV export)', async
   assert.equal(list.map((x: { mac: string }) => x.mac), ['80:5e:c0:d5:7d:72']);
   assert.is((await s.api('GET', '/devices?group=%3Cbad%3E')).status, 422);
   const csv = (await s.api('GET', '/devices/export?tenant=acme')).body as string;
-  assert.match(csv.split('\r\n')[0]!, /^mac,vendor,model,tenant,user,label,group$/);
+  assert.match(csv.split('\r\n')[0]!, /^mac,vendor,model,tenant,user,label,group,renvoi,/);
   assert.match(csv, /80:5E:C0:D5:7D:72,Yealink,T46S,acme,,,pilot|80:5e:c0:d5:7d:72,Yealink,T46S,acme,,,pilot/i);
   assert.is((await s.api('PATCH', `/devices/${D.y2.mac}`, { group: 'x'.repeat(41) })).status, 422);
 });

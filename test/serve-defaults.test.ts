@@ -74,8 +74,10 @@ test.after(async () => {
 const cores = Math.min(64, availableParallelism());
 
 test('default settings: a phone worker per core, a log line per phone request, /metrics from the workers', async () => {
-  const admin = await line((l) => l.msg === 'admin API and web UI listening');
-  const phone = await line((l) => l.msg === 'phone HTTP workers listening' || l.msg === 'phone HTTP listening');
+  // Starting (transpiling, workers forking) took over 60 s once on a machine at load 25: the
+  // start is waited for longer than the lines that follow it.
+  const admin = await line((l) => l.msg === 'admin API and web UI listening', 150_000);
+  const phone = await line((l) => l.msg === 'phone HTTP workers listening' || l.msg === 'phone HTTP listening', 150_000);
   const adminUrl = `http://127.0.0.1:${admin.port}`;
   const httpPort = Number(phone.port);
   if (cores > 1) assert.is(phone.workers, cores, 'one phone worker per core');
