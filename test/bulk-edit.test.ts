@@ -1,6 +1,7 @@
 // Bulk edit of devices (issue 16): POST /api/v1/devices/bulk — dry run (exactly what would change,
 // nothing written), apply (one transaction, one audit entry per changed phone, row versions),
-// all-or-nothing on an invalid value (422 naming the phone / field), resync jobs, tenant isolation.
+// all-or-nothing on an invalid value (422 naming the phone / field), resync jobs, tenant isolation;
+// and the licence side (POST /api/v1/users/bulk): a key template for selected licences.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { phoneFeature, resyncFeature } from '../server/features.ts';
@@ -140,6 +141,72 @@ bulk('tenant isolation: another tenant is a 404, a user a 403, an admin stays in
   // Operators may span tenants.
   const all = await post({ filter: { model: 'T46S' }, ...op, dryRun: true });
   assert.is(all.body.matched, 4);
+});
+
+bulk('licences: a key template for the licences of the selected phones, dry run then apply, checked against every phone', async () => {
+  const ALICE = '0100000002';
+  const BOB = '0100000003';
+  const users = (body: unknown, token?: string) => s.api('POST', '/users/bulk', body, token);
+  const yealinkOnly = await s.api('POST', '/tenants/acme/key-templates', { name: 'Accueil', family: 'yealink', keys: [{ position: 1, type: 'line' }, { position: 2, type: 'blf', value: BOB }] });
+  assert.is(yealinkOnly.status, 201, JSON.stringify(yealinkOnly.body));
+  const tid = yealinkOnly.body.id as number;
+  const userAudit = async () => (await s.api('GET', '/audit?tenant=acme&action=user.bulk&limit=100')).body.entries as Array<{ user: string; target: string }>;
+
+  // Dry run: the licences of the T46S (Alice's), what changes, her phones; nothing written.
+  const body = { filter: { tenant: 'acme', model: 'T46S' }, operations: [{ op: 'setKeyTemplate', template: tid }, { op: 'resync' }] };
+  const preview = await users({ ...body, dryRun: true });
+  assert.is(preview.status, 200, JSON.stringify(preview.body));
+  assert.is(preview.body.matched, 1);
+  assert.is(preview.body.changed, 1);
+  assert.is(preview.body.users[0].number, ALICE);
+  assert.equal(preview.body.users[0].phones, ['80:5e:c0:b0:00:01']);
+  assert.equal(preview.body.users[0].changes, [{ field: 'keyTemplate', before: null, after: { id: tid, name: 'Accueil' } }]);
+  assert.is((await s.api('GET', `/users/${ALICE}`)).body.keyTemplate, null);
+  assert.is((await userAudit()).length, 0);
+
+  // Every licence of the tenant: Bob's VVX400 cannot take a Yealink template: 422 naming it, nothing written.
+  const all = await users({ filter: { tenant: 'acme' }, operations: [{ op: 'setKeyTemplate', template: tid }] });
+  assert.is(all.status, 422, JSON.stringify(all.body));
+  assert.match(all.body.error.message, 'VVX400');
+  assert.match(all.body.error.message, '00:04:f2:b0:00:04');
+  assert.is((await s.api('GET', `/users/${ALICE}`)).body.keyTemplate, null);
+  // A template beyond the T46S's keys: refused in the preview already, naming the phone.
+  const wide = await s.api('POST', '/tenants/acme/key-templates', { name: 'Large', keys: [{ position: 200, type: 'line' }] });
+  const tooWide = await users({ filter: { tenant: 'acme', numbers: [ALICE] }, operations: [{ op: 'setKeyTemplate', template: wide.body.id }], dryRun: true });
+  assert.is(tooWide.status, 422);
+  assert.match(tooWide.body.error.message, '80:5e:c0:b0:00:01');
+  // Another tenant's template, an unknown one: 422 on the operation.
+  assert.is((await users({ filter: { tenant: 'acme' }, operations: [{ op: 'setKeyTemplate', template: 987654 }] })).body.error.details[0].field, 'operations.0.template');
+
+  // Apply with the preview's versions: one audit entry, the template reaches the licence and its phone is resynced.
+  const expect = Object.fromEntries(preview.body.users.map((u: { number: string; version: string }) => [u.number, u.version]));
+  const applied = await users({ ...body, expect });
+  assert.is(applied.status, 200, JSON.stringify(applied.body));
+  assert.is(applied.body.changed, 1);
+  assert.is(applied.body.resync.devices, 1);
+  assert.is((await s.api('GET', `/users/${ALICE}`)).body.keyTemplate, tid);
+  const eff = (await s.api('GET', `/users/${ALICE}/effective-keys`)).body;
+  assert.equal(eff.map((k: { position: number; source: string }) => [k.position, k.source]), [[1, 'template'], [2, 'template']]);
+  const audit = await userAudit();
+  assert.is(audit.length, 1);
+  assert.is(audit[0]!.target, applied.body.id);
+  // The same again changes nothing; the preview's versions are stale now: 409, nothing written.
+  assert.is((await users(body)).body.changed, 0);
+  const late = await users({ filter: { tenant: 'acme', model: 'T46S' }, operations: [{ op: 'setKeyTemplate', template: null }], expect });
+  assert.is(late.status, 409);
+  assert.match(late.body.error.message, ALICE);
+  assert.is((await s.api('GET', `/users/${ALICE}`)).body.keyTemplate, tid);
+  // null takes it off.
+  assert.is((await users({ filter: { tenant: 'acme', numbers: [ALICE] }, operations: [{ op: 'setKeyTemplate', template: null }] })).body.changed, 1);
+  assert.is((await s.api('GET', `/users/${ALICE}`)).body.keyTemplate, null);
+
+  // Isolation: another tenant's admin 404, a user 403, an admin without tenant filter stays in hers.
+  assert.is((await users({ filter: { tenant: 'acme' }, operations: [{ op: 'resync' }], dryRun: true }, tok['0200000001'])).status, 404);
+  assert.is((await users({ filter: { tenant: 'acme' }, operations: [{ op: 'resync' }], dryRun: true }, tok[ALICE])).status, 403);
+  const own = await users({ filter: {}, operations: [{ op: 'resync' }], dryRun: true }, tok['0100000001']);
+  assert.is(own.status, 200);
+  assert.ok(own.body.users.every((u: { tenant: string }) => u.tenant === 'acme'));
+  assert.is((await users({ filter: {}, operations: [{ op: 'resync' }], dryRun: true })).status, 422, 'an operator names the tenant');
 });
 
 bulk.run();

@@ -34,6 +34,20 @@ test('company directory: colleagues, shared contacts and personal ones in groups
   assert.is((await api('POST', '/tenants/acme/contacts', { name: 'Plombier Dubois', mobile: '0611998877', group: 'Fournisseurs' }, tok[ADMIN])).status, 201);
   const shared = await api('POST', '/tenants/acme/contacts', { name: 'Standard', work: '0145000000' }, tok[ADMIN]);
   assert.is(shared.status, 201);
+  // Versioned like every row: ETag "v<n>"; If-Match naming an older version: 412, nothing written.
+  assert.is(shared.headers.get('etag'), '"v1"');
+  assert.is(shared.body.version, 1);
+  const bumped = await api('PATCH', `/tenants/acme/contacts/${shared.body.id}`, { home: '0145000009' }, tok[ADMIN], { 'if-match': '"v1"' });
+  assert.is(bumped.status, 200);
+  assert.is(bumped.headers.get('etag'), '"v2"');
+  const late = await api('PUT', `/tenants/acme/contacts/${shared.body.id}`, { name: 'Écrasé' }, tok[ADMIN], { 'if-match': '"v1"' });
+  assert.is(late.status, 412);
+  assert.match(JSON.stringify(late.body), /stale|modifi/i);
+  assert.is((await api('DELETE', `/tenants/acme/contacts/${shared.body.id}`, undefined, tok[ADMIN], { 'if-match': '"v1"' })).status, 412);
+  const now = await api('GET', `/tenants/acme/contacts/${shared.body.id}`, undefined, tok[ADMIN]);
+  assert.is(now.headers.get('etag'), '"v2"');
+  assert.is(now.body.name, 'Standard');
+  assert.is((await api('PATCH', `/tenants/acme/contacts/${shared.body.id}`, { home: null }, tok[ADMIN], { 'if-match': '"v2"' })).status, 200);
   assert.is((await api('POST', `/users/${ALICE}/contacts`, { name: 'Maman', mobile: '0622334455' }, tok[ALICE])).status, 201);
   // A user reads the shared contacts but does not write them; another tenant does not see them.
   assert.is((await api('GET', '/tenants/acme/contacts', undefined, tok[BOB])).body.length, 2);
@@ -108,6 +122,14 @@ test('key templates: inheritance, user keys win by position, versioned writes, c
   const vvx = await api('PATCH', `/users/${BOB}`, { keyTemplate: id }, tok[ADMIN]);
   assert.is(vvx.status, 422);
   assert.match(JSON.stringify(vvx.body), /00:04:f2:00:00:02/i);
+  assert.match(vvx.body.error.message, /VVX/);
+  assert.match(vvx.body.error.message, /Standard/);
+  // The other way round: a VVX given to Alice, whose template is for Yealink phones, is refused naming the model.
+  const phone = await api('POST', '/devices', { mac: '0004f2c0ff01', model: 'VVX450', tenant: 'acme', user: ALICE }, tok[ADMIN]);
+  assert.is(phone.status, 409, JSON.stringify(phone.body));
+  assert.match(phone.body.error.message, /VVX450/);
+  assert.match(phone.body.error.message, /Standard/);
+  assert.is((await api('GET', '/devices/0004f2c0ff01', undefined, tok[ADMIN])).status, 404);
 
   // The phone has the template's BLF labelled with the colleague's name, and the user's key 3.
   let cfg = await fetchText(Y, `${Y.mac}.cfg`);

@@ -356,6 +356,14 @@ answers('firmware targets, inventory and bulk edits (issue 16)', async () => {
   await call('POST', '/devices/bulk', {}, { body: { filter: { tenant: 'acme' }, operations: [{ op: 'setProfileField', field: 'vlanId', value: 99999 }] } });
   assert.is((await call('POST', '/devices/bulk', {}, { body: { filter: { tenant: 'acme', group: 'pilot' }, operations: [{ op: 'setProfileField', field: 'vlanId', value: 30 }, { op: 'resync' }], expect } })).status, 200);
   await call('POST', '/devices/bulk', {}, { body: { filter: { tenant: 'acme', group: 'pilot' }, operations: [{ op: 'setGroup', group: null }], expect } });
+  // Licences: a key template through /users/bulk (preview, refusal, apply; another tenant's admin: 404).
+  const tpl = await call('POST', '/tenants/{tenant}/key-templates', { tenant: 'acme' }, { body: { name: 'Bulk', keys: [{ position: 1, type: 'line' }] } });
+  const lic = await call('POST', '/users/bulk', {}, { body: { filter: { tenant: 'acme', numbers: ['0100000002'] }, operations: [{ op: 'setKeyTemplate', template: tpl.body.id }], dryRun: true } });
+  assert.is(lic.status, 200);
+  await call('POST', '/users/bulk', {}, { body: { filter: { tenant: 'acme' }, operations: [{ op: 'setKeyTemplate', template: 987654 }] } });
+  await call('POST', '/users/bulk', {}, { token: tok['0200000001'], body: { filter: { tenant: 'acme' }, operations: [{ op: 'resync' }] } });
+  const licExpect = Object.fromEntries(lic.body.users.map((u: { number: string; version: string }) => [u.number, u.version]));
+  assert.is((await call('POST', '/users/bulk', {}, { body: { filter: { tenant: 'acme', numbers: ['0100000002'] }, operations: [{ op: 'setKeyTemplate', template: null }], expect: licExpect } })).status, 200);
   await call('DELETE', '/tenants/{tenant}/firmware-targets/{model}', { tenant: 'acme', model: Y.model }, { query: '?group=pilot' });
   await call('DELETE', '/tenants/{tenant}/firmware-targets/{model}', { tenant: 'acme', model: Y.model }, { query: '?group=pilot' });
 });

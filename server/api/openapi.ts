@@ -15,6 +15,7 @@ import { featuresInput } from '../domain/features.ts';
 import { templateOverrideInput } from '../provision/template-overrides.ts';
 import { loginBody } from './routes/sessions.ts';
 import { bulkRequest } from '../provision/bulk.ts';
+import { userBulkRequest } from '../provision/bulk-users.ts';
 import { firmwareTargetBody } from '../service/firmware.ts';
 import * as out from './schemas.ts';
 
@@ -68,6 +69,7 @@ const REQUESTS: Record<string, z.ZodType> = {
   KeyTemplatePatch: keyTemplatePatch,
   FirmwareTargetInput: firmwareTargetBody,
   BulkRequest: bulkRequest,
+  UserBulkRequest: userBulkRequest,
 };
 
 const RESPONSES: Record<string, z.ZodType> = {
@@ -118,6 +120,7 @@ const RESPONSES: Record<string, z.ZodType> = {
   FirmwareInventory: out.firmwareInventory,
   FirmwareTargets: out.firmwareTargetsAnswer,
   BulkResult: out.bulkResult,
+  UserBulkResult: out.userBulkResult,
 };
 
 const str = (extra: Record<string, unknown> = {}) => ({ type: 'string', ...extra });
@@ -214,6 +217,12 @@ export const OPERATIONS: Operation[] = [
     summary: 'bulk edit: phones selected by filter (tenant, model, group, configState, macs) get the operations (setGroup, setProfileField, setFirmware, clearFirmware, resync); dryRun previews per phone, apply writes all or nothing (422 naming the phone and field; 409 when a phone of `expect` changed); one audit entry per changed phone',
     body: { json: 'BulkRequest' },
     responses: { 200: ok('BulkResult'), 409: ok('Error', 'a phone changed since the preview (expect)'), 422: ok('Error', 'a value or a phone refuses it; nothing written') },
+  },
+  {
+    method: 'post', path: '/users/bulk', tag: 'users',
+    summary: 'bulk edit of licences of one tenant: selected by number, or as the licences of the phones a phone filter selects (model, group, configState); operations setKeyTemplate (id or null) and resync; dryRun previews per licence (before → after, phones concerned); the template is checked against every phone concerned (422 naming the phone and model); apply writes all or nothing, one audit entry per changed licence (409 when a licence of `expect` changed)',
+    body: { json: 'UserBulkRequest' },
+    responses: { 200: ok('UserBulkResult'), 409: ok('Error', 'a licence changed since the preview (expect)'), 422: ok('Error', 'a value or a phone refuses it; nothing written') },
   },
   {
     method: 'get', path: '/firmware', tag: 'firmware',

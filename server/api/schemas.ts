@@ -193,6 +193,7 @@ export const sharedContact = z
     mobile: z.string().nullable(),
     home: z.string().nullable(),
     group: z.string().nullable(),
+    version: z.number().int().describe('row version; the ETag is "v<version>"'),
     createdAt: time,
     updatedAt: time,
   })
@@ -458,27 +459,47 @@ export const firmwareInventory = z
   })
   .strict();
 export const firmwareTargetsAnswer = z.object({ tenant: z.string(), targets: z.array(firmwareTargetOut) }).strict();
-export const bulkResult = z
-  .object({
-    id: z.string().describe('names the audit entries of this edit (their targetId)'),
-    dryRun: z.boolean(),
-    matched: z.number().int(),
-    changed: z.number().int(),
-    devices: z.array(
-      z
-        .object({
-          mac,
-          tenant: z.string(),
-          model: z.string(),
-          group: z.string().nullable(),
-          version: z.string().describe('row version (the number of the phone\'s ETag "v<n>", as text) to send back in `expect`'),
-          changes: z.array(z.object({ field: z.string(), before: z.unknown(), after: z.unknown() }).strict()),
-        })
-        .strict(),
-    ),
-    resync: z
-      .object({ devices: z.number().int(), reboot: z.boolean(), jobs: z.array(z.string()), error: z.string().nullable() })
-      .strict()
-      .nullable(),
-  })
-  .strict();
+/** What every bulk edit answers around its rows (`devices` or `users`). */
+const bulkAnswer = <K extends string, R extends z.ZodTypeAny>(rows: K, row: R) =>
+  z
+    .object({
+      id: z.string().describe('names the audit entries of this edit (their targetId)'),
+      dryRun: z.boolean(),
+      matched: z.number().int(),
+      changed: z.number().int(),
+      resync: z
+        .object({ devices: z.number().int(), reboot: z.boolean(), jobs: z.array(z.string()), error: z.string().nullable() })
+        .strict()
+        .nullable(),
+    })
+    .extend({ [rows]: z.array(row) } as { [k in K]: z.ZodArray<R> })
+    .strict();
+const fieldChanges = z.array(z.object({ field: z.string(), before: z.unknown(), after: z.unknown() }).strict());
+
+export const bulkResult = bulkAnswer(
+  'devices',
+  z
+    .object({
+      mac,
+      tenant: z.string(),
+      model: z.string(),
+      group: z.string().nullable(),
+      version: z.string().describe('row version (the number of the phone\'s ETag "v<n>", as text) to send back in `expect`'),
+      changes: fieldChanges,
+    })
+    .strict(),
+);
+
+export const userBulkResult = bulkAnswer(
+  'users',
+  z
+    .object({
+      number: z.string(),
+      name: z.string(),
+      tenant: z.string(),
+      version: z.string().describe('row version (the number of the licence\'s ETag "v<n>", as text) to send back in `expect`'),
+      phones: z.array(mac).describe('the phones of the licence: each took the template check'),
+      changes: fieldChanges,
+    })
+    .strict(),
+);

@@ -158,6 +158,7 @@ export const sharedContactView = (c: SharedContact) => ({
   mobile: c.mobile,
   home: c.home,
   group: c.group,
+  version: c.version,
   createdAt: c.createdAt,
   updatedAt: c.updatedAt,
 });

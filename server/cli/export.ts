@@ -2,7 +2,7 @@
 // every tenant, or one) or a user's personal contacts, as CSV on standard output in the imports'
 // own columns, so `cadran export > f.csv && cadran import f.csv` changes nothing.
 import type { Command } from 'commander';
-import { contactsCsv, devicesCsv, featuresOfDevices, parseExportFormat } from '../imports/export.ts';
+import { contactsCsv, devicesCsv, featuresOfDevices, parseExportFormat, templatesOfDevices } from '../imports/export.ts';
 import { CliError, withLocalApp } from './common.ts';
 
 interface ExportFlags {
@@ -29,7 +29,7 @@ export function registerExportCommand(program: Command): void {
         }
         if (o.tenant && !(await app.store.tenants.get(o.tenant))) throw new CliError('not_found.tenant', { id: o.tenant.slice(0, 60) });
         const devices = await app.store.devices.list(o.tenant ? { tenantId: o.tenant } : {});
-        return devicesCsv(devices, format, await featuresOfDevices(app.store, devices));
+        return devicesCsv(devices, format, await featuresOfDevices(app.store, devices), await templatesOfDevices(app.store, devices));
       });
       await new Promise<void>((resolve, reject) => process.stdout.write(out, (err) => (err ? reject(err) : resolve())));
     });

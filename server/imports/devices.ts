@@ -11,9 +11,9 @@ import { issueDetail } from '../domain/validate.ts';
 import { isOperator, requireTenantAdmin, type Actor, type Principal } from '../auth/principal.ts';
 import { checkExtraLines, checkKeysFit, claimRefusal, resolveModel } from '../service/devices.ts';
 import { enrolmentUntil, newProvisioningCredentials } from '../service/enrolment.ts';
-import type { Device, Store, Tenant, UndoEntry, User } from '../store/types.ts';
+import type { Device, KeyTemplate, Store, Tenant, UndoEntry, User } from '../store/types.ts';
 import type { Vendor } from '../../vendors/types.ts';
-import { vendorById, vendorForMac, vendors } from '../../vendors/index.ts';
+import { findModel, keyCapacity, vendorById, vendorForMac, vendors } from '../../vendors/index.ts';
 import { readCsv, type CsvReadOptions } from './csv.ts';
 import { cell, extraCellsProblem, headerKey, mapColumns, type ColumnMap, type ColumnSpec } from './columns.ts';
 import { ReportBuilder, type ImportMode, type ImportOptions, type ImportReport, type LineReason } from './report.ts';
@@ -21,10 +21,11 @@ import { applyInChunks, ImportTrail, reasonOf, type BulkRow, type ImportDeps, ty
 import { featureRuleProblems, featuresInput, mergeFeatures, type FeaturesInput, type UserFeatures } from '../domain/features.ts';
 import { featureLimitProblems, featuresSnapshot, readFeatures } from '../service/features.ts';
 import { devicesOfUsers } from '../service/context.ts';
+import { checkTemplateFits, familyFits, mergeKeys } from '../service/templates.ts';
 
 /** Accepted header spellings, compared with `headerKey` (no case, accents, spaces). */
 export const DEVICE_COLUMNS: ColumnSpec<
-  'mac' | 'vendor' | 'model' | 'tenant' | 'user' | 'label' | 'group' | 'forward' | 'dnd' | 'vip' | 'blacklist' | 'anonymous'
+  'mac' | 'vendor' | 'model' | 'tenant' | 'user' | 'label' | 'group' | 'forward' | 'dnd' | 'vip' | 'blacklist' | 'anonymous' | 'keyTemplate'
 > = {
   mac: ['mac', 'adressemac', 'macaddress', 'macadresse', 'adressephysique'],
   vendor: ['vendor', 'fabricant', 'marque', 'constructeur', 'manufacturer', 'brand'],
@@ -41,7 +42,13 @@ export const DEVICE_COLUMNS: ColumnSpec<
   vip: ['appelantsprioritaires', 'prioritaires', 'allowedcallers', 'prioritycallers'],
   blacklist: ['listenoire', 'blacklist', 'blocklist'],
   anonymous: ['rejeterappelsanonymes', 'rejeterlesappelsanonymes', 'appelsanonymes', 'rejectanonymous'],
+  // The key template of the phone's user (issue 16): there is no licence import, the licence of a
+  // phone is set on its line (like its line settings). A template of the tenant by name (any case)
+  // or id; `aucun` / `non` / `none` takes it off; an empty cell keeps it.
+  keyTemplate: ['keytemplate', 'modeledetouches', 'modeletouches', 'modeledestouches', 'templatedetouches', 'touchesmodele'],
 };
+
+const NO_TEMPLATE = new Set(['aucun', 'non', 'none', 'no', '-']);
 
 const YES = new Set(['oui', 'o', 'yes', 'y', '1', 'true', 'vrai', 'on']);
 const NO = new Set(['non', 'n', 'no', '0', 'false', 'faux', 'off']);
@@ -118,6 +125,8 @@ interface Candidate {
   label?: string;
   /** Line settings of the phone's user given on this line (merged onto the stored ones). */
   features?: FeaturesInput;
+  /** The key template of the phone's user as the line names it (null: none). */
+  keyTemplate?: string | null;
   group?: string;
   /** Later lines with the same MAC and different values. */
   conflictLines?: number[];
@@ -263,12 +272,14 @@ function checkLine(line: number, mac: string, fields: string[], map: ColumnMap<D
   const features = checkFeatureCells(fields, map);
   if ('reason' in features) return features.reason;
   if (features.ok) cand.features = features.ok;
+  const template = cell(fields, map, 'keyTemplate');
+  if (template) cand.keyTemplate = NO_TEMPLATE.has(template.toLowerCase()) ? null : template.slice(0, 80);
   return cand;
 }
 
 const sameValues = (a: Candidate, b: Candidate): boolean =>
   a.model === b.model && a.vendorCol === b.vendorCol && a.tenant === b.tenant && a.user === b.user && a.label === b.label && a.group === b.group &&
-  JSON.stringify(a.features ?? null) === JSON.stringify(b.features ?? null);
+  JSON.stringify(a.features ?? null) === JSON.stringify(b.features ?? null) && a.keyTemplate === b.keyTemplate;
 
 export async function importDevices(
   deps: ImportDeps,
@@ -349,7 +360,9 @@ export async function importDevices(
 
   type Row = Omit<Device, 'createdAt' | 'updatedAt' | 'version' | 'enrolUntil' | 'enrolledAt' | 'enrolledIp'> & { enrolUntil?: string | null };
   type LineFeatures = { number: string; value: UserFeatures; before: UserFeatures };
-  type Write = { row: Row; before: Device | null; features?: LineFeatures };
+  type LineTemplate = { number: string; id: number | null; before: number | null; names: { before: string | null; after: string | null } };
+  type Write = { row: Row; before: Device | null; features?: LineFeatures; template?: LineTemplate };
+  const templatesOf = new Map<string, Promise<KeyTemplate[]>>();
   /** The chunk's devices as they are, read in one go (applyInChunks' prefetch). */
   let prefetched: Map<string, Device> | null = null;
   const decide = async (c: Candidate, tx: Store): Promise<Outcome<Write>> => {
@@ -392,7 +405,33 @@ export async function importDevices(
     const label = c.label ?? existing?.label ?? null;
     const group = c.group ?? existing?.group ?? null;
     const expansionModules = existing?.expansionModules ?? 0;
-    if (user && (!existing || existing.userNumber !== user || existing.model !== model)) {
+    // Key template of the phone's user, when the line names one: of the tenant, fitting this phone
+    // (model family, keys) and every other phone of the licence.
+    let template: LineTemplate | undefined;
+    if (c.keyTemplate !== undefined) {
+      if (!user) return { reason: { key: 'import_line.key_template_needs_user', field: 'user' } };
+      const list = await cached(templatesOf, tenantId, () => tx.keyTemplates.list(tenantId));
+      const wanted = c.keyTemplate;
+      const t = wanted === null ? null : list.find((x) => x.name.toLowerCase() === wanted.toLowerCase() || String(x.id) === wanted);
+      if (t === undefined) return { reason: { key: 'import_line.key_template_unknown', params: { name: shownValue(wanted ?? '') }, field: 'keyTemplate' } };
+      const u = (await tx.users.get(user))!;
+      if ((t?.id ?? null) !== u.keyTemplate) {
+        if (t) {
+          const found = findModel(model);
+          if (found && !familyFits(t.family, { vendor: found.vendor.id, model: found.model.model })) {
+            return { reason: { key: 'validation.template_family_mismatch', params: { template: t.name, family: t.family ?? '', model, mac: formatMac(c.mac), user }, field: 'keyTemplate' } };
+          }
+          const highest = Math.max(0, ...mergeKeys(t.keys, await tx.keys.list(user), user).map((k) => k.position));
+          const capacity = found ? keyCapacity(found.model, expansionModules) : Infinity;
+          if (highest > capacity) return { reason: { key: 'validation.template_beyond_phone', params: { position: highest, capacity, model, mac: formatMac(c.mac), user }, field: 'keyTemplate' } };
+          const others = (await checkTemplateFits(tx, t, [user])).filter((x) => x.params?.mac !== formatMac(c.mac));
+          if (others[0]) return { reason: { key: others[0].key, ...(others[0].params ? { params: others[0].params } : {}), field: 'keyTemplate' } };
+        }
+        const before = u.keyTemplate === null ? null : (list.find((x) => x.id === u.keyTemplate)?.name ?? null);
+        template = { number: user, id: t?.id ?? null, before: u.keyTemplate, names: { before, after: t?.name ?? null } };
+      }
+    }
+    if (user && !template && (!existing || existing.userNumber !== user || existing.model !== model)) {
       const k = `${user}|${model}|${expansionModules}`;
       if (!keysFit.has(k)) {
         try {
@@ -423,7 +462,7 @@ export async function importDevices(
       if (JSON.stringify(plain) !== JSON.stringify(value)) features = { number: user, value, before: plain };
     }
     const deviceSame = !!existing && existing.model === model && existing.vendor === vendor && existing.userNumber === user && existing.label === label && existing.group === group;
-    if (deviceSame && !features) return 'unchanged';
+    if (deviceSame && !features && !template) return 'unchanged';
     // A new device gets credentials of its own, and an enrolment window when its tenant adopts
     // phones before serving them.
     const creds = existing
@@ -438,6 +477,7 @@ export async function importDevices(
         },
         before: existing ?? null,
         ...(features ? { features } : {}),
+        ...(template ? { template } : {}),
       },
     };
   };
@@ -449,10 +489,13 @@ export async function importDevices(
   /** A line's rows are written: its audit line, and how to put back what it replaced. */
   const wrote = (c: Candidate, w: Write, status: 'created' | 'updated', listed: boolean): UndoEntry => {
     const f = w.features;
-    // Line settings written for the phone's user are in the line's changes (before → after), like the phone's own fields.
+    const t = w.template;
+    // Line settings and the key template written for the phone's user are in the line's changes
+    // (before → after), like the phone's own fields.
     const settings = (x: UserFeatures | undefined) => (f && x ? { features: { user: f.number, ...featuresSnapshot(x) } } : {});
-    const changes = (before: Device | undefined) => (before || f
-      ? [{ ...(before ? shown(before) : {}), ...settings(f?.before) }, { ...(before ? shown(w.row) : {}), ...settings(f?.value) }] as const
+    const templ = (name: string | null | undefined) => (t && name !== undefined ? { keyTemplate: { user: t.number, name } } : {});
+    const changes = (before: Device | undefined) => (before || f || t
+      ? [{ ...(before ? shown(before) : {}), ...settings(f?.before), ...templ(t?.names.before) }, { ...(before ? shown(w.row) : {}), ...settings(f?.value), ...templ(t?.names.after) }] as const
       : [undefined, undefined] as const);
     if (status === 'updated') {
       const cur = w.before!;
@@ -472,6 +515,14 @@ export async function importDevices(
       await tx.features.set(f.number, f.value);
       for (const mac of await devicesOfUsers(tx, [f.number])) featurePhones.add(mac);
     }
+    const t = w.template;
+    if (t) {
+      const u = await tx.users.get(t.number);
+      if (!u) throw stale(message('stale.user', { number: t.number }));
+      const { number: _n, tenantId: _t, createdAt: _c, updatedAt: _u, version: _v, keysVersion: _k, ...row } = u;
+      if (!(await tx.users.update(t.number, { ...row, keyTemplate: t.id }, u.version))) throw stale(message('stale.user', { number: t.number }));
+      for (const mac of await devicesOfUsers(tx, [t.number])) featurePhones.add(mac);
+    }
     if (status === 'updated') {
       const cur = w.before!;
       if (!sameDevice(cur, w.row) && !(await tx.devices.update(c.mac, w.row, cur.version))) throw staleDevice(c.mac);
@@ -489,9 +540,9 @@ export async function importDevices(
     return rows.map((r) => (refused.has(r.c.mac) ? { reason: reasonOf(staleDevice(r.c.mac)) } : wrote(r.c, r.row, r.status, trail.listing(r.row.row.tenantId))));
   };
 
-  // The undo journal puts back devices, not line settings: a file that carries line settings is
+  // The undo journal puts back devices, not line settings nor key templates: a file that carries them is
   // written in one transaction, so a failure leaves none of its lines behind.
-  const carriesFeatures = candidates.some((c) => c.features);
+  const carriesFeatures = candidates.some((c) => c.features || c.keyTemplate !== undefined);
   const applied = await applyInChunks(store, candidates, {
     mode, dryRun, report, key: 'mac', label: (c) => formatMac(c.mac), decide, write, kind: 'devices', onProgress: opts.onProgress,
     // A chunk's devices read in one statement, its rows written in two (not a round trip per

@@ -52,7 +52,7 @@ type DeviceColumn = keyof typeof DEVICE_COLUMNS;
 type ContactColumn = keyof typeof CONTACT_COLUMNS;
 
 /** Column names as the device import reads them (each is its own first alias). */
-export const DEVICE_EXPORT_COLUMNS: readonly DeviceColumn[] = ['mac', 'vendor', 'model', 'tenant', 'user', 'label', 'group', 'forward', 'dnd', 'vip', 'blacklist', 'anonymous'];
+export const DEVICE_EXPORT_COLUMNS: readonly DeviceColumn[] = ['mac', 'vendor', 'model', 'tenant', 'user', 'label', 'group', 'forward', 'dnd', 'vip', 'blacklist', 'anonymous', 'keyTemplate'];
 export const CONTACT_EXPORT_COLUMNS: readonly ContactColumn[] = ['name', 'work', 'mobile', 'home', 'group'];
 
 /** The saved line settings of the users these phones belong to (users never saved: absent). */
@@ -61,6 +61,17 @@ export async function featuresOfDevices(store: Store, devices: Device[]): Promis
   for (const n of new Set(devices.map((d) => d.userNumber).filter((n): n is string => !!n))) {
     const f = await store.features.get(n);
     if (f) out.set(n, f);
+  }
+  return out;
+}
+
+/** The key template (its name) of the users these phones belong to (users without one: absent). */
+export async function templatesOfDevices(store: Store, devices: Device[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const n of new Set(devices.map((d) => d.userNumber).filter((n): n is string => !!n))) {
+    const u = await store.users.get(n);
+    const t = u?.keyTemplate ? await store.keyTemplates.get(u.keyTemplate) : undefined;
+    if (t && t.tenantId === u!.tenantId) out.set(n, t.name);
   }
   return out;
 }
@@ -80,10 +91,10 @@ function featureCells(f: UserFeatures | undefined): Array<{ v: string | null; te
 
 /** Header of each exported phone column: its name, or for the line settings the French words the import reads. */
 const DEVICE_HEADERS: Partial<Record<DeviceColumn, string>> = {
-  forward: 'renvoi', dnd: 'npd', vip: 'appelants prioritaires', blacklist: 'liste noire', anonymous: 'rejeter-appels-anonymes',
+  forward: 'renvoi', dnd: 'npd', vip: 'appelants prioritaires', blacklist: 'liste noire', anonymous: 'rejeter-appels-anonymes', keyTemplate: 'modele-de-touches',
 };
 
-export function devicesCsv(devices: Device[], format: ExportFormat = 'csv', features: Map<string, UserFeatures> = new Map()): string {
+export function devicesCsv(devices: Device[], format: ExportFormat = 'csv', features: Map<string, UserFeatures> = new Map(), templates: Map<string, string> = new Map()): string {
   return table(
     DEVICE_EXPORT_COLUMNS.map((c) => DEVICE_HEADERS[c] ?? c),
     devices.map((d) => [
@@ -95,6 +106,8 @@ export function devicesCsv(devices: Device[], format: ExportFormat = 'csv', feat
       { v: d.label, text: true },
       { v: d.group, text: true },
       ...featureCells(d.userNumber ? features.get(d.userNumber) : undefined),
+      // The user's key template by name (the import reads a name); none: empty (keeps none).
+      { v: (d.userNumber ? templates.get(d.userNumber) : undefined) ?? null, text: true },
     ]),
     format,
   );

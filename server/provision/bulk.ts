@@ -7,9 +7,8 @@
 //   setFirmware     the device's own firmware target (URL + version) for its model
 //   clearFirmware   drop the device's own target (the tenant's / installation's applies again)
 //   resync          queue a resync of every selected phone after the commit (`reboot` optional)
-//   setKeyTemplate  NOT YET: the licence-level key template operation lands with the key
-//                   templates feature (issue 16, another branch); the operation list is a
-//                   discriminated union so it is one more member then.
+// Key templates are set on licences: `POST /api/v1/users/bulk` (provision/bulk-users.ts) selects
+// licences by the same phone filter (the licences of the selected phones) or by number.
 // `dryRun: true` answers exactly what each phone would get (per field, before → after) and writes
 // nothing. Otherwise everything is checked first — the values, then each phone (its vendor must be
 // able to carry the value: e.g. a VVX image path ≤ 255 characters) — and written in ONE store
@@ -57,17 +56,17 @@ const operation = z.discriminatedUnion('op', [
 ]);
 export type BulkOperation = z.infer<typeof operation>;
 
+/** The phone filter (also how /users/bulk selects licences: those of the phones it selects). */
+export const phoneFilter = z.object({
+  tenant: tenantIdSchema.optional(),
+  model: modelName.optional(),
+  group: groupLabel.optional(),
+  configState: z.enum(CONFIG_STATES as unknown as [string, ...string[]]).optional(),
+});
+
 export const bulkRequest = z
   .object({
-    filter: z
-      .object({
-        tenant: tenantIdSchema.optional(),
-        model: modelName.optional(),
-        group: groupLabel.optional(),
-        configState: z.enum(CONFIG_STATES as unknown as [string, ...string[]]).optional(),
-        macs: z.array(z.string().max(40)).min(1).max(MAX_BULK_DEVICES).optional(),
-      })
-      .strict(),
+    filter: phoneFilter.extend({ macs: z.array(z.string().max(40)).min(1).max(MAX_BULK_DEVICES).optional() }).strict(),
     operations: z.array(operation).min(1).max(20),
     dryRun: z.boolean().optional(),
     /** MAC → version (the row version, as text) as the preview showed them: a phone changed since → 409. */
@@ -185,7 +184,7 @@ function plan(d: Device, profile: NetworkProfile, ops: BulkOperation[], values: 
 }
 
 /** The phones of the filter the caller may edit (tenant admins: their tenant; another one: 404). */
-async function select(deps: BulkDeps, store: Store, p: Principal, f: BulkRequest['filter']): Promise<Device[]> {
+export async function selectDevices(deps: BulkDeps, store: Store, p: Principal, f: BulkRequest['filter']): Promise<Device[]> {
   const tenantId = f.tenant ?? (p.kind === 'user' ? p.tenantId : undefined);
   if (!tenantId && !isOperator(p)) throw invalid('filter.tenant', 'validation.required');
   if (tenantId) {
@@ -245,7 +244,7 @@ export async function bulkEditDevices(deps: BulkDeps, p: Actor, input: unknown):
   const id = randomUUID();
   const dryRun = req.dryRun === true;
   const run = async (store: Store): Promise<{ result: BulkResult; written: string[] }> => {
-    const devices = await select(deps, store, p, req.filter);
+    const devices = await selectDevices(deps, store, p, req.filter);
     if (req.expect) {
       for (const [rawMac, version] of Object.entries(req.expect)) {
         let mac: string;

@@ -1,4 +1,4 @@
-import { effectiveKeys } from './templates.ts';
+import { effectiveKeys, familyFits, templateOf } from './templates.ts';
 import { conflict, forbidden, invalid, notFound, stale } from '../domain/errors.ts';
 import { normalizeMac, formatMac } from '../domain/mac.ts';
 import { listParam, message, shownValue, type Message } from '../domain/messages.ts';
@@ -41,6 +41,11 @@ export async function checkKeysFit(store: Store, userNumber: string, device: { m
   if (!found) return;
   const capacity = keyCapacity(found.model, device.expansionModules);
   const user = await store.users.get(userNumber);
+  // A licence with a key template meant for another model family does not take this phone.
+  const template = user ? await templateOf(store, user) : undefined;
+  if (template && !familyFits(template.family, { vendor: found.vendor.id, model: found.model.model })) {
+    throw conflict('user', 'conflict.template_family_device', { user: userNumber, template: template.name, family: template.family ?? '', model: device.model, mac: formatMac(device.mac) });
+  }
   // The effective keys: the licence's template merged with its own keys.
   const highest = Math.max(0, ...(user ? await effectiveKeys(store, user) : await store.keys.list(userNumber)).map((k) => k.position));
   if (highest > capacity) {

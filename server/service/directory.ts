@@ -5,10 +5,11 @@
 // another tenant's are not found (404). Every write is audited and drops the cached directory of
 // every phone of the tenant (other nodes learn it through the change feed).
 import { contactInput, parseInput } from '../domain/schemas.ts';
-import { invalid, notFound } from '../domain/errors.ts';
+import { invalid, notFound, stale } from '../domain/errors.ts';
 import { requireTenantAdmin, type Actor, type Principal } from '../auth/principal.ts';
 import type { SharedContact, Store } from '../store/types.ts';
-import { inTransaction, type ServiceDeps } from './context.ts';
+import { checkVersion, inTransaction, RETRY, versionedWrite, type ServiceDeps, type WriteOptions } from './context.ts';
+import { message } from '../domain/messages.ts';
 import { getTenant } from './tenants.ts';
 import { recordAudit } from './audit.ts';
 
@@ -53,15 +54,17 @@ export async function createSharedContact(deps: ServiceDeps, p: Actor, tenantId:
   return created;
 }
 
-export async function updateSharedContact(deps: ServiceDeps, p: Actor, tenantId: string, id: string, input: unknown): Promise<SharedContact> {
+export async function updateSharedContact(deps: ServiceDeps, p: Actor, tenantId: string, id: string, input: unknown, opts: WriteOptions = {}): Promise<SharedContact> {
   await getSharedContact(deps, p, tenantId, id);
   requireTenantAdmin(p, tenantId);
-  const updated = await inTransaction(deps, async (d) => {
+  const what = message('stale.shared_contact', { id });
+  const updated = await versionedWrite(deps, what, opts, async (d) => {
     const cur = await getSharedContact(d, p, tenantId, id);
+    checkVersion(opts, cur.version, what);
     if (input === null || typeof input !== 'object' || Array.isArray(input)) throw invalid('(body)', 'validation.type_object');
     // PATCH semantics: absent fields keep their value; the result is validated as a whole.
     const c = parseContact({ name: cur.name, work: cur.work, mobile: cur.mobile, home: cur.home, group: cur.group, ...(input as object) });
-    await d.store.sharedContacts.update(cur.id, row(c));
+    if (!(await d.store.sharedContacts.update(cur.id, row(c), cur.version))) return RETRY;
     const after = (await d.store.sharedContacts.get(cur.id))!;
     await recordAudit(d.store, p, { action: 'shared_contact.update', tenantId, targetId: cur.id, before: cur, after });
     return after;
@@ -70,12 +73,14 @@ export async function updateSharedContact(deps: ServiceDeps, p: Actor, tenantId:
   return updated;
 }
 
-export async function deleteSharedContact(deps: ServiceDeps, p: Actor, tenantId: string, id: string): Promise<void> {
+export async function deleteSharedContact(deps: ServiceDeps, p: Actor, tenantId: string, id: string, opts: WriteOptions = {}): Promise<void> {
   await getSharedContact(deps, p, tenantId, id);
   requireTenantAdmin(p, tenantId);
+  const what = message('stale.shared_contact', { id });
   const gone = await inTransaction(deps, async (d) => {
     const cur = await getSharedContact(d, p, tenantId, id);
-    await d.store.sharedContacts.delete(cur.id);
+    checkVersion(opts, cur.version, what);
+    if (!(await d.store.sharedContacts.delete(cur.id, cur.version))) throw stale(what);
     await recordAudit(d.store, p, { action: 'shared_contact.delete', tenantId, targetId: cur.id, before: cur });
     return cur.id;
   });

@@ -68,7 +68,7 @@ export const familyFits = (family: string | null, device: { vendor: string; mode
  * a phone outside the template's family, or whose keys (template merged with the licence's own)
  * go beyond the model's capacity.
  */
-export async function checkTemplateFits(store: Store, template: { family: string | null; keys: readonly FunctionKey[] }, numbers: readonly string[]): Promise<ErrorDetail[]> {
+export async function checkTemplateFits(store: Store, template: { name: string; family: string | null; keys: readonly FunctionKey[] }, numbers: readonly string[]): Promise<ErrorDetail[]> {
   const problems: ErrorDetail[] = [];
   for (const n of numbers) {
     const own = await store.keys.list(n);
@@ -76,7 +76,7 @@ export async function checkTemplateFits(store: Store, template: { family: string
     for (const d of await store.devices.list({ userNumber: n })) {
       const mac = formatMac(d.mac);
       if (!familyFits(template.family, d)) {
-        problems.push({ field: 'family', key: 'validation.template_family_mismatch', params: { family: template.family ?? '', model: d.model, mac, user: n } });
+        problems.push({ field: 'family', key: 'validation.template_family_mismatch', params: { template: template.name, family: template.family ?? '', model: d.model, mac, user: n } });
         continue;
       }
       const found = findModel(d.model);
@@ -142,7 +142,7 @@ export async function updateTemplate(deps: ServiceDeps, p: Actor, tenantId: stri
     const keys = v.keys === undefined ? cur.keys : await checkKeyList(d.store, tenantId, v.keys, { limit: 999 });
     if (name !== cur.name) await nameFree(d.store, tenantId, name, cur.id);
     const users = await d.store.users.withTemplate(cur.id);
-    const problems = await checkTemplateFits(d.store, { family, keys }, users);
+    const problems = await checkTemplateFits(d.store, { name, family, keys }, users);
     if (problems.length) throw invalidAll(problems);
     if (!(await d.store.keyTemplates.update(cur.id, { name, family, keys }, cur.version))) {
       if (v.version !== undefined) throw conflict('version', 'conflict.key_template_stale', { version: v.version, current: cur.version + 1 });

@@ -73,6 +73,11 @@ export function field(req: Request, name: string): string {
 /** Empty → null (clears an optional value). */
 export const orNull = (s: string): string | null => (s === '' ? null : s);
 
+/** The fields of a contact form (personal or shared contact): empty numbers and group are null. */
+export const contactFields = (req: Request) => ({
+  name: field(req, 'name'), work: orNull(field(req, 'work')), mobile: orNull(field(req, 'mobile')), home: orNull(field(req, 'home')), group: orNull(field(req, 'group')),
+});
+
 /** A number field: empty → null; not a number → the raw text, so validation names the field. */
 export function numberOrNull(s: string): number | string | null {
   if (s === '') return null;

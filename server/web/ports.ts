@@ -4,7 +4,7 @@
 import type { AppContext } from '../app-context.ts';
 import type { Actor, Principal } from '../auth/principal.ts';
 import { importDevices } from '../imports/devices.ts';
-import { importContacts } from '../imports/contacts.ts';
+import { importContacts, importSharedContacts } from '../imports/contacts.ts';
 import type { LineReason } from '../imports/report.ts';
 import type { Message } from '../domain/messages.ts';
 import { notFound } from '../domain/errors.ts';
@@ -47,6 +47,8 @@ export interface ResyncJobView {
 
 export interface WebPorts {
   importContacts?(p: Actor, number: string, csv: Buffer, dryRun: boolean): Promise<ImportReport>;
+  /** The company directory's shared contacts of a tenant, like personal ones. */
+  importSharedContacts?(p: Actor, tenantId: string, csv: Buffer, dryRun: boolean): Promise<ImportReport>;
   importDevices?(p: Actor, csv: Buffer, opts: { dryRun: boolean; skipInvalid: boolean }): Promise<ImportReport>;
   resyncDevice?(p: Actor, mac: string): Promise<{ id: string }>;
   resyncTenant?(p: Actor, tenantId: string): Promise<{ id: string }>;
@@ -67,6 +69,7 @@ export function webPorts(app: AppContext): WebPorts {
   return {
     importDevices: (p, csv, o) => importDevices(app, p, once(csv), { dryRun: o.dryRun, mode: o.skipInvalid ? 'skip-invalid' : 'all-or-nothing' }),
     importContacts: (p, number, csv, dryRun) => importContacts(app, p, number, once(csv), { dryRun, mode: 'skip-invalid' }),
+    importSharedContacts: (p, tenantId, csv, dryRun) => importSharedContacts(app, p, tenantId, once(csv), { dryRun, mode: 'skip-invalid' }),
     resyncDevice: async (p, mac) => ({ id: (await app.resync.device(p, mac)).id }),
     resyncTenant: async (p, tenant) => ({ id: (await app.resync.tenant(p, tenant)).id }),
     resyncJob: async (p, id) => {

@@ -53,7 +53,7 @@ export function webRouter(app: AppContext, ports: Partial<WebPorts> = {}): Route
   // Before the admin pages: /tenants/:t/users/new is not a licence number.
   r.use(accountPages(app, render));
   r.use(userPages(app, render, services));
-  r.use(directoryPages(app, render));
+  r.use(directoryPages(app, render, services));
   r.use(adminPages(app, render, services));
   r.use(parcPages(app, render, services));
   r.use(operatorPages(app, render, services));

@@ -77,6 +77,11 @@ async function lookupOf(app: AppContext, e: DomainError): Promise<Lookup | null>
       if (!c) return null;
       return { filter: { userNumber: c.userNumber, action: 'contact.' }, actions: ['contact.create', 'contact.update'], targetId: String(c.id), version: c.version };
     }
+    case 'stale.shared_contact': {
+      const c = await app.store.sharedContacts.get(Number(p.id));
+      if (!c) return null;
+      return { filter: { tenantId: c.tenantId, action: 'shared_contact.' }, actions: ['shared_contact.create', 'shared_contact.update'], targetId: String(c.id), version: c.version };
+    }
     case 'stale.network_tenant':
       return { filter: { tenantId: String(p.id), action: 'tenant.network' }, actions: ['tenant.network'] };
     case 'stale.network_device':

@@ -202,6 +202,30 @@ export const PARC_PAGES: PageSpec[] = [
   } },
 ];
 
+/** The first shared contact / key template of acme (the directory test seeds them). */
+const firstOf = async (c: Cockpit, what: 'contacts' | 'key-templates'): Promise<number> => (await c.s.api('GET', `/tenants/acme/${what}`)).body[0].id;
+
+/** The company directory and key template pages of issue 16, admin role: lists, edits, an import report, errors. */
+export const DIRECTORY_PAGES: PageSpec[] = [
+  { name: 'directory', go: '/tenants/acme/directory' },
+  { name: 'directory-error', go: async (page, c) => {
+    await page.goto(`${c.s.adminUrl}/tenants/acme/directory`);
+    await page.fill('#f-work', 'pas un numéro');
+    await Promise.all([page.waitForLoadState('load'), page.click('form[action$="/directory"] button.primary')]);
+  } },
+  { name: 'directory-edit', go: async (page, c) => page.goto(`${c.s.adminUrl}/tenants/acme/directory/${await firstOf(c, 'contacts')}/edit`).then(() => undefined) },
+  { name: 'directory-import', go: '/tenants/acme/directory/import' },
+  { name: 'directory-import-report', go: upload('/tenants/acme/directory/import', CSV_CONTACTS, 'annuaire.csv') },
+  { name: 'key-templates', go: '/tenants/acme/key-templates' },
+  { name: 'key-template', go: async (page, c) => page.goto(`${c.s.adminUrl}/tenants/acme/key-templates/${await firstOf(c, 'key-templates')}`).then(() => undefined) },
+  { name: 'user-keys-template', go: `/users/${USER.login}/keys` },
+  { name: 'bulk-licences-preview', go: async (page, c) => {
+    await page.goto(`${c.s.adminUrl}/tenants/acme/bulk`);
+    await page.check('input[name=op][value=setKeyTemplate]');
+    await Promise.all([page.waitForLoadState('load'), page.click('form[action$="/bulk"] button.primary')]);
+  } },
+];
+
 /** The account pages of issue 17 (own password, licence and phone creation / deletion), audited in their own file. */
 export const ACCOUNT_PAGES: Record<Role, PageSpec[]> = {
   user: [

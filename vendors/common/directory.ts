@@ -3,25 +3,75 @@
 // (vendors/common/locale.ts `directoryGroups`: "Collègues", "Entreprise", "Personnel" in French).
 // - Groups in this order: colleagues, company, personal. A shared or personal contact that has its
 //   own group keeps it; without one it goes in "Entreprise" or "Personnel".
-// - At most `max` contacts (the vendor's directory limit, cited in each vendor's file). When there
-//   are more, the user's own contacts are kept first, then colleagues, then shared contacts: a
-//   company directory never pushes out what the user typed herself.
+// - Size: the file a phone loads must never hold more than its vendor's limit (cited in each vendor's
+//   file). Entries the vendor writes besides contacts (the blacklist and priority callers a Snom
+//   book flags, the blacklist and speed dials of a VVX directory) come first: they change how calls
+//   are handled. Contacts are then kept in this order until the next one would not fit: the user's
+//   own contacts (what she typed herself is never pushed out by a company directory), then
+//   colleagues, then shared contacts, each in its stored order. The first contact that does not fit
+//   ends the list: nothing of a lower rank is kept while one of a higher rank is left out, so the
+//   result does not depend on the sizes of the contacts. `fitDirectory` says how many of each were
+//   left out; every vendor's checks report it (`vendor.directory_truncated`, GET /devices/{mac}/checks).
 // - Nothing without a user: an unassigned phone has no directory.
 // - `personalFirst`: for a format where an earlier entry hides a later one with the same number
 //   (the VVX `ct` must not repeat), the user's own contacts come first and win.
-import type { RenderContact, RenderContext } from '../types.ts';
+import type { RenderContact, RenderContext, ValueProblem } from '../types.ts';
+import { problem } from './checks.ts';
 import { cleanText } from './escape.ts';
 import { localeInfo } from './locale.ts';
 
 const hasText = (v: string | undefined): v is string => v !== undefined && cleanText(v).trim() !== '';
 
-export function phoneDirectory(ctx: RenderContext, max: number, opts: { personalFirst?: boolean } = {}): RenderContact[] {
-  if (!ctx.user) return [];
+export interface DirectoryFit {
+  /** The contacts written, in file order. */
+  contacts: RenderContact[];
+  /** How many of each kind were left out because the phone's directory is full. */
+  left: { personal: number; colleagues: number; shared: number };
+  /** The vendor's limit the fit was made against (entries of its format). */
+  max: number;
+}
+
+/**
+ * The directory a phone gets. `accept(c)` is the vendor's budget: called once per contact in rank
+ * order, it answers whether the contact still fits (and counts it when it does); the default counts
+ * one entry per contact against `max`.
+ */
+export function fitDirectory(ctx: RenderContext, max: number, opts: { personalFirst?: boolean; accept?: (c: RenderContact) => boolean } = {}): DirectoryFit {
+  const left = { personal: 0, colleagues: 0, shared: 0 };
+  if (!ctx.user) return { contacts: [], left, max };
   const names = localeInfo(ctx.network.locale).directoryGroups;
-  const personal = ctx.contacts.slice(0, max).map((c) => ({ ...c, group: hasText(c.group) ? c.group : names.personal }));
-  let room = max - personal.length;
-  const colleagues = (ctx.directory?.colleagues ?? []).slice(0, Math.max(0, room)).map((c) => ({ ...c, group: names.colleagues }));
-  room -= colleagues.length;
-  const shared = (ctx.directory?.shared ?? []).slice(0, Math.max(0, room)).map((c) => ({ ...c, group: hasText(c.group) ? c.group : names.company }));
-  return opts.personalFirst ? [...personal, ...colleagues, ...shared] : [...colleagues, ...shared, ...personal];
+  let taken = 0;
+  const accept = opts.accept ?? (() => (taken < max ? (taken++, true) : false));
+  const ranked: Array<[keyof typeof left, RenderContact]> = [
+    ...ctx.contacts.map((c): [keyof typeof left, RenderContact] => ['personal', { ...c, group: hasText(c.group) ? c.group : names.personal }]),
+    ...(ctx.directory?.colleagues ?? []).map((c): [keyof typeof left, RenderContact] => ['colleagues', { ...c, group: names.colleagues }]),
+    ...(ctx.directory?.shared ?? []).map((c): [keyof typeof left, RenderContact] => ['shared', { ...c, group: hasText(c.group) ? c.group : names.company }]),
+  ];
+  const kept: Record<keyof typeof left, RenderContact[]> = { personal: [], colleagues: [], shared: [] };
+  let full = false;
+  for (const [kind, c] of ranked) {
+    if (!full && accept(c)) kept[kind].push(c);
+    else {
+      full = true;
+      left[kind]++;
+    }
+  }
+  const contacts = opts.personalFirst ? [...kept.personal, ...kept.colleagues, ...kept.shared] : [...kept.colleagues, ...kept.shared, ...kept.personal];
+  return { contacts, left, max };
+}
+
+export function phoneDirectory(ctx: RenderContext, max: number, opts: { personalFirst?: boolean } = {}): RenderContact[] {
+  return fitDirectory(ctx, max, opts).contacts;
+}
+
+/** What the device's checks say when the directory did not fit: how many of each were left out. */
+export function directoryProblems(fit: DirectoryFit): ValueProblem[] {
+  const { personal, colleagues, shared } = fit.left;
+  const count = personal + colleagues + shared;
+  if (count === 0) return [];
+  return [
+    problem('directory', 'vendor.directory_truncated', `the phone's directory holds ${fit.max} entries: ${count} contact(s) left out (${personal} personal, ${colleagues} colleagues, ${shared} shared)`, {
+      max: fit.max, count, personal, colleagues, shared,
+    }),
+  ];
 }

@@ -6,7 +6,8 @@
 import type { RenderContext, ValueProblem } from '../types.ts';
 import { controlCharProblem } from '../common/escape.ts';
 import { isValidTimezone, timezoneRule } from '../common/timezone.ts';
-import { contactNumbers } from './directory.ts';
+import { contactNumbers, polycomDirectory } from './directory.ts';
+import { directoryProblems } from '../common/directory.ts';
 import { MAX_APP_FILE_PATH } from './master.ts';
 import { findModel, maxKeyPositions } from './models.ts';
 import { MIN_POLL_SECONDS, POLYCOM_CODECS } from './params.ts';
@@ -109,5 +110,6 @@ export function checkPolycomValues(ctx: RenderContext): ValueProblem[] {
     }),
   );
   problems.push(...featureProblems(ctx, 'polycom', POLYCOM_FEATURES));
+  problems.push(...directoryProblems(polycomDirectory(ctx)));
   return problems;
 }

@@ -13,9 +13,13 @@
 //   CX5500 guide p.81 "Auto Reject"); a number already listed (a contact, a speed dial) is flagged
 //   on that entry instead, since `ct` may not repeat. `ad` (auto-divert, which would win) stays 0.
 import { create } from 'xmlbuilder2';
-import type { RenderContact } from '../types.ts';
+import type { RenderContact, RenderContext } from '../types.ts';
 import type { KeyPlan } from './keys.ts';
-import { LABEL_BYTES } from './keys.ts';
+import { LABEL_BYTES, planKeys } from './keys.ts';
+import { fitDirectory, type DirectoryFit } from '../common/directory.ts';
+import { POLYCOM_FEATURES } from './features.ts';
+import { findModel } from './models.ts';
+import { polycomAccounts } from './params.ts';
 import { cleanText } from '../common/escape.ts';
 import { dialString, forXmlBuilder, truncateUtf8, utf8Length } from './text.ts';
 
@@ -23,12 +27,40 @@ import { dialString, forXmlBuilder, truncateUtf8, utf8Length } from './text.ts';
  * Limits of the file. The phone keeps at most 200 KB of directory file (`dir.local.volatile.maxSize`
  * 1–200, "phones with more than 16 MB RAM support up to 200 Kbytes of directory file", SoundPoint
  * IP / SoundStation IP Administrator's Guide SIP 3.1, A-68, manualsdir.com mirror); an item here is
- * about 150 bytes, so cadran writes at most 1000 items (about 150 KB) from at most 1000 contacts —
- * a contact with several numbers takes one item per number, the last ones are left out past 1000.
+ * about 150 bytes, so cadran writes at most 1000 items (about 150 KB) — speed dials, blacklisted
+ * numbers and contacts together (a contact with several numbers takes one item per number;
+ * polycomDirectory() decides which contacts fit, the device's checks say how many were left out).
  * The VVX local directory has no group field ([PC-AG] item elements): groups are not written.
  */
-export const DIRECTORY_MAX_CONTACTS = 1000;
 export const DIRECTORY_MAX_ITEMS = 1000;
+
+/** The user's blacklist as the directory carries it (none without a user or stored settings). */
+export const directoryBlacklist = (ctx: RenderContext): string[] => (ctx.user ? (ctx.features?.blacklist ?? []).slice(0, POLYCOM_FEATURES.blacklist) : []);
+
+/** The speed dials the directory must carry (the keys point at their `sd` index). */
+export const directoryKeyPlan = (ctx: RenderContext): KeyPlan => planKeys(ctx.keys, findModel(ctx.device.model), polycomAccounts(ctx).accounts);
+
+/**
+ * The contacts the directory holds within DIRECTORY_MAX_ITEMS items (vendors/common/directory.ts
+ * ranks them, the user's own first): the speed dials and the blacklisted numbers no kept contact
+ * holds take items of their own and are counted first; a contact takes one item per number not
+ * listed yet.
+ */
+export function polycomDirectory(ctx: RenderContext, plan: KeyPlan = directoryKeyPlan(ctx), blacklist: readonly string[] = directoryBlacklist(ctx)): DirectoryFit {
+  const listed = new Set(plan.speedDials.map((s) => s.number));
+  const rejected = new Set(blacklist.map(dialString).filter(Boolean));
+  let items = plan.speedDials.length;
+  const accept = (c: RenderContact): boolean => {
+    const fresh = new Set(contactNumbers(c).map((n) => n.ct).filter((ct) => !listed.has(ct)));
+    let own = 0;
+    for (const n of rejected) if (!listed.has(n) && !fresh.has(n)) own++;
+    if (items + fresh.size + own > DIRECTORY_MAX_ITEMS) return false;
+    items += fresh.size;
+    for (const ct of fresh) listed.add(ct);
+    return true;
+  };
+  return fitDirectory(ctx, DIRECTORY_MAX_ITEMS, { personalFirst: true, accept });
+}
 
 interface Item {
   fn: string;
@@ -104,6 +136,8 @@ export function directoryItems(contacts: readonly RenderContact[], plan: KeyPlan
       existing.reject = true;
       continue;
     }
+    // polycomDirectory() keeps room for these; never more items than the phone takes.
+    if (items.length >= DIRECTORY_MAX_ITEMS) break;
     const item: Item = { fn: truncateUtf8(ct, LABEL_BYTES), ct, lb: truncateUtf8(ct, LABEL_BYTES), speedDialOnly: false, reject: true };
     items.push(item);
     byCt.set(ct, item);

@@ -8,11 +8,10 @@
 import { POLYCOM_FEATURES } from './features.ts';
 import type { RenderContext, RenderedFile, TemplateSource, Vendor } from '../types.ts';
 import { checkPolycomValues } from './checks.ts';
-import { DIRECTORY_MAX_CONTACTS, renderDirectory } from './directory.ts';
-import { phoneDirectory } from '../common/directory.ts';
+import { directoryBlacklist, polycomDirectory, renderDirectory } from './directory.ts';
 import { directoryName, paramsName, parseFileName, phoneMasterName } from './files.ts';
 import { identifyPolycom, POLYCOM_OUIS } from './identify.ts';
-import { planKeys } from './keys.ts';
+import { planKeys, type KeyPlan } from './keys.ts';
 import { renderDefaultMaster, renderPhoneMaster } from './master.ts';
 import { findModel, POLYCOM_MODELS } from './models.ts';
 import { paramsData, polycomAccounts } from './params.ts';
@@ -30,6 +29,12 @@ function xml(body: string, sensitive: boolean): RenderedFile {
 function ownParams(ctx: RenderContext, templates: TemplateSource): string {
   const model = findModel(ctx.device.model);
   return templates.render('polycom', 'phone.cfg.hbs', paramsData(ctx, planKeys(ctx.keys, model, polycomAccounts(ctx).accounts)));
+}
+
+/** `<MAC>-directory.xml`: the contacts that fit beside the speed dials and the blacklist. */
+function directoryFile(ctx: RenderContext, plan: KeyPlan): string {
+  const blacklist = directoryBlacklist(ctx);
+  return renderDirectory(polycomDirectory(ctx, plan, blacklist).contacts, plan, resolveProfile(ctx).locale.numberLabels, blacklist);
 }
 
 function render(file: string, ctx: RenderContext | null, templates: TemplateSource): RenderedFile | null {
@@ -56,12 +61,7 @@ function render(file: string, ctx: RenderContext | null, templates: TemplateSour
     case 'directory':
       // Personal contacts are private to their user: never cached publicly.
       return xml(
-        renderDirectory(
-          phoneDirectory(ctx, DIRECTORY_MAX_CONTACTS, { personalFirst: true }),
-          planKeys(ctx.keys, model, polycomAccounts(ctx).accounts),
-          resolveProfile(ctx).locale.numberLabels,
-          ctx.user ? (ctx.features?.blacklist ?? []).slice(0, POLYCOM_FEATURES.blacklist) : [],
-        ),
+        directoryFile(ctx, planKeys(ctx.keys, model, polycomAccounts(ctx).accounts)),
         true,
       );
   }

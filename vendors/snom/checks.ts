@@ -5,6 +5,8 @@ import { isValidTimezone } from '../common/timezone.ts';
 import { findSnomModel, maxKeyPosition } from './models.ts';
 import { featureProblems, profileProblems, problem } from '../common/checks.ts';
 import { SNOM_FEATURES } from './features.ts';
+import { directoryProblems } from '../common/directory.ts';
+import { snomDirectory } from './phonebook.ts';
 import { checkParameter } from './parameters.ts';
 import { SNOM_CODECS, SNOM_NTP_SERVERS } from './settings.ts';
 import { snomTime } from './timezone.ts';
@@ -82,5 +84,6 @@ export function checkSnomValues(ctx: RenderContext): ValueProblem[] {
     }),
   );
   problems.push(...featureProblems(ctx, 'snom', SNOM_FEATURES));
+  problems.push(...directoryProblems(snomDirectory(ctx)));
   return problems;
 }

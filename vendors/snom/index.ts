@@ -8,8 +8,7 @@ import { SNOM_OUIS, identifySnom } from './identify.ts';
 import { bootFileNames, fileNames, parseFileName } from './files.ts';
 import { settingsData } from './settings.ts';
 import { firmwareUrl } from '../common/firmware.ts';
-import { PHONEBOOK_MAX_CONTACTS, phonebookXml } from './phonebook.ts';
-import { phoneDirectory } from '../common/directory.ts';
+import { bookLists, phonebookXml, snomDirectory } from './phonebook.ts';
 import { checkSnomValues } from './checks.ts';
 import { applyParameters, snomParameters } from './parameters.ts';
 
@@ -18,13 +17,6 @@ const XML = 'application/xml; charset=utf-8';
 
 function xmlFile(text: string, sensitive: boolean): RenderedFile {
   return { contentType: XML, body: Buffer.from(text, 'utf8'), sensitive };
-}
-
-/** The line settings the phone book carries (phonebook.ts): none without a user or stored settings. */
-function bookLists(ctx: RenderContext): { vip: string[]; blocked: string[] } {
-  const f = ctx.user ? ctx.features : undefined;
-  if (!f) return { vip: [], blocked: [] };
-  return { vip: f.dnd.allowedCallers.slice(0, SNOM_FEATURES.allowedCallers), blocked: f.blacklist.slice(0, SNOM_FEATURES.blacklist) };
 }
 
 /** A per-device file asked under another device's MAC is not this device's to render. */
@@ -75,7 +67,7 @@ function render(file: string, ctx: RenderContext | null, templates: TemplateSour
       // Personal contacts are private to their user: never cached publicly either. The company
       // directory (colleagues, shared contacts) beside them, each contact with its <group>; the
       // user's priority callers and blacklist flag the entries holding their numbers.
-      return xmlFile(phonebookXml(phoneDirectory(ctx, PHONEBOOK_MAX_CONTACTS), bookLists(ctx)), true);
+      return xmlFile(phonebookXml(snomDirectory(ctx).contacts, bookLists(ctx)), true);
     case 'firmware': {
       if (!ctx) return null;
       const url = firmwareUrl(ctx, f.model);

@@ -27,8 +27,10 @@
 // `&amp;` or `&bogus;` would lose text or break the XML: `&` is escaped here, which that writer then
 // keeps as is (`&amp;` is an entity reference to it).
 import { create } from 'xmlbuilder2';
-import type { RenderContact } from '../types.ts';
+import type { RenderContact, RenderContext } from '../types.ts';
 import { cleanText } from '../common/escape.ts';
+import { fitDirectory, type DirectoryFit } from '../common/directory.ts';
+import { SNOM_FEATURES } from './features.ts';
 
 const NUMBER_TYPES = [
   ['work', 'business'],
@@ -49,6 +51,38 @@ const bookText = (v: string): string => cleanText(v).replace(/&/g, '&amp;');
 export interface BookLists {
   vip: readonly string[];
   blocked: readonly string[];
+}
+
+/** The line settings the phone book carries: none without a user or stored settings. */
+export function bookLists(ctx: RenderContext): BookLists {
+  const f = ctx.user ? ctx.features : undefined;
+  if (!f) return { vip: [], blocked: [] };
+  return { vip: f.dnd.allowedCallers.slice(0, SNOM_FEATURES.allowedCallers), blocked: f.blacklist.slice(0, SNOM_FEATURES.blacklist) };
+}
+
+const bookNumbers = (c: RenderContact): string[] =>
+  NUMBER_TYPES.filter(([field]) => c[field] !== undefined && cleanText(c[field]!).trim() !== '').map(([field]) => cleanText(c[field]!).trim());
+
+/**
+ * The contacts the book holds within PHONEBOOK_MAX_CONTACTS entries (vendors/common/directory.ts
+ * ranks them): a flagged number (priority caller, blacklist) that no kept contact holds takes an
+ * entry of its own, so those entries are counted first; a contact without a number takes none.
+ */
+export function snomDirectory(ctx: RenderContext): DirectoryFit {
+  const lists = bookLists(ctx);
+  const flagged = new Set([...lists.vip, ...lists.blocked].map((n) => cleanText(n).trim()).filter(Boolean));
+  const covered = new Set<string>();
+  let written = 0;
+  const accept = (c: RenderContact): boolean => {
+    const nos = bookNumbers(c);
+    if (nos.length === 0) return true;
+    const fresh = new Set(nos.filter((n) => flagged.has(n) && !covered.has(n)));
+    if (written + 1 + (flagged.size - covered.size - fresh.size) > PHONEBOOK_MAX_CONTACTS) return false;
+    written++;
+    for (const n of fresh) covered.add(n);
+    return true;
+  };
+  return fitDirectory(ctx, PHONEBOOK_MAX_CONTACTS, { accept });
 }
 
 export function phonebookXml(contacts: readonly RenderContact[], lists: BookLists = { vip: [], blocked: [] }): string {

@@ -6,6 +6,8 @@ import { yealinkTime } from './timezone.ts';
 import { isValidTimezone } from '../common/timezone.ts';
 import { featureProblems, profileProblems, problem } from '../common/checks.ts';
 import { YEALINK_FEATURES } from './features.ts';
+import { directoryProblems, fitDirectory } from '../common/directory.ts';
+import { PHONEBOOK_MAX_CONTACTS } from './phonebook.ts';
 import { findYealinkModel } from './models.ts';
 import { YEALINK_CODECS } from './config.ts';
 import { checkParameter } from './parameters.ts';
@@ -68,5 +70,7 @@ export function checkYealinkValues(ctx: RenderContext): ValueProblem[] {
     }),
   );
   problems.push(...featureProblems(ctx, 'yealink', YEALINK_FEATURES));
+  // The remote phonebook (the blacklist is a file of its own, at most 100 numbers).
+  problems.push(...directoryProblems(fitDirectory(ctx, PHONEBOOK_MAX_CONTACTS)));
   return problems;
 }

@@ -1,5 +1,5 @@
 // The company directory's shared contacts and the key templates of a tenant (issue 16):
-//   /tenants/{tenant}/contacts[/{id}]        shared contacts (export and import: exports.ts, imports.ts)
+//   /tenants/{tenant}/contacts[/{id}]        shared contacts (ETag "v<n>", If-Match: 412 when stale; export and import: exports.ts, imports.ts)
 //   /tenants/{tenant}/key-templates[/{id}]   key templates (ETag "v<n>", If-Match: 412 when stale; a body `version`: 409)
 //   /users/{number}/effective-keys           a licence's keys as its phones get them, with their source
 import { Router } from 'express';
@@ -17,18 +17,24 @@ export function directoryRouter(app: AppContext): Router {
     res.json((await listSharedContacts(app, principal(req), req.params.tenant)).map(sharedContactView));
   });
   r.post('/tenants/:tenant/contacts', async (req, res) => {
-    res.status(201).json(sharedContactView(await createSharedContact(app, principal(req), req.params.tenant, req.body)));
+    const c = await createSharedContact(app, principal(req), req.params.tenant, req.body);
+    sendVersion(res, c.version);
+    res.status(201).json(sharedContactView(c));
   });
   r.get('/tenants/:tenant/contacts/:id', async (req, res) => {
-    res.json(sharedContactView(await getSharedContact(app, principal(req), req.params.tenant, req.params.id)));
+    const c = await getSharedContact(app, principal(req), req.params.tenant, req.params.id);
+    sendVersion(res, c.version);
+    res.json(sharedContactView(c));
   });
   for (const method of ['patch', 'put'] as const) {
     r[method]('/tenants/:tenant/contacts/:id', async (req, res) => {
-      res.json(sharedContactView(await updateSharedContact(app, principal(req), req.params.tenant, req.params.id, req.body)));
+      const c = await updateSharedContact(app, principal(req), req.params.tenant, req.params.id, req.body, writeOptions(req));
+      sendVersion(res, c.version);
+      res.json(sharedContactView(c));
     });
   }
   r.delete('/tenants/:tenant/contacts/:id', async (req, res) => {
-    await deleteSharedContact(app, principal(req), req.params.tenant, req.params.id);
+    await deleteSharedContact(app, principal(req), req.params.tenant, req.params.id, writeOptions(req));
     res.status(204).end();
   });
 

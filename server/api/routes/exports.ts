@@ -13,7 +13,7 @@ import { listDevices } from '../../service/devices.ts';
 import { listContacts } from '../../service/contacts.ts';
 import { listSharedContacts } from '../../service/directory.ts';
 import { requireDeviceImporter } from '../../imports/devices.ts';
-import { contactsCsv, devicesCsv, exportFileName, featuresOfDevices, parseExportFormat, type ExportFormat } from '../../imports/export.ts';
+import { contactsCsv, devicesCsv, exportFileName, featuresOfDevices, parseExportFormat, templatesOfDevices, type ExportFormat } from '../../imports/export.ts';
 
 const EXCEL = 'application/vnd.ms-excel';
 
@@ -45,7 +45,7 @@ export function exportsRouter(app: AppContext): Router {
     if (!isOperator(p) && p.kind === 'user') tenant ??= p.tenantId;
     const devices = await listDevices(app, p, tenant ? { tenantId: tenant } : {});
     const shown = tenant ? devices.filter((d) => d.tenantId === tenant) : devices;
-    sendCsv(res, devicesCsv(shown, format, await featuresOfDevices(app.store, shown)), exportFileName('phones', tenant ?? 'all'));
+    sendCsv(res, devicesCsv(shown, format, await featuresOfDevices(app.store, shown), await templatesOfDevices(app.store, shown)), exportFileName('phones', tenant ?? 'all'));
   });
   r.get('/users/:number/contacts/export', async (req, res) => {
     const p = principal(req);

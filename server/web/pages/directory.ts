@@ -1,5 +1,6 @@
-// Tenant admin pages of issue 16: the company directory's shared contacts (/tenants/:t/directory,
-// CSV export in the French Excel flavour) and the key templates (/tenants/:t/key-templates, a
+// Tenant admin pages of issue 16: the company directory's shared contacts (/tenants/:t/directory:
+// add, edit and delete with the version read, CSV import with a dry-run report, export in the
+// French Excel flavour) and the key templates (/tenants/:t/key-templates, a
 // page per template whose form carries the version it was read at: a stale save is refused and
 // says so). The services decide who may do what (tenant admins, operators).
 import { Router, type Request, type Response } from 'express';
@@ -7,66 +8,83 @@ import type { AppContext } from '../../app-context.ts';
 import { DomainError } from '../../domain/errors.ts';
 import type { Principal } from '../../auth/principal.ts';
 import type { KeyTemplate, Tenant } from '../../store/types.ts';
-import { createSharedContact, deleteSharedContact, listSharedContacts } from '../../service/directory.ts';
+import { createSharedContact, deleteSharedContact, getSharedContact, listSharedContacts, updateSharedContact } from '../../service/directory.ts';
 import { createTemplate, deleteTemplate, getTemplate, listTemplates, templateUsers, updateTemplate } from '../../service/templates.ts';
 import { listUsers } from '../../service/users.ts';
-import { field, tr, formErrors, orNull } from '../forms.ts';
+import { contactFields, field, tr, formErrors, orNull, type FormErrors } from '../forms.ts';
 import { translate } from '../i18n.ts';
 import type { Renderer } from '../page.ts';
 import { groupNumber } from '../phone-numbers.ts';
 import { contactsCsv } from './user.ts';
-import { who, adminTenant } from './guards.ts';
+import { who, adminTenant, invalidOnly, tenantGet, tenantPost, tenantView } from './guards.ts';
+import { contactsImportStep } from './shared.ts';
+import { formRefusal, formVersion, refusalStatus } from '../stale.ts';
+import type { WebPorts } from '../ports.ts';
 
 /** Rows on a template's page: its keys and a few empty ones to add more. */
 const EXTRA_ROWS = 4;
 
-export function directoryPages(app: AppContext, render: Renderer): Router {
+export function directoryPages(app: AppContext, render: Renderer, ports: WebPorts): Router {
   const r = Router();
-  const base = (p: Principal, t: Tenant, tab: string) => ({
-    tenant: t, tab, isOperator: p.kind === 'operator', active: p.kind === 'operator' ? 'tenants' : tab,
-  });
+  const base = tenantView;
 
-  // ---- shared contacts
-  const contactForm = (req: Request) => ({
-    name: field(req, 'name'), work: orNull(field(req, 'work')), mobile: orNull(field(req, 'mobile')), home: orNull(field(req, 'home')), group: orNull(field(req, 'group')),
-  });
-  const showDirectory = async (req: Request, res: Response, t: Tenant, form: Record<string, unknown> = {}, errors?: ReturnType<typeof formErrors>) => {
+  // ---- shared contacts: list and add, edit (the form carries the version read: a stale save or
+  // delete writes nothing and says who changed it, 409), CSV import (dry-run report first) and export
+  const showDirectory = async (req: Request, res: Response, t: Tenant, form: Record<string, unknown> = {}, errors?: FormErrors, status = 422) => {
     const p = who(req);
     const contacts = (await listSharedContacts(app, p, t.id)).map((c) => ({ ...c, work: groupNumber(c.work), mobile: groupNumber(c.mobile), home: groupNumber(c.home) }));
     const colleagues = (await listUsers(app, p, t.id)).filter((u) => !u.directoryHidden).length;
-    render(req, res, 'directory', { titleKey: 'directory.title', ...base(p, t, 'directory'), contacts, colleagues, form, errors }, errors ? 422 : 200);
+    render(req, res, 'directory', { titleKey: 'directory.title', ...base(p, t, 'directory'), contacts, colleagues, form, errors }, errors ? status : 200);
   };
-  r.get('/tenants/:tenant/directory', async (req, res) => {
-    const t = await adminTenant(app, who(req), req.params.tenant);
-    await showDirectory(req, res, t);
-  });
-  r.post('/tenants/:tenant/directory', async (req, res) => {
-    const p = who(req);
-    const t = await adminTenant(app, p, req.params.tenant);
-    const form = contactForm(req);
+  tenantGet(app, r, '/tenants/:tenant/directory', showDirectory);
+  tenantPost(app, r, '/tenants/:tenant/directory', async (req, res, t, p) => {
+    const form = contactFields(req);
     try {
       await createSharedContact(app, p, t.id, form);
       res.redirect(303, `/tenants/${t.id}/directory?done=contact_saved`);
     } catch (e) {
-      if (!(e instanceof DomainError) || e.code !== 'validation_failed') throw e;
-      await showDirectory(req, res, t, form, formErrors(e, tr(req)));
+      await showDirectory(req, res, t, form, formErrors(invalidOnly(e), tr(req)));
     }
   });
-  r.post('/tenants/:tenant/directory/:id/delete', async (req, res) => {
-    const p = who(req);
-    const t = await adminTenant(app, p, req.params.tenant);
-    await deleteSharedContact(app, p, t.id, req.params.id);
-    res.redirect(303, `/tenants/${t.id}/directory?done=contact_deleted`);
+  const showEdit = (req: Request, res: Response, t: Tenant, id: number, version: number, form: Record<string, unknown>, errors?: FormErrors, status = 200) =>
+    render(req, res, 'shared-contact-edit', { titleKey: 'directory.edit_title', ...base(who(req), t, 'directory'), id, version, form, errors }, status);
+  tenantGet(app, r, '/tenants/:tenant/directory/:id/edit', async (req, res, t) => {
+    const c = await getSharedContact(app, who(req), t.id, String(req.params.id));
+    showEdit(req, res, t, c.id, c.version, { ...c });
   });
-  r.get('/tenants/:tenant/directory.csv', async (req, res) => {
-    const p = who(req);
-    const t = await adminTenant(app, p, req.params.tenant);
-    const contacts = (await listSharedContacts(app, p, t.id)).map((c) => ({ ...c, userNumber: '' }));
+  tenantPost(app, r, '/tenants/:tenant/directory/:id/edit', async (req, res, t, p) => {
+    const c = await getSharedContact(app, p, t.id, String(req.params.id));
+    const form = contactFields(req);
+    try {
+      await updateSharedContact(app, p, t.id, String(c.id), form, formVersion(req));
+      res.redirect(303, `/tenants/${t.id}/directory?done=contact_saved`);
+    } catch (e) {
+      showEdit(req, res, t, c.id, c.version, form, await formRefusal(app, req, e), refusalStatus(e));
+    }
+  });
+  tenantPost(app, r, '/tenants/:tenant/directory/:id/delete', async (req, res, t, p) => {
+    try {
+      await deleteSharedContact(app, p, t.id, String(req.params.id), formVersion(req));
+      res.redirect(303, `/tenants/${t.id}/directory?done=contact_deleted`);
+    } catch (e) {
+      if (!(e instanceof DomainError) || e.code !== 'precondition_failed') throw e;
+      await showDirectory(req, res, t, {}, await formRefusal(app, req, e), 409);
+    }
+  });
+  tenantGet(app, r, '/tenants/:tenant/directory.csv', async (req, res, t) => {
+    const contacts = (await listSharedContacts(app, who(req), t.id)).map((c) => ({ ...c, userNumber: '' }));
     res
       .type('text/csv; charset=utf-8')
       .set('Content-Disposition', `attachment; filename="contacts-${t.id}.csv"`)
       .set('Cache-Control', 'no-store')
       .send(contactsCsv(contacts, (k) => translate(req.web!.lang, k)));
+  });
+  const importBase = (req: Request, t: Tenant) => ({ titleKey: 'directory.import_title', ...base(who(req), t, 'directory'), available: !!ports.importSharedContacts });
+  tenantGet(app, r, '/tenants/:tenant/directory/import', async (req, res, t) => render(req, res, 'shared-contacts-import', importBase(req, t)));
+  tenantPost(app, r, '/tenants/:tenant/directory/import', async (req, res, t, p) => {
+    const run = ports.importSharedContacts;
+    if (!run) return render(req, res, 'error', { titleKey: 'error.title', messageKey: 'import.unavailable' }, 503);
+    await contactsImportStep(req, res, render, { view: 'shared-contacts-import', base: importBase(req, t), listUrl: `/tenants/${t.id}/directory`, run: (csv, dryRun) => run(p, t.id, csv, dryRun) });
   });
 
   // ---- key templates

@@ -1,6 +1,6 @@
 // What every cockpit page checks first: who is browsing, that they administer the tenant of the
 // page, and which domain errors a form shows next to its fields (anything else goes to the error page).
-import type { Request } from 'express';
+import type { Request, Response, Router } from 'express';
 import type { AppContext } from '../../app-context.ts';
 import { requireTenantAdmin, type Actor, type Principal } from '../../auth/principal.ts';
 import { DomainError } from '../../domain/errors.ts';
@@ -26,3 +26,26 @@ export const invalidOnly = (e: unknown): DomainError => {
   if (e instanceof DomainError && (e.code === 'validation_failed' || e.code === 'conflict')) return e;
   throw e;
 };
+
+type TenantHandler = (req: Request, res: Response, t: Tenant, p: Actor) => Promise<void> | void;
+
+/** A page of a tenant its admins (and operators) reach: the handler gets the tenant, checked. */
+export function tenantGet(app: AppContext, r: Router, path: string, handler: TenantHandler): void {
+  r.get(path, async (req, res) => {
+    const p = who(req);
+    await handler(req, res, await adminTenant(app, p, String(req.params.tenant)), p);
+  });
+}
+
+/** A form of such a page, posted. */
+export function tenantPost(app: AppContext, r: Router, path: string, handler: TenantHandler): void {
+  r.post(path, async (req, res) => {
+    const p = who(req);
+    await handler(req, res, await adminTenant(app, p, String(req.params.tenant)), p);
+  });
+}
+
+/** What a tenant page's layout needs: the tenant, its tab, and the nav entry to highlight. */
+export const tenantView = (p: Principal, t: Tenant, tab: string) => ({
+  tenant: t, tab, isOperator: p.kind === 'operator', active: p.kind === 'operator' ? 'tenants' : tab,
+});

@@ -9,20 +9,20 @@ import type { Principal } from '../../auth/principal.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { deleteFirmwareTarget, firmwareInventory, putFirmwareTarget } from '../../service/firmware.ts';
 import { BULK_PROFILE_FIELDS, bulkEditDevices, type BulkOperation, type BulkResult } from '../../provision/bulk.ts';
+import { bulkEditUsers, type UserBulkOperation, type UserBulkResult } from '../../provision/bulk-users.ts';
+import { listTemplates } from '../../service/templates.ts';
 import { CONFIG_STATES } from '../../provision/fleet.ts';
 import { field, formErrors, lines, numberOrNull, tr, type FormErrors } from '../forms.ts';
 import type { Renderer } from '../page.ts';
 import type { WebPorts } from '../ports.ts';
 import { allModels } from '../network-form.ts';
-import { adminTenant, invalidOnly, who } from './guards.ts';
+import { adminTenant, invalidOnly, tenantView, who } from './guards.ts';
 
 const LIST_FIELDS = new Set(['ntpServers', 'dnsServers', 'codecs']);
 
 export function parcPages(app: AppContext, render: Renderer, ports: WebPorts): Router {
   const r = Router();
-  const base = (p: Principal, t: Tenant, tab: string) => ({
-    tenant: t, tab, isOperator: p.kind === 'operator', active: p.kind === 'operator' ? 'tenants' : tab,
-  });
+  const base = tenantView;
 
   // ---- firmware inventory and targets
   const showFirmware = async (req: Request, res: Response, t: Tenant, form: Record<string, string> = {}, errors?: FormErrors, status = 200) => {
@@ -65,14 +65,18 @@ export function parcPages(app: AppContext, render: Renderer, ports: WebPorts): R
   interface BulkForm {
     model: string; group: string; configState: string;
     op: string; newGroup: string; profileField: string; profileValue: string; url: string; version: string; reboot: string;
+    /** setKeyTemplate: a template id, or '' for none (the licences of the selected phones get it). */
+    template: string;
   }
   const readForm = (req: Request): BulkForm => ({
     model: field(req, 'model'), group: field(req, 'group'), configState: field(req, 'configState'),
     op: field(req, 'op'), newGroup: field(req, 'newGroup'), profileField: field(req, 'profileField'), profileValue: field(req, 'profileValue'),
-    url: field(req, 'url'), version: field(req, 'version'), reboot: field(req, 'reboot'),
+    url: field(req, 'url'), version: field(req, 'version'), reboot: field(req, 'reboot'), template: field(req, 'template'),
   });
-  const operationOf = (f: BulkForm): BulkOperation | { op: string } => {
+  const operationOf = (f: BulkForm): BulkOperation | UserBulkOperation | { op: string } => {
     switch (f.op) {
+      case 'setKeyTemplate':
+        return { op: 'setKeyTemplate', template: f.template === '' ? null : Number(f.template) };
       case 'setGroup':
         return { op: 'setGroup', group: f.newGroup === '' ? null : f.newGroup };
       case 'setProfileField': {
@@ -105,12 +109,21 @@ export function parcPages(app: AppContext, render: Renderer, ports: WebPorts): R
     if (path === 'operations.0.value' || path.startsWith('operations.0.value.')) return 'profileValue';
     if (path === 'operations.0.group') return 'newGroup';
     if (path === 'operations.0.url' || path === 'operations.0.version') return path.slice(13);
+    if (path === 'operations.0.template') return 'template';
     if (path.startsWith('operations.0')) return 'op';
     return null;
   };
-  const showBulk = async (req: Request, res: Response, t: Tenant, form: Partial<BulkForm>, extra: { preview?: BulkResult; result?: BulkResult & { jobs?: string[] }; carried?: string; errors?: FormErrors }, status = 200) => {
+  type AnyResult = BulkResult | UserBulkResult;
+  const showBulk = async (req: Request, res: Response, t: Tenant, form: Partial<BulkForm>, extra: { preview?: AnyResult; result?: AnyResult & { jobs?: string[] }; carried?: string; errors?: FormErrors }, status = 200) => {
     const p = who(req);
+    const templates = (await listTemplates(app, p, t.id)).map((k) => ({ id: String(k.id), name: k.name, family: k.family }));
+    // A licence's template change, by name ('—': none).
+    const nameOf = (v: unknown) => (v && typeof v === 'object' && 'name' in v ? String(v.name) : '—');
+    const named = <R extends AnyResult | undefined>(r: R) =>
+      r && 'users' in r ? { ...r, users: r.users.map((u) => ({ ...u, changes: u.changes.map((c) => ({ ...c, beforeName: nameOf(c.before), afterName: nameOf(c.after) })) })) } : r;
+    if (extra.preview) extra = { ...extra, preview: named(extra.preview) };
     render(req, res, 'bulk', {
+      templates,
       titleKey: 'bulk.title', ...base(p, t, 'bulk'), form,
       models: allModels(),
       states: CONFIG_STATES.map((v) => ({ value: v, key: `bulk.state_${v.replace(/-/g, '_')}` })),
@@ -143,9 +156,11 @@ export function parcPages(app: AppContext, render: Renderer, ports: WebPorts): R
     }
     const body = { ...requestOf(t, form), ...(confirm ? { expect } : { dryRun: true }) };
     try {
-      const result = await bulkEditDevices(app, p, body);
+      // A key template is set on licences: those of the phones the filter selects (/users/bulk).
+      const result: AnyResult = form.op === 'setKeyTemplate' ? await bulkEditUsers(app, p, body) : await bulkEditDevices(app, p, body);
       if (!confirm) {
-        const carried = Buffer.from(JSON.stringify({ form, expect: Object.fromEntries(result.devices.map((d) => [d.mac, d.version])) })).toString('base64url');
+        const rows = 'users' in result ? result.users.map((u) => [u.number, u.version]) : result.devices.map((d) => [d.mac, d.version]);
+        const carried = Buffer.from(JSON.stringify({ form, expect: Object.fromEntries(rows) })).toString('base64url');
         return showBulk(req, res, t, form, { preview: result, carried });
       }
       let jobs: string[] = [];

@@ -6,6 +6,39 @@ import type { Device } from '../../store/types.ts';
 import type { Translate } from '../../domain/messages.ts';
 import { reasonText } from '../../imports/report.ts';
 import type { ImportReport } from '../ports.ts';
+import type { Request, Response } from 'express';
+import { DomainError } from '../../domain/errors.ts';
+import { formErrors, importBytes, tr } from '../forms.ts';
+import { translate } from '../i18n.ts';
+import type { Renderer } from '../page.ts';
+
+/**
+ * A contacts import page (personal or shared contacts): the uploaded file is checked (dry run) and
+ * the report shown; confirmed, it is written and the list says what was; nothing written, the
+ * report stays. `base`: the page's view model; `run`: the import (dryRun or not); `listUrl` null:
+ * the importer may not see the list (a deposit into someone's private book), the report stays.
+ */
+export async function contactsImportStep(
+  req: Request, res: Response, render: Renderer,
+  page: { view: string; base: Record<string, unknown>; listUrl: string | null; run: (csv: Buffer, dryRun: boolean) => Promise<ImportReport> },
+): Promise<void> {
+  const { bytes, carried, confirm } = importBytes(req);
+  if (!bytes.toString('utf8').trim()) {
+    return render(req, res, page.view, { ...page.base, errors: { fields: { file: translate(req.web!.lang, 'import.file_required') } } }, 422);
+  }
+  try {
+    const report = await page.run(bytes, !confirm);
+    const view = importView(report, tr(req));
+    // Written: the list, with what was written in the message. Nothing written: this page says so.
+    if (confirm && view.wroteSomething && page.listUrl) {
+      return res.redirect(303, `${page.listUrl}?done=contacts_imported&created=${report.created}&updated=${report.updated}&rejected=${report.rejected}`);
+    }
+    render(req, res, page.view, { ...page.base, report: view, csv: carried, filename: req.upload?.filename, done: confirm });
+  } catch (e) {
+    if (!(e instanceof DomainError) || e.code !== 'validation_failed') throw e;
+    render(req, res, page.view, { ...page.base, errors: formErrors(e, tr(req), () => 'file') }, 422);
+  }
+}
 
 /** A phone counts as "in touch" when it fetched its files within this delay. */
 export const RECENT_MS = 26 * 3600_000;

@@ -16,11 +16,11 @@ import { findModel, keyCapacity } from '../../../vendors/index.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { contactsCsv as exportContacts, parseExportFormat, type ExportFormat } from '../../imports/export.ts';
 import type { Contact, FunctionKey, User } from '../../store/types.ts';
-import { field, tr, formErrors, importBytes, orNull } from '../forms.ts';
+import { contactFields, field, tr, formErrors, orNull } from '../forms.ts';
 import { translate } from '../i18n.ts';
 import type { Renderer } from '../page.ts';
 import type { WebPorts } from '../ports.ts';
-import { deviceRows, importView } from './shared.ts';
+import { contactsImportStep, deviceRows } from './shared.ts';
 import { contactMatches, groupNumber, lostLeadingZero } from '../phone-numbers.ts';
 import { invalidOnly, who } from './guards.ts';
 import { formRefusal, formVersion, refusalStatus } from '../stale.ts';
@@ -316,9 +316,6 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
       .send(contactsCsv(contacts, (k) => translate(req.web!.lang, k)));
   });
 
-  const contactForm = (req: Request) => ({
-    name: field(req, 'name'), work: orNull(field(req, 'work')), mobile: orNull(field(req, 'mobile')), home: orNull(field(req, 'home')), group: orNull(field(req, 'group')),
-  });
   // An admin or an operator adds to a user's book without reading it (`deposit`): the pages say so,
   // and lead back to the licence, never to the list.
   const showContact = (req: Request, res: Response, u: User, form: Record<string, unknown>, id?: number, errors?: ReturnType<typeof formErrors>, status = 422, version?: number, deposit = false) => {
@@ -335,7 +332,7 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
   r.post('/users/:number/contacts/new', async (req, res) => {
     const p = who(req);
     const { user: u, owner } = await contactsDepositTarget(app, p, req.params.number);
-    const form = contactForm(req);
+    const form = contactFields(req);
     try {
       await createContact(app, p, u.number, form);
       if (!owner) return res.redirect(303, `/users/${u.number}/contacts/new?done=contact_added`);
@@ -355,7 +352,7 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
     const p = who(req);
     const u = await contactsOwner(app, p, req.params.number);
     const c = await getContact(app, p, u.number, req.params.id);
-    const form = contactForm(req);
+    const form = contactFields(req);
     try {
       await updateContact(app, p, u.number, String(c.id), form, formVersion(req));
       res.redirect(303, `/users/${u.number}/contacts?done=contact_saved`);
@@ -383,23 +380,9 @@ export function userPages(app: AppContext, render: Renderer, ports: WebPorts): R
     const p = who(req);
     const { user: u, owner } = await contactsDepositTarget(app, p, req.params.number);
     if (!ports.importContacts) return render(req, res, 'error', { titleKey: 'error.title', messageKey: 'import.unavailable' }, 503);
-    const { bytes, carried, confirm } = importBytes(req);
     const base = { titleKey: owner ? 'import.contacts_title' : 'contacts.deposit_import_title', active: activeFor(p, u, 'contacts'), user: u, available: true, deposit: !owner };
-    if (!bytes.toString('utf8').trim()) {
-      return render(req, res, 'contacts-import', { ...base, errors: { fields: { file: translate(req.web!.lang, 'import.file_required') } } }, 422);
-    }
-    try {
-      const report = await ports.importContacts(p, u.number, bytes, !confirm);
-      const view = importView(report, tr(req));
-      // Written: the list, with what was written in the message. Nothing written: this page says so.
-      if (confirm && view.wroteSomething && owner) {
-        return res.redirect(303, `/users/${u.number}/contacts?done=contacts_imported&created=${report.created}&updated=${report.updated}&rejected=${report.rejected}`);
-      }
-      render(req, res, 'contacts-import', { ...base, report: view, csv: carried, filename: req.upload?.filename, done: confirm });
-    } catch (e) {
-      if (!(e instanceof DomainError) || e.code !== 'validation_failed') throw e;
-      render(req, res, 'contacts-import', { ...base, errors: formErrors(e, tr(req), () => 'file') }, 422);
-    }
+    const run = ports.importContacts;
+    await contactsImportStep(req, res, render, { view: 'contacts-import', base, listUrl: owner ? `/users/${u.number}/contacts` : null, run: (csv, dryRun) => run(p, u.number, csv, dryRun) });
   });
   return r;
 }
