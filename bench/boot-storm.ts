@@ -264,6 +264,33 @@ function accepts(port: number): Promise<boolean> {
  * the loopback and the data dir. Its logs (one line per phone request at the default level) go to
  * `logFile`, as they would go to a file or journald in production.
  */
+/** bench/bare-node.js on a free port, serving `www` (the files nginx serves). */
+async function startBareNode(www: string): Promise<ServeChild> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, [fileURLToPath(new URL('./bare-node.js', import.meta.url)), www, String(port)], { stdio: 'ignore' });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const deadline = Date.now() + 30_000;
+  while (!(await accepts(port))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error('bench/bare-node.js did not start');
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await new Promise((r) => setTimeout(r, 500));
+  return {
+    port,
+    pid: child.pid!,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
 async function startCadranServe(tree: string, dataDir: string, logFile: string, workers: number | undefined, profileDir?: string, extraEnv: Record<string, string> = {}): Promise<ServeChild> {
   const [http, admin] = [await freePort(), await freePort()];
   const [tftp, sip] = [await freeUdpPort(), await freeUdpPort()];
@@ -429,6 +456,9 @@ export async function runBootStorm(opts: BootStormOptions = {}): Promise<BootSto
       servers.push(before);
     }
     nginx = await startStaticNginx(join(dir, 'nginx'));
+    // The node:http ceiling: the same files from memory, one process per core, nothing else.
+    const bare = await startBareNode(www);
+    servers.push(bare);
 
     // Both servers must answer the same bytes.
     for (const phone of phones.slice(0, 6)) {
@@ -443,13 +473,16 @@ export async function runBootStorm(opts: BootStormOptions = {}): Promise<BootSto
     if (before) await storm(before.port, phones, concurrency, passLimitMs);
     await storm(nginx.port, phones, concurrency, passLimitMs); // nginx warm-up (page cache, workers)
 
-    type Name = 'cadran' | 'before' | 'nginx';
+    await storm(bare.port, phones, concurrency, passLimitMs);
+
+    type Name = 'cadran' | 'before' | 'nginx' | 'bare';
     const targets: Array<[Name, number, number]> = [
       ['nginx', nginx.port, nginx.pid],
+      ['bare', bare.port, bare.pid],
       ['cadran', cadran.port, cadran.pid],
       ...(before ? [['before', before.port, before.pid] as [Name, number, number]] : []),
     ];
-    const passes: Record<Name, WrkPass[]> = { cadran: [], before: [], nginx: [] };
+    const passes: Record<Name, WrkPass[]> = { cadran: [], before: [], nginx: [], bare: [] };
     for (let r = 0; r < rounds; r++) {
       const order = r % 2 === 0 ? targets : [...targets].reverse();
       for (const [name, port, pid] of order) {
@@ -461,6 +494,7 @@ export async function runBootStorm(opts: BootStormOptions = {}): Promise<BootSto
     const c = wrkRow('cadran (this tree)', passes.cadran);
     const n = wrkRow('nginx (static)', passes.nginx);
     const b = before ? wrkRow('cadran before', passes.before) : null;
+    const bareRow = wrkRow('node:http bare (ceiling)', passes.bare);
     const coldRow = row('cadran (cold, node client)', [cold]);
     print('server                      requests  errors  seconds    req/s   p50 ms   p99 ms  server CPU ms/req  client CPU ms/req');
     const line = (x: StormRow | BootStormRow, cpu?: { s: number; c: number }) =>
@@ -468,13 +502,18 @@ export async function runBootStorm(opts: BootStormOptions = {}): Promise<BootSto
         `${x.server.padEnd(26)} ${String(x.requests).padStart(9)} ${String('errors' in x ? x.errors : x.failed).padStart(7)} ${x.seconds.toFixed(2).padStart(8)} ${String(x.reqPerSec).padStart(8)} ${x.p50Ms.toFixed(2).padStart(8)} ${x.p99Ms.toFixed(2).padStart(8)} ${cpu ? cpu.s.toFixed(3).padStart(18) : '-'.padStart(18)} ${cpu ? cpu.c.toFixed(3).padStart(18) : '-'.padStart(18)}`,
       );
     line(coldRow);
-    for (const x of [c, ...(b ? [b] : []), n]) line(x, { s: x.serverCpuMs, c: x.clientCpuMs });
+    for (const x of [c, ...(b ? [b] : []), bareRow, n]) line(x, { s: x.serverCpuMs, c: x.clientCpuMs });
     const ratio = Math.round((c.reqPerSec / n.reqPerSec) * 100) / 100;
     const cpuRatio = Math.round((n.serverCpuMs / c.serverCpuMs) * 100) / 100;
     const targetMet = ratio >= 0.7 && c.p99Ms < 50 && c.errors === 0;
     print(
       `cadran / nginx = ${ratio}× req/s (server CPU per request: nginx / cadran = ${cpuRatio}×), cadran p99 ${c.p99Ms} ms, ${c.errors} errors — ` +
         `target ≥ 0.7×, p99 < 50 ms, no errors: ${targetMet ? 'met' : 'NOT met'}`,
+    );
+    const r2 = (x: number): number => Math.round(x * 100) / 100;
+    print(
+      `node:http bare (one process per core, files from memory, nothing else) = ${r2(bareRow.reqPerSec / n.reqPerSec)}× nginx: ` +
+        `the ceiling of node:http on this shape; cadran reaches ${r2(c.reqPerSec / bareRow.reqPerSec)}× of it`,
     );
     if (b) print(`before: ${Math.round((b.reqPerSec / n.reqPerSec) * 100) / 100}× nginx, p99 ${b.p99Ms} ms, ${b.errors} errors (${beforeTree}${process.env.CADRAN_BENCH_BEFORE_ENV ? ` with ${process.env.CADRAN_BENCH_BEFORE_ENV}` : ''})`);
     if (c.errors || n.errors || (b && b.errors)) print(`errors: cadran ${c.detail}; nginx ${n.detail}${b ? `; before ${b.detail}` : ''}`);
