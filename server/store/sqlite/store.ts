@@ -16,99 +16,23 @@ import { dirname, join } from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { StoreError } from '../errors.ts';
 import type { FileSnapshot } from '../types.ts';
-import type {
-  Contact, Credential, Device, FileFetch, FunctionKey, ImportRun, KeyTemplate, NetworkOverrides, Operator, SharedContact, Sighting, Store, StoreChange,
-  TemplateOverride, Tenant, UndoEntry, UnknownDevice, User, VersionedProfile,
-} from '../types.ts';
-import type { AuditEntry } from '../../domain/audit.ts';
+import type { FileFetch, NetworkOverrides, Operator, Sighting, Store, StoreChange, VersionedProfile } from '../types.ts';
 import { KEY_FILE_NAME, KeyRing, SecretBox, describeKeySource } from '../secrets.ts';
-import type { StoredFeatures } from '../../domain/features.ts';
+import { type Row, rowMappers, str, strOrNull, textJson } from '../rows.ts';
 import { migrate } from './migrations/index.ts';
 import { censusOf, jsonRowsWithUnknownKey, keyIdsInUse, scrubbing, visitSecrets } from './secret-columns.ts';
 import { sqliteResync } from './resync.ts';
 import { sqliteImportRuns } from './import-runs.ts';
 
-type Row = Record<string, unknown>;
 const now = (): string => new Date().toISOString();
-const str = (v: unknown): string => v as string;
-const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : (v as string));
 
 // Purposes bound into each ciphertext (secrets.ts): a value moved to another column does not open.
 import { FETCHED_FILE_BODY, PROVISIONING_PASSWORD, SIP_PASSWORD } from '../secret-sites.ts';
-
-const toTenant = (r: Row, box: SecretBox): Tenant => ({
-  id: str(r.id), name: str(r.name), sipDomain: str(r.sip_domain), sipProxy: strOrNull(r.sip_proxy),
-  sipPort: r.sip_port as number, sipTransport: r.sip_transport as Tenant['sipTransport'],
-  security: box.openSecurity(JSON.parse(str(r.security))), version: r.version as number, createdAt: str(r.created_at), updatedAt: str(r.updated_at),
-});
-const toUser = (r: Row, box: SecretBox): User => ({
-  number: str(r.number), tenantId: str(r.tenant_id), name: str(r.name), email: strOrNull(r.email),
-  role: r.role as User['role'], passwordHash: strOrNull(r.password_hash), sipAuthName: str(r.sip_auth_name),
-  sipPassword: box.open(str(r.sip_password), SIP_PASSWORD), voicemailNumber: str(r.voicemail_number),
-  version: r.version as number, keysVersion: r.keys_version as number,
-  directoryHidden: r.directory_hidden === 1, keyTemplate: r.key_template === null || r.key_template === undefined ? null : (r.key_template as number),
-  createdAt: str(r.created_at), updatedAt: str(r.updated_at),
-});
-const toSharedContact = (r: Row): SharedContact => ({
-  id: r.id as number, tenantId: str(r.tenant_id), name: str(r.name), work: strOrNull(r.work),
-  mobile: strOrNull(r.mobile), home: strOrNull(r.home), group: strOrNull(r.grp), version: r.version as number,
-  createdAt: str(r.created_at), updatedAt: str(r.updated_at),
-});
-const toKeyTemplate = (r: Row): KeyTemplate => ({
-  id: r.id as number, tenantId: str(r.tenant_id), name: str(r.name), family: strOrNull(r.family),
-  keys: JSON.parse(str(r.keys)) as FunctionKey[], version: r.version as number,
-  createdAt: str(r.created_at), updatedAt: str(r.updated_at),
-});
-const toDevice = (r: Row, box: SecretBox): Device => ({
-  mac: str(r.mac), tenantId: str(r.tenant_id), vendor: str(r.vendor), model: str(r.model),
-  userNumber: strOrNull(r.user_number), label: strOrNull(r.label), expansionModules: r.expansion_modules as number,
-  extraLines: JSON.parse(str(r.extra_lines)) as string[],
-  provisioningUsername: strOrNull(r.provisioning_username),
-  provisioningPassword: box.openNullable(strOrNull(r.provisioning_password), PROVISIONING_PASSWORD),
-  version: r.version as number, enrolUntil: strOrNull(r.enrol_until), enrolledAt: strOrNull(r.enrolled_at), enrolledIp: strOrNull(r.enrolled_ip),
-  group: strOrNull(r.device_group),
-  createdAt: str(r.created_at), updatedAt: str(r.updated_at),
-});
-const toCredential = (r: Row): Credential => ({
-  id: str(r.id), kind: r.kind as Credential['kind'], principalKind: r.principal_kind as Credential['principalKind'],
-  principalId: str(r.principal_id), label: strOrNull(r.label), csrfToken: strOrNull(r.csrf_token),
-  createdAt: str(r.created_at), lastUsedAt: str(r.last_used_at), expiresAt: str(r.expires_at),
-  address: strOrNull(r.address), userAgent: strOrNull(r.user_agent),
-});
-const toFeatures = (r: Row): StoredFeatures => ({
-  dnd: { enabled: r.dnd_enabled === 1, allowedCallers: JSON.parse(str(r.dnd_allowed)) as string[] },
-  forwardAlways: { enabled: r.forward_enabled === 1, target: strOrNull(r.forward_target) },
-  rejectAnonymous: r.reject_anonymous === 1,
-  blacklist: JSON.parse(str(r.blacklist)) as string[],
-  version: r.version as number,
-  updatedAt: str(r.updated_at),
-});
-const toContact = (r: Row): Contact => ({
-  id: r.id as number, userNumber: str(r.user_number), name: str(r.name), work: strOrNull(r.work),
-  mobile: strOrNull(r.mobile), home: strOrNull(r.home), group: strOrNull(r.grp),
-  version: r.version as number, createdAt: str(r.created_at), updatedAt: str(r.updated_at),
-});
-const toUnknown = (r: Row): UnknownDevice => ({
-  mac: str(r.mac), vendor: strOrNull(r.vendor), model: strOrNull(r.model), ip: str(r.ip), userAgent: strOrNull(r.user_agent),
-  firstSeen: str(r.first_seen), lastSeen: str(r.last_seen), count: r.count as number, assignedTenant: strOrNull(r.assigned_tenant),
-});
 
 /** `… AND version = ?` when a version is expected: the check and the write are one statement. */
 const versionClause = (ifVersion: number | undefined): string => (ifVersion === undefined ? '' : ' AND version = @ifVersion');
 const versionParam = (ifVersion: number | undefined) => (ifVersion === undefined ? {} : { ifVersion });
 
-const toSighting = (r: Row): Sighting => ({
-  mac: str(r.mac), at: str(r.at), ip: str(r.ip), userAgent: strOrNull(r.user_agent), firmware: strOrNull(r.firmware),
-  file: str(r.file), protocol: str(r.protocol), model: strOrNull(r.model),
-});
-const toFileFetch = (r: Row): FileFetch => ({ mac: str(r.mac), file: str(r.file), etag: str(r.etag), root: str(r.root), at: str(r.at) });
-const json = (v: unknown): unknown => (v === null || v === undefined ? null : JSON.parse(str(v)));
-const toAudit = (r: Row): AuditEntry => ({
-  id: r.id as number, at: str(r.at), principal: str(r.principal), channel: r.channel as AuditEntry['channel'], address: str(r.address),
-  action: str(r.action), tenantId: strOrNull(r.tenant_id), userNumber: strOrNull(r.user_number), mac: strOrNull(r.mac),
-  targetId: strOrNull(r.target_id), before: json(r.before), after: json(r.after), changes: (json(r.changes) ?? []) as AuditEntry['changes'],
-  summary: json(r.summary),
-});
 const jsonOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 
 export interface SqliteOptions {
@@ -502,7 +426,6 @@ function settle<T>(work: () => T): Promise<T> {
   }
 }
 
-const toOverride = (r: Row): TemplateOverride => ({ vendor: str(r.vendor), name: str(r.name), source: str(r.source), updatedAt: str(r.updated_at) });
 
 /**
  * Every repository of the Store over one connection; `x` decides when a unit of work runs; `box`
@@ -512,9 +435,8 @@ const toOverride = (r: Row): TemplateOverride => ({ vendor: str(r.vendor), name:
 function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
   const st = (sql: string) => s.st(sql);
   const db = s.db;
-  const toT = (r: Row) => toTenant(r, box);
-  const toU = (r: Row) => toUser(r, box);
-  const toD = (r: Row) => toDevice(r, box);
+  const map = rowMappers(textJson, box);
+  const toD = map.device;
   const profileEntry = (r: unknown): VersionedProfile => {
     const row = r as Row | undefined;
     return row ? { profile: box.openProfile(JSON.parse(str(row.profile)) as NetworkOverrides), version: row.version as number } : { profile: {}, version: 0 };
@@ -532,10 +454,10 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
   };
   return {
     tenants: {
-      list: () => x(() => (st('SELECT * FROM tenants ORDER BY id').all() as Row[]).map(toT)),
+      list: () => x(() => (st('SELECT * FROM tenants ORDER BY id').all() as Row[]).map(map.tenant)),
       get: (id) => x(() => {
         const r = st('SELECT * FROM tenants WHERE id = ?').get(id) as Row | undefined;
-        return r && toT(r);
+        return r && map.tenant(r);
       }),
       insert: (t) => x(() => {
         const at = now();
@@ -557,10 +479,10 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
         (tenantId
           ? (st('SELECT * FROM users WHERE tenant_id = ? ORDER BY number').all(tenantId) as Row[])
           : (st('SELECT * FROM users ORDER BY number').all() as Row[])
-        ).map(toU)),
+        ).map(map.user)),
       get: (number) => x(() => {
         const r = st('SELECT * FROM users WHERE number = ?').get(number) as Row | undefined;
-        return r && toU(r);
+        return r && map.user(r);
       }),
       insert: (u) => x(() => {
         const at = now();
@@ -624,9 +546,7 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
 
     keys: {
       list: (userNumber) => x(() =>
-        (st('SELECT position, type, value, label FROM function_keys WHERE user_number = ? ORDER BY position').all(userNumber) as Row[]).map(
-          (r): FunctionKey => ({ position: r.position as number, type: r.type as FunctionKey['type'], value: strOrNull(r.value), label: strOrNull(r.label) }),
-        )),
+        (st('SELECT position, type, value, label FROM function_keys WHERE user_number = ? ORDER BY position').all(userNumber) as Row[]).map(map.key)),
       // better-sqlite3 nests its own transaction as a SAVEPOINT inside an open one.
       replace: (userNumber, keys, ifVersion) => x(() =>
         db.transaction(() => {
@@ -652,11 +572,11 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
     },
 
     contacts: {
-      list: (userNumber) => x(() => (st('SELECT * FROM contacts WHERE user_number = ? ORDER BY name COLLATE NOCASE, id').all(userNumber) as Row[]).map(toContact)),
+      list: (userNumber) => x(() => (st('SELECT * FROM contacts WHERE user_number = ? ORDER BY name COLLATE NOCASE, id').all(userNumber) as Row[]).map(map.contact)),
       count: (userNumber) => x(() => st('SELECT count(*) FROM contacts WHERE user_number = ?').pluck().get(userNumber) as number),
       get: (id) => x(() => {
         const r = st('SELECT * FROM contacts WHERE id = ?').get(id) as Row | undefined;
-        return r && toContact(r);
+        return r && map.contact(r);
       }),
       insert: (c) => x(() => {
         const at = now();
@@ -675,7 +595,7 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
     features: {
       get: (userNumber) => x(() => {
         const r = st('SELECT * FROM user_features WHERE user_number = ?').get(userNumber) as Row | undefined;
-        return r && toFeatures(r);
+        return r && map.features(r);
       }),
       set: (userNumber, f) => x(() => {
         const r = st(
@@ -696,10 +616,10 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
 
     sharedContacts: {
       list: (tenantId) => x(() =>
-        (st('SELECT * FROM tenant_contacts WHERE tenant_id = ? ORDER BY name COLLATE NOCASE, id').all(tenantId) as Row[]).map(toSharedContact)),
+        (st('SELECT * FROM tenant_contacts WHERE tenant_id = ? ORDER BY name COLLATE NOCASE, id').all(tenantId) as Row[]).map(map.sharedContact)),
       get: (id) => x(() => {
         const r = st('SELECT * FROM tenant_contacts WHERE id = ?').get(id) as Row | undefined;
-        return r && toSharedContact(r);
+        return r && map.sharedContact(r);
       }),
       insert: (c) => x(() => {
         const at = now();
@@ -718,10 +638,10 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
 
     keyTemplates: {
       list: (tenantId) => x(() =>
-        (st('SELECT * FROM key_templates WHERE tenant_id = ? ORDER BY name COLLATE NOCASE, id').all(tenantId) as Row[]).map(toKeyTemplate)),
+        (st('SELECT * FROM key_templates WHERE tenant_id = ? ORDER BY name COLLATE NOCASE, id').all(tenantId) as Row[]).map(map.keyTemplate)),
       get: (id) => x(() => {
         const r = st('SELECT * FROM key_templates WHERE id = ?').get(id) as Row | undefined;
-        return r && toKeyTemplate(r);
+        return r && map.keyTemplate(r);
       }),
       insert: (t) => x(() => {
         const at = now();
@@ -741,7 +661,7 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
     sightings: {
       get: (mac) => x(() => {
         const r = st('SELECT * FROM sightings WHERE mac = ?').get(mac) as Row | undefined;
-        return r && toSighting(r);
+        return r && map.sighting(r);
       }),
       record: (batch: Sighting[]) => x(() => {
         const up = st(`INSERT INTO sightings (mac, at, ip, user_agent, firmware, file, protocol, model)
@@ -757,7 +677,7 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
         (filter.tenantId
           ? (st('SELECT s.* FROM sightings s JOIN devices d ON d.mac = s.mac WHERE d.tenant_id = ? ORDER BY s.mac').all(filter.tenantId) as Row[])
           : (st('SELECT * FROM sightings ORDER BY mac').all() as Row[])
-        ).map(toSighting)),
+        ).map(map.sighting)),
       recordFiles: (batch: FileFetch[]) => x(() => {
         const up = st(`INSERT INTO device_files (mac, file, etag, root, at)
           SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM devices WHERE mac = ?)
@@ -767,12 +687,12 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
         })();
       }),
       files: (filter) => x(() => {
-        if (filter.mac) return (st('SELECT * FROM device_files WHERE mac = ? ORDER BY file').all(filter.mac) as Row[]).map(toFileFetch);
+        if (filter.mac) return (st('SELECT * FROM device_files WHERE mac = ? ORDER BY file').all(filter.mac) as Row[]).map(map.fileFetch);
         if (filter.tenantId) {
           return (st('SELECT f.* FROM device_files f JOIN devices d ON d.mac = f.mac WHERE d.tenant_id = ? ORDER BY f.mac, f.file').all(filter.tenantId) as Row[])
-            .map(toFileFetch);
+            .map(map.fileFetch);
         }
-        return (st('SELECT * FROM device_files ORDER BY mac, file').all() as Row[]).map(toFileFetch);
+        return (st('SELECT * FROM device_files ORDER BY mac, file').all() as Row[]).map(map.fileFetch);
       }),
       recordSnapshots: (batch: FileSnapshot[]) => x(() => {
         const up = st(`INSERT INTO fetched_files (mac, file, etag, size, body, at)
@@ -784,9 +704,7 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
       }),
       snapshot: (mac, file) => x(() => {
         const r = st('SELECT * FROM fetched_files WHERE mac = ? AND file = ?').get(mac, file) as Row | undefined;
-        if (!r) return undefined;
-        const body = strOrNull(r.body);
-        return { mac: str(r.mac), file: str(r.file), etag: str(r.etag), size: r.size as number, body: body === null ? null : Buffer.from(box.open(body, FETCHED_FILE_BODY), 'base64'), at: str(r.at) };
+        return r && map.snapshot(r);
       }),
     },
 
@@ -794,10 +712,10 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
       list: (filter = {}) => x(() =>
         (st(`SELECT * FROM unknown_devices WHERE mac NOT IN (SELECT mac FROM devices)
                AND (@tenant IS NULL OR assigned_tenant = @tenant)
-             ORDER BY last_seen DESC LIMIT @limit`).all({ tenant: filter.assignedTenant ?? null, limit: filter.limit ?? -1 }) as Row[]).map(toUnknown)),
+             ORDER BY last_seen DESC LIMIT @limit`).all({ tenant: filter.assignedTenant ?? null, limit: filter.limit ?? -1 }) as Row[]).map(map.unknown)),
       get: (mac) => x(() => {
         const r = st('SELECT * FROM unknown_devices WHERE mac = ?').get(mac) as Row | undefined;
-        return r && toUnknown(r);
+        return r && map.unknown(r);
       }),
       record: (batch) => x(() => {
         const up = st(`INSERT INTO unknown_devices (mac, vendor, model, ip, user_agent, first_seen, last_seen, count)
@@ -846,21 +764,21 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
       }),
       findByToken: (hash) => x(() => {
         const r = st('SELECT * FROM auth_sessions WHERE token_hash = ?').get(hash) as Row | undefined;
-        return r && toCredential(r);
+        return r && map.credential(r);
       }),
       findByCookie: (hash) => x(() => {
         const r = st('SELECT * FROM auth_sessions WHERE cookie_hash = ?').get(hash) as Row | undefined;
-        return r && toCredential(r);
+        return r && map.credential(r);
       }),
       get: (id) => x(() => {
         const r = st('SELECT * FROM auth_sessions WHERE id = ?').get(id) as Row | undefined;
-        return r && toCredential(r);
+        return r && map.credential(r);
       }),
       list: (filter) => x(() =>
         (filter
           ? (st('SELECT * FROM auth_sessions WHERE principal_kind = ? AND principal_id = ? ORDER BY created_at, id').all(filter.principalKind, filter.principalId) as Row[])
           : (st('SELECT * FROM auth_sessions ORDER BY created_at, id').all() as Row[])
-        ).map(toCredential)),
+        ).map(map.credential)),
       touch: (id, at) => x(() => {
         st('UPDATE auth_sessions SET last_used_at = ? WHERE id = ? AND last_used_at < ?').run(at, id, at);
       }),
@@ -912,7 +830,7 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
       }),
     },
 
-    resync: sqliteResync(s, x, (v) => box.open(v, SIP_PASSWORD)),
+    resync: sqliteResync(s, x, map),
 
     audit: {
       append: (e) => x(() =>
@@ -936,7 +854,7 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
         if (f.until !== undefined) (where.push('at <= ?'), args.push(f.until));
         if (f.beforeId !== undefined) (where.push('id < ?'), args.push(f.beforeId));
         const sql = `SELECT * FROM audit_log${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-        return (st(sql).all(...args, f.limit) as Row[]).map(toAudit);
+        return (st(sql).all(...args, f.limit) as Row[]).map(map.audit);
       }),
       purge: (before) => x(() => st('DELETE FROM audit_log WHERE at < ?').run(before).changes),
     },
@@ -983,10 +901,10 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
     },
 
     templateOverrides: {
-      list: () => x(() => (st('SELECT vendor, name, source, updated_at FROM template_overrides ORDER BY vendor, name').all() as Row[]).map(toOverride)),
+      list: () => x(() => (st('SELECT vendor, name, source, updated_at FROM template_overrides ORDER BY vendor, name').all() as Row[]).map(map.override)),
       get: (vendor, name) => x(() => {
         const r = st('SELECT vendor, name, source, updated_at FROM template_overrides WHERE vendor = ? AND name = ?').get(vendor, name) as Row | undefined;
-        return r && toOverride(r);
+        return r && map.override(r);
       }),
       put: (o) => x(() => {
         st(`INSERT INTO template_overrides (vendor, name, source, updated_at) VALUES (?, ?, ?, ?)
