@@ -9,7 +9,7 @@ import type { ResyncJob, ResyncScope, ResyncState, ResyncTarget, ResyncTargetRec
 import type { SecretBox } from './secrets.ts';
 import { FETCHED_FILE_BODY, PROVISIONING_PASSWORD, SIP_PASSWORD } from './secret-sites.ts';
 import type {
-  Contact, Credential, Device, FileFetch, FileSnapshot, FunctionKey, KeyTemplate, SharedContact, Sighting, TemplateOverride, Tenant, UnknownDevice, User,
+  Contact, Credential, Device, FileFetch, FileSnapshot, FunctionKey, KeyTemplate, Operator, SharedContact, Sighting, TemplateOverride, Tenant, UnknownDevice, User,
 } from './types.ts';
 
 export type Row = Record<string, unknown>;
@@ -100,6 +100,7 @@ export function rowMappers(json: JsonCell, box: SecretBox) {
       createdAt: str(r.created_at), lastUsedAt: str(r.last_used_at), expiresAt: str(r.expires_at),
       address: strOrNull(r.address), userAgent: strOrNull(r.user_agent),
     }),
+    operator: (r: Row): Operator => ({ login: str(r.login), passwordHash: strOrNull(r.password_hash), createdAt: str(r.created_at) }),
     override: (r: Row): TemplateOverride => ({ vendor: str(r.vendor), name: str(r.name), source: str(r.source), updatedAt: str(r.updated_at) }),
     /** A resync target to send; its line's credentials (joined from users as auth_name / auth_password) opened. */
     target: (r: Row): ResyncTarget => toTarget(r, (v) => box.open(v, SIP_PASSWORD)),

@@ -14,9 +14,10 @@ import pg from 'pg';
 import { summarizeJob, type ResyncState } from '../../domain/resync.ts';
 import { StoreError } from '../errors.ts';
 import type { FileSnapshot } from '../types.ts';
-import type { Contact, Device, FileFetch, NetworkOverrides, Operator, SharedContact, Sighting, Store, StoreChange, UndoEntry, VersionedProfile } from '../types.ts';
+import type { Contact, Device, FileFetch, NetworkOverrides, SharedContact, Sighting, Store, StoreChange, UndoEntry, VersionedProfile } from '../types.ts';
 import { KeyRing, SecretBox } from '../secrets.ts';
 import { FETCHED_FILE_BODY, PROVISIONING_PASSWORD, SIP_PASSWORD, journalBefore, restoredPassword } from '../secret-sites.ts';
+import { contactUndo } from '../undo.ts';
 import { mapPgError } from './errors.ts';
 import { pgCensus, pgVisitSecrets } from './secrets.ts';
 import { type Row, type RowMappers, num, parsedJson, rowMappers, str, strOrNull } from '../rows.ts';
@@ -91,6 +92,15 @@ const NOCASE = (col: string) => `translate(${col}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',
 
 const jsonOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 const byMacOrder = <T extends { mac: string }>(a: T, b: T) => (a.mac < b.mac ? -1 : a.mac > b.mac ? 1 : 0);
+/**
+ * The last of each (mac, file) in a batch, as row-by-row upserts would leave it; sorted so that
+ * concurrent batches lock rows in the same order (no deadlock between nodes).
+ */
+function lastPerFile<T extends { mac: string; file: string }>(batch: T[]): T[] {
+  const byKey = new Map<string, T>();
+  for (const f of batch) byKey.set(`${f.mac}\n${f.file}`, f);
+  return [...byKey.values()].sort((a, b) => byMacOrder(a, b) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+}
 /**
  * ` AND version = $n` when a version is expected (the check and the write are one statement,
  * as on SQLite), with its parameter appended to `params`.
@@ -383,18 +393,34 @@ export class PostgresStore implements Store {
     return r.rowCount ?? 0;
   }
 
+  /** The row of `table` whose `keyCol` is `key`, mapped. */
+  async #get<T>(table: keyof typeof COLS, keyCol: string, key: unknown, map: (r: Row) => T): Promise<T | undefined> {
+    const r = await this.#one(`SELECT ${COLS[table]} FROM ${table} WHERE ${keyCol} = $1`, [key]);
+    return r && map(r);
+  }
+
   #atomic<T>(fn: (q: Query) => Promise<T>): Promise<T> {
     return this.#conn.atomic(fn);
+  }
+
+  /**
+   * A batch upsert of rows that belong to devices (`WHERE EXISTS` the device): a device deleted
+   * between that check and the insert fails the foreign key; once more finds it gone.
+   */
+  async #writeForDevices(sql: string, params: unknown[]): Promise<void> {
+    try {
+      await this.#write(sql, params);
+    } catch (e) {
+      if (!(e instanceof StoreError && e.code === 'constraint' && (e.cause as { code?: string } | undefined)?.code === '23503')) throw e;
+      await this.#write(sql, params);
+    }
   }
 
   // ---- repositories ---------------------------------------------------------------------------
 
   tenants: Store['tenants'] = {
     list: async () => (await this.#rows(`SELECT ${COLS.tenants} FROM tenants ORDER BY id`)).map(this.#map.tenant),
-    get: async (id) => {
-      const r = await this.#one(`SELECT ${COLS.tenants} FROM tenants WHERE id = $1`, [id]);
-      return r && this.#map.tenant(r);
-    },
+    get: (id) => this.#get('tenants', 'id', id, (r) => this.#map.tenant(r)),
     insert: async (t) => {
       const at = now();
       await this.#write(
@@ -411,10 +437,7 @@ export class PostgresStore implements Store {
         params,
       )) > 0;
     },
-    delete: async (id, ifVersion) => {
-      const params: unknown[] = [id];
-      return (await this.#write(`DELETE FROM tenants WHERE id = $1${versionClause(params, ifVersion)}`, params)) > 0;
-    },
+    delete: (id, ifVersion) => this.#deleteRow('tenants', 'id', id, ifVersion),
   };
 
   users: Store['users'] = {
@@ -423,10 +446,7 @@ export class PostgresStore implements Store {
         ? await this.#rows(`SELECT ${COLS.users} FROM users WHERE tenant_id = $1 ORDER BY number`, [tenantId])
         : await this.#rows(`SELECT ${COLS.users} FROM users ORDER BY number`)
       ).map(this.#map.user),
-    get: async (number) => {
-      const r = await this.#one(`SELECT ${COLS.users} FROM users WHERE number = $1`, [number]);
-      return r && this.#map.user(r);
-    },
+    get: (number) => this.#get('users', 'number', number, (r) => this.#map.user(r)),
     insert: async (u) => {
       const at = now();
       await this.#write(
@@ -452,10 +472,7 @@ export class PostgresStore implements Store {
       Number.isSafeInteger(templateId)
         ? (await this.#rows('SELECT number FROM users WHERE key_template = $1 ORDER BY number', [templateId])).map((r) => str(r.number))
         : [],
-    delete: async (number, ifVersion) => {
-      const params: unknown[] = [number];
-      return (await this.#write(`DELETE FROM users WHERE number = $1${versionClause(params, ifVersion)}`, params)) > 0;
-    },
+    delete: (number, ifVersion) => this.#deleteRow('users', 'number', number, ifVersion),
   };
 
   devices: Store['devices'] = {
@@ -561,85 +578,76 @@ export class PostgresStore implements Store {
     setDevice: (mac, p, ifVersion) => this.#setProfile('device_network', 'mac', mac, p, ifVersion),
   };
 
+  /** A row by its numeric id (one past the integers names none). */
+  async #byId<T>(table: 'contacts' | 'tenant_contacts' | 'key_templates', id: number, map: (r: Row) => T): Promise<T | undefined> {
+    return Number.isSafeInteger(id) ? this.#get(table, 'id', id, map) : undefined;
+  }
+
+  /** An INSERT … RETURNING id (under a savepoint inside a transaction): the new row's id. */
+  async #insertId(sql: string, params: unknown[]): Promise<number> {
+    const r = this.#conn.inTransaction ? await this.#atomic((q) => q(sql, params)) : await this.#conn.query(sql, params);
+    return num(r.rows[0]!.id);
+  }
+
+  /** DELETE by a numeric id, given `ifVersion` only at that version: whether a row went. */
+  async #deleteId(table: 'contacts' | 'tenant_contacts' | 'key_templates', id: number, ifVersion?: number): Promise<boolean> {
+    return Number.isSafeInteger(id) && this.#deleteRow(table, 'id', id, ifVersion);
+  }
+
+  /** DELETE by key, given `ifVersion` only at that version: whether a row went. */
+  async #deleteRow(table: string, keyCol: string, key: string | number, ifVersion?: number): Promise<boolean> {
+    const params: unknown[] = [key];
+    return (await this.#write(`DELETE FROM ${table} WHERE ${keyCol} = $1${versionClause(params, ifVersion)}`, params)) > 0;
+  }
+
+  /**
+   * Personal contacts (owned by a user) and the company directory (owned by a tenant) are one
+   * table shape: listed by name (case-insensitive) then id.
+   */
+  #contactTable<C extends Contact | SharedContact>(table: 'contacts' | 'tenant_contacts', owner: 'user_number' | 'tenant_id', map: () => (r: Row) => C) {
+    return {
+      list: async (ownerId: string) =>
+        (await this.#rows(`SELECT ${COLS[table]} FROM ${table} WHERE ${owner} = $1 ORDER BY ${NOCASE('name')}, id`, [ownerId])).map((r) => map()(r)),
+      get: (id: number) => this.#byId(table, id, (r) => map()(r)),
+      insertFor: (ownerId: string, c: Omit<C, 'id' | 'createdAt' | 'updatedAt' | 'version'>) => {
+        const at = now();
+        return this.#insertId(
+          `INSERT INTO ${table} (${owner}, name, work, mobile, home, grp, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+          [ownerId, c.name, c.work, c.mobile, c.home, c.group, at, at],
+        );
+      },
+      update: async (id: number, c: Pick<C, 'name' | 'work' | 'mobile' | 'home' | 'group'>, ifVersion?: number) => {
+        if (!Number.isSafeInteger(id)) return false;
+        const params: unknown[] = [c.name, c.work, c.mobile, c.home, c.group, now(), id];
+        return (await this.#write(
+          `UPDATE ${table} SET name = $1, work = $2, mobile = $3, home = $4, grp = $5, version = version + 1, updated_at = $6 WHERE id = $7${versionClause(params, ifVersion)}`,
+          params,
+        )) > 0;
+      },
+      delete: (id: number, ifVersion?: number) => this.#deleteId(table, id, ifVersion),
+    };
+  }
+
+  readonly #contacts = this.#contactTable<Contact>('contacts', 'user_number', () => this.#map.contact);
   contacts: Store['contacts'] = {
-    list: async (userNumber) =>
-      (await this.#rows(`SELECT ${COLS.contacts} FROM contacts WHERE user_number = $1 ORDER BY ${NOCASE('name')}, id`, [userNumber])).map(this.#map.contact),
+    ...this.#contacts,
     count: async (userNumber) => num((await this.#one('SELECT count(*) AS n FROM contacts WHERE user_number = $1', [userNumber]))!.n),
-    get: async (id) => {
-      if (!Number.isSafeInteger(id)) return undefined;
-      const r = await this.#one(`SELECT ${COLS.contacts} FROM contacts WHERE id = $1`, [id]);
-      return r && this.#map.contact(r);
-    },
-    insert: async (c) => {
-      const at = now();
-      const sql = `INSERT INTO contacts (user_number, name, work, mobile, home, grp, created_at, updated_at)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`;
-      const params = [c.userNumber, c.name, c.work, c.mobile, c.home, c.group, at, at];
-      const r = this.#conn.inTransaction ? await this.#atomic((q) => q(sql, params)) : await this.#conn.query(sql, params);
-      return num(r.rows[0]!.id);
-    },
-    update: async (id, c, ifVersion) => {
-      if (!Number.isSafeInteger(id)) return false;
-      const params: unknown[] = [c.name, c.work, c.mobile, c.home, c.group, now(), id];
-      return (await this.#write(
-        `UPDATE contacts SET name = $1, work = $2, mobile = $3, home = $4, grp = $5, version = version + 1, updated_at = $6
-         WHERE id = $7${versionClause(params, ifVersion)}`,
-        params,
-      )) > 0;
-    },
-    delete: async (id, ifVersion) => {
-      if (!Number.isSafeInteger(id)) return false;
-      const params: unknown[] = [id];
-      return (await this.#write(`DELETE FROM contacts WHERE id = $1${versionClause(params, ifVersion)}`, params)) > 0;
-    },
+    insert: (c) => this.#contacts.insertFor(c.userNumber, c),
   };
 
-  sharedContacts: Store['sharedContacts'] = {
-    list: async (tenantId) =>
-      (await this.#rows(`SELECT ${COLS.tenant_contacts} FROM tenant_contacts WHERE tenant_id = $1 ORDER BY ${NOCASE('name')}, id`, [tenantId])).map(this.#map.sharedContact),
-    get: async (id) => {
-      if (!Number.isSafeInteger(id)) return undefined;
-      const r = await this.#one(`SELECT ${COLS.tenant_contacts} FROM tenant_contacts WHERE id = $1`, [id]);
-      return r && this.#map.sharedContact(r);
-    },
-    insert: async (c) => {
-      const at = now();
-      const sql = `INSERT INTO tenant_contacts (tenant_id, name, work, mobile, home, grp, created_at, updated_at)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`;
-      const params = [c.tenantId, c.name, c.work, c.mobile, c.home, c.group, at, at];
-      const r = this.#conn.inTransaction ? await this.#atomic((q) => q(sql, params)) : await this.#conn.query(sql, params);
-      return num(r.rows[0]!.id);
-    },
-    update: async (id, c, ifVersion) => {
-      if (!Number.isSafeInteger(id)) return false;
-      const params: unknown[] = [c.name, c.work, c.mobile, c.home, c.group, now(), id];
-      return (await this.#write(
-        `UPDATE tenant_contacts SET name = $1, work = $2, mobile = $3, home = $4, grp = $5, version = version + 1, updated_at = $6 WHERE id = $7${versionClause(params, ifVersion)}`,
-        params,
-      )) > 0;
-    },
-    delete: async (id, ifVersion) => {
-      if (!Number.isSafeInteger(id)) return false;
-      const params: unknown[] = [id];
-      return (await this.#write(`DELETE FROM tenant_contacts WHERE id = $1${versionClause(params, ifVersion)}`, params)) > 0;
-    },
-  };
+  readonly #sharedContacts = this.#contactTable<SharedContact>('tenant_contacts', 'tenant_id', () => this.#map.sharedContact);
+  sharedContacts: Store['sharedContacts'] = { ...this.#sharedContacts, insert: (c) => this.#sharedContacts.insertFor(c.tenantId, c) };
 
   keyTemplates: Store['keyTemplates'] = {
     list: async (tenantId) =>
       (await this.#rows(`SELECT ${COLS.key_templates} FROM key_templates WHERE tenant_id = $1 ORDER BY ${NOCASE('name')}, id`, [tenantId])).map(this.#map.keyTemplate),
-    get: async (id) => {
-      if (!Number.isSafeInteger(id)) return undefined;
-      const r = await this.#one(`SELECT ${COLS.key_templates} FROM key_templates WHERE id = $1`, [id]);
-      return r && this.#map.keyTemplate(r);
-    },
+    get: (id) => this.#byId('key_templates', id, (r) => this.#map.keyTemplate(r)),
     insert: async (t) => {
       const at = now();
-      const sql = `INSERT INTO key_templates (tenant_id, name, family, keys, version, created_at, updated_at)
-                   VALUES ($1, $2, $3, $4, 1, $5, $6) RETURNING id`;
-      const params = [t.tenantId, t.name, t.family, JSON.stringify(t.keys), at, at];
-      const r = this.#conn.inTransaction ? await this.#atomic((q) => q(sql, params)) : await this.#conn.query(sql, params);
-      return num(r.rows[0]!.id);
+      return this.#insertId(
+        'INSERT INTO key_templates (tenant_id, name, family, keys, version, created_at, updated_at) VALUES ($1, $2, $3, $4, 1, $5, $6) RETURNING id',
+        [t.tenantId, t.name, t.family, JSON.stringify(t.keys), at, at],
+      );
     },
     update: async (id, t, ifVersion) => {
       if (!Number.isSafeInteger(id)) return false;
@@ -649,18 +657,11 @@ export class PostgresStore implements Store {
         params,
       )) > 0;
     },
-    delete: async (id, ifVersion) => {
-      if (!Number.isSafeInteger(id)) return false;
-      const params: unknown[] = [id];
-      return (await this.#write(`DELETE FROM key_templates WHERE id = $1${versionClause(params, ifVersion)}`, params)) > 0;
-    },
+    delete: (id, ifVersion) => this.#deleteId('key_templates', id, ifVersion),
   };
 
   sightings: Store['sightings'] = {
-    get: async (mac) => {
-      const r = await this.#one(`SELECT ${COLS.sightings} FROM sightings WHERE mac = $1`, [mac]);
-      return r && this.#map.sighting(r);
-    },
+    get: (mac) => this.#get('sightings', 'mac', mac, (r) => this.#map.sighting(r)),
     record: async (batch: Sighting[]) => {
       if (batch.length === 0) return;
       // One row per MAC, as applying the batch in order would leave it (the firmware is kept
@@ -685,13 +686,7 @@ export class PostgresStore implements Store {
         rows.map((s) => s.mac), rows.map((s) => s.at), rows.map((s) => s.ip), rows.map((s) => s.userAgent),
         rows.map((s) => s.firmware), rows.map((s) => s.file), rows.map((s) => s.protocol), rows.map((s) => s.model ?? null),
       ];
-      try {
-        await this.#write(sql, params);
-      } catch (e) {
-        // A device deleted between the EXISTS check and the insert: once more finds it gone.
-        if (!(e instanceof StoreError && e.code === 'constraint' && (e.cause as { code?: string } | undefined)?.code === '23503')) throw e;
-        await this.#write(sql, params);
-      }
+      await this.#writeForDevices(sql, params);
     },
     list: async (filter = {}) =>
       (filter.tenantId
@@ -703,11 +698,7 @@ export class PostgresStore implements Store {
       ).map(this.#map.sighting),
     recordFiles: async (batch: FileFetch[]) => {
       if (batch.length === 0) return;
-      // The last fetch of each (mac, file) wins, as row-by-row upserts would leave it; sorted so
-      // that concurrent batches lock rows in the same order.
-      const byKey = new Map<string, FileFetch>();
-      for (const f of batch) byKey.set(`${f.mac}\n${f.file}`, f);
-      const rows = [...byKey.values()].sort((a, b) => byMacOrder(a, b) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+      const rows = lastPerFile(batch);
       const sql = `INSERT INTO device_files (mac, file, etag, root, at)
         SELECT f.mac, f.file, f.etag, f.root, f.at
         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS f(mac, file, etag, root, at)
@@ -715,13 +706,7 @@ export class PostgresStore implements Store {
         ORDER BY f.mac, f.file
         ON CONFLICT (mac, file) DO UPDATE SET etag = excluded.etag, root = excluded.root, at = excluded.at`;
       const params = [rows.map((f) => f.mac), rows.map((f) => f.file), rows.map((f) => f.etag), rows.map((f) => f.root), rows.map((f) => f.at)];
-      try {
-        await this.#write(sql, params);
-      } catch (e) {
-        // A device deleted between the EXISTS check and the insert: once more finds it gone.
-        if (!(e instanceof StoreError && e.code === 'constraint' && (e.cause as { code?: string } | undefined)?.code === '23503')) throw e;
-        await this.#write(sql, params);
-      }
+      await this.#writeForDevices(sql, params);
     },
     files: async (filter) => {
       const cols = COLS.device_files.split(', ').map((c) => `f.${c}`).join(', ');
@@ -735,9 +720,7 @@ export class PostgresStore implements Store {
     },
     recordSnapshots: async (batch: FileSnapshot[]) => {
       if (batch.length === 0) return;
-      const byKey = new Map<string, FileSnapshot>();
-      for (const f of batch) byKey.set(`${f.mac}\n${f.file}`, f);
-      const rows = [...byKey.values()].sort((a, b) => byMacOrder(a, b) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+      const rows = lastPerFile(batch);
       const sql = `INSERT INTO fetched_files (mac, file, etag, size, body, at)
         SELECT f.mac, f.file, f.etag, f.size, f.body, f.at
         FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[]) AS f(mac, file, etag, size, body, at)
@@ -748,13 +731,7 @@ export class PostgresStore implements Store {
         rows.map((f) => f.mac), rows.map((f) => f.file), rows.map((f) => f.etag), rows.map((f) => f.size),
         rows.map((f) => (f.body ? this.#box.seal(f.body.toString('base64'), FETCHED_FILE_BODY) : null)), rows.map((f) => f.at),
       ];
-      try {
-        await this.#write(sql, params);
-      } catch (e) {
-        // A device deleted between the EXISTS check and the insert: once more finds it gone.
-        if (!(e instanceof StoreError && e.code === 'constraint' && (e.cause as { code?: string } | undefined)?.code === '23503')) throw e;
-        await this.#write(sql, params);
-      }
+      await this.#writeForDevices(sql, params);
     },
     snapshot: async (mac, file) => {
       const r = await this.#one('SELECT mac, file, etag, size, body, at FROM fetched_files WHERE mac = $1 AND file = $2', [mac, file]);
@@ -770,10 +747,7 @@ export class PostgresStore implements Store {
          ORDER BY u.last_seen DESC LIMIT $2`,
         [filter.assignedTenant ?? null, filter.limit ?? null],
       )).map(this.#map.unknown),
-    get: async (mac) => {
-      const r = await this.#one(`SELECT ${COLS.unknown_devices} FROM unknown_devices WHERE mac = $1`, [mac]);
-      return r && this.#map.unknown(r);
-    },
+    get: (mac) => this.#get('unknown_devices', 'mac', mac, (r) => this.#map.unknown(r)),
     assign: async (mac, tenantId) => (await this.#write('UPDATE unknown_devices SET assigned_tenant = $1 WHERE mac = $2', [tenantId, mac])) > 0,
     prune: (o) =>
       this.#atomic(async (q) => {
@@ -877,33 +851,21 @@ export class PostgresStore implements Store {
                     restoredPassword(this.#box, d), now(), e.key, e.after_version, d.group !== undefined, d.group ?? null],
                 )).rowCount ?? 0;
               }
-            } else if (e.key.startsWith('s')) {
-              // A shared contact of a tenant (company directory): every phone of the tenant shows it.
-              const id = Number(e.key.slice(1));
-              const tenant = e.before
-                ? (JSON.parse(e.before) as SharedContact).tenantId
-                : ((await q('SELECT tenant_id FROM tenant_contacts WHERE id = $1', [id])).rows[0]?.tenant_id as string | undefined);
-              if (tenant) for (const r of (await q('SELECT mac FROM devices WHERE tenant_id = $1', [tenant])).rows as Array<{ mac: string }>) macs.add(r.mac);
-              if (e.before === null) done = (await q('DELETE FROM tenant_contacts WHERE id = $1 AND version = $2', [id, e.after_version])).rowCount ?? 0;
-              else {
-                const c = JSON.parse(e.before) as SharedContact;
-                done = (await q(
-                  'UPDATE tenant_contacts SET name = $1, work = $2, mobile = $3, home = $4, grp = $5, version = version + 1, updated_at = $6 WHERE id = $7 AND version = $8',
-                  [c.name, c.work, c.mobile, c.home, c.group, now(), id, e.after_version],
-                )).rowCount ?? 0;
-              }
             } else {
-              const id = Number(e.key);
-              const owner = e.before
-                ? (JSON.parse(e.before) as Contact).userNumber
-                : ((await q('SELECT user_number FROM contacts WHERE id = $1', [id])).rows[0]?.user_number as string | undefined);
-              if (owner) contactsOf.add(owner);
-              if (e.before === null) done = (await q('DELETE FROM contacts WHERE id = $1 AND version = $2', [id, e.after_version])).rowCount ?? 0;
+              // A personal contact (its user's contact file changes), or a shared one of a tenant
+              // (company directory: every phone of the tenant shows it).
+              const kind = contactUndo(e.key);
+              const before = e.before === null ? null : (JSON.parse(e.before) as Contact & SharedContact);
+              const owner = before
+                ? before[kind.field]
+                : ((await q(`SELECT ${kind.owner} AS o FROM ${kind.table} WHERE id = $1`, [kind.id])).rows[0]?.o as string | undefined);
+              if (owner && kind.shared) for (const r of (await q('SELECT mac FROM devices WHERE tenant_id = $1', [owner])).rows as Array<{ mac: string }>) macs.add(r.mac);
+              else if (owner) contactsOf.add(owner);
+              if (before === null) done = (await q(`DELETE FROM ${kind.table} WHERE id = $1 AND version = $2`, [kind.id, e.after_version])).rowCount ?? 0;
               else {
-                const c = JSON.parse(e.before) as Contact;
                 done = (await q(
-                  'UPDATE contacts SET name = $1, work = $2, mobile = $3, home = $4, grp = $5, version = version + 1, updated_at = $6 WHERE id = $7 AND version = $8',
-                  [c.name, c.work, c.mobile, c.home, c.group, now(), id, e.after_version],
+                  `UPDATE ${kind.table} SET name = $1, work = $2, mobile = $3, home = $4, grp = $5, version = version + 1, updated_at = $6 WHERE id = $7 AND version = $8`,
+                  [before.name, before.work, before.mobile, before.home, before.group, now(), kind.id, e.after_version],
                 )).rowCount ?? 0;
               }
             }
@@ -924,10 +886,7 @@ export class PostgresStore implements Store {
   };
 
   operators: Store['operators'] = {
-    get: async (login) => {
-      const r = await this.#one(`SELECT ${COLS.operators} FROM operators WHERE login = $1`, [login]);
-      return r && ({ login: str(r.login), passwordHash: strOrNull(r.password_hash), createdAt: str(r.created_at) } satisfies Operator);
-    },
+    get: (login) => this.#get('operators', 'login', login, (r) => this.#map.operator(r)),
     insert: async (o) => {
       await this.#write('INSERT INTO operators (login, password_hash, created_at) VALUES ($1, $2, $3)', [o.login, o.passwordHash, now()]);
     },
@@ -944,18 +903,9 @@ export class PostgresStore implements Store {
           c.address, c.userAgent],
       );
     },
-    findByToken: async (hash) => {
-      const r = await this.#one(`SELECT ${COLS.auth_sessions} FROM auth_sessions WHERE token_hash = $1`, [hash]);
-      return r && this.#map.credential(r);
-    },
-    findByCookie: async (hash) => {
-      const r = await this.#one(`SELECT ${COLS.auth_sessions} FROM auth_sessions WHERE cookie_hash = $1`, [hash]);
-      return r && this.#map.credential(r);
-    },
-    get: async (id) => {
-      const r = await this.#one(`SELECT ${COLS.auth_sessions} FROM auth_sessions WHERE id = $1`, [id]);
-      return r && this.#map.credential(r);
-    },
+    findByToken: (hash) => this.#get('auth_sessions', 'token_hash', hash, (r) => this.#map.credential(r)),
+    findByCookie: (hash) => this.#get('auth_sessions', 'cookie_hash', hash, (r) => this.#map.credential(r)),
+    get: (id) => this.#get('auth_sessions', 'id', id, (r) => this.#map.credential(r)),
     list: async (filter) =>
       (filter
         ? await this.#rows(`SELECT ${COLS.auth_sessions} FROM auth_sessions WHERE principal_kind = $1 AND principal_id = $2 ORDER BY created_at, id`, [
@@ -1192,10 +1142,7 @@ export class PostgresStore implements Store {
   };
 
   features: Store['features'] = {
-    get: async (userNumber) => {
-      const r = await this.#one(`SELECT ${COLS.user_features} FROM user_features WHERE user_number = $1`, [userNumber]);
-      return r && this.#map.features(r);
-    },
+    get: (userNumber) => this.#get('user_features', 'user_number', userNumber, (r) => this.#map.features(r)),
     set: async (userNumber, f) => {
       const params = [
         userNumber, f.dnd.enabled, JSON.stringify(f.dnd.allowedCallers), f.forwardAlways.enabled, f.forwardAlways.target,

@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { StoreError } from '../errors.ts';
 import type { FileSnapshot } from '../types.ts';
-import type { FileFetch, NetworkOverrides, Operator, Sighting, Store, StoreChange, VersionedProfile } from '../types.ts';
+import type { Contact, FileFetch, NetworkOverrides, SharedContact, Sighting, Store, StoreChange, VersionedProfile } from '../types.ts';
 import { KEY_FILE_NAME, KeyRing, SecretBox, describeKeySource } from '../secrets.ts';
 import { type Row, rowMappers, str, strOrNull, textJson } from '../rows.ts';
 import { migrate } from './migrations/index.ts';
@@ -239,15 +239,19 @@ export class SqliteStore implements Store {
   };
 
   async #afterTx<T>(work: () => T): Promise<T> {
-    while (this.#tx) await this.#tx.done;
-    if (this.#closed) throw new StoreError('unavailable', 'the store is closed');
-    // No await between the check above and the statement: nothing can begin a transaction here.
     try {
-      return run(work);
+      return await this.#whenFree(work);
     } catch (e) {
       if (!isBusy(e)) throw e;
       return this.#retryBusy(work, Date.now());
     }
+  }
+
+  /** Run `work` once no transaction is open (no await between that check and the statement). */
+  async #whenFree<T>(work: () => T): Promise<T> {
+    while (this.#tx) await this.#tx.done;
+    if (this.#closed) throw new StoreError('unavailable', 'the store is closed');
+    return run(work);
   }
 
   /**
@@ -261,10 +265,8 @@ export class SqliteStore implements Store {
         throw new StoreError('busy', `the database stayed locked by another process for more than ${Math.round(this.#busyDeadlineMs / 1000)} s`);
       }
       await sleep(wait);
-      while (this.#tx) await this.#tx.done;
-      if (this.#closed) throw new StoreError('unavailable', 'the store is closed');
       try {
-        return run(work);
+        return await this.#whenFree(work);
       } catch (e) {
         if (!isBusy(e)) throw e;
       }
@@ -452,13 +454,41 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
     if (ifVersion === 0) return st(`INSERT INTO ${table} (${keyCol}, profile) VALUES (?, ?) ON CONFLICT(${keyCol}) DO NOTHING`).run(key, profile).changes > 0;
     return st(`UPDATE ${table} SET profile = ?, version = version + 1 WHERE ${keyCol} = ? AND version = ?`).run(profile, key, ifVersion).changes > 0;
   };
+  /** The row of `table` whose `keyCol` is `key`, mapped. */
+  const getBy = <T>(table: string, keyCol: string, key: unknown, toRow: (r: Row) => T) => x(() => {
+    const r = st(`SELECT * FROM ${table} WHERE ${keyCol} = ?`).get(key) as Row | undefined;
+    return r && toRow(r);
+  });
+  const byId = <T>(table: 'contacts' | 'tenant_contacts' | 'key_templates', id: number, toRow: (r: Row) => T) => getBy(table, 'id', id, toRow);
+  /** DELETE by key, given `ifVersion` only at that version: whether a row went. */
+  const deleteRow = (table: string, keyCol: string, key: string | number, ifVersion?: number) => x(() =>
+    st(`DELETE FROM ${table} WHERE ${keyCol} = @key${versionClause(ifVersion)}`).run({ key, ...versionParam(ifVersion) }).changes > 0);
+  /**
+   * Personal contacts (owned by a user) and the company directory (owned by a tenant) are one
+   * table shape: listed by name (case-insensitive) then id.
+   */
+  const contactTable = <C extends Contact | SharedContact>(table: 'contacts' | 'tenant_contacts', owner: 'user_number' | 'tenant_id', toRow: (r: Row) => C) => ({
+    list: (ownerId: string) => x(() => (st(`SELECT * FROM ${table} WHERE ${owner} = ? ORDER BY name COLLATE NOCASE, id`).all(ownerId) as Row[]).map(toRow)),
+    get: (id: number) => byId(table, id, toRow),
+    insertFor: (ownerId: string, c: Omit<C, 'id' | 'createdAt' | 'updatedAt' | 'version'>) => x(() => {
+      const at = now();
+      return Number(
+        st(`INSERT INTO ${table} (${owner}, name, work, mobile, home, grp, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+          .run(ownerId, c.name, c.work, c.mobile, c.home, c.group, at, at).lastInsertRowid,
+      );
+    }),
+    update: (id: number, c: Pick<C, 'name' | 'work' | 'mobile' | 'home' | 'group'>, ifVersion?: number) => x(() =>
+      st(`UPDATE ${table} SET name = @name, work = @work, mobile = @mobile, home = @home, grp = @grp, version = version + 1, updated_at = @at
+          WHERE id = @id${versionClause(ifVersion)}`)
+        .run({ name: c.name, work: c.work, mobile: c.mobile, home: c.home, grp: c.group, at: now(), id, ...versionParam(ifVersion) }).changes > 0),
+    delete: (id: number, ifVersion?: number) => deleteRow(table, 'id', id, ifVersion),
+  });
+  const contacts = contactTable('contacts', 'user_number', map.contact);
+  const sharedContacts = contactTable('tenant_contacts', 'tenant_id', map.sharedContact);
   return {
     tenants: {
       list: () => x(() => (st('SELECT * FROM tenants ORDER BY id').all() as Row[]).map(map.tenant)),
-      get: (id) => x(() => {
-        const r = st('SELECT * FROM tenants WHERE id = ?').get(id) as Row | undefined;
-        return r && map.tenant(r);
-      }),
+      get: (id) => getBy('tenants', 'id', id, map.tenant),
       insert: (t) => x(() => {
         const at = now();
         st(`INSERT INTO tenants (id, name, sip_domain, sip_proxy, sip_port, sip_transport, security, created_at, updated_at)
@@ -471,7 +501,7 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
             WHERE id = @id${versionClause(ifVersion)}`)
           .run({ name: t.name, sipDomain: t.sipDomain, sipProxy: t.sipProxy, sipPort: t.sipPort, sipTransport: t.sipTransport,
             security: JSON.stringify(box.sealSecurity(t.security)), at: now(), id, ...versionParam(ifVersion) }).changes > 0),
-      delete: (id, ifVersion) => x(() => st(`DELETE FROM tenants WHERE id = @id${versionClause(ifVersion)}`).run({ id, ...versionParam(ifVersion) }).changes > 0),
+      delete: (id, ifVersion) => deleteRow('tenants', 'id', id, ifVersion),
     },
 
     users: {
@@ -480,10 +510,7 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
           ? (st('SELECT * FROM users WHERE tenant_id = ? ORDER BY number').all(tenantId) as Row[])
           : (st('SELECT * FROM users ORDER BY number').all() as Row[])
         ).map(map.user)),
-      get: (number) => x(() => {
-        const r = st('SELECT * FROM users WHERE number = ?').get(number) as Row | undefined;
-        return r && map.user(r);
-      }),
+      get: (number) => getBy('users', 'number', number, map.user),
       insert: (u) => x(() => {
         const at = now();
         st(`INSERT INTO users (number, tenant_id, name, email, role, password_hash, sip_auth_name, sip_password, voicemail_number,
@@ -503,7 +530,7 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
             keyTemplate: u.keyTemplate ?? null, at: now(), number, ...versionParam(ifVersion) }).changes > 0),
       withTemplate: (templateId) => x(() =>
         (st('SELECT number FROM users WHERE key_template = ? ORDER BY number').all(templateId) as Row[]).map((r) => str(r.number))),
-      delete: (number, ifVersion) => x(() => st(`DELETE FROM users WHERE number = @number${versionClause(ifVersion)}`).run({ number, ...versionParam(ifVersion) }).changes > 0),
+      delete: (number, ifVersion) => deleteRow('users', 'number', number, ifVersion),
     },
 
     devices: {
@@ -572,31 +599,13 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
     },
 
     contacts: {
-      list: (userNumber) => x(() => (st('SELECT * FROM contacts WHERE user_number = ? ORDER BY name COLLATE NOCASE, id').all(userNumber) as Row[]).map(map.contact)),
+      ...contacts,
       count: (userNumber) => x(() => st('SELECT count(*) FROM contacts WHERE user_number = ?').pluck().get(userNumber) as number),
-      get: (id) => x(() => {
-        const r = st('SELECT * FROM contacts WHERE id = ?').get(id) as Row | undefined;
-        return r && map.contact(r);
-      }),
-      insert: (c) => x(() => {
-        const at = now();
-        return Number(
-          st('INSERT INTO contacts (user_number, name, work, mobile, home, grp, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-            .run(c.userNumber, c.name, c.work, c.mobile, c.home, c.group, at, at).lastInsertRowid,
-        );
-      }),
-      update: (id, c, ifVersion) => x(() =>
-        st(`UPDATE contacts SET name = @name, work = @work, mobile = @mobile, home = @home, grp = @grp, version = version + 1, updated_at = @at
-            WHERE id = @id${versionClause(ifVersion)}`)
-          .run({ name: c.name, work: c.work, mobile: c.mobile, home: c.home, grp: c.group, at: now(), id, ...versionParam(ifVersion) }).changes > 0),
-      delete: (id, ifVersion) => x(() => st(`DELETE FROM contacts WHERE id = @id${versionClause(ifVersion)}`).run({ id, ...versionParam(ifVersion) }).changes > 0),
+      insert: (c) => contacts.insertFor(c.userNumber, c),
     },
 
     features: {
-      get: (userNumber) => x(() => {
-        const r = st('SELECT * FROM user_features WHERE user_number = ?').get(userNumber) as Row | undefined;
-        return r && map.features(r);
-      }),
+      get: (userNumber) => getBy('user_features', 'user_number', userNumber, map.features),
       set: (userNumber, f) => x(() => {
         const r = st(
           `INSERT INTO user_features (user_number, dnd_enabled, dnd_allowed, forward_enabled, forward_target, reject_anonymous, blacklist, version, updated_at)
@@ -614,35 +623,12 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
       }),
     },
 
-    sharedContacts: {
-      list: (tenantId) => x(() =>
-        (st('SELECT * FROM tenant_contacts WHERE tenant_id = ? ORDER BY name COLLATE NOCASE, id').all(tenantId) as Row[]).map(map.sharedContact)),
-      get: (id) => x(() => {
-        const r = st('SELECT * FROM tenant_contacts WHERE id = ?').get(id) as Row | undefined;
-        return r && map.sharedContact(r);
-      }),
-      insert: (c) => x(() => {
-        const at = now();
-        return Number(
-          st('INSERT INTO tenant_contacts (tenant_id, name, work, mobile, home, grp, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-            .run(c.tenantId, c.name, c.work, c.mobile, c.home, c.group, at, at).lastInsertRowid,
-        );
-      }),
-      update: (id, c, ifVersion) => x(() =>
-        st(`UPDATE tenant_contacts SET name = @name, work = @work, mobile = @mobile, home = @home, grp = @grp, version = version + 1, updated_at = @at
-            WHERE id = @id${versionClause(ifVersion)}`)
-          .run({ name: c.name, work: c.work, mobile: c.mobile, home: c.home, grp: c.group, at: now(), id, ...versionParam(ifVersion) }).changes > 0),
-      delete: (id, ifVersion) => x(() =>
-        st(`DELETE FROM tenant_contacts WHERE id = @id${versionClause(ifVersion)}`).run({ id, ...versionParam(ifVersion) }).changes > 0),
-    },
+    sharedContacts: { ...sharedContacts, insert: (c) => sharedContacts.insertFor(c.tenantId, c) },
 
     keyTemplates: {
       list: (tenantId) => x(() =>
         (st('SELECT * FROM key_templates WHERE tenant_id = ? ORDER BY name COLLATE NOCASE, id').all(tenantId) as Row[]).map(map.keyTemplate)),
-      get: (id) => x(() => {
-        const r = st('SELECT * FROM key_templates WHERE id = ?').get(id) as Row | undefined;
-        return r && map.keyTemplate(r);
-      }),
+      get: (id) => byId('key_templates', id, map.keyTemplate),
       insert: (t) => x(() => {
         const at = now();
         return Number(
@@ -654,15 +640,11 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
         st(`UPDATE key_templates SET name = @name, family = @family, keys = @keys, version = version + 1, updated_at = @at
             WHERE id = @id${versionClause(ifVersion)}`)
           .run({ name: t.name, family: t.family, keys: JSON.stringify(t.keys), at: now(), id, ...versionParam(ifVersion) }).changes > 0),
-      delete: (id, ifVersion) => x(() =>
-        st(`DELETE FROM key_templates WHERE id = @id${versionClause(ifVersion)}`).run({ id, ...versionParam(ifVersion) }).changes > 0),
+      delete: (id, ifVersion) => deleteRow('key_templates', 'id', id, ifVersion),
     },
 
     sightings: {
-      get: (mac) => x(() => {
-        const r = st('SELECT * FROM sightings WHERE mac = ?').get(mac) as Row | undefined;
-        return r && map.sighting(r);
-      }),
+      get: (mac) => getBy('sightings', 'mac', mac, map.sighting),
       record: (batch: Sighting[]) => x(() => {
         const up = st(`INSERT INTO sightings (mac, at, ip, user_agent, firmware, file, protocol, model)
           SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM devices WHERE mac = ?)
@@ -713,10 +695,7 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
         (st(`SELECT * FROM unknown_devices WHERE mac NOT IN (SELECT mac FROM devices)
                AND (@tenant IS NULL OR assigned_tenant = @tenant)
              ORDER BY last_seen DESC LIMIT @limit`).all({ tenant: filter.assignedTenant ?? null, limit: filter.limit ?? -1 }) as Row[]).map(map.unknown)),
-      get: (mac) => x(() => {
-        const r = st('SELECT * FROM unknown_devices WHERE mac = ?').get(mac) as Row | undefined;
-        return r && map.unknown(r);
-      }),
+      get: (mac) => getBy('unknown_devices', 'mac', mac, map.unknown),
       record: (batch) => x(() => {
         const up = st(`INSERT INTO unknown_devices (mac, vendor, model, ip, user_agent, first_seen, last_seen, count)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -744,10 +723,7 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
     importRuns: sqliteImportRuns(s, x, box),
 
     operators: {
-      get: (login) => x(() => {
-        const r = st('SELECT * FROM operators WHERE login = ?').get(login) as Row | undefined;
-        return r && ({ login: str(r.login), passwordHash: strOrNull(r.password_hash), createdAt: str(r.created_at) } satisfies Operator);
-      }),
+      get: (login) => getBy('operators', 'login', login, map.operator),
       insert: (o) => x(() => {
         st('INSERT INTO operators (login, password_hash, created_at) VALUES (?, ?, ?)').run(o.login, o.passwordHash, now());
       }),
@@ -762,18 +738,9 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
           .run(c.id, c.kind, c.tokenHash, c.cookieHash, c.csrfToken, c.principalKind, c.principalId, c.label, c.createdAt,
             c.lastUsedAt, c.expiresAt, c.address, c.userAgent);
       }),
-      findByToken: (hash) => x(() => {
-        const r = st('SELECT * FROM auth_sessions WHERE token_hash = ?').get(hash) as Row | undefined;
-        return r && map.credential(r);
-      }),
-      findByCookie: (hash) => x(() => {
-        const r = st('SELECT * FROM auth_sessions WHERE cookie_hash = ?').get(hash) as Row | undefined;
-        return r && map.credential(r);
-      }),
-      get: (id) => x(() => {
-        const r = st('SELECT * FROM auth_sessions WHERE id = ?').get(id) as Row | undefined;
-        return r && map.credential(r);
-      }),
+      findByToken: (hash) => getBy('auth_sessions', 'token_hash', hash, map.credential),
+      findByCookie: (hash) => getBy('auth_sessions', 'cookie_hash', hash, map.credential),
+      get: (id) => getBy('auth_sessions', 'id', id, map.credential),
       list: (filter) => x(() =>
         (filter
           ? (st('SELECT * FROM auth_sessions WHERE principal_kind = ? AND principal_id = ? ORDER BY created_at, id').all(filter.principalKind, filter.principalId) as Row[])
