@@ -14,6 +14,12 @@ export function sendVersion(res: Response, version: number): void {
   res.set('ETag', etagOf(version));
 }
 
+/** A versioned record as the answer: its ETag, then its JSON (200 unless `status` says otherwise). */
+export function sendVersioned(res: Response, version: number, body: unknown, status = 200): void {
+  sendVersion(res, version);
+  res.status(status).json(body);
+}
+
 /**
  * `If-Match: "v3"` (or `W/"v3"`) → `{ ifVersion: 3 }`; `*` or no header → no condition. A tag
  * that names no version of cadran's can never match: 412.

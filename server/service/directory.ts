@@ -5,11 +5,11 @@
 // another tenant's are not found (404). Every write is audited and drops the cached directory of
 // every phone of the tenant (other nodes learn it through the change feed).
 import { contactInput, parseInput } from '../domain/schemas.ts';
-import { invalid, notFound } from '../domain/errors.ts';
+import { invalid } from '../domain/errors.ts';
 import { requireTenantAdmin, type Actor, type Principal } from '../auth/principal.ts';
 import type { SharedContact, Store } from '../store/types.ts';
 import { inTransaction, type ServiceDeps } from './context.ts';
-import { getTenant } from './tenants.ts';
+import { getTenant, recordOfTenant } from './tenants.ts';
 import { recordAudit } from './audit.ts';
 
 /** Every phone of a tenant: the company directory is on each. */
@@ -29,10 +29,7 @@ export async function listSharedContacts(deps: ServiceDeps, p: Principal, tenant
 
 export async function getSharedContact(deps: ServiceDeps, p: Principal, tenantId: string, id: string | number): Promise<SharedContact> {
   await getTenant(deps, p, tenantId);
-  const n = Number(id);
-  const c = Number.isSafeInteger(n) && n > 0 ? await deps.store.sharedContacts.get(n) : undefined;
-  if (!c || c.tenantId !== tenantId) throw notFound('not_found.contact', { id: String(id).slice(0, 40) });
-  return c;
+  return recordOfTenant(tenantId, id, (n) => deps.store.sharedContacts.get(n), 'not_found.contact');
 }
 
 const row = (c: ReturnType<typeof parseContact>) => ({ name: c.name, work: c.work ?? null, mobile: c.mobile ?? null, home: c.home ?? null, group: c.group ?? null });

@@ -9,7 +9,7 @@ import { keyTemplateView, sharedContactView } from '../views.ts';
 import { createSharedContact, deleteSharedContact, getSharedContact, listSharedContacts, updateSharedContact } from '../../service/directory.ts';
 import { createTemplate, deleteTemplate, effectiveKeys, getTemplate, listTemplates, templateUsers, updateTemplate } from '../../service/templates.ts';
 import { getUser } from '../../service/users.ts';
-import { sendVersion, writeOptions } from '../versions.ts';
+import { sendVersioned, writeOptions } from '../versions.ts';
 
 export function directoryRouter(app: AppContext): Router {
   const r = Router();
@@ -40,19 +40,16 @@ export function directoryRouter(app: AppContext): Router {
   });
   r.post('/tenants/:tenant/key-templates', async (req, res) => {
     const t = await createTemplate(app, principal(req), req.params.tenant, req.body);
-    sendVersion(res, t.version);
-    res.status(201).json(keyTemplateView(t, []));
+    sendVersioned(res, t.version, keyTemplateView(t, []), 201);
   });
   r.get('/tenants/:tenant/key-templates/:id', async (req, res) => {
     const t = await getTemplate(app, principal(req), req.params.tenant, req.params.id);
-    sendVersion(res, t.version);
-    res.json(keyTemplateView(t, await templateUsers(app, t.id)));
+    sendVersioned(res, t.version, keyTemplateView(t, await templateUsers(app, t.id)));
   });
   for (const method of ['patch', 'put'] as const) {
     r[method]('/tenants/:tenant/key-templates/:id', async (req, res) => {
       const t = await updateTemplate(app, principal(req), req.params.tenant, req.params.id, req.body, writeOptions(req));
-      sendVersion(res, t.version);
-      res.json(keyTemplateView(t, await templateUsers(app, t.id)));
+      sendVersioned(res, t.version, keyTemplateView(t, await templateUsers(app, t.id)));
     });
   }
   r.delete('/tenants/:tenant/key-templates/:id', async (req, res) => {
