@@ -158,33 +158,14 @@ export const key = z
 export const network = networkProfile;
 export const deviceNetwork = z.object({ overrides: networkProfile, effective: networkProfile }).strict();
 
-export const contact = z
-  .object({
-    id: z.number().int(),
-    name: z.string(),
-    work: z.string().nullable(),
-    mobile: z.string().nullable(),
-    home: z.string().nullable(),
-    group: z.string().nullable(),
-    version: rowVersion,
-    createdAt: time,
-    updatedAt: time,
-  })
-  .strict();
+/** What a personal contact and a contact of the company directory both show. */
+const contactCard = {
+  name: z.string(), work: z.string().nullable(), mobile: z.string().nullable(), home: z.string().nullable(), group: z.string().nullable(),
+};
 
-export const sharedContact = z
-  .object({
-    id: z.number().int(),
-    tenant: z.string(),
-    name: z.string(),
-    work: z.string().nullable(),
-    mobile: z.string().nullable(),
-    home: z.string().nullable(),
-    group: z.string().nullable(),
-    createdAt: time,
-    updatedAt: time,
-  })
-  .strict();
+export const contact = z.object({ id: z.number().int(), ...contactCard, version: rowVersion, createdAt: time, updatedAt: time }).strict();
+
+export const sharedContact = z.object({ id: z.number().int(), tenant: z.string(), ...contactCard, createdAt: time, updatedAt: time }).strict();
 
 export const keyTemplate = z
   .object({

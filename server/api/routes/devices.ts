@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { AppContext } from '../../app-context.ts';
 import { principal } from '../auth.ts';
 import { fleetView, unknownView } from '../views.ts';
-import { sendVersioned, writeOptions } from '../versions.ts';
+import { noContent, sendVersioned, writeOptions } from '../versions.ts';
 import { createDevice, deleteDevice, getDevice, rotateCredentials, updateDevice } from '../../service/devices.ts';
 import { fleetDevice, listFleet, parseFleetFilter, withFleetState } from '../../provision/fleet.ts';
 import { getDeviceNetwork, setDeviceNetwork } from '../../service/network.ts';
@@ -45,10 +45,7 @@ export function devicesRouter(app: AppContext): Router {
     const d = await updateDevice(app, p, req.params.mac, req.body, writeOptions(req));
     sendVersioned(res, d.version, await view(p, d));
   });
-  r.delete('/devices/:mac', async (req, res) => {
-    await deleteDevice(app, principal(req), req.params.mac, writeOptions(req));
-    res.status(204).end();
-  });
+  r.delete('/devices/:mac', noContent((req) => deleteDevice(app, principal(req), req.params.mac, writeOptions(req))));
   // New provisioning credentials and, when the tenant adopts before serving, a new enrolment
   // window. The new password is in this answer only.
   r.post('/devices/:mac/credentials', async (req, res) => {

@@ -9,7 +9,7 @@ import { keyTemplateView, sharedContactView } from '../views.ts';
 import { createSharedContact, deleteSharedContact, getSharedContact, listSharedContacts, updateSharedContact } from '../../service/directory.ts';
 import { createTemplate, deleteTemplate, effectiveKeys, getTemplate, listTemplates, templateUsers, updateTemplate } from '../../service/templates.ts';
 import { getUser } from '../../service/users.ts';
-import { sendVersioned, writeOptions } from '../versions.ts';
+import { noContent, sendVersioned, writeOptions } from '../versions.ts';
 
 export function directoryRouter(app: AppContext): Router {
   const r = Router();
@@ -27,10 +27,7 @@ export function directoryRouter(app: AppContext): Router {
       res.json(sharedContactView(await updateSharedContact(app, principal(req), req.params.tenant, req.params.id, req.body)));
     });
   }
-  r.delete('/tenants/:tenant/contacts/:id', async (req, res) => {
-    await deleteSharedContact(app, principal(req), req.params.tenant, req.params.id);
-    res.status(204).end();
-  });
+  r.delete('/tenants/:tenant/contacts/:id', noContent((req) => deleteSharedContact(app, principal(req), req.params.tenant, req.params.id)));
 
   r.get('/tenants/:tenant/key-templates', async (req, res) => {
     const list = await listTemplates(app, principal(req), req.params.tenant);
@@ -52,10 +49,7 @@ export function directoryRouter(app: AppContext): Router {
       sendVersioned(res, t.version, keyTemplateView(t, await templateUsers(app, t.id)));
     });
   }
-  r.delete('/tenants/:tenant/key-templates/:id', async (req, res) => {
-    await deleteTemplate(app, principal(req), req.params.tenant, req.params.id, (req.query as Record<string, unknown>).version, writeOptions(req));
-    res.status(204).end();
-  });
+  r.delete('/tenants/:tenant/key-templates/:id', noContent((req) => deleteTemplate(app, principal(req), req.params.tenant, req.params.id, (req.query as Record<string, unknown>).version, writeOptions(req))));
 
   r.get('/users/:number/effective-keys', async (req, res) => {
     const u = await getUser(app, principal(req), req.params.number);

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { AppContext } from '../../app-context.ts';
 import { principal } from '../auth.ts';
 import { tenantView, userView } from '../views.ts';
-import { sendVersioned, writeOptions } from '../versions.ts';
+import { noContent, sendVersioned, writeOptions } from '../versions.ts';
 import {
   applyDefaultSecurity, createTenant, deleteTenant, getTenant, listTenants, replaceSecurity, updateTenant,
 } from '../../service/tenants.ts';
@@ -31,10 +31,7 @@ export function tenantsRouter(app: AppContext): Router {
     const t = await updateTenant(app, p, req.params.tenant, req.body, writeOptions(req));
     sendVersioned(res, t.version, tenantView(t, p));
   });
-  r.delete('/tenants/:tenant', async (req, res) => {
-    await deleteTenant(app, principal(req), req.params.tenant, writeOptions(req));
-    res.status(204).end();
-  });
+  r.delete('/tenants/:tenant', noContent((req) => deleteTenant(app, principal(req), req.params.tenant, writeOptions(req))));
   // Provisioning security as a whole (operators): read, replace, or apply the secure default.
   r.get('/tenants/:tenant/security', async (req, res) => {
     const p = principal(req);

@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../app-context.ts';
 import { principal } from '../auth.ts';
 import { contactView, fleetView, userView } from '../views.ts';
-import { sendVersioned, writeOptions } from '../versions.ts';
+import { noContent, sendVersioned, writeOptions } from '../versions.ts';
 import { withFleetState } from '../../provision/fleet.ts';
 import { deleteUser, getUser, updateUser } from '../../service/users.ts';
 import { listKeys, replaceKeys } from '../../service/keys.ts';
@@ -28,10 +28,7 @@ export function usersRouter(app: AppContext): Router {
     });
     sendVersioned(res, u.version, userView(u, p));
   });
-  r.delete('/users/:number', async (req, res) => {
-    await deleteUser(app, principal(req), req.params.number, writeOptions(req));
-    res.status(204).end();
-  });
+  r.delete('/users/:number', noContent((req) => deleteUser(app, principal(req), req.params.number, writeOptions(req))));
   // The key list is versioned as a whole (`keysVersion` of the user).
   r.get('/users/:number/keys', async (req, res) => {
     const p = principal(req);
@@ -69,9 +66,6 @@ export function usersRouter(app: AppContext): Router {
   };
   r.patch('/users/:number/contacts/:id', update);
   r.put('/users/:number/contacts/:id', update);
-  r.delete('/users/:number/contacts/:id', async (req, res) => {
-    await deleteContact(app, principal(req), req.params.number, req.params.id, writeOptions(req));
-    res.status(204).end();
-  });
+  r.delete('/users/:number/contacts/:id', noContent((req) => deleteContact(app, principal(req), req.params.number, req.params.id, writeOptions(req))));
   return r;
 }
