@@ -42,6 +42,20 @@ test('French and English catalogues have exactly the same keys, none empty', () 
   assert.ok(fr.length > 450, `${fr.length} keys`);
 });
 
+test('no key is written twice in a catalogue file (JSON keeps the last one silently)', () => {
+  for (const lang of ['fr', 'en']) {
+    const text = readFileSync(join(ROOT, 'server/i18n', `${lang}.json`), 'utf8');
+    const seen = new Set<string>();
+    const twice: string[] = [];
+    // The catalogues are flat: one `"key": "text",` a line.
+    for (const m of text.matchAll(/^\s*"((?:[^"\\]|\\.)*)"\s*:/gm)) {
+      if (seen.has(m[1]!)) twice.push(m[1]!);
+      seen.add(m[1]!);
+    }
+    assert.equal(twice, [], `${lang}.json: keys written twice`);
+  }
+});
+
 test('placeholders agree between languages', () => {
   const vars = (s: string) => (s.match(/\{\w+\}/g) ?? []).sort().join(',');
   for (const k of Object.keys(catalogues.fr)) assert.is(vars(catalogues.en[k]!), vars(catalogues.fr[k]!), k);

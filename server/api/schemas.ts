@@ -158,46 +158,20 @@ export const key = z
 export const network = networkProfile;
 export const deviceNetwork = z.object({ overrides: networkProfile, effective: networkProfile }).strict();
 
-export const contact = z
-  .object({
-    id: z.number().int(),
-    name: z.string(),
-    work: z.string().nullable(),
-    mobile: z.string().nullable(),
-    home: z.string().nullable(),
-    group: z.string().nullable(),
-    version: rowVersion,
-    createdAt: time,
-    updatedAt: time,
-  })
-  .strict();
+/** What a personal contact and a contact of the company directory both show. */
+const contactCard = {
+  name: z.string(), work: z.string().nullable(), mobile: z.string().nullable(), home: z.string().nullable(), group: z.string().nullable(),
+};
 
 /** A contact added by an admin or an operator to a book they do not read: what they sent, nothing more. */
 export const contactDeposit = z
-  .object({
-    name: z.string(),
-    work: z.string().nullable(),
-    mobile: z.string().nullable(),
-    home: z.string().nullable(),
-    group: z.string().nullable(),
-  })
+  .object(contactCard)
   .strict()
   .describe('the contact as added (numbers normalised), without id or version: the address book is private to its user');
 
-export const sharedContact = z
-  .object({
-    id: z.number().int(),
-    tenant: z.string(),
-    name: z.string(),
-    work: z.string().nullable(),
-    mobile: z.string().nullable(),
-    home: z.string().nullable(),
-    group: z.string().nullable(),
-    version: z.number().int().describe('row version; the ETag is "v<version>"'),
-    createdAt: time,
-    updatedAt: time,
-  })
-  .strict();
+export const contact = z.object({ id: z.number().int(), ...contactCard, version: rowVersion, createdAt: time, updatedAt: time }).strict();
+
+export const sharedContact = z.object({ id: z.number().int(), tenant: z.string(), ...contactCard, version: rowVersion, createdAt: time, updatedAt: time }).strict();
 
 export const keyTemplate = z
   .object({

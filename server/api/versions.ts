@@ -14,6 +14,18 @@ export function sendVersion(res: Response, version: number): void {
   res.set('ETag', etagOf(version));
 }
 
+/** A route that answers 204 No Content once `work` is done (the deletes). */
+export const noContent = (work: (req: Request<Record<string, string>>) => Promise<unknown>) => async (req: Request<Record<string, string>>, res: Response): Promise<void> => {
+  await work(req);
+  res.status(204).end();
+};
+
+/** A versioned record as the answer: its ETag, then its JSON (200 unless `status` says otherwise). */
+export function sendVersioned(res: Response, version: number, body: unknown, status = 200): void {
+  sendVersion(res, version);
+  res.status(status).json(body);
+}
+
 /**
  * `If-Match: "v3"` (or `W/"v3"`) → `{ ifVersion: 3 }`; `*` or no header → no condition. A tag
  * that names no version of cadran's can never match: 412.

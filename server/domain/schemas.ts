@@ -344,19 +344,7 @@ export const contactInput = z
   .strict()
   .refine((c) => c.work || c.mobile || c.home, { message: 'validation.contact_number', path: ['work'] });
 
-export type TenantCreate = z.infer<typeof tenantCreate>;
-export type TenantPatch = z.infer<typeof tenantPatch>;
-export type UserCreate = z.infer<typeof userCreate>;
-export type UserPatch = z.infer<typeof userPatch>;
-export type DeviceCreate = z.infer<typeof deviceCreate>;
-export type DevicePatch = z.infer<typeof devicePatch>;
-export type KeyInput = z.infer<typeof keyInput>;
-export type NetworkProfileInput = z.infer<typeof networkProfile>;
-export type ContactInput = z.infer<typeof contactInput>;
-export type KeyTemplateCreate = z.infer<typeof keyTemplateCreate>;
-export type KeyTemplatePatch = z.infer<typeof keyTemplatePatch>;
 export type ProvisioningSecurity = z.infer<typeof provisioningSecurity>;
-export type ProvisioningSecurityPatch = z.infer<typeof provisioningSecurityPatch>;
 
 /** Parse with a schema; on failure throw a DomainError naming every offending field. */
 export { parseInput } from './validate.ts';

@@ -21,13 +21,10 @@ function paramsOf(i: Issue): MessageParams {
   return p;
 }
 
+/** What zod expected → the catalogue's message. */
 const TYPE_KEYS: Record<string, string> = {
-  string: 'validation.type_text',
-  number: 'validation.type_number',
-  int: 'validation.integer',
-  boolean: 'validation.type_boolean',
-  object: 'validation.type_object',
-  array: 'validation.type_list',
+  string: 'validation.type_text', number: 'validation.type_number', int: 'validation.integer',
+  boolean: 'validation.type_boolean', object: 'validation.type_object', array: 'validation.type_list',
 };
 
 /** zod's generic codes → the catalogue's generic messages (the field is named beside them). */

@@ -89,13 +89,10 @@ interface ContactBook {
   devices(store: Store): Promise<string[]>;
 }
 
-export async function importContacts(
-  deps: ImportDeps,
-  p: Actor,
-  number: string,
-  input: AsyncIterable<Buffer | string>,
-  opts: ContactImportOptions = {},
-): Promise<ImportReport> {
+/** An import into the contact book of `owner` (a user's number, or a tenant's id). */
+type BookImport = (deps: ImportDeps, p: Actor, owner: string, input: AsyncIterable<Buffer | string>, opts?: ContactImportOptions) => Promise<ImportReport>;
+
+export const importContacts: BookImport = async (deps, p, number, input, opts = {}) => {
   // The user herself (and the CLI) imports into her book; her tenant's admins and operators deposit.
   const { user, owner } = await contactsDepositTarget(deps, p, number);
   return importIntoBook(deps, p, {
@@ -114,16 +111,10 @@ export async function importContacts(
     undoBefore: (c) => c,
     devices: (store) => devicesOfUsers(store, [user.number]),
   }, input, opts);
-}
+};
 
 /** The shared contacts of a tenant (company directory): its admins and operators import them. */
-export async function importSharedContacts(
-  deps: ImportDeps,
-  p: Actor,
-  tenantId: string,
-  input: AsyncIterable<Buffer | string>,
-  opts: ContactImportOptions = {},
-): Promise<ImportReport> {
+export const importSharedContacts: BookImport = async (deps, p, tenantId, input, opts = {}) => {
   await getTenant(deps, p, tenantId);
   requireTenantAdmin(p, tenantId);
   return importIntoBook(deps, p, {
@@ -142,7 +133,7 @@ export async function importSharedContacts(
     undoBefore: ({ userNumber: _u, ...c }) => ({ ...c, tenantId }),
     devices: (store) => tenantDevices(store, tenantId),
   }, input, opts);
-}
+};
 
 async function importIntoBook(
   deps: ImportDeps,

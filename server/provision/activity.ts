@@ -5,7 +5,7 @@
 // on the installation's PhoneFetches (one per app context, created by the composition root).
 import { EventEmitter } from 'node:events';
 import type { FileFetch, Sighting, Store, UnknownDevice } from '../store/types.ts';
-import { isStoreError } from '../store/errors.ts';
+import { StoreError, isStoreError } from '../store/errors.ts';
 
 export type UnknownSighting = Omit<UnknownDevice, 'firstSeen' | 'count' | 'assignedTenant'> & { hits: number };
 
@@ -234,51 +234,42 @@ export function storeSink(
     snapshots = new Map();
     waiting = [];
     let failure: unknown = null;
-    let busy = false;
-    if (batch.unknown.length) {
+    /**
+     * One list written in its own transaction. A busy database puts it back (merged with what
+     * came meanwhile, written with the next attempt): true. Any other error is the batch's failure.
+     */
+    const attempt = async (rows: readonly unknown[] | undefined, write: () => Promise<void>, putBack: () => void): Promise<boolean> => {
+      if (!rows?.length) return false;
       try {
-        await store.unknownDevices.record(batch.unknown);
+        await write();
       } catch (err) {
-        if (isStoreError(err, 'busy')) busy = true;
-        else failure = err;
+        if (!isStoreError(err, 'busy')) {
+          failure ??= err;
+          return false;
+        }
+        putBack();
+        return true;
       }
-    }
-    if (busy) merge({ sightings: [], unknown: batch.unknown });
+      return false;
+    };
+    const busy = await attempt(batch.unknown, () => store.unknownDevices.record(batch.unknown), () => merge({ sightings: [], unknown: batch.unknown }));
     // Files (and their snapshots) before the sightings: whoever sees a phone's new sighting also
     // sees what it fetched (a reader between the two writes saw "seen just now" with the old
     // files, i.e. a config state still pending).
-    let filesBusy = false;
-    if (batch.files?.length) {
-      try {
-        await store.sightings.recordFiles(batch.files);
-      } catch (err) {
-        if (isStoreError(err, 'busy')) filesBusy = true;
-        else failure ??= err;
-      }
-    }
-    if (filesBusy) merge({ sightings: [], unknown: [], files: batch.files ?? [] });
-    let snapshotsBusy = false;
-    if (batch.snapshots?.length) {
-      try {
-        await store.sightings.recordSnapshots(
-          batch.snapshots.map((x) => ({ mac: x.mac, file: x.file, etag: x.etag, size: x.size, at: x.at, body: x.body === null ? null : Buffer.from(x.body, 'base64') })),
-        );
-      } catch (err) {
-        if (isStoreError(err, 'busy')) snapshotsBusy = true;
-        else failure ??= err;
-      }
-    }
-    if (snapshotsBusy) merge({ sightings: [], unknown: [], snapshots: batch.snapshots ?? [] });
-    let sightingsBusy = false;
-    if (batch.sightings.length && !filesBusy) {
-      try {
-        await store.sightings.record(batch.sightings);
-      } catch (err) {
-        if (isStoreError(err, 'busy')) sightingsBusy = true;
-        else failure ??= err;
-      }
-    } else if (batch.sightings.length) sightingsBusy = true;
-    if (sightingsBusy) merge({ sightings: batch.sightings, unknown: [] });
+    const filesBusy = await attempt(batch.files, () => store.sightings.recordFiles(batch.files ?? []), () => merge({ sightings: [], unknown: [], files: batch.files ?? [] }));
+    const snapshotsBusy = await attempt(
+      batch.snapshots,
+      () => store.sightings.recordSnapshots(
+        (batch.snapshots ?? []).map((x) => ({ mac: x.mac, file: x.file, etag: x.etag, size: x.size, at: x.at, body: x.body === null ? null : Buffer.from(x.body, 'base64') })),
+      ),
+      () => merge({ sightings: [], unknown: [], snapshots: batch.snapshots ?? [] }),
+    );
+    // Files kept for later: their sightings wait with them.
+    const sightingsBusy = await attempt(
+      batch.sightings,
+      () => (filesBusy ? Promise.reject(new StoreError('busy', 'the files of these sightings are kept for the next attempt')) : store.sightings.record(batch.sightings)),
+      () => merge({ sightings: batch.sightings, unknown: [] }),
+    );
     if (!sightingsBusy && fetches?.listening) {
       for (const s of batch.sightings) fetches.emit({ mac: s.mac, file: s.file, at: s.at, ip: s.ip, protocol: s.protocol });
     }

@@ -10,7 +10,7 @@ import { requireTenantAdmin, type Actor, type Principal } from '../auth/principa
 import type { SharedContact, Store } from '../store/types.ts';
 import { checkVersion, inTransaction, RETRY, versionedWrite, type ServiceDeps, type WriteOptions } from './context.ts';
 import { message } from '../domain/messages.ts';
-import { getTenant } from './tenants.ts';
+import { getTenant, recordOfTenant } from './tenants.ts';
 import { recordAudit } from './audit.ts';
 
 /** Every phone of a tenant: the company directory is on each. */
@@ -30,10 +30,7 @@ export async function listSharedContacts(deps: ServiceDeps, p: Principal, tenant
 
 export async function getSharedContact(deps: ServiceDeps, p: Principal, tenantId: string, id: string | number): Promise<SharedContact> {
   await getTenant(deps, p, tenantId);
-  const n = Number(id);
-  const c = Number.isSafeInteger(n) && n > 0 ? await deps.store.sharedContacts.get(n) : undefined;
-  if (!c || c.tenantId !== tenantId) throw notFound('not_found.contact', { id: String(id).slice(0, 40) });
-  return c;
+  return recordOfTenant(tenantId, id, (n) => deps.store.sharedContacts.get(n), 'not_found.contact');
 }
 
 const row = (c: ReturnType<typeof parseContact>) => ({ name: c.name, work: c.work ?? null, mobile: c.mobile ?? null, home: c.home ?? null, group: c.group ?? null });

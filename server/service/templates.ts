@@ -10,7 +10,7 @@
 //   key capacity with the licence's own keys merged): 422 naming the phone (MAC) and licence.
 // - A change drops the cached files of every phone using the template (and `?resync=true` resyncs
 //   them, like every API write); every write is audited.
-import { conflict, invalid, invalidAll, notFound, stale, type ErrorDetail } from '../domain/errors.ts';
+import { conflict, invalid, invalidAll, stale, type ErrorDetail } from '../domain/errors.ts';
 import { formatMac } from '../domain/mac.ts';
 import { keyTemplateCreate, keyTemplatePatch, parseInput } from '../domain/schemas.ts';
 import { findModel, keyCapacity } from '../../vendors/index.ts';
@@ -18,7 +18,7 @@ import { requireTenantAdmin, type Actor, type Principal } from '../auth/principa
 import type { FunctionKey, KeyTemplate, Store, User } from '../store/types.ts';
 import { checkVersion, devicesOfUsers, inTransaction, RETRY, versionedWrite, type ServiceDeps, type WriteOptions } from './context.ts';
 import { message } from '../domain/messages.ts';
-import { getTenant } from './tenants.ts';
+import { getTenant, recordOfTenant } from './tenants.ts';
 import { checkKeyList } from './keys.ts';
 import { keysSnapshot, recordAudit } from './audit.ts';
 
@@ -91,10 +91,7 @@ export async function checkTemplateFits(store: Store, template: { name: string; 
 /** A template of this tenant, readable by `p` (members of the tenant, operators); 404 otherwise. */
 export async function getTemplate(deps: ServiceDeps, p: Principal, tenantId: string, id: string | number): Promise<KeyTemplate> {
   await getTenant(deps, p, tenantId);
-  const n = Number(id);
-  const t = Number.isSafeInteger(n) && n > 0 ? await deps.store.keyTemplates.get(n) : undefined;
-  if (!t || t.tenantId !== tenantId) throw notFound('not_found.key_template', { id: String(id).slice(0, 40) });
-  return t;
+  return recordOfTenant(tenantId, id, (n) => deps.store.keyTemplates.get(n), 'not_found.key_template');
 }
 
 export async function listTemplates(deps: ServiceDeps, p: Principal, tenantId: string): Promise<KeyTemplate[]> {

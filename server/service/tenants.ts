@@ -16,6 +16,19 @@ export async function getTenant(deps: ServiceDeps, p: Principal, id: string): Pr
   return t;
 }
 
+/**
+ * A record of the tenant `tenantId` (already checked readable) by the id a path names: a positive
+ * integer the store knows under this tenant, or 404 `missing` naming it.
+ */
+export async function recordOfTenant<T extends { tenantId: string }>(
+  tenantId: string, id: string | number, get: (n: number) => Promise<T | undefined>, missing: string,
+): Promise<T> {
+  const n = Number(id);
+  const r = Number.isSafeInteger(n) && n > 0 ? await get(n) : undefined;
+  if (!r || r.tenantId !== tenantId) throw notFound(missing, { id: String(id).slice(0, 40) });
+  return r;
+}
+
 export async function listTenants(deps: ServiceDeps, p: Principal): Promise<Tenant[]> {
   const all = await deps.store.tenants.list();
   return p.kind === 'user' ? all.filter((t) => t.id === p.tenantId) : all;

@@ -1,7 +1,7 @@
 // Where the schema keeps passwords, the same on both engines (SQLite and PostgreSQL): each one is
 // sealed by secrets.ts with its purpose (the table and column) bound into the ciphertext, so a
 // value copied from one engine to the other (`cadran migrate`) opens with the same key.
-import { isProfileSecret, type SecretBox } from './secrets.ts';
+import { SecretBox, isProfileSecret } from './secrets.ts';
 import type { Device, UndoEntry } from './types.ts';
 
 /** The purpose of a stored password: `<table>.<column>` (`users.sip_password`), bound into its ciphertext. */
@@ -82,3 +82,48 @@ export function restoredPassword(box: SecretBox, d: Device): string | null {
   return d.provisioningPassword === null || d.provisioningPassword === undefined ? null : box.seal(box.open(d.provisioningPassword, PROVISIONING_PASSWORD), PROVISIONING_PASSWORD);
 }
 
+
+// ---- the passes over every stored password (seal plaintext, census, re-encrypt), shared by the
+// engines: they read and write the rows, these decide what each stored text becomes.
+
+/** What a pass does with one stored password: the text to store instead, or undefined to leave it. */
+export type SecretRewrite = (stored: string, purpose: string) => string | undefined;
+
+/** The rows of a scalar site a pass visits (only plaintext ones when sealing what is left). */
+export const scalarWhere = (site: ScalarSite, plaintextOnly?: boolean): string =>
+  `${site.column} IS NOT NULL${plaintextOnly ? ` AND ${site.column} NOT LIKE 'enc:1:%'` : ''}`;
+
+/** A scalar password's new text, or undefined when it stays as it is. */
+export function rewriteScalar(site: ScalarSite, stored: string, fn: SecretRewrite): string | undefined {
+  const next = fn(stored, site.purpose);
+  return next !== undefined && next !== stored ? next : undefined;
+}
+
+/** A JSON document's passwords rewritten: its new text and how many of them changed (0: leave the row). */
+export function rewriteJson(site: JsonSite, text: string, fn: SecretRewrite, plaintextOnly?: boolean): { text: string; changed: number } {
+  const value = JSON.parse(text) as Record<string, unknown>;
+  let changed = 0;
+  for (const f of site.fields(value)) {
+    const cur = f.get();
+    if (plaintextOnly && SecretBox.isSealed(cur)) continue;
+    const next = fn(cur, f.purpose);
+    if (next !== undefined && next !== cur) {
+      f.set(next);
+      changed++;
+    }
+  }
+  return { text: changed ? JSON.stringify(value) : text, changed };
+}
+
+/** A pass that counts the stored passwords per key id (`plaintext` for the others) and changes none. */
+export function censusPass(): { counts: Record<string, number>; visit: SecretRewrite } {
+  const counts: Record<string, number> = {};
+  return {
+    counts,
+    visit: (stored) => {
+      const id = SecretBox.keyIdIn(stored) ?? 'plaintext';
+      counts[id] = (counts[id] ?? 0) + 1;
+      return undefined;
+    },
+  };
+}

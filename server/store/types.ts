@@ -71,10 +71,9 @@ export interface KeyTemplate {
   updatedAt: string;
 }
 
-/** A contact of the tenant, shown on every phone of the tenant (the company directory). */
-export interface SharedContact {
+/** What a personal contact and a contact of the company directory both are. */
+export interface ContactCard {
   id: number;
-  tenantId: string;
   name: string;
   work: string | null;
   mobile: string | null;
@@ -84,6 +83,11 @@ export interface SharedContact {
   version: number;
   createdAt: string;
   updatedAt: string;
+}
+
+/** A contact of the tenant, shown on every phone of the tenant (the company directory). */
+export interface SharedContact extends ContactCard {
+  tenantId: string;
 }
 
 export interface Device {
@@ -126,17 +130,9 @@ export interface FunctionKey {
   label: string | null;
 }
 
-export interface Contact {
-  id: number;
+/** A personal contact of a user (their phones' personal directory). */
+export interface Contact extends ContactCard {
   userNumber: string;
-  name: string;
-  work: string | null;
-  mobile: string | null;
-  home: string | null;
-  group: string | null;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
 }
 
 export interface Sighting {

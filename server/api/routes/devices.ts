@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { AppContext } from '../../app-context.ts';
 import { principal } from '../auth.ts';
 import { fleetView, unknownView } from '../views.ts';
-import { sendVersion, writeOptions } from '../versions.ts';
+import { noContent, sendVersioned, writeOptions } from '../versions.ts';
 import { createDevice, deleteDevice, getDevice, rotateCredentials, updateDevice } from '../../service/devices.ts';
 import { fleetDevice, listFleet, parseFleetFilter, withFleetState } from '../../provision/fleet.ts';
 import { getDeviceNetwork, setDeviceNetwork } from '../../service/network.ts';
@@ -33,45 +33,36 @@ export function devicesRouter(app: AppContext): Router {
   r.post('/devices', async (req, res) => {
     const p = principal(req);
     const d = await createDevice(app, p, req.body);
-    sendVersion(res, d.version);
-    res.status(201).json(await view(p, d));
+    sendVersioned(res, d.version, await view(p, d), 201);
   });
   r.get('/devices/:mac', async (req, res) => {
     const p = principal(req);
     const f = await fleetDevice(app, p, req.params.mac);
-    sendVersion(res, f.device.version);
-    res.json(fleetView(f, p, await app.store.tenants.get(f.device.tenantId)));
+    sendVersioned(res, f.device.version, fleetView(f, p, await app.store.tenants.get(f.device.tenantId)));
   });
   r.patch('/devices/:mac', async (req, res) => {
     const p = principal(req);
     const d = await updateDevice(app, p, req.params.mac, req.body, writeOptions(req));
-    sendVersion(res, d.version);
-    res.json(await view(p, d));
+    sendVersioned(res, d.version, await view(p, d));
   });
-  r.delete('/devices/:mac', async (req, res) => {
-    await deleteDevice(app, principal(req), req.params.mac, writeOptions(req));
-    res.status(204).end();
-  });
+  r.delete('/devices/:mac', noContent((req) => deleteDevice(app, principal(req), req.params.mac, writeOptions(req))));
   // New provisioning credentials and, when the tenant adopts before serving, a new enrolment
   // window. The new password is in this answer only.
   r.post('/devices/:mac/credentials', async (req, res) => {
     const p = principal(req);
     const d = await rotateCredentials(app, p, req.params.mac as string, writeOptions(req));
-    sendVersion(res, d.version);
-    res.json({ ...(await view(p, d)), provisioningPassword: d.provisioningPassword });
+    sendVersioned(res, d.version, { ...(await view(p, d)), provisioningPassword: d.provisioningPassword });
   });
   // The phone profile's device level; `/profile` is its better name, `/network` keeps working.
   // Both answer with an ETag; a PUT with If-Match naming an older version gets 412.
   for (const path of ['/devices/:mac/network', '/devices/:mac/profile']) {
     r.get(path, async (req, res) => {
       const n = await getDeviceNetwork(app, principal(req), req.params.mac as string);
-      sendVersion(res, n.version);
-      res.json({ overrides: n.overrides, effective: n.effective });
+      sendVersioned(res, n.version, { overrides: n.overrides, effective: n.effective });
     });
     r.put(path, async (req, res) => {
       const entry = await setDeviceNetwork(app, principal(req), req.params.mac as string, req.body, writeOptions(req));
-      sendVersion(res, entry.version);
-      res.json(entry.profile);
+      sendVersioned(res, entry.version, entry.profile);
     });
   }
   // What this phone's files will not carry as stored (advisory: e.g. a third NTP server a model

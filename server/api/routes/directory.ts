@@ -9,7 +9,7 @@ import { keyTemplateView, sharedContactView } from '../views.ts';
 import { createSharedContact, deleteSharedContact, getSharedContact, listSharedContacts, updateSharedContact } from '../../service/directory.ts';
 import { createTemplate, deleteTemplate, effectiveKeys, getTemplate, listTemplates, templateUsers, updateTemplate } from '../../service/templates.ts';
 import { getUser } from '../../service/users.ts';
-import { sendVersion, writeOptions } from '../versions.ts';
+import { noContent, sendVersioned, writeOptions } from '../versions.ts';
 
 export function directoryRouter(app: AppContext): Router {
   const r = Router();
@@ -18,25 +18,19 @@ export function directoryRouter(app: AppContext): Router {
   });
   r.post('/tenants/:tenant/contacts', async (req, res) => {
     const c = await createSharedContact(app, principal(req), req.params.tenant, req.body);
-    sendVersion(res, c.version);
-    res.status(201).json(sharedContactView(c));
+    sendVersioned(res, c.version, sharedContactView(c), 201);
   });
   r.get('/tenants/:tenant/contacts/:id', async (req, res) => {
     const c = await getSharedContact(app, principal(req), req.params.tenant, req.params.id);
-    sendVersion(res, c.version);
-    res.json(sharedContactView(c));
+    sendVersioned(res, c.version, sharedContactView(c));
   });
   for (const method of ['patch', 'put'] as const) {
     r[method]('/tenants/:tenant/contacts/:id', async (req, res) => {
       const c = await updateSharedContact(app, principal(req), req.params.tenant, req.params.id, req.body, writeOptions(req));
-      sendVersion(res, c.version);
-      res.json(sharedContactView(c));
+      sendVersioned(res, c.version, sharedContactView(c));
     });
   }
-  r.delete('/tenants/:tenant/contacts/:id', async (req, res) => {
-    await deleteSharedContact(app, principal(req), req.params.tenant, req.params.id, writeOptions(req));
-    res.status(204).end();
-  });
+  r.delete('/tenants/:tenant/contacts/:id', noContent((req) => deleteSharedContact(app, principal(req), req.params.tenant, req.params.id, writeOptions(req))));
 
   r.get('/tenants/:tenant/key-templates', async (req, res) => {
     const list = await listTemplates(app, principal(req), req.params.tenant);
@@ -46,25 +40,19 @@ export function directoryRouter(app: AppContext): Router {
   });
   r.post('/tenants/:tenant/key-templates', async (req, res) => {
     const t = await createTemplate(app, principal(req), req.params.tenant, req.body);
-    sendVersion(res, t.version);
-    res.status(201).json(keyTemplateView(t, []));
+    sendVersioned(res, t.version, keyTemplateView(t, []), 201);
   });
   r.get('/tenants/:tenant/key-templates/:id', async (req, res) => {
     const t = await getTemplate(app, principal(req), req.params.tenant, req.params.id);
-    sendVersion(res, t.version);
-    res.json(keyTemplateView(t, await templateUsers(app, t.id)));
+    sendVersioned(res, t.version, keyTemplateView(t, await templateUsers(app, t.id)));
   });
   for (const method of ['patch', 'put'] as const) {
     r[method]('/tenants/:tenant/key-templates/:id', async (req, res) => {
       const t = await updateTemplate(app, principal(req), req.params.tenant, req.params.id, req.body, writeOptions(req));
-      sendVersion(res, t.version);
-      res.json(keyTemplateView(t, await templateUsers(app, t.id)));
+      sendVersioned(res, t.version, keyTemplateView(t, await templateUsers(app, t.id)));
     });
   }
-  r.delete('/tenants/:tenant/key-templates/:id', async (req, res) => {
-    await deleteTemplate(app, principal(req), req.params.tenant, req.params.id, (req.query as Record<string, unknown>).version, writeOptions(req));
-    res.status(204).end();
-  });
+  r.delete('/tenants/:tenant/key-templates/:id', noContent((req) => deleteTemplate(app, principal(req), req.params.tenant, req.params.id, (req.query as Record<string, unknown>).version, writeOptions(req))));
 
   r.get('/users/:number/effective-keys', async (req, res) => {
     const u = await getUser(app, principal(req), req.params.number);

@@ -3,6 +3,7 @@
 import { Router } from 'express';
 import type { AppContext } from '../../app-context.ts';
 import { principal } from '../auth.ts';
+import { noContent } from '../versions.ts';
 import {
   deleteTemplateOverride, getTemplateOverride, listTemplateOverrides, putTemplateOverride,
 } from '../../provision/template-overrides.ts';
@@ -18,9 +19,6 @@ export function templatesRouter(app: AppContext): Router {
   r.put('/templates/:vendor/:name', async (req, res) => {
     res.json(await putTemplateOverride(app, principal(req), req.params.vendor, req.params.name, req.body));
   });
-  r.delete('/templates/:vendor/:name', async (req, res) => {
-    await deleteTemplateOverride(app, principal(req), req.params.vendor, req.params.name);
-    res.status(204).end();
-  });
+  r.delete('/templates/:vendor/:name', noContent((req) => deleteTemplateOverride(app, principal(req), req.params.vendor, req.params.name)));
   return r;
 }

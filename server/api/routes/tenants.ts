@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { AppContext } from '../../app-context.ts';
 import { principal } from '../auth.ts';
 import { tenantView, userView } from '../views.ts';
-import { sendVersion, writeOptions } from '../versions.ts';
+import { noContent, sendVersioned, writeOptions } from '../versions.ts';
 import {
   applyDefaultSecurity, createTenant, deleteTenant, getTenant, listTenants, replaceSecurity, updateTenant,
 } from '../../service/tenants.ts';
@@ -19,44 +19,35 @@ export function tenantsRouter(app: AppContext): Router {
   r.post('/tenants', async (req, res) => {
     const p = principal(req);
     const t = await createTenant(app, p, req.body);
-    sendVersion(res, t.version);
-    res.status(201).json(tenantView(t, p));
+    sendVersioned(res, t.version, tenantView(t, p), 201);
   });
   r.get('/tenants/:tenant', async (req, res) => {
     const p = principal(req);
     const t = await getTenant(app, p, req.params.tenant);
-    sendVersion(res, t.version);
-    res.json(tenantView(t, p));
+    sendVersioned(res, t.version, tenantView(t, p));
   });
   r.patch('/tenants/:tenant', async (req, res) => {
     const p = principal(req);
     const t = await updateTenant(app, p, req.params.tenant, req.body, writeOptions(req));
-    sendVersion(res, t.version);
-    res.json(tenantView(t, p));
+    sendVersioned(res, t.version, tenantView(t, p));
   });
-  r.delete('/tenants/:tenant', async (req, res) => {
-    await deleteTenant(app, principal(req), req.params.tenant, writeOptions(req));
-    res.status(204).end();
-  });
+  r.delete('/tenants/:tenant', noContent((req) => deleteTenant(app, principal(req), req.params.tenant, writeOptions(req))));
   // Provisioning security as a whole (operators): read, replace, or apply the secure default.
   r.get('/tenants/:tenant/security', async (req, res) => {
     const p = principal(req);
     requireOperator(p);
     const t = await getTenant(app, p, req.params.tenant);
-    sendVersion(res, t.version);
-    res.json(t.security);
+    sendVersioned(res, t.version, t.security);
   });
   r.put('/tenants/:tenant/security', async (req, res) => {
     const p = principal(req);
     const t = await replaceSecurity(app, p, req.params.tenant, req.body, writeOptions(req));
-    sendVersion(res, t.version);
-    res.json(t.security);
+    sendVersioned(res, t.version, t.security);
   });
   r.post('/tenants/:tenant/security/default', async (req, res) => {
     const p = principal(req);
     const t = await applyDefaultSecurity(app, p, req.params.tenant, writeOptions(req));
-    sendVersion(res, t.version);
-    res.json(tenantView(t, p));
+    sendVersioned(res, t.version, tenantView(t, p));
   });
   r.get('/tenants/:tenant/users', async (req, res) => {
     const p = principal(req);
@@ -65,21 +56,18 @@ export function tenantsRouter(app: AppContext): Router {
   r.post('/tenants/:tenant/users', async (req, res) => {
     const p = principal(req);
     const u = await createUser(app, p, req.params.tenant, req.body);
-    sendVersion(res, u.version);
-    res.status(201).json(userView(u, p));
+    sendVersioned(res, u.version, userView(u, p), 201);
   });
   // The phone profile; `/profile` is its better name, `/network` (the contract's) keeps working.
   // Both answer with an ETag; a PUT with If-Match naming an older version gets 412.
   for (const path of ['/tenants/:tenant/network', '/tenants/:tenant/profile']) {
     r.get(path, async (req, res) => {
       const entry = await getTenantNetworkEntry(app, principal(req), req.params.tenant as string);
-      sendVersion(res, entry.version);
-      res.json(entry.profile);
+      sendVersioned(res, entry.version, entry.profile);
     });
     r.put(path, async (req, res) => {
       const entry = await setTenantNetwork(app, principal(req), req.params.tenant as string, req.body, writeOptions(req));
-      sendVersion(res, entry.version);
-      res.json(entry.profile);
+      sendVersioned(res, entry.version, entry.profile);
     });
   }
   return r;

@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../app-context.ts';
 import { principal } from '../auth.ts';
 import { contactView, depositView, fleetView, userView } from '../views.ts';
-import { sendVersion, writeOptions } from '../versions.ts';
+import { noContent, sendVersioned, writeOptions } from '../versions.ts';
 import { withFleetState } from '../../provision/fleet.ts';
 import { deleteUser, getUser, updateUser } from '../../service/users.ts';
 import { listKeys, replaceKeys } from '../../service/keys.ts';
@@ -17,8 +17,7 @@ export function usersRouter(app: AppContext): Router {
     const tenant = await app.store.tenants.get(u.tenantId);
     const devices = [];
     for (const d of await app.store.devices.list({ userNumber: u.number })) devices.push(fleetView(await withFleetState(app, d), p, tenant));
-    sendVersion(res, u.version);
-    res.json({ ...userView(u, p), devices });
+    sendVersioned(res, u.version, { ...userView(u, p), devices });
   });
   r.patch('/users/:number', async (req, res) => {
     const p = principal(req);
@@ -27,26 +26,20 @@ export function usersRouter(app: AppContext): Router {
       ...(req.credential ? { credentialId: req.credential.id } : {}),
       checkPassword: (login: string, pw: string) => app.auth.checkPassword(login, pw, req.ip ?? 'unknown'),
     });
-    sendVersion(res, u.version);
-    res.json(userView(u, p));
+    sendVersioned(res, u.version, userView(u, p));
   });
-  r.delete('/users/:number', async (req, res) => {
-    await deleteUser(app, principal(req), req.params.number, writeOptions(req));
-    res.status(204).end();
-  });
+  r.delete('/users/:number', noContent((req) => deleteUser(app, principal(req), req.params.number, writeOptions(req))));
   // The key list is versioned as a whole (`keysVersion` of the user).
   r.get('/users/:number/keys', async (req, res) => {
     const p = principal(req);
     const u = await getUser(app, p, req.params.number);
     const keys = await listKeys(app, p, u.number);
-    sendVersion(res, u.keysVersion);
-    res.json(keys);
+    sendVersioned(res, u.keysVersion, keys);
   });
   r.put('/users/:number/keys', async (req, res) => {
     const p = principal(req);
     const keys = await replaceKeys(app, p, req.params.number, req.body, writeOptions(req));
-    sendVersion(res, (await getUser(app, p, req.params.number)).keysVersion);
-    res.json(keys);
+    sendVersioned(res, (await getUser(app, p, req.params.number)).keysVersion, keys);
   });
   // A user's line settings (DND, permanent forward, anonymous rejection, blacklist): PUT merges the
   // parts given; `version` (as read) makes a stale save a 409 instead of undoing another change.
@@ -64,24 +57,18 @@ export function usersRouter(app: AppContext): Router {
     const c = await createContact(app, p, req.params.number, req.body);
     // An admin or an operator adds to a book they do not read: the answer is what they sent.
     if (!isContactsOwner(p, c.userNumber)) return void res.status(201).json(depositView(c));
-    sendVersion(res, c.version);
-    res.status(201).json(contactView(c));
+    sendVersioned(res, c.version, contactView(c), 201);
   });
   r.get('/users/:number/contacts/:id', async (req, res) => {
     const c = await getContact(app, principal(req), req.params.number, req.params.id);
-    sendVersion(res, c.version);
-    res.json(contactView(c));
+    sendVersioned(res, c.version, contactView(c));
   });
   const update = async (req: Request, res: Response) => {
     const c = await updateContact(app, principal(req), String(req.params.number), String(req.params.id), req.body, writeOptions(req));
-    sendVersion(res, c.version);
-    res.json(contactView(c));
+    sendVersioned(res, c.version, contactView(c));
   };
   r.patch('/users/:number/contacts/:id', update);
   r.put('/users/:number/contacts/:id', update);
-  r.delete('/users/:number/contacts/:id', async (req, res) => {
-    await deleteContact(app, principal(req), req.params.number, req.params.id, writeOptions(req));
-    res.status(204).end();
-  });
+  r.delete('/users/:number/contacts/:id', noContent((req) => deleteContact(app, principal(req), req.params.number, req.params.id, writeOptions(req))));
   return r;
 }

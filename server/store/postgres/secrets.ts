@@ -3,8 +3,8 @@
 // (migration 007), count them per key, re-encrypt under the current key (`cadran secrets rotate`),
 // find keys the ring lacks (refuse to open rather than fail on the first phone).
 import type pg from 'pg';
-import { SECRET_SITES } from '../secret-sites.ts';
-import { SecretBox } from '../secrets.ts';
+import { SECRET_SITES, type SecretRewrite, censusPass, rewriteJson, rewriteScalar, scalarWhere } from '../secret-sites.ts';
+import type { SecretBox } from '../secrets.ts';
 
 type Row = Record<string, unknown>;
 export type PgQuery = (sql: string, params?: unknown[]) => Promise<pg.QueryResult<Row>>;
@@ -24,42 +24,25 @@ async function sitesOf(q: PgQuery) {
  * store instead, or undefined to leave it. Rows are locked (FOR UPDATE) when `fn` may write: run
  * it inside a transaction. Returns how many were rewritten.
  */
-export async function pgVisitSecrets(
-  q: PgQuery,
-  fn: (stored: string, purpose: string) => string | undefined,
-  opts: { plaintextOnly?: boolean; write?: boolean } = {},
-): Promise<number> {
+export async function pgVisitSecrets(q: PgQuery, fn: SecretRewrite, opts: { plaintextOnly?: boolean; write?: boolean } = {}): Promise<number> {
   let changed = 0;
   const lock = opts.write === false ? '' : ' ORDER BY 1 FOR UPDATE';
   for (const site of await sitesOf(q)) {
     if (site.kind === 'scalar') {
-      const where = `${site.column} IS NOT NULL${opts.plaintextOnly ? ` AND ${site.column} NOT LIKE 'enc:1:%'` : ''}`;
-      const rows = (await q(`SELECT ${site.key} AS k, ${site.column} AS v FROM ${site.table} WHERE ${where}${lock}`)).rows;
+      const rows = (await q(`SELECT ${site.key} AS k, ${site.column} AS v FROM ${site.table} WHERE ${scalarWhere(site, opts.plaintextOnly)}${lock}`)).rows;
       for (const r of rows) {
-        const next = fn(r.v as string, site.purpose);
-        if (next !== undefined && next !== r.v) {
-          await q(`UPDATE ${site.table} SET ${site.column} = $1 WHERE ${site.key} = $2`, [next, r.k]);
-          changed++;
-        }
+        const next = rewriteScalar(site, r.v as string, fn);
+        if (next === undefined) continue;
+        await q(`UPDATE ${site.table} SET ${site.column} = $1 WHERE ${site.key} = $2`, [next, r.k]);
+        changed++;
       }
     } else {
       const rows = (await q(`SELECT ${site.key} AS k, ${site.column}::text AS v FROM ${site.table} WHERE ${site.column}::text LIKE $1${lock}`, [`%${site.needle}%`])).rows;
       for (const r of rows) {
-        const value = JSON.parse(r.v as string) as Record<string, unknown>;
-        let dirty = 0;
-        for (const f of site.fields(value)) {
-          const cur = f.get();
-          if (opts.plaintextOnly && SecretBox.isSealed(cur)) continue;
-          const next = fn(cur, f.purpose);
-          if (next !== undefined && next !== cur) {
-            f.set(next);
-            dirty++;
-          }
-        }
-        if (dirty) {
-          await q(`UPDATE ${site.table} SET ${site.column} = $1::json WHERE ${site.key} = $2`, [JSON.stringify(value), r.k]);
-          changed += dirty;
-        }
+        const next = rewriteJson(site, r.v as string, fn, opts.plaintextOnly);
+        if (!next.changed) continue;
+        await q(`UPDATE ${site.table} SET ${site.column} = $1::json WHERE ${site.key} = $2`, [next.text, r.k]);
+        changed += next.changed;
       }
     }
   }
@@ -72,17 +55,9 @@ export const pgSealPlaintext = (q: PgQuery, box: SecretBox): Promise<number> =>
 
 /** How many stored passwords each key id encrypts (`plaintext` for the others). */
 export async function pgCensus(q: PgQuery): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
-  await pgVisitSecrets(
-    q,
-    (stored) => {
-      const id = SecretBox.keyIdIn(stored) ?? 'plaintext';
-      counts[id] = (counts[id] ?? 0) + 1;
-      return undefined;
-    },
-    { write: false },
-  );
-  return counts;
+  const census = censusPass();
+  await pgVisitSecrets(q, census.visit, { write: false });
+  return census.counts;
 }
 
 /**

@@ -11,30 +11,22 @@
 // pretending the work was saved.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import type { StoredFeatures } from '../../domain/features.ts';
-import { summarizeJob, type ResyncJob, type ResyncState, type ResyncTarget, type ResyncTargetRecord } from '../../domain/resync.ts';
+import { summarizeJob, type ResyncState } from '../../domain/resync.ts';
 import { StoreError } from '../errors.ts';
 import type { FileSnapshot } from '../types.ts';
-import type {
-  Contact, Credential, Device, DeviceWrite, FileFetch, FunctionKey, KeyTemplate, NetworkOverrides, Operator, SharedContact, Sighting, Store, StoreChange, TemplateOverride,
-  Tenant, UndoEntry, UnknownDevice, User, VersionedProfile,
-} from '../types.ts';
-import type { AuditEntry } from '../../domain/audit.ts';
+import type { Contact, Device, DeviceWrite, FileFetch, NetworkOverrides, SharedContact, Sighting, Store, StoreChange, UndoEntry, VersionedProfile } from '../types.ts';
 import { KeyRing, SecretBox } from '../secrets.ts';
 import { FETCHED_FILE_BODY, PROVISIONING_PASSWORD, SIP_PASSWORD, journalBefore, restoredPassword } from '../secret-sites.ts';
+import { contactUndo } from '../undo.ts';
 import { mapPgError } from './errors.ts';
 import { pgCensus, pgVisitSecrets } from './secrets.ts';
+import { type Row, type RowMappers, num, parsedJson, rowMappers, str, strOrNull } from '../rows.ts';
 import { CHANGE_CHANNEL, ChangeListener, decodeChange, encodeChange } from './listen.ts';
 
-type Row = Record<string, unknown>;
 type Query = (sql: string, params?: unknown[]) => Promise<pg.QueryResult<Row>>;
 
 const now = (): string => new Date().toISOString();
 const iso = (ms: number): string => new Date(ms).toISOString();
-const ms = (v: unknown): number | undefined => (typeof v === 'string' ? Date.parse(v) : undefined);
-const str = (v: unknown): string => v as string;
-const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : (v as string));
-const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
 
 // Named statements are prepared once per connection and reused (like the SQLite engine's cache).
 const statementNames = new Map<string, string>();
@@ -98,80 +90,17 @@ const TARGET_COLS = COLS.resync_targets.split(', ').map((c) => `t.${c}`).join(',
 /** SQLite's NOCASE: ASCII letters folded, everything else compared byte by byte. */
 const NOCASE = (col: string) => `translate(${col}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') COLLATE "C"`;
 
-// Stored passwords are sealed on the way in and opened on the way out (secrets.ts): nothing above
-// the store sees a ciphertext.
-const toTenant = (r: Row, box: SecretBox): Tenant => ({
-  id: str(r.id), name: str(r.name), sipDomain: str(r.sip_domain), sipProxy: strOrNull(r.sip_proxy),
-  sipPort: num(r.sip_port), sipTransport: r.sip_transport as Tenant['sipTransport'],
-  security: box.openSecurity(r.security as Tenant['security']), version: num(r.version), createdAt: str(r.created_at), updatedAt: str(r.updated_at),
-});
-const toUser = (r: Row, box: SecretBox): User => ({
-  number: str(r.number), tenantId: str(r.tenant_id), name: str(r.name), email: strOrNull(r.email),
-  role: r.role as User['role'], passwordHash: strOrNull(r.password_hash), sipAuthName: str(r.sip_auth_name),
-  sipPassword: box.open(str(r.sip_password), SIP_PASSWORD), voicemailNumber: str(r.voicemail_number),
-  version: num(r.version), keysVersion: num(r.keys_version),
-  directoryHidden: r.directory_hidden === true, keyTemplate: r.key_template === null || r.key_template === undefined ? null : num(r.key_template),
-  createdAt: str(r.created_at), updatedAt: str(r.updated_at),
-});
-const toSharedContact = (r: Row): SharedContact => ({
-  id: num(r.id), tenantId: str(r.tenant_id), name: str(r.name), work: strOrNull(r.work),
-  mobile: strOrNull(r.mobile), home: strOrNull(r.home), group: strOrNull(r.grp), version: num(r.version),
-  createdAt: str(r.created_at), updatedAt: str(r.updated_at),
-});
-const toKeyTemplate = (r: Row): KeyTemplate => ({
-  id: num(r.id), tenantId: str(r.tenant_id), name: str(r.name), family: strOrNull(r.family),
-  keys: r.keys as FunctionKey[], version: num(r.version),
-  createdAt: str(r.created_at), updatedAt: str(r.updated_at),
-});
-const toDevice = (r: Row, box: SecretBox): Device => ({
-  mac: str(r.mac), tenantId: str(r.tenant_id), vendor: str(r.vendor), model: str(r.model),
-  userNumber: strOrNull(r.user_number), label: strOrNull(r.label), expansionModules: num(r.expansion_modules),
-  extraLines: r.extra_lines as string[],
-  provisioningUsername: strOrNull(r.provisioning_username),
-  provisioningPassword: box.openNullable(strOrNull(r.provisioning_password), PROVISIONING_PASSWORD),
-  version: num(r.version), enrolUntil: strOrNull(r.enrol_until), enrolledAt: strOrNull(r.enrolled_at), enrolledIp: strOrNull(r.enrolled_ip),
-  group: strOrNull(r.device_group),
-  createdAt: str(r.created_at), updatedAt: str(r.updated_at),
-});
-const toSighting = (r: Row): Sighting => ({
-  mac: str(r.mac), at: str(r.at), ip: str(r.ip), userAgent: strOrNull(r.user_agent), firmware: strOrNull(r.firmware),
-  file: str(r.file), protocol: str(r.protocol), model: strOrNull(r.model),
-});
-const toFileFetch = (r: Row): FileFetch => ({ mac: str(r.mac), file: str(r.file), etag: str(r.etag), root: str(r.root), at: str(r.at) });
-// json columns come back parsed; SQL NULL stands for an absent document, as on SQLite.
-const toAudit = (r: Row): AuditEntry => ({
-  id: num(r.id), at: str(r.at), principal: str(r.principal), channel: r.channel as AuditEntry['channel'], address: str(r.address),
-  action: str(r.action), tenantId: strOrNull(r.tenant_id), userNumber: strOrNull(r.user_number), mac: strOrNull(r.mac),
-  targetId: strOrNull(r.target_id), before: r.before ?? null, after: r.after ?? null, changes: (r.changes ?? []) as AuditEntry['changes'],
-  summary: r.summary ?? null,
-});
 const jsonOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 const byMacOrder = <T extends { mac: string }>(a: T, b: T) => (a.mac < b.mac ? -1 : a.mac > b.mac ? 1 : 0);
-
-const toCredential = (r: Row): Credential => ({
-  id: str(r.id), kind: r.kind as Credential['kind'], principalKind: r.principal_kind as Credential['principalKind'],
-  principalId: str(r.principal_id), label: strOrNull(r.label), csrfToken: strOrNull(r.csrf_token),
-  createdAt: str(r.created_at), lastUsedAt: str(r.last_used_at), expiresAt: str(r.expires_at),
-  address: strOrNull(r.address), userAgent: strOrNull(r.user_agent),
-});
-const toFeatures = (r: Row): StoredFeatures => ({
-  dnd: { enabled: r.dnd_enabled === true, allowedCallers: r.dnd_allowed as string[] },
-  forwardAlways: { enabled: r.forward_enabled === true, target: strOrNull(r.forward_target) },
-  rejectAnonymous: r.reject_anonymous === true,
-  blacklist: r.blacklist as string[],
-  version: num(r.version),
-  updatedAt: str(r.updated_at),
-});
-const toContact = (r: Row): Contact => ({
-  id: num(r.id), userNumber: str(r.user_number), name: str(r.name), work: strOrNull(r.work),
-  mobile: strOrNull(r.mobile), home: strOrNull(r.home), group: strOrNull(r.grp),
-  version: num(r.version), createdAt: str(r.created_at), updatedAt: str(r.updated_at),
-});
-const toUnknown = (r: Row): UnknownDevice => ({
-  mac: str(r.mac), vendor: strOrNull(r.vendor), model: strOrNull(r.model), ip: str(r.ip), userAgent: strOrNull(r.user_agent),
-  firstSeen: str(r.first_seen), lastSeen: str(r.last_seen), count: num(r.count), assignedTenant: strOrNull(r.assigned_tenant),
-});
-
+/**
+ * The last of each (mac, file) in a batch, as row-by-row upserts would leave it; sorted so that
+ * concurrent batches lock rows in the same order (no deadlock between nodes).
+ */
+function lastPerFile<T extends { mac: string; file: string }>(batch: T[]): T[] {
+  const byKey = new Map<string, T>();
+  for (const f of batch) byKey.set(`${f.mac}\n${f.file}`, f);
+  return [...byKey.values()].sort((a, b) => byMacOrder(a, b) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+}
 /**
  * ` AND version = $n` when a version is expected (the check and the write are one statement,
  * as on SQLite), with its parameter appended to `params`.
@@ -182,50 +111,6 @@ function versionClause(params: unknown[], ifVersion: number | undefined, col = '
   return ` AND ${col} = $${params.length}`;
 }
 
-function toTarget(r: Row, box?: SecretBox): ResyncTarget {
-  const t: ResyncTarget = {
-    jobId: str(r.job_id),
-    deviceMac: str(r.mac),
-    tenantId: str(r.tenant_id),
-    event: (r.event as string | null) ?? '',
-    target: { host: (r.target as string | null) ?? '', port: r.target_port === null || r.target_port === undefined ? 0 : num(r.target_port) },
-    requestUri: (r.request_uri as string | null) ?? '',
-    fromDomain: (r.from_domain as string | null) ?? '',
-  };
-  if (typeof r.user_number === 'string') t.userNumber = r.user_number;
-  if (typeof r.auth_name === 'string' && typeof r.auth_password === 'string') {
-    t.credentials = { username: r.auth_name, password: box ? box.open(r.auth_password, SIP_PASSWORD) : r.auth_password };
-  }
-  return t;
-}
-
-function toRecord(r: Row): ResyncTargetRecord {
-  const { credentials: _none, ...base } = toTarget({ ...r, auth_name: null, auth_password: null });
-  const rec: ResyncTargetRecord = { ...base, state: r.state as ResyncState, updatedAt: ms(r.updated_at) ?? 0 };
-  if (r.code !== null && r.code !== undefined) rec.code = num(r.code);
-  if (r.reason !== null && r.reason !== undefined) rec.reason = str(r.reason);
-  const sent = ms(r.sent_at);
-  const fetched = ms(r.fetched_at);
-  if (sent !== undefined) rec.sentAt = sent;
-  if (fetched !== undefined) rec.fetchedAt = fetched;
-  return rec;
-}
-
-function toJob(r: Row): ResyncJob {
-  const job: ResyncJob = {
-    jobId: str(r.id),
-    tenantId: str(r.tenant_id),
-    scope: { kind: r.scope as ResyncJob['scope']['kind'], id: str(r.scope_id) },
-    reboot: r.reboot === true,
-    requestedBy: strOrNull(r.requested_by),
-    createdAt: ms(r.created_at) ?? 0,
-  };
-  const cancelled = ms(r.cancelled_at);
-  if (cancelled !== undefined) job.cancelledAt = cancelled;
-  return job;
-}
-
-const toOverride = (r: Row): TemplateOverride => ({ vendor: str(r.vendor), name: str(r.name), source: str(r.source), updatedAt: str(r.updated_at) });
 
 /** Calls on one connection, one at a time, in the order they were made. */
 class Serial {
@@ -359,6 +244,8 @@ interface Shared {
   closed: boolean;
   /** Seals and opens the stored passwords. */
   box: SecretBox;
+  /** Rows as the Store hands them out (passwords opened with `box`). */
+  map: RowMappers;
 }
 
 export interface PostgresStoreInit {
@@ -381,6 +268,7 @@ export class PostgresStore implements Store {
       this.#shared = init;
       this.#conn = conn!;
     } else {
+      const box = new SecretBox(init.keys ?? KeyRing.of());
       const shared: Shared = {
         pool: init.pool,
         origin: randomUUID(),
@@ -388,7 +276,8 @@ export class PostgresStore implements Store {
         listener: null,
         warn: init.warn ?? (() => undefined),
         closed: false,
-        box: new SecretBox(init.keys ?? KeyRing.of()),
+        box,
+        map: rowMappers(parsedJson, box),
       };
       if (init.listenConfig) {
         shared.listener = new ChangeListener(init.listenConfig, {
@@ -481,6 +370,10 @@ export class PostgresStore implements Store {
     return this.#shared.box;
   }
 
+  get #map(): RowMappers {
+    return this.#shared.map;
+  }
+
   /** The key ring of the stored passwords (opening checks every key in use is in it). */
   get keyRing(): KeyRing {
     return this.#shared.box.ring;
@@ -511,18 +404,34 @@ export class PostgresStore implements Store {
     return cols;
   }
 
+  /** The row of `table` whose `keyCol` is `key`, mapped. */
+  async #get<T>(table: keyof typeof COLS, keyCol: string, key: unknown, map: (r: Row) => T): Promise<T | undefined> {
+    const r = await this.#one(`SELECT ${COLS[table]} FROM ${table} WHERE ${keyCol} = $1`, [key]);
+    return r && map(r);
+  }
+
   #atomic<T>(fn: (q: Query) => Promise<T>): Promise<T> {
     return this.#conn.atomic(fn);
+  }
+
+  /**
+   * A batch upsert of rows that belong to devices (`WHERE EXISTS` the device): a device deleted
+   * between that check and the insert fails the foreign key; once more finds it gone.
+   */
+  async #writeForDevices(sql: string, params: unknown[]): Promise<void> {
+    try {
+      await this.#write(sql, params);
+    } catch (e) {
+      if (!(e instanceof StoreError && e.code === 'constraint' && (e.cause as { code?: string } | undefined)?.code === '23503')) throw e;
+      await this.#write(sql, params);
+    }
   }
 
   // ---- repositories ---------------------------------------------------------------------------
 
   tenants: Store['tenants'] = {
-    list: async () => (await this.#rows(`SELECT ${COLS.tenants} FROM tenants ORDER BY id`)).map((r) => toTenant(r, this.#box)),
-    get: async (id) => {
-      const r = await this.#one(`SELECT ${COLS.tenants} FROM tenants WHERE id = $1`, [id]);
-      return r && toTenant(r, this.#box);
-    },
+    list: async () => (await this.#rows(`SELECT ${COLS.tenants} FROM tenants ORDER BY id`)).map(this.#map.tenant),
+    get: (id) => this.#get('tenants', 'id', id, (r) => this.#map.tenant(r)),
     insert: async (t) => {
       const at = now();
       await this.#write(
@@ -539,10 +448,7 @@ export class PostgresStore implements Store {
         params,
       )) > 0;
     },
-    delete: async (id, ifVersion) => {
-      const params: unknown[] = [id];
-      return (await this.#write(`DELETE FROM tenants WHERE id = $1${versionClause(params, ifVersion)}`, params)) > 0;
-    },
+    delete: (id, ifVersion) => this.#deleteRow('tenants', 'id', id, ifVersion),
   };
 
   users: Store['users'] = {
@@ -550,11 +456,8 @@ export class PostgresStore implements Store {
       (tenantId
         ? await this.#rows(`SELECT ${COLS.users} FROM users WHERE tenant_id = $1 ORDER BY number`, [tenantId])
         : await this.#rows(`SELECT ${COLS.users} FROM users ORDER BY number`)
-      ).map((r) => toUser(r, this.#box)),
-    get: async (number) => {
-      const r = await this.#one(`SELECT ${COLS.users} FROM users WHERE number = $1`, [number]);
-      return r && toUser(r, this.#box);
-    },
+      ).map(this.#map.user),
+    get: (number) => this.#get('users', 'number', number, (r) => this.#map.user(r)),
     insert: async (u) => {
       const at = now();
       await this.#write(
@@ -580,10 +483,7 @@ export class PostgresStore implements Store {
       Number.isSafeInteger(templateId)
         ? (await this.#rows('SELECT number FROM users WHERE key_template = $1 ORDER BY number', [templateId])).map((r) => str(r.number))
         : [],
-    delete: async (number, ifVersion) => {
-      const params: unknown[] = [number];
-      return (await this.#write(`DELETE FROM users WHERE number = $1${versionClause(params, ifVersion)}`, params)) > 0;
-    },
+    delete: (number, ifVersion) => this.#deleteRow('users', 'number', number, ifVersion),
   };
 
   devices: Store['devices'] = {
@@ -592,15 +492,15 @@ export class PostgresStore implements Store {
         return (await this.#rows(
           `SELECT ${COLS.devices} FROM devices WHERE EXISTS (SELECT 1 FROM json_array_elements_text(devices.extra_lines) e WHERE e = $1) ORDER BY mac`,
           [filter.extraLine],
-        )).map((r) => toDevice(r, this.#box));
+        )).map((r) => this.#map.device(r));
       }
-      if (filter.userNumber) return (await this.#rows(`SELECT ${COLS.devices} FROM devices WHERE user_number = $1 ORDER BY mac`, [filter.userNumber])).map((r) => toDevice(r, this.#box));
-      if (filter.tenantId) return (await this.#rows(`SELECT ${COLS.devices} FROM devices WHERE tenant_id = $1 ORDER BY mac`, [filter.tenantId])).map((r) => toDevice(r, this.#box));
-      return (await this.#rows(`SELECT ${COLS.devices} FROM devices ORDER BY mac`)).map((r) => toDevice(r, this.#box));
+      if (filter.userNumber) return (await this.#rows(`SELECT ${COLS.devices} FROM devices WHERE user_number = $1 ORDER BY mac`, [filter.userNumber])).map((r) => this.#map.device(r));
+      if (filter.tenantId) return (await this.#rows(`SELECT ${COLS.devices} FROM devices WHERE tenant_id = $1 ORDER BY mac`, [filter.tenantId])).map((r) => this.#map.device(r));
+      return (await this.#rows(`SELECT ${COLS.devices} FROM devices ORDER BY mac`)).map((r) => this.#map.device(r));
     },
     get: async (mac) => {
       const r = await this.#one(`SELECT ${COLS.devices} FROM devices WHERE mac = $1`, [mac]);
-      return r && toDevice(r, this.#box);
+      return r && this.#map.device(r);
     },
     insert: async (d) => {
       const at = now();
@@ -630,7 +530,7 @@ export class PostgresStore implements Store {
     // trip per row; under a savepoint inside a transaction, like every write.
     getMany: async (macs) => {
       if (macs.length === 0) return [];
-      return (await this.#rows(`SELECT ${COLS.devices} FROM devices WHERE mac = ANY($1::text[]) ORDER BY mac`, [macs])).map((r) => toDevice(r, this.#box));
+      return (await this.#rows(`SELECT ${COLS.devices} FROM devices WHERE mac = ANY($1::text[]) ORDER BY mac`, [macs])).map((r) => this.#map.device(r));
     },
     insertMany: async (ds) => {
       if (ds.length === 0) return;
@@ -678,9 +578,7 @@ export class PostgresStore implements Store {
 
   keys: Store['keys'] = {
     list: async (userNumber) =>
-      (await this.#rows('SELECT position, type, value, label FROM function_keys WHERE user_number = $1 ORDER BY position', [userNumber])).map(
-        (r): FunctionKey => ({ position: num(r.position), type: r.type as FunctionKey['type'], value: strOrNull(r.value), label: strOrNull(r.label) }),
-      ),
+      (await this.#rows('SELECT position, type, value, label FROM function_keys WHERE user_number = $1 ORDER BY position', [userNumber])).map(this.#map.key),
     replace: async (userNumber, keys, ifVersion) =>
       this.#atomic(async (q) => {
         const params: unknown[] = [userNumber];
@@ -731,85 +629,76 @@ export class PostgresStore implements Store {
     setDevice: (mac, p, ifVersion) => this.#setProfile('device_network', 'mac', mac, p, ifVersion),
   };
 
+  /** A row by its numeric id (one past the integers names none). */
+  async #byId<T>(table: 'contacts' | 'tenant_contacts' | 'key_templates', id: number, map: (r: Row) => T): Promise<T | undefined> {
+    return Number.isSafeInteger(id) ? this.#get(table, 'id', id, map) : undefined;
+  }
+
+  /** An INSERT … RETURNING id (under a savepoint inside a transaction): the new row's id. */
+  async #insertId(sql: string, params: unknown[]): Promise<number> {
+    const r = this.#conn.inTransaction ? await this.#atomic((q) => q(sql, params)) : await this.#conn.query(sql, params);
+    return num(r.rows[0]!.id);
+  }
+
+  /** DELETE by a numeric id, given `ifVersion` only at that version: whether a row went. */
+  async #deleteId(table: 'contacts' | 'tenant_contacts' | 'key_templates', id: number, ifVersion?: number): Promise<boolean> {
+    return Number.isSafeInteger(id) && this.#deleteRow(table, 'id', id, ifVersion);
+  }
+
+  /** DELETE by key, given `ifVersion` only at that version: whether a row went. */
+  async #deleteRow(table: string, keyCol: string, key: string | number, ifVersion?: number): Promise<boolean> {
+    const params: unknown[] = [key];
+    return (await this.#write(`DELETE FROM ${table} WHERE ${keyCol} = $1${versionClause(params, ifVersion)}`, params)) > 0;
+  }
+
+  /**
+   * Personal contacts (owned by a user) and the company directory (owned by a tenant) are one
+   * table shape: listed by name (case-insensitive) then id.
+   */
+  #contactTable<C extends Contact | SharedContact>(table: 'contacts' | 'tenant_contacts', owner: 'user_number' | 'tenant_id', map: () => (r: Row) => C) {
+    return {
+      list: async (ownerId: string) =>
+        (await this.#rows(`SELECT ${COLS[table]} FROM ${table} WHERE ${owner} = $1 ORDER BY ${NOCASE('name')}, id`, [ownerId])).map((r) => map()(r)),
+      get: (id: number) => this.#byId(table, id, (r) => map()(r)),
+      insertFor: (ownerId: string, c: Omit<C, 'id' | 'createdAt' | 'updatedAt' | 'version'>) => {
+        const at = now();
+        return this.#insertId(
+          `INSERT INTO ${table} (${owner}, name, work, mobile, home, grp, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+          [ownerId, c.name, c.work, c.mobile, c.home, c.group, at, at],
+        );
+      },
+      update: async (id: number, c: Pick<C, 'name' | 'work' | 'mobile' | 'home' | 'group'>, ifVersion?: number) => {
+        if (!Number.isSafeInteger(id)) return false;
+        const params: unknown[] = [c.name, c.work, c.mobile, c.home, c.group, now(), id];
+        return (await this.#write(
+          `UPDATE ${table} SET name = $1, work = $2, mobile = $3, home = $4, grp = $5, version = version + 1, updated_at = $6 WHERE id = $7${versionClause(params, ifVersion)}`,
+          params,
+        )) > 0;
+      },
+      delete: (id: number, ifVersion?: number) => this.#deleteId(table, id, ifVersion),
+    };
+  }
+
+  readonly #contacts = this.#contactTable<Contact>('contacts', 'user_number', () => this.#map.contact);
   contacts: Store['contacts'] = {
-    list: async (userNumber) =>
-      (await this.#rows(`SELECT ${COLS.contacts} FROM contacts WHERE user_number = $1 ORDER BY ${NOCASE('name')}, id`, [userNumber])).map(toContact),
+    ...this.#contacts,
     count: async (userNumber) => num((await this.#one('SELECT count(*) AS n FROM contacts WHERE user_number = $1', [userNumber]))!.n),
-    get: async (id) => {
-      if (!Number.isSafeInteger(id)) return undefined;
-      const r = await this.#one(`SELECT ${COLS.contacts} FROM contacts WHERE id = $1`, [id]);
-      return r && toContact(r);
-    },
-    insert: async (c) => {
-      const at = now();
-      const sql = `INSERT INTO contacts (user_number, name, work, mobile, home, grp, created_at, updated_at)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`;
-      const params = [c.userNumber, c.name, c.work, c.mobile, c.home, c.group, at, at];
-      const r = this.#conn.inTransaction ? await this.#atomic((q) => q(sql, params)) : await this.#conn.query(sql, params);
-      return num(r.rows[0]!.id);
-    },
-    update: async (id, c, ifVersion) => {
-      if (!Number.isSafeInteger(id)) return false;
-      const params: unknown[] = [c.name, c.work, c.mobile, c.home, c.group, now(), id];
-      return (await this.#write(
-        `UPDATE contacts SET name = $1, work = $2, mobile = $3, home = $4, grp = $5, version = version + 1, updated_at = $6
-         WHERE id = $7${versionClause(params, ifVersion)}`,
-        params,
-      )) > 0;
-    },
-    delete: async (id, ifVersion) => {
-      if (!Number.isSafeInteger(id)) return false;
-      const params: unknown[] = [id];
-      return (await this.#write(`DELETE FROM contacts WHERE id = $1${versionClause(params, ifVersion)}`, params)) > 0;
-    },
+    insert: (c) => this.#contacts.insertFor(c.userNumber, c),
   };
 
-  sharedContacts: Store['sharedContacts'] = {
-    list: async (tenantId) =>
-      (await this.#rows(`SELECT ${COLS.tenant_contacts} FROM tenant_contacts WHERE tenant_id = $1 ORDER BY ${NOCASE('name')}, id`, [tenantId])).map(toSharedContact),
-    get: async (id) => {
-      if (!Number.isSafeInteger(id)) return undefined;
-      const r = await this.#one(`SELECT ${COLS.tenant_contacts} FROM tenant_contacts WHERE id = $1`, [id]);
-      return r && toSharedContact(r);
-    },
-    insert: async (c) => {
-      const at = now();
-      const sql = `INSERT INTO tenant_contacts (tenant_id, name, work, mobile, home, grp, created_at, updated_at)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`;
-      const params = [c.tenantId, c.name, c.work, c.mobile, c.home, c.group, at, at];
-      const r = this.#conn.inTransaction ? await this.#atomic((q) => q(sql, params)) : await this.#conn.query(sql, params);
-      return num(r.rows[0]!.id);
-    },
-    update: async (id, c, ifVersion) => {
-      if (!Number.isSafeInteger(id)) return false;
-      const params: unknown[] = [c.name, c.work, c.mobile, c.home, c.group, now(), id];
-      return (await this.#write(
-        `UPDATE tenant_contacts SET name = $1, work = $2, mobile = $3, home = $4, grp = $5, version = version + 1, updated_at = $6 WHERE id = $7${versionClause(params, ifVersion)}`,
-        params,
-      )) > 0;
-    },
-    delete: async (id, ifVersion) => {
-      if (!Number.isSafeInteger(id)) return false;
-      const params: unknown[] = [id];
-      return (await this.#write(`DELETE FROM tenant_contacts WHERE id = $1${versionClause(params, ifVersion)}`, params)) > 0;
-    },
-  };
+  readonly #sharedContacts = this.#contactTable<SharedContact>('tenant_contacts', 'tenant_id', () => this.#map.sharedContact);
+  sharedContacts: Store['sharedContacts'] = { ...this.#sharedContacts, insert: (c) => this.#sharedContacts.insertFor(c.tenantId, c) };
 
   keyTemplates: Store['keyTemplates'] = {
     list: async (tenantId) =>
-      (await this.#rows(`SELECT ${COLS.key_templates} FROM key_templates WHERE tenant_id = $1 ORDER BY ${NOCASE('name')}, id`, [tenantId])).map(toKeyTemplate),
-    get: async (id) => {
-      if (!Number.isSafeInteger(id)) return undefined;
-      const r = await this.#one(`SELECT ${COLS.key_templates} FROM key_templates WHERE id = $1`, [id]);
-      return r && toKeyTemplate(r);
-    },
+      (await this.#rows(`SELECT ${COLS.key_templates} FROM key_templates WHERE tenant_id = $1 ORDER BY ${NOCASE('name')}, id`, [tenantId])).map(this.#map.keyTemplate),
+    get: (id) => this.#byId('key_templates', id, (r) => this.#map.keyTemplate(r)),
     insert: async (t) => {
       const at = now();
-      const sql = `INSERT INTO key_templates (tenant_id, name, family, keys, version, created_at, updated_at)
-                   VALUES ($1, $2, $3, $4, 1, $5, $6) RETURNING id`;
-      const params = [t.tenantId, t.name, t.family, JSON.stringify(t.keys), at, at];
-      const r = this.#conn.inTransaction ? await this.#atomic((q) => q(sql, params)) : await this.#conn.query(sql, params);
-      return num(r.rows[0]!.id);
+      return this.#insertId(
+        'INSERT INTO key_templates (tenant_id, name, family, keys, version, created_at, updated_at) VALUES ($1, $2, $3, $4, 1, $5, $6) RETURNING id',
+        [t.tenantId, t.name, t.family, JSON.stringify(t.keys), at, at],
+      );
     },
     update: async (id, t, ifVersion) => {
       if (!Number.isSafeInteger(id)) return false;
@@ -819,18 +708,11 @@ export class PostgresStore implements Store {
         params,
       )) > 0;
     },
-    delete: async (id, ifVersion) => {
-      if (!Number.isSafeInteger(id)) return false;
-      const params: unknown[] = [id];
-      return (await this.#write(`DELETE FROM key_templates WHERE id = $1${versionClause(params, ifVersion)}`, params)) > 0;
-    },
+    delete: (id, ifVersion) => this.#deleteId('key_templates', id, ifVersion),
   };
 
   sightings: Store['sightings'] = {
-    get: async (mac) => {
-      const r = await this.#one(`SELECT ${COLS.sightings} FROM sightings WHERE mac = $1`, [mac]);
-      return r && toSighting(r);
-    },
+    get: (mac) => this.#get('sightings', 'mac', mac, (r) => this.#map.sighting(r)),
     record: async (batch: Sighting[]) => {
       if (batch.length === 0) return;
       // One row per MAC, as applying the batch in order would leave it (the firmware is kept
@@ -855,13 +737,7 @@ export class PostgresStore implements Store {
         rows.map((s) => s.mac), rows.map((s) => s.at), rows.map((s) => s.ip), rows.map((s) => s.userAgent),
         rows.map((s) => s.firmware), rows.map((s) => s.file), rows.map((s) => s.protocol), rows.map((s) => s.model ?? null),
       ];
-      try {
-        await this.#write(sql, params);
-      } catch (e) {
-        // A device deleted between the EXISTS check and the insert: once more finds it gone.
-        if (!(e instanceof StoreError && e.code === 'constraint' && (e.cause as { code?: string } | undefined)?.code === '23503')) throw e;
-        await this.#write(sql, params);
-      }
+      await this.#writeForDevices(sql, params);
     },
     list: async (filter = {}) =>
       (filter.tenantId
@@ -870,14 +746,10 @@ export class PostgresStore implements Store {
             [filter.tenantId],
           )
         : await this.#rows(`SELECT ${COLS.sightings} FROM sightings ORDER BY mac`)
-      ).map(toSighting),
+      ).map(this.#map.sighting),
     recordFiles: async (batch: FileFetch[]) => {
       if (batch.length === 0) return;
-      // The last fetch of each (mac, file) wins, as row-by-row upserts would leave it; sorted so
-      // that concurrent batches lock rows in the same order.
-      const byKey = new Map<string, FileFetch>();
-      for (const f of batch) byKey.set(`${f.mac}\n${f.file}`, f);
-      const rows = [...byKey.values()].sort((a, b) => byMacOrder(a, b) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+      const rows = lastPerFile(batch);
       const sql = `INSERT INTO device_files (mac, file, etag, root, at)
         SELECT f.mac, f.file, f.etag, f.root, f.at
         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS f(mac, file, etag, root, at)
@@ -885,29 +757,21 @@ export class PostgresStore implements Store {
         ORDER BY f.mac, f.file
         ON CONFLICT (mac, file) DO UPDATE SET etag = excluded.etag, root = excluded.root, at = excluded.at`;
       const params = [rows.map((f) => f.mac), rows.map((f) => f.file), rows.map((f) => f.etag), rows.map((f) => f.root), rows.map((f) => f.at)];
-      try {
-        await this.#write(sql, params);
-      } catch (e) {
-        // A device deleted between the EXISTS check and the insert: once more finds it gone.
-        if (!(e instanceof StoreError && e.code === 'constraint' && (e.cause as { code?: string } | undefined)?.code === '23503')) throw e;
-        await this.#write(sql, params);
-      }
+      await this.#writeForDevices(sql, params);
     },
     files: async (filter) => {
       const cols = COLS.device_files.split(', ').map((c) => `f.${c}`).join(', ');
-      if (filter.mac) return (await this.#rows(`SELECT ${COLS.device_files} FROM device_files WHERE mac = $1 ORDER BY file`, [filter.mac])).map(toFileFetch);
+      if (filter.mac) return (await this.#rows(`SELECT ${COLS.device_files} FROM device_files WHERE mac = $1 ORDER BY file`, [filter.mac])).map(this.#map.fileFetch);
       if (filter.tenantId) {
         return (
           await this.#rows(`SELECT ${cols} FROM device_files f JOIN devices d ON d.mac = f.mac WHERE d.tenant_id = $1 ORDER BY f.mac, f.file`, [filter.tenantId])
-        ).map(toFileFetch);
+        ).map(this.#map.fileFetch);
       }
-      return (await this.#rows(`SELECT ${COLS.device_files} FROM device_files ORDER BY mac, file`)).map(toFileFetch);
+      return (await this.#rows(`SELECT ${COLS.device_files} FROM device_files ORDER BY mac, file`)).map(this.#map.fileFetch);
     },
     recordSnapshots: async (batch: FileSnapshot[]) => {
       if (batch.length === 0) return;
-      const byKey = new Map<string, FileSnapshot>();
-      for (const f of batch) byKey.set(`${f.mac}\n${f.file}`, f);
-      const rows = [...byKey.values()].sort((a, b) => byMacOrder(a, b) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+      const rows = lastPerFile(batch);
       const sql = `INSERT INTO fetched_files (mac, file, etag, size, body, at)
         SELECT f.mac, f.file, f.etag, f.size, f.body, f.at
         FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[]) AS f(mac, file, etag, size, body, at)
@@ -918,19 +782,11 @@ export class PostgresStore implements Store {
         rows.map((f) => f.mac), rows.map((f) => f.file), rows.map((f) => f.etag), rows.map((f) => f.size),
         rows.map((f) => (f.body ? this.#box.seal(f.body.toString('base64'), FETCHED_FILE_BODY) : null)), rows.map((f) => f.at),
       ];
-      try {
-        await this.#write(sql, params);
-      } catch (e) {
-        // A device deleted between the EXISTS check and the insert: once more finds it gone.
-        if (!(e instanceof StoreError && e.code === 'constraint' && (e.cause as { code?: string } | undefined)?.code === '23503')) throw e;
-        await this.#write(sql, params);
-      }
+      await this.#writeForDevices(sql, params);
     },
     snapshot: async (mac, file) => {
       const r = await this.#one('SELECT mac, file, etag, size, body, at FROM fetched_files WHERE mac = $1 AND file = $2', [mac, file]);
-      if (!r) return undefined;
-      const body = strOrNull(r.body);
-      return { mac: str(r.mac), file: str(r.file), etag: str(r.etag), size: Number(r.size), body: body === null ? null : Buffer.from(this.#box.open(body, FETCHED_FILE_BODY), 'base64'), at: str(r.at) };
+      return r && this.#map.snapshot(r);
     },
   };
 
@@ -941,11 +797,8 @@ export class PostgresStore implements Store {
          WHERE NOT EXISTS (SELECT 1 FROM devices d WHERE d.mac = u.mac) AND ($1::text IS NULL OR u.assigned_tenant = $1)
          ORDER BY u.last_seen DESC LIMIT $2`,
         [filter.assignedTenant ?? null, filter.limit ?? null],
-      )).map(toUnknown),
-    get: async (mac) => {
-      const r = await this.#one(`SELECT ${COLS.unknown_devices} FROM unknown_devices WHERE mac = $1`, [mac]);
-      return r && toUnknown(r);
-    },
+      )).map(this.#map.unknown),
+    get: (mac) => this.#get('unknown_devices', 'mac', mac, (r) => this.#map.unknown(r)),
     assign: async (mac, tenantId) => (await this.#write('UPDATE unknown_devices SET assigned_tenant = $1 WHERE mac = $2', [tenantId, mac])) > 0,
     prune: (o) =>
       this.#atomic(async (q) => {
@@ -1049,33 +902,21 @@ export class PostgresStore implements Store {
                     restoredPassword(this.#box, d), now(), e.key, e.after_version, d.group !== undefined, d.group ?? null],
                 )).rowCount ?? 0;
               }
-            } else if (e.key.startsWith('s')) {
-              // A shared contact of a tenant (company directory): every phone of the tenant shows it.
-              const id = Number(e.key.slice(1));
-              const tenant = e.before
-                ? (JSON.parse(e.before) as SharedContact).tenantId
-                : ((await q('SELECT tenant_id FROM tenant_contacts WHERE id = $1', [id])).rows[0]?.tenant_id as string | undefined);
-              if (tenant) for (const r of (await q('SELECT mac FROM devices WHERE tenant_id = $1', [tenant])).rows as Array<{ mac: string }>) macs.add(r.mac);
-              if (e.before === null) done = (await q('DELETE FROM tenant_contacts WHERE id = $1 AND version = $2', [id, e.after_version])).rowCount ?? 0;
-              else {
-                const c = JSON.parse(e.before) as SharedContact;
-                done = (await q(
-                  'UPDATE tenant_contacts SET name = $1, work = $2, mobile = $3, home = $4, grp = $5, version = version + 1, updated_at = $6 WHERE id = $7 AND version = $8',
-                  [c.name, c.work, c.mobile, c.home, c.group, now(), id, e.after_version],
-                )).rowCount ?? 0;
-              }
             } else {
-              const id = Number(e.key);
-              const owner = e.before
-                ? (JSON.parse(e.before) as Contact).userNumber
-                : ((await q('SELECT user_number FROM contacts WHERE id = $1', [id])).rows[0]?.user_number as string | undefined);
-              if (owner) contactsOf.add(owner);
-              if (e.before === null) done = (await q('DELETE FROM contacts WHERE id = $1 AND version = $2', [id, e.after_version])).rowCount ?? 0;
+              // A personal contact (its user's contact file changes), or a shared one of a tenant
+              // (company directory: every phone of the tenant shows it).
+              const kind = contactUndo(e.key);
+              const before = e.before === null ? null : (JSON.parse(e.before) as Contact & SharedContact);
+              const owner = before
+                ? before[kind.field]
+                : ((await q(`SELECT ${kind.owner} AS o FROM ${kind.table} WHERE id = $1`, [kind.id])).rows[0]?.o as string | undefined);
+              if (owner && kind.shared) for (const r of (await q('SELECT mac FROM devices WHERE tenant_id = $1', [owner])).rows as Array<{ mac: string }>) macs.add(r.mac);
+              else if (owner) contactsOf.add(owner);
+              if (before === null) done = (await q(`DELETE FROM ${kind.table} WHERE id = $1 AND version = $2`, [kind.id, e.after_version])).rowCount ?? 0;
               else {
-                const c = JSON.parse(e.before) as Contact;
                 done = (await q(
-                  'UPDATE contacts SET name = $1, work = $2, mobile = $3, home = $4, grp = $5, version = version + 1, updated_at = $6 WHERE id = $7 AND version = $8',
-                  [c.name, c.work, c.mobile, c.home, c.group, now(), id, e.after_version],
+                  `UPDATE ${kind.table} SET name = $1, work = $2, mobile = $3, home = $4, grp = $5, version = version + 1, updated_at = $6 WHERE id = $7 AND version = $8`,
+                  [before.name, before.work, before.mobile, before.home, before.group, now(), kind.id, e.after_version],
                 )).rowCount ?? 0;
               }
             }
@@ -1096,10 +937,7 @@ export class PostgresStore implements Store {
   };
 
   operators: Store['operators'] = {
-    get: async (login) => {
-      const r = await this.#one(`SELECT ${COLS.operators} FROM operators WHERE login = $1`, [login]);
-      return r && ({ login: str(r.login), passwordHash: strOrNull(r.password_hash), createdAt: str(r.created_at) } satisfies Operator);
-    },
+    get: (login) => this.#get('operators', 'login', login, (r) => this.#map.operator(r)),
     insert: async (o) => {
       await this.#write('INSERT INTO operators (login, password_hash, created_at) VALUES ($1, $2, $3)', [o.login, o.passwordHash, now()]);
     },
@@ -1116,25 +954,16 @@ export class PostgresStore implements Store {
           c.address, c.userAgent],
       );
     },
-    findByToken: async (hash) => {
-      const r = await this.#one(`SELECT ${COLS.auth_sessions} FROM auth_sessions WHERE token_hash = $1`, [hash]);
-      return r && toCredential(r);
-    },
-    findByCookie: async (hash) => {
-      const r = await this.#one(`SELECT ${COLS.auth_sessions} FROM auth_sessions WHERE cookie_hash = $1`, [hash]);
-      return r && toCredential(r);
-    },
-    get: async (id) => {
-      const r = await this.#one(`SELECT ${COLS.auth_sessions} FROM auth_sessions WHERE id = $1`, [id]);
-      return r && toCredential(r);
-    },
+    findByToken: (hash) => this.#get('auth_sessions', 'token_hash', hash, (r) => this.#map.credential(r)),
+    findByCookie: (hash) => this.#get('auth_sessions', 'cookie_hash', hash, (r) => this.#map.credential(r)),
+    get: (id) => this.#get('auth_sessions', 'id', id, (r) => this.#map.credential(r)),
     list: async (filter) =>
       (filter
         ? await this.#rows(`SELECT ${COLS.auth_sessions} FROM auth_sessions WHERE principal_kind = $1 AND principal_id = $2 ORDER BY created_at, id`, [
           filter.principalKind, filter.principalId,
         ])
         : await this.#rows(`SELECT ${COLS.auth_sessions} FROM auth_sessions ORDER BY created_at, id`)
-      ).map(toCredential),
+      ).map(this.#map.credential),
     touch: async (id, at) => {
       await this.#write('UPDATE auth_sessions SET last_used_at = $1 WHERE id = $2 AND last_used_at < $1', [at, id]);
     },
@@ -1239,7 +1068,7 @@ export class PostgresStore implements Store {
                             LEFT JOIN users u ON u.number = t.user_number
                           WHERE t.state IN ('queued', 'sent') AND j.cancelled_at IS NULL AND t.request_uri IS NOT NULL
                           ORDER BY j.created_at, t.seq`)
-      ).map((r) => toTarget(r, this.#box)),
+      ).map((r) => this.#map.target(r)),
     claimTargets: async (owner, o) => {
       if (o.limit <= 0 || o.perTenant <= 0) return [];
       // Candidates fairly spread over tenants (oldest job first within each), then locked with
@@ -1272,7 +1101,7 @@ export class PostgresStore implements Store {
          ORDER BY l.jc, l.pseq`,
         [iso(o.now), o.perTenant, o.limit, owner, iso(o.until)],
       );
-      return rows.map((r) => toTarget(r, this.#box));
+      return rows.map((r) => this.#map.target(r));
     },
     renewLeases: async (owner, until) =>
       (
@@ -1307,7 +1136,7 @@ export class PostgresStore implements Store {
       const j = await this.#one(`SELECT ${COLS.resync_jobs} FROM resync_jobs WHERE id = $1`, [jobId]);
       if (!j) return null;
       const rows = await this.#rows(`SELECT ${COLS.resync_targets} FROM resync_targets WHERE job_id = $1 ORDER BY mac`, [jobId]);
-      return { job: toJob(j), targets: rows.map(toRecord) };
+      return { job: this.#map.job(j), targets: rows.map(this.#map.targetRecord) };
     },
     listJobs: async (filter = {}) => {
       const limit = Number.isFinite(filter.limit) ? Math.max(1, Math.min(Math.trunc(filter.limit!), 1000)) : 100;
@@ -1325,7 +1154,7 @@ export class PostgresStore implements Store {
         list.push(s.state as ResyncState);
         byJob.set(str(s.job_id), list);
       }
-      return jobs.map((j) => summarizeJob(toJob(j), byJob.get(str(j.id)) ?? []));
+      return jobs.map((j) => summarizeJob(this.#map.job(j), byJob.get(str(j.id)) ?? []));
     },
   };
 
@@ -1358,16 +1187,13 @@ export class PostgresStore implements Store {
       if (f.until !== undefined) where.push(`at <= ${arg(f.until)}`);
       if (f.beforeId !== undefined) where.push(`id < ${arg(f.beforeId)}`);
       const sql = `SELECT ${COLS.audit_log} FROM audit_log${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${arg(f.limit)}`;
-      return (await this.#rows(sql, args)).map(toAudit);
+      return (await this.#rows(sql, args)).map(this.#map.audit);
     },
     purge: async (before) => this.#write('DELETE FROM audit_log WHERE at < $1', [before]),
   };
 
   features: Store['features'] = {
-    get: async (userNumber) => {
-      const r = await this.#one(`SELECT ${COLS.user_features} FROM user_features WHERE user_number = $1`, [userNumber]);
-      return r && toFeatures(r);
-    },
+    get: (userNumber) => this.#get('user_features', 'user_number', userNumber, (r) => this.#map.features(r)),
     set: async (userNumber, f) => {
       const params = [
         userNumber, f.dnd.enabled, JSON.stringify(f.dnd.allowedCallers), f.forwardAlways.enabled, f.forwardAlways.target,
@@ -1434,10 +1260,10 @@ export class PostgresStore implements Store {
   };
 
   templateOverrides: Store['templateOverrides'] = {
-    list: async () => (await this.#rows('SELECT vendor, name, source, updated_at FROM template_overrides ORDER BY vendor, name')).map(toOverride),
+    list: async () => (await this.#rows('SELECT vendor, name, source, updated_at FROM template_overrides ORDER BY vendor, name')).map(this.#map.override),
     get: async (vendor, name) => {
       const r = await this.#one('SELECT vendor, name, source, updated_at FROM template_overrides WHERE vendor = $1 AND name = $2', [vendor, name]);
-      return r && toOverride(r);
+      return r && this.#map.override(r);
     },
     put: async (o) => {
       await this.#write(

@@ -6,6 +6,7 @@ import type { Contact, Device, SharedContact, Store, UndoEntry } from '../types.
 import type { Exec, Statements } from './store.ts';
 import type { SecretBox } from '../secrets.ts';
 import { journalBefore, restoredPassword } from '../secret-sites.ts';
+import { contactUndo } from '../undo.ts';
 
 type Row = Record<string, unknown>;
 
@@ -27,18 +28,11 @@ export function sqliteImportRuns(s: Statements, x: Exec, box: SecretBox): Store[
         .run(d.tenantId, d.vendor, d.model, d.userNumber, d.label, d.expansionModules, JSON.stringify(d.extraLines ?? []), d.provisioningUsername,
           restoredPassword(box, d), d.group !== undefined ? 1 : 0, d.group ?? null, new Date().toISOString(), e.key, e.after_version).changes > 0;
     }
-    if (e.key.startsWith('s')) {
-      // A shared contact of a tenant (company directory).
-      const id = Number(e.key.slice(1));
-      if (e.before === null) return st('DELETE FROM tenant_contacts WHERE id = ? AND version = ?').run(id, e.after_version).changes > 0;
-      const c = JSON.parse(e.before) as SharedContact;
-      return st('UPDATE tenant_contacts SET name = ?, work = ?, mobile = ?, home = ?, grp = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?')
-        .run(c.name, c.work, c.mobile, c.home, c.group, new Date().toISOString(), id, e.after_version).changes > 0;
-    }
-    if (e.before === null) return st('DELETE FROM contacts WHERE id = ? AND version = ?').run(Number(e.key), e.after_version).changes > 0;
+    const kind = contactUndo(e.key);
+    if (e.before === null) return st(`DELETE FROM ${kind.table} WHERE id = ? AND version = ?`).run(kind.id, e.after_version).changes > 0;
     const c = JSON.parse(e.before) as Contact;
-    return st('UPDATE contacts SET name = ?, work = ?, mobile = ?, home = ?, grp = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?')
-      .run(c.name, c.work, c.mobile, c.home, c.group, new Date().toISOString(), Number(e.key), e.after_version).changes > 0;
+    return st(`UPDATE ${kind.table} SET name = ?, work = ?, mobile = ?, home = ?, grp = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`)
+      .run(c.name, c.work, c.mobile, c.home, c.group, new Date().toISOString(), kind.id, e.after_version).changes > 0;
   };
 
   return {
@@ -83,15 +77,15 @@ export function sqliteImportRuns(s: Statements, x: Exec, box: SecretBox): Store[
               .all(runId, UNDO_CHUNK) as Array<Row & { seq: number; entity: string; key: string; before: string | null; after_version: number }>;
             for (const e of rows) {
               if (e.entity === 'device') macs.add(e.key);
-              else if (e.key.startsWith('s')) {
-                // Every phone of the tenant shows its shared contacts.
-                const tenant = e.before
-                  ? (JSON.parse(e.before) as SharedContact).tenantId
-                  : (st('SELECT tenant_id FROM tenant_contacts WHERE id = ?').pluck().get(Number(e.key.slice(1))) as string | undefined);
-                if (tenant) for (const mac of st('SELECT mac FROM devices WHERE tenant_id = ?').pluck().all(tenant) as string[]) macs.add(mac);
-              } else {
-                const owner = e.before ? (JSON.parse(e.before) as Contact).userNumber : (st('SELECT user_number FROM contacts WHERE id = ?').pluck().get(Number(e.key)) as string | undefined);
-                if (owner) contactsOf.add(owner);
+              else {
+                // A personal contact (its user's contact file changes), or a shared one of a
+                // tenant (company directory: every phone of the tenant shows it).
+                const kind = contactUndo(e.key);
+                const owner = e.before
+                  ? (JSON.parse(e.before) as Contact & SharedContact)[kind.field]
+                  : (st(`SELECT ${kind.owner} FROM ${kind.table} WHERE id = ?`).pluck().get(kind.id) as string | undefined);
+                if (owner && kind.shared) for (const mac of st('SELECT mac FROM devices WHERE tenant_id = ?').pluck().all(owner) as string[]) macs.add(mac);
+                else if (owner) contactsOf.add(owner);
               }
               if (!undoOne(e)) skipped++;
             }

@@ -2,66 +2,16 @@
 // ISO strings in the database (like every other table) and epoch ms in the domain model. SIP
 // passwords are never written here: pendingTargets() joins the line's credentials back from
 // `users`, so a job recovered after a restart answers 401/407 with the line's current password.
-import { RESYNC_SCOPES, summarizeJob } from '../../domain/resync.ts';
-import type { ResyncJob, ResyncScope, ResyncState, ResyncTarget, ResyncTargetRecord } from '../../domain/resync.ts';
+import { summarizeJob } from '../../domain/resync.ts';
+import type { ResyncState } from '../../domain/resync.ts';
+import type { Row, RowMappers } from '../rows.ts';
 import type { Store } from '../types.ts';
 import type { Exec, Statements } from './store.ts';
 
-type Row = Record<string, unknown>;
-
 const iso = (ms: number): string => new Date(ms).toISOString();
-const ms = (v: unknown): number | undefined => (typeof v === 'string' ? Date.parse(v) : undefined);
-
-/** Opens a stored SIP password (the store keeps it encrypted: secrets.ts). */
-type OpenSecret = (stored: string) => string;
-
-function toTarget(r: Row, open: OpenSecret = (v) => v): ResyncTarget {
-  const t: ResyncTarget = {
-    jobId: r.job_id as string,
-    deviceMac: r.mac as string,
-    tenantId: r.tenant_id as string,
-    event: (r.event as string | null) ?? '',
-    target: { host: (r.target as string | null) ?? '', port: (r.target_port as number | null) ?? 0 },
-    requestUri: (r.request_uri as string | null) ?? '',
-    fromDomain: (r.from_domain as string | null) ?? '',
-  };
-  if (typeof r.user_number === 'string') t.userNumber = r.user_number;
-  if (typeof r.auth_name === 'string' && typeof r.auth_password === 'string') {
-    t.credentials = { username: r.auth_name, password: open(r.auth_password) };
-  }
-  return t;
-}
-
-function toRecord(r: Row): ResyncTargetRecord {
-  const { credentials: _never, ...target } = toTarget(r);
-  const rec: ResyncTargetRecord = { ...target, state: r.state as ResyncState, updatedAt: ms(r.updated_at) ?? 0 };
-  if (r.code !== null) rec.code = r.code as number;
-  if (r.reason !== null) rec.reason = r.reason as string;
-  const sent = ms(r.sent_at);
-  const fetched = ms(r.fetched_at);
-  if (sent !== undefined) rec.sentAt = sent;
-  if (fetched !== undefined) rec.fetchedAt = fetched;
-  return rec;
-}
-
-function toJob(r: Row): ResyncJob {
-  const kind = RESYNC_SCOPES.includes(r.scope as ResyncScope['kind']) ? (r.scope as ResyncScope['kind']) : 'change';
-  const job: ResyncJob = {
-    jobId: r.id as string,
-    tenantId: r.tenant_id as string,
-    scope: { kind, id: r.scope_id as string },
-    reboot: r.reboot === 1,
-    requestedBy: (r.requested_by as string | null) ?? null,
-    createdAt: ms(r.created_at) ?? 0,
-  };
-  const cancelled = ms(r.cancelled_at);
-  if (cancelled !== undefined) job.cancelledAt = cancelled;
-  return job;
-}
-
 const TARGET_COLUMNS = `t.*, u.sip_auth_name AS auth_name, u.sip_password AS auth_password`;
 
-export function sqliteResync(s: Statements, x: Exec, openSipPassword: OpenSecret): Store['resync'] {
+export function sqliteResync(s: Statements, x: Exec, map: RowMappers): Store['resync'] {
   const st = (sql: string) => s.st(sql);
   return {
     createJob: (job, targets, unsendable, lease) => x(() => {
@@ -99,7 +49,7 @@ export function sqliteResync(s: Statements, x: Exec, openSipPassword: OpenSecret
              JOIN resync_jobs j ON j.id = t.job_id
              LEFT JOIN users u ON u.number = t.user_number
            WHERE t.state IN ('queued', 'sent') AND j.cancelled_at IS NULL AND t.request_uri IS NOT NULL
-           ORDER BY j.created_at, t.rowid`).all() as Row[]).map((r) => toTarget(r, openSipPassword))),
+           ORDER BY j.created_at, t.rowid`).all() as Row[]).map((r) => map.target(r))),
 
     claimTargets: (owner, o) => x(() =>
       s.db.transaction(() => {
@@ -121,7 +71,7 @@ export function sqliteResync(s: Statements, x: Exec, openSipPassword: OpenSecret
         const lease = st('UPDATE resync_targets SET lease_owner = ?, lease_until = ? WHERE rowid = ?');
         for (const r of rowids) lease.run(owner, iso(o.until), r);
         const get = st(`SELECT ${TARGET_COLUMNS} FROM resync_targets t LEFT JOIN users u ON u.number = t.user_number WHERE t.rowid = ?`);
-        return rowids.map((r) => toTarget(get.get(r) as Row, openSipPassword));
+        return rowids.map((r) => map.target(get.get(r) as Row));
       })()),
 
     renewLeases: (owner, until) => x(() =>
@@ -153,7 +103,7 @@ export function sqliteResync(s: Statements, x: Exec, openSipPassword: OpenSecret
       const j = st('SELECT * FROM resync_jobs WHERE id = ?').get(jobId) as Row | undefined;
       if (!j) return null;
       const rows = st('SELECT * FROM resync_targets WHERE job_id = ? ORDER BY mac').all(jobId) as Row[];
-      return { job: toJob(j), targets: rows.map(toRecord) };
+      return { job: map.job(j), targets: rows.map(map.targetRecord) };
     }),
 
     listJobs: (filter = {}) => x(() => {
@@ -163,7 +113,7 @@ export function sqliteResync(s: Statements, x: Exec, openSipPassword: OpenSecret
         tenant: filter.tenantId ?? null, by: filter.requestedBy ?? null, limit: Math.max(1, Math.min(filter.limit ?? 100, 1000)),
       }) as Row[];
       const states = st('SELECT state FROM resync_targets WHERE job_id = ?').pluck();
-      return jobs.map((j) => summarizeJob(toJob(j), states.all(j.id) as ResyncState[]));
+      return jobs.map((j) => summarizeJob(map.job(j), states.all(j.id) as ResyncState[]));
     }),
   };
 }

@@ -1,8 +1,8 @@
 // The passes of the SQLite engine over every stored password (where they are: secret-sites.ts): seal what is still plaintext (migration 007), count them per key, re-encrypt them under
 // the current key (`cadran secrets rotate`).
 import type { Database } from 'better-sqlite3';
-import { SecretBox } from '../secrets.ts';
-import { SECRET_SITES } from '../secret-sites.ts';
+import type { SecretBox } from '../secrets.ts';
+import { SECRET_SITES, type SecretRewrite, censusPass, rewriteJson, rewriteScalar, scalarWhere } from '../secret-sites.ts';
 
 type Row = Record<string, unknown>;
 
@@ -17,39 +17,24 @@ function sitesOf(db: Database) {
  * store instead, or undefined to leave it. Returns how many were rewritten. Run it inside a
  * transaction when it writes.
  */
-export function visitSecrets(db: Database, fn: (stored: string, purpose: string) => string | undefined, opts: { plaintextOnly?: boolean } = {}): number {
+export function visitSecrets(db: Database, fn: SecretRewrite, opts: { plaintextOnly?: boolean } = {}): number {
   let changed = 0;
   for (const site of sitesOf(db)) {
+    const update = db.prepare(`UPDATE ${site.table} SET ${site.column} = ? WHERE ${site.key} = ?`);
+    // Read whole before writing: a connection cannot update while a statement iterates.
     if (site.kind === 'scalar') {
-      const where = `${site.column} IS NOT NULL${opts.plaintextOnly ? ` AND ${site.column} NOT LIKE 'enc:1:%'` : ''}`;
-      const update = db.prepare(`UPDATE ${site.table} SET ${site.column} = ? WHERE ${site.key} = ?`);
-      // Read whole before writing: a connection cannot update while a statement iterates.
-      for (const r of db.prepare(`SELECT ${site.key} AS k, ${site.column} AS v FROM ${site.table} WHERE ${where}`).all() as Row[]) {
-        const next = fn(r.v as string, site.purpose);
-        if (next !== undefined && next !== r.v) {
-          update.run(next, r.k);
-          changed++;
-        }
+      for (const r of db.prepare(`SELECT ${site.key} AS k, ${site.column} AS v FROM ${site.table} WHERE ${scalarWhere(site, opts.plaintextOnly)}`).all() as Row[]) {
+        const next = rewriteScalar(site, r.v as string, fn);
+        if (next === undefined) continue;
+        update.run(next, r.k);
+        changed++;
       }
     } else {
-      const update = db.prepare(`UPDATE ${site.table} SET ${site.column} = ? WHERE ${site.key} = ?`);
-      const rows = db.prepare(`SELECT ${site.key} AS k, ${site.column} AS v FROM ${site.table} WHERE ${`${site.column} LIKE '%${site.needle}%'`}`).all() as Row[];
-      for (const r of rows) {
-        const value = JSON.parse(r.v as string) as Record<string, unknown>;
-        let dirty = 0;
-        for (const f of site.fields(value)) {
-          const cur = f.get();
-          if (opts.plaintextOnly && SecretBox.isSealed(cur)) continue;
-          const next = fn(cur, f.purpose);
-          if (next !== undefined && next !== cur) {
-            f.set(next);
-            dirty++;
-          }
-        }
-        if (dirty) {
-          update.run(JSON.stringify(value), r.k);
-          changed += dirty;
-        }
+      for (const r of db.prepare(`SELECT ${site.key} AS k, ${site.column} AS v FROM ${site.table} WHERE ${site.column} LIKE ?`).all(`%${site.needle}%`) as Row[]) {
+        const next = rewriteJson(site, r.v as string, fn, opts.plaintextOnly);
+        if (!next.changed) continue;
+        update.run(next.text, r.k);
+        changed += next.changed;
       }
     }
   }
@@ -77,13 +62,9 @@ export function sealPlaintext(db: Database, box: SecretBox): number {
 
 /** How many stored passwords each key id encrypts (`plaintext` for the others). */
 export function censusOf(db: Database): Record<string, number> {
-  const counts: Record<string, number> = {};
-  visitSecrets(db, (stored) => {
-    const id = SecretBox.keyIdIn(stored) ?? 'plaintext';
-    counts[id] = (counts[id] ?? 0) + 1;
-    return undefined;
-  });
-  return counts;
+  const census = censusPass();
+  visitSecrets(db, census.visit);
+  return census.counts;
 }
 
 /** Key ids the passwords name, found cheaply (SQL over the scalar columns, a LIKE over JSON). */

@@ -16,99 +16,23 @@ import { dirname, join } from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { StoreError } from '../errors.ts';
 import type { FileSnapshot } from '../types.ts';
-import type {
-  Contact, Credential, Device, DeviceWrite, FileFetch, FunctionKey, ImportRun, KeyTemplate, NetworkOverrides, Operator, SharedContact, Sighting, Store, StoreChange,
-  TemplateOverride, Tenant, UndoEntry, UnknownDevice, User, VersionedProfile,
-} from '../types.ts';
-import type { AuditEntry } from '../../domain/audit.ts';
+import type { Contact, DeviceWrite, FileFetch, NetworkOverrides, SharedContact, Sighting, Store, StoreChange, VersionedProfile } from '../types.ts';
 import { KEY_FILE_NAME, KeyRing, SecretBox, describeKeySource } from '../secrets.ts';
-import type { StoredFeatures } from '../../domain/features.ts';
+import { type Row, rowMappers, str, strOrNull, textJson } from '../rows.ts';
 import { migrate } from './migrations/index.ts';
 import { censusOf, jsonRowsWithUnknownKey, keyIdsInUse, scrubbing, visitSecrets } from './secret-columns.ts';
 import { sqliteResync } from './resync.ts';
 import { sqliteImportRuns } from './import-runs.ts';
 
-type Row = Record<string, unknown>;
 const now = (): string => new Date().toISOString();
-const str = (v: unknown): string => v as string;
-const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : (v as string));
 
 // Purposes bound into each ciphertext (secrets.ts): a value moved to another column does not open.
 import { FETCHED_FILE_BODY, PROVISIONING_PASSWORD, SIP_PASSWORD } from '../secret-sites.ts';
-
-const toTenant = (r: Row, box: SecretBox): Tenant => ({
-  id: str(r.id), name: str(r.name), sipDomain: str(r.sip_domain), sipProxy: strOrNull(r.sip_proxy),
-  sipPort: r.sip_port as number, sipTransport: r.sip_transport as Tenant['sipTransport'],
-  security: box.openSecurity(JSON.parse(str(r.security))), version: r.version as number, createdAt: str(r.created_at), updatedAt: str(r.updated_at),
-});
-const toUser = (r: Row, box: SecretBox): User => ({
-  number: str(r.number), tenantId: str(r.tenant_id), name: str(r.name), email: strOrNull(r.email),
-  role: r.role as User['role'], passwordHash: strOrNull(r.password_hash), sipAuthName: str(r.sip_auth_name),
-  sipPassword: box.open(str(r.sip_password), SIP_PASSWORD), voicemailNumber: str(r.voicemail_number),
-  version: r.version as number, keysVersion: r.keys_version as number,
-  directoryHidden: r.directory_hidden === 1, keyTemplate: r.key_template === null || r.key_template === undefined ? null : (r.key_template as number),
-  createdAt: str(r.created_at), updatedAt: str(r.updated_at),
-});
-const toSharedContact = (r: Row): SharedContact => ({
-  id: r.id as number, tenantId: str(r.tenant_id), name: str(r.name), work: strOrNull(r.work),
-  mobile: strOrNull(r.mobile), home: strOrNull(r.home), group: strOrNull(r.grp), version: r.version as number,
-  createdAt: str(r.created_at), updatedAt: str(r.updated_at),
-});
-const toKeyTemplate = (r: Row): KeyTemplate => ({
-  id: r.id as number, tenantId: str(r.tenant_id), name: str(r.name), family: strOrNull(r.family),
-  keys: JSON.parse(str(r.keys)) as FunctionKey[], version: r.version as number,
-  createdAt: str(r.created_at), updatedAt: str(r.updated_at),
-});
-const toDevice = (r: Row, box: SecretBox): Device => ({
-  mac: str(r.mac), tenantId: str(r.tenant_id), vendor: str(r.vendor), model: str(r.model),
-  userNumber: strOrNull(r.user_number), label: strOrNull(r.label), expansionModules: r.expansion_modules as number,
-  extraLines: JSON.parse(str(r.extra_lines)) as string[],
-  provisioningUsername: strOrNull(r.provisioning_username),
-  provisioningPassword: box.openNullable(strOrNull(r.provisioning_password), PROVISIONING_PASSWORD),
-  version: r.version as number, enrolUntil: strOrNull(r.enrol_until), enrolledAt: strOrNull(r.enrolled_at), enrolledIp: strOrNull(r.enrolled_ip),
-  group: strOrNull(r.device_group),
-  createdAt: str(r.created_at), updatedAt: str(r.updated_at),
-});
-const toCredential = (r: Row): Credential => ({
-  id: str(r.id), kind: r.kind as Credential['kind'], principalKind: r.principal_kind as Credential['principalKind'],
-  principalId: str(r.principal_id), label: strOrNull(r.label), csrfToken: strOrNull(r.csrf_token),
-  createdAt: str(r.created_at), lastUsedAt: str(r.last_used_at), expiresAt: str(r.expires_at),
-  address: strOrNull(r.address), userAgent: strOrNull(r.user_agent),
-});
-const toFeatures = (r: Row): StoredFeatures => ({
-  dnd: { enabled: r.dnd_enabled === 1, allowedCallers: JSON.parse(str(r.dnd_allowed)) as string[] },
-  forwardAlways: { enabled: r.forward_enabled === 1, target: strOrNull(r.forward_target) },
-  rejectAnonymous: r.reject_anonymous === 1,
-  blacklist: JSON.parse(str(r.blacklist)) as string[],
-  version: r.version as number,
-  updatedAt: str(r.updated_at),
-});
-const toContact = (r: Row): Contact => ({
-  id: r.id as number, userNumber: str(r.user_number), name: str(r.name), work: strOrNull(r.work),
-  mobile: strOrNull(r.mobile), home: strOrNull(r.home), group: strOrNull(r.grp),
-  version: r.version as number, createdAt: str(r.created_at), updatedAt: str(r.updated_at),
-});
-const toUnknown = (r: Row): UnknownDevice => ({
-  mac: str(r.mac), vendor: strOrNull(r.vendor), model: strOrNull(r.model), ip: str(r.ip), userAgent: strOrNull(r.user_agent),
-  firstSeen: str(r.first_seen), lastSeen: str(r.last_seen), count: r.count as number, assignedTenant: strOrNull(r.assigned_tenant),
-});
 
 /** `… AND version = ?` when a version is expected: the check and the write are one statement. */
 const versionClause = (ifVersion: number | undefined): string => (ifVersion === undefined ? '' : ' AND version = @ifVersion');
 const versionParam = (ifVersion: number | undefined) => (ifVersion === undefined ? {} : { ifVersion });
 
-const toSighting = (r: Row): Sighting => ({
-  mac: str(r.mac), at: str(r.at), ip: str(r.ip), userAgent: strOrNull(r.user_agent), firmware: strOrNull(r.firmware),
-  file: str(r.file), protocol: str(r.protocol), model: strOrNull(r.model),
-});
-const toFileFetch = (r: Row): FileFetch => ({ mac: str(r.mac), file: str(r.file), etag: str(r.etag), root: str(r.root), at: str(r.at) });
-const json = (v: unknown): unknown => (v === null || v === undefined ? null : JSON.parse(str(v)));
-const toAudit = (r: Row): AuditEntry => ({
-  id: r.id as number, at: str(r.at), principal: str(r.principal), channel: r.channel as AuditEntry['channel'], address: str(r.address),
-  action: str(r.action), tenantId: strOrNull(r.tenant_id), userNumber: strOrNull(r.user_number), mac: strOrNull(r.mac),
-  targetId: strOrNull(r.target_id), before: json(r.before), after: json(r.after), changes: (json(r.changes) ?? []) as AuditEntry['changes'],
-  summary: json(r.summary),
-});
 const jsonOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 
 export interface SqliteOptions {
@@ -315,15 +239,19 @@ export class SqliteStore implements Store {
   };
 
   async #afterTx<T>(work: () => T): Promise<T> {
-    while (this.#tx) await this.#tx.done;
-    if (this.#closed) throw new StoreError('unavailable', 'the store is closed');
-    // No await between the check above and the statement: nothing can begin a transaction here.
     try {
-      return run(work);
+      return await this.#whenFree(work);
     } catch (e) {
       if (!isBusy(e)) throw e;
       return this.#retryBusy(work, Date.now());
     }
+  }
+
+  /** Run `work` once no transaction is open (no await between that check and the statement). */
+  async #whenFree<T>(work: () => T): Promise<T> {
+    while (this.#tx) await this.#tx.done;
+    if (this.#closed) throw new StoreError('unavailable', 'the store is closed');
+    return run(work);
   }
 
   /**
@@ -337,10 +265,8 @@ export class SqliteStore implements Store {
         throw new StoreError('busy', `the database stayed locked by another process for more than ${Math.round(this.#busyDeadlineMs / 1000)} s`);
       }
       await sleep(wait);
-      while (this.#tx) await this.#tx.done;
-      if (this.#closed) throw new StoreError('unavailable', 'the store is closed');
       try {
-        return run(work);
+        return await this.#whenFree(work);
       } catch (e) {
         if (!isBusy(e)) throw e;
       }
@@ -502,7 +428,6 @@ function settle<T>(work: () => T): Promise<T> {
   }
 }
 
-const toOverride = (r: Row): TemplateOverride => ({ vendor: str(r.vendor), name: str(r.name), source: str(r.source), updatedAt: str(r.updated_at) });
 
 /**
  * Every repository of the Store over one connection; `x` decides when a unit of work runs; `box`
@@ -512,9 +437,8 @@ const toOverride = (r: Row): TemplateOverride => ({ vendor: str(r.vendor), name:
 function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
   const st = (sql: string) => s.st(sql);
   const db = s.db;
-  const toT = (r: Row) => toTenant(r, box);
-  const toU = (r: Row) => toUser(r, box);
-  const toD = (r: Row) => toDevice(r, box);
+  const map = rowMappers(textJson, box);
+  const toD = map.device;
   const profileEntry = (r: unknown): VersionedProfile => {
     const row = r as Row | undefined;
     return row ? { profile: box.openProfile(JSON.parse(str(row.profile)) as NetworkOverrides), version: row.version as number } : { profile: {}, version: 0 };
@@ -546,13 +470,41 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
         extraLines: JSON.stringify(d.extraLines), provisioningUsername: d.provisioningUsername,
         provisioningPassword: box.sealNullable(d.provisioningPassword, PROVISIONING_PASSWORD), setGroup: d.group !== undefined ? 1 : 0, group: d.group ?? null,
         at, mac, ...versionParam(ifVersion) }).changes > 0;
+  /** The row of `table` whose `keyCol` is `key`, mapped. */
+  const getBy = <T>(table: string, keyCol: string, key: unknown, toRow: (r: Row) => T) => x(() => {
+    const r = st(`SELECT * FROM ${table} WHERE ${keyCol} = ?`).get(key) as Row | undefined;
+    return r && toRow(r);
+  });
+  const byId = <T>(table: 'contacts' | 'tenant_contacts' | 'key_templates', id: number, toRow: (r: Row) => T) => getBy(table, 'id', id, toRow);
+  /** DELETE by key, given `ifVersion` only at that version: whether a row went. */
+  const deleteRow = (table: string, keyCol: string, key: string | number, ifVersion?: number) => x(() =>
+    st(`DELETE FROM ${table} WHERE ${keyCol} = @key${versionClause(ifVersion)}`).run({ key, ...versionParam(ifVersion) }).changes > 0);
+  /**
+   * Personal contacts (owned by a user) and the company directory (owned by a tenant) are one
+   * table shape: listed by name (case-insensitive) then id.
+   */
+  const contactTable = <C extends Contact | SharedContact>(table: 'contacts' | 'tenant_contacts', owner: 'user_number' | 'tenant_id', toRow: (r: Row) => C) => ({
+    list: (ownerId: string) => x(() => (st(`SELECT * FROM ${table} WHERE ${owner} = ? ORDER BY name COLLATE NOCASE, id`).all(ownerId) as Row[]).map(toRow)),
+    get: (id: number) => byId(table, id, toRow),
+    insertFor: (ownerId: string, c: Omit<C, 'id' | 'createdAt' | 'updatedAt' | 'version'>) => x(() => {
+      const at = now();
+      return Number(
+        st(`INSERT INTO ${table} (${owner}, name, work, mobile, home, grp, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+          .run(ownerId, c.name, c.work, c.mobile, c.home, c.group, at, at).lastInsertRowid,
+      );
+    }),
+    update: (id: number, c: Pick<C, 'name' | 'work' | 'mobile' | 'home' | 'group'>, ifVersion?: number) => x(() =>
+      st(`UPDATE ${table} SET name = @name, work = @work, mobile = @mobile, home = @home, grp = @grp, version = version + 1, updated_at = @at
+          WHERE id = @id${versionClause(ifVersion)}`)
+        .run({ name: c.name, work: c.work, mobile: c.mobile, home: c.home, grp: c.group, at: now(), id, ...versionParam(ifVersion) }).changes > 0),
+    delete: (id: number, ifVersion?: number) => deleteRow(table, 'id', id, ifVersion),
+  });
+  const contacts = contactTable('contacts', 'user_number', map.contact);
+  const sharedContacts = contactTable('tenant_contacts', 'tenant_id', map.sharedContact);
   return {
     tenants: {
-      list: () => x(() => (st('SELECT * FROM tenants ORDER BY id').all() as Row[]).map(toT)),
-      get: (id) => x(() => {
-        const r = st('SELECT * FROM tenants WHERE id = ?').get(id) as Row | undefined;
-        return r && toT(r);
-      }),
+      list: () => x(() => (st('SELECT * FROM tenants ORDER BY id').all() as Row[]).map(map.tenant)),
+      get: (id) => getBy('tenants', 'id', id, map.tenant),
       insert: (t) => x(() => {
         const at = now();
         st(`INSERT INTO tenants (id, name, sip_domain, sip_proxy, sip_port, sip_transport, security, created_at, updated_at)
@@ -565,7 +517,7 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
             WHERE id = @id${versionClause(ifVersion)}`)
           .run({ name: t.name, sipDomain: t.sipDomain, sipProxy: t.sipProxy, sipPort: t.sipPort, sipTransport: t.sipTransport,
             security: JSON.stringify(box.sealSecurity(t.security)), at: now(), id, ...versionParam(ifVersion) }).changes > 0),
-      delete: (id, ifVersion) => x(() => st(`DELETE FROM tenants WHERE id = @id${versionClause(ifVersion)}`).run({ id, ...versionParam(ifVersion) }).changes > 0),
+      delete: (id, ifVersion) => deleteRow('tenants', 'id', id, ifVersion),
     },
 
     users: {
@@ -573,11 +525,8 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
         (tenantId
           ? (st('SELECT * FROM users WHERE tenant_id = ? ORDER BY number').all(tenantId) as Row[])
           : (st('SELECT * FROM users ORDER BY number').all() as Row[])
-        ).map(toU)),
-      get: (number) => x(() => {
-        const r = st('SELECT * FROM users WHERE number = ?').get(number) as Row | undefined;
-        return r && toU(r);
-      }),
+        ).map(map.user)),
+      get: (number) => getBy('users', 'number', number, map.user),
       insert: (u) => x(() => {
         const at = now();
         st(`INSERT INTO users (number, tenant_id, name, email, role, password_hash, sip_auth_name, sip_password, voicemail_number,
@@ -597,7 +546,7 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
             keyTemplate: u.keyTemplate ?? null, at: now(), number, ...versionParam(ifVersion) }).changes > 0),
       withTemplate: (templateId) => x(() =>
         (st('SELECT number FROM users WHERE key_template = ? ORDER BY number').all(templateId) as Row[]).map((r) => str(r.number))),
-      delete: (number, ifVersion) => x(() => st(`DELETE FROM users WHERE number = @number${versionClause(ifVersion)}`).run({ number, ...versionParam(ifVersion) }).changes > 0),
+      delete: (number, ifVersion) => deleteRow('users', 'number', number, ifVersion),
     },
 
     devices: {
@@ -619,7 +568,7 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
       // Bulk imports: SQLite is in this process, so "one statement" buys little; what counts is
       // that a batch is one savepoint (all or none) and a read of 500 MACs one statement.
       getMany: (macs) => x(() => {
-        const out: Device[] = [];
+        const out: Awaited<ReturnType<Store["devices"]["getMany"]>> = [];
         // At most 500 bound parameters per statement (SQLite's limit is higher; kept modest).
         for (let i = 0; i < macs.length; i += 500) {
           const part = macs.slice(i, i + 500);
@@ -646,9 +595,7 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
 
     keys: {
       list: (userNumber) => x(() =>
-        (st('SELECT position, type, value, label FROM function_keys WHERE user_number = ? ORDER BY position').all(userNumber) as Row[]).map(
-          (r): FunctionKey => ({ position: r.position as number, type: r.type as FunctionKey['type'], value: strOrNull(r.value), label: strOrNull(r.label) }),
-        )),
+        (st('SELECT position, type, value, label FROM function_keys WHERE user_number = ? ORDER BY position').all(userNumber) as Row[]).map(map.key)),
       // better-sqlite3 nests its own transaction as a SAVEPOINT inside an open one.
       replace: (userNumber, keys, ifVersion) => x(() =>
         db.transaction(() => {
@@ -674,31 +621,13 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
     },
 
     contacts: {
-      list: (userNumber) => x(() => (st('SELECT * FROM contacts WHERE user_number = ? ORDER BY name COLLATE NOCASE, id').all(userNumber) as Row[]).map(toContact)),
+      ...contacts,
       count: (userNumber) => x(() => st('SELECT count(*) FROM contacts WHERE user_number = ?').pluck().get(userNumber) as number),
-      get: (id) => x(() => {
-        const r = st('SELECT * FROM contacts WHERE id = ?').get(id) as Row | undefined;
-        return r && toContact(r);
-      }),
-      insert: (c) => x(() => {
-        const at = now();
-        return Number(
-          st('INSERT INTO contacts (user_number, name, work, mobile, home, grp, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-            .run(c.userNumber, c.name, c.work, c.mobile, c.home, c.group, at, at).lastInsertRowid,
-        );
-      }),
-      update: (id, c, ifVersion) => x(() =>
-        st(`UPDATE contacts SET name = @name, work = @work, mobile = @mobile, home = @home, grp = @grp, version = version + 1, updated_at = @at
-            WHERE id = @id${versionClause(ifVersion)}`)
-          .run({ name: c.name, work: c.work, mobile: c.mobile, home: c.home, grp: c.group, at: now(), id, ...versionParam(ifVersion) }).changes > 0),
-      delete: (id, ifVersion) => x(() => st(`DELETE FROM contacts WHERE id = @id${versionClause(ifVersion)}`).run({ id, ...versionParam(ifVersion) }).changes > 0),
+      insert: (c) => contacts.insertFor(c.userNumber, c),
     },
 
     features: {
-      get: (userNumber) => x(() => {
-        const r = st('SELECT * FROM user_features WHERE user_number = ?').get(userNumber) as Row | undefined;
-        return r && toFeatures(r);
-      }),
+      get: (userNumber) => getBy('user_features', 'user_number', userNumber, map.features),
       set: (userNumber, f) => x(() => {
         const r = st(
           `INSERT INTO user_features (user_number, dnd_enabled, dnd_allowed, forward_enabled, forward_target, reject_anonymous, blacklist, version, updated_at)
@@ -716,35 +645,12 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
       }),
     },
 
-    sharedContacts: {
-      list: (tenantId) => x(() =>
-        (st('SELECT * FROM tenant_contacts WHERE tenant_id = ? ORDER BY name COLLATE NOCASE, id').all(tenantId) as Row[]).map(toSharedContact)),
-      get: (id) => x(() => {
-        const r = st('SELECT * FROM tenant_contacts WHERE id = ?').get(id) as Row | undefined;
-        return r && toSharedContact(r);
-      }),
-      insert: (c) => x(() => {
-        const at = now();
-        return Number(
-          st('INSERT INTO tenant_contacts (tenant_id, name, work, mobile, home, grp, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-            .run(c.tenantId, c.name, c.work, c.mobile, c.home, c.group, at, at).lastInsertRowid,
-        );
-      }),
-      update: (id, c, ifVersion) => x(() =>
-        st(`UPDATE tenant_contacts SET name = @name, work = @work, mobile = @mobile, home = @home, grp = @grp, version = version + 1, updated_at = @at
-            WHERE id = @id${versionClause(ifVersion)}`)
-          .run({ name: c.name, work: c.work, mobile: c.mobile, home: c.home, grp: c.group, at: now(), id, ...versionParam(ifVersion) }).changes > 0),
-      delete: (id, ifVersion) => x(() =>
-        st(`DELETE FROM tenant_contacts WHERE id = @id${versionClause(ifVersion)}`).run({ id, ...versionParam(ifVersion) }).changes > 0),
-    },
+    sharedContacts: { ...sharedContacts, insert: (c) => sharedContacts.insertFor(c.tenantId, c) },
 
     keyTemplates: {
       list: (tenantId) => x(() =>
-        (st('SELECT * FROM key_templates WHERE tenant_id = ? ORDER BY name COLLATE NOCASE, id').all(tenantId) as Row[]).map(toKeyTemplate)),
-      get: (id) => x(() => {
-        const r = st('SELECT * FROM key_templates WHERE id = ?').get(id) as Row | undefined;
-        return r && toKeyTemplate(r);
-      }),
+        (st('SELECT * FROM key_templates WHERE tenant_id = ? ORDER BY name COLLATE NOCASE, id').all(tenantId) as Row[]).map(map.keyTemplate)),
+      get: (id) => byId('key_templates', id, map.keyTemplate),
       insert: (t) => x(() => {
         const at = now();
         return Number(
@@ -756,15 +662,11 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
         st(`UPDATE key_templates SET name = @name, family = @family, keys = @keys, version = version + 1, updated_at = @at
             WHERE id = @id${versionClause(ifVersion)}`)
           .run({ name: t.name, family: t.family, keys: JSON.stringify(t.keys), at: now(), id, ...versionParam(ifVersion) }).changes > 0),
-      delete: (id, ifVersion) => x(() =>
-        st(`DELETE FROM key_templates WHERE id = @id${versionClause(ifVersion)}`).run({ id, ...versionParam(ifVersion) }).changes > 0),
+      delete: (id, ifVersion) => deleteRow('key_templates', 'id', id, ifVersion),
     },
 
     sightings: {
-      get: (mac) => x(() => {
-        const r = st('SELECT * FROM sightings WHERE mac = ?').get(mac) as Row | undefined;
-        return r && toSighting(r);
-      }),
+      get: (mac) => getBy('sightings', 'mac', mac, map.sighting),
       record: (batch: Sighting[]) => x(() => {
         const up = st(`INSERT INTO sightings (mac, at, ip, user_agent, firmware, file, protocol, model)
           SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM devices WHERE mac = ?)
@@ -779,7 +681,7 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
         (filter.tenantId
           ? (st('SELECT s.* FROM sightings s JOIN devices d ON d.mac = s.mac WHERE d.tenant_id = ? ORDER BY s.mac').all(filter.tenantId) as Row[])
           : (st('SELECT * FROM sightings ORDER BY mac').all() as Row[])
-        ).map(toSighting)),
+        ).map(map.sighting)),
       recordFiles: (batch: FileFetch[]) => x(() => {
         const up = st(`INSERT INTO device_files (mac, file, etag, root, at)
           SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM devices WHERE mac = ?)
@@ -789,12 +691,12 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
         })();
       }),
       files: (filter) => x(() => {
-        if (filter.mac) return (st('SELECT * FROM device_files WHERE mac = ? ORDER BY file').all(filter.mac) as Row[]).map(toFileFetch);
+        if (filter.mac) return (st('SELECT * FROM device_files WHERE mac = ? ORDER BY file').all(filter.mac) as Row[]).map(map.fileFetch);
         if (filter.tenantId) {
           return (st('SELECT f.* FROM device_files f JOIN devices d ON d.mac = f.mac WHERE d.tenant_id = ? ORDER BY f.mac, f.file').all(filter.tenantId) as Row[])
-            .map(toFileFetch);
+            .map(map.fileFetch);
         }
-        return (st('SELECT * FROM device_files ORDER BY mac, file').all() as Row[]).map(toFileFetch);
+        return (st('SELECT * FROM device_files ORDER BY mac, file').all() as Row[]).map(map.fileFetch);
       }),
       recordSnapshots: (batch: FileSnapshot[]) => x(() => {
         const up = st(`INSERT INTO fetched_files (mac, file, etag, size, body, at)
@@ -806,9 +708,7 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
       }),
       snapshot: (mac, file) => x(() => {
         const r = st('SELECT * FROM fetched_files WHERE mac = ? AND file = ?').get(mac, file) as Row | undefined;
-        if (!r) return undefined;
-        const body = strOrNull(r.body);
-        return { mac: str(r.mac), file: str(r.file), etag: str(r.etag), size: r.size as number, body: body === null ? null : Buffer.from(box.open(body, FETCHED_FILE_BODY), 'base64'), at: str(r.at) };
+        return r && map.snapshot(r);
       }),
     },
 
@@ -816,11 +716,8 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
       list: (filter = {}) => x(() =>
         (st(`SELECT * FROM unknown_devices WHERE mac NOT IN (SELECT mac FROM devices)
                AND (@tenant IS NULL OR assigned_tenant = @tenant)
-             ORDER BY last_seen DESC LIMIT @limit`).all({ tenant: filter.assignedTenant ?? null, limit: filter.limit ?? -1 }) as Row[]).map(toUnknown)),
-      get: (mac) => x(() => {
-        const r = st('SELECT * FROM unknown_devices WHERE mac = ?').get(mac) as Row | undefined;
-        return r && toUnknown(r);
-      }),
+             ORDER BY last_seen DESC LIMIT @limit`).all({ tenant: filter.assignedTenant ?? null, limit: filter.limit ?? -1 }) as Row[]).map(map.unknown)),
+      get: (mac) => getBy('unknown_devices', 'mac', mac, map.unknown),
       record: (batch) => x(() => {
         const up = st(`INSERT INTO unknown_devices (mac, vendor, model, ip, user_agent, first_seen, last_seen, count)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -848,10 +745,7 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
     importRuns: sqliteImportRuns(s, x, box),
 
     operators: {
-      get: (login) => x(() => {
-        const r = st('SELECT * FROM operators WHERE login = ?').get(login) as Row | undefined;
-        return r && ({ login: str(r.login), passwordHash: strOrNull(r.password_hash), createdAt: str(r.created_at) } satisfies Operator);
-      }),
+      get: (login) => getBy('operators', 'login', login, map.operator),
       insert: (o) => x(() => {
         st('INSERT INTO operators (login, password_hash, created_at) VALUES (?, ?, ?)').run(o.login, o.passwordHash, now());
       }),
@@ -866,23 +760,14 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
           .run(c.id, c.kind, c.tokenHash, c.cookieHash, c.csrfToken, c.principalKind, c.principalId, c.label, c.createdAt,
             c.lastUsedAt, c.expiresAt, c.address, c.userAgent);
       }),
-      findByToken: (hash) => x(() => {
-        const r = st('SELECT * FROM auth_sessions WHERE token_hash = ?').get(hash) as Row | undefined;
-        return r && toCredential(r);
-      }),
-      findByCookie: (hash) => x(() => {
-        const r = st('SELECT * FROM auth_sessions WHERE cookie_hash = ?').get(hash) as Row | undefined;
-        return r && toCredential(r);
-      }),
-      get: (id) => x(() => {
-        const r = st('SELECT * FROM auth_sessions WHERE id = ?').get(id) as Row | undefined;
-        return r && toCredential(r);
-      }),
+      findByToken: (hash) => getBy('auth_sessions', 'token_hash', hash, map.credential),
+      findByCookie: (hash) => getBy('auth_sessions', 'cookie_hash', hash, map.credential),
+      get: (id) => getBy('auth_sessions', 'id', id, map.credential),
       list: (filter) => x(() =>
         (filter
           ? (st('SELECT * FROM auth_sessions WHERE principal_kind = ? AND principal_id = ? ORDER BY created_at, id').all(filter.principalKind, filter.principalId) as Row[])
           : (st('SELECT * FROM auth_sessions ORDER BY created_at, id').all() as Row[])
-        ).map(toCredential)),
+        ).map(map.credential)),
       touch: (id, at) => x(() => {
         st('UPDATE auth_sessions SET last_used_at = ? WHERE id = ? AND last_used_at < ?').run(at, id, at);
       }),
@@ -934,7 +819,7 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
       }),
     },
 
-    resync: sqliteResync(s, x, (v) => box.open(v, SIP_PASSWORD)),
+    resync: sqliteResync(s, x, map),
 
     audit: {
       append: (e) => x(() =>
@@ -958,7 +843,7 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
         if (f.until !== undefined) (where.push('at <= ?'), args.push(f.until));
         if (f.beforeId !== undefined) (where.push('id < ?'), args.push(f.beforeId));
         const sql = `SELECT * FROM audit_log${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-        return (st(sql).all(...args, f.limit) as Row[]).map(toAudit);
+        return (st(sql).all(...args, f.limit) as Row[]).map(map.audit);
       }),
       purge: (before) => x(() => st('DELETE FROM audit_log WHERE at < ?').run(before).changes),
     },
@@ -1005,10 +890,10 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
     },
 
     templateOverrides: {
-      list: () => x(() => (st('SELECT vendor, name, source, updated_at FROM template_overrides ORDER BY vendor, name').all() as Row[]).map(toOverride)),
+      list: () => x(() => (st('SELECT vendor, name, source, updated_at FROM template_overrides ORDER BY vendor, name').all() as Row[]).map(map.override)),
       get: (vendor, name) => x(() => {
         const r = st('SELECT vendor, name, source, updated_at FROM template_overrides WHERE vendor = ? AND name = ?').get(vendor, name) as Row | undefined;
-        return r && toOverride(r);
+        return r && map.override(r);
       }),
       put: (o) => x(() => {
         st(`INSERT INTO template_overrides (vendor, name, source, updated_at) VALUES (?, ?, ?, ?)

@@ -20,7 +20,7 @@ import { field, formErrors, orNull, tr, type FormErrors } from '../forms.ts';
 import { translate, type Lang } from '../i18n.ts';
 import type { Renderer } from '../page.ts';
 import { allModels } from '../network-form.ts';
-import { who, adminTenant, invalidOnly } from './guards.ts';
+import { who, adminTenant, invalidOnly, licenceOf as licenceOfPage } from './guards.ts';
 import { formVersion } from '../stale.ts';
 
 /** What happened to a mail: sent, no SMTP server, failed, or not sent again so soon. */
@@ -164,13 +164,7 @@ export function accountPages(app: AppContext, render: Renderer): Router {
   });
 
   // ---- delete a licence: a confirmation page that says what goes with it
-  const licenceOf = async (req: Request) => {
-    const p = who(req);
-    const t = await adminTenant(app, p, req.params.tenant as string);
-    const u = await getUser(app, p, req.params.number as string);
-    if (u.tenantId !== t.id) throw notFound('not_found.user', { number: u.number });
-    return { p, t, u };
-  };
+  const licenceOf = (req: Request) => licenceOfPage(app, req);
   r.get('/tenants/:tenant/users/:number/delete', async (req, res) => {
     const { p, t, u } = await licenceOf(req);
     const devices = (await app.store.devices.list({ userNumber: u.number })).map((d) => ({ mac: formatMac(d.mac), model: d.model }));

@@ -2,10 +2,10 @@
 // overrides, resync with live progress. Access is checked by the services (requireTenantAdmin).
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../app-context.ts';
-import { DomainError, notFound } from '../../domain/errors.ts';
+import { DomainError } from '../../domain/errors.ts';
 import { requireTenantAdmin, type Actor, type Principal } from '../../auth/principal.ts';
 import { getTenant, updateTenant } from '../../service/tenants.ts';
-import { getUser, listUsers, updateUser } from '../../service/users.ts';
+import { listUsers, updateUser } from '../../service/users.ts';
 import { listTemplates } from '../../service/templates.ts';
 import { getDevice, listDevices, updateDevice } from '../../service/devices.ts';
 import { getDeviceNetwork, getTenantNetwork, getTenantNetworkEntry, setDeviceNetwork, setTenantNetwork } from '../../service/network.ts';
@@ -21,7 +21,7 @@ import { RECENT_MS, deviceRow, deviceRows } from './shared.ts';
 import { listFleet } from '../../provision/fleet.ts';
 import { formatMac } from '../../domain/mac.ts';
 import { findModel } from '../../../vendors/index.ts';
-import { who, adminTenant, invalidOnly } from './guards.ts';
+import { who, adminTenant, invalidOnly, licenceOf as licenceOfPage } from './guards.ts';
 import { formRefusal, formVersion, refusalStatus } from '../stale.ts';
 import { diffDeviceFile, listDeviceFiles, previewDeviceFile } from '../../provision/preview.ts';
 
@@ -58,13 +58,7 @@ export function adminPages(app: AppContext, render: Renderer, ports: WebPorts): 
     ...(req.web!.credential ? { credentialId: req.web!.credential.id } : {}),
     checkPassword: (login: string, pw: string) => app.auth.checkPassword(login, pw, req.ip ?? 'unknown'),
   });
-  const licenceOf = async (req: Request) => {
-    const p = who(req);
-    const t = await adminTenant(app, p, req.params.tenant as string);
-    const u = await getUser(app, p, req.params.number as string);
-    if (u.tenantId !== t.id) throw notFound('not_found.user', { number: u.number });
-    return { p, t, u };
-  };
+  const licenceOf = (req: Request) => licenceOfPage(app, req);
   r.get('/tenants/:tenant/users/:number', async (req, res) => {
     const { t, u } = await licenceOf(req);
     await showLicence(req, res, t, u, licenceForm(u));

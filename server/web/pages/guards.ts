@@ -3,9 +3,10 @@
 import type { Request, Response, Router } from 'express';
 import type { AppContext } from '../../app-context.ts';
 import { requireTenantAdmin, type Actor, type Principal } from '../../auth/principal.ts';
-import { DomainError } from '../../domain/errors.ts';
+import { DomainError, notFound } from '../../domain/errors.ts';
 import { getTenant } from '../../service/tenants.ts';
-import type { Tenant } from '../../store/types.ts';
+import { getUser } from '../../service/users.ts';
+import type { Tenant, User } from '../../store/types.ts';
 
 /** The logged-in visitor (with the channel and address the audit trail records). */
 export const who = (req: Request): Actor => {
@@ -19,6 +20,15 @@ export async function adminTenant(app: AppContext, p: Principal, id: string): Pr
   const t = await getTenant(app, p, id);
   requireTenantAdmin(p, t.id);
   return t;
+}
+
+/** The licence of a `/tenants/:tenant/users/:number` page, after checking the visitor administers its tenant. */
+export async function licenceOf(app: AppContext, req: Request): Promise<{ p: Actor; t: Tenant; u: User }> {
+  const p = who(req);
+  const t = await adminTenant(app, p, req.params.tenant as string);
+  const u = await getUser(app, p, req.params.number as string);
+  if (u.tenantId !== t.id) throw notFound('not_found.user', { number: u.number });
+  return { p, t, u };
 }
 
 /** A refusal the form shows beside its fields; any other error is thrown on. */

@@ -4,35 +4,22 @@
 // 'login') and the old sessions are dropped; the passwords still stored in plaintext are sealed
 // with the installation's key (server/store/secrets.ts).
 import type { PgMigration } from './index.ts';
+import { script, table } from './ddl.ts';
 import { pgSealPlaintext } from '../secrets.ts';
 
-const T = 'text COLLATE "C"';
-
-const SQL = `
-    CREATE TABLE auth_sessions (
-      id ${T} PRIMARY KEY,
-      kind ${T} NOT NULL CHECK (kind IN ('session','token')),
-      token_hash ${T} UNIQUE,
-      cookie_hash ${T} UNIQUE,
-      csrf_token ${T},
-      principal_kind ${T} NOT NULL CHECK (principal_kind IN ('operator','user')),
-      principal_id ${T} NOT NULL,
-      label ${T},
-      created_at ${T} NOT NULL,
-      last_used_at ${T} NOT NULL,
-      expires_at ${T} NOT NULL,
-      address ${T},
-      user_agent ${T}
-    );
-    CREATE INDEX auth_sessions_principal ON auth_sessions(principal_kind, principal_id);
-    CREATE INDEX auth_sessions_expires ON auth_sessions(expires_at);
-    INSERT INTO auth_sessions (id, kind, token_hash, principal_kind, principal_id, label, created_at, last_used_at, expires_at)
-      SELECT id, 'token', token_hash, principal_kind, principal_id, label, created_at, created_at,
-             to_char((now() AT TIME ZONE 'UTC') + interval '365 days', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
-      FROM api_tokens WHERE label IS DISTINCT FROM 'login';
-    DROP TABLE api_tokens;
-    DROP TABLE sessions;
-`;
+const SQL = script(
+  table('auth_sessions', 'id PRIMARY KEY', `kind NOT NULL CHECK (kind IN ('session','token'))`, 'token_hash UNIQUE', 'cookie_hash UNIQUE', 'csrf_token',
+    `principal_kind NOT NULL CHECK (principal_kind IN ('operator','user'))`, 'principal_id NOT NULL', 'label', 'created_at NOT NULL',
+    'last_used_at NOT NULL', 'expires_at NOT NULL', 'address', 'user_agent'),
+  'CREATE INDEX auth_sessions_principal ON auth_sessions(principal_kind, principal_id)',
+  'CREATE INDEX auth_sessions_expires ON auth_sessions(expires_at)',
+  `INSERT INTO auth_sessions (id, kind, token_hash, principal_kind, principal_id, label, created_at, last_used_at, expires_at)
+     SELECT id, 'token', token_hash, principal_kind, principal_id, label, created_at, created_at,
+            to_char((now() AT TIME ZONE 'UTC') + interval '365 days', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+     FROM api_tokens WHERE label IS DISTINCT FROM 'login'`,
+  'DROP TABLE api_tokens',
+  'DROP TABLE sessions',
+);
 
 export const authSessions: PgMigration = {
   version: 7,

@@ -3,41 +3,27 @@
 // enrolment of devices, unknown phones an operator assigned to a tenant, and the undo journal of
 // imports that commit in chunks. Versions 6–7 belong to other work merged separately.
 import type { PgMigration } from './index.ts';
-
-const T = 'text COLLATE "C"';
+import { script, table, T } from './ddl.ts';
 
 export const versionsEnrolment: PgMigration = {
   version: 8,
   name: 'row versions, device enrolment, unknown-phone assignment, import undo journal',
-  up: `
-    ALTER TABLE tenants ADD COLUMN version integer NOT NULL DEFAULT 1;
-    ALTER TABLE users ADD COLUMN version integer NOT NULL DEFAULT 1;
-    ALTER TABLE users ADD COLUMN keys_version integer NOT NULL DEFAULT 1;
-    ALTER TABLE devices ADD COLUMN version integer NOT NULL DEFAULT 1;
-    ALTER TABLE devices ADD COLUMN enrol_until ${T};
-    ALTER TABLE devices ADD COLUMN enrolled_at ${T};
-    ALTER TABLE devices ADD COLUMN enrolled_ip ${T};
-    ALTER TABLE contacts ADD COLUMN version integer NOT NULL DEFAULT 1;
-    ALTER TABLE tenant_network ADD COLUMN version integer NOT NULL DEFAULT 1;
-    ALTER TABLE device_network ADD COLUMN version integer NOT NULL DEFAULT 1;
-    ALTER TABLE unknown_devices ADD COLUMN assigned_tenant ${T} REFERENCES tenants(id) ON DELETE SET NULL;
-    CREATE INDEX unknown_devices_last_seen ON unknown_devices(last_seen);
-    CREATE TABLE import_runs (
-      id ${T} PRIMARY KEY,
-      kind ${T} NOT NULL,
-      owner ${T} NOT NULL,
-      started_at ${T} NOT NULL,
-      heartbeat_at ${T} NOT NULL,
-      state ${T} NOT NULL DEFAULT 'running' CHECK (state IN ('running','done'))
-    );
-    CREATE TABLE import_undo (
-      run_id ${T} NOT NULL REFERENCES import_runs(id) ON DELETE CASCADE,
-      seq integer NOT NULL,
-      entity ${T} NOT NULL CHECK (entity IN ('device','contact')),
-      key ${T} NOT NULL,
-      before ${T},
-      after_version integer NOT NULL,
-      PRIMARY KEY (run_id, seq)
-    );
-  `,
+  up: script(
+    'ALTER TABLE tenants ADD COLUMN version integer NOT NULL DEFAULT 1',
+    'ALTER TABLE users ADD COLUMN version integer NOT NULL DEFAULT 1',
+    'ALTER TABLE users ADD COLUMN keys_version integer NOT NULL DEFAULT 1',
+    'ALTER TABLE devices ADD COLUMN version integer NOT NULL DEFAULT 1',
+    `ALTER TABLE devices ADD COLUMN enrol_until ${T}`,
+    `ALTER TABLE devices ADD COLUMN enrolled_at ${T}`,
+    `ALTER TABLE devices ADD COLUMN enrolled_ip ${T}`,
+    'ALTER TABLE contacts ADD COLUMN version integer NOT NULL DEFAULT 1',
+    'ALTER TABLE tenant_network ADD COLUMN version integer NOT NULL DEFAULT 1',
+    'ALTER TABLE device_network ADD COLUMN version integer NOT NULL DEFAULT 1',
+    `ALTER TABLE unknown_devices ADD COLUMN assigned_tenant ${T} REFERENCES tenants(id) ON DELETE SET NULL`,
+    'CREATE INDEX unknown_devices_last_seen ON unknown_devices(last_seen)',
+    table('import_runs', 'id PRIMARY KEY', 'kind NOT NULL', 'owner NOT NULL', 'started_at NOT NULL', 'heartbeat_at NOT NULL',
+      `state NOT NULL DEFAULT 'running' CHECK (state IN ('running','done'))`),
+    table('import_undo', 'run_id NOT NULL REFERENCES import_runs(id) ON DELETE CASCADE', 'seq integer NOT NULL',
+      `entity NOT NULL CHECK (entity IN ('device','contact'))`, 'key NOT NULL', 'before', 'after_version integer NOT NULL', 'PRIMARY KEY (run_id, seq)'),
+  ),
 };
