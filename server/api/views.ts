@@ -80,7 +80,7 @@ export const deviceView = (d: Device, p: Principal, seen?: Sighting, config?: Co
 
 export const fleetView = (f: FleetDevice, p: Principal, tenant?: Pick<Tenant, 'security'>) => deviceView(f.device, p, f.seen, f.config, tenant);
 
-export const contactView = (c: Contact) => ({
+export const contactView = (c: Contact | SharedContact) => ({
   id: c.id,
   name: c.name,
   work: c.work,
@@ -150,18 +150,7 @@ export const credentialView = (c: Credential, endsAt: string, currentId?: string
   current: c.id === currentId,
 });
 
-export const sharedContactView = (c: SharedContact) => ({
-  id: c.id,
-  tenant: c.tenantId,
-  name: c.name,
-  work: c.work,
-  mobile: c.mobile,
-  home: c.home,
-  group: c.group,
-  version: c.version,
-  createdAt: c.createdAt,
-  updatedAt: c.updatedAt,
-});
+export const sharedContactView = (c: SharedContact) => ({ tenant: c.tenantId, ...contactView(c) });
 
 /** `licences`: the numbers of the licences using it. */
 export const keyTemplateView = (t: KeyTemplate, licences: string[]) => ({
