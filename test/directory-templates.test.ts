@@ -179,4 +179,69 @@ test('BLF labels follow people on every vendor: a rename reaches each supervisin
   assert.not.ok(cfg.includes(before));
 });
 
+test('the company directory is read once per tenant for all its phones and follows every change', async () => {
+  const api = ps.s.api;
+  const store = ps.s.app.store;
+  const list = store.users.list.bind(store.users);
+  let reads = 0;
+  store.users.list = (async (...a: Parameters<typeof list>) => {
+    if (a[0] === 'acme') reads++;
+    return list(...a);
+  }) as typeof store.users.list;
+  try {
+    // A rename names every acme phone: their files and the kept directory go.
+    assert.is((await api('PATCH', `/users/${BOB}`, { name: 'Robert Durand' }, tok[ADMIN])).status, 200);
+    reads = 0;
+    assert.match(await fetchText(Y, `${Y.mac}-contacts.xml`), /Robert Durand/);
+    assert.match(await fetchText(P, `${P.mac}-directory.xml`), /Alice Martin/);
+    assert.match(await fetchText(Y, `${Y.mac}.cfg`), /Robert Durand|account\.1/);
+    assert.is(reads, 1, 'two phones of acme, three files: the licences of acme listed once');
+
+    // A new licence, then its deletion: on the other phones at the next fetch.
+    assert.is((await api('POST', '/tenants/acme/users', { number: '0100000077', name: 'Zoé Nouvelle', role: 'user' }, tok[ADMIN])).status, 201);
+    assert.match(await fetchText(Y, `${Y.mac}-contacts.xml`), /Zoé Nouvelle/);
+    assert.match(await fetchText(P, `${P.mac}-directory.xml`), /Zoé Nouvelle/);
+    assert.is((await api('DELETE', '/users/0100000077', undefined, tok[ADMIN])).status, 204);
+    assert.not.match(await fetchText(Y, `${Y.mac}-contacts.xml`), /Zoé Nouvelle/);
+    assert.not.match(await fetchText(P, `${P.mac}-directory.xml`), /Zoé Nouvelle/);
+
+    // Shared contacts imported: on the phones too.
+    const imp = await api('POST', '/tenants/acme/contacts/import', 'name,work\nPlombier Express,0145777777\n', tok[ADMIN], { 'content-type': 'text/csv' });
+    assert.is(imp.status, 200, JSON.stringify(imp.body));
+    assert.match(await fetchText(P, `${P.mac}-directory.xml`), /Plombier Express/);
+
+    // Written by another node: its change comes through the store's notifications as an external
+    // change naming the tenant's phones (server/store/postgres/listen.ts); the kept directory goes.
+    const before = reads;
+    const u = (await store.users.get(ADMIN))!;
+    assert.ok(await store.users.update(ADMIN, { ...u, name: 'Chloé Ailleurs' }, u.version));
+    ps.s.app.changes.devicesChanged([Y.mac, P.mac], 'written on another node', { external: true });
+    assert.match(await fetchText(Y, `${Y.mac}-contacts.xml`), /Chloé Ailleurs/);
+    assert.match(await fetchText(P, `${P.mac}-directory.xml`), /Chloé Ailleurs/);
+    assert.is(reads, before + 1);
+
+    // The fleet state sees the directory too: a colleague renamed leaves Bob's VVX pending until it
+    // fetches its directory again (the fleet's own kept directory dropped by the same change).
+    const stateOf = async () => (await api('GET', `/devices/${P.mac}`, undefined, tok[ADMIN])).body as { configState: string; pendingFiles: string[] };
+    const settles = async (want: string) => {
+      const deadline = Date.now() + 8000;
+      let s = await stateOf();
+      while (s.configState !== want && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        s = await stateOf();
+      }
+      return s;
+    };
+    for (const f of ['0004f2000002.cfg', `${P.mac}-cadran.cfg`, `${P.mac}-directory.xml`]) await get(ps.httpPort, `/${f}`, { headers: { 'user-agent': P.ua } });
+    assert.is((await settles('current')).configState, 'current');
+    assert.is((await api('PATCH', `/users/${ALICE}`, { name: 'Alice Renommée' }, tok[ADMIN])).status, 200);
+    const pending = await settles('pending');
+    assert.is(pending.configState, 'pending');
+    assert.ok(pending.pendingFiles.includes(`${P.mac}-directory.xml`), JSON.stringify(pending));
+    assert.match(await fetchText(P, `${P.mac}-directory.xml`), /Alice Renommée/);
+  } finally {
+    store.users.list = list;
+  }
+});
+
 test.run();

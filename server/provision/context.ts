@@ -1,17 +1,29 @@
 // Store rows → one plain RenderContext for a device: merged network profile, keys, contacts.
 // Vendors render from this and nothing else.
-import type { NetworkProfile, RenderAccount, RenderContext } from '../../vendors/types.ts';
+import type { NetworkProfile, RenderAccount, RenderContact, RenderContext } from '../../vendors/types.ts';
 import type { Store } from '../store/types.ts';
 import { effectiveProfile } from '../service/network.ts';
 import { adoptsBeforeServe } from '../domain/schemas.ts';
 import { effectiveKeys } from '../service/templates.ts';
 import { deviceFirmware } from '../service/firmware.ts';
+import { readCompanyDirectory, type CompanyDirectories } from './company.ts';
 
 /** First path segment of the phone-facing events URL: `<base>/events/<mac>/<event>`. */
 export const EVENTS_SEGMENT = 'events';
 
 /** `defaults`: the installation level of the profile, under the tenant's and the device's. */
-export async function buildRenderContext(store: Store, mac: string, baseUrl: string, defaults: NetworkProfile = {}): Promise<RenderContext | null> {
+export interface ContextOptions {
+  /** Tenants' directories kept between renders (the phone service's); absent: read each time. */
+  company?: CompanyDirectories;
+}
+
+export async function buildRenderContext(
+  store: Store,
+  mac: string,
+  baseUrl: string,
+  defaults: NetworkProfile = {},
+  opts: ContextOptions = {},
+): Promise<RenderContext | null> {
   const device = await store.devices.get(mac);
   if (!device) return null;
   const tenant = await store.tenants.get(device.tenantId);
@@ -52,22 +64,13 @@ export async function buildRenderContext(store: Store, mac: string, baseUrl: str
     : [];
   // The company directory: the tenant's licences not hidden from it (the user's own left out), and
   // the contacts the tenant shares. Only with a user: an unassigned phone shows no directory.
-  const directory: RenderContext['directory'] = user
-    ? {
-        colleagues: (await store.users.list(device.tenantId))
-          .filter((u) => !u.directoryHidden && u.number !== user.number)
-          .sort((a, b) => a.name.localeCompare(b.name, 'fr') || a.number.localeCompare(b.number))
-          .map((u) => ({ id: `u${u.number}`, name: u.name, work: u.number })),
-        shared: (await store.sharedContacts.list(device.tenantId)).map((c) => ({
-          id: `s${c.id}`,
-          name: c.name,
-          ...(c.work ? { work: c.work } : {}),
-          ...(c.mobile ? { mobile: c.mobile } : {}),
-          ...(c.home ? { home: c.home } : {}),
-          ...(c.group ? { group: c.group } : {}),
-        })),
-      }
-    : undefined;
+  let directory: RenderContext['directory'];
+  if (user) {
+    const company = await (opts.company ? opts.company.get(device.tenantId) : readCompanyDirectory(store, device.tenantId));
+    const colleagues: RenderContact[] = [];
+    for (const u of company.colleagues) if (u.number !== user.number) colleagues.push({ id: `u${u.number}`, name: u.name, work: u.number });
+    directory = { colleagues, shared: [...company.shared] };
+  }
   // Accounts 2…n: the extra lines, each a licence of the same tenant (a deleted one is skipped).
   const extraLines: RenderAccount[] = [];
   for (const n of user ? device.extraLines : []) {

@@ -30,6 +30,7 @@ import { groupLabel, modelName } from '../domain/schemas.ts';
 import type { Device, FileFetch, Sighting, Store } from '../store/types.ts';
 import { etagOf } from './cache.ts';
 import { buildRenderContext, tenantBaseUrl } from './context.ts';
+import { CompanyDirectories, tenantsOf } from './company.ts';
 
 export type ConfigState = 'never-fetched' | 'current' | 'pending';
 export const CONFIG_STATES: readonly ConfigState[] = ['never-fetched', 'current', 'pending'];
@@ -58,15 +59,21 @@ export class FleetState {
   readonly #macVersion = new Map<string, number>();
   #epoch = 0;
   #gen: number;
+  /** Tenants' company directories, kept between devices (a list of thousands renders each once). */
+  readonly #company: CompanyDirectories;
+  /** The tenant of each device rendered, to drop only the directories a change concerns. */
+  readonly #tenantOf = new Map<string, string>();
   readonly #unsubscribe: () => void;
 
   constructor(deps: FleetStateDeps) {
     this.#deps = deps;
     this.#gen = deps.templates.generation?.() ?? 0;
+    this.#company = new CompanyDirectories(deps.store);
     this.#unsubscribe = deps.changes.onChange((c) => this.invalidate(c.macs));
   }
 
   invalidate(macs: readonly string[] | '*'): void {
+    this.#company.invalidate(tenantsOf(macs, (mac) => this.#tenantOf.get(mac)));
     if (macs === '*') {
       this.#epoch++;
       this.#memo.clear();
@@ -114,8 +121,12 @@ export class FleetState {
     const device = await store.devices.get(mac);
     const vendor = device && vendorById(device.vendor);
     const tenant = device && (await store.tenants.get(device.tenantId));
+    if (device) this.#tenantOf.set(mac, device.tenantId);
     for (const [root, files] of missing) {
-      const ctx = vendor && tenant ? await buildRenderContext(store, mac, tenantBaseUrl(root, tenant.security.urlToken), this.#deps.defaults) : null;
+      const ctx =
+        vendor && tenant
+          ? await buildRenderContext(store, mac, tenantBaseUrl(root, tenant.security.urlToken), this.#deps.defaults, { company: this.#company })
+          : null;
       for (const file of files) {
         const f = ctx && vendor ? vendor.render(file, ctx, templates) : null;
         rendered.set(keyOf(file, root), f ? etagOf(f.body) : null);

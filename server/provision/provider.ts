@@ -29,6 +29,7 @@ import type { ActivityRecorder } from './activity.ts';
 import { RenderCache, type CachedFile, type SharedRender } from './cache.ts';
 import { DeviceDirectory, identifyPhone, type DeviceAccess, type PhoneIdentity, type TenantAccess } from './resolve.ts';
 import { renderDeviceFile } from './render.ts';
+import { CompanyDirectories, tenantsOf } from './company.ts';
 import { applyPhoneReport, type PhoneFeatureEvent } from '../service/features.ts';
 
 /** A phone request as the HTTP listener knows it (TFTP fills only the base fields). */
@@ -153,11 +154,15 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
     if (deps.config.publicUrl || !req.localAddress) return defaultRoot;
     return rootForAddress(req.localAddress, deps.httpPort?.() ?? deps.config.httpPort);
   };
+  const company = new CompanyDirectories(deps.store);
   const invalidate = (macs: readonly string[] | '*'): void => {
+    // Before the device directory forgets them: the tenants of the phones named.
+    company.invalidate(tenantsOf(macs, (mac) => directory.peek(mac)?.device.tenantId));
     directory.invalidate(macs);
     cache.invalidate(macs);
   };
   const unsubscribe = deps.changes.onChange((c) => invalidate(c.macs));
+  const renderDeps = { ...deps, company };
 
   const metrics = deps.metrics;
   /** A render on a cache miss, timed (what joins a render under way is a miss, not timed twice). */
@@ -336,7 +341,7 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
       return answer(hit);
     }
     metrics?.cacheMiss();
-    return Promise.resolve(cache.get(key, mac, timed(() => renderDeviceFile(deps, mac, req.file, root)), group)).then(answer);
+    return Promise.resolve(cache.get(key, mac, timed(() => renderDeviceFile(renderDeps, mac, req.file, root)), group)).then(answer);
   };
 
   /** Seen, unknown: recorded for an operator to claim; at most a neutral file. */

@@ -6,12 +6,15 @@ import { notFound } from '../domain/errors.ts';
 import { formatMac } from '../domain/mac.ts';
 import type { Store } from '../store/types.ts';
 import { buildRenderContext, tenantBaseUrl } from './context.ts';
+import type { CompanyDirectories } from './company.ts';
 
 export interface RenderDeps {
   store: Store;
   templates: TemplateSource;
   /** The installation level of the profile (server/domain/profile.ts); absent: none. */
   defaults?: NetworkProfile;
+  /** Tenants' company directories kept between renders (the phone service's). */
+  company?: CompanyDirectories;
 }
 
 /** Boot file names of a provisioned device, in the order the phone asks for them. */
@@ -30,6 +33,6 @@ export async function renderDeviceFile(deps: RenderDeps, mac: string, file: stri
   const vendor = vendorById(d.vendor);
   const tenant = await deps.store.tenants.get(d.tenantId);
   if (!vendor || !tenant) return null;
-  const ctx = await buildRenderContext(deps.store, mac, tenantBaseUrl(publicRoot, tenant.security.urlToken), deps.defaults);
+  const ctx = await buildRenderContext(deps.store, mac, tenantBaseUrl(publicRoot, tenant.security.urlToken), deps.defaults, deps.company ? { company: deps.company } : {});
   return vendor.render(file, ctx, deps.templates);
 }
