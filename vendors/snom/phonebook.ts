@@ -21,15 +21,15 @@
 //   flagged itself (the phone matches a caller against its book, and an unflagged entry for the same
 //   number would win); a number no contact holds gets an entry of its own, named by the number.
 //   Flags are per contact: a contact with one blacklisted number is blocked on all its numbers.
-// Built as data with xmlbuilder2; values go through cleanText first so that no control character
-// reaches the file. xmlbuilder2 4 escapes < and > but leaves every `&` that looks like an entity
-// reference (constants.js `nonEntityAmpersandRegex = /&(?![A-Za-z]+;|#\d+;)/`), so a name holding
-// `&amp;` or `&bogus;` would lose text or break the XML: `&` is escaped here, which that writer then
-// keeps as is (`&amp;` is an entity reference to it).
-import { create } from 'xmlbuilder2';
+// Built as data with vendors/common/xml.ts (xmlbuilder2's bytes, written without its DOM: a book of
+// 1,000 contacts cost 50 ms there); values go through cleanText first so that no control character
+// reaches the file. Like xmlbuilder2, that writer escapes < and > but leaves every `&` that looks
+// like an entity reference, so a name holding `&amp;` or `&bogus;` would lose text or break the
+// XML: `&` is escaped here, which the writer then keeps as is (`&amp;` is an entity reference).
 import type { RenderContact, RenderContext } from '../types.ts';
 import { cleanText } from '../common/escape.ts';
 import { fitDirectory, type DirectoryFit } from '../common/directory.ts';
+import { xmlDocument, type XmlElement } from '../common/xml.ts';
 import { SNOM_FEATURES } from './features.ts';
 
 const NUMBER_TYPES = [
@@ -86,8 +86,7 @@ export function snomDirectory(ctx: RenderContext): DirectoryFit {
 }
 
 export function phonebookXml(contacts: readonly RenderContact[], lists: BookLists = { vip: [], blocked: [] }): string {
-  const doc = create({ version: '1.0', encoding: 'utf-8' });
-  const book = doc.ele('tbook', { e: '2', version: '2.0', complete: 'true' });
+  const entries: XmlElement[] = [];
   const vip = new Set(lists.vip.map((n) => cleanText(n).trim()).filter(Boolean));
   const blocked = new Set(lists.blocked.map((n) => cleanText(n).trim()).filter(Boolean));
   const listed = new Set<string>();
@@ -101,19 +100,27 @@ export function phonebookXml(contacts: readonly RenderContact[], lists: BookList
     if (numbers.length === 0) continue;
     const nos = numbers.map(([field]) => cleanText(c[field]!).trim());
     for (const n of nos) listed.add(n);
-    const contact = book.ele('contact', flags(nos));
-    contact.ele('first_name').txt(bookText(c.name));
-    if (c.group !== undefined) contact.ele('group').txt(bookText(c.group));
-    const list = contact.ele('numbers');
-    for (const [field, type] of numbers) {
-      list.ele('number', { no: bookText(c[field]!), type, outgoing_id: '0' });
-    }
+    entries.push({
+      name: 'contact',
+      attrs: flags(nos),
+      children: [
+        { name: 'first_name', text: bookText(c.name) },
+        ...(c.group !== undefined ? [{ name: 'group', text: bookText(c.group) }] : []),
+        { name: 'numbers', children: numbers.map(([field, type]) => ({ name: 'number', attrs: { no: bookText(c[field]!), type, outgoing_id: '0' } })) },
+      ],
+    });
   }
   for (const n of new Set([...vip, ...blocked])) {
     if (listed.has(n)) continue;
-    const contact = book.ele('contact', flags([n]));
-    contact.ele('first_name').txt(bookText(n));
-    contact.ele('numbers').ele('number', { no: bookText(n), type: 'fixed', outgoing_id: '0' });
+    entries.push({
+      name: 'contact',
+      attrs: flags([n]),
+      children: [
+        { name: 'first_name', text: bookText(n) },
+        { name: 'numbers', children: [{ name: 'number', attrs: { no: bookText(n), type: 'fixed', outgoing_id: '0' } }] },
+      ],
+    });
   }
-  return doc.end({ prettyPrint: true, headless: false }) + '\n';
+  const book: XmlElement = { name: 'tbook', attrs: { e: '2', version: '2.0', complete: 'true' }, children: entries };
+  return xmlDocument(book, { encoding: 'utf-8' }) + '\n';
 }
