@@ -36,22 +36,18 @@ function escAttr(v: string): string {
   return v.replace(LONE_AMP, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-function write(out: string[], e: XmlElement, indent: string): void {
-  let open = indent + '<' + e.name;
-  if (e.attrs) for (const k in e.attrs) open += ' ' + k + '="' + escAttr(e.attrs[k]!) + '"';
-  if (e.text) {
-    out.push(open + '>' + escText(e.text) + '</' + e.name + '>');
-  } else if (e.children && e.children.length > 0) {
-    out.push(open + '>');
-    const inner = indent + '  ';
-    for (const c of e.children) write(out, c, inner);
-    out.push(indent + '</' + e.name + '>');
-  } else out.push(open + '/>');
+function write(e: XmlElement, indent: string): string {
+  let s = '\n' + indent + '<' + e.name;
+  if (e.attrs) for (const k in e.attrs) s += ' ' + k + '="' + escAttr(e.attrs[k]!) + '"';
+  if (e.text) return s + '>' + escText(e.text) + '</' + e.name + '>';
+  if (!e.children || e.children.length === 0) return s + '/>';
+  s += '>';
+  const inner = indent + '  ';
+  for (const c of e.children) s += write(c, inner);
+  return s + '\n' + indent + '</' + e.name + '>';
 }
 
 /** The document: declaration, then the root element, pretty-printed; no final newline. */
 export function xmlDocument(root: XmlElement, decl: { encoding: string; standalone?: boolean }): string {
-  const out = [`<?xml version="1.0" encoding="${decl.encoding}"${decl.standalone ? ' standalone="yes"' : ''}?>`];
-  write(out, root, '');
-  return out.join('\n');
+  return `<?xml version="1.0" encoding="${decl.encoding}"${decl.standalone ? ' standalone="yes"' : ''}?>` + write(root, '');
 }
