@@ -31,8 +31,16 @@ export interface SnapshotRecord {
   body: string | null;
 }
 
-/** Largest file body kept as a snapshot: config files are a few KiB, a big phonebook some 100 KiB. */
-export const MAX_SNAPSHOT_BYTES = 512 * 1024;
+/**
+ * Largest file body kept as a snapshot. Config files are a few KiB; what is larger is a directory
+ * file carrying a tenant's licences (50–230 KB a phone at 1,000 licences), one per phone. Kept at
+ * 512 KiB, a boot storm of 10,000 such phones had the primary encode, seal and write some 2 GB of
+ * snapshots into the database: in a CPU profile of that storm it spent most of its time in those
+ * writes, on the cores the phone workers need. Such a file keeps its size and ETag; its preview
+ * says no earlier version was kept. (A directory file is private to its user anyway: nobody else
+ * sees its bytes or its diff, server/provision/preview.ts.)
+ */
+export const MAX_SNAPSHOT_BYTES = 64 * 1024;
 /** Versions remembered as handed over (per MAC and file); past this the memory starts again. */
 const MAX_REMEMBERED = 100_000;
 
