@@ -18,6 +18,21 @@ export interface CompanyDirectory {
 /** French alphabetical order ("Émilie" between "Emile" and "Eric"); one collator for every sort. */
 const french = new Intl.Collator('fr');
 
+/** A stored contact (personal or shared) as vendors get it: the fields it has, under `id`. */
+export function renderContact(
+  id: string,
+  c: { name: string; work: string | null; mobile: string | null; home: string | null; group: string | null },
+): RenderContact {
+  return {
+    id,
+    name: c.name,
+    ...(c.work ? { work: c.work } : {}),
+    ...(c.mobile ? { mobile: c.mobile } : {}),
+    ...(c.home ? { home: c.home } : {}),
+    ...(c.group ? { group: c.group } : {}),
+  };
+}
+
 /** The directory of a tenant as stored now. */
 export async function readCompanyDirectory(store: Store, tenantId: string): Promise<CompanyDirectory> {
   const colleagues = (await store.users.list(tenantId))
@@ -25,14 +40,7 @@ export async function readCompanyDirectory(store: Store, tenantId: string): Prom
     .map((u) => ({ number: u.number, name: u.name }))
     .sort((a, b) => french.compare(a.name, b.name) || (a.number < b.number ? -1 : a.number > b.number ? 1 : 0));
   // Frozen: every phone of the tenant gets these same objects.
-  const shared = (await store.sharedContacts.list(tenantId)).map((c) => Object.freeze({
-    id: `s${c.id}`,
-    name: c.name,
-    ...(c.work ? { work: c.work } : {}),
-    ...(c.mobile ? { mobile: c.mobile } : {}),
-    ...(c.home ? { home: c.home } : {}),
-    ...(c.group ? { group: c.group } : {}),
-  }));
+  const shared = (await store.sharedContacts.list(tenantId)).map((c) => Object.freeze(renderContact(`s${c.id}`, c)));
   return { colleagues: Object.freeze(colleagues.map((u) => Object.freeze(u))), shared: Object.freeze(shared) };
 }
 

@@ -6,7 +6,7 @@ import { effectiveProfile } from '../service/network.ts';
 import { adoptsBeforeServe } from '../domain/schemas.ts';
 import { effectiveKeys } from '../service/templates.ts';
 import { deviceFirmware } from '../service/firmware.ts';
-import { readCompanyDirectory, type CompanyDirectories } from './company.ts';
+import { readCompanyDirectory, renderContact, type CompanyDirectories } from './company.ts';
 
 /** First path segment of the phone-facing events URL: `<base>/events/<mac>/<event>`. */
 export const EVENTS_SEGMENT = 'events';
@@ -52,16 +52,7 @@ export async function buildRenderContext(
     }
     keys.push({ position: k.position, type: k.type, ...(k.value ? { value: k.value } : {}), ...(label ? { label } : {}) });
   }
-  const contacts = user
-    ? (await store.contacts.list(user.number)).map((c) => ({
-        id: String(c.id),
-        name: c.name,
-        ...(c.work ? { work: c.work } : {}),
-        ...(c.mobile ? { mobile: c.mobile } : {}),
-        ...(c.home ? { home: c.home } : {}),
-        ...(c.group ? { group: c.group } : {}),
-      }))
-    : [];
+  const contacts = user ? (await store.contacts.list(user.number)).map((c) => renderContact(String(c.id), c)) : [];
   // The company directory: the tenant's licences not hidden from it (the user's own left out), and
   // the contacts the tenant shares. Only with a user: an unassigned phone shows no directory.
   let directory: RenderContext['directory'];

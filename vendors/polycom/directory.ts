@@ -1,6 +1,6 @@
 // `<MAC>-directory.xml`, the VVX local contact directory (polycom.md §8: item_list/item with fn, ln,
 // ct, sd, lb…; [PC-AG] SIP 3.0.2 p.4-11, CX5500 guide p.81). The structure is data, written by
-// vendors/common/xml.ts (xmlbuilder2's bytes without its DOM, which cost 50 ms per 1,000 entries).
+// vendors/common/xml.ts (xmlbuilder2's bytes without its DOM: why is said there).
 // Rules carried here:
 // - `ct` must be neither empty nor duplicated: a contact without a number has no item, and a number
 //   already listed (by an earlier contact or a speed dial) is not listed twice;

@@ -21,9 +21,9 @@
 //   flagged itself (the phone matches a caller against its book, and an unflagged entry for the same
 //   number would win); a number no contact holds gets an entry of its own, named by the number.
 //   Flags are per contact: a contact with one blacklisted number is blocked on all its numbers.
-// Built as data with vendors/common/xml.ts (xmlbuilder2's bytes, written without its DOM: a book of
-// 1,000 contacts cost 50 ms there); values go through cleanText first so that no control character
-// reaches the file. Like xmlbuilder2, that writer escapes < and > but leaves every `&` that looks
+// Built as data with vendors/common/xml.ts (xmlbuilder2's bytes, written without its DOM: a book
+// of 1,000 contacts cost 48 ms there, loaded machine); values go through cleanText first so that
+// no control character reaches the file. Like xmlbuilder2, that writer escapes < and > but leaves every `&` that looks
 // like an entity reference, so a name holding `&amp;` or `&bogus;` would lose text or break the
 // XML: `&` is escaped here, which the writer then keeps as is (`&amp;` is an entity reference).
 import type { RenderContact, RenderContext } from '../types.ts';
