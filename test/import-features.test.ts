@@ -63,6 +63,22 @@ test('refusals name the line and the column; all-or-nothing writes nothing', asy
   assert.is(await w.s.app.store.devices.get('805ec0aa0002'), undefined);
 });
 
+test('two phones giving one user different line settings are refused; a setting left empty on one line does not disagree', async () => {
+  const before = await features('0100000003');
+  const r = await run(
+    'mac;model;tenant;user;renvoi;npd\r\n' +
+      '80:5E:C0:AA:00:11;T54W;acme;0100000003;0612345678;oui\r\n' +
+      '80:5E:C0:AA:00:12;T54W;acme;0100000003;0698765432;oui\r\n' +
+      '80:5E:C0:AA:00:13;T54W;acme;0100000003;;oui\r\n',
+  );
+  const byLine = new Map(r.lines.filter((l) => l.status === 'rejected').map((l) => [l.line, l.reason]));
+  assert.equal(byLine.get(2), { key: 'import_line.user_settings_conflict', params: { user: '0100000003', lines: '3' }, field: 'user' });
+  assert.equal(byLine.get(3), { key: 'import_line.user_settings_conflict', params: { user: '0100000003', lines: '2' }, field: 'user' });
+  assert.is(byLine.has(4), false, 'line 4 sets only DND, as the others do');
+  assert.equal(await features('0100000003'), before);
+  assert.is(await w.s.app.store.devices.get('805ec0aa0013'), undefined, 'all or nothing');
+});
+
 test('a list longer than the phone keeps is refused on its line', async () => {
   const many = Array.from({ length: 31 }, (_, i) => `06000000${String(i).padStart(2, '0')}`).join('|');
   const r = await run(`mac;model;tenant;user;appelants prioritaires\r\n80:5E:C0:AA:00:06;T54W;acme;0100000003;${many}\r\n`);

@@ -76,4 +76,23 @@ test('a tenant admin imports for her tenant; the template id works as well as th
   assert.is(again.created + again.updated, 0, JSON.stringify(again.lines));
 });
 
+test('two phones giving one user different templates are both refused, each naming the other; the same template twice is fine', async () => {
+  const r = await run(
+    'mac,model,tenant,user,keyTemplate\r\n' +
+      '80:5E:C0:AA:00:41,T54W,acme,0100000003,Accueil\r\n' +
+      '80:5E:C0:AA:00:42,T54W,acme,0100000003,aucun\r\n' +
+      '80:5E:C0:AA:00:43,T54W,acme,0100000002,accueil\r\n' +
+      '80:5E:C0:AA:00:44,T54W,acme,0100000002,ACCUEIL\r\n' +
+      '80:5E:C0:AA:00:45,T54W,acme,0100000002,\r\n',
+    { mode: 'skip-invalid' },
+  );
+  const byLine = new Map(r.lines.map((l) => [l.line, l]));
+  assert.equal(byLine.get(2)?.reason, { key: 'import_line.user_settings_conflict', params: { user: '0100000003', lines: '3' }, field: 'user' });
+  assert.equal(byLine.get(3)?.reason, { key: 'import_line.user_settings_conflict', params: { user: '0100000003', lines: '2' }, field: 'user' });
+  assert.is(r.rejected, 2, JSON.stringify(r.lines));
+  assert.is(r.created, 3, JSON.stringify(r.lines));
+  assert.is(await templateOf('0100000002'), yealink);
+  assert.is(await w.s.app.store.devices.get('805ec0aa0041'), undefined);
+});
+
 test.run();

@@ -130,6 +130,8 @@ interface Candidate {
   group?: string;
   /** Later lines with the same MAC and different values. */
   conflictLines?: number[];
+  /** Other lines giving the same user other line settings or another key template. */
+  userConflictLines?: number[];
 }
 
 /** Operators (and the local CLI) import for any tenant, a tenant admin for their own. */
@@ -281,6 +283,55 @@ const sameValues = (a: Candidate, b: Candidate): boolean =>
   a.model === b.model && a.vendorCol === b.vendorCol && a.tenant === b.tenant && a.user === b.user && a.label === b.label && a.group === b.group &&
   JSON.stringify(a.features ?? null) === JSON.stringify(b.features ?? null) && a.keyTemplate === b.keyTemplate;
 
+/** `{dnd: {enabled: true}}` → `[['dnd.enabled', 'true']]`: the values a line sets, by path. */
+function settingPaths(v: unknown, prefix = '', out = new Map<string, string>()): Map<string, string> {
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+    for (const [k, x] of Object.entries(v)) if (x !== undefined) settingPaths(x, prefix ? `${prefix}.${k}` : k, out);
+  } else out.set(prefix, JSON.stringify(v));
+  return out;
+}
+
+/**
+ * Two lines (two phones) that give one user different line settings or key templates: which one
+ * would win depends on the order of the file, so both are refused, each naming the others. A line
+ * that leaves a setting empty does not disagree with one that sets it.
+ */
+function markUserConflicts(candidates: Candidate[]): void {
+  /** user → setting path → value → the lines giving it. */
+  const byUser = new Map<string, Map<string, Map<string, Candidate[]>>>();
+  for (const c of candidates) {
+    if (!c.user || (c.features === undefined && c.keyTemplate === undefined)) continue;
+    const set = settingPaths(c.features ?? {});
+    if (c.keyTemplate !== undefined) set.set('keyTemplate', JSON.stringify(c.keyTemplate?.toLowerCase() ?? null));
+    let paths = byUser.get(c.user);
+    if (!paths) byUser.set(c.user, (paths = new Map()));
+    for (const [path, value] of set) {
+      let values = paths.get(path);
+      if (!values) paths.set(path, (values = new Map()));
+      const lines = values.get(value);
+      if (lines) lines.push(c);
+      else values.set(value, [c]);
+    }
+  }
+  // The report names at most a few other lines: the first line of each of the first few other
+  // values (a file of 100,000 lines for one user stays linear).
+  const NAMED = 20;
+  for (const paths of byUser.values()) {
+    for (const values of paths.values()) {
+      if (values.size < 2) continue;
+      const groups = [...values.values()];
+      const firsts = groups.slice(0, NAMED + 1).map((g) => g[0]!.line);
+      groups.forEach((group, i) => {
+        const others = firsts.filter((_, j) => j !== i).slice(0, NAMED);
+        for (const c of group) {
+          const list = (c.userConflictLines ??= []);
+          for (const l of others) if (list.length < NAMED && !list.includes(l)) list.push(l);
+        }
+      });
+    }
+  }
+}
+
 export async function importDevices(
   deps: ImportDeps,
   p: Actor,
@@ -344,6 +395,7 @@ export async function importDevices(
   }
   if (!map) throw invalidFile('csv.empty_devices');
   if (report.counts.rejected + candidates.length === 0) throw invalidFile('csv.no_data', undefined, 2);
+  markUserConflicts(candidates);
 
   // Pass 2: check against the database and write, a chunk per transaction.
   const { store } = deps;
@@ -460,6 +512,10 @@ export async function importDevices(
       if (problems[0]) return { reason: { key: problems[0].key, ...(problems[0].params ? { params: problems[0].params } : {}), field: problems[0].field?.startsWith('dnd.allowed') ? 'vip' : problems[0].field?.startsWith('blacklist') ? 'blacklist' : 'forward' } };
       const { version: _v, updatedAt: _u, ...plain } = cur;
       if (JSON.stringify(plain) !== JSON.stringify(value)) features = { number: user, value, before: plain };
+    }
+    // Checked once the line's own values pass: its own mistake is the more useful reason.
+    if (c.userConflictLines) {
+      return { reason: { key: 'import_line.user_settings_conflict', params: { user: c.user ?? '', lines: listParam(c.userConflictLines.map(String), 20) }, field: 'user' } };
     }
     const deviceSame = !!existing && existing.model === model && existing.vendor === vendor && existing.userNumber === user && existing.label === label && existing.group === group;
     if (deviceSame && !features && !template) return 'unchanged';
