@@ -20,10 +20,10 @@ function fakeStore(rows: Row[]) {
   let fail = false;
   const store = {
     users: {
-      list: async (tenantId: string) => {
+      directory: async (tenantId: string) => {
         calls.users++;
         // What the database holds when the read starts (a snapshot), answered when the gate opens.
-        const snapshot = rows.filter((r) => r.tenantId === tenantId).map((r) => ({ ...r, sipPassword: 'sealed' }));
+        const snapshot = rows.filter((r) => r.tenantId === tenantId && !r.directoryHidden).map((r) => ({ number: r.number, name: r.name }));
         if (gate) await gate;
         if (fail) throw new Error('database gone');
         return snapshot;

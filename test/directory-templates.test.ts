@@ -182,12 +182,12 @@ test('BLF labels follow people on every vendor: a rename reaches each supervisin
 test('the company directory is read once per tenant for all its phones and follows every change', async () => {
   const api = ps.s.api;
   const store = ps.s.app.store;
-  const list = store.users.list.bind(store.users);
+  const list = store.users.directory.bind(store.users);
   let reads = 0;
-  store.users.list = (async (...a: Parameters<typeof list>) => {
+  store.users.directory = (async (...a: Parameters<typeof list>) => {
     if (a[0] === 'acme') reads++;
     return list(...a);
-  }) as typeof store.users.list;
+  }) as typeof store.users.directory;
   try {
     // A rename names every acme phone: their files and the kept directory go.
     assert.is((await api('PATCH', `/users/${BOB}`, { name: 'Robert Durand' }, tok[ADMIN])).status, 200);
@@ -240,7 +240,7 @@ test('the company directory is read once per tenant for all its phones and follo
     assert.ok(pending.pendingFiles.includes(`${P.mac}-directory.xml`), JSON.stringify(pending));
     assert.match(await fetchText(P, `${P.mac}-directory.xml`), /Alice Renommée/);
   } finally {
-    store.users.list = list;
+    store.users.directory = list;
   }
 });
 

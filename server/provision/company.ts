@@ -35,10 +35,8 @@ export function renderContact(
 
 /** The directory of a tenant as stored now. */
 export async function readCompanyDirectory(store: Store, tenantId: string): Promise<CompanyDirectory> {
-  const colleagues = (await store.users.list(tenantId))
-    .filter((u) => !u.directoryHidden)
-    .map((u) => ({ number: u.number, name: u.name }))
-    .sort((a, b) => french.compare(a.name, b.name) || (a.number < b.number ? -1 : a.number > b.number ? 1 : 0));
+  // Names and numbers only: no licence's SIP password is opened for the directory.
+  const colleagues = (await store.users.directory(tenantId)).sort((a, b) => french.compare(a.name, b.name) || (a.number < b.number ? -1 : a.number > b.number ? 1 : 0));
   // Frozen: every phone of the tenant gets these same objects.
   const shared = (await store.sharedContacts.list(tenantId)).map((c) => Object.freeze(renderContact(`s${c.id}`, c)));
   return { colleagues: Object.freeze(colleagues.map((u) => Object.freeze(u))), shared: Object.freeze(shared) };

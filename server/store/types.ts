@@ -310,6 +310,11 @@ export interface Store {
     update(number: string, u: Omit<UserWrite, 'number' | 'tenantId'>, ifVersion?: number): Promise<boolean>;
     /** Numbers of the licences using this key template, ordered. */
     withTemplate(templateId: number): Promise<string[]>;
+    /**
+     * The tenant's licences shown in its company directory (not hidden), by number: number and
+     * name only, no secret opened (every phone's directory is built from this).
+     */
+    directory(tenantId: string): Promise<Array<{ number: string; name: string }>>;
     delete(number: string, ifVersion?: number): Promise<boolean>;
   };
   devices: {

@@ -146,6 +146,22 @@ export function storeSuite(h: StoreHarness): void {
     await rejects(s.users.insert(user('01')), 'constraint', 'number of the wrong length');
   });
 
+  test('users.directory: a tenant\'s licences not hidden, by number, name and number only', async () => {
+    const { s } = await fresh();
+    await s.tenants.insert(tenant('globex'));
+    await s.users.insert(user('0100000003', 'acme', { name: 'Zoé' }));
+    await s.users.insert(user('0100000001', 'acme', { name: 'Chloé' }));
+    await s.users.insert(user('0100000002', 'acme', { name: 'Caché' }));
+    await s.users.insert(user('0200000001', 'globex'));
+    const hidden = (await s.users.get('0100000002'))!;
+    assert.ok(await s.users.update('0100000002', { ...hidden, directoryHidden: true }, hidden.version));
+    assert.equal(await s.users.directory('acme'), [
+      { number: '0100000001', name: 'Chloé' },
+      { number: '0100000003', name: 'Zoé' },
+    ]);
+    assert.equal(await s.users.directory('nope'), []);
+  });
+
   test('devices: filters (user before tenant), ordered by MAC, update, user deletion unassigns, delete', async () => {
     const { s } = await fresh();
     await s.tenants.insert(tenant('globex'));

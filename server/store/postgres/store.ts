@@ -479,6 +479,11 @@ export class PostgresStore implements Store {
         params,
       )) > 0;
     },
+    directory: async (tenantId) =>
+      (await this.#rows('SELECT number, name FROM users WHERE tenant_id = $1 AND NOT directory_hidden ORDER BY number', [tenantId])).map((r) => ({
+        number: str(r.number),
+        name: str(r.name),
+      })),
     withTemplate: async (templateId) =>
       Number.isSafeInteger(templateId)
         ? (await this.#rows('SELECT number FROM users WHERE key_template = $1 ORDER BY number', [templateId])).map((r) => str(r.number))

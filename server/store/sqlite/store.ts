@@ -544,6 +544,9 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
             sipPassword: box.seal(u.sipPassword, SIP_PASSWORD), voicemailNumber: u.voicemailNumber,
             directoryHidden: u.directoryHidden === undefined ? null : u.directoryHidden ? 1 : 0, setTemplate: u.keyTemplate === undefined ? 0 : 1,
             keyTemplate: u.keyTemplate ?? null, at: now(), number, ...versionParam(ifVersion) }).changes > 0),
+      directory: (tenantId) => x(() =>
+        (st('SELECT number, name FROM users WHERE tenant_id = ? AND directory_hidden = 0 ORDER BY number').all(tenantId) as Row[])
+          .map((r) => ({ number: str(r.number), name: str(r.name) }))),
       withTemplate: (templateId) => x(() =>
         (st('SELECT number FROM users WHERE key_template = ? ORDER BY number').all(templateId) as Row[]).map((r) => str(r.number))),
       delete: (number, ifVersion) => deleteRow('users', 'number', number, ifVersion),
