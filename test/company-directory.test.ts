@@ -67,9 +67,9 @@ test('read: visible licences in French order, no secret, shared contacts frozen'
   const f = fakeStore(ROWS);
   const d = await readCompanyDirectory(f.store, 'acme');
   assert.equal(d.colleagues, [
-    { number: '0100000001', name: 'Emile' },
-    { number: '0100000002', name: 'Émilie' },
-    { number: '0100000003', name: 'Eric' },
+    { id: 'u0100000001', name: 'Emile', work: '0100000001' },
+    { id: 'u0100000002', name: 'Émilie', work: '0100000002' },
+    { id: 'u0100000003', name: 'Eric', work: '0100000003' },
   ]);
   assert.equal(d.shared, [{ id: 's7', name: 'Standard', work: '0145000000' }]);
   assert.not.ok(JSON.stringify(d).includes('sealed'), 'no SIP password is kept');

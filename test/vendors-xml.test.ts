@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { create } from 'xmlbuilder2';
-import { xmlDocument, type XmlElement } from '../vendors/common/xml.ts';
+import { writtenAt, xmlDocument, type XmlElement, type XmlWritten } from '../vendors/common/xml.ts';
 import { xmlBuilderValue } from '../vendors/common/escape.ts';
 import { findAll, parseXml, textOf } from './fixtures/xml.ts';
 
@@ -38,7 +38,7 @@ function withXmlbuilder2(root: XmlElement, decl: { encoding: string; standalone?
   const add = (parent: ReturnType<typeof create>, e: XmlElement) => {
     const el = parent.ele(e.name, e.attrs ? { ...e.attrs } : undefined);
     if (e.text !== undefined) el.txt(e.text);
-    for (const c of e.children ?? []) add(el, c);
+    for (const c of e.children ?? []) add(el, c as XmlElement);
   };
   add(doc, root);
   return doc.end({ prettyPrint: true });
@@ -50,6 +50,20 @@ test('the same bytes as xmlbuilder2 on 500 random trees of hostile values', () =
     const root = tree(r, 3);
     const decl = i % 2 ? { encoding: 'UTF-8', standalone: true } : { encoding: i % 3 ? 'UTF-8' : 'utf-8' };
     assert.fixture(xmlDocument(root, decl), withXmlbuilder2(root, decl));
+  }
+});
+
+test('an element written ahead for its depth (kept per contact) gives the same document as written in place', () => {
+  const r = rng(7);
+  /** The same tree with every other element below the root replaced by its written form. */
+  const ahead = (e: XmlElement, depth: number): XmlElement | XmlWritten => {
+    if (depth > 0 && r() < 0.5) return writtenAt(e, depth);
+    return e.children ? { ...e, children: e.children.map((c) => ahead(c as XmlElement, depth + 1)) } : e;
+  };
+  for (let i = 0; i < 300; i++) {
+    const root = tree(r, 3);
+    const decl = { encoding: 'UTF-8' };
+    assert.fixture(xmlDocument(ahead(root, 0) as XmlElement, decl), xmlDocument(root, decl));
   }
 });
 

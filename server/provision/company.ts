@@ -10,10 +10,18 @@ import type { RenderContact } from '../../vendors/types.ts';
 import type { Store } from '../store/types.ts';
 
 export interface CompanyDirectory {
-  /** Licences shown in the directory, by name (French order) then number. */
-  colleagues: ReadonlyArray<{ number: string; name: string }>;
+  /**
+   * Licences shown in the directory, by name (French order) then number, as vendors get them
+   * (`id` u<number>, the number as `work`). Frozen and the same objects for every phone of the
+   * tenant until the directory changes: vendors keep what they write for each of them
+   * (vendors/common/directory.ts `perContact`).
+   */
+  colleagues: readonly RenderContact[];
   shared: readonly RenderContact[];
 }
+
+/** The `id` of a licence in the company directory. */
+export const colleagueId = (number: string): string => `u${number}`;
 
 /** French alphabetical order ("Émilie" between "Emile" and "Eric"); one collator for every sort. */
 const french = new Intl.Collator('fr');
@@ -36,10 +44,11 @@ export function renderContact(
 /** The directory of a tenant as stored now. */
 export async function readCompanyDirectory(store: Store, tenantId: string): Promise<CompanyDirectory> {
   // Names and numbers only: no licence's SIP password is opened for the directory.
-  const colleagues = (await store.users.directory(tenantId)).sort((a, b) => french.compare(a.name, b.name) || (a.number < b.number ? -1 : a.number > b.number ? 1 : 0));
+  const licences = (await store.users.directory(tenantId)).sort((a, b) => french.compare(a.name, b.name) || (a.number < b.number ? -1 : a.number > b.number ? 1 : 0));
   // Frozen: every phone of the tenant gets these same objects.
   const shared = (await store.sharedContacts.list(tenantId)).map((c) => Object.freeze(renderContact(`s${c.id}`, c)));
-  return { colleagues: Object.freeze(colleagues.map((u) => Object.freeze(u))), shared: Object.freeze(shared) };
+  const colleagues = licences.map((u): RenderContact => Object.freeze({ id: colleagueId(u.number), name: u.name, work: u.number }));
+  return { colleagues: Object.freeze(colleagues), shared: Object.freeze(shared) };
 }
 
 /** Tenants' directories kept at most (the least recently read go first). */

@@ -6,7 +6,7 @@ import { effectiveProfile } from '../service/network.ts';
 import { adoptsBeforeServe } from '../domain/schemas.ts';
 import { effectiveKeys } from '../service/templates.ts';
 import { deviceFirmware } from '../service/firmware.ts';
-import { readCompanyDirectory, renderContact, type CompanyDirectories } from './company.ts';
+import { colleagueId, readCompanyDirectory, renderContact, type CompanyDirectories } from './company.ts';
 
 /** First path segment of the phone-facing events URL: `<base>/events/<mac>/<event>`. */
 export const EVENTS_SEGMENT = 'events';
@@ -58,9 +58,9 @@ export async function buildRenderContext(
   let directory: RenderContext['directory'];
   if (user) {
     const company = await (opts.company ? opts.company.get(device.tenantId) : readCompanyDirectory(store, device.tenantId));
-    const colleagues: RenderContact[] = [];
-    for (const u of company.colleagues) if (u.number !== user.number) colleagues.push({ id: `u${u.number}`, name: u.name, work: u.number });
-    directory = { colleagues, shared: [...company.shared] };
+    // The same (frozen) objects for every phone of the tenant: vendors keep what they wrote for each.
+    const own = colleagueId(user.number);
+    directory = { colleagues: company.colleagues.filter((c) => c.id !== own), shared: [...company.shared] };
   }
   // Accounts 2…n: the extra lines, each a licence of the same tenant (a deleted one is skipped).
   const extraLines: RenderAccount[] = [];

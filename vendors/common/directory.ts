@@ -22,6 +22,35 @@ import { localeInfo } from './locale.ts';
 
 const hasText = (v: string | undefined): v is string => v !== undefined && cleanText(v).trim() !== '';
 
+/**
+ * `compute(c)` once for a frozen contact, then the kept answer; computed each time for any other.
+ * The company directory's contacts are frozen and the same objects for every phone of a tenant
+ * until its directory changes (server/provision/company.ts), so what a vendor writes for each of
+ * them is written once per tenant, not once per phone: in a boot storm of 1,000-licence tenants,
+ * rendering a phone's directory was most of a worker's time. A frozen object cannot change, so
+ * the kept answer is always the one `compute` would give (same `compute` for the same `memo`).
+ */
+export function perContact<T>(memo: WeakMap<RenderContact, T>, c: RenderContact, compute: (c: RenderContact) => T): T {
+  if (!Object.isFrozen(c)) return compute(c);
+  let v = memo.get(c);
+  if (v === undefined) {
+    v = compute(c);
+    memo.set(c, v);
+  }
+  return v;
+}
+
+/** A frozen contact in a group: the same frozen copy every time (see perContact). */
+const grouped = new WeakMap<RenderContact, RenderContact>();
+function inGroup(c: RenderContact, group: string): RenderContact {
+  if (!Object.isFrozen(c)) return { ...c, group };
+  const kept = grouped.get(c);
+  if (kept && kept.group === group) return kept;
+  const copy = Object.freeze({ ...c, group });
+  grouped.set(c, copy);
+  return copy;
+}
+
 export interface DirectoryFit {
   /** The contacts written, in file order. */
   contacts: RenderContact[];
@@ -43,9 +72,9 @@ export function fitDirectory(ctx: RenderContext, max: number, opts: { personalFi
   let taken = 0;
   const accept = opts.accept ?? (() => (taken < max ? (taken++, true) : false));
   const ranked: Array<[keyof typeof left, RenderContact]> = [
-    ...ctx.contacts.map((c): [keyof typeof left, RenderContact] => ['personal', { ...c, group: hasText(c.group) ? c.group : names.personal }]),
-    ...(ctx.directory?.colleagues ?? []).map((c): [keyof typeof left, RenderContact] => ['colleagues', { ...c, group: names.colleagues }]),
-    ...(ctx.directory?.shared ?? []).map((c): [keyof typeof left, RenderContact] => ['shared', { ...c, group: hasText(c.group) ? c.group : names.company }]),
+    ...ctx.contacts.map((c): [keyof typeof left, RenderContact] => ['personal', inGroup(c, hasText(c.group) ? c.group : names.personal)]),
+    ...(ctx.directory?.colleagues ?? []).map((c): [keyof typeof left, RenderContact] => ['colleagues', inGroup(c, names.colleagues)]),
+    ...(ctx.directory?.shared ?? []).map((c): [keyof typeof left, RenderContact] => ['shared', inGroup(c, hasText(c.group) ? c.group : names.company)]),
   ];
   const kept: Record<keyof typeof left, RenderContact[]> = { personal: [], colleagues: [], shared: [] };
   let full = false;

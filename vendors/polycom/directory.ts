@@ -13,11 +13,11 @@
 //   1, automatically rejects callers that match the directory entry" ([PC-AG] SIP 3.0.2 p.4-12,
 //   CX5500 guide p.81 "Auto Reject"); a number already listed (a contact, a speed dial) is flagged
 //   on that entry instead, since `ct` may not repeat. `ad` (auto-divert, which would win) stays 0.
-import { xmlDocument, type XmlElement } from '../common/xml.ts';
+import { writtenAt, xmlDocument, type XmlElement, type XmlWritten } from '../common/xml.ts';
 import type { RenderContact, RenderContext } from '../types.ts';
 import type { KeyPlan } from './keys.ts';
 import { LABEL_BYTES, planKeys } from './keys.ts';
-import { fitDirectory, type DirectoryFit } from '../common/directory.ts';
+import { fitDirectory, perContact, type DirectoryFit } from '../common/directory.ts';
 import { POLYCOM_FEATURES } from './features.ts';
 import { findModel } from './models.ts';
 import { polycomAccounts } from './params.ts';
@@ -52,7 +52,7 @@ export function polycomDirectory(ctx: RenderContext, plan: KeyPlan = directoryKe
   const rejected = new Set(blacklist.map(dialString).filter(Boolean));
   let items = plan.speedDials.length;
   const accept = (c: RenderContact): boolean => {
-    const fresh = new Set(contactNumbers(c).map((n) => n.ct).filter((ct) => !listed.has(ct)));
+    const fresh = new Set(numbersOf(c).map((n) => n.ct).filter((ct) => !listed.has(ct)));
     let own = 0;
     for (const n of rejected) if (!listed.has(n) && !fresh.has(n)) own++;
     if (items + fresh.size + own > DIRECTORY_MAX_ITEMS) return false;
@@ -72,6 +72,8 @@ interface Item {
   speedDialOnly: boolean;
   /** Calls from this number are rejected (the user's blacklist). */
   reject?: boolean;
+  /** The item as written, while nothing changed it since (kept per company contact). */
+  written?: XmlWritten;
 }
 
 const NUMBER_KINDS = ['work', 'mobile', 'home'] as const;
@@ -87,6 +89,10 @@ export function contactNumbers(c: RenderContact): { kind: (typeof NUMBER_KINDS)[
   return out;
 }
 
+/** contactNumbers, once per company contact (vendors/common/directory.ts perContact). */
+const numbersKept = new WeakMap<RenderContact, ReturnType<typeof contactNumbers>>();
+const numbersOf = (c: RenderContact) => perContact(numbersKept, c, contactNumbers);
+
 export type NumberLabels = Record<(typeof NUMBER_KINDS)[number], string>;
 const ENGLISH: NumberLabels = { work: 'work', mobile: 'mobile', home: 'home' };
 
@@ -98,6 +104,38 @@ function itemLabel(name: string, kind: (typeof NUMBER_KINDS)[number], several: b
   return truncateUtf8(name, LABEL_BYTES - utf8Length(suffix)) + suffix;
 }
 
+/** A contact's item for one of its numbers; for a company contact, kept with its written form. */
+const itemsKept = new WeakMap<RenderContact, { labels: NumberLabels; byKind: Map<string, Item> }>();
+function contactItem(c: RenderContact, kind: (typeof NUMBER_KINDS)[number], ct: string, several: boolean, labels: NumberLabels): Item {
+  const make = (): Item => ({ fn: truncateUtf8(c.name, LABEL_BYTES), ct, lb: itemLabel(c.name, kind, several, labels), speedDialOnly: false });
+  if (!Object.isFrozen(c)) return make();
+  let kept = itemsKept.get(c);
+  if (!kept || kept.labels !== labels) itemsKept.set(c, (kept = { labels, byKind: new Map() }));
+  let item = kept.byKind.get(kind);
+  if (!item) {
+    item = make();
+    item.written = writtenAt(itemElement(item), 2);
+    kept.byKind.set(kind, item);
+  }
+  // A copy: the caller may flag it (blacklist), which drops the written form.
+  return { ...item };
+}
+
+function itemElement(it: Item): XmlElement {
+  return {
+    name: 'item',
+    children: [
+      { name: 'fn', text: forXmlBuilder(it.fn) },
+      { name: 'ct', text: forXmlBuilder(it.ct) },
+      ...(it.sd !== undefined ? [{ name: 'sd', text: String(it.sd) }] : []),
+      { name: 'lb', text: forXmlBuilder(it.lb) },
+      // No auto-divert, no buddy watch / block (polycom.md §8 defaults written out); auto-reject
+      // for the blacklist only.
+      ...['ad', 'ar', 'bw', 'bb'].map((flag) => ({ name: flag, text: flag === 'ar' && it.reject ? '1' : '0' })),
+    ],
+  };
+}
+
 export function directoryItems(contacts: readonly RenderContact[], plan: KeyPlan, labels: NumberLabels = ENGLISH, blacklist: readonly string[] = []): Item[] {
   const items: Item[] = [];
   const byCt = new Map<string, Item>();
@@ -107,7 +145,7 @@ export function directoryItems(contacts: readonly RenderContact[], plan: KeyPlan
     byCt.set(s.number, item);
   }
   for (const c of contacts) {
-    const numbers = contactNumbers(c);
+    const numbers = numbersOf(c);
     for (const { kind, ct } of numbers) {
       if (items.length >= DIRECTORY_MAX_ITEMS) break;
       const existing = byCt.get(ct);
@@ -116,15 +154,11 @@ export function directoryItems(contacts: readonly RenderContact[], plan: KeyPlan
         if (existing.speedDialOnly) {
           existing.fn = truncateUtf8(c.name, LABEL_BYTES);
           existing.speedDialOnly = false;
+          delete existing.written;
         }
         continue;
       }
-      const item: Item = {
-        fn: truncateUtf8(c.name, LABEL_BYTES),
-        ct,
-        lb: itemLabel(c.name, kind, numbers.length > 1, labels),
-        speedDialOnly: false,
-      };
+      const item = contactItem(c, kind, ct, numbers.length > 1, labels);
       items.push(item);
       byCt.set(ct, item);
     }
@@ -135,6 +169,7 @@ export function directoryItems(contacts: readonly RenderContact[], plan: KeyPlan
     const existing = byCt.get(ct);
     if (existing) {
       existing.reject = true;
+      delete existing.written;
       continue;
     }
     // polycomDirectory() keeps room for these; never more items than the phone takes.
@@ -147,17 +182,6 @@ export function directoryItems(contacts: readonly RenderContact[], plan: KeyPlan
 }
 
 export function renderDirectory(contacts: readonly RenderContact[], plan: KeyPlan, labels: NumberLabels = ENGLISH, blacklist: readonly string[] = []): string {
-  const items: XmlElement[] = directoryItems(contacts, plan, labels, blacklist).map((it) => ({
-    name: 'item',
-    children: [
-      { name: 'fn', text: forXmlBuilder(it.fn) },
-      { name: 'ct', text: forXmlBuilder(it.ct) },
-      ...(it.sd !== undefined ? [{ name: 'sd', text: String(it.sd) }] : []),
-      { name: 'lb', text: forXmlBuilder(it.lb) },
-      // No auto-divert, no buddy watch / block (polycom.md §8 defaults written out); auto-reject
-      // for the blacklist only.
-      ...['ad', 'ar', 'bw', 'bb'].map((flag) => ({ name: flag, text: flag === 'ar' && it.reject ? '1' : '0' })),
-    ],
-  }));
+  const items = directoryItems(contacts, plan, labels, blacklist).map((it) => it.written ?? itemElement(it));
   return xmlDocument({ name: 'directory', children: [{ name: 'item_list', children: items }] }, { encoding: 'UTF-8', standalone: true }) + '\n';
 }

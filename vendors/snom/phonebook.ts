@@ -28,8 +28,8 @@
 // XML: `&` is escaped here, which the writer then keeps as is (`&amp;` is an entity reference).
 import type { RenderContact, RenderContext } from '../types.ts';
 import { cleanText } from '../common/escape.ts';
-import { fitDirectory, type DirectoryFit } from '../common/directory.ts';
-import { xmlDocument, type XmlElement } from '../common/xml.ts';
+import { fitDirectory, perContact, type DirectoryFit } from '../common/directory.ts';
+import { writtenAt, xmlDocument, type XmlElement, type XmlWritten } from '../common/xml.ts';
 import { SNOM_FEATURES } from './features.ts';
 
 const NUMBER_TYPES = [
@@ -63,6 +63,34 @@ export function bookLists(ctx: RenderContext): BookLists {
 const bookNumbers = (c: RenderContact): string[] =>
   NUMBER_TYPES.filter(([field]) => c[field] !== undefined && cleanText(c[field]!).trim() !== '').map(([field]) => cleanText(c[field]!).trim());
 
+/** A contact's numbers as the book compares them, and its entry when nothing flags it (written once per company contact). */
+interface BookEntry {
+  nos: string[];
+  plain: XmlWritten | null;
+}
+const entries = new WeakMap<RenderContact, BookEntry>();
+
+function contactElement(c: RenderContact, attrs: Record<string, string>): XmlElement {
+  const numbers = NUMBER_TYPES.filter(([field]) => c[field] !== undefined && cleanText(c[field]!).trim() !== '');
+  return {
+    name: 'contact',
+    attrs,
+    children: [
+      { name: 'first_name', text: bookText(c.name) },
+      ...(c.group !== undefined ? [{ name: 'group', text: bookText(c.group) }] : []),
+      { name: 'numbers', children: numbers.map(([field, type]) => ({ name: 'number', attrs: { no: bookText(c[field]!), type, outgoing_id: '0' } })) },
+    ],
+  };
+}
+
+const UNFLAGGED = { fav: 'false', vip: 'false', blocked: 'false' } as const;
+
+const bookEntry = (c: RenderContact): BookEntry =>
+  perContact(entries, c, () => {
+    const nos = bookNumbers(c);
+    return { nos, plain: nos.length ? writtenAt(contactElement(c, UNFLAGGED), 1) : null };
+  });
+
 /**
  * The contacts the book holds within PHONEBOOK_MAX_CONTACTS entries (vendors/common/directory.ts
  * ranks them): a flagged number (priority caller, blacklist) that no kept contact holds takes an
@@ -74,7 +102,7 @@ export function snomDirectory(ctx: RenderContext): DirectoryFit {
   const covered = new Set<string>();
   let written = 0;
   const accept = (c: RenderContact): boolean => {
-    const nos = bookNumbers(c);
+    const { nos } = bookEntry(c);
     if (nos.length === 0) return true;
     const fresh = new Set(nos.filter((n) => flagged.has(n) && !covered.has(n)));
     if (written + 1 + (flagged.size - covered.size - fresh.size) > PHONEBOOK_MAX_CONTACTS) return false;
@@ -86,7 +114,7 @@ export function snomDirectory(ctx: RenderContext): DirectoryFit {
 }
 
 export function phonebookXml(contacts: readonly RenderContact[], lists: BookLists = { vip: [], blocked: [] }): string {
-  const entries: XmlElement[] = [];
+  const written: Array<XmlElement | XmlWritten> = [];
   const vip = new Set(lists.vip.map((n) => cleanText(n).trim()).filter(Boolean));
   const blocked = new Set(lists.blocked.map((n) => cleanText(n).trim()).filter(Boolean));
   const listed = new Set<string>();
@@ -96,23 +124,15 @@ export function phonebookXml(contacts: readonly RenderContact[], lists: BookList
     blocked: nos.some((n) => blocked.has(n)) ? 'true' : 'false',
   });
   for (const c of contacts) {
-    const numbers = NUMBER_TYPES.filter(([field]) => c[field] !== undefined && cleanText(c[field]!).trim() !== '');
-    if (numbers.length === 0) continue;
-    const nos = numbers.map(([field]) => cleanText(c[field]!).trim());
+    const { nos, plain } = bookEntry(c);
+    if (!plain) continue;
     for (const n of nos) listed.add(n);
-    entries.push({
-      name: 'contact',
-      attrs: flags(nos),
-      children: [
-        { name: 'first_name', text: bookText(c.name) },
-        ...(c.group !== undefined ? [{ name: 'group', text: bookText(c.group) }] : []),
-        { name: 'numbers', children: numbers.map(([field, type]) => ({ name: 'number', attrs: { no: bookText(c[field]!), type, outgoing_id: '0' } })) },
-      ],
-    });
+    const f = flags(nos);
+    written.push(f.vip === 'false' && f.blocked === 'false' ? plain : contactElement(c, f));
   }
   for (const n of new Set([...vip, ...blocked])) {
     if (listed.has(n)) continue;
-    entries.push({
+    written.push({
       name: 'contact',
       attrs: flags([n]),
       children: [
@@ -121,6 +141,6 @@ export function phonebookXml(contacts: readonly RenderContact[], lists: BookList
       ],
     });
   }
-  const book: XmlElement = { name: 'tbook', attrs: { e: '2', version: '2.0', complete: 'true' }, children: entries };
+  const book: XmlElement = { name: 'tbook', attrs: { e: '2', version: '2.0', complete: 'true' }, children: written };
   return xmlDocument(book, { encoding: 'utf-8' }) + '\n';
 }

@@ -11,7 +11,8 @@
 // vendors/common/escape.ts).
 import type { RenderContact } from '../types.ts';
 import { cleanText, xmlBuilderValue } from '../common/escape.ts';
-import { xmlDocument, type XmlElement } from '../common/xml.ts';
+import { writtenAt, xmlDocument, type XmlElement, type XmlWritten } from '../common/xml.ts';
+import { perContact } from '../common/directory.ts';
 
 export const PHONEBOOK_TITLE = 'Contacts';
 
@@ -24,6 +25,17 @@ export const PHONEBOOK_TITLE = 'Contacts';
  */
 export const PHONEBOOK_MAX_CONTACTS = 1000;
 
+/** A contact's `<Unit>` (in its Menu, two levels down), written once per company contact. */
+const units = new WeakMap<RenderContact, XmlWritten>();
+const unitOf = (c: RenderContact): XmlWritten =>
+  perContact(units, c, () => {
+    const attrs: Record<string, string> = { Name: xmlBuilderValue(c.name) };
+    if (c.work !== undefined) attrs['Phone1'] = xmlBuilderValue(c.work);
+    if (c.mobile !== undefined) attrs['Phone2'] = xmlBuilderValue(c.mobile);
+    if (c.home !== undefined) attrs['Phone3'] = xmlBuilderValue(c.home);
+    return writtenAt({ name: 'Unit', attrs }, 2);
+  });
+
 export function renderPhonebook(contacts: RenderContact[]): string {
   const groups = new Map<string, RenderContact[]>();
   for (const c of contacts) {
@@ -34,15 +46,7 @@ export function renderPhonebook(contacts: RenderContact[]): string {
   }
   const menus: XmlElement[] = [];
   for (const [group, list] of groups) {
-    const units: XmlElement[] = [];
-    for (const c of list) {
-      const attrs: Record<string, string> = { Name: xmlBuilderValue(c.name) };
-      if (c.work !== undefined) attrs['Phone1'] = xmlBuilderValue(c.work);
-      if (c.mobile !== undefined) attrs['Phone2'] = xmlBuilderValue(c.mobile);
-      if (c.home !== undefined) attrs['Phone3'] = xmlBuilderValue(c.home);
-      units.push({ name: 'Unit', attrs });
-    }
-    menus.push({ name: 'Menu', attrs: { Name: xmlBuilderValue(group) }, children: units });
+    menus.push({ name: 'Menu', attrs: { Name: xmlBuilderValue(group) }, children: list.map(unitOf) });
   }
   const root: XmlElement = { name: 'YealinkIPPhoneBook', children: [{ name: 'Title', text: PHONEBOOK_TITLE }, ...menus] };
   return xmlDocument(root, { encoding: 'UTF-8' }) + '\n';
