@@ -138,11 +138,19 @@ test('the recorder hands each served version over once, base64, the bytes of a t
   await rec.flush();
   rec.served(f('a.cfg', '"2"'), Buffer.from('v2'));
   await rec.flush();
+  // The same bytes served for another owner (the phone given to another user) are handed over again.
+  rec.served(f('a.cfg', '"2"'), Buffer.from('v2'), 'acme/0100000003');
+  await rec.flush();
+  rec.served(f('a.cfg', '"2"'), Buffer.from('v2'), 'acme/0100000003');
+  await rec.flush();
   assert.equal(batches.map((b) => (b.snapshots ?? []).map((x) => `${x.file} ${x.etag} ${x.size} ${x.body === null ? 'null' : Buffer.from(x.body, 'base64').toString()}`)), [
     ['a.cfg "1" 2 v1', `big.xml "b" ${big.length} null`],
     [],
     ['a.cfg "2" 2 v2'],
+    ['a.cfg "2" 2 v2'],
+    [],
   ]);
+  assert.is(batches[3]!.snapshots![0]!.owner, 'acme/0100000003');
   assert.is(batches[1]!.files!.length, 1, 'the fetch itself is still recorded');
 });
 

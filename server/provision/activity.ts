@@ -29,7 +29,15 @@ export interface SnapshotRecord {
   size: number;
   at: string;
   body: string | null;
+  /** Whom the file was rendered for (snapshotOwner); null when not told. */
+  owner: string | null;
 }
+
+/**
+ * Whom a device's files are rendered for: its tenant and user. A snapshot is shown in the preview
+ * only while the device still has the owner it was served under (server/provision/preview.ts).
+ */
+export const snapshotOwner = (d: { tenantId: string; userNumber: string | null }): string => `${d.tenantId}/${d.userNumber ?? ''}`;
 
 /**
  * Largest file body kept as a snapshot. Config files are a few KiB; what is larger is a directory
@@ -54,6 +62,8 @@ export class ActivityRecorder {
   #files = new Map<string, FileFetch>();
   /** The bytes of the latest served version per (MAC, file), by reference (no copy on the hot path). */
   #bodies = new Map<string, Buffer>();
+  /** Whom that version was rendered for (snapshotOwner), per (MAC, file). */
+  #owners = new Map<string, string>();
   /** (MAC, file) → ETag of the snapshot already handed to the sink: the same version is not sent again. */
   #snapshotted = new Map<string, string>();
   #timer: NodeJS.Timeout | null = null;
@@ -68,11 +78,16 @@ export class ActivityRecorder {
     this.#sightings.set(s.mac, s);
   }
 
-  /** A device file was served (its ETag and the URL root it was asked under): the latest per file is kept. */
-  served(f: FileFetch, body?: Buffer): void {
+  /**
+   * A device file was served (its ETag and the URL root it was asked under): the latest per file is
+   * kept, with its bytes and whom they were rendered for (`owner`, snapshotOwner).
+   */
+  served(f: FileFetch, body?: Buffer, owner?: string): void {
     const key = `${f.mac}\n${f.file}`;
     this.#files.set(key, f);
     if (body) this.#bodies.set(key, body);
+    if (owner !== undefined) this.#owners.set(key, owner);
+    else this.#owners.delete(key);
   }
 
   /** An unknown phone asked for a file: hits add up until the flush. */
@@ -103,6 +118,7 @@ export class ActivityRecorder {
     this.#unknown = new Map();
     this.#files = new Map();
     this.#bodies = new Map();
+    this.#owners = new Map();
     try {
       await this.sink(batch);
     } catch (err) {
@@ -115,11 +131,14 @@ export class ActivityRecorder {
     const out: SnapshotRecord[] = [];
     for (const [key, f] of this.#files) {
       const body = this.#bodies.get(key);
-      if (!body || this.#snapshotted.get(key) === f.etag) continue;
+      const owner = this.#owners.get(key) ?? null;
+      // The same version for the same owner is not sent again (the same bytes for another owner are).
+      const version = `${f.etag}\n${owner ?? ''}`;
+      if (!body || this.#snapshotted.get(key) === version) continue;
       if (this.#snapshotted.size >= MAX_REMEMBERED) this.#snapshotted.clear();
-      this.#snapshotted.set(key, f.etag);
+      this.#snapshotted.set(key, version);
       const keep = body.length <= MAX_SNAPSHOT_BYTES;
-      out.push({ mac: f.mac, file: f.file, etag: f.etag, size: body.length, at: f.at, body: keep ? body.toString('base64') : null });
+      out.push({ mac: f.mac, file: f.file, etag: f.etag, size: body.length, at: f.at, body: keep ? body.toString('base64') : null, owner });
     }
     return out;
   }
@@ -268,7 +287,7 @@ export function storeSink(
     const snapshotsBusy = await attempt(
       batch.snapshots,
       () => store.sightings.recordSnapshots(
-        (batch.snapshots ?? []).map((x) => ({ mac: x.mac, file: x.file, etag: x.etag, size: x.size, at: x.at, body: x.body === null ? null : Buffer.from(x.body, 'base64') })),
+        (batch.snapshots ?? []).map((x) => ({ mac: x.mac, file: x.file, etag: x.etag, size: x.size, at: x.at, body: x.body === null ? null : Buffer.from(x.body, 'base64'), owner: x.owner ?? null })),
       ),
       () => merge({ sightings: [], unknown: [], snapshots: batch.snapshots ?? [] }),
     );

@@ -9,7 +9,12 @@
 //   it is a password (`…password = x`, `…pass="x"`, `<…pass>x</…pass>`): that also hides an OLD
 //   password in the snapshot the phone fetched, which the current context no longer knows.
 //   Unmasked (`secrets`) is for operators and the tenant's admins only, and every such read is
-//   audited.
+//   audited. The tenant's URL token (in every link of the files) is masked too, and shown only to
+//   an operator asking for secrets: the API shows provisioning security to operators only, and
+//   for a tenant protected by its token alone, the token opens every phone's files.
+// - A snapshot is shown only while the device has the tenant and user it was served for
+//   (activity.ts snapshotOwner): a phone given to another user or tenant keeps its snapshots, and
+//   they hold the previous user's contacts, the old tenant's token and passwords.
 // - "Last fetched" is the snapshot the phone path kept when the phone fetched the file
 //   (activity.ts → Store.sightings.recordSnapshots); it may be missing (never fetched, fetched
 //   before snapshots existed, too large to keep, or a later version fetched through another node
@@ -31,6 +36,7 @@ import { getDevice } from '../service/devices.ts';
 import { recordAudit } from '../service/audit.ts';
 import type { Device, FileFetch, FileSnapshot } from '../store/types.ts';
 import { etagOf } from './cache.ts';
+import { snapshotOwner } from './activity.ts';
 import { buildRenderContext, tenantBaseUrl } from './context.ts';
 import { unifiedDiff, diffLines, hunks, splitLines, type Hunk } from './diff.ts';
 
@@ -128,6 +134,8 @@ export function maskSecrets(body: Buffer, secrets: string[]): Buffer {
 
 interface Rendered {
   device: Device;
+  /** The tenant's URL token, when it has one (masked but for operators asking for secrets). */
+  token: string | null;
   files: string[];
   fetched: Map<string, FileFetch>;
   render(name: string): Promise<{ body: Buffer; contentType: string; sensitive: boolean; ctx: RenderContext | null } | null>;
@@ -150,6 +158,7 @@ async function prepare(deps: PreviewDeps, p: Principal, rawMac: string): Promise
   const contexts = new Map<string, RenderContext | null>();
   return {
     device,
+    token: tenant.security.urlToken ?? null,
     files: vendor.bootFiles(device.mac, device.model),
     fetched,
     async render(name) {
@@ -172,6 +181,16 @@ async function prepare(deps: PreviewDeps, p: Principal, rawMac: string): Promise
   };
 }
 
+/**
+ * The snapshot of what the phone last fetched, when it was rendered for the device's current
+ * tenant and user: one kept from before a move to another tenant or user is not shown (it holds
+ * the previous user's contacts, the old tenant's URL token and passwords).
+ */
+async function ownSnapshot(deps: PreviewDeps, d: Device, name: string): Promise<FileSnapshot | undefined> {
+  const snap = await deps.store.sightings.snapshot(d.mac, name);
+  return snap && snap.owner === snapshotOwner(d) ? snap : undefined;
+}
+
 function statusOf(etag: string, fetched: FileFetch | undefined, snap: FileSnapshot | undefined): DiffStatus {
   if (!fetched) return 'never-fetched';
   if (fetched.etag === etag) return 'same';
@@ -188,7 +207,7 @@ export async function listDeviceFiles(deps: PreviewDeps, p: Principal, rawMac: s
     if (!f) continue;
     const etag = etagOf(f.body);
     const fetched = r.fetched.get(name);
-    const snap = fetched ? await deps.store.sightings.snapshot(r.device.mac, name) : undefined;
+    const snap = fetched ? await ownSnapshot(deps, r.device, name) : undefined;
     files.push({
       name, contentType: f.contentType, size: f.body.length, etag, sensitive: f.sensitive, private: await r.hidden(name),
       lastFetched: fetched ? { at: fetched.at, etag: fetched.etag, snapshot: !!snap && snap.etag === fetched.etag && snap.body !== null } : null,
@@ -213,13 +232,24 @@ async function renderOne(deps: PreviewDeps, r: Rendered, name: string) {
   return f;
 }
 
+/**
+ * What a reader sees of `body`: secrets masked unless `unmasked`; the URL token masked unless an
+ * operator asked for secrets.
+ */
+function shown(body: Buffer, r: Rendered, ctx: RenderContext | null, p: Actor, unmasked: boolean): Buffer {
+  const token = r.token && !(unmasked && isOperator(p)) ? [r.token] : [];
+  if (!unmasked) return maskSecrets(body, [...secretsOf(ctx), ...token]);
+  if (!token.length) return body;
+  return Buffer.from(body.toString('latin1').split(latin1(token[0]!)).join(MASK), 'latin1');
+}
+
 /** The exact bytes the phone gets for `name` (secrets masked unless `secrets`, which is audited). */
 export async function previewDeviceFile(deps: PreviewDeps, p: Actor, rawMac: string, name: string, opts: { secrets?: boolean } = {}): Promise<PreviewFile> {
   const r = await prepare(deps, p, rawMac);
   const f = await renderOne(deps, r, name);
   await secretsAllowed(deps, p, r.device, name, !!opts.secrets);
   const masked = !opts.secrets;
-  return { name, contentType: f.contentType, etag: etagOf(f.body), sensitive: f.sensitive, masked, body: masked ? maskSecrets(f.body, secretsOf(f.ctx)) : f.body };
+  return { name, contentType: f.contentType, etag: etagOf(f.body), sensitive: f.sensitive, masked, body: shown(f.body, r, f.ctx, p, !masked) };
 }
 
 /** What changed in `name` since the version the phone last fetched. */
@@ -229,7 +259,7 @@ export async function diffDeviceFile(deps: PreviewDeps, p: Actor, rawMac: string
   await secretsAllowed(deps, p, r.device, name, !!opts.secrets);
   const etag = etagOf(f.body);
   const fetched = r.fetched.get(name);
-  const snap = fetched ? await deps.store.sightings.snapshot(r.device.mac, name) : undefined;
+  const snap = fetched ? await ownSnapshot(deps, r.device, name) : undefined;
   const status = statusOf(etag, fetched, snap);
   const masked = !opts.secrets;
   const base = {
@@ -238,9 +268,8 @@ export async function diffDeviceFile(deps: PreviewDeps, p: Actor, rawMac: string
     unified: '', hunks: [] as Hunk[], secretsOnly: false,
   };
   if (status !== 'changed' || !snap?.body) return base;
-  const secrets = secretsOf(f.ctx);
-  const now = (masked ? maskSecrets(f.body, secrets) : f.body).toString('utf8');
-  const then = (masked ? maskSecrets(snap.body, secrets) : snap.body).toString('utf8');
+  const now = shown(f.body, r, f.ctx, p, !masked).toString('utf8');
+  const then = shown(snap.body, r, f.ctx, p, !masked).toString('utf8');
   const hs = hunks(diffLines(splitLines(then), splitLines(now)));
   return { ...base, unified: unifiedDiff(`${name} (${fetched!.at})`, `${name}`, then, now), hunks: hs, secretsOnly: hs.length === 0 };
 }

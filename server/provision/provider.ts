@@ -25,7 +25,7 @@ import type { PhoneFileProvider, PhoneFileRequest } from './types.ts';
 import type { Guard, GuardVerdict } from './guard.ts';
 import { NonceIssuer, allowed, challenge, checkAuthorization, normalizeIp, presentedUsername, sameSecret, type Credentials } from './security.ts';
 import { adoptsBeforeServe } from '../domain/schemas.ts';
-import type { ActivityRecorder } from './activity.ts';
+import { snapshotOwner, type ActivityRecorder } from './activity.ts';
 import { RenderCache, type CachedFile, type SharedRender } from './cache.ts';
 import { DeviceDirectory, identifyPhone, type DeviceAccess, type PhoneIdentity, type TenantAccess } from './resolve.ts';
 import { renderDeviceFile } from './render.ts';
@@ -282,8 +282,9 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
   });
 
   /** The answer for a device's file (null: the vendor has no such file), with its sighting. */
-  const deviceAnswer = (f: CachedFile | null, mac: string, req: PhoneRequest, id: PhoneIdentity, ip: string, root: string, meta: AnswerMeta): PhoneAnswer => {
+  const deviceAnswer = (f: CachedFile | null, access: DeviceAccess, req: PhoneRequest, id: PhoneIdentity, ip: string, root: string, meta: AnswerMeta): PhoneAnswer => {
     if (!f) return { status: 404, reason: NOT_FOUND, ...meta, detail: 'not a file of this phone' };
+    const mac = access.device.mac;
     const at = new Date().toISOString();
     deps.activity.sighting({
       mac,
@@ -296,7 +297,9 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
       model: id.model,
     });
     // What the phone got (a 304 too: it holds these bytes), for its config state (fleet.ts).
-    deps.activity.served({ mac, file: req.file, etag: f.etag, root, at }, f.body);
+    // Tagged with whom it was rendered for: the preview shows it to that owner only (a phone moved
+    // to another tenant or user must not show the new one what the old one had).
+    deps.activity.served({ mac, file: req.file, etag: f.etag, root, at }, f.body, snapshotOwner(access.device));
     return ok(f, true, meta);
   };
 
@@ -320,7 +323,7 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
       }
       meta.detail = `enrolment fetch: device ${access.device.mac} enrolled from ${ip}`;
     }
-    return deviceAnswer(f, access.device.mac, req, id, ip, root, meta);
+    return deviceAnswer(f, access, req, id, ip, root, meta);
   };
 
   /** A known device's file, once its tenant's rules let the request through. */
@@ -334,7 +337,7 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
     const mac = access.device.mac;
     const group = `${mac}\n${req.file}`;
     const key = `${group}\n${root}`;
-    const answer = (f: CachedFile | null) => (decision === 'enrol' ? enrolmentAnswer(f, access, req, id, ip, root, meta) : deviceAnswer(f, mac, req, id, ip, root, meta));
+    const answer = (f: CachedFile | null) => (decision === 'enrol' ? enrolmentAnswer(f, access, req, id, ip, root, meta) : deviceAnswer(f, access, req, id, ip, root, meta));
     const hit = cache.peek(key);
     if (hit) {
       metrics?.cacheHit();

@@ -81,7 +81,7 @@ export function rowMappers(json: JsonCell, box: SecretBox) {
       const body = strOrNull(r.body);
       return {
         mac: str(r.mac), file: str(r.file), etag: str(r.etag), size: num(r.size),
-        body: body === null ? null : Buffer.from(box.open(body, FETCHED_FILE_BODY), 'base64'), at: str(r.at),
+        body: body === null ? null : Buffer.from(box.open(body, FETCHED_FILE_BODY), 'base64'), at: str(r.at), owner: strOrNull(r.owner),
       };
     },
     unknown: (r: Row): UnknownDevice => ({

@@ -169,6 +169,12 @@ export interface FileSnapshot {
   size: number;
   body: Buffer | null;
   at: string;
+  /**
+   * Whom the file was rendered for, `<tenant>/<user>` (server/provision/activity.ts
+   * snapshotOwner); null when not known (written before schema version 14). The preview shows a
+   * snapshot only while the device still has that owner.
+   */
+  owner?: string | null;
 }
 
 export interface UnknownDevice {

@@ -557,7 +557,7 @@ export function storeSuite(h: StoreHarness): void {
     const secretBody = Buffer.from('account.1.password = Snap-Secret-4799\n\u00e9\u0000\xff', 'latin1');
     await s.sightings.recordSnapshots([
       { mac: '805ec0000001', file: 'a.cfg', etag: '"s1"', size: 3, body: Buffer.from('old'), at: at(1) },
-      { mac: '805ec0000001', file: 'a.cfg', etag: '"s2"', size: secretBody.length, body: secretBody, at: at(2) },
+      { mac: '805ec0000001', file: 'a.cfg', etag: '"s2"', size: secretBody.length, body: secretBody, at: at(2), owner: 'acme/0100000001' },
       { mac: '805ec0000001', file: 'big.xml', etag: '"s3"', size: 9_000_000, body: null, at: at(2) },
       { mac: 'ffffffffffff', file: 'a.cfg', etag: '"s4"', size: 1, body: Buffer.from('x'), at: at(2) },
     ]);
@@ -567,12 +567,14 @@ export function storeSuite(h: StoreHarness): void {
     assert.ok(a!.body!.equals(secretBody), 'exact bytes back');
     assert.is(a!.size, secretBody.length);
     assert.is(a!.at, at(2));
-    assert.equal(await s.sightings.snapshot('805ec0000001', 'big.xml'), { mac: '805ec0000001', file: 'big.xml', etag: '"s3"', size: 9_000_000, body: null, at: at(2) });
+    assert.is(a!.owner, 'acme/0100000001', 'whom it was rendered for');
+    assert.equal(await s.sightings.snapshot('805ec0000001', 'big.xml'), { mac: '805ec0000001', file: 'big.xml', etag: '"s3"', size: 9_000_000, body: null, at: at(2), owner: null });
     assert.is(await s.sightings.snapshot('ffffffffffff', 'a.cfg'), undefined, 'unknown MAC ignored');
     assert.is(await s.sightings.snapshot('805ec0000002', 'a.cfg'), undefined);
     assert.not.ok((await db.rawText()).includes('Snap-Secret-4799'), 'snapshot body stored in plaintext');
     await s.sightings.recordSnapshots([{ mac: '805ec0000001', file: 'a.cfg', etag: '"s5"', size: 3, body: Buffer.from('new'), at: at(3) }]);
     assert.is((await s.sightings.snapshot('805ec0000001', 'a.cfg'))!.body!.toString(), 'new', 'replaced by a later batch');
+    assert.is((await s.sightings.snapshot('805ec0000001', 'a.cfg'))!.owner, null, 'with its own owner (none given)');
     await s.sightings.recordSnapshots([]);
     await s.devices.delete('805ec0000001');
     assert.is(await s.sightings.snapshot('805ec0000001', 'a.cfg'), undefined, 'snapshots go with the device');

@@ -777,20 +777,20 @@ export class PostgresStore implements Store {
     recordSnapshots: async (batch: FileSnapshot[]) => {
       if (batch.length === 0) return;
       const rows = lastPerFile(batch);
-      const sql = `INSERT INTO fetched_files (mac, file, etag, size, body, at)
-        SELECT f.mac, f.file, f.etag, f.size, f.body, f.at
-        FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[]) AS f(mac, file, etag, size, body, at)
+      const sql = `INSERT INTO fetched_files (mac, file, etag, size, body, at, owner)
+        SELECT f.mac, f.file, f.etag, f.size, f.body, f.at, f.owner
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[]) AS f(mac, file, etag, size, body, at, owner)
         WHERE EXISTS (SELECT 1 FROM devices d WHERE d.mac = f.mac)
         ORDER BY f.mac, f.file
-        ON CONFLICT (mac, file) DO UPDATE SET etag = excluded.etag, size = excluded.size, body = excluded.body, at = excluded.at`;
+        ON CONFLICT (mac, file) DO UPDATE SET etag = excluded.etag, size = excluded.size, body = excluded.body, at = excluded.at, owner = excluded.owner`;
       const params = [
         rows.map((f) => f.mac), rows.map((f) => f.file), rows.map((f) => f.etag), rows.map((f) => f.size),
-        rows.map((f) => (f.body ? this.#box.seal(f.body.toString('base64'), FETCHED_FILE_BODY) : null)), rows.map((f) => f.at),
+        rows.map((f) => (f.body ? this.#box.seal(f.body.toString('base64'), FETCHED_FILE_BODY) : null)), rows.map((f) => f.at), rows.map((f) => f.owner ?? null),
       ];
       await this.#writeForDevices(sql, params);
     },
     snapshot: async (mac, file) => {
-      const r = await this.#one('SELECT mac, file, etag, size, body, at FROM fetched_files WHERE mac = $1 AND file = $2', [mac, file]);
+      const r = await this.#one('SELECT mac, file, etag, size, body, at, owner FROM fetched_files WHERE mac = $1 AND file = $2', [mac, file]);
       return r && this.#map.snapshot(r);
     },
   };

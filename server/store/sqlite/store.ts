@@ -702,11 +702,11 @@ function repositories(s: Statements, x: Exec, box: SecretBox): Repositories {
         return (st('SELECT * FROM device_files ORDER BY mac, file').all() as Row[]).map(map.fileFetch);
       }),
       recordSnapshots: (batch: FileSnapshot[]) => x(() => {
-        const up = st(`INSERT INTO fetched_files (mac, file, etag, size, body, at)
-          SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM devices WHERE mac = ?)
-          ON CONFLICT(mac, file) DO UPDATE SET etag = excluded.etag, size = excluded.size, body = excluded.body, at = excluded.at`);
+        const up = st(`INSERT INTO fetched_files (mac, file, etag, size, body, at, owner)
+          SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM devices WHERE mac = ?)
+          ON CONFLICT(mac, file) DO UPDATE SET etag = excluded.etag, size = excluded.size, body = excluded.body, at = excluded.at, owner = excluded.owner`);
         db.transaction(() => {
-          for (const f of batch) up.run(f.mac, f.file, f.etag, f.size, f.body ? box.seal(f.body.toString('base64'), FETCHED_FILE_BODY) : null, f.at, f.mac);
+          for (const f of batch) up.run(f.mac, f.file, f.etag, f.size, f.body ? box.seal(f.body.toString('base64'), FETCHED_FILE_BODY) : null, f.at, f.owner ?? null, f.mac);
         })();
       }),
       snapshot: (mac, file) => x(() => {

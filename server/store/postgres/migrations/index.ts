@@ -19,6 +19,7 @@ import { userFeatures } from './010-user-features.ts';
 import { directoryTemplates } from './011-directory-templates.ts';
 import { deviceGroups } from './012-device-groups.ts';
 import { fetchedFiles } from './013-fetched-files.ts';
+import { snapshotOwner } from './014-snapshot-owner.ts';
 
 export interface PgMigration {
   version: number;
@@ -35,7 +36,7 @@ export interface PgMigrationContext {
 
 // Numbers are shared with SQLite.
 export const pgMigrations: PgMigration[] = [
-  baseline, extraLines, multiNode, authSessions, versionsEnrolment, auditFleet, userFeatures, directoryTemplates, deviceGroups, fetchedFiles,
+  baseline, extraLines, multiNode, authSessions, versionsEnrolment, auditFleet, userFeatures, directoryTemplates, deviceGroups, fetchedFiles, snapshotOwner,
 ];
 
 export const latestPgVersion = (): number => pgMigrations[pgMigrations.length - 1]!.version;

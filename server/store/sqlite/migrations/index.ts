@@ -20,6 +20,7 @@ import { userFeatures } from './010-user-features.ts';
 import { directoryTemplates } from './011-directory-templates.ts';
 import { deviceGroups } from './012-device-groups.ts';
 import { fetchedFiles } from './013-fetched-files.ts';
+import { snapshotOwner } from './014-snapshot-owner.ts';
 
 export interface Migration {
   version: number;
@@ -40,7 +41,7 @@ export interface MigrationContext {
 // The runner applies what is above the database's version, in this order.
 export const migrations: Migration[] = [
   initial, phoneActivity, passwordResets, resyncTargets, extraLines, multiNode, authSessions, versionsEnrolment, auditFleet, userFeatures, directoryTemplates,
-  deviceGroups, fetchedFiles,
+  deviceGroups, fetchedFiles, snapshotOwner,
 ];
 
 export function schemaVersion(db: Database): number {
