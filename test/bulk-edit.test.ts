@@ -31,6 +31,17 @@ bulk.after(async () => {
   await s.close();
 });
 
+bulk('`expect` naming another tenant\'s phone answers as for a phone that does not exist (security review of 1 Dec, finding 4)', async () => {
+  const admin = tok['0100000001'];
+  const body = (expect: Record<string, string>) => ({ filter: { tenant: 'acme', macs: [T46[1]] }, operations: [{ op: 'setGroup', group: 'x' }], dryRun: true, expect });
+  const theirs = await post(body({ '80:5E:C0:B0:00:09': '1' }), admin);
+  const none = await post(body({ '80:5E:C0:99:99:99': '1' }), admin);
+  assert.is(theirs.status, 409, JSON.stringify(theirs.body));
+  assert.equal([theirs.status, theirs.body.error.key], [none.status, none.body.error.key]);
+  // An operator sees every tenant: the right version of that phone passes.
+  assert.is((await post({ ...body({ '80:5E:C0:B0:00:09': '1' }), filter: { tenant: 'acme', macs: [T46[1]] } })).status, 200);
+});
+
 bulk('dry run: per phone before → after, nothing written', async () => {
   const r = await post({ filter: { tenant: 'acme', model: 'T46S' }, operations: [{ op: 'setProfileField', field: 'vlanId', value: 30 }, { op: 'setGroup', group: 'vague-2' }], dryRun: true });
   assert.is(r.status, 200, JSON.stringify(r.body));

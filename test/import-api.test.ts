@@ -119,6 +119,17 @@ devices('multipart without a file, or a JSON body: a clear 422', async () => {
   assert.match(j.body.error.message, /Content-Type text\/csv, or as a multipart\/form-data upload/);
 });
 
+devices('a multipart upload cut off before its end: 422 upload.malformed, not a 500 (security review of 1 Dec, finding 6)', async () => {
+  const before = await deviceCount(w);
+  const body = '--zz\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\nmac,model\n805ec0000099,T54W\n';
+  for (const path of ['/devices/import?dryRun=true', '/tenants/acme/contacts/import?dryRun=true']) {
+    const r = await post(path, body, w.s.operatorToken, { 'content-type': 'multipart/form-data; boundary=zz', 'accept-language': 'en' });
+    assert.is(r.status, 422, `${path}: ${JSON.stringify(r.body)}`);
+    assert.is(r.body.error.key, 'upload.malformed');
+  }
+  assert.is(await deviceCount(w), before, 'nothing written');
+});
+
 devices('Accept: text/csv answers the report as CSV', async () => {
   const r = await post('/devices/import?mode=skip-invalid', WITH_BAD, w.s.operatorToken, { ...CSV_EN, accept: 'text/csv' });
   assert.is(r.status, 200);
@@ -152,7 +163,12 @@ devices('permissions: no login 401, a plain user 403, a tenant admin only for th
   assert.is(admin.status, 200);
   assert.equal(admin.body.lines.map((l: { status: string }) => l.status), ['rejected', 'created']);
   assert.is((await w.s.app.store.devices.get('805ec0ee0004'))!.tenantId, 'acme');
-  assert.is((await post('/devices/import?tenant=globex', GOOD, w.tokens['0100000001']!, CSV)).status, 404);
+  const theirs = await post('/devices/import?tenant=globex', GOOD, w.tokens['0100000001']!, CSV);
+  assert.is(theirs.status, 404);
+  // A tenant that does not exist answers the same (security review of 1 Dec, finding 5).
+  const none = await post('/devices/import?tenant=nope', GOOD, w.tokens['0100000001']!, CSV);
+  assert.equal([none.status, none.body.error.key], [theirs.status, theirs.body.error.key]);
+  assert.is((await post('/devices/import?tenant=nope', GOOD, w.s.operatorToken, CSV)).status, 422, 'an operator is told it does not exist');
 });
 
 devices.run();

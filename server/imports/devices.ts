@@ -344,8 +344,9 @@ export async function importDevices(
   const ownTenant = p.kind === 'user' ? p.tenantId : undefined;
   const defaultTenant = opts.defaultTenant?.trim().toLowerCase() || ownTenant;
   if (opts.defaultTenant) {
-    if (!(await deps.store.tenants.get(defaultTenant!))) throw invalid('tenant', 'validation.tenant_unknown', { tenant: shownValue(opts.defaultTenant) });
+    // Rights first: a tenant admin naming another tenant, or one that does not exist, gets the same answer.
     requireTenantAdmin(p, defaultTenant!);
+    if (!(await deps.store.tenants.get(defaultTenant!))) throw invalid('tenant', 'validation.tenant_unknown', { tenant: shownValue(opts.defaultTenant) });
   }
 
   const report = new ReportBuilder(opts.maxRejectedDetail);

@@ -3,7 +3,7 @@
 // enforced on the bytes actually read (and up front from Content-Length).
 import type { Request } from 'express';
 import busboy from 'busboy';
-import { invalidFile } from '../domain/errors.ts';
+import { DomainError, invalidFile } from '../domain/errors.ts';
 import type { MessageParams } from '../domain/messages.ts';
 import { TooLargeError } from './csv.ts';
 
@@ -60,7 +60,7 @@ function openMultipart(req: Request, maxBytes: number): Promise<Upload> {
         return;
       }
       file = stream;
-      resolve({ source: stream as AsyncIterable<Buffer>, charset: charsetOf(info.mimeType), fields });
+      resolve({ source: malformedAsBadRequest(stream as AsyncIterable<Buffer>), charset: charsetOf(info.mimeType), fields });
     });
     bb.on('error', (e) => {
       const err = badRequest('upload.malformed');
@@ -72,6 +72,26 @@ function openMultipart(req: Request, maxBytes: number): Promise<Upload> {
     });
     req.pipe(bb);
   });
+}
+
+/**
+ * The file's chunks. A cut-off upload makes the file stream fail with busboy's own plain error
+ * ("Unexpected end of form") before busboy's 'error' event: that is the upload's fault (422
+ * upload.malformed), not the server's (it was answered 500). Our own errors pass as they are.
+ */
+function malformedAsBadRequest(stream: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
+  return {
+    [Symbol.asyncIterator]() {
+      const it = stream[Symbol.asyncIterator]();
+      const mapped = (e: unknown): never => {
+        throw e instanceof DomainError || e instanceof TooLargeError ? e : badRequest('upload.malformed');
+      };
+      return {
+        next: () => it.next().catch(mapped),
+        return: (v?: unknown) => (it.return ? it.return(v).catch(mapped) : Promise.resolve({ done: true as const, value: undefined })),
+      };
+    },
+  };
 }
 
 /**

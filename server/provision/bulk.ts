@@ -253,7 +253,10 @@ export async function bulkEditDevices(deps: BulkDeps, p: Actor, input: unknown):
         } catch {
           throw invalid(`expect.${rawMac.slice(0, 40)}`, 'validation.mac', { value: rawMac.slice(0, 40) });
         }
-        const d = devices.find((x) => x.mac === mac) ?? (await store.devices.get(mac));
+        // Outside the selection: a phone the caller may see (another tenant's answers like none,
+        // or this would tell whether it exists and how often it was edited).
+        const other = devices.find((x) => x.mac === mac) ? undefined : await store.devices.get(mac);
+        const d = devices.find((x) => x.mac === mac) ?? (other && (isOperator(p) || (p.kind === 'user' && p.tenantId === other.tenantId)) ? other : undefined);
         if (!d || String(d.version) !== version) throw conflict(`devices.${formatMac(mac)}`, 'conflict.bulk_stale', { mac: formatMac(mac) });
       }
     }
