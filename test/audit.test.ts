@@ -127,6 +127,20 @@ test('an API change: who, when, from where, before/after with secrets masked', a
   assert.not.ok(everything.includes(hash), 'password hash stored in clear');
 });
 
+test('a tenant\'s provisioning security in its entries: shown to operators, left out for its admins (as in the tenant view)', async () => {
+  assert.is((await s.api('PATCH', '/tenants/acme', { security: { allowlist: ['192.0.2.0/24'], auth: { mode: 'basic', username: 'acme-prov', password: SECRETS[4] } } })).status, 200);
+  const admin = await audit('?tenant=acme&action=tenant.update', tokens[ADMIN]);
+  assert.is(admin.status, 200);
+  assert.ok(admin.body.entries.length >= 1);
+  const text = JSON.stringify(admin.body.entries);
+  for (const hidden of ['192.0.2.0/24', 'acme-prov', 'security']) assert.not.ok(text.includes(hidden), `${hidden} not shown to the admin`);
+  const op = JSON.stringify((await audit('?tenant=acme&action=tenant.update')).body.entries);
+  assert.ok(op.includes('192.0.2.0/24') && op.includes('acme-prov'), 'the operator sees it');
+  assert.not.ok(op.includes(SECRETS[4]!), 'the password masked for everyone');
+  // Open again, for the other tests of this file.
+  assert.is((await s.api('PATCH', '/tenants/acme', { security: { allowlist: [], auth: { mode: 'none' } } })).status, 200);
+});
+
 test('a cockpit change: channel web, the browser\'s address, the admin who saved it', async () => {
   const c = new WebClient(s.adminUrl);
   assert.is((await c.login(ADMIN, `pw-${ADMIN}`)).status, 303);

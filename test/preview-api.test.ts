@@ -119,11 +119,14 @@ test('masking: known secrets (raw and XML-escaped) and values named like passwor
     '<reg reg.1.auth.password="olderPw" reg.1.label="Alice"/>',
     '<user_pass idx="1" perm="R">oldSnomPw</user_pass>',
     '<x note="s3cr&amp;t"/>',
+    'account.2.password = ',
+    'account.3.password =',
   ].join('\n'));
   const out = maskSecrets(body, ['s3cr&t']).toString();
   for (const secret of ['s3cr&t', 's3cr&amp;t', 'OldAdmin1', 'olderPw', 'oldSnomPw']) assert.not.ok(out.includes(secret), secret);
   assert.ok(out.includes('account.1.user_name = alice'), 'other values stay');
   assert.ok(out.includes('reg.1.label="Alice"'));
+  assert.ok(out.includes('account.2.password = \n') && out.endsWith('account.3.password ='), 'an empty password is not shown as a masked one');
 });
 
 test('the recorder hands each served version over once, base64, the bytes of a too large file left out', async () => {

@@ -198,6 +198,21 @@ export function maskPrivateEntry<E extends AuditRecord>(e: E): E {
   return out;
 }
 
+/**
+ * A tenant's provisioning security (allowlist, authentication mode and names) is shown to
+ * operators only (the tenant view hides it from its admins): a tenant entry read by anyone else
+ * leaves it out.
+ */
+export function withoutTenantSecurity<E extends AuditRecord>(e: E): E {
+  if (!e.action.startsWith('tenant.')) return e;
+  const strip = (v: unknown): unknown => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v) || !('security' in v)) return v;
+    const { security: _hidden, ...rest } = v as Record<string, unknown>;
+    return rest;
+  };
+  return { ...e, before: strip(e.before), after: strip(e.after), changes: (e.changes ?? []).filter((c) => c.field !== 'security' && !c.field.startsWith('security.')) };
+}
+
 /** Lines of an import listed in its entry, at most (the counts cover every line). */
 export const AUDIT_IMPORT_LINES = 500;
 /** Entries per page of `GET /audit`, by default and at most. */

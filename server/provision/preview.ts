@@ -109,8 +109,8 @@ const PATTERNS: RegExp[] = [
   new RegExp(`(\\b${NAME}\\s*=\\s*')([^']*)(')`, 'gi'),
   // <name ...>value</name>
   new RegExp(`(<(${NAME})(?:\\s[^>]*)?>)([^<]*)(</\\2\\s*>)`, 'gi'),
-  // name = value (to the end of the line)
-  new RegExp(`(^[ \\t]*${NAME}[ \\t]*[=:][ \\t]*)([^\\r\\n"'<][^\\r\\n]*)()`, 'gim'),
+  // name = value (to the end of the line; an empty value, blanks only, stays empty)
+  new RegExp(`(^[ \\t]*${NAME}[ \\t]*[=:][ \\t]*)([^\\s"'<][^\\r\\n]*)()`, 'gim'),
 ];
 
 /** The bytes with every known secret and every password-named value replaced by MASK. */

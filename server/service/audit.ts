@@ -8,7 +8,7 @@
 // Personal contacts (contact.*, contacts.import) are private to their user, who does not read the
 // trail: their values are masked for every reader, when written and again when read.
 import { DEFAULT_AUDIT_RETENTION_DAYS } from '../config.ts';
-import { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, auditStates, maskPrivateEntry, PRIVATE_ACTIONS, type AuditEntry, type AuditFilter } from '../domain/audit.ts';
+import { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, auditStates, maskPrivateEntry, PRIVATE_ACTIONS, withoutTenantSecurity, type AuditEntry, type AuditFilter } from '../domain/audit.ts';
 import { forbidden, invalid } from '../domain/errors.ts';
 import { normalizeMac } from '../domain/mac.ts';
 import { auditName, isOperator, requireTenantAdmin, type Actor, type Principal, type Via } from '../auth/principal.ts';
@@ -131,7 +131,7 @@ export async function listAudit(deps: { store: Store }, p: Principal, q: AuditQu
   // One more than asked tells whether a next page exists.
   const rows = await deps.store.audit.list({ ...filter, limit: filter.limit + 1 });
   // Personal contacts' contents are shown to nobody (also entries written before they were masked).
-  const entries = rows.slice(0, filter.limit).map(maskPrivateEntry);
+  const entries = rows.slice(0, filter.limit).map((e) => (isOperator(p) ? maskPrivateEntry(e) : withoutTenantSecurity(maskPrivateEntry(e))));
   return { entries, nextCursor: rows.length > filter.limit ? String(entries[entries.length - 1]!.id) : null };
 }
 
