@@ -48,6 +48,12 @@ export function errorText(e: unknown): string {
 const oneLine = (s: string): string => s.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 
 export async function main(argv: string[]): Promise<void> {
+  // `cadran export | head`: the reader went away, which ends the command quietly (as `cat` does:
+  // 141 = killed by SIGPIPE), not with an unhandled 'error' stack trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(141);
+  });
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

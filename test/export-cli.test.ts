@@ -37,6 +37,18 @@ test.after(async () => {
   await w.s.close();
 });
 
+test('a reader that goes away (`cadran export | head`): the command ends quietly, 141, no stack trace', async () => {
+  const child = spawn(process.execPath, [CADRAN, 'export', '--tenant', 'acme'], { env: { ...process.env, CADRAN_DATA_DIR: w.s.dataDir, CADRAN_LANG: 'en' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The read end closed before the command writes a byte: its first write fails with EPIPE.
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => (clearTimeout(timer), resolve(c))));
+  assert.is(code, 141, stderr);
+  assert.not.match(stderr, /EPIPE|at .*\.ts:\d+/, stderr);
+});
+
 test('cadran export prints the API bytes; `cadran import` of it: all unchanged', async () => {
   const api = await get('/devices/export?tenant=acme', w.s.operatorToken);
   const cli = await cadran(['export', '--tenant', 'acme']);

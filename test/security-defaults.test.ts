@@ -92,6 +92,23 @@ test('admin listener over TLS (CADRAN_ADMIN_TLS_CERT/KEY): HTTPS answers, a logi
   assert.throws(() => loadConfig({ CADRAN_DATA_DIR: work, CADRAN_ADMIN_PUBLIC_URL: 'javascript:alert(1)' }), (e: unknown) => e instanceof ConfigError && /CADRAN_ADMIN_PUBLIC_URL/.test((e as Error).message));
 });
 
+test('cadran operator create --password: the API\'s rule (8 to 200 printable characters); an empty or short one is refused, nothing created', async () => {
+  const s = await startTestServer({ features: [] });
+  try {
+    const { createOperator } = await import('../server/cli/operator.ts');
+    for (const bad of ['', 'short', 'é é', 'x'.repeat(201), 'line\nbreak!!']) {
+      await createOperator(s.app, 'tech2', bad).then(
+        () => assert.unreachable(`accepted ${JSON.stringify(bad)}`),
+        (e: unknown) => assert.is((e as { key?: string }).key, 'cli.operator.weak_password'),
+      );
+      assert.is(await s.app.store.operators.get('tech2'), undefined);
+    }
+    assert.ok((await createOperator(s.app, 'tech2', 'Long-enough-1')).token);
+  } finally {
+    await s.close();
+  }
+});
+
 /** A logger at `level` whose lines are kept in memory (`text()`). */
 function capturedLog(level: string): { log: ReturnType<typeof createLogger>; text: () => string } {
   let text = '';
