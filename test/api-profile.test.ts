@@ -80,6 +80,36 @@ t('the new fields are accepted, stored as given, and reach the files', async () 
   await s.api('PUT', '/tenants/acme/network', {});
 });
 
+t('PATCH changes only the fields given (JSON merge patch): null removes one, maps merge a level deeper, If-Match and validation as for PUT', async () => {
+  const full = { vlanId: 20, vlanPriority: 5, ntpServers: ['ntp.acme.example'], timezone: 'Europe/Paris', dscpSip: 26, dscpRtp: 46, locale: 'fr-FR' as const, codecs: ['G722', 'PCMA'], vendorParameters: { yealink: { 'phone_setting.backlight_time': '60', 'features.dnd.enable': '0' } } };
+  const put = await s.api('PUT', '/tenants/acme/profile', full);
+  assert.is(put.status, 200, JSON.stringify(put.body));
+  // The README's example used to PUT the network fields, then PUT the phone fields: the second
+  // removed the VLAN, NTP and DSCP. A PATCH keeps them.
+  const r = await s.api('PATCH', '/tenants/acme/profile', { locale: 'fr-BE', vlanPriority: null, vendorParameters: { yealink: { 'phone_setting.backlight_time': '0' } } });
+  assert.is(r.status, 200, JSON.stringify(r.body));
+  const { vlanPriority: _removed, ...kept } = full;
+  assert.equal(r.body, { ...kept, locale: 'fr-BE', vendorParameters: { yealink: { 'phone_setting.backlight_time': '0', 'features.dnd.enable': '0' } } });
+  assert.match(await file(s, YEA, `${YEA}.cfg`), /vlan/i, 'the phone keeps its VLAN');
+  // The device level too, through /network.
+  assert.is((await s.api('PUT', `/devices/${YEA}/network`, { vlanId: 30, codecs: ['PCMA'] })).status, 200);
+  const d = await s.api('PATCH', `/devices/${YEA}/network`, { codecs: null });
+  assert.equal(d.body, { vlanId: 30 });
+  // Checked merged, naming the field; a stale If-Match is 412; nothing written.
+  isError(await s.api('PATCH', '/tenants/acme/profile', { vlanId: 5000 }), 422, 'vlanId');
+  isError(await s.api('PATCH', '/tenants/acme/profile', ['vlanId']), 422, '(body)');
+  const now = await s.api('GET', '/tenants/acme/profile');
+  const stale = await s.api('PATCH', '/tenants/acme/profile', { vlanId: 21 }, undefined, { 'if-match': '"v1"' });
+  assert.is(stale.status, 412, JSON.stringify(stale.body));
+  assert.equal((await s.api('GET', '/tenants/acme/profile')).body, now.body);
+  // Who may: the tenant's admin, not a user, not another tenant.
+  assert.is((await s.api('PATCH', '/tenants/acme/profile', { vlanId: 22 }, tok[ADMIN])).status, 200);
+  assert.is((await s.api('PATCH', '/tenants/acme/profile', { vlanId: 23 }, tok[ALICE])).status, 403);
+  assert.is((await s.api('PATCH', '/tenants/acme/profile', { vlanId: 23 }, tok['0200000001'])).status, 404);
+  assert.is((await s.api('PUT', '/tenants/acme/profile', {})).status, 200);
+  assert.is((await s.api('PUT', `/devices/${YEA}/network`, {})).status, 200);
+});
+
 t('a vendor parameter the format cannot take is refused: 422 naming the parameter, with a stable code', async () => {
   isError(await s.api('PUT', '/tenants/acme/network', { vendorParameters: { yealink: { 'bad key!': '1' } } }), 422, 'vendorParameters.yealink.bad key!', 'vendor_parameter.name_invalid');
   isError(

@@ -190,6 +190,9 @@ answers('tenants, users, keys, network', async () => {
   await call('PUT', '/tenants/{tenant}/network', { tenant: 'acme' }, { body: { vlanId: 99999 } });
   await call('GET', '/tenants/{tenant}/profile', { tenant: 'acme' });
   await call('PUT', '/tenants/{tenant}/profile', { tenant: 'acme' }, { body: { vlanId: 42 } });
+  await call('PATCH', '/tenants/{tenant}/network', { tenant: 'acme' }, { body: { dscpSip: 26 } });
+  await call('PATCH', '/tenants/{tenant}/profile', { tenant: 'acme' }, { body: { dscpSip: null } });
+  await call('PATCH', '/tenants/{tenant}/profile', { tenant: 'acme' }, { body: { vlanId: 99999 } });
   await call('GET', '/users/{number}', { number: '0100000002' });
   await call('GET', '/users/{number}', { number: '0100000002' }, { token: tok['0100000003'] });
   await call('PATCH', '/users/{number}', { number: '0100000002' }, { body: { name: 'Alice Martin-Durand' } });
@@ -308,6 +311,8 @@ answers('devices, fleet state, import, export, unknown phones', async () => {
   await call('PUT', '/devices/{mac}/network', { mac: Y.mac }, { body: { vlanId: 43 } });
   await call('GET', '/devices/{mac}/profile', { mac: Y.mac });
   await call('PUT', '/devices/{mac}/profile', { mac: Y.mac }, { body: { vlanId: 43 } });
+  await call('PATCH', '/devices/{mac}/network', { mac: Y.mac }, { body: { dscpRtp: 46 } });
+  await call('PATCH', '/devices/{mac}/profile', { mac: Y.mac }, { body: { dscpRtp: null } });
   await call('GET', '/devices/{mac}/checks', { mac: Y.mac });
   const previewFile = `${Y.mac}.cfg`;
   await call('GET', '/devices/{mac}/files', { mac: Y.mac });

@@ -58,6 +58,7 @@ const REQUESTS: Record<string, z.ZodType> = {
   DevicePatch: devicePatch,
   KeyList: keyList,
   NetworkProfileInput: networkProfile,
+  NetworkProfilePatch: z.record(z.string(), z.unknown()).describe('a JSON merge patch (RFC 7396) of NetworkProfileInput: the fields given replace the stored ones, null removes one, objects merge a level deeper'),
   ContactInput: contactInput,
   ContactPatch: contactPatch,
   ResyncOptions: resyncBody,
@@ -182,6 +183,8 @@ export const OPERATIONS: Operation[] = [
   { method: 'put', path: '/tenants/{tenant}/network', tag: 'network', summary: 'replace the network profile of a tenant', body: { json: 'NetworkProfileInput' }, responses: { 200: ok('NetworkProfile') } },
   { method: 'get', path: '/tenants/{tenant}/profile', tag: 'network', summary: 'phone profile of a tenant (the same as /network)', responses: { 200: ok('NetworkProfile') } },
   { method: 'put', path: '/tenants/{tenant}/profile', tag: 'network', summary: 'replace the phone profile of a tenant (the same as /network)', body: { json: 'NetworkProfileInput' }, responses: { 200: ok('NetworkProfile') } },
+  { method: 'patch', path: '/tenants/{tenant}/network', tag: 'network', summary: 'change some fields of the network profile of a tenant (JSON merge patch)', body: { json: 'NetworkProfilePatch' }, responses: { 200: ok('NetworkProfile') } },
+  { method: 'patch', path: '/tenants/{tenant}/profile', tag: 'network', summary: 'change some fields of the phone profile of a tenant (the same as /network)', body: { json: 'NetworkProfilePatch' }, responses: { 200: ok('NetworkProfile') } },
 
   { method: 'get', path: '/users/{number}', tag: 'users', summary: 'one licence, with its phones', responses: { 200: ok('UserWithDevices') } },
   { method: 'patch', path: '/users/{number}', tag: 'users', summary: 'change a licence (a user: own e-mail and password)', body: { json: 'UserPatch' }, responses: { 200: ok('User') } },
@@ -254,6 +257,8 @@ export const OPERATIONS: Operation[] = [
   { method: 'put', path: '/devices/{mac}/network', tag: 'network', summary: 'replace the device overrides', body: { json: 'NetworkProfileInput' }, responses: { 200: ok('NetworkProfile') } },
   { method: 'get', path: '/devices/{mac}/profile', tag: 'network', summary: 'device overrides and the effective profile (the same as /network)', responses: { 200: ok('DeviceNetwork') } },
   { method: 'put', path: '/devices/{mac}/profile', tag: 'network', summary: 'replace the device overrides (the same as /network)', body: { json: 'NetworkProfileInput' }, responses: { 200: ok('NetworkProfile') } },
+  { method: 'patch', path: '/devices/{mac}/network', tag: 'network', summary: 'change some of the device overrides (JSON merge patch)', body: { json: 'NetworkProfilePatch' }, responses: { 200: ok('NetworkProfile') } },
+  { method: 'patch', path: '/devices/{mac}/profile', tag: 'network', summary: 'change some of the device overrides (the same as /network)', body: { json: 'NetworkProfilePatch' }, responses: { 200: ok('NetworkProfile') } },
   { method: 'get', path: '/devices/{mac}/checks', tag: 'devices', summary: 'stored settings this phone\'s files will not carry, and vendor parameters that replace computed values', responses: { 200: ok('DeviceChecks') } },
   { method: 'get', path: '/devices/{mac}/files', tag: 'preview', summary: 'the files this phone asks for, each compared with the version it last fetched', responses: { 200: ok('DeviceFiles') } },
   {

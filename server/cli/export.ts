@@ -14,7 +14,7 @@ interface ExportFlags {
 export function registerExportCommand(program: Command): void {
   program
     .command('export')
-    .description('print the phones (mac, vendor, model, tenant, user, label) as CSV, in the columns `cadran import` reads')
+    .description('print the phones as CSV in the columns `cadran import` reads (mac, vendor, model, tenant, user, label, group, the line settings of the phone\'s user, modele-de-touches)')
     .option('--tenant <id>', 'only the phones of this tenant')
     .option('--format <format>', 'csv (",", UTF-8) or excel-fr (";", UTF-8 with BOM, for a French Excel)', 'csv')
     .option('--contacts <number>', "a user's personal contacts (name, work, mobile, home, group) instead")

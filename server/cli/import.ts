@@ -67,7 +67,7 @@ export function humanReport(file: string, r: ImportReportView, t: Translate): st
 export function registerImportCommand(program: Command): void {
   program
     .command('import <csv>')
-    .description('import a CSV list of phones (columns mac, model, tenant, user, label; "-" reads standard input)')
+    .description('import a CSV list of phones (columns mac, vendor, model, tenant, user, label, group, renvoi, npd, appelants prioritaires, liste noire, rejeter-appels-anonymes, modele-de-touches; French or English header names; "-" reads standard input)')
     .option('--dry-run', 'show what would be created, updated or rejected, and write nothing')
     .option('--skip-invalid', 'write the valid lines and skip the rejected ones')
     .option('--all-or-nothing', 'write nothing when any line is rejected (the default)')

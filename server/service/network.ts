@@ -50,15 +50,40 @@ export async function getTenantNetworkEntry(deps: ServiceDeps, p: Principal, ten
   return deps.store.network.getTenantEntry(tenantId);
 }
 
-export async function setTenantNetwork(deps: ServiceDeps, p: Actor, tenantId: string, input: unknown, opts: WriteOptions = {}): Promise<VersionedProfile> {
+/**
+ * `patch` applied to `target` as a JSON merge patch (RFC 7396): a field given replaces the stored
+ * one, `null` removes it, an object is merged a level deeper (featureCodes, vendorParameters per
+ * vendor, firmware per model). Changing one field of a level no longer means sending all of it
+ * (a PUT replaces the level: sending only the VLAN removed the locale, codecs and NTP servers).
+ */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  const out: Record<string, unknown> = target !== null && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
+    if (k === '__proto__' || k === 'constructor' || k === 'prototype') continue;
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+/** The level to store: `input` as given (PUT), or merged onto the stored level (PATCH). */
+function nextLevel(cur: NetworkProfile, input: unknown, merge: boolean): NetworkProfile {
+  if (merge && (input === null || typeof input !== 'object' || Array.isArray(input))) return compactProfile(parseInput(networkProfile, input));
+  return compactProfile(parseInput(networkProfile, merge ? mergePatch(cur, input) : input));
+}
+
+export async function setTenantNetwork(deps: ServiceDeps, p: Actor, tenantId: string, input: unknown, opts: WriteOptions & { merge?: boolean } = {}): Promise<VersionedProfile> {
   if (!(await deps.store.tenants.get(tenantId))) throw notFound('not_found.tenant', { id: tenantId });
   requireTenantAdmin(p, tenantId);
-  const profile = compactProfile(parseInput(networkProfile, input));
+  // Checked before the transaction when it can be (a PUT); a PATCH is checked merged, inside it.
+  const replaced = opts.merge ? null : nextLevel({}, input, false);
   const what = message('stale.network_tenant', { id: tenantId });
   const { entry, macs } = await versionedWrite(deps, what, opts, async ({ store }) => {
     if (!(await store.tenants.get(tenantId))) throw notFound('not_found.tenant', { id: tenantId });
     const cur = await store.network.getTenantEntry(tenantId);
     checkVersion(opts, cur.version, what);
+    const profile = replaced ?? nextLevel(cur.profile, input, true);
     if (!(await store.network.setTenant(tenantId, profile, cur.version))) return RETRY;
     await recordAudit(store, p, { action: 'tenant.network', tenantId, before: cur.profile, after: profile });
     return { entry: await store.network.getTenantEntry(tenantId), macs: (await store.devices.list({ tenantId })).map((d) => d.mac) };
@@ -74,16 +99,17 @@ export async function getDeviceNetwork(deps: ServiceDeps, p: Principal, mac: str
   return { overrides: entry.profile, effective: await effectiveProfile(deps.store, d.mac, d.tenantId, deps.defaults), version: entry.version };
 }
 
-export async function setDeviceNetwork(deps: ServiceDeps, p: Actor, mac: string, input: unknown, opts: WriteOptions = {}): Promise<VersionedProfile> {
+export async function setDeviceNetwork(deps: ServiceDeps, p: Actor, mac: string, input: unknown, opts: WriteOptions & { merge?: boolean } = {}): Promise<VersionedProfile> {
   const d = await getDevice(deps, p, mac);
   requireTenantAdmin(p, d.tenantId);
-  const profile = compactProfile(parseInput(networkProfile, input));
+  const replaced = opts.merge ? null : nextLevel({}, input, false);
   const what = message('stale.network_device', { mac: formatMac(d.mac) });
   const entry = await versionedWrite(deps, what, opts, async (tx) => {
     const cur = await getDevice(tx, p, mac); // still there, still the caller's
-    checkDeviceTargets(profile, cur);
     const now = await tx.store.network.getDeviceEntry(cur.mac);
     checkVersion(opts, now.version, what);
+    const profile = replaced ?? nextLevel(now.profile, input, true);
+    checkDeviceTargets(profile, cur);
     if (!(await tx.store.network.setDevice(cur.mac, profile, now.version))) return RETRY;
     await recordAudit(tx.store, p, { action: 'device.network', tenantId: cur.tenantId, userNumber: cur.userNumber, mac: cur.mac, before: now.profile, after: profile });
     return tx.store.network.getDeviceEntry(cur.mac);

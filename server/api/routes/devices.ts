@@ -64,6 +64,11 @@ export function devicesRouter(app: AppContext): Router {
       const entry = await setDeviceNetwork(app, principal(req), req.params.mac as string, req.body, writeOptions(req));
       sendVersioned(res, entry.version, entry.profile);
     });
+    // A JSON merge patch (RFC 7396): the fields given, `null` removes one; the rest stays.
+    r.patch(path, async (req, res) => {
+      const entry = await setDeviceNetwork(app, principal(req), req.params.mac as string, req.body, { ...writeOptions(req), merge: true });
+      sendVersioned(res, entry.version, entry.profile);
+    });
   }
   // What this phone's files will not carry as stored (advisory: e.g. a third NTP server a model
   // ignores, a feature code it has no place for) and the vendor parameters that replace a value

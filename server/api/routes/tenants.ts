@@ -69,6 +69,11 @@ export function tenantsRouter(app: AppContext): Router {
       const entry = await setTenantNetwork(app, principal(req), req.params.tenant as string, req.body, writeOptions(req));
       sendVersioned(res, entry.version, entry.profile);
     });
+    // A JSON merge patch (RFC 7396): the fields given, `null` removes one; the rest stays.
+    r.patch(path, async (req, res) => {
+      const entry = await setTenantNetwork(app, principal(req), req.params.tenant as string, req.body, { ...writeOptions(req), merge: true });
+      sendVersioned(res, entry.version, entry.profile);
+    });
   }
   return r;
 }
