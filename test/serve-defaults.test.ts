@@ -4,7 +4,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -24,6 +25,9 @@ const P = PHONES.yealink;
 let child: ChildProcess;
 const lines: Array<Record<string, unknown>> = [];
 let exited: Promise<number | null>;
+/** What the server wrote to standard output that is not a JSON log line. */
+const notJson: string[] = [];
+let stderr = '';
 
 /** The first log line that `match` accepts (bounded wait). */
 async function line(match: (l: Record<string, unknown>) => boolean, limitMs = 60_000): Promise<Record<string, unknown>> {
@@ -58,11 +62,12 @@ test.before(async () => {
       CADRAN_ADMIN_PORT: '0',
       CADRAN_SIP_HOST: '127.0.0.1',
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  child.stderr!.on('data', (d) => (stderr += d));
   createInterface({ input: child.stdout! }).on('line', (l) => {
-    if (!l.startsWith('{')) return; // the first-start banner
+    if (!l.startsWith('{')) return void notJson.push(l);
     lines.push(JSON.parse(l) as Record<string, unknown>);
   });
 });
@@ -84,6 +89,17 @@ test('default settings: a phone worker per core, a log line per phone request, /
   else assert.is(phone.msg, 'phone HTTP listening', 'one core: phones in the main process');
 
   assert.is((await get(httpPort, `/${P.mac}.cfg`)).status, 200);
+  // First start: the operator's credentials in a file only this account reads, not in the log
+  // stream (standard output carries JSON lines only); standard error says where.
+  const first = join(dir, 'first-start.txt');
+  const deadline = Date.now() + 10_000;
+  while (!stderr.includes(first) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(stderr.includes(first), stderr);
+  assert.is(statSync(first).mode & 0o777, 0o600);
+  const token = /jeton d'API : (\S+)/.exec(readFileSync(first, 'utf8'))?.[1];
+  assert.ok(token, readFileSync(first, 'utf8'));
+  assert.not.ok(stderr.includes(token!), 'no terminal here: the token only in the file');
+  assert.is((await fetch(`${adminUrl}/api/v1/tenants`, { headers: { authorization: `Bearer ${token}` } })).status, 200, 'the token works');
   const m = await scrape(adminUrl);
   assert.is(m.status, 200);
   assert.is(valueOf(m.samples, 'cadran_phone_requests_total', { vendor: 'yealink', protocol: 'http', status: '200' }), 1);
@@ -97,6 +113,33 @@ test('default settings: a phone worker per core, a log line per phone request, /
     const l = await line((x) => x.msg === 'phone request' && x.file === file, 1000);
     assert.equal([l.mac, l.vendor, l.status, l.proto], [P.mac, 'yealink', 200, 'http'], JSON.stringify(l));
     if (cores > 1) assert.type(l.worker, 'number', 'written by a worker');
+  }
+  assert.equal(notJson, [], 'standard output is the JSON log stream only');
+});
+
+test('a port already taken: one line naming the port and its setting, exit 1, no operator created', async () => {
+  const taken = createServer();
+  await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+  const port = (taken.address() as { port: number }).port;
+  const other = mkdtempSync(join(tmpdir(), 'cadran-port-'));
+  try {
+    const c = spawn(process.execPath, ['bin/cadran.js', 'serve'], {
+      cwd: root,
+      env: { PATH: process.env.PATH, CADRAN_BCRYPT_COST: '4', CADRAN_DATA_DIR: other, CADRAN_HTTP_HOST: '127.0.0.1', CADRAN_HTTP_PORT: '0', CADRAN_TFTP_HOST: '127.0.0.1', CADRAN_TFTP_PORT: '0', CADRAN_ADMIN_PORT: String(port), CADRAN_SIP_HOST: '127.0.0.1', CADRAN_PHONE_WORKERS: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    c.stderr!.on('data', (d) => (err += d));
+    const timer = setTimeout(() => c.kill('SIGKILL'), 150_000);
+    const code = await new Promise<number | null>((r) => c.once('exit', (x) => r(x)));
+    clearTimeout(timer);
+    assert.is(code, 1, err);
+    assert.match(err, new RegExp(`port ${port} .*CADRAN_ADMIN_PORT`), err);
+    assert.not.match(err, /inattendue|at .*\.ts:/, err);
+    assert.not.ok(statSync(join(other, 'first-start.txt'), { throwIfNoEntry: false }), 'no banner of a server that never ran');
+  } finally {
+    taken.close();
+    rmSync(other, { recursive: true, force: true });
   }
 });
 
