@@ -7,14 +7,14 @@ import { DomainError } from '../server/domain/errors.ts';
 import { mergeProfiles } from '../server/service/network.ts';
 
 test('MAC spellings normalise to one form', () => {
-  for (const s of ['80:5E:C0:D5:7D:72', '80-5e-c0-d5-7d-72', '805ec0d57d72', ' 805EC0D57D72 ']) {
+  for (const s of ['80:5E:C0:D5:7D:72', '80-5e-c0-d5-7d-72', '805ec0d57d72', ' 805EC0D57D72 ', '80 5E C0 D5 7D 72', '805e.c0d5.7d72']) {
     assert.is(parseMac(s), '805ec0d57d72', s);
   }
   assert.is(formatMac('805ec0d57d72'), '80:5e:c0:d5:7d:72');
 });
 
 test('bad MACs are refused with the field named', () => {
-  for (const s of ['805ec0d57d7', '805ec0d57d7g', '80:5e:c0-d5:7d:72', '80:5e:c0:d5:7d:72:00', '', '000000000000', 'ff:ff:ff:ff:ff:ff']) {
+  for (const s of ['805ec0d57d7', '805ec0d57d7g', '80:5e:c0-d5:7d:72', '80:5e:c0:d5:7d:72:00', '', '000000000000', 'ff:ff:ff:ff:ff:ff', '80 5e c0:d5 7d 72', '80  5e c0 d5 7d 72', '805ec0.d57d72', '80.5e.c0.d5.7d.72']) {
     assert.is(parseMac(s), null, s);
   }
   try {
