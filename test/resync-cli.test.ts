@@ -106,6 +106,8 @@ test('a refusal, a phone never seen, bad arguments: one-line reason, exit 1', as
     const fr = await french('resync', '--user', '0100000003');
     assert.match(fr.stdout, /^resynchronisation \S+ \(téléphones de la licence 0100000003\) : 1 téléphone\(s\)\nMAC\s+ÉTAT\s+CODE\s+RAISON\n/);
     assert.match(fr.stdout, /00:04:f2:00:00:02\s+Refusé\s+486\s+téléphone occupé \(486\)/);
+    // How many phones ended each way, after the table.
+    assert.match(fr.stdout, /\nRésumé :\n  1 × Refusé · 486 · téléphone occupé \(486\)\n$/);
     assert.is(fr.stderr.trim(), "cadran: 1 téléphone(s) sur 1 n'ont pas accepté la notification (00:04:f2:00:00:02 : Refusé 486, téléphone occupé (486))");
   } finally {
     answer = () => [{ status: 200, reason: 'OK' }];
@@ -113,8 +115,10 @@ test('a refusal, a phone never seen, bad arguments: one-line reason, exit 1', as
   const never = await cadran('resync', '805ec0000009');
   assert.is(never.code, 1);
   assert.is(NEVER_SEEN, 'never_seen');
-  assert.match(never.stdout, /80:5e:c0:00:00:09\s+Refused\s+-\s+never seen: the phone has never asked for its configuration/);
-  assert.match(never.stderr, /^cadran: 1 of 1 phone\(s\) did not accept the NOTIFY \(80:5e:c0:00:00:09: Refused, never seen/);
+  // Nothing was sent, nothing refused it: "Never seen", not "Refused" (newcomer review of 1 Dec).
+  assert.match(never.stdout, /80:5e:c0:00:00:09\s+Never seen\s+-\s+never seen: the phone has never asked for its configuration/);
+  assert.not.match(never.stdout, /Refused/);
+  assert.match(never.stderr, /^cadran: 1 of 1 phone\(s\) did not accept the NOTIFY \(80:5e:c0:00:00:09: Never seen, never seen/);
   for (const args of [['resync'], ['resync', '805ec0000001', '--tenant', 'acme'], ['resync', 'nonsense'], ['resync', '--tenant', 'nope'], ['resync', '805ec0000001', '--wait', 'x']]) {
     const bad = await cadran(...args);
     assert.is(bad.code, 1, args.join(' '));

@@ -2,7 +2,7 @@
 // the answers (bounded by --wait), prints one line per phone and exits 0 only when every phone
 // accepted (2xx). It needs no running server; the job is recorded like the API's.
 import type { Command } from 'commander';
-import { localizeJob, type ResyncDeviceView, type ResyncJobView } from '../resync/service.ts';
+import { localizeJob, shownState, type ResyncDeviceView, type ResyncJobView } from '../resync/service.ts';
 import type { Translate } from '../domain/messages.ts';
 import { CliError, cliTranslator, localActor, withLocalApp } from './common.ts';
 
@@ -17,17 +17,26 @@ interface ResyncFlags {
 const accepted = (d: ResyncDeviceView): boolean =>
   (d.state === 'answered' || d.state === 'fetched') && d.code !== undefined && d.code >= 200 && d.code < 300;
 
-const stateText = (state: string, t: Translate): string => t(`resync.state_${state}`);
+/** The state as people read it: not sent, or never seen, is not a phone's refusal (shownState). */
+const stateText = (d: ResyncDeviceView, t: Translate): string => t(`resync.state_${shownState(d)}`);
 const reasonOf = (d: ResyncDeviceView, t: Translate): string => (d.reason ? t(d.reason.key, d.reason.params) : '');
 
 /** One line per phone, in the CLI's language: MAC, state, SIP code, reason. */
 export function resyncTable(job: ResyncJobView, t: Translate): string {
-  const rows = job.devices.map((d) => [d.mac, stateText(d.state, t), d.code === undefined ? '-' : String(d.code), reasonOf(d, t)]);
+  const rows = job.devices.map((d) => [d.mac, stateText(d, t), d.code === undefined ? '-' : String(d.code), reasonOf(d, t)]);
   const head = [t('cli.resync.col_mac'), t('cli.resync.col_state'), t('cli.resync.col_code'), t('cli.resync.col_reason')];
   const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(width[i]!))).join('  ').trimEnd();
   const title = t('cli.resync.title', { id: job.id, label: t(job.label.key, job.label.params), count: job.total });
-  return [title, line(head), ...rows.map(line)].join('\n') + '\n';
+  // Then how many phones ended each way (state and reason), most first: a tenant of 5,000 phones
+  // is read from these lines, not from the table.
+  const counts = new Map<string, number>();
+  for (const d of job.devices) {
+    const what = [stateText(d, t), d.code === undefined ? '' : String(d.code), reasonOf(d, t)].filter(Boolean).join(' · ');
+    counts.set(what, (counts.get(what) ?? 0) + 1);
+  }
+  const summary = [...counts].sort((a, b) => b[1] - a[1]).map(([what, count]) => t('cli.resync.summary_line', { count, what }));
+  return [title, line(head), ...rows.map(line), '', t('cli.resync.summary'), ...summary].join('\n') + '\n';
 }
 
 export function registerResyncCommand(program: Command): void {
@@ -71,7 +80,7 @@ export function registerResyncCommand(program: Command): void {
       const pending = bad.filter((d) => d.state === 'queued' || d.state === 'sent').length;
       if (pending > 0) throw new CliError('cli.resync.pending', { count: pending, total: job.total, wait });
       const first = bad[0]!;
-      const outcome = [stateText(first.state, t), first.code ? String(first.code) : ''].filter(Boolean).join(' ');
+      const outcome = [stateText(first, t), first.code ? String(first.code) : ''].filter(Boolean).join(' ');
       const reason = reasonOf(first, t);
       throw new CliError(reason ? 'cli.resync.refused_reason' : 'cli.resync.refused', { count: bad.length, total: job.total, mac: first.mac, outcome, reason });
     });

@@ -121,6 +121,20 @@ export interface ResyncSubmitted {
   total: number;
 }
 
+/** No SIP answer because the NOTIFY could not even leave (the stored reason says why). */
+const NOT_SENT = new Set(['resync.reason.no_line', 'resync.reason.unknown_vendor', 'resync.reason.transport_error', 'resync.reason.send_failed']);
+
+/**
+ * The state as people read it: `never_seen` (no address known) and `not_sent` are not `failed`
+ * (refused by the phone or proxy, with a SIP code).
+ */
+export function shownState(t: { state: string; code?: number | null; reason?: { key: string } | null }): string {
+  if (t.state !== 'failed') return t.state;
+  const key = t.reason?.key;
+  if (key === 'resync.reason.never_seen') return 'never_seen';
+  if (t.code == null && key && NOT_SENT.has(key)) return 'not_sent';
+  return 'failed';
+}
 export interface ResyncDeviceView {
   mac: string;
   state: ResyncState;

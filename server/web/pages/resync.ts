@@ -13,23 +13,10 @@ import { hasMessage, translate, type Lang } from '../i18n.ts';
 import type { Renderer } from '../page.ts';
 import type { ResyncJobView, WebPorts } from '../ports.ts';
 import { who } from './guards.ts';
+import { shownState } from '../../resync/service.ts';
 
 /** Not sent yet, or sent and not answered yet. */
 const PENDING = new Set(['queued', 'sent']);
-/** No SIP answer because the NOTIFY could not even leave (the stored reason says why). */
-const NOT_SENT = new Set(['resync.reason.no_line', 'resync.reason.unknown_vendor', 'resync.reason.transport_error', 'resync.reason.send_failed']);
-
-/**
- * The state as people read it: `never_seen` (no address known) and `not_sent` are not `failed`
- * (refused by the phone or proxy, with a SIP code).
- */
-export function shownState(t: ResyncJobView['targets'][number]): string {
-  if (t.state !== 'failed') return t.state;
-  const key = t.reason?.key;
-  if (key === 'resync.reason.never_seen') return 'never_seen';
-  if (t.code == null && key && NOT_SENT.has(key)) return 'not_sent';
-  return 'failed';
-}
 const isFailure = (shown: string) => ['failed', 'never_seen', 'not_sent', 'timeout', 'cancelled'].includes(shown);
 
 /** The job as the page and app.js show it, in the visitor's language. */
