@@ -187,8 +187,9 @@ t('cadran render prints the vendor parameters the files carry, marks those repla
     );
   });
   assert.is(out.code, 0, out.stderr);
-  assert.match(out.stdout, /^===== vendor parameters \(yealink\): 2 =====\naccount\.1\.sip_server\.1\.expires = "120"  \[replaces the value cadran computes\]\nfeatures\.dnd\.enable = "0"\n/m);
-  assert.match(out.stdout, /^===== checks: \d+ =====$/m);
+  // In French (no CADRAN_LANG), like the rest of what the CLI prints for people.
+  assert.match(out.stdout, /^===== paramètres du fabricant \(yealink\) : 2 =====\naccount\.1\.sip_server\.1\.expires = "120"  \[remplace la valeur calculée par cadran\]\nfeatures\.dnd\.enable = "0"\n/m);
+  assert.match(out.stdout, /^===== vérifications : \d+ =====$/m);
   await s.api('PUT', '/tenants/acme/network', {});
 });
 

@@ -49,6 +49,20 @@ test('a reader that goes away (`cadran export | head`): the command ends quietly
   assert.not.match(stderr, /EPIPE|at .*\.ts:\d+/, stderr);
 });
 
+test('cadran token list speaks French by default: its header and kinds', async () => {
+  const child = spawn(process.execPath, [CADRAN, 'token', 'list'], { env: { ...process.env, CADRAN_DATA_DIR: w.s.dataDir, CADRAN_LANG: 'fr' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const code = await new Promise<number | null>((r) => child.on('close', (c) => (clearTimeout(timer), r(c))));
+  assert.is(code, 0, err);
+  assert.match(out, /^ID\s+TYPE\s+TITULAIRE\s+CRÉÉ\s+DERNIER USAGE\s+EXPIRE\s+ADRESSE\s+LIBELLÉ\n/);
+  assert.match(out, /\sjeton\s+operator:/);
+  assert.not.match(out, /KIND|LAST USED/);
+});
+
 test('cadran export prints the API bytes; `cadran import` of it: all unchanged', async () => {
   const api = await get('/devices/export?tenant=acme', w.s.operatorToken);
   const cli = await cadran(['export', '--tenant', 'acme']);

@@ -79,6 +79,8 @@ type MissingStoreCode = Exclude<StoreErrorCode, (typeof STORE_CODES)[number]>;
 const everyStoreCode: [MissingStoreCode] extends [never] ? true : false = true;
 const DYNAMIC: Record<string, string[]> = {
   'firmware.level_': ['installation', 'tenant', 'device'],
+  'cli.token.kind_': ['token', 'session'],
+  'cli.token.col_': ['id', 'kind', 'who', 'created', 'last_used', 'expires', 'address', 'label'],
   'resync.state_': [...RESYNC_STATES, 'running', 'finished', 'cancelled', 'never_seen', 'not_sent'],
   'resync.reason.': [...RESYNC_REASON_CODES],
   'resync.scope.': [...RESYNC_SCOPES],

@@ -115,7 +115,7 @@ cli('--skip-invalid writes the valid lines and exits 0', async () => {
 cli('--dry-run: exit 0 without rejections, 1 with, never writes', async () => {
   const ok = await cadran(['import', '--dry-run', csvFile('good.csv', GOOD)]);
   assert.is(ok.code, 0, ok.stderr);
-  assert.match(ok.stdout, /Dry run, nothing written\. A real import would give: 2 created/);
+  assert.match(ok.stdout, /Dry run, nothing written\. A real import would give: 2 to create/);
   const bad = await cadran(['import', '--dry-run', '--json', csvFile('bad.csv', WITH_BAD)]);
   assert.is(bad.code, 1);
   assert.is(bad.stderr, 'cadran: dry run: 1 line(s) would be rejected\n');

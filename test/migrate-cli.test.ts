@@ -240,6 +240,9 @@ test('bad arguments and old files are refused with one clear line', async () => 
   assert.equal([notSqlite.code, notSqlite.stderr], [1, `cadran: --from: expected sqlite:<file> (got "${join(dir, 'x.sqlite')}")\n`]);
   const missing = await cadran(['migrate', '--from', `sqlite:${join(dir, 'nowhere.sqlite')}`, '--to', db.url]);
   assert.equal([missing.code, missing.stderr], [1, `cadran: SQLite database ${join(dir, 'nowhere.sqlite')} does not exist\n`]);
+  // In French unless CADRAN_LANG says otherwise, like every message of the CLI.
+  const fr = await cadran(['migrate', '--from', `sqlite:${join(dir, 'nowhere.sqlite')}`, '--to', db.url], { CADRAN_LANG: 'fr' });
+  assert.equal([fr.code, fr.stderr], [1, `cadran: copie impossible : la base SQLite ${join(dir, 'nowhere.sqlite')} n'existe pas\n`]);
   const badUrl = await cadran(['migrate', '--from', `sqlite:${join(dir, 'full.sqlite')}`, '--to', 'mysql://x/y']);
   assert.equal([badUrl.code, badUrl.stderr], [1, 'cadran: --to: expected a postgres:// URL\n']);
   const old = join(dir, 'v2.sqlite');

@@ -107,7 +107,7 @@ export function registerImportCommand(program: Command): void {
         }
       });
       const view = localizeReport(report, t);
-      process.stdout.write(o.json ? JSON.stringify(view, null, 2) + '\n' : humanReport(file === '-' ? 'stdin' : file, view, t));
+      process.stdout.write(o.json ? JSON.stringify(view, null, 2) + '\n' : humanReport(file === '-' ? t('cli.import.stdin') : file, view, t));
       if (dryRun && report.rejected > 0) throw new CliError('cli.import.dry_run_rejected', { count: report.rejected });
       if (!dryRun && !report.applied) throw new CliError('cli.import.nothing_imported', { count: report.rejected });
     });

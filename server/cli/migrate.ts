@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadConfig } from '../config.ts';
 import { copySqliteToPostgres, CopyError, describePostgresUrl } from '../store/index.ts';
-import { CliError } from './common.ts';
+import { CliError, cliTranslator } from './common.ts';
 
 interface MigrateFlags {
   from?: string;
@@ -62,13 +62,14 @@ export function registerMigrateCommand(program: Command): void {
           return;
         }
         const width = Math.max(...report.tables.map((t) => t.table.length));
-        const lines = [`copied ${report.rows} rows from ${file} to PostgreSQL ${describePostgresUrl(to)} (schema version ${report.schemaVersion}); row counts verified`];
-        for (const t of report.tables) lines.push(`  ${t.table.padEnd(width)}  ${t.rows}`);
-        lines.push(`start cadran with CADRAN_DATABASE_URL set to this database to serve from it`);
+        const t = cliTranslator();
+        const lines = [t('cli.migrate.copied', { rows: String(report.rows), file, target: describePostgresUrl(to), version: String(report.schemaVersion) })];
+        for (const x of report.tables) lines.push(`  ${x.table.padEnd(width)}  ${x.rows}`);
+        lines.push(t('cli.migrate.next'));
         process.stdout.write(lines.join('\n') + '\n');
       } catch (e) {
         bar?.stop();
-        if (e instanceof CopyError) throw new CliError('cli.migrate_failed', { reason: e.message });
+        if (e instanceof CopyError) throw new CliError('cli.migrate_failed', { reason: cliTranslator()(e.key, e.params) });
         throw e;
       }
     });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { hasMessage } from '../i18n/catalogue.ts';
 import { normalizeMac, formatMac } from '../domain/mac.ts';
 import { bootFilesOf, renderDeviceFile } from '../provision/render.ts';
 import { deviceChecks } from '../provision/checks.ts';
@@ -34,11 +35,16 @@ export function registerRenderCommand(program: Command): void {
         const checks = await deviceChecks(app, SYSTEM, mac, publicRoot(app));
         const profile = await effectiveProfile(app.store, mac, device.tenantId, app.defaults);
         const all = Object.entries(profile.vendorParameters?.[device.vendor] ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-        process.stdout.write(`===== vendor parameters (${device.vendor}): ${all.length} =====\n`);
+        const t = cliTranslator();
+        process.stdout.write(`===== ${t('cli.render.parameters', { vendor: device.vendor, count: all.length })} =====\n`);
         const shadowed = new Set(checks.shadows.map((s) => s.name));
-        for (const [name, value] of all) process.stdout.write(`${name} = ${JSON.stringify(value)}${shadowed.has(name) ? '  [replaces the value cadran computes]' : ''}\n`);
-        process.stdout.write(`===== checks: ${checks.problems.length} =====\n`);
-        for (const p of checks.problems) process.stdout.write(`${p.code ?? '-'} ${p.field}: ${p.message}\n`);
+        for (const [name, value] of all) process.stdout.write(`${name} = ${JSON.stringify(value)}${shadowed.has(name) ? `  [${t('cli.render.shadows')}]` : ''}\n`);
+        process.stdout.write(`===== ${t('cli.render.checks', { count: checks.problems.length })} =====\n`);
+        // The code is the API's; the text the catalogue's (as on the device page), else the vendor's own.
+        for (const p of checks.problems) {
+          const text = p.code && hasMessage(`check.${p.code}`) ? t(`check.${p.code}`, p.params ?? {}) : p.message;
+          process.stdout.write(`${p.code ?? '-'} ${p.field}: ${text}\n`);
+        }
       });
     });
 }

@@ -24,8 +24,9 @@ async function mustExist(app: AppContext, owner: { kind: 'operator' | 'user'; id
 }
 
 export function credentialsTable(list: Credential[], endsAt: (c: Credential) => string): string {
-  const rows = list.map((c) => [c.id, c.kind, `${c.principalKind}:${c.principalId}`, c.createdAt.slice(0, 16), c.lastUsedAt.slice(0, 16), endsAt(c).slice(0, 16), c.address ?? '-', c.label ?? '']);
-  const head = ['ID', 'KIND', 'WHO', 'CREATED', 'LAST USED', 'EXPIRES', 'ADDRESS', 'LABEL'];
+  const t = cliTranslator();
+  const rows = list.map((c) => [c.id, t(`cli.token.kind_${c.kind}`), `${c.principalKind}:${c.principalId}`, c.createdAt.slice(0, 16), c.lastUsedAt.slice(0, 16), endsAt(c).slice(0, 16), c.address ?? '-', c.label ?? '']);
+  const head = ['id', 'kind', 'who', 'created', 'last_used', 'expires', 'address', 'label'].map((k) => t(`cli.token.col_${k}`));
   const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(width[i]!))).join('  ').trimEnd();
   return [line(head), ...rows.map(line)].join('\n') + '\n';

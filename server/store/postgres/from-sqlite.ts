@@ -44,8 +44,14 @@ const IDENTITY_TABLES = ['contacts', 'audit_log', 'tenant_contacts', 'key_templa
 /** Columns PostgreSQL has and SQLite has not (SQLite's rowid stands for them). */
 const PG_ONLY = new Set(['seq']);
 
+/** A copy that cannot be done: `key` and `params` are a stable code the CLI says in its language. */
 export class CopyError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly key: string,
+    readonly params: Record<string, string | number> = {},
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'CopyError';
   }
@@ -69,12 +75,12 @@ export interface CopyReport {
 type SqlValue = string | number | bigint | boolean | null | Buffer;
 
 export async function copySqliteToPostgres(opts: CopyOptions): Promise<CopyReport> {
-  if (!existsSync(opts.sqliteFile)) throw new CopyError(`SQLite database ${opts.sqliteFile} does not exist`);
+  if (!existsSync(opts.sqliteFile)) throw new CopyError(`SQLite database ${opts.sqliteFile} does not exist`, 'migrate.sqlite_missing', { file: opts.sqliteFile });
   let src: BetterSqlite3.Database;
   try {
     src = new BetterSqlite3(opts.sqliteFile, { readonly: true, fileMustExist: true });
   } catch (e) {
-    throw new CopyError(`cannot open the SQLite database ${opts.sqliteFile}: ${(e as Error).message}`, { cause: e });
+    throw new CopyError(`cannot open the SQLite database ${opts.sqliteFile}: ${(e as Error).message}`, 'migrate.sqlite_unreadable', { file: opts.sqliteFile, reason: (e as Error).message }, { cause: e });
   }
   const pool = new pg.Pool({ ...stripMode(poolConfig({ ...opts.postgres, poolSize: 1, statementTimeoutMs: 0 })) });
   pool.on('error', () => undefined);
@@ -86,13 +92,16 @@ export async function copySqliteToPostgres(opts: CopyOptions): Promise<CopyRepor
         version < expected
           ? `the SQLite database is at schema version ${version}, this cadran copies version ${expected}: start cadran once on it (it upgrades the file), then copy`
           : `the SQLite database is at schema version ${version}, newer than this cadran (${expected}): copy it with the cadran version that wrote it`,
+        version < expected ? 'migrate.sqlite_older' : 'migrate.sqlite_newer',
+        { version: String(version), expected: String(expected) },
       );
     }
     let client: pg.PoolClient;
     try {
       client = await pool.connect();
     } catch (e) {
-      throw new CopyError(`cannot connect to PostgreSQL ${describePostgres(opts.postgres.url)}: ${(mapPgError(e) as Error).message}`, { cause: e });
+      const reason = (mapPgError(e) as Error).message;
+      throw new CopyError(`cannot connect to PostgreSQL ${describePostgres(opts.postgres.url)}: ${reason}`, 'migrate.pg_unreachable', { target: describePostgres(opts.postgres.url), reason }, { cause: e });
     }
     try {
       await migratePg(client);
@@ -134,6 +143,8 @@ async function copyAll(src: BetterSqlite3.Database, client: pg.PoolClient, opts:
         throw new CopyError(
           `the PostgreSQL database ${describePostgres(opts.postgres.url)} already holds data (${nonEmpty.join(', ')}): ` +
             'copy into an empty database, or add --force to replace its content',
+          'migrate.pg_not_empty',
+          { target: describePostgres(opts.postgres.url), tables: nonEmpty.join(', ') },
         );
       }
       await q(`TRUNCATE ${COPIED_TABLES.join(', ')} RESTART IDENTITY CASCADE`);
@@ -159,7 +170,7 @@ async function copyAll(src: BetterSqlite3.Database, client: pg.PoolClient, opts:
   } catch (e) {
     await client.query('ROLLBACK').catch(() => undefined);
     if (e instanceof CopyError) throw e;
-    throw new CopyError(`copy failed${table ? ` at table ${table}` : ''}, nothing was written to PostgreSQL: ${(e as Error).message}`, { cause: e });
+    throw new CopyError(`copy failed${table ? ` at table ${table}` : ''}, nothing was written to PostgreSQL: ${(e as Error).message}`, 'migrate.copy_failed', { table: table || '-', reason: (e as Error).message }, { cause: e });
   } finally {
     if (src.inTransaction) src.exec('COMMIT');
   }
@@ -184,6 +195,8 @@ async function copyTable(
   if (missing.length || extra.length) {
     throw new CopyError(
       `table ${table} differs between the engines (${[...missing.map((c) => `only in SQLite: ${c}`), ...extra.map((c) => `only in PostgreSQL: ${c}`)].join(', ')}); this is a bug in cadran's migrations`,
+      'migrate.table_differs',
+      { table, columns: [...missing, ...extra].join(', ') },
     );
   }
   const types = srcCols.map((c) => pgCols.get(c)!);
@@ -217,7 +230,7 @@ async function copyTable(
   await flush();
   const counted = Number((await q(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
   if (counted !== total || copied !== total) {
-    throw new CopyError(`table ${table}: ${total} rows in SQLite, ${counted} in PostgreSQL after the copy; nothing was written`);
+    throw new CopyError(`table ${table}: ${total} rows in SQLite, ${counted} in PostgreSQL after the copy; nothing was written`, 'migrate.count_mismatch', { table, total: String(total), counted: String(counted) });
   }
   if (total === 0) onProgress?.({ table, copied: 0, total: 0 });
   return total;
