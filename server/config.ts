@@ -46,7 +46,15 @@ const fileSchema = z
     unknownDevices: z.object({ maxEntries: z.number().int().min(100).max(1_000_000), retentionDays: z.number().int().min(1).max(3650) }).partial(),
     imports: z.object({ maxParallel: z.number().int().min(1).max(64) }).partial(),
     smtp: z.object({ host: z.string(), port, from: z.string(), secure: z.boolean() }).partial(),
-    probe: z.object({ unknownPerMinute: z.number().int().positive(), blockSeconds: z.number().int().positive() }).partial(),
+    probe: z
+      .object({
+        unknownPerMinute: z.number().int().positive(),
+        blockSeconds: z.number().int().positive(),
+        // Sites whose phones may boot before their MACs are imported (one NAT address for many
+        // phones): their unknown MACs never count. Failed authentications still do.
+        trustedNetworks: z.array(z.string().regex(/^([0-9]{1,3}(\.[0-9]{1,3}){3}(\/\d{1,2})?|[0-9a-fA-F:]+(\/\d{1,3})?)$/, 'is not an address or CIDR range')).max(1000),
+      })
+      .partial(),
     database: z
       .object({
         url: z.string().regex(/^postgres(ql)?:\/\/\S+$/i, 'is not a postgres:// URL'),
@@ -129,7 +137,7 @@ export interface Config {
   /** CSV imports running at once over the API and the cockpit (one per person at a time). */
   imports: { maxParallel: number };
   smtp: { host: string | null; port: number; from: string; secure: boolean };
-  probe: { unknownPerMinute: number; blockSeconds: number };
+  probe: { unknownPerMinute: number; blockSeconds: number; trustedNetworks: string[] };
   /** Directory of operator template overrides: `<data dir>/templates/<vendor>/<name>`. */
   templateOverrideDir: string;
   /**
@@ -399,6 +407,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, host: HostFacts
     probe: {
       unknownPerMinute: f.probe?.unknownPerMinute ?? 30,
       blockSeconds: f.probe?.blockSeconds ?? 600,
+      trustedNetworks: f.probe?.trustedNetworks ?? [],
     },
     templateOverrideDir: join(dataDir, 'templates'),
     profileDefaults: f.defaults ?? {},

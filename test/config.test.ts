@@ -56,6 +56,15 @@ test('the config file is checked too, and the environment wins over it', () => {
   assert.equal([c.sip.globalRate, c.phoneWorkers], [40, 3]);
 });
 
+test('probe.trustedNetworks: addresses and CIDR ranges from the file, none by default, a bad one refused naming it', () => {
+  const file = join(dir, 'probe.json');
+  assert.equal(loadConfig(env({})).probe.trustedNetworks, []);
+  writeFileSync(file, JSON.stringify({ probe: { trustedNetworks: ['192.0.2.0/24', '203.0.113.7', '2001:db8::/32'] } }));
+  assert.equal(loadConfig(env({ CADRAN_CONFIG: file })).probe.trustedNetworks, ['192.0.2.0/24', '203.0.113.7', '2001:db8::/32']);
+  writeFileSync(file, JSON.stringify({ probe: { trustedNetworks: ['the office'] } }));
+  assert.throws(() => loadConfig(env({ CADRAN_CONFIG: file })), /probe\.trustedNetworks\.0/);
+});
+
 test('installation defaults of the phone profile: file `defaults`, CADRAN_DEFAULT_LOCALE over it, fr-FR without either', () => {
   const profile = (vars: Record<string, string>) => installationProfile(loadConfig(env(vars)));
   assert.equal(profile({}), { locale: 'fr-FR' });

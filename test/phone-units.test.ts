@@ -245,6 +245,19 @@ test('guard: distinct unknown MACs slow then block; repeats do not count; blocks
   assert.ok(g.check('10.0.0.5', t).blocked, 'a relayed block applies');
 });
 
+test('guard: a trusted network (a site behind one NAT address) is never blocked for unknown MACs; failed authentications still count', () => {
+  const g = new Guard({ unknownPerMinute: 4, blockSeconds: 10, trustedNetworks: ['192.0.2.0/24', '2001:db8::/32'] });
+  const t = 1_000_000;
+  for (const ip of ['192.0.2.17', '::ffff:192.0.2.18', '2001:db8::5']) {
+    for (let i = 0; i < 100; i++) g.strike(ip, 'unknown', `m${i}`, t);
+    assert.equal(g.check(ip, t), { blocked: false, delayMs: 0, spoofable: false }, ip);
+  }
+  for (let i = 0; i < 5; i++) g.strike('192.0.2.17', 'auth', '', t);
+  assert.ok(g.check('192.0.2.17', t).blocked, 'guessing passwords is blocked anywhere');
+  for (let i = 0; i < 5; i++) g.strike('198.51.100.1', 'unknown', `m${i}`, t);
+  assert.ok(g.check('198.51.100.1', t).blocked, 'other addresses as before');
+});
+
 test('guard: UDP (forgeable) evidence never blocks HTTP, is marked spoofable for TFTP, and is not relayed', () => {
   const blocks: string[] = [];
   const g = new Guard({ unknownPerMinute: 4, blockSeconds: 10, onBlock: (ip) => blocks.push(ip) });

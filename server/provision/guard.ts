@@ -12,12 +12,19 @@
 //     refuses TFTP requests that do not name a provisioned phone (probes), is never relayed to
 //     the HTTP workers, and the caller never applies it to a provisioned phone's own files
 //     (`spoofable` in the verdict).
+// Unknown MACs from `trustedNetworks` never count: a site whose phones reach cadran through one
+// NAT address, plugged in before their MACs were imported, would otherwise block itself (30
+// unknown MACs a minute, per phone process). Failed authentications count everywhere.
+import type { BlockList } from 'node:net';
 import type { Logger } from '../log.ts';
+import { allowed, compileAllowlist } from './security.ts';
 
 export interface GuardOptions {
   /** Distinct unknown MACs (or failed authentications) per minute before a block. */
   unknownPerMinute: number;
   blockSeconds: number;
+  /** Addresses and CIDR ranges whose unknown MACs never count (see the top of this file). */
+  trustedNetworks?: readonly string[];
   log?: Pick<Logger, 'warn'>;
   /** Called when this process blocks an address on TCP evidence (not for relayed blocks, never for UDP). */
   onBlock?: (ip: string, untilMs: number) => void;
@@ -49,10 +56,12 @@ const MAX_CLIENTS = 100_000;
 export class Guard {
   readonly #clients = new Map<string, Client>();
   readonly #opts: GuardOptions;
+  readonly #trusted: BlockList | null;
   #lastSweep = Date.now();
 
   constructor(opts: GuardOptions) {
     this.#opts = opts;
+    this.#trusted = opts.trustedNetworks?.length ? compileAllowlist(opts.trustedNetworks) : null;
   }
 
   /** The verdict for a request from `ip` over TCP (HTTP) or UDP (`udp`: TFTP). */
@@ -73,6 +82,7 @@ export class Guard {
    * `udp`: seen in a datagram, whose source may be forged.
    */
   strike(ip: string, kind: 'unknown' | 'auth', key = '', now = Date.now(), udp = false): void {
+    if (kind === 'unknown' && this.#trusted && allowed(this.#trusted, ip)) return;
     const c = this.#client(ip, now);
     const e = udp ? c.udp : c.tcp;
     if (e.blockedUntil > now || c.tcp.blockedUntil > now) return;
