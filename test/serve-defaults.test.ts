@@ -87,6 +87,10 @@ test('default settings: a phone worker per core, a log line per phone request, /
   const httpPort = Number(phone.port);
   if (cores > 1) assert.is(phone.workers, cores, 'one phone worker per core');
   else assert.is(phone.msg, 'phone HTTP listening', 'one core: phones in the main process');
+  // What listens where, from the log alone: the phone HTTP host and the TFTP listener.
+  assert.is(phone.host, '127.0.0.1');
+  const tftp = await line((l) => l.msg === 'tftp listening', 10_000);
+  assert.type(tftp.port, 'number');
 
   assert.is((await get(httpPort, `/${P.mac}.cfg`)).status, 200);
   // First start: the operator's credentials in a file only this account reads, not in the log

@@ -32,7 +32,8 @@ export interface RunningPhone {
  */
 function tftpLogger(log: Logger): TftpLogger {
   return {
-    info: (obj, msg) => (msg === 'tftp request refused' ? log.info({ ...obj, proto: 'tftp' }, msg) : log.debug(obj, msg)),
+    // Refusals and where it listens at info (an engineer checks what listens where); the rest debug.
+    info: (obj, msg) => (msg === 'tftp request refused' ? log.info({ ...obj, proto: 'tftp' }, msg) : msg === 'tftp listening' ? log.info(obj, msg) : log.debug(obj, msg)),
     warn: (obj, msg) => log.warn(obj, msg),
   };
 }

@@ -337,7 +337,7 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
     await stopAll();
     throw err;
   }
-  opts.log.info({ workers: opts.count, port: first.port, httpsPort: first.httpsPort }, 'phone HTTP workers listening');
+  opts.log.info({ workers: opts.count, host: opts.config.httpHost, port: first.port, httpsPort: first.httpsPort }, 'phone HTTP workers listening');
   return {
     port: first.port,
     httpsPort: first.httpsPort,
