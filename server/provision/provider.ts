@@ -119,9 +119,6 @@ export interface PhoneService {
 
 const NOT_FOUND = 'file not found';
 
-/** After its enrolment fetch, the same address may fetch again without credentials this long (enrolmentRetry). */
-export const ENROLMENT_RETRY_MS = 15 * 60_000;
-
 /** Same root as `cadran render` (server/cli/common.ts publicRoot), so both give the same bytes. */
 export function configuredRoot(config: Pick<Config, 'publicUrl' | 'httpPort'>): string {
   return config.publicUrl ?? `http://localhost:${config.httpPort}/`;
@@ -204,22 +201,6 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
     ...meta,
   });
 
-  /**
-   * The enrolment fetch was made from this address a short while ago (ENROLMENT_RETRY_MS): the
-   * same phone fetching again without credentials is served again. The window closes when the file
-   * is handed out, not when the phone has it: a TFTP transfer cut off before its last block (the
-   * credentials are near the end of the file), an HTTP answer read halfway, a phone power-cycled
-   * mid-boot — each left the phone without its credentials and every later fetch refused
-   * (newcomer review of 1 Dec, finding 2). Only the address that made the enrolment fetch, only
-   * for a few minutes: no more than what anyone at that address could already fetch in the window.
-   */
-  const enrolmentRetry = (a: DeviceAccess, ip: string): boolean => {
-    const at = a.device.enrolledAt;
-    if (!at || a.device.enrolledIp !== ip || !adoptsBeforeServe(a.tenant.security)) return false;
-    const age = Date.now() - Date.parse(at);
-    return age >= 0 && age < ENROLMENT_RETRY_MS;
-  };
-
   /** Whether the device may enrol now, from this address (adopt before serve). */
   const enrolmentOpen = (a: DeviceAccess, ip: string): boolean => {
     const until = a.device.enrolUntil;
@@ -239,7 +220,7 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
    * The tenant's rules for one device: null when the request may have its files, `enrol` when it
    * may have them as the device's one enrolment fetch, else the refusal.
    */
-  const refuse = (a: DeviceAccess, req: PhoneRequest, ip: string, meta: AnswerMeta): PhoneAnswer | null | 'enrol' | 'retry' => {
+  const refuse = (a: DeviceAccess, req: PhoneRequest, ip: string, meta: AnswerMeta): PhoneAnswer | null | 'enrol' => {
     const sec = a.tenant.security;
     if (a.allowlist && !allowed(a.allowlist, ip)) {
       deps.guard.strike(ip, 'auth', '', Date.now(), req.protocol === 'tftp');
@@ -251,9 +232,8 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
         return { status: 403, reason: 'access violation: use HTTP(S) for this phone', ...meta, detail: `tenant ${a.tenant.id} requires a URL token` };
       }
       if (mode === 'none') return null;
-      // TFTP carries no credentials: only the enrolment fetch, during the window (and its retry).
+      // TFTP carries no credentials: only the enrolment fetch, during the window.
       if (enrolmentOpen(a, ip)) return 'enrol';
-      if (enrolmentRetry(a, ip)) return 'retry';
       return { status: 403, reason: 'access violation: use HTTP(S) for this phone', ...meta, detail: `tenant ${a.tenant.id} requires credentials` };
     }
     // A token names one tenant: it never opens another tenant's device, and a tenant with a
@@ -289,7 +269,6 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
     // During the window, a fetch without the device's credentials (a new phone, or one that still
     // has the credentials that were just rotated) is the enrolment fetch.
     if (enrolmentOpen(a, ip)) return 'enrol';
-    if (outcome === 'missing' && enrolmentRetry(a, ip)) return 'retry';
     if (outcome === 'wrong') deps.guard.strike(ip, 'auth');
     return unauthorized(a, mode, outcome, expected !== null, meta);
   };
@@ -354,8 +333,7 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
     // A provisioned phone's own files: what forged datagrams caused does not apply.
     if (verdict.spoofable) delete meta.delayMs;
     const decision = refuse(access, req, ip, meta);
-    if (decision !== null && decision !== 'enrol' && decision !== 'retry') return decision;
-    if (decision === 'retry') meta.detail = `enrolment fetch again from ${ip} (the first may not have reached the phone)`;
+    if (decision !== null && decision !== 'enrol') return decision;
     const mac = access.device.mac;
     const group = `${mac}\n${req.file}`;
     const key = `${group}\n${root}`;
@@ -461,9 +439,10 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
     }
     meta.vendor = access.device.vendor;
     meta.model = access.device.model;
-    // A report carries the phone's credentials: the enrolment fetch (and its retry) are for files.
+    // A report carries the phone's credentials: the enrolment fetch is for files (refuse() answers
+    // 'enrol' during an open window, which is not an answer to a report).
     const decision = refuse(access, req, ip, meta);
-    if (decision === 'enrol' || decision === 'retry') {
+    if (decision === 'enrol') {
       return unauthorized(access, access.tenant.security.auth?.mode === 'basic' ? 'basic' : 'digest', 'missing', true, meta) as Exclude<PhoneAnswer, { status: 200 }>;
     }
     if (decision) return decision as Exclude<PhoneAnswer, { status: 200 }>;
