@@ -1,6 +1,7 @@
 // Configuration: environment variables (the SPEC contract), optionally completed by a JSON file
 // (`CADRAN_CONFIG`, or `<data dir>/cadran.json` when present). Environment wins over the file.
 import { existsSync, readFileSync } from 'node:fs';
+import { isIPv4, isIPv6 } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -52,7 +53,7 @@ const fileSchema = z
         blockSeconds: z.number().int().positive(),
         // Sites whose phones may boot before their MACs are imported (one NAT address for many
         // phones): their unknown MACs never count. Failed authentications still do.
-        trustedNetworks: z.array(z.string().regex(/^([0-9]{1,3}(\.[0-9]{1,3}){3}(\/\d{1,2})?|[0-9a-fA-F:]+(\/\d{1,3})?)$/, 'is not an address or CIDR range')).max(1000),
+        trustedNetworks: z.array(z.string().refine(isAddressOrRange, 'is not an address or CIDR range (e.g. 192.0.2.0/24)')).max(1000),
       })
       .partial(),
     database: z
@@ -167,6 +168,15 @@ export interface Config {
 }
 
 export class ConfigError extends Error {}
+
+/** `192.0.2.7`, `192.0.2.0/24`, `2001:db8::/32`: an address, or one with a prefix length its family allows. */
+function isAddressOrRange(v: string): boolean {
+  const [addr = '', prefix, more] = v.trim().split('/');
+  if (more !== undefined) return false;
+  const bits = isIPv4(addr) ? 32 : isIPv6(addr) ? 128 : 0;
+  if (!bits) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+}
 
 /** How long audit entries are kept by default (CADRAN_AUDIT_RETENTION_DAYS). */
 export const DEFAULT_AUDIT_RETENTION_DAYS = 365;

@@ -63,6 +63,10 @@ test('probe.trustedNetworks: addresses and CIDR ranges from the file, none by de
   assert.equal(loadConfig(env({ CADRAN_CONFIG: file })).probe.trustedNetworks, ['192.0.2.0/24', '203.0.113.7', '2001:db8::/32']);
   writeFileSync(file, JSON.stringify({ probe: { trustedNetworks: ['the office'] } }));
   assert.throws(() => loadConfig(env({ CADRAN_CONFIG: file })), /probe\.trustedNetworks\.0/);
+  for (const bad of ['10.0.0.0/33', '2001:db8::/129', '10.0.0.1/8/8', '300.1.1.1']) {
+    writeFileSync(file, JSON.stringify({ probe: { trustedNetworks: [bad] } }));
+    assert.throws(() => loadConfig(env({ CADRAN_CONFIG: file })), /probe\.trustedNetworks\.0/, bad);
+  }
 });
 
 test('installation defaults of the phone profile: file `defaults`, CADRAN_DEFAULT_LOCALE over it, fr-FR without either', () => {

@@ -249,11 +249,15 @@ test('guard: a trusted network (a site behind one NAT address) is never blocked 
   const g = new Guard({ unknownPerMinute: 4, blockSeconds: 10, trustedNetworks: ['192.0.2.0/24', '2001:db8::/32'] });
   const t = 1_000_000;
   for (const ip of ['192.0.2.17', '::ffff:192.0.2.18', '2001:db8::5']) {
-    for (let i = 0; i < 100; i++) g.strike(ip, 'unknown', `m${i}`, t);
+    for (let i = 0; i < 100; i++) g.strike(ip, 'unknown', `805ec0aa${String(i).padStart(4, '0')}`, t);
     assert.equal(g.check(ip, t), { blocked: false, delayMs: 0, spoofable: false }, ip);
   }
   for (let i = 0; i < 5; i++) g.strike('192.0.2.17', 'auth', '', t);
   assert.ok(g.check('192.0.2.17', t).blocked, 'guessing passwords is blocked anywhere');
+  for (let i = 0; i < 5; i++) g.strike('192.0.2.40', 'unknown', `token:guess${i}`, t);
+  assert.ok(g.check('192.0.2.40', t).blocked, 'guessing URL tokens too');
+  for (let i = 0; i < 5; i++) g.strike('192.0.2.41', 'unknown', `file:scan${i}.cfg`, t);
+  assert.ok(g.check('192.0.2.41', t).blocked, 'and scanning file names');
   for (let i = 0; i < 5; i++) g.strike('198.51.100.1', 'unknown', `m${i}`, t);
   assert.ok(g.check('198.51.100.1', t).blocked, 'other addresses as before');
 });

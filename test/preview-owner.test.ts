@@ -100,4 +100,24 @@ test('moved to another tenant: its admin, even asking for secrets, sees nothing 
   assert.not.ok(d.body.unified.includes('sip.acme.example'));
 });
 
+test('a licence deleted and made again under the same number is another person: the old snapshots are not hers', async () => {
+  const P = PHONES.polycom;
+  const pfiles = vendorById('polycom')!.bootFiles(P.mac, P.model);
+  const dir = pfiles.find((f) => f.endsWith('-directory.xml'))!;
+  assert.is((await ps.s.api('POST', `/users/${P.user}/contacts`, { name: 'Thérapeute de Bob', mobile: '0677777777' }, tok[P.user])).status, 201);
+  const since = new Date().toISOString();
+  for (const f of pfiles) assert.is((await get(ps.httpPort, `/p/${TOKEN}/${f}`, { headers: { 'user-agent': P.ua } })).status, 200, f);
+  const listP = async (token?: string) => (await ps.s.api('GET', `/devices/${P.mac}/files`, undefined, token)).body.files as Array<{ name: string; status: string; lastFetched: { at: string; snapshot: boolean } | null }>;
+  await eventually(() => listP(), (fs) => fs.every((f) => f.status === 'same' && f.lastFetched!.at >= since), 10_000);
+  assert.is((await ps.s.api('DELETE', `/users/${P.user}`)).status, 204);
+  await new Promise((r) => setTimeout(r, 1100)); // another second: the new licence is created after the snapshot
+  assert.is((await ps.s.api('POST', '/tenants/acme/users', { number: P.user, name: 'Nouvelle Personne', role: 'user', password: 'pw-new-person' })).status, 201);
+  assert.is((await ps.s.api('PATCH', `/devices/${P.mac}`, { user: P.user })).status, 200);
+  const newcomer = (await ps.s.api('POST', '/sessions', { login: P.user, password: 'pw-new-person' }, null)).body.token as string;
+  const d = await ps.s.api('GET', `/devices/${P.mac}/files/${dir}/diff?format=unified`, undefined, newcomer);
+  assert.ok(d.status === 200 || d.status === 404, String(d.status));
+  assert.not.ok(String(typeof d.body === 'string' ? d.body : JSON.stringify(d.body)).includes('Thérapeute'), 'the previous person\'s contact is not shown');
+  assert.is((await listP()).find((f) => f.name === dir)!.lastFetched!.snapshot, false);
+});
+
 test.run();

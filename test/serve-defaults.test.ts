@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -143,6 +143,29 @@ test('a port already taken: one line naming the port and its setting, exit 1, no
     assert.not.ok(statSync(join(other, 'first-start.txt'), { throwIfNoEntry: false }), 'no banner of a server that never ran');
   } finally {
     taken.close();
+    rmSync(other, { recursive: true, force: true });
+  }
+});
+
+test('first start where the file cannot be written: the password and token on standard error, never lost', async () => {
+  const other = mkdtempSync(join(tmpdir(), 'cadran-first-'));
+  mkdirSync(join(other, 'first-start.txt')); // a directory where the file should go
+  try {
+    const c = spawn(process.execPath, ['bin/cadran.js', 'serve'], {
+      cwd: root,
+      env: { PATH: process.env.PATH, CADRAN_BCRYPT_COST: '4', CADRAN_DATA_DIR: other, CADRAN_HTTP_HOST: '127.0.0.1', CADRAN_HTTP_PORT: '0', CADRAN_TFTP_HOST: '127.0.0.1', CADRAN_TFTP_PORT: '0', CADRAN_ADMIN_PORT: '0', CADRAN_SIP_HOST: '127.0.0.1', CADRAN_PHONE_WORKERS: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    c.stderr!.on('data', (d) => (err += d));
+    const deadline = Date.now() + 150_000;
+    while (!/jeton d'API : \S+/.test(err) && Date.now() < deadline && c.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+    c.kill('SIGTERM');
+    await new Promise((r) => c.once('exit', r));
+    assert.match(err, /impossible d'écrire .*first-start\.txt/, err);
+    assert.match(err, /mot de passe : \S+/, err);
+    assert.match(err, /jeton d'API : \S+/, err);
+  } finally {
     rmSync(other, { recursive: true, force: true });
   }
 });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../config.ts';
 import { createAppContext, startServer } from '../app.ts';
@@ -58,9 +58,17 @@ export function registerServeCommand(program: Command): void {
           t('cli.serve.first_once'),
         ].join('\n') + '\n';
         const file = join(config.dataDir, 'first-start.txt');
-        writeFileSync(file, banner, { mode: 0o600 });
-        process.stderr.write(`\n${t('cli.serve.first_file', { login: 'admin', file })}\n`);
-        if (process.stderr.isTTY) process.stderr.write(`${banner}\n`);
+        try {
+          // A file left by an earlier installation keeps its mode: made anew, 0600.
+          rmSync(file, { force: true });
+          writeFileSync(file, banner, { mode: 0o600, flag: 'wx' });
+          process.stderr.write(`\n${t('cli.serve.first_file', { login: 'admin', file })}\n`);
+          if (process.stderr.isTTY) process.stderr.write(`${banner}\n`);
+        } catch (err) {
+          // The account exists now: its password must not be lost (no data directory with
+          // PostgreSQL, a read-only one…). Said on standard error, still not in the log stream.
+          process.stderr.write(`\n${t('cli.serve.first_file_failed', { file, reason: (err as Error).message })}\n${banner}\n`);
+        }
       }
       let stopping = false;
       const stop = async (signal: string) => {

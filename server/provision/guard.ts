@@ -48,6 +48,8 @@ interface Client {
 }
 
 const WINDOW_MS = 60_000;
+/** The key of an unknown-MAC strike (tokens and file names have a prefix). */
+const MAC_KEY = /^[0-9a-f]{12}$/;
 /** The slow-down starts at half the limit and grows to this at the limit. */
 const MAX_DELAY_MS = 1000;
 /** Bound on tracked addresses: a spoofing flood cannot grow the table without limit. */
@@ -82,7 +84,8 @@ export class Guard {
    * `udp`: seen in a datagram, whose source may be forged.
    */
   strike(ip: string, kind: 'unknown' | 'auth', key = '', now = Date.now(), udp = false): void {
-    if (kind === 'unknown' && this.#trusted && allowed(this.#trusted, ip)) return;
+    // Only unknown MACs (phones not imported yet): guessed URL tokens and file names count everywhere.
+    if (kind === 'unknown' && this.#trusted && MAC_KEY.test(key) && allowed(this.#trusted, ip)) return;
     const c = this.#client(ip, now);
     const e = udp ? c.udp : c.tcp;
     if (e.blockedUntil > now || c.tcp.blockedUntil > now) return;

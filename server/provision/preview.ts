@@ -188,7 +188,12 @@ async function prepare(deps: PreviewDeps, p: Principal, rawMac: string): Promise
  */
 async function ownSnapshot(deps: PreviewDeps, d: Device, name: string): Promise<FileSnapshot | undefined> {
   const snap = await deps.store.sightings.snapshot(d.mac, name);
-  return snap && snap.owner === snapshotOwner(d) ? snap : undefined;
+  if (!snap || snap.owner !== snapshotOwner(d)) return undefined;
+  // A licence deleted and made again under the same number is another person: what was served
+  // before the licence existed was not hers.
+  const user = d.userNumber ? await deps.store.users.get(d.userNumber) : undefined;
+  if (user && snap.at < user.createdAt) return undefined;
+  return snap;
 }
 
 function statusOf(etag: string, fetched: FileFetch | undefined, snap: FileSnapshot | undefined): DiffStatus {

@@ -40,14 +40,14 @@ export function perContact<T>(memo: WeakMap<RenderContact, T>, c: RenderContact,
   return v;
 }
 
-/** A frozen contact in a group: the same frozen copy every time (see perContact). */
-const grouped = new WeakMap<RenderContact, RenderContact>();
+/** A frozen contact in a group: the same frozen copy every time, per group name (phones of one tenant in two languages). */
+const grouped = new WeakMap<RenderContact, Map<string, RenderContact>>();
 function inGroup(c: RenderContact, group: string): RenderContact {
   if (!Object.isFrozen(c)) return { ...c, group };
-  const kept = grouped.get(c);
-  if (kept && kept.group === group) return kept;
-  const copy = Object.freeze({ ...c, group });
-  grouped.set(c, copy);
+  let byGroup = grouped.get(c);
+  if (!byGroup) grouped.set(c, (byGroup = new Map()));
+  let copy = byGroup.get(group);
+  if (!copy) byGroup.set(group, (copy = Object.freeze({ ...c, group })));
   return copy;
 }
 
