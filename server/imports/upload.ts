@@ -60,6 +60,10 @@ function openMultipart(req: Request, maxBytes: number): Promise<Upload> {
         return;
       }
       file = stream;
+      // A cut-off upload makes the file stream emit 'error', maybe before the import reads it (it
+      // may be waiting on the database) or after it stopped: with no listener, that error would
+      // end the process. The reader still gets it (a stream's iterator reports a stored error).
+      stream.on('error', () => undefined);
       resolve({ source: malformedAsBadRequest(stream as AsyncIterable<Buffer>), charset: charsetOf(info.mimeType), fields });
     });
     bb.on('error', (e) => {
