@@ -255,8 +255,9 @@ export async function bulkEditDevices(deps: BulkDeps, p: Actor, input: unknown):
         }
         // Outside the selection: a phone the caller may see (another tenant's answers like none,
         // or this would tell whether it exists and how often it was edited).
-        const other = devices.find((x) => x.mac === mac) ? undefined : await store.devices.get(mac);
-        const d = devices.find((x) => x.mac === mac) ?? (other && (isOperator(p) || (p.kind === 'user' && p.tenantId === other.tenantId)) ? other : undefined);
+        const selected = devices.find((x) => x.mac === mac);
+        const other = selected ? undefined : await store.devices.get(mac);
+        const d = selected ?? (other && (isOperator(p) || (p.kind === 'user' && p.tenantId === other.tenantId)) ? other : undefined);
         if (!d || String(d.version) !== version) throw conflict(`devices.${formatMac(mac)}`, 'conflict.bulk_stale', { mac: formatMac(mac) });
       }
     }

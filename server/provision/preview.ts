@@ -113,15 +113,20 @@ const PATTERNS: RegExp[] = [
   new RegExp(`(^[ \\t]*${NAME}[ \\t]*[=:][ \\t]*)([^\\s"'<][^\\r\\n]*)()`, 'gim'),
 ];
 
-/** The bytes with every known secret and every password-named value replaced by MASK. */
-export function maskSecrets(body: Buffer, secrets: string[]): Buffer {
-  let text = body.toString('latin1');
+/** `text` (latin1) with each of `secrets`, raw and XML-escaped, replaced by MASK (longest first). */
+function maskKnown(text: string, secrets: readonly string[]): string {
   const forms = new Set<string>();
   for (const s of secrets) {
     forms.add(latin1(s));
     forms.add(latin1(xmlEscape(s)));
   }
   for (const f of [...forms].sort((a, b) => b.length - a.length)) if (f) text = text.split(f).join(MASK);
+  return text;
+}
+
+/** The bytes with every known secret and every password-named value replaced by MASK. */
+export function maskSecrets(body: Buffer, secrets: string[]): Buffer {
+  let text = maskKnown(body.toString('latin1'), secrets);
   for (const re of PATTERNS) {
     text = text.replace(re, (...m: string[]) => {
       // Element form: groups are (open, name, value, close); the others (before, value, after).
@@ -141,6 +146,12 @@ interface Rendered {
   render(name: string): Promise<{ body: Buffer; contentType: string; sensitive: boolean; ctx: RenderContext | null } | null>;
   /** The file carries the user's personal contacts and `p` is not that user: its content is not shown. */
   hidden(name: string): Promise<boolean>;
+  /**
+   * What the phone last fetched of `name`, when it was served to the device's current tenant and
+   * user: one kept from before a move to another tenant or user holds the previous user's
+   * contacts, the old tenant's URL token and passwords, and is not shown.
+   */
+  snapshot(name: string): Promise<FileSnapshot | undefined>;
 }
 
 /** Reads personal contacts in files: the phone's user herself (and the CLI). */
@@ -156,6 +167,8 @@ async function prepare(deps: PreviewDeps, p: Principal, rawMac: string): Promise
   if (!tenant) throw notFound('not_found.device', { mac: formatMac(device.mac) });
   const fetched = new Map((await deps.store.sightings.files({ mac: device.mac })).map((f) => [f.file, f]));
   const contexts = new Map<string, RenderContext | null>();
+  /** When the device's licence was made (read once, when a snapshot is first asked for). */
+  let licenceSince: Promise<string | null> | undefined;
   return {
     device,
     token: tenant.security.urlToken ?? null,
@@ -168,6 +181,15 @@ async function prepare(deps: PreviewDeps, p: Principal, rawMac: string): Promise
       const f = ctx ? vendor.render(name, ctx, deps.templates) : null;
       return f ? { body: f.body, contentType: f.contentType, sensitive: f.sensitive, ctx } : null;
     },
+    async snapshot(name) {
+      const snap = await deps.store.sightings.snapshot(device.mac, name);
+      if (!snap || snap.owner !== snapshotOwner(device)) return undefined;
+      // A licence deleted and made again under the same number is another person: what was
+      // served before the licence existed was not hers.
+      licenceSince ??= device.userNumber ? deps.store.users.get(device.userNumber).then((u) => u?.createdAt ?? null) : Promise.resolve(null);
+      const since = await licenceSince;
+      return since !== null && snap.at < since ? undefined : snap;
+    },
     async hidden(name) {
       if (readsContactsOf(p, device)) return false;
       const root = fetched.get(name)?.root ?? deps.root;
@@ -179,21 +201,6 @@ async function prepare(deps: PreviewDeps, p: Principal, rawMac: string): Promise
       return !!none && !!one && !none.body.equals(one.body);
     },
   };
-}
-
-/**
- * The snapshot of what the phone last fetched, when it was rendered for the device's current
- * tenant and user: one kept from before a move to another tenant or user is not shown (it holds
- * the previous user's contacts, the old tenant's URL token and passwords).
- */
-async function ownSnapshot(deps: PreviewDeps, d: Device, name: string): Promise<FileSnapshot | undefined> {
-  const snap = await deps.store.sightings.snapshot(d.mac, name);
-  if (!snap || snap.owner !== snapshotOwner(d)) return undefined;
-  // A licence deleted and made again under the same number is another person: what was served
-  // before the licence existed was not hers.
-  const user = d.userNumber ? await deps.store.users.get(d.userNumber) : undefined;
-  if (user && snap.at < user.createdAt) return undefined;
-  return snap;
 }
 
 function statusOf(etag: string, fetched: FileFetch | undefined, snap: FileSnapshot | undefined): DiffStatus {
@@ -212,7 +219,7 @@ export async function listDeviceFiles(deps: PreviewDeps, p: Principal, rawMac: s
     if (!f) continue;
     const etag = etagOf(f.body);
     const fetched = r.fetched.get(name);
-    const snap = fetched ? await ownSnapshot(deps, r.device, name) : undefined;
+    const snap = fetched ? await r.snapshot(name) : undefined;
     files.push({
       name, contentType: f.contentType, size: f.body.length, etag, sensitive: f.sensitive, private: await r.hidden(name),
       lastFetched: fetched ? { at: fetched.at, etag: fetched.etag, snapshot: !!snap && snap.etag === fetched.etag && snap.body !== null } : null,
@@ -245,7 +252,7 @@ function shown(body: Buffer, r: Rendered, ctx: RenderContext | null, p: Actor, u
   const token = r.token && !(unmasked && isOperator(p)) ? [r.token] : [];
   if (!unmasked) return maskSecrets(body, [...secretsOf(ctx), ...token]);
   if (!token.length) return body;
-  return Buffer.from(body.toString('latin1').split(latin1(token[0]!)).join(MASK), 'latin1');
+  return Buffer.from(maskKnown(body.toString('latin1'), token), 'latin1');
 }
 
 /** The exact bytes the phone gets for `name` (secrets masked unless `secrets`, which is audited). */
@@ -264,7 +271,7 @@ export async function diffDeviceFile(deps: PreviewDeps, p: Actor, rawMac: string
   await secretsAllowed(deps, p, r.device, name, !!opts.secrets);
   const etag = etagOf(f.body);
   const fetched = r.fetched.get(name);
-  const snap = fetched ? await ownSnapshot(deps, r.device, name) : undefined;
+  const snap = fetched ? await r.snapshot(name) : undefined;
   const status = statusOf(etag, fetched, snap);
   const masked = !opts.secrets;
   const base = {

@@ -130,6 +130,9 @@ export function rootForAddress(address: string, port: number): string {
   return `http://${a.includes(':') ? `[${a}]` : a}:${port}/`;
 }
 
+/** The challenge a device's tenant answers with when credentials are missing (Digest unless it uses Basic). */
+const challengeMode = (a: DeviceAccess): 'basic' | 'digest' => (a.tenant.security.auth?.mode === 'basic' ? 'basic' : 'digest');
+
 /** The 429 of probe protection; `spoofable`: decided on TFTP evidence, for TFTP probes only. */
 function probeRefusal(verdict: Extract<GuardVerdict, { blocked: true }>, meta: AnswerMeta = {}): PhoneAnswer {
   return {
@@ -310,7 +313,7 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
    */
   const enrolmentAnswer = async (f: CachedFile | null, access: DeviceAccess, req: PhoneRequest, id: PhoneIdentity, ip: string, root: string, meta: AnswerMeta): Promise<PhoneAnswer> => {
     if (f && f.sensitive) {
-      const mode = access.tenant.security.auth?.mode === 'basic' ? 'basic' : 'digest';
+      const mode = challengeMode(access);
       let closed = false;
       try {
         closed = await enrol(access.device.mac, ip);
@@ -443,7 +446,7 @@ export function createPhoneService(deps: PhoneServiceDeps): PhoneService {
     // 'enrol' during an open window, which is not an answer to a report).
     const decision = refuse(access, req, ip, meta);
     if (decision === 'enrol') {
-      return unauthorized(access, access.tenant.security.auth?.mode === 'basic' ? 'basic' : 'digest', 'missing', true, meta) as Exclude<PhoneAnswer, { status: 200 }>;
+      return unauthorized(access, challengeMode(access), 'missing', true, meta) as Exclude<PhoneAnswer, { status: 200 }>;
     }
     if (decision) return decision as Exclude<PhoneAnswer, { status: 200 }>;
     const r = await applyPhoneReport({ store: deps.store, changes: deps.changes }, mac, event, { address: ip });

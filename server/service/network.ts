@@ -67,9 +67,11 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   return out;
 }
 
-/** The level to store: `input` as given (PUT), or merged onto the stored level (PATCH). */
+/**
+ * The level to store: `input` as given (PUT), or merged onto the stored level (PATCH; a body that
+ * is not an object merges to itself, and is refused as a PUT of it would be).
+ */
 function nextLevel(cur: NetworkProfile, input: unknown, merge: boolean): NetworkProfile {
-  if (merge && (input === null || typeof input !== 'object' || Array.isArray(input))) return compactProfile(parseInput(networkProfile, input));
   return compactProfile(parseInput(networkProfile, merge ? mergePatch(cur, input) : input));
 }
 
